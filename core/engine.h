@@ -1,0 +1,245 @@
+/*
+ * engine.h - workflows, runs and step contexts.
+ */
+#ifndef REGIE_ENGINE_H
+#define REGIE_ENGINE_H
+
+#include "internal.h"
+#include "lua_step.h"
+
+#include <pthread.h>
+
+/* Exit statuses of the CLI (documented in README and `regie --help`). */
+enum {
+    RG_EXIT_OK = 0,
+    RG_EXIT_FAILED = 1,  /* a step failed */
+    RG_EXIT_INVALID = 2, /* invalid workflow or input: nothing ran */
+    RG_EXIT_WAITING = 3, /* the run waits for a person or a date */
+    RG_EXIT_USAGE = 64
+};
+
+/* ---- engine configuration (etc/regie.ini, overridable) ---- */
+typedef struct rg_config {
+    char *plugin_path;   /* ':'-separated */
+    char *script_path;   /* ':'-separated */
+    char *workflow_path; /* ':'-separated */
+    char *store_path;    /* SQLite file; "" or "off": no store */
+    rg_lua_limits limits; /* defaults per Lua step */
+    double step_timeout;  /* default per step, seconds, 0 none */
+    int jobs;             /* 0: number of cores */
+    char *config_file;    /* what was read, for messages */
+} rg_config;
+
+/* Fill defaults (source tree or installed prefix), then read the engine
+ * config file (REGIE_CONFIG or the default one) and the environment
+ * (REGIE_PLUGIN_PATH, REGIE_SCRIPT_PATH, REGIE_WORKFLOW_PATH, REGIE_DB). */
+int rg_config_load(rg_config *cfg, const char *file, rg_errors *errs);
+/* Apply [engine] keys of a workflow or --engine KEY=VALUE overrides. */
+int rg_config_set(rg_config *cfg, const char *key, const char *value, const char *file, int line,
+                  rg_errors *errs);
+void rg_config_free(rg_config *cfg);
+/* paths.c: where the parts are when run from the build tree or installed. */
+int rg_running_uninstalled(void);
+const char *rg_default_config_file(void);
+void rg_default_paths(char **plugins, char **scripts, char **workflows);
+
+/* ---- inputs ---- */
+typedef enum {
+    RG_IN_FILE = 0, /* a path (string value); the file must exist */
+    RG_IN_CSV,      /* a table */
+    RG_IN_INI,      /* a table section,key,value */
+    RG_IN_TEXT,
+    RG_IN_NUMBER,
+    RG_IN_INTEGER,
+    RG_IN_DATE,
+    RG_IN_BOOLEAN
+} rg_input_type;
+
+typedef struct rg_input {
+    char *name;
+    rg_input_type type;
+    int required;
+    char *def; /* default text or NULL */
+    char *description;
+    rg_colspec *cols; /* csv: typed columns */
+    size_t ncols;
+    char *unique; /* csv: column whose values must be unique */
+    const char *file;
+    int line;
+} rg_input;
+
+/* ---- `when =` conditions (expr.c) ---- */
+typedef struct rg_expr rg_expr;
+/* Names the expression reads: `input.NAME` or data names. */
+typedef struct rg_expr_refs {
+    char **names;
+    size_t n;
+} rg_expr_refs;
+rg_expr *rg_expr_parse(const char *text, char **error);
+void rg_expr_free(rg_expr *e);
+void rg_expr_refs_collect(const rg_expr *e, rg_expr_refs *refs);
+/* Look up a name's value (NULL: absent). */
+typedef const regie_value *(*rg_expr_lookup)(void *ud, const char *name);
+int rg_expr_eval(const rg_expr *e, rg_expr_lookup lookup, void *ud);
+
+/* ---- steps ---- */
+typedef enum { RG_STEP_PLUGIN = 1, RG_STEP_SCRIPT, RG_STEP_WAIT } rg_step_kind;
+
+typedef struct rg_step {
+    char *name;
+    rg_step_kind kind;
+    char *plugin_name;
+    char *script;      /* as written */
+    char *script_file; /* resolved path */
+    rg_plugin *plugin;
+    char **reads;
+    int *read_optional; /* `reads = ?name` */
+    size_t nreads;
+    char **writes;
+    size_t nwrites;
+    char **after;
+    size_t nafter;
+    rg_expr *when;
+    char *when_text;
+    int retries;
+    double retry_delay;
+    double timeout;
+    rg_lua_limits limits;
+    /* own keys: validated against the plugin's or script's parameter table */
+    rg_kv *params;
+    size_t nparams;
+    const regie_param *ptable; /* the table they were checked against */
+    rg_script_info sinfo;
+    /* DAG */
+    size_t *deps; /* indices of steps this one waits for */
+    size_t ndeps;
+    size_t *dependents;
+    size_t ndependents, capdependents;
+    const char *file;
+    int line;
+} rg_step;
+
+typedef struct rg_workflow {
+    char *name;
+    char *description;
+    char *version;
+    char *path; /* main INI file */
+    char *dir;  /* its directory */
+    rg_ini ini;
+    rg_input *inputs;
+    size_t ninputs;
+    rg_step *steps;
+    size_t nsteps;
+    size_t *order; /* a topological order */
+    char **data;   /* every data name (inputs first), index = data id */
+    size_t ndata;
+    rg_config cfg; /* engine config with workflow overrides */
+    struct wf_priv *priv; /* name maps (workflow.c) */
+} rg_workflow;
+
+/* A NAME=VALUE pair given on the command line with --set. */
+typedef struct rg_setting {
+    char *name;
+    char *value;
+} rg_setting;
+
+/* Read and validate a workflow: all errors of its files go to errs as
+ * FILE:LINE: ...; returns -1 if any.  `plugins` must already be scanned;
+ * `lua` is used to compile scripts and read their parameter tables. */
+int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
+                     const rg_setting *sets, size_t nsets, rg_plugins *plugins, rg_lua *lua,
+                     rg_errors *errs);
+void rg_workflow_free(rg_workflow *wf);
+long rg_workflow_data_index(const rg_workflow *wf, const char *name);
+const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data);
+/* Find a workflow by path or by name on the workflow path; caller frees. */
+char *rg_workflow_find(const rg_config *cfg, const char *name_or_path);
+void rg_workflow_dot(const rg_workflow *wf, FILE *f);
+
+/* ---- runs ---- */
+typedef enum {
+    RG_ST_PENDING = 0,
+    RG_ST_RUNNING,
+    RG_ST_DONE,
+    RG_ST_FAILED,
+    RG_ST_SKIPPED,   /* `when` false, or an optional producer did not run */
+    RG_ST_UPSTREAM,  /* not run: something it depends on failed */
+    RG_ST_WAITING    /* waits for a person or a date */
+} rg_step_status;
+const char *rg_status_name(rg_step_status s);
+
+typedef struct rg_run rg_run;
+
+typedef struct rg_step_state {
+    rg_step_status status;
+    int attempts;
+    double started, ended; /* rg_now() */
+    char *error;
+    int invalid_input; /* failed through data_error: exit status 2 */
+    double progress;
+} rg_step_state;
+
+/* What a run reports as it goes (the CLI draws lines from it). */
+typedef struct rg_observer {
+    void *ud;
+    void (*step_started)(void *ud, const rg_run *run, size_t step);
+    void (*step_finished)(void *ud, const rg_run *run, size_t step);
+    void (*step_progress)(void *ud, const rg_run *run, size_t step, double fraction);
+    void (*log)(void *ud, const rg_run *run, size_t step, int level, const char *msg);
+} rg_observer;
+
+struct rg_run {
+    rg_workflow *wf;
+    char *outdir;
+    int jobs;
+    rg_datum *data; /* per data index */
+    rg_step_state *st; /* per step */
+    pthread_mutex_t mu;
+    const rg_observer *obs;
+    rg_errors input_errors; /* from loading inputs */
+    void *store;            /* run store (store.c) or NULL */
+};
+
+/* Load the inputs (typed, all data errors of a file together), without
+ * running anything.  Returns -1 with errs filled if any is bad. */
+int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nsets,
+                const char *outdir, int jobs, rg_errors *errs);
+/* Execute the DAG.  Returns an RG_EXIT_* status. */
+int rg_run_execute(rg_run *run, const rg_observer *obs);
+void rg_run_free(rg_run *run);
+
+/* ---- step context (host.c) ---- */
+struct regie_ctx {
+    rg_run *run;
+    size_t step;      /* index in run->wf->steps, or (size_t)-1 standalone */
+    const rg_step *s; /* may be a standalone step for tests */
+    char *error;
+    int data_errors;
+    volatile int cancelled;
+    double deadline; /* rg_now() seconds, 0 none */
+    rg_errors derrs; /* data errors recorded by the step */
+    /* outputs produced during this attempt; committed on success only */
+    rg_datum *out;
+    const char *outdir;
+    rg_datum *standalone_data; /* for rg_test_ctx */
+    char **standalone_names;
+    size_t nstandalone;
+};
+
+void rg_ctx_init(regie_ctx *ctx, rg_run *run, size_t step);
+void rg_ctx_reset(regie_ctx *ctx);
+
+/* A context without a workflow, for unit tests of plugins and scripts: a
+ * step named `name` with the given own keys (NULL-terminated key, value
+ * pairs), reads and writes resolved against a private data map, files
+ * written below outdir (may be NULL: writing fails). */
+regie_ctx *rg_test_ctx_new(const char *name, const char *const *kv, const char *outdir);
+/* Give data NAME to the step (ownership of *d passes; *d is cleared). */
+void rg_test_ctx_set(regie_ctx *ctx, const char *name, rg_datum *d);
+/* What the step produced (NULL if not). */
+const rg_datum *rg_test_ctx_get(regie_ctx *ctx, const char *name);
+const char *rg_test_ctx_error(regie_ctx *ctx);
+const rg_errors *rg_test_ctx_data_errors(regie_ctx *ctx);
+void rg_test_ctx_free(regie_ctx *ctx);
+
+#endif

@@ -1,0 +1,504 @@
+/* exec.c - loading a run's inputs and executing its DAG on worker threads.
+ * Workers are created once per run (never per step), each with its own Lua
+ * state; a step costs a queue push/pop and its callback. */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *rg_status_name(rg_step_status s)
+{
+    static const char *names[] = { "pending", "running", "done", "failed",
+                                   "skipped", "upstream", "waiting" };
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+static const rg_setting *find_set(const rg_setting *sets, size_t n, const char *name)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (strcmp(sets[i].name, name) == 0) {
+            return &sets[i];
+        }
+    }
+    return NULL;
+}
+
+static void value_datum(rg_datum *d, const regie_value *v)
+{
+    d->kind = RG_DATUM_VALUE;
+    d->table = rg_table_new(0, NULL);
+    rg_value_copy(d->table, &d->value, v);
+}
+
+/* Read one input into its datum; errors name the input. */
+static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_errors *errs)
+{
+    const char *where = "--set";
+    switch (in->type) {
+    case RG_IN_FILE: {
+        if (!rg_file_exists(text)) {
+            rg_err_add(errs, text, 0, "input %s: file not found", in->name);
+            return -1;
+        }
+        regie_value v = rg_str_value(text);
+        value_datum(d, &v);
+        return 0;
+    }
+    case RG_IN_CSV: {
+        regie_table *t = NULL;
+        if (!rg_file_exists(text)) {
+            rg_err_add(errs, text, 0, "input %s: file not found", in->name);
+            return -1;
+        }
+        if (rg_csv_read(text, in->cols, in->ncols, in->unique, &t, errs) != 0) {
+            rg_table_free(t);
+            return -1;
+        }
+        d->kind = RG_DATUM_TABLE;
+        d->table = t;
+        return 0;
+    }
+    case RG_IN_INI: {
+        regie_table *t = NULL;
+        if (!rg_file_exists(text)) {
+            rg_err_add(errs, text, 0, "input %s: file not found", in->name);
+            return -1;
+        }
+        if (rg_ini_to_table(text, &t, errs) != 0) {
+            rg_table_free(t);
+            return -1;
+        }
+        d->kind = RG_DATUM_TABLE;
+        d->table = t;
+        return 0;
+    }
+    case RG_IN_TEXT: {
+        regie_value v = rg_str_value(text);
+        value_datum(d, &v);
+        return 0;
+    }
+    case RG_IN_NUMBER: {
+        regie_value v = { REGIE_NUM, { 0 } };
+        if (rg_parse_decimal(text, '.', &v.u.n) != 0) {
+            rg_err_add(errs, where, 0, "%s: found \"%s\", expected a number", in->name, text);
+            return -1;
+        }
+        value_datum(d, &v);
+        return 0;
+    }
+    case RG_IN_INTEGER: {
+        regie_value v = { REGIE_INT, { 0 } };
+        if (rg_parse_int(text, &v.u.i) != 0) {
+            rg_err_add(errs, where, 0, "%s: found \"%s\", expected an integer", in->name, text);
+            return -1;
+        }
+        value_datum(d, &v);
+        return 0;
+    }
+    case RG_IN_DATE: {
+        int32_t day;
+        if (rg_date_parse(text, &day) != 0) {
+            rg_err_add(errs, where, 0, "%s: found \"%s\", expected a date YYYY-MM-DD", in->name,
+                       text);
+            return -1;
+        }
+        regie_value v = rg_str_value(text);
+        value_datum(d, &v);
+        return 0;
+    }
+    case RG_IN_BOOLEAN: {
+        regie_value v = { REGIE_BOOL, { 0 } };
+        if (rg_parse_bool(text, &v.u.b) != 0) {
+            rg_err_add(errs, where, 0, "%s: found \"%s\", expected yes or no", in->name, text);
+            return -1;
+        }
+        value_datum(d, &v);
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nsets,
+                const char *outdir, int jobs, rg_errors *errs)
+{
+    memset(run, 0, sizeof *run);
+    run->wf = wf;
+    run->outdir = outdir ? rg_xstrdup(outdir) : NULL;
+    if (jobs <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        jobs = n > 0 ? (int)n : 1;
+    }
+    run->jobs = jobs;
+    run->data = rg_xcalloc(wf->ndata ? wf->ndata : 1, sizeof *run->data);
+    run->st = rg_xcalloc(wf->nsteps ? wf->nsteps : 1, sizeof *run->st);
+    pthread_mutex_init(&run->mu, NULL);
+    size_t before = errs->n;
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        const rg_input *in = &wf->inputs[i];
+        const rg_setting *s = find_set(sets, nsets, in->name);
+        const char *text = s ? s->value : in->def;
+        if (!text) {
+            if (in->required) {
+                rg_err_add(errs, in->file, in->line,
+                           "input %s is required: pass --set %s=%s%s%s", in->name, in->name,
+                           in->type == RG_IN_CSV || in->type == RG_IN_INI || in->type == RG_IN_FILE
+                               ? "FILE"
+                               : "VALUE",
+                           in->description ? " (" : "", in->description ? in->description : "");
+                if (in->description) {
+                    /* close the parenthesis opened above */
+                    char *m = errs->msg[errs->n - 1];
+                    errs->msg[errs->n - 1] = rg_xasprintf("%s)", m);
+                    free(m);
+                }
+            }
+            continue;
+        }
+        long d = rg_workflow_data_index(wf, in->name);
+        load_input(in, text, &run->data[d], errs);
+    }
+    return errs->n > before ? -1 : 0;
+}
+
+void rg_run_free(rg_run *run)
+{
+    if (!run->wf) {
+        return;
+    }
+    for (size_t d = 0; d < run->wf->ndata; d++) {
+        rg_datum_clear(&run->data[d]);
+    }
+    free(run->data);
+    for (size_t s = 0; s < run->wf->nsteps; s++) {
+        free(run->st[s].error);
+    }
+    free(run->st);
+    free(run->outdir);
+    rg_err_free(&run->input_errors);
+    pthread_mutex_destroy(&run->mu);
+    memset(run, 0, sizeof *run);
+}
+
+/* ---- execution ---- */
+typedef struct sched {
+    rg_run *run;
+    size_t *ready; /* stack of runnable step indices */
+    size_t nready;
+    size_t *pending; /* unfinished deps per step */
+    size_t remaining; /* steps not yet resolved */
+    pthread_cond_t cv;
+    int invalid; /* some step reported input data errors */
+    rg_errors data_errors;
+} sched;
+
+static const regie_value *when_lookup(void *ud, const char *name)
+{
+    rg_run *run = ud;
+    long d = rg_workflow_data_index(run->wf, name);
+    if (d < 0) {
+        return NULL;
+    }
+    rg_datum *dt = &run->data[d];
+    static const regie_value yes = { REGIE_BOOL, { .b = 1 } };
+    if (dt->kind == RG_DATUM_VALUE) {
+        return &dt->value;
+    }
+    if (dt->kind == RG_DATUM_TABLE) {
+        return &yes; /* a table that exists counts as true */
+    }
+    return NULL;
+}
+
+static void notify_finished(rg_run *run, size_t s)
+{
+    if (run->obs && run->obs->step_finished) {
+        run->obs->step_finished(run->obs->ud, run, s);
+    }
+}
+
+/* Called with the lock held when every dependency of s is resolved: decide
+ * whether it runs, or ends as skipped/upstream without running. */
+static void resolve_or_queue(sched *sc, size_t s);
+
+static void finish_step(sched *sc, size_t s)
+{
+    rg_run *run = sc->run;
+    const rg_step *st = &run->wf->steps[s];
+    sc->remaining--;
+    for (size_t i = 0; i < st->ndependents; i++) {
+        size_t d = st->dependents[i];
+        if (--sc->pending[d] == 0) {
+            resolve_or_queue(sc, d);
+        }
+    }
+}
+
+static void resolve_or_queue(sched *sc, size_t s)
+{
+    rg_run *run = sc->run;
+    rg_workflow *wf = run->wf;
+    const rg_step *st = &wf->steps[s];
+    rg_step_status verdict = RG_ST_PENDING;
+    const char *why = NULL;
+    for (size_t i = 0; i < st->ndeps && verdict == RG_ST_PENDING; i++) {
+        rg_step_status ds = run->st[st->deps[i]].status;
+        if (ds == RG_ST_FAILED || ds == RG_ST_UPSTREAM || ds == RG_ST_WAITING) {
+            /* only a dependency whose data this step needs stops it */
+            const rg_step *dep = &wf->steps[st->deps[i]];
+            int needed = 0;
+            for (size_t r = 0; r < st->nreads; r++) {
+                if (st->read_optional[r]) {
+                    continue;
+                }
+                for (size_t w = 0; w < dep->nwrites; w++) {
+                    needed |= strcmp(st->reads[r], dep->writes[w]) == 0;
+                }
+            }
+            for (size_t a = 0; a < st->nafter; a++) {
+                needed |= strcmp(st->after[a], dep->name) == 0;
+            }
+            if (needed) {
+                verdict = ds == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_UPSTREAM;
+                why = dep->name;
+            }
+        }
+    }
+    if (verdict == RG_ST_PENDING) {
+        for (size_t r = 0; r < st->nreads; r++) {
+            long d = rg_workflow_data_index(wf, st->reads[r]);
+            if (!st->read_optional[r] && run->data[d].kind == RG_DATUM_NONE) {
+                verdict = RG_ST_SKIPPED;
+                why = st->reads[r];
+                break;
+            }
+        }
+    }
+    if (verdict == RG_ST_PENDING && st->when && !rg_expr_eval(st->when, when_lookup, run)) {
+        verdict = RG_ST_SKIPPED;
+    }
+    if (verdict == RG_ST_PENDING) {
+        sc->ready[sc->nready++] = s;
+        pthread_cond_signal(&sc->cv);
+        return;
+    }
+    run->st[s].status = verdict;
+    if (verdict == RG_ST_UPSTREAM) {
+        run->st[s].error = rg_xasprintf("not run: step %s did not finish", why);
+    } else if (verdict == RG_ST_SKIPPED && why) {
+        run->st[s].error = rg_xasprintf("skipped: \"%s\" is not available", why);
+    } else if (verdict == RG_ST_SKIPPED) {
+        run->st[s].error = rg_xasprintf("skipped: when %s is false", st->when_text);
+    }
+    notify_finished(run, s);
+    finish_step(sc, s);
+}
+
+typedef struct worker {
+    sched *sc;
+    rg_lua *lua;
+    pthread_t tid;
+} worker;
+
+static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
+{
+    if (st->kind == RG_STEP_PLUGIN) {
+        ctx->deadline = st->timeout > 0 ? rg_now() + st->timeout : 0;
+        int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+        if (rc == 0 && ctx->deadline > 0 && rg_now() > ctx->deadline) {
+            rg_host.fail(ctx, "timed out after %g s", st->timeout);
+            rc = -1;
+        }
+        if (rc != 0 && !ctx->error && !ctx->data_errors) {
+            rg_host.fail(ctx, "plugin %s failed (status %d)", st->plugin_name, rc);
+        }
+        return rc == 0 && !ctx->data_errors ? 0 : -1;
+    }
+    if (!w->lua) {
+        w->lua = rg_lua_new(w->sc->run->wf->cfg.script_path);
+    }
+    return rg_lua_run(w->lua, st->script_file, ctx, &st->limits);
+}
+
+static void sleep_seconds(double s)
+{
+    if (s <= 0) {
+        return;
+    }
+    struct timespec ts = { (time_t)s, (long)((s - floor(s)) * 1e9) };
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static void execute_step(worker *w, size_t s)
+{
+    sched *sc = w->sc;
+    rg_run *run = sc->run;
+    const rg_step *st = &run->wf->steps[s];
+    rg_step_state *ss = &run->st[s];
+    regie_ctx ctx;
+    rg_ctx_init(&ctx, run, s);
+    ss->started = rg_now();
+    if (run->obs && run->obs->step_started) {
+        run->obs->step_started(run->obs->ud, run, s);
+    }
+    int rc = -1;
+    double delay = st->retry_delay;
+    for (int attempt = 0; attempt <= st->retries; attempt++) {
+        if (attempt > 0) {
+            rg_host.log(&ctx, REGIE_LOG_WARN, "attempt %d failed: %s; retrying in %g s", attempt,
+                        ctx.error ? ctx.error : "?", delay);
+            sleep_seconds(delay);
+            delay *= 2;
+            rg_ctx_reset(&ctx);
+        }
+        ss->attempts = attempt + 1;
+        rc = run_once(w, &ctx, st);
+        if (rc == 0 || ctx.data_errors) {
+            break; /* bad input does not get better by retrying */
+        }
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < st->nwrites; i++) {
+            if (ctx.out[i].kind == RG_DATUM_NONE) {
+                rg_host.fail(&ctx, "finished without producing \"%s\" (declared in writes)",
+                             st->writes[i]);
+                rc = -1;
+            }
+        }
+    }
+    pthread_mutex_lock(&run->mu);
+    ss->ended = rg_now();
+    if (rc == 0) {
+        for (size_t i = 0; i < st->nwrites; i++) {
+            long d = rg_workflow_data_index(run->wf, st->writes[i]);
+            run->data[d] = ctx.out[i];
+            memset(&ctx.out[i], 0, sizeof ctx.out[i]);
+        }
+        ss->status = RG_ST_DONE;
+    } else {
+        ss->status = RG_ST_FAILED;
+        if (ctx.data_errors) {
+            ss->invalid_input = 1;
+            sc->invalid = 1;
+            for (size_t i = 0; i < ctx.derrs.n; i++) {
+                rg_err_add(&sc->data_errors, NULL, 0, "%s", ctx.derrs.msg[i]);
+            }
+            ss->error = rg_xasprintf("%d input data error%s", ctx.data_errors,
+                                     ctx.data_errors == 1 ? "" : "s");
+        } else {
+            ss->error = rg_xstrdup(ctx.error ? ctx.error : "failed");
+        }
+    }
+    notify_finished(run, s);
+    finish_step(sc, s);
+    if (sc->remaining == 0) {
+        pthread_cond_broadcast(&sc->cv);
+    }
+    pthread_mutex_unlock(&run->mu);
+    rg_ctx_reset(&ctx);
+    free(ctx.out);
+}
+
+static void worker_loop(worker *w)
+{
+    sched *sc = w->sc;
+    rg_run *run = sc->run;
+    pthread_mutex_lock(&run->mu);
+    for (;;) {
+        while (sc->nready == 0 && sc->remaining > 0) {
+            pthread_cond_wait(&sc->cv, &run->mu);
+        }
+        if (sc->nready == 0) {
+            break;
+        }
+        size_t s = sc->ready[--sc->nready];
+        run->st[s].status = RG_ST_RUNNING;
+        pthread_mutex_unlock(&run->mu);
+        execute_step(w, s);
+        pthread_mutex_lock(&run->mu);
+    }
+    pthread_mutex_unlock(&run->mu);
+}
+
+static void *worker_main(void *arg)
+{
+    worker_loop(arg);
+    return NULL;
+}
+
+int rg_run_execute(rg_run *run, const rg_observer *obs)
+{
+    rg_workflow *wf = run->wf;
+    run->obs = obs;
+    sched sc;
+    memset(&sc, 0, sizeof sc);
+    sc.run = run;
+    sc.ready = rg_xmalloc((wf->nsteps + 1) * sizeof *sc.ready);
+    sc.pending = rg_xcalloc(wf->nsteps + 1, sizeof *sc.pending);
+    sc.remaining = wf->nsteps;
+    pthread_cond_init(&sc.cv, NULL);
+    pthread_mutex_lock(&run->mu);
+    for (size_t i = 0; i < wf->nsteps; i++) {
+        sc.pending[i] = wf->steps[i].ndeps;
+    }
+    /* roots in reverse topological order so the stack pops them in order */
+    for (size_t k = wf->nsteps; k-- > 0;) {
+        size_t s = wf->order[k];
+        if (sc.pending[s] == 0 && run->st[s].status == RG_ST_PENDING) {
+            resolve_or_queue(&sc, s);
+        }
+    }
+    pthread_mutex_unlock(&run->mu);
+    int nw = run->jobs;
+    if ((size_t)nw > wf->nsteps) {
+        nw = wf->nsteps ? (int)wf->nsteps : 1;
+    }
+    worker *ws = rg_xcalloc((size_t)nw, sizeof *ws);
+    for (int i = 0; i < nw; i++) {
+        ws[i].sc = &sc;
+    }
+    /* the calling thread is worker 0: a one-job run creates no thread */
+    for (int i = 1; i < nw; i++) {
+        if (pthread_create(&ws[i].tid, NULL, worker_main, &ws[i]) != 0) {
+            nw = i;
+            break;
+        }
+    }
+    worker_loop(&ws[0]);
+    for (int i = 1; i < nw; i++) {
+        pthread_join(ws[i].tid, NULL);
+    }
+    for (int i = 0; i < nw; i++) {
+        if (ws[i].lua) {
+            rg_lua_free(ws[i].lua);
+        }
+    }
+    free(ws);
+    int status = RG_EXIT_OK;
+    int waiting = 0;
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        if (run->st[s].status == RG_ST_FAILED || run->st[s].status == RG_ST_UPSTREAM) {
+            status = RG_EXIT_FAILED;
+        }
+        waiting |= run->st[s].status == RG_ST_WAITING;
+    }
+    if (sc.invalid) {
+        status = RG_EXIT_INVALID;
+        for (size_t i = 0; i < sc.data_errors.n; i++) {
+            rg_err_add(&run->input_errors, NULL, 0, "%s", sc.data_errors.msg[i]);
+        }
+    } else if (status == RG_EXIT_OK && waiting) {
+        status = RG_EXIT_WAITING;
+    }
+    rg_err_free(&sc.data_errors);
+    pthread_cond_destroy(&sc.cv);
+    free(sc.ready);
+    free(sc.pending);
+    return status;
+}

@@ -1,0 +1,510 @@
+/* host.c - the host table handed to plugins (and used by the Lua module),
+ * and step contexts.  A step sees only the data it declared: reading a name
+ * outside `reads =` or writing one outside `writes =` fails the step. */
+#include "engine.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *step_name(const regie_ctx *ctx)
+{
+    return ctx->s && ctx->s->name ? ctx->s->name : "?";
+}
+
+static void h_log(regie_ctx *ctx, int level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = rg_xvasprintf(fmt, ap);
+    va_end(ap);
+    if (ctx->run && ctx->run->obs && ctx->run->obs->log) {
+        ctx->run->obs->log(ctx->run->obs->ud, ctx->run, ctx->step, level, msg);
+    } else if (level <= REGIE_LOG_WARN || getenv("REGIE_DEBUG")) {
+        static const char *lv[] = { "error", "warning", "info", "debug" };
+        fprintf(stderr, "%s: %s: %s\n", step_name(ctx), lv[level < 0 ? 0 : level > 3 ? 3 : level],
+                msg);
+    }
+    free(msg);
+}
+
+static void h_progress(regie_ctx *ctx, double f)
+{
+    if (f < 0) {
+        f = 0;
+    }
+    if (f > 1) {
+        f = 1;
+    }
+    if (ctx->run) {
+        ctx->run->st[ctx->step].progress = f;
+        if (ctx->run->obs && ctx->run->obs->step_progress) {
+            ctx->run->obs->step_progress(ctx->run->obs->ud, ctx->run, ctx->step, f);
+        }
+    }
+}
+
+static int h_fail(regie_ctx *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = rg_xvasprintf(fmt, ap);
+    va_end(ap);
+    if (ctx->error) {
+        /* keep the first cause; later ones are consequences */
+        free(msg);
+    } else {
+        ctx->error = msg;
+    }
+    return -1;
+}
+
+static int h_data_error(regie_ctx *ctx, const char *file, long line, const char *column,
+                        const char *found, const char *expected)
+{
+    ctx->data_errors++;
+    if (column && *column) {
+        if (found) {
+            rg_err_add(&ctx->derrs, file, line, "column %s: found \"%s\", expected %s", column,
+                       found, expected ? expected : "something else");
+        } else {
+            rg_err_add(&ctx->derrs, file, line, "column %s: %s", column,
+                       expected ? expected : "invalid");
+        }
+    } else {
+        rg_err_add(&ctx->derrs, file, line, "%s", expected ? expected : "invalid");
+    }
+    return -1;
+}
+
+static int h_cancelled(regie_ctx *ctx)
+{
+    if (ctx->cancelled) {
+        return 1;
+    }
+    if (ctx->deadline > 0 && rg_now() > ctx->deadline) {
+        ctx->cancelled = 1;
+    }
+    return ctx->cancelled;
+}
+
+/* ---- parameters ---- */
+static const char *h_param(regie_ctx *ctx, const char *key)
+{
+    const rg_step *s = ctx->s;
+    if (!s) {
+        return NULL;
+    }
+    for (size_t i = 0; i < s->nparams; i++) {
+        if (strcmp(s->params[i].key, key) == 0) {
+            return s->params[i].value;
+        }
+    }
+    for (const regie_param *p = s->ptable; p && p->key; p++) {
+        if (strcmp(p->key, key) == 0) {
+            return p->def;
+        }
+    }
+    return NULL;
+}
+
+static int64_t h_param_int(regie_ctx *ctx, const char *key, int64_t fallback)
+{
+    const char *v = h_param(ctx, key);
+    int64_t i;
+    return v && rg_parse_int(v, &i) == 0 ? i : fallback;
+}
+
+static double h_param_num(regie_ctx *ctx, const char *key, double fallback)
+{
+    const char *v = h_param(ctx, key);
+    double d;
+    return v && rg_parse_decimal(v, '.', &d) == 0 ? d : fallback;
+}
+
+int rg_parse_bool(const char *v, int *out)
+{
+    static const char *yes[] = { "yes", "ja", "1", "true", "on", NULL };
+    static const char *no[] = { "no", "nee", "0", "false", "off", NULL };
+    for (int i = 0; yes[i]; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int h_param_bool(regie_ctx *ctx, const char *key, int fallback)
+{
+    const char *v = h_param(ctx, key);
+    int b;
+    return v && rg_parse_bool(v, &b) == 0 ? b : fallback;
+}
+
+/* ---- data ---- */
+static long read_index(const regie_ctx *ctx, const char *name)
+{
+    const rg_step *s = ctx->s;
+    for (size_t i = 0; s && i < s->nreads; i++) {
+        if (strcmp(s->reads[i], name) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+static long write_index(const regie_ctx *ctx, const char *name)
+{
+    const rg_step *s = ctx->s;
+    for (size_t i = 0; s && i < s->nwrites; i++) {
+        if (strcmp(s->writes[i], name) == 0) {
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+static const rg_datum *lookup(regie_ctx *ctx, const char *name)
+{
+    if (!ctx->run) {
+        for (size_t i = 0; i < ctx->nstandalone; i++) {
+            if (strcmp(ctx->standalone_names[i], name) == 0) {
+                return &ctx->standalone_data[i];
+            }
+        }
+        return NULL;
+    }
+    if (read_index(ctx, name) < 0) {
+        h_log(ctx, REGIE_LOG_WARN, "reads \"%s\", which is not among its `reads`", name);
+        return NULL;
+    }
+    long d = rg_workflow_data_index(ctx->run->wf, name);
+    return d < 0 ? NULL : &ctx->run->data[d];
+}
+
+static const regie_table *h_input_table(regie_ctx *ctx, const char *name)
+{
+    const rg_datum *d = lookup(ctx, name);
+    return d && d->kind == RG_DATUM_TABLE ? d->table : NULL;
+}
+
+static int h_input_value(regie_ctx *ctx, const char *name, regie_value *out)
+{
+    const rg_datum *d = lookup(ctx, name);
+    if (!d || d->kind != RG_DATUM_VALUE) {
+        return -1;
+    }
+    *out = d->value;
+    return 0;
+}
+
+static size_t h_table_rows(const regie_table *t)
+{
+    return t ? t->nrows : 0;
+}
+
+static size_t h_table_cols(const regie_table *t)
+{
+    return t ? t->ncols : 0;
+}
+
+static const char *h_table_colname(const regie_table *t, size_t c)
+{
+    return t && c < t->ncols ? t->cols[c] : NULL;
+}
+
+static long h_table_colindex(const regie_table *t, const char *name)
+{
+    return t ? rg_table_colindex(t, name) : -1;
+}
+
+static const regie_value *h_table_cell(const regie_table *t, size_t r, size_t c)
+{
+    static const regie_value null_value = { REGIE_NULL, { 0 } };
+    if (!t || r >= t->nrows || c >= t->ncols) {
+        return &null_value;
+    }
+    return rg_table_cell(t, r, c);
+}
+
+static long h_table_row_line(const regie_table *t, size_t r)
+{
+    return t && t->lines && r < t->nrows ? t->lines[r] : 0;
+}
+
+static const char *h_table_source(const regie_table *t)
+{
+    return t ? t->source : NULL;
+}
+
+static size_t h_list_len(const regie_list *l)
+{
+    return l ? l->n : 0;
+}
+
+static const regie_value *h_list_at(const regie_list *l, size_t i)
+{
+    static const regie_value null_value = { REGIE_NULL, { 0 } };
+    return l && i < l->n ? &l->items[i] : &null_value;
+}
+
+static regie_table *h_table_new(regie_ctx *ctx, size_t ncols, const char *const *cols)
+{
+    (void)ctx;
+    return rg_table_new(ncols, cols);
+}
+
+static int h_table_append(regie_table *t, const regie_value *row)
+{
+    return t ? rg_table_append(t, row, 0) : -1;
+}
+
+static regie_list *h_list_new(regie_table *owner)
+{
+    return owner ? rg_table_list_new(owner) : NULL;
+}
+
+static void h_table_free(regie_table *t)
+{
+    rg_table_free(t);
+}
+
+static int store_output(regie_ctx *ctx, const char *name, rg_datum *d)
+{
+    if (!ctx->run) {
+        for (size_t i = 0; i < ctx->nstandalone; i++) {
+            if (strcmp(ctx->standalone_names[i], name) == 0) {
+                rg_datum_clear(&ctx->standalone_data[i]);
+                ctx->standalone_data[i] = *d;
+                return 0;
+            }
+        }
+        size_t n = ctx->nstandalone + 1;
+        ctx->standalone_names = rg_xrealloc(ctx->standalone_names, n * sizeof(char *));
+        ctx->standalone_data = rg_xrealloc(ctx->standalone_data, n * sizeof(rg_datum));
+        ctx->standalone_names[n - 1] = rg_xstrdup(name);
+        ctx->standalone_data[n - 1] = *d;
+        ctx->nstandalone = n;
+        return 0;
+    }
+    long w = write_index(ctx, name);
+    if (w < 0) {
+        rg_datum_clear(d);
+        return h_fail(ctx, "step %s writes \"%s\", which is not among its `writes`",
+                      step_name(ctx), name);
+    }
+    rg_datum_clear(&ctx->out[w]);
+    ctx->out[w] = *d;
+    return 0;
+}
+
+static int h_output_table(regie_ctx *ctx, const char *name, regie_table *t)
+{
+    if (!t) {
+        return h_fail(ctx, "output \"%s\": no table", name);
+    }
+    rg_datum d = { RG_DATUM_TABLE, t, { REGIE_NULL, { 0 } } };
+    return store_output(ctx, name, &d);
+}
+
+static int h_output_value(regie_ctx *ctx, const char *name, const regie_value *v)
+{
+    rg_datum d = { RG_DATUM_VALUE, rg_table_new(0, NULL), { REGIE_NULL, { 0 } } };
+    rg_value_copy(d.table, &d.value, v);
+    return store_output(ctx, name, &d);
+}
+
+static int bad_relpath(const char *p)
+{
+    if (!p || !*p || p[0] == '/') {
+        return 1;
+    }
+    /* no ".." component */
+    const char *s = p;
+    while (*s) {
+        const char *e = strchr(s, '/');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        if ((n == 2 && s[0] == '.' && s[1] == '.') || n == 0) {
+            return 1;
+        }
+        if (!e) {
+            break;
+        }
+        s = e + 1;
+    }
+    return 0;
+}
+
+static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, size_t len)
+{
+    const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
+    if (!outdir) {
+        return h_fail(ctx, "no output directory to write %s into", relpath);
+    }
+    if (bad_relpath(relpath)) {
+        return h_fail(ctx, "refusing to write \"%s\": expected a relative path inside the output directory",
+                      relpath ? relpath : "");
+    }
+    char *path = rg_xasprintf("%s/%s", outdir, relpath);
+    int rc = rg_write_file_atomic(path, data, len);
+    if (rc != 0) {
+        rc = h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
+    }
+    free(path);
+    return rc;
+}
+
+static int h_date_parse(const char *iso, int32_t *day)
+{
+    return rg_date_parse(iso, day);
+}
+
+static int h_list_push(regie_list *l, const regie_value *v)
+{
+    return l && v ? rg_list_push(l, v) : -1;
+}
+
+const regie_host rg_host = {
+    .size = sizeof(regie_host),
+    .abi_version = REGIE_ABI_VERSION,
+    .log = h_log,
+    .progress = h_progress,
+    .fail = h_fail,
+    .data_error = h_data_error,
+    .cancelled = h_cancelled,
+    .param = h_param,
+    .param_int = h_param_int,
+    .param_num = h_param_num,
+    .param_bool = h_param_bool,
+    .input_table = h_input_table,
+    .input_value = h_input_value,
+    .table_rows = h_table_rows,
+    .table_cols = h_table_cols,
+    .table_colname = h_table_colname,
+    .table_colindex = h_table_colindex,
+    .table_cell = h_table_cell,
+    .table_row_line = h_table_row_line,
+    .table_source = h_table_source,
+    .list_len = h_list_len,
+    .list_at = h_list_at,
+    .table_new = h_table_new,
+    .table_append = h_table_append,
+    .list_new = h_list_new,
+    .list_push = h_list_push,
+    .table_free = h_table_free,
+    .output_table = h_output_table,
+    .output_value = h_output_value,
+    .write_file = h_write_file,
+    .round_half_up = rg_round_half_up,
+    .format_decimal = rg_format_decimal,
+    .date_parse = h_date_parse,
+    .date_format = rg_date_format,
+    .is_workday = rg_is_workday,
+    .add_workdays = rg_add_workdays,
+    .sub_workdays = rg_sub_workdays,
+    .next_workday = rg_next_workday,
+};
+
+/* ---- contexts ---- */
+void rg_ctx_init(regie_ctx *ctx, rg_run *run, size_t step)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->run = run;
+    ctx->step = step;
+    ctx->s = &run->wf->steps[step];
+    ctx->out = rg_xcalloc(ctx->s->nwrites ? ctx->s->nwrites : 1, sizeof *ctx->out);
+}
+
+void rg_ctx_reset(regie_ctx *ctx)
+{
+    free(ctx->error);
+    ctx->error = NULL;
+    ctx->data_errors = 0;
+    ctx->cancelled = 0;
+    rg_err_free(&ctx->derrs);
+    for (size_t i = 0; ctx->s && i < ctx->s->nwrites && ctx->out; i++) {
+        rg_datum_clear(&ctx->out[i]);
+    }
+}
+
+typedef struct test_ctx {
+    regie_ctx ctx;
+    rg_step step;
+} test_ctx;
+
+regie_ctx *rg_test_ctx_new(const char *name, const char *const *kv, const char *outdir)
+{
+    test_ctx *t = rg_xcalloc(1, sizeof *t);
+    t->step.name = rg_xstrdup(name);
+    size_t n = 0;
+    while (kv && kv[2 * n]) {
+        n++;
+    }
+    t->step.params = rg_xcalloc(n ? n : 1, sizeof *t->step.params);
+    for (size_t i = 0; i < n; i++) {
+        t->step.params[i].key = rg_xstrdup(kv[2 * i]);
+        t->step.params[i].value = rg_xstrdup(kv[2 * i + 1] ? kv[2 * i + 1] : "");
+        t->step.params[i].file = "test";
+    }
+    t->step.nparams = n;
+    t->ctx.s = &t->step;
+    t->ctx.step = (size_t)-1;
+    t->ctx.outdir = outdir ? rg_xstrdup(outdir) : NULL;
+    return &t->ctx;
+}
+
+void rg_test_ctx_set(regie_ctx *ctx, const char *name, rg_datum *d)
+{
+    store_output(ctx, name, d);
+    memset(d, 0, sizeof *d);
+}
+
+const rg_datum *rg_test_ctx_get(regie_ctx *ctx, const char *name)
+{
+    for (size_t i = 0; i < ctx->nstandalone; i++) {
+        if (strcmp(ctx->standalone_names[i], name) == 0) {
+            return &ctx->standalone_data[i];
+        }
+    }
+    return NULL;
+}
+
+const char *rg_test_ctx_error(regie_ctx *ctx)
+{
+    return ctx->error;
+}
+
+const rg_errors *rg_test_ctx_data_errors(regie_ctx *ctx)
+{
+    return &ctx->derrs;
+}
+
+void rg_test_ctx_free(regie_ctx *ctx)
+{
+    if (!ctx) {
+        return;
+    }
+    test_ctx *t = (test_ctx *)ctx;
+    free(ctx->error);
+    rg_err_free(&ctx->derrs);
+    for (size_t i = 0; i < ctx->nstandalone; i++) {
+        free(ctx->standalone_names[i]);
+        rg_datum_clear(&ctx->standalone_data[i]);
+    }
+    free(ctx->standalone_names);
+    free(ctx->standalone_data);
+    free((char *)ctx->outdir);
+    for (size_t i = 0; i < t->step.nparams; i++) {
+        free(t->step.params[i].key);
+        free(t->step.params[i].value);
+    }
+    free(t->step.params);
+    free(t->step.name);
+    free(t);
+}

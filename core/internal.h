@@ -1,0 +1,251 @@
+/*
+ * internal.h - interfaces between the modules of the regie engine library.
+ * Not installed.  Every exported name carries the rg_ prefix; everything
+ * else in a .c file is static.  Functions return 0 or a negative number.
+ */
+#ifndef REGIE_INTERNAL_H
+#define REGIE_INTERNAL_H
+
+#include "regie.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+/* ---- util.c ------------------------------------------------------------- */
+void *rg_xmalloc(size_t n);
+void *rg_xcalloc(size_t n, size_t m);
+void *rg_xrealloc(void *p, size_t n);
+char *rg_xstrdup(const char *s);
+char *rg_xstrndup(const char *s, size_t n);
+char *rg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *rg_xvasprintf(const char *fmt, va_list ap);
+char *rg_trim(char *s); /* in place, returns s moved past leading blanks */
+/* Split "a, b ,c" on `sep` into trimmed, non-empty parts; returns count. */
+size_t rg_split(const char *s, char sep, char ***out);
+void rg_strv_free(char **v, size_t n);
+/* Read a whole file; NUL-terminated.  NULL with errno on failure. */
+char *rg_read_file(const char *path, size_t *len);
+/* Write atomically (tmp + fsync + rename); creates parent directories. */
+int rg_write_file_atomic(const char *path, const void *data, size_t len);
+int rg_mkdir_p(const char *path);
+int rg_file_exists(const char *path);
+double rg_now(void); /* monotonic seconds */
+/* yes/no/ja/nee/1/0/true/false/on/off, any case. */
+int rg_parse_bool(const char *v, int *out);
+
+/* Growable byte buffer. */
+typedef struct rg_buf {
+    char *data;
+    size_t len, cap;
+} rg_buf;
+void rg_buf_put(rg_buf *b, const void *p, size_t n);
+void rg_buf_puts(rg_buf *b, const char *s);
+void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rg_buf_free(rg_buf *b);
+
+/* A list of error messages, each already "FILE:LINE: text". */
+typedef struct rg_errors {
+    char **msg;
+    size_t n, cap;
+} rg_errors;
+void rg_err_add(rg_errors *e, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_list ap);
+void rg_err_print(const rg_errors *e, FILE *f);
+void rg_err_free(rg_errors *e);
+
+/* ---- value.c: tables, lists, data ---------------------------------------- */
+struct regie_list {
+    regie_value *items;
+    size_t n, cap;
+    struct regie_table *owner; /* holds the storage of the items */
+};
+
+struct regie_table {
+    char **cols;
+    size_t ncols;
+    regie_value *cells; /* nrows * ncols, row-major */
+    long *lines;        /* per row source line, or NULL */
+    size_t nrows, cap;
+    char *source; /* source file path, or NULL */
+    /* owned storage for strings and lists */
+    struct rg_chunk *chunks;
+    regie_list **lists;
+    size_t nlists, listcap;
+};
+
+regie_table *rg_table_new(size_t ncols, const char *const *cols);
+void rg_table_free(regie_table *t);
+long rg_table_colindex(const regie_table *t, const char *name);
+/* Append a row; copies strings and lists into the table.  line may be 0. */
+int rg_table_append(regie_table *t, const regie_value *row, long line);
+/* Storage owned by the table: copy a string / make a list. */
+const char *rg_table_strdup(regie_table *t, const char *s, size_t len);
+regie_list *rg_table_list_new(regie_table *t);
+int rg_list_push(regie_list *l, const regie_value *v); /* copies into l->owner */
+/* Deep copy of v whose storage lives in `owner`. */
+void rg_value_copy(regie_table *owner, regie_value *dst, const regie_value *src);
+void rg_table_set_source(regie_table *t, const char *path);
+static inline regie_value *rg_table_cell(const regie_table *t, size_t r, size_t c)
+{
+    return &t->cells[r * t->ncols + c];
+}
+regie_value rg_str_value(const char *s); /* borrows s */
+
+/* A datum: what a data name holds during a run. */
+typedef enum { RG_DATUM_NONE = 0, RG_DATUM_TABLE, RG_DATUM_VALUE } rg_datum_kind;
+typedef struct rg_datum {
+    rg_datum_kind kind;
+    regie_table *table; /* TABLE: the table; VALUE: 0-column owner of strings/lists */
+    regie_value value;  /* VALUE */
+} rg_datum;
+void rg_datum_clear(rg_datum *d);
+/* Value as text for messages and `when` comparisons (caller frees). */
+char *rg_value_to_text(const regie_value *v);
+
+/* ---- decimal.c ------------------------------------------------------------ */
+/* Half-up rounding exact for decimal inputs: the double's shortest decimal
+ * representation is rounded, so 1.005 -> 1.01, 120.5 -> 121, 35.625 -> 35.63,
+ * -2.5 -> -3 (half away from zero). */
+double rg_round_half_up(double x, int decimals);
+/* Round half-up and print with exactly `decimals` digits and `sep` as the
+ * decimal separator.  Returns the length written or -1 if it did not fit. */
+int rg_format_decimal(double x, int decimals, char sep, char *buf, size_t n);
+/* Strict number parsing: optional sign, digits, optional fraction with `sep`
+ * ('.' or ','), no thousands separators, no trailing garbage.  0 or -1. */
+int rg_parse_decimal(const char *s, char sep, double *out);
+int rg_parse_int(const char *s, int64_t *out);
+/* Shortest text that reads back as the same double ("0.1", "120.5", "1e+100"). */
+void rg_format_shortest(double x, char *buf, size_t n);
+
+/* ---- calendar.c ----------------------------------------------------------- */
+int rg_date_parse(const char *iso, int32_t *day);                  /* YYYY-MM-DD */
+int rg_datetime_parse(const char *iso, int32_t *day, int *minute); /* YYYY-MM-DD[THH:MM] */
+void rg_date_format(int32_t day, char buf[11]);
+int32_t rg_date_from_ymd(int y, int m, int d);
+void rg_date_to_ymd(int32_t day, int *y, int *m, int *d);
+int rg_weekday(int32_t day); /* 1 = Monday .. 7 = Sunday (ISO) */
+int32_t rg_easter(int year);
+int rg_is_holiday(const regie_calendar *cal, int32_t day);
+int rg_is_workday(const regie_calendar *cal, int32_t day);
+int32_t rg_add_workdays(const regie_calendar *cal, int32_t day, int n);
+int32_t rg_sub_workdays(const regie_calendar *cal, int32_t day, int n);
+int32_t rg_next_workday(const regie_calendar *cal, int32_t day);
+/* Parse "yearly|lustrum|never" -> regie_liberation; -1 if neither. */
+int rg_liberation_parse(const char *s);
+
+/* ---- csv.c (libcsv underneath) -------------------------------------------- */
+typedef enum {
+    RG_COL_TEXT = 0,
+    RG_COL_ID,       /* [A-Za-z0-9_-]{1,32} */
+    RG_COL_INTEGER,  /* -> REGIE_INT */
+    RG_COL_DECIMAL,  /* -> REGIE_NUM; decimal comma only when the delimiter is ';' */
+    RG_COL_BOOLEAN,  /* yes/no/ja/nee/1/0/true/false -> REGIE_BOOL */
+    RG_COL_DATE,     /* YYYY-MM-DD -> REGIE_STR */
+    RG_COL_DATETIME, /* YYYY-MM-DD or YYYY-MM-DDTHH:MM -> REGIE_STR as written */
+    RG_COL_LIST      /* ';'-separated (',' when the file's delimiter is ';' ... see csv.c) -> REGIE_LIST of strings */
+} rg_coltype;
+
+typedef struct rg_colspec {
+    char *name;
+    rg_coltype type;
+    int optional; /* the column may be absent from the header */
+    int required; /* every cell must be non-empty */
+} rg_colspec;
+
+/* Parse "bid_id:id!, rate:decimal, region?:text"  (! = value required,
+ * ? = column optional).  Errors are reported as FILE:LINE. */
+int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec **out, size_t *n,
+                     rg_errors *errs);
+void rg_colspec_free(rg_colspec *c, size_t n);
+const char *rg_coltype_name(rg_coltype t);
+
+/* Read a CSV file: RFC 4180, UTF-8 with or without BOM, ',' or ';' detected
+ * from the header line, CRLF or LF.  Header row required.  With a spec, the
+ * listed columns must be present and cells are converted; without one, every
+ * cell is a string and empty cells are "" (not null).  Every data error of the
+ * file is collected into errs as "FILE:LINE: column NAME: found VALUE,
+ * expected WHAT"; structural errors (no header, unterminated quote, wrong
+ * field count) stop at the first.  Columns not in the spec are kept as text.
+ * If `unique` is non-NULL, that column's values must be unique.
+ * Returns 0 and a table whose rows carry their line numbers, or -1. */
+int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const char *unique,
+                regie_table **out, rg_errors *errs);
+/* Same, from memory; `name` is used in messages and as the table source. */
+int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,
+                 size_t nspec, const char *unique, regie_table **out, rg_errors *errs);
+/* Write a table as CSV that spreadsheets open: ',' delimiter, CRLF, quotes
+ * where needed, numbers with '.', integers as integers, NUM with the shortest
+ * round-trip text, lists joined with ';', null as empty, booleans yes/no. */
+void rg_csv_write(rg_buf *out, const regie_table *t);
+
+/* ---- ini.c: INI files with file and line kept for every key --------------- */
+typedef struct rg_kv {
+    char *key;
+    char *value;
+    const char *file; /* interned in the rg_ini */
+    int line;
+    int used; /* set by whoever consumes the key, for "unknown key" checks */
+} rg_kv;
+
+typedef struct rg_section {
+    char *name;
+    const char *file;
+    int line;
+    rg_kv *kv;
+    size_t n, cap;
+} rg_section;
+
+typedef struct rg_ini {
+    rg_section *secs;
+    size_t n, cap;
+    char **files; /* every file read, in order (main first, then includes) */
+    size_t nfiles;
+} rg_ini;
+
+/* Substitution context for ${input.NAME} and ${env:NAME:-default}. */
+typedef const char *(*rg_lookup_fn)(void *ud, const char *name);
+
+/* Read an INI file with `include = FILE` (relative to the including file,
+ * depth limit 8, loops detected), `;`/`#` comments, repeated sections merged.
+ * With lookup, ${input.NAME} is replaced by lookup(ud, NAME) and
+ * ${env:NAME:-default} from the environment.  All errors of the file go to
+ * errs; returns -1 if any. */
+int rg_ini_load(rg_ini *ini, const char *path, rg_lookup_fn lookup, void *ud, rg_errors *errs);
+void rg_ini_free(rg_ini *ini);
+rg_section *rg_ini_section(const rg_ini *ini, const char *name);
+rg_kv *rg_section_get(const rg_section *s, const char *key);
+/* Load a plain data INI (for `type = ini` inputs) as a table with columns
+ * section,key,value (rows carry lines; source set). */
+int rg_ini_to_table(const char *path, regie_table **out, rg_errors *errs);
+
+/* ---- plugin.c ------------------------------------------------------------- */
+typedef struct rg_plugin {
+    char *path;
+    void *handle; /* dlopen handle, NULL for built-in */
+    const regie_plugin *desc;
+    void *state;
+    int initialised;
+} rg_plugin;
+
+typedef struct rg_plugins {
+    rg_plugin *v;
+    size_t n, cap;
+} rg_plugins;
+
+extern const regie_host rg_host;
+
+/* Load one shared object; refuse wrong magic/ABI/duplicate names with the
+ * path and reason in errs. */
+int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs);
+/* Load every *.so in each directory of a ':'-separated path. */
+int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs);
+rg_plugin *rg_plugin_find(rg_plugins *ps, const char *name);
+int rg_plugin_init(rg_plugin *p, rg_errors *errs);
+void rg_plugins_free(rg_plugins *ps);
+void rg_plugin_print_doc(const rg_plugin *p, FILE *f);
+const char *rg_param_type_name(regie_param_type t);
+/* Check `value` against type; on failure returns -1 and sets *expected. */
+int rg_param_check(regie_param_type t, const char *value, const char **expected);
+
+#endif /* REGIE_INTERNAL_H */

@@ -1,0 +1,53 @@
+/*
+ * lua_step.h - Lua 5.4 script steps: sandbox, limits, the `regie` module.
+ *
+ * One rg_lua per worker thread (a lua_State is not shared).  A script is a
+ * text chunk (mode "t", named "@path") that returns a table:
+ *
+ *   return {
+ *     summary = "one line",
+ *     params = { max_rate = { type = "number", required = true,
+ *                             default = "120", description = "..." }, ... },
+ *     run = function(step) ... end,
+ *   }
+ *
+ * The chunk is run once per state; its table is kept as a registry
+ * reference, and `run` is called once per step execution.  `step` is a table
+ * { name = <step name>, params = { typed parameter values } }.
+ */
+#ifndef REGIE_LUA_STEP_H
+#define REGIE_LUA_STEP_H
+
+#include "internal.h"
+
+typedef struct rg_lua rg_lua;
+
+typedef struct rg_lua_limits {
+    long long instructions; /* 0: no limit */
+    size_t memory;          /* bytes; 0: no limit */
+    double timeout;         /* seconds of wall time; 0: no limit */
+} rg_lua_limits;
+
+/* What a script declares: parameters (type is a regie_param_type). */
+typedef struct rg_script_info {
+    regie_param *params; /* ends in {0}; strings owned */
+    size_t nparams;
+    char *summary;
+} rg_script_info;
+
+/* script_path: ':'-separated directories searched by `require` (modules
+ * only from there) and for relative script names. */
+rg_lua *rg_lua_new(const char *script_path);
+void rg_lua_free(rg_lua *L);
+/* Resolve a script name as a workflow gives it (absolute, relative to the
+ * workflow file's directory, or on the script path).  Caller frees. */
+char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const char *name);
+/* Compile and load (cached), then report declared params.  Compile errors go
+ * to errs as "script.lua:LINE: message". */
+int rg_lua_describe(rg_lua *L, const char *script_file, rg_script_info *info, rg_errors *errs);
+void rg_script_info_free(rg_script_info *info);
+/* Run the script's `run` for one step.  On failure the message (with
+ * script.lua:LINE and a traceback) is given to rg_host.fail(ctx, ...). */
+int rg_lua_run(rg_lua *L, const char *script_file, regie_ctx *ctx, const rg_lua_limits *lim);
+
+#endif

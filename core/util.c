@@ -1,0 +1,347 @@
+/* util.c - allocation, strings, files and error lists used across the engine. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(void)
+{
+    fputs("regie: out of memory\n", stderr);
+    abort();
+}
+
+void *rg_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        oom();
+    }
+    return p;
+}
+
+void *rg_xcalloc(size_t n, size_t m)
+{
+    void *p = calloc(n ? n : 1, m ? m : 1);
+    if (!p) {
+        oom();
+    }
+    return p;
+}
+
+void *rg_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q) {
+        oom();
+    }
+    return q;
+}
+
+char *rg_xstrdup(const char *s)
+{
+    return rg_xstrndup(s, strlen(s));
+}
+
+char *rg_xstrndup(const char *s, size_t n)
+{
+    char *p = rg_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+char *rg_xvasprintf(const char *fmt, va_list ap)
+{
+    char *p = NULL;
+    if (vasprintf(&p, fmt, ap) < 0) {
+        oom();
+    }
+    return p;
+}
+
+char *rg_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = rg_xvasprintf(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+char *rg_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
+        s++;
+    }
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) {
+        s[--n] = 0;
+    }
+    return s;
+}
+
+size_t rg_split(const char *s, char sep, char ***out)
+{
+    size_t n = 0, cap = 4;
+    char **v = rg_xmalloc(cap * sizeof *v);
+    const char *p = s ? s : "";
+    for (;;) {
+        const char *e = strchr(p, sep);
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char *part = rg_xstrndup(p, len);
+        char *t = rg_trim(part);
+        if (*t) {
+            if (n == cap) {
+                cap *= 2;
+                v = rg_xrealloc(v, cap * sizeof *v);
+            }
+            v[n++] = rg_xstrdup(t);
+        }
+        free(part);
+        if (!e) {
+            break;
+        }
+        p = e + 1;
+    }
+    *out = v;
+    return n;
+}
+
+void rg_strv_free(char **v, size_t n)
+{
+    if (!v) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+char *rg_read_file(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return NULL;
+    }
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    char *buf = rg_xmalloc(cap);
+    for (;;) {
+        if (cap - n < 2) {
+            cap *= 2;
+            buf = rg_xrealloc(buf, cap);
+        }
+        ssize_t r = read(fd, buf + n, cap - n - 1);
+        if (r < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int e = errno;
+            free(buf);
+            close(fd);
+            errno = e;
+            return NULL;
+        }
+        if (r == 0) {
+            break;
+        }
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    if (len) {
+        *len = n;
+    }
+    return buf;
+}
+
+int rg_mkdir_p(const char *path)
+{
+    char *p = rg_xstrdup(path);
+    for (char *s = p + 1; *s; s++) {
+        if (*s == '/') {
+            *s = 0;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                int e = errno;
+                free(p);
+                errno = e;
+                return -1;
+            }
+            *s = '/';
+        }
+    }
+    int rc = 0;
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+        rc = -1;
+    }
+    int e = errno;
+    free(p);
+    errno = e;
+    return rc;
+}
+
+int rg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char *dir = rg_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        if (rg_mkdir_p(dir) != 0) {
+            int e = errno;
+            free(dir);
+            errno = e;
+            return -1;
+        }
+    }
+    free(dir);
+    char *tmp = rg_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        errno = e;
+        return -1;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            goto fail;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        goto fail;
+    }
+    free(tmp);
+    return 0;
+fail : {
+    int e = errno;
+    if (fd >= 0) {
+        close(fd);
+    }
+    unlink(tmp);
+    free(tmp);
+    errno = e;
+    return -1;
+}
+}
+
+int rg_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+double rg_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void rg_buf_put(rg_buf *b, const void *p, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        b->data = rg_xrealloc(b->data, cap);
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void rg_buf_puts(rg_buf *b, const char *s)
+{
+    rg_buf_put(b, s, strlen(s));
+}
+
+void rg_buf_printf(rg_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = rg_xvasprintf(fmt, ap);
+    va_end(ap);
+    rg_buf_puts(b, s);
+    free(s);
+}
+
+void rg_buf_free(rg_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_list ap)
+{
+    char *text = rg_xvasprintf(fmt, ap);
+    char *msg;
+    if (file && line > 0) {
+        msg = rg_xasprintf("%s:%ld: %s", file, line, text);
+    } else if (file) {
+        msg = rg_xasprintf("%s: %s", file, text);
+    } else {
+        msg = rg_xstrdup(text);
+    }
+    free(text);
+    if (e->n == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 8;
+        e->msg = rg_xrealloc(e->msg, e->cap * sizeof *e->msg);
+    }
+    e->msg[e->n++] = msg;
+}
+
+void rg_err_add(rg_errors *e, const char *file, long line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rg_err_addv(e, file, line, fmt, ap);
+    va_end(ap);
+}
+
+void rg_err_print(const rg_errors *e, FILE *f)
+{
+    for (size_t i = 0; i < e->n; i++) {
+        fprintf(f, "%s\n", e->msg[i]);
+    }
+}
+
+void rg_err_free(rg_errors *e)
+{
+    rg_strv_free(e->msg, e->n);
+    e->msg = NULL;
+    e->n = e->cap = 0;
+}

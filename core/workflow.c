@@ -1,0 +1,907 @@
+/* workflow.c - reading a workflow INI file into steps and a DAG, and every
+ * check that can be made without running anything.  Errors name FILE:LINE of
+ * the key concerned; all errors of the files are collected. */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- a string -> index hash map (open addressing), for O(1) data lookup ---- */
+typedef struct namemap {
+    const char **keys;
+    size_t *vals;
+    size_t cap, n;
+} namemap;
+
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603ULL;
+    while (*s) {
+        h ^= (unsigned char)*s++;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void map_put(namemap *m, const char *k, size_t v);
+
+static void map_grow(namemap *m)
+{
+    namemap old = *m;
+    m->cap = old.cap ? old.cap * 2 : 64;
+    m->keys = rg_xcalloc(m->cap, sizeof *m->keys);
+    m->vals = rg_xcalloc(m->cap, sizeof *m->vals);
+    m->n = 0;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (old.keys[i]) {
+            map_put(m, old.keys[i], old.vals[i]);
+        }
+    }
+    free(old.keys);
+    free(old.vals);
+}
+
+static void map_put(namemap *m, const char *k, size_t v)
+{
+    if ((m->n + 1) * 2 > m->cap) {
+        map_grow(m);
+    }
+    size_t i = hash_str(k) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], k) != 0) {
+        i = (i + 1) & (m->cap - 1);
+    }
+    if (!m->keys[i]) {
+        m->n++;
+    }
+    m->keys[i] = k;
+    m->vals[i] = v;
+}
+
+static long map_get(const namemap *m, const char *k)
+{
+    if (!m->cap) {
+        return -1;
+    }
+    size_t i = hash_str(k) & (m->cap - 1);
+    while (m->keys[i]) {
+        if (strcmp(m->keys[i], k) == 0) {
+            return (long)m->vals[i];
+        }
+        i = (i + 1) & (m->cap - 1);
+    }
+    return -1;
+}
+
+static void map_free(namemap *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* The workflow keeps its maps behind the public struct. */
+struct wf_priv {
+    namemap data;  /* data name -> data index */
+    namemap steps; /* step name -> step index */
+    long *producer; /* per data index: step index or -1 (input) */
+};
+typedef struct wf_priv wf_priv;
+
+static wf_priv *priv_of(const rg_workflow *wf)
+{
+    return wf->priv;
+}
+
+long rg_workflow_data_index(const rg_workflow *wf, const char *name)
+{
+    wf_priv *p = priv_of(wf);
+    return p ? map_get(&p->data, name) : -1;
+}
+
+const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
+{
+    wf_priv *p = priv_of(wf);
+    long d = p ? map_get(&p->data, data) : -1;
+    if (d < 0 || p->producer[d] < 0) {
+        return NULL;
+    }
+    return &wf->steps[p->producer[d]];
+}
+
+/* ---- small helpers ---- */
+static const char *const step_reserved[] = { "plugin", "script", "reads", "writes", "after",
+                                             "when", "retries", "retry_delay", "timeout",
+                                             "instructions", "memory_mb", "description", NULL };
+
+static int is_reserved(const char *k)
+{
+    for (int i = 0; step_reserved[i]; i++) {
+        if (strcmp(step_reserved[i], k) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int valid_ident(const char *s)
+{
+    if (!*s || strlen(s) > 64) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static const char *input_type_names[] = { "file", "csv", "ini", "text", "number", "integer",
+                                          "date", "boolean", NULL };
+
+static const rg_setting *find_set(const rg_setting *sets, size_t n, const char *name)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (strcmp(sets[i].name, name) == 0) {
+            return &sets[i];
+        }
+    }
+    return NULL;
+}
+
+typedef struct subst_ctx {
+    rg_workflow *wf;
+    const rg_setting *sets;
+    size_t nsets;
+} subst_ctx;
+
+static const char *input_value_text(subst_ctx *sc, const char *name)
+{
+    const rg_setting *s = find_set(sc->sets, sc->nsets, name);
+    if (s) {
+        return s->value;
+    }
+    rg_section *sec = NULL;
+    char *sname = rg_xasprintf("input.%s", name);
+    sec = rg_ini_section(&sc->wf->ini, sname);
+    free(sname);
+    rg_kv *d = rg_section_get(sec, "default");
+    return d ? d->value : NULL;
+}
+
+/* ${input.NAME} in every value, now that --set values and defaults are known. */
+static void substitute_inputs(rg_workflow *wf, subst_ctx *sc, rg_errors *errs)
+{
+    for (size_t s = 0; s < wf->ini.n; s++) {
+        rg_section *sec = &wf->ini.secs[s];
+        for (size_t k = 0; k < sec->n; k++) {
+            rg_kv *kv = &sec->kv[k];
+            if (!strstr(kv->value, "${input.")) {
+                continue;
+            }
+            rg_buf b = { 0 };
+            rg_buf_puts(&b, "");
+            const char *p = kv->value;
+            while (*p) {
+                const char *st = strstr(p, "${input.");
+                const char *end = st ? strchr(st, '}') : NULL;
+                if (!st || !end) {
+                    rg_buf_puts(&b, p);
+                    break;
+                }
+                rg_buf_put(&b, p, (size_t)(st - p));
+                char *name = rg_xstrndup(st + 8, (size_t)(end - st - 8));
+                const char *v = input_value_text(sc, name);
+                if (!v) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "%s: ${input.%s} has no value (no such input, or it was not given "
+                               "and has no default)",
+                               kv->key, name);
+                } else {
+                    rg_buf_puts(&b, v);
+                }
+                free(name);
+                p = end + 1;
+            }
+            free(kv->value);
+            kv->value = b.data;
+        }
+    }
+}
+
+static int parse_int_key(rg_kv *kv, long lo, long hi, long *out, rg_errors *errs)
+{
+    int64_t v;
+    if (rg_parse_int(kv->value, &v) != 0 || v < lo || v > hi) {
+        rg_err_add(errs, kv->file, kv->line, "%s: found \"%s\", expected a whole number from %ld to %ld",
+                   kv->key, kv->value, lo, hi);
+        return -1;
+    }
+    *out = (long)v;
+    return 0;
+}
+
+static int parse_num_key(rg_kv *kv, double *out, rg_errors *errs)
+{
+    double v;
+    if (rg_parse_decimal(kv->value, '.', &v) != 0 || v < 0) {
+        rg_err_add(errs, kv->file, kv->line, "%s: found \"%s\", expected a number of seconds >= 0",
+                   kv->key, kv->value);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static void allowed_list(rg_buf *b, const regie_param *pt)
+{
+    int first = 1;
+    for (const regie_param *p = pt; p && p->key; p++) {
+        rg_buf_printf(b, "%s%s (%s)", first ? "" : ", ", p->key, rg_param_type_name(p->type));
+        first = 0;
+    }
+    if (first) {
+        rg_buf_puts(b, "none");
+    }
+}
+
+/* Own keys of a step against its parameter table. */
+static void check_params(rg_step *st, const char *what, rg_errors *errs)
+{
+    for (size_t i = 0; i < st->nparams; i++) {
+        rg_kv *kv = &st->params[i];
+        const regie_param *p = st->ptable;
+        while (p && p->key && strcmp(p->key, kv->key) != 0) {
+            p++;
+        }
+        if (!p || !p->key) {
+            rg_buf b = { 0 };
+            allowed_list(&b, st->ptable);
+            rg_err_add(errs, kv->file, kv->line,
+                       "step %s: unknown key \"%s\" for %s (its parameters: %s; step keys: plugin, "
+                       "script, reads, writes, after, when, retries, retry_delay, timeout, "
+                       "instructions, memory_mb, description)",
+                       st->name, kv->key, what, b.data);
+            rg_buf_free(&b);
+            continue;
+        }
+        const char *expected = NULL;
+        if (rg_param_check(p->type, kv->value, &expected) != 0) {
+            rg_err_add(errs, kv->file, kv->line, "step %s: %s: found \"%s\", expected %s", st->name,
+                       kv->key, kv->value, expected);
+        }
+    }
+    for (const regie_param *p = st->ptable; p && p->key; p++) {
+        if (!p->required) {
+            continue;
+        }
+        int have = 0;
+        for (size_t i = 0; i < st->nparams; i++) {
+            have |= strcmp(st->params[i].key, p->key) == 0;
+        }
+        if (!have) {
+            rg_err_add(errs, st->file, st->line,
+                       "step %s: missing required key \"%s\" (%s: %s) for %s", st->name, p->key,
+                       rg_param_type_name(p->type), p->description ? p->description : "", what);
+        }
+    }
+}
+
+static void parse_names(rg_kv *kv, char ***names, int **optional, size_t *n, rg_errors *errs,
+                        const char *stepname)
+{
+    char **v;
+    size_t cnt = rg_split(kv->value, ',', &v);
+    if (optional) {
+        *optional = rg_xcalloc(cnt ? cnt : 1, sizeof **optional);
+    }
+    for (size_t i = 0; i < cnt; i++) {
+        char *nm = v[i];
+        if (nm[0] == '?' && optional) {
+            (*optional)[i] = 1;
+            memmove(nm, nm + 1, strlen(nm));
+            char *t = rg_trim(nm);
+            memmove(nm, t, strlen(t) + 1);
+        }
+        if (strncmp(nm, "input.", 6) == 0) {
+            memmove(nm, nm + 6, strlen(nm + 6) + 1);
+        }
+        if (!valid_ident(nm)) {
+            rg_err_add(errs, kv->file, kv->line,
+                       "step %s: %s: \"%s\" is not a valid name (letters, digits, _ and -)",
+                       stepname, kv->key, nm);
+        }
+    }
+    *names = v;
+    *n = cnt;
+}
+
+static void add_dep(rg_workflow *wf, size_t step, size_t dep)
+{
+    rg_step *s = &wf->steps[step];
+    for (size_t i = 0; i < s->ndeps; i++) {
+        if (s->deps[i] == dep) {
+            return;
+        }
+    }
+    s->deps = rg_xrealloc(s->deps, (s->ndeps + 1) * sizeof *s->deps);
+    s->deps[s->ndeps++] = dep;
+    rg_step *d = &wf->steps[dep];
+    if (d->ndependents == d->capdependents) {
+        d->capdependents = d->capdependents ? d->capdependents * 2 : 4;
+        d->dependents = rg_xrealloc(d->dependents, d->capdependents * sizeof *d->dependents);
+    }
+    d->dependents[d->ndependents++] = step;
+}
+
+static size_t add_data(rg_workflow *wf, const char *name)
+{
+    wf->data = rg_xrealloc(wf->data, (wf->ndata + 1) * sizeof *wf->data);
+    wf->data[wf->ndata] = rg_xstrdup(name);
+    return wf->ndata++;
+}
+
+static void priv_drop(rg_workflow *wf)
+{
+    wf_priv *p = wf->priv;
+    if (p) {
+        map_free(&p->data);
+        map_free(&p->steps);
+        free(p->producer);
+        free(p);
+        wf->priv = NULL;
+    }
+}
+
+/* ---- loading ---- */
+static void load_inputs(rg_workflow *wf, rg_errors *errs)
+{
+    for (size_t s = 0; s < wf->ini.n; s++) {
+        rg_section *sec = &wf->ini.secs[s];
+        if (strncmp(sec->name, "input.", 6) != 0) {
+            continue;
+        }
+        const char *name = sec->name + 6;
+        wf->inputs = rg_xrealloc(wf->inputs, (wf->ninputs + 1) * sizeof *wf->inputs);
+        rg_input *in = &wf->inputs[wf->ninputs++];
+        memset(in, 0, sizeof *in);
+        in->name = rg_xstrdup(name);
+        in->file = sec->file;
+        in->line = sec->line;
+        in->required = 1;
+        if (!valid_ident(name)) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "[%s]: \"%s\" is not a valid input name (letters, digits, _ and -)",
+                       sec->name, name);
+        }
+        int has_required = 0;
+        for (size_t k = 0; k < sec->n; k++) {
+            rg_kv *kv = &sec->kv[k];
+            if (strcmp(kv->key, "type") == 0) {
+                int found = -1;
+                for (int t = 0; input_type_names[t]; t++) {
+                    if (strcmp(kv->value, input_type_names[t]) == 0) {
+                        found = t;
+                    }
+                }
+                if (found < 0) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "type: found \"%s\", expected file, csv, ini, text, number, "
+                               "integer, date or boolean",
+                               kv->value);
+                } else {
+                    in->type = (rg_input_type)found;
+                }
+            } else if (strcmp(kv->key, "required") == 0) {
+                if (rg_parse_bool(kv->value, &in->required) != 0) {
+                    rg_err_add(errs, kv->file, kv->line, "required: found \"%s\", expected yes or no",
+                               kv->value);
+                }
+                has_required = 1;
+            } else if (strcmp(kv->key, "default") == 0) {
+                in->def = rg_xstrdup(kv->value);
+            } else if (strcmp(kv->key, "description") == 0) {
+                in->description = rg_xstrdup(kv->value);
+            } else if (strcmp(kv->key, "columns") == 0) {
+                rg_colspec_parse(kv->value, kv->file, kv->line, &in->cols, &in->ncols, errs);
+            } else if (strcmp(kv->key, "unique") == 0) {
+                in->unique = rg_xstrdup(kv->value);
+            } else {
+                rg_err_add(errs, kv->file, kv->line,
+                           "unknown key \"%s\" in [%s] (allowed: type, required, default, "
+                           "description, columns, unique)",
+                           kv->key, sec->name);
+            }
+        }
+        if (in->def && !has_required) {
+            in->required = 0;
+        }
+        if (!rg_section_get(sec, "type")) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "[%s]: missing key \"type\" (file, csv, ini, text, number, integer, date "
+                       "or boolean)",
+                       sec->name);
+        }
+        if ((in->cols || in->unique) && in->type != RG_IN_CSV) {
+            rg_err_add(errs, sec->file, sec->line, "[%s]: columns and unique apply to csv inputs only",
+                       sec->name);
+        }
+    }
+}
+
+static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_errors *errs)
+{
+    size_t nsteps = 0;
+    for (size_t s = 0; s < wf->ini.n; s++) {
+        nsteps += strncmp(wf->ini.secs[s].name, "step.", 5) == 0;
+    }
+    wf->steps = rg_xcalloc(nsteps ? nsteps : 1, sizeof *wf->steps);
+    for (size_t s = 0; s < wf->ini.n; s++) {
+        rg_section *sec = &wf->ini.secs[s];
+        if (strncmp(sec->name, "step.", 5) != 0) {
+            continue;
+        }
+        rg_step *st = &wf->steps[wf->nsteps++];
+        st->name = rg_xstrdup(sec->name + 5);
+        st->file = sec->file;
+        st->line = sec->line;
+        st->limits = wf->cfg.limits;
+        st->timeout = wf->cfg.step_timeout;
+        if (!valid_ident(st->name)) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "[%s]: \"%s\" is not a valid step name (letters, digits, _ and -)", sec->name,
+                       st->name);
+        }
+        rg_kv *plugin = rg_section_get(sec, "plugin");
+        rg_kv *script = rg_section_get(sec, "script");
+        if (plugin && script) {
+            rg_err_add(errs, script->file, script->line,
+                       "step %s: has both plugin = and script =; a step is one or the other",
+                       st->name);
+        } else if (!plugin && !script) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "step %s: missing \"plugin =\" or \"script =\" (what the step runs)", st->name);
+        }
+        for (size_t k = 0; k < sec->n; k++) {
+            rg_kv *kv = &sec->kv[k];
+            long lv;
+            if (strcmp(kv->key, "reads") == 0) {
+                parse_names(kv, &st->reads, &st->read_optional, &st->nreads, errs, st->name);
+            } else if (strcmp(kv->key, "writes") == 0) {
+                parse_names(kv, &st->writes, NULL, &st->nwrites, errs, st->name);
+            } else if (strcmp(kv->key, "after") == 0) {
+                parse_names(kv, &st->after, NULL, &st->nafter, errs, st->name);
+            } else if (strcmp(kv->key, "when") == 0) {
+                char *err = NULL;
+                st->when = rg_expr_parse(kv->value, &err);
+                st->when_text = rg_xstrdup(kv->value);
+                if (!st->when) {
+                    rg_err_add(errs, kv->file, kv->line, "step %s: when: %s", st->name, err);
+                    free(err);
+                }
+            } else if (strcmp(kv->key, "retries") == 0) {
+                if (parse_int_key(kv, 0, 100, &lv, errs) == 0) {
+                    st->retries = (int)lv;
+                }
+            } else if (strcmp(kv->key, "retry_delay") == 0) {
+                parse_num_key(kv, &st->retry_delay, errs);
+            } else if (strcmp(kv->key, "timeout") == 0) {
+                if (parse_num_key(kv, &st->timeout, errs) == 0) {
+                    st->limits.timeout = st->timeout;
+                }
+            } else if (strcmp(kv->key, "instructions") == 0) {
+                if (parse_int_key(kv, 0, LONG_MAX, &lv, errs) == 0) {
+                    st->limits.instructions = lv;
+                }
+            } else if (strcmp(kv->key, "memory_mb") == 0) {
+                if (parse_int_key(kv, 0, 1 << 20, &lv, errs) == 0) {
+                    st->limits.memory = (size_t)lv * 1024 * 1024;
+                }
+            } else if (!is_reserved(kv->key)) {
+                st->params = rg_xrealloc(st->params, (st->nparams + 1) * sizeof *st->params);
+                st->params[st->nparams++] = *kv; /* borrowed from the ini */
+            }
+        }
+        if (plugin) {
+            st->kind = RG_STEP_PLUGIN;
+            st->plugin_name = rg_xstrdup(plugin->value);
+            st->plugin = rg_plugin_find(plugins, plugin->value);
+            if (!st->plugin) {
+                rg_buf b = { 0 };
+                rg_buf_puts(&b, "");
+                for (size_t i = 0; i < plugins->n; i++) {
+                    rg_buf_printf(&b, "%s%s", i ? ", " : "", plugins->v[i].desc->name);
+                }
+                rg_err_add(errs, plugin->file, plugin->line,
+                           "step %s: unknown plugin \"%s\" (found on the plugin path %s: %s)",
+                           st->name, plugin->value, wf->cfg.plugin_path,
+                           b.len ? b.data : "none");
+                rg_buf_free(&b);
+            } else {
+                st->ptable = st->plugin->desc->params;
+                check_params(st, "this plugin", errs);
+                if (rg_plugin_init(st->plugin, errs) != 0) {
+                    rg_err_add(errs, plugin->file, plugin->line,
+                               "step %s: plugin \"%s\" could not be initialised", st->name,
+                               plugin->value);
+                }
+            }
+        } else if (script) {
+            st->kind = RG_STEP_SCRIPT;
+            st->script = rg_xstrdup(script->value);
+            st->script_file = rg_lua_resolve(wf->cfg.script_path, wf->dir, script->value);
+            if (!st->script_file) {
+                rg_err_add(errs, script->file, script->line,
+                           "step %s: script \"%s\" not found (looked next to the workflow and on "
+                           "the script path %s)",
+                           st->name, script->value, wf->cfg.script_path);
+            } else {
+                size_t before = errs->n;
+                if (rg_lua_describe(lua, st->script_file, &st->sinfo, errs) == 0 &&
+                    errs->n == before) {
+                    st->ptable = st->sinfo.params;
+                    check_params(st, "this script", errs);
+                } else if (errs->n == before) {
+                    rg_err_add(errs, script->file, script->line, "step %s: script %s is not usable",
+                               st->name, st->script_file);
+                }
+            }
+        }
+    }
+}
+
+static void build_dag(rg_workflow *wf, rg_errors *errs)
+{
+    wf_priv *p = priv_of(wf);
+    /* data names: inputs, then step outputs (one producer each) */
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        if (map_get(&p->data, wf->inputs[i].name) >= 0) {
+            continue;
+        }
+        size_t d = add_data(wf, wf->inputs[i].name);
+        map_put(&p->data, wf->data[d], d);
+    }
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        rg_step *st = &wf->steps[s];
+        if (map_get(&p->steps, st->name) >= 0) {
+            rg_err_add(errs, st->file, st->line, "duplicate step \"%s\"", st->name);
+        } else {
+            map_put(&p->steps, st->name, s);
+        }
+    }
+    p->producer = rg_xmalloc((wf->ndata + 1) * sizeof *p->producer);
+    for (size_t d = 0; d < wf->ndata; d++) {
+        p->producer[d] = -1;
+    }
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        rg_step *st = &wf->steps[s];
+        for (size_t w = 0; w < st->nwrites; w++) {
+            long d = map_get(&p->data, st->writes[w]);
+            if (d >= 0) {
+                const char *by = p->producer[d] >= 0 ? wf->steps[p->producer[d]].name : NULL;
+                rg_err_add(errs, st->file, st->line,
+                           "step %s writes \"%s\", which %s%s already provides (each data name has "
+                           "one producer)",
+                           st->name, st->writes[w], by ? "step " : "an input",
+                           by ? by : "");
+                continue;
+            }
+            size_t nd = add_data(wf, st->writes[w]);
+            map_put(&p->data, wf->data[nd], nd);
+            p->producer = rg_xrealloc(p->producer, (wf->ndata + 1) * sizeof *p->producer);
+            p->producer[nd] = (long)s;
+        }
+    }
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        rg_step *st = &wf->steps[s];
+        for (size_t r = 0; r < st->nreads; r++) {
+            long d = map_get(&p->data, st->reads[r]);
+            if (d < 0) {
+                rg_err_add(errs, st->file, st->line,
+                           "step %s reads \"%s\", which no input or step provides", st->name,
+                           st->reads[r]);
+            } else if (p->producer[d] >= 0) {
+                if ((size_t)p->producer[d] == s) {
+                    rg_err_add(errs, st->file, st->line, "step %s reads its own output \"%s\"",
+                               st->name, st->reads[r]);
+                } else {
+                    add_dep(wf, s, (size_t)p->producer[d]);
+                }
+            }
+        }
+        for (size_t a = 0; a < st->nafter; a++) {
+            long o = map_get(&p->steps, st->after[a]);
+            if (o < 0) {
+                rg_err_add(errs, st->file, st->line, "step %s: after: no step named \"%s\"",
+                           st->name, st->after[a]);
+            } else if ((size_t)o == s) {
+                rg_err_add(errs, st->file, st->line, "step %s: after: a step cannot follow itself",
+                           st->name);
+            } else {
+                add_dep(wf, s, (size_t)o);
+            }
+        }
+        if (st->when) {
+            rg_expr_refs refs = { 0 };
+            rg_expr_refs_collect(st->when, &refs);
+            for (size_t i = 0; i < refs.n; i++) {
+                long d = map_get(&p->data, refs.names[i]);
+                if (d < 0) {
+                    rg_err_add(errs, st->file, st->line,
+                               "step %s: when: \"%s\" is neither an input nor data a step writes",
+                               st->name, refs.names[i]);
+                } else if (p->producer[d] >= 0 && (size_t)p->producer[d] != s) {
+                    add_dep(wf, s, (size_t)p->producer[d]);
+                }
+            }
+            rg_strv_free(refs.names, refs.n);
+        }
+    }
+    /* Kahn's algorithm: a topological order, and a cycle report */
+    size_t *indeg = rg_xcalloc(wf->nsteps + 1, sizeof *indeg);
+    size_t *queue = rg_xmalloc((wf->nsteps + 1) * sizeof *queue);
+    size_t qh = 0, qt = 0;
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        indeg[s] = wf->steps[s].ndeps;
+        if (!indeg[s]) {
+            queue[qt++] = s;
+        }
+    }
+    while (qh < qt) {
+        size_t s = queue[qh++];
+        for (size_t i = 0; i < wf->steps[s].ndependents; i++) {
+            size_t d = wf->steps[s].dependents[i];
+            if (--indeg[d] == 0) {
+                queue[qt++] = d;
+            }
+        }
+    }
+    if (qt < wf->nsteps) {
+        rg_buf b = { 0 };
+        rg_buf_puts(&b, "");
+        for (size_t s = 0; s < wf->nsteps; s++) {
+            if (indeg[s]) {
+                rg_buf_printf(&b, "%s%s (%s:%d)", b.len ? ", " : "", wf->steps[s].name,
+                              wf->steps[s].file, wf->steps[s].line);
+            }
+        }
+        size_t first = 0;
+        while (first < wf->nsteps && !indeg[first]) {
+            first++;
+        }
+        rg_err_add(errs, wf->steps[first].file, wf->steps[first].line,
+                   "cycle: these steps wait for each other: %s", b.data);
+        rg_buf_free(&b);
+    }
+    wf->order = queue;
+    free(indeg);
+}
+
+static void check_sections(rg_workflow *wf, rg_errors *errs)
+{
+    for (size_t s = 0; s < wf->ini.n; s++) {
+        rg_section *sec = &wf->ini.secs[s];
+        if (strcmp(sec->name, "workflow") == 0) {
+            for (size_t k = 0; k < sec->n; k++) {
+                rg_kv *kv = &sec->kv[k];
+                if (strcmp(kv->key, "name") && strcmp(kv->key, "description") &&
+                    strcmp(kv->key, "version")) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "unknown key \"%s\" in [workflow] (allowed: name, description, "
+                               "version)",
+                               kv->key);
+                }
+            }
+        } else if (strcmp(sec->name, "engine") == 0 || strncmp(sec->name, "input.", 6) == 0 ||
+                   strncmp(sec->name, "step.", 5) == 0) {
+            /* checked where they are read */
+        } else if (sec->name[0] == 0) {
+            for (size_t k = 0; k < sec->n; k++) {
+                rg_err_add(errs, sec->kv[k].file, sec->kv[k].line,
+                           "key \"%s\" outside any section (only include = FILE may stand there)",
+                           sec->kv[k].key);
+            }
+        } else {
+            rg_err_add(errs, sec->file, sec->line,
+                       "unknown section [%s] (expected [workflow], [engine], [input.NAME] or "
+                       "[step.NAME])",
+                       sec->name);
+        }
+    }
+}
+
+static void config_copy(rg_config *dst, const rg_config *src)
+{
+    *dst = *src;
+    dst->plugin_path = rg_xstrdup(src->plugin_path ? src->plugin_path : "");
+    dst->script_path = rg_xstrdup(src->script_path ? src->script_path : "");
+    dst->workflow_path = rg_xstrdup(src->workflow_path ? src->workflow_path : "");
+    dst->store_path = rg_xstrdup(src->store_path ? src->store_path : "");
+    dst->config_file = src->config_file ? rg_xstrdup(src->config_file) : NULL;
+}
+
+int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
+                     const rg_setting *sets, size_t nsets, rg_plugins *plugins, rg_lua *lua,
+                     rg_errors *errs)
+{
+    memset(wf, 0, sizeof *wf);
+    size_t before = errs->n;
+    wf->path = rg_xstrdup(path);
+    char *tmp = rg_xstrdup(path);
+    wf->dir = rg_xstrdup(dirname(tmp));
+    free(tmp);
+    config_copy(&wf->cfg, cfg);
+    wf->priv = rg_xcalloc(1, sizeof *wf->priv);
+    if (rg_ini_load(&wf->ini, path, NULL, NULL, errs) != 0 && wf->ini.n == 0) {
+        return -1;
+    }
+    subst_ctx sc = { wf, sets, nsets };
+    substitute_inputs(wf, &sc, errs);
+    check_sections(wf, errs);
+    rg_section *w = rg_ini_section(&wf->ini, "workflow");
+    if (!w || !rg_section_get(w, "name")) {
+        rg_err_add(errs, path, w ? w->line : 1,
+                   "missing [workflow] section with name = (the workflow's name)");
+    } else {
+        wf->name = rg_xstrdup(rg_section_get(w, "name")->value);
+        rg_kv *d = rg_section_get(w, "description");
+        wf->description = rg_xstrdup(d ? d->value : "");
+        rg_kv *v = rg_section_get(w, "version");
+        wf->version = rg_xstrdup(v ? v->value : "");
+    }
+    rg_section *eng = rg_ini_section(&wf->ini, "engine");
+    for (size_t k = 0; eng && k < eng->n; k++) {
+        rg_config_set(&wf->cfg, eng->kv[k].key, eng->kv[k].value, eng->kv[k].file,
+                      eng->kv[k].line, errs);
+    }
+    /* a plugin directory named by the workflow is scanned too */
+    if (eng && rg_section_get(eng, "plugin_path")) {
+        rg_plugins_scan(plugins, wf->cfg.plugin_path, errs);
+    }
+    load_inputs(wf, errs);
+    for (size_t i = 0; i < nsets; i++) {
+        int known = 0;
+        for (size_t k = 0; k < wf->ninputs; k++) {
+            known |= strcmp(wf->inputs[k].name, sets[i].name) == 0;
+        }
+        if (!known) {
+            rg_buf b = { 0 };
+            rg_buf_puts(&b, "");
+            for (size_t k = 0; k < wf->ninputs; k++) {
+                rg_buf_printf(&b, "%s%s", k ? ", " : "", wf->inputs[k].name);
+            }
+            rg_err_add(errs, "--set", 0, "%s: the workflow %s has no input of that name (inputs: %s)",
+                       sets[i].name, path, b.len ? b.data : "none");
+            rg_buf_free(&b);
+        }
+    }
+    load_steps(wf, plugins, lua, errs);
+    build_dag(wf, errs);
+    return errs->n > before ? -1 : 0;
+}
+
+void rg_workflow_free(rg_workflow *wf)
+{
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        rg_input *in = &wf->inputs[i];
+        free(in->name);
+        free(in->def);
+        free(in->description);
+        free(in->unique);
+        rg_colspec_free(in->cols, in->ncols);
+    }
+    free(wf->inputs);
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        rg_step *st = &wf->steps[s];
+        free(st->name);
+        free(st->plugin_name);
+        free(st->script);
+        free(st->script_file);
+        rg_strv_free(st->reads, st->nreads);
+        free(st->read_optional);
+        rg_strv_free(st->writes, st->nwrites);
+        rg_strv_free(st->after, st->nafter);
+        rg_expr_free(st->when);
+        free(st->when_text);
+        free(st->params);
+        rg_script_info_free(&st->sinfo);
+        free(st->deps);
+        free(st->dependents);
+    }
+    free(wf->steps);
+    free(wf->order);
+    rg_strv_free(wf->data, wf->ndata);
+    rg_ini_free(&wf->ini);
+    rg_config_free(&wf->cfg);
+    priv_drop(wf);
+    free(wf->name);
+    free(wf->description);
+    free(wf->version);
+    free(wf->path);
+    free(wf->dir);
+    memset(wf, 0, sizeof *wf);
+}
+
+char *rg_workflow_find(const rg_config *cfg, const char *name)
+{
+    if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0)) {
+        return rg_file_exists(name) ? rg_xstrdup(name) : NULL;
+    }
+    char **v;
+    size_t n = rg_split(cfg->workflow_path, ':', &v);
+    char *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *p = rg_xasprintf("%s/%s.ini", v[i], name);
+        if (rg_file_exists(p)) {
+            found = p;
+        } else {
+            free(p);
+        }
+    }
+    rg_strv_free(v, n);
+    return found;
+}
+
+static void dot_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            fputc('\\', f);
+        }
+        fputc(*s, f);
+    }
+}
+
+void rg_workflow_dot(const rg_workflow *wf, FILE *f)
+{
+    fprintf(f, "digraph \"");
+    dot_escape(f, wf->name ? wf->name : "workflow");
+    fprintf(f, "\" {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        fprintf(f, "  \"data:");
+        dot_escape(f, wf->inputs[i].name);
+        fprintf(f, "\" [label=\"");
+        dot_escape(f, wf->inputs[i].name);
+        fprintf(f, "\", shape=note, style=filled, fillcolor=\"#e8f0fe\"];\n");
+    }
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        const rg_step *st = &wf->steps[s];
+        fprintf(f, "  \"step:");
+        dot_escape(f, st->name);
+        fprintf(f, "\" [label=\"");
+        dot_escape(f, st->name);
+        fprintf(f, "\\n(%s %s)\", shape=box, style=rounded];\n",
+                st->kind == RG_STEP_PLUGIN ? "plugin" : "script",
+                st->kind == RG_STEP_PLUGIN ? st->plugin_name : st->script);
+        for (size_t w = 0; w < st->nwrites; w++) {
+            fprintf(f, "  \"data:");
+            dot_escape(f, st->writes[w]);
+            fprintf(f, "\" [label=\"");
+            dot_escape(f, st->writes[w]);
+            fprintf(f, "\", shape=ellipse];\n  \"step:");
+            dot_escape(f, st->name);
+            fprintf(f, "\" -> \"data:");
+            dot_escape(f, st->writes[w]);
+            fprintf(f, "\";\n");
+        }
+        for (size_t r = 0; r < st->nreads; r++) {
+            fprintf(f, "  \"data:");
+            dot_escape(f, st->reads[r]);
+            fprintf(f, "\" -> \"step:");
+            dot_escape(f, st->name);
+            fprintf(f, "\"%s;\n", st->read_optional[r] ? " [style=dashed]" : "");
+        }
+        for (size_t a = 0; a < st->nafter; a++) {
+            fprintf(f, "  \"step:");
+            dot_escape(f, st->after[a]);
+            fprintf(f, "\" -> \"step:");
+            dot_escape(f, st->name);
+            fprintf(f, "\" [style=dotted];\n");
+        }
+    }
+    fprintf(f, "}\n");
+}

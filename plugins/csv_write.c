@@ -1,0 +1,149 @@
+/* csv_write - writes a table the step reads to a CSV file in the output
+ * directory: ',' delimiter, CRLF, quoting where needed, numbers with a
+ * decimal point (the contract of the shipped workflows). */
+#include <inttypes.h>
+#include <regie.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const regie_param params[] = {
+    { "data", REGIE_PARAM_STRING, 1, NULL, "name of the table to write (one of the step's reads)" },
+    { "file", REGIE_PARAM_STRING, 1, NULL, "file name below the output directory, e.g. ranking.csv" },
+    { "decimals", REGIE_PARAM_INT, 0, NULL,
+      "round decimal numbers half-up to this many places (default: shortest exact text)" },
+    { 0 },
+};
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+} sbuf;
+
+static void put(sbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->len + n + 1) {
+            cap *= 2;
+        }
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            abort();
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void put_field(sbuf *b, const char *s, size_t n)
+{
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++) {
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    }
+    if (!quote) {
+        put(b, s, n);
+        return;
+    }
+    put(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        put(b, &s[i], 1);
+        if (s[i] == '"') {
+            put(b, "\"", 1);
+        }
+    }
+    put(b, "\"", 1);
+}
+
+static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int decimals)
+{
+    char tmp[64];
+    switch (v->type) {
+    case REGIE_NULL:
+        break;
+    case REGIE_BOOL:
+        put(b, v->u.b ? "yes" : "no", v->u.b ? 3 : 2);
+        break;
+    case REGIE_INT:
+        snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
+        put(b, tmp, strlen(tmp));
+        break;
+    case REGIE_NUM:
+        if (decimals >= 0) {
+            h->format_decimal(v->u.n, decimals, '.', tmp, sizeof tmp);
+        } else {
+            snprintf(tmp, sizeof tmp, "%.17g", v->u.n);
+            /* shortest text that reads back the same */
+            for (int p = 1; p <= 17; p++) {
+                char t2[64];
+                snprintf(t2, sizeof t2, "%.*g", p, v->u.n);
+                if (strtod(t2, NULL) == v->u.n) {
+                    memcpy(tmp, t2, strlen(t2) + 1);
+                    break;
+                }
+            }
+        }
+        put(b, tmp, strlen(tmp));
+        break;
+    case REGIE_STR:
+        put_field(b, v->u.s.ptr, v->u.s.len);
+        break;
+    case REGIE_LIST: {
+        sbuf inner = { 0 };
+        for (size_t i = 0; i < h->list_len(v->u.list); i++) {
+            if (i) {
+                put(&inner, ";", 1);
+            }
+            put_value(h, &inner, h->list_at(v->u.list, i), decimals);
+        }
+        put_field(b, inner.p ? inner.p : "", inner.len);
+        free(inner.p);
+        break;
+    }
+    }
+}
+
+static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state)
+{
+    (void)state;
+    const char *name = h->param(ctx, "data");
+    const char *file = h->param(ctx, "file");
+    int decimals = (int)h->param_int(ctx, "decimals", -1);
+    const regie_table *t = h->input_table(ctx, name);
+    if (!t) {
+        return h->fail(ctx, "no table named \"%s\" among the step's reads", name);
+    }
+    sbuf b = { 0 };
+    size_t nc = h->table_cols(t), nr = h->table_rows(t);
+    for (size_t c = 0; c < nc; c++) {
+        if (c) {
+            put(&b, ",", 1);
+        }
+        const char *cn = h->table_colname(t, c);
+        put_field(&b, cn, strlen(cn));
+    }
+    put(&b, "\r\n", 2);
+    for (size_t r = 0; r < nr; r++) {
+        for (size_t c = 0; c < nc; c++) {
+            if (c) {
+                put(&b, ",", 1);
+            }
+            put_value(h, &b, h->table_cell(t, r, c), decimals);
+        }
+        put(&b, "\r\n", 2);
+        if ((r & 4095) == 0 && h->cancelled(ctx)) {
+            free(b.p);
+            return h->fail(ctx, "cancelled");
+        }
+    }
+    int rc = h->write_file(ctx, file, b.p, b.len);
+    free(b.p);
+    return rc;
+}
+
+const regie_plugin regie_plugin_entry =
+    REGIE_PLUGIN_INIT("csv-write", "1.0", "write a table as CSV into the output directory", params,
+                      NULL, csv_write_run, NULL);

@@ -1,0 +1,176 @@
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *join(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    return p;
+}
+
+char *t_src(const char *rel) { return join(TEST_SRCDIR, rel); }
+char *t_build(const char *rel) { return join(TEST_BUILDDIR, rel); }
+
+char *t_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *tmpl = join(base && *base ? base : "/tmp", "regie-test-XXXXXX");
+    if (!mkdtemp(tmpl)) {
+        perror("mkdtemp");
+        abort();
+    }
+    return tmpl;
+}
+
+static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void t_rmtree(const char *dir)
+{
+    if (dir) {
+        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    }
+}
+
+char *t_write(const char *dir, const char *name, const char *text)
+{
+    char *p = join(dir, name);
+    char *slash = strrchr(p, '/');
+    if (slash && slash != p) {
+        *slash = 0;
+        char cmd[4096];
+        snprintf(cmd, sizeof cmd, "mkdir -p '%s'", p);
+        if (system(cmd) != 0) {
+            abort();
+        }
+        *slash = '/';
+    }
+    FILE *f = fopen(p, "wb");
+    if (!f) {
+        perror(p);
+        abort();
+    }
+    fputs(text, f);
+    fclose(f);
+    return p;
+}
+
+char *t_read(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    size_t r;
+    while ((r = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += r;
+        if (cap - len < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    fclose(f);
+    buf[len] = 0;
+    return buf;
+}
+
+static void drain(int fd, char **buf, size_t *len, size_t *cap, int *open_)
+{
+    if (*cap - *len < 4096) {
+        *cap = *cap * 2 + 8192;
+        *buf = realloc(*buf, *cap);
+    }
+    ssize_t r = read(fd, *buf + *len, *cap - *len - 1);
+    if (r <= 0) {
+        *open_ = 0;
+        return;
+    }
+    *len += (size_t)r;
+    (*buf)[*len] = 0;
+}
+
+int t_regie(const char *cwd, char **out, char **err, const char *const *argv)
+{
+    int po[2], pe[2];
+    if (pipe(po) || pipe(pe)) {
+        abort();
+    }
+    char *bin = t_build("regie");
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]);
+        close(pe[0]);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0) {
+            dup2(devnull, 0);
+        }
+        if (cwd && chdir(cwd) != 0) {
+            _exit(127);
+        }
+        size_t n = 0;
+        while (argv[n]) {
+            n++;
+        }
+        char **av = calloc(n + 2, sizeof *av);
+        av[0] = bin;
+        for (size_t i = 0; i < n; i++) {
+            av[i + 1] = (char *)argv[i];
+        }
+        execv(bin, av);
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    size_t ol = 0, oc = 0, el = 0, ec = 0;
+    char *ob = calloc(1, 1), *eb = calloc(1, 1);
+    int oo = 1, eo = 1;
+    while (oo || eo) {
+        struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+        if (poll(fds, 2, -1) < 0 && errno != EINTR) {
+            break;
+        }
+        if (oo && (fds[0].revents & (POLLIN | POLLHUP))) {
+            drain(po[0], &ob, &ol, &oc, &oo);
+        }
+        if (eo && (fds[1].revents & (POLLIN | POLLHUP))) {
+            drain(pe[0], &eb, &el, &ec, &eo);
+        }
+    }
+    close(po[0]);
+    close(pe[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    free(bin);
+    if (out) {
+        *out = ob;
+    } else {
+        free(ob);
+    }
+    if (err) {
+        *err = eb;
+    } else {
+        free(eb);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -1,0 +1,21 @@
+/* Helpers shared by the test suites. */
+#ifndef REGIE_TESTUTIL_H
+#define REGIE_TESTUTIL_H
+#include <stddef.h>
+
+/* Absolute paths into the source and build trees. Caller frees. */
+char *t_src(const char *rel);
+char *t_build(const char *rel);
+/* A fresh temporary directory (removed by t_rmtree). */
+char *t_tmpdir(void);
+void t_rmtree(const char *dir);
+/* Write text to dir/name; returns the path (caller frees). */
+char *t_write(const char *dir, const char *name, const char *text);
+/* Read a whole file (NULL if missing). Caller frees. */
+char *t_read(const char *path);
+
+/* Run the real regie binary with argv (NULL-terminated, without argv[0]),
+ * optional working directory, capturing stdout and stderr (caller frees).
+ * Returns the exit status, or 128+signal. */
+int t_regie(const char *cwd, char **out, char **err, const char *const *argv);
+#endif
