@@ -1,0 +1,327 @@
+/* End-to-end: the real `regie` binary on real workflow files. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *tmp;
+
+static void setup(void)
+{
+    tmp = t_tmpdir();
+}
+
+static void teardown(void)
+{
+    t_rmtree(tmp);
+    free(tmp);
+}
+
+static char *path_in(const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", tmp, name) < 0) {
+        abort();
+    }
+    return p;
+}
+
+#define RUN(out, err, ...)                                                                         \
+    t_regie(tmp, out, err, (const char *const[]){ __VA_ARGS__, NULL })
+
+START_TEST(demo_runs_plugin_and_lua)
+{
+    char *wf = t_src("etc/workflows/demo.ini");
+    char *costs = t_src("examples/demo/costs.csv");
+    char *set = NULL, *out = NULL, *err = NULL;
+    if (asprintf(&set, "costs=%s", costs) < 0) {
+        abort();
+    }
+    int rc = RUN(&out, &err, "run", wf, "--set", set, "--out", "o");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *p = path_in("o/totals.csv");
+    char *csv = t_read(p);
+    ck_assert_ptr_nonnull(csv);
+    /* 120,5 + 835,125 = 955.625 -> 955.63 (half-up); decimal comma read from a ;-file with BOM */
+    ck_assert_str_eq(csv, "category,total\r\ncatering,955.63\r\nmaterials,0.5\r\nspeakers,300\r\n"
+                          "venue,450\r\n");
+    free(p);
+    p = path_in("o/report.md");
+    char *md = t_read(p);
+    ck_assert_ptr_nonnull(strstr(md, "catering: € 955,63"));
+    ck_assert_ptr_nonnull(strstr(md, "Totaal: € 1706,13"));
+    free(p);
+    p = path_in("o/run-summary.txt");
+    char *sum = t_read(p);
+    ck_assert_ptr_nonnull(strstr(sum, "status: done"));
+    free(p);
+    free(sum);
+    free(md);
+    free(csv);
+    free(out);
+    free(err);
+    /* by name on the workflow path as well */
+    rc = RUN(&out, &err, "check", "demo", "--set", set);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    free(set);
+    free(costs);
+    free(wf);
+}
+END_TEST
+
+START_TEST(config_errors_all_at_once_with_lines)
+{
+    char *wf = t_write(tmp, "bad.ini",
+                       "[workflow]\n"
+                       "name = bad\n"
+                       "colour = blue\n"
+                       "[input.rows]\n"
+                       "type = spreadsheet\n"
+                       "[step.a]\n"
+                       "plugin = no-such-plugin\n"
+                       "[step.b]\n"
+                       "plugin = csv-write\n"
+                       "reads = ghost\n"
+                       "data = x\n"
+                       "decimals = two\n"
+                       "bogus = 1\n"
+                       "[step.c]\n"
+                       "plugin = noop\n"
+                       "writes = y\n"
+                       "reads = z\n"
+                       "[step.d]\n"
+                       "plugin = noop\n"
+                       "writes = z\n"
+                       "reads = y\n"
+                       "when = (broken\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "check", wf);
+    ck_assert_int_eq(rc, 2);
+    const char *want[] = {
+        ":3: unknown key \"colour\" in [workflow]",
+        ":5: type: found \"spreadsheet\", expected file, csv, ini",
+        ":7: step a: unknown plugin \"no-such-plugin\"",
+        ":8: step b reads \"ghost\", which no input or step provides",
+        ":12: step b: decimals: found \"two\", expected an integer",
+        ":13: step b: unknown key \"bogus\" for this plugin (its parameters: data (string), file "
+        "(string), decimals (integer)",
+        ":8: step b: missing required key \"file\"",
+        ":22: step d: when: expected \")\"",
+        "cycle: these steps wait for each other: c (",
+        NULL,
+    };
+    for (int i = 0; want[i]; i++) {
+        ck_assert_msg(strstr(err, want[i]) != NULL, "missing \"%s\" in:\n%s", want[i], err);
+    }
+    ck_assert_ptr_nonnull(strstr(err, wf));
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+START_TEST(input_errors_exit_2_and_write_nothing)
+{
+    char *wf = t_src("etc/workflows/demo.ini");
+    char *csv = t_write(tmp, "costs.csv", "item,category,amount\nA,venue,12x\nB,bad id!,3\nC,food,\n");
+    char *set = NULL, *out = NULL, *err = NULL;
+    if (asprintf(&set, "costs=%s", csv) < 0) {
+        abort();
+    }
+    int rc = RUN(&out, &err, "run", wf, "--set", set, "--out", "o");
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(err, "costs.csv:2: column amount: found \"12x\", expected") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "costs.csv:3: column category: found \"bad id!\", expected") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "costs.csv:4: column amount:") != NULL, "%s", err);
+    char *o = path_in("o");
+    ck_assert_int_eq(access(o, F_OK), -1);
+    free(o);
+    free(out);
+    free(err);
+    /* a missing required input and an unknown --set name */
+    rc = RUN(&out, &err, "run", wf, "--set", "nosuch=1");
+    ck_assert_int_eq(rc, 2);
+    ck_assert_ptr_nonnull(strstr(err, "nosuch: the workflow"));
+    ck_assert_ptr_nonnull(strstr(err, "input costs is required: pass --set costs=FILE"));
+    free(out);
+    free(err);
+    free(set);
+    free(csv);
+    free(wf);
+}
+END_TEST
+
+/* A failing Lua branch stops what depends on it; the other branch finishes. */
+START_TEST(failure_stops_dependents_only)
+{
+    t_write(tmp, "ok.lua",
+            "return { run = function(step) regie.output('a', 1) end }\n");
+    t_write(tmp, "boom.lua",
+            "return { run = function(step)\n  local x = nil\n  return x.field\nend }\n");
+    t_write(tmp, "loop.lua",
+            "return { run = function(step) while true do pcall(function() while true do end end) end end }\n");
+    t_write(tmp, "bomb.lua",
+            "return { run = function(step) local s = string.rep('x', 1e10) end }\n");
+    t_write(tmp, "use.lua",
+            "return { run = function(step) regie.output('c', regie.input('b')) end }\n");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = branches\n"
+                       "[step.ok]\nscript = ok.lua\nwrites = a\n"
+                       "[step.boom]\nscript = boom.lua\nwrites = b\n"
+                       "[step.use]\nscript = use.lua\nreads = b\nwrites = c\n"
+                       "[step.loop]\nscript = loop.lua\ninstructions = 2000000\n"
+                       "[step.bomb]\nscript = bomb.lua\nmemory_mb = 16\n"
+                       "[step.after_ok]\nplugin = noop\nreads = a\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o", "--jobs", "2");
+    ck_assert_int_eq(rc, 1);
+    ck_assert_msg(strstr(err, "boom.lua:3:") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "stack traceback") != NULL, "%s", err);
+    char *p = path_in("o/run-summary.txt");
+    char *sum = t_read(p);
+    ck_assert_ptr_nonnull(sum);
+    ck_assert_msg(strstr(sum, "  ok: done") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  after_ok: done") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  boom: failed") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  use: upstream") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  loop: failed") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  bomb: failed") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "status: failed") != NULL, "%s", sum);
+    free(sum);
+    free(p);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+START_TEST(when_and_retries)
+{
+    t_write(tmp, "flaky.lua",
+            "local n = 0\n"
+            "return { run = function(step) n = n + 1\n"
+            "  if n < 3 then error('not yet ' .. n) end\n"
+            "  regie.output('r', n) end }\n");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = w\n"
+                       "[input.mode]\ntype = text\ndefault = fast\n"
+                       "[step.flaky]\nscript = flaky.lua\nwrites = r\nretries = 3\nretry_delay = 0.01\n"
+                       "[step.only_slow]\nplugin = noop\nwhen = mode == \"slow\"\n"
+                       "[step.only_fast]\nplugin = noop\nwhen = input.mode == \"fast\" and r == 3\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o", "--jobs", "1");
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    char *p = path_in("o/run-summary.txt");
+    char *sum = t_read(p);
+    ck_assert_msg(strstr(sum, "  flaky: done") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  only_slow: skipped") != NULL, "%s", sum);
+    ck_assert_msg(strstr(sum, "  only_fast: done") != NULL, "%s", sum);
+    ck_assert_msg(strstr(err, "attempt 2 failed") != NULL, "%s", err);
+    free(sum);
+    free(p);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+START_TEST(out_of_tree_plugin)
+{
+    char *src = t_src("tests/fixtures/good.c");
+    char *inc = t_src("core");
+    char *cmd = NULL;
+    if (asprintf(&cmd, "cc -shared -fPIC -I'%s' '%s' -o '%s/plug/good.so'", inc, src, tmp) < 0) {
+        abort();
+    }
+    char *pd = path_in("plug");
+    mkdir(pd, 0777);
+    ck_assert_int_eq(system(cmd), 0);
+    t_write(tmp, "rows.csv", "n\n1\n2.5\n");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = oot\n"
+                       "[engine]\nplugin_path = plug\n"
+                       "[input.rows]\ntype = csv\ncolumns = n:decimal\n"
+                       "[step.sum]\nplugin = good\ncolumn = n\nreads = rows\nwrites = total\n"
+                       "[step.show]\nscript = show.lua\nreads = total\n");
+    t_write(tmp, "show.lua",
+            "return { run = function(step) regie.write('total.txt', regie.format(regie.input('total'), 2)) end }\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--set", "rows=rows.csv", "--out", "o");
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    char *p = path_in("o/total.txt");
+    char *t = t_read(p);
+    ck_assert_str_eq(t, "3.50");
+    free(t);
+    free(p);
+    free(out);
+    free(err);
+    rc = RUN(&out, &err, "plugins", "good", "--engine", "plugin_path=plug");
+    ck_assert_int_eq(rc, 0);
+    ck_assert_ptr_nonnull(strstr(out, "column"));
+    ck_assert_ptr_nonnull(strstr(out, "required"));
+    free(out);
+    free(err);
+    free(wf);
+    free(pd);
+    free(cmd);
+    free(inc);
+    free(src);
+}
+END_TEST
+
+START_TEST(cli_basics)
+{
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(RUN(&out, &err, "--version"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "regie "));
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "run", "--help"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "--set NAME=VALUE"));
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "frobnicate"), 64);
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "run", "no-such-workflow"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no-such-workflow: no such workflow"));
+    free(out);
+    free(err);
+    char *wf = t_src("etc/workflows/demo.ini");
+    ck_assert_int_eq(RUN(&out, &err, "graph", wf), 0);
+    ck_assert_ptr_nonnull(strstr(out, "digraph \"demo\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"data:totals\" -> \"step:write\""));
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "plugins"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "csv-write"));
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+Suite *suite_cli(void);
+Suite *suite_cli(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("e2e");
+    tcase_set_timeout(tc, 60);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, demo_runs_plugin_and_lua);
+    tcase_add_test(tc, config_errors_all_at_once_with_lines);
+    tcase_add_test(tc, input_errors_exit_2_and_write_nothing);
+    tcase_add_test(tc, failure_stops_dependents_only);
+    tcase_add_test(tc, when_and_retries);
+    tcase_add_test(tc, out_of_tree_plugin);
+    tcase_add_test(tc, cli_basics);
+    suite_add_tcase(s, tc);
+    return s;
+}
