@@ -116,7 +116,10 @@ typedef struct rg_step {
     size_t *dependents;
     size_t ndependents, capdependents;
     const char *file;
-    int line;
+    int line;       /* the [step.NAME] header */
+    int reads_line; /* the reads = key, for errors about it */
+    int after_line;
+    int when_line;
 } rg_step;
 
 typedef struct rg_workflow {

@@ -22,6 +22,7 @@ typedef struct parse_state {
     FILE *fp;
     int line;
     int continuation; /* the current line started with blanks */
+    int section_line; /* line of the last [section] header */
     char **longvals;  /* values of lines too long for inih */
     size_t nlong;
     rg_lookup_fn lookup;
@@ -81,7 +82,7 @@ static rg_section *get_section(parse_state *ps, const char *name)
     memset(s, 0, sizeof *s);
     s->name = rg_xstrdup(name);
     s->file = ps->file;
-    s->line = ps->line;
+    s->line = ps->section_line ? ps->section_line : ps->line;
     return s;
 }
 
@@ -221,6 +222,15 @@ static char *reader(char *str, int num, void *stream)
     }
     ps->line++;
     ps->continuation = 0;
+    {
+        const char *t = line;
+        while (*t == ' ' || *t == '\t') {
+            t++;
+        }
+        if (*t == '[') {
+            ps->section_line = ps->line;
+        }
+    }
     /* a line starting with blanks and holding text continues the previous
      * one in inih's dialect; we refuse that (one key per line) */
     if ((line[0] == ' ' || line[0] == '\t')) {
@@ -287,6 +297,7 @@ static int load_file(parse_state *parent, rg_ini *ini, const char *path, int dep
     ps.file = intern_file(ini, path);
     ps.fp = fp;
     ps.line = 0;
+    ps.section_line = 0;
     ps.continuation = 0;
     ps.longvals = NULL;
     ps.nlong = 0;

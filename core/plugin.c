@@ -112,6 +112,13 @@ int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs)
         closedir(d);
         qsort(names, nn, sizeof *names, cmp_str);
         for (size_t k = 0; k < nn; k++) {
+            int known = 0;
+            for (size_t j = 0; j < ps->n; j++) {
+                known |= strcmp(ps->v[j].path, names[k]) == 0;
+            }
+            if (known) {
+                continue; /* the same directory named twice on the path */
+            }
             if (rg_plugin_load(ps, names[k], errs) != 0) {
                 rc = -1;
             }

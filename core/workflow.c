@@ -470,12 +470,15 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
             rg_kv *kv = &sec->kv[k];
             long lv;
             if (strcmp(kv->key, "reads") == 0) {
+                st->reads_line = kv->line;
                 parse_names(kv, &st->reads, &st->read_optional, &st->nreads, errs, st->name);
             } else if (strcmp(kv->key, "writes") == 0) {
                 parse_names(kv, &st->writes, NULL, &st->nwrites, errs, st->name);
             } else if (strcmp(kv->key, "after") == 0) {
+                st->after_line = kv->line;
                 parse_names(kv, &st->after, NULL, &st->nafter, errs, st->name);
             } else if (strcmp(kv->key, "when") == 0) {
+                st->when_line = kv->line;
                 char *err = NULL;
                 st->when = rg_expr_parse(kv->value, &err);
                 st->when_text = rg_xstrdup(kv->value);
@@ -601,12 +604,12 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
         for (size_t r = 0; r < st->nreads; r++) {
             long d = map_get(&p->data, st->reads[r]);
             if (d < 0) {
-                rg_err_add(errs, st->file, st->line,
+                rg_err_add(errs, st->file, st->reads_line,
                            "step %s reads \"%s\", which no input or step provides", st->name,
                            st->reads[r]);
             } else if (p->producer[d] >= 0) {
                 if ((size_t)p->producer[d] == s) {
-                    rg_err_add(errs, st->file, st->line, "step %s reads its own output \"%s\"",
+                    rg_err_add(errs, st->file, st->reads_line, "step %s reads its own output \"%s\"",
                                st->name, st->reads[r]);
                 } else {
                     add_dep(wf, s, (size_t)p->producer[d]);
@@ -616,10 +619,10 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
         for (size_t a = 0; a < st->nafter; a++) {
             long o = map_get(&p->steps, st->after[a]);
             if (o < 0) {
-                rg_err_add(errs, st->file, st->line, "step %s: after: no step named \"%s\"",
+                rg_err_add(errs, st->file, st->after_line, "step %s: after: no step named \"%s\"",
                            st->name, st->after[a]);
             } else if ((size_t)o == s) {
-                rg_err_add(errs, st->file, st->line, "step %s: after: a step cannot follow itself",
+                rg_err_add(errs, st->file, st->after_line, "step %s: after: a step cannot follow itself",
                            st->name);
             } else {
                 add_dep(wf, s, (size_t)o);
@@ -631,7 +634,7 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
             for (size_t i = 0; i < refs.n; i++) {
                 long d = map_get(&p->data, refs.names[i]);
                 if (d < 0) {
-                    rg_err_add(errs, st->file, st->line,
+                    rg_err_add(errs, st->file, st->when_line,
                                "step %s: when: \"%s\" is neither an input nor data a step writes",
                                st->name, refs.names[i]);
                 } else if (p->producer[d] >= 0 && (size_t)p->producer[d] != s) {

@@ -1,0 +1,529 @@
+/* csv.c - reading CSV as users' files come (RFC 4180 through libcsv, BOM,
+ * ',' or ';' detected, decimal comma in ';' files) with typed columns and
+ * every data error of a file reported as FILE:LINE: column NAME: ...; and
+ * writing CSV that spreadsheets open. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *type_names[] = { "text", "id", "integer", "decimal", "boolean",
+                                    "date", "datetime", "list", NULL };
+
+const char *rg_coltype_name(rg_coltype t)
+{
+    return (unsigned)t < 8 ? type_names[t] : "?";
+}
+
+int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec **out, size_t *n,
+                     rg_errors *errs)
+{
+    char **parts;
+    size_t np = rg_split(spec, ',', &parts);
+    rg_colspec *c = rg_xcalloc(np ? np : 1, sizeof *c);
+    int rc = 0;
+    for (size_t i = 0; i < np; i++) {
+        char *p = parts[i];
+        char *colon = strchr(p, ':');
+        char *type = colon ? rg_trim(colon + 1) : "text";
+        if (colon) {
+            *colon = 0;
+        }
+        char *name = rg_trim(p);
+        size_t nl = strlen(name);
+        if (nl && name[nl - 1] == '?') {
+            c[i].optional = 1;
+            name[--nl] = 0;
+        }
+        size_t tl = strlen(type);
+        if (tl && type[tl - 1] == '!') {
+            c[i].required = 1;
+            type[--tl] = 0;
+        }
+        c[i].name = rg_xstrdup(rg_trim(name));
+        int found = -1;
+        for (int t = 0; type_names[t]; t++) {
+            if (strcmp(type, type_names[t]) == 0) {
+                found = t;
+            }
+        }
+        if (found < 0) {
+            rg_err_add(errs, file, line,
+                       "unknown column type \"%s\" for %s (expected text, id, integer, decimal, "
+                       "boolean, date, datetime, list)",
+                       type, c[i].name);
+            rc = -1;
+            found = 0;
+        }
+        c[i].type = (rg_coltype)found;
+    }
+    rg_strv_free(parts, np);
+    *out = c;
+    *n = np;
+    return rc;
+}
+
+void rg_colspec_free(rg_colspec *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) {
+        free(c[i].name);
+    }
+    free(c);
+}
+
+/* ---- parsing ---- */
+typedef struct field {
+    char *s;
+    size_t len;
+} field;
+
+typedef struct pstate {
+    field *f;
+    size_t nf, capf;
+    char ***rows; /* raw rows: arrays of strings */
+    size_t *rowlen;
+    long *rowline;
+    size_t nrows, caprows;
+    long row_start;
+    int bad; /* structural error already reported */
+} pstate;
+
+static void cb_field(void *s, size_t len, void *data)
+{
+    pstate *ps = data;
+    if (ps->nf == ps->capf) {
+        ps->capf = ps->capf ? ps->capf * 2 : 16;
+        ps->f = rg_xrealloc(ps->f, ps->capf * sizeof *ps->f);
+    }
+    ps->f[ps->nf].s = rg_xstrndup(s ? s : "", s ? len : 0);
+    ps->f[ps->nf].len = s ? len : 0;
+    ps->nf++;
+}
+
+static void cb_row(int c, void *data)
+{
+    (void)c;
+    pstate *ps = data;
+    if (ps->nrows == ps->caprows) {
+        ps->caprows = ps->caprows ? ps->caprows * 2 : 64;
+        ps->rows = rg_xrealloc(ps->rows, ps->caprows * sizeof *ps->rows);
+        ps->rowlen = rg_xrealloc(ps->rowlen, ps->caprows * sizeof *ps->rowlen);
+        ps->rowline = rg_xrealloc(ps->rowline, ps->caprows * sizeof *ps->rowline);
+    }
+    char **r = rg_xmalloc((ps->nf ? ps->nf : 1) * sizeof *r);
+    for (size_t i = 0; i < ps->nf; i++) {
+        r[i] = ps->f[i].s;
+    }
+    ps->rows[ps->nrows] = r;
+    ps->rowlen[ps->nrows] = ps->nf;
+    ps->rowline[ps->nrows] = ps->row_start;
+    ps->nrows++;
+    ps->nf = 0;
+}
+
+static int valid_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t k;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0 && c >= 0xC2) {
+            k = 1;
+        } else if ((c & 0xF0) == 0xE0) {
+            k = 2;
+        } else if ((c & 0xF8) == 0xF0 && c <= 0xF4) {
+            k = 3;
+        } else {
+            return 0;
+        }
+        for (size_t j = 1; j <= k; j++) {
+            if (i + j >= n || (s[i + j] & 0xC0) != 0x80) {
+                return 0;
+            }
+        }
+        i += k + 1;
+    }
+    return 1;
+}
+
+static char detect_delim(const char *data, size_t len)
+{
+    int commas = 0, semis = 0, inq = 0;
+    for (size_t i = 0; i < len && data[i] != '\n'; i++) {
+        if (data[i] == '"') {
+            inq = !inq;
+        } else if (!inq && data[i] == ',') {
+            commas++;
+        } else if (!inq && data[i] == ';') {
+            semis++;
+        }
+    }
+    return semis > commas ? ';' : ',';
+}
+
+static void free_rows(pstate *ps)
+{
+    for (size_t r = 0; r < ps->nrows; r++) {
+        for (size_t i = 0; i < ps->rowlen[r]; i++) {
+            free(ps->rows[r][i]);
+        }
+        free(ps->rows[r]);
+    }
+    for (size_t i = 0; i < ps->nf; i++) {
+        free(ps->f[i].s);
+    }
+    free(ps->f);
+    free(ps->rows);
+    free(ps->rowlen);
+    free(ps->rowline);
+}
+
+static int valid_id(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 32) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Convert one cell; on failure returns the expectation text. */
+static const char *convert(regie_table *t, rg_coltype type, const char *text, char delim,
+                           regie_value *v)
+{
+    int32_t day;
+    int minute;
+    switch (type) {
+    case RG_COL_TEXT:
+        *v = rg_str_value(text);
+        return NULL;
+    case RG_COL_ID:
+        if (!valid_id(text)) {
+            return "an id of 1-32 letters, digits, _ or -";
+        }
+        *v = rg_str_value(text);
+        return NULL;
+    case RG_COL_INTEGER:
+        v->type = REGIE_INT;
+        return rg_parse_int(text, &v->u.i) == 0 ? NULL : "an integer";
+    case RG_COL_DECIMAL:
+        v->type = REGIE_NUM;
+        if (rg_parse_decimal(text, delim == ';' ? ',' : '.', &v->u.n) == 0) {
+            return NULL;
+        }
+        if (delim == ',' && strchr(text, ',')) {
+            return "a number with a decimal point (a decimal comma only in ;-separated files)";
+        }
+        return "a number";
+    case RG_COL_BOOLEAN:
+        v->type = REGIE_BOOL;
+        return rg_parse_bool(text, &v->u.b) == 0 ? NULL : "yes/no/ja/nee/1/0";
+    case RG_COL_DATE:
+        if (rg_date_parse(text, &day) != 0) {
+            return "a date YYYY-MM-DD";
+        }
+        *v = rg_str_value(text);
+        return NULL;
+    case RG_COL_DATETIME:
+        if (rg_datetime_parse(text, &day, &minute) != 0) {
+            return "a date YYYY-MM-DD or YYYY-MM-DDTHH:MM";
+        }
+        *v = rg_str_value(text);
+        return NULL;
+    case RG_COL_LIST: {
+        /* items are separated by ';', or by ',' when ';' separates fields */
+        char **items;
+        size_t n = rg_split(text, delim == ';' ? ',' : ';', &items);
+        regie_list *l = rg_table_list_new(t);
+        for (size_t i = 0; i < n; i++) {
+            regie_value s = rg_str_value(items[i]);
+            rg_list_push(l, &s);
+        }
+        rg_strv_free(items, n);
+        v->type = REGIE_LIST;
+        v->u.list = l;
+        return NULL;
+    }
+    }
+    return "a value";
+}
+
+int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,
+                 size_t nspec, const char *unique, regie_table **out, rg_errors *errs)
+{
+    *out = NULL;
+    size_t before = errs->n;
+    if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
+        (unsigned char)data[2] == 0xBF) {
+        data += 3;
+        len -= 3;
+    }
+    if (len == 0 || strspn(data, " \t\r\n") == len) {
+        rg_err_add(errs, name, 0, "empty file, expected a header row");
+        return -1;
+    }
+    char delim = detect_delim(data, len);
+    struct csv_parser p;
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        rg_err_add(errs, name, 0, "out of memory");
+        return -1;
+    }
+    csv_set_delim(&p, (unsigned char)delim);
+    pstate ps;
+    memset(&ps, 0, sizeof ps);
+    long line = 0;
+    size_t off = 0;
+    int failed = 0;
+    while (off < len) {
+        const char *nl = memchr(data + off, '\n', len - off);
+        size_t n = nl ? (size_t)(nl - (data + off)) + 1 : len - off;
+        line++;
+        if (!valid_utf8((const unsigned char *)data + off, n)) {
+            rg_err_add(errs, name, line, "invalid UTF-8 (save the file as UTF-8)");
+            failed = 1;
+            break;
+        }
+        if (p.pstate == 0) {
+            ps.row_start = line;
+        }
+        if (csv_parse(&p, data + off, n, cb_field, cb_row, &ps) != n) {
+            rg_err_add(errs, name, line, "malformed quoting: %s (a quote inside a field must be "
+                                         "doubled, and a quoted field closed)",
+                       csv_strerror(csv_error(&p)));
+            failed = 1;
+            break;
+        }
+        off += n;
+    }
+    if (!failed && csv_fini(&p, cb_field, cb_row, &ps) != 0) {
+        rg_err_add(errs, name, ps.row_start, "unterminated quoted field starting here");
+        failed = 1;
+    }
+    csv_free(&p);
+    if (failed) {
+        free_rows(&ps);
+        return -1;
+    }
+    /* header */
+    size_t ncols = ps.rowlen[0];
+    char **hdr = ps.rows[0];
+    for (size_t i = 0; i < ncols; i++) {
+        char *t = rg_trim(hdr[i]);
+        memmove(hdr[i], t, strlen(t) + 1);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(hdr[i], hdr[j]) == 0) {
+                rg_err_add(errs, name, 1, "duplicate column %s in the header", hdr[i]);
+            }
+        }
+    }
+    rg_buf missing = { 0 };
+    for (size_t s = 0; s < nspec; s++) {
+        int have = 0;
+        for (size_t i = 0; i < ncols; i++) {
+            have |= strcmp(hdr[i], spec[s].name) == 0;
+        }
+        if (!have && !spec[s].optional) {
+            rg_buf_printf(&missing, "%s%s", missing.len ? ", " : "", spec[s].name);
+        }
+    }
+    if (missing.len) {
+        rg_buf exp = { 0 };
+        for (size_t s = 0; s < nspec; s++) {
+            rg_buf_printf(&exp, "%s%s", s ? ", " : "", spec[s].name);
+        }
+        rg_err_add(errs, name, 1, "missing column%s %s (expected columns: %s)",
+                   strchr(missing.data, ',') ? "s" : "", missing.data, exp.data);
+        rg_buf_free(&exp);
+    }
+    rg_buf_free(&missing);
+    if (errs->n > before) {
+        free_rows(&ps);
+        return -1;
+    }
+    /* per column: its spec, if any */
+    const rg_colspec **cs = rg_xcalloc(ncols ? ncols : 1, sizeof *cs);
+    for (size_t i = 0; i < ncols; i++) {
+        for (size_t s = 0; s < nspec; s++) {
+            if (strcmp(hdr[i], spec[s].name) == 0) {
+                cs[i] = &spec[s];
+            }
+        }
+    }
+    long ucol = -1;
+    if (unique) {
+        for (size_t i = 0; i < ncols; i++) {
+            if (strcmp(hdr[i], unique) == 0) {
+                ucol = (long)i;
+            }
+        }
+    }
+    size_t ucap = 16;
+    while (ucap < ps.nrows * 2) {
+        ucap *= 2;
+    }
+    size_t *useen = ucol >= 0 ? rg_xcalloc(ucap, sizeof *useen) : NULL;
+    regie_table *t = rg_table_new(ncols, (const char *const *)hdr);
+    rg_table_set_source(t, name);
+    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    for (size_t r = 1; r < ps.nrows; r++) {
+        long ln = ps.rowline[r];
+        if (ps.rowlen[r] != ncols) {
+            if (ps.rowlen[r] == 1 && ps.rows[r][0][0] == 0) {
+                continue; /* a blank line */
+            }
+            rg_err_add(errs, name, ln, "expected %zu fields as in the header, found %zu", ncols,
+                       ps.rowlen[r]);
+            break;
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            char *text = ps.rows[r][c];
+            if (cs[c] && cs[c]->type != RG_COL_TEXT) {
+                char *tt = rg_trim(text);
+                memmove(text, tt, strlen(tt) + 1);
+            }
+            if (cs[c] && !*text && (cs[c]->type != RG_COL_TEXT || cs[c]->required)) {
+                if (cs[c]->required || cs[c]->type == RG_COL_ID) {
+                    rg_err_add(errs, name, ln, "column %s: found nothing, expected %s", hdr[c],
+                               cs[c]->type == RG_COL_ID ? "an id of 1-32 letters, digits, _ or -"
+                                                        : "a value (required)");
+                }
+                row[c].type = REGIE_NULL;
+                continue;
+            }
+            const char *exp = convert(t, cs[c] ? cs[c]->type : RG_COL_TEXT, text, delim, &row[c]);
+            if (exp) {
+                rg_err_add(errs, name, ln, "column %s: found \"%s\", expected %s", hdr[c], text, exp);
+                row[c].type = REGIE_NULL;
+            }
+        }
+        if (ucol >= 0 && *ps.rows[r][ucol]) {
+            /* open addressing over row indices, keyed by the cell text */
+            const char *key = ps.rows[r][ucol];
+            size_t h = 1469598103934665603ULL;
+            for (const char *k = key; *k; k++) {
+                h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+            }
+            size_t i = h & (ucap - 1);
+            while (useen[i] && strcmp(ps.rows[useen[i]][ucol], key) != 0) {
+                i = (i + 1) & (ucap - 1);
+            }
+            if (useen[i]) {
+                rg_err_add(errs, name, ln,
+                           "column %s: found \"%s\", expected a unique value (first at line %ld)",
+                           hdr[ucol], key, ps.rowline[useen[i]]);
+            } else {
+                useen[i] = r;
+            }
+        }
+        rg_table_append(t, row, ln);
+    }
+    free(row);
+    free(cs);
+    free(useen);
+    free_rows(&ps);
+    if (errs->n > before) {
+        rg_table_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const char *unique,
+                regie_table **out, rg_errors *errs)
+{
+    size_t len;
+    char *data = rg_read_file(path, &len);
+    if (!data) {
+        rg_err_add(errs, path, 0, "cannot read: %s", strerror(errno));
+        *out = NULL;
+        return -1;
+    }
+    int rc = rg_csv_parse(path, data, len, spec, nspec, unique, out, errs);
+    free(data);
+    return rc;
+}
+
+/* ---- writing ---- */
+static void put_field(rg_buf *b, const char *s, size_t n)
+{
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++) {
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    }
+    if (!quote) {
+        rg_buf_put(b, s, n);
+        return;
+    }
+    rg_buf_put(b, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        rg_buf_put(b, &s[i], 1);
+        if (s[i] == '"') {
+            rg_buf_put(b, "\"", 1);
+        }
+    }
+    rg_buf_put(b, "\"", 1);
+}
+
+static void put_value(rg_buf *b, const regie_value *v)
+{
+    char tmp[64];
+    switch (v->type) {
+    case REGIE_NULL:
+        break;
+    case REGIE_BOOL:
+        rg_buf_puts(b, v->u.b ? "yes" : "no");
+        break;
+    case REGIE_INT:
+        snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
+        rg_buf_puts(b, tmp);
+        break;
+    case REGIE_NUM:
+        rg_format_shortest(v->u.n, tmp, sizeof tmp);
+        rg_buf_puts(b, tmp);
+        break;
+    case REGIE_STR:
+        put_field(b, v->u.s.ptr, v->u.s.len);
+        break;
+    case REGIE_LIST: {
+        char *s = rg_value_to_text(v);
+        put_field(b, s, strlen(s));
+        free(s);
+        break;
+    }
+    }
+}
+
+void rg_csv_write(rg_buf *out, const regie_table *t)
+{
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c) {
+            rg_buf_put(out, ",", 1);
+        }
+        put_field(out, t->cols[c], strlen(t->cols[c]));
+    }
+    rg_buf_put(out, "\r\n", 2);
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c) {
+                rg_buf_put(out, ",", 1);
+            }
+            put_value(out, rg_table_cell(t, r, c));
+        }
+        rg_buf_put(out, "\r\n", 2);
+    }
+}

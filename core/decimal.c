@@ -1,0 +1,234 @@
+/* decimal.c - half-up rounding that is exact for decimal inputs, strict
+ * number parsing and shortest round-trip formatting.  Rounding works on the
+ * shortest decimal text of the double, never through printf (which rounds
+ * binary ties to even: "%.0f" of 120.5 gives 120). */
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rg_format_shortest(double x, char *buf, size_t n)
+{
+    if (x == 0) {
+        snprintf(buf, n, "0");
+        return;
+    }
+    double ax = fabs(x);
+    if (ax >= 1e-6 && ax < 1e16) {
+        /* plain notation, as spreadsheets and people expect: 300, 0.5 */
+        for (int d = 0; d <= 17; d++) {
+            snprintf(buf, n, "%.*f", d, x);
+            if (strtod(buf, NULL) == x) {
+                return;
+            }
+        }
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, x);
+        if (strtod(buf, NULL) == x) {
+            return;
+        }
+    }
+}
+
+/* Digits and exponent of |x|: value = 0.d1d2d3... * 10^exp10 */
+static int decimal_digits(double x, char *digits, size_t n, int *exp10)
+{
+    char tmp[64];
+    int p;
+    for (p = 1; p <= 17; p++) {
+        snprintf(tmp, sizeof tmp, "%.*e", p - 1, x);
+        if (strtod(tmp, NULL) == x) {
+            break;
+        }
+    }
+    /* tmp = d.ddddde[+-]XX */
+    size_t k = 0;
+    const char *s = tmp;
+    while (*s && *s != 'e' && k + 1 < n) {
+        if (*s >= '0' && *s <= '9') {
+            digits[k++] = *s;
+        }
+        s++;
+    }
+    digits[k] = 0;
+    int e = atoi(s + 1);
+    *exp10 = e + 1;
+    return (int)k;
+}
+
+double rg_round_half_up(double x, int decimals)
+{
+    if (!isfinite(x) || decimals > 15) {
+        return x;
+    }
+    char buf[64];
+    if (rg_format_decimal(x, decimals, '.', buf, sizeof buf) < 0) {
+        return x;
+    }
+    return strtod(buf, NULL);
+}
+
+int rg_format_decimal(double x, int decimals, char sep, char *buf, size_t n)
+{
+    if (decimals < 0) {
+        decimals = 0;
+    }
+    if (!isfinite(x)) {
+        int w = snprintf(buf, n, "%s", isnan(x) ? "nan" : x < 0 ? "-inf" : "inf");
+        return (size_t)w < n ? w : -1;
+    }
+    int neg = x < 0;
+    double ax = fabs(x);
+    /* integer digits array: digits of ax as [intpart].[frac] */
+    char d[32];
+    int e = 0, nd = ax == 0 ? 0 : decimal_digits(ax, d, sizeof d, &e);
+    /* position p (0-based among digits) that is the last kept digit:
+     * kept digits are those with index < e + decimals */
+    int keep = e + decimals;
+    /* build a digit vector covering integer part and decimals */
+    int intlen = e > 0 ? e : 0;
+    int total = intlen + decimals;
+    char *out = rg_xcalloc((size_t)total + 2, 1);
+    /* out[0] is a carry slot */
+    for (int i = 0; i < total; i++) {
+        /* digit at place i of (intlen digits . decimals digits) corresponds to
+         * index j in d where j = i - intlen + e */
+        int j = i - intlen + e;
+        out[i + 1] = (j >= 0 && j < nd) ? d[j] : '0';
+    }
+    out[0] = '0';
+    int round_up = keep >= 0 && keep < nd && d[keep] >= '5';
+    if (keep < 0) {
+        round_up = 0;
+    }
+    if (round_up) {
+        int i = total;
+        while (i >= 0) {
+            if (out[i] == '9') {
+                out[i] = '0';
+                i--;
+            } else {
+                out[i]++;
+                break;
+            }
+        }
+    }
+    /* assemble */
+    rg_buf b = { 0 };
+    int all_zero = 1;
+    for (int i = 0; i <= total; i++) {
+        all_zero &= out[i] == '0';
+    }
+    if (neg && !all_zero) {
+        rg_buf_puts(&b, "-");
+    }
+    /* integer part: out[0 .. intlen], without leading zeros */
+    int s = 0;
+    while (s < intlen && out[s] == '0') {
+        s++;
+    }
+    if (s == intlen && out[intlen] == '0') {
+        rg_buf_puts(&b, "0");
+    } else {
+        rg_buf_put(&b, out + s, (size_t)(intlen + 1 - s));
+    }
+    if (decimals > 0) {
+        rg_buf_put(&b, &sep, 1);
+        rg_buf_put(&b, out + intlen + 1, (size_t)decimals);
+    }
+    free(out);
+    int w = -1;
+    if (b.len < n) {
+        memcpy(buf, b.data, b.len + 1);
+        w = (int)b.len;
+    }
+    rg_buf_free(&b);
+    return w;
+}
+
+int rg_parse_decimal(const char *s, char sep, double *out)
+{
+    if (!s) {
+        return -1;
+    }
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    char buf[128];
+    size_t k = 0;
+    const char *p = s;
+    if (*p == '+' || *p == '-') {
+        buf[k++] = *p++;
+    }
+    int digits = 0;
+    while (*p >= '0' && *p <= '9' && k < sizeof buf - 2) {
+        buf[k++] = *p++;
+        digits++;
+    }
+    if (*p == sep || (sep == ',' && *p == '.')) {
+        buf[k++] = '.';
+        p++;
+        int frac = 0;
+        while (*p >= '0' && *p <= '9' && k < sizeof buf - 2) {
+            buf[k++] = *p++;
+            frac++;
+        }
+        if (!frac) {
+            return -1;
+        }
+        digits += frac;
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\r') {
+        p++;
+    }
+    if (!digits || *p) {
+        return -1;
+    }
+    buf[k] = 0;
+    *out = strtod(buf, NULL);
+    return 0;
+}
+
+int rg_parse_int(const char *s, int64_t *out)
+{
+    if (!s) {
+        return -1;
+    }
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    const char *p = s;
+    int neg = 0;
+    if (*p == '+' || *p == '-') {
+        neg = *p == '-';
+        p++;
+    }
+    if (!(*p >= '0' && *p <= '9')) {
+        return -1;
+    }
+    uint64_t v = 0;
+    while (*p >= '0' && *p <= '9') {
+        uint64_t d = (uint64_t)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10) {
+            return -1;
+        }
+        v = v * 10 + d;
+        p++;
+    }
+    while (*p == ' ' || *p == '\t' || *p == '\r') {
+        p++;
+    }
+    if (*p) {
+        return -1;
+    }
+    if (!neg && v > (uint64_t)INT64_MAX) {
+        return -1;
+    }
+    if (neg && v > (uint64_t)INT64_MAX + 1) {
+        return -1;
+    }
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return 0;
+}

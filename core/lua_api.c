@@ -1,0 +1,694 @@
+/* lua_api.c - the `regie` module for scripts, and the one definition of how
+ * data crosses between C and Lua: integers stay integers, numbers stay
+ * floats, null is regie.null, lists carry regie's list metatable so an empty
+ * list survives, and tables become sequences of records. */
+#define _GNU_SOURCE
+#include "lua_api.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char null_key = 0;
+static const char list_mt_key = 0;
+static const char inputs_key = 0;
+
+regie_ctx **rg_lua_ctx_slot(lua_State *L)
+{
+    return (regie_ctx **)lua_getextraspace(L);
+}
+
+static regie_ctx *ctx_of(lua_State *L)
+{
+    regie_ctx *ctx = *rg_lua_ctx_slot(L);
+    if (!ctx) {
+        luaL_error(L, "this regie function works only while a step runs");
+    }
+    return ctx;
+}
+
+static void push_null(lua_State *L)
+{
+    lua_pushlightuserdata(L, (void *)&null_key);
+}
+
+static int is_null(lua_State *L, int idx)
+{
+    return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == (void *)&null_key;
+}
+
+static void set_list_mt(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &list_mt_key);
+    lua_setmetatable(L, idx);
+}
+
+static int has_list_mt(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx)) {
+        return 0;
+    }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &list_mt_key);
+    int eq = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return eq;
+}
+
+void rg_lua_push_value(lua_State *L, const regie_value *v)
+{
+    switch (v->type) {
+    case REGIE_NULL:
+        push_null(L);
+        break;
+    case REGIE_BOOL:
+        lua_pushboolean(L, v->u.b);
+        break;
+    case REGIE_INT:
+        lua_pushinteger(L, (lua_Integer)v->u.i);
+        break;
+    case REGIE_NUM:
+        lua_pushnumber(L, v->u.n);
+        break;
+    case REGIE_STR:
+        lua_pushlstring(L, v->u.s.ptr, v->u.s.len);
+        break;
+    case REGIE_LIST: {
+        size_t n = v->u.list ? v->u.list->n : 0;
+        lua_createtable(L, (int)n, 0);
+        for (size_t i = 0; i < n; i++) {
+            rg_lua_push_value(L, &v->u.list->items[i]);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        set_list_mt(L, -1);
+        break;
+    }
+    default:
+        lua_pushnil(L);
+    }
+}
+
+void rg_lua_push_table(lua_State *L, const regie_table *t)
+{
+    lua_createtable(L, (int)t->nrows, 3);
+    int tab = lua_gettop(L);
+    /* column names are interned once as Lua strings */
+    lua_createtable(L, (int)t->ncols, 0);
+    int cols = lua_gettop(L);
+    for (size_t c = 0; c < t->ncols; c++) {
+        lua_pushstring(L, t->cols[c]);
+        lua_rawseti(L, cols, (lua_Integer)c + 1);
+    }
+    lua_createtable(L, (int)t->nrows, 0);
+    int lines = lua_gettop(L);
+    for (size_t r = 0; r < t->nrows; r++) {
+        lua_createtable(L, 0, (int)t->ncols);
+        for (size_t c = 0; c < t->ncols; c++) {
+            lua_rawgeti(L, cols, (lua_Integer)c + 1);
+            rg_lua_push_value(L, rg_table_cell(t, r, c));
+            lua_rawset(L, -3);
+        }
+        lua_rawseti(L, tab, (lua_Integer)r + 1);
+        lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+        lua_rawseti(L, lines, (lua_Integer)r + 1);
+    }
+    lua_setfield(L, tab, "lines");
+    set_list_mt(L, cols);
+    lua_setfield(L, tab, "columns");
+    if (t->source) {
+        lua_pushstring(L, t->source);
+        lua_setfield(L, tab, "source");
+    }
+}
+
+/* A plain table is a list when its keys are exactly 1..n. */
+static int is_sequence(lua_State *L, int idx, lua_Integer *n)
+{
+    lua_Integer len = (lua_Integer)lua_rawlen(L, idx);
+    lua_Integer count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1)) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        lua_Integer k = lua_tointeger(L, -1);
+        if (k < 1 || k > len) {
+            lua_pop(L, 1);
+            return 0;
+        }
+        count++;
+    }
+    *n = len;
+    return count == len;
+}
+
+const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        out->type = REGIE_NULL;
+        return NULL;
+    case LUA_TBOOLEAN:
+        out->type = REGIE_BOOL;
+        out->u.b = lua_toboolean(L, idx);
+        return NULL;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            out->type = REGIE_INT;
+            out->u.i = (int64_t)lua_tointeger(L, idx);
+        } else {
+            out->type = REGIE_NUM;
+            out->u.n = (double)lua_tonumber(L, idx);
+        }
+        return NULL;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        out->type = REGIE_STR;
+        out->u.s.ptr = rg_table_strdup(owner, s, len);
+        out->u.s.len = len;
+        return NULL;
+    }
+    case LUA_TLIGHTUSERDATA:
+        if (is_null(L, idx)) {
+            out->type = REGIE_NULL;
+            return NULL;
+        }
+        return "cannot store a userdata value";
+    case LUA_TTABLE: {
+        lua_Integer n = 0;
+        if (!has_list_mt(L, idx) && !is_sequence(L, idx, &n)) {
+            return "cannot store a table with keys other than 1..n (use a list)";
+        }
+        n = (lua_Integer)lua_rawlen(L, idx);
+        regie_list *l = rg_table_list_new(owner);
+        for (lua_Integer i = 1; i <= n; i++) {
+            lua_rawgeti(L, idx, i);
+            regie_value item;
+            const char *err = rg_lua_to_value(L, -1, owner, &item);
+            lua_pop(L, 1);
+            if (err) {
+                return err;
+            }
+            rg_list_push(l, &item);
+        }
+        out->type = REGIE_LIST;
+        out->u.list = l;
+        return NULL;
+    }
+    default:
+        return lua_type(L, idx) == LUA_TFUNCTION ? "cannot store a function" : "cannot store this value";
+    }
+}
+
+void rg_lua_reset_inputs(lua_State *L)
+{
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &inputs_key);
+}
+
+/* ---- the module ---- */
+static int l_input(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &inputs_key);
+    if (lua_getfield(L, -1, name) != LUA_TNIL) {
+        return 1;
+    }
+    lua_pop(L, 1);
+    const regie_table *t = rg_host.input_table(ctx, name);
+    regie_value v;
+    if (t) {
+        rg_lua_push_table(L, t);
+    } else if (rg_host.input_value(ctx, name, &v) == 0) {
+        rg_lua_push_value(L, &v);
+    } else {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+static int l_has_input(lua_State *L)
+{
+    l_input(L);
+    lua_pushboolean(L, !lua_isnil(L, -1));
+    return 1;
+}
+
+static int l_output(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    int as_table = lua_gettop(L) >= 3 && !lua_isnil(L, 3);
+    if (!as_table && lua_type(L, 2) == LUA_TTABLE && !has_list_mt(L, 2)) {
+        lua_getfield(L, 2, "columns");
+        as_table = lua_type(L, -1) == LUA_TTABLE;
+        if (as_table) {
+            lua_replace(L, 3);
+        } else {
+            lua_pop(L, 1);
+        }
+        lua_settop(L, 3);
+    }
+    if (!as_table) {
+        regie_table *owner = rg_table_new(0, NULL);
+        regie_value v;
+        const char *err = rg_lua_to_value(L, 2, owner, &v);
+        if (err) {
+            rg_table_free(owner);
+            return luaL_error(L, "regie.output(\"%s\"): %s", name, err);
+        }
+        int rc = rg_host.output_value(ctx, name, &v);
+        rg_table_free(owner);
+        if (rc != 0) {
+            return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
+        }
+        return 0;
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    luaL_checktype(L, 3, LUA_TTABLE);
+    size_t ncols = lua_rawlen(L, 3);
+    const char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
+    for (size_t c = 0; c < ncols; c++) {
+        lua_rawgeti(L, 3, (lua_Integer)c + 1);
+        cols[c] = lua_tostring(L, -1);
+        if (!cols[c]) {
+            free(cols);
+            return luaL_error(L, "regie.output(\"%s\"): column %d is not a name", name, (int)c + 1);
+        }
+        lua_pop(L, 1); /* the string stays alive in the columns table */
+    }
+    regie_table *t = rg_table_new(ncols, cols);
+    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    size_t nrows = lua_rawlen(L, 2);
+    regie_table *scratch = rg_table_new(0, NULL);
+    for (size_t r = 1; r <= nrows; r++) {
+        if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE) {
+            rg_table_free(t);
+            rg_table_free(scratch);
+            free(row);
+            free(cols);
+            return luaL_error(L, "regie.output(\"%s\"): row %d is not a record", name, (int)r);
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            lua_getfield(L, -1, cols[c]);
+            const char *err = rg_lua_to_value(L, -1, scratch, &row[c]);
+            lua_pop(L, 1);
+            if (err) {
+                char msg[300];
+                snprintf(msg, sizeof msg, "column %s: %s", cols[c], err);
+                rg_table_free(t);
+                rg_table_free(scratch);
+                free(row);
+                free(cols);
+                return luaL_error(L, "regie.output(\"%s\"): row %d, %s", name, (int)r, msg);
+            }
+        }
+        rg_table_append(t, row, 0);
+        lua_pop(L, 1);
+        if (scratch->chunks && (r & 1023) == 0) {
+            rg_table_free(scratch);
+            scratch = rg_table_new(0, NULL);
+        }
+    }
+    rg_table_free(scratch);
+    free(row);
+    free(cols);
+    if (rg_host.output_table(ctx, name, t) != 0) {
+        return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
+    }
+    return 0;
+}
+
+static int l_write(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const char *path = luaL_checkstring(L, 1);
+    size_t len;
+    const char *text = luaL_checklstring(L, 2, &len);
+    if (rg_host.write_file(ctx, path, text, len) != 0) {
+        char *e = ctx->error;
+        ctx->error = NULL;
+        lua_pushstring(L, e ? e : "write failed");
+        free(e);
+        return lua_error(L);
+    }
+    return 0;
+}
+
+static int log_at(lua_State *L, int level)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const char *msg = luaL_tolstring(L, 1, NULL);
+    rg_host.log(ctx, level, "%s", msg);
+    return 0;
+}
+
+static int l_info(lua_State *L)
+{
+    return log_at(L, REGIE_LOG_INFO);
+}
+static int l_warn(lua_State *L)
+{
+    return log_at(L, REGIE_LOG_WARN);
+}
+static int l_debug(lua_State *L)
+{
+    return log_at(L, REGIE_LOG_DEBUG);
+}
+
+static int l_progress(lua_State *L)
+{
+    rg_host.progress(ctx_of(L), luaL_checknumber(L, 1));
+    return 0;
+}
+
+static int l_fail(lua_State *L)
+{
+    luaL_where(L, 1);
+    lua_pushstring(L, luaL_checkstring(L, 1));
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+static int l_data_error(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const char *file = luaL_optstring(L, 1, "input");
+    lua_Integer line = luaL_optinteger(L, 2, 0);
+    const char *col = luaL_optstring(L, 3, NULL);
+    const char *found = lua_isnoneornil(L, 4) ? NULL : luaL_tolstring(L, 4, NULL);
+    const char *exp = luaL_optstring(L, 5, NULL);
+    rg_host.data_error(ctx, file, (long)line, col, found, exp);
+    return 0;
+}
+
+static int l_round(lua_State *L)
+{
+    lua_Number x = luaL_checknumber(L, 1);
+    lua_Integer d = luaL_optinteger(L, 2, 0);
+    lua_pushnumber(L, rg_round_half_up(x, (int)d));
+    return 1;
+}
+
+static int l_format(lua_State *L)
+{
+    lua_Number x = luaL_checknumber(L, 1);
+    lua_Integer d = luaL_optinteger(L, 2, 0);
+    const char *sep = luaL_optstring(L, 3, ".");
+    char buf[128];
+    if (rg_format_decimal(x, (int)d, sep[0] ? sep[0] : '.', buf, sizeof buf) < 0) {
+        return luaL_error(L, "regie.format: number too large");
+    }
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+static int l_parse_number(lua_State *L)
+{
+    const char *s = luaL_checkstring(L, 1);
+    const char *sep = luaL_optstring(L, 2, ".");
+    int64_t i;
+    double d;
+    if (rg_parse_int(s, &i) == 0) {
+        lua_pushinteger(L, (lua_Integer)i);
+    } else if (rg_parse_decimal(s, sep[0] ? sep[0] : '.', &d) == 0) {
+        lua_pushnumber(L, d);
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+static int l_list(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) {
+        lua_newtable(L);
+    } else {
+        luaL_checktype(L, 1, LUA_TTABLE);
+        lua_settop(L, 1);
+    }
+    set_list_mt(L, -1);
+    return 1;
+}
+
+static int l_is_list(lua_State *L)
+{
+    lua_pushboolean(L, lua_type(L, 1) == LUA_TTABLE && has_list_mt(L, 1));
+    return 1;
+}
+
+static int l_is_null(lua_State *L)
+{
+    lua_pushboolean(L, is_null(L, 1) || lua_isnoneornil(L, 1));
+    return 1;
+}
+
+/* ---- dates ---- */
+static int32_t check_date(lua_State *L, int idx)
+{
+    const char *s = luaL_checkstring(L, idx);
+    int32_t d;
+    int minute;
+    if (rg_date_parse(s, &d) != 0 && rg_datetime_parse(s, &d, &minute) != 0) {
+        luaL_error(L, "\"%s\" is not a date YYYY-MM-DD", s);
+    }
+    return d;
+}
+
+static void push_date(lua_State *L, int32_t d)
+{
+    char buf[11];
+    rg_date_format(d, buf);
+    lua_pushstring(L, buf);
+}
+
+typedef struct lcal {
+    regie_calendar cal;
+    int32_t extra[64];
+} lcal;
+
+static void check_cal(lua_State *L, int idx, lcal *c)
+{
+    memset(c, 0, sizeof *c);
+    if (lua_isnoneornil(L, idx)) {
+        return;
+    }
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_getfield(L, idx, "liberation_day");
+    if (!lua_isnil(L, -1)) {
+        int v = rg_liberation_parse(lua_tostring(L, -1));
+        if (v < 0) {
+            luaL_error(L, "liberation_day: expected yearly, lustrum or never");
+        }
+        c->cal.liberation_day = v;
+    }
+    lua_pop(L, 1);
+    lua_getfield(L, idx, "good_friday");
+    c->cal.good_friday = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    lua_getfield(L, idx, "atw");
+    c->cal.atw = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "extra_closed") == LUA_TTABLE) {
+        size_t n = lua_rawlen(L, -1);
+        for (size_t i = 1; i <= n && c->cal.n_extra_closed < 64; i++) {
+            lua_rawgeti(L, -1, (lua_Integer)i);
+            c->extra[c->cal.n_extra_closed++] = check_date(L, -1);
+            lua_pop(L, 1);
+        }
+        c->cal.extra_closed = c->extra;
+    }
+    lua_pop(L, 1);
+}
+
+static int l_date_valid(lua_State *L)
+{
+    int32_t d;
+    lua_pushboolean(L, lua_type(L, 1) == LUA_TSTRING && rg_date_parse(lua_tostring(L, 1), &d) == 0);
+    return 1;
+}
+
+static int l_add_days(lua_State *L)
+{
+    push_date(L, check_date(L, 1) + (int32_t)luaL_checkinteger(L, 2));
+    return 1;
+}
+
+static int l_diff(lua_State *L)
+{
+    lua_pushinteger(L, check_date(L, 2) - check_date(L, 1));
+    return 1;
+}
+
+static int l_weekday(lua_State *L)
+{
+    lua_pushinteger(L, rg_weekday(check_date(L, 1)));
+    return 1;
+}
+
+static int l_add_workdays(lua_State *L)
+{
+    int32_t d = check_date(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    lcal c;
+    check_cal(L, 3, &c);
+    push_date(L, rg_add_workdays(&c.cal, d, (int)n));
+    return 1;
+}
+
+static int l_sub_workdays(lua_State *L)
+{
+    int32_t d = check_date(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    lcal c;
+    check_cal(L, 3, &c);
+    push_date(L, rg_sub_workdays(&c.cal, d, (int)n));
+    return 1;
+}
+
+static int l_next_workday(lua_State *L)
+{
+    int32_t d = check_date(L, 1);
+    lcal c;
+    check_cal(L, 2, &c);
+    push_date(L, rg_next_workday(&c.cal, d));
+    return 1;
+}
+
+static int l_is_workday(lua_State *L)
+{
+    int32_t d = check_date(L, 1);
+    lcal c;
+    check_cal(L, 2, &c);
+    lua_pushboolean(L, rg_is_workday(&c.cal, d));
+    return 1;
+}
+
+static int l_easter(lua_State *L)
+{
+    push_date(L, rg_easter((int)luaL_checkinteger(L, 1)));
+    return 1;
+}
+
+/* ---- csv ---- */
+static int l_csv_parse(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "text");
+    rg_errors errs = { 0 };
+    regie_table *t = NULL;
+    if (rg_csv_parse(name, text, len, NULL, 0, NULL, &t, &errs) != 0) {
+        lua_pushstring(L, errs.n ? errs.msg[0] : "cannot parse CSV");
+        rg_err_free(&errs);
+        return lua_error(L);
+    }
+    rg_lua_push_table(L, t);
+    rg_table_free(t);
+    return 1;
+}
+
+static int l_csv_encode(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_isnoneornil(L, 2)) {
+        lua_getfield(L, 1, "columns");
+        lua_replace(L, 2);
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t ncols = lua_rawlen(L, 2);
+    const char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
+    for (size_t c = 0; c < ncols; c++) {
+        lua_rawgeti(L, 2, (lua_Integer)c + 1);
+        cols[c] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+        if (!cols[c]) {
+            free(cols);
+            return luaL_error(L, "regie.csv.encode: column %d is not a name", (int)c + 1);
+        }
+    }
+    regie_table *t = rg_table_new(ncols, cols);
+    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    size_t nrows = lua_rawlen(L, 1);
+    const char *err = NULL;
+    for (size_t r = 1; r <= nrows && !err; r++) {
+        lua_rawgeti(L, 1, (lua_Integer)r);
+        for (size_t c = 0; c < ncols && !err; c++) {
+            lua_getfield(L, -1, cols[c]);
+            err = rg_lua_to_value(L, -1, t, &row[c]);
+            lua_pop(L, 1);
+        }
+        if (!err) {
+            rg_table_append(t, row, 0);
+        }
+        lua_pop(L, 1);
+    }
+    free(row);
+    free(cols);
+    if (err) {
+        rg_table_free(t);
+        return luaL_error(L, "regie.csv.encode: %s", err);
+    }
+    rg_buf b = { 0 };
+    rg_csv_write(&b, t);
+    lua_pushlstring(L, b.data, b.len);
+    rg_buf_free(&b);
+    rg_table_free(t);
+    return 1;
+}
+
+static int l_list_tostring(lua_State *L)
+{
+    lua_pushfstring(L, "list: %p", lua_topointer(L, 1));
+    return 1;
+}
+
+void rg_lua_open_regie(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        { "input", l_input },         { "has_input", l_has_input }, { "output", l_output },
+        { "write", l_write },         { "log", l_info },            { "info", l_info },
+        { "warn", l_warn },           { "debug", l_debug },         { "progress", l_progress },
+        { "fail", l_fail },           { "data_error", l_data_error }, { "round", l_round },
+        { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list },
+        { "is_list", l_is_list },     { "is_null", l_is_null },     { NULL, NULL },
+    };
+    static const luaL_Reg date_fns[] = {
+        { "valid", l_date_valid },       { "add_days", l_add_days },
+        { "diff", l_diff },              { "weekday", l_weekday },
+        { "add_workdays", l_add_workdays }, { "sub_workdays", l_sub_workdays },
+        { "next_workday", l_next_workday }, { "is_workday", l_is_workday },
+        { "easter", l_easter },          { NULL, NULL },
+    };
+    static const luaL_Reg csv_fns[] = { { "parse", l_csv_parse }, { "encode", l_csv_encode },
+                                        { NULL, NULL } };
+    /* list metatable */
+    lua_newtable(L);
+    lua_pushstring(L, "regie.list");
+    lua_setfield(L, -2, "__name");
+    lua_pushcfunction(L, l_list_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &list_mt_key);
+    rg_lua_reset_inputs(L);
+
+    luaL_newlib(L, fns);
+    push_null(L);
+    lua_setfield(L, -2, "null");
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &list_mt_key);
+    lua_setfield(L, -2, "list_mt");
+    luaL_newlib(L, date_fns);
+    lua_setfield(L, -2, "date");
+    luaL_newlib(L, csv_fns);
+    lua_setfield(L, -2, "csv");
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, "regie");
+}

@@ -1,0 +1,22 @@
+/* lua_api.h - the `regie` module for scripts and C<->Lua data conversion. */
+#ifndef REGIE_LUA_API_H
+#define REGIE_LUA_API_H
+
+#include "engine.h"
+
+#include <lua.h>
+
+/* The step context of the running script, kept in the state's extra space. */
+regie_ctx **rg_lua_ctx_slot(lua_State *L);
+/* Register `regie` (global and for require) with null and list metatable. */
+void rg_lua_open_regie(lua_State *L);
+/* Push a value / a datum (tables become sequences of records). */
+void rg_lua_push_value(lua_State *L, const regie_value *v);
+void rg_lua_push_table(lua_State *L, const regie_table *t);
+/* Convert the Lua value at idx; storage for strings/lists goes to owner.
+ * Returns NULL or an error text (static). */
+const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out);
+/* Clear the per-run cache of converted inputs. */
+void rg_lua_reset_inputs(lua_State *L);
+
+#endif

@@ -1,0 +1,582 @@
+/* lua_step.c - script steps: a sandboxed Lua 5.4 state per worker thread,
+ * scripts compiled once and kept as registry references, and per-step
+ * limits on instructions, wall time and memory that a script's own pcall
+ * cannot escape. */
+#define _GNU_SOURCE
+#include "lua_api.h"
+#include "lua_step.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HOOK_EVERY 1000
+#define SETUP_MEMORY ((size_t)256 * 1024 * 1024)
+
+typedef struct script_entry {
+    char *path;
+    int ref; /* the table the chunk returned */
+} script_entry;
+
+struct rg_lua {
+    lua_State *L;
+    char *script_path;
+    size_t used, limit;
+    int mem_hit;
+    long long instr, instr_limit;
+    double deadline;
+    int killed; /* 1 instructions, 2 time */
+    script_entry *scripts;
+    size_t nscripts;
+};
+
+static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    rg_lua *R = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        R->used -= old;
+        free(ptr);
+        return NULL;
+    }
+    if (R->limit && nsize > old && R->used - old + nsize > R->limit) {
+        R->mem_hit = 1;
+        return NULL;
+    }
+    void *p = realloc(ptr, nsize);
+    if (p) {
+        R->used = R->used - old + nsize;
+    }
+    return p;
+}
+
+static rg_lua *self_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    rg_lua *R = self_of(L);
+    if (R->killed) {
+        /* every instruction from now on: the script's pcall cannot swallow it */
+        luaL_error(L, R->killed == 1 ? "instruction limit of %lld exceeded"
+                                     : "time limit of the step exceeded",
+                   R->instr_limit);
+        return;
+    }
+    R->instr += HOOK_EVERY;
+    if ((R->instr_limit && R->instr > R->instr_limit) || (R->deadline > 0 && rg_now() > R->deadline)) {
+        R->killed = R->instr_limit && R->instr > R->instr_limit ? 1 : 2;
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, R->killed == 1 ? "instruction limit of %lld exceeded"
+                                     : "time limit of the step exceeded",
+                   R->instr_limit);
+    }
+}
+
+static int blocked(lua_State *L)
+{
+    return luaL_error(L, "%s is blocked in regie scripts", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+static void block(lua_State *L, int table, const char *field, const char *label)
+{
+    lua_pushstring(L, label);
+    lua_pushcclosure(L, blocked, 1);
+    lua_setfield(L, table, field);
+}
+
+static int blocked_index(lua_State *L)
+{
+    return luaL_error(L, "%s is blocked in regie scripts", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/* A global that may not be used: any access raises a clear error. */
+static void block_global(lua_State *L, const char *name)
+{
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, blocked_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, name);
+}
+
+static int l_load(lua_State *L)
+{
+    /* text only: binary chunks could break the sandbox */
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    if (len > 0 && s[0] == 0x1b) {
+        lua_pushnil(L);
+        lua_pushstring(L, "loading binary chunks is blocked in regie scripts");
+        return 2;
+    }
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (!lua_isnoneornil(L, 4)) {
+        lua_pushvalue(L, 4);
+        if (!lua_setupvalue(L, -2, 1)) {
+            lua_pop(L, 1);
+        }
+    }
+    return 1;
+}
+
+static char *find_module(const char *script_path, const char *name)
+{
+    if (strstr(name, "..") || name[0] == '/' || name[0] == '.') {
+        return NULL;
+    }
+    char *rel = rg_xstrdup(name);
+    for (char *p = rel; *p; p++) {
+        if (*p == '.') {
+            *p = '/';
+        }
+    }
+    char **v;
+    size_t n = rg_split(script_path, ':', &v);
+    char *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *p = rg_xasprintf("%s/%s.lua", v[i], rel);
+        if (rg_file_exists(p)) {
+            found = p;
+        } else {
+            free(p);
+        }
+    }
+    rg_strv_free(v, n);
+    free(rel);
+    return found;
+}
+
+static int l_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    if (strcmp(name, "regie") == 0) {
+        lua_getglobal(L, "regie");
+        return 1;
+    }
+    lua_getfield(L, LUA_REGISTRYINDEX, "regie.modules");
+    if (lua_getfield(L, -1, name) != LUA_TNIL) {
+        return 1;
+    }
+    lua_pop(L, 1);
+    rg_lua *R = self_of(L);
+    char *path = find_module(R->script_path, name);
+    if (!path) {
+        return luaL_error(L, "module '%s' not found on the script path %s", name, R->script_path);
+    }
+    size_t len;
+    char *src = rg_read_file(path, &len);
+    if (!src) {
+        free(path);
+        return luaL_error(L, "cannot read module '%s'", name);
+    }
+    char *chunk = rg_xasprintf("@%s", path);
+    int rc = luaL_loadbufferx(L, src, len, chunk, "t");
+    free(chunk);
+    free(src);
+    free(path);
+    if (rc != LUA_OK) {
+        return lua_error(L);
+    }
+    lua_pushstring(L, name);
+    lua_call(L, 1, 1);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushboolean(L, 1);
+    }
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, name);
+    return 1;
+}
+
+rg_lua *rg_lua_new(const char *script_path)
+{
+    rg_lua *R = rg_xcalloc(1, sizeof *R);
+    R->script_path = rg_xstrdup(script_path ? script_path : "");
+    R->limit = SETUP_MEMORY;
+    lua_State *L = lua_newstate(l_alloc, R);
+    if (!L) {
+        free(R->script_path);
+        free(R);
+        return NULL;
+    }
+    R->L = L;
+    static const luaL_Reg libs[] = { { LUA_GNAME, luaopen_base },
+                                     { LUA_STRLIBNAME, luaopen_string },
+                                     { LUA_TABLIBNAME, luaopen_table },
+                                     { LUA_MATHLIBNAME, luaopen_math },
+                                     { LUA_UTF8LIBNAME, luaopen_utf8 },
+                                     { LUA_COLIBNAME, luaopen_coroutine },
+                                     { LUA_OSLIBNAME, luaopen_os },
+                                     { NULL, NULL } };
+    for (const luaL_Reg *l = libs; l->name; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    /* os: only the clock and date functions */
+    lua_getglobal(L, "os");
+    int os = lua_gettop(L);
+    static const char *os_blocked[] = { "execute", "exit", "remove", "rename", "tmpname",
+                                        "getenv", "setlocale", NULL };
+    for (int i = 0; os_blocked[i]; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "os.%s", os_blocked[i]);
+        block(L, os, os_blocked[i], label);
+    }
+    lua_pop(L, 1);
+    lua_getglobal(L, "string");
+    block(L, lua_gettop(L), "dump", "string.dump");
+    lua_pop(L, 1);
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    block(L, g, "dofile", "dofile");
+    block(L, g, "loadfile", "loadfile");
+    lua_pushcfunction(L, l_load);
+    lua_setfield(L, g, "load");
+    lua_pushcfunction(L, l_require);
+    lua_setfield(L, g, "require");
+    lua_pop(L, 1);
+    block_global(L, "io");
+    block_global(L, "package");
+    block_global(L, "debug");
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, "regie.modules");
+    rg_lua_open_regie(L);
+    return R;
+}
+
+void rg_lua_free(rg_lua *R)
+{
+    if (!R) {
+        return;
+    }
+    lua_close(R->L);
+    for (size_t i = 0; i < R->nscripts; i++) {
+        free(R->scripts[i].path);
+    }
+    free(R->scripts);
+    free(R->script_path);
+    free(R);
+}
+
+char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const char *name)
+{
+    if (name[0] == '/') {
+        return rg_file_exists(name) ? rg_xstrdup(name) : NULL;
+    }
+    if (workflow_dir) {
+        char *p = rg_xasprintf("%s/%s", workflow_dir, name);
+        if (rg_file_exists(p)) {
+            return p;
+        }
+        free(p);
+    }
+    char **v;
+    size_t n = rg_split(script_path ? script_path : "", ':', &v);
+    char *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *p = rg_xasprintf("%s/%s", v[i], name);
+        if (rg_file_exists(p)) {
+            found = p;
+        } else {
+            free(p);
+        }
+    }
+    rg_strv_free(v, n);
+    return found;
+}
+
+static int msgh(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        msg = luaL_tolstring(L, 1, NULL);
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+/* Push the script's module table (loading it once). 0 or -1 with message. */
+static int get_script(rg_lua *R, const char *file, char **err)
+{
+    lua_State *L = R->L;
+    for (size_t i = 0; i < R->nscripts; i++) {
+        if (strcmp(R->scripts[i].path, file) == 0) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, R->scripts[i].ref);
+            return 0;
+        }
+    }
+    size_t len;
+    char *src = rg_read_file(file, &len);
+    if (!src) {
+        *err = rg_xasprintf("%s: cannot read: %s", file, strerror(errno));
+        return -1;
+    }
+    char *chunk = rg_xasprintf("@%s", file);
+    lua_pushcfunction(L, msgh);
+    int rc = luaL_loadbufferx(L, src, len, chunk, "t");
+    free(chunk);
+    free(src);
+    if (rc == LUA_OK) {
+        rc = lua_pcall(L, 0, 1, -2);
+    }
+    if (rc != LUA_OK) {
+        *err = rg_xstrdup(lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        lua_pop(L, 2);
+        return -1;
+    }
+    lua_remove(L, -2);
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        *err = rg_xasprintf("%s: the script must return a table { run = function(step) ... end }",
+                            file);
+        return -1;
+    }
+    lua_getfield(L, -1, "run");
+    int ok = lua_isfunction(L, -1);
+    lua_pop(L, 1);
+    if (!ok) {
+        lua_pop(L, 1);
+        *err = rg_xasprintf("%s: the returned table has no function `run`", file);
+        return -1;
+    }
+    lua_pushvalue(L, -1);
+    int ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    R->scripts = rg_xrealloc(R->scripts, (R->nscripts + 1) * sizeof *R->scripts);
+    R->scripts[R->nscripts].path = rg_xstrdup(file);
+    R->scripts[R->nscripts].ref = ref;
+    R->nscripts++;
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    regie_param_type type;
+} ptypes[] = { { "string", REGIE_PARAM_STRING }, { "integer", REGIE_PARAM_INT },
+               { "number", REGIE_PARAM_NUM },    { "boolean", REGIE_PARAM_BOOL },
+               { "date", REGIE_PARAM_DATE },     { "list", REGIE_PARAM_LIST },
+               { NULL, 0 } };
+
+static int cmp_param(const void *a, const void *b)
+{
+    return strcmp(((const regie_param *)a)->key, ((const regie_param *)b)->key);
+}
+
+int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors *errs)
+{
+    memset(info, 0, sizeof *info);
+    lua_State *L = R->L;
+    char *err = NULL;
+    if (get_script(R, file, &err) != 0) {
+        rg_err_add(errs, NULL, 0, "%s", err);
+        free(err);
+        return -1;
+    }
+    int mod = lua_gettop(L);
+    int rc = 0;
+    if (lua_getfield(L, mod, "summary") == LUA_TSTRING) {
+        info->summary = rg_xstrdup(lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
+    int t = lua_getfield(L, mod, "params");
+    if (t == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+            if (!key || !lua_istable(L, -1)) {
+                rg_err_add(errs, file, 0, "params: each entry must be name = { type = ..., ... }");
+                rc = -1;
+                lua_pop(L, 1);
+                continue;
+            }
+            info->params = rg_xrealloc(info->params, (info->nparams + 2) * sizeof *info->params);
+            regie_param *p = &info->params[info->nparams];
+            memset(p, 0, sizeof *p);
+            p->key = rg_xstrdup(key);
+            p->type = REGIE_PARAM_STRING;
+            if (lua_getfield(L, -1, "type") == LUA_TSTRING) {
+                const char *ty = lua_tostring(L, -1);
+                int found = 0;
+                for (int i = 0; ptypes[i].name; i++) {
+                    if (strcmp(ty, ptypes[i].name) == 0) {
+                        p->type = ptypes[i].type;
+                        found = 1;
+                    }
+                }
+                if (!found) {
+                    rg_err_add(errs, file, 0,
+                               "params.%s: unknown type \"%s\" (expected string, integer, number, "
+                               "boolean, date or list)",
+                               key, ty);
+                    rc = -1;
+                }
+            }
+            lua_pop(L, 1);
+            lua_getfield(L, -1, "required");
+            p->required = lua_toboolean(L, -1);
+            lua_pop(L, 1);
+            if (lua_getfield(L, -1, "default") != LUA_TNIL) {
+                if (lua_isboolean(L, -1)) {
+                    p->def = rg_xstrdup(lua_toboolean(L, -1) ? "yes" : "no");
+                } else {
+                    p->def = rg_xstrdup(luaL_tolstring(L, -1, NULL));
+                    lua_pop(L, 1);
+                }
+            }
+            lua_pop(L, 1);
+            if (lua_getfield(L, -1, "description") == LUA_TSTRING) {
+                p->description = rg_xstrdup(lua_tostring(L, -1));
+            }
+            lua_pop(L, 1);
+            info->nparams++;
+            memset(&info->params[info->nparams], 0, sizeof(regie_param));
+            lua_pop(L, 1);
+        }
+    } else if (t != LUA_TNIL) {
+        rg_err_add(errs, file, 0, "params must be a table");
+        rc = -1;
+    }
+    lua_pop(L, 2);
+    if (info->nparams) {
+        qsort(info->params, info->nparams, sizeof *info->params, cmp_param);
+    } else {
+        info->params = rg_xcalloc(1, sizeof *info->params);
+    }
+    return rc;
+}
+
+void rg_script_info_free(rg_script_info *info)
+{
+    for (size_t i = 0; info->params && i < info->nparams; i++) {
+        free((char *)info->params[i].key);
+        free((char *)info->params[i].def);
+        free((char *)info->params[i].description);
+    }
+    free(info->params);
+    free(info->summary);
+    memset(info, 0, sizeof *info);
+}
+
+static void push_param(lua_State *L, regie_ctx *ctx, const regie_param *p)
+{
+    const char *v = rg_host.param(ctx, p->key);
+    if (!v) {
+        lua_pushnil(L);
+        return;
+    }
+    int64_t i;
+    double d;
+    int b;
+    switch (p->type) {
+    case REGIE_PARAM_INT:
+        if (rg_parse_int(v, &i) == 0) {
+            lua_pushinteger(L, (lua_Integer)i);
+            return;
+        }
+        break;
+    case REGIE_PARAM_NUM:
+        if (rg_parse_decimal(v, '.', &d) == 0) {
+            lua_pushnumber(L, d);
+            return;
+        }
+        break;
+    case REGIE_PARAM_BOOL:
+        if (rg_parse_bool(v, &b) == 0) {
+            lua_pushboolean(L, b);
+            return;
+        }
+        break;
+    case REGIE_PARAM_LIST: {
+        char **parts;
+        size_t n = rg_split(v, ',', &parts);
+        lua_createtable(L, (int)n, 0);
+        for (size_t k = 0; k < n; k++) {
+            lua_pushstring(L, parts[k]);
+            lua_rawseti(L, -2, (lua_Integer)k + 1);
+        }
+        rg_strv_free(parts, n);
+        return;
+    }
+    default:
+        break;
+    }
+    lua_pushstring(L, v);
+}
+
+int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits *lim)
+{
+    lua_State *L = R->L;
+    int base = lua_gettop(L);
+    char *err = NULL;
+    if (get_script(R, file, &err) != 0) {
+        rg_host.fail(ctx, "%s", err);
+        free(err);
+        return -1;
+    }
+    int mod = lua_gettop(L);
+    lua_pushcfunction(L, msgh);
+    lua_getfield(L, mod, "run");
+    /* step = { name = ..., params = { ... } } */
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, ctx->s && ctx->s->name ? ctx->s->name : "");
+    lua_setfield(L, -2, "name");
+    lua_newtable(L);
+    for (const regie_param *p = ctx->s ? ctx->s->ptable : NULL; p && p->key; p++) {
+        push_param(L, ctx, p);
+        lua_setfield(L, -2, p->key);
+    }
+    lua_setfield(L, -2, "params");
+    *rg_lua_ctx_slot(L) = ctx;
+    rg_lua_reset_inputs(L);
+    R->instr = 0;
+    R->instr_limit = lim ? lim->instructions : 0;
+    R->deadline = lim && lim->timeout > 0 ? rg_now() + lim->timeout : 0;
+    R->killed = 0;
+    R->mem_hit = 0;
+    size_t setup_limit = R->limit;
+    R->limit = lim && lim->memory ? R->used + lim->memory : 0;
+    if (R->instr_limit || R->deadline > 0) {
+        lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    }
+    int rc = lua_pcall(L, 1, 0, mod + 1);
+    lua_sethook(L, NULL, 0, 0);
+    R->limit = setup_limit;
+    int result = 0;
+    if (R->killed) {
+        rg_host.fail(ctx, "%s: %s", file,
+                     R->killed == 1 ? "stopped: instruction limit exceeded (a runaway loop?)"
+                                    : "stopped: time limit of the step exceeded");
+        result = -1;
+    } else if (R->mem_hit) {
+        rg_host.fail(ctx, "%s: stopped: memory limit of %zu MB exceeded", file,
+                     lim ? lim->memory / (1024 * 1024) : 0);
+        result = -1;
+    } else if (rc != LUA_OK) {
+        const char *m = lua_tostring(L, -1);
+        rg_host.fail(ctx, "%s", m ? m : "error in script");
+        result = -1;
+    } else if (ctx->data_errors) {
+        result = -1;
+    }
+    *rg_lua_ctx_slot(L) = NULL;
+    lua_settop(L, base);
+    rg_lua_reset_inputs(L);
+    if (result != 0) {
+        lua_gc(L, LUA_GCCOLLECT);
+    }
+    return result;
+}

@@ -1,0 +1,224 @@
+/*
+ * store.h - the durable run store: an SQLite file recording every run, its
+ * definition, inputs, steps and outputs (with SHA-256 hashes), locks, human
+ * tasks (waits) and an append-only, hash-chained audit log per run.
+ *
+ * Conventions
+ *  - Every function that can fail takes an rg_errors and adds ONE message
+ *    naming the store file ("STORE: ...").  Functions return 0 on success
+ *    and -1 on failure unless documented otherwise.
+ *  - Every write is one transaction (BEGIN IMMEDIATE ... COMMIT): it is
+ *    recorded completely or not at all.  A full disk or an I/O error rolls
+ *    the transaction back; the message starts "disk full or I/O error
+ *    writing STORE:" and nothing committed before is lost.
+ *  - A handle may be shared by the threads of one process (a mutex
+ *    serialises calls).  Several processes may use one file at once (WAL,
+ *    5 s busy timeout).  A forked child must open its own handle.
+ *  - Times are UTC ISO 8601 text ("2026-11-23T09:12:34Z").
+ *  - Lifecycle calls write their own audit entries (listed per function), in
+ *    the same transaction as the data they record; do not log them again.
+ */
+#ifndef REGIE_STORE_H
+#define REGIE_STORE_H
+
+#include "internal.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* PRAGMA application_id of a regie run store ("RGST"). */
+#define RG_STORE_APPLICATION_ID 0x52475354
+/* The newest schema this build knows (PRAGMA user_version). */
+#define RG_STORE_SCHEMA_VERSION 1
+
+/* Results of rg_store_verify and rg_bundle_verify. */
+#define RG_VERIFY_OK 0
+#define RG_VERIFY_ERROR (-1)  /* could not check (errs says why) */
+#define RG_VERIFY_BROKEN (-2) /* checked: tampered or damaged (printed to out) */
+
+typedef struct rg_store rg_store;
+
+/* ---- SHA-256 ------------------------------------------------------------- */
+/* hex receives 64 lowercase hex digits and a NUL.  0, or -1 with errno. */
+int rg_sha256_file(const char *path, char hex[65]);
+void rg_sha256_buf(const void *data, size_t len, char hex[65]);
+/* Incremental, e.g. for the definition hash of a workflow. */
+typedef struct rg_sha256 rg_sha256;
+rg_sha256 *rg_sha256_new(void);
+void rg_sha256_add(rg_sha256 *h, const void *data, size_t len);
+void rg_sha256_finish(rg_sha256 *h, char hex[65]); /* frees h */
+/* 1 if s is 64 lowercase hex digits. */
+int rg_sha256_valid(const char *s);
+
+/* ---- opening ------------------------------------------------------------- */
+/* Open or create the store at path (parent directories created).  Applies
+ * pending schema migrations in one transaction.  Refuses, naming the path:
+ * a file that is not SQLite ("corrupt or not an SQLite file"), an SQLite file
+ * of another application ("not a regie run store (application_id ...)"), a
+ * store with a newer schema than this build knows. */
+rg_store *rg_store_open(const char *path, rg_errors *errs);
+void rg_store_close(rg_store *st);
+const char *rg_store_path(const rg_store *st);
+/* Who is recorded in audit entries the store writes itself.  Default: the
+ * login name of the process's user. */
+void rg_store_set_actor(rg_store *st, const char *who);
+const char *rg_store_actor(const rg_store *st);
+/* The underlying connection (sqlite3 *), for tests and diagnostics. */
+void *rg_store_handle(rg_store *st);
+
+/* ---- runs ------------------------------------------------------------------ */
+/* Record a new run with status "running" and take its lock for this
+ * process.  *run_id receives a new id such as "20261123-091234-ab12" (UTC
+ * start time + 4 random hex digits; caller frees).  outdir is the run's
+ * output directory: outputs are recorded relative to it.  user NULL: the
+ * actor.  Audit: run_started. */
+int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_path,
+                       const char *definition_hash, const char *params_text, const char *user,
+                       const char *outdir, char **run_id, rg_errors *errs);
+/* A file that defines the workflow (INI, include, script, plugin .so).
+ * Audit: definition_file. */
+int rg_store_add_definition_file(rg_store *st, const char *run_id, const char *path,
+                                 const char *sha256, rg_errors *errs);
+/* Something else that defines it but is not a file to copy, e.g.
+ * "plugin csv_write 1.2" with sha256 of its .so (or NULL).  Audit:
+ * definition_item. */
+int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *what,
+                                 const char *sha256, rg_errors *errs);
+/* An input file of the run.  Audit: input. */
+int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,
+                       int64_t size, const char *sha256, rg_errors *errs);
+/* Attempt `attempt` (1-based) of a step begins: status "running"; outputs
+ * recorded for the step before are forgotten.  Audit: step_started. */
+int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int attempt,
+                        rg_errors *errs);
+
+typedef struct rg_store_output {
+    const char *relpath; /* relative to the run's outdir */
+    const char *sha256;
+} rg_store_output;
+
+/* A step ends with `status` (the names of rg_status_name: "done",
+ * "failed", "skipped", "upstream", "waiting").  started/ended are wall-clock
+ * UNIX times in seconds (0: unknown).  The status, the error text and the
+ * outputs are committed in ONE transaction with the audit entry
+ * step_finished (whose hashes list the outputs): all or nothing. */
+int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
+                         int attempts, double started, double ended, const char *error_text,
+                         const rg_store_output *outputs, size_t noutputs, rg_errors *errs);
+/* The run ends ("done", "failed", "invalid", "waiting", "cancelled"); this
+ * process's lock on it is released.  Audit: run_finished. */
+int rg_store_run_finish(rg_store *st, const char *run_id, const char *status, rg_errors *errs);
+/* A run is continued (after rg_store_lock_run succeeded): status
+ * "running" again.  Audit: run_resumed with `detail` (may be NULL). */
+int rg_store_run_resume(rg_store *st, const char *run_id, const char *detail, rg_errors *errs);
+
+/* What the store knows of a run (strings owned, free with _clear). */
+typedef struct rg_store_run {
+    char *id, *workflow, *workflow_path, *definition_hash, *params, *user, *outdir, *status,
+        *started, *ended; /* ended: NULL while running */
+    int64_t log_entries;
+} rg_store_run;
+/* 0, or -1 with `no run "X" in STORE`. */
+int rg_store_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs);
+void rg_store_run_clear(rg_store_run *r);
+/* The most recent run of a workflow: 0 and *run_id (caller frees), 1 if there
+ * is none, -1 on error. */
+int rg_store_last_run(rg_store *st, const char *workflow, char **run_id, rg_errors *errs);
+
+/* The recorded state of a step, for resume: 0 and *status (caller frees) and
+ * *attempts (either may be NULL); 1 if the step was never recorded in this
+ * run; -1 on error (unknown run included). */
+int rg_store_step_status(rg_store *st, const char *run_id, const char *step, char **status,
+                         int *attempts, rg_errors *errs);
+/* The outputs recorded for a step (arrays of owned strings); free with
+ * rg_store_outputs_free. */
+int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, char ***relpaths,
+                          char ***sha256s, size_t *n, rg_errors *errs);
+void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
+
+/* ---- locks ------------------------------------------------------------- */
+/* Take the run's lock for this process (pid, host, boot, process start
+ * time and the time are recorded).  Already held by this process: 0.  Held
+ * by a process that no longer exists on this host (or a pid since reused,
+ * or from before a reboot): taken over, audit lock_taken_over.  Otherwise
+ * -1, errs names the holder and *holder (if non-NULL) receives "pid N on
+ * host H since T" (caller frees). */
+int rg_store_lock_run(rg_store *st, const char *run_id, char **holder, rg_errors *errs);
+/* Release this process's lock (no-op if not held by it). */
+int rg_store_unlock_run(rg_store *st, const char *run_id, rg_errors *errs);
+
+/* ---- reports ------------------------------------------------------------- */
+/* A table of runs (run, workflow, status, started, ended, user), oldest
+ * first; filters may be NULL.  Returns the number of runs listed or -1. */
+int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *status_filter,
+                       FILE *out, rg_errors *errs);
+/* Everything recorded for a run: definition, inputs and outputs with their
+ * hashes, steps with status/attempts/times/error, waits, lock, log head. */
+int rg_store_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+
+/* ---- audit log ------------------------------------------------------------ */
+/* Append an entry: seq (1, 2, ...), time, who (NULL: the actor), what (one
+ * word, e.g. "note"), detail and hashes_text (lines "SHA256  NAME"; may be
+ * NULL).  hash = SHA-256(prev_hash || canonical entry), where entry 1 chains
+ * from a genesis value derived from the run id.  The events table refuses
+ * UPDATE and DELETE at the SQL level. */
+int rg_store_log_event(rg_store *st, const char *run_id, const char *who, const char *what,
+                       const char *detail, const char *hashes_text, rg_errors *errs);
+/* Recompute the run's chain; print "... chain intact" or the FIRST broken
+ * place (an edited entry, a missing entry, entries out of order, a
+ * truncated end) to out.  RG_VERIFY_OK, RG_VERIFY_BROKEN or
+ * RG_VERIFY_ERROR (errs). */
+int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+/* The log as a table (seq, time, who, what, detail, hash prefix). */
+int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+
+/* ---- evidence bundle ------------------------------------------------------ */
+/* Write DIR (must not exist or be empty): manifest.txt ("SHA256  PATH" per
+ * file, `sha256sum -c` format), bundle.txt (run id, log entries, head hash),
+ * run.txt (rg_store_show_run), log.jsonl (one entry per line with its
+ * hashes), definition/ (copies of the definition files by absolute path),
+ * inputs/NAME/FILE and outputs/RELPATH.  outdir NULL: the one recorded at
+ * rg_store_run_begin.  Every file is checked against its recorded hash
+ * first; if any is missing or changed, nothing is written and each is
+ * named in errs. */
+int rg_store_export(rg_store *st, const char *run_id, const char *outdir, const char *dir,
+                    rg_errors *errs);
+/* Check a bundle without any store: every file against manifest.txt
+ * (changed, missing, unlisted files named), the log chain of log.jsonl (the
+ * first broken line named), its head against bundle.txt, and that every
+ * copied definition file, input and output has its hash in the log.  All
+ * problems go to out.  RG_VERIFY_OK, RG_VERIFY_BROKEN or RG_VERIFY_ERROR. */
+int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs);
+
+/* ---- human tasks (waits) --------------------------------------------------- */
+typedef struct rg_store_wait {
+    const char *run_id, *workflow, *step, *kind, *what, *since, *due, *four_eyes;
+} rg_store_wait;
+/* A step waits: kind "input", "approval" or "timer"; what_text says what is
+ * needed; due is a date or date-time (NULL: none); four_eyes (approval
+ * only, may be NULL) names the person whose work is checked: they may not
+ * resolve it.  Idempotent while the same wait is open.  Audit: waiting. */
+int rg_store_wait_add(rg_store *st, const char *run_id, const char *step, const char *kind,
+                      const char *what_text, const char *due, const char *four_eyes,
+                      rg_errors *errs);
+/* Open waits: run, workflow, step, kind, what is needed, since, due. Returns
+ * the number listed or -1. */
+int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs);
+/* Resolve the open wait of a step: approval given, input supplied, timer
+ * passed.  Refused when who is empty, when there is no open wait, and for an
+ * approval when who is the four-eyes person (case-insensitive).  Audit:
+ * approved / input_given / timer_passed. */
+int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, const char *who,
+                          const char *note, rg_errors *errs);
+/* State of a step's latest wait: 0 none, 1 open, 2 resolved (then *by and
+ * *note, if non-NULL, receive copies; caller frees); -1 error. */
+int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char **by,
+                        char **note, rg_errors *errs);
+/* Call fn for every open wait whose due date/time is <= today (ISO text
+ * compared as text: "2026-11-23" or "2026-11-23T10:00").  Returns the
+ * number of calls or -1. */
+typedef void (*rg_store_wait_fn)(void *ud, const rg_store_wait *w);
+int rg_store_waits_due(rg_store *st, const char *today, rg_store_wait_fn fn, void *ud,
+                       rg_errors *errs);
+
+#endif /* REGIE_STORE_H */
