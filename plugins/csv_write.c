@@ -75,11 +75,11 @@ static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int de
         if (decimals >= 0) {
             h->format_decimal(v->u.n, decimals, '.', tmp, sizeof tmp);
         } else {
+            /* the shortest plain text that reads back the same */
             snprintf(tmp, sizeof tmp, "%.17g", v->u.n);
-            /* shortest text that reads back the same */
-            for (int p = 1; p <= 17; p++) {
+            for (int d = 0; d <= 17 && v->u.n > -1e16 && v->u.n < 1e16; d++) {
                 char t2[64];
-                snprintf(t2, sizeof t2, "%.*g", p, v->u.n);
+                snprintf(t2, sizeof t2, "%.*f", d, v->u.n);
                 if (strtod(t2, NULL) == v->u.n) {
                     memcpy(tmp, t2, strlen(t2) + 1);
                     break;
