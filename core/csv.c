@@ -396,7 +396,7 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
                 memmove(text, tt, strlen(tt) + 1);
             }
             if (cs[c] && !*text && (cs[c]->type != RG_COL_TEXT || cs[c]->required)) {
-                if (cs[c]->required || cs[c]->type == RG_COL_ID) {
+                if (cs[c]->required) {
                     rg_err_add(errs, name, ln, "column %s: found nothing, expected %s", hdr[c],
                                cs[c]->type == RG_COL_ID ? "an id of 1-32 letters, digits, _ or -"
                                                         : "a value (required)");

@@ -1,0 +1,99 @@
+-- compare.lua - compare with an earlier run's classification.csv: which
+-- stakeholders are new, gone, or moved quadrant, salience class or type.
+-- Writes comparison.csv and comparison.md.
+
+local lib = require "stakeholders.lib"
+local R = lib.rules
+
+local COLUMNS = { "id", "name", "change", "previous_quadrant", "quadrant", "previous_salience",
+                  "salience", "previous_type", "type", "previous_priority", "priority" }
+
+return {
+  summary = "Compare the classification with a previous run",
+  params = {},
+  run = function(step)
+    local prev_ds = regie.input("previous")
+    local prev, prev_order = {}, {}
+    for _, rec in ipairs(prev_ds) do
+      local id = lib.text(rec.id)
+      prev[id] = rec
+      prev_order[#prev_order + 1] = id
+    end
+    local rows = lib.rows(regie.input("ranked"))
+    table.sort(rows, function(a, b)
+      return a.priority < b.priority
+    end)
+    local out, seen = {}, {}
+    local counts = { moved = 0, new = 0, removed = 0, unchanged = 0 }
+    for _, r in ipairs(rows) do
+      local p = prev[r.id]
+      seen[r.id] = true
+      local c = { id = r.id, name = r.name, quadrant = r.quadrant, salience = r.salience,
+                  type = r.type, priority = r.priority }
+      if not p then
+        c.change = "new"
+      else
+        c.previous_quadrant = lib.text(p.quadrant)
+        c.previous_salience = lib.text(p.salience)
+        c.previous_type = lib.text(p.type)
+        c.previous_priority = lib.text(p.priority)
+        local what = {}
+        if c.previous_quadrant ~= r.quadrant then
+          what[#what + 1] = "quadrant"
+        end
+        if c.previous_salience ~= r.salience then
+          what[#what + 1] = "salience"
+        end
+        if c.previous_type ~= "" and c.previous_type ~= r.type then
+          what[#what + 1] = "type"
+        end
+        c.change = #what > 0 and ("moved:" .. table.concat(what, "+")) or "unchanged"
+      end
+      local key = c.change:match("^moved") and "moved" or c.change
+      counts[key] = counts[key] + 1
+      out[#out + 1] = c
+    end
+    for _, id in ipairs(prev_order) do
+      if not seen[id] then
+        local p = prev[id]
+        out[#out + 1] = { id = id, name = lib.text(p.name), change = "removed",
+                          previous_quadrant = lib.text(p.quadrant),
+                          previous_salience = lib.text(p.salience),
+                          previous_type = lib.text(p.type),
+                          previous_priority = lib.text(p.priority) }
+        counts.removed = counts.removed + 1
+      end
+    end
+    regie.write("comparison.csv", regie.csv.encode(out, COLUMNS))
+
+    local t = { "# Vergelijking met de vorige analyse", "",
+                string.format("Vorige analyse: `%s`. Verschoven: %d, nieuw: %d, vervallen: %d, ongewijzigd: %d.",
+                              lib.md(prev_ds.source or "previous"), counts.moved, counts.new,
+                              counts.removed, counts.unchanged), "" }
+    t[#t + 1] = "| Stakeholder | Wijziging | Kwadrant | Saillantie | Type |"
+    t[#t + 1] = "| --- | --- | --- | --- | --- |"
+    local function arrow(a, b, names)
+      local na = a and a ~= "" and (names[a] or a) or "–"
+      local nb = b and b ~= "" and (names[b] or b) or "–"
+      if na == nb then
+        return nb
+      end
+      return na .. " → " .. nb
+    end
+    local change_nl = { new = "nieuw", removed = "vervallen", unchanged = "ongewijzigd" }
+    for _, c in ipairs(out) do
+      local ch = change_nl[c.change] or "verschoven"
+      t[#t + 1] = string.format("| %s | %s | %s | %s | %s |", lib.md(c.name), ch,
+                                arrow(c.previous_quadrant, c.quadrant, R.quadrant_nl),
+                                arrow(c.previous_salience, c.salience, R.salience_nl),
+                                arrow(c.previous_type, c.type, R.type_nl))
+    end
+    t[#t + 1] = ""
+    regie.write("comparison.md", table.concat(t, "\n"))
+    if counts.moved > 0 then
+      regie.info(string.format("%d stakeholder(s) moved quadrant, salience class or type since the previous run",
+                               counts.moved))
+    end
+    regie.output("changes", out, COLUMNS)
+  end,
+}

@@ -1,0 +1,518 @@
+-- lib.lua - shared helpers of the stakeholder-analysis steps: reading
+-- analysis.ini, engagement levels, dates, number formatting and escaping.
+-- The rules themselves live in rules.lua (admin-editable).
+
+local R = require "stakeholders.rules"
+
+local L = { rules = R }
+
+-- ---- small helpers --------------------------------------------------------
+
+local function is_null(v)
+  return v == nil or v == regie.null
+end
+L.is_null = is_null
+
+function L.text(v)
+  if is_null(v) then
+    return ""
+  end
+  if type(v) == "boolean" then
+    return v and "yes" or "no"
+  end
+  if type(v) == "number" then
+    return L.num(v)
+  end
+  return tostring(v)
+end
+
+function L.trim(s)
+  return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+-- A number as text: integers without a fraction, others with up to four
+-- decimals (half-up), trailing zeros dropped, decimal point.
+function L.num(x)
+  if math.type(x) == "integer" then
+    return tostring(x)
+  end
+  local r = regie.round(x, 4)
+  if r == math.floor(r) and math.abs(r) < 2 ^ 53 then
+    return string.format("%d", math.floor(r))
+  end
+  local s = regie.format(r, 4)
+  s = s:gsub("0+$", ""):gsub("%.$", "")
+  return s
+end
+
+-- Same with a decimal comma, for the Dutch reports.
+function L.num_nl(x)
+  return (L.num(x):gsub("%.", ","))
+end
+
+function L.copy(t)
+  local c = {}
+  for k, v in pairs(t) do
+    c[k] = v
+  end
+  return c
+end
+
+-- Rows of a dataset as plain tables (keeps the dataset's line numbers in
+-- `_line` when it has them).
+function L.rows(ds)
+  local out = {}
+  for i, rec in ipairs(ds) do
+    local r = L.copy(rec)
+    if ds.lines and ds.lines[i] then
+      r._line = ds.lines[i]
+    end
+    out[#out + 1] = r
+  end
+  return out
+end
+
+-- ---- dates (proleptic Gregorian, days since 1970-01-01) ------------------
+
+local function days_from_civil(y, m, d)
+  y = (m <= 2) and (y - 1) or y
+  local era = (y >= 0 and y or y - 399) // 400
+  local yoe = y - era * 400
+  local mp = (m + 9) % 12
+  local doy = (153 * mp + 2) // 5 + d - 1
+  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+  return era * 146097 + doe - 719468
+end
+
+local function civil_from_days(z)
+  z = z + 719468
+  local era = (z >= 0 and z or z - 146096) // 146097
+  local doe = z - era * 146097
+  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+  local mp = (5 * doy + 2) // 153
+  local d = doy - (153 * mp + 2) // 5 + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  if m <= 2 then
+    y = y + 1
+  end
+  return y, m, d
+end
+
+local function days_in_month(y, m)
+  local dim = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
+  if m == 2 and ((y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0) then
+    return 29
+  end
+  return dim[m]
+end
+
+-- "YYYY-MM-DD" -> day number, or nil.
+function L.day(iso)
+  if type(iso) ~= "string" then
+    return nil
+  end
+  local y, m, d = iso:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+  if not y then
+    return nil
+  end
+  y, m, d = tonumber(y), tonumber(m), tonumber(d)
+  if m < 1 or m > 12 or d < 1 or d > days_in_month(y, m) then
+    return nil
+  end
+  return days_from_civil(y, m, d)
+end
+
+function L.iso(day)
+  local y, m, d = civil_from_days(day)
+  return string.format("%04d-%02d-%02d", y, m, d)
+end
+
+function L.ymd(day)
+  return civil_from_days(day)
+end
+
+-- ISO weekday: 1 = Monday .. 7 = Sunday.
+function L.weekday(day)
+  return (day + 3) % 7 + 1
+end
+
+-- Add calendar months, clamping the day (31 Jan + 1 month = 28/29 Feb).
+function L.add_months(day, n)
+  local y, m, d = civil_from_days(day)
+  local idx = y * 12 + (m - 1) + n
+  local ny, nm = idx // 12, idx % 12 + 1
+  local dim = days_in_month(ny, nm)
+  return days_from_civil(ny, nm, d > dim and dim or d)
+end
+
+local MONTHS_NL = { "januari", "februari", "maart", "april", "mei", "juni", "juli",
+                    "augustus", "september", "oktober", "november", "december" }
+local MONTHS_NL_SHORT = { "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep",
+                          "okt", "nov", "dec" }
+local WEEKDAYS_NL = { "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
+                      "zondag" }
+
+-- "2 februari 2026"
+function L.date_nl(iso)
+  local day = L.day(iso)
+  if not day then
+    return iso
+  end
+  local y, m, d = civil_from_days(day)
+  return string.format("%d %s %d", d, MONTHS_NL[m], y)
+end
+
+function L.date_nl_short(iso)
+  local day = L.day(iso)
+  if not day then
+    return iso
+  end
+  local _, m, d = civil_from_days(day)
+  return string.format("%d %s", d, MONTHS_NL_SHORT[m])
+end
+
+function L.weekday_nl(iso)
+  local day = L.day(iso)
+  return day and WEEKDAYS_NL[L.weekday(day)] or ""
+end
+
+L.months_nl = MONTHS_NL
+
+-- The next working day on or after `day` in the calendar of the analysis.
+function L.next_workday(cfg, day)
+  return L.day(regie.date.next_workday(L.iso(day), cfg.calendar))
+end
+
+function L.is_workday(cfg, day)
+  return regie.date.is_workday(L.iso(day), cfg.calendar)
+end
+
+-- ---- analysis.ini -----------------------------------------------------------
+
+local function parse_bool(s)
+  local v = s:lower()
+  if v == "yes" or v == "ja" or v == "1" or v == "true" then
+    return true
+  end
+  if v == "no" or v == "nee" or v == "0" or v == "false" then
+    return false
+  end
+  return nil
+end
+
+-- What analysis.ini may hold.  kind: text | number | integer | date |
+-- boolean | choice | dates.
+local KEYS = {
+  analysis = {
+    id = { kind = "id", default = "stakeholders" },
+    title = { kind = "text", default = "Stakeholderanalyse" },
+    organisation = { kind = "text", default = "" },
+    domain = { kind = "text", default = "regie.invalid" },
+  },
+  scale = {
+    min = { kind = "number", default = 1 },
+    max = { kind = "number", default = 5 },
+    threshold = { kind = "number", default = 3 },
+  },
+  plan = {
+    start = { kind = "date", required = true },
+    months = { kind = "integer", default = 12, lo = 1, hi = 120 },
+    owner = { kind = "text", default = R.default_owner },
+  },
+  calendar = {
+    liberation_day = { kind = "choice", choices = { "yearly", "lustrum", "never" },
+                       default = "yearly" },
+    good_friday = { kind = "boolean", default = false },
+    extra_closed = { kind = "dates", default = {} },
+  },
+}
+L.ini_keys = KEYS
+
+-- Read the analysis INI dataset.  Returns cfg and a list of problems
+-- { line =, text = , warning = bool }.  cfg.file is the file name.
+function L.settings(ds)
+  local cfg = { file = ds.source or "analysis.ini", lines = {} }
+  local problems = {}
+  local function problem(line, text, warning)
+    problems[#problems + 1] = { line = line or 0, text = text, warning = warning }
+  end
+  local seen = {}
+  for i, rec in ipairs(ds) do
+    local sec, key, val = L.text(rec.section), L.text(rec.key), L.text(rec.value)
+    local line = ds.lines and ds.lines[i] or 0
+    val = L.trim(val)
+    local spec = KEYS[sec] and KEYS[sec][key]
+    if not KEYS[sec] then
+      problem(line, string.format("unknown section [%s] ignored (known: analysis, scale, plan, calendar)", sec), true)
+    elseif not spec then
+      local known = {}
+      for k in pairs(KEYS[sec]) do
+        known[#known + 1] = k
+      end
+      table.sort(known)
+      problem(line, string.format("[%s] unknown key %s ignored (known: %s)", sec, key,
+                                  table.concat(known, ", ")), true)
+    else
+      local id = sec .. "." .. key
+      seen[id] = true
+      cfg.lines[id] = line
+      local v, expected
+      if spec.kind == "text" then
+        v = val
+      elseif spec.kind == "id" then
+        if val:match("^[A-Za-z0-9_-]+$") and #val <= 32 then
+          v = val
+        else
+          expected = "an identifier of 1 to 32 characters A-Z a-z 0-9 _ -"
+        end
+      elseif spec.kind == "number" then
+        v = regie.parse_number(val)
+        expected = v == nil and "a number" or nil
+      elseif spec.kind == "integer" then
+        v = val:match("^%d+$") and math.tointeger(tonumber(val)) or nil
+        if v == nil or (spec.lo and v < spec.lo) or (spec.hi and v > spec.hi) then
+          v = nil
+          expected = string.format("a whole number in %d..%d", spec.lo, spec.hi)
+        end
+      elseif spec.kind == "date" then
+        if L.day(val) then
+          v = val
+        else
+          expected = "a date YYYY-MM-DD"
+        end
+      elseif spec.kind == "boolean" then
+        v = parse_bool(val)
+        expected = v == nil and "yes or no" or nil
+      elseif spec.kind == "choice" then
+        for _, c in ipairs(spec.choices) do
+          if val == c then
+            v = val
+          end
+        end
+        expected = v == nil and ("one of " .. table.concat(spec.choices, ", ")) or nil
+      elseif spec.kind == "dates" then
+        v = {}
+        for part in val:gmatch("[^,%s]+") do
+          if L.day(part) then
+            v[#v + 1] = part
+          else
+            expected = "a comma-separated list of dates YYYY-MM-DD"
+            val = part
+          end
+        end
+      end
+      if expected then
+        problem(line, string.format("[%s] %s: found \"%s\", expected %s", sec, key, val, expected))
+      else
+        cfg[id] = v
+      end
+    end
+  end
+  for sec, keys in pairs(KEYS) do
+    for key, spec in pairs(keys) do
+      local id = sec .. "." .. key
+      if cfg[id] == nil then
+        if spec.required and not seen[id] then
+          problem(0, string.format("[%s] %s: missing, expected a %s", sec, key,
+                                   spec.kind == "date" and "date YYYY-MM-DD" or spec.kind))
+        end
+        if spec.default ~= nil then
+          cfg[id] = spec.default
+        end
+      end
+    end
+  end
+  -- the scale must make sense
+  local lo, hi, th = cfg["scale.min"], cfg["scale.max"], cfg["scale.threshold"]
+  if lo >= hi then
+    problem(cfg.lines["scale.max"] or cfg.lines["scale.min"] or 0,
+            string.format("[scale] max: found \"%s\", expected a number greater than min %s",
+                          L.num(hi), L.num(lo)))
+  elseif th < lo or th > hi then
+    problem(cfg.lines["scale.threshold"] or 0,
+            string.format("[scale] threshold: found \"%s\", expected a value in %s..%s (min..max)",
+                          L.num(th), L.num(lo), L.num(hi)))
+  end
+  table.sort(problems, function(a, b)
+    if a.line ~= b.line then
+      return a.line < b.line
+    end
+    return a.text < b.text
+  end)
+  cfg.min, cfg.max, cfg.threshold = lo, hi, th
+  cfg.id = cfg["analysis.id"]
+  cfg.title = cfg["analysis.title"]
+  cfg.organisation = cfg["analysis.organisation"]
+  cfg.domain = cfg["analysis.domain"]
+  cfg.start = cfg["plan.start"]
+  cfg.months = cfg["plan.months"]
+  cfg.owner = cfg["plan.owner"]
+  cfg.calendar = {
+    liberation_day = cfg["calendar.liberation_day"],
+    good_friday = cfg["calendar.good_friday"],
+    extra_closed = cfg["calendar.extra_closed"],
+  }
+  if cfg.start then
+    cfg.start_day = L.day(cfg.start)
+    cfg.end_day = L.add_months(cfg.start_day, cfg.months)
+    cfg["end"] = L.iso(cfg.end_day)
+  end
+  return cfg, problems
+end
+
+-- Settings for steps after validation (problems were reported there).
+function L.config()
+  local cfg, problems = L.settings(regie.input("analysis"))
+  for _, p in ipairs(problems) do
+    if not p.warning then
+      regie.fail(string.format("%s:%d: %s", cfg.file, p.line, p.text))
+    end
+  end
+  return cfg
+end
+
+-- ---- engagement levels -----------------------------------------------------
+
+-- Level name (canonical) and value for a cell, or nil.
+function L.level(v)
+  if is_null(v) then
+    return nil
+  end
+  local s = L.trim(L.text(v)):lower()
+  if s:match("^%d$") then
+    local n = tonumber(s)
+    if R.levels[n + 1] then
+      return R.levels[n + 1], n
+    end
+    return nil
+  end
+  s = R.level_aliases[s] or s
+  if R.level_value[s] then
+    return s, R.level_value[s]
+  end
+  return nil
+end
+
+-- ---- quadrants ---------------------------------------------------------------
+
+L.QUADRANTS = { "manage_closely", "keep_satisfied", "keep_informed", "monitor" }
+L.SALIENCE = { "definitive", "dominant", "dangerous", "dependent", "dormant", "discretionary",
+               "demanding", "non_stakeholder" }
+L.TYPES = { "saviour", "saboteur", "sleeping_giant", "time_bomb", "friend", "irritant",
+            "acquaintance", "tripwire", "undetermined" }
+
+function L.member(list, v)
+  for _, x in ipairs(list) do
+    if x == v then
+      return true
+    end
+  end
+  return false
+end
+
+-- The channel mix: the `channels` input when given, else rules.lua.
+-- Returns { quadrant = { {channel=, mode=}, ... } }.
+function L.channel_mix()
+  if regie.has_input("channels") then
+    local ds = regie.input("channels")
+    local mix = {}
+    for _, rec in ipairs(ds) do
+      local q = L.trim(L.text(rec.quadrant))
+      mix[q] = mix[q] or {}
+      table.insert(mix[q], { channel = L.trim(L.text(rec.channel)),
+                             mode = L.trim(L.text(rec.mode)):lower() })
+    end
+    return mix, ds.source
+  end
+  return R.channels, nil
+end
+
+-- ---- escaping ----------------------------------------------------------------
+
+local XML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+function L.xml(s)
+  return (L.text(s):gsub("[&<>\"']", XML))
+end
+L.html = L.xml
+
+-- Markdown table cell: escape pipes and backslashes, no newlines.
+function L.md(s)
+  return (L.text(s):gsub("\\", "\\\\"):gsub("|", "\\|"):gsub("[\r\n]+", " "))
+end
+
+-- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.
+function L.ics_text(s)
+  s = L.text(s):gsub("\r\n", "\n"):gsub("\r", "\n")
+  s = s:gsub("\\", "\\\\"):gsub(";", "\\;"):gsub(",", "\\,"):gsub("\n", "\\n")
+  return s
+end
+
+-- Fold a content line at 75 octets (CRLF + one space), never inside a
+-- UTF-8 sequence.  Returns the line with CRLF.
+function L.ics_fold(line)
+  local out = {}
+  local limit = 75
+  local i, n = 1, #line
+  while n - i + 1 > limit do
+    local j = i + limit -- first byte that does not fit
+    -- back up while j is a continuation byte
+    while j > i + 1 and (line:byte(j) & 0xC0) == 0x80 do
+      j = j - 1
+    end
+    out[#out + 1] = line:sub(i, j - 1)
+    i = j
+    limit = 74 -- continuation lines start with a space
+  end
+  out[#out + 1] = line:sub(i)
+  return table.concat(out, "\r\n ") .. "\r\n"
+end
+
+-- Approximate rendered width (px) of text in DejaVu Sans / Arial at `size`.
+local W = {
+  a = .613, b = .635, c = .55, d = .635, e = .615, f = .352, g = .635, h = .634, i = .278,
+  j = .278, k = .579, l = .278, m = .974, n = .634, o = .612, p = .635, q = .635, r = .411,
+  s = .521, t = .392, u = .634, v = .592, w = .818, x = .592, y = .592, z = .525,
+  A = .684, B = .686, C = .698, D = .77, E = .632, F = .575, G = .775, H = .752, I = .295,
+  J = .295, K = .656, L = .557, M = .863, N = .748, O = .787, P = .603, Q = .787, R = .695,
+  S = .635, T = .611, U = .732, V = .684, W = .989, X = .685, Y = .611, Z = .685,
+  [" "] = .318, ["."] = .318, [","] = .318, [":"] = .337, [";"] = .337, ["-"] = .361,
+  ["/"] = .337, ["("] = .39, [")"] = .39, ["&"] = .78, ["'"] = .275, ['"'] = .46,
+}
+function L.text_width(s, size, bold)
+  local w = 0
+  local ok = pcall(function()
+    for _, c in utf8.codes(s) do
+      local ch = c < 128 and string.char(c) or nil
+      local cw = ch and W[ch]
+      if not cw then
+        if ch and ch:match("%d") then
+          cw = .636
+        else
+          cw = .68
+        end
+      end
+      w = w + cw
+    end
+  end)
+  if not ok then
+    w = #s * .68
+  end
+  if bold then
+    w = w * 1.1
+  end
+  return w * size
+end
+
+-- Shorten text to at most `n` characters (UTF-8 aware) with an ellipsis.
+function L.shorten(s, n)
+  local ok, len = pcall(utf8.len, s)
+  if not ok or not len or len <= n then
+    return s
+  end
+  local cut = utf8.offset(s, n)
+  return s:sub(1, cut - 1) .. "…"
+end
+
+return L

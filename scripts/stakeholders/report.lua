@@ -1,0 +1,201 @@
+-- report.lua - report.html in Dutch: the grid inline, the classification,
+-- the engagement (C/D) table, the communication plan, the comparison with a
+-- previous run and the points of attention.  All text is HTML-escaped.
+
+local lib = require "stakeholders.lib"
+local R = lib.rules
+local h = lib.html
+
+local CSS = [[
+body{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222;line-height:1.4}
+h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.5em 0;width:100%}
+th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f2f2f2}td.num{text-align:right}td.mark{text-align:center;font-weight:bold}
+.note{background:#fff8e1;border-left:4px solid #f0b400;padding:.4em .8em;margin:.3em 0}
+figure{margin:1em 0}svg{max-width:100%;height:auto}
+.small{color:#555;font-size:.9em}
+]]
+
+local function signed(n)
+  if n > 0 then
+    return "+" .. n
+  end
+  return tostring(n)
+end
+
+return {
+  summary = "Write report.html (Dutch)",
+  params = {},
+  run = function(step)
+    local cfg = lib.config()
+    local rows = lib.rows(regie.input("ranked"))
+    table.sort(rows, function(a, b)
+      return a.priority < b.priority
+    end)
+    local plan = lib.rows(regie.input("plan"))
+    table.sort(plan, function(a, b)
+      return a.priority < b.priority
+    end)
+    local contacts = lib.rows(regie.input("contacts"))
+    local notes = lib.rows(regie.input("notes"))
+    local svg = regie.input("grid_svg")
+
+    local t = {}
+    local function add(s)
+      t[#t + 1] = s
+    end
+    add("<!DOCTYPE html>")
+    add('<html lang="nl">')
+    add("<head>")
+    add('<meta charset="utf-8">')
+    add("<title>" .. h("Stakeholderanalyse: " .. cfg.title) .. "</title>")
+    add("<style>" .. CSS .. "</style>")
+    add("</head>")
+    add("<body>")
+    add("<h1>" .. h("Stakeholderanalyse: " .. cfg.title) .. "</h1>")
+    local who = cfg.organisation ~= "" and (h(cfg.organisation) .. ". ") or ""
+    add(string.format("<p>%sAnalyse <code>%s</code>: %d stakeholders, schaal %s–%s, drempel %s (de drempel telt als hoog). Planperiode %s tot %s (%d maanden), %d contactmomenten.</p>",
+                      who, h(cfg.id), #rows, h(lib.num_nl(cfg.min)), h(lib.num_nl(cfg.max)),
+                      h(lib.num_nl(cfg.threshold)), h(lib.date_nl(cfg.start)),
+                      h(lib.date_nl(cfg["end"])), cfg.months, #contacts))
+
+    -- summary per quadrant
+    local per = {}
+    for _, r in ipairs(rows) do
+      per[r.quadrant] = (per[r.quadrant] or 0) + 1
+    end
+    add("<ul>")
+    for _, q in ipairs(lib.QUADRANTS) do
+      add(string.format("<li>%s: %d</li>", h(R.quadrant_nl[q]), per[q] or 0))
+    end
+    add("</ul>")
+
+    if #notes > 0 then
+      add("<h2>Aandachtspunten</h2>")
+      for _, n in ipairs(notes) do
+        local text
+        if n.kind == "negative_gap" then
+          local r
+          for _, x in ipairs(rows) do
+            if x.id == n.id then
+              r = x
+            end
+          end
+          text = string.format("%s: het gewenste niveau (%s) ligt onder het huidige (%s), kloof %d. Controleer de invoer.",
+                               r and r.name or n.id, R.level_nl[r and r.desired or ""] or "?",
+                               R.level_nl[r and r.current or ""] or "?", r and r.gap or 0)
+        else
+          text = n.message
+        end
+        add('<p class="note">' .. h(text) .. "</p>")
+      end
+    end
+
+    add("<h2>Macht-belangmatrix</h2>")
+    add("<figure>")
+    add(svg)
+    add("<figcaption class=\"small\">Belang op de x-as, macht op de y-as; kleur = houding. Nummers = prioriteit.</figcaption>")
+    add("</figure>")
+
+    add("<h2>Classificatie en prioriteit</h2>")
+    add("<p class=\"small\">Volgorde: macht × belang (aflopend), daarna aantal attributen, kloof en naam.</p>")
+    add("<table>")
+    add("<tr><th>Prio</th><th>Stakeholder</th><th>Macht</th><th>Belang</th><th>Kwadrant</th><th>Saillantie</th><th>Attributen</th><th>Houding</th><th>Type</th></tr>")
+    for _, r in ipairs(rows) do
+      add(string.format('<tr><td class="num">%d</td><td>%s</td><td class="num">%s</td><td class="num">%s</td><td>%s</td><td>%s (%s)</td><td class="num">%d</td><td class="num">%s</td><td>%s</td></tr>',
+                        r.priority, h(r.name), h(lib.num_nl(r.power)), h(lib.num_nl(r.interest)),
+                        h(R.quadrant_nl[r.quadrant]), h(R.salience_nl[r.salience]),
+                        h(r.attribute_codes ~= "" and r.attribute_codes or "–"), r.attributes,
+                        h(signed(r.attitude)), h(R.type_nl[r.type])))
+    end
+    add("</table>")
+
+    add("<h2>Betrokkenheid (huidig C, gewenst D)</h2>")
+    add("<table>")
+    local head = "<tr><th>Stakeholder</th>"
+    for _, lv in ipairs(R.levels) do
+      head = head .. "<th>" .. h(R.level_nl[lv]) .. "</th>"
+    end
+    add(head .. "<th>Kloof</th></tr>")
+    for _, r in ipairs(rows) do
+      local cells = { "<tr><td>" .. h(r.name) .. "</td>" }
+      for _, lv in ipairs(R.levels) do
+        local m = {}
+        if r.current == lv then
+          m[#m + 1] = "C"
+        end
+        if r.desired == lv then
+          m[#m + 1] = "D"
+        end
+        cells[#cells + 1] = '<td class="mark">' .. table.concat(m, " ") .. "</td>"
+      end
+      cells[#cells + 1] = '<td class="num">' .. h(signed(r.gap)) .. "</td></tr>"
+      add(table.concat(cells))
+    end
+    add("</table>")
+
+    add("<h2>Communicatieplan</h2>")
+    add("<table>")
+    add("<tr><th>Prio</th><th>Stakeholder</th><th>Doel</th><th>Kernboodschap</th><th>Kanalen</th><th>Per jaar</th><th>Eigenaar</th><th>Eerste contact</th></tr>")
+    for _, p in ipairs(plan) do
+      local freq = tostring(p.frequency)
+      if p.frequency ~= p.base_frequency then
+        freq = freq .. " (basis " .. p.base_frequency .. ", kloof ≥ " .. R.step_up_gap .. ")"
+      end
+      if p.extra_meeting == "yes" then
+        freq = freq .. " + extra gesprek"
+      end
+      add(string.format('<tr><td class="num">%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
+                        p.priority, h(p.name), h(p.goal), h(p.message),
+                        h((p.channels:gsub(";", ", "))), h(freq), h(p.owner),
+                        h(lib.weekday_nl(p.first_contact) .. " " .. lib.date_nl(p.first_contact))))
+    end
+    add("</table>")
+    add("<p class=\"small\">Contactmomenten zijn gelijkmatig over de planperiode verdeeld; een datum op een weekend- of feestdag schuift naar de volgende werkdag. Alle data staan in <code>contacts.csv</code> en <code>contacts.ics</code>.</p>")
+
+    if regie.has_input("changes") then
+      local changes = lib.rows(regie.input("changes"))
+      add("<h2>Vergelijking met de vorige analyse</h2>")
+      local moved = {}
+      for _, c in ipairs(changes) do
+        if c.change ~= "unchanged" then
+          moved[#moved + 1] = c
+        end
+      end
+      if #moved == 0 then
+        add("<p>Geen verschuivingen: alle stakeholders staan in hetzelfde kwadrant en dezelfde klasse.</p>")
+      else
+        add("<table>")
+        add("<tr><th>Stakeholder</th><th>Wijziging</th><th>Kwadrant</th><th>Saillantie</th><th>Type</th></tr>")
+        local change_nl = { new = "nieuw", removed = "vervallen" }
+        local function arrow(a, b, names)
+          local na = not lib.is_null(a) and a ~= "" and (names[a] or a) or "–"
+          local nb = not lib.is_null(b) and b ~= "" and (names[b] or b) or "–"
+          if na == nb then
+            return h(nb)
+          end
+          return h(na) .. " → " .. h(nb)
+        end
+        for _, c in ipairs(moved) do
+          add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>",
+                            h(c.name), h(change_nl[c.change] or "verschoven"),
+                            arrow(c.previous_quadrant, c.quadrant, R.quadrant_nl),
+                            arrow(c.previous_salience, c.salience, R.salience_nl),
+                            arrow(c.previous_type, c.type, R.type_nl)))
+        end
+        add("</table>")
+      end
+    end
+
+    add("<h2>Begrippen</h2>")
+    add("<ul class=\"small\">")
+    add("<li>Kwadranten (Mendelow): nauw betrekken (veel macht, veel belang), tevreden houden (veel macht, weinig belang), geïnformeerd houden (weinig macht, veel belang), monitoren.</li>")
+    add("<li>Saillantie (Mitchell, Agle &amp; Wood): macht (P), legitimiteit (L) en urgentie (U); één attribuut = latent, twee = verwachtend, drie = definitief.</li>")
+    add("<li>Typen (Murray-Webster &amp; Simon): macht, belang en houding; houding 0 = onbepaald: zoek uit hoe de stakeholder erin staat.</li>")
+    add("</ul>")
+    add("</body>")
+    add("</html>")
+    regie.write("report.html", table.concat(t, "\n") .. "\n")
+  end,
+}

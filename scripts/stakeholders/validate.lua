@@ -1,0 +1,159 @@
+-- validate.lua - check analysis.ini, stakeholders.csv and the optional
+-- channels and previous inputs before anything is classified.  The engine
+-- has already checked the column types; this step checks what depends on
+-- the analysis (the scale) and the domain (engagement levels, attitude,
+-- channel mix, enumerations of a previous run).  Every data error of the
+-- inputs is reported together; the run then stops with exit status 2.
+
+local lib = require "stakeholders.lib"
+local R = lib.rules
+
+local function err(file, line, column, found, expected)
+  regie.data_error(file, line, column, found, expected)
+end
+
+-- An INI problem has no column: the message names section and key.
+local function ini_err(file, line, text)
+  regie.data_error(file, line, nil, nil, text)
+end
+
+local function check_channels(count)
+  if not regie.has_input("channels") then
+    return count
+  end
+  local ds = regie.input("channels")
+  local file = ds.source or "channels.csv"
+  local have = {}
+  for i, rec in ipairs(ds) do
+    local line = ds.lines and ds.lines[i] or 0
+    local q = lib.trim(lib.text(rec.quadrant))
+    local mode = lib.trim(lib.text(rec.mode)):lower()
+    if not lib.member(lib.QUADRANTS, q) then
+      err(file, line, "quadrant", q, "one of " .. table.concat(lib.QUADRANTS, ", "))
+      count = count + 1
+    else
+      have[q] = true
+    end
+    if not R.channel_modes[mode] then
+      local modes = {}
+      for m in pairs(R.channel_modes) do
+        modes[#modes + 1] = m
+      end
+      table.sort(modes)
+      err(file, line, "mode", lib.text(rec.mode), "one of " .. table.concat(modes, ", "))
+      count = count + 1
+    end
+  end
+  for _, q in ipairs(lib.QUADRANTS) do
+    if not have[q] then
+      ini_err(file, 0, string.format("no channel for quadrant %s, expected at least one row", q))
+      count = count + 1
+    end
+  end
+  return count
+end
+
+local function check_previous(count)
+  if not regie.has_input("previous") then
+    return count
+  end
+  local ds = regie.input("previous")
+  local file = ds.source or "previous.csv"
+  for i, rec in ipairs(ds) do
+    local line = ds.lines and ds.lines[i] or 0
+    local q, s = lib.text(rec.quadrant), lib.text(rec.salience)
+    if not lib.member(lib.QUADRANTS, q) then
+      err(file, line, "quadrant", q, "one of " .. table.concat(lib.QUADRANTS, ", "))
+      count = count + 1
+    end
+    if not lib.member(lib.SALIENCE, s) then
+      err(file, line, "salience", s, "one of " .. table.concat(lib.SALIENCE, ", "))
+      count = count + 1
+    end
+    local t = rec.type
+    if not lib.is_null(t) and lib.text(t) ~= "" and not lib.member(lib.TYPES, lib.text(t)) then
+      err(file, line, "type", lib.text(t), "one of " .. table.concat(lib.TYPES, ", "))
+      count = count + 1
+    end
+  end
+  return count
+end
+
+return {
+  summary = "Check analysis.ini and stakeholders.csv against the scale and the rules",
+  params = {},
+  run = function(step)
+    local count = 0
+    local cfg, problems = lib.settings(regie.input("analysis"))
+    for _, p in ipairs(problems) do
+      if p.warning then
+        regie.warn(string.format("%s:%d: %s", cfg.file, p.line, p.text))
+      else
+        ini_err(cfg.file, p.line, p.text)
+        count = count + 1
+      end
+    end
+    local scale_ok = cfg.min < cfg.max
+
+    local ds = regie.input("stakeholders")
+    local file = ds.source or "stakeholders.csv"
+    if #ds == 0 then
+      ini_err(file, 1, "no stakeholders: found only the header, expected at least one stakeholder row")
+      count = count + 1
+    end
+    local range = string.format("a value in %s..%s", lib.num(cfg.min), lib.num(cfg.max))
+    local rows = {}
+    for i, rec in ipairs(ds) do
+      local line = ds.lines and ds.lines[i] or 0
+      local bad = false
+      for _, col in ipairs({ "power", "interest" }) do
+        local v = rec[col]
+        if scale_ok and type(v) == "number" and (v < cfg.min or v > cfg.max) then
+          err(file, line, col, lib.num(v), range)
+          bad = true
+        end
+      end
+      local a = rec.attitude
+      if type(a) == "number" and (a < -2 or a > 2) then
+        err(file, line, "attitude", lib.num(a), "a value in -2..2")
+        bad = true
+      end
+      local cur, curv = lib.level(rec.current)
+      local des, desv = lib.level(rec.desired)
+      local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
+      if not cur then
+        err(file, line, "current", lib.text(rec.current), levels)
+        bad = true
+      end
+      if not des then
+        err(file, line, "desired", lib.text(rec.desired), levels)
+        bad = true
+      end
+      if bad then
+        count = count + 1
+      else
+        rows[#rows + 1] = {
+          id = rec.id, name = lib.text(rec.name), side = lib.text(rec.side),
+          power = rec.power, interest = rec.interest,
+          legitimacy = rec.legitimacy == true, urgency = rec.urgency == true,
+          attitude = math.tointeger(rec.attitude) or 0,
+          current = cur, desired = des, current_level = curv, desired_level = desv,
+          owner = lib.text(rec.owner), concern = lib.text(rec.concern),
+          line = line, source = file,
+        }
+      end
+    end
+    count = check_channels(count)
+    count = check_previous(count)
+    if count > 0 then
+      -- the data errors are printed by the engine; this only ends the step
+      regie.fail(string.format("%d invalid input row(s) or setting(s)", count))
+    end
+    regie.info(string.format("%d stakeholders, scale %s..%s, threshold %s, plan %s + %d months",
+                             #rows, lib.num(cfg.min), lib.num(cfg.max), lib.num(cfg.threshold),
+                             cfg.start, cfg.months))
+    regie.output("roster", rows, { "id", "name", "side", "power", "interest", "legitimacy",
+                                   "urgency", "attitude", "current", "desired", "current_level",
+                                   "desired_level", "owner", "concern", "line", "source" })
+  end,
+}

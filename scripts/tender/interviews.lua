@@ -1,0 +1,126 @@
+-- tender/interviews.lua - step 8: interview outcomes (interviews.csv).
+--
+-- Runs only when the input `interviews` is given (`when = interviews`); a
+-- later version may wait here for the outcomes instead.
+--
+-- Rules:
+--  * outcome pass | fail | no_show per invited bid; fail or no_show
+--    excludes the bid (the reason, and the requirement req_id if given, go
+--    into its letter) and invites the next-ranked bid that was not invited;
+--  * the ranking is kept ([interviews] on_late_exclusion = keep_ranking):
+--    no points or ranks change, the excluded bid just loses its rank;
+--  * the award goes to the best-ranked bid that is not excluded, once it has
+--    passed; the other bids that passed become `reserve`, invited bids
+--    without an outcome stay `invited`, the rest `not_selected`;
+--  * an interview row for a bid that was never invited is an input error.
+--
+-- Writes `interview_result` (bid_id, status, outcome, reason, req_id,
+-- invited_after) and `interview_state` (awarded | pending | no_award).
+
+local L = require "tender.lib"
+
+local function run(step)
+  local ranking = L.rows(regie.input("ranking"))
+  local shortlist = L.index(regie.input("shortlist"), "bid_id")
+  local iv_ds = regie.input("interviews")
+  local isrc = L.source(iv_ds, "interviews.csv")
+  local outcome = {}
+  for _, r in ipairs(L.rows(iv_ds)) do
+    outcome[r.bid_id] = r
+  end
+
+  local ranked = {}
+  for _, r in ipairs(ranking) do
+    if not L.isnull(r.rank) then ranked[#ranked + 1] = r.bid_id end
+  end
+  local invited, excluded, invited_after = {}, {}, {}
+  for _, id in ipairs(ranked) do
+    if shortlist[id] and shortlist[id].status == "invited" then invited[id] = true end
+  end
+  local function result_of(id)
+    local o = outcome[id]
+    return o and L.trim(L.str(o.outcome)):lower() or nil
+  end
+  local changed = true
+  while changed do
+    changed = false
+    for _, id in ipairs(ranked) do
+      local res = result_of(id)
+      if invited[id] and not excluded[id] and (res == "fail" or res == "no_show") then
+        excluded[id] = true
+        changed = true
+        for _, nxt in ipairs(ranked) do
+          if not invited[nxt] then
+            invited[nxt] = true
+            invited_after[nxt] = id
+            regie.info(string.format("bid %s excluded after interview (%s): bid %s invited next", id, res, nxt))
+            break
+          end
+        end
+      end
+    end
+  end
+
+  -- rows for bids that were never invited
+  local bad = 0
+  local invited_list = {}
+  for _, id in ipairs(ranked) do
+    if invited[id] then invited_list[#invited_list + 1] = id end
+  end
+  for _, r in ipairs(L.rows(iv_ds)) do
+    if not invited[r.bid_id] then
+      bad = bad + 1
+      regie.data_error(isrc, r._line, "bid_id", r.bid_id,
+                       string.format("a bid invited to an interview (%s)", table.concat(invited_list, ", ")))
+    end
+  end
+  if bad > 0 then
+    return
+  end
+
+  -- the award
+  local winner, state = nil, "no_award"
+  for _, id in ipairs(ranked) do
+    if not excluded[id] then
+      if result_of(id) == "pass" then
+        winner, state = id, "awarded"
+      else
+        state = "pending"
+      end
+      break
+    end
+  end
+
+  local out = {}
+  for _, r in ipairs(ranking) do
+    local id = r.bid_id
+    local o = outcome[id]
+    local res = result_of(id)
+    local status
+    if L.isnull(r.rank) then
+      status = "excluded"
+    elseif excluded[id] then
+      status = "excluded"
+    elseif id == winner then
+      status = "awarded"
+    elseif invited[id] then
+      status = (state == "awarded" and res == "pass") and "reserve" or "invited"
+    else
+      status = "not_selected"
+    end
+    out[#out + 1] = { bid_id = id, status = status, outcome = res or "",
+                      reason = o and L.str(o.reason) or "", req_id = o and L.str(o.req_id) or "",
+                      invited_after = invited_after[id] or "" }
+  end
+  regie.info(state == "awarded" and ("intended award: bid " .. winner)
+             or state == "pending" and "award pending: the best-ranked remaining bid has no interview outcome yet"
+             or "no award: every invited bid was excluded and no ranked bid is left")
+  regie.output("interview_result", out, { "bid_id", "status", "outcome", "reason", "req_id", "invited_after" })
+  regie.output("interview_state", state)
+end
+
+return {
+  summary = "Interview outcomes: exclusions, next-ranked invitations, the winner",
+  params = {},
+  run = run,
+}

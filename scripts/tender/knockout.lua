@@ -1,0 +1,125 @@
+-- tender/knockout.lua - step 3: knock-out requirements (eisen).
+--
+-- For every bid that passed intake, every ko requirement of criteria.csv is
+-- checked:
+--  * check = max_rate: the rate is rounded half-up to whole euros, then it
+--    must be <= [requirements] max_rate.  With rate_rounding = reject a rate
+--    that is not whole euros fails instead.
+--  * check = documents: exactly cv_count CVs and motivation_count motivation
+--    letters ([requirements], default 1 and 1).
+--  * no check: the judgement in ko.csv (pass/fail with a note).  A missing
+--    judgement stops the run with the list of what is missing.
+-- A bid with any failure is excluded and lists every failed requirement.
+--
+-- Writes `ko_results` (bid_id, req_id, result, label, detail, source) and
+-- `admission` (bid_id, admitted, failed, lines, rate_rounded).
+
+local L = require "tender.lib"
+
+local function plural(n, one, many)
+  return string.format("%d %s", n, n == 1 and one or many)
+end
+
+-- The rate cap.  Returns pass, detail, rounded rate.
+local function check_rate(cfg, rate)
+  local max = cfg.requirements.max_rate
+  if cfg.requirements.rate_rounding == "reject" then
+    if rate ~= math.floor(rate) then
+      return false, "aangeboden " .. L.eur(rate) .. " (geen heel bedrag in euro's)", rate
+    end
+    return rate <= max, "aangeboden " .. L.eur(rate), rate
+  end
+  local rounded = L.round(rate, 0)
+  local detail = "aangeboden " .. L.eur(rate)
+  if rounded ~= rate then
+    detail = detail .. " (afgerond " .. L.eur_short(rounded) .. ")"
+  end
+  return rounded <= max, detail, rounded
+end
+
+local function check_documents(cfg, bid)
+  local cv, mot = bid.cv_count, bid.motivation_count
+  local want_cv, want_mot = cfg.requirements.cv_count, cfg.requirements.motivation_count
+  local ok = not L.isnull(cv) and not L.isnull(mot) and cv == want_cv and mot == want_mot
+  local detail = "aangeleverd: " .. plural(L.isnull(cv) and 0 or cv, "cv", "cv's") .. " en "
+                 .. plural(L.isnull(mot) and 0 or mot, "motivatiebrief", "motivatiebrieven")
+  return ok, detail
+end
+
+local function run(step)
+  local cfg = L.load_config()
+  local crit = L.criteria(regie.input("criteria"))
+  local bids = L.rows(regie.input("bids"))
+  local intake = L.index(regie.input("intake"), "bid_id")
+  local ko_ds = regie.input("ko")
+  local ksrc = L.source(ko_ds, "ko.csv")
+  local judged = {}
+  for _, r in ipairs(L.rows(ko_ds)) do
+    judged[r.bid_id .. "\0" .. r.req_id] = r
+  end
+
+  local results, admission = {}, {}
+  local missing = 0
+  for _, b in ipairs(bids) do
+    local it = intake[b.bid_id]
+    local failed, lines = {}, {}
+    local rate_rounded = L.round(b.rate_excl_vat_eur, 0)
+    if it and it.late then
+      failed[1] = "te laat"
+      lines[1] = string.format("Uitgesloten: te laat ontvangen (ingediend %s, sluiting %s)",
+                               L.datetime_nl(b.submitted_at), L.datetime_nl(cfg.tender.closing))
+      results[#results + 1] = { bid_id = b.bid_id, req_id = "intake", result = "fail",
+                                label = "tijdig ingediend", detail = lines[1]:gsub("^Uitgesloten: ", ""),
+                                source = "intake" }
+    else
+      for _, req in ipairs(crit.ko) do
+        local label = L.requirement_label(req, cfg)
+        local ok, detail, source
+        if req.check == "max_rate" then
+          ok, detail, rate_rounded = check_rate(cfg, b.rate_excl_vat_eur)
+          source = "berekend"
+        elseif req.check == "documents" then
+          ok, detail = check_documents(cfg, b)
+          source = "berekend"
+        else
+          local j = judged[b.bid_id .. "\0" .. req.id]
+          source = L.basename(ksrc)
+          if not j then
+            missing = missing + 1
+            L.missing(ksrc, "result", string.format("no result (pass or fail) for bid %s, requirement %s",
+                                                    b.bid_id, req.id))
+            ok, detail = false, "geen oordeel"
+          else
+            ok = L.trim(L.str(j.result)):lower() == "pass"
+            local note = L.trim(L.str(j.note))
+            detail = note ~= "" and ("toelichting: " .. note) or ""
+          end
+        end
+        results[#results + 1] = { bid_id = b.bid_id, req_id = req.id, result = ok and "pass" or "fail",
+                                  label = label, detail = detail, source = source }
+        if not ok then
+          failed[#failed + 1] = req.id
+          lines[#lines + 1] = string.format("Uitgesloten: eis %s (%s) niet gehaald%s", req.id, label,
+                                            detail ~= "" and (", " .. detail) or "")
+        end
+      end
+    end
+    admission[#admission + 1] = { bid_id = b.bid_id, admitted = #failed == 0, failed = L.list(failed),
+                                  lines = L.list(lines), rate_rounded = rate_rounded }
+    if #failed > 0 and not (it and it.late) then
+      regie.info(string.format("bid %s excluded: %s", b.bid_id, table.concat(failed, ", ")))
+    end
+  end
+  if missing > 0 then
+    regie.log(string.format("%d knock-out judgement(s) missing in %s", missing, L.basename(ksrc)))
+    return
+  end
+  regie.output("ko_results", results, { "bid_id", "req_id", "result", "label", "detail", "source" })
+  regie.output("admission", admission, { "bid_id", "admitted", "failed", "lines", "rate_rounded" })
+end
+
+return {
+  summary = "Knock-out check: rate cap, documents and the judgements of ko.csv",
+  params = {},
+  run = run,
+}

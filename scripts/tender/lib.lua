@@ -1,0 +1,655 @@
+-- tender/lib.lua - shared helpers of the tender-evaluation steps.
+--
+-- What lives here: reading tender.ini into a typed configuration (the one
+-- place that knows its keys, types and defaults), small data helpers, number
+-- and date formatting for Dutch texts, escaping, and FNV-1a-64 for seeded
+-- lots.  The rules themselves live in the step scripts (one rule, one place):
+--   validate.lua   configuration and cross-file checks
+--   intake.lua     late bids, duplicate candidates
+--   knockout.lua   requirements (rate cap, documents, ko.csv)
+--   quality.lua    award criteria scoring
+--   lowprice.lua   abnormally low price flag
+--   price.lua      price points (the four formulas)
+--   rank.lua       totals, rounding, ranking, tie-break, lots
+--   shortlist.lua  who is invited to an interview
+--   interviews.lua interview outcomes
+--   decision.lua   statuses, standstill dates
+--   report.lua     ranking.csv/md, explain/, report.html, scores.svg, lot-protocol.md
+--   send_letters.lua + letters.lua (the letter texts)
+
+local regie = regie or require "regie"
+
+local L = {}
+
+-- ---- values ----------------------------------------------------------------
+
+function L.isnull(v)
+  return v == nil or v == regie.null
+end
+local isnull = L.isnull
+
+-- A cell as plain text ("" for null).
+function L.str(v)
+  if isnull(v) then
+    return ""
+  end
+  if type(v) == "boolean" then
+    return v and "yes" or "no"
+  end
+  if math.type(v) == "integer" then
+    return tostring(v)
+  end
+  if type(v) == "number" then
+    local r = regie.round(v, 6)
+    if r == math.floor(r) and math.abs(r) < 2 ^ 53 then
+      return string.format("%d", math.floor(r))
+    end
+    return (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", ""))
+  end
+  return tostring(v)
+end
+
+function L.trim(s)
+  return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+-- "a, b ,c" -> {"a","b","c"} (trimmed, empty parts dropped)
+function L.split(s, sep)
+  local out = {}
+  if isnull(s) then
+    return out
+  end
+  sep = sep or ","
+  for part in (tostring(s) .. sep):gmatch("(.-)" .. sep:gsub("%p", "%%%0")) do
+    part = L.trim(part)
+    if part ~= "" then
+      out[#out + 1] = part
+    end
+  end
+  return out
+end
+
+-- A Lua list of a regie list cell (or of nil/null: empty).
+function L.items(v)
+  local out = {}
+  if isnull(v) then
+    return out
+  end
+  if type(v) == "table" then
+    for i = 1, #v do
+      out[i] = v[i]
+    end
+    return out
+  end
+  out[1] = v
+  return out
+end
+
+function L.list(t)
+  return regie.list(t or {})
+end
+
+-- Rows of a dataset as plain tables, each with `_line` (its line in the
+-- source file, when known) and `_i` (its position).
+function L.rows(ds)
+  local out = {}
+  if not ds then
+    return out
+  end
+  for i, rec in ipairs(ds) do
+    local r = {}
+    for k, v in pairs(rec) do
+      r[k] = v
+    end
+    r._line = ds.lines and ds.lines[i] or 0
+    r._i = i
+    out[#out + 1] = r
+  end
+  return out
+end
+
+function L.source(ds, fallback)
+  return (ds and ds.source) or fallback
+end
+
+-- "dir/bids.csv" -> "bids.csv" (for "expected" texts)
+function L.basename(path)
+  return (tostring(path):match("([^/]+)$")) or tostring(path)
+end
+
+function L.has_column(ds, name)
+  if not ds or not ds.columns then
+    return false
+  end
+  for _, c in ipairs(ds.columns) do
+    if c == name then
+      return true
+    end
+  end
+  return false
+end
+
+-- map key -> row of a dataset (first wins)
+function L.index(ds, key)
+  local m = {}
+  for _, r in ipairs(L.rows(ds)) do
+    local k = r[key]
+    if not isnull(k) and m[k] == nil then
+      m[k] = r
+    end
+  end
+  return m
+end
+
+function L.sorted_keys(t)
+  local ks = {}
+  for k in pairs(t) do
+    ks[#ks + 1] = k
+  end
+  table.sort(ks)
+  return ks
+end
+
+function L.contains(list, v)
+  for _, x in ipairs(list) do
+    if x == v then
+      return true
+    end
+  end
+  return false
+end
+
+-- Median of a list of numbers (mean of the two middle ones for an even count).
+function L.median(xs)
+  local s = {}
+  for i, x in ipairs(xs) do
+    s[i] = x
+  end
+  table.sort(s)
+  local n = #s
+  if n == 0 then
+    return nil
+  end
+  if n % 2 == 1 then
+    return s[(n + 1) // 2]
+  end
+  return (s[n // 2] + s[n // 2 + 1]) / 2
+end
+
+-- Report something missing from an input file (no line to point at):
+-- "FILE: column COLUMN: WHAT".
+function L.missing(file, column, what)
+  if not pcall(regie.data_error, file, 0, column, nil, what) then
+    regie.data_error(file, 0, column, "", what)
+  end
+end
+
+-- ---- numbers ----------------------------------------------------------------
+
+-- Rounded to d decimals, half-up (exact for decimal inputs).
+function L.round(x, d)
+  return regie.round(x, d)
+end
+
+-- Machine text: decimal point, exactly d decimals.
+function L.fmt(x, d)
+  if isnull(x) then
+    return ""
+  end
+  return regie.format(x, d)
+end
+
+-- Dutch text: decimal comma, exactly d decimals ("67,92").
+function L.nl(x, d)
+  if isnull(x) then
+    return ""
+  end
+  return regie.format(x, d or 2, ",")
+end
+
+-- "€125,00"
+function L.eur(x)
+  return "€" .. L.nl(x, 2)
+end
+
+-- "€120" for whole amounts, "€120,50" otherwise (for limits such as max_rate)
+function L.eur_short(x)
+  if L.round(x, 2) == math.floor(x) then
+    return "€" .. string.format("%d", math.floor(x))
+  end
+  return L.eur(x)
+end
+
+-- A level or weight as short text: "75", "12.5" (nl: "12,5").
+function L.short(x, nl)
+  local s = L.str(x)
+  if nl then
+    s = s:gsub("%.", ",")
+  end
+  return s
+end
+
+-- ---- dates --------------------------------------------------------------------
+
+local MONTHS = { "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+                 "september", "oktober", "november", "december" }
+local WEEKDAYS = { "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
+                   "zondag" }
+
+-- The date part of "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM".
+function L.date_of(s)
+  if isnull(s) then
+    return nil
+  end
+  return (tostring(s):match("^(%d%d%d%d%-%d%d%-%d%d)"))
+end
+
+-- "YYYY-MM-DDTHH:MM" for comparisons (a plain date counts as 00:00).
+function L.stamp(s)
+  s = L.trim(L.str(s))
+  local d, t = s:match("^(%d%d%d%d%-%d%d%-%d%d)[T ](%d%d:%d%d)")
+  if d then
+    return d .. "T" .. t
+  end
+  d = s:match("^(%d%d%d%d%-%d%d%-%d%d)$")
+  if d then
+    return d .. "T00:00"
+  end
+  return s
+end
+
+-- "28 april 2026"
+function L.date_nl(iso)
+  local y, m, d = tostring(iso):match("^(%d%d%d%d)%-(%d%d)%-(%d%d)")
+  if not y then
+    return tostring(iso)
+  end
+  return string.format("%d %s %d", tonumber(d), MONTHS[tonumber(m)], tonumber(y))
+end
+
+-- "dinsdag 28 april 2026"
+function L.date_nl_long(iso)
+  return WEEKDAYS[regie.date.weekday(L.date_of(iso))] .. " " .. L.date_nl(iso)
+end
+
+-- "12 januari 2026 12:00"
+function L.datetime_nl(s)
+  local d = L.date_of(s)
+  local t = tostring(s):match("T(%d%d:%d%d)")
+  if not d then
+    return tostring(s)
+  end
+  return L.date_nl(d) .. (t and (", " .. t .. " uur") or "")
+end
+
+-- Working-day calendar of [calendar] and the statutory Atw calendar.
+function L.calendar(cfg)
+  return { liberation_day = cfg.calendar.liberation_day, good_friday = cfg.calendar.good_friday,
+           atw = false, extra_closed = cfg.calendar.extra_closed }
+end
+
+function L.atw_calendar(cfg)
+  return { liberation_day = "yearly", good_friday = true, atw = true,
+           extra_closed = cfg.calendar.atw_extra_closed }
+end
+
+-- ---- escaping -------------------------------------------------------------------
+
+function L.html(s)
+  return (L.str(s):gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
+                                        ['"'] = "&quot;", ["'"] = "&#39;" }))
+end
+L.xml = L.html
+
+-- Text inside a Markdown table cell or line: no table breaks, no HTML.
+function L.md(s)
+  s = L.str(s):gsub("[\r\n]+", " ")
+  s = s:gsub("([\\|*_`<>%[%]])", "\\%1")
+  return s
+end
+
+-- ---- FNV-1a 64 (lots) ---------------------------------------------------------
+-- Lua 5.4 integers are 64-bit and wrap around on overflow, which is exactly
+-- arithmetic mod 2^64.
+local FNV_OFFSET = 0xcbf29ce484222325
+local FNV_PRIME = 0x100000001b3
+
+function L.fnv1a64(s)
+  local h = FNV_OFFSET
+  for i = 1, #s do
+    h = h ~ s:byte(i)
+    h = h * FNV_PRIME
+  end
+  return h
+end
+
+function L.hex64(h)
+  return string.format("%016x", h)
+end
+
+-- unsigned comparison of two 64-bit hashes
+function L.hash_less(a, b)
+  return math.ult(a, b)
+end
+
+-- ---- tender.ini -------------------------------------------------------------------
+-- Every key the workflow knows: type, default, whether it is required.
+-- Types: text, id, decimal, integer, bool, date, datetime, enum, list,
+-- dates (list of dates), decimals (list of numbers).
+
+L.SCHEMA = {
+  tender = {
+    { "id", "text", required = true },
+    { "title", "text", default = "" },
+    { "procedure", "text", default = "" },
+    { "perceel", "text", default = "" },
+    { "organisation", "text", default = "" },
+    { "contact", "text", default = "" },
+    { "closing", "datetime", required = true },
+  },
+  requirements = {
+    { "max_rate", "decimal", min = 0, min_exclusive = true },
+    { "rate_rounding", "enum", default = "half_up", values = { "half_up", "reject" } },
+    { "cv_count", "integer", default = "1", min = 0 },
+    { "motivation_count", "integer", default = "1", min = 0 },
+  },
+  award = {
+    { "total_points", "decimal", required = true, min = 0, min_exclusive = true },
+    { "price_method", "enum", default = "none",
+      values = { "none", "lowest_ratio", "linear_ceiling", "relative_deviation",
+                 "fictitious_discount" } },
+    { "price_points", "decimal", default = "0", min = 0 },
+    { "price_ceiling", "decimal" },
+    { "price_floor", "decimal" },
+    { "discount_value_per_point", "decimal", min = 0 },
+    { "abnormal_low_fraction", "decimal", default = "0.30", min = 0, max = 1 },
+  },
+  scoring = {
+    { "scale", "decimals", default = "0,25,50,75,100" },
+    { "aggregation", "enum", default = "mean", values = { "mean", "median", "consensus" } },
+    { "round_decimals", "integer", default = "2", min = 0, max = 6 },
+    { "round_stage", "enum", default = "total", values = { "total", "criterion" } },
+    { "spread_warning_steps", "integer", default = "2", min = 0 },
+  },
+  ranking = {
+    { "tiebreak", "list", default = "lot" },
+    { "lot_mode", "enum", default = "external", values = { "seeded", "external" } },
+    { "lot_seed", "text", default = "" },
+    { "lot_result", "list", default = "" },
+    { "lot_date", "text", default = "" },
+    { "lot_place", "text", default = "" },
+    { "lot_by", "text", default = "" },
+  },
+  interviews = {
+    { "invite_top_n", "integer", default = "3", min = 1 },
+    { "notice_workdays", "integer", default = "4", min = 0 },
+    { "on_late_exclusion", "enum", default = "keep_ranking", values = { "keep_ranking" } },
+    { "location", "text", default = "" },
+    { "period", "text", default = "" },
+  },
+  decision = {
+    { "sent", "date" },
+    { "standstill_days", "integer", default = "20", min = 0 },
+    { "extend_to_workday", "bool", default = "yes" },
+  },
+  calendar = {
+    { "liberation_day", "enum", default = "yearly", values = { "yearly", "lustrum", "never" } },
+    { "good_friday", "bool", default = "no" },
+    { "extra_closed", "dates", default = "" },
+    { "atw_extra_closed", "dates", default = "" },
+  },
+}
+L.SECTION_ORDER = { "tender", "requirements", "award", "scoring", "ranking", "interviews",
+                    "decision", "calendar" }
+
+local BOOLS = { yes = true, ja = true, ["1"] = true, ["true"] = true, on = true,
+                no = false, nee = false, ["0"] = false, ["false"] = false, off = false }
+
+local function valid_date(s)
+  return s:match("^%d%d%d%d%-%d%d%-%d%d$") and regie.date.valid(s)
+end
+
+local function parse_number(s)
+  local v = regie.parse_number(s)
+  if v == nil then
+    v = regie.parse_number(s, ",")
+  end
+  return v
+end
+
+-- Convert one INI value; returns value or nil, expected-text.
+local function convert(spec, text)
+  local kind = spec[2]
+  if kind == "text" then
+    return text
+  elseif kind == "decimal" or kind == "integer" then
+    local v
+    if kind == "integer" then
+      v = text:match("^[+-]?%d+$") and math.tointeger(tonumber(text)) or nil
+    else
+      v = parse_number(text)
+    end
+    local what = kind == "integer" and "a whole number" or "a number"
+    if spec.min and spec.max then
+      what = what .. " from " .. L.str(spec.min) .. " to " .. L.str(spec.max)
+    elseif spec.min then
+      what = what .. (spec.min_exclusive and " above " or " of at least ") .. L.str(spec.min)
+    end
+    if v == nil then
+      return nil, what
+    end
+    if spec.min and (v < spec.min or (spec.min_exclusive and v == spec.min)) then
+      return nil, what
+    end
+    if spec.max and v > spec.max then
+      return nil, what
+    end
+    return v
+  elseif kind == "bool" then
+    local b = BOOLS[text:lower()]
+    if b == nil then
+      return nil, "yes or no"
+    end
+    return b
+  elseif kind == "date" then
+    if not valid_date(text) then
+      return nil, "a date YYYY-MM-DD"
+    end
+    return text
+  elseif kind == "datetime" then
+    local d, t = text:match("^(%d%d%d%d%-%d%d%-%d%d)T(%d%d):(%d%d)$")
+    if d then
+      local hh, mm = tonumber(t), tonumber(text:sub(-2))
+      if valid_date(d) and hh < 24 and mm < 60 then
+        return text
+      end
+    elseif valid_date(text) then
+      return text
+    end
+    return nil, "a date and time YYYY-MM-DDTHH:MM"
+  elseif kind == "enum" then
+    for _, v in ipairs(spec.values) do
+      if text == v then
+        return v
+      end
+    end
+    return nil, table.concat(spec.values, ", ", 1, #spec.values - 1) .. " or "
+      .. spec.values[#spec.values]
+  elseif kind == "list" then
+    return L.split(text, ",")
+  elseif kind == "dates" then
+    local out = {}
+    for _, d in ipairs(L.split(text, ",")) do
+      if not valid_date(d) then
+        return nil, "a comma-separated list of dates YYYY-MM-DD"
+      end
+      out[#out + 1] = d
+    end
+    return out
+  elseif kind == "decimals" then
+    local out = {}
+    for _, x in ipairs(L.split(text, ",")) do
+      local v = regie.parse_number(x)
+      if v == nil then
+        return nil, "a comma-separated list of numbers"
+      end
+      out[#out + 1] = v
+    end
+    return out
+  end
+  error("tender/lib.lua: unknown config type " .. tostring(kind))
+end
+
+-- Strip an inline comment: " ; ..." or " # ..." after the value.
+local function strip_comment(v)
+  v = L.str(v)
+  v = v:gsub("%s+[;#].*$", "")
+  return L.trim(v)
+end
+
+-- Read the tender INI dataset.  Returns cfg, errors, warnings.
+--   cfg.<section>.<key>   typed values (defaults applied)
+--   cfg.line["section.key"], cfg.raw["section.key"]   where/what was written
+--   cfg.source            the INI file
+-- errors/warnings: { line=, column=, found=, expected= } / { line=, text= }
+function L.config(ds)
+  local cfg = { line = {}, raw = {}, given = {}, source = L.source(ds, "tender.ini") }
+  local errs, warns = {}, {}
+  local specs = {}
+  for sec, list in pairs(L.SCHEMA) do
+    cfg[sec] = {}
+    specs[sec] = {}
+    for _, spec in ipairs(list) do
+      specs[sec][spec[1]] = spec
+    end
+  end
+  local seen_unknown_section = {}
+  for _, r in ipairs(L.rows(ds)) do
+    local sec, key = L.str(r.section), L.str(r.key)
+    local text = strip_comment(r.value)
+    local line = r._line
+    if not specs[sec] then
+      if not seen_unknown_section[sec] then
+        seen_unknown_section[sec] = true
+        warns[#warns + 1] = { line = line, text = string.format(
+          "unknown section [%s] ignored (known: %s)", sec, table.concat(L.SECTION_ORDER, ", ")) }
+      end
+    elseif not specs[sec][key] then
+      warns[#warns + 1] = { line = line, text = string.format(
+        "unknown key \"%s\" in [%s] ignored", key, sec) }
+    else
+      local spec = specs[sec][key]
+      local full = sec .. "." .. key
+      if cfg.given[full] then
+        warns[#warns + 1] = { line = line, text = string.format(
+          "key \"%s\" in [%s] given twice; the last one counts", key, sec) }
+      end
+      cfg.line[full] = line
+      cfg.raw[full] = text
+      if text == "" and not spec.required then
+        cfg.given[full] = nil
+      else
+        local v, expected = convert(spec, text)
+        if v == nil then
+          errs[#errs + 1] = { line = line, column = key, found = text, expected = expected }
+        else
+          cfg[sec][key] = v
+          cfg.given[full] = true
+        end
+      end
+    end
+  end
+  for _, sec in ipairs(L.SECTION_ORDER) do
+    for _, spec in ipairs(L.SCHEMA[sec]) do
+      local key = spec[1]
+      local full = sec .. "." .. key
+      if cfg[sec][key] == nil then
+        if spec.required and cfg.raw[full] == nil then
+          errs[#errs + 1] = { line = 0, column = key, found = "",
+                              expected = string.format("a value for %s in [%s] (required)", key, sec) }
+        elseif spec.default ~= nil then
+          local v = convert(spec, spec.default)
+          cfg[sec][key] = v
+        end
+      end
+    end
+  end
+  return cfg, errs, warns
+end
+
+-- The configuration for steps that run after validate (errors already reported).
+function L.load_config()
+  local cfg = L.config(regie.input("tender"))
+  return cfg
+end
+
+-- ---- criteria.csv ---------------------------------------------------------------
+-- Returns { award = {rows in file order}, ko = {...}, by_id = {} }
+function L.criteria(ds)
+  local c = { award = {}, ko = {}, by_id = {}, source = L.source(ds, "criteria.csv") }
+  for _, r in ipairs(L.rows(ds)) do
+    r.kind = L.trim(L.str(r.kind)):lower()
+    r.scale = L.trim(L.str(r.scale)):lower()
+    if r.scale == "" then
+      r.scale = "graded"
+    end
+    r.check = L.trim(L.str(r.check)):lower()
+    r.title = L.str(r.title)
+    if r.kind == "award" then
+      c.award[#c.award + 1] = r
+    elseif r.kind == "ko" then
+      c.ko[#c.ko + 1] = r
+    end
+    c.by_id[r.id] = r
+  end
+  c.max_total = 0
+  for _, a in ipairs(c.award) do
+    if not isnull(a.max_points) then
+      c.max_total = c.max_total + a.max_points
+    end
+  end
+  return c
+end
+
+-- The label of a requirement as Dutch text: "max. €120 excl. btw" for the
+-- rate cap, the title otherwise.
+function L.requirement_label(req, cfg)
+  if req.check == "max_rate" and cfg.requirements.max_rate then
+    return "max. " .. L.eur_short(cfg.requirements.max_rate) .. " excl. btw"
+  end
+  if req.check == "documents" then
+    return string.format("precies %d cv en %d motivatiebrief", cfg.requirements.cv_count,
+                         cfg.requirements.motivation_count)
+  end
+  return req.title
+end
+
+-- ---- price methods -----------------------------------------------------------------
+L.PRICE_METHODS_SCALED = { lowest_ratio = true, linear_ceiling = true, relative_deviation = true }
+
+function L.uses_price_points(cfg)
+  return L.PRICE_METHODS_SCALED[cfg.award.price_method] == true
+end
+
+function L.is_fictitious(cfg)
+  return cfg.award.price_method == "fictitious_discount"
+end
+
+-- Names of the outcomes for Dutch texts.
+L.STATUS_NL = {
+  invited = "uitgenodigd voor een gesprek",
+  not_selected = "niet geselecteerd",
+  excluded = "uitgesloten",
+  awarded = "voornemen tot gunning",
+  reserve = "reserve",
+}
+
+L.METHOD_NL = {
+  none = "geen prijscriterium (alleen kwaliteit)",
+  lowest_ratio = "laagste prijs / prijs (MP × P_laag / P)",
+  linear_ceiling = "lineair tussen plafond en bodem (MP × (P_plafond − P) / (P_plafond − P_bodem))",
+  relative_deviation = "relatieve afwijking (MP × (1 − (P − P_laag) / P_laag))",
+  fictitious_discount = "fictieve korting / gunnen op waarde (F = P − Σ waarde × score)",
+}
+
+return L

@@ -1,0 +1,189 @@
+-- tender/quality.lua - step 4: quality scoring of the award criteria.
+--
+-- Rules (§1.2):
+--  * graded criterion: pts = max_points × aggregate(levels) / 100 with
+--    [scoring] aggregation = mean | median | consensus;
+--  * binary criterion: max_points or 0 (levels 0 or 100; when evaluators
+--    disagree the majority counts, a tie gives 0, and a warning is given);
+--  * evaluator CONSENSUS is one agreed score: it replaces the individual
+--    levels of that bid and criterion (with aggregation = consensus it is
+--    required for every bid and criterion);
+--  * every evaluator scores every award criterion of every admitted bid:
+--    missing scores stop the run, listed together;
+--  * evaluators more than spread_warning_steps scale steps apart get a warning;
+--  * scores for excluded bids are ignored with a warning.
+--
+-- Writes `quality`: bid_id, crit_id, evaluators, levels, motivations (lists
+-- in evaluator order), level (the aggregate), points (full precision),
+-- spread, consensus; and `quality_notes` (warnings for the report).
+
+local L = require "tender.lib"
+
+local CONSENSUS = "CONSENSUS"
+
+local function run(step)
+  local cfg = L.load_config()
+  local crit = L.criteria(regie.input("criteria"))
+  local admission = L.rows(regie.input("admission"))
+  local sc_ds = regie.input("scores")
+  local ssrc = L.source(sc_ds, "scores.csv")
+  local agg = cfg.scoring.aggregation
+  local scale = cfg.scoring.scale
+  local scale_idx = {}
+  for i, v in ipairs(scale) do scale_idx[L.str(v)] = i end
+  local max_steps = cfg.scoring.spread_warning_steps
+
+  local admitted = {}
+  for _, a in ipairs(admission) do admitted[a.bid_id] = a.admitted end
+
+  -- scores by bid and criterion; evaluators in order of appearance
+  local cell, evaluators, seen_ev, ignored = {}, {}, {}, {}
+  for _, r in ipairs(L.rows(sc_ds)) do
+    local ev = L.trim(L.str(r.evaluator))
+    if ev:upper() == CONSENSUS then
+      ev = CONSENSUS
+    elseif not seen_ev[ev] then
+      seen_ev[ev] = true
+      evaluators[#evaluators + 1] = ev
+    end
+    if admitted[r.bid_id] then
+      local k = r.bid_id .. "\0" .. r.crit_id
+      cell[k] = cell[k] or {}
+      cell[k][ev] = r
+    elseif admitted[r.bid_id] == false then
+      ignored[r.bid_id] = (ignored[r.bid_id] or 0) + 1
+    end
+  end
+
+  local notes = {}
+  for _, id in ipairs(L.sorted_keys(ignored)) do
+    local msg = string.format("%d score(s) for excluded bid %s ignored", ignored[id], id)
+    regie.warn(msg)
+    notes[#notes + 1] = string.format("Scores voor uitgesloten inschrijving %s (%d) zijn genegeerd.", id, ignored[id])
+  end
+
+  local out, missing = {}, 0
+  for _, a in ipairs(admission) do
+    if a.admitted then
+      for _, c in ipairs(crit.award) do
+        local k = a.bid_id .. "\0" .. c.id
+        local given = cell[k] or {}
+        local evs, levels, mots = {}, {}, {}
+        for _, ev in ipairs(evaluators) do
+          local r = given[ev]
+          if r then
+            evs[#evs + 1] = ev
+            levels[#levels + 1] = r.level
+            mots[#mots + 1] = L.str(r.motivation)
+          end
+        end
+        local cons = given[CONSENSUS]
+        if cons then
+          evs[#evs + 1] = CONSENSUS
+          levels[#levels + 1] = cons.level
+          mots[#mots + 1] = L.str(cons.motivation)
+        end
+        -- completeness
+        local ok = true
+        if agg == "consensus" then
+          if not cons then
+            ok = false
+            missing = missing + 1
+            L.missing(ssrc, "evaluator", string.format(
+              "no CONSENSUS score for bid %s, criterion %s (aggregation = consensus)", a.bid_id, c.id))
+          end
+        elseif not cons then
+          for _, ev in ipairs(evaluators) do
+            if not given[ev] then
+              ok = false
+              missing = missing + 1
+              L.missing(ssrc, "level", string.format("no score of evaluator %s for bid %s, criterion %s",
+                                                      ev, a.bid_id, c.id))
+            end
+          end
+          if #evaluators == 0 then
+            ok = false
+            missing = missing + 1
+            L.missing(ssrc, "level", string.format("no score for bid %s, criterion %s", a.bid_id, c.id))
+          end
+        end
+        if ok then
+          -- the levels that count
+          local counted = {}
+          if cons then
+            counted = { cons.level }
+          else
+            for _, ev in ipairs(evaluators) do counted[#counted + 1] = given[ev].level end
+          end
+          local level, points
+          local sum = 0
+          for _, v in ipairs(counted) do sum = sum + v end
+          if agg == "median" then
+            level = L.median(counted)
+          else
+            level = sum / #counted
+          end
+          local M = c.max_points
+          if c.scale == "binary" then
+            local yes, no = 0, 0
+            for _, v in ipairs(counted) do
+              if v >= 100 then yes = yes + 1 else no = no + 1 end
+            end
+            points = yes > no and M or 0
+            if yes > 0 and no > 0 then
+              local msg = string.format("bid %s, criterion %s (binary): evaluators disagree (%d yes, %d no); the majority counts: %s points",
+                                        a.bid_id, c.id, yes, no, L.str(points))
+              regie.warn(msg)
+              notes[#notes + 1] = string.format("Inschrijving %s, criterium %s (ja/nee): beoordelaars oneens (%d ja, %d nee); de meerderheid telt: %s punten.",
+                                                a.bid_id, c.id, yes, no, L.short(points, true))
+            end
+            level = points > 0 and 100 or 0
+          elseif agg == "median" then
+            points = M * level / 100
+          else
+            -- M × Σ / (n × 100) keeps exact values exact (30 × 100 / 300 = 10)
+            points = M * sum / (#counted * 100)
+          end
+          -- spread between evaluators (individual levels, also next to a consensus)
+          local spread = false
+          if #evs - (cons and 1 or 0) >= 2 and c.scale ~= "binary" then
+            local lo, hi
+            for i, ev in ipairs(evs) do
+              if ev ~= CONSENSUS then
+                local idx = scale_idx[L.str(levels[i])]
+                if idx then
+                  lo = (lo == nil or idx < lo) and idx or lo
+                  hi = (hi == nil or idx > hi) and idx or hi
+                end
+              end
+            end
+            if lo and hi - lo > max_steps then
+              spread = true
+              local msg = string.format("bid %s, criterion %s: evaluators are %d scale steps apart (more than %d): talk it through",
+                                        a.bid_id, c.id, hi - lo, max_steps)
+              regie.warn(msg)
+              notes[#notes + 1] = string.format("Inschrijving %s, criterium %s: beoordelaars liggen %d stappen uit elkaar (meer dan %d); bespreek de scores.",
+                                                a.bid_id, c.id, hi - lo, max_steps)
+            end
+          end
+          out[#out + 1] = { bid_id = a.bid_id, crit_id = c.id, evaluators = L.list(evs),
+                            levels = L.list(levels), motivations = L.list(mots), level = level,
+                            points = points, spread = spread, consensus = cons ~= nil }
+        end
+      end
+    end
+  end
+  if missing > 0 then
+    regie.log(string.format("%d score(s) missing in %s", missing, L.basename(ssrc)))
+    return
+  end
+  regie.output("quality", out, { "bid_id", "crit_id", "evaluators", "levels", "motivations", "level",
+                                 "points", "spread", "consensus" })
+  regie.output("quality_notes", L.list(notes))
+end
+
+return {
+  summary = "Quality scoring: evaluators' levels to points per award criterion",
+  params = {},
+  run = run,
+}

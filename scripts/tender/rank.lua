@@ -1,0 +1,286 @@
+-- tender/rank.lua - step 6: totals, rounding, ranking and tie-break.
+--
+-- Rules (§0, §1.2):
+--  * Q = Σ pts_c; with a price method that gives points, Q' = Q × W_Q / Q_max
+--    (W_Q = total_points − price_points, Q_max = Σ max_points) and
+--    T = Q' + price points; without one T = Q; with fictitious_discount the
+--    total is F (euros, lower is better);
+--  * full precision until [scoring] round_stage (total: only T is rounded;
+--    criterion: every criterion's points, Q', the price points and T are
+--    rounded) to round_decimals, half-up; the ranking uses the rounded T;
+--  * equal rounded totals are separated by the [ranking] tiebreak rules in
+--    order:
+--      criterion:ID          more points (rounded) on criterion ID wins
+--      price                 the lower price wins
+--      preference:FIELD=VAL  a bid whose bids.csv column FIELD is VAL wins
+--      lot                   lot_mode = seeded: ascending FNV-1a-64 of
+--                            "<lot_seed>|<bid_id>"; lot_mode = external: the
+--                            order of lot_result, or else the tie stays
+--                            open and the draw is recorded as needed.
+--    Bids still tied share a rank.
+--
+-- Writes `ranking` (one row per bid), `tiebreak` (the record of every rule
+-- applied to a tie) and `lots` (every hash of a seeded draw, or the bids of
+-- a pending external draw).
+
+local L = require "tender.lib"
+
+local function run(step)
+  local cfg = L.load_config()
+  local crit = L.criteria(regie.input("criteria"))
+  local bids_ds = regie.input("bids")
+  local bids = L.index(bids_ds, "bid_id")
+  local bid_order = L.rows(bids_ds)
+  local prices = L.index(regie.input("prices"), "bid_id")
+  local dec = cfg.scoring.round_decimals
+  local by_crit = cfg.scoring.round_stage == "criterion"
+  local fict = L.is_fictitious(cfg)
+  local scaled = L.uses_price_points(cfg)
+
+  local pts = {}
+  for _, q in ipairs(L.rows(regie.input("quality"))) do
+    pts[q.bid_id] = pts[q.bid_id] or {}
+    pts[q.bid_id][q.crit_id] = q.points
+  end
+
+  -- totals
+  local entries = {}
+  for _, b in ipairs(bid_order) do
+    local p = prices[b.bid_id]
+    if p and p.priced then
+      local e = { bid_id = b.bid_id, price = b.rate_excl_vat_eur, pts = {} }
+      local Q = 0
+      for _, c in ipairs(crit.award) do
+        local v = (pts[b.bid_id] or {})[c.id] or 0
+        if by_crit then v = L.round(v, dec) end
+        e.pts[c.id] = v
+        Q = Q + v
+      end
+      if by_crit then Q = L.round(Q, dec) end
+      e.quality = Q
+      if scaled then
+        local WQ = cfg.award.total_points - cfg.award.price_points
+        local Qs = Q * WQ / crit.max_total
+        if by_crit then Qs = L.round(Qs, dec) end
+        e.quality_scaled = Qs
+        e.price_points = L.isnull(p.price_points) and 0 or p.price_points
+        e.total = Qs + e.price_points
+      elseif fict then
+        e.discount = p.discount
+        e.total = p.fictitious
+      else
+        e.total = Q
+      end
+      e.score = L.round(e.total, dec)
+      entries[#entries + 1] = e
+    end
+  end
+
+  -- primary order: the rounded total (high to low; F low to high)
+  local function better(a, b)
+    if fict then return a.score < b.score end
+    return a.score > b.score
+  end
+  table.sort(entries, function(a, b)
+    if a.score ~= b.score then return better(a, b) end
+    return a.bid_id < b.bid_id
+  end)
+
+  -- tie-break
+  local rules = cfg.ranking.tiebreak or {}
+  local records, lots = {}, {}
+  local lot_result_pos = {}
+  for i, id in ipairs(cfg.ranking.lot_result or {}) do lot_result_pos[id] = i end
+  local seed = cfg.ranking.lot_seed or ""
+  local group_no = 0
+
+  local function value_of(rule, e)
+    local kind, arg = rule:match("^(%a+):(.+)$")
+    if rule == "price" then
+      return e.price, function(x, y) return x < y end, L.fmt(e.price, 2)
+    elseif kind == "criterion" then
+      local v = L.round(e.pts[arg] or 0, dec)
+      return v, function(x, y) return x > y end, L.fmt(v, dec)
+    elseif kind == "preference" then
+      local field, want = arg:match("^([%w_]+)=(.+)$")
+      local have = L.trim(L.str(bids[e.bid_id][field]))
+      local v = have:lower() == L.trim(want):lower() and 1 or 0
+      return v, function(x, y) return x > y end, field .. "=" .. have
+    end
+    error("unknown tie-break rule " .. rule)
+  end
+
+  -- returns a list of blocks {entries..., open = nil | "lot_pending" | "tie"}
+  local function resolve(group, ri, gno)
+    if #group == 1 then
+      return { { group[1] } }
+    end
+    local rule = rules[ri]
+    if not rule then
+      for _, e in ipairs(group) do
+        records[#records + 1] = { group = gno, step = ri, rule = "-", bid_id = e.bid_id,
+                                  value = "", outcome = "gelijk (geen regel meer)" }
+      end
+      local blk = {}
+      for _, e in ipairs(group) do blk[#blk + 1] = e end
+      blk.open = "tie"
+      return { blk }
+    end
+    if rule == "lot" then
+      if cfg.ranking.lot_mode == "seeded" then
+        for _, e in ipairs(group) do
+          e.hash = L.fnv1a64(seed .. "|" .. e.bid_id)
+        end
+        local sorted = {}
+        for _, e in ipairs(group) do sorted[#sorted + 1] = e end
+        table.sort(sorted, function(a, b) return L.hash_less(a.hash, b.hash) end)
+        local out = {}
+        for pos, e in ipairs(sorted) do
+          lots[#lots + 1] = { group = gno, bid_id = e.bid_id, input = seed .. "|" .. e.bid_id,
+                              hash = L.hex64(e.hash), position = pos, mode = "seeded" }
+          records[#records + 1] = { group = gno, step = ri, rule = rule, bid_id = e.bid_id,
+                                    value = L.hex64(e.hash), outcome = "lot: plaats " .. pos }
+          e.flag_lot = true
+          out[#out + 1] = { e }
+        end
+        return out
+      end
+      -- external: the recorded result of a physical draw, if it covers the group
+      local all = true
+      for _, e in ipairs(group) do
+        if not lot_result_pos[e.bid_id] then all = false end
+      end
+      if all then
+        local sorted = {}
+        for _, e in ipairs(group) do sorted[#sorted + 1] = e end
+        table.sort(sorted, function(a, b) return lot_result_pos[a.bid_id] < lot_result_pos[b.bid_id] end)
+        local out = {}
+        for pos, e in ipairs(sorted) do
+          lots[#lots + 1] = { group = gno, bid_id = e.bid_id, input = "", hash = "", position = pos,
+                              mode = "external" }
+          records[#records + 1] = { group = gno, step = ri, rule = rule, bid_id = e.bid_id,
+                                    value = "lot_result", outcome = "loting: plaats " .. pos }
+          e.flag_lot = true
+          out[#out + 1] = { e }
+        end
+        return out
+      end
+      local blk = {}
+      for _, e in ipairs(group) do
+        blk[#blk + 1] = e
+        lots[#lots + 1] = { group = gno, bid_id = e.bid_id, input = "", hash = "", position = nil,
+                            mode = "pending" }
+        records[#records + 1] = { group = gno, step = ri, rule = rule, bid_id = e.bid_id,
+                                  value = "", outcome = "loting nodig (nog niet gehouden)" }
+      end
+      blk.open = "lot_pending"
+      regie.warn(string.format("tie between %s: a draw by lot is needed (lot_mode = external, no lot_result yet)",
+                               table.concat((function() local t = {} for _, e in ipairs(group) do t[#t + 1] = e.bid_id end return t end)(), ", ")))
+      return { blk }
+    end
+    local vals, cmp, texts = {}, nil, {}
+    for _, e in ipairs(group) do
+      local v, c, t = value_of(rule, e)
+      vals[e.bid_id], cmp, texts[e.bid_id] = v, c, t
+    end
+    local sorted = {}
+    for _, e in ipairs(group) do sorted[#sorted + 1] = e end
+    table.sort(sorted, function(a, b)
+      local va, vb = vals[a.bid_id], vals[b.bid_id]
+      if va ~= vb then return cmp(va, vb) end
+      return a.bid_id < b.bid_id
+    end)
+    local out, i = {}, 1
+    while i <= #sorted do
+      local j = i
+      while j < #sorted and vals[sorted[j + 1].bid_id] == vals[sorted[i].bid_id] do j = j + 1 end
+      local sub = {}
+      for k = i, j do sub[#sub + 1] = sorted[k] end
+      for _, e in ipairs(sub) do
+        records[#records + 1] = { group = gno, step = ri, rule = rule, bid_id = e.bid_id,
+                                  value = texts[e.bid_id],
+                                  outcome = #sub > 1 and "nog gelijk" or ("beslist: plaats " .. i) }
+      end
+      for _, blk in ipairs(resolve(sub, ri + 1, gno)) do out[#out + 1] = blk end
+      i = j + 1
+    end
+    return out
+  end
+
+  local blocks = {}
+  local i = 1
+  while i <= #entries do
+    local j = i
+    while j < #entries and entries[j + 1].score == entries[i].score do j = j + 1 end
+    local group = {}
+    for k = i, j do group[#group + 1] = entries[k] end
+    if #group > 1 then
+      group_no = group_no + 1
+      for _, e in ipairs(group) do
+        e.tie_group = group_no
+        records[#records + 1] = { group = group_no, step = 0, rule = "totaal", bid_id = e.bid_id,
+                                  value = L.fmt(e.score, dec), outcome = "gelijke stand" }
+      end
+      for _, blk in ipairs(resolve(group, 1, group_no)) do blocks[#blocks + 1] = blk end
+    else
+      blocks[#blocks + 1] = { group[1] }
+    end
+    i = j + 1
+  end
+
+  -- ranks
+  local rank_of, open_of = {}, {}
+  local pos = 1
+  for _, blk in ipairs(blocks) do
+    for _, e in ipairs(blk) do
+      rank_of[e.bid_id] = pos
+      open_of[e.bid_id] = blk.open
+    end
+    pos = pos + #blk
+  end
+
+  local by_id = {}
+  for _, e in ipairs(entries) do by_id[e.bid_id] = e end
+  local out = {}
+  for _, b in ipairs(bid_order) do
+    local e = by_id[b.bid_id]
+    local flags = {}
+    if e then
+      if e.tie_group then flags[#flags + 1] = "tie" end
+      if e.flag_lot then flags[#flags + 1] = "lot" end
+      if open_of[b.bid_id] then flags[#flags + 1] = open_of[b.bid_id] end
+    end
+    out[#out + 1] = {
+      bid_id = b.bid_id,
+      rank = e and rank_of[b.bid_id] or nil,
+      quality = e and e.quality or nil,
+      quality_scaled = e and e.quality_scaled or nil,
+      price_points = e and e.price_points or nil,
+      discount = e and e.discount or nil,
+      total = e and e.total or nil,
+      score = e and e.score or nil,
+      tie_group = e and e.tie_group or nil,
+      open = e and open_of[b.bid_id] or nil,
+      flags = L.list(flags),
+    }
+  end
+  table.sort(out, function(a, b)
+    if a.rank and b.rank then
+      if a.rank ~= b.rank then return a.rank < b.rank end
+      return a.bid_id < b.bid_id
+    end
+    if a.rank or b.rank then return a.rank ~= nil end
+    return a.bid_id < b.bid_id
+  end)
+  regie.info(string.format("%d bid(s) ranked, %d tie group(s)", #entries, group_no))
+  regie.output("ranking", out, { "bid_id", "rank", "quality", "quality_scaled", "price_points", "discount",
+                                 "total", "score", "tie_group", "open", "flags" })
+  regie.output("tiebreak", records, { "group", "step", "rule", "bid_id", "value", "outcome" })
+  regie.output("lots", lots, { "group", "bid_id", "input", "hash", "position", "mode" })
+end
+
+return {
+  summary = "Totals, rounding, ranking and tie-break (criterion, price, preference, lot)",
+  params = {},
+  run = run,
+}

@@ -1,0 +1,689 @@
+-- tender/report.lua - step 10a: the reports.
+--
+-- Writes (below the output directory):
+--   ranking.csv        machine-readable ranking (command-line contract §6)
+--   ranking.md         the same for people
+--   dates.csv          closing, not-selected date, decision and standstill dates
+--   explain/<bid>.md   per bid: requirements, every evaluator's level, the
+--                      mean, points and motivation, price, tie-break
+--   scores.svg         stacked bars (svg.lua)
+--   lot-protocol.md    when the tie-break reached a lot
+--   report.html        the evaluation report (proces-verbaal), printable
+-- No rules live here: every number comes from the earlier steps.
+
+local L = require "tender.lib"
+local V = require "tender.view"
+local S = require "tender.svg"
+
+-- ---- ranking.csv ---------------------------------------------------------------
+
+-- Flags of a bid for ranking.csv and the report.
+local function flags_of(c, id, intake, qual_spread)
+  local f = {}
+  local r = c.rank[id]
+  if r then
+    for _, x in ipairs(L.items(r.flags)) do f[#f + 1] = x end
+  end
+  local p = c.price[id]
+  if p and p.low_flag then
+    if p.low_decision == "accept" then
+      f[#f + 1] = "abnormally_low_accepted"
+    elseif p.low_decision == "reject" then
+      f[#f + 1] = "abnormally_low_rejected"
+    else
+      f[#f + 1] = "abnormally_low"
+    end
+  end
+  local it = intake[id]
+  if it and #L.items(it.duplicate_with) > 0 then
+    f[#f + 1] = "duplicate_candidate"
+  end
+  if qual_spread[id] then
+    f[#f + 1] = "spread"
+  end
+  return f
+end
+
+local function ordered_bids(c)
+  local rows = {}
+  for _, b in ipairs(c.bids) do rows[#rows + 1] = b.bid_id end
+  table.sort(rows, function(a, b)
+    local ra, rb = c.out[a].rank, c.out[b].rank
+    ra = not L.isnull(ra) and ra or nil
+    rb = not L.isnull(rb) and rb or nil
+    if ra and rb then
+      if ra ~= rb then return ra < rb end
+      return a < b
+    end
+    if ra or rb then return ra ~= nil end
+    return a < b
+  end)
+  return rows
+end
+
+local function ranking_csv(c, order, flags)
+  local cols = { "rank", "bid_id", "supplier", "candidate", "total", "status", "reason" }
+  for _, cr in ipairs(c.crit.award) do cols[#cols + 1] = cr.id end
+  for _, k in ipairs({ "quality", "quality_scaled", "price", "price_points", "discount", "gap", "flags" }) do
+    cols[#cols + 1] = k
+  end
+  local rows = {}
+  for _, id in ipairs(order) do
+    local b, o, r = c.bid[id], c.out[id], c.rank[id]
+    local scored = V.scored(c, id)
+    local row = {
+      rank = L.isnull(o.rank) and "" or tostring(o.rank),
+      bid_id = id,
+      supplier = L.str(b.supplier),
+      candidate = L.str(b.candidate),
+      total = scored and L.fmt(r.score, c.d) or "",
+      status = o.status,
+      reason = L.str(o.reason),
+      quality = scored and L.fmt(L.round(r.quality, c.d), c.d) or "",
+      quality_scaled = (scored and not L.isnull(r.quality_scaled)) and L.fmt(L.round(r.quality_scaled, c.d), c.d) or "",
+      price = L.fmt(b.rate_excl_vat_eur, 2),
+      price_points = (scored and not L.isnull(r.price_points)) and L.fmt(L.round(r.price_points, c.d), c.d) or "",
+      discount = (scored and not L.isnull(r.discount)) and L.fmt(L.round(r.discount, c.d), c.d) or "",
+      gap = (scored and not L.isnull(o.rank) and c.best) and L.fmt(math.abs(L.round(c.best - r.score, c.d)), c.d) or "",
+      flags = table.concat(flags[id], ";"),
+    }
+    for _, cr in ipairs(c.crit.award) do
+      local v = V.points(c, id, cr.id)
+      row[cr.id] = v and L.fmt(v, c.d) or ""
+    end
+    rows[#rows + 1] = row
+  end
+  return regie.csv.encode(rows, cols)
+end
+
+-- ---- ranking.md -------------------------------------------------------------------
+
+local STATUS_MD = {
+  invited = "uitgenodigd", not_selected = "niet geselecteerd", excluded = "uitgesloten",
+  awarded = "**voornemen tot gunning**", reserve = "reserve",
+}
+
+local FLAG_NL = {
+  tie = "gelijke stand", lot = "loting", lot_pending = "LOTING NODIG", ["tie"] = "gelijke stand",
+  abnormally_low = "ABNORMAAL LAGE PRIJS (toets art. 2.116)",
+  abnormally_low_accepted = "abnormaal lage prijs, verklaring geaccepteerd",
+  abnormally_low_rejected = "abnormaal lage prijs, afgewezen",
+  duplicate_candidate = "kandidaat ook door andere inschrijver aangeboden",
+  spread = "grote spreiding beoordelaars",
+}
+local function flags_nl(list)
+  local t = {}
+  for _, f in ipairs(list) do t[#t + 1] = FLAG_NL[f] or f end
+  return table.concat(t, "; ")
+end
+
+local function state_text(c)
+  if c.state == "no_award_possible" then
+    return "Geen gunning mogelijk: geen enkele inschrijving is toegelaten. Advies: zet de uitvraag opnieuw uit (zo nodig met aangepaste eisen)."
+  elseif c.state == "awarded" then
+    local b = c.bid[c.winner]
+    return string.format("Voornemen tot gunning aan %s (%s, kandidaat %s) met %s.", c.winner, L.str(b.supplier),
+                         L.str(b.candidate), V.total_text(c, c.winner))
+  elseif c.state == "pending" then
+    return "Gesprekken lopen nog: de hoogst geplaatste overgebleven inschrijving heeft nog geen uitslag. Er is nog geen voornemen tot gunning."
+  elseif c.state == "no_award" then
+    return "Geen gunning: alle uitgenodigde inschrijvingen zijn na het gesprek afgevallen en er is geen volgende in de rangschikking. Advies: zet de uitvraag opnieuw uit."
+  end
+  return "Rangschikking vastgesteld; de hoogst geplaatste inschrijvingen worden uitgenodigd voor een gesprek."
+end
+
+local function ranking_md(c, order, flags)
+  local t = {}
+  t[#t + 1] = "# Rangschikking " .. L.md(c.cfg.tender.id)
+  t[#t + 1] = ""
+  t[#t + 1] = state_text(c)
+  t[#t + 1] = ""
+  local head = { "Rang", "Inschrijving", "Inschrijver", "Kandidaat" }
+  for _, cr in ipairs(c.crit.award) do head[#head + 1] = cr.id .. " (max " .. L.short(cr.max_points, true) .. ")" end
+  if c.scaled then head[#head + 1] = "Prijspunten" end
+  if c.fict then head[#head + 1] = "Fictieve korting" end
+  for _, h in ipairs({ c.fict and "Fictieve prijs" or "Totaal", "Achterstand", "Status", "Reden", "Signalen" }) do
+    head[#head + 1] = h
+  end
+  t[#t + 1] = "| " .. table.concat(head, " | ") .. " |"
+  local sep = {}
+  for i = 1, #head do sep[i] = (i <= 4 or i >= #head - 2) and "---" or "---:" end
+  t[#t + 1] = "|" .. table.concat(sep, "|") .. "|"
+  for _, id in ipairs(order) do
+    local b, o, r = c.bid[id], c.out[id], c.rank[id]
+    local scored = V.scored(c, id)
+    local cells = { L.isnull(o.rank) and "–" or tostring(o.rank), id, L.md(b.supplier), L.md(b.candidate) }
+    for _, cr in ipairs(c.crit.award) do
+      local v = V.points(c, id, cr.id)
+      cells[#cells + 1] = v and L.nl(v, c.d) or "–"
+    end
+    if c.scaled then cells[#cells + 1] = (scored and not L.isnull(r.price_points)) and L.nl(L.round(r.price_points, c.d), c.d) or "–" end
+    if c.fict then cells[#cells + 1] = (scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–" end
+    cells[#cells + 1] = scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–"
+    cells[#cells + 1] = (scored and not L.isnull(o.rank) and c.best) and L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) or "–"
+    cells[#cells + 1] = STATUS_MD[o.status] or o.status
+    cells[#cells + 1] = L.md(o.reason)
+    cells[#cells + 1] = L.md(flags_nl(flags[id]))
+    t[#t + 1] = "| " .. table.concat(cells, " | ") .. " |"
+  end
+  t[#t + 1] = ""
+  return table.concat(t, "\n")
+end
+
+-- ---- explain/<bid>.md -----------------------------------------------------------------
+
+local AGG_NL = { mean = "gemiddelde", median = "mediaan", consensus = "consensus" }
+
+local function explain_md(c, id, flags, tiebreak, notes_for)
+  local cfg = c.cfg
+  local b, o, r = c.bid[id], c.out[id], c.rank[id]
+  local t = {}
+  local function add(s) t[#t + 1] = s end
+  add("# Toelichting inschrijving " .. L.md(id))
+  add("")
+  add("- Inschrijver: " .. L.md(b.supplier))
+  add("- Kandidaat: " .. L.md(b.candidate))
+  add("- Tarief: " .. L.eur(b.rate_excl_vat_eur) .. " excl. btw")
+  add("- Ingediend: " .. L.md(L.datetime_nl(b.submitted_at)))
+  add("- Status: " .. (L.STATUS_NL[o.status] or o.status))
+  if not L.isnull(o.rank) then
+    add("- Rang: " .. o.rank)
+  end
+  if V.scored(c, id) then
+    local line = "- " .. (c.fict and "Fictieve prijs: " or "Totaal: ") .. V.total_text(c, id)
+    if not L.isnull(o.rank) and c.best and r.score ~= c.best then
+      line = line .. string.format(" (%s achter nummer 1)", c.fict and L.eur(math.abs(L.round(c.best - r.score, c.d)))
+                                   or (L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) .. " punten"))
+    end
+    add(line)
+  end
+  if #flags[id] > 0 then
+    add("- Signalen: " .. L.md(flags_nl(flags[id])))
+  end
+  add("")
+
+  -- exclusions first, in the words of §1.3
+  local excl = V.exclusion_lines(c, id)
+  if o.stage == "interview" then
+    excl[#excl + 1] = "Uitgesloten na het gesprek: " .. V.interview_outcome(c, id)
+      .. ((c.iv[id].reason ~= "") and (" (" .. L.md(c.iv[id].reason) .. ")") or "")
+  end
+  for _, l in ipairs(excl) do
+    add(l)
+    add("")
+  end
+
+  add("## Eisen")
+  add("")
+  local kos = c.ko[id] or {}
+  if #kos == 0 then add("Geen eisen getoetst.") end
+  for _, k in ipairs(kos) do
+    if k.req_id == "intake" then
+      add("- Tijdig ingediend: nee (" .. L.md(k.detail) .. ")")
+    else
+      add(string.format("- %s (%s): %s%s (%s)", k.req_id, L.md(k.label), k.result == "pass" and "voldoet" or "**voldoet niet**",
+                        k.detail ~= "" and (", " .. L.md(k.detail)) or "", L.md(k.source)))
+    end
+  end
+  add("")
+
+  if c.q[id] then
+    add("## Gunningscriteria")
+    add("")
+    for _, cr in ipairs(c.crit.award) do
+      local q = c.q[id][cr.id]
+      add(string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
+                        cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat((function()
+                          local s = {}
+                          for i, v in ipairs(cfg.scoring.scale) do s[i] = L.short(v, true) end
+                          return s
+                        end)(), ", ")))
+      add("")
+      add("| Beoordelaar | Niveau | Motivering |")
+      add("|---|---:|---|")
+      local evs, lv, mo = L.items(q.evaluators), L.items(q.levels), L.items(q.motivations)
+      for i, ev in ipairs(evs) do
+        add(string.format("| %s | %s | %s |", L.md(ev == "CONSENSUS" and "consensus" or ev), L.short(lv[i], true), L.md(mo[i])))
+      end
+      add("")
+      local pts = V.points(c, id, cr.id)
+      if cr.scale == "binary" then
+        add(string.format("Uitkomst: %s → **%s punten**", q.level >= 100 and "ja" or "nee", L.nl(pts, c.d)))
+      elseif q.consensus then
+        add(string.format("Consensus: %s → %s × %s / 100 = **%s punten**", L.nl(q.level, 2), L.short(cr.max_points, true),
+                          L.nl(q.level, 2), L.nl(pts, c.d)))
+      else
+        add(string.format("%s: %s → %s × %s / 100 = **%s punten**", (AGG_NL[cfg.scoring.aggregation] or "gemiddelde"):gsub("^%l", string.upper),
+                          L.nl(q.level, 2), L.short(cr.max_points, true), L.nl(q.level, 2), L.nl(pts, c.d)))
+      end
+      if q.spread then
+        add("")
+        add(string.format("Let op: de beoordelaars liggen meer dan %d schaalstappen uit elkaar.", cfg.scoring.spread_warning_steps))
+      end
+      add("")
+    end
+    if V.scored(c, id) then
+      add("## Puntentelling")
+      add("")
+      add(V.score_table(c, id))
+      add("")
+      if cfg.scoring.round_stage == "criterion" then
+        add(string.format("Afronding: per criterium op %d decimalen (half-up), daarna opgeteld.", c.d))
+      else
+        add(string.format("Afronding: alleen het totaal, op %d decimalen (half-up).", c.d))
+      end
+      add("")
+    end
+  end
+
+  local p = c.price[id]
+  if p and p.low_flag then
+    add("## Abnormaal lage prijs")
+    add("")
+    add(string.format("De prijs %s ligt onder (1 − %s) × de mediaan van de andere toegelaten inschrijvingen. Dit is een signaal, geen uitsluiting: vraag de inschrijver om een toelichting (Aanbestedingswet art. 2.116).",
+                      L.eur(p.price), L.nl(cfg.award.abnormal_low_fraction, 2)))
+    if p.low_decision ~= "" then
+      add("")
+      add(string.format("Besluit: %s. Motivering: %s", p.low_decision == "accept" and "verklaring geaccepteerd" or "afgewezen",
+                        L.md(p.low_reason)))
+    else
+      add("")
+      add("**Besluit nog niet vastgelegd.**")
+    end
+    add("")
+  end
+
+  if r and not L.isnull(r.tie_group) then
+    add("## Gelijke stand")
+    add("")
+    for _, tr in ipairs(tiebreak) do
+      if tr.group == r.tie_group then
+        add(string.format("- stap %d, %s: %s %s → %s", tr.step, L.md(tr.rule), L.md(tr.bid_id), L.md(tr.value), L.md(tr.outcome)))
+      end
+    end
+    add("")
+  end
+
+  if c.iv and c.iv[id] and (c.iv[id].outcome ~= "" or c.iv[id].invited_after ~= "") then
+    add("## Gesprek")
+    add("")
+    local x = c.iv[id]
+    if x.invited_after ~= "" then
+      add("Uitgenodigd na uitsluiting van inschrijving " .. L.md(x.invited_after) .. ".")
+    end
+    if x.outcome ~= "" then
+      add("Uitkomst: " .. ({ pass = "voldoende", fail = "onvoldoende", no_show = "niet verschenen" })[x.outcome]
+          .. (x.reason ~= "" and (" – " .. L.md(x.reason)) or ""))
+    end
+    add("")
+  end
+  return table.concat(t, "\n")
+end
+
+-- ---- lot-protocol.md ------------------------------------------------------------------------
+
+local function lot_protocol(c, lots, tiebreak)
+  local cfg = c.cfg
+  local t = {}
+  local function add(s) t[#t + 1] = s end
+  add("# Protocol loting " .. L.md(cfg.tender.id))
+  add("")
+  local groups, gorder = {}, {}
+  for _, l in ipairs(lots) do
+    if not groups[l.group] then
+      groups[l.group] = {}
+      gorder[#gorder + 1] = l.group
+    end
+    table.insert(groups[l.group], l)
+  end
+  local seeded = cfg.ranking.lot_mode == "seeded"
+  if seeded then
+    add("Methode: geautomatiseerde loting (lot_mode = seeded). De gelijk geëindigde inschrijvingen worden gesorteerd op de oplopende FNV-1a-64-hash van de UTF-8-tekst `<seed>|<bid_id>`. Iedereen kan de uitkomst narekenen.")
+    add("")
+    add(string.format("Seed: `%s` (vastgelegd in %s, regel %d, vóór bekend was of er een gelijke stand zou zijn).",
+                      cfg.ranking.lot_seed, L.md(L.basename(cfg.source)), cfg.line["ranking.lot_seed"] or 0))
+    add("")
+    add("Controlewaarden van de hashfunctie: FNV-1a-64(\"\") = `" .. L.hex64(L.fnv1a64("")) .. "`, FNV-1a-64(\"a\") = `"
+        .. L.hex64(L.fnv1a64("a")) .. "`, FNV-1a-64(\"foobar\") = `" .. L.hex64(L.fnv1a64("foobar")) .. "`.")
+  else
+    add("Methode: loting door een fysieke trekking (lot_mode = external). Inschrijvers worden vooraf geïnformeerd over wanneer, waar en door wie de loting plaatsvindt en mogen daarbij aanwezig zijn.")
+    add("")
+    add("- Datum: " .. (cfg.ranking.lot_date ~= "" and L.md(cfg.ranking.lot_date) or "nog vast te stellen"))
+    add("- Plaats: " .. (cfg.ranking.lot_place ~= "" and L.md(cfg.ranking.lot_place) or "nog vast te stellen"))
+    add("- Door: " .. (cfg.ranking.lot_by ~= "" and L.md(cfg.ranking.lot_by) or "nog vast te stellen"))
+  end
+  add("")
+  for _, g in ipairs(gorder) do
+    local members = groups[g]
+    local ids = {}
+    for _, l in ipairs(members) do ids[#ids + 1] = l.bid_id end
+    local score
+    for _, tr in ipairs(tiebreak) do
+      if tr.group == g and tr.step == 0 then score = tr.value end
+    end
+    add(string.format("## Gelijke stand %d: %s", g, table.concat(ids, ", ")))
+    add("")
+    if score then
+      local before = {}
+      for _, rule in ipairs(cfg.ranking.tiebreak) do
+        if rule == "lot" then break end
+        before[#before + 1] = rule
+      end
+      add("Gelijk rangschikkingscijfer: " .. L.md((score:gsub("%.", ","))) .. "."
+          .. (#before > 0 and (" De eerdere beslisregels (" .. L.md(table.concat(before, ", ")) .. ") gaven geen verschil.") or ""))
+      add("")
+    end
+    if members[1].mode == "pending" then
+      add("**Loting nodig**: de uitslag is nog niet vastgelegd. Leg de volgorde na de trekking vast als `lot_result` in [ranking] en draai de evaluatie opnieuw.")
+    else
+      for _, l in ipairs(members) do
+        if l.mode == "seeded" then
+          add(string.format("%d. **%s**: FNV-1a-64(`%s`) = `%s`", l.position, L.md(l.bid_id), (l.input:gsub("`", "'")), l.hash))
+        else
+          add(string.format("%d. **%s** (uitslag trekking, lot_result)", l.position, L.md(l.bid_id)))
+        end
+      end
+    end
+    add("")
+  end
+  return table.concat(t, "\n")
+end
+
+-- ---- report.html ----------------------------------------------------------------------------------
+
+local H = L.html
+
+local CSS = [[
+body { font-family: sans-serif; font-size: 11pt; margin: 2em; color: #000; }
+h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 1.5em; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; margin: 0.5em 0; }
+th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
+td.n, th.n { text-align: right; }
+.flag { color: #a00000; font-weight: bold; }
+.state { border: 2px solid #000; padding: 0.5em; }
+@media print { body { margin: 1cm; } h2 { page-break-after: avoid; } table { page-break-inside: avoid; } }
+]]
+
+local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
+  local cfg = c.cfg
+  local t = {}
+  local function add(s) t[#t + 1] = s end
+  add("<!DOCTYPE html>")
+  add('<html lang="nl">')
+  add("<head>")
+  add('<meta charset="utf-8">')
+  add("<title>" .. H("Evaluatierapport " .. cfg.tender.id) .. "</title>")
+  add("<style>" .. CSS .. "</style>")
+  add("</head>")
+  add("<body>")
+  add("<h1>" .. H("Evaluatierapport (proces-verbaal) " .. cfg.tender.id) .. "</h1>")
+  add('<p class="state">' .. H(state_text(c)) .. "</p>")
+
+  add("<h2>Aanbesteding</h2>")
+  add("<table>")
+  local function kv(k, v) add("<tr><th>" .. H(k) .. "</th><td>" .. H(v) .. "</td></tr>") end
+  kv("Kenmerk", cfg.tender.id)
+  if cfg.tender.title ~= "" then kv("Titel", cfg.tender.title) end
+  if cfg.tender.organisation ~= "" then kv("Opdrachtgever", cfg.tender.organisation) end
+  if cfg.tender.procedure ~= "" then kv("Procedure", cfg.tender.procedure) end
+  if cfg.tender.perceel ~= "" then kv("Perceel", cfg.tender.perceel) end
+  kv("Sluiting", L.datetime_nl(cfg.tender.closing))
+  kv("Aantal inschrijvingen", tostring(#c.bids))
+  kv("Prijsmethode", L.METHOD_NL[cfg.award.price_method] or cfg.award.price_method)
+  kv("Scoreschaal", table.concat((function()
+    local s = {}
+    for i, v in ipairs(cfg.scoring.scale) do s[i] = L.short(v, true) end
+    return s
+  end)(), ", ") .. " (" .. (AGG_NL[cfg.scoring.aggregation] or cfg.scoring.aggregation) .. ")")
+  kv("Afronding", string.format("%d decimalen, half-up, %s", c.d,
+                                cfg.scoring.round_stage == "criterion" and "per criterium" or "alleen het totaal"))
+  kv("Beslisregels gelijke stand", table.concat(cfg.ranking.tiebreak, ", "))
+  add("</table>")
+
+  add("<h2>Gunningscriteria en weging</h2>")
+  add('<table><tr><th>Id</th><th>Criterium</th><th class="n">Max. punten</th><th>Soort</th></tr>')
+  for _, cr in ipairs(c.crit.award) do
+    add(string.format('<tr><td>%s</td><td>%s</td><td class="n">%s</td><td>%s</td></tr>', H(cr.id), H(cr.title),
+                      H(L.short(cr.max_points, true)), cr.scale == "binary" and "ja/nee" or "schaal"))
+  end
+  if c.scaled then
+    add(string.format('<tr><td>–</td><td>Prijs</td><td class="n">%s</td><td>%s</td></tr>', H(L.short(cfg.award.price_points, true)),
+                      H(cfg.award.price_method)))
+  end
+  add(string.format('<tr><th></th><th>Totaal</th><th class="n">%s</th><th></th></tr>',
+                    H(L.short(c.scaled and cfg.award.total_points or c.crit.max_total, true))))
+  add("</table>")
+  if c.scaled then
+    add("<p>" .. H(string.format("Kwaliteit wordt herschaald: Q' = Q × %s / %s.", L.short(cfg.award.total_points - cfg.award.price_points, true),
+                                 L.short(c.crit.max_total, true))) .. "</p>")
+  end
+
+  add("<h2>Eisen (knock-out)</h2>")
+  add("<table><tr><th>Id</th><th>Eis</th><th>Toetsing</th></tr>")
+  for _, k in ipairs(c.crit.ko) do
+    add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td></tr>", H(k.id), H(L.requirement_label(k, cfg)),
+                      k.check == "" and "oordeel in ko.csv" or ("berekend (" .. H(k.check) .. ")")))
+  end
+  add("</table>")
+
+  -- evaluators
+  local evs, seen = {}, {}
+  for _, id in ipairs(order) do
+    for _, cr in ipairs(c.crit.award) do
+      local q = c.q[id] and c.q[id][cr.id]
+      if q then
+        for _, ev in ipairs(L.items(q.evaluators)) do
+          if not seen[ev] then
+            seen[ev] = true
+            evs[#evs + 1] = ev
+          end
+        end
+      end
+    end
+  end
+  table.sort(evs)
+  add("<h2>Beoordelaars</h2>")
+  add("<p>" .. (#evs > 0 and H(table.concat(evs, ", ")) or "Geen scores (geen toegelaten inschrijvingen).") .. "</p>")
+
+  add("<h2>Rangschikking</h2>")
+  add("<table><tr><th>Rang</th><th>Inschrijving</th><th>Inschrijver</th><th>Kandidaat</th>")
+  for _, cr in ipairs(c.crit.award) do add('<th class="n">' .. H(cr.id) .. "</th>") end
+  if c.scaled then add('<th class="n">Prijspunten</th>') end
+  if c.fict then add('<th class="n">Fictieve korting</th>') end
+  add('<th class="n">' .. (c.fict and "Fictieve prijs" or "Totaal") .. '</th><th class="n">Achterstand</th><th>Status</th><th>Reden</th><th>Signalen</th></tr>')
+  for _, id in ipairs(order) do
+    local b, o, r = c.bid[id], c.out[id], c.rank[id]
+    local scored = V.scored(c, id)
+    local cells = { L.isnull(o.rank) and "–" or tostring(o.rank), id, L.str(b.supplier), L.str(b.candidate) }
+    local row = "<tr>"
+    for _, x in ipairs(cells) do row = row .. "<td>" .. H(x) .. "</td>" end
+    for _, cr in ipairs(c.crit.award) do
+      local v = V.points(c, id, cr.id)
+      row = row .. '<td class="n">' .. H(v and L.nl(v, c.d) or "–") .. "</td>"
+    end
+    if c.scaled then row = row .. '<td class="n">' .. H((scored and not L.isnull(r.price_points)) and L.nl(L.round(r.price_points, c.d), c.d) or "–") .. "</td>" end
+    if c.fict then row = row .. '<td class="n">' .. H((scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–") .. "</td>" end
+    row = row .. '<td class="n">' .. H(scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–") .. "</td>"
+    row = row .. '<td class="n">' .. H((scored and not L.isnull(o.rank) and c.best) and L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) or "–") .. "</td>"
+    row = row .. "<td>" .. H(L.STATUS_NL[o.status] or o.status) .. "</td><td>" .. H(o.reason) .. "</td>"
+    row = row .. '<td class="flag">' .. H(flags_nl(flags[id])) .. "</td></tr>"
+    add(row)
+  end
+  add("</table>")
+  add('<p><img src="scores.svg" alt="Punten per criterium per inschrijving"></p>')
+
+  add("<h2>Scores en motiveringen</h2>")
+  local any_scores = false
+  for _, id in ipairs(order) do
+    if c.q[id] then
+      if not any_scores then
+        add('<table><tr><th>Inschrijving</th><th>Criterium</th><th>Beoordelaar</th><th class="n">Niveau</th><th>Motivering</th></tr>')
+        any_scores = true
+      end
+      for _, cr in ipairs(c.crit.award) do
+        local q = c.q[id][cr.id]
+        local evs, lv, mo = L.items(q.evaluators), L.items(q.levels), L.items(q.motivations)
+        for i, ev in ipairs(evs) do
+          add(string.format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="n">%s</td><td>%s</td></tr>', H(id), H(cr.id),
+                            H(ev == "CONSENSUS" and "consensus" or ev), H(L.short(lv[i], true)), H(mo[i])))
+        end
+        add(string.format('<tr><th>%s</th><th>%s</th><th>%s</th><th class="n">%s</th><th>%s punten</th></tr>', H(id), H(cr.id),
+                          H(cr.scale == "binary" and "uitkomst" or (AGG_NL[cfg.scoring.aggregation] or "")),
+                          H(L.nl(q.level, 2)), H(L.nl(V.points(c, id, cr.id), c.d))))
+      end
+    end
+  end
+  if any_scores then add("</table>") else add("<p>Geen.</p>") end
+
+  add("<h2>Uitsluitingen</h2>")
+  local any = false
+  add("<ul>")
+  for _, b in ipairs(c.bids) do
+    local id = b.bid_id
+    local lines = V.exclusion_lines(c, id)
+    if c.out[id].stage == "interview" then
+      lines[#lines + 1] = "Uitgesloten na het gesprek: " .. V.interview_outcome(c, id)
+        .. (c.iv[id].reason ~= "" and (" (" .. c.iv[id].reason .. ")") or "")
+    end
+    for _, l in ipairs(lines) do
+      any = true
+      add("<li>" .. H(id .. " (" .. L.str(b.supplier) .. "): " .. l) .. "</li>")
+    end
+  end
+  add("</ul>")
+  if not any then add("<p>Geen.</p>") end
+
+  add("<h2>Abnormaal lage prijzen</h2>")
+  local low_any = false
+  add("<ul>")
+  for _, b in ipairs(c.bids) do
+    local p = c.price[b.bid_id]
+    if p and p.low_flag then
+      low_any = true
+      local dec = p.low_decision == "accept" and ("verklaring geaccepteerd: " .. p.low_reason)
+                  or p.low_decision == "reject" and ("afgewezen: " .. p.low_reason)
+                  or "BESLUIT NOG NIET VASTGELEGD – vraag de inschrijver om een toelichting (art. 2.116)"
+      add('<li class="flag">' .. H(string.format("%s: %s ligt onder (1 − %s) × de mediaan van de andere inschrijvingen. %s",
+                                                  b.bid_id, L.eur(p.price), L.nl(cfg.award.abnormal_low_fraction, 2), dec)) .. "</li>")
+    end
+  end
+  add("</ul>")
+  if not low_any then add("<p>Geen signalen.</p>") end
+
+  add("<h2>Gelijke stand en loting</h2>")
+  if #tiebreak == 0 then
+    add("<p>Geen gelijke stand.</p>")
+  else
+    add("<table><tr><th>Groep</th><th>Stap</th><th>Regel</th><th>Inschrijving</th><th>Waarde</th><th>Uitkomst</th></tr>")
+    for _, tr in ipairs(tiebreak) do
+      add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", H(tr.group), H(tr.step),
+                        H(tr.rule), H(tr.bid_id), H(tr.value), H(tr.outcome)))
+    end
+    add("</table>")
+    if #lots > 0 then
+      add('<p>Zie <a href="lot-protocol.md">lot-protocol.md</a> voor het protocol van de loting.</p>')
+    end
+  end
+
+  if c.iv then
+    add("<h2>Gesprekken</h2>")
+    add("<table><tr><th>Inschrijving</th><th>Uitkomst</th><th>Toelichting</th><th>Uitgenodigd na</th><th>Status</th></tr>")
+    for _, id in ipairs(order) do
+      local x = c.iv[id]
+      if x.outcome ~= "" or x.invited_after ~= "" or c.out[id].status == "invited" then
+        add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", H(id),
+                          H(({ pass = "voldoende", fail = "onvoldoende", no_show = "niet verschenen" })[x.outcome] or "nog niet gehouden"),
+                          H(x.reason .. (x.req_id ~= "" and (" (eis " .. x.req_id .. ")") or "")), H(x.invited_after),
+                          H(L.STATUS_NL[c.out[id].status] or c.out[id].status)))
+      end
+    end
+    add("</table>")
+    add("<p>De rangschikking blijft na een uitsluiting ongewijzigd (on_late_exclusion = keep_ranking).</p>")
+  end
+
+  add("<h2>Data</h2>")
+  add("<table>")
+  for _, d in ipairs(dates_rows) do
+    local v = L.str(d.date)
+    local shown = v:match("T") and L.datetime_nl(v) or L.date_nl_long(v)
+    add("<tr><th>" .. H(d.label) .. "</th><td>" .. H(shown) .. "</td></tr>")
+  end
+  add("</table>")
+
+  add("<h2>Signalen en waarschuwingen</h2>")
+  if #notes == 0 then
+    add("<p>Geen.</p>")
+  else
+    add("<ul>")
+    for _, n in ipairs(notes) do add("<li>" .. H(n) .. "</li>") end
+    add("</ul>")
+  end
+
+  add("<h2>Brieven</h2>")
+  add("<table><tr><th>Inschrijving</th><th>Brief</th></tr>")
+  local LETTER_NL = { invitation = "uitnodiging gesprek", not_selected = "niet geselecteerd", exclusion = "uitsluiting",
+                      exclusion_interview = "uitsluiting na gesprek", pending = "uitslag gesprek",
+                      award = "voornemen tot gunning (winnaar)", award_other = "voornemen tot gunning (overige)" }
+  for _, b in ipairs(c.bids) do
+    local o = c.out[b.bid_id]
+    add(string.format('<tr><td>%s</td><td><a href="letters/%s.md">%s</a></td></tr>', H(b.bid_id), H(b.bid_id),
+                      H(LETTER_NL[o.letter] or o.letter)))
+  end
+  add("</table>")
+  add("<p>Per inschrijving een toelichting met elke score en motivering: explain/&lt;inschrijving&gt;.md.</p>")
+  add("</body>")
+  add("</html>")
+  return table.concat(t, "\n") .. "\n"
+end
+
+-- ---- the step -------------------------------------------------------------------------------------
+
+local function run(step)
+  local c = V.load()
+  local intake = L.index(regie.input("intake"), "bid_id")
+  local tiebreak = L.rows(regie.input("tiebreak"))
+  local lots = L.rows(regie.input("lots"))
+  local qual_spread = {}
+  for id, per in pairs(c.q) do
+    for _, q in pairs(per) do
+      if q.spread then qual_spread[id] = true end
+    end
+  end
+  local flags = {}
+  for _, b in ipairs(c.bids) do flags[b.bid_id] = flags_of(c, b.bid_id, intake, qual_spread) end
+  local order = ordered_bids(c)
+
+  local notes = {}
+  for _, name in ipairs({ "intake_notes", "quality_notes", "shortlist_notes" }) do
+    for _, n in ipairs(L.items(regie.input(name))) do notes[#notes + 1] = n end
+  end
+  for _, b in ipairs(c.bids) do
+    local r = c.rank[b.bid_id]
+    if r and r.open == "lot_pending" then
+      notes[#notes + 1] = "Inschrijving " .. b.bid_id .. ": gelijke stand, loting nodig (lot_mode = external)."
+    end
+  end
+
+  regie.write("ranking.csv", ranking_csv(c, order, flags))
+  regie.write("ranking.md", ranking_md(c, order, flags))
+  local drows = L.rows(regie.input("dates"))
+  local dcsv = {}
+  for _, d in ipairs(drows) do dcsv[#dcsv + 1] = { name = d.name, date = L.str(d.date), label = d.label } end
+  regie.write("dates.csv", regie.csv.encode(dcsv, { "name", "date", "label" }))
+  for _, b in ipairs(c.bids) do
+    regie.write("explain/" .. b.bid_id .. ".md", explain_md(c, b.bid_id, flags, tiebreak))
+  end
+  regie.write("scores.svg", S.render(c))
+  if #lots > 0 then
+    regie.write("lot-protocol.md", lot_protocol(c, lots, tiebreak))
+  end
+  regie.write("report.html", report_html(c, order, flags, tiebreak, lots, notes, drows))
+  regie.info("reports written: ranking.csv, ranking.md, dates.csv, explain/, scores.svg, report.html"
+             .. (#lots > 0 and ", lot-protocol.md" or ""))
+end
+
+return {
+  summary = "Reports: ranking.csv/md, explanations, scores.svg, lot protocol, report.html",
+  params = {},
+  run = run,
+}

@@ -1,0 +1,106 @@
+-- tender/send_letters.lua - step 10b: one letter per bid, letters/<bid_id>.md.
+--
+-- Which letter a bid gets is decided in decision.lua (column `letter` of
+-- `outcome`); the texts are the templates of letters.lua.  This step only
+-- fills them in.
+
+local L = require "tender.lib"
+local V = require "tender.view"
+local letters = require "tender.letters"
+
+local function run(step)
+  local c = V.load()
+  local cfg = c.cfg
+  local dates = c.dates
+  local function date_of(name)
+    local r = dates[name]
+    return r and L.str(r.date) or nil
+  end
+
+  local base = {
+    organisation = cfg.tender.organisation ~= "" and cfg.tender.organisation or "De opdrachtgever",
+    contact = cfg.tender.contact,
+    tender_id = cfg.tender.id,
+    tender_title = cfg.tender.title,
+    perceel = cfg.tender.perceel,
+    subject = (cfg.tender.title ~= "" and (cfg.tender.title .. " ") or "") .. "(" .. cfg.tender.id .. ")"
+              .. (cfg.tender.perceel ~= "" and (", perceel " .. cfg.tender.perceel) or ""),
+    closing = L.date_nl(L.date_of(cfg.tender.closing)),
+    invite_top_n = tostring(cfg.interviews.invite_top_n),
+    notice_date = L.date_nl(c.notice),
+    notice_date_long = L.date_nl_long(c.notice),
+    standstill_days = tostring(cfg.decision.standstill_days),
+    sent = "",
+    standstill_end = "",
+    sign_from = "",
+  }
+  if cfg.decision.sent then
+    base.sent = L.date_nl(cfg.decision.sent)
+    base.standstill_end = L.date_nl(date_of("standstill_end"))
+    base.sign_from = L.date_nl(date_of("sign_from"))
+  end
+  local details = {}
+  if cfg.interviews.period ~= "" then details[#details + 1] = "De gesprekken vinden plaats " .. cfg.interviews.period .. "." end
+  if cfg.interviews.location ~= "" then details[#details + 1] = "Locatie: " .. cfg.interviews.location .. "." end
+  details[#details + 1] = "U ontvangt een agenda-uitnodiging met de precieze tijd."
+  base.interview_details = " " .. table.concat(details, " ")
+
+  local winner = c.winner
+  if winner then
+    local wb = c.bid[winner]
+    base.winner_supplier = L.str(wb.supplier)
+    base.winner_candidate = L.str(wb.candidate)
+    base.winner_total = V.total_text(c, winner)
+  end
+
+  local count = 0
+  for _, b in ipairs(c.bids) do
+    local id = b.bid_id
+    local o = c.out[id]
+    local vars = {}
+    for k, v in pairs(base) do vars[k] = v end
+    vars.bid_id = id
+    vars.supplier = L.str(b.supplier)
+    vars.candidate = L.str(b.candidate)
+    local r = c.rank[id]
+    local shown_rank = not L.isnull(o.rank) and o.rank or (r and r.rank)
+    vars.rank = L.isnull(shown_rank) and "–" or tostring(shown_rank)
+    vars.total = V.total_text(c, id)
+    vars.scores_table = V.scored(c, id) and V.score_table(c, id) or ""
+    vars.invited_after = ""
+    vars.interview_outcome = V.interview_outcome(c, id)
+    vars.interview_reason = ""
+    if c.iv and c.iv[id] then
+      local x = c.iv[id]
+      if x.invited_after ~= "" then
+        vars.invited_after = string.format(" Een hoger geplaatste kandidaat is na het gesprek afgevallen; daarom komt uw inschrijving nu in aanmerking.")
+      end
+      if L.trim(x.reason) ~= "" then
+        vars.interview_reason = " Toelichting: " .. L.trim(x.reason) .. "."
+      end
+    end
+    local excl = {}
+    for _, l in ipairs(V.exclusion_lines(c, id)) do excl[#excl + 1] = "- " .. l end
+    vars.exclusion_lines = table.concat(excl, "\n")
+    vars.award_notice = ""
+    vars.no_award_notice = c.state == "no_award_possible" and letters.render("no_award_notice", vars) or ""
+    if winner and winner ~= id then
+      vars.comparison_table = V.score_table(c, id, winner, "Uw punten", "Winnaar (" .. winner .. ")")
+      vars.advantages = V.advantages(c, id, winner)
+      if o.letter == "exclusion" or o.letter == "exclusion_interview" then
+        vars.award_notice = letters.render("award_notice", vars)
+      end
+    end
+    local text = letters.render(o.letter, vars)
+    text = text:gsub("\n\n\n+", "\n\n")
+    regie.write("letters/" .. id .. ".md", text)
+    count = count + 1
+  end
+  regie.info(string.format("%d letter(s) written to letters/", count))
+end
+
+return {
+  summary = "Letters to every bidder (texts in letters.lua)",
+  params = {},
+  run = run,
+}

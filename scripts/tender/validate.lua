@@ -1,0 +1,337 @@
+-- tender/validate.lua - step 1: check the configuration and the input files
+-- against each other before anything is evaluated.
+--
+-- Every problem is reported with regie.data_error as
+--   FILE:LINE: column NAME: found VALUE, expected WHAT
+-- (tender.ini errors name the INI file and the key's line), all of them in
+-- one run; the run then stops with exit status 2 before any other step.
+-- Checks that need the outcome of a later rule live with that rule: missing
+-- ko.csv results and missing scores (only admitted bids need them) are
+-- reported by knockout.lua and quality.lua, and price_ceiling against the
+-- lowest admitted bid by price.lua.
+
+local L = require "tender.lib"
+
+local CONSENSUS = "CONSENSUS"
+
+local function run(step)
+  local nerr = 0
+  local function err(file, line, column, found, expected)
+    nerr = nerr + 1
+    regie.data_error(file, line or 0, column, L.str(found), expected)
+  end
+
+  -- ---- tender.ini -------------------------------------------------------------
+  local ini = regie.input("tender")
+  local cfg, cerrs, cwarns = L.config(ini)
+  local ini_src = cfg.source
+  for _, w in ipairs(cwarns) do
+    regie.warn(string.format("%s:%d: %s", ini_src, w.line, w.text))
+  end
+  for _, e in ipairs(cerrs) do
+    err(ini_src, e.line, e.column, e.found, e.expected)
+  end
+  local function line_of(full)
+    return cfg.line[full] or 0
+  end
+
+  -- ---- criteria.csv ---------------------------------------------------------------
+  local crit_ds = regie.input("criteria")
+  local crit = L.criteria(crit_ds)
+  local csrc = crit.source
+  local award_ids, ko_ids, manual_ko = {}, {}, {}
+  for _, r in ipairs(L.rows(crit_ds)) do
+    local kind = L.trim(L.str(r.kind)):lower()
+    local scale = L.trim(L.str(r.scale)):lower()
+    local check = L.trim(L.str(r.check)):lower()
+    if kind == "award" then
+      award_ids[#award_ids + 1] = r.id
+      if L.isnull(r.max_points) or r.max_points <= 0 then
+        err(csrc, r._line, "max_points", r.max_points, "a number above 0 for an award criterion")
+      end
+      if scale ~= "" and scale ~= "binary" and scale ~= "graded" then
+        err(csrc, r._line, "scale", r.scale, "binary or graded")
+      end
+      if check ~= "" then
+        err(csrc, r._line, "check", r.check, "no check on an award criterion (checks belong to ko rows)")
+      end
+      if not L.isnull(r.value_eur) and r.value_eur < 0 then
+        err(csrc, r._line, "value_eur", r.value_eur, "a euro value of at least 0")
+      end
+    elseif kind == "ko" then
+      ko_ids[#ko_ids + 1] = r.id
+      if check == "" then
+        manual_ko[#manual_ko + 1] = r.id
+      elseif check ~= "max_rate" and check ~= "documents" then
+        err(csrc, r._line, "check", r.check, "max_rate, documents or empty (judged in ko.csv)")
+      end
+      if check == "max_rate" and not cfg.requirements.max_rate and not cfg.raw["requirements.max_rate"] then
+        err(ini_src, 0, "max_rate", "",
+            string.format("a value for max_rate in [requirements] (requirement %s checks the rate)", r.id))
+      end
+    else
+      err(csrc, r._line, "kind", r.kind, "ko or award")
+    end
+  end
+  if #award_ids == 0 then
+    err(csrc, 0, "kind", "", "at least one award criterion (kind = award)")
+  end
+  local award_set, manual_set, ko_set = {}, {}, {}
+  for _, id in ipairs(award_ids) do award_set[id] = true end
+  for _, id in ipairs(manual_ko) do manual_set[id] = true end
+  for _, id in ipairs(ko_ids) do ko_set[id] = true end
+  local function idlist(t)
+    return #t > 0 and table.concat(t, ", ") or "none"
+  end
+
+  -- ---- award configuration ---------------------------------------------------------
+  local a = cfg.award
+  if a.total_points then
+    if a.price_method == "none" and #award_ids > 0 then
+      local sum = 0
+      for _, c in ipairs(crit.award) do
+        if not L.isnull(c.max_points) then
+          sum = sum + c.max_points
+        end
+      end
+      if L.round(sum, 6) ~= L.round(a.total_points, 6) then
+        err(ini_src, line_of("award.total_points"), "total_points", cfg.raw["award.total_points"],
+            string.format("%s (the sum of max_points of the award criteria %s in %s)",
+                          L.str(L.round(sum, 6)), table.concat(award_ids, ", "), L.basename(csrc)))
+      end
+    end
+    if L.uses_price_points(cfg) and a.price_points then
+      if a.price_points <= 0 or a.price_points >= a.total_points then
+        err(ini_src, line_of("award.price_points"), "price_points", L.str(a.price_points),
+            string.format("more than 0 and less than total_points (%s) with price_method = %s",
+                          L.str(a.total_points), a.price_method))
+      end
+    end
+  end
+  if a.price_method == "none" and a.price_points and a.price_points > 0 then
+    regie.warn(string.format("%s:%d: price_points = %s is ignored with price_method = none",
+                             ini_src, line_of("award.price_points"), L.str(a.price_points)))
+  end
+  if a.price_method == "linear_ceiling" then
+    if not a.price_ceiling then
+      if not cfg.raw["award.price_ceiling"] then
+        err(ini_src, line_of("award.price_method"), "price_ceiling", "",
+            "a value for price_ceiling in [award] (price_method = linear_ceiling needs it)")
+      end
+    elseif a.price_floor and a.price_ceiling <= a.price_floor then
+      err(ini_src, line_of("award.price_ceiling"), "price_ceiling", cfg.raw["award.price_ceiling"],
+          string.format("more than price_floor (%s)", L.str(a.price_floor)))
+    end
+  end
+  if a.price_method == "fictitious_discount" and not a.discount_value_per_point then
+    local all = #crit.award > 0
+    for _, c in ipairs(crit.award) do
+      if L.isnull(c.value_eur) then
+        all = false
+      end
+    end
+    if not all and not cfg.raw["award.discount_value_per_point"] then
+      err(ini_src, line_of("award.price_method"), "discount_value_per_point", "",
+          "a euro value per quality point in [award] (or value_eur for every award criterion) "
+          .. "with price_method = fictitious_discount")
+    end
+  end
+
+  -- ---- scale ----------------------------------------------------------------------------
+  local scale = cfg.scoring.scale or {}
+  local scale_ok = #scale >= 2
+  for i, v in ipairs(scale) do
+    if v < 0 or v > 100 or (i > 1 and v <= scale[i - 1]) then
+      scale_ok = false
+    end
+  end
+  if cfg.scoring.scale and not scale_ok then
+    err(ini_src, line_of("scoring.scale"), "scale", cfg.raw["scoring.scale"] or "",
+        "at least two increasing levels from 0 to 100")
+  end
+  local scale_text = {}
+  for i, v in ipairs(scale) do scale_text[i] = L.str(v) end
+  local on_scale = {}
+  for _, v in ipairs(scale) do on_scale[L.str(v)] = true end
+
+  -- ---- ranking ------------------------------------------------------------------------------
+  local rk = cfg.ranking
+  if rk.lot_mode == "seeded" and (rk.lot_seed == nil or rk.lot_seed == "") then
+    err(ini_src, line_of("ranking.lot_seed") > 0 and line_of("ranking.lot_seed") or line_of("ranking.lot_mode"),
+        "lot_seed", "", "a seed (lot_mode = seeded needs lot_seed, fixed before the tie is known)")
+  end
+
+  -- ---- bids.csv -------------------------------------------------------------------------------
+  local bids_ds = regie.input("bids")
+  local bsrc = L.source(bids_ds, "bids.csv")
+  local bid_set, bid_ids = {}, {}
+  local needs_docs = false
+  for _, r in ipairs(crit.ko) do
+    if r.check == "documents" then needs_docs = true end
+  end
+  for _, r in ipairs(L.rows(bids_ds)) do
+    bid_set[r.bid_id] = true
+    bid_ids[#bid_ids + 1] = r.bid_id
+    local rate = r.rate_excl_vat_eur
+    if not L.isnull(rate) and rate <= 0 then
+      err(bsrc, r._line, "rate_excl_vat_eur", rate, "a rate above 0")
+    end
+    if needs_docs then
+      for _, col in ipairs({ "cv_count", "motivation_count" }) do
+        if L.isnull(r[col]) then
+          err(bsrc, r._line, col, "", "a count of documents (a requirement checks the documents)")
+        elseif r[col] < 0 then
+          err(bsrc, r._line, col, r[col], "a count of at least 0")
+        end
+      end
+    end
+  end
+  local bid_expected = "a bid_id of " .. L.basename(bsrc)
+
+  -- tie-break rules
+  local rules_ok = true
+  for _, rule in ipairs(rk.tiebreak or {}) do
+    local kind, arg = rule:match("^(%a+):(.+)$")
+    local ok = false
+    if rule == "price" or rule == "lot" then
+      ok = true
+    elseif kind == "criterion" then
+      ok = award_set[arg] == true
+    elseif kind == "preference" then
+      local field, value = arg:match("^([%w_]+)=(.+)$")
+      ok = field ~= nil and L.has_column(bids_ds, field) and value ~= nil
+    end
+    if not ok then
+      rules_ok = false
+      err(ini_src, line_of("ranking.tiebreak"), "tiebreak", rule,
+          string.format("criterion:ID (an award criterion: %s), price, preference:FIELD=VALUE "
+                        .. "(FIELD a column of %s) or lot", idlist(award_ids), L.basename(bsrc)))
+    end
+  end
+  for _, id in ipairs(rk.lot_result or {}) do
+    if not bid_set[id] then
+      err(ini_src, line_of("ranking.lot_result"), "lot_result", id, bid_expected)
+    end
+  end
+
+  -- ---- dates -----------------------------------------------------------------------------------
+  local closing = cfg.tender.closing
+  local sent = cfg.decision.sent
+  if closing and sent and sent < L.date_of(closing) then
+    err(ini_src, line_of("decision.sent"), "sent", sent,
+        string.format("a date not before closing (%s)", closing))
+  end
+
+  -- ---- ko.csv ----------------------------------------------------------------------------------
+  local ko_ds = regie.input("ko")
+  local ksrc = L.source(ko_ds, "ko.csv")
+  local seen_ko = {}
+  for _, r in ipairs(L.rows(ko_ds)) do
+    if not bid_set[r.bid_id] then
+      err(ksrc, r._line, "bid_id", r.bid_id, bid_expected)
+    end
+    if not manual_set[r.req_id] then
+      err(ksrc, r._line, "req_id", r.req_id,
+          string.format("a requirement judged in %s (%s)", L.basename(ksrc), idlist(manual_ko)))
+    end
+    local res = L.trim(L.str(r.result)):lower()
+    if res ~= "pass" and res ~= "fail" then
+      err(ksrc, r._line, "result", r.result, "pass or fail")
+    end
+    local k = L.str(r.bid_id) .. "\0" .. L.str(r.req_id)
+    if seen_ko[k] then
+      err(ksrc, r._line, "req_id", r.req_id,
+          string.format("one result per bid and requirement (bid %s already has %s on line %d)",
+                        r.bid_id, r.req_id, seen_ko[k]))
+    else
+      seen_ko[k] = r._line
+    end
+  end
+
+  -- ---- scores.csv ----------------------------------------------------------------------------------
+  local sc_ds = regie.input("scores")
+  local ssrc = L.source(sc_ds, "scores.csv")
+  local seen_sc = {}
+  for _, r in ipairs(L.rows(sc_ds)) do
+    if not bid_set[r.bid_id] then
+      err(ssrc, r._line, "bid_id", r.bid_id, bid_expected)
+    end
+    local c = crit.by_id[r.crit_id]
+    if not award_set[r.crit_id] then
+      err(ssrc, r._line, "crit_id", r.crit_id,
+          string.format("an award criterion id of %s (%s)", L.basename(csrc), idlist(award_ids)))
+    elseif not L.isnull(r.level) then
+      if c.scale == "binary" then
+        if r.level ~= 0 and r.level ~= 100 then
+          err(ssrc, r._line, "level", r.level,
+              string.format("0 or 100 (criterion %s is binary)", r.crit_id))
+        end
+      elseif scale_ok and not on_scale[L.str(r.level)] then
+        err(ssrc, r._line, "level", r.level,
+            string.format("a level on the scale %s", table.concat(scale_text, ", ")))
+      end
+    end
+    local ev = L.trim(L.str(r.evaluator))
+    if ev:upper() == CONSENSUS then ev = CONSENSUS end
+    local k = table.concat({ L.str(r.bid_id), L.str(r.crit_id), ev }, "\0")
+    if seen_sc[k] then
+      err(ssrc, r._line, "evaluator", r.evaluator,
+          string.format("one score per evaluator for bid %s, criterion %s (also on line %d)",
+                        r.bid_id, r.crit_id, seen_sc[k]))
+    else
+      seen_sc[k] = r._line
+    end
+  end
+
+  -- ---- interviews.csv (optional) ----------------------------------------------------------------
+  local iv_ds = regie.input("interviews")
+  if iv_ds then
+    local isrc = L.source(iv_ds, "interviews.csv")
+    for _, r in ipairs(L.rows(iv_ds)) do
+      if not bid_set[r.bid_id] then
+        err(isrc, r._line, "bid_id", r.bid_id, bid_expected)
+      end
+      local o = L.trim(L.str(r.outcome)):lower()
+      if o ~= "pass" and o ~= "fail" and o ~= "no_show" then
+        err(isrc, r._line, "outcome", r.outcome, "pass, fail or no_show")
+      end
+      if not L.isnull(r.req_id) and L.str(r.req_id) ~= "" and not crit.by_id[r.req_id] then
+        err(isrc, r._line, "req_id", r.req_id,
+            string.format("a criterion id of %s (%s)", L.basename(csrc), idlist(ko_ids)))
+      end
+    end
+    if not sent then
+      err(ini_src, 0, "sent", "",
+          "a value for sent in [decision] (the award decision needs its date once interviews are given)")
+    end
+  end
+
+  -- ---- low_price_decisions.csv (optional) ---------------------------------------------------------
+  local lp_ds = regie.input("low_price_decisions")
+  if lp_ds then
+    local lsrc = L.source(lp_ds, "low_price_decisions.csv")
+    for _, r in ipairs(L.rows(lp_ds)) do
+      if not bid_set[r.bid_id] then
+        err(lsrc, r._line, "bid_id", r.bid_id, bid_expected)
+      end
+      local d = L.trim(L.str(r.decision)):lower()
+      if d ~= "accept" and d ~= "reject" then
+        err(lsrc, r._line, "decision", r.decision, "accept or reject")
+      end
+    end
+  end
+
+  if nerr > 0 then
+    regie.log(string.format("%d input error(s) found; nothing is evaluated", nerr))
+    return
+  end
+  regie.info(string.format("configuration and inputs valid: %d bids, %d award criteria, %d requirements",
+                           #bid_ids, #award_ids, #ko_ids))
+  regie.output("valid", true)
+end
+
+return {
+  summary = "Check tender.ini and the input files against each other (§1.3 errors)",
+  params = {},
+  run = run,
+}

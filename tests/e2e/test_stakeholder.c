@@ -1,0 +1,656 @@
+/* End-to-end: the stakeholder-analysis workflow run by the real `regie`
+ * binary on the worked examples S1-S3 (domain reference §2) and the data
+ * under tests/e2e/stakeholders/. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *tmp;
+
+static void setup(void)
+{
+    tmp = t_tmpdir();
+}
+
+static void teardown(void)
+{
+    t_rmtree(tmp);
+    free(tmp);
+}
+
+static char *xasprintf(const char *fmt, ...)
+{
+    char *p = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&p, fmt, ap) < 0) {
+        abort();
+    }
+    va_end(ap);
+    return p;
+}
+
+/* Run the workflow with cwd = tests/e2e/stakeholders/<sub> (so messages
+ * name the files as given), output below tmp/<out>.  Extra arguments
+ * (e.g. "--set", "previous=previous.csv") end in NULL. */
+static int run_sa(const char *sub, const char *analysis, const char *stakeholders, const char *out,
+                  char **err, ...)
+{
+    char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
+    char *rel = xasprintf("tests/e2e/stakeholders%s%s", sub ? "/" : "", sub ? sub : "");
+    char *cwd = t_src(rel);
+    free(rel);
+    char *a = xasprintf("analysis=%s", analysis);
+    char *s = xasprintf("stakeholders=%s", stakeholders);
+    char *o = xasprintf("%s/%s", tmp, out);
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = "run";
+    argv[n++] = wf;
+    argv[n++] = "--set";
+    argv[n++] = a;
+    argv[n++] = "--set";
+    argv[n++] = s;
+    va_list ap;
+    va_start(ap, err);
+    const char *x;
+    while ((x = va_arg(ap, const char *)) != NULL && n < 26) {
+        argv[n++] = x;
+    }
+    va_end(ap);
+    argv[n++] = "--out";
+    argv[n++] = o;
+    argv[n] = NULL;
+    char *outtext = NULL;
+    int rc = t_regie(cwd, &outtext, err, argv);
+    free(outtext);
+    free(wf);
+    free(cwd);
+    free(a);
+    free(s);
+    free(o);
+    return rc;
+}
+
+static char *out_file(const char *out, const char *name)
+{
+    char *p = xasprintf("%s/%s/%s", tmp, out, name);
+    char *text = t_read(p);
+    free(p);
+    return text;
+}
+
+static int out_exists(const char *out, const char *name)
+{
+    char *p = xasprintf("%s/%s/%s", tmp, out, name);
+    struct stat st;
+    int ok = stat(p, &st) == 0;
+    free(p);
+    return ok;
+}
+
+static void strip_cr(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r != '\r') {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+}
+
+/* ---- a small RFC 4180 reader for the outputs ---- */
+typedef struct csvt {
+    char ***rows; /* rows[r][c] */
+    int *ncols;
+    int nrows;
+} csvt;
+
+static void csv_parse(const char *text, csvt *t)
+{
+    memset(t, 0, sizeof *t);
+    const char *p = text;
+    while (*p) {
+        char **row = NULL;
+        int nc = 0;
+        for (;;) {
+            size_t cap = 64, len = 0;
+            char *f = malloc(cap);
+            if (*p == '"') {
+                p++;
+                for (;;) {
+                    if (!*p) {
+                        break;
+                    }
+                    if (*p == '"' && p[1] == '"') {
+                        f[len++] = '"';
+                        p += 2;
+                    } else if (*p == '"') {
+                        p++;
+                        break;
+                    } else {
+                        f[len++] = *p++;
+                    }
+                    if (len + 2 >= cap) {
+                        f = realloc(f, cap *= 2);
+                    }
+                }
+            }
+            while (*p && *p != ',' && *p != '\r' && *p != '\n') {
+                f[len++] = *p++;
+                if (len + 2 >= cap) {
+                    f = realloc(f, cap *= 2);
+                }
+            }
+            f[len] = 0;
+            row = realloc(row, (size_t)(nc + 1) * sizeof *row);
+            row[nc++] = f;
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            break;
+        }
+        if (*p == '\r') {
+            p++;
+        }
+        if (*p == '\n') {
+            p++;
+        }
+        t->rows = realloc(t->rows, (size_t)(t->nrows + 1) * sizeof *t->rows);
+        t->ncols = realloc(t->ncols, (size_t)(t->nrows + 1) * sizeof *t->ncols);
+        t->rows[t->nrows] = row;
+        t->ncols[t->nrows] = nc;
+        t->nrows++;
+    }
+}
+
+static void csv_free(csvt *t)
+{
+    for (int r = 0; r < t->nrows; r++) {
+        for (int c = 0; c < t->ncols[r]; c++) {
+            free(t->rows[r][c]);
+        }
+        free(t->rows[r]);
+    }
+    free(t->rows);
+    free(t->ncols);
+}
+
+static int csv_col(const csvt *t, const char *name)
+{
+    for (int c = 0; t->nrows > 0 && c < t->ncols[0]; c++) {
+        if (strcmp(t->rows[0][c], name) == 0) {
+            return c;
+        }
+    }
+    ck_abort_msg("no column %s", name);
+    return -1;
+}
+
+/* Cell of data row `row` (1 = first data row). */
+static const char *cell(const csvt *t, int row, const char *col)
+{
+    int c = csv_col(t, col);
+    ck_assert_msg(row < t->nrows, "no row %d", row);
+    ck_assert_msg(c < t->ncols[row], "row %d is short", row);
+    return t->rows[row][c];
+}
+
+/* Cell of the row whose `id` column is `id`. */
+static const char *by_id(const csvt *t, const char *id, const char *col)
+{
+    int ic = csv_col(t, "id");
+    for (int r = 1; r < t->nrows; r++) {
+        if (ic < t->ncols[r] && strcmp(t->rows[r][ic], id) == 0) {
+            return cell(t, r, col);
+        }
+    }
+    ck_abort_msg("no row with id %s", id);
+    return NULL;
+}
+
+static void load_csv(const char *out, const char *name, csvt *t)
+{
+    char *text = out_file(out, name);
+    ck_assert_msg(text != NULL, "%s was not written", name);
+    csv_parse(text, t);
+    free(text);
+}
+
+#define HAS(hay, needle) ck_assert_msg(strstr((hay), (needle)) != NULL, "missing \"%s\" in:\n%s", \
+                                       (needle), (hay))
+
+/* ---- S1: classification, priority, frequencies ---- */
+START_TEST(s1_classification_exact)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *got = out_file("o", "classification.csv");
+    ck_assert_ptr_nonnull(got);
+    char *exp_path = t_src("tests/e2e/stakeholders/expected-classification.csv");
+    char *want = t_read(exp_path);
+    ck_assert_ptr_nonnull(want);
+    strip_cr(got);
+    strip_cr(want);
+    ck_assert_str_eq(got, want);
+    const char *files[] = { "salience.csv", "engagement.md", "commplan.csv", "commplan.md",
+                            "contacts.csv", "contacts.ics", "grid.svg", "report.html", NULL };
+    for (int i = 0; files[i]; i++) {
+        ck_assert_msg(out_exists("o", files[i]), "%s missing", files[i]);
+    }
+    ck_assert(!out_exists("o", "comparison.csv"));
+    free(exp_path);
+    free(want);
+    free(got);
+    free(err);
+}
+END_TEST
+
+START_TEST(s1_frequencies_and_ties)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csvt c, p;
+    load_csv("o", "classification.csv", &c);
+    load_csv("o", "commplan.csv", &p);
+    ck_assert_int_eq(c.nrows, 9);
+    ck_assert_int_eq(p.nrows, 9);
+    /* ties: 2 and 3 both score 12 with two attributes; gap 1 beats gap 0 */
+    ck_assert_str_eq(cell(&c, 2, "id"), "S02");
+    ck_assert_str_eq(cell(&c, 3, "id"), "S03");
+    /* 4 and 5 both score 10 with two attributes; gap 3 beats gap 1 */
+    ck_assert_str_eq(cell(&c, 4, "id"), "S04");
+    ck_assert_str_eq(cell(&c, 5, "id"), "S05");
+    ck_assert_str_eq(cell(&c, 4, "priority"), "4");
+    /* frequencies: base 12/12/12, keep informed 12 -> 26 (gap 3), keep
+     * satisfied 4, 12, keep satisfied 4 -> 12 (gap 2), monitor 2 */
+    const char *want[][2] = { { "S01", "12" }, { "S02", "12" }, { "S03", "12" }, { "S04", "26" },
+                              { "S05", "4" },  { "S06", "12" }, { "S07", "12" }, { "S08", "2" } };
+    for (int i = 0; i < 8; i++) {
+        ck_assert_msg(strcmp(by_id(&p, want[i][0], "frequency"), want[i][1]) == 0,
+                      "%s: frequency %s, expected %s", want[i][0], by_id(&p, want[i][0], "frequency"),
+                      want[i][1]);
+    }
+    ck_assert_str_eq(cell(&p, 4, "frequency"), "26");
+    ck_assert_str_eq(cell(&p, 7, "frequency"), "12");
+    /* plan fields */
+    ck_assert_str_eq(by_id(&p, "S01", "goal"), "coproduceren / meebeslissen");
+    ck_assert_str_eq(by_id(&p, "S05", "goal"), "raadplegen / adviseren");
+    ck_assert_str_eq(by_id(&p, "S06", "goal"), "informeren / raadplegen");
+    ck_assert_str_eq(by_id(&p, "S08", "goal"), "informeren");
+    ck_assert_str_eq(by_id(&p, "S01", "channels"), "een-op-eengesprek;ledenbrief");
+    ck_assert_str_eq(by_id(&p, "S05", "channels"), "bestuurlijke brief;kwartaalrapportage");
+    ck_assert_str_eq(by_id(&p, "S08", "channels"), "website;nieuwsbrief");
+    ck_assert_str_eq(by_id(&p, "S03", "message"),
+                     "Aansluiting bij praktijk, kennis en netwerk van sociale diensten");
+    ck_assert_str_eq(by_id(&p, "S04", "owner"), "Communicatieadviseur");
+    ck_assert_str_eq(by_id(&p, "S01", "first_contact"), "2026-02-02");
+    csv_free(&c);
+    csv_free(&p);
+    /* contact dates on holidays move to the next working day */
+    csvt k;
+    load_csv("o", "contacts.csv", &k);
+    int koningsdag = 0, whit = 0, moved_k = 0, moved_w = 0, n = 0;
+    for (int r = 1; r < k.nrows; r++) {
+        const char *date = cell(&k, r, "date");
+        n++;
+        koningsdag += strcmp(date, "2026-04-27") == 0;
+        whit += strcmp(date, "2026-05-25") == 0;
+        if (strcmp(cell(&k, r, "id"), "S04") == 0) {
+            moved_k += strcmp(date, "2026-04-28") == 0;
+            moved_w += strcmp(date, "2026-05-26") == 0;
+        }
+    }
+    ck_assert_int_eq(n, 12 * 5 + 26 + 4 + 2 + 1);
+    ck_assert_int_eq(koningsdag, 0);
+    ck_assert_int_eq(whit, 0);
+    ck_assert_int_eq(moved_k, 1);
+    ck_assert_int_eq(moved_w, 1);
+    csv_free(&k);
+    free(err);
+}
+END_TEST
+
+/* ---- S2: the 3-D types ---- */
+START_TEST(s2_types)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csvt c, p;
+    load_csv("o", "classification.csv", &c);
+    load_csv("o", "commplan.csv", &p);
+    ck_assert_str_eq(by_id(&c, "S01", "type"), "saviour");
+    ck_assert_str_eq(by_id(&c, "S07", "type"), "time_bomb");
+    ck_assert_str_eq(by_id(&c, "S08", "type"), "undetermined");
+    ck_assert_str_eq(by_id(&c, "S05", "type"), "sleeping_giant");
+    ck_assert_str_eq(by_id(&c, "S04", "type"), "irritant");
+    ck_assert_str_eq(by_id(&c, "S06", "type"), "friend");
+    /* time bomb: a one-to-one meeting is added and the goal is to address concerns */
+    ck_assert_str_eq(by_id(&p, "S07", "extra_meeting"), "yes");
+    ck_assert_str_eq(by_id(&p, "S07", "goal_code"), "address_concerns");
+    ck_assert_str_eq(by_id(&p, "S07", "goal"), "zorgen wegnemen");
+    ck_assert_str_eq(by_id(&p, "S07", "channels"),
+                     "een-op-eengesprek;bestuurlijke brief;kwartaalrapportage");
+    ck_assert_str_eq(by_id(&p, "S07", "contacts"), "13");
+    ck_assert_str_eq(by_id(&p, "S01", "extra_meeting"), "no");
+    ck_assert_str_eq(by_id(&p, "S04", "extra_meeting"), "no"); /* negative, but low power */
+    csv_free(&c);
+    csv_free(&p);
+    char *html = out_file("o", "report.html");
+    ck_assert_ptr_nonnull(html);
+    HAS(html, "zoek uit hoe deze stakeholder erin staat");
+    HAS(html, "tijdbom");
+    HAS(html, "<html lang=\"nl\">");
+    HAS(html, "A&amp;O fonds Gemeenten");
+    HAS(html, "<svg xmlns=\"http://www.w3.org/2000/svg\"");
+    HAS(html, "2 februari 2026");
+    HAS(html, "&quot;gemeenten kunnen het niet aan&quot;");
+    ck_assert_ptr_null(strstr(html, "A&O"));
+    free(html);
+    free(err);
+}
+END_TEST
+
+/* ---- S3: boundaries and the negative gap ---- */
+START_TEST(s3_boundaries_and_negative_gap)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "boundaries.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csvt c, p;
+    load_csv("o", "classification.csv", &c);
+    load_csv("o", "commplan.csv", &p);
+    /* 3.00 counts as high, 2.99 as low */
+    ck_assert_str_eq(by_id(&c, "B1", "quadrant"), "manage_closely");
+    ck_assert_str_eq(by_id(&c, "B1", "salience"), "dormant");
+    ck_assert_str_eq(by_id(&c, "B2", "quadrant"), "keep_informed");
+    ck_assert_str_eq(by_id(&c, "B2", "salience"), "non_stakeholder");
+    ck_assert_str_eq(by_id(&c, "B2", "attributes"), "0");
+    ck_assert_str_eq(by_id(&c, "B2", "power"), "2.99");
+    /* supportive -> neutral: gap -1 and a warning naming file and line */
+    ck_assert_str_eq(by_id(&c, "B3", "gap"), "-1");
+    HAS(err, "boundaries.csv:4: Terugval (B3): desired level neutral is below current level "
+             "supportive (gap -1)");
+    /* negative attitude with high power inside manage closely: saboteur */
+    ck_assert_str_eq(by_id(&c, "B4", "type"), "saboteur");
+    ck_assert_str_eq(by_id(&p, "B4", "goal_code"), "address_concerns");
+    ck_assert_str_eq(by_id(&p, "B4", "extra_meeting"), "yes");
+    ck_assert_str_eq(by_id(&p, "B4", "owner"), "nog toe te wijzen");
+    csv_free(&c);
+    csv_free(&p);
+    char *md = out_file("o", "engagement.md");
+    HAS(md, "Let op: bij Terugval");
+    free(md);
+    free(err);
+}
+END_TEST
+
+START_TEST(s3_power_6_exit_2_exact_message)
+{
+    char *err = NULL;
+    int rc = run_sa("power6", "../analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "stakeholders.csv:9: column power: found \"6\", expected a value in 1..5\n");
+    /* only that row is wrong */
+    ck_assert_ptr_null(strstr(err, "stakeholders.csv:8:"));
+    ck_assert(!out_exists("o", "classification.csv"));
+    ck_assert(!out_exists("o", "commplan.csv"));
+    free(err);
+}
+END_TEST
+
+START_TEST(all_data_errors_of_a_file_together)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "many-errors.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "many-errors.csv:2: column power: found \"6\", expected a value in 1..5");
+    HAS(err, "many-errors.csv:4: column interest: found \"0\", expected a value in 1..5");
+    HAS(err, "many-errors.csv:5: column current: found \"enthousiast\", expected one of unaware, "
+             "resistant, neutral, supportive, leading");
+    HAS(err, "many-errors.csv:6: column attitude: found \"-3\", expected a value in -2..2");
+    HAS(err, "many-errors.csv:6: column desired: found \"superfan\", expected one of");
+    ck_assert_ptr_null(strstr(err, "many-errors.csv:3:"));
+    ck_assert(!out_exists("o", "classification.csv"));
+    free(err);
+
+    /* type errors are found by the engine from the typed columns, also all together */
+    rc = run_sa(NULL, "analysis.ini", "type-errors.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "type-errors.csv:2: column power: found \"hoog\"");
+    HAS(err, "type-errors.csv:4: column legitimacy: found \"misschien\"");
+    HAS(err, "type-errors.csv:5:");
+    ck_assert(!out_exists("o2", "classification.csv"));
+    free(err);
+}
+END_TEST
+
+START_TEST(no_stakeholders_and_bad_threshold)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "empty.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "empty.csv:1: no stakeholders");
+    free(err);
+
+    rc = run_sa(NULL, "bad-threshold.ini", "stakeholders.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "bad-threshold.ini:7: [scale] threshold: found \"6\", expected a value in 1..5 "
+             "(min..max)");
+    /* an unknown key is a warning, not an error */
+    HAS(err, "bad-threshold.ini:12: [plan] unknown key colour ignored");
+    ck_assert(!out_exists("o2", "classification.csv"));
+    free(err);
+}
+END_TEST
+
+/* ---- comparison with a previous run ---- */
+START_TEST(compare_with_previous_run)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, "--set",
+                    "previous=previous.csv", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csvt c;
+    load_csv("o", "comparison.csv", &c);
+    ck_assert_str_eq(by_id(&c, "S01", "change"), "unchanged");
+    ck_assert_str_eq(by_id(&c, "S03", "change"), "moved:quadrant+salience+type");
+    ck_assert_str_eq(by_id(&c, "S03", "previous_quadrant"), "keep_informed");
+    ck_assert_str_eq(by_id(&c, "S03", "quadrant"), "manage_closely");
+    ck_assert_str_eq(by_id(&c, "S07", "change"), "moved:salience");
+    ck_assert_str_eq(by_id(&c, "S07", "previous_salience"), "dormant");
+    ck_assert_str_eq(by_id(&c, "S07", "salience"), "dangerous");
+    ck_assert_str_eq(by_id(&c, "S06", "change"), "new");
+    ck_assert_str_eq(by_id(&c, "S09", "change"), "removed");
+    csv_free(&c);
+    char *html = out_file("o", "report.html");
+    HAS(html, "Vergelijking met de vorige analyse");
+    HAS(html, "Geïnformeerd houden → Nauw betrekken");
+    free(html);
+    char *md = out_file("o", "comparison.md");
+    ck_assert_ptr_nonnull(md);
+    free(md);
+    free(err);
+
+    /* the previous run's own classification.csv works as `previous` */
+    char *prev = xasprintf("previous=%s/o/classification.csv", tmp);
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, "--set", prev, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    load_csv("o2", "comparison.csv", &c);
+    for (int r = 1; r < c.nrows; r++) {
+        ck_assert_str_eq(cell(&c, r, "change"), "unchanged");
+    }
+    csv_free(&c);
+    free(prev);
+    free(err);
+}
+END_TEST
+
+/* ---- the channel mix can be replaced per run ---- */
+START_TEST(channels_override)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, "--set",
+                    "channels=channels-custom.csv", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csvt p;
+    load_csv("o", "commplan.csv", &p);
+    ck_assert_str_eq(by_id(&p, "S01", "channels"), "werkbezoek;ledenbrief");
+    ck_assert_str_eq(by_id(&p, "S04", "channels"), "podcast");
+    ck_assert_str_eq(by_id(&p, "S07", "channels"), "een-op-eengesprek;bestuurlijk overleg");
+    csv_free(&p);
+    free(err);
+
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, "--set",
+                "channels=channels-bad.csv", NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "channels-bad.csv:3: column quadrant: found \"keep_happy\"");
+    HAS(err, "channels-bad.csv:4: column mode: found \"per post\"");
+    HAS(err, "channels-bad.csv: no channel for quadrant monitor");
+    free(err);
+}
+END_TEST
+
+/* ---- grid.svg: renders, escapes, is deterministic ---- */
+START_TEST(grid_svg_renders)
+{
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *a = out_file("o", "grid.svg"), *b = out_file("o2", "grid.svg");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_msg(strcmp(a, b) == 0, "grid.svg differs between two runs");
+    HAS(a, "A&amp;O fonds Gemeenten");
+    HAS(a, "Nauw betrekken");
+    HAS(a, "Tevreden houden");
+    HAS(a, "Belang (interest)");
+    HAS(a, "Macht (power)");
+    HAS(a, "drempel 3");
+    HAS(a, "stroke-dasharray");
+    ck_assert_ptr_null(strstr(a, "A&O"));
+    char *ia = out_file("o", "contacts.ics"), *ib = out_file("o2", "contacts.ics");
+    ck_assert_msg(strcmp(ia, ib) == 0, "contacts.ics differs between two runs");
+    free(ia);
+    free(ib);
+    free(a);
+    free(b);
+    if (system("command -v rsvg-convert >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "grid_svg_renders: SKIPPED rendering: rsvg-convert not found "
+                        "(install librsvg2-bin)\n");
+        return;
+    }
+    char *cmd = xasprintf("rsvg-convert -o '%s/grid.png' '%s/o/grid.svg' 2>'%s/rsvg.err'", tmp, tmp,
+                          tmp);
+    rc = system(cmd);
+    free(cmd);
+    char *rerr = xasprintf("%s/rsvg.err", tmp);
+    char *msg = t_read(rerr);
+    ck_assert_msg(rc == 0, "rsvg-convert failed: %s", msg ? msg : "");
+    free(msg);
+    free(rerr);
+    char *png = xasprintf("%s/grid.png", tmp);
+    struct stat st;
+    ck_assert_int_eq(stat(png, &st), 0);
+    ck_assert_msg(st.st_size > 20000, "grid.png is only %lld bytes", (long long)st.st_size);
+    free(png);
+}
+END_TEST
+
+/* ---- contacts.ics checked by an independent iCalendar parser ---- */
+static const char *python_with_icalendar(void)
+{
+    static const char *cands[] = { "python3", "/usr/bin/python3", NULL };
+    for (int i = 0; cands[i]; i++) {
+        char *cmd = xasprintf("%s -c 'import icalendar' >/dev/null 2>&1", cands[i]);
+        int rc = system(cmd);
+        free(cmd);
+        if (rc == 0) {
+            return cands[i];
+        }
+    }
+    return NULL;
+}
+
+START_TEST(contacts_ics_parses)
+{
+    const char *py = python_with_icalendar();
+    if (!py) {
+        fprintf(stderr, "contacts_ics_parses: SKIPPED: python3 module icalendar missing "
+                        "(apt-get install python3-icalendar; add it to the CI install list)\n");
+        return;
+    }
+    /* 1767225600 = 2026-01-01T00:00:00Z */
+    setenv("SOURCE_DATE_EPOCH", "1767225600", 1);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    unsetenv("SOURCE_DATE_EPOCH");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *script = t_src("tests/e2e/stakeholders/check_ics.py");
+    char *cmd = xasprintf("%s '%s' '%s/o/contacts.ics' 93 20260101T000000Z >'%s/ics.out' 2>&1", py,
+                          script, tmp, tmp);
+    rc = system(cmd);
+    char *outp = xasprintf("%s/ics.out", tmp);
+    char *out = t_read(outp);
+    ck_assert_msg(rc == 0, "contacts.ics check failed:\n%s", out ? out : "");
+    free(out);
+    free(outp);
+    free(cmd);
+
+    /* without SOURCE_DATE_EPOCH, DTSTAMP is the plan start */
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    cmd = xasprintf("%s '%s' '%s/o2/contacts.ics' 93 20260202T000000Z >/dev/null 2>&1", py, script,
+                    tmp);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(script);
+    char *ics = out_file("o2", "contacts.ics");
+    HAS(ics, "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    HAS(ics, "METHOD:PUBLISH\r\n");
+    HAS(ics, "UID:focus-op-uitvoering-S07-2@vng.nl\r\n");
+    /* the time bomb's extra meeting, two weeks after the start */
+    HAS(ics, "UID:focus-op-uitvoering-S07-2@vng.nl\r\nDTSTAMP:20260202T000000Z\r\n"
+             "DTSTART;VALUE=DATE:20260216\r\n");
+    free(ics);
+}
+END_TEST
+
+Suite *suite_stakeholder(void);
+Suite *suite_stakeholder(void)
+{
+    Suite *s = suite_create("stakeholder");
+    TCase *tc = tcase_create("e2e");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, s1_classification_exact);
+    tcase_add_test(tc, s1_frequencies_and_ties);
+    tcase_add_test(tc, s2_types);
+    tcase_add_test(tc, s3_boundaries_and_negative_gap);
+    tcase_add_test(tc, s3_power_6_exit_2_exact_message);
+    tcase_add_test(tc, all_data_errors_of_a_file_together);
+    tcase_add_test(tc, no_stakeholders_and_bad_threshold);
+    tcase_add_test(tc, compare_with_previous_run);
+    tcase_add_test(tc, channels_override);
+    tcase_add_test(tc, grid_svg_renders);
+    tcase_add_test(tc, contacts_ics_parses);
+    suite_add_tcase(s, tc);
+    return s;
+}
