@@ -1,0 +1,143 @@
+#include "internal.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static regie_table *parse(const char *text, const char *spec, const char *unique, rg_errors *e)
+{
+    rg_colspec *cs = NULL;
+    size_t n = 0;
+    if (spec) {
+        ck_assert_int_eq(rg_colspec_parse(spec, "wf.ini", 3, &cs, &n, e), 0);
+    }
+    regie_table *t = NULL;
+    rg_csv_parse("f.csv", text, strlen(text), cs, n, unique, &t, e);
+    rg_colspec_free(cs, n);
+    return t;
+}
+
+START_TEST(dutch_export_bom_semicolon_decimal_comma)
+{
+    rg_errors e = { 0 };
+    regie_table *t = parse("\xef\xbb\xbf"
+                           "id;rate;ok;tags\r\nA;120,50;ja;x,y\r\nB;95;nee;\r\n",
+                           "id:id!, rate:decimal!, ok:boolean, tags:list", "id", &e);
+    ck_assert_msg(t != NULL, "%s", e.n ? e.msg[0] : "");
+    ck_assert_int_eq(t->nrows, 2);
+    ck_assert_str_eq(t->cols[0], "id");
+    ck_assert_int_eq(rg_table_cell(t, 0, 1)->type, REGIE_NUM);
+    ck_assert_double_eq(rg_table_cell(t, 0, 1)->u.n, 120.5);
+    ck_assert_int_eq(rg_table_cell(t, 0, 2)->u.b, 1);
+    ck_assert_int_eq(rg_table_cell(t, 1, 2)->u.b, 0);
+    ck_assert_int_eq(rg_table_cell(t, 0, 3)->u.list->n, 2);
+    ck_assert_int_eq(rg_table_cell(t, 1, 3)->type, REGIE_NULL);
+    ck_assert_int_eq(t->lines[1], 3);
+    rg_table_free(t);
+    rg_err_free(&e);
+}
+END_TEST
+
+START_TEST(quoted_newlines_keep_line_numbers)
+{
+    rg_errors e = { 0 };
+    regie_table *t = parse("id,note,n\nA,\"two\nlines, \"\"quoted\"\"\",1\nB,plain,x\n",
+                           "id:id, n:integer", NULL, &e);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(e.n, 1);
+    ck_assert_str_eq(e.msg[0], "f.csv:4: column n: found \"x\", expected an integer");
+    rg_err_free(&e);
+    t = parse("id,note\nA,\"two\nlines, \"\"quoted\"\"\"\nB,plain\n", NULL, NULL, &e);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(rg_table_cell(t, 0, 1)->u.s.ptr, "two\nlines, \"quoted\"");
+    ck_assert_int_eq(t->lines[0], 2);
+    ck_assert_int_eq(t->lines[1], 4);
+    rg_table_free(t);
+}
+END_TEST
+
+START_TEST(all_data_errors_of_a_file_together)
+{
+    rg_errors e = { 0 };
+    regie_table *t = parse("bid_id,rate,when\nA,\"120,5\",2026-01-12\nbad id,100,3-4-2024\nA,,2026-01-12T12:00\n",
+                           "bid_id:id!, rate:decimal!, when:datetime", "bid_id", &e);
+    ck_assert_ptr_null(t);
+    const char *want[] = {
+        "f.csv:2: column rate: found \"120,5\", expected a number with a decimal point (a decimal "
+        "comma only in ;-separated files)",
+        "f.csv:3: column bid_id: found \"bad id\", expected an id of 1-32 letters, digits, _ or -",
+        "f.csv:3: column when: found \"3-4-2024\", expected a date YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+        "f.csv:4: column rate: found nothing, expected a value (required)",
+        "f.csv:4: column bid_id: found \"A\", expected a unique value (first at line 2)",
+    };
+    ck_assert_int_eq(e.n, 5);
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_str_eq(e.msg[i], want[i]);
+    }
+    rg_err_free(&e);
+}
+END_TEST
+
+START_TEST(structural_errors)
+{
+    rg_errors e = { 0 };
+    ck_assert_ptr_null(parse("", NULL, NULL, &e));
+    ck_assert_str_eq(e.msg[0], "f.csv: empty file, expected a header row");
+    rg_err_free(&e);
+    ck_assert_ptr_null(parse("a,b\n1,2,3\n", NULL, NULL, &e));
+    ck_assert_str_eq(e.msg[0], "f.csv:2: expected 2 fields as in the header, found 3");
+    rg_err_free(&e);
+    ck_assert_ptr_null(parse("a,b\n1,\"open\n", NULL, NULL, &e));
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "f.csv:2: unterminated quoted field"));
+    rg_err_free(&e);
+    ck_assert_ptr_null(parse("a,b\n1,\xff\n", NULL, NULL, &e));
+    ck_assert_str_eq(e.msg[0], "f.csv:2: invalid UTF-8 (save the file as UTF-8)");
+    rg_err_free(&e);
+    ck_assert_ptr_null(parse("a,c\n1,2\n", "a, b:integer, d", NULL, &e));
+    ck_assert_str_eq(e.msg[0], "f.csv:1: missing columns b, d (expected columns: a, b, d)");
+    rg_err_free(&e);
+    rg_colspec *cs;
+    size_t n;
+    ck_assert_int_eq(rg_colspec_parse("a:money", "wf.ini", 7, &cs, &n, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "wf.ini:7: unknown column type \"money\" for a"));
+    rg_colspec_free(cs, n);
+    rg_err_free(&e);
+}
+END_TEST
+
+START_TEST(write_round_trip)
+{
+    const char *cols[] = { "name", "n", "x", "flag", "empty" };
+    regie_table *t = rg_table_new(5, cols);
+    regie_value row[5] = { rg_str_value(" a, \"b\"\nc"), { REGIE_INT, { .i = -7 } },
+                           { REGIE_NUM, { .n = 0.1 } }, { REGIE_BOOL, { .b = 1 } },
+                           { REGIE_NULL, { 0 } } };
+    rg_table_append(t, row, 0);
+    rg_buf b = { 0 };
+    rg_csv_write(&b, t);
+    ck_assert_str_eq(b.data, "name,n,x,flag,empty\r\n\" a, \"\"b\"\"\nc\",-7,0.1,yes,\r\n");
+    rg_errors e = { 0 };
+    regie_table *back = parse(b.data, "n:integer, x:decimal, flag:boolean", NULL, &e);
+    ck_assert_ptr_nonnull(back);
+    ck_assert_str_eq(rg_table_cell(back, 0, 0)->u.s.ptr, " a, \"b\"\nc");
+    ck_assert_int_eq(rg_table_cell(back, 0, 1)->u.i, -7);
+    ck_assert_double_eq(rg_table_cell(back, 0, 2)->u.n, 0.1);
+    rg_table_free(back);
+    rg_table_free(t);
+    rg_buf_free(&b);
+}
+END_TEST
+
+Suite *suite_csv(void);
+Suite *suite_csv(void)
+{
+    Suite *s = suite_create("csv");
+    TCase *tc = tcase_create("csv");
+    tcase_add_test(tc, dutch_export_bom_semicolon_decimal_comma);
+    tcase_add_test(tc, quoted_newlines_keep_line_numbers);
+    tcase_add_test(tc, all_data_errors_of_a_file_together);
+    tcase_add_test(tc, structural_errors);
+    tcase_add_test(tc, write_round_trip);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,80 @@
+#include "internal.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void fmt_eq(double x, int d, char sep, const char *want)
+{
+    char buf[64];
+    ck_assert_int_ge(rg_format_decimal(x, d, sep, buf, sizeof buf), 0);
+    ck_assert_msg(strcmp(buf, want) == 0, "%.17g to %d: got %s, want %s", x, d, buf, want);
+}
+
+START_TEST(half_up_exact_for_decimal_inputs)
+{
+    fmt_eq(120.5, 0, '.', "121");
+    fmt_eq(35.625, 2, '.', "35.63");
+    fmt_eq(1.005, 2, '.', "1.01");
+    fmt_eq(2.675, 2, '.', "2.68");
+    fmt_eq(-2.5, 0, '.', "-3");
+    fmt_eq(0.5, 0, '.', "1");
+    fmt_eq(99.995, 2, '.', "100.00");
+    fmt_eq(67.91666666, 2, ',', "67,92");
+    fmt_eq(-0.001, 2, '.', "0.00");
+    fmt_eq(0, 2, '.', "0.00");
+    fmt_eq(1234567.125, 2, '.', "1234567.13");
+    fmt_eq(119.6, 0, '.', "120");
+    ck_assert_double_eq(rg_round_half_up(120.5, 0), 121.0);
+    ck_assert_double_eq(rg_round_half_up(35.625, 2), 35.63);
+    ck_assert_double_eq(rg_round_half_up(120.49, 0), 120.0);
+}
+END_TEST
+
+START_TEST(strict_parsing)
+{
+    double d;
+    int64_t i;
+    ck_assert_int_eq(rg_parse_decimal("120,50", ',', &d), 0);
+    ck_assert_double_eq(d, 120.5);
+    ck_assert_int_eq(rg_parse_decimal(" -3.25 ", '.', &d), 0);
+    ck_assert_double_eq(d, -3.25);
+    ck_assert_int_eq(rg_parse_decimal("120,5x", ',', &d), -1);
+    ck_assert_int_eq(rg_parse_decimal("120,5", '.', &d), -1);
+    ck_assert_int_eq(rg_parse_decimal("1.000,00", ',', &d), -1);
+    ck_assert_int_eq(rg_parse_decimal("1e5", '.', &d), -1);
+    ck_assert_int_eq(rg_parse_decimal("", '.', &d), -1);
+    ck_assert_int_eq(rg_parse_decimal("5.", '.', &d), -1);
+    ck_assert_int_eq(rg_parse_int("42", &i), 0);
+    ck_assert_int_eq(i, 42);
+    ck_assert_int_eq(rg_parse_int("-9223372036854775808", &i), 0);
+    ck_assert_int_eq(rg_parse_int("9223372036854775808", &i), -1);
+    ck_assert_int_eq(rg_parse_int("4.0", &i), -1);
+}
+END_TEST
+
+START_TEST(shortest_text)
+{
+    char buf[64];
+    rg_format_shortest(0.1, buf, sizeof buf);
+    ck_assert_str_eq(buf, "0.1");
+    rg_format_shortest(300, buf, sizeof buf);
+    ck_assert_str_eq(buf, "300");
+    rg_format_shortest(955.625, buf, sizeof buf);
+    ck_assert_str_eq(buf, "955.625");
+    rg_format_shortest(1e100, buf, sizeof buf);
+    ck_assert_str_eq(buf, "1e+100");
+}
+END_TEST
+
+Suite *suite_decimal(void);
+Suite *suite_decimal(void)
+{
+    Suite *s = suite_create("decimal");
+    TCase *tc = tcase_create("decimal");
+    tcase_add_test(tc, half_up_exact_for_decimal_inputs);
+    tcase_add_test(tc, strict_parsing);
+    tcase_add_test(tc, shortest_text);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,286 @@
+#define _GNU_SOURCE
+#include "engine.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+static rg_lua *lua;
+
+static void setup(void)
+{
+    dir = t_tmpdir();
+    lua = rg_lua_new(dir);
+}
+
+static void teardown(void)
+{
+    rg_lua_free(lua);
+    t_rmtree(dir);
+    free(dir);
+}
+
+/* Run `body` as the run function of a script in a fresh standalone step. */
+static int run_script(const char *name, const char *src, regie_ctx **out_ctx, const char *const *kv,
+                      const rg_lua_limits *lim)
+{
+    char *path = t_write(dir, name, src);
+    regie_ctx *ctx = rg_test_ctx_new("t", kv, dir);
+    rg_errors e = { 0 };
+    rg_script_info info;
+    if (rg_lua_describe(lua, path, &info, &e) == 0) {
+        ((rg_step *)ctx->s)->ptable = info.params;
+    }
+    int rc = rg_lua_run(lua, path, ctx, lim);
+    if (out_ctx) {
+        *out_ctx = ctx;
+    } else {
+        rg_test_ctx_free(ctx);
+    }
+    ((void)0);
+    rg_err_free(&e);
+    free(path);
+    /* info outlives the ctx only where the caller keeps the ctx */
+    static rg_script_info keep[64];
+    static int nkeep;
+    if (nkeep < 64) {
+        keep[nkeep++] = info;
+    }
+    return rc;
+}
+
+START_TEST(types_round_trip)
+{
+    const char *cols[] = { "i", "f", "n", "l", "s" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(5, cols), { REGIE_NULL, { 0 } } };
+    regie_table *tmp = rg_table_new(0, NULL);
+    regie_list *empty = rg_table_list_new(tmp);
+    regie_value row[5] = { { REGIE_INT, { .i = 3 } }, { REGIE_NUM, { .n = 3.0 } },
+                           { REGIE_NULL, { 0 } }, { REGIE_LIST, { .list = empty } },
+                           { REGIE_STR, { .s = { "a\0b", 3 } } } };
+    rg_table_append(d.table, row, 2);
+    rg_table_free(tmp);
+    regie_ctx *ctx;
+    char *path = t_write(dir, "rt.lua",
+                         "return { run = function(step)\n"
+                         "  local t = regie.input('rows')\n"
+                         "  local r = t[1]\n"
+                         "  assert(math.type(r.i) == 'integer', 'int')\n"
+                         "  assert(math.type(r.f) == 'float', 'float')\n"
+                         "  assert(r.n == regie.null, 'null')\n"
+                         "  assert(regie.is_list(r.l) and #r.l == 0, 'empty list')\n"
+                         "  assert(#r.s == 3, 'binary string')\n"
+                         "  assert(t.lines[1] == 2 and t.columns[1] == 'i', 'meta')\n"
+                         "  r.nested = regie.list{ 1, 2.5, regie.list{}, 'x' }\n"
+                         "  regie.output('out', t, regie.list{ 'i', 'f', 'n', 'l', 's', 'nested', 'missing' })\n"
+                         "  regie.output('one', 7)\n"
+                         "end }\n");
+    ctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(ctx, "rows", &d);
+    int rc = rg_lua_run(lua, path, ctx, NULL);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    const rg_datum *o = rg_test_ctx_get(ctx, "out");
+    ck_assert_ptr_nonnull(o);
+    regie_table *t = o->table;
+    ck_assert_int_eq(t->ncols, 7);
+    ck_assert_int_eq(rg_table_cell(t, 0, 0)->type, REGIE_INT);
+    ck_assert_int_eq(rg_table_cell(t, 0, 1)->type, REGIE_NUM);
+    ck_assert_int_eq(rg_table_cell(t, 0, 2)->type, REGIE_NULL);
+    ck_assert_int_eq(rg_table_cell(t, 0, 3)->type, REGIE_LIST);
+    ck_assert_int_eq(rg_table_cell(t, 0, 3)->u.list->n, 0);
+    ck_assert_int_eq(rg_table_cell(t, 0, 4)->u.s.len, 3);
+    const regie_list *nl = rg_table_cell(t, 0, 5)->u.list;
+    ck_assert_int_eq(nl->n, 4);
+    ck_assert_int_eq(nl->items[0].type, REGIE_INT);
+    ck_assert_int_eq(nl->items[1].type, REGIE_NUM);
+    ck_assert_int_eq(nl->items[2].type, REGIE_LIST);
+    ck_assert_int_eq(rg_table_cell(t, 0, 6)->type, REGIE_NULL);
+    const rg_datum *one = rg_test_ctx_get(ctx, "one");
+    ck_assert_int_eq(one->value.type, REGIE_INT);
+    ck_assert_int_eq(one->value.u.i, 7);
+    rg_test_ctx_free(ctx);
+    free(path);
+}
+END_TEST
+
+START_TEST(params_typed_by_declaration)
+{
+    const char *kv[] = { "n", "12", "x", "0.5", "flag", "ja", "names", "a, b", NULL };
+    regie_ctx *ctx;
+    int rc = run_script("p.lua",
+                        "return { params = {\n"
+                        "  n = { type = 'integer', required = true },\n"
+                        "  x = { type = 'number' },\n"
+                        "  flag = { type = 'boolean' },\n"
+                        "  names = { type = 'list' },\n"
+                        "  d = { type = 'integer', default = 4 } },\n"
+                        "run = function(step) local p = step.params\n"
+                        "  assert(math.type(p.n) == 'integer' and p.n == 12)\n"
+                        "  assert(p.x == 0.5 and p.flag == true and p.names[2] == 'b')\n"
+                        "  assert(p.d == 4, 'default')\n"
+                        "end }\n",
+                        &ctx, kv, NULL);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
+static void expect_fail(const char *name, const char *src, const char *msg, const rg_lua_limits *lim)
+{
+    regie_ctx *ctx;
+    int rc = run_script(name, src, &ctx, NULL, lim);
+    ck_assert_int_eq(rc, -1);
+    const char *err = rg_test_ctx_error(ctx);
+    ck_assert_msg(err && strstr(err, msg), "wanted \"%s\" in: %s", msg, err ? err : "(none)");
+    rg_test_ctx_free(ctx);
+    /* the state stays usable */
+    rc = run_script("after.lua", "return { run = function(step) regie.output('x', 1) end }", NULL,
+                    NULL, NULL);
+    ck_assert_int_eq(rc, 0);
+}
+
+START_TEST(sandbox_blocks)
+{
+    expect_fail("io.lua", "return { run = function() io.open('/etc/passwd') end }",
+                "io is blocked in regie scripts", NULL);
+    expect_fail("os.lua", "return { run = function() os.execute('true') end }",
+                "os.execute is blocked in regie scripts", NULL);
+    expect_fail("pkg.lua", "return { run = function() package.loadlib('x', 'y') end }",
+                "package is blocked", NULL);
+    expect_fail("dump.lua", "return { run = function() string.dump(print) end }",
+                "string.dump is blocked", NULL);
+    expect_fail("df.lua", "return { run = function() dofile('/etc/passwd') end }",
+                "dofile is blocked", NULL);
+    expect_fail("bc.lua",
+                "return { run = function() local f, e = load('\\27Lua') assert(f, e) end }",
+                "binary chunks is blocked", NULL);
+    expect_fail("req.lua", "return { run = function() require('../etc/passwd') end }",
+                "not found on the script path", NULL);
+}
+END_TEST
+
+START_TEST(require_from_script_path)
+{
+    free(t_write(dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
+    regie_ctx *ctx;
+    int rc = run_script("r.lua",
+                        "local u = require 'mylib.util'\n"
+                        "return { run = function() regie.output('v', u.twice(21)) end }\n",
+                        &ctx, NULL, NULL);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 42);
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
+START_TEST(limits)
+{
+    rg_lua_limits lim = { 200000, 0, 0 };
+    expect_fail("loop.lua", "return { run = function() while true do end end }",
+                "instruction limit exceeded", &lim);
+    expect_fail("pcall.lua",
+                "return { run = function() while true do pcall(function() while true do end end) end end }",
+                "instruction limit exceeded", &lim);
+    rg_lua_limits tl = { 0, 0, 0.2 };
+    expect_fail("slow.lua", "return { run = function() while true do end end }",
+                "time limit", &tl);
+    rg_lua_limits ml = { 0, 32 * 1024 * 1024, 0 };
+    expect_fail("bomb.lua", "return { run = function() local s = string.rep('x', 1e10) end }",
+                "bomb.lua:1: resulting string too large", &ml);
+    expect_fail("bomb1.lua", "return { run = function() local s = string.rep('x', 1e8) end }",
+                "memory limit of 32 MB exceeded", &ml);
+    expect_fail("bomb2.lua",
+                "return { run = function() pcall(function() local t = {} for i = 1, 1e9 do t[i] = i end end) end }",
+                "memory limit of 32 MB exceeded", &ml);
+}
+END_TEST
+
+START_TEST(errors_and_tracebacks)
+{
+    expect_fail("err.lua", "return { run = function(step)\n  local x\n  return x.y\nend }\n",
+                "err.lua:3:", NULL);
+    expect_fail("err2.lua", "return { run = function(step)\n  error('boom')\nend }\n",
+                "stack traceback", NULL);
+    rg_errors e = { 0 };
+    rg_script_info info;
+    char *p = t_write(dir, "syntax.lua", "return { run = function(\n");
+    ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
+    ck_assert_msg(strstr(e.msg[0], "syntax.lua:2:") != NULL, "%s", e.msg[0]);
+    rg_err_free(&e);
+    free(p);
+    p = t_write(dir, "badtype.lua",
+                "return { params = { k = { type = 'colour' } }, run = function() end }\n");
+    ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "params.k: unknown type \"colour\""));
+    rg_script_info_free(&info);
+    rg_err_free(&e);
+    free(p);
+    p = t_write(dir, "norun.lua", "return { }\n");
+    ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "no function `run`"));
+    rg_err_free(&e);
+    free(p);
+}
+END_TEST
+
+START_TEST(helpers)
+{
+    regie_ctx *ctx;
+    int rc = run_script(
+        "h.lua",
+        "return { run = function()\n"
+        "  assert(regie.round(120.5, 0) == 121)\n"
+        "  assert(regie.format(35.625, 2, ',') == '35,63')\n"
+        "  assert(regie.parse_number('120,5', ',') == 120.5)\n"
+        "  assert(regie.parse_number('12x') == nil)\n"
+        "  assert(regie.date.add_workdays('2026-01-12', 4) == '2026-01-16')\n"
+        "  assert(regie.date.next_workday('2026-04-27') == '2026-04-28')\n"
+        "  assert(regie.date.sub_workdays('2024-04-03', 2, { good_friday = true }) == '2024-03-28')\n"
+        "  assert(regie.date.add_workdays('2026-04-29', 5, { liberation_day = 'lustrum' }) == '2026-05-06')\n"
+        "  assert(regie.date.weekday('2026-04-27') == 1)\n"
+        "  assert(regie.date.diff('2026-04-07', '2026-04-27') == 20)\n"
+        "  local t = regie.csv.parse('a;b\\n1;x\\n')\n"
+        "  assert(t[1].a == '1' and t.columns[2] == 'b')\n"
+        "  assert(regie.csv.encode({ { a = 1, b = 'x,y' } }, { 'a', 'b' }) == 'a,b\\r\\n1,\"x,y\"\\r\\n')\n"
+        "  regie.write('sub/out.txt', 'hello')\n"
+        "  regie.data_error('in.csv', 4, 'rate', '0', 'a rate above 0')\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ck_assert_int_eq(rc, -1); /* the recorded data error fails the step */
+    ck_assert_msg(rg_test_ctx_error(ctx) == NULL, "%s", rg_test_ctx_error(ctx));
+    const rg_errors *de = rg_test_ctx_data_errors(ctx);
+    ck_assert_int_eq(de->n, 1);
+    ck_assert_str_eq(de->msg[0], "in.csv:4: column rate: found \"0\", expected a rate above 0");
+    char *p = NULL;
+    if (asprintf(&p, "%s/sub/out.txt", dir) < 0) {
+        ck_abort();
+    }
+    char *text = t_read(p);
+    ck_assert_str_eq(text, "hello");
+    free(text);
+    free(p);
+    rg_test_ctx_free(ctx);
+    expect_fail("esc.lua", "return { run = function() regie.write('../x', 'y') end }",
+                "expected a relative path inside the output directory", NULL);
+}
+END_TEST
+
+Suite *suite_lua(void);
+Suite *suite_lua(void)
+{
+    Suite *s = suite_create("lua");
+    TCase *tc = tcase_create("lua");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, types_round_trip);
+    tcase_add_test(tc, params_typed_by_declaration);
+    tcase_add_test(tc, sandbox_blocks);
+    tcase_add_test(tc, require_from_script_path);
+    tcase_add_test(tc, limits);
+    tcase_add_test(tc, errors_and_tracebacks);
+    tcase_add_test(tc, helpers);
+    suite_add_tcase(s, tc);
+    return s;
+}
