@@ -165,16 +165,16 @@ END_TEST
 /* A failing Lua branch stops what depends on it; the other branch finishes. */
 START_TEST(failure_stops_dependents_only)
 {
-    t_write(tmp, "ok.lua",
-            "return { run = function(step) regie.output('a', 1) end }\n");
-    t_write(tmp, "boom.lua",
-            "return { run = function(step)\n  local x = nil\n  return x.field\nend }\n");
-    t_write(tmp, "loop.lua",
-            "return { run = function(step) while true do pcall(function() while true do end end) end end }\n");
-    t_write(tmp, "bomb.lua",
-            "return { run = function(step) local s = string.rep('x', 1e10) end }\n");
-    t_write(tmp, "use.lua",
-            "return { run = function(step) regie.output('c', regie.input('b')) end }\n");
+    free(t_write(tmp, "ok.lua",
+            "return { run = function(step) regie.output('a', 1) end }\n"));
+    free(t_write(tmp, "boom.lua",
+            "return { run = function(step)\n  local x = nil\n  return x.field\nend }\n"));
+    free(t_write(tmp, "loop.lua",
+            "return { run = function(step) while true do pcall(function() while true do end end) end end }\n"));
+    free(t_write(tmp, "bomb.lua",
+            "return { run = function(step) local s = string.rep('x', 1e10) end }\n"));
+    free(t_write(tmp, "use.lua",
+            "return { run = function(step) regie.output('c', regie.input('b')) end }\n"));
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = branches\n"
                        "[step.ok]\nscript = ok.lua\nwrites = a\n"
@@ -208,11 +208,11 @@ END_TEST
 
 START_TEST(when_and_retries)
 {
-    t_write(tmp, "flaky.lua",
+    free(t_write(tmp, "flaky.lua",
             "local n = 0\n"
             "return { run = function(step) n = n + 1\n"
             "  if n < 3 then error('not yet ' .. n) end\n"
-            "  regie.output('r', n) end }\n");
+            "  regie.output('r', n) end }\n"));
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = w\n"
                        "[input.mode]\ntype = text\ndefault = fast\n"
@@ -247,15 +247,15 @@ START_TEST(out_of_tree_plugin)
     char *pd = path_in("plug");
     mkdir(pd, 0777);
     ck_assert_int_eq(system(cmd), 0);
-    t_write(tmp, "rows.csv", "n\n1\n2.5\n");
+    free(t_write(tmp, "rows.csv", "n\n1\n2.5\n"));
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = oot\n"
                        "[engine]\nplugin_path = plug\n"
                        "[input.rows]\ntype = csv\ncolumns = n:decimal\n"
                        "[step.sum]\nplugin = good\ncolumn = n\nreads = rows\nwrites = total\n"
                        "[step.show]\nscript = show.lua\nreads = total\n");
-    t_write(tmp, "show.lua",
-            "return { run = function(step) regie.write('total.txt', regie.format(regie.input('total'), 2)) end }\n");
+    free(t_write(tmp, "show.lua",
+            "return { run = function(step) regie.write('total.txt', regie.format(regie.input('total'), 2)) end }\n"));
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "run", wf, "--set", "rows=rows.csv", "--out", "o");
     ck_assert_msg(rc == 0, "%d %s", rc, err);

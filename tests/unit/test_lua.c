@@ -8,6 +8,8 @@
 
 static char *dir;
 static rg_lua *lua;
+static rg_script_info infos[64]; /* parameter tables the contexts point to */
+static int ninfos;
 
 static void setup(void)
 {
@@ -17,6 +19,10 @@ static void setup(void)
 
 static void teardown(void)
 {
+    for (int i = 0; i < ninfos; i++) {
+        rg_script_info_free(&infos[i]);
+    }
+    ninfos = 0;
     rg_lua_free(lua);
     t_rmtree(dir);
     free(dir);
@@ -30,6 +36,7 @@ static int run_script(const char *name, const char *src, regie_ctx **out_ctx, co
     regie_ctx *ctx = rg_test_ctx_new("t", kv, dir);
     rg_errors e = { 0 };
     rg_script_info info;
+    memset(&info, 0, sizeof info);
     if (rg_lua_describe(lua, path, &info, &e) == 0) {
         ((rg_step *)ctx->s)->ptable = info.params;
     }
@@ -39,14 +46,12 @@ static int run_script(const char *name, const char *src, regie_ctx **out_ctx, co
     } else {
         rg_test_ctx_free(ctx);
     }
-    ((void)0);
     rg_err_free(&e);
     free(path);
-    /* info outlives the ctx only where the caller keeps the ctx */
-    static rg_script_info keep[64];
-    static int nkeep;
-    if (nkeep < 64) {
-        keep[nkeep++] = info;
+    if (ninfos < 64) {
+        infos[ninfos++] = info;
+    } else {
+        rg_script_info_free(&info);
     }
     return rc;
 }
