@@ -121,7 +121,7 @@ local function build(cfg, rows)
   local left, top, size = 86, 70, 560
   local right, bottom = left + size, top + size
   local panel_x = right + 56
-  local width = panel_x + 300
+  local width = panel_x + 330
   local lo_v, hi_v = cfg.min, cfg.max
   local pad = (hi_v - lo_v) * 0.1
   local lo, hi = lo_v - pad, hi_v + pad
@@ -396,6 +396,8 @@ local function build(cfg, rows)
     add(string.format('<text x="22" y="%d">%s  %s</text>', y + 12,
                       (string.format("%+d", a):gsub("^%+0$", "0")), lib.xml(R.attitude_nl[a])))
   end
+  add(string.format('<text x="0" y="%d" font-size="11" fill="#555">Een score gelijk aan de drempel (%s) telt als hoog.</text>',
+                    8 + 5 * 20 + 14, lib.xml(lib.num_nl(cfg.threshold))))
   add('</g>')
   add(string.format('<g class="list" font-size="12" fill="#222" transform="translate(%d %d)">',
                     panel_x, list_top - 20))
@@ -406,7 +408,7 @@ local function build(cfg, rows)
     add(string.format('<circle cx="10" cy="%d" r="9" fill="%s"/>', y + 12, colour))
     add(string.format('<text x="10" y="%d" text-anchor="middle" font-size="10" font-weight="bold" fill="#ffffff">%d</text>',
                       y + 16, row.priority))
-    add(string.format('<text x="26" y="%d">%s</text>', y + 16, lib.xml(lib.shorten(row.name, 36))))
+    add(string.format('<text x="26" y="%d">%s</text>', y + 16, lib.xml(lib.shorten(row.name, 40))))
   end
   add('</g>')
   add('</svg>')

@@ -302,6 +302,11 @@ function L.settings(ds)
             val = part
           end
         end
+        if not expected and #v > 64 then
+          -- regie.date takes at most 64 extra closed days
+          expected = "at most 64 dates"
+          val = tostring(#v) .. " dates"
+        end
       end
       if expected then
         problem(line, string.format("[%s] %s: found \"%s\", expected %s", sec, key, val, expected))

@@ -15,7 +15,8 @@
 --   interviews.lua interview outcomes
 --   decision.lua   statuses, standstill dates
 --   report.lua     ranking.csv/md, explain/, report.html, scores.svg, lot-protocol.md
---   send_letters.lua + letters.lua (the letter texts)
+--   send_letters.lua + letters.lua (the letter texts), ics.lua (invitations)
+--   view.lua, svg.lua  shared by the output steps (no rules)
 
 local regie = regie or require "regie"
 
@@ -386,6 +387,9 @@ L.SCHEMA = {
     { "on_late_exclusion", "enum", default = "keep_ranking", values = { "keep_ranking" } },
     { "location", "text", default = "" },
     { "period", "text", default = "" },
+    { "first_slot", "datetime" },
+    { "slot_minutes", "integer", default = "60", min = 1 },
+    { "break_minutes", "integer", default = "0", min = 0 },
   },
   decision = {
     { "sent", "date" },

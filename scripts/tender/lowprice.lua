@@ -10,7 +10,8 @@
 -- The comparison is exact: prices in cents and the fraction in units of
 -- 1/10000 are compared as integers.
 --
--- Writes `low_price`: bid_id, price, median_others, threshold, flagged.
+-- Writes `low_price`: bid_id, price, median_others, threshold, flagged, and
+-- `low_price_flagged` (true when any bid is flagged).
 
 local L = require "tender.lib"
 
@@ -53,7 +54,11 @@ local function run(step)
     out[#out + 1] = { bid_id = id, price = cents[id] / 100, median_others = med, threshold = threshold,
                       flagged = flagged }
   end
+  local any = false
+  for _, r in ipairs(out) do any = any or r.flagged end
   regie.output("low_price", out, { "bid_id", "price", "median_others", "threshold", "flagged" })
+  -- for a later wait step: `when = low_price_flagged and not low_price_decisions`
+  regie.output("low_price_flagged", any)
 end
 
 return {

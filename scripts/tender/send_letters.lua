@@ -7,6 +7,43 @@
 local L = require "tender.lib"
 local V = require "tender.view"
 local letters = require "tender.letters"
+local ics = require "tender.ics"
+
+-- Interview slots: with [interviews] first_slot, every bid ever invited gets
+-- the next slot, first the initial invitees in rank order, then those
+-- invited after an exclusion, so a later run keeps the earlier slots.
+local function slots(c)
+  local cfg = c.cfg
+  if not cfg.interviews.first_slot then return {} end
+  local first, later = {}, {}
+  for _, o in ipairs(c.outcome_rows) do
+    local x = c.iv and c.iv[o.bid_id]
+    local ever = o.status == "invited" or (x and (x.outcome ~= "" or x.invited_after ~= ""))
+    if ever and not L.isnull(c.rank[o.bid_id].rank) then
+      if x and x.invited_after ~= "" then later[#later + 1] = o.bid_id else first[#first + 1] = o.bid_id end
+    end
+  end
+  local function by_rank(a, b)
+    local ra, rb = c.rank[a].rank, c.rank[b].rank
+    if ra ~= rb then return ra < rb end
+    return a < b
+  end
+  table.sort(first, by_rank)
+  table.sort(later, by_rank)
+  for _, id in ipairs(later) do first[#first + 1] = id end
+  local out, at = {}, L.stamp(cfg.interviews.first_slot)
+  for _, id in ipairs(first) do
+    local stop = ics.add_minutes(at, cfg.interviews.slot_minutes)
+    out[id] = { start = at, stop = stop }
+    at = ics.add_minutes(stop, cfg.interviews.break_minutes)
+  end
+  return out
+end
+
+local function subject_of(cfg)
+  return (cfg.tender.title ~= "" and (cfg.tender.title .. " ") or "") .. "(" .. cfg.tender.id .. ")"
+         .. (cfg.tender.perceel ~= "" and (", perceel " .. cfg.tender.perceel) or "")
+end
 
 local function run(step)
   local c = V.load()
@@ -23,8 +60,7 @@ local function run(step)
     tender_id = cfg.tender.id,
     tender_title = cfg.tender.title,
     perceel = cfg.tender.perceel,
-    subject = (cfg.tender.title ~= "" and (cfg.tender.title .. " ") or "") .. "(" .. cfg.tender.id .. ")"
-              .. (cfg.tender.perceel ~= "" and (", perceel " .. cfg.tender.perceel) or ""),
+    subject = subject_of(cfg),
     closing = L.date_nl(L.date_of(cfg.tender.closing)),
     invite_top_n = tostring(cfg.interviews.invite_top_n),
     notice_date = L.date_nl(c.notice),
@@ -45,6 +81,7 @@ local function run(step)
   details[#details + 1] = "U ontvangt een agenda-uitnodiging met de precieze tijd."
   base.interview_details = " " .. table.concat(details, " ")
 
+  local slot = slots(c)
   local winner = c.winner
   if winner then
     local wb = c.bid[winner]
@@ -90,6 +127,22 @@ local function run(step)
       if o.letter == "exclusion" or o.letter == "exclusion_interview" then
         vars.award_notice = letters.render("award_notice", vars)
       end
+    end
+    local sl = slot[id]
+    if sl and o.letter == "invitation" then
+      vars.interview_details = string.format(" Het gesprek is op %s om %s uur (%d minuten)%s. U vindt het ook in de bijgevoegde agenda-uitnodiging.",
+                                             L.date_nl_long(sl.start), sl.start:sub(12, 16), cfg.interviews.slot_minutes,
+                                             cfg.interviews.location ~= "" and (", locatie: " .. cfg.interviews.location) or "")
+      regie.write("invites/" .. id .. ".ics", ics.calendar({
+        uid = cfg.tender.id .. "-" .. id .. "-interview@regie",
+        dtstamp = ics.utc(L.stamp(cfg.tender.closing)),
+        start = sl.start,
+        stop = sl.stop,
+        summary = "Gesprek " .. (cfg.tender.title ~= "" and cfg.tender.title or cfg.tender.id) .. " – " .. L.str(b.candidate),
+        location = cfg.interviews.location,
+        description = string.format("Gesprek met kandidaat %s (inschrijving %s, %s) over %s.", L.str(b.candidate), id,
+                                    L.str(b.supplier), subject_of(cfg)),
+      }))
     end
     local text = letters.render(o.letter, vars)
     text = text:gsub("\n\n\n+", "\n\n")

@@ -42,8 +42,7 @@ function S.render(c)
   if axis <= 0 then axis = 1 end
 
   local left, barw, rowh, top = 220, 520, 30, 70
-  local legend_rows = math.ceil(#segs / 3)
-  top = 40 + legend_rows * 20
+  top = 44 + #segs * 18 + 10
   local width = left + barw + 90
   local height = top + math.max(1, #rows) * rowh + 40
   local out = {}
@@ -55,10 +54,13 @@ function S.render(c)
   add(string.format('<text x="10" y="20" font-size="14" font-weight="bold">%s</text>',
                     L.xml("Punten per criterium – " .. cfg.tender.id)))
   for i, sg in ipairs(segs) do
-    local col, row = (i - 1) % 3, (i - 1) // 3
-    local x, y = 10 + col * 250, 34 + row * 20
+    local x, y = 10, 34 + (i - 1) * 18
+    local label = sg.price and ("Prijs (" .. cfg.award.price_method .. ")") or (sg.id .. " " .. sg.title)
+    if utf8.len(label) and utf8.len(label) > 100 then
+      label = label:sub(1, utf8.offset(label, 100) - 1) .. "…"
+    end
     add(string.format('<rect x="%d" y="%d" width="12" height="12" fill="%s"/>', x, y, sg.colour))
-    add(string.format('<text x="%d" y="%d">%s</text>', x + 16, y + 10, L.xml(sg.id .. " " .. sg.title)))
+    add(string.format('<text x="%d" y="%d">%s</text>', x + 16, y + 10, L.xml(label)))
   end
   -- axis
   local y0 = top + #rows * rowh

@@ -14,9 +14,19 @@
 
 static char *tmp;
 
+/* The inputs are copied to tmp/in and the runs start there, so messages
+ * name the files as given ("stakeholders.csv:9: ...") and nothing (such as
+ * the test run store) is ever written into the source tree. */
 static void setup(void)
 {
     tmp = t_tmpdir();
+    char *src = t_src("tests/e2e/stakeholders");
+    char *cmd = NULL;
+    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, tmp) < 0 || system(cmd) != 0) {
+        abort();
+    }
+    free(cmd);
+    free(src);
 }
 
 static void teardown(void)
@@ -37,16 +47,14 @@ static char *xasprintf(const char *fmt, ...)
     return p;
 }
 
-/* Run the workflow with cwd = tests/e2e/stakeholders/<sub> (so messages
- * name the files as given), output below tmp/<out>.  Extra arguments
+/* Run the workflow with cwd = a copy of tests/e2e/stakeholders[/<sub>],
+ * output below tmp/<out>.  Extra arguments
  * (e.g. "--set", "previous=previous.csv") end in NULL. */
 static int run_sa(const char *sub, const char *analysis, const char *stakeholders, const char *out,
                   char **err, ...)
 {
     char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
-    char *rel = xasprintf("tests/e2e/stakeholders%s%s", sub ? "/" : "", sub ? sub : "");
-    char *cwd = t_src(rel);
-    free(rel);
+    char *cwd = xasprintf("%s/in%s%s", tmp, sub ? "/" : "", sub ? sub : "");
     char *a = xasprintf("analysis=%s", analysis);
     char *s = xasprintf("stakeholders=%s", stakeholders);
     char *o = xasprintf("%s/%s", tmp, out);

@@ -171,7 +171,8 @@ static int out_exists(const char *name, const char *file)
     return ok;
 }
 
-/* Nothing written: the output directory is missing or empty. */
+/* No results written: the output directory is missing or holds nothing but
+ * the engine's own hidden run state (.regie/, kept for resuming a run). */
 static int out_empty(const char *name)
 {
     char *p = xasprintf("%s/%s/out", tmp, name);
@@ -183,7 +184,7 @@ static int out_empty(const char *name)
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+        if (e->d_name[0] != '.') {
             n++;
         }
     }
@@ -630,6 +631,7 @@ START_TEST(t3_external_lot_and_preference)
 
     stage("ext2", "t3");
     edit("ext2", "tender.ini", "lot_mode = seeded", "lot_mode = external\nlot_result = L,K");
+    free(err);
     rc = run_case("ext2", &err, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     csv = outf("ext2", "ranking.csv");
@@ -640,6 +642,7 @@ START_TEST(t3_external_lot_and_preference)
     stage("pref", "t3");
     edit("pref", "tender.ini", "tiebreak = criterion:W3,price,lot",
          "tiebreak = preference:region=Drenthe,lot");
+    free(err);
     rc = run_case("pref", &err, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     csv = outf("pref", "ranking.csv");
@@ -787,6 +790,7 @@ START_TEST(t5_next_ranked_invited)
     /* the best-ranked bid has not been interviewed yet: no award */
     stage("t5c", NULL);
     put_text("t5c", "interviews.csv", "bid_id,outcome,reason,req_id\nA,pass,,\n");
+    free(err);
     rc = run_case("t5c", &err, "interviews=interviews.csv", NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     csv = outf("t5c", "ranking.csv");
@@ -798,7 +802,87 @@ START_TEST(t5_next_ranked_invited)
 }
 END_TEST
 
+/* Every line of an iCalendar text ends in CRLF and has at most 75 octets. */
+static void ics_lines_ok(const char *ics)
+{
+    const char *p = ics;
+    while (*p) {
+        const char *e = strstr(p, "\r\n");
+        ck_assert_msg(e != NULL, "line without CRLF: %s", p);
+        ck_assert_msg(e - p <= 75, "line longer than 75 octets: %.*s", (int)(e - p), p);
+        p = e + 2;
+    }
+}
+
+START_TEST(interview_invitations_ics)
+{
+    stage("ics", NULL);
+    edit("ics", "tender.ini", "on_late_exclusion = keep_ranking",
+         "on_late_exclusion = keep_ranking\nfirst_slot = 2026-01-20T09:00\nslot_minutes = 45\n"
+         "break_minutes = 15\nlocation = VNG, Nassaulaan 12, Den Haag");
+    put_text("ics", "interviews.csv",
+             "bid_id,outcome,reason,req_id\nB,pass,,\nA,pass,,\n"
+             "F,fail,Het hbo-diploma blijkt nooit behaald,E2\n");
+    char *err = NULL;
+    int rc = run_case("ics", &err, "interviews=interviews.csv", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    /* B, A, F had slots 1-3; C, invited after F's exclusion, gets slot 4 */
+    char *c = outf("ics", "invites/C.ics");
+    ck_assert_msg(c != NULL, "invites/C.ics missing");
+    ics_lines_ok(c);
+    HAS(c, "BEGIN:VCALENDAR\r\n");
+    HAS(c, "DTSTART;TZID=Europe/Amsterdam:20260120T120000\r\n");
+    HAS(c, "DTEND;TZID=Europe/Amsterdam:20260120T124500\r\n");
+    HAS(c, "DTSTAMP:20260112T110000Z\r\n"); /* closing 12:00 CET */
+    HAS(c, "UID:VNG-PSD-2026-004-C-interview@regie\r\n");
+    HAS(c, "LOCATION:VNG\\, Nassaulaan 12\\, Den Haag\r\n");
+    ck_assert(!out_exists("ics", "invites/B.ics")); /* B has had its interview */
+    char *lc = outf("ics", "letters/C.md");
+    HAS(lc, "Het gesprek is op dinsdag 20 januari 2026 om 12:00 uur (45 minuten)");
+    free(lc);
+    free(c);
+    free(err);
+}
+END_TEST
+
 /* ---- other rules ---- */
+
+START_TEST(quality_median_consensus_spread)
+{
+    stage("q", NULL);
+    edit("q", "tender.ini", "aggregation = mean", "aggregation = median");
+    edit("q", "scores.csv", "A,W2,Jansen,75", "A,W2,Jansen,0"); /* 0,75,100: 4 steps apart */
+    edit("q", "scores.csv", "G,W4,Bakker,50,\"Voldoende aangetoond, weinig diepgang\"\n",
+         "G,W4,Bakker,50,\"Voldoende aangetoond, weinig diepgang\"\n"
+         "C,W3,CONSENSUS,100,\"Na overleg: ruim aangetoond\"\n");
+    char *err = NULL;
+    int rc = run_case("q", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    HAS(err, "bid A, criterion W2: evaluators are 4 scale steps apart (more than 2)");
+    char *csv = outf("q", "ranking.csv");
+    CELL_EQ(csv, "A", "W2", "18.75"); /* median(0,75,100) = 75 */
+    CELL_EQ(csv, "A", "flags", "spread");
+    CELL_EQ(csv, "C", "W3", "30.00"); /* the agreed score replaces 75,100,75 */
+    CELL_EQ(csv, "C", "W2", "12.50"); /* median(50,50,75) = 50 */
+    char *ec = outf("q", "explain/C.md");
+    HAS(ec, "| consensus | 100 | Na overleg: ruim aangetoond |");
+    free(ec);
+    free(csv);
+    free(err);
+
+    /* aggregation = consensus needs the agreed score of every cell */
+    stage("qc", NULL);
+    edit("qc", "tender.ini", "aggregation = mean", "aggregation = consensus");
+    rc = run_case("qc", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    HAS(err, "scores.csv: column evaluator: no CONSENSUS score for bid A, criterion W1 "
+             "(aggregation = consensus)");
+    HAS(err, "scores.csv: column evaluator: no CONSENSUS score for bid G, criterion W4 "
+             "(aggregation = consensus)");
+    ck_assert(out_empty("qc"));
+    free(err);
+}
+END_TEST
 
 START_TEST(no_award_possible)
 {
@@ -861,6 +945,7 @@ START_TEST(rate_cap_rounding)
     /* rate_rounding = reject: €119.60 is not whole euros */
     stage("r2", NULL);
     edit("r2", "tender.ini", "rate_rounding = half_up", "rate_rounding = reject");
+    free(err);
     rc = run_case("r2", &err, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     csv = outf("r2", "ranking.csv");
@@ -987,7 +1072,9 @@ START_TEST(error_duplicate_bid_id)
 {
     stage("e5", NULL);
     edit("e5", "bids.csv", "G,Gemeenteadvies", "A,Gemeenteadvies");
-    expect_error("e5", "bids.csv:8: column bid_id: found \"A\"", NULL);
+    expect_error("e5",
+                 "bids.csv:8: column bid_id: found \"A\", expected a unique value (first at line 2)",
+                 NULL);
 }
 END_TEST
 
@@ -995,7 +1082,10 @@ START_TEST(error_rate_not_numeric)
 {
     stage("e6", NULL);
     edit("e6", "bids.csv", "110.00", "\"120,5x\"");
-    expect_error("e6", "bids.csv:2: column rate_excl_vat_eur: found \"120,5x\"", NULL);
+    expect_error("e6",
+                 "bids.csv:2: column rate_excl_vat_eur: found \"120,5x\", expected a number with a "
+                 "decimal point (a decimal comma only in ;-separated files)",
+                 NULL);
 }
 END_TEST
 
@@ -1018,7 +1108,10 @@ START_TEST(error_decimal_comma_in_comma_file)
 {
     stage("e8", NULL);
     edit("e8", "bids.csv", "119.60", "\"119,60\"");
-    expect_error("e8", "bids.csv:8: column rate_excl_vat_eur: found \"119,60\"", NULL);
+    expect_error("e8",
+                 "bids.csv:8: column rate_excl_vat_eur: found \"119,60\", expected a number with a "
+                 "decimal point (a decimal comma only in ;-separated files)",
+                 NULL);
 }
 END_TEST
 
@@ -1100,6 +1193,7 @@ START_TEST(error_missing_ko_judgement_and_bad_interview)
 }
 END_TEST
 
+Suite *suite_tender(void);
 Suite *suite_tender(void)
 {
     Suite *s = suite_create("tender");
@@ -1120,6 +1214,8 @@ Suite *suite_tender(void)
     tcase_add_test(tc, t4_not_selected_date);
     tcase_add_test(tc, t5_interviews);
     tcase_add_test(tc, t5_next_ranked_invited);
+    tcase_add_test(tc, interview_invitations_ics);
+    tcase_add_test(tc, quality_median_consensus_spread);
     tcase_add_test(tc, no_award_possible);
     tcase_add_test(tc, fewer_admitted_than_invited);
     tcase_add_test(tc, rate_cap_rounding);
