@@ -3,10 +3,13 @@
  * workflow or input (nothing ran), 3 waiting, 64 usage. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "durable.h"
 #include "engine.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,13 +31,26 @@ static const char *usage_text =
     "  plugins [NAME]      list plugins, or print one plugin's parameters\n"
     "  workflows           list the workflows on the workflow path\n"
     "\n"
+    "Runs in the store (--db FILE, default ~/.local/share/regie/runs.db; --no-store: none):\n"
+    "  resume RUN [--set NAME=VALUE]... [--allow-changed]\n"
+    "                      finish a run that stopped, crashed or waits; completed steps\n"
+    "                      are not run again\n"
+    "  resume --due        resume every run whose timer wait has passed (for cron)\n"
+    "  approve RUN STEP --by NAME [--note TEXT]   approve a step a run waits on\n"
+    "  runs [--workflow W] [--status S] [--waiting]   list runs, or open tasks\n"
+    "  show RUN            a run: definition, inputs, steps, outputs with hashes\n"
+    "  log RUN             its audit trail\n"
+    "  verify RUN|DIR      check the audit trail (of a run, or an exported bundle)\n"
+    "  export RUN DIR      write a self-contained evidence bundle\n"
+    "\n"
     "Options for every command:\n"
     "  --config FILE       engine configuration (default: etc/regie.ini)\n"
     "  --engine KEY=VALUE  override an engine setting (plugin_path, script_path, timeout, ...)\n"
     "  -h, --help          this text;  --version  the version\n"
     "\n"
-    "Exit status: 0 done, 1 a step failed, 2 invalid workflow or input (nothing ran),\n"
-    "3 the run waits for a person or a date, 64 wrong usage.\n";
+    "Exit status: 0 done, 1 a step failed (verify: tampering found), 2 invalid workflow,\n"
+    "input, store or run id (nothing ran), 3 the run waits for a person or a date,\n"
+    "64 wrong usage.\n";
 
 typedef struct opts {
     const char *cmd;
@@ -48,6 +64,14 @@ typedef struct opts {
     rg_setting *engine;
     size_t nengine;
     const char *positional2;
+    const char *pos[4]; /* positional arguments after the command */
+    int npos;
+    const char *db;
+    int no_store;
+    int allow_changed;
+    int due;
+    int waiting;
+    const char *by, *note, *wf_filter, *status_filter;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -215,9 +239,27 @@ static void write_summary(const rg_run *run, int status, double secs)
     rg_buf_free(&b);
 }
 
+static int open_store(const opts *o, const rg_config *cfg, rg_store **st, rg_errors *errs)
+{
+    *st = NULL;
+    const char *path = o->db ? o->db : cfg->store_path;
+    if (o->no_store || !path || !*path || strcmp(path, "off") == 0) {
+        return 0;
+    }
+    *st = rg_store_open(path, errs);
+    if (*st && o->by) {
+        rg_store_set_actor(*st, o->by);
+    }
+    return *st ? 0 : -1;
+}
+
+static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store *store,
+                              rg_errors *errs);
+
 static int cmd_run(const opts *o, int check_only)
 {
     rg_errors errs = { 0 };
+    rg_store *store = NULL;
     session ss;
     int rc = session_open(&ss, o, 1, &errs);
     rg_run run;
@@ -240,37 +282,87 @@ static int cmd_run(const opts *o, int check_only)
         printf("%s: ok (%zu inputs, %zu steps)\n", ss.wfpath, ss.wf.ninputs, ss.wf.nsteps);
         goto done;
     }
-    display disp = { isatty(2), rg_now() };
-    rg_observer obs = { &disp, obs_started, obs_finished, obs_progress, obs_log };
-    if (!o->quiet) {
-        fprintf(stderr, "regie: running %s (%zu steps, %d jobs)\n", ss.wf.name, ss.wf.nsteps,
-                run.jobs);
-    }
-    double t0 = rg_now();
-    rc = rg_run_execute(&run, o->quiet ? NULL : &obs);
-    double secs = rg_now() - t0;
-    if (rc == RG_EXIT_INVALID) {
-        print_errors(&run.input_errors);
-        fprintf(stderr, "regie: %s: %zu input error%s; no results were written\n", ss.wf.name,
-                run.input_errors.n, run.input_errors.n == 1 ? "" : "s");
+    if (open_store(o, &ss.cfg, &store, &errs) != 0) {
+        print_errors(&errs);
+        rc = RG_EXIT_INVALID;
         goto done;
     }
-    write_summary(&run, rc, secs);
-    size_t counts[7] = { 0 };
-    for (size_t s = 0; s < ss.wf.nsteps; s++) {
-        counts[run.st[s].status]++;
+    if (store) {
+        rg_definition def;
+        rg_definition_compute(&ss.wf, ss.lua, &def);
+        int brc = rg_durable_begin(&run, store, &def, o->sets, o->nsets, &errs);
+        rg_definition_free(&def);
+        if (brc != 0) {
+            print_errors(&errs);
+            fprintf(stderr, "regie: the run could not be recorded; nothing was run\n");
+            rc = RG_EXIT_INVALID;
+            goto done;
+        }
     }
-    fprintf(stderr,
-            "regie: %s %s in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; outputs in "
-            "%s/\n",
-            ss.wf.name, rc == 0 ? "finished" : rc == RG_EXIT_WAITING ? "waits" : "failed", secs,
-            counts[RG_ST_DONE], counts[RG_ST_FAILED], counts[RG_ST_SKIPPED],
-            counts[RG_ST_UPSTREAM], outdir);
+    rc = execute_and_report(o, &ss, &run, store, &errs);
+    goto done;
 done:
     rg_run_free(&run);
     free(outdir);
     session_close(&ss);
     rg_err_free(&errs);
+    if (store) {
+        rg_store_close(store);
+    }
+    return rc;
+}
+
+static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store *store,
+                              rg_errors *errs)
+{
+    int rc;
+    const char *outdir = run->outdir;
+    display disp = { isatty(2), rg_now() };
+    rg_observer obs = { &disp, obs_started, obs_finished, obs_progress, obs_log };
+    if (!o->quiet) {
+        fprintf(stderr, "regie: running %s (%zu steps, %d jobs)%s%s\n", ss->wf.name, ss->wf.nsteps,
+                run->jobs, run->run_id ? ", run " : "", run->run_id ? run->run_id : "");
+    }
+    double t0 = rg_now();
+    rc = rg_run_execute(run, o->quiet ? NULL : &obs);
+    double secs = rg_now() - t0;
+    if (store && rg_durable_finish(run, rc, errs) != 0) {
+        print_errors(errs);
+    }
+    if (rc == RG_EXIT_INVALID) {
+        print_errors(&run->input_errors);
+        fprintf(stderr, "regie: %s: %zu input error%s; no results were written\n", ss->wf.name,
+                run->input_errors.n, run->input_errors.n == 1 ? "" : "s");
+        return rc;
+    }
+    write_summary(run, rc, secs);
+    size_t counts[7] = { 0 };
+    for (size_t s = 0; s < ss->wf.nsteps; s++) {
+        counts[run->st[s].status]++;
+    }
+    fprintf(stderr,
+            "regie: %s %s in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; outputs in "
+            "%s/\n",
+            ss->wf.name, rc == 0 ? "finished" : rc == RG_EXIT_WAITING ? "waits" : "failed", secs,
+            counts[RG_ST_DONE], counts[RG_ST_FAILED], counts[RG_ST_SKIPPED],
+            counts[RG_ST_UPSTREAM], outdir);
+    if (rc == RG_EXIT_WAITING) {
+        fprintf(stderr, "regie: run %s waits:\n", run->run_id ? run->run_id : "(not recorded)");
+        for (size_t s = 0; s < ss->wf.nsteps; s++) {
+            /* what the run waits for, not the steps queued behind it */
+            if (run->st[s].status == RG_ST_WAITING && run->st[s].error &&
+                strncmp(run->st[s].error, "waits for step ", 15) != 0) {
+                fprintf(stderr, "  %s %s\n", ss->wf.steps[s].name, run->st[s].error);
+            }
+        }
+        if (!run->run_id) {
+            fprintf(stderr, "regie: without the run store (--no-store) it cannot be resumed; run "
+                            "it again with the missing input\n");
+        }
+    }
+    if (run->run_id) {
+        fprintf(stderr, "regie: run %s recorded in %s\n", run->run_id, rg_store_path(store));
+    }
     return rc;
 }
 
@@ -370,6 +462,328 @@ static int cmd_workflows(const opts *o)
     return 0;
 }
 
+/* ---- the run store ---- */
+static int need_store(const opts *o, rg_config *cfg, rg_store **st, rg_errors *errs)
+{
+    if (rg_config_load(cfg, o->config, errs) != 0) {
+        return -1;
+    }
+    if (open_store(o, cfg, st, errs) != 0) {
+        return -1;
+    }
+    if (!*st) {
+        rg_err_add(errs, NULL, 0, "regie: %s needs the run store, which is off", o->cmd);
+        return -1;
+    }
+    return 0;
+}
+
+/* Settings recorded with the run ("name=value" lines), then --set on top. */
+static size_t merge_sets(const char *recorded, const opts *o, rg_setting **out)
+{
+    rg_setting *v = NULL;
+    size_t n = 0;
+    char **lines;
+    size_t nl = rg_split(recorded ? recorded : "", '\n', &lines);
+    for (size_t i = 0; i < nl; i++) {
+        add_pair(&v, &n, lines[i], "recorded");
+    }
+    rg_strv_free(lines, nl);
+    for (size_t i = 0; i < o->nsets; i++) {
+        v = rg_xrealloc(v, (n + 1) * sizeof *v);
+        v[n].name = rg_xstrdup(o->sets[i].name);
+        v[n].value = rg_xstrdup(o->sets[i].value);
+        n++;
+    }
+    *out = v;
+    return n;
+}
+
+/* Files that changed since the run started (caller prints them). */
+static int definition_changes(rg_store *st, const char *id, const rg_definition *now, rg_buf *out,
+                              rg_errors *errs)
+{
+    char **paths, **shas;
+    size_t n;
+    if (rg_store_definition(st, id, &paths, &shas, &n, errs) != 0) {
+        return -1;
+    }
+    int changes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rg_defitem *hit = NULL;
+        for (size_t k = 0; k < now->n; k++) {
+            if (strcmp(now->items[k].what, paths[i]) == 0) {
+                hit = &now->items[k];
+            }
+        }
+        if (!hit) {
+            rg_buf_printf(out, "  %s: no longer used (or removed)\n", paths[i]);
+            changes++;
+        } else if (strcmp(hit->sha, shas[i]) != 0) {
+            rg_buf_printf(out, "  %s: changed\n", paths[i]);
+            changes++;
+        }
+    }
+    for (size_t k = 0; k < now->n; k++) {
+        int known = 0;
+        for (size_t i = 0; i < n; i++) {
+            known |= strcmp(now->items[k].what, paths[i]) == 0;
+        }
+        if (!known) {
+            rg_buf_printf(out, "  %s: new\n", now->items[k].what);
+            changes++;
+        }
+    }
+    rg_store_outputs_free(paths, shas, n);
+    return changes;
+}
+
+static int cmd_resume(const opts *o, const char *id)
+{
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    rg_store *st = NULL;
+    rg_store_run rec;
+    memset(&rec, 0, sizeof rec);
+    session ss;
+    memset(&ss, 0, sizeof ss);
+    rg_run run;
+    memset(&run, 0, sizeof run);
+    rg_setting *sets = NULL;
+    size_t nsets = 0;
+    int rc = RG_EXIT_INVALID;
+    char *holder = NULL;
+    if (need_store(o, &cfg, &st, &errs) != 0 || rg_store_run_get(st, id, &rec, &errs) != 0) {
+        print_errors(&errs);
+        goto out;
+    }
+    if (strcmp(rec.status, "done") == 0) {
+        printf("run %s is done; nothing to resume\n", id);
+        rc = RG_EXIT_OK;
+        goto out;
+    }
+    if (rg_store_lock_run(st, id, &holder, &errs) != 0) {
+        print_errors(&errs);
+        goto out;
+    }
+    nsets = merge_sets(rec.params, o, &sets);
+    opts o2 = *o;
+    o2.workflow = rec.workflow_path;
+    o2.sets = sets;
+    o2.nsets = nsets;
+    if (session_open(&ss, &o2, 1, &errs) != 0) {
+        print_errors(&errs);
+        fprintf(stderr, "regie: run %s: its workflow %s no longer loads\n", id, rec.workflow_path);
+        goto unlock;
+    }
+    rg_definition def;
+    rg_definition_compute(&ss.wf, ss.lua, &def);
+    rg_buf changes = { 0 };
+    int nchanged = definition_changes(st, id, &def, &changes, &errs);
+    rg_definition_free(&def);
+    if (nchanged < 0) {
+        print_errors(&errs);
+        rg_buf_free(&changes);
+        goto unlock;
+    }
+    if (nchanged > 0 && !o->allow_changed) {
+        fprintf(stderr,
+                "regie: run %s: the workflow's files changed since the run started; resume "
+                "refused (use --allow-changed to resume with the new definition):\n%s",
+                id, changes.data);
+        rg_buf_free(&changes);
+        goto unlock;
+    }
+    if (nchanged > 0) {
+        char *detail = rg_xasprintf("resumed with a changed definition:\n%s", changes.data);
+        rg_store_log_event(st, id, o->by, "definition_changed", detail, NULL, &errs);
+        free(detail);
+    }
+    rg_buf_free(&changes);
+    int jobs = o->jobs ? o->jobs : ss.wf.cfg.jobs;
+    if (rg_run_init(&run, &ss.wf, sets, nsets, rec.outdir, jobs, &errs) != 0) {
+        print_errors(&errs);
+        goto unlock;
+    }
+    for (size_t i = 0; i < o->nsets; i++) {
+        /* inputs given now, e.g. the interview results the run waited for */
+        const char *v = o->sets[i].value;
+        char sha[65];
+        struct stat sb;
+        char *real = realpath(v, NULL);
+        char *what = rg_xasprintf("%s=%s", o->sets[i].name, real ? real : v);
+        if (stat(v, &sb) == 0 && S_ISREG(sb.st_mode) && rg_sha256_file(v, sha) == 0) {
+            rg_store_log_event(st, id, o->by, "input_given", what, sha, &errs);
+        }
+        char *line = rg_xasprintf("%s\n", what);
+        rg_store_run_add_params(st, id, line, &errs);
+        free(line);
+        free(what);
+        free(real);
+    }
+    if (rg_durable_resume(&run, st, id, &errs) != 0 ||
+        rg_store_run_resume(st, id, o->nsets ? "resumed with new inputs" : "resumed", &errs) != 0) {
+        print_errors(&errs);
+        goto unlock;
+    }
+    rc = execute_and_report(o, &ss, &run, st, &errs);
+    goto out;
+unlock:
+    rg_store_unlock_run(st, id, &errs);
+out:
+    free(holder);
+    rg_run_free(&run);
+    if (ss.wfpath || ss.have_wf || ss.plugins.n) {
+        session_close(&ss);
+    }
+    free_pairs(sets, nsets);
+    rg_store_run_clear(&rec);
+    if (st) {
+        rg_store_close(st);
+    }
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    return rc;
+}
+
+typedef struct due_list {
+    char **ids;
+    size_t n;
+} due_list;
+
+static void collect_due(void *ud, const rg_store_wait *w)
+{
+    due_list *d = ud;
+    for (size_t i = 0; i < d->n; i++) {
+        if (strcmp(d->ids[i], w->run_id) == 0) {
+            return;
+        }
+    }
+    d->ids = rg_xrealloc(d->ids, (d->n + 1) * sizeof *d->ids);
+    d->ids[d->n++] = rg_xstrdup(w->run_id);
+}
+
+static int cmd_resume_due(const opts *o)
+{
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    rg_store *st = NULL;
+    due_list due = { 0 };
+    int rc = RG_EXIT_OK;
+    const char *fake = getenv("REGIE_TODAY");
+    char today[11];
+    if (fake && *fake) {
+        snprintf(today, sizeof today, "%s", fake);
+    } else {
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    }
+    if (need_store(o, &cfg, &st, &errs) != 0 ||
+        rg_store_waits_due(st, today, collect_due, &due, &errs) != 0) {
+        print_errors(&errs);
+        rc = RG_EXIT_INVALID;
+    }
+    if (st) {
+        rg_store_close(st);
+    }
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    if (rc == RG_EXIT_OK && due.n == 0) {
+        printf("no run waits for a date on or before %s\n", today);
+    }
+    for (size_t i = 0; i < due.n; i++) {
+        int r = cmd_resume(o, due.ids[i]);
+        if (r == RG_EXIT_FAILED || (r == RG_EXIT_INVALID && rc != RG_EXIT_FAILED)) {
+            rc = r;
+        }
+    }
+    rg_strv_free(due.ids, due.n);
+    return rc;
+}
+
+static int cmd_approve(const opts *o)
+{
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    rg_store *st = NULL;
+    int rc = RG_EXIT_INVALID;
+    if (need_store(o, &cfg, &st, &errs) == 0 &&
+        rg_store_wait_resolve(st, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
+        printf("approved %s of run %s by %s; continue with: regie resume %s\n", o->pos[1], o->pos[0],
+               o->by, o->pos[0]);
+        rc = RG_EXIT_OK;
+    } else {
+        print_errors(&errs);
+    }
+    if (st) {
+        rg_store_close(st);
+    }
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    return rc;
+}
+
+static int cmd_store(const opts *o)
+{
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    rg_store *st = NULL;
+    int rc = RG_EXIT_OK;
+    const char *c = o->cmd;
+    int want = strcmp(c, "runs") == 0 ? 0 : strcmp(c, "export") == 0 ? 2 : 1;
+    if (o->npos != want) {
+        rg_config_free(&cfg);
+        return usage_error("%s", strcmp(c, "export") == 0 ? "usage: regie export RUN DIR"
+                                 : want ? "this command needs a RUN"
+                                        : "usage: regie runs [--workflow W] [--status S] [--waiting]");
+    }
+    struct stat sb;
+    if (strcmp(c, "verify") == 0 && stat(o->pos[0], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        /* an exported bundle, checked without any store */
+        int v = rg_bundle_verify(o->pos[0], stdout, &errs);
+        print_errors(&errs);
+        rg_err_free(&errs);
+        return v == RG_VERIFY_OK ? RG_EXIT_OK : v == RG_VERIFY_BROKEN ? RG_EXIT_FAILED : RG_EXIT_INVALID;
+    }
+    if (need_store(o, &cfg, &st, &errs) != 0) {
+        print_errors(&errs);
+        rg_config_free(&cfg);
+        rg_err_free(&errs);
+        return RG_EXIT_INVALID;
+    }
+    int r = 0;
+    if (strcmp(c, "runs") == 0) {
+        r = o->waiting ? rg_store_wait_list(st, stdout, &errs)
+                       : rg_store_list_runs(st, o->wf_filter, o->status_filter, stdout, &errs);
+    } else if (strcmp(c, "show") == 0) {
+        r = rg_store_show_run(st, o->pos[0], stdout, &errs);
+    } else if (strcmp(c, "log") == 0) {
+        r = rg_store_print_log(st, o->pos[0], stdout, &errs);
+    } else if (strcmp(c, "verify") == 0) {
+        r = rg_store_verify(st, o->pos[0], stdout, &errs);
+        if (r == RG_VERIFY_BROKEN) {
+            rc = RG_EXIT_FAILED;
+        }
+    } else {
+        r = rg_store_export(st, o->pos[0], NULL, o->pos[1], &errs);
+        if (r == 0) {
+            printf("evidence bundle of run %s written to %s (check it with: regie verify %s)\n",
+                   o->pos[0], o->pos[1], o->pos[1]);
+        }
+    }
+    if (r == RG_VERIFY_ERROR) {
+        print_errors(&errs);
+        rc = RG_EXIT_INVALID;
+    }
+    rg_store_close(st);
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    return rc;
+}
+
 static const char *help_for(const char *cmd)
 {
     if (strcmp(cmd, "run") == 0) {
@@ -414,6 +828,32 @@ int rg_cli_main(int argc, char **argv)
         } else if (strcmp(a, "--version") == 0) {
             printf("regie %s (plugin ABI %u)\n", PACKAGE_VERSION, REGIE_ABI_VERSION);
             goto out;
+        } else if (strcmp(a, "--no-store") == 0) {
+            o.no_store = 1;
+        } else if (strcmp(a, "--allow-changed") == 0) {
+            o.allow_changed = 1;
+        } else if (strcmp(a, "--due") == 0) {
+            o.due = 1;
+        } else if (strcmp(a, "--waiting") == 0) {
+            o.waiting = 1;
+        } else if (strcmp(a, "--db") == 0 || strcmp(a, "--by") == 0 || strcmp(a, "--note") == 0 ||
+                   strcmp(a, "--workflow") == 0 || strcmp(a, "--status") == 0) {
+            if (i + 1 >= argc) {
+                rc = usage_error("%s needs a value", a);
+                goto out;
+            }
+            const char *v = argv[++i];
+            if (strcmp(a, "--db") == 0) {
+                o.db = v;
+            } else if (strcmp(a, "--by") == 0) {
+                o.by = v;
+            } else if (strcmp(a, "--note") == 0) {
+                o.note = v;
+            } else if (strcmp(a, "--workflow") == 0) {
+                o.wf_filter = v;
+            } else {
+                o.status_filter = v;
+            }
         } else if (strcmp(a, "--set") == 0 || strcmp(a, "--engine") == 0 ||
                    strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 ||
                    strcmp(a, "--config") == 0) {
@@ -451,9 +891,12 @@ int rg_cli_main(int argc, char **argv)
             goto out;
         } else if (!o.cmd) {
             o.cmd = a;
-        } else if (!o.workflow) {
-            o.workflow = a;
-            o.positional2 = a;
+        } else if (o.npos < 4) {
+            o.pos[o.npos++] = a;
+            if (!o.workflow) {
+                o.workflow = a;
+                o.positional2 = a;
+            }
         } else {
             rc = usage_error("unexpected argument %s", a);
             goto out;
@@ -486,6 +929,16 @@ int rg_cli_main(int argc, char **argv)
         rc = cmd_plugins(&o);
     } else if (strcmp(o.cmd, "workflows") == 0) {
         rc = cmd_workflows(&o);
+    } else if (strcmp(o.cmd, "resume") == 0) {
+        rc = o.due ? cmd_resume_due(&o) : o.npos == 1 ? cmd_resume(&o, o.pos[0])
+                                                      : usage_error("%s", "resume needs RUN, or --due");
+    } else if (strcmp(o.cmd, "approve") == 0) {
+        rc = o.npos == 2 && o.by ? cmd_approve(&o)
+                                 : usage_error("%s", "usage: regie approve RUN STEP --by NAME [--note TEXT]");
+    } else if (strcmp(o.cmd, "runs") == 0 || strcmp(o.cmd, "show") == 0 ||
+               strcmp(o.cmd, "log") == 0 || strcmp(o.cmd, "verify") == 0 ||
+               strcmp(o.cmd, "export") == 0) {
+        rc = cmd_store(&o);
     } else {
         rc = usage_error("unknown command %s", o.cmd);
     }

@@ -115,6 +115,13 @@ typedef struct rg_step {
     size_t ndeps;
     size_t *dependents;
     size_t ndependents, capdependents;
+    /* wait steps (kind RG_STEP_WAIT) */
+    char *wait_kind;   /* "input", "approval" or "until" */
+    char *wait_input;  /* input: the input it waits for */
+    char *wait_until;  /* until: a date, or a data name holding one */
+    char *wait_what;   /* what a person must do, for listings */
+    char *four_eyes;   /* approval: who may not approve */
+    int rerun;         /* 0: must not run again after a crash mid-step */
     const char *file;
     int line;       /* the [step.NAME] header */
     int reads_line; /* the reads = key, for errors about it */
@@ -201,6 +208,15 @@ struct rg_run {
     const rg_observer *obs;
     rg_errors input_errors; /* from loading inputs */
     void *store;            /* run store (store.c) or NULL */
+    char *run_id;           /* id in the store, or NULL */
+    /* Called when a step has finished successfully, before its outputs are
+     * published: records them durably.  Non-zero fails the step. */
+    int (*commit)(rg_run *run, size_t step, regie_ctx *ctx);
+    /* Called after a step failed (for the record). */
+    void (*failed)(rg_run *run, size_t step);
+    /* A wait step: 0 satisfied, 1 still waiting (with *what set, malloc'd). */
+    int (*wait_check)(rg_run *run, size_t step, char **what);
+    void (*step_begin)(rg_run *run, size_t step, int attempt);
 };
 
 /* Load the inputs (typed, all data errors of a file together), without
@@ -224,6 +240,8 @@ struct regie_ctx {
     /* outputs produced during this attempt; committed on success only */
     rg_datum *out;
     const char *outdir;
+    char **written; /* files written by this attempt (relpaths) */
+    size_t nwritten;
     rg_datum *standalone_data; /* for rg_test_ctx */
     char **standalone_names;
     size_t nstandalone;

@@ -180,6 +180,7 @@ void rg_run_free(rg_run *run)
     }
     free(run->st);
     free(run->outdir);
+    free(run->run_id);
     rg_err_free(&run->input_errors);
     pthread_mutex_destroy(&run->mu);
     memset(run, 0, sizeof *run);
@@ -233,6 +234,10 @@ static void finish_step(sched *sc, size_t s)
     sc->remaining--;
     for (size_t i = 0; i < st->ndependents; i++) {
         size_t d = st->dependents[i];
+        /* a dependent completed by an earlier process (resume) is settled */
+        if (run->st[d].status != RG_ST_PENDING) {
+            continue;
+        }
         if (--sc->pending[d] == 0) {
             resolve_or_queue(sc, d);
         }
@@ -288,7 +293,9 @@ static void resolve_or_queue(sched *sc, size_t s)
         return;
     }
     run->st[s].status = verdict;
-    if (verdict == RG_ST_UPSTREAM) {
+    if (verdict == RG_ST_WAITING) {
+        run->st[s].error = rg_xasprintf("waits for step %s", why);
+    } else if (verdict == RG_ST_UPSTREAM) {
         run->st[s].error = rg_xasprintf("not run: step %s did not finish", why);
     } else if (verdict == RG_ST_SKIPPED && why) {
         run->st[s].error = rg_xasprintf("skipped: \"%s\" is not available", why);
@@ -307,6 +314,9 @@ typedef struct worker {
 
 static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
 {
+    if (st->kind == RG_STEP_WAIT) {
+        return 0; /* decided before: see execute_step */
+    }
     if (st->kind == RG_STEP_PLUGIN) {
         ctx->deadline = st->timeout > 0 ? rg_now() + st->timeout : 0;
         int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
@@ -349,6 +359,29 @@ static void execute_step(worker *w, size_t s)
     }
     int rc = -1;
     double delay = st->retry_delay;
+    if (st->kind == RG_STEP_WAIT) {
+        char *what = NULL;
+        int waiting = 1;
+        if (run->wait_check) {
+            waiting = run->wait_check(run, s, &what);
+        }
+        if (waiting != 0) {
+            pthread_mutex_lock(&run->mu);
+            ss->ended = rg_now();
+            ss->status = waiting > 0 ? RG_ST_WAITING : RG_ST_FAILED;
+            ss->error = what ? what : rg_xstrdup("waiting");
+            notify_finished(run, s);
+            finish_step(sc, s);
+            if (sc->remaining == 0) {
+                pthread_cond_broadcast(&sc->cv);
+            }
+            pthread_mutex_unlock(&run->mu);
+            rg_ctx_reset(&ctx);
+            free(ctx.out);
+            return;
+        }
+        free(what);
+    }
     for (int attempt = 0; attempt <= st->retries; attempt++) {
         if (attempt > 0) {
             rg_host.log(&ctx, REGIE_LOG_WARN, "attempt %d failed: %s; retrying in %g s", attempt,
@@ -358,6 +391,9 @@ static void execute_step(worker *w, size_t s)
             rg_ctx_reset(&ctx);
         }
         ss->attempts = attempt + 1;
+        if (run->step_begin) {
+            run->step_begin(run, s, attempt + 1);
+        }
         rc = run_once(w, &ctx, st);
         if (rc == 0 || ctx.data_errors) {
             break; /* bad input does not get better by retrying */
@@ -371,6 +407,11 @@ static void execute_step(worker *w, size_t s)
                 rc = -1;
             }
         }
+    }
+    if (rc == 0 && run->commit) {
+        /* durable before visible: a crash after this point never reruns it */
+        ss->ended = rg_now();
+        rc = run->commit(run, s, &ctx);
     }
     pthread_mutex_lock(&run->mu);
     ss->ended = rg_now();
@@ -401,6 +442,9 @@ static void execute_step(worker *w, size_t s)
         pthread_cond_broadcast(&sc->cv);
     }
     pthread_mutex_unlock(&run->mu);
+    if (rc != 0 && run->failed) {
+        run->failed(run, s);
+    }
     rg_ctx_reset(&ctx);
     free(ctx.out);
 }
@@ -446,6 +490,16 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     pthread_mutex_lock(&run->mu);
     for (size_t i = 0; i < wf->nsteps; i++) {
         sc.pending[i] = wf->steps[i].ndeps;
+    }
+    /* steps completed by an earlier process of this run (resume) */
+    for (size_t k = 0; k < wf->nsteps; k++) {
+        size_t s = wf->order[k];
+        if (run->st[s].status == RG_ST_DONE) {
+            sc.remaining--;
+            for (size_t i = 0; i < wf->steps[s].ndependents; i++) {
+                sc.pending[wf->steps[s].dependents[i]]--;
+            }
+        }
     }
     /* roots in reverse topological order so the stack pops them in order */
     for (size_t k = wf->nsteps; k-- > 0;) {

@@ -355,6 +355,15 @@ static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, s
     int rc = rg_write_file_atomic(path, data, len);
     if (rc != 0) {
         rc = h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
+    } else {
+        for (size_t i = 0; i < ctx->nwritten; i++) {
+            if (strcmp(ctx->written[i], relpath) == 0) {
+                free(path);
+                return 0;
+            }
+        }
+        ctx->written = rg_xrealloc(ctx->written, (ctx->nwritten + 1) * sizeof *ctx->written);
+        ctx->written[ctx->nwritten++] = rg_xstrdup(relpath);
     }
     free(path);
     return rc;
@@ -428,6 +437,9 @@ void rg_ctx_reset(regie_ctx *ctx)
     ctx->data_errors = 0;
     ctx->cancelled = 0;
     rg_err_free(&ctx->derrs);
+    rg_strv_free(ctx->written, ctx->nwritten);
+    ctx->written = NULL;
+    ctx->nwritten = 0;
     for (size_t i = 0; ctx->s && i < ctx->s->nwrites && ctx->out; i++) {
         rg_datum_clear(&ctx->out[i]);
     }
@@ -493,6 +505,7 @@ void rg_test_ctx_free(regie_ctx *ctx)
     test_ctx *t = (test_ctx *)ctx;
     free(ctx->error);
     rg_err_free(&ctx->derrs);
+    rg_strv_free(ctx->written, ctx->nwritten);
     for (size_t i = 0; i < ctx->nstandalone; i++) {
         free(ctx->standalone_names[i]);
         rg_datum_clear(&ctx->standalone_data[i]);

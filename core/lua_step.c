@@ -30,6 +30,8 @@ struct rg_lua {
     int killed; /* 1 instructions, 2 time */
     script_entry *scripts;
     size_t nscripts;
+    char **modules; /* files loaded through require */
+    size_t nmodules;
 };
 
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -188,7 +190,8 @@ static int l_require(lua_State *L)
     int rc = luaL_loadbufferx(L, src, len, chunk, "t");
     free(chunk);
     free(src);
-    free(path);
+    R->modules = rg_xrealloc(R->modules, (R->nmodules + 1) * sizeof *R->modules);
+    R->modules[R->nmodules++] = path;
     if (rc != LUA_OK) {
         return lua_error(L);
     }
@@ -269,8 +272,20 @@ void rg_lua_free(rg_lua *R)
         free(R->scripts[i].path);
     }
     free(R->scripts);
+    rg_strv_free(R->modules, R->nmodules);
     free(R->script_path);
     free(R);
+}
+
+size_t rg_lua_modules(rg_lua *R, char ***paths)
+{
+    char **v = rg_xcalloc(R->nmodules + 1, sizeof *v);
+    for (size_t i = 0; i < R->nmodules; i++) {
+        char *real = realpath(R->modules[i], NULL);
+        v[i] = real ? real : rg_xstrdup(R->modules[i]);
+    }
+    *paths = v;
+    return R->nmodules;
 }
 
 char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const char *name)

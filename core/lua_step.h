@@ -46,6 +46,9 @@ char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const ch
  * to errs as "script.lua:LINE: message". */
 int rg_lua_describe(rg_lua *L, const char *script_file, rg_script_info *info, rg_errors *errs);
 void rg_script_info_free(rg_script_info *info);
+/* Files of the Lua modules this state has loaded with require (caller
+ * frees the vector with rg_strv_free). */
+size_t rg_lua_modules(rg_lua *L, char ***paths);
 /* Run the script's `run` for one step.  On failure the message (with
  * script.lua:LINE and a traceback) is given to rg_host.fail(ctx, ...). */
 int rg_lua_run(rg_lua *L, const char *script_file, regie_ctx *ctx, const rg_lua_limits *lim);

@@ -1483,6 +1483,57 @@ int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, ch
     return rc;
 }
 
+int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs)
+{
+    LOCK(st);
+    int rc = -1;
+    if (run_exists(st, run_id, errs) == 1) {
+        sqlite3_stmt *s = q_prep(st, errs,
+                                 "UPDATE runs SET params = params || ? WHERE id = ?", "ss", text,
+                                 run_id);
+        if (s) {
+            rc = q_step(st, errs, s) < 0 ? -1 : 0;
+            sqlite3_finalize(s);
+        }
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char ***sha256s,
+                        size_t *n, rg_errors *errs)
+{
+    LOCK(st);
+    *paths = NULL;
+    *sha256s = NULL;
+    *n = 0;
+    int rc = -1;
+    if (run_exists(st, run_id, errs) == 1) {
+        sqlite3_stmt *s = q_prep(st, errs,
+                                 "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
+                                 "run_id = ? ORDER BY path",
+                                 "s", run_id);
+        if (s) {
+            size_t cap = 0;
+            int r;
+            while ((r = q_step(st, errs, s)) == 1) {
+                if (*n == cap) {
+                    cap = cap ? 2 * cap : 8;
+                    *paths = rg_xrealloc(*paths, cap * sizeof **paths);
+                    *sha256s = rg_xrealloc(*sha256s, cap * sizeof **sha256s);
+                }
+                (*paths)[*n] = col_dup(s, 0);
+                (*sha256s)[*n] = col_dup(s, 1);
+                (*n)++;
+            }
+            sqlite3_finalize(s);
+            rc = r < 0 ? -1 : 0;
+        }
+    }
+    UNLOCK(st);
+    return rc;
+}
+
 void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n)
 {
     rg_strv_free(relpaths, n);

@@ -135,6 +135,13 @@ int rg_store_step_status(rg_store *st, const char *run_id, const char *step, cha
 int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, char ***relpaths,
                           char ***sha256s, size_t *n, rg_errors *errs);
 void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
+/* Append "name=value\n" lines to the run's recorded settings (inputs given
+ * on resume), so later resumes see them too. */
+int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs);
+/* What defined the run when it started: paths (or "plugin NAME VERSION")
+ * and their SHA-256, sorted by path.  Free with rg_store_outputs_free. */
+int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char ***sha256s,
+                        size_t *n, rg_errors *errs);
 
 /* ---- locks ------------------------------------------------------------- */
 /* Take the run's lock for this process (pid, host, boot, process start

@@ -114,7 +114,8 @@ const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
 /* ---- small helpers ---- */
 static const char *const step_reserved[] = { "plugin", "script", "reads", "writes", "after",
                                              "when", "retries", "retry_delay", "timeout",
-                                             "instructions", "memory_mb", "description", NULL };
+                                             "instructions", "memory_mb", "description", "wait",
+                                             "what", "four_eyes", "rerun", NULL };
 
 static int is_reserved(const char *k)
 {
@@ -458,7 +459,36 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
         }
         rg_kv *plugin = rg_section_get(sec, "plugin");
         rg_kv *script = rg_section_get(sec, "script");
-        if (plugin && script) {
+        rg_kv *wait = rg_section_get(sec, "wait");
+        st->rerun = 1;
+        if (wait && (plugin || script)) {
+            rg_err_add(errs, wait->file, wait->line,
+                       "step %s: a wait step cannot also have plugin = or script =", st->name);
+        } else if (wait) {
+            /* wait = input:NAME | approval | until:DATE-or-DATA */
+            st->kind = RG_STEP_WAIT;
+            char *v = wait->value;
+            if (strncmp(v, "input:", 6) == 0 && v[6]) {
+                st->wait_kind = rg_xstrdup("input");
+                st->wait_input = rg_xstrdup(rg_trim(v + 6));
+            } else if (strcmp(v, "approval") == 0) {
+                st->wait_kind = rg_xstrdup("approval");
+            } else if (strncmp(v, "until:", 6) == 0 && v[6]) {
+                st->wait_kind = rg_xstrdup("until");
+                st->wait_until = rg_xstrdup(rg_trim(v + 6));
+            } else {
+                rg_err_add(errs, wait->file, wait->line,
+                           "step %s: wait: found \"%s\", expected input:NAME, approval or "
+                           "until:DATE (a date YYYY-MM-DD or the name of data holding one)",
+                           st->name, v);
+            }
+            rg_kv *what = rg_section_get(sec, "what");
+            st->wait_what = rg_xstrdup(what ? what->value : "");
+            rg_kv *fe = rg_section_get(sec, "four_eyes");
+            if (fe) {
+                st->four_eyes = rg_xstrdup(fe->value);
+            }
+        } else if (plugin && script) {
             rg_err_add(errs, script->file, script->line,
                        "step %s: has both plugin = and script =; a step is one or the other",
                        st->name);
@@ -500,11 +530,27 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
                 if (parse_int_key(kv, 0, LONG_MAX, &lv, errs) == 0) {
                     st->limits.instructions = lv;
                 }
+            } else if (strcmp(kv->key, "rerun") == 0) {
+                if (rg_parse_bool(kv->value, &st->rerun) != 0) {
+                    rg_err_add(errs, kv->file, kv->line, "rerun: found \"%s\", expected yes or no",
+                               kv->value);
+                }
+            } else if ((strcmp(kv->key, "what") == 0 || strcmp(kv->key, "four_eyes") == 0) &&
+                       !wait) {
+                rg_err_add(errs, kv->file, kv->line, "step %s: %s applies to wait steps only",
+                           st->name, kv->key);
             } else if (strcmp(kv->key, "memory_mb") == 0) {
                 if (parse_int_key(kv, 0, 1 << 20, &lv, errs) == 0) {
                     st->limits.memory = (size_t)lv * 1024 * 1024;
                 }
             } else if (!is_reserved(kv->key)) {
+                if (wait) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "step %s: unknown key \"%s\" for a wait step (allowed: wait, what, "
+                               "four_eyes, reads, writes, after, when)",
+                               st->name, kv->key);
+                    continue;
+                }
                 st->params = rg_xrealloc(st->params, (st->nparams + 1) * sizeof *st->params);
                 st->params[st->nparams++] = *kv; /* borrowed from the ini */
             }
@@ -626,6 +672,26 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
                            st->name);
             } else {
                 add_dep(wf, s, (size_t)o);
+            }
+        }
+        if (st->kind == RG_STEP_WAIT) {
+            const char *ref = st->wait_input;
+            int32_t day;
+            if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
+                ref = st->wait_until;
+            }
+            long d = ref ? map_get(&p->data, ref) : -1;
+            if (ref && d < 0) {
+                rg_err_add(errs, st->file, st->line,
+                           "step %s: waits for \"%s\", which is neither an input nor data a step "
+                           "writes",
+                           st->name, ref);
+            } else if (st->wait_input && p->producer[d] >= 0) {
+                rg_err_add(errs, st->file, st->line,
+                           "step %s: wait = input:%s names data a step writes; expected an input",
+                           st->name, ref);
+            } else if (d >= 0 && p->producer[d] >= 0) {
+                add_dep(wf, s, (size_t)p->producer[d]);
             }
         }
         if (st->when) {
@@ -802,6 +868,11 @@ void rg_workflow_free(rg_workflow *wf)
         rg_step *st = &wf->steps[s];
         free(st->name);
         free(st->plugin_name);
+        free(st->wait_kind);
+        free(st->wait_input);
+        free(st->wait_until);
+        free(st->wait_what);
+        free(st->four_eyes);
         free(st->script);
         free(st->script_file);
         rg_strv_free(st->reads, st->nreads);
@@ -878,8 +949,10 @@ void rg_workflow_dot(const rg_workflow *wf, FILE *f)
         fprintf(f, "\" [label=\"");
         dot_escape(f, st->name);
         fprintf(f, "\\n(%s %s)\", shape=box, style=rounded];\n",
-                st->kind == RG_STEP_PLUGIN ? "plugin" : "script",
-                st->kind == RG_STEP_PLUGIN ? st->plugin_name : st->script);
+                st->kind == RG_STEP_PLUGIN ? "plugin" : st->kind == RG_STEP_WAIT ? "wait" : "script",
+                st->kind == RG_STEP_PLUGIN ? st->plugin_name
+                : st->kind == RG_STEP_WAIT ? st->wait_kind ? st->wait_kind : "?"
+                                           : st->script);
         for (size_t w = 0; w < st->nwrites; w++) {
             fprintf(f, "  \"data:");
             dot_escape(f, st->writes[w]);

@@ -1,0 +1,648 @@
+/* durable.c - what makes a run survive the process: each finished step's
+ * data and files are written (atomically) below DIR/.regie/ and recorded
+ * with their SHA-256 in the run store in one transaction before anything
+ * downstream can see them, so `regie resume` can skip exactly the steps that
+ * completed and continue with byte-identical results. */
+#define _GNU_SOURCE
+#include "durable.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* ---- datum files: "RGD1", then tagged values, little-endian ---- */
+static void put_u64(rg_buf *b, uint64_t v)
+{
+    unsigned char c[8];
+    for (int i = 0; i < 8; i++) {
+        c[i] = (unsigned char)(v >> (8 * i));
+    }
+    rg_buf_put(b, c, 8);
+}
+
+static void put_str(rg_buf *b, const char *s, size_t n)
+{
+    put_u64(b, n);
+    rg_buf_put(b, s, n);
+}
+
+static void put_value(rg_buf *b, const regie_value *v)
+{
+    unsigned char t = (unsigned char)v->type;
+    rg_buf_put(b, &t, 1);
+    switch (v->type) {
+    case REGIE_BOOL:
+        put_u64(b, (uint64_t)v->u.b);
+        break;
+    case REGIE_INT:
+        put_u64(b, (uint64_t)v->u.i);
+        break;
+    case REGIE_NUM: {
+        uint64_t bits;
+        memcpy(&bits, &v->u.n, 8);
+        put_u64(b, bits);
+        break;
+    }
+    case REGIE_STR:
+        put_str(b, v->u.s.ptr, v->u.s.len);
+        break;
+    case REGIE_LIST:
+        put_u64(b, v->u.list ? v->u.list->n : 0);
+        for (size_t i = 0; v->u.list && i < v->u.list->n; i++) {
+            put_value(b, &v->u.list->items[i]);
+        }
+        break;
+    case REGIE_NULL:
+        break;
+    }
+}
+
+void rg_datum_save(const rg_datum *d, rg_buf *out)
+{
+    rg_buf_put(out, "RGD1", 4);
+    unsigned char k = (unsigned char)d->kind;
+    rg_buf_put(out, &k, 1);
+    if (d->kind == RG_DATUM_VALUE) {
+        put_value(out, &d->value);
+        return;
+    }
+    if (d->kind != RG_DATUM_TABLE) {
+        return;
+    }
+    const regie_table *t = d->table;
+    put_str(out, t->source ? t->source : "", t->source ? strlen(t->source) : 0);
+    put_u64(out, t->ncols);
+    for (size_t c = 0; c < t->ncols; c++) {
+        put_str(out, t->cols[c], strlen(t->cols[c]));
+    }
+    put_u64(out, t->nrows);
+    for (size_t r = 0; r < t->nrows; r++) {
+        put_u64(out, (uint64_t)(t->lines ? t->lines[r] : 0));
+        for (size_t c = 0; c < t->ncols; c++) {
+            put_value(out, rg_table_cell(t, r, c));
+        }
+    }
+}
+
+typedef struct reader {
+    const unsigned char *p, *end;
+    int bad;
+} reader;
+
+static uint64_t get_u64(reader *r)
+{
+    if (r->end - r->p < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v |= (uint64_t)r->p[i] << (8 * i);
+    }
+    r->p += 8;
+    return v;
+}
+
+static const char *get_str(reader *r, size_t *n)
+{
+    uint64_t len = get_u64(r);
+    if (r->bad || (uint64_t)(r->end - r->p) < len) {
+        r->bad = 1;
+        *n = 0;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += len;
+    *n = (size_t)len;
+    return s;
+}
+
+static void get_value(reader *r, regie_table *owner, regie_value *v, int depth)
+{
+    if (r->p >= r->end || depth > 64) {
+        r->bad = 1;
+        v->type = REGIE_NULL;
+        return;
+    }
+    v->type = (regie_type)*r->p++;
+    switch (v->type) {
+    case REGIE_NULL:
+        break;
+    case REGIE_BOOL:
+        v->u.b = (int)get_u64(r);
+        break;
+    case REGIE_INT:
+        v->u.i = (int64_t)get_u64(r);
+        break;
+    case REGIE_NUM: {
+        uint64_t bits = get_u64(r);
+        memcpy(&v->u.n, &bits, 8);
+        break;
+    }
+    case REGIE_STR: {
+        size_t n;
+        const char *s = get_str(r, &n);
+        v->u.s.ptr = rg_table_strdup(owner, s, n);
+        v->u.s.len = n;
+        break;
+    }
+    case REGIE_LIST: {
+        uint64_t n = get_u64(r);
+        regie_list *l = rg_table_list_new(owner);
+        for (uint64_t i = 0; i < n && !r->bad; i++) {
+            regie_value item;
+            get_value(r, owner, &item, depth + 1);
+            rg_list_push(l, &item);
+        }
+        v->u.list = l;
+        break;
+    }
+    default:
+        r->bad = 1;
+        v->type = REGIE_NULL;
+    }
+}
+
+int rg_datum_load(const char *data, size_t len, rg_datum *d)
+{
+    memset(d, 0, sizeof *d);
+    reader r = { (const unsigned char *)data, (const unsigned char *)data + len, 0 };
+    if (len < 5 || memcmp(data, "RGD1", 4) != 0) {
+        return -1;
+    }
+    r.p += 4;
+    int kind = *r.p++;
+    if (kind == RG_DATUM_VALUE) {
+        d->kind = RG_DATUM_VALUE;
+        d->table = rg_table_new(0, NULL);
+        get_value(&r, d->table, &d->value, 0);
+    } else if (kind == RG_DATUM_TABLE) {
+        size_t n;
+        const char *src = get_str(&r, &n);
+        char *source = n ? rg_xstrndup(src, n) : NULL;
+        uint64_t ncols = get_u64(&r);
+        if (r.bad || ncols > 100000) {
+            free(source);
+            return -1;
+        }
+        char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
+        for (uint64_t c = 0; c < ncols; c++) {
+            const char *s = get_str(&r, &n);
+            cols[c] = rg_xstrndup(s, n);
+        }
+        regie_table *t = rg_table_new(ncols, (const char *const *)cols);
+        rg_strv_free(cols, ncols);
+        rg_table_set_source(t, source);
+        free(source);
+        uint64_t nrows = get_u64(&r);
+        regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+        regie_table *scratch = rg_table_new(0, NULL);
+        for (uint64_t i = 0; i < nrows && !r.bad; i++) {
+            long line = (long)get_u64(&r);
+            for (uint64_t c = 0; c < ncols; c++) {
+                get_value(&r, scratch, &row[c], 0);
+            }
+            rg_table_append(t, row, line);
+        }
+        rg_table_free(scratch);
+        free(row);
+        d->kind = RG_DATUM_TABLE;
+        d->table = t;
+    } else {
+        return -1;
+    }
+    if (r.bad || r.p != r.end) {
+        rg_datum_clear(d);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- definition ---- */
+static void def_add(rg_definition *def, const char *what, int is_file, const char *sha)
+{
+    for (size_t i = 0; i < def->n; i++) {
+        if (strcmp(def->items[i].what, what) == 0) {
+            return;
+        }
+    }
+    def->items = rg_xrealloc(def->items, (def->n + 1) * sizeof *def->items);
+    rg_defitem *it = &def->items[def->n++];
+    it->what = rg_xstrdup(what);
+    it->is_file = is_file;
+    if (sha) {
+        memcpy(it->sha, sha, 65);
+    } else if (!is_file || rg_sha256_file(what, it->sha) != 0) {
+        rg_sha256_buf(what, strlen(what), it->sha);
+    }
+}
+
+void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *def)
+{
+    memset(def, 0, sizeof *def);
+    for (size_t i = 0; i < wf->ini.nfiles; i++) {
+        char *real = realpath(wf->ini.files[i], NULL);
+        def_add(def, real ? real : wf->ini.files[i], 1, NULL);
+        free(real);
+    }
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        const rg_step *st = &wf->steps[s];
+        if (st->script_file) {
+            char *real = realpath(st->script_file, NULL);
+            def_add(def, real ? real : st->script_file, 1, NULL);
+            free(real);
+        } else if (st->plugin) {
+            char *what = rg_xasprintf("plugin %s %s", st->plugin->desc->name,
+                                      st->plugin->desc->version ? st->plugin->desc->version : "");
+            char sha[65];
+            if (rg_sha256_file(st->plugin->path, sha) != 0) {
+                rg_sha256_buf(what, strlen(what), sha);
+            }
+            def_add(def, what, 0, sha);
+            free(what);
+        }
+    }
+    char **mods = NULL;
+    size_t nmods = rg_lua_modules(lua, &mods);
+    for (size_t i = 0; i < nmods; i++) {
+        def_add(def, mods[i], 1, NULL);
+    }
+    rg_strv_free(mods, nmods);
+    rg_sha256 *h = rg_sha256_new();
+    for (size_t i = 0; i < def->n; i++) {
+        rg_sha256_add(h, def->items[i].what, strlen(def->items[i].what) + 1);
+        rg_sha256_add(h, def->items[i].sha, 64);
+    }
+    rg_sha256_finish(h, def->hash);
+}
+
+void rg_definition_free(rg_definition *def)
+{
+    for (size_t i = 0; i < def->n; i++) {
+        free(def->items[i].what);
+    }
+    free(def->items);
+    memset(def, 0, sizeof *def);
+}
+
+/* ---- hooks ---- */
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double to_wall(double mono)
+{
+    return mono > 0 ? wall_now() - (rg_now() - mono) : 0;
+}
+
+static char *data_relpath(const char *step, const char *name)
+{
+    return rg_xasprintf(".regie/data/%s.%s.rgd", step, name);
+}
+
+static void log_store_error(rg_run *run, size_t s, rg_errors *e)
+{
+    if (run->obs && run->obs->log) {
+        for (size_t i = 0; i < e->n; i++) {
+            run->obs->log(run->obs->ud, run, s, REGIE_LOG_ERROR, e->msg[i]);
+        }
+    }
+}
+
+static void hook_begin(rg_run *run, size_t s, int attempt)
+{
+    rg_errors e = { 0 };
+    if (rg_store_step_start(run->store, run->run_id, run->wf->steps[s].name, attempt, &e) != 0) {
+        log_store_error(run, s, &e);
+    }
+    rg_err_free(&e);
+}
+
+static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
+{
+    const rg_step *st = &run->wf->steps[s];
+    size_t nout = st->nwrites + ctx->nwritten;
+    rg_store_output *outs = rg_xcalloc(nout ? nout : 1, sizeof *outs);
+    char (*shas)[65] = rg_xcalloc(nout ? nout : 1, sizeof *shas);
+    char **paths = rg_xcalloc(nout ? nout : 1, sizeof *paths);
+    int rc = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < st->nwrites && rc == 0; i++) {
+        rg_buf b = { 0 };
+        rg_datum_save(&ctx->out[i], &b);
+        paths[k] = data_relpath(st->name, st->writes[i]);
+        char *full = rg_xasprintf("%s/%s", run->outdir, paths[k]);
+        if (rg_write_file_atomic(full, b.data, b.len) != 0) {
+            rg_host.fail(ctx, "cannot record the output %s: %s", full, strerror(errno));
+            rc = -1;
+        }
+        rg_sha256_buf(b.data, b.len, shas[k]);
+        free(full);
+        rg_buf_free(&b);
+        outs[k].relpath = paths[k];
+        outs[k].sha256 = shas[k];
+        k++;
+    }
+    for (size_t i = 0; i < ctx->nwritten && rc == 0; i++) {
+        char *full = rg_xasprintf("%s/%s", run->outdir, ctx->written[i]);
+        if (rg_sha256_file(full, shas[k]) != 0) {
+            rg_host.fail(ctx, "cannot hash %s: %s", full, strerror(errno));
+            rc = -1;
+        }
+        free(full);
+        outs[k].relpath = ctx->written[i];
+        outs[k].sha256 = shas[k];
+        k++;
+    }
+    if (rc == 0) {
+        rg_errors e = { 0 };
+        const rg_step_state *ss = &run->st[s];
+        if (rg_store_step_finish(run->store, run->run_id, st->name, "done", ss->attempts,
+                                 to_wall(ss->started), to_wall(ss->ended), NULL, outs, k,
+                                 &e) != 0) {
+            rg_host.fail(ctx, "%s", e.n ? e.msg[0] : "cannot record the step in the run store");
+            rc = -1;
+        }
+        rg_err_free(&e);
+    }
+    for (size_t i = 0; i < st->nwrites; i++) {
+        free(paths[i]);
+    }
+    free(paths);
+    free(shas);
+    free(outs);
+    return rc;
+}
+
+static void hook_failed(rg_run *run, size_t s)
+{
+    rg_errors e = { 0 };
+    const rg_step_state *ss = &run->st[s];
+    if (rg_store_step_finish(run->store, run->run_id, run->wf->steps[s].name, "failed",
+                             ss->attempts, to_wall(ss->started), to_wall(ss->ended), ss->error,
+                             NULL, 0, &e) != 0) {
+        log_store_error(run, s, &e);
+    }
+    rg_err_free(&e);
+}
+
+static char *today(void)
+{
+    time_t t = time(NULL);
+    const char *fake = getenv("REGIE_TODAY"); /* tests pin the date */
+    if (fake && *fake) {
+        return rg_xstrdup(fake);
+    }
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return rg_xasprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static int hook_wait(rg_run *run, size_t s, char **what)
+{
+    const rg_step *st = &run->wf->steps[s];
+    rg_store *store = run->store;
+    rg_errors e = { 0 };
+    int waiting = 1;
+    char *need = NULL;
+    char *due = NULL;
+    if (strcmp(st->wait_kind, "input") == 0) {
+        long d = rg_workflow_data_index(run->wf, st->wait_input);
+        waiting = run->data[d].kind == RG_DATUM_NONE;
+        need = rg_xasprintf("input %s%s%s: regie resume %s --set %s=FILE", st->wait_input,
+                            *st->wait_what ? " - " : "", st->wait_what,
+                            run->run_id ? run->run_id : "RUN", st->wait_input);
+    } else if (strcmp(st->wait_kind, "until") == 0) {
+        int32_t day;
+        if (rg_date_parse(st->wait_until, &day) == 0) {
+            due = rg_xstrdup(st->wait_until);
+        } else {
+            long d = rg_workflow_data_index(run->wf, st->wait_until);
+            const rg_datum *dt = &run->data[d];
+            if (dt->kind == RG_DATUM_VALUE && dt->value.type == REGIE_STR &&
+                rg_date_parse(dt->value.u.s.ptr, &day) == 0) {
+                due = rg_xstrdup(dt->value.u.s.ptr);
+            }
+        }
+        if (!due) {
+            *what = rg_xasprintf("until: \"%s\" holds no date YYYY-MM-DD", st->wait_until);
+            return -1;
+        }
+        char *now = today();
+        waiting = strcmp(now, due) < 0;
+        free(now);
+        need = rg_xasprintf("the date %s%s%s: regie resume --due", due, *st->wait_what ? " - " : "",
+                            st->wait_what);
+    } else {
+        if (!store) {
+            *what = rg_xstrdup("an approval needs the run store (it is off)");
+            return -1;
+        }
+        char *by = NULL, *note = NULL;
+        int state = rg_store_wait_state(store, run->run_id, st->name, &by, &note, &e);
+        waiting = state != 2;
+        free(by);
+        free(note);
+        need = rg_xasprintf("approval%s%s: regie approve %s %s --by NAME", *st->wait_what ? " - " : "",
+                            st->wait_what, run->run_id, st->name);
+    }
+    if (waiting && store) {
+        if (rg_store_wait_add(store, run->run_id, st->name, st->wait_kind, need, due,
+                              st->four_eyes, &e) != 0) {
+            log_store_error(run, s, &e);
+        }
+    } else if (!waiting && store && strcmp(st->wait_kind, "approval") != 0) {
+        char *by = NULL, *note = NULL;
+        if (rg_store_wait_state(store, run->run_id, st->name, &by, &note, &e) == 1) {
+            rg_store_wait_resolve(store, run->run_id, st->name, rg_store_actor(store),
+                                  strcmp(st->wait_kind, "input") == 0 ? "input given" : "date passed",
+                                  &e);
+        }
+        free(by);
+        free(note);
+    }
+    if (!waiting && store) {
+        if (rg_store_step_finish(store, run->run_id, st->name, "done", 1, wall_now(), wall_now(),
+                                 NULL, NULL, 0, &e) != 0) {
+            log_store_error(run, s, &e);
+        }
+    }
+    rg_err_free(&e);
+    free(due);
+    if (waiting) {
+        *what = rg_xasprintf("waits for %s", need);
+    }
+    free(need);
+    return waiting;
+}
+
+static void install(rg_run *run, rg_store *st)
+{
+    run->store = st;
+    run->commit = hook_commit;
+    run->failed = hook_failed;
+    run->wait_check = hook_wait;
+    run->step_begin = hook_begin;
+}
+
+int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const rg_setting *sets,
+                     size_t nsets, rg_errors *errs)
+{
+    rg_workflow *wf = run->wf;
+    rg_buf params = { 0 };
+    rg_buf_puts(&params, "");
+    for (size_t i = 0; i < nsets; i++) {
+        rg_buf_printf(&params, "%s=%s\n", sets[i].name, sets[i].value);
+    }
+    char *outdir = realpath(run->outdir, NULL);
+    if (!outdir) {
+        rg_mkdir_p(run->outdir);
+        outdir = realpath(run->outdir, NULL);
+    }
+    char *wfpath = realpath(wf->path, NULL);
+    int rc = rg_store_run_begin(st, wf->name, wfpath ? wfpath : wf->path, def->hash, params.data,
+                                NULL, outdir ? outdir : run->outdir, &run->run_id, errs);
+    free(wfpath);
+    rg_buf_free(&params);
+    if (rc != 0) {
+        free(outdir);
+        return -1;
+    }
+    if (outdir) {
+        free(run->outdir);
+        run->outdir = outdir;
+    }
+    for (size_t i = 0; i < def->n && rc == 0; i++) {
+        rc = def->items[i].is_file
+                 ? rg_store_add_definition_file(st, run->run_id, def->items[i].what,
+                                                def->items[i].sha, errs)
+                 : rg_store_add_definition_item(st, run->run_id, def->items[i].what,
+                                                def->items[i].sha, errs);
+    }
+    for (size_t i = 0; i < wf->ninputs && rc == 0; i++) {
+        const rg_input *in = &wf->inputs[i];
+        const rg_setting *set = NULL;
+        for (size_t k = 0; k < nsets; k++) {
+            if (strcmp(sets[k].name, in->name) == 0) {
+                set = &sets[k];
+            }
+        }
+        const char *v = set ? set->value : in->def;
+        if (!v) {
+            continue;
+        }
+        struct stat sb;
+        char sha[65];
+        if (in->type != RG_IN_CSV && in->type != RG_IN_INI && in->type != RG_IN_FILE) {
+            continue; /* a value, recorded with the run's settings */
+        }
+        if (stat(v, &sb) == 0 && rg_sha256_file(v, sha) == 0) {
+            char *real = realpath(v, NULL);
+            rc = rg_store_add_input(st, run->run_id, in->name, real ? real : v, (int64_t)sb.st_size,
+                                    sha, errs);
+            free(real);
+        }
+    }
+    install(run, st);
+    return rc;
+}
+
+int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs)
+{
+    rg_workflow *wf = run->wf;
+    run->run_id = rg_xstrdup(run_id);
+    install(run, st);
+    size_t before = errs->n;
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        const rg_step *step = &wf->steps[s];
+        char *status = NULL;
+        int attempts = 0;
+        if (rg_store_step_status(st, run_id, step->name, &status, &attempts, errs) < 0) {
+            break;
+        }
+        if (status && strcmp(status, "running") == 0 && !step->rerun) {
+            /* it may have acted already: a person decides */
+            char *what = rg_xasprintf("confirmation that step %s may run again (it was running "
+                                      "when the process stopped): regie approve %s %s --by NAME",
+                                      step->name, run_id, step->name);
+            char *by = NULL, *note = NULL;
+            int state = rg_store_wait_state(st, run_id, step->name, &by, &note, errs);
+            free(by);
+            free(note);
+            if (state != 2) {
+                rg_store_wait_add(st, run_id, step->name, "approval", what, NULL, NULL, errs);
+                run->st[s].status = RG_ST_WAITING;
+                run->st[s].error = rg_xasprintf("waits for %s", what);
+            }
+            free(what);
+        }
+        if (!status || strcmp(status, "done") != 0) {
+            free(status);
+            continue;
+        }
+        free(status);
+        char **rel = NULL, **sha = NULL;
+        size_t n = 0;
+        if (rg_store_step_outputs(st, run_id, step->name, &rel, &sha, &n, errs) != 0) {
+            break;
+        }
+        int ok = 1;
+        for (size_t w = 0; w < step->nwrites && ok; w++) {
+            char *want = data_relpath(step->name, step->writes[w]);
+            const char *wsha = NULL;
+            for (size_t i = 0; i < n; i++) {
+                if (strcmp(rel[i], want) == 0) {
+                    wsha = sha[i];
+                }
+            }
+            char *full = rg_xasprintf("%s/%s", run->outdir, want);
+            size_t len = 0;
+            char *data = wsha ? rg_read_file(full, &len) : NULL;
+            char have[65] = { 0 };
+            if (data) {
+                rg_sha256_buf(data, len, have);
+            }
+            long d = rg_workflow_data_index(wf, step->writes[w]);
+            if (!data || strcmp(have, wsha) != 0 || rg_datum_load(data, len, &run->data[d]) != 0) {
+                /* missing or changed since it was recorded: run the step again */
+                ok = 0;
+            }
+            free(data);
+            free(full);
+            free(want);
+        }
+        for (size_t i = 0; i < n && ok; i++) {
+            if (strncmp(rel[i], ".regie/", 7) == 0) {
+                continue;
+            }
+            char *full = rg_xasprintf("%s/%s", run->outdir, rel[i]);
+            char have[65];
+            if (rg_sha256_file(full, have) != 0 || strcmp(have, sha[i]) != 0) {
+                ok = 0;
+            }
+            free(full);
+        }
+        rg_store_outputs_free(rel, sha, n);
+        if (ok) {
+            run->st[s].status = RG_ST_DONE;
+        } else {
+            for (size_t w = 0; w < step->nwrites; w++) {
+                rg_datum_clear(&run->data[rg_workflow_data_index(wf, step->writes[w])]);
+            }
+        }
+    }
+    return errs->n > before ? -1 : 0;
+}
+
+int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
+{
+    static const char *names[] = { "done", "failed", "invalid", "waiting" };
+    const char *st = exit_status >= 0 && exit_status <= 3 ? names[exit_status] : "failed";
+    return rg_store_run_finish(run->store, run->run_id, st, errs);
+}
