@@ -621,7 +621,22 @@ static int cmd_resume(const opts *o, const char *id)
         free(what);
         free(real);
     }
-    if (rg_durable_resume(&run, st, id, &errs) != 0 ||
+    /* inputs given now that differ from what the run had */
+    char **changed = rg_xcalloc(o->nsets + 1, sizeof *changed);
+    size_t nnew = 0;
+    for (size_t i = 0; i < o->nsets; i++) {
+        int same = 0;
+        for (size_t k = 0; k + o->nsets < nsets; k++) {
+            same |= strcmp(sets[k].name, o->sets[i].name) == 0 &&
+                    strcmp(sets[k].value, o->sets[i].value) == 0;
+        }
+        if (!same) {
+            changed[nnew++] = o->sets[i].name;
+        }
+    }
+    int drc = rg_durable_resume(&run, st, id, changed, nnew, &errs);
+    free(changed);
+    if (drc != 0 ||
         rg_store_run_resume(st, id, o->nsets ? "resumed with new inputs" : "resumed", &errs) != 0) {
         print_errors(&errs);
         goto unlock;

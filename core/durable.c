@@ -553,14 +553,43 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
     return rc;
 }
 
-int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs)
+static int names_changed(const rg_step *st, char *const *changed, size_t n)
+{
+    for (size_t c = 0; c < n; c++) {
+        for (size_t r = 0; r < st->nreads; r++) {
+            if (strcmp(st->reads[r], changed[c]) == 0) {
+                return 1;
+            }
+        }
+        if (st->wait_input && strcmp(st->wait_input, changed[c]) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, char *const *changed,
+                      size_t nchanged, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
     run->run_id = rg_xstrdup(run_id);
     install(run, st);
     size_t before = errs->n;
+    /* steps to run again: readers of new inputs and all that follows them */
+    char *stale = rg_xcalloc(wf->nsteps + 1, 1);
+    for (size_t k = 0; k < wf->nsteps; k++) {
+        size_t s = wf->order[k];
+        const rg_step *step = &wf->steps[s];
+        stale[s] |= names_changed(step, changed, nchanged);
+        for (size_t d = 0; d < step->ndeps && !stale[s]; d++) {
+            stale[s] |= stale[step->deps[d]];
+        }
+    }
     for (size_t s = 0; s < wf->nsteps; s++) {
         const rg_step *step = &wf->steps[s];
+        if (stale[s]) {
+            continue;
+        }
         char *status = NULL;
         int attempts = 0;
         if (rg_store_step_status(st, run_id, step->name, &status, &attempts, errs) < 0) {
@@ -637,6 +666,7 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
             }
         }
     }
+    free(stale);
     return errs->n > before ? -1 : 0;
 }
 

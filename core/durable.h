@@ -31,7 +31,10 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
 /* Install the hooks on a run resumed from the store and load the data of
  * its completed steps (hashes checked).  Steps that were running when the
  * process died and declare rerun = no become waits for confirmation. */
-int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs);
+/* `changed` names the inputs given anew on resume: completed steps that
+ * read them (also optionally), and everything after those, run again. */
+int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, char *const *changed,
+                      size_t nchanged, rg_errors *errs);
 /* Record the end of the run. */
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs);
 
