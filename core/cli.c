@@ -579,7 +579,29 @@ static int cmd_resume(const opts *o, const char *id)
     rg_definition def;
     rg_definition_compute(&ss.wf, ss.lua, &def);
     rg_buf changes = { 0 };
-    int nchanged = definition_changes(st, id, &def, &changes, &errs);
+    int nchanged = 0;
+    if (strcmp(def.hash, rec.definition_hash) != 0) {
+        nchanged = definition_changes(st, id, &def, &changes, &errs);
+    } else {
+        /* same definition; complete the list if the first process died
+         * while recording it */
+        char **paths, **shas;
+        size_t n;
+        if (rg_store_definition(st, id, &paths, &shas, &n, &errs) == 0) {
+            for (size_t k = 0; k < def.n; k++) {
+                int known = 0;
+                for (size_t i = 0; i < n; i++) {
+                    known |= strcmp(paths[i], def.items[k].what) == 0;
+                }
+                if (!known) {
+                    (def.items[k].is_file ? rg_store_add_definition_file
+                                          : rg_store_add_definition_item)(
+                        st, id, def.items[k].what, def.items[k].sha, &errs);
+                }
+            }
+            rg_store_outputs_free(paths, shas, n);
+        }
+    }
     rg_definition_free(&def);
     if (nchanged < 0) {
         print_errors(&errs);

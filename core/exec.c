@@ -288,6 +288,8 @@ static void resolve_or_queue(sched *sc, size_t s)
         verdict = RG_ST_SKIPPED;
     }
     if (verdict == RG_ST_PENDING) {
+        /* queued: no longer pending, so nothing queues it twice */
+        run->st[s].status = RG_ST_RUNNING;
         sc->ready[sc->nready++] = s;
         pthread_cond_signal(&sc->cv);
         return;
@@ -499,6 +501,14 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
             for (size_t i = 0; i < wf->steps[s].ndependents; i++) {
                 sc.pending[wf->steps[s].dependents[i]]--;
             }
+        }
+    }
+    /* steps already settled as waiting (a person must confirm them) */
+    for (size_t k = 0; k < wf->nsteps; k++) {
+        size_t s = wf->order[k];
+        if (run->st[s].status == RG_ST_WAITING) {
+            notify_finished(run, s);
+            finish_step(&sc, s);
         }
     }
     /* roots in reverse topological order so the stack pops them in order */
