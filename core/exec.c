@@ -161,7 +161,15 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
             continue;
         }
         long d = rg_workflow_data_index(wf, in->name);
+        char *resolved = NULL;
+        if (!s && text[0] != '/' &&
+            (in->type == RG_IN_CSV || in->type == RG_IN_INI || in->type == RG_IN_FILE)) {
+            /* a default file ships with the workflow: relative to its file */
+            resolved = rg_xasprintf("%s/%s", wf->dir, text);
+            text = resolved;
+        }
         load_input(in, text, &run->data[d], errs);
+        free(resolved);
     }
     return errs->n > before ? -1 : 0;
 }
@@ -257,10 +265,9 @@ static void resolve_or_queue(sched *sc, size_t s)
             /* only a dependency whose data this step needs stops it */
             const rg_step *dep = &wf->steps[st->deps[i]];
             int needed = 0;
+            /* optional reads too: `?x` tolerates x not being produced
+             * (skipped), not its producer failing */
             for (size_t r = 0; r < st->nreads; r++) {
-                if (st->read_optional[r]) {
-                    continue;
-                }
                 for (size_t w = 0; w < dep->nwrites; w++) {
                     needed |= strcmp(st->reads[r], dep->writes[w]) == 0;
                 }

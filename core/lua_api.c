@@ -473,7 +473,7 @@ static void push_date(lua_State *L, int32_t d)
 
 typedef struct lcal {
     regie_calendar cal;
-    int32_t extra[64];
+    int32_t *extra; /* a userdata on the Lua stack: freed by the GC */
 } lcal;
 
 static void check_cal(lua_State *L, int idx, lcal *c)
@@ -500,7 +500,9 @@ static void check_cal(lua_State *L, int idx, lcal *c)
     lua_pop(L, 1);
     if (lua_getfield(L, idx, "extra_closed") == LUA_TTABLE) {
         size_t n = lua_rawlen(L, -1);
-        for (size_t i = 1; i <= n && c->cal.n_extra_closed < 64; i++) {
+        c->extra = lua_newuserdatauv(L, (n ? n : 1) * sizeof *c->extra, 0);
+        lua_insert(L, -2); /* keep the storage below the table until the call returns */
+        for (size_t i = 1; i <= n; i++) {
             lua_rawgeti(L, -1, (lua_Integer)i);
             c->extra[c->cal.n_extra_closed++] = check_date(L, -1);
             lua_pop(L, 1);

@@ -180,6 +180,7 @@ START_TEST(failure_stops_dependents_only)
                        "[step.ok]\nscript = ok.lua\nwrites = a\n"
                        "[step.boom]\nscript = boom.lua\nwrites = b\n"
                        "[step.use]\nscript = use.lua\nreads = b\nwrites = c\n"
+                       "[step.maybe]\nplugin = noop\nreads = ?b\n"
                        "[step.loop]\nscript = loop.lua\ninstructions = 2000000\n"
                        "[step.bomb]\nscript = bomb.lua\nmemory_mb = 16\n"
                        "[step.after_ok]\nplugin = noop\nreads = a\n");
@@ -195,6 +196,8 @@ START_TEST(failure_stops_dependents_only)
     ck_assert_msg(strstr(sum, "  after_ok: done") != NULL, "%s", sum);
     ck_assert_msg(strstr(sum, "  boom: failed") != NULL, "%s", sum);
     ck_assert_msg(strstr(sum, "  use: upstream") != NULL, "%s", sum);
+    /* an optional read tolerates data never produced, not a failed producer */
+    ck_assert_msg(strstr(sum, "  maybe: upstream") != NULL, "%s", sum);
     ck_assert_msg(strstr(sum, "  loop: failed") != NULL, "%s", sum);
     ck_assert_msg(strstr(sum, "  bomb: failed") != NULL, "%s", sum);
     ck_assert_msg(strstr(sum, "status: failed") != NULL, "%s", sum);
@@ -280,6 +283,28 @@ START_TEST(out_of_tree_plugin)
 }
 END_TEST
 
+START_TEST(default_file_next_to_workflow)
+{
+    free(t_write(tmp, "wf/data/default.csv", "n\n4\n"));
+    free(t_write(tmp, "wf/show.lua",
+                 "return { run = function() regie.write('n.txt', tostring(regie.input('rows')[1].n)) end }\n"));
+    char *wf = t_write(tmp, "wf/w.ini",
+                       "[workflow]\nname = d\n[input.rows]\ntype = csv\ndefault = data/default.csv\n"
+                       "columns = n:integer\n[step.show]\nscript = show.lua\nreads = rows\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o");
+    ck_assert_msg(rc == 0, "%d %s", rc, err);
+    char *p = path_in("o/n.txt");
+    char *t = t_read(p);
+    ck_assert_str_eq(t, "4");
+    free(t);
+    free(p);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
 START_TEST(cli_basics)
 {
     char *out = NULL, *err = NULL;
@@ -326,6 +351,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, when_and_retries);
     tcase_add_test(tc, out_of_tree_plugin);
     tcase_add_test(tc, cli_basics);
+    tcase_add_test(tc, default_file_next_to_workflow);
     suite_add_tcase(s, tc);
     return s;
 }

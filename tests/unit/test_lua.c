@@ -245,6 +245,8 @@ START_TEST(helpers)
         "  assert(regie.date.sub_workdays('2024-04-03', 2, { good_friday = true }) == '2024-03-28')\n"
         "  assert(regie.date.add_workdays('2026-04-29', 5, { liberation_day = 'lustrum' }) == '2026-05-06')\n"
         "  assert(regie.date.weekday('2026-04-27') == 1)\n"
+        "  local closed = {} for i = 0, 99 do closed[#closed + 1] = regie.date.add_days('2027-01-04', i) end\n"
+        "  assert(regie.date.next_workday('2027-01-04', { extra_closed = closed }) == '2027-04-14', 'beyond 64 closed days')\n"
         "  assert(regie.date.diff('2026-04-07', '2026-04-27') == 20)\n"
         "  local t = regie.csv.parse('a;b\\n1;x\\n')\n"
         "  assert(t[1].a == '1' and t.columns[2] == 'b')\n"
