@@ -10,6 +10,6 @@ mkdir -p "$dir"
 cd "$dir"
 if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
     # shellcheck disable=SC2086
-    "$top/configure" -q $EXTRA
+    "$top/configure" -q $EXTRA 2>&1 | grep -v "cannot remove .core." || true
 fi
 make -s -j"$(nproc)" >/dev/null
