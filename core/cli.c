@@ -250,6 +250,10 @@ static int open_store(const opts *o, const rg_config *cfg, rg_store **st, rg_err
     if (*st && o->by) {
         rg_store_set_actor(*st, o->by);
     }
+    if (*st && cfg->sync_full) {
+        rg_sync_writes = 1;
+        rg_store_set_sync(*st, 1, errs);
+    }
     return *st ? 0 : -1;
 }
 

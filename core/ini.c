@@ -44,14 +44,55 @@ static const char *intern_file(rg_ini *ini, const char *path)
     return ini->files[ini->nfiles++];
 }
 
+static size_t name_hash(const char *s)
+{
+    size_t h = 1469598103934665603ULL;
+    while (*s) {
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Sections are found through a hash index: a workflow of 100,000 steps
+ * must not cost a scan per key. */
 rg_section *rg_ini_section(const rg_ini *ini, const char *name)
 {
-    for (size_t i = 0; i < ini->n; i++) {
-        if (strcmp(ini->secs[i].name, name) == 0) {
-            return &ini->secs[i];
+    if (!ini->index_cap) {
+        return NULL;
+    }
+    size_t i = name_hash(name) & (ini->index_cap - 1);
+    while (ini->index[i]) {
+        rg_section *s = &ini->secs[ini->index[i] - 1];
+        if (strcmp(s->name, name) == 0) {
+            return s;
         }
+        i = (i + 1) & (ini->index_cap - 1);
     }
     return NULL;
+}
+
+static void index_put(rg_ini *ini, size_t pos)
+{
+    if ((ini->n + 1) * 2 > ini->index_cap) {
+        free(ini->index);
+        ini->index_cap = ini->index_cap ? ini->index_cap * 2 : 64;
+        ini->index = rg_xcalloc(ini->index_cap, sizeof *ini->index);
+        for (size_t k = 0; k < ini->n; k++) {
+            if (k == pos) {
+                continue;
+            }
+            size_t i = name_hash(ini->secs[k].name) & (ini->index_cap - 1);
+            while (ini->index[i]) {
+                i = (i + 1) & (ini->index_cap - 1);
+            }
+            ini->index[i] = k + 1;
+        }
+    }
+    size_t i = name_hash(ini->secs[pos].name) & (ini->index_cap - 1);
+    while (ini->index[i]) {
+        i = (i + 1) & (ini->index_cap - 1);
+    }
+    ini->index[i] = pos + 1;
 }
 
 rg_kv *rg_section_get(const rg_section *s, const char *key)
@@ -78,11 +119,13 @@ static rg_section *get_section(parse_state *ps, const char *name)
         ini->cap = ini->cap ? ini->cap * 2 : 8;
         ini->secs = rg_xrealloc(ini->secs, ini->cap * sizeof *ini->secs);
     }
-    s = &ini->secs[ini->n++];
+    s = &ini->secs[ini->n];
     memset(s, 0, sizeof *s);
     s->name = rg_xstrdup(name);
     s->file = ps->file;
     s->line = ps->section_line ? ps->section_line : ps->line;
+    index_put(ini, ini->n);
+    ini->n++;
     return s;
 }
 
@@ -345,6 +388,7 @@ void rg_ini_free(rg_ini *ini)
         free(s->name);
     }
     free(ini->secs);
+    free(ini->index);
     rg_strv_free(ini->files, ini->nfiles);
     memset(ini, 0, sizeof *ini);
 }

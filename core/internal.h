@@ -25,8 +25,11 @@ size_t rg_split(const char *s, char sep, char ***out);
 void rg_strv_free(char **v, size_t n);
 /* Read a whole file; NUL-terminated.  NULL with errno on failure. */
 char *rg_read_file(const char *path, size_t *len);
-/* Write atomically (tmp + fsync + rename); creates parent directories. */
+/* Write atomically (tmp + rename; fsync too when rg_sync_writes is set);
+ * creates parent directories.  A process killed at any moment leaves the
+ * old file or the new one, never a mix; fsync also covers a power cut. */
 int rg_write_file_atomic(const char *path, const void *data, size_t len);
+extern int rg_sync_writes;
 int rg_mkdir_p(const char *path);
 int rg_file_exists(const char *path);
 double rg_now(void); /* monotonic seconds */
@@ -199,6 +202,8 @@ typedef struct rg_section {
 typedef struct rg_ini {
     rg_section *secs;
     size_t n, cap;
+    size_t *index; /* open addressing: section name -> position + 1 */
+    size_t index_cap;
     char **files; /* every file read, in order (main first, then includes) */
     size_t nfiles;
 } rg_ini;

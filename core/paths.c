@@ -122,6 +122,13 @@ int rg_config_set(rg_config *cfg, const char *key, const char *value, const char
         if (*value) {
             set_str(&cfg->store_path, value);
         }
+    } else if (strcmp(key, "sync") == 0) {
+        if (strcmp(value, "full") == 0 || strcmp(value, "normal") == 0) {
+            cfg->sync_full = value[0] == 'f';
+        } else {
+            rg_err_add(errs, file, line, "sync: found \"%s\", expected normal or full", value);
+            rc = -1;
+        }
     } else if (strcmp(key, "instructions") == 0) {
         if (rg_parse_int(value, &i) != 0 || i < 0) {
             rg_err_add(errs, file, line, "%s: found \"%s\", expected a whole number >= 0", key, value);
@@ -156,7 +163,7 @@ int rg_config_set(rg_config *cfg, const char *key, const char *value, const char
     } else {
         rg_err_add(errs, file, line,
                    "unknown engine key \"%s\" (allowed: plugin_path, script_path, workflow_path, "
-                   "store, instructions, memory_mb, timeout, jobs)",
+                   "store, sync, instructions, memory_mb, timeout, jobs)",
                    key);
         rc = -1;
     }

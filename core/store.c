@@ -662,7 +662,7 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         }
         usleep(100000);
     }
-    rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         db_error(st, errs, rc, "setting up");
         goto fail;
@@ -1481,6 +1481,18 @@ int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, ch
     }
     UNLOCK(st);
     return rc;
+}
+
+int rg_store_set_sync(rg_store *st, int full, rg_errors *errs)
+{
+    LOCK(st);
+    int rc = sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rg_err_add(errs, st->path, 0, "cannot set the sync mode: %s", sqlite3_errmsg(st->db));
+    }
+    UNLOCK(st);
+    return rc == SQLITE_OK ? 0 : -1;
 }
 
 int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs)

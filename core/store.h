@@ -58,6 +58,10 @@ int rg_sha256_valid(const char *s);
  * store with a newer schema than this build knows. */
 rg_store *rg_store_open(const char *path, rg_errors *errs);
 void rg_store_close(rg_store *st);
+/* full != 0: every commit reaches the disk before it returns (survives a
+ * power cut).  Default (normal): commits survive a killed process, and the
+ * store is never corrupted; a power cut may lose the last ones. */
+int rg_store_set_sync(rg_store *st, int full, rg_errors *errs);
 const char *rg_store_path(const rg_store *st);
 /* Who is recorded in audit entries the store writes itself.  Default: the
  * login name of the process's user. */

@@ -198,6 +198,8 @@ int rg_mkdir_p(const char *path)
     return rc;
 }
 
+int rg_sync_writes = 0;
+
 int rg_write_file_atomic(const char *path, const void *data, size_t len)
 {
     char *dir = rg_xstrdup(path);
@@ -233,7 +235,7 @@ int rg_write_file_atomic(const char *path, const void *data, size_t len)
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0) {
+    if ((rg_sync_writes && fsync(fd) != 0) || close(fd) != 0) {
         fd = -1;
         goto fail;
     }

@@ -1,0 +1,701 @@
+/* bench.c - `make bench`: regie's performance figures beside their targets.
+ * Prints medians over repeated runs and exits 0 whatever the figures.
+ *
+ *   1  per-step engine overhead: no-op C and Lua steps, chain and fan-out,
+ *      1,000 / 10,000 / 100,000 steps, store off and on; memory per step
+ *   2  start-up of `regie run` on a one-step workflow (whole process)
+ *   3  Lua record throughput against plain lua5.4
+ *   4  the shipped workflows on generated data 100x a real case
+ *   5  the same no-op chain and fan-out in GNU make (and Snakemake)
+ *
+ * Options: --quick (smaller sizes, fewer repetitions), --only N. */
+#define _GNU_SOURCE
+#include "engine.h"
+#include "durable.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *srcdir = REGIE_SRCDIR;
+static const char *builddir = REGIE_BUILDDIR;
+static int quick;
+static char *tmp;
+
+/* ---- helpers ---- */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void row(const char *what, const char *size, double value, const char *unit, double target,
+                const char *extra)
+{
+    char t[32] = "-", ok[8] = "";
+    if (target > 0) {
+        snprintf(t, sizeof t, "<= %g %s", target, unit);
+        snprintf(ok, sizeof ok, "%s", value <= target ? "ok" : "MISS");
+    }
+    printf("  %-44s %-9s %12.3f %-3s  %-14s %-4s %s\n", what, size, value, unit, t, ok,
+           extra ? extra : "");
+    fflush(stdout);
+}
+
+static long rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "VmRSS:", 6) == 0) {
+            kb = atol(line + 6);
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    return kb;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    if (rg_write_file_atomic(path, text, strlen(text)) != 0) {
+        fprintf(stderr, "bench: cannot write %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+/* Run a command (argv) with stdout/stderr to /dev/null; wall seconds and
+ * peak RSS (kB) of the child. Returns the exit status. */
+static int run_cmd(const char *cwd, char *const *argv, double *secs, long *maxrss_kb)
+{
+    double t0 = rg_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (cwd && chdir(cwd) != 0) {
+            _exit(127);
+        }
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st = 0;
+    struct rusage ru;
+    wait4(pid, &st, 0, &ru);
+    *secs = rg_now() - t0;
+    if (maxrss_kb) {
+        *maxrss_kb = ru.ru_maxrss;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int have(const char *prog)
+{
+    char *cmd = rg_xasprintf("command -v %s >/dev/null 2>&1", prog);
+    int ok = system(cmd) == 0;
+    free(cmd);
+    return ok;
+}
+
+/* ---- 1: per-step overhead ---- */
+static char *gen_workflow(const char *kind, const char *shape, int n)
+{
+    char *path = rg_xasprintf("%s/wf-%s-%s-%d.ini", tmp, kind, shape, n);
+    if (rg_file_exists(path)) {
+        return path;
+    }
+    rg_buf b = { 0 };
+    rg_buf_printf(&b, "[workflow]\nname = bench-%s-%s-%d\n", kind, shape, n);
+    for (int i = 0; i < n; i++) {
+        if (strcmp(kind, "c") == 0) {
+            rg_buf_printf(&b, "[step.s%d]\nplugin = noop\n", i);
+        } else {
+            rg_buf_printf(&b, "[step.s%d]\nscript = noop.lua\n", i);
+        }
+        if (strcmp(shape, "chain") == 0 && i > 0) {
+            rg_buf_printf(&b, "after = s%d\n", i - 1);
+        }
+    }
+    write_text(path, b.data);
+    rg_buf_free(&b);
+    return path;
+}
+
+typedef struct engine {
+    rg_config cfg;
+    rg_plugins plugins;
+    rg_lua *lua;
+} engine;
+
+static void engine_open(engine *e)
+{
+    rg_errors errs = { 0 };
+    memset(e, 0, sizeof *e);
+    rg_config_load(&e->cfg, NULL, &errs);
+    rg_plugins_scan(&e->plugins, e->cfg.plugin_path, &errs);
+    e->lua = rg_lua_new(e->cfg.script_path);
+    rg_err_print(&errs, stderr);
+    rg_err_free(&errs);
+}
+
+static void engine_close(engine *e)
+{
+    rg_lua_free(e->lua);
+    rg_plugins_free(&e->plugins);
+    rg_config_free(&e->cfg);
+}
+
+/* One measurement: load seconds, execute seconds, RSS growth of the load. */
+static int one_run(engine *e, const char *path, int jobs, rg_store *store, double *load_s,
+                   double *exec_s, long *rss_growth)
+{
+    rg_errors errs = { 0 };
+    rg_workflow wf;
+    long r0 = rss_kb();
+    double t0 = rg_now();
+    if (rg_workflow_load(&wf, path, &e->cfg, NULL, 0, &e->plugins, e->lua, &errs) != 0) {
+        rg_err_print(&errs, stderr);
+        rg_err_free(&errs);
+        rg_workflow_free(&wf);
+        return -1;
+    }
+    *load_s = rg_now() - t0;
+    *rss_growth = rss_kb() - r0;
+    rg_run run;
+    char *out = rg_xasprintf("%s/out", tmp);
+    rg_run_init(&run, &wf, NULL, 0, out, jobs, &errs);
+    if (store) {
+        rg_definition def;
+        rg_definition_compute(&wf, e->lua, &def);
+        rg_durable_begin(&run, store, &def, NULL, 0, &errs);
+        rg_definition_free(&def);
+    }
+    t0 = rg_now();
+    int rc = rg_run_execute(&run, NULL);
+    *exec_s = rg_now() - t0;
+    if (store) {
+        rg_durable_finish(&run, rc, &errs);
+    }
+    rg_err_print(&errs, stderr);
+    rg_run_free(&run);
+    rg_workflow_free(&wf);
+    rg_err_free(&errs);
+    free(out);
+    return rc;
+}
+
+static void section1(void)
+{
+    printf("\n1. Per-step engine overhead (in-process, median µs per step)\n");
+    engine e;
+    engine_open(&e);
+    char *noop = rg_xasprintf("%s/noop.lua", tmp);
+    write_text(noop, "return { run = function(step) end }\n");
+    free(noop);
+    int sizes[] = { 1000, 10000, 100000 };
+    int nsizes = quick ? 2 : 3;
+    const char *kinds[] = { "c", "lua" };
+    const char *shapes[] = { "chain", "fanout" };
+    for (int k = 0; k < 2; k++) {
+        for (int s = 0; s < 2; s++) {
+            double first = 0;
+            for (int z = 0; z < nsizes; z++) {
+                int n = sizes[z];
+                char *path = gen_workflow(kinds[k], shapes[s], n);
+                int reps = n >= 100000 ? 3 : quick ? 3 : 5;
+                double ex[8], ld[8];
+                long growth = 0;
+                for (int r = 0; r < reps; r++) {
+                    long g;
+                    if (one_run(&e, path, strcmp(shapes[s], "chain") == 0 ? 1 : 2, NULL, &ld[r],
+                                &ex[r], &g) != 0) {
+                        printf("  run failed: %s\n", path);
+                    }
+                    if (r == 0) {
+                        growth = g;
+                    }
+                }
+                double per = median(ex, reps) / n * 1e6;
+                double lper = median(ld, reps) / n * 1e6;
+                char what[80], size[16], extra[96];
+                snprintf(what, sizeof what, "%s no-op step, %s, store off",
+                         k == 0 ? "C" : "Lua", shapes[s]);
+                snprintf(size, sizeof size, "%d", n);
+                if (z == 0) {
+                    first = per;
+                }
+                snprintf(extra, sizeof extra, "load %.2f µs/step, %ld B/step%s%.2fx of 1k", lper,
+                         growth * 1024 / n, z ? ", " : "", z ? per / first : 0.0);
+                if (!z) {
+                    snprintf(extra, sizeof extra, "load %.2f µs/step, %ld B/step", lper,
+                             growth * 1024 / n);
+                }
+                row(what, size, per, "µs", k == 0 ? 1 : 3, extra);
+                if (n == 100000) {
+                    row("  memory of the loaded workflow", size, growth / 1024.0, "MB", 200, NULL);
+                }
+                free(path);
+            }
+        }
+    }
+    /* store on: every step committed durably (fsync) */
+    int sn[] = { 1000, 10000 };
+    for (int z = 0; z < (quick ? 1 : 2); z++) {
+        for (int k = 0; k < 2; k++) {
+            char *path = gen_workflow(kinds[k], "chain", sn[z]);
+            double ex[3], ld[3];
+            long g;
+            for (int r = 0; r < 3; r++) {
+                char *db = rg_xasprintf("%s/store-%d-%d-%d.db", tmp, z, k, r);
+                rg_errors errs = { 0 };
+                rg_store *st = rg_store_open(db, &errs);
+                one_run(&e, path, 1, st, &ld[r], &ex[r], &g);
+                rg_store_close(st);
+                rg_err_free(&errs);
+                free(db);
+            }
+            char what[80], size[16];
+            snprintf(what, sizeof what, "%s no-op step, chain, store on (durable)",
+                     k == 0 ? "C" : "Lua");
+            snprintf(size, sizeof size, "%d", sn[z]);
+            row(what, size, median(ex, 3) / sn[z] * 1e6, "µs", 50, NULL);
+            free(path);
+        }
+    }
+    engine_close(&e);
+}
+
+/* ---- 2: start-up ---- */
+static void section2(void)
+{
+    printf("\n2. Start-up: `regie run` of a one-step workflow, whole process (median of 20)\n");
+    char *wf = rg_xasprintf("%s/one.ini", tmp);
+    write_text(wf, "[workflow]\nname = one\n[step.only]\nplugin = noop\n");
+    char *bin = rg_xasprintf("%s/regie", builddir);
+    char *out = rg_xasprintf("%s/one-out", tmp);
+    double t[20];
+    for (int i = 0; i < 20; i++) {
+        char *argv[] = { bin, "run", wf, "--no-store", "--quiet", "--out", out, NULL };
+        run_cmd(tmp, argv, &t[i], NULL);
+    }
+    row("regie run, one no-op step, store off", "1", median(t, 20) * 1e3, "ms", 5, NULL);
+    for (int i = 0; i < 20; i++) {
+        char *db = rg_xasprintf("%s/one-%d.db", tmp, i);
+        char *argv[] = { bin, "run", wf, "--db", db, "--quiet", "--out", out, NULL };
+        run_cmd(tmp, argv, &t[i], NULL);
+        free(db);
+    }
+    row("regie run, one no-op step, store on", "1", median(t, 20) * 1e3, "ms", 0, NULL);
+    if (have("make")) {
+        char *mk = rg_xasprintf("%s/one.mk", tmp);
+        write_text(mk, "all:\n\t@true\n");
+        for (int i = 0; i < 20; i++) {
+            char *argv[] = { "make", "-s", "-f", mk, NULL };
+            run_cmd(tmp, argv, &t[i], NULL);
+        }
+        row("GNU make, one target running `true`", "1", median(t, 20) * 1e3, "ms", 0, NULL);
+        free(mk);
+    }
+    free(out);
+    free(bin);
+    free(wf);
+}
+
+/* ---- 3: Lua record throughput ---- */
+static void section3(void)
+{
+    int n = quick ? 200000 : 1000000;
+    printf("\n3. Lua record throughput: map over %d records (read 3 fields, compute 1)\n", n);
+    const char *cols[] = { "id", "price", "qty", "rate" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(4, cols), { REGIE_NULL, { 0 } } };
+    for (int i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%d", i);
+        regie_value row4[4] = { rg_str_value(id), { REGIE_NUM, { .n = 10.0 + i % 97 } },
+                                { REGIE_INT, { .i = i % 13 } }, { REGIE_NUM, { .n = 0.21 } } };
+        rg_table_append(d.table, row4, 0);
+    }
+    char *script = rg_xasprintf("%s/map.lua", tmp);
+    write_text(script, "return { run = function(step)\n"
+                       "  local t = regie.input('rows')\n"
+                       "  local out = {}\n"
+                       "  for i = 1, #t do local r = t[i]\n"
+                       "    out[i] = { id = r.id, total = r.price * r.qty * (1 + r.rate) } end\n"
+                       "  regie.output('totals', out, regie.list{ 'id', 'total' })\n"
+                       "end }\n");
+    double reps[3];
+    for (int r = 0; r < 3; r++) {
+        rg_lua *L = rg_lua_new(tmp);
+        regie_ctx *ctx = rg_test_ctx_new("map", NULL, NULL);
+        rg_datum copy = { RG_DATUM_TABLE, d.table, d.value };
+        rg_test_ctx_set(ctx, "rows", &copy);
+        double t0 = rg_now();
+        rg_lua_run(L, script, ctx, NULL);
+        reps[r] = rg_now() - t0;
+        /* the table belongs to the context now: give it back */
+        for (size_t i = 0; i < ctx->nstandalone; i++) {
+            if (strcmp(ctx->standalone_names[i], "rows") == 0) {
+                ctx->standalone_data[i].table = NULL;
+                ctx->standalone_data[i].kind = RG_DATUM_NONE;
+            }
+        }
+        rg_test_ctx_free(ctx);
+        rg_lua_free(L);
+    }
+    double regie_s = median(reps, 3);
+    row("regie Lua step (table in and out included)", quick ? "200k" : "1M", regie_s, "s", 0, NULL);
+    if (!have("lua5.4")) {
+        printf("  plain lua5.4: not installed\n");
+    } else {
+        char *plain = rg_xasprintf("%s/plain.lua", tmp);
+        char *src = rg_xasprintf(
+            "local n = %d\n"
+            "local t = {}\n"
+            "for i = 1, n do t[i] = { id = 'r' .. (i - 1), price = 10.0 + (i - 1) %% 97, qty = (i - 1) %% 13, rate = 0.21 } end\n"
+            "local best = math.huge\n"
+            "for rep = 1, 3 do\n"
+            "  local c = os.clock()\n"
+            "  local out = {}\n"
+            "  for i = 1, #t do local r = t[i]\n"
+            "    out[i] = { id = r.id, total = r.price * r.qty * (1 + r.rate) } end\n"
+            "  local e = os.clock() - c\n"
+            "  if e < best then best = e end\n"
+            "end\n"
+            "io.write(string.format('%%.6f\\n', best))\n",
+            n);
+        write_text(plain, src);
+        char *cmd = rg_xasprintf("lua5.4 %s", plain);
+        FILE *p = popen(cmd, "r");
+        double plain_s = 0;
+        if (p && fscanf(p, "%lf", &plain_s) == 1) {
+            row("plain lua5.4, the same loop over a Lua table", quick ? "200k" : "1M", plain_s, "s",
+                0, NULL);
+            char extra[64];
+            snprintf(extra, sizeof extra, "(loop only in plain Lua)");
+            row("ratio regie / plain Lua", "", regie_s / plain_s, "x", 1.5, extra);
+        }
+        if (p) {
+            pclose(p);
+        }
+        free(cmd);
+        free(src);
+        free(plain);
+    }
+    rg_datum_clear(&d);
+    free(script);
+}
+
+/* ---- 4: shipped workflows at 100x ---- */
+static unsigned long long prng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+    prng ^= prng << 13;
+    prng ^= prng >> 7;
+    prng ^= prng << 17;
+    return (unsigned)(prng % n);
+}
+
+static char **gen_tender(void)
+{
+    char *dir = rg_xasprintf("%s/tender100", tmp);
+    rg_mkdir_p(dir);
+    char *p;
+    size_t len;
+    char *ex = rg_xasprintf("%s/examples/tender/tender.ini", srcdir);
+    char *ini = rg_read_file(ex, &len);
+    p = rg_xasprintf("%s/tender.ini", dir);
+    write_text(p, ini);
+    free(p);
+    free(ini);
+    free(ex);
+    ex = rg_xasprintf("%s/examples/tender/criteria.csv", srcdir);
+    char *crit = rg_read_file(ex, &len);
+    p = rg_xasprintf("%s/criteria.csv", dir);
+    write_text(p, crit);
+    free(p);
+    free(crit);
+    free(ex);
+    int nb = 10000;
+    rg_buf bids = { 0 }, ko = { 0 }, sc = { 0 };
+    rg_buf_puts(&bids, "bid_id,supplier,candidate,rate_excl_vat_eur,cv_count,motivation_count,submitted_at,region\n");
+    rg_buf_puts(&ko, "bid_id,req_id,result,note\n");
+    rg_buf_puts(&sc, "bid_id,crit_id,evaluator,level,motivation\n");
+    const char *ev[] = { "Jansen", "De Vries", "Bakker" };
+    const int lv[] = { 0, 25, 50, 75, 100 };
+    for (int b = 0; b < nb; b++) {
+        rg_buf_printf(&bids, "B%05d,Leverancier %d,Kandidaat %d,%d.%02d,1,1,2026-01-%02dT10:00,%s\n", b,
+                      b, b, 80 + (int)rnd(41), (int)rnd(100), 5 + (int)rnd(6),
+                      rnd(3) ? "Utrecht" : "Drenthe");
+        rg_buf_printf(&ko, "B%05d,E1,pass,ok\nB%05d,E2,pass,ok\n", b, b);
+        for (int c = 1; c <= 4; c++) {
+            for (int e = 0; e < 3; e++) {
+                int level = c == 1 ? (rnd(2) ? 100 : 0) : lv[rnd(5)];
+                rg_buf_printf(&sc, "B%05d,W%d,%s,%d,motivatie\n", b, c, ev[e], level);
+            }
+        }
+    }
+    p = rg_xasprintf("%s/bids.csv", dir);
+    write_text(p, bids.data);
+    free(p);
+    p = rg_xasprintf("%s/ko.csv", dir);
+    write_text(p, ko.data);
+    free(p);
+    p = rg_xasprintf("%s/scores.csv", dir);
+    write_text(p, sc.data);
+    free(p);
+    rg_buf_free(&bids);
+    rg_buf_free(&ko);
+    rg_buf_free(&sc);
+    char **sets = rg_xcalloc(11, sizeof *sets);
+    const char *names[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv", "ko=ko.csv",
+                            "scores=scores.csv" };
+    for (int i = 0; i < 5; i++) {
+        sets[2 * i] = rg_xstrdup("--set");
+        sets[2 * i + 1] = rg_xstrdup(names[i]);
+    }
+    free(dir);
+    return sets;
+}
+
+static char **gen_stakeholders(void)
+{
+    char *dir = rg_xasprintf("%s/stakeholders100", tmp);
+    rg_mkdir_p(dir);
+    size_t len;
+    char *ex = rg_xasprintf("%s/examples/stakeholders/analysis.ini", srcdir);
+    char *ini = rg_read_file(ex, &len);
+    char *p = rg_xasprintf("%s/analysis.ini", dir);
+    write_text(p, ini);
+    free(p);
+    free(ini);
+    free(ex);
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
+    const char *lvl[] = { "unaware", "resistant", "neutral", "supportive", "leading" };
+    for (int i = 0; i < 100000; i++) {
+        int c = (int)rnd(5);
+        int d = c + (int)rnd((unsigned)(5 - c));
+        rg_buf_printf(&b, "S%06d,Stakeholder %d,partij,%d,%d,%s,%s,%d,%s,%s,Manager %d,Zorg nummer %d\n",
+                      i, i, 1 + (int)rnd(5), 1 + (int)rnd(5), rnd(2) ? "ja" : "nee",
+                      rnd(2) ? "ja" : "nee", (int)rnd(5) - 2, lvl[c], lvl[d], (int)rnd(20), i);
+    }
+    p = rg_xasprintf("%s/stakeholders.csv", dir);
+    write_text(p, b.data);
+    free(p);
+    rg_buf_free(&b);
+    char **sets = rg_xcalloc(5, sizeof *sets);
+    sets[0] = rg_xstrdup("--set");
+    sets[1] = rg_xstrdup("analysis=analysis.ini");
+    sets[2] = rg_xstrdup("--set");
+    sets[3] = rg_xstrdup("stakeholders=stakeholders.csv");
+    free(dir);
+    return sets;
+}
+
+/* Adding a workflow to the bench: one line here and a generator above. */
+static const struct {
+    const char *workflow; /* name under etc/workflows */
+    const char *dir;      /* data folder below the temp dir */
+    const char *size;
+    char **(*generate)(void);
+} shipped[] = {
+    { "tender-evaluation", "tender100", "10k bids", gen_tender },
+    { "stakeholder-analysis", "stakeholders100", "100k", gen_stakeholders },
+    { "event-organisation", NULL, "100k regs", NULL },
+};
+
+static void section4(void)
+{
+    printf("\n4. Shipped workflows on generated data 100x a real case (whole process, store off)\n");
+    char *bin = rg_xasprintf("%s/regie", builddir);
+    for (size_t w = 0; w < sizeof shipped / sizeof shipped[0]; w++) {
+        char *ini = rg_xasprintf("%s/etc/workflows/%s.ini", srcdir, shipped[w].workflow);
+        if (!shipped[w].generate || !rg_file_exists(ini)) {
+            printf("  %-44s %-9s n/a (not shipped yet)\n", shipped[w].workflow, shipped[w].size);
+            free(ini);
+            continue;
+        }
+        char **sets = shipped[w].generate();
+        char *dir = rg_xasprintf("%s/%s", tmp, shipped[w].dir);
+        char *argv[24];
+        int n = 0;
+        argv[n++] = bin;
+        argv[n++] = "run";
+        argv[n++] = ini;
+        for (int i = 0; sets[i]; i++) {
+            argv[n++] = sets[i];
+        }
+        argv[n++] = "--no-store";
+        argv[n++] = "--quiet";
+        argv[n++] = "--out";
+        argv[n++] = "out";
+        argv[n] = NULL;
+        int reps = quick ? 1 : 3;
+        double t[3];
+        long rss[3];
+        int rc = 0;
+        for (int r = 0; r < reps; r++) {
+            rc = run_cmd(dir, argv, &t[r], &rss[r]);
+        }
+        long maxrss = 0;
+        for (int r = 0; r < reps; r++) {
+            maxrss = rss[r] > maxrss ? rss[r] : maxrss;
+        }
+        char what[80], extra[64];
+        snprintf(what, sizeof what, "%s: time", shipped[w].workflow);
+        snprintf(extra, sizeof extra, "exit status %d%s", rc, rc == 0 || rc == 3 ? "" : " (FAILED)");
+        row(what, shipped[w].size, median(t, reps), "s", 1, extra);
+        snprintf(what, sizeof what, "%s: peak RSS", shipped[w].workflow);
+        row(what, shipped[w].size, maxrss / 1024.0, "MB", 500, NULL);
+        for (int i = 0; sets[i]; i++) {
+            free(sets[i]);
+        }
+        free(sets);
+        free(dir);
+        free(ini);
+    }
+    free(bin);
+}
+
+/* ---- 5: peers ---- */
+static void section5(void)
+{
+    printf("\n5. Peers: the same no-op chain and fan-out of 1,000 steps (whole process, median of 5)\n");
+    char *bin = rg_xasprintf("%s/regie", builddir);
+    const char *shapes[] = { "chain", "fanout" };
+    for (int s = 0; s < 2; s++) {
+        char *wf = gen_workflow("c", shapes[s], 1000);
+        char *out = rg_xasprintf("%s/peer-out", tmp);
+        double t[5];
+        for (int r = 0; r < 5; r++) {
+            char *argv[] = { bin, "run", wf, "--no-store", "--quiet", "--out", out, NULL };
+            run_cmd(tmp, argv, &t[r], NULL);
+        }
+        double regie_s = median(t, 5);
+        char what[80];
+        snprintf(what, sizeof what, "regie run, 1,000 no-op C steps, %s", shapes[s]);
+        row(what, "1000", regie_s * 1e3, "ms", 0, NULL);
+        if (have("make")) {
+            rg_buf b = { 0 };
+            rg_buf_puts(&b, ".PHONY: all");
+            for (int i = 0; i < 1000; i++) {
+                rg_buf_printf(&b, " t%d", i);
+            }
+            rg_buf_puts(&b, "\nall: t999");
+            if (s == 1) {
+                for (int i = 0; i < 999; i++) {
+                    rg_buf_printf(&b, " t%d", i);
+                }
+            }
+            rg_buf_puts(&b, "\n");
+            for (int i = 0; i < 1000; i++) {
+                if (s == 0 && i > 0) {
+                    rg_buf_printf(&b, "t%d: t%d\n\t@:\n", i, i - 1);
+                } else {
+                    rg_buf_printf(&b, "t%d:\n\t@:\n", i);
+                }
+            }
+            char *mk = rg_xasprintf("%s/peer-%s.mk", tmp, shapes[s]);
+            write_text(mk, b.data);
+            rg_buf_free(&b);
+            for (int r = 0; r < 5; r++) {
+                char *argv[] = { "make", "-s", "-j2", "-f", mk, NULL };
+                run_cmd(tmp, argv, &t[r], NULL);
+            }
+            double make_s = median(t, 5);
+            snprintf(what, sizeof what, "GNU make, 1,000 targets (recipe `:`), %s", shapes[s]);
+            row(what, "1000", make_s * 1e3, "ms", 0, NULL);
+            char extra[48];
+            snprintf(extra, sizeof extra, "regie %.1fx faster", make_s / regie_s);
+            row("  ratio regie / make", "", regie_s / make_s, "x", 0, extra);
+            free(mk);
+        }
+        if (have("snakemake")) {
+            printf("  snakemake: installed, but not measured by this bench yet\n");
+        } else {
+            printf("  snakemake: not installed\n");
+        }
+        free(out);
+        free(wf);
+    }
+    free(bin);
+}
+
+int main(int argc, char **argv)
+{
+    int only = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) {
+            quick = 1;
+        } else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--srcdir") == 0 && i + 1 < argc) {
+            srcdir = argv[++i];
+        } else if (strcmp(argv[i], "--builddir") == 0 && i + 1 < argc) {
+            builddir = argv[++i];
+        }
+    }
+    char tmpl[] = "/tmp/regie-bench-XXXXXX";
+    tmp = mkdtemp(tmpl);
+    if (!tmp) {
+        perror("mkdtemp");
+        return 0;
+    }
+    struct utsname u;
+    uname(&u);
+    char model[128] = "?";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) == 0) {
+            snprintf(model, sizeof model, "%s", strchr(line, ':') + 2);
+            model[strcspn(model, "\n")] = 0;
+            break;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    printf("regie bench: %ld cores, %s, %s %s%s\n", sysconf(_SC_NPROCESSORS_ONLN), model, u.sysname,
+           u.release, quick ? " (quick)" : "");
+    printf("  %-44s %-9s %12s %-3s  %-14s %-4s %s\n", "benchmark", "size", "median", "", "target",
+           "", "notes");
+    if (!only || only == 1) {
+        section1();
+    }
+    if (!only || only == 2) {
+        section2();
+    }
+    if (!only || only == 3) {
+        section3();
+    }
+    if (!only || only == 4) {
+        section4();
+    }
+    if (!only || only == 5) {
+        section5();
+    }
+    char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "bench: could not remove %s\n", tmp);
+    }
+    free(cmd);
+    return 0;
+}
