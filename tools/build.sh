@@ -10,6 +10,9 @@ mkdir -p "$dir"
 cd "$dir"
 if [ ! -f Makefile ] || [ "$top/configure" -nt Makefile ]; then
     # shellcheck disable=SC2086
-    "$top/configure" -q $EXTRA 2>&1 | grep -v "cannot remove .core." || true
+    if ! "$top/configure" -q $EXTRA >configure.out 2>&1; then
+        cat configure.out >&2
+        exit 1
+    fi
 fi
 make -s -j"$(nproc)" >/dev/null

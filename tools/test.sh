@@ -12,7 +12,7 @@ run_suite() { # dir, configure options
     dir=$1
     shift
     mkdir -p "$dir"
-    (cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@" 2>&1 | grep -v "cannot remove .core."; } && make -s -j"$(nproc)" >/dev/null &&
+    (cd "$dir" && { [ -f Makefile ] || "$top/configure" -q "$@" >configure.out 2>&1 || { cat configure.out; false; }; } && make -s -j"$(nproc)" >/dev/null &&
         make -s check >/dev/null 2>&1)
     rc=$?
     log="$dir/tests/regie-tests.log"
