@@ -252,12 +252,20 @@ void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *de
         const rg_step *st = &wf->steps[s];
         if (st->script_file) {
             char *real = realpath(st->script_file, NULL);
-            def_add(def, real ? real : st->script_file, 1, NULL);
+            def_add(def, real ? real : st->script_file, 1, NULL); /* hashes new paths only */
             free(real);
         } else if (st->plugin) {
             char *what = rg_xasprintf("plugin %s %s", st->plugin->desc->name,
                                       st->plugin->desc->version ? st->plugin->desc->version : "");
+            int known = 0;
+            for (size_t i = 0; i < def->n && !known; i++) {
+                known = strcmp(def->items[i].what, what) == 0;
+            }
             char sha[65];
+            if (known) {
+                free(what);
+                continue; /* hashed once, however many steps use it */
+            }
             if (rg_sha256_file(st->plugin->path, sha) != 0) {
                 rg_sha256_buf(what, strlen(what), sha);
             }
@@ -317,6 +325,12 @@ static void log_store_error(rg_run *run, size_t s, rg_errors *e)
 
 static void hook_begin(rg_run *run, size_t s, int attempt)
 {
+    /* Only a step that must not run twice needs its start on record before
+     * it acts; any other step interrupted mid-way simply runs again, and its
+     * start time is recorded with its completion (one transaction a step). */
+    if (run->wf->steps[s].rerun) {
+        return;
+    }
     rg_errors e = { 0 };
     if (rg_store_step_start(run->store, run->run_id, run->wf->steps[s].name, attempt, &e) != 0) {
         log_store_error(run, s, &e);

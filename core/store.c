@@ -28,7 +28,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Prepared statements kept for reuse, keyed by the SQL text's address (the
+ * queries are string literals): preparing was two thirds of a step's cost. */
+#define STMT_CACHE 64
+typedef struct cached_stmt {
+    const char *sql;
+    sqlite3_stmt *s;
+    int busy;
+} cached_stmt;
+
 struct rg_store {
+    cached_stmt cache[STMT_CACHE];
+    int ncache;
     sqlite3 *db;
     char *path;
     char *actor;
@@ -281,11 +292,56 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
     return rc;
 }
 
+/* A statement for sql: a cached one when free, else a fresh one. */
+static int prep_cached(rg_store *st, const char *sql, sqlite3_stmt **out)
+{
+    for (int i = 0; i < st->ncache; i++) {
+        if (st->cache[i].sql == sql && !st->cache[i].busy) {
+            st->cache[i].busy = 1;
+            *out = st->cache[i].s;
+            return SQLITE_OK;
+        }
+    }
+    int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc == SQLITE_OK && st->ncache < STMT_CACHE) {
+        st->cache[st->ncache].sql = sql;
+        st->cache[st->ncache].s = *out;
+        st->cache[st->ncache].busy = 1;
+        st->ncache++;
+    }
+    return rc;
+}
+
+/* Done with a statement: a cached one is reset for reuse, others freed. */
+static void q_done(rg_store *st, sqlite3_stmt *s)
+{
+    if (!s) {
+        return;
+    }
+    for (int i = 0; i < st->ncache; i++) {
+        if (st->cache[i].s == s) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            st->cache[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(s);
+}
+
+static void cache_clear(rg_store *st)
+{
+    for (int i = 0; i < st->ncache; i++) {
+        sqlite3_finalize(st->cache[i].s);
+    }
+    st->ncache = 0;
+}
+
 /* Prepare and bind; NULL with errs on failure. */
 static sqlite3_stmt *q_prep(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    int rc = prep_cached(st, sql, &s);
     if (rc != SQLITE_OK) {
         db_error(st, errs, rc, "reading");
         sqlite3_finalize(s);
@@ -297,7 +353,7 @@ static sqlite3_stmt *q_prep(rg_store *st, rg_errors *errs, const char *sql, cons
     va_end(ap);
     if (rc != SQLITE_OK) {
         db_error(st, errs, rc, "reading");
-        sqlite3_finalize(s);
+        q_done(st, s);
         return NULL;
     }
     return s;
@@ -307,7 +363,7 @@ static sqlite3_stmt *q_prep(rg_store *st, rg_errors *errs, const char *sql, cons
 static int q_exec(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s = NULL;
-    int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+    int rc = prep_cached(st, sql, &s);
     if (rc == SQLITE_OK) {
         va_list ap;
         va_start(ap, fmt);
@@ -320,10 +376,10 @@ static int q_exec(rg_store *st, rg_errors *errs, const char *sql, const char *fm
     }
     if (rc != SQLITE_DONE && rc != SQLITE_OK) {
         db_error(st, errs, rc, "writing");
-        sqlite3_finalize(s);
+        q_done(st, s);
         return -1;
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     return 0;
 }
 
@@ -397,7 +453,7 @@ static int run_exists(rg_store *st, const char *run_id, rg_errors *errs)
         return -1;
     }
     int r = q_step(st, errs, s);
-    sqlite3_finalize(s);
+    q_done(st, s);
     if (r == 0) {
         rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), st->path);
     }
@@ -521,12 +577,12 @@ static int check_identity(rg_store *st, rg_errors *errs, int64_t *version)
         if (r == 0) {
             db_error(st, errs, SQLITE_ERROR, "reading the schema version");
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
         return -1;
     }
     int64_t appid = sqlite3_column_int64(s, 0), ver = sqlite3_column_int64(s, 1),
             ntables = sqlite3_column_int64(s, 2);
-    sqlite3_finalize(s);
+    q_done(st, s);
     if (appid != RG_STORE_APPLICATION_ID) {
         if (appid != 0) {
             rg_err_add(errs, NULL, 0,
@@ -652,7 +708,7 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         if (rc == SQLITE_OK) {
             rc = sqlite3_step(s);
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
         if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
             break;
         }
@@ -685,6 +741,7 @@ void rg_store_close(rg_store *st)
     if (!st) {
         return;
     }
+    cache_clear(st);
     sqlite3_close_v2(st->db);
     pthread_mutex_destroy(&st->mu);
     free(st->path);
@@ -792,7 +849,7 @@ static int append_event(rg_store *st, const char *run_id, const char *who, const
     }
     int r = q_step(st, errs, s);
     if (r < 0) {
-        sqlite3_finalize(s);
+        q_done(st, s);
         return -1;
     }
     char prev[65];
@@ -803,7 +860,7 @@ static int append_event(rg_store *st, const char *run_id, const char *who, const
     } else {
         genesis(run_id, prev);
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     char t[32], hash[65];
     now_iso(t);
     who = who && *who ? who : st->actor;
@@ -995,7 +1052,7 @@ static int load_events(rg_store *st, const char *run_id, ev **out, size_t *nout,
         e->prev = col_dup(s, 7);
         e->hash = col_dup(s, 8);
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     if (r < 0) {
         evs_free(v, n);
         return -1;
@@ -1058,7 +1115,7 @@ int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_
         }
         sqlite3_stmt *s = q_prep(st, errs, "SELECT 1 FROM runs WHERE id = ?", "s", id);
         int r = s ? q_step(st, errs, s) : -1;
-        sqlite3_finalize(s);
+        q_done(st, s);
         if (r == 1) {
             tx_rollback(st); /* taken this second: draw again */
             continue;
@@ -1385,7 +1442,7 @@ static int run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_error
     } else if (r == 0) {
         rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), st->path);
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     return r == 1 ? 0 : -1;
 }
 
@@ -1413,7 +1470,7 @@ int rg_store_last_run(rg_store *st, const char *workflow, char **run_id, rg_erro
         } else if (r == 0) {
             rc = 1;
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
     }
     UNLOCK(st);
     return rc;
@@ -1442,7 +1499,7 @@ int rg_store_step_status(rg_store *st, const char *run_id, const char *step, cha
             } else if (r == 0) {
                 rc = 1;
             }
-            sqlite3_finalize(s);
+            q_done(st, s);
         }
     }
     UNLOCK(st);
@@ -1475,7 +1532,7 @@ int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, ch
                 (*sha256s)[*n] = col_dup(s, 1);
                 (*n)++;
             }
-            sqlite3_finalize(s);
+            q_done(st, s);
             rc = r < 0 ? -1 : 0;
         }
     }
@@ -1505,7 +1562,7 @@ int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, 
                                  run_id);
         if (s) {
             rc = q_step(st, errs, s) < 0 ? -1 : 0;
-            sqlite3_finalize(s);
+            q_done(st, s);
         }
     }
     UNLOCK(st);
@@ -1538,7 +1595,7 @@ int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char **
                 (*sha256s)[*n] = col_dup(s, 1);
                 (*n)++;
             }
-            sqlite3_finalize(s);
+            q_done(st, s);
             rc = r < 0 ? -1 : 0;
         }
     }
@@ -1607,7 +1664,7 @@ int rg_store_lock_run(rg_store *st, const char *run_id, char **holder, rg_errors
         char *boot = rg_xstrdup(nz(col_str(s, 2)));
         char *pstart = rg_xstrdup(nz(col_str(s, 3)));
         char *since = rg_xstrdup(nz(col_str(s, 4)));
-        sqlite3_finalize(s);
+        q_done(st, s);
         s = NULL;
         char *who = rg_xasprintf("pid %lld on host %s since %s", (long long)pid, host, since);
         if (pid == (int64_t)getpid() && strcmp(host, st->host) == 0 &&
@@ -1640,7 +1697,7 @@ int rg_store_lock_run(rg_store *st, const char *run_id, char **holder, rg_errors
         free(pstart);
         free(since);
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     rc = tx_end(st, rc, errs);
     UNLOCK(st);
     return rc;
@@ -1759,7 +1816,7 @@ int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *st
         }
         count++;
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     if (r == 0) {
         if (count) {
             tbl_print(&t, out, "");
@@ -1797,7 +1854,7 @@ static int print_query(rg_store *st, rg_errors *errs, FILE *out, const char *tit
         }
         rows++;
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     if (r == 0) {
         fprintf(out, "\n%s:%s\n", title, rows ? "" : " none");
         if (rows) {
@@ -1861,7 +1918,7 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
         } else if (q < 0) {
             rc = -1;
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
     }
     char *log = r.log_entries ? NULL : rg_xstrdup("no entries");
     if (!log) {
@@ -1870,7 +1927,7 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
             log = rg_xasprintf("%lld entries, head %s", (long long)r.log_entries,
                                nz(col_str(h, 0)));
         }
-        sqlite3_finalize(h);
+        q_done(st, h);
     }
     print_kv(out, "log", log);
     free(log);
@@ -1984,7 +2041,7 @@ int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
         if (s && q_step(st, errs, s) == 1) {
             head = col_dup(s, 0);
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
         if (head && load_events(st, run_id, &v, &n, errs) == 0) {
             char *msg = NULL;
             long line = 0;
@@ -2399,7 +2456,7 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
                       rg_xasprintf("definition file %s", path));
             free(rel);
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
     }
     if (q < 0) {
         return -1;
@@ -2432,7 +2489,7 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
             items_add(l, rg_xstrdup(path), rel, col_str(s, 2),
                       rg_xasprintf("input %s (%s)", name, path));
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
     }
     if (q < 0) {
         return -1;
@@ -2458,7 +2515,7 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
             items_add(l, src, rg_xasprintf("outputs/%s", rel), col_str(s, 2), what);
             free(rel);
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
     }
     if (q < 0) {
         return -1;
@@ -2902,7 +2959,7 @@ int rg_store_wait_add(rg_store *st, const char *run_id, const char *step, const 
                                      "resolved_at IS NULL",
                                      "ss", run_id, step);
             open = s ? q_step(st, errs, s) : -1;
-            sqlite3_finalize(s);
+            q_done(st, s);
             rc = open < 0 ? -1 : 0;
         }
         if (rc == 0 && !open) {
@@ -2997,7 +3054,7 @@ int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, co
             free(fe);
             free(what);
         }
-        sqlite3_finalize(s);
+        q_done(st, s);
         rc = tx_end(st, rc, errs);
     }
     UNLOCK(st);
@@ -3034,7 +3091,7 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
                     *note = col_dup(s, 2);
                 }
             }
-            sqlite3_finalize(s);
+            q_done(st, s);
         }
     }
     UNLOCK(st);
@@ -3072,7 +3129,7 @@ int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs)
         free(needed);
         count++;
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     if (r == 0) {
         if (count) {
             tbl_print(&t, out, "");
@@ -3109,7 +3166,7 @@ int rg_store_waits_due(rg_store *st, const char *today, rg_store_wait_fn fn, voi
             strv_push(&cells, c ? rg_xstrdup(c) : NULL);
         }
     }
-    sqlite3_finalize(s);
+    q_done(st, s);
     int count = -1;
     if (r == 0) {
         count = 0;
