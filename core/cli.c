@@ -853,6 +853,32 @@ static const char *help_for(const char *cmd)
         return "usage: regie inputs WORKFLOW\nLists the inputs of WORKFLOW with their types "
                "and descriptions.\n";
     }
+    if (strcmp(cmd, "resume") == 0) {
+        return "usage: regie resume RUN [--set NAME=VALUE]... [--allow-changed] [--jobs N]\n"
+               "       regie resume --due\n"
+               "Finishes a run that stopped, crashed or waits. Completed steps are not run again;\n"
+               "inputs given with --set make the steps that read them run again. If the\n"
+               "workflow's files changed since the run started, resume names them and refuses\n"
+               "unless --allow-changed. --due resumes every run whose date wait has passed.\n"
+               "Exit status as for run; 2 when the run is held by another process.\n";
+    }
+    if (strcmp(cmd, "approve") == 0) {
+        return "usage: regie approve RUN STEP --by NAME [--note TEXT]\n"
+               "Approves a step the run waits on (recorded in the audit trail with NAME and TEXT);\n"
+               "refused when NAME is the person the step's four_eyes names. Then: regie resume RUN.\n";
+    }
+    if (strcmp(cmd, "runs") == 0 || strcmp(cmd, "show") == 0 || strcmp(cmd, "log") == 0 ||
+        strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0) {
+        return "usage: regie runs [--workflow W] [--status S] [--waiting]\n"
+               "       regie show RUN | regie log RUN\n"
+               "       regie verify RUN | regie verify DIR\n"
+               "       regie export RUN DIR\n"
+               "runs lists runs (--waiting: open tasks); show prints a run's definition, inputs,\n"
+               "steps and outputs with their SHA-256; log its audit trail; verify checks the\n"
+               "hash chain of the trail (or an exported bundle, without the store: exit 1 if\n"
+               "anything was changed, and where); export writes a self-contained evidence bundle.\n"
+               "All take --db FILE.\n";
+    }
     return usage_text;
 }
 
