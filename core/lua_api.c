@@ -91,6 +91,10 @@ void rg_lua_push_value(lua_State *L, const regie_value *v)
 
 void rg_lua_push_table(lua_State *L, const regie_table *t)
 {
+    /* a bulk conversion makes only live objects: collecting meanwhile
+     * would walk them again and again for nothing */
+    int was_running = lua_gc(L, LUA_GCISRUNNING);
+    lua_gc(L, LUA_GCSTOP);
     lua_createtable(L, (int)t->nrows, 3);
     int tab = lua_gettop(L);
     /* column names are interned once as Lua strings */
@@ -119,6 +123,9 @@ void rg_lua_push_table(lua_State *L, const regie_table *t)
     if (t->source) {
         lua_pushstring(L, t->source);
         lua_setfield(L, tab, "source");
+    }
+    if (was_running) {
+        lua_gc(L, LUA_GCRESTART);
     }
 }
 

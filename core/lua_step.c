@@ -259,6 +259,9 @@ rg_lua *rg_lua_new(const char *script_path)
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, "regie.modules");
     rg_lua_open_regie(L);
+    /* records are many small, short-lived tables: the generational
+     * collector suits them */
+    lua_gc(L, LUA_GCGEN, 0, 0);
     return R;
 }
 
