@@ -32,6 +32,9 @@ int rg_write_file_atomic(const char *path, const void *data, size_t len);
 extern int rg_sync_writes;
 int rg_mkdir_p(const char *path);
 int rg_file_exists(const char *path);
+/* The first dir/rel that exists along a ':'-separated list of directories,
+ * or NULL.  Caller frees. */
+char *rg_path_find(const char *dirs, const char *rel);
 double rg_now(void); /* monotonic seconds */
 /* yes/no/ja/nee/1/0/true/false/on/off, any case. */
 int rg_parse_bool(const char *v, int *out);

@@ -544,24 +544,24 @@ static int l_weekday(lua_State *L)
     return 1;
 }
 
-static int l_add_workdays(lua_State *L)
+static int workdays(lua_State *L, int sign)
 {
     int32_t d = check_date(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
     lcal c;
     check_cal(L, 3, &c);
-    push_date(L, rg_add_workdays(&c.cal, d, (int)n));
+    push_date(L, rg_add_workdays(&c.cal, d, (int)(sign * n)));
     return 1;
+}
+
+static int l_add_workdays(lua_State *L)
+{
+    return workdays(L, 1);
 }
 
 static int l_sub_workdays(lua_State *L)
 {
-    int32_t d = check_date(L, 1);
-    lua_Integer n = luaL_checkinteger(L, 2);
-    lcal c;
-    check_cal(L, 3, &c);
-    push_date(L, rg_sub_workdays(&c.cal, d, (int)n));
-    return 1;
+    return workdays(L, -1);
 }
 
 static int l_next_workday(lua_State *L)

@@ -147,18 +147,9 @@ static char *find_module(const char *script_path, const char *name)
             *p = '/';
         }
     }
-    char **v;
-    size_t n = rg_split(script_path, ':', &v);
-    char *found = NULL;
-    for (size_t i = 0; i < n && !found; i++) {
-        char *p = rg_xasprintf("%s/%s.lua", v[i], rel);
-        if (rg_file_exists(p)) {
-            found = p;
-        } else {
-            free(p);
-        }
-    }
-    rg_strv_free(v, n);
+    char *file = rg_xasprintf("%s.lua", rel);
+    char *found = rg_path_find(script_path, file);
+    free(file);
     free(rel);
     return found;
 }
@@ -303,19 +294,7 @@ char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const ch
         }
         free(p);
     }
-    char **v;
-    size_t n = rg_split(script_path ? script_path : "", ':', &v);
-    char *found = NULL;
-    for (size_t i = 0; i < n && !found; i++) {
-        char *p = rg_xasprintf("%s/%s", v[i], name);
-        if (rg_file_exists(p)) {
-            found = p;
-        } else {
-            free(p);
-        }
-    }
-    rg_strv_free(v, n);
-    return found;
+    return rg_path_find(script_path, name);
 }
 
 static int msgh(lua_State *L)

@@ -263,6 +263,23 @@ int rg_file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
+char *rg_path_find(const char *dirs, const char *rel)
+{
+    char **v;
+    size_t n = rg_split(dirs ? dirs : "", ':', &v);
+    char *found = NULL;
+    for (size_t i = 0; i < n && !found; i++) {
+        char *p = rg_xasprintf("%s/%s", v[i], rel);
+        if (rg_file_exists(p)) {
+            found = p;
+        } else {
+            free(p);
+        }
+    }
+    rg_strv_free(v, n);
+    return found;
+}
+
 double rg_now(void)
 {
     struct timespec ts;

@@ -905,18 +905,9 @@ char *rg_workflow_find(const rg_config *cfg, const char *name)
     if (strchr(name, '/') || (strlen(name) > 4 && strcmp(name + strlen(name) - 4, ".ini") == 0)) {
         return rg_file_exists(name) ? rg_xstrdup(name) : NULL;
     }
-    char **v;
-    size_t n = rg_split(cfg->workflow_path, ':', &v);
-    char *found = NULL;
-    for (size_t i = 0; i < n && !found; i++) {
-        char *p = rg_xasprintf("%s/%s.ini", v[i], name);
-        if (rg_file_exists(p)) {
-            found = p;
-        } else {
-            free(p);
-        }
-    }
-    rg_strv_free(v, n);
+    char *file = rg_xasprintf("%s.ini", name);
+    char *found = rg_path_find(cfg->workflow_path, file);
+    free(file);
     return found;
 }
 
