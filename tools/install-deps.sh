@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make autoconf automake libtool pkg-config git
       liblua5.4-dev libinih-dev check libsqlite3-dev nettle-dev libcsv-dev
-      librsvg2-bin python3 python3-icalendar"
+      librsvg2-bin python3 python3-icalendar chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
