@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int decimal_digits(double x, char *digits, size_t n, int *exp10);
+
 void rg_format_shortest(double x, char *buf, size_t n)
 {
     if (x == 0) {
@@ -15,15 +17,42 @@ void rg_format_shortest(double x, char *buf, size_t n)
         return;
     }
     double ax = fabs(x);
-    if (ax >= 1e-6 && ax < 1e16) {
+    if (ax >= 1e-6 && ax < 1e16 && n >= 48) {
         /* plain notation, as spreadsheets and people expect: 300, 0.5 */
-        for (int d = 0; d <= 17; d++) {
-            snprintf(buf, n, "%.*f", d, x);
-            if (strtod(buf, NULL) == x) {
-                return;
-            }
+        char d[32];
+        int e = 0, nd = decimal_digits(ax, d, sizeof d, &e);
+        if (nd - e > 17) {
+            goto general; /* more than 17 decimals: 1.2345e-06 */
         }
+        char *o = buf;
+        if (x < 0) {
+            *o++ = '-';
+        }
+        if (e <= 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = 0; i < -e; i++) {
+                *o++ = '0';
+            }
+            memcpy(o, d, (size_t)nd);
+            o += nd;
+        } else if (nd <= e) {
+            memcpy(o, d, (size_t)nd);
+            o += nd;
+            for (int i = nd; i < e; i++) {
+                *o++ = '0';
+            }
+        } else {
+            memcpy(o, d, (size_t)e);
+            o += e;
+            *o++ = '.';
+            memcpy(o, d + e, (size_t)(nd - e));
+            o += nd - e;
+        }
+        *o = 0;
+        return;
     }
+general:
     for (int p = 1; p <= 17; p++) {
         snprintf(buf, n, "%.*g", p, x);
         if (strtod(buf, NULL) == x) {
@@ -32,14 +61,17 @@ void rg_format_shortest(double x, char *buf, size_t n)
     }
 }
 
-/* Digits and exponent of |x|: value = 0.d1d2d3... * 10^exp10 */
+/* Digits and exponent of |x|: value = 0.d1d2d3... * 10^exp10, the digits
+ * of the shortest decimal that reads back as x.  Any decimal of up to 15
+ * significant digits survives decimal -> double -> decimal (DBL_DIG), so
+ * when x printed with 15 digits reads back as x, those digits without their
+ * trailing zeros are the shortest; otherwise 16, then 17 (always enough). */
 static int decimal_digits(double x, char *digits, size_t n, int *exp10)
 {
     char tmp[64];
-    int p;
-    for (p = 1; p <= 17; p++) {
+    for (int p = 15; p <= 17; p++) {
         snprintf(tmp, sizeof tmp, "%.*e", p - 1, x);
-        if (strtod(tmp, NULL) == x) {
+        if (p == 17 || strtod(tmp, NULL) == x) {
             break;
         }
     }
@@ -52,14 +84,53 @@ static int decimal_digits(double x, char *digits, size_t n, int *exp10)
         }
         s++;
     }
+    while (k > 1 && digits[k - 1] == '0') {
+        k--;
+    }
     digits[k] = 0;
-    int e = atoi(s + 1);
+    while (*s && *s != 'e') {
+        s++;
+    }
+    int e = *s ? atoi(s + 1) : 0;
     *exp10 = e + 1;
     return (int)k;
 }
 
+/* The fast path of rounding: x * 10^decimals, when its fraction is far
+ * enough from one half that the floating-point product cannot be on the
+ * other side of it than the exact decimal.  k is the rounded number of
+ * units of 10^-decimals (half away from zero); 0 when the slow, exact path
+ * must decide. */
+static const double POW10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+                                1e10, 1e11, 1e12, 1e13, 1e14, 1e15 };
+
+static int round_fast(double x, int decimals, int64_t *k)
+{
+    if (decimals < 0 || decimals > 15) {
+        return 0;
+    }
+    double y = fabs(x) * POW10[decimals];
+    if (!(y < 1e9)) {
+        return 0;
+    }
+    double f = floor(y);
+    double frac = y - f;
+    if (fabs(frac - 0.5) < 1e-6) {
+        return 0;
+    }
+    int64_t u = (int64_t)f + (frac > 0.5);
+    *k = x < 0 ? -u : u;
+    return 1;
+}
+
 double rg_round_half_up(double x, int decimals)
 {
+    int64_t k;
+    if (isfinite(x) && round_fast(x, decimals, &k)) {
+        /* both exact, so the quotient is the double nearest k / 10^d:
+         * what strtod makes of the rounded decimal text */
+        return (double)k / POW10[decimals];
+    }
     if (!isfinite(x) || decimals > 15) {
         return x;
     }
@@ -78,6 +149,19 @@ int rg_format_decimal(double x, int decimals, char sep, char *buf, size_t n)
     if (!isfinite(x)) {
         int w = snprintf(buf, n, "%s", isnan(x) ? "nan" : x < 0 ? "-inf" : "inf");
         return (size_t)w < n ? w : -1;
+    }
+    int64_t k;
+    if (round_fast(x, decimals, &k)) {
+        int64_t u = k < 0 ? -k : k;
+        int64_t p = (int64_t)POW10[decimals];
+        int w;
+        if (decimals == 0) {
+            w = snprintf(buf, n, "%s%lld", k < 0 ? "-" : "", (long long)u);
+        } else {
+            w = snprintf(buf, n, "%s%lld%c%0*lld", k < 0 ? "-" : "", (long long)(u / p), sep, decimals,
+                         (long long)(u % p));
+        }
+        return w >= 0 && (size_t)w < n ? w : -1;
     }
     int neg = x < 0;
     double ax = fabs(x);

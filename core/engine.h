@@ -243,6 +243,9 @@ struct regie_ctx {
     const char *outdir;
     char **written; /* files written by this attempt (relpaths) */
     size_t nwritten;
+    size_t *written_set; /* hash set of index + 1 into written (0 free) */
+    size_t written_cap;  /* slots of written_set, a power of two */
+    double input_seconds; /* spent converting inputs for a script (profile) */
     rg_datum *standalone_data; /* for rg_test_ctx */
     char **standalone_names;
     size_t nstandalone;

@@ -341,6 +341,45 @@ static int bad_relpath(const char *p)
     return 0;
 }
 
+static size_t str_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+    for (; *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    return (size_t)h;
+}
+
+/* Note relpath among the files this attempt wrote (once, however often it
+ * is rewritten: a step may write thousands of files). */
+static void note_written(regie_ctx *ctx, const char *relpath)
+{
+    if (2 * (ctx->nwritten + 1) > ctx->written_cap) {
+        size_t cap = ctx->written_cap ? 2 * ctx->written_cap : 64;
+        size_t *set = rg_xcalloc(cap, sizeof *set);
+        for (size_t i = 0; i < ctx->nwritten; i++) {
+            size_t j = str_hash(ctx->written[i]) & (cap - 1);
+            while (set[j]) {
+                j = (j + 1) & (cap - 1);
+            }
+            set[j] = i + 1;
+        }
+        free(ctx->written_set);
+        ctx->written_set = set;
+        ctx->written_cap = cap;
+        ctx->written = rg_xrealloc(ctx->written, cap / 2 * sizeof *ctx->written);
+    }
+    size_t j = str_hash(relpath) & (ctx->written_cap - 1);
+    while (ctx->written_set[j]) {
+        if (strcmp(ctx->written[ctx->written_set[j] - 1], relpath) == 0) {
+            return;
+        }
+        j = (j + 1) & (ctx->written_cap - 1);
+    }
+    ctx->written[ctx->nwritten++] = rg_xstrdup(relpath);
+    ctx->written_set[j] = ctx->nwritten;
+}
+
 static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, size_t len)
 {
     const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
@@ -356,14 +395,7 @@ static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, s
     if (rc != 0) {
         rc = h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
     } else {
-        for (size_t i = 0; i < ctx->nwritten; i++) {
-            if (strcmp(ctx->written[i], relpath) == 0) {
-                free(path);
-                return 0;
-            }
-        }
-        ctx->written = rg_xrealloc(ctx->written, (ctx->nwritten + 1) * sizeof *ctx->written);
-        ctx->written[ctx->nwritten++] = rg_xstrdup(relpath);
+        note_written(ctx, relpath);
     }
     free(path);
     return rc;
@@ -436,10 +468,14 @@ void rg_ctx_reset(regie_ctx *ctx)
     ctx->error = NULL;
     ctx->data_errors = 0;
     ctx->cancelled = 0;
+    ctx->input_seconds = 0;
     rg_err_free(&ctx->derrs);
     rg_strv_free(ctx->written, ctx->nwritten);
     ctx->written = NULL;
     ctx->nwritten = 0;
+    free(ctx->written_set);
+    ctx->written_set = NULL;
+    ctx->written_cap = 0;
     for (size_t i = 0; ctx->s && i < ctx->s->nwrites && ctx->out; i++) {
         rg_datum_clear(&ctx->out[i]);
     }
@@ -506,6 +542,7 @@ void rg_test_ctx_free(regie_ctx *ctx)
     free(ctx->error);
     rg_err_free(&ctx->derrs);
     rg_strv_free(ctx->written, ctx->nwritten);
+    free(ctx->written_set);
     for (size_t i = 0; i < ctx->nstandalone; i++) {
         free(ctx->standalone_names[i]);
         rg_datum_clear(&ctx->standalone_data[i]);

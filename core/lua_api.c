@@ -231,7 +231,9 @@ static int l_input(lua_State *L)
     const regie_table *t = rg_host.input_table(ctx, name);
     regie_value v;
     if (t) {
+        double t0 = rg_now();
         rg_lua_push_table(L, t);
+        ctx->input_seconds += rg_now() - t0;
     } else if (rg_host.input_value(ctx, name, &v) == 0) {
         rg_lua_push_value(L, &v);
     } else {

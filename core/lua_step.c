@@ -32,7 +32,64 @@ struct rg_lua {
     size_t nscripts;
     char **modules; /* files loaded through require */
     size_t nmodules;
+    /* REGIE_PROFILE: samples of the running line, one every HOOK_EVERY
+     * instructions, reported per step on stderr */
+    int profile;
+    struct prof_line {
+        const char *src; /* interned by Lua: stable while the script is loaded */
+        int line;
+        double t; /* seconds up to a sample at this line */
+    } *prof;
+    size_t nprof, capprof;
+    double prof_last;
 };
+
+static void prof_sample(rg_lua *R, lua_State *L)
+{
+    lua_Debug ar;
+    double now = rg_now(), dt = now - R->prof_last;
+    R->prof_last = now;
+    if (!lua_getstack(L, 0, &ar) || !lua_getinfo(L, "Sl", &ar)) {
+        return;
+    }
+    for (size_t i = 0; i < R->nprof; i++) {
+        if (R->prof[i].src == ar.source && R->prof[i].line == ar.currentline) {
+            R->prof[i].t += dt;
+            return;
+        }
+    }
+    if (R->nprof == R->capprof) {
+        R->capprof = R->capprof ? 2 * R->capprof : 256;
+        R->prof = rg_xrealloc(R->prof, R->capprof * sizeof *R->prof);
+    }
+    R->prof[R->nprof++] = (struct prof_line){ ar.source, ar.currentline, dt };
+}
+
+static int prof_cmp(const void *a, const void *b)
+{
+    const struct prof_line *x = a, *y = b;
+    return x->t < y->t ? 1 : x->t > y->t ? -1 : 0;
+}
+
+static void prof_report(rg_lua *R, const char *step, double input_seconds)
+{
+    double total = 0;
+    for (size_t i = 0; i < R->nprof; i++) {
+        total += R->prof[i].t;
+    }
+    if (total <= 0) {
+        return;
+    }
+    qsort(R->prof, R->nprof, sizeof *R->prof, prof_cmp);
+    fprintf(stderr, "profile of step %s: %lld k instructions in %.1f ms (of which reading inputs %.1f ms); the lines it spent most time on:\n",
+            step, R->instr / 1000, total * 1e3, input_seconds * 1e3);
+    for (size_t i = 0; i < R->nprof && i < 15; i++) {
+        const char *src = R->prof[i].src;
+        fprintf(stderr, "  %5.1f%%  %8.1f ms  %s:%d\n", 100.0 * R->prof[i].t / total, R->prof[i].t * 1e3,
+                src[0] == '@' ? src + 1 : src, R->prof[i].line);
+    }
+    R->nprof = 0;
+}
 
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
@@ -73,6 +130,9 @@ static void hook(lua_State *L, lua_Debug *ar)
         return;
     }
     R->instr += HOOK_EVERY;
+    if (R->profile) {
+        prof_sample(R, L);
+    }
     if ((R->instr_limit && R->instr > R->instr_limit) || (R->deadline > 0 && rg_now() > R->deadline)) {
         R->killed = R->instr_limit && R->instr > R->instr_limit ? 1 : 2;
         lua_sethook(L, hook, LUA_MASKCOUNT, 1);
@@ -201,6 +261,8 @@ rg_lua *rg_lua_new(const char *script_path)
 {
     rg_lua *R = rg_xcalloc(1, sizeof *R);
     R->script_path = rg_xstrdup(script_path ? script_path : "");
+    const char *prof = getenv("REGIE_PROFILE");
+    R->profile = prof && *prof && strcmp(prof, "0") != 0;
     R->limit = SETUP_MEMORY;
     lua_State *L = lua_newstate(l_alloc, R);
     if (!L) {
@@ -267,6 +329,7 @@ void rg_lua_free(rg_lua *R)
     }
     free(R->scripts);
     rg_strv_free(R->modules, R->nmodules);
+    free(R->prof);
     free(R->script_path);
     free(R);
 }
@@ -546,11 +609,15 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     R->mem_hit = 0;
     size_t setup_limit = R->limit;
     R->limit = lim && lim->memory ? R->used + lim->memory : 0;
-    if (R->instr_limit || R->deadline > 0) {
+    R->prof_last = rg_now();
+    if (R->instr_limit || R->deadline > 0 || R->profile) {
         lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
     }
     int rc = lua_pcall(L, 1, 0, mod + 1);
     lua_sethook(L, NULL, 0, 0);
+    if (R->profile) {
+        prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds);
+    }
     R->limit = setup_limit;
     int result = 0;
     if (R->killed) {

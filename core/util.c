@@ -202,20 +202,25 @@ int rg_sync_writes = 0;
 
 int rg_write_file_atomic(const char *path, const void *data, size_t len)
 {
-    char *dir = rg_xstrdup(path);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = 0;
-        if (rg_mkdir_p(dir) != 0) {
-            int e = errno;
-            free(dir);
-            errno = e;
-            return -1;
-        }
-    }
-    free(dir);
     char *tmp = rg_xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == ENOENT) {
+        /* the folder is made on the first file written into it */
+        char *dir = rg_xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+            *slash = 0;
+            if (rg_mkdir_p(dir) != 0) {
+                int e = errno;
+                free(dir);
+                free(tmp);
+                errno = e;
+                return -1;
+            }
+        }
+        free(dir);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    }
     if (fd < 0) {
         int e = errno;
         free(tmp);

@@ -31,6 +31,46 @@ START_TEST(half_up_exact_for_decimal_inputs)
 }
 END_TEST
 
+/* Every decimal k / 1000 rounded to 2 and 0 decimals and to the shortest
+ * text, against integer arithmetic on k: covers the fast path (fraction far
+ * from one half) and the exact path (halves, and near-halves such as 1.005
+ * that a binary product would put on the wrong side). */
+START_TEST(rounding_agrees_with_integer_arithmetic)
+{
+    for (long k = -2000000; k <= 2000000; k += 7) {
+        double x = (double)k / 1000.0;
+        long a = labs(k);
+        const char *sign = k < 0 ? "-" : "";
+        /* to 2 decimals: units of 0.01 */
+        long u2 = a / 10 + (a % 10 >= 5);
+        char want[64], got[64];
+        snprintf(want, sizeof want, "%s%ld.%02ld", u2 ? sign : "", u2 / 100, u2 % 100);
+        ck_assert_int_ge(rg_format_decimal(x, 2, '.', got, sizeof got), 0);
+        ck_assert_msg(strcmp(got, want) == 0, "%ld/1000 to 2: got %s, want %s", k, got, want);
+        double r2 = rg_round_half_up(x, 2), w2 = (k < 0 ? -1.0 : 1.0) * (double)u2 / 100.0;
+        ck_assert_msg(r2 == w2, "%ld/1000 rounded to 2: %.17g, want %.17g", k, r2, w2);
+        /* to whole units */
+        long u0 = a / 1000 + (a % 1000 >= 500);
+        snprintf(want, sizeof want, "%s%ld", u0 ? sign : "", u0);
+        ck_assert_int_ge(rg_format_decimal(x, 0, '.', got, sizeof got), 0);
+        ck_assert_msg(strcmp(got, want) == 0, "%ld/1000 to 0: got %s, want %s", k, got, want);
+        /* shortest text: the decimal itself without trailing zeros */
+        long ip = a / 1000, fp = a % 1000;
+        if (fp == 0) {
+            snprintf(want, sizeof want, "%s%ld", k ? sign : "", ip);
+        } else {
+            snprintf(want, sizeof want, "%s%ld.%03ld", sign, ip, fp);
+            size_t n = strlen(want);
+            while (want[n - 1] == '0') {
+                want[--n] = 0;
+            }
+        }
+        rg_format_shortest(x, got, sizeof got);
+        ck_assert_msg(strcmp(got, want) == 0, "%ld/1000 shortest: got %s, want %s", k, got, want);
+    }
+}
+END_TEST
+
 START_TEST(strict_parsing)
 {
     double d;
@@ -74,6 +114,7 @@ Suite *suite_decimal(void)
     TCase *tc = tcase_create("decimal");
     tcase_add_test(tc, half_up_exact_for_decimal_inputs);
     tcase_add_test(tc, strict_parsing);
+    tcase_add_test(tc, rounding_agrees_with_integer_arithmetic);
     tcase_add_test(tc, shortest_text);
     suite_add_tcase(s, tc);
     return s;
