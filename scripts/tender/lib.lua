@@ -29,21 +29,31 @@ function L.isnull(v)
 end
 local isnull = L.isnull
 
+local type, mtype, tostring, floor = type, math.type, tostring, math.floor
+local null = regie.null
+
 -- A cell as plain text ("" for null).
 function L.str(v)
-  if isnull(v) then
+  local t = type(v)
+  if t == "string" then
+    return v
+  end
+  if v == nil or v == null then
     return ""
   end
-  if type(v) == "boolean" then
+  if t == "boolean" then
     return v and "yes" or "no"
   end
-  if math.type(v) == "integer" then
-    return tostring(v)
-  end
-  if type(v) == "number" then
+  if t == "number" then
+    if mtype(v) == "integer" then
+      return tostring(v)
+    end
+    if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
+      return string.format("%d", v)
+    end
     local r = regie.round(v, 6)
-    if r == math.floor(r) and math.abs(r) < 2 ^ 53 then
-      return string.format("%d", math.floor(r))
+    if r == floor(r) and r < 2 ^ 53 and r > -2 ^ 53 then
+      return string.format("%d", r)
     end
     return (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", ""))
   end
@@ -97,14 +107,27 @@ function L.rows(ds)
   if not ds then
     return out
   end
-  for i, rec in ipairs(ds) do
-    local r = {}
-    for k, v in pairs(rec) do
-      r[k] = v
+  local cols, lines = ds.columns, ds.lines
+  local ncols = cols and #cols or 0
+  for i = 1, #ds do
+    local rec = ds[i]
+    local r
+    if ncols > 0 then
+      -- the declared columns: a record's fields are those
+      r = {}
+      for c = 1, ncols do
+        local k = cols[c]
+        r[k] = rec[k]
+      end
+    else
+      r = {}
+      for k, v in pairs(rec) do
+        r[k] = v
+      end
     end
-    r._line = ds.lines and ds.lines[i] or 0
+    r._line = lines and lines[i] or 0
     r._i = i
-    out[#out + 1] = r
+    out[i] = r
   end
   return out
 end
@@ -296,15 +319,23 @@ end
 
 -- ---- escaping -------------------------------------------------------------------
 
+local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 function L.html(s)
-  return (L.str(s):gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
-                                        ['"'] = "&quot;", ["'"] = "&#39;" }))
+  s = L.str(s)
+  if not s:find("[&<>\"']") then
+    return s
+  end
+  return (s:gsub("[&<>\"']", HTML_ESC))
 end
 L.xml = L.html
 
 -- Text inside a Markdown table cell or line: no table breaks, no HTML.
 function L.md(s)
-  s = L.str(s):gsub("[\r\n]+", " ")
+  s = L.str(s)
+  if not s:find("[\r\n\\|*_`<>%[%]]") then
+    return s
+  end
+  s = s:gsub("[\r\n]+", " ")
   s = s:gsub("([\\|*_`<>%[%]])", "\\%1")
   return s
 end

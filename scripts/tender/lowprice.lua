@@ -30,18 +30,28 @@ local function run(step)
     end
   end
 
+  -- All admitted prices sorted once; "the others" of a bid are that list
+  -- with one copy of its own price taken out, so the k-th of the others is
+  -- sorted[k] before that copy and sorted[k + 1] from it on.
+  local sorted = {}
+  for i, id in ipairs(ids) do sorted[i] = cents[id] end
+  table.sort(sorted)
+  local first_at = {}
+  for i = #sorted, 1, -1 do first_at[sorted[i]] = i end
+  local function other(k, skip)
+    if k < skip then return sorted[k] end
+    return sorted[k + 1]
+  end
+
   local out = {}
   for _, id in ipairs(ids) do
-    local others = {}
-    for _, o in ipairs(ids) do
-      if o ~= id then others[#others + 1] = cents[o] end
-    end
-    table.sort(others)
+    local skip = first_at[cents[id]]
     local flagged, med, threshold = false, nil, nil
-    local n = #others
+    local n = #sorted - 1
     if n > 0 then
       -- twice the median, as an integer number of cents
-      local med2 = n % 2 == 1 and 2 * others[(n + 1) // 2] or others[n // 2] + others[n // 2 + 1]
+      local med2 = n % 2 == 1 and 2 * other((n + 1) // 2, skip)
+                   or other(n // 2, skip) + other(n // 2 + 1, skip)
       -- P < (1 − a) × med  <=>  P × 2 × 10000 < (10000 − a_bp) × med2
       flagged = cents[id] * 2 * 10000 < (10000 - a_bp) * med2
       med = med2 / 200

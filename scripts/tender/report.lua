@@ -174,6 +174,9 @@ end
 
 local AGG_NL = { mean = "gemiddelde", median = "mediaan", consensus = "consensus" }
 
+-- The largest tie group an explanation lists in full.
+local TIE_GROUP_SHOWN = 10
+
 local function explain_md(c, id, flags, tiebreak, notes_for)
   local cfg = c.cfg
   local b, o, r = c.bid[id], c.out[id], c.rank[id]
@@ -296,8 +299,18 @@ local function explain_md(c, id, flags, tiebreak, notes_for)
   if r and not L.isnull(r.tie_group) then
     add("## Gelijke stand")
     add("")
-    for _, tr in ipairs(tiebreak) do
-      if tr.group == r.tie_group then
+    local group = tiebreak.by_group[r.tie_group] or {}
+    -- A small group is shown whole; of a large one (a tender with
+    -- thousands of bids and quality points only) this bid's own steps,
+    -- with the whole group in report.html.
+    local whole = group.members <= TIE_GROUP_SHOWN
+    if not whole then
+      add(string.format("Gelijk geëindigd met %d andere inschrijvingen; de volledige tabel staat in report.html (Gelijke stand en loting). De stappen voor deze inschrijving:",
+                        group.members - 1))
+      add("")
+    end
+    for _, tr in ipairs(group) do
+      if whole or tr.bid_id == id then
         add(string.format("- stap %d, %s: %s %s → %s", tr.step, L.md(tr.rule), L.md(tr.bid_id), L.md(tr.value), L.md(tr.outcome)))
       end
     end
@@ -358,8 +371,8 @@ local function lot_protocol(c, lots, tiebreak)
     local ids = {}
     for _, l in ipairs(members) do ids[#ids + 1] = l.bid_id end
     local score
-    for _, tr in ipairs(tiebreak) do
-      if tr.group == g and tr.step == 0 then score = tr.value end
+    for _, tr in ipairs(tiebreak.by_group[g] or {}) do
+      if tr.step == 0 then score = tr.value end
     end
     add(string.format("## Gelijke stand %d: %s", g, table.concat(ids, ", ")))
     add("")
@@ -642,6 +655,21 @@ local function run(step)
   local c = V.load()
   local intake = L.index(regie.input("intake"), "bid_id")
   local tiebreak = L.rows(regie.input("tiebreak"))
+  -- the records of each tie group, in file order (looked up per bid)
+  tiebreak.by_group = {}
+  for _, tr in ipairs(tiebreak) do
+    local g = tiebreak.by_group[tr.group]
+    if not g then
+      g = {}
+      tiebreak.by_group[tr.group] = g
+      g.members, g.seen = 0, {}
+    end
+    g[#g + 1] = tr
+    if not g.seen[tr.bid_id] then
+      g.seen[tr.bid_id] = true
+      g.members = g.members + 1
+    end
+  end
   local lots = L.rows(regie.input("lots"))
   local qual_spread = {}
   for id, per in pairs(c.q) do
