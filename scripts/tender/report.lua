@@ -309,10 +309,8 @@ local function explain_md(c, id, flags, tiebreak, notes_for)
                         group.members - 1))
       add("")
     end
-    for _, tr in ipairs(group) do
-      if whole or tr.bid_id == id then
-        add(string.format("- stap %d, %s: %s %s → %s", tr.step, L.md(tr.rule), L.md(tr.bid_id), L.md(tr.value), L.md(tr.outcome)))
-      end
+    for _, tr in ipairs(whole and group or group.of[id]) do
+      add(string.format("- stap %d, %s: %s %s → %s", tr.step, L.md(tr.rule), L.md(tr.bid_id), L.md(tr.value), L.md(tr.outcome)))
     end
     add("")
   end
@@ -662,13 +660,16 @@ local function run(step)
     if not g then
       g = {}
       tiebreak.by_group[tr.group] = g
-      g.members, g.seen = 0, {}
+      g.members, g.of = 0, {}
     end
     g[#g + 1] = tr
-    if not g.seen[tr.bid_id] then
-      g.seen[tr.bid_id] = true
+    local own = g.of[tr.bid_id]
+    if not own then
+      own = {}
+      g.of[tr.bid_id] = own
       g.members = g.members + 1
     end
+    own[#own + 1] = tr
   end
   local lots = L.rows(regie.input("lots"))
   local qual_spread = {}
