@@ -628,6 +628,65 @@ START_TEST(t3_ties_criterion_and_seeded_lot)
 }
 END_TEST
 
+/* Twelve bids level on everything: the lot decides.  An explanation lists
+ * a group of up to ten whole; of this larger group only the bid's own
+ * tie-break steps, with the size of the group and where the full table is. */
+START_TEST(large_tie_group_summarised)
+{
+    stage("bigtie", NULL);
+    char bids[4096] = "bid_id,supplier,candidate,rate_excl_vat_eur,cv_count,motivation_count,submitted_at\n";
+    char ko[4096] = "bid_id,req_id,result,note\n";
+    char scores[16384] = "bid_id,crit_id,evaluator,level,motivation\n";
+    for (int b = 1; b <= 12; b++) {
+        char line[256];
+        snprintf(line, sizeof line, "B%02d,Leverancier %d,Kandidaat %d,100.00,1,1,2026-01-05T10:00\n", b, b, b);
+        strcat(bids, line);
+        snprintf(line, sizeof line, "B%02d,E1,pass,ok\nB%02d,E2,pass,ok\n", b, b);
+        strcat(ko, line);
+        for (int c = 1; c <= 4; c++) {
+            for (int e = 0; e < 3; e++) {
+                snprintf(line, sizeof line, "B%02d,W%d,%s,%d,goed\n", b, c, e == 0 ? "Jansen" : e == 1 ? "Bakker" : "De Vries",
+                         c == 1 ? 100 : 75);
+                strcat(scores, line);
+            }
+        }
+    }
+    put_text("bigtie", "bids.csv", bids);
+    put_text("bigtie", "ko.csv", ko);
+    put_text("bigtie", "scores.csv", scores);
+    char *err = NULL;
+    int rc = run_case("bigtie", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *e = outf("bigtie", "explain/B07.md");
+    ck_assert_msg(e != NULL, "explain/B07.md missing");
+    HAS(e, "Gelijk geëindigd met 11 andere inschrijvingen");
+    HAS(e, "report.html");
+    HAS(e, "totaal: B07 ");
+    HAS(e, ": B07 ");
+    HASNT(e, ": B08 ");
+    HASNT(e, ": B01 ");
+    char *html = outf("bigtie", "report.html");
+    /* the whole group in the report */
+    for (int b = 1; b <= 12; b++) {
+        char id[16];
+        snprintf(id, sizeof id, "<td>B%02d</td>", b);
+        HAS(html, id);
+    }
+    free(html);
+    free(e);
+    /* a group of two is listed whole: H's explanation shows J too */
+    stage("t3b", "t3");
+    rc = run_case("t3b", NULL, NULL);
+    ck_assert_int_eq(rc, 0);
+    char *h = outf("t3b", "explain/H.md");
+    HAS(h, "## Gelijke stand");
+    HAS(h, ": J ");
+    HASNT(h, "Gelijk geëindigd met");
+    free(h);
+    free(err);
+}
+END_TEST
+
 START_TEST(t3_external_lot_and_preference)
 {
     stage("ext", "t3");
@@ -1279,6 +1338,7 @@ Suite *suite_tender(void)
     tcase_add_test(tc, t2_abnormally_low_flag);
     tcase_add_test(tc, t2_abnormally_low_decisions);
     tcase_add_test(tc, t3_ties_criterion_and_seeded_lot);
+    tcase_add_test(tc, large_tie_group_summarised);
     tcase_add_test(tc, t3_external_lot_and_preference);
     tcase_add_test(tc, t4_standstill_dates);
     tcase_add_test(tc, t4_not_selected_date);
