@@ -437,6 +437,71 @@ static int l_parse_number(lua_State *L)
     return 1;
 }
 
+/* regie.rows(ds): each record of a dataset as a new table of its own (a
+ * step may change it freely), with `_line` (its line in the source file, 0
+ * when unknown) and `_i` (its position). */
+static int l_rows(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1)) {
+        lua_newtable(L);
+        return 1;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    lua_getfield(L, 1, "columns");
+    int cols = lua_gettop(L);
+    lua_Integer ncols = lua_type(L, cols) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, cols) : 0;
+    lua_getfield(L, 1, "lines");
+    int lines = lua_gettop(L);
+    int has_lines = lua_type(L, lines) == LUA_TTABLE;
+    lua_pushliteral(L, "_line");
+    int k_line = lua_gettop(L);
+    lua_pushliteral(L, "_i");
+    int k_i = lua_gettop(L);
+    lua_createtable(L, (int)n, 0);
+    int out = lua_gettop(L);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 1, i) != LUA_TTABLE) {
+            return luaL_error(L, "regie.rows: record %d is not a table", (int)i);
+        }
+        int rec = lua_gettop(L);
+        lua_createtable(L, 0, (int)ncols + 2);
+        if (ncols > 0) {
+            /* the declared columns are a record's fields */
+            for (lua_Integer c = 1; c <= ncols; c++) {
+                lua_rawgeti(L, cols, c);
+                lua_pushvalue(L, -1);
+                lua_rawget(L, rec);
+                lua_rawset(L, -3);
+            }
+        } else {
+            lua_pushnil(L);
+            while (lua_next(L, rec)) {
+                lua_pushvalue(L, -2);
+                lua_insert(L, -2);
+                lua_rawset(L, -4);
+            }
+        }
+        lua_pushvalue(L, k_line);
+        if (has_lines) {
+            lua_rawgeti(L, lines, i);
+            if (lua_isnil(L, -1)) {
+                lua_pop(L, 1);
+                lua_pushinteger(L, 0);
+            }
+        } else {
+            lua_pushinteger(L, 0);
+        }
+        lua_rawset(L, -3);
+        lua_pushvalue(L, k_i);
+        lua_pushinteger(L, i);
+        lua_rawset(L, -3);
+        lua_rawseti(L, out, i);
+        lua_pop(L, 1); /* rec */
+    }
+    return 1;
+}
+
 static int l_list(lua_State *L)
 {
     if (lua_isnoneornil(L, 1)) {
@@ -670,7 +735,7 @@ void rg_lua_open_regie(lua_State *L)
         { "write", l_write },         { "log", l_info },            { "info", l_info },
         { "warn", l_warn },           { "debug", l_debug },         { "progress", l_progress },
         { "fail", l_fail },           { "data_error", l_data_error }, { "round", l_round },
-        { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list },
+        { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list }, { "rows", l_rows },
         { "is_list", l_is_list },     { "is_null", l_is_null },     { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {

@@ -103,33 +103,7 @@ end
 -- Rows of a dataset as plain tables, each with `_line` (its line in the
 -- source file, when known) and `_i` (its position).
 function L.rows(ds)
-  local out = {}
-  if not ds then
-    return out
-  end
-  local cols, lines = ds.columns, ds.lines
-  local ncols = cols and #cols or 0
-  for i = 1, #ds do
-    local rec = ds[i]
-    local r
-    if ncols > 0 then
-      -- the declared columns: a record's fields are those
-      r = {}
-      for c = 1, ncols do
-        local k = cols[c]
-        r[k] = rec[k]
-      end
-    else
-      r = {}
-      for k, v in pairs(rec) do
-        r[k] = v
-      end
-    end
-    r._line = lines and lines[i] or 0
-    r._i = i
-    out[i] = r
-  end
-  return out
+  return regie.rows(ds)
 end
 
 function L.source(ds, fallback)

@@ -552,13 +552,19 @@ static void section4(void)
         argv[n++] = "--no-store";
         argv[n++] = "--quiet";
         argv[n++] = "--out";
-        argv[n++] = "out";
+        int outarg = n++;
         argv[n] = NULL;
         int reps = quick ? 1 : 3;
         double t[3];
         long rss[3];
         int rc = 0;
+        /* each repetition writes into a new folder: overwriting thousands of
+         * files just written would measure the file system's handling of
+         * recently deleted inodes, not regie */
+        char outdir[3][16];
         for (int r = 0; r < reps; r++) {
+            snprintf(outdir[r], sizeof outdir[r], "out-%d", r + 1);
+            argv[outarg] = outdir[r];
             rc = run_cmd(dir, argv, &t[r], &rss[r]);
         }
         long maxrss = 0;
