@@ -446,6 +446,54 @@ static int l_rows(lua_State *L)
         lua_newtable(L);
         return 1;
     }
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        /* straight from the input: no second copy of a large dataset */
+        regie_ctx *ctx = ctx_of(L);
+        const char *name = lua_tostring(L, 1);
+        const regie_table *t = rg_host.input_table(ctx, name);
+        regie_value v;
+        if (!t) {
+            if (rg_host.input_value(ctx, name, &v) == 0) {
+                return luaL_error(L, "regie.rows(\"%s\"): the input is a single value, not a table", name);
+            }
+            lua_newtable(L); /* an optional input not given */
+            return 1;
+        }
+        double t0 = rg_now();
+        int was_running = lua_gc(L, LUA_GCISRUNNING);
+        lua_gc(L, LUA_GCSTOP);
+        lua_createtable(L, (int)t->ncols, 0);
+        int cols = lua_gettop(L);
+        for (size_t c = 0; c < t->ncols; c++) {
+            lua_pushstring(L, t->cols[c]);
+            lua_rawseti(L, cols, (lua_Integer)c + 1);
+        }
+        lua_pushliteral(L, "_line");
+        int k_line = lua_gettop(L);
+        lua_pushliteral(L, "_i");
+        int k_i = lua_gettop(L);
+        lua_createtable(L, (int)t->nrows, 0);
+        for (size_t r = 0; r < t->nrows; r++) {
+            lua_createtable(L, 0, (int)t->ncols + 2);
+            for (size_t c = 0; c < t->ncols; c++) {
+                lua_rawgeti(L, cols, (lua_Integer)c + 1);
+                rg_lua_push_value(L, rg_table_cell(t, r, c));
+                lua_rawset(L, -3);
+            }
+            lua_pushvalue(L, k_line);
+            lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+            lua_rawset(L, -3);
+            lua_pushvalue(L, k_i);
+            lua_pushinteger(L, (lua_Integer)r + 1);
+            lua_rawset(L, -3);
+            lua_rawseti(L, -2, (lua_Integer)r + 1);
+        }
+        if (was_running) {
+            lua_gc(L, LUA_GCRESTART);
+        }
+        ctx->input_seconds += rg_now() - t0;
+        return 1;
+    }
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
     lua_getfield(L, 1, "columns");

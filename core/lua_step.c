@@ -24,6 +24,7 @@ struct rg_lua {
     lua_State *L;
     char *script_path;
     size_t used, limit;
+    size_t peak; /* most memory in use during the current step */
     int mem_hit;
     long long instr, instr_limit;
     double deadline;
@@ -71,7 +72,7 @@ static int prof_cmp(const void *a, const void *b)
     return x->t < y->t ? 1 : x->t > y->t ? -1 : 0;
 }
 
-static void prof_report(rg_lua *R, const char *step, double input_seconds)
+static void prof_report(rg_lua *R, const char *step, double input_seconds, size_t base)
 {
     double total = 0;
     for (size_t i = 0; i < R->nprof; i++) {
@@ -81,8 +82,9 @@ static void prof_report(rg_lua *R, const char *step, double input_seconds)
         return;
     }
     qsort(R->prof, R->nprof, sizeof *R->prof, prof_cmp);
-    fprintf(stderr, "profile of step %s: %lld k instructions in %.1f ms (of which reading inputs %.1f ms); the lines it spent most time on:\n",
-            step, R->instr / 1000, total * 1e3, input_seconds * 1e3);
+    fprintf(stderr, "profile of step %s: %lld k instructions in %.1f ms (of which reading inputs %.1f ms), "
+                    "%.1f MB of memory at most; the lines it spent most time on:\n",
+            step, R->instr / 1000, total * 1e3, input_seconds * 1e3, (double)(R->peak - base) / 1048576.0);
     for (size_t i = 0; i < R->nprof && i < 15; i++) {
         const char *src = R->prof[i].src;
         fprintf(stderr, "  %5.1f%%  %8.1f ms  %s:%d\n", 100.0 * R->prof[i].t / total, R->prof[i].t * 1e3,
@@ -107,6 +109,9 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *p = realloc(ptr, nsize);
     if (p) {
         R->used = R->used - old + nsize;
+        if (R->used > R->peak) {
+            R->peak = R->used;
+        }
     }
     return p;
 }
@@ -610,13 +615,15 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     size_t setup_limit = R->limit;
     R->limit = lim && lim->memory ? R->used + lim->memory : 0;
     R->prof_last = rg_now();
+    size_t base_used = R->used;
+    R->peak = R->used;
     if (R->instr_limit || R->deadline > 0 || R->profile) {
         lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
     }
     int rc = lua_pcall(L, 1, 0, mod + 1);
     lua_sethook(L, NULL, 0, 0);
     if (R->profile) {
-        prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds);
+        prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds, base_used);
     }
     R->limit = setup_limit;
     int result = 0;
@@ -639,8 +646,8 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     *rg_lua_ctx_slot(L) = NULL;
     lua_settop(L, base);
     rg_lua_reset_inputs(L);
-    if (result != 0) {
-        lua_gc(L, LUA_GCCOLLECT);
-    }
+    /* what the step made is garbage now: give it back before the next
+     * step of this thread builds its own (peak memory is one step's) */
+    lua_gc(L, LUA_GCCOLLECT);
     return result;
 }

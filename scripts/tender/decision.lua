@@ -20,10 +20,10 @@ local L = require "tender.lib"
 
 local function run(step)
   local cfg = L.load_config()
-  local ranking = L.rows(regie.input("ranking"))
-  local shortlist = L.index(regie.input("shortlist"), "bid_id")
-  local admission = L.index(regie.input("admission"), "bid_id")
-  local prices = L.index(regie.input("prices"), "bid_id")
+  local ranking = L.rows("ranking")
+  local shortlist = L.index("shortlist", "bid_id")
+  local admission = L.index("admission", "bid_id")
+  local prices = L.index("prices", "bid_id")
   local iv = regie.input("interview_result")
   local ivr = iv and L.index(iv, "bid_id") or nil
   local iv_state = regie.input("interview_state")

@@ -29,7 +29,7 @@ end
 local function run(step)
   local cfg = L.load_config()
   local closing = L.stamp(cfg.tender.closing)
-  local bids = L.rows(regie.input("bids"))
+  local bids = L.rows("bids")
   local notes = {}
 
   local by_candidate = {}

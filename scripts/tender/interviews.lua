@@ -20,8 +20,8 @@
 local L = require "tender.lib"
 
 local function run(step)
-  local ranking = L.rows(regie.input("ranking"))
-  local shortlist = L.index(regie.input("shortlist"), "bid_id")
+  local ranking = L.rows("ranking")
+  local shortlist = L.index("shortlist", "bid_id")
   local iv_ds = regie.input("interviews")
   local isrc = L.source(iv_ds, "interviews.csv")
   local outcome = {}

@@ -49,8 +49,8 @@ end
 local function run(step)
   local cfg = L.load_config()
   local crit = L.criteria(regie.input("criteria"))
-  local bids = L.rows(regie.input("bids"))
-  local intake = L.index(regie.input("intake"), "bid_id")
+  local bids = L.rows("bids")
+  local intake = L.index("intake", "bid_id")
   local ko_ds = regie.input("ko")
   local ksrc = L.source(ko_ds, "ko.csv")
   local judged = {}

@@ -100,8 +100,9 @@ function L.list(t)
   return regie.list(t or {})
 end
 
--- Rows of a dataset as plain tables, each with `_line` (its line in the
--- source file, when known) and `_i` (its position).
+-- Rows of a dataset, or of the input of that name, as plain tables, each
+-- with `_line` (its line in the source file, when known) and `_i` (its
+-- position).
 function L.rows(ds)
   return regie.rows(ds)
 end
@@ -127,7 +128,7 @@ function L.has_column(ds, name)
   return false
 end
 
--- map key -> row of a dataset (first wins)
+-- map key -> row of a dataset or named input (first wins)
 function L.index(ds, key)
   local m = {}
   for _, r in ipairs(L.rows(ds)) do

@@ -17,8 +17,8 @@ local L = require "tender.lib"
 
 local function run(step)
   local cfg = L.load_config()
-  local bids = L.index(regie.input("bids"), "bid_id")
-  local admission = L.rows(regie.input("admission"))
+  local bids = L.index("bids", "bid_id")
+  local admission = L.rows("admission")
   local a = cfg.award.abnormal_low_fraction
   local a_bp = math.tointeger(L.round(a * 10000, 0)) or 3000 -- basis points
 

@@ -67,17 +67,17 @@ end
 function M.run(step)
   local cfg = L.load_config()
   local crit = L.criteria(regie.input("criteria"))
-  local bids = L.index(regie.input("bids"), "bid_id")
-  local admission = L.rows(regie.input("admission"))
-  local low = L.index(regie.input("low_price"), "bid_id")
-  local decisions = L.index(regie.input("low_price_decisions"), "bid_id")
+  local bids = L.index("bids", "bid_id")
+  local admission = L.rows("admission")
+  local low = L.index("low_price", "bid_id")
+  local decisions = L.index("low_price_decisions", "bid_id")
   local method = cfg.award.price_method
   local dec = cfg.scoring.round_decimals
   local by_crit = cfg.scoring.round_stage == "criterion"
 
   -- criterion points per bid (rounded at the criterion stage)
   local pts = {}
-  for _, q in ipairs(L.rows(regie.input("quality"))) do
+  for _, q in ipairs(L.rows("quality")) do
     pts[q.bid_id] = pts[q.bid_id] or {}
     pts[q.bid_id][q.crit_id] = by_crit and L.round(q.points, dec) or q.points
   end

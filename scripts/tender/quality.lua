@@ -24,7 +24,7 @@ local CONSENSUS = "CONSENSUS"
 local function run(step)
   local cfg = L.load_config()
   local crit = L.criteria(regie.input("criteria"))
-  local admission = L.rows(regie.input("admission"))
+  local admission = L.rows("admission")
   local sc_ds = regie.input("scores")
   local ssrc = L.source(sc_ds, "scores.csv")
   local agg = cfg.scoring.aggregation

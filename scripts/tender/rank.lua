@@ -31,14 +31,14 @@ local function run(step)
   local bids_ds = regie.input("bids")
   local bids = L.index(bids_ds, "bid_id")
   local bid_order = L.rows(bids_ds)
-  local prices = L.index(regie.input("prices"), "bid_id")
+  local prices = L.index("prices", "bid_id")
   local dec = cfg.scoring.round_decimals
   local by_crit = cfg.scoring.round_stage == "criterion"
   local fict = L.is_fictitious(cfg)
   local scaled = L.uses_price_points(cfg)
 
   local pts = {}
-  for _, q in ipairs(L.rows(regie.input("quality"))) do
+  for _, q in ipairs(L.rows("quality")) do
     pts[q.bid_id] = pts[q.bid_id] or {}
     pts[q.bid_id][q.crit_id] = q.points
   end

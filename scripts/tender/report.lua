@@ -10,6 +10,10 @@
 --   lot-protocol.md    when the tie-break reached a lot
 --   report.html        the evaluation report (proces-verbaal), printable
 -- No rules live here: every number comes from the earlier steps.
+-- Parameter `part`: the shipped workflow runs this script twice, as step
+-- report (part = reports) and step explain (part = explanations), so that
+-- the thousands of explanations of a large tender are written beside the
+-- reports and the letters instead of after them.
 
 local L = require "tender.lib"
 local V = require "tender.view"
@@ -650,9 +654,11 @@ end
 -- ---- the step -------------------------------------------------------------------------------------
 
 local function run(step)
+  local part = step.params.part
+  local reports, explanations = part ~= "explanations", part ~= "reports"
   local c = V.load()
-  local intake = L.index(regie.input("intake"), "bid_id")
-  local tiebreak = L.rows(regie.input("tiebreak"))
+  local intake = L.index("intake", "bid_id")
+  local tiebreak = L.rows("tiebreak")
   -- the records of each tie group, in file order (looked up per bid)
   tiebreak.by_group = {}
   for _, tr in ipairs(tiebreak) do
@@ -671,7 +677,7 @@ local function run(step)
     end
     own[#own + 1] = tr
   end
-  local lots = L.rows(regie.input("lots"))
+  local lots = L.rows("lots")
   local qual_spread = {}
   for id, per in pairs(c.q) do
     for _, q in pairs(per) do
@@ -693,26 +699,35 @@ local function run(step)
     end
   end
 
+  if explanations then
+    for _, b in ipairs(c.bids) do
+      regie.write("explain/" .. b.bid_id .. ".md", explain_md(c, b.bid_id, flags, tiebreak))
+    end
+    if not reports then
+      regie.info(string.format("%d explanation(s) written to explain/", #c.bids))
+      return
+    end
+  end
   regie.write("ranking.csv", ranking_csv(c, order, flags))
   regie.write("ranking.md", ranking_md(c, order, flags))
-  local drows = L.rows(regie.input("dates"))
+  local drows = L.rows("dates")
   local dcsv = {}
   for _, d in ipairs(drows) do dcsv[#dcsv + 1] = { name = d.name, date = L.str(d.date), label = d.label } end
   regie.write("dates.csv", regie.csv.encode(dcsv, { "name", "date", "label" }))
-  for _, b in ipairs(c.bids) do
-    regie.write("explain/" .. b.bid_id .. ".md", explain_md(c, b.bid_id, flags, tiebreak))
-  end
   regie.write("scores.svg", S.render(c))
   if #lots > 0 then
     regie.write("lot-protocol.md", lot_protocol(c, lots, tiebreak))
   end
   regie.write("report.html", report_html(c, order, flags, tiebreak, lots, notes, drows))
-  regie.info("reports written: ranking.csv, ranking.md, dates.csv, explain/, scores.svg, report.html"
-             .. (#lots > 0 and ", lot-protocol.md" or ""))
+  regie.info("reports written: ranking.csv, ranking.md, dates.csv, " .. (explanations and "explain/, " or "")
+             .. "scores.svg, report.html" .. (#lots > 0 and ", lot-protocol.md" or ""))
 end
 
 return {
   summary = "Reports: ranking.csv/md, explanations, scores.svg, lot protocol, report.html",
-  params = {},
+  params = {
+    part = { type = "string", default = "all",
+             description = "reports (all but explain/), explanations (only explain/) or all; two steps with a part each run side by side" },
+  },
   run = run,
 }

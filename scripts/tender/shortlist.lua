@@ -16,7 +16,7 @@ local L = require "tender.lib"
 
 local function run(step)
   local cfg = L.load_config()
-  local ranking = L.rows(regie.input("ranking"))
+  local ranking = L.rows("ranking")
   local n = cfg.interviews.invite_top_n
   local notes = {}
 

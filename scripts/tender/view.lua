@@ -15,26 +15,26 @@ function V.load()
   c.d = c.cfg.scoring.round_decimals
   c.fict = L.is_fictitious(c.cfg)
   c.scaled = L.uses_price_points(c.cfg)
-  c.bids = L.rows(regie.input("bids"))
+  c.bids = L.rows("bids")
   c.bid = {}
   for _, b in ipairs(c.bids) do c.bid[b.bid_id] = b end
-  c.adm = L.index(regie.input("admission"), "bid_id")
+  c.adm = L.index("admission", "bid_id")
   c.ko = {}
-  for _, r in ipairs(L.rows(regie.input("ko_results"))) do
+  for _, r in ipairs(L.rows("ko_results")) do
     c.ko[r.bid_id] = c.ko[r.bid_id] or {}
     table.insert(c.ko[r.bid_id], r)
   end
   c.q = {}
-  for _, r in ipairs(L.rows(regie.input("quality"))) do
+  for _, r in ipairs(L.rows("quality")) do
     c.q[r.bid_id] = c.q[r.bid_id] or {}
     c.q[r.bid_id][r.crit_id] = r
   end
-  c.price = L.index(regie.input("prices"), "bid_id")
-  c.ranking = L.rows(regie.input("ranking"))
-  c.rank = L.index(regie.input("ranking"), "bid_id")
-  c.outcome_rows = L.rows(regie.input("outcome"))
-  c.out = L.index(regie.input("outcome"), "bid_id")
-  c.dates = L.index(regie.input("dates"), "name")
+  c.price = L.index("prices", "bid_id")
+  c.ranking = L.rows("ranking")
+  c.rank = L.index("ranking", "bid_id")
+  c.outcome_rows = L.rows("outcome")
+  c.out = L.index("outcome", "bid_id")
+  c.dates = L.index("dates", "name")
   c.state = L.str(regie.input("award_state"))
   c.notice = L.str(regie.input("notice_date"))
   local iv = regie.input("interview_result")
