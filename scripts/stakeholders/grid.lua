@@ -116,7 +116,12 @@ local function spread_clusters(pts, r, lines)
   end
 end
 
-local function build(cfg, rows)
+-- The most stakeholders drawn one by one: beyond this a chart has no room
+-- for readable labels, so it shows those with the highest priority and says
+-- where the rest are (classification.csv lists every one).
+local MAX_DRAWN = 150
+
+local function build(cfg, rows, total)
   local r = 11            -- marker radius
   local left, top, size = 86, 70, 560
   local right, bottom = left + size, top + size
@@ -139,13 +144,14 @@ local function build(cfg, rows)
 
   -- height: the plot or the legend list, whichever is taller
   local list_top = top + 190
-  local height = math.max(bottom + 70, list_top + 24 * #rows + 30)
+  local more = total - #rows
+  local height = math.max(bottom + 70, list_top + 24 * #rows + 30 + (more > 0 and 24 or 0))
 
   add(string.format('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="grid-title grid-desc" font-family="%s">',
                     width, height, width, height, FONT))
   add(string.format('<title id="grid-title">Macht-belangmatrix: %s</title>', lib.xml(cfg.title)))
   add(string.format('<desc id="grid-desc">%d stakeholders naar belang (x-as) en macht (y-as), drempel %s op schaal %s–%s; kleur = houding.</desc>',
-                    #rows, lib.xml(lib.num_nl(cfg.threshold)), lib.xml(lib.num_nl(cfg.min)),
+                    total, lib.xml(lib.num_nl(cfg.threshold)), lib.xml(lib.num_nl(cfg.min)),
                     lib.xml(lib.num_nl(cfg.max))))
   add(string.format('<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>', width, height))
   add(string.format('<text x="%d" y="30" font-size="18" font-weight="bold" fill="#222">Macht-belangmatrix (Mendelow)</text>', left))
@@ -410,6 +416,10 @@ local function build(cfg, rows)
                       y + 16, row.priority))
     add(string.format('<text x="26" y="%d">%s</text>', y + 16, lib.xml(lib.shorten(row.name, 40))))
   end
+  if more > 0 then
+    add(string.format('<text x="0" y="%d" font-size="11" fill="#555">De %d met de hoogste prioriteit getekend; de andere %d staan in classification.csv.</text>',
+                      4 + #rows * 24 + 16, #rows, more))
+  end
   add('</g>')
   add('</svg>')
   return table.concat(out, "\n") .. "\n"
@@ -424,7 +434,15 @@ return {
     table.sort(rows, function(a, b)
       return a.priority < b.priority
     end)
-    local svg = build(cfg, rows)
+    local total = #rows
+    if total > MAX_DRAWN then
+      local drawn = {}
+      for i = 1, MAX_DRAWN do drawn[i] = rows[i] end
+      rows = drawn
+      regie.info(string.format("grid.svg: the %d stakeholders with the highest priority drawn, %d more in classification.csv",
+                               MAX_DRAWN, total - MAX_DRAWN))
+    end
+    local svg = build(cfg, rows, total)
     regie.write("grid.svg", '<?xml version="1.0" encoding="UTF-8"?>\n' .. svg)
     regie.output("grid_svg", svg)
   end,

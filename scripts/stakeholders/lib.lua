@@ -124,9 +124,17 @@ function L.day(iso)
   return days_from_civil(y, m, d)
 end
 
+-- day number -> "YYYY-MM-DD"; a plan has a few hundred distinct days and
+-- asks for them again and again
+local iso_of = {}
 function L.iso(day)
-  local y, m, d = civil_from_days(day)
-  return string.format("%04d-%02d-%02d", y, m, d)
+  local s = iso_of[day]
+  if not s then
+    local y, m, d = civil_from_days(day)
+    s = string.format("%04d-%02d-%02d", y, m, d)
+    iso_of[day] = s
+  end
+  return s
 end
 
 function L.ymd(day)
@@ -182,7 +190,17 @@ L.months_nl = MONTHS_NL
 
 -- The next working day on or after `day` in the calendar of the analysis.
 function L.next_workday(cfg, day)
-  return L.day(regie.date.next_workday(L.iso(day), cfg.calendar))
+  local memo = cfg._next_workday
+  if not memo then
+    memo = {}
+    cfg._next_workday = memo
+  end
+  local w = memo[day]
+  if not w then
+    w = L.day(regie.date.next_workday(L.iso(day), cfg.calendar))
+    memo[day] = w
+  end
+  return w
 end
 
 function L.is_workday(cfg, day)

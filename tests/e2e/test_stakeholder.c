@@ -238,6 +238,41 @@ static void load_csv(const char *out, const char *name, csvt *t)
                                        (needle), (hay))
 
 /* ---- S1: classification, priority, frequencies ---- */
+/* A grid of more stakeholders than a chart can label: the ones with the
+ * highest priority are drawn, the chart says how many more there are. */
+START_TEST(grid_of_many_draws_the_first)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    char *text = xasprintf("%s", "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
+    for (int i = 1; i <= 160; i++) {
+        char *more = xasprintf("%sM%03d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text, i, i,
+                               1 + i % 5, 1 + (i / 5) % 5);
+        free(text);
+        text = more;
+    }
+    free(t_write(dir, "many.csv", text));
+    free(text);
+    free(dir);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "many.csv", "many", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *svg = out_file("many", "grid.svg");
+    ck_assert_ptr_nonnull(svg);
+    HAS(svg, "160 stakeholders naar belang");
+    HAS(svg, "De 150 met de hoogste prioriteit getekend; de andere 10 staan in classification.csv.");
+    int points = 0;
+    for (const char *p = svg; (p = strstr(p, "<g class=\"point\"")) != NULL; p++) {
+        points++;
+    }
+    ck_assert_int_eq(points, 150);
+    free(svg);
+    char *csv = out_file("many", "classification.csv");
+    HAS(csv, "M160");
+    free(csv);
+}
+END_TEST
+
 START_TEST(s1_classification_exact)
 {
     char *err = NULL;
@@ -658,6 +693,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, compare_with_previous_run);
     tcase_add_test(tc, channels_override);
     tcase_add_test(tc, grid_svg_renders);
+    tcase_add_test(tc, grid_of_many_draws_the_first);
     tcase_add_test(tc, contacts_ics_parses);
     suite_add_tcase(s, tc);
     return s;
