@@ -587,6 +587,10 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     lua_State *L = R->L;
     int base = lua_gettop(L);
     char *err = NULL;
+    /* set-up (loading the script, the step table) may take SETUP_MEMORY
+     * beyond what the state holds, which includes what scripts keep
+     * between steps in their own upvalues */
+    R->limit = R->used + SETUP_MEMORY;
     if (get_script(R, file, &err) != 0) {
         rg_host.fail(ctx, "%s", err);
         free(err);
@@ -612,7 +616,6 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     R->deadline = lim && lim->timeout > 0 ? rg_now() + lim->timeout : 0;
     R->killed = 0;
     R->mem_hit = 0;
-    size_t setup_limit = R->limit;
     R->limit = lim && lim->memory ? R->used + lim->memory : 0;
     R->prof_last = rg_now();
     size_t base_used = R->used;
@@ -625,7 +628,10 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     if (R->profile) {
         prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds, base_used);
     }
-    R->limit = setup_limit;
+    /* No limit while the step is cleaned up: what it still holds may be
+     * above the set-up limit until the inputs are dropped and collected,
+     * and an allocation failing here would be outside any protected call. */
+    R->limit = 0;
     int result = 0;
     if (R->killed) {
         rg_host.fail(ctx, "%s: %s", file,
@@ -649,5 +655,6 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     /* what the step made is garbage now: give it back before the next
      * step of this thread builds its own (peak memory is one step's) */
     lua_gc(L, LUA_GCCOLLECT);
+    R->limit = R->used + SETUP_MEMORY;
     return result;
 }
