@@ -459,7 +459,7 @@ int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const ch
 }
 
 /* ---- writing ---- */
-static void put_field(rg_buf *b, const char *s, size_t n)
+void rg_csv_put_text(rg_buf *b, const char *s, size_t n)
 {
     int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
     for (size_t i = 0; i < n && !quote; i++) {
@@ -470,16 +470,18 @@ static void put_field(rg_buf *b, const char *s, size_t n)
         return;
     }
     rg_buf_put(b, "\"", 1);
+    size_t from = 0;
     for (size_t i = 0; i < n; i++) {
-        rg_buf_put(b, &s[i], 1);
         if (s[i] == '"') {
-            rg_buf_put(b, "\"", 1);
+            rg_buf_put(b, s + from, i + 1 - from); /* up to and with the quote */
+            from = i;                              /* which goes again */
         }
     }
+    rg_buf_put(b, s + from, n - from);
     rg_buf_put(b, "\"", 1);
 }
 
-static void put_value(rg_buf *b, const regie_value *v)
+void rg_csv_put_value(rg_buf *b, const regie_value *v)
 {
     char tmp[64];
     switch (v->type) {
@@ -489,19 +491,18 @@ static void put_value(rg_buf *b, const regie_value *v)
         rg_buf_puts(b, v->u.b ? "yes" : "no");
         break;
     case REGIE_INT:
-        snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
-        rg_buf_puts(b, tmp);
+        rg_buf_put(b, tmp, rg_fmt_int(tmp, v->u.i));
         break;
     case REGIE_NUM:
         rg_format_shortest(v->u.n, tmp, sizeof tmp);
         rg_buf_puts(b, tmp);
         break;
     case REGIE_STR:
-        put_field(b, v->u.s.ptr, v->u.s.len);
+        rg_csv_put_text(b, v->u.s.ptr, v->u.s.len);
         break;
     case REGIE_LIST: {
         char *s = rg_value_to_text(v);
-        put_field(b, s, strlen(s));
+        rg_csv_put_text(b, s, strlen(s));
         free(s);
         break;
     }
@@ -514,7 +515,7 @@ void rg_csv_write(rg_buf *out, const regie_table *t)
         if (c) {
             rg_buf_put(out, ",", 1);
         }
-        put_field(out, t->cols[c], strlen(t->cols[c]));
+        rg_csv_put_text(out, t->cols[c], strlen(t->cols[c]));
     }
     rg_buf_put(out, "\r\n", 2);
     for (size_t r = 0; r < t->nrows; r++) {
@@ -522,7 +523,7 @@ void rg_csv_write(rg_buf *out, const regie_table *t)
             if (c) {
                 rg_buf_put(out, ",", 1);
             }
-            put_value(out, rg_table_cell(t, r, c));
+            rg_csv_put_value(out, rg_table_cell(t, r, c));
         }
         rg_buf_put(out, "\r\n", 2);
     }

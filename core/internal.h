@@ -48,6 +48,8 @@ void rg_buf_put(rg_buf *b, const void *p, size_t n);
 void rg_buf_puts(rg_buf *b, const char *s);
 void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_buf_free(rg_buf *b);
+/* v in decimal into buf (at least 21 bytes), NUL-terminated; the length. */
+size_t rg_fmt_int(char *buf, int64_t v);
 
 /* A list of error messages, each already "FILE:LINE: text". */
 typedef struct rg_errors {
@@ -184,6 +186,11 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
  * where needed, numbers with '.', integers as integers, NUM with the shortest
  * round-trip text, lists joined with ';', null as empty, booleans yes/no. */
 void rg_csv_write(rg_buf *out, const regie_table *t);
+/* One field as rg_csv_write writes it: text quoted when it holds a comma,
+ * quote or line break or starts or ends with a space; null empty;
+ * booleans yes/no; numbers in their shortest exact text. */
+void rg_csv_put_text(rg_buf *b, const char *s, size_t n);
+void rg_csv_put_value(rg_buf *b, const regie_value *v);
 
 /* ---- ini.c: INI files with file and line kept for every key --------------- */
 typedef struct rg_kv {

@@ -337,20 +337,107 @@ static int l_output(lua_State *L)
     return 0;
 }
 
+/* ---- memory that counts towards the step's limit ----
+ * Large buffers a script fills through the regie module (a CSV writer, a
+ * file given in pieces) are taken from the state's own allocator, so the
+ * step's memory limit covers them as it covers Lua's own data. */
+typedef struct lbuf {
+    char *data;
+    size_t len, cap;
+} lbuf;
+
+static void lbuf_reserve(lua_State *L, lbuf *b, size_t more)
+{
+    if (b->cap - b->len >= more) {
+        return;
+    }
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap - b->len < more) {
+        if (cap > ((size_t)-1) / 2) {
+            luaL_error(L, "not enough memory");
+        }
+        cap *= 2;
+    }
+    void *ud;
+    lua_Alloc f = lua_getallocf(L, &ud);
+    char *p = f(ud, b->data, b->data ? b->cap : 0, cap);
+    if (!p) {
+        luaL_error(L, "not enough memory");
+    }
+    b->data = p;
+    b->cap = cap;
+}
+
+static void lbuf_put(lua_State *L, lbuf *b, const void *p, size_t n)
+{
+    lbuf_reserve(L, b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static void lbuf_free(lua_State *L, lbuf *b)
+{
+    if (b->data) {
+        void *ud;
+        lua_Alloc f = lua_getallocf(L, &ud);
+        f(ud, b->data, b->cap, 0);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+/* The host's error for a refused write, as a Lua error. */
+static int raise_ctx_error(lua_State *L, regie_ctx *ctx)
+{
+    char *e = ctx->error;
+    ctx->error = NULL;
+    lua_pushstring(L, e ? e : "write failed");
+    free(e);
+    return lua_error(L);
+}
+
+static int write_out(lua_State *L, regie_ctx *ctx, const char *path, const char *data, size_t len)
+{
+    return rg_host.write_file(ctx, path, data, len) == 0 ? 0 : raise_ctx_error(L, ctx);
+}
+
+/* regie.write(path, text | { piece, ... }): pieces (strings or numbers)
+ * are joined straight into the file, without a string of the whole. */
 static int l_write(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
     const char *path = luaL_checkstring(L, 1);
-    size_t len;
-    const char *text = luaL_checklstring(L, 2, &len);
-    if (rg_host.write_file(ctx, path, text, len) != 0) {
-        char *e = ctx->error;
-        ctx->error = NULL;
-        lua_pushstring(L, e ? e : "write failed");
-        free(e);
-        return lua_error(L);
+    if (!lua_istable(L, 2)) {
+        size_t len;
+        const char *text = luaL_checklstring(L, 2, &len);
+        return write_out(L, ctx, path, text, len);
     }
-    return 0;
+    lua_Integer n = luaL_len(L, 2);
+    size_t total = 0;
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        size_t len;
+        if (!lua_isstring(L, -1)) {
+            return luaL_error(L, "regie.write(\"%s\"): piece %d is a %s, expected text", path,
+                              (int)i, luaL_typename(L, -1));
+        }
+        lua_tolstring(L, -1, &len); /* numbers become text in place */
+        total += len;
+        lua_pop(L, 1);
+    }
+    lbuf b = { 0 };
+    lbuf_reserve(L, &b, total ? total : 1);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        size_t len;
+        const char *piece = lua_tolstring(L, -1, &len);
+        memcpy(b.data + b.len, piece, len);
+        b.len += len;
+        lua_pop(L, 1);
+    }
+    /* the buffer is given back also when the write fails */
+    int ok = rg_host.write_file(ctx, path, b.data, b.len) == 0;
+    lbuf_free(L, &b);
+    return ok ? 0 : raise_ctx_error(L, ctx);
 }
 
 static int log_at(lua_State *L, int level)
@@ -770,6 +857,207 @@ static int l_csv_encode(lua_State *L)
     return 1;
 }
 
+/* ---- regie.csv.writer: a large CSV file a line at a time ----
+ *   local w = regie.csv.writer("contacts.csv", { "id", "date", ... })
+ *   w:add(id, date, ...)        -- one line, the values in column order
+ *   w:record({ id = ..., ... }) -- one line from a record
+ *   w:close()                   -- writes the file; returns the lines
+ * Each line is encoded as regie.csv.encode and regie.output encode it,
+ * straight into one buffer: no record table per line and no string of the
+ * whole file. */
+
+typedef struct csv_writer {
+    char *path;
+    char **cols;
+    size_t ncols, lines;
+    lbuf out;  /* the file so far (counts towards the step's memory) */
+    rg_buf row; /* scratch for one field */
+    int closed;
+} csv_writer;
+
+static csv_writer *check_writer(lua_State *L)
+{
+    csv_writer *w = luaL_checkudata(L, 1, "regie.csv.writer");
+    if (w->closed) {
+        luaL_error(L, "regie.csv.writer(\"%s\"): already closed", w->path ? w->path : "");
+    }
+    return w;
+}
+
+/* One value at idx of column c into the writer's buffer. */
+static void writer_put(lua_State *L, csv_writer *w, int idx, size_t c)
+{
+    regie_value v;
+    rg_buf *b = &w->row;
+    b->len = 0;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return;
+    case LUA_TSTRING: { /* the common case straight into the file */
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        int plain = len == 0 || (s[0] != ' ' && s[len - 1] != ' ');
+        for (size_t i = 0; i < len && plain; i++) {
+            plain = s[i] != ',' && s[i] != '"' && s[i] != '\r' && s[i] != '\n';
+        }
+        if (plain) {
+            lbuf_put(L, &w->out, s, len);
+            return;
+        }
+        rg_csv_put_text(b, s, len);
+        break;
+    }
+    case LUA_TBOOLEAN:
+        v.type = REGIE_BOOL;
+        v.u.b = lua_toboolean(L, idx);
+        rg_csv_put_value(b, &v);
+        break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            char num[24];
+            lbuf_put(L, &w->out, num, rg_fmt_int(num, (int64_t)lua_tointeger(L, idx)));
+            return;
+        }
+        v.type = REGIE_NUM;
+        v.u.n = (double)lua_tonumber(L, idx);
+        rg_csv_put_value(b, &v);
+        break;
+    case LUA_TLIGHTUSERDATA:
+        if (is_null(L, idx)) {
+            return;
+        }
+        /* fall through */
+    default: {
+        regie_table *scratch = rg_table_new(0, NULL);
+        const char *err = lua_type(L, idx) == LUA_TTABLE ? rg_lua_to_value(L, idx, scratch, &v)
+                                                          : "cannot write this value";
+        if (!err) {
+            rg_csv_put_value(b, &v);
+        }
+        rg_table_free(scratch);
+        if (err) {
+            luaL_error(L, "regie.csv.writer(\"%s\"): line %d, column %s: %s (a %s)", w->path,
+                       (int)w->lines + 1, w->cols[c], err, luaL_typename(L, idx));
+        }
+        break;
+    }
+    }
+    lbuf_put(L, &w->out, b->data, b->len);
+}
+
+static int l_writer_add(lua_State *L)
+{
+    csv_writer *w = check_writer(L);
+    int n = lua_gettop(L) - 1;
+    if ((size_t)n != w->ncols) {
+        return luaL_error(L, "regie.csv.writer(\"%s\"): add: %d values for %d columns", w->path, n,
+                          (int)w->ncols);
+    }
+    for (size_t c = 0; c < w->ncols; c++) {
+        if (c) {
+            lbuf_put(L, &w->out, ",", 1);
+        }
+        writer_put(L, w, (int)c + 2, c);
+    }
+    lbuf_put(L, &w->out, "\r\n", 2);
+    w->lines++;
+    return 0;
+}
+
+static int l_writer_record(lua_State *L)
+{
+    csv_writer *w = check_writer(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    for (size_t c = 0; c < w->ncols; c++) {
+        if (c) {
+            lbuf_put(L, &w->out, ",", 1);
+        }
+        lua_getfield(L, 2, w->cols[c]);
+        writer_put(L, w, -1, c);
+        lua_pop(L, 1);
+    }
+    lbuf_put(L, &w->out, "\r\n", 2);
+    w->lines++;
+    return 0;
+}
+
+static void writer_release(lua_State *L, csv_writer *w)
+{
+    lbuf_free(L, &w->out);
+    rg_buf_free(&w->row);
+    memset(&w->row, 0, sizeof w->row);
+    for (size_t c = 0; c < w->ncols; c++) {
+        free(w->cols[c]);
+    }
+    free(w->cols);
+    w->cols = NULL;
+    w->ncols = 0;
+    free(w->path);
+    w->path = NULL;
+    w->closed = 1;
+}
+
+static int l_writer_close(lua_State *L)
+{
+    csv_writer *w = check_writer(L);
+    regie_ctx *ctx = ctx_of(L);
+    int ok = rg_host.write_file(ctx, w->path, w->out.data, w->out.len) == 0;
+    lua_Integer lines = (lua_Integer)w->lines;
+    writer_release(L, w);
+    if (!ok) {
+        return raise_ctx_error(L, ctx);
+    }
+    lua_pushinteger(L, lines);
+    return 1;
+}
+
+static int l_writer_gc(lua_State *L)
+{
+    csv_writer *w = luaL_checkudata(L, 1, "regie.csv.writer");
+    if (!w->closed) {
+        writer_release(L, w);
+    }
+    return 0;
+}
+
+static int l_csv_writer(lua_State *L)
+{
+    ctx_of(L);
+    const char *path = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    size_t ncols = lua_rawlen(L, 2);
+    if (ncols == 0) {
+        return luaL_error(L, "regie.csv.writer(\"%s\"): expected a list of column names", path);
+    }
+    for (size_t c = 0; c < ncols; c++) {
+        if (lua_rawgeti(L, 2, (lua_Integer)c + 1) != LUA_TSTRING) {
+            return luaL_error(L, "regie.csv.writer(\"%s\"): column %d is not a name", path, (int)c + 1);
+        }
+        lua_pop(L, 1);
+    }
+    csv_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
+    memset(w, 0, sizeof *w);
+    w->closed = 1; /* until it is complete: nothing to release */
+    luaL_setmetatable(L, "regie.csv.writer");
+    w->path = rg_xstrdup(path);
+    w->cols = rg_xcalloc(ncols, sizeof *w->cols);
+    w->closed = 0;
+    for (size_t c = 0; c < ncols; c++) {
+        lua_rawgeti(L, 2, (lua_Integer)c + 1);
+        w->cols[c] = rg_xstrdup(lua_tostring(L, -1));
+        w->ncols++;
+        lua_pop(L, 1);
+        if (c) {
+            lbuf_put(L, &w->out, ",", 1);
+        }
+        w->row.len = 0;
+        rg_csv_put_text(&w->row, w->cols[c], strlen(w->cols[c]));
+        lbuf_put(L, &w->out, w->row.data, w->row.len);
+    }
+    lbuf_put(L, &w->out, "\r\n", 2);
+    return 1;
+}
+
 static int l_list_tostring(lua_State *L)
 {
     lua_pushfstring(L, "list: %p", lua_topointer(L, 1));
@@ -794,7 +1082,7 @@ void rg_lua_open_regie(lua_State *L)
         { "easter", l_easter },          { NULL, NULL },
     };
     static const luaL_Reg csv_fns[] = { { "parse", l_csv_parse }, { "encode", l_csv_encode },
-                                        { NULL, NULL } };
+                                        { "writer", l_csv_writer }, { NULL, NULL } };
     /* list metatable */
     lua_newtable(L);
     lua_pushstring(L, "regie.list");
@@ -811,6 +1099,16 @@ void rg_lua_open_regie(lua_State *L)
     lua_setfield(L, -2, "list_mt");
     luaL_newlib(L, date_fns);
     lua_setfield(L, -2, "date");
+    static const luaL_Reg writer_fns[] = {
+        { "add", l_writer_add }, { "record", l_writer_record }, { "close", l_writer_close },
+        { NULL, NULL },
+    };
+    luaL_newmetatable(L, "regie.csv.writer");
+    luaL_newlib(L, writer_fns);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_writer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
     luaL_newlib(L, csv_fns);
     lua_setfield(L, -2, "csv");
     lua_pushvalue(L, -1);

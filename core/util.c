@@ -307,6 +307,26 @@ void rg_buf_put(rg_buf *b, const void *p, size_t n)
     b->data[b->len] = 0;
 }
 
+size_t rg_fmt_int(char *buf, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    size_t len = 0;
+    if (v < 0) {
+        buf[len++] = '-';
+    }
+    while (n) {
+        buf[len++] = tmp[--n];
+    }
+    buf[len] = 0;
+    return len;
+}
+
 void rg_buf_puts(rg_buf *b, const char *s)
 {
     rg_buf_put(b, s, strlen(s));

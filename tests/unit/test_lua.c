@@ -203,6 +203,19 @@ START_TEST(limits)
                 "bomb.lua:1: resulting string too large", &ml);
     expect_fail("bomb1.lua", "return { run = function() local s = string.rep('x', 1e8) end }",
                 "memory limit of 32 MB exceeded", &ml);
+    /* a step may end holding more than the set-up limit (256 MB) of the
+     * state: it is cleaned up without a limit, and the state stays usable */
+    rg_lua_limits big = { 0, (size_t)512 * 1024 * 1024, 0 };
+    int rc = run_script("big.lua",
+                        "local keep\n"
+                        "return { run = function()\n"
+                        "  keep = { string.rep('x', 150 * 1024 * 1024), string.rep('y', 150 * 1024 * 1024) }\n"
+                        "  regie.output('n', #keep[1] + #keep[2]) end }\n",
+                        NULL, NULL, &big);
+    ck_assert_int_eq(rc, 0);
+    rc = run_script("after-big.lua", "return { run = function(step) regie.output('x', 1) end }", NULL,
+                    NULL, NULL);
+    ck_assert_int_eq(rc, 0);
     expect_fail("bomb2.lua",
                 "return { run = function() pcall(function() local t = {} for i = 1, 1e9 do t[i] = i end end) end }",
                 "memory limit of 32 MB exceeded", &ml);
@@ -281,6 +294,90 @@ START_TEST(helpers)
 }
 END_TEST
 
+static char *out_text(const char *name)
+{
+    char *p = NULL;
+    if (asprintf(&p, "%s/%s", dir, name) < 0) {
+        ck_abort();
+    }
+    char *text = t_read(p);
+    free(p);
+    return text;
+}
+
+/* regie.csv.writer writes each value as regie.csv.encode does; regie.write
+ * takes a file in pieces. */
+START_TEST(csv_writer_and_pieces)
+{
+    regie_ctx *ctx;
+    int rc = run_script(
+        "w.lua",
+        "return { run = function()\n"
+        "  local cols = { 'n', 'text', 'x,y' }\n"
+        "  local rows = { { n = -9223372036854775807 - 1, text = 'plain', ['x,y'] = ' lead' },\n"
+        "                 { n = 1.5, text = 'q\"uo\"te', ['x,y'] = regie.null },\n"
+        "                 { n = true, text = regie.list({ 1, 2 }), ['x,y'] = 'a\\nb' },\n"
+        "                 { text = false, ['x,y'] = 0.1 }, { n = 0, text = '', ['x,y'] = 'end ' } }\n"
+        "  local w = regie.csv.writer('w.csv', cols)\n"
+        "  for i = 1, 3 do w:add(rows[i].n, rows[i].text, rows[i]['x,y']) end\n"
+        "  w:record(rows[4])\n"
+        "  w:add(rows[5].n, rows[5].text, rows[5]['x,y'])\n"
+        "  assert(w:close() == 5)\n"
+        "  regie.write('e.csv', regie.csv.encode(rows, cols))\n"
+        "  local ok, e = pcall(w.add, w, 1, 2, 3)\n"
+        "  assert(not ok and e:find('already closed'), e)\n"
+        "  local v = regie.csv.writer('v.csv', { 'a' })\n"
+        "  ok, e = pcall(v.add, v, 1, 2)\n"
+        "  assert(not ok and e:find('regie.csv.writer%(\"v.csv\"%): add: 2 values for 1 columns'), e)\n"
+        "  ok, e = pcall(v.add, v, print)\n"
+        "  assert(not ok and e:find('line 1, column a: cannot write this value %(a function%)'), e)\n"
+        "  ok, e = pcall(regie.csv.writer, 'z.csv', {})\n"
+        "  assert(not ok and e:find('expected a list of column names'), e)\n"
+        "  regie.write('p.txt', { 'a', 1, '', 'b', 2.5 })\n"
+        "  ok, e = pcall(regie.write, 'q.txt', { 'a', {} })\n"
+        "  assert(not ok and e:find('piece 2 is a table, expected text'), e)\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    rg_test_ctx_free(ctx);
+    char *w = out_text("w.csv"), *e = out_text("e.csv"), *p = out_text("p.txt");
+    ck_assert_ptr_nonnull(w);
+    ck_assert_str_eq(w, e);
+    ck_assert_str_eq(w, "n,text,\"x,y\"\r\n"
+                        "-9223372036854775808,plain,\" lead\"\r\n"
+                        "1.5,\"q\"\"uo\"\"te\",\r\n"
+                        "yes,1;2,\"a\nb\"\r\n"
+                        ",no,0.1\r\n"
+                        "0,,\"end \"\r\n");
+    ck_assert_str_eq(p, "a1b2.5");
+    free(w);
+    free(e);
+    free(p);
+    /* a writer not closed writes nothing; v.csv and the refused q.txt */
+    char *none = out_text("v.csv");
+    ck_assert_ptr_null(none);
+    none = out_text("q.txt");
+    ck_assert_ptr_null(none);
+}
+END_TEST
+
+/* The buffer of a writer counts towards the step's memory limit. */
+START_TEST(csv_writer_within_memory_limit)
+{
+    rg_lua_limits ml = { 0, 32 * 1024 * 1024, 0 };
+    expect_fail("wbig.lua",
+                "return { run = function()\n"
+                "  local w = regie.csv.writer('big.csv', { 'a' })\n"
+                "  local s = string.rep('x', 1000)\n"
+                "  for i = 1, 100000 do w:add(s) end\n"
+                "  w:close()\n"
+                "end }\n",
+                "memory limit of 32 MB exceeded", &ml);
+    char *none = out_text("big.csv");
+    ck_assert_ptr_null(none);
+}
+END_TEST
+
 Suite *suite_lua(void);
 Suite *suite_lua(void)
 {
@@ -295,6 +392,8 @@ Suite *suite_lua(void)
     tcase_add_test(tc, limits);
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
+    tcase_add_test(tc, csv_writer_and_pieces);
+    tcase_add_test(tc, csv_writer_within_memory_limit);
     suite_add_tcase(s, tc);
     return s;
 }
