@@ -4,23 +4,28 @@
 local lib = require "stakeholders.lib"
 local R = lib.rules
 
+-- What prioritise.lua reads: the roster's data for classification.csv and
+-- the later steps, with the classification added.
 local COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency", "attitude",
-                  "current", "desired", "current_level", "desired_level", "owner", "concern",
-                  "line", "source", "power_high", "interest_high", "quadrant", "attribute_codes",
-                  "attributes", "salience", "salience_group", "type", "gap", "score" }
+                  "current", "desired", "owner", "concern", "power_high", "quadrant",
+                  "attribute_codes", "attributes", "salience", "salience_group", "type", "gap",
+                  "score" }
 
 return {
   summary = "Classify stakeholders: quadrant, salience, 3-D type and engagement gap",
   params = {},
   run = function(step)
     local cfg = lib.config()
-    local ds = regie.input("roster")
-    local out, notes = {}, {}
-    for i, rec in ipairs(ds) do
-      local r = lib.copy(rec)
+    local threshold = cfg.threshold
+    -- the records of the roster are changed in place: each gets its
+    -- classification added
+    local rows = regie.rows("roster")
+    local notes = {}
+    local scores = {} -- power x interest, rounded once per distinct product
+    for i, r in ipairs(rows) do
       -- "high" means >= threshold; the boundary counts as high
-      r.power_high = r.power >= cfg.threshold
-      r.interest_high = r.interest >= cfg.threshold
+      r.power_high = r.power >= threshold
+      r.interest_high = r.interest >= threshold
       r.quadrant = R.quadrant[r.power_high][r.interest_high]
       local codes = (r.power_high and "P" or "") .. (r.legitimacy and "L" or "")
         .. (r.urgency and "U" or "")
@@ -37,7 +42,15 @@ return {
       end
       r.gap = math.tointeger(r.desired_level - r.current_level)
       -- score kept exact enough for sorting decimal inputs (2.99 x 5)
-      r.score = regie.round(r.power * r.interest, 6)
+      local product = r.power * r.interest
+      local score = scores[product]
+      if not score then
+        score = regie.round(product, 6)
+        if product == product then
+          scores[product] = score
+        end
+      end
+      r.score = score
       if r.gap < 0 then
         local msg = string.format("%s:%d: %s (%s): desired level %s is below current level %s (gap %d)",
                                   r.source, r.line, r.name, r.id, r.desired, r.current, r.gap)
@@ -46,12 +59,14 @@ return {
       end
       if r.type == "undetermined" then
         notes[#notes + 1] = { id = r.id, kind = "undetermined",
-                              message = string.format("%s: %s", r.name, R.undetermined_advice) }
+                              message = r.name .. ": " .. R.undetermined_advice }
       end
-      out[#out + 1] = r
-      regie.progress(i / #ds)
+      if i % 4096 == 0 then
+        regie.progress(i / #rows)
+      end
     end
-    regie.output("classified", out, COLUMNS)
+    regie.progress(1)
+    regie.output("classified", rows, COLUMNS)
     regie.output("notes", notes, { "id", "kind", "message" })
   end,
 }

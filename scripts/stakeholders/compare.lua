@@ -8,6 +8,16 @@ local R = lib.rules
 local COLUMNS = { "id", "name", "change", "previous_quadrant", "quadrant", "previous_salience",
                   "salience", "previous_type", "type", "previous_priority", "priority" }
 
+-- comparison.csv, a line per stakeholder.
+local function comparison_csv(out)
+  local w = regie.csv.writer("comparison.csv", COLUMNS)
+  for _, c in ipairs(out) do
+    w:add(c.id, c.name, c.change, c.previous_quadrant, c.quadrant, c.previous_salience, c.salience,
+          c.previous_type, c.type, c.previous_priority, c.priority)
+  end
+  w:close()
+end
+
 return {
   summary = "Compare the classification with a previous run",
   params = {},
@@ -19,10 +29,7 @@ return {
       prev[id] = rec
       prev_order[#prev_order + 1] = id
     end
-    local rows = lib.rows(regie.input("ranked"))
-    table.sort(rows, function(a, b)
-      return a.priority < b.priority
-    end)
+    local rows = lib.by_priority(regie.input("ranked"))
     local out, seen = {}, {}
     local counts = { moved = 0, new = 0, removed = 0, unchanged = 0 }
     for _, r in ipairs(rows) do
@@ -64,7 +71,7 @@ return {
         counts.removed = counts.removed + 1
       end
     end
-    regie.write("comparison.csv", regie.csv.encode(out, COLUMNS))
+    comparison_csv(out)
 
     local t = { "# Vergelijking met de vorige analyse", "",
                 string.format("Vorige analyse: `%s`. Verschoven: %d, nieuw: %d, vervallen: %d, ongewijzigd: %d.",
@@ -94,6 +101,13 @@ return {
       regie.info(string.format("%d stakeholder(s) moved quadrant, salience class or type since the previous run",
                                counts.moved))
     end
-    regie.output("changes", out, COLUMNS)
+    -- the report shows only who is new, gone or moved
+    local changes = {}
+    for _, c in ipairs(out) do
+      if c.change ~= "unchanged" then
+        changes[#changes + 1] = c
+      end
+    end
+    regie.output("changes", changes, COLUMNS)
   end,
 }

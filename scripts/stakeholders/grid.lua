@@ -2,7 +2,9 @@
 -- axis, power on the y axis, threshold lines, quadrant names, points
 -- coloured by attitude with a legend, and name labels placed without
 -- overlap by a fixed, deterministic search (no randomness): the output is
--- the same for the same input.
+-- the same for the same input.  A large roster: the MAX_DRAWN stakeholders
+-- with the highest priority are drawn, and a crowd at one place is one
+-- marker with its number (MAX_SPREAD).
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
@@ -26,9 +28,79 @@ local function inside(b, area)
   return b.x0 >= area.x0 and b.x1 <= area.x1 and b.y0 >= area.y0 and b.y1 <= area.y1
 end
 
+-- A bucket index of boxes (markers, labels, fixed texts): the chart is cut
+-- into square cells and each box is filed under every cell it touches.  A
+-- label candidate is then tested only against the boxes in its own cells,
+-- not against every box of the chart, so placing the labels takes time in
+-- proportion to the number of points, not its square.  Two boxes that
+-- overlap share a cell, so the answers are the same as testing them all.
+local CELL = 32
+
+local function index_add(index, b)
+  for cx = math.floor(b.x0 / CELL), math.floor(b.x1 / CELL) do
+    local column = index[cx]
+    if not column then
+      column = {}
+      index[cx] = column
+    end
+    for cy = math.floor(b.y0 / CELL), math.floor(b.y1 / CELL) do
+      local cell = column[cy]
+      if cell then
+        cell[#cell + 1] = b
+      else
+        column[cy] = { b }
+      end
+    end
+  end
+end
+
+-- Whether a box in `index` overlaps b; the marker of `own` does not count.
+local function index_overlaps(index, b, own)
+  for cx = math.floor(b.x0 / CELL), math.floor(b.x1 / CELL) do
+    local column = index[cx]
+    if column then
+      for cy = math.floor(b.y0 / CELL), math.floor(b.y1 / CELL) do
+        local cell = column[cy]
+        if cell then
+          for _, o in ipairs(cell) do
+            if (own == nil or o.owner ~= own) and boxes_overlap(b, o) then
+              return true
+            end
+          end
+        end
+      end
+    end
+  end
+  return false
+end
+
+-- Whether the point (x, y) lies inside a box in `index`; with `own`, only
+-- the markers of points other than `own` count.
+local function index_covers(index, x, y, own)
+  local column = index[math.floor(x / CELL)]
+  local cell = column and column[math.floor(y / CELL)]
+  if cell then
+    for _, o in ipairs(cell) do
+      if (own == nil or (o.owner and o.owner ~= own)) and x > o.x0 and x < o.x1 and y > o.y0
+        and y < o.y1 then
+        return true
+      end
+    end
+  end
+  return false
+end
+
+-- The most markers spread around one place.  A larger cluster (on a large
+-- roster: dozens of stakeholders with the same scores) would need a circle
+-- wider than the quadrant, running off the chart, so it is drawn as one
+-- marker with the number of stakeholders in it; the list names them.
+local MAX_SPREAD = 12
+
 -- Lay out points whose markers would overlap: each cluster (markers closer
 -- than 2r + 2) is put on a small circle around its centre, in priority
--- order starting at the top, clockwise.  Fixed offsets, no jitter.
+-- order starting at the top, clockwise.  Fixed offsets, no jitter.  A
+-- cluster of more than MAX_SPREAD becomes a stack: one marker at its centre
+-- (p.stack of each member).  Returns the stacks.
 local function spread_clusters(pts, r, lines)
   local n = #pts
   local parent = {}
@@ -61,59 +133,115 @@ local function spread_clusters(pts, r, lines)
     end
     table.insert(groups[g], pts[i])
   end
-  for _, g in ipairs(order) do
-    local members = groups[g]
+  -- one cluster of at most MAX_SPREAD: on a circle around its centre
+  local function spread(members)
     local m = #members
     if m == 1 then
       members[1].x, members[1].y = members[1].tx, members[1].ty
+      return
+    end
+    local cx, cy = 0, 0
+    for _, p in ipairs(members) do
+      cx, cy = cx + p.tx, cy + p.ty
+    end
+    cx, cy = cx / m, cy / m
+    -- keep the true directions where the points differ (2.99 stays below
+    -- 3.00); identical points go clockwise from the top in priority order
+    local start = -math.pi / 2
+    local distinct = false
+    for _, p in ipairs(members) do
+      p.dir = math.atan(p.ty - cy, p.tx - cx)
+      if math.abs(p.tx - cx) > 0.01 or math.abs(p.ty - cy) > 0.01 then
+        distinct = true
+      end
+    end
+    if distinct then
+      table.sort(members, function(a, b)
+        if a.dir ~= b.dir then
+          return a.dir < b.dir
+        end
+        return a.row.priority < b.row.priority
+      end)
+      start = members[1].dir
+    end
+    local on_v = math.abs(cx - lines.tx) < 0.5
+    local on_h = math.abs(cy - lines.ty) < 0.5
+    if not distinct and on_v ~= on_h then
+      -- identical points on one threshold line: a row along that line, so
+      -- no marker seems to cross into the other quadrant
+      local step = 2 * r + 3
+      for k, p in ipairs(members) do
+        local o = ((k - 1) - (m - 1) / 2) * step
+        p.x, p.y = on_h and cx + o or cx, on_v and cy + o or cy
+        p.offset = true
+      end
     else
-      local cx, cy = 0, 0
+      -- radius so that neighbours on the circle do not touch
+      local rad = (r + 1.5) / math.sin(math.pi / m)
+      for k, p in ipairs(members) do
+        local ang = start + (k - 1) * 2 * math.pi / m
+        p.x = cx + rad * math.cos(ang)
+        p.y = cy + rad * math.sin(ang)
+        p.offset = true
+      end
+    end
+  end
+  -- a larger one: a single marker at its centre
+  local stacks = {}
+  local function stack(members)
+    local m = #members
+    local cx, cy = 0, 0
+    for _, p in ipairs(members) do
+      cx, cy = cx + p.tx, cy + p.ty
+    end
+    cx, cy = cx / m, cy / m
+    local st = { x = cx, y = cy, r = r + 5, members = members }
+    for _, p in ipairs(members) do
+      p.x, p.y, p.stack = cx, cy, st
+      -- a leader line from each true position that is not the centre
+      p.offset = math.abs(p.tx - cx) > 0.01 or math.abs(p.ty - cy) > 0.01
+    end
+    stacks[#stacks + 1] = st
+  end
+  for _, g in ipairs(order) do
+    local members = groups[g]
+    if #members <= MAX_SPREAD then
+      spread(members)
+    else
+      -- split by quadrant first, so that no stack straddles a threshold
+      local parts, quadrants = {}, {}
       for _, p in ipairs(members) do
-        cx, cy = cx + p.tx, cy + p.ty
-      end
-      cx, cy = cx / m, cy / m
-      -- keep the true directions where the points differ (2.99 stays below
-      -- 3.00); identical points go clockwise from the top in priority order
-      local start = -math.pi / 2
-      local distinct = false
-      for _, p in ipairs(members) do
-        p.dir = math.atan(p.ty - cy, p.tx - cx)
-        if math.abs(p.tx - cx) > 0.01 or math.abs(p.ty - cy) > 0.01 then
-          distinct = true
+        local q = p.row.quadrant
+        if not parts[q] then
+          parts[q] = {}
+          quadrants[#quadrants + 1] = q
         end
+        table.insert(parts[q], p)
       end
-      if distinct then
-        table.sort(members, function(a, b)
-          if a.dir ~= b.dir then
-            return a.dir < b.dir
-          end
-          return a.row.priority < b.row.priority
-        end)
-        start = members[1].dir
-      end
-      local on_v = math.abs(cx - lines.tx) < 0.5
-      local on_h = math.abs(cy - lines.ty) < 0.5
-      if not distinct and on_v ~= on_h then
-        -- identical points on one threshold line: a row along that line, so
-        -- no marker seems to cross into the other quadrant
-        local step = 2 * r + 3
-        for k, p in ipairs(members) do
-          local o = ((k - 1) - (m - 1) / 2) * step
-          p.x, p.y = on_h and cx + o or cx, on_v and cy + o or cy
-          p.offset = true
-        end
-      else
-        -- radius so that neighbours on the circle do not touch
-        local rad = (r + 1.5) / math.sin(math.pi / m)
-        for k, p in ipairs(members) do
-          local ang = start + (k - 1) * 2 * math.pi / m
-          p.x = cx + rad * math.cos(ang)
-          p.y = cy + rad * math.sin(ang)
-          p.offset = true
+      for _, q in ipairs(quadrants) do
+        if #parts[q] > MAX_SPREAD then
+          stack(parts[q])
+        else
+          spread(parts[q])
         end
       end
     end
   end
+  return stacks
+end
+
+-- Priority numbers as short text: "1–12", "3, 7–9, 14".
+local function number_ranges(numbers)
+  local parts, i = {}, 1
+  while i <= #numbers do
+    local j = i
+    while j < #numbers and numbers[j + 1] == numbers[j] + 1 do
+      j = j + 1
+    end
+    parts[#parts + 1] = j > i and (numbers[i] .. "–" .. numbers[j]) or tostring(numbers[i])
+    i = j + 1
+  end
+  return table.concat(parts, ", ")
 end
 
 -- The most stakeholders drawn one by one: beyond this a chart has no room
@@ -142,10 +270,19 @@ local function build(cfg, rows, total)
     out[#out + 1] = s
   end
 
+  -- the points, laid out first: a stack adds a line below the list
+  local tx, ty = X(cfg.threshold), Y(cfg.threshold)
+  local pts = {}
+  for i, row in ipairs(rows) do
+    pts[i] = { row = row, tx = X(row.interest), ty = Y(row.power) }
+  end
+  local stacks = spread_clusters(pts, r, { tx = tx, ty = ty })
+
   -- height: the plot or the legend list, whichever is taller
   local list_top = top + 190
   local more = total - #rows
-  local height = math.max(bottom + 70, list_top + 24 * #rows + 30 + (more > 0 and 24 or 0))
+  local notes = (more > 0 and 1 or 0) + (#stacks > 0 and 1 or 0)
+  local height = math.max(bottom + 70, list_top + 24 * #rows + 30 + 24 * notes)
 
   add(string.format('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="grid-title grid-desc" font-family="%s">',
                     width, height, width, height, FONT))
@@ -159,7 +296,6 @@ local function build(cfg, rows, total)
                     lib.xml(lib.shorten(cfg.title, 70))))
 
   -- quadrants
-  local tx, ty = X(cfg.threshold), Y(cfg.threshold)
   local quads = {
     { q = "keep_satisfied", x0 = left, y0 = top, x1 = tx, y1 = ty, fill = "#fff3e0",
       anchor = "start", lx = left + 8, ly = top + 20 },
@@ -243,15 +379,16 @@ local function build(cfg, rows, total)
   end
   add('</g>')
 
-  -- points
-  local pts = {}
-  for i, row in ipairs(rows) do
-    pts[i] = { row = row, tx = X(row.interest), ty = Y(row.power) }
-  end
-  spread_clusters(pts, r, { tx = tx, ty = ty })
+  -- the markers are obstacles for the labels
   for _, p in ipairs(pts) do
-    obstacles[#obstacles + 1] = { x0 = p.x - r - 2, y0 = p.y - r - 2, x1 = p.x + r + 2,
-                                  y1 = p.y + r + 2, owner = p }
+    if not p.stack then
+      obstacles[#obstacles + 1] = { x0 = p.x - r - 2, y0 = p.y - r - 2, x1 = p.x + r + 2,
+                                    y1 = p.y + r + 2, owner = p }
+    end
+  end
+  for _, st in ipairs(stacks) do
+    obstacles[#obstacles + 1] = { x0 = st.x - st.r - 2, y0 = st.y - st.r - 2, x1 = st.x + st.r + 2,
+                                  y1 = st.y + st.r + 2, owner = st }
   end
 
   -- labels: try fixed positions around the marker, nearest ring first; a
@@ -259,6 +396,10 @@ local function build(cfg, rows, total)
   local area = { x0 = left + 2, y0 = top + 2, x1 = right - 2, y1 = bottom - 2 }
   local fs = 12
   local labels = {}
+  local taken, labelled = {}, {} -- indexes of the obstacles and of the placed labels
+  for _, o in ipairs(obstacles) do
+    index_add(taken, o)
+  end
   local function leader_end(p, b)
     return math.max(b.x0, math.min(p.x, b.x1)), math.max(b.y0, math.min(p.y, b.y1))
   end
@@ -269,23 +410,15 @@ local function build(cfg, rows, total)
     for k = 0, n do
       local x = p.x + (ex - p.x) * k / n
       local y = p.y + (ey - p.y) * k / n
-      for _, o in ipairs(obstacles) do
-        if o.owner and o.owner ~= p and x > o.x0 and x < o.x1 and y > o.y0 and y < o.y1 then
-          return false
-        end
-      end
-      for _, l in ipairs(labels) do
-        local o = l.box
-        if x > o.x0 and x < o.x1 and y > o.y0 and y < o.y1 then
-          return false
-        end
+      if index_covers(taken, x, y, p) or index_covers(labelled, x, y) then
+        return false
       end
     end
     return true
   end
   local function try_place(p, text, w, h, strict)
     for ring = 0, 6 do
-      local off = r + 4 + ring * 14
+      local off = (p.r or r) + 4 + ring * 14
       local d = off * 0.75
       local cands = {
         { x0 = p.x + off, y0 = p.y - h / 2 },                 -- right
@@ -299,23 +432,8 @@ local function build(cfg, rows, total)
       }
       for _, c in ipairs(cands) do
         local b = { x0 = c.x0, y0 = c.y0, x1 = c.x0 + w, y1 = c.y0 + h }
-        local free = inside(b, area)
-        if free then
-          for _, o in ipairs(obstacles) do
-            if o.owner ~= p and boxes_overlap(b, o) then
-              free = false
-              break
-            end
-          end
-        end
-        if free then
-          for _, o in ipairs(labels) do
-            if boxes_overlap(b, o.box) then
-              free = false
-              break
-            end
-          end
-        end
+        local free = inside(b, area) and not index_overlaps(taken, b, p)
+          and not index_overlaps(labelled, b)
         if free and strict and ring > 0 then
           free = segment_clear(p, b)
         end
@@ -327,19 +445,28 @@ local function build(cfg, rows, total)
     return nil
   end
   for _, p in ipairs(pts) do
-    local text = lib.shorten(p.row.name, 34)
-    local w = lib.text_width(text, fs) + 6
+    local placed
     local h = fs + 6
-    local placed = try_place(p, text, w, h, true) or try_place(p, text, w, h, false)
-    if not placed then
-      -- a shorter label may fit where the full name does not
-      text = lib.shorten(p.row.name, 16)
-      w = lib.text_width(text, fs) + 6
+    if not p.stack then
+      local text = lib.shorten(p.row.name, 34)
+      local w = lib.text_width(text, fs) + 6
       placed = try_place(p, text, w, h, true) or try_place(p, text, w, h, false)
+      if not placed then
+        -- a shorter label may fit where the full name does not
+        text = lib.shorten(p.row.name, 16)
+        w = lib.text_width(text, fs) + 6
+        placed = try_place(p, text, w, h, true) or try_place(p, text, w, h, false)
+      end
+    elseif p.stack.members[1] == p then
+      -- a stack is labelled in the turn of its first member
+      local text = string.format("%d stakeholders", #p.stack.members)
+      local w = lib.text_width(text, fs) + 6
+      placed = try_place(p.stack, text, w, h, true) or try_place(p.stack, text, w, h, false)
     end
     if placed then
       labels[#labels + 1] = placed
-    else
+      index_add(labelled, placed.box)
+    elseif not p.stack then
       regie.debug(string.format("grid: no room for the label of %s; see the list", p.row.name))
     end
   end
@@ -371,14 +498,28 @@ local function build(cfg, rows, total)
   add('<g class="points" font-size="11" font-weight="bold" text-anchor="middle">')
   for _, p in ipairs(pts) do
     local row = p.row
-    local colour = R.attitude_colour[row.attitude] or "#8c8c8c"
-    add(string.format('<g class="point" data-id="%s"><title>%s: macht %s, belang %s, houding %s</title>',
-                      lib.xml(row.id), lib.xml(row.name), lib.xml(lib.num_nl(row.power)),
-                      lib.xml(lib.num_nl(row.interest)), string.format("%+d", row.attitude):gsub("^%+0$", "0")))
-    add(string.format('<circle cx="%s" cy="%s" r="%d" fill="%s" stroke="#ffffff" stroke-width="1.5"/>',
-                      f1(p.x), f1(p.y), r, colour))
-    add(string.format('<text x="%s" y="%s" fill="#ffffff">%d</text></g>', f1(p.x), f1(p.y + 4),
-                      row.priority))
+    if not p.stack then
+      local colour = R.attitude_colour[row.attitude] or "#8c8c8c"
+      add(string.format('<g class="point" data-id="%s"><title>%s: macht %s, belang %s, houding %s</title>',
+                        lib.xml(row.id), lib.xml(row.name), lib.xml(lib.num_nl(row.power)),
+                        lib.xml(lib.num_nl(row.interest)), string.format("%+d", row.attitude):gsub("^%+0$", "0")))
+      add(string.format('<circle cx="%s" cy="%s" r="%d" fill="%s" stroke="#ffffff" stroke-width="1.5"/>',
+                        f1(p.x), f1(p.y), r, colour))
+      add(string.format('<text x="%s" y="%s" fill="#ffffff">%d</text></g>', f1(p.x), f1(p.y + 4),
+                        row.priority))
+    elseif p.stack.members[1] == p then
+      local st = p.stack
+      local numbers = {}
+      for k, q in ipairs(st.members) do
+        numbers[k] = q.row.priority
+      end
+      add(string.format('<g class="stack" data-count="%d"><title>%d stakeholders op deze plek, prioriteit %s (zie de lijst)</title>',
+                        #st.members, #st.members, number_ranges(numbers)))
+      add(string.format('<circle cx="%s" cy="%s" r="%d" fill="#555555" stroke="#ffffff" stroke-width="1.5"/>',
+                        f1(st.x), f1(st.y), st.r))
+      add(string.format('<text x="%s" y="%s" fill="#ffffff">%d</text></g>', f1(st.x), f1(st.y + 4),
+                        #st.members))
+    end
   end
   add('</g>')
 
@@ -416,9 +557,15 @@ local function build(cfg, rows, total)
                       y + 16, row.priority))
     add(string.format('<text x="26" y="%d">%s</text>', y + 16, lib.xml(lib.shorten(row.name, 40))))
   end
+  local note_y = 4 + #rows * 24 + 16
   if more > 0 then
     add(string.format('<text x="0" y="%d" font-size="11" fill="#555">De %d met de hoogste prioriteit getekend; de andere %d staan in classification.csv.</text>',
-                      4 + #rows * 24 + 16, #rows, more))
+                      note_y, #rows, more))
+    note_y = note_y + 24
+  end
+  if #stacks > 0 then
+    add(string.format('<text x="0" y="%d" font-size="11" fill="#555">Een grijze bol met een getal: zoveel stakeholders op (bijna) dezelfde plek; hier staan ze met hun nummer.</text>',
+                      note_y))
   end
   add('</g>')
   add('</svg>')
@@ -430,10 +577,7 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
-    local rows = lib.rows(regie.input("ranked"))
-    table.sort(rows, function(a, b)
-      return a.priority < b.priority
-    end)
+    local rows = lib.by_priority(regie.input("ranked"))
     local total = #rows
     if total > MAX_DRAWN then
       local drawn = {}

@@ -26,6 +26,29 @@ end
 
 local KIND_NL = { regular = "contactmoment", address_concerns = "extra gesprek: zorgen wegnemen" }
 
+-- The texts of an event.
+local SUMMARY = "%s: %s (%s)"
+local DESCRIPTION = "Doel: %s\nBoodschap: %s\nKanaal: %s (%s)\nEigenaar: %s\nContact %d voor %s (prioriteit %d)."
+
+-- Escaping (lib.ics_text) a text made from a template is the same as
+-- filling the escaped template with the escaped values, which recur from
+-- event to event and are escaped once.  Not quite when a value holds a
+-- carriage return (CR LF across its end counts as one line break): then
+-- (false here) the whole text is escaped.
+local escaped = {}
+local function esc(v)
+  if type(v) ~= "string" then
+    return false
+  end
+  local e = escaped[v]
+  if e == nil then
+    e = not v:find("\r", 1, true) and lib.ics_text(v)
+    escaped[v] = e
+  end
+  return e
+end
+local SUMMARY_ESC, DESCRIPTION_ESC = lib.ics_text(SUMMARY), lib.ics_text(DESCRIPTION)
+
 return {
   summary = "Write the contact moments as contacts.ics",
   params = {
@@ -35,7 +58,8 @@ return {
   run = function(step)
     local cfg = lib.config()
     local dtstamp = stamp(cfg, step.params.source_date_epoch)
-    local contacts = lib.rows(regie.input("contacts"))
+    local ds = regie.input("contacts")
+    local contacts = table.move(ds, 1, #ds, 1, {})
     table.sort(contacts, function(a, b)
       if a.priority ~= b.priority then
         return a.priority < b.priority
@@ -52,19 +76,41 @@ return {
     prop("CALSCALE:GREGORIAN")
     prop("METHOD:PUBLISH")
     prop("X-WR-CALNAME:" .. lib.ics_text("Contactmomenten " .. cfg.title))
+    -- the lines that depend on the date or the channel only, made once
+    local dates, categories = {}, {}
     for _, c in ipairs(contacts) do
-      local day = lib.day(c.date)
+      local when = dates[c.date]
+      if not when then
+        local day = lib.day(c.date)
+        when = lib.ics_fold("DTSTART;VALUE=DATE:" .. c.date:gsub("-", ""))
+          .. lib.ics_fold("DTEND;VALUE=DATE:" .. lib.iso(day + 1):gsub("-", ""))
+        dates[c.date] = when
+      end
+      local category = categories[c.channel]
+      if not category then
+        category = lib.ics_fold("CATEGORIES:" .. lib.ics_text(c.channel))
+        categories[c.channel] = category
+      end
       prop("BEGIN:VEVENT")
       prop(string.format("UID:%s-%s-%d@%s", cfg.id, c.id, c.n, cfg.domain))
       prop("DTSTAMP:" .. dtstamp)
-      prop("DTSTART;VALUE=DATE:" .. c.date:gsub("-", ""))
-      prop("DTEND;VALUE=DATE:" .. lib.iso(day + 1):gsub("-", ""))
-      prop("SUMMARY:" .. lib.ics_text(string.format("%s: %s (%s)", c.name, c.channel,
-                                                    KIND_NL[c.kind] or c.kind)))
-      prop("DESCRIPTION:" .. lib.ics_text(string.format("Doel: %s\nBoodschap: %s\nKanaal: %s (%s)\nEigenaar: %s\nContact %d voor %s (prioriteit %d).",
-                                                        c.goal, c.message, c.channel, c.mode,
-                                                        c.owner, c.n, c.name, c.priority)))
-      prop("CATEGORIES:" .. lib.ics_text(c.channel))
+      lines[#lines + 1] = when
+      local kind = KIND_NL[c.kind] or c.kind
+      local name, channel, kind_e = esc(c.name), esc(c.channel), esc(kind)
+      if name and channel and kind_e then
+        prop("SUMMARY:" .. string.format(SUMMARY_ESC, name, channel, kind_e))
+      else
+        prop("SUMMARY:" .. lib.ics_text(string.format(SUMMARY, c.name, c.channel, kind)))
+      end
+      local goal, message, mode, owner = esc(c.goal), esc(c.message), esc(c.mode), esc(c.owner)
+      if name and channel and goal and message and mode and owner then
+        prop("DESCRIPTION:" .. string.format(DESCRIPTION_ESC, goal, message, channel, mode, owner,
+                                             c.n, name, c.priority))
+      else
+        prop("DESCRIPTION:" .. lib.ics_text(string.format(DESCRIPTION, c.goal, c.message, c.channel,
+                                                          c.mode, c.owner, c.n, c.name, c.priority)))
+      end
+      lines[#lines + 1] = category
       prop("TRANSP:TRANSPARENT")
       prop("END:VEVENT")
     end

@@ -31,43 +31,60 @@ function L.trim(s)
 end
 
 -- A number as text: integers without a fraction, others with up to four
--- decimals (half-up), trailing zeros dropped, decimal point.
+-- decimals (half-up), trailing zeros dropped, decimal point.  A roster has
+-- few distinct scores, so each is worked out once and remembered.
+local num_of, num_nl_of = {}, {}
 function L.num(x)
   if math.type(x) == "integer" then
     return tostring(x)
   end
+  local s = num_of[x]
+  if s then
+    return s
+  end
   local r = regie.round(x, 4)
   if r == math.floor(r) and math.abs(r) < 2 ^ 53 then
-    return string.format("%d", math.floor(r))
+    s = string.format("%d", math.floor(r))
+  else
+    s = regie.format(r, 4)
+    s = s:gsub("0+$", ""):gsub("%.$", "")
   end
-  local s = regie.format(r, 4)
-  s = s:gsub("0+$", ""):gsub("%.$", "")
+  if x == x then -- NaN cannot be a table key
+    num_of[x] = s
+  end
   return s
 end
 
 -- Same with a decimal comma, for the Dutch reports.
 function L.num_nl(x)
-  return (L.num(x):gsub("%.", ","))
-end
-
-function L.copy(t)
-  local c = {}
-  for k, v in pairs(t) do
-    c[k] = v
+  if math.type(x) == "integer" then
+    return tostring(x)
   end
-  return c
+  local s = num_nl_of[x]
+  if not s then
+    s = L.num(x):gsub("%.", ",")
+    if x == x then
+      num_nl_of[x] = s
+    end
+  end
+  return s
 end
 
--- Rows of a dataset as plain tables (keeps the dataset's line numbers in
--- `_line` when it has them).
-function L.rows(ds)
-  local out = {}
-  for i, rec in ipairs(ds) do
-    local r = L.copy(rec)
-    if ds.lines and ds.lines[i] then
-      r._line = ds.lines[i]
+-- Records (ranked, plan) in priority order.  The priorities are 1..n, so
+-- each record goes straight to its place without a sort.
+function L.by_priority(records)
+  local out, n = {}, #records
+  for _, r in ipairs(records) do
+    local p = r.priority
+    if math.type(p) ~= "integer" or p < 1 or p > n or out[p] then
+      -- not numbered 1..n: sort instead
+      out = table.move(records, 1, n, 1, {})
+      table.sort(out, function(a, b)
+        return a.priority < b.priority
+      end)
+      return out
     end
-    out[#out + 1] = r
+    out[p] = r
   end
   return out
 end
@@ -108,25 +125,32 @@ local function days_in_month(y, m)
   return dim[m]
 end
 
+-- A plan has a few hundred distinct days and asks for them again and
+-- again: both conversions remember what they worked out (false = not a
+-- date).
+local day_of, iso_of = {}, {}
+
 -- "YYYY-MM-DD" -> day number, or nil.
 function L.day(iso)
   if type(iso) ~= "string" then
     return nil
   end
-  local y, m, d = iso:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
-  if not y then
-    return nil
+  local day = day_of[iso]
+  if day == nil then
+    day = false
+    local y, m, d = iso:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
+    if y then
+      y, m, d = tonumber(y), tonumber(m), tonumber(d)
+      if m >= 1 and m <= 12 and d >= 1 and d <= days_in_month(y, m) then
+        day = days_from_civil(y, m, d)
+      end
+    end
+    day_of[iso] = day
   end
-  y, m, d = tonumber(y), tonumber(m), tonumber(d)
-  if m < 1 or m > 12 or d < 1 or d > days_in_month(y, m) then
-    return nil
-  end
-  return days_from_civil(y, m, d)
+  return day or nil
 end
 
--- day number -> "YYYY-MM-DD"; a plan has a few hundred distinct days and
--- asks for them again and again
-local iso_of = {}
+-- day number -> "YYYY-MM-DD"
 function L.iso(day)
   local s = iso_of[day]
   if not s then
@@ -163,13 +187,20 @@ local WEEKDAYS_NL = { "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", 
                       "zondag" }
 
 -- "2 februari 2026"
+local date_nl_of = {}
 function L.date_nl(iso)
+  local s = date_nl_of[iso]
+  if s then
+    return s
+  end
   local day = L.day(iso)
   if not day then
     return iso
   end
   local y, m, d = civil_from_days(day)
-  return string.format("%d %s %d", d, MONTHS_NL[m], y)
+  s = string.format("%d %s %d", d, MONTHS_NL[m], y)
+  date_nl_of[iso] = s
+  return s
 end
 
 function L.date_nl_short(iso)
@@ -399,7 +430,7 @@ end
 -- ---- engagement levels -----------------------------------------------------
 
 -- Level name (canonical) and value for a cell, or nil.
-function L.level(v)
+local function level_of(v)
   if is_null(v) then
     return nil
   end
@@ -416,6 +447,25 @@ function L.level(v)
     return s, R.level_value[s]
   end
   return nil
+end
+
+-- A roster spells its levels in a handful of ways: each spelling is
+-- looked up once (false = not a level).
+local level_name, level_number = {}, {}
+function L.level(v)
+  if type(v) ~= "string" then
+    return level_of(v)
+  end
+  local name = level_name[v]
+  if name == nil then
+    local n
+    name, n = level_of(v)
+    level_name[v], level_number[v] = name or false, n
+  end
+  if not name then
+    return nil
+  end
+  return name, level_number[v]
 end
 
 -- ---- quadrants ---------------------------------------------------------------
@@ -454,20 +504,38 @@ end
 
 -- ---- escaping ----------------------------------------------------------------
 
+-- Most text needs no escaping at all: the escapes below first look whether
+-- there is anything to replace.
 local XML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
 function L.xml(s)
-  return (L.text(s):gsub("[&<>\"']", XML))
+  if type(s) ~= "string" then
+    s = L.text(s)
+  end
+  if not s:find("[&<>\"']") then
+    return s
+  end
+  return (s:gsub("[&<>\"']", XML))
 end
 L.html = L.xml
 
 -- Markdown table cell: escape pipes and backslashes, no newlines.
 function L.md(s)
-  return (L.text(s):gsub("\\", "\\\\"):gsub("|", "\\|"):gsub("[\r\n]+", " "))
+  if type(s) ~= "string" then
+    s = L.text(s)
+  end
+  if not s:find("[\\|\r\n]") then
+    return s
+  end
+  return (s:gsub("\\", "\\\\"):gsub("|", "\\|"):gsub("[\r\n]+", " "))
 end
 
 -- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.
 function L.ics_text(s)
-  s = L.text(s):gsub("\r\n", "\n"):gsub("\r", "\n")
+  s = L.text(s)
+  if not s:find("[\\;,\r\n]") then
+    return s
+  end
+  s = s:gsub("\r\n", "\n"):gsub("\r", "\n")
   s = s:gsub("\\", "\\\\"):gsub(";", "\\;"):gsub(",", "\\,"):gsub("\n", "\\n")
   return s
 end
@@ -475,6 +543,9 @@ end
 -- Fold a content line at 75 octets (CRLF + one space), never inside a
 -- UTF-8 sequence.  Returns the line with CRLF.
 function L.ics_fold(line)
+  if #line <= 75 then
+    return line .. "\r\n"
+  end
   local out = {}
   local limit = 75
   local i, n = 1, #line

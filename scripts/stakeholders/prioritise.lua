@@ -5,32 +5,89 @@
 local lib = require "stakeholders.lib"
 local R = lib.rules
 
-local function before(a, b)
-  if a.score ~= b.score then
-    return a.score > b.score
+-- Position of each distinct value of `field` when sorted from high to low,
+-- as zero-padded text ("02" sorts before "10").
+local function rank_high_first(rows, field)
+  local seen, values = {}, {}
+  for _, r in ipairs(rows) do
+    local v = r[field]
+    if not seen[v] then
+      seen[v] = true
+      values[#values + 1] = v
+    end
   end
-  if a.attributes ~= b.attributes then
-    return a.attributes > b.attributes
+  table.sort(values, function(a, b)
+    return a > b
+  end)
+  local fmt = "%0" .. #tostring(#values) .. "d"
+  local rank = {}
+  for i, v in ipairs(values) do
+    rank[v] = string.format(fmt, i)
   end
-  if a.gap ~= b.gap then
-    return a.gap > b.gap
+  return rank
+end
+
+-- The order of priority: power x interest (highest first), then the number
+-- of salience attributes (most first), the engagement gap (largest first),
+-- the name (ignoring case, then exactly) and the id.  Each stakeholder gets
+-- one text key that sorts in exactly that order ("\0" separates the parts,
+-- so a shorter name comes first), and the keys are sorted as plain text:
+-- on a large roster much faster than comparing records in Lua.
+local function sorted_by_priority(rows)
+  local score = rank_high_first(rows, "score")
+  local attributes = rank_high_first(rows, "attributes")
+  local gap = rank_high_first(rows, "gap")
+  local keys, row_of = {}, {}
+  for i, r in ipairs(rows) do
+    local key = score[r.score] .. attributes[r.attributes] .. gap[r.gap] .. r.name:lower() .. "\0"
+      .. r.name .. "\0" .. r.id
+    keys[i] = key
+    row_of[key] = r
   end
-  local na, nb = a.name:lower(), b.name:lower()
-  if na ~= nb then
-    return na < nb
+  table.sort(keys)
+  local out = {}
+  for i, key in ipairs(keys) do
+    out[i] = row_of[key]
   end
-  if a.name ~= b.name then
-    return a.name < b.name
-  end
-  return a.id < b.id
+  return out
 end
 
 local CLASS_COLUMNS = { "priority", "id", "name", "quadrant", "salience", "attributes", "type",
                         "current", "desired", "gap", "score", "power", "interest", "legitimacy",
                         "urgency", "attitude", "salience_group", "side" }
 
-local function yn(b)
-  return b and "yes" or "no"
+-- What the later steps read (grid, plan, report, compare): each
+-- stakeholder's priority with the part of its classification they use.
+local RANKED_COLUMNS = { "priority", "id", "name", "power", "interest", "attitude", "quadrant",
+                         "type", "salience", "attribute_codes", "attributes", "power_high",
+                         "current", "desired", "gap", "owner", "concern" }
+
+local SALIENCE_COLUMNS = { "priority", "id", "name", "power", "legitimacy", "urgency", "attributes",
+                           "attribute_codes", "salience", "group" }
+
+-- classification.csv and salience.csv, a line per stakeholder.
+local function class_csv(rows)
+  local w, num = regie.csv.writer("classification.csv", CLASS_COLUMNS), lib.num
+  for _, r in ipairs(rows) do
+    w:add(r.priority, r.id, r.name, r.quadrant, r.salience, r.attributes, r.type, r.current,
+          r.desired, r.gap, num(r.score), num(r.power), num(r.interest), r.legitimacy, r.urgency,
+          r.attitude, r.salience_group, r.side)
+  end
+  w:close()
+end
+
+local function salience_csv(rows)
+  local w = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
+  for _, r in ipairs(rows) do
+    w:add(r.priority, r.id, r.name, r.power_high, r.legitimacy, r.urgency, r.attributes,
+          r.attribute_codes, r.salience, r.salience_group)
+  end
+  w:close()
+end
+
+-- "+2", "0", "-1"
+local function signed(n)
+  return (string.format("%+d", n):gsub("^%+0$", "0"))
 end
 
 local function engagement_md(cfg, rows)
@@ -54,20 +111,33 @@ local function engagement_md(cfg, rows)
     sep[i] = (i == 1 or i == #head) and "---:" or "---"
   end
   add("| " .. table.concat(sep, " | ") .. " |")
+  -- the level cells ("C", "D", "C D" or empty) per current/desired pair,
+  -- and the gap as text, each made once
+  local marks, gaps = {}, {}
   for _, r in ipairs(rows) do
-    local cells = { tostring(r.priority), lib.md(r.name) }
-    for _, lv in ipairs(R.levels) do
-      local m = {}
-      if r.current == lv then
-        m[#m + 1] = "C"
+    local pair = r.current .. "\0" .. r.desired
+    local m = marks[pair]
+    if not m then
+      local cells = {}
+      for _, lv in ipairs(R.levels) do
+        local c = {}
+        if r.current == lv then
+          c[#c + 1] = "C"
+        end
+        if r.desired == lv then
+          c[#c + 1] = "D"
+        end
+        cells[#cells + 1] = table.concat(c, " ")
       end
-      if r.desired == lv then
-        m[#m + 1] = "D"
-      end
-      cells[#cells + 1] = table.concat(m, " ")
+      m = table.concat(cells, " | ")
+      marks[pair] = m
     end
-    cells[#cells + 1] = string.format("%+d", r.gap):gsub("^%+0$", "0")
-    add("| " .. table.concat(cells, " | ") .. " |")
+    local g = gaps[r.gap]
+    if not g then
+      g = signed(r.gap)
+      gaps[r.gap] = g
+    end
+    add("| " .. r.priority .. " | " .. lib.md(r.name) .. " | " .. m .. " | " .. g .. " |")
   end
   local neg = {}
   for _, r in ipairs(rows) do
@@ -91,36 +161,13 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
-    local rows = lib.rows(regie.input("classified"))
-    table.sort(rows, before)
-    local csv, sal = {}, {}
+    local rows = sorted_by_priority(regie.rows("classified"))
     for i, r in ipairs(rows) do
       r.priority = i
-      csv[i] = {
-        priority = i, id = r.id, name = r.name, quadrant = r.quadrant, salience = r.salience,
-        attributes = r.attributes, type = r.type, current = r.current, desired = r.desired,
-        gap = r.gap, score = lib.num(r.score), power = lib.num(r.power),
-        interest = lib.num(r.interest), legitimacy = yn(r.legitimacy), urgency = yn(r.urgency),
-        attitude = r.attitude, salience_group = r.salience_group, side = r.side,
-      }
-      sal[i] = {
-        priority = i, id = r.id, name = r.name, power = yn(r.power_high),
-        legitimacy = yn(r.legitimacy), urgency = yn(r.urgency), attributes = r.attributes,
-        attribute_codes = r.attribute_codes, salience = r.salience, group = r.salience_group,
-      }
     end
-    regie.write("classification.csv", regie.csv.encode(csv, CLASS_COLUMNS))
-    regie.write("salience.csv", regie.csv.encode(sal, { "priority", "id", "name", "power",
-      "legitimacy", "urgency", "attributes", "attribute_codes", "salience", "group" }))
+    class_csv(rows)
+    salience_csv(rows)
     regie.write("engagement.md", engagement_md(cfg, rows))
-    local cols = {}
-    for _, c in ipairs(regie.input("classified").columns) do
-      cols[#cols + 1] = c
-    end
-    table.insert(cols, 1, "priority")
-    for _, r in ipairs(rows) do
-      r._line = nil
-    end
-    regie.output("ranked", rows, cols)
+    regie.output("ranked", rows, RANKED_COLUMNS)
   end,
 }

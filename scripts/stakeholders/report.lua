@@ -29,21 +29,31 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
-    local rows = lib.rows(regie.input("ranked"))
-    table.sort(rows, function(a, b)
-      return a.priority < b.priority
-    end)
-    local plan = lib.rows(regie.input("plan"))
-    table.sort(plan, function(a, b)
-      return a.priority < b.priority
-    end)
-    local contacts = lib.rows(regie.input("contacts"))
-    local notes = lib.rows(regie.input("notes"))
+    -- the large inputs as records of the step's own (regie.rows), which
+    -- are let go as soon as the step ends
+    local rows = lib.by_priority(regie.rows("ranked"))
+    local plan = lib.by_priority(regie.rows("plan"))
+    local notes = regie.input("notes")
     local svg = regie.input("grid_svg")
+    -- all contact moments (contacts.csv); the calendar may hold fewer (the
+    -- contacts data: see calendar_max in plan.lua)
+    local moments = 0
+    for _, p in ipairs(plan) do
+      moments = moments + p.contacts
+    end
+    local in_calendar = #regie.input("contacts")
+    local changes = regie.has_input("changes") and regie.input("changes") or nil
 
-    local t = {}
+    -- report.html: a line per stakeholder in each table
+    -- (the lines as pieces, joined as they are written: regie.write)
+    local html, n = {}, 0
     local function add(s)
-      t[#t + 1] = s
+      if n > 0 then
+        n = n + 1
+        html[n] = "\n"
+      end
+      n = n + 1
+      html[n] = s
     end
     add("<!DOCTYPE html>")
     add('<html lang="nl">')
@@ -58,7 +68,7 @@ return {
     add(string.format("<p>%sAnalyse <code>%s</code>: %d stakeholders, schaal %s–%s, drempel %s (de drempel telt als hoog). Planperiode %s tot %s (%d maanden), %d contactmomenten.</p>",
                       who, h(cfg.id), #rows, h(lib.num_nl(cfg.min)), h(lib.num_nl(cfg.max)),
                       h(lib.num_nl(cfg.threshold)), h(lib.date_nl(cfg.start)),
-                      h(lib.date_nl(cfg["end"])), cfg.months, #contacts))
+                      h(lib.date_nl(cfg["end"])), cfg.months, moments))
 
     -- summary per quadrant
     local per = {}
@@ -73,15 +83,14 @@ return {
 
     if #notes > 0 then
       add("<h2>Aandachtspunten</h2>")
+      local by_id = {}
+      for _, x in ipairs(rows) do
+        by_id[x.id] = x
+      end
       for _, n in ipairs(notes) do
         local text
         if n.kind == "negative_gap" then
-          local r
-          for _, x in ipairs(rows) do
-            if x.id == n.id then
-              r = x
-            end
-          end
+          local r = by_id[n.id]
           text = string.format("%s: het gewenste niveau (%s) ligt onder het huidige (%s), kloof %d. Controleer de invoer.",
                                r and r.name or n.id, R.level_nl[r and r.desired or ""] or "?",
                                R.level_nl[r and r.current or ""] or "?", r and r.gap or 0)
@@ -102,12 +111,22 @@ return {
     add("<p class=\"small\">Volgorde: macht × belang (aflopend), daarna aantal attributen, kloof en naam.</p>")
     add("<table>")
     add("<tr><th>Prio</th><th>Stakeholder</th><th>Macht</th><th>Belang</th><th>Kwadrant</th><th>Saillantie</th><th>Attributen</th><th>Houding</th><th>Type</th></tr>")
+    -- the values that recur (scores, names of classes, dates) are escaped
+    -- once: H[x] is h(x)
+    local H = setmetatable({}, { __index = function(t, x)
+      local v = h(x)
+      if x ~= nil then
+        t[x] = v
+      end
+      return v
+    end })
+    local num = lib.num_nl
     for _, r in ipairs(rows) do
       add(string.format('<tr><td class="num">%d</td><td>%s</td><td class="num">%s</td><td class="num">%s</td><td>%s</td><td>%s (%s)</td><td class="num">%d</td><td class="num">%s</td><td>%s</td></tr>',
-                        r.priority, h(r.name), h(lib.num_nl(r.power)), h(lib.num_nl(r.interest)),
-                        h(R.quadrant_nl[r.quadrant]), h(R.salience_nl[r.salience]),
-                        h(r.attribute_codes ~= "" and r.attribute_codes or "–"), r.attributes,
-                        h(signed(r.attitude)), h(R.type_nl[r.type])))
+                        r.priority, h(r.name), H[num(r.power)], H[num(r.interest)],
+                        H[R.quadrant_nl[r.quadrant]], H[R.salience_nl[r.salience]],
+                        H[r.attribute_codes ~= "" and r.attribute_codes or "–"], r.attributes,
+                        H[signed(r.attitude)], H[R.type_nl[r.type]]))
     end
     add("</table>")
 
@@ -118,26 +137,35 @@ return {
       head = head .. "<th>" .. h(R.level_nl[lv]) .. "</th>"
     end
     add(head .. "<th>Kloof</th></tr>")
+    -- the cells after the name, once per current/desired pair
+    local marks = {}
     for _, r in ipairs(rows) do
-      local cells = { "<tr><td>" .. h(r.name) .. "</td>" }
-      for _, lv in ipairs(R.levels) do
-        local m = {}
-        if r.current == lv then
-          m[#m + 1] = "C"
+      local pair = r.current .. "\0" .. r.desired
+      local rest = marks[pair]
+      if not rest then
+        local cells = {}
+        for _, lv in ipairs(R.levels) do
+          local m = {}
+          if r.current == lv then
+            m[#m + 1] = "C"
+          end
+          if r.desired == lv then
+            m[#m + 1] = "D"
+          end
+          cells[#cells + 1] = '<td class="mark">' .. table.concat(m, " ") .. "</td>"
         end
-        if r.desired == lv then
-          m[#m + 1] = "D"
-        end
-        cells[#cells + 1] = '<td class="mark">' .. table.concat(m, " ") .. "</td>"
+        cells[#cells + 1] = '<td class="num">' .. h(signed(r.gap)) .. "</td></tr>"
+        rest = table.concat(cells)
+        marks[pair] = rest
       end
-      cells[#cells + 1] = '<td class="num">' .. h(signed(r.gap)) .. "</td></tr>"
-      add(table.concat(cells))
+      add("<tr><td>" .. h(r.name) .. "</td>" .. rest)
     end
     add("</table>")
 
     add("<h2>Communicatieplan</h2>")
     add("<table>")
     add("<tr><th>Prio</th><th>Stakeholder</th><th>Doel</th><th>Kernboodschap</th><th>Kanalen</th><th>Per jaar</th><th>Eigenaar</th><th>Eerste contact</th></tr>")
+    local channels, first = {}, {} -- as shown, once per channel mix and date
     for _, p in ipairs(plan) do
       local freq = tostring(p.frequency)
       if p.frequency ~= p.base_frequency then
@@ -146,16 +174,29 @@ return {
       if p.extra_meeting == "yes" then
         freq = freq .. " + extra gesprek"
       end
+      local chans = channels[p.channels]
+      if not chans then
+        chans = h((p.channels:gsub(";", ", ")))
+        channels[p.channels] = chans
+      end
+      local date = first[p.first_contact]
+      if not date then
+        date = h(lib.weekday_nl(p.first_contact) .. " " .. lib.date_nl(p.first_contact))
+        first[p.first_contact] = date
+      end
       add(string.format('<tr><td class="num">%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
-                        p.priority, h(p.name), h(p.goal), h(p.message),
-                        h((p.channels:gsub(";", ", "))), h(freq), h(p.owner),
-                        h(lib.weekday_nl(p.first_contact) .. " " .. lib.date_nl(p.first_contact))))
+                        p.priority, h(p.name), H[p.goal], h(p.message), chans, H[freq], H[p.owner],
+                        date))
     end
     add("</table>")
-    add("<p class=\"small\">Contactmomenten zijn gelijkmatig over de planperiode verdeeld; een datum op een weekend- of feestdag schuift naar de volgende werkdag. Alle data staan in <code>contacts.csv</code> en <code>contacts.ics</code>.</p>")
+    if in_calendar == moments then
+      add("<p class=\"small\">Contactmomenten zijn gelijkmatig over de planperiode verdeeld; een datum op een weekend- of feestdag schuift naar de volgende werkdag. Alle data staan in <code>contacts.csv</code> en <code>contacts.ics</code>.</p>")
+    else
+      add(string.format("<p class=\"small\">Contactmomenten zijn gelijkmatig over de planperiode verdeeld; een datum op een weekend- of feestdag schuift naar de volgende werkdag. Alle data staan in <code>contacts.csv</code>; de agenda <code>contacts.ics</code> bevat er %d, die van de stakeholders met de hoogste prioriteit.</p>",
+                        in_calendar))
+    end
 
-    if regie.has_input("changes") then
-      local changes = lib.rows(regie.input("changes"))
+    if changes then
       add("<h2>Vergelijking met de vorige analyse</h2>")
       local moved = {}
       for _, c in ipairs(changes) do
@@ -196,6 +237,7 @@ return {
     add("</ul>")
     add("</body>")
     add("</html>")
-    regie.write("report.html", table.concat(t, "\n") .. "\n")
+    add("") -- the file ends with a line break
+    regie.write("report.html", html)
   end,
 }

@@ -8,6 +8,14 @@
 local lib = require "stakeholders.lib"
 local R = lib.rules
 
+-- A text cell as text (an empty optional cell is null).
+local function text(v)
+  if type(v) == "string" then
+    return v
+  end
+  return lib.text(v)
+end
+
 local function err(file, line, column, found, expected)
   regie.data_error(file, line, column, found, expected)
 end
@@ -53,26 +61,36 @@ local function check_channels(count)
   return count
 end
 
+local function set_of(list)
+  local set = {}
+  for _, v in ipairs(list) do
+    set[v] = true
+  end
+  return set
+end
+local QUADRANT, SALIENCE, TYPE = set_of(lib.QUADRANTS), set_of(lib.SALIENCE), set_of(lib.TYPES)
+
 local function check_previous(count)
   if not regie.has_input("previous") then
     return count
   end
   local ds = regie.input("previous")
   local file = ds.source or "previous.csv"
+  local lines = ds.lines or {}
   for i, rec in ipairs(ds) do
-    local line = ds.lines and ds.lines[i] or 0
-    local q, s = lib.text(rec.quadrant), lib.text(rec.salience)
-    if not lib.member(lib.QUADRANTS, q) then
+    local line = lines[i] or 0
+    local q, s = text(rec.quadrant), text(rec.salience)
+    if not QUADRANT[q] then
       err(file, line, "quadrant", q, "one of " .. table.concat(lib.QUADRANTS, ", "))
       count = count + 1
     end
-    if not lib.member(lib.SALIENCE, s) then
+    if not SALIENCE[s] then
       err(file, line, "salience", s, "one of " .. table.concat(lib.SALIENCE, ", "))
       count = count + 1
     end
     local t = rec.type
-    if not lib.is_null(t) and lib.text(t) ~= "" and not lib.member(lib.TYPES, lib.text(t)) then
-      err(file, line, "type", lib.text(t), "one of " .. table.concat(lib.TYPES, ", "))
+    if not lib.is_null(t) and text(t) ~= "" and not TYPE[text(t)] then
+      err(file, line, "type", text(t), "one of " .. table.concat(lib.TYPES, ", "))
       count = count + 1
     end
   end
@@ -102,16 +120,21 @@ return {
       count = count + 1
     end
     local range = string.format("a value in %s..%s", lib.num(cfg.min), lib.num(cfg.max))
+    local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
+    local lo, hi = cfg.min, cfg.max
+    local lines = ds.lines or {}
     local rows = {}
     for i, rec in ipairs(ds) do
-      local line = ds.lines and ds.lines[i] or 0
+      local line = lines[i] or 0
       local bad = false
-      for _, col in ipairs({ "power", "interest" }) do
-        local v = rec[col]
-        if scale_ok and type(v) == "number" and (v < cfg.min or v > cfg.max) then
-          err(file, line, col, lib.num(v), range)
-          bad = true
-        end
+      local power, interest = rec.power, rec.interest
+      if scale_ok and type(power) == "number" and (power < lo or power > hi) then
+        err(file, line, "power", lib.num(power), range)
+        bad = true
+      end
+      if scale_ok and type(interest) == "number" and (interest < lo or interest > hi) then
+        err(file, line, "interest", lib.num(interest), range)
+        bad = true
       end
       local a = rec.attitude
       if type(a) == "number" and (a < -2 or a > 2) then
@@ -120,7 +143,6 @@ return {
       end
       local cur, curv = lib.level(rec.current)
       local des, desv = lib.level(rec.desired)
-      local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
       if not cur then
         err(file, line, "current", lib.text(rec.current), levels)
         bad = true
@@ -133,12 +155,12 @@ return {
         count = count + 1
       else
         rows[#rows + 1] = {
-          id = rec.id, name = lib.text(rec.name), side = lib.text(rec.side),
-          power = rec.power, interest = rec.interest,
+          id = rec.id, name = text(rec.name), side = text(rec.side),
+          power = power, interest = interest,
           legitimacy = rec.legitimacy == true, urgency = rec.urgency == true,
-          attitude = math.tointeger(rec.attitude) or 0,
+          attitude = math.tointeger(a) or 0,
           current = cur, desired = des, current_level = curv, desired_level = desv,
-          owner = lib.text(rec.owner), concern = lib.text(rec.concern),
+          owner = text(rec.owner), concern = text(rec.concern),
           line = line, source = file,
         }
       end

@@ -50,10 +50,13 @@ static char *xasprintf(const char *fmt, ...)
 /* Run the workflow with cwd = a copy of tests/e2e/stakeholders[/<sub>],
  * output below tmp/<out>.  Extra arguments
  * (e.g. "--set", "previous=previous.csv") end in NULL. */
+/* When set, run_sa runs this workflow file instead of the shipped one. */
+static const char *wf_override;
+
 static int run_sa(const char *sub, const char *analysis, const char *stakeholders, const char *out,
                   char **err, ...)
 {
-    char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
+    char *wf = wf_override ? xasprintf("%s", wf_override) : t_src("etc/workflows/stakeholder-analysis.ini");
     char *cwd = xasprintf("%s/in%s%s", tmp, sub ? "/" : "", sub ? sub : "");
     char *a = xasprintf("analysis=%s", analysis);
     char *s = xasprintf("stakeholders=%s", stakeholders);
@@ -270,6 +273,88 @@ START_TEST(grid_of_many_draws_the_first)
     char *csv = out_file("many", "classification.csv");
     HAS(csv, "M160");
     free(csv);
+}
+END_TEST
+
+/* The shipped workflow with "calendar_max = 1000" set to `value`, written
+ * to tmp/in/sa.ini; run_sa runs it until wf_override is cleared. */
+static char *with_calendar_max(const char *value)
+{
+    char *src = t_src("etc/workflows/stakeholder-analysis.ini");
+    char *text = t_read(src);
+    ck_assert_ptr_nonnull(text);
+    char *at = strstr(text, "calendar_max = 1000\n");
+    ck_assert_msg(at != NULL, "calendar_max = 1000 not in %s", src);
+    *at = 0;
+    char *changed = xasprintf("%scalendar_max = %s\n%s", text, value, at + strlen("calendar_max = 1000\n"));
+    char *dir = xasprintf("%s/in", tmp);
+    char *path = t_write(dir, "sa.ini", changed);
+    free(dir);
+    free(changed);
+    free(text);
+    free(src);
+    return path;
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++) {
+        n++;
+    }
+    return n;
+}
+
+/* contacts.ics holds the contact moments of the calendar_max stakeholders
+ * with the highest priority, contacts.csv all of them. */
+START_TEST(calendar_holds_the_first_by_priority)
+{
+    char *wf = with_calendar_max("3");
+    wf_override = wf;
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "cal", &err, NULL);
+    wf_override = NULL;
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csvt k;
+    load_csv("cal", "contacts.csv", &k);
+    int all = k.nrows - 1, top = 0;
+    for (int r = 1; r < k.nrows; r++) {
+        if (atoi(cell(&k, r, "priority")) <= 3) {
+            top++;
+        }
+    }
+    ck_assert_int_eq(all, 93);
+    ck_assert_int_gt(top, 0);
+    ck_assert_int_lt(top, all);
+    char *ics = out_file("cal", "contacts.ics");
+    ck_assert_ptr_nonnull(ics);
+    ck_assert_int_eq(count(ics, "BEGIN:VEVENT"), top);
+    free(ics);
+    char *msg = xasprintf("contacts.ics: the contact moments of the 3 stakeholders with the highest priority (%d of %d); all are in contacts.csv", top, all);
+    HAS(err, msg);
+    free(msg);
+    free(err);
+    csv_free(&k);
+
+    /* the shipped value holds every contact of a small roster */
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "all", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "the contact moments of the") == NULL, "%s", err);
+    ics = out_file("all", "contacts.ics");
+    ck_assert_int_eq(count(ics, "BEGIN:VEVENT"), all);
+    free(ics);
+    free(err);
+    free(wf);
+
+    /* a calendar of no one is an error, named */
+    wf = with_calendar_max("0");
+    wf_override = wf;
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "none", &err, NULL);
+    wf_override = NULL;
+    ck_assert_int_eq(rc, 1);
+    HAS(err, "parameter calendar_max = 0: expected a whole number of at least 1");
+    free(err);
+    free(wf);
 }
 END_TEST
 
@@ -695,6 +780,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, grid_svg_renders);
     tcase_add_test(tc, grid_of_many_draws_the_first);
     tcase_add_test(tc, contacts_ics_parses);
+    tcase_add_test(tc, calendar_holds_the_first_by_priority);
     suite_add_tcase(s, tc);
     return s;
 }
