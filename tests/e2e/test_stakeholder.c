@@ -358,6 +358,37 @@ START_TEST(calendar_holds_the_first_by_priority)
 }
 END_TEST
 
+/* More than 12 stakeholders at one place are one grey marker with their
+ * number, not a circle running off the chart; fewer are spread around it. */
+START_TEST(grid_crowd_is_one_marker)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    char *text = xasprintf("%s", "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
+    for (int i = 1; i <= 30; i++) {
+        /* 20 at (5, 5), 10 at (1, 1) */
+        int p = i <= 20 ? 5 : 1;
+        char *more = xasprintf("%sC%02d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text, i, i, p, p);
+        free(text);
+        text = more;
+    }
+    free(t_write(dir, "crowd.csv", text));
+    free(text);
+    free(dir);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "crowd.csv", "crowd", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *svg = out_file("crowd", "grid.svg");
+    ck_assert_ptr_nonnull(svg);
+    HAS(svg, "<g class=\"stack\" data-count=\"20\">");
+    HAS(svg, "20 stakeholders op deze plek");
+    HAS(svg, "Een grijze bol met een getal");
+    ck_assert_int_eq(count(svg, "<g class=\"stack\""), 1);
+    ck_assert_int_eq(count(svg, "<g class=\"point\""), 10);
+    free(svg);
+}
+END_TEST
+
 START_TEST(s1_classification_exact)
 {
     char *err = NULL;
@@ -781,6 +812,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, grid_of_many_draws_the_first);
     tcase_add_test(tc, contacts_ics_parses);
     tcase_add_test(tc, calendar_holds_the_first_by_priority);
+    tcase_add_test(tc, grid_crowd_is_one_marker);
     suite_add_tcase(s, tc);
     return s;
 }
