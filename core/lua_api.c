@@ -351,12 +351,13 @@ static void lbuf_reserve(lua_State *L, lbuf *b, size_t more)
     if (b->cap - b->len >= more) {
         return;
     }
+    /* grows by half: the capacity counts towards the step's limit */
     size_t cap = b->cap ? b->cap : 4096;
     while (cap - b->len < more) {
         if (cap > ((size_t)-1) / 2) {
             luaL_error(L, "not enough memory");
         }
-        cap *= 2;
+        cap += cap / 2;
     }
     void *ud;
     lua_Alloc f = lua_getallocf(L, &ud);

@@ -256,6 +256,7 @@ return {
                                calendar_max, #contacts, moments))
     end
     plan, contacts = nil, nil
+    collectgarbage() -- before the largest file, what is no longer needed goes
 
     -- contacts.csv, a line per contact moment
     local w = regie.csv.writer("contacts.csv", CONTACT_COLUMNS)
