@@ -245,10 +245,14 @@ static int l_input(lua_State *L)
     return 1;
 }
 
+/* Whether input `name` is present, without making its records. */
 static int l_has_input(lua_State *L)
 {
-    l_input(L);
-    lua_pushboolean(L, !lua_isnil(L, -1));
+    regie_ctx *ctx = ctx_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    regie_value v;
+    lua_pushboolean(L, rg_host.input_table(ctx, name) != NULL ||
+                           rg_host.input_value(ctx, name, &v) == 0);
     return 1;
 }
 

@@ -89,6 +89,19 @@ START_TEST(types_round_trip)
                          "  regie.output('out', t, regie.list{ 'i', 'f', 'n', 'l', 's', 'nested', 'missing' })\n"
                          "  regie.output('one', 7)\n"
                          "end }\n");
+    /* has_input tells presence without making the records */
+    rg_datum d2 = { RG_DATUM_TABLE, rg_table_new(1, cols), { REGIE_NULL, { 0 } } };
+    rg_table_append(d2.table, row, 2);
+    char *has = t_write(dir, "has.lua",
+                        "return { run = function(step)\n"
+                        "  assert(regie.has_input('rows') and not regie.has_input('absent'))\n"
+                        "end }\n");
+    regie_ctx *hctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(hctx, "rows", &d2);
+    ck_assert_int_eq(rg_lua_run(lua, has, hctx, NULL), 0);
+    ck_assert(hctx->input_seconds == 0);
+    rg_test_ctx_free(hctx);
+    free(has);
     ctx = rg_test_ctx_new("t", NULL, dir);
     rg_test_ctx_set(ctx, "rows", &d);
     int rc = rg_lua_run(lua, path, ctx, NULL);
