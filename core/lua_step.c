@@ -14,6 +14,8 @@
 
 #define HOOK_EVERY 1000
 #define SETUP_MEMORY ((size_t)256 * 1024 * 1024)
+/* A step that took more than this is collected in full when it ends. */
+#define COLLECT_AFTER ((size_t)4 * 1024 * 1024)
 
 typedef struct script_entry {
     char *path;
@@ -652,9 +654,13 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     *rg_lua_ctx_slot(L) = NULL;
     lua_settop(L, base);
     rg_lua_reset_inputs(L);
-    /* what the step made is garbage now: give it back before the next
-     * step of this thread builds its own (peak memory is one step's) */
-    lua_gc(L, LUA_GCCOLLECT);
+    /* what the step made is garbage now: when that is much, give it back
+     * before the next step of this thread builds its own (peak memory is
+     * one step's); a small step's garbage is left to the collector, as a
+     * full collection costs more than the step itself */
+    if (R->peak - base_used > COLLECT_AFTER) {
+        lua_gc(L, LUA_GCCOLLECT);
+    }
     R->limit = R->used + SETUP_MEMORY;
     return result;
 }
