@@ -204,7 +204,52 @@ typedef struct sched {
     pthread_cond_t cv;
     int invalid; /* some step reported input data errors */
     rg_errors data_errors;
+    size_t *readers; /* per datum: steps yet to settle that read it */
 } sched;
+
+/* Each datum a step reads: its `reads`, the names in its `when`, and what
+ * a wait step waits for.  fn(sc, d) once per reference. */
+static void for_each_read(sched *sc, size_t s, void (*fn)(sched *, long))
+{
+    const rg_workflow *wf = sc->run->wf;
+    const rg_step *st = &wf->steps[s];
+    for (size_t r = 0; r < st->nreads; r++) {
+        fn(sc, rg_workflow_data_index(wf, st->reads[r]));
+    }
+    if (st->when) {
+        rg_expr_refs refs = { 0 };
+        rg_expr_refs_collect(st->when, &refs);
+        for (size_t i = 0; i < refs.n; i++) {
+            fn(sc, rg_workflow_data_index(wf, refs.names[i]));
+        }
+        rg_strv_free(refs.names, refs.n);
+    }
+    if (st->wait_input) {
+        fn(sc, rg_workflow_data_index(wf, st->wait_input));
+    }
+    int32_t day;
+    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
+        fn(sc, rg_workflow_data_index(wf, st->wait_until));
+    }
+}
+
+static void count_reader(sched *sc, long d)
+{
+    if (d >= 0) {
+        sc->readers[d]++;
+    }
+}
+
+/* A table no step will read any more is let go: a long workflow holds
+ * only the data still ahead of it (everything a step wrote is already on
+ * disk or in the run store). */
+static void drop_reader(sched *sc, long d)
+{
+    if (d >= 0 && sc->readers[d] > 0 && --sc->readers[d] == 0 &&
+        sc->run->data[d].kind == RG_DATUM_TABLE) {
+        rg_datum_clear(&sc->run->data[d]);
+    }
+}
 
 static const regie_value *when_lookup(void *ud, const char *name)
 {
@@ -240,6 +285,10 @@ static void finish_step(sched *sc, size_t s)
     rg_run *run = sc->run;
     const rg_step *st = &run->wf->steps[s];
     sc->remaining--;
+    /* a waiting step may yet read its data (when the run goes on) */
+    if (run->st[s].status != RG_ST_WAITING) {
+        for_each_read(sc, s, drop_reader);
+    }
     for (size_t i = 0; i < st->ndependents; i++) {
         size_t d = st->dependents[i];
         /* a dependent completed by an earlier process (resume) is settled */
@@ -500,6 +549,12 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     for (size_t i = 0; i < wf->nsteps; i++) {
         sc.pending[i] = wf->steps[i].ndeps;
     }
+    sc.readers = rg_xcalloc(wf->ndata + 1, sizeof *sc.readers);
+    for (size_t i = 0; i < wf->nsteps; i++) {
+        if (run->st[i].status != RG_ST_DONE) {
+            for_each_read(&sc, i, count_reader);
+        }
+    }
     /* steps completed by an earlier process of this run (resume) */
     for (size_t k = 0; k < wf->nsteps; k++) {
         size_t s = wf->order[k];
@@ -571,5 +626,6 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     pthread_cond_destroy(&sc.cv);
     free(sc.ready);
     free(sc.pending);
+    free(sc.readers);
     return status;
 }

@@ -262,14 +262,10 @@ static int l_output(lua_State *L)
     const char *name = luaL_checkstring(L, 1);
     int as_table = lua_gettop(L) >= 3 && !lua_isnil(L, 3);
     if (!as_table && lua_type(L, 2) == LUA_TTABLE && !has_list_mt(L, 2)) {
+        /* rows.columns, when it is there, as the third argument */
+        lua_settop(L, 2);
         lua_getfield(L, 2, "columns");
-        as_table = lua_type(L, -1) == LUA_TTABLE;
-        if (as_table) {
-            lua_replace(L, 3);
-        } else {
-            lua_pop(L, 1);
-        }
-        lua_settop(L, 3);
+        as_table = lua_type(L, 3) == LUA_TTABLE;
     }
     if (!as_table) {
         regie_table *owner = rg_table_new(0, NULL);

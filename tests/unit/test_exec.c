@@ -1,4 +1,7 @@
+#define _GNU_SOURCE
 #include "engine.h"
+#include "lua_step.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -68,6 +71,86 @@ START_TEST(bad_conditions)
 }
 END_TEST
 
+/* A table no later step reads is let go when its last reader has
+ * finished; a table no step reads (a result) and single values stay. */
+START_TEST(tables_let_go_after_their_last_reader)
+{
+    char *dir = t_tmpdir();
+    free(t_write(dir, "a.lua",
+                 "return { run = function()\n"
+                 "  local t = {}\n"
+                 "  for i = 1, 3 do t[i] = { v = i } end\n"
+                 "  regie.output('x', t, { 'v' }) regie.output('keep', t, { 'v' })\n"
+                 "end }\n"));
+    free(t_write(dir, "b.lua",
+                 "return { run = function()\n"
+                 "  regie.output('y', regie.input('x'))\n"
+                 "end }\n"));
+    free(t_write(dir, "c.lua",
+                 "return { run = function()\n"
+                 "  regie.output('z', #regie.input('y'))\n"
+                 "end }\n"));
+    /* e reads x last of all (after c): x must still be there */
+    free(t_write(dir, "e.lua",
+                 "return { run = function()\n"
+                 "  regie.output('e_rows', #regie.input('x'))\n"
+                 "end }\n"));
+    char *ini = NULL;
+    if (asprintf(&ini,
+                 "[workflow]\nname = release\n"
+                 "[step.a]\nscript = %s/a.lua\nwrites = x, keep\n"
+                 "[step.b]\nscript = %s/b.lua\nreads = x\nwrites = y\n"
+                 "[step.c]\nscript = %s/c.lua\nreads = y\nwrites = z\n"
+                 "[step.e]\nscript = %s/e.lua\nreads = x\nwrites = e_rows\nafter = c\nwhen = y\n",
+                 dir, dir, dir, dir) < 0) {
+        ck_abort();
+    }
+    char *path = t_write(dir, "wf.ini", ini);
+    free(ini);
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    rg_config_load(&cfg, NULL, &errs);
+    rg_plugins plugins;
+    memset(&plugins, 0, sizeof plugins);
+    rg_lua *lua = rg_lua_new(cfg.script_path);
+    rg_workflow wf;
+    int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+    ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
+    rg_run run;
+    char *out = NULL;
+    if (asprintf(&out, "%s/out", dir) < 0) {
+        ck_abort();
+    }
+    ck_assert_int_eq(rg_run_init(&run, &wf, NULL, 0, out, 1, &errs), 0);
+    int status = rg_run_execute(&run, NULL);
+    for (size_t s = 0; s < wf.nsteps; s++) {
+        ck_assert_msg(run.st[s].status == RG_ST_DONE, "step %s: %s", wf.steps[s].name,
+                      run.st[s].error ? run.st[s].error : "");
+    }
+    ck_assert_int_eq(status, RG_EXIT_OK);
+    ck_assert_int_eq(run.data[rg_workflow_data_index(&wf, "x")].kind, RG_DATUM_NONE);
+    ck_assert_int_eq(run.data[rg_workflow_data_index(&wf, "y")].kind, RG_DATUM_NONE);
+    const rg_datum *keep = &run.data[rg_workflow_data_index(&wf, "keep")];
+    ck_assert_int_eq(keep->kind, RG_DATUM_TABLE);
+    ck_assert_int_eq(keep->table->nrows, 3);
+    const rg_datum *z = &run.data[rg_workflow_data_index(&wf, "z")];
+    ck_assert_int_eq(z->kind, RG_DATUM_VALUE);
+    ck_assert_int_eq(z->value.u.i, 3);
+    const rg_datum *e = &run.data[rg_workflow_data_index(&wf, "e_rows")];
+    ck_assert_int_eq(e->kind, RG_DATUM_VALUE);
+    ck_assert_int_eq(e->value.u.i, 3);
+    rg_run_free(&run);
+    rg_workflow_free(&wf);
+    rg_lua_free(lua);
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    free(out);
+    free(path);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *suite_exec(void);
 Suite *suite_exec(void)
 {
@@ -76,5 +159,8 @@ Suite *suite_exec(void)
     tcase_add_test(tc, conditions);
     tcase_add_test(tc, bad_conditions);
     suite_add_tcase(s, tc);
+    TCase *run = tcase_create("run");
+    tcase_add_test(run, tables_let_go_after_their_last_reader);
+    suite_add_tcase(s, run);
     return s;
 }
