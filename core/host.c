@@ -380,20 +380,68 @@ static void note_written(regie_ctx *ctx, const char *relpath)
     ctx->written_set[j] = ctx->nwritten;
 }
 
-static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, size_t len)
+/* The full path of relpath in the output directory, or NULL (failed). */
+static char *output_path(regie_ctx *ctx, const char *relpath)
 {
     const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
     if (!outdir) {
-        return h_fail(ctx, "no output directory to write %s into", relpath);
+        h_fail(ctx, "no output directory to write %s into", relpath);
+        return NULL;
     }
     if (bad_relpath(relpath)) {
-        return h_fail(ctx, "refusing to write \"%s\": expected a relative path inside the output directory",
-                      relpath ? relpath : "");
+        h_fail(ctx, "refusing to write \"%s\": expected a relative path inside the output directory",
+               relpath ? relpath : "");
+        return NULL;
     }
-    char *path = rg_xasprintf("%s/%s", outdir, relpath);
+    return rg_xasprintf("%s/%s", outdir, relpath);
+}
+
+static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, size_t len)
+{
+    char *path = output_path(ctx, relpath);
+    if (!path) {
+        return -1;
+    }
     int rc = rg_write_file_atomic(path, data, len);
     if (rc != 0) {
         rc = h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
+    } else {
+        note_written(ctx, relpath);
+    }
+    free(path);
+    return rc;
+}
+
+int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f)
+{
+    char *path = output_path(ctx, relpath);
+    if (!path) {
+        return -1;
+    }
+    int rc = rg_afile_open(f, path);
+    if (rc != 0) {
+        h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
+    }
+    free(path);
+    return rc;
+}
+
+int rg_output_write(regie_ctx *ctx, rg_afile *f, const void *data, size_t len)
+{
+    if (rg_afile_write(f, data, len) != 0) {
+        h_fail(ctx, "cannot write %s: %s", f->path, strerror(errno));
+        rg_afile_abort(f);
+        return -1;
+    }
+    return 0;
+}
+
+int rg_output_commit(regie_ctx *ctx, const char *relpath, rg_afile *f)
+{
+    char *path = rg_xstrdup(f->path);
+    int rc = rg_afile_commit(f);
+    if (rc != 0) {
+        h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
     } else {
         note_written(ctx, relpath);
     }

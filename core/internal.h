@@ -29,6 +29,17 @@ char *rg_read_file(const char *path, size_t *len);
  * creates parent directories.  A process killed at any moment leaves the
  * old file or the new one, never a mix; fsync also covers a power cut. */
 int rg_write_file_atomic(const char *path, const void *data, size_t len);
+/* The same in parts: open (tmp file, folders made), write, then commit
+ * (fsync when rg_sync_writes, rename) or abort (tmp removed).  -1 with
+ * errno on failure; a failed commit has aborted. */
+typedef struct rg_afile {
+    char *path, *tmp;
+    int fd;
+} rg_afile;
+int rg_afile_open(rg_afile *f, const char *path);
+int rg_afile_write(rg_afile *f, const void *data, size_t len);
+int rg_afile_commit(rg_afile *f);
+void rg_afile_abort(rg_afile *f);
 extern int rg_sync_writes;
 int rg_mkdir_p(const char *path);
 int rg_file_exists(const char *path);

@@ -13,6 +13,7 @@
 static const char null_key = 0;
 static const char list_mt_key = 0;
 static const char inputs_key = 0;
+static const char writers_key = 0; /* writers not yet closed */
 
 regie_ctx **rg_lua_ctx_slot(lua_State *L)
 {
@@ -870,19 +871,101 @@ static int l_csv_encode(lua_State *L)
 typedef struct csv_writer {
     char *path;
     char **cols;
-    size_t ncols, lines;
-    lbuf out;  /* the file so far (counts towards the step's memory) */
-    rg_buf row; /* scratch for one field */
+    size_t ncols, lines, size;
+    regie_ctx *ctx; /* the step that writes it */
+    rg_afile file;  /* the unfinished file (fd -1: none) */
+    lbuf out;       /* what is not yet in the file (counts towards the step's memory) */
+    rg_buf row;     /* scratch for one field */
     int closed;
 } csv_writer;
 
-static csv_writer *check_writer(lua_State *L)
+/* What a writer holds is written out in parts of about this size. */
+#define WRITER_FLUSH ((size_t)1 << 20)
+
+static csv_writer *check_open(lua_State *L, const char *type)
 {
-    csv_writer *w = luaL_checkudata(L, 1, "regie.csv.writer");
+    csv_writer *w = luaL_checkudata(L, 1, type);
     if (w->closed) {
-        luaL_error(L, "regie.csv.writer(\"%s\"): already closed", w->path ? w->path : "");
+        luaL_error(L, "%s(\"%s\"): already closed", type, w->path ? w->path : "");
+    }
+    if (*rg_lua_ctx_slot(L) != w->ctx) {
+        luaL_error(L, "%s(\"%s\"): used outside the step that made it", type, w->path);
     }
     return w;
+}
+
+static void writer_release(lua_State *L, csv_writer *w);
+
+/* Hand what the writer holds to the file. */
+static void writer_flush(lua_State *L, csv_writer *w)
+{
+    if (w->out.len == 0) {
+        return;
+    }
+    if (rg_output_write(w->ctx, &w->file, w->out.data, w->out.len) != 0) {
+        /* the unfinished file is gone: the writer is closed */
+        writer_release(L, w);
+        raise_ctx_error(L, w->ctx);
+    }
+    w->size += w->out.len;
+    w->out.len = 0;
+}
+
+static void writer_maybe_flush(lua_State *L, csv_writer *w)
+{
+    if (w->out.len >= WRITER_FLUSH) {
+        writer_flush(L, w);
+    }
+}
+
+/* A new writer of either kind on the stack; the file is begun at once, so
+ * a path that cannot be written fails here. */
+static csv_writer *writer_new(lua_State *L, const char *type, const char *path)
+{
+    regie_ctx *ctx = ctx_of(L);
+    csv_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
+    memset(w, 0, sizeof *w);
+    w->file.fd = -1;
+    w->closed = 1; /* until it is complete: nothing to release */
+    luaL_setmetatable(L, type);
+    w->path = rg_xstrdup(path);
+    w->ctx = ctx;
+    if (rg_output_open(ctx, path, &w->file) != 0) {
+        raise_ctx_error(L, ctx);
+    }
+    w->closed = 0;
+    /* known until closed, so the step's end finds one left open */
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    return w;
+}
+
+void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        csv_writer *w = lua_touserdata(L, -1);
+        if (w && !w->closed) {
+            if (succeeded) {
+                rg_host.log(ctx, REGIE_LOG_WARN, "%s was not closed (close() writes it): not written",
+                            w->path);
+            }
+            writer_release(L, w);
+        }
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &writers_key);
+}
+
+static csv_writer *check_writer(lua_State *L)
+{
+    return check_open(L, "regie.csv.writer");
 }
 
 /* One value at idx of column c into the writer's buffer. */
@@ -962,6 +1045,7 @@ static int l_writer_add(lua_State *L)
     }
     lbuf_put(L, &w->out, "\r\n", 2);
     w->lines++;
+    writer_maybe_flush(L, w);
     return 0;
 }
 
@@ -979,11 +1063,15 @@ static int l_writer_record(lua_State *L)
     }
     lbuf_put(L, &w->out, "\r\n", 2);
     w->lines++;
+    writer_maybe_flush(L, w);
     return 0;
 }
 
 static void writer_release(lua_State *L, csv_writer *w)
 {
+    if (w->file.fd >= 0) {
+        rg_afile_abort(&w->file); /* not closed: the unfinished file goes */
+    }
     lbuf_free(L, &w->out);
     rg_buf_free(&w->row);
     memset(&w->row, 0, sizeof w->row);
@@ -993,16 +1081,15 @@ static void writer_release(lua_State *L, csv_writer *w)
     free(w->cols);
     w->cols = NULL;
     w->ncols = 0;
-    free(w->path);
-    w->path = NULL;
-    w->closed = 1;
+    w->closed = 1; /* the path stays for messages until __gc */
 }
 
-static int l_writer_close(lua_State *L)
+/* Finish the file; pushes the number of lines. */
+static int close_file(lua_State *L, csv_writer *w)
 {
-    csv_writer *w = check_writer(L);
-    regie_ctx *ctx = ctx_of(L);
-    int ok = rg_host.write_file(ctx, w->path, w->out.data, w->out.len) == 0;
+    regie_ctx *ctx = w->ctx;
+    writer_flush(L, w);
+    int ok = rg_output_commit(ctx, w->path, &w->file) == 0;
     lua_Integer lines = (lua_Integer)w->lines;
     writer_release(L, w);
     if (!ok) {
@@ -1012,13 +1099,60 @@ static int l_writer_close(lua_State *L)
     return 1;
 }
 
+static int l_writer_close(lua_State *L)
+{
+    return close_file(L, check_writer(L));
+}
+
 static int l_writer_gc(lua_State *L)
 {
-    csv_writer *w = luaL_checkudata(L, 1, "regie.csv.writer");
-    if (!w->closed) {
+    csv_writer *w = lua_touserdata(L, 1);
+    if (w && !w->closed) {
         writer_release(L, w);
     }
+    if (w) {
+        free(w->path);
+        w->path = NULL;
+    }
     return 0;
+}
+
+/* ---- regie.file: a large text file in pieces ----
+ *   local f = regie.file("report.html")
+ *   f:write(piece, ...)  -- strings or numbers, appended
+ *   f:close()            -- writes the file; returns its size in bytes
+ * Nothing of the file is held as Lua strings: the pieces go straight into
+ * one buffer, which counts towards the step's memory limit. */
+static int l_file_write(lua_State *L)
+{
+    csv_writer *w = check_open(L, "regie.file");
+    int n = lua_gettop(L);
+    for (int i = 2; i <= n; i++) {
+        size_t len;
+        const char *s = lua_tolstring(L, i, &len);
+        if (!s) {
+            return luaL_error(L, "regie.file(\"%s\"): write: argument %d is a %s, expected text",
+                              w->path, i - 1, luaL_typename(L, i));
+        }
+        lbuf_put(L, &w->out, s, len);
+    }
+    writer_maybe_flush(L, w);
+    return 0;
+}
+
+static int l_file_close(lua_State *L)
+{
+    csv_writer *w = check_open(L, "regie.file");
+    size_t size = w->size + w->out.len;
+    close_file(L, w);
+    lua_pushinteger(L, (lua_Integer)size);
+    return 1;
+}
+
+static int l_file(lua_State *L)
+{
+    writer_new(L, "regie.file", luaL_checkstring(L, 1));
+    return 1;
 }
 
 static int l_csv_writer(lua_State *L)
@@ -1036,13 +1170,8 @@ static int l_csv_writer(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    csv_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
-    memset(w, 0, sizeof *w);
-    w->closed = 1; /* until it is complete: nothing to release */
-    luaL_setmetatable(L, "regie.csv.writer");
-    w->path = rg_xstrdup(path);
+    csv_writer *w = writer_new(L, "regie.csv.writer", path);
     w->cols = rg_xcalloc(ncols, sizeof *w->cols);
-    w->closed = 0;
     for (size_t c = 0; c < ncols; c++) {
         lua_rawgeti(L, 2, (lua_Integer)c + 1);
         w->cols[c] = rg_xstrdup(lua_tostring(L, -1));
@@ -1072,7 +1201,7 @@ void rg_lua_open_regie(lua_State *L)
         { "write", l_write },         { "log", l_info },            { "info", l_info },
         { "warn", l_warn },           { "debug", l_debug },         { "progress", l_progress },
         { "fail", l_fail },           { "data_error", l_data_error }, { "round", l_round },
-        { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list }, { "rows", l_rows },
+        { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list }, { "rows", l_rows }, { "file", l_file },
         { "is_list", l_is_list },     { "is_null", l_is_null },     { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {
@@ -1092,6 +1221,8 @@ void rg_lua_open_regie(lua_State *L)
     lua_setfield(L, -2, "__tostring");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &list_mt_key);
     rg_lua_reset_inputs(L);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &writers_key);
 
     luaL_newlib(L, fns);
     push_null(L);
@@ -1106,6 +1237,14 @@ void rg_lua_open_regie(lua_State *L)
     };
     luaL_newmetatable(L, "regie.csv.writer");
     luaL_newlib(L, writer_fns);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_writer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+    static const luaL_Reg file_fns[] = { { "write", l_file_write }, { "close", l_file_close },
+                                         { NULL, NULL } };
+    luaL_newmetatable(L, "regie.file");
+    luaL_newlib(L, file_fns);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_writer_gc);
     lua_setfield(L, -2, "__gc");

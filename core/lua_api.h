@@ -18,5 +18,9 @@ void rg_lua_push_table(lua_State *L, const regie_table *t);
 const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out);
 /* Clear the per-run cache of converted inputs. */
 void rg_lua_reset_inputs(lua_State *L);
+/* At the end of a step: the files of writers (regie.file,
+ * regie.csv.writer) it did not close are removed unfinished; a step that
+ * succeeded gets a warning naming each. */
+void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <lauxlib.h>
+#include <malloc.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -651,6 +652,7 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     } else if (ctx->data_errors) {
         result = -1;
     }
+    rg_lua_end_writers(L, ctx, result == 0);
     *rg_lua_ctx_slot(L) = NULL;
     lua_settop(L, base);
     rg_lua_reset_inputs(L);
@@ -660,6 +662,7 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
      * full collection costs more than the step itself */
     if (R->peak - base_used > COLLECT_AFTER) {
         lua_gc(L, LUA_GCCOLLECT);
+        malloc_trim(0);
     }
     R->limit = R->used + SETUP_MEMORY;
     return result;

@@ -200,10 +200,12 @@ int rg_mkdir_p(const char *path)
 
 int rg_sync_writes = 0;
 
-int rg_write_file_atomic(const char *path, const void *data, size_t len)
+int rg_afile_open(rg_afile *f, const char *path)
 {
-    char *tmp = rg_xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->tmp = rg_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0 && errno == ENOENT) {
         /* the folder is made on the first file written into it */
         char *dir = rg_xstrdup(path);
@@ -213,53 +215,86 @@ int rg_write_file_atomic(const char *path, const void *data, size_t len)
             if (rg_mkdir_p(dir) != 0) {
                 int e = errno;
                 free(dir);
-                free(tmp);
+                free(f->tmp);
+                f->tmp = NULL;
                 errno = e;
                 return -1;
             }
         }
         free(dir);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     }
     if (fd < 0) {
         int e = errno;
-        free(tmp);
+        free(f->tmp);
+        f->tmp = NULL;
         errno = e;
         return -1;
     }
+    f->fd = fd;
+    f->path = rg_xstrdup(path);
+    return 0;
+}
+
+int rg_afile_write(rg_afile *f, const void *data, size_t len)
+{
     const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
+    while (len > 0) {
+        ssize_t w = write(f->fd, p, len);
         if (w < 0) {
             if (errno == EINTR) {
                 continue;
             }
-            goto fail;
+            return -1;
         }
         p += w;
-        left -= (size_t)w;
+        len -= (size_t)w;
     }
-    if ((rg_sync_writes && fsync(fd) != 0) || close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) {
-        goto fail;
-    }
-    free(tmp);
     return 0;
-fail : {
-    int e = errno;
-    if (fd >= 0) {
-        close(fd);
-    }
-    unlink(tmp);
-    free(tmp);
-    errno = e;
-    return -1;
 }
+
+void rg_afile_abort(rg_afile *f)
+{
+    int e = errno;
+    if (f->fd >= 0) {
+        close(f->fd);
+    }
+    if (f->tmp) {
+        unlink(f->tmp);
+    }
+    free(f->tmp);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    errno = e;
+}
+
+int rg_afile_commit(rg_afile *f)
+{
+    int fd = f->fd;
+    f->fd = -1;
+    if ((rg_sync_writes && fsync(fd) != 0) || close(fd) != 0 || rename(f->tmp, f->path) != 0) {
+        rg_afile_abort(f);
+        return -1;
+    }
+    free(f->tmp);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    return 0;
+}
+
+int rg_write_file_atomic(const char *path, const void *data, size_t len)
+{
+    rg_afile f;
+    if (rg_afile_open(&f, path) != 0) {
+        return -1;
+    }
+    if (rg_afile_write(&f, data, len) != 0) {
+        rg_afile_abort(&f);
+        return -1;
+    }
+    return rg_afile_commit(&f);
 }
 
 int rg_file_exists(const char *path)

@@ -45,15 +45,10 @@ return {
     local changes = regie.has_input("changes") and regie.input("changes") or nil
 
     -- report.html: a line per stakeholder in each table
-    -- (the lines as pieces, joined as they are written: regie.write)
-    local html, n = {}, 0
+    -- (written line by line as it is made: regie.file)
+    local html = regie.file("report.html")
     local function add(s)
-      if n > 0 then
-        n = n + 1
-        html[n] = "\n"
-      end
-      n = n + 1
-      html[n] = s
+      html:write(s, "\n")
     end
     add("<!DOCTYPE html>")
     add('<html lang="nl">')
@@ -237,7 +232,6 @@ return {
     add("</ul>")
     add("</body>")
     add("</html>")
-    add("") -- the file ends with a line break
-    regie.write("report.html", html)
+    html:close()
   end,
 }

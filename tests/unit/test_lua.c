@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <dirent.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -347,6 +349,15 @@ START_TEST(csv_writer_and_pieces)
         "  ok, e = pcall(regie.csv.writer, 'z.csv', {})\n"
         "  assert(not ok and e:find('expected a list of column names'), e)\n"
         "  regie.write('p.txt', { 'a', 1, '', 'b', 2.5 })\n"
+        "  local f = regie.file('f.txt')\n"
+        "  f:write('x', 1, '') f:write() f:write('y\\n', 2.5)\n"
+        "  assert(f:close() == 7)\n"
+        "  ok, e = pcall(f.write, f, 'z')\n"
+        "  assert(not ok and e:find('regie.file%(\"f.txt\"%): already closed'), e)\n"
+        "  local g = regie.file('g.txt')\n"
+        "  ok, e = pcall(g.write, g, 'a', true)\n"
+        "  assert(not ok and e:find('write: argument 2 is a boolean, expected text'), e)\n"
+        "  assert(regie.file('empty.txt'):close() == 0)\n"
         "  ok, e = pcall(regie.write, 'q.txt', { 'a', {} })\n"
         "  assert(not ok and e:find('piece 2 is a table, expected text'), e)\n"
         "end }\n",
@@ -363,6 +374,12 @@ START_TEST(csv_writer_and_pieces)
                         ",no,0.1\r\n"
                         "0,,\"end \"\r\n");
     ck_assert_str_eq(p, "a1b2.5");
+    char *f = out_text("f.txt"), *empty = out_text("empty.txt"), *g = out_text("g.txt");
+    ck_assert_str_eq(f, "x1y\n2.5");
+    ck_assert_str_eq(empty, "");
+    ck_assert_ptr_null(g); /* not closed: not written */
+    free(f);
+    free(empty);
     free(w);
     free(e);
     free(p);
@@ -374,20 +391,47 @@ START_TEST(csv_writer_and_pieces)
 }
 END_TEST
 
-/* The buffer of a writer counts towards the step's memory limit. */
-START_TEST(csv_writer_within_memory_limit)
+/* A writer streams its file: a file far larger than the step's memory
+ * limit is written whole; a writer not closed leaves no file behind, also
+ * no unfinished one. */
+START_TEST(csv_writer_streams)
 {
-    rg_lua_limits ml = { 0, 32 * 1024 * 1024, 0 };
-    expect_fail("wbig.lua",
+    rg_lua_limits ml = { 0, 16 * 1024 * 1024, 0 };
+    regie_ctx *ctx;
+    int rc = run_script("wbig.lua",
+                        "return { run = function()\n"
+                        "  local w = regie.csv.writer('big.csv', { 'a' })\n"
+                        "  local s = string.rep('x', 999)\n"
+                        "  for i = 1, 40000 do w:add(s) end\n"
+                        "  assert(w:close() == 40000)\n"
+                        "end }\n",
+                        &ctx, NULL, &ml);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    rg_test_ctx_free(ctx);
+    char *p = NULL;
+    if (asprintf(&p, "%s/big.csv", dir) < 0) {
+        ck_abort();
+    }
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_size, 3 + 40000 * 1001);
+    free(p);
+    expect_fail("wfail.lua",
                 "return { run = function()\n"
-                "  local w = regie.csv.writer('big.csv', { 'a' })\n"
-                "  local s = string.rep('x', 1000)\n"
-                "  for i = 1, 100000 do w:add(s) end\n"
-                "  w:close()\n"
+                "  local w = regie.csv.writer('half.csv', { 'a' })\n"
+                "  for i = 1, 5000 do w:add(string.rep('y', 999)) end\n"
+                "  error('stopped halfway')\n"
                 "end }\n",
-                "memory limit of 32 MB exceeded", &ml);
-    char *none = out_text("big.csv");
-    ck_assert_ptr_null(none);
+                "stopped halfway", NULL);
+    /* (the step took more than 4 MB: its garbage, the writer with it, was
+     * collected when it ended) */
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        ck_assert_msg(strncmp(e->d_name, "half.csv", 8) != 0, "left behind: %s", e->d_name);
+    }
+    closedir(d);
 }
 END_TEST
 
@@ -406,7 +450,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
     tcase_add_test(tc, csv_writer_and_pieces);
-    tcase_add_test(tc, csv_writer_within_memory_limit);
+    tcase_add_test(tc, csv_writer_streams);
     suite_add_tcase(s, tc);
     return s;
 }
