@@ -170,7 +170,7 @@ static long write_index(const regie_ctx *ctx, const char *name)
     return -1;
 }
 
-static const rg_datum *lookup(regie_ctx *ctx, const char *name)
+const rg_datum *rg_ctx_input(regie_ctx *ctx, const char *name)
 {
     if (!ctx->run) {
         for (size_t i = 0; i < ctx->nstandalone; i++) {
@@ -190,13 +190,13 @@ static const rg_datum *lookup(regie_ctx *ctx, const char *name)
 
 static const regie_table *h_input_table(regie_ctx *ctx, const char *name)
 {
-    const rg_datum *d = lookup(ctx, name);
+    const rg_datum *d = rg_ctx_input(ctx, name);
     return d && d->kind == RG_DATUM_TABLE ? d->table : NULL;
 }
 
 static int h_input_value(regie_ctx *ctx, const char *name, regie_value *out)
 {
-    const rg_datum *d = lookup(ctx, name);
+    const rg_datum *d = rg_ctx_input(ctx, name);
     if (!d || d->kind != RG_DATUM_VALUE) {
         return -1;
     }

@@ -229,14 +229,13 @@ static int l_input(lua_State *L)
         return 1;
     }
     lua_pop(L, 1);
-    const regie_table *t = rg_host.input_table(ctx, name);
-    regie_value v;
-    if (t) {
+    const rg_datum *d = rg_ctx_input(ctx, name);
+    if (d && d->kind == RG_DATUM_TABLE) {
         double t0 = rg_now();
-        rg_lua_push_table(L, t);
+        rg_lua_push_table(L, d->table);
         ctx->input_seconds += rg_now() - t0;
-    } else if (rg_host.input_value(ctx, name, &v) == 0) {
-        rg_lua_push_value(L, &v);
+    } else if (d && d->kind == RG_DATUM_VALUE) {
+        rg_lua_push_value(L, &d->value);
     } else {
         lua_pushnil(L);
         return 1;
@@ -250,10 +249,8 @@ static int l_input(lua_State *L)
 static int l_has_input(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
-    const char *name = luaL_checkstring(L, 1);
-    regie_value v;
-    lua_pushboolean(L, rg_host.input_table(ctx, name) != NULL ||
-                           rg_host.input_value(ctx, name, &v) == 0);
+    const rg_datum *d = rg_ctx_input(ctx, luaL_checkstring(L, 1));
+    lua_pushboolean(L, d && d->kind != RG_DATUM_NONE);
     return 1;
 }
 
@@ -539,10 +536,10 @@ static int l_rows(lua_State *L)
         /* straight from the input: no second copy of a large dataset */
         regie_ctx *ctx = ctx_of(L);
         const char *name = lua_tostring(L, 1);
-        const regie_table *t = rg_host.input_table(ctx, name);
-        regie_value v;
+        const rg_datum *d = rg_ctx_input(ctx, name);
+        const regie_table *t = d && d->kind == RG_DATUM_TABLE ? d->table : NULL;
         if (!t) {
-            if (rg_host.input_value(ctx, name, &v) == 0) {
+            if (d && d->kind == RG_DATUM_VALUE) {
                 return luaL_error(L, "regie.rows(\"%s\"): the input is a single value, not a table", name);
             }
             lua_newtable(L); /* an optional input not given */

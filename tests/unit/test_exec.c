@@ -71,6 +71,15 @@ START_TEST(bad_conditions)
 }
 END_TEST
 
+static void count_warning(void *ud, const rg_run *run, size_t step, int level, const char *msg)
+{
+    (void)run;
+    (void)step;
+    if (level == REGIE_LOG_WARN && strstr(msg, "not among its `reads`")) {
+        ((int *)ud)[0]++;
+    }
+}
+
 /* A table no later step reads is let go when its last reader has
  * finished; a table no step reads (a result) and single values stay. */
 START_TEST(tables_let_go_after_their_last_reader)
@@ -91,6 +100,13 @@ START_TEST(tables_let_go_after_their_last_reader)
                  "  regie.output('z', #regie.input('y'))\n"
                  "end }\n"));
     /* e reads x last of all (after c): x must still be there */
+    /* f asks for data it does not declare: one warning for each call */
+    free(t_write(dir, "f.lua",
+                 "return { run = function()\n"
+                 "  assert(not regie.has_input('keep'))\n"
+                 "  assert(regie.input('keep') == nil)\n"
+                 "  assert(#regie.rows('keep') == 0)\n"
+                 "end }\n"));
     free(t_write(dir, "e.lua",
                  "return { run = function()\n"
                  "  regie.output('e_rows', #regie.input('x'))\n"
@@ -101,8 +117,9 @@ START_TEST(tables_let_go_after_their_last_reader)
                  "[step.a]\nscript = %s/a.lua\nwrites = x, keep\n"
                  "[step.b]\nscript = %s/b.lua\nreads = x\nwrites = y\n"
                  "[step.c]\nscript = %s/c.lua\nreads = y\nwrites = z\n"
-                 "[step.e]\nscript = %s/e.lua\nreads = x\nwrites = e_rows\nafter = c\nwhen = y\n",
-                 dir, dir, dir, dir) < 0) {
+                 "[step.e]\nscript = %s/e.lua\nreads = x\nwrites = e_rows\nafter = c\nwhen = y\n"
+                 "[step.f]\nscript = %s/f.lua\nafter = a\n",
+                 dir, dir, dir, dir, dir) < 0) {
         ck_abort();
     }
     char *path = t_write(dir, "wf.ini", ini);
@@ -122,7 +139,10 @@ START_TEST(tables_let_go_after_their_last_reader)
         ck_abort();
     }
     ck_assert_int_eq(rg_run_init(&run, &wf, NULL, 0, out, 1, &errs), 0);
-    int status = rg_run_execute(&run, NULL);
+    int warnings[2] = { 0, 0 };
+    rg_observer obs = { warnings, NULL, NULL, NULL, count_warning };
+    int status = rg_run_execute(&run, &obs);
+    ck_assert_int_eq(warnings[0], 3);
     for (size_t s = 0; s < wf.nsteps; s++) {
         ck_assert_msg(run.st[s].status == RG_ST_DONE, "step %s: %s", wf.steps[s].name,
                       run.st[s].error ? run.st[s].error : "");
