@@ -204,7 +204,11 @@ int rg_afile_open(rg_afile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
     f->fd = -1;
-    f->tmp = rg_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    /* unique in the process too: two writers of one path (two threads,
+     * or a script with two open) never share an unfinished file */
+    static unsigned long seq;
+    unsigned long n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+    f->tmp = rg_xasprintf("%s.tmp.%ld.%lu", path, (long)getpid(), n);
     int fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0 && errno == ENOENT) {
         /* the folder is made on the first file written into it */

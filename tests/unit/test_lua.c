@@ -358,6 +358,8 @@ START_TEST(csv_writer_and_pieces)
         "  ok, e = pcall(g.write, g, 'a', true)\n"
         "  assert(not ok and e:find('write: argument 2 is a boolean, expected text'), e)\n"
         "  assert(regie.file('empty.txt'):close() == 0)\n"
+        "  local a, b = regie.file('same.txt'), regie.file('same.txt')\n"
+        "  a:write('first') b:write('second') a:close() b:close()\n"
         "  ok, e = pcall(regie.write, 'q.txt', { 'a', {} })\n"
         "  assert(not ok and e:find('piece 2 is a table, expected text'), e)\n"
         "end }\n",
@@ -378,6 +380,9 @@ START_TEST(csv_writer_and_pieces)
     ck_assert_str_eq(f, "x1y\n2.5");
     ck_assert_str_eq(empty, "");
     ck_assert_ptr_null(g); /* not closed: not written */
+    char *same = out_text("same.txt"); /* two writers of one path: the last closed */
+    ck_assert_str_eq(same, "second");
+    free(same);
     free(f);
     free(empty);
     free(w);
