@@ -119,25 +119,44 @@ local function cell(c, v, euro)
   return L.nl(v, c.d)
 end
 
+-- A bid's score lines as table cells (label, max, value), made once per
+-- bid: the letters show the winner's beside every other bid's.
+local function score_cells(c, id)
+  local cache = c.score_cells_of
+  if not cache then
+    cache = {}
+    c.score_cells_of = cache
+  end
+  local cells = cache[id]
+  if not cells then
+    cells = {}
+    for i, ln in ipairs(V.score_lines(c, id)) do
+      cells[i] = { label = ln.bold and ln.label or L.md(ln.label), max = ln.max,
+                   value = cell(c, ln.value, ln.euro) }
+    end
+    cache[id] = cells
+  end
+  return cells
+end
+
 -- Markdown table of a bid's scores; with other_id, the other bid's beside them.
 function V.score_table(c, id, other_id, own_head, other_head)
-  local lines = V.score_lines(c, id)
+  local lines = score_cells(c, id)
   local t = {}
   if other_id then
-    local other = V.score_lines(c, other_id)
+    local other = score_cells(c, other_id)
     t[1] = string.format("| Criterium | Max. | %s | %s |", own_head or "Uw punten", other_head or "Winnaar")
     t[2] = "|---|---:|---:|---:|"
     for i, ln in ipairs(lines) do
-      local o = other[i] or {}
-      t[#t + 1] = string.format("| %s | %s | %s | %s |", ln.bold and ln.label or L.md(ln.label), ln.max,
-                                cell(c, ln.value, ln.euro), cell(c, o.value, o.euro))
+      local o = other[i]
+      t[#t + 1] = "| " .. ln.label .. " | " .. ln.max .. " | " .. ln.value .. " | "
+        .. (o and o.value or "–") .. " |"
     end
   else
     t[1] = "| Criterium | Max. | Punten |"
     t[2] = "|---|---:|---:|"
     for _, ln in ipairs(lines) do
-      t[#t + 1] = string.format("| %s | %s | %s |", ln.bold and ln.label or L.md(ln.label), ln.max,
-                                cell(c, ln.value, ln.euro))
+      t[#t + 1] = "| " .. ln.label .. " | " .. ln.max .. " | " .. ln.value .. " |"
     end
   end
   return table.concat(t, "\n")
