@@ -459,13 +459,22 @@ int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const ch
 }
 
 /* ---- writing ---- */
+int rg_csv_needs_quotes(const char *s, size_t n)
+{
+    if (n > 0 && (s[0] == ' ' || s[n - 1] == ' ')) {
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void rg_csv_put_text(rg_buf *b, const char *s, size_t n)
 {
-    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
-    for (size_t i = 0; i < n && !quote; i++) {
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    }
-    if (!quote) {
+    if (!rg_csv_needs_quotes(s, n)) {
         rg_buf_put(b, s, n);
         return;
     }

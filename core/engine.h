@@ -254,13 +254,14 @@ struct regie_ctx {
 void rg_ctx_init(regie_ctx *ctx, rg_run *run, size_t step);
 void rg_ctx_reset(regie_ctx *ctx);
 
+/* The data `name` the step reads (a warning when it is not among its
+ * `reads`), or NULL. */
+const rg_datum *rg_ctx_input(regie_ctx *ctx, const char *name);
+
 /* A file of the step's output written in parts (the engine's own large
  * writers): the path is checked as write_file checks it; each function
  * returns -1 with the step's error set, and a failed write or commit has
  * removed the unfinished file.  Committed, the file is one the step wrote. */
-/* The data `name` the step reads (a warning when it is not among its
- * `reads`), or NULL. */
-const rg_datum *rg_ctx_input(regie_ctx *ctx, const char *name);
 int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f);
 int rg_output_write(regie_ctx *ctx, rg_afile *f, const void *data, size_t len);
 int rg_output_commit(regie_ctx *ctx, const char *relpath, rg_afile *f);

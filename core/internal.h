@@ -201,6 +201,7 @@ void rg_csv_write(rg_buf *out, const regie_table *t);
  * quote or line break or starts or ends with a space; null empty;
  * booleans yes/no; numbers in their shortest exact text. */
 void rg_csv_put_text(rg_buf *b, const char *s, size_t n);
+int rg_csv_needs_quotes(const char *s, size_t n);
 void rg_csv_put_value(rg_buf *b, const regie_value *v);
 
 /* ---- ini.c: INI files with file and line kept for every key --------------- */

@@ -90,14 +90,15 @@ void rg_lua_push_value(lua_State *L, const regie_value *v)
     }
 }
 
-void rg_lua_push_table(lua_State *L, const regie_table *t)
+/* The records of t as a sequence of new tables, column name -> value;
+ * with `positions`, each also has `_line` (its line in the source, 0 when
+ * unknown) and `_i` (its position). */
+static void push_records(lua_State *L, const regie_table *t, int positions)
 {
     /* a bulk conversion makes only live objects: collecting meanwhile
      * would walk them again and again for nothing */
     int was_running = lua_gc(L, LUA_GCISRUNNING);
     lua_gc(L, LUA_GCSTOP);
-    lua_createtable(L, (int)t->nrows, 3);
-    int tab = lua_gettop(L);
     /* column names are interned once as Lua strings */
     lua_createtable(L, (int)t->ncols, 0);
     int cols = lua_gettop(L);
@@ -105,28 +106,55 @@ void rg_lua_push_table(lua_State *L, const regie_table *t)
         lua_pushstring(L, t->cols[c]);
         lua_rawseti(L, cols, (lua_Integer)c + 1);
     }
+    lua_pushliteral(L, "_line");
+    int k_line = lua_gettop(L);
+    lua_pushliteral(L, "_i");
+    int k_i = lua_gettop(L);
     lua_createtable(L, (int)t->nrows, 0);
-    int lines = lua_gettop(L);
     for (size_t r = 0; r < t->nrows; r++) {
-        lua_createtable(L, 0, (int)t->ncols);
+        lua_createtable(L, 0, (int)t->ncols + (positions ? 2 : 0));
         for (size_t c = 0; c < t->ncols; c++) {
             lua_rawgeti(L, cols, (lua_Integer)c + 1);
             rg_lua_push_value(L, rg_table_cell(t, r, c));
             lua_rawset(L, -3);
         }
-        lua_rawseti(L, tab, (lua_Integer)r + 1);
+        if (positions) {
+            lua_pushvalue(L, k_line);
+            lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+            lua_rawset(L, -3);
+            lua_pushvalue(L, k_i);
+            lua_pushinteger(L, (lua_Integer)r + 1);
+            lua_rawset(L, -3);
+        }
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_replace(L, cols); /* the records where the names were */
+    lua_settop(L, cols);
+    if (was_running) {
+        lua_gc(L, LUA_GCRESTART);
+    }
+}
+
+void rg_lua_push_table(lua_State *L, const regie_table *t)
+{
+    push_records(L, t, 0);
+    int tab = lua_gettop(L);
+    lua_createtable(L, (int)t->nrows, 0);
+    for (size_t r = 0; r < t->nrows; r++) {
         lua_pushinteger(L, t->lines ? t->lines[r] : 0);
-        lua_rawseti(L, lines, (lua_Integer)r + 1);
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
     }
     lua_setfield(L, tab, "lines");
-    set_list_mt(L, cols);
+    lua_createtable(L, (int)t->ncols, 0);
+    for (size_t c = 0; c < t->ncols; c++) {
+        lua_pushstring(L, t->cols[c]);
+        lua_rawseti(L, -2, (lua_Integer)c + 1);
+    }
+    set_list_mt(L, -1);
     lua_setfield(L, tab, "columns");
     if (t->source) {
         lua_pushstring(L, t->source);
         lua_setfield(L, tab, "source");
-    }
-    if (was_running) {
-        lua_gc(L, LUA_GCRESTART);
     }
 }
 
@@ -394,11 +422,6 @@ static int raise_ctx_error(lua_State *L, regie_ctx *ctx)
     return lua_error(L);
 }
 
-static int write_out(lua_State *L, regie_ctx *ctx, const char *path, const char *data, size_t len)
-{
-    return rg_host.write_file(ctx, path, data, len) == 0 ? 0 : raise_ctx_error(L, ctx);
-}
-
 /* regie.write(path, text | { piece, ... }): pieces (strings or numbers)
  * are joined straight into the file, without a string of the whole. */
 static int l_write(lua_State *L)
@@ -408,7 +431,7 @@ static int l_write(lua_State *L)
     if (!lua_istable(L, 2)) {
         size_t len;
         const char *text = luaL_checklstring(L, 2, &len);
-        return write_out(L, ctx, path, text, len);
+        return rg_host.write_file(ctx, path, text, len) == 0 ? 0 : raise_ctx_error(L, ctx);
     }
     lua_Integer n = luaL_len(L, 2);
     size_t total = 0;
@@ -546,37 +569,7 @@ static int l_rows(lua_State *L)
             return 1;
         }
         double t0 = rg_now();
-        int was_running = lua_gc(L, LUA_GCISRUNNING);
-        lua_gc(L, LUA_GCSTOP);
-        lua_createtable(L, (int)t->ncols, 0);
-        int cols = lua_gettop(L);
-        for (size_t c = 0; c < t->ncols; c++) {
-            lua_pushstring(L, t->cols[c]);
-            lua_rawseti(L, cols, (lua_Integer)c + 1);
-        }
-        lua_pushliteral(L, "_line");
-        int k_line = lua_gettop(L);
-        lua_pushliteral(L, "_i");
-        int k_i = lua_gettop(L);
-        lua_createtable(L, (int)t->nrows, 0);
-        for (size_t r = 0; r < t->nrows; r++) {
-            lua_createtable(L, 0, (int)t->ncols + 2);
-            for (size_t c = 0; c < t->ncols; c++) {
-                lua_rawgeti(L, cols, (lua_Integer)c + 1);
-                rg_lua_push_value(L, rg_table_cell(t, r, c));
-                lua_rawset(L, -3);
-            }
-            lua_pushvalue(L, k_line);
-            lua_pushinteger(L, t->lines ? t->lines[r] : 0);
-            lua_rawset(L, -3);
-            lua_pushvalue(L, k_i);
-            lua_pushinteger(L, (lua_Integer)r + 1);
-            lua_rawset(L, -3);
-            lua_rawseti(L, -2, (lua_Integer)r + 1);
-        }
-        if (was_running) {
-            lua_gc(L, LUA_GCRESTART);
-        }
+        push_records(L, t, 1);
         ctx->input_seconds += rg_now() - t0;
         return 1;
     }
@@ -856,45 +849,48 @@ static int l_csv_encode(lua_State *L)
     return 1;
 }
 
-/* ---- regie.csv.writer: a large CSV file a line at a time ----
+/* ---- writers: regie.csv.writer and regie.file ----
  *   local w = regie.csv.writer("contacts.csv", { "id", "date", ... })
  *   w:add(id, date, ...)        -- one line, the values in column order
  *   w:record({ id = ..., ... }) -- one line from a record
- *   w:close()                   -- writes the file; returns the lines
- * Each line is encoded as regie.csv.encode and regie.output encode it,
- * straight into one buffer: no record table per line and no string of the
- * whole file. */
+ *   w:close()                   -- completes the file; returns the lines
+ *   local f = regie.file("report.html")
+ *   f:write(piece, ...)         -- strings or numbers, appended
+ *   f:close()                   -- completes the file; returns its size
+ * A CSV line is encoded as regie.csv.encode and regie.output encode it.
+ * Both kinds stream: what they hold goes to the unfinished file in parts
+ * of about WRITER_FLUSH bytes, so neither a record table per line nor a
+ * string of the whole file is ever made. */
 
-typedef struct csv_writer {
+typedef struct file_writer {
     char *path;
-    char **cols;
+    char **cols; /* a CSV writer's columns; NULL for regie.file */
     size_t ncols, lines, size;
     regie_ctx *ctx; /* the step that writes it */
     rg_afile file;  /* the unfinished file (fd -1: none) */
     lbuf out;       /* what is not yet in the file (counts towards the step's memory) */
     rg_buf row;     /* scratch for one field */
     int closed;
-} csv_writer;
+} file_writer;
 
 /* What a writer holds is written out in parts of about this size. */
 #define WRITER_FLUSH ((size_t)1 << 20)
 
-static csv_writer *check_open(lua_State *L, const char *type)
+static file_writer *check_open(lua_State *L, const char *type)
 {
-    csv_writer *w = luaL_checkudata(L, 1, type);
+    file_writer *w = luaL_checkudata(L, 1, type);
+    /* (a writer the step left open was closed when it ended: one never
+     * outlives its step's context) */
     if (w->closed) {
         luaL_error(L, "%s(\"%s\"): already closed", type, w->path ? w->path : "");
-    }
-    if (*rg_lua_ctx_slot(L) != w->ctx) {
-        luaL_error(L, "%s(\"%s\"): used outside the step that made it", type, w->path);
     }
     return w;
 }
 
-static void writer_release(lua_State *L, csv_writer *w);
+static void writer_release(lua_State *L, file_writer *w);
 
 /* Hand what the writer holds to the file. */
-static void writer_flush(lua_State *L, csv_writer *w)
+static void writer_flush(lua_State *L, file_writer *w)
 {
     if (w->out.len == 0) {
         return;
@@ -908,7 +904,7 @@ static void writer_flush(lua_State *L, csv_writer *w)
     w->out.len = 0;
 }
 
-static void writer_maybe_flush(lua_State *L, csv_writer *w)
+static void writer_maybe_flush(lua_State *L, file_writer *w)
 {
     if (w->out.len >= WRITER_FLUSH) {
         writer_flush(L, w);
@@ -917,10 +913,10 @@ static void writer_maybe_flush(lua_State *L, csv_writer *w)
 
 /* A new writer of either kind on the stack; the file is begun at once, so
  * a path that cannot be written fails here. */
-static csv_writer *writer_new(lua_State *L, const char *type, const char *path)
+static file_writer *writer_new(lua_State *L, const char *type, const char *path)
 {
     regie_ctx *ctx = ctx_of(L);
-    csv_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
+    file_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
     memset(w, 0, sizeof *w);
     w->file.fd = -1;
     w->closed = 1; /* until it is complete: nothing to release */
@@ -931,11 +927,11 @@ static csv_writer *writer_new(lua_State *L, const char *type, const char *path)
         raise_ctx_error(L, ctx);
     }
     w->closed = 0;
-    /* known until closed, so the step's end finds one left open */
+    /* known while open (writers[w] = the writer), so the step's end finds
+     * one left open; writer_release takes it out */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
     lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
+    lua_rawsetp(L, -2, w);
     lua_pop(L, 1);
     return w;
 }
@@ -945,28 +941,24 @@ void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded)
     lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
+        file_writer *w = lua_touserdata(L, -1);
         lua_pop(L, 1);
-        csv_writer *w = lua_touserdata(L, -1);
-        if (w && !w->closed) {
-            if (succeeded) {
-                rg_host.log(ctx, REGIE_LOG_WARN, "%s was not closed (close() writes it): not written",
-                            w->path);
-            }
-            writer_release(L, w);
+        if (succeeded) {
+            rg_host.log(ctx, REGIE_LOG_WARN, "%s was not closed (close() writes it): not written",
+                        w->path);
         }
+        writer_release(L, w); /* clears its entry: allowed while traversing */
     }
     lua_pop(L, 1);
-    lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &writers_key);
 }
 
-static csv_writer *check_writer(lua_State *L)
+static file_writer *check_writer(lua_State *L)
 {
     return check_open(L, "regie.csv.writer");
 }
 
 /* One value at idx of column c into the writer's buffer. */
-static void writer_put(lua_State *L, csv_writer *w, int idx, size_t c)
+static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
 {
     regie_value v;
     rg_buf *b = &w->row;
@@ -977,11 +969,7 @@ static void writer_put(lua_State *L, csv_writer *w, int idx, size_t c)
     case LUA_TSTRING: { /* the common case straight into the file */
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
-        int plain = len == 0 || (s[0] != ' ' && s[len - 1] != ' ');
-        for (size_t i = 0; i < len && plain; i++) {
-            plain = s[i] != ',' && s[i] != '"' && s[i] != '\r' && s[i] != '\n';
-        }
-        if (plain) {
+        if (!rg_csv_needs_quotes(s, len)) {
             lbuf_put(L, &w->out, s, len);
             return;
         }
@@ -1028,7 +1016,7 @@ static void writer_put(lua_State *L, csv_writer *w, int idx, size_t c)
 
 static int l_writer_add(lua_State *L)
 {
-    csv_writer *w = check_writer(L);
+    file_writer *w = check_writer(L);
     int n = lua_gettop(L) - 1;
     if ((size_t)n != w->ncols) {
         return luaL_error(L, "regie.csv.writer(\"%s\"): add: %d values for %d columns", w->path, n,
@@ -1048,7 +1036,7 @@ static int l_writer_add(lua_State *L)
 
 static int l_writer_record(lua_State *L)
 {
-    csv_writer *w = check_writer(L);
+    file_writer *w = check_writer(L);
     luaL_checktype(L, 2, LUA_TTABLE);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
@@ -1064,11 +1052,15 @@ static int l_writer_record(lua_State *L)
     return 0;
 }
 
-static void writer_release(lua_State *L, csv_writer *w)
+static void writer_release(lua_State *L, file_writer *w)
 {
     if (w->file.fd >= 0) {
         rg_afile_abort(&w->file); /* not closed: the unfinished file goes */
     }
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, w);
+    lua_pop(L, 1);
     lbuf_free(L, &w->out);
     rg_buf_free(&w->row);
     memset(&w->row, 0, sizeof w->row);
@@ -1081,29 +1073,31 @@ static void writer_release(lua_State *L, csv_writer *w)
     w->closed = 1; /* the path stays for messages until __gc */
 }
 
-/* Finish the file; pushes the number of lines. */
-static int close_file(lua_State *L, csv_writer *w)
+/* Finish the file (a Lua error when that fails). */
+static void close_file(lua_State *L, file_writer *w)
 {
     regie_ctx *ctx = w->ctx;
     writer_flush(L, w);
     int ok = rg_output_commit(ctx, w->path, &w->file) == 0;
-    lua_Integer lines = (lua_Integer)w->lines;
     writer_release(L, w);
     if (!ok) {
-        return raise_ctx_error(L, ctx);
+        raise_ctx_error(L, ctx);
     }
-    lua_pushinteger(L, lines);
-    return 1;
 }
 
+/* w:close() of either kind: the lines of a CSV file, the size of a text */
 static int l_writer_close(lua_State *L)
 {
-    return close_file(L, check_writer(L));
+    file_writer *w = luaL_testudata(L, 1, "regie.file") ? check_open(L, "regie.file") : check_writer(L);
+    lua_Integer result = (lua_Integer)(w->cols ? w->lines : w->size + w->out.len);
+    close_file(L, w);
+    lua_pushinteger(L, result);
+    return 1;
 }
 
 static int l_writer_gc(lua_State *L)
 {
-    csv_writer *w = lua_touserdata(L, 1);
+    file_writer *w = lua_touserdata(L, 1);
     if (w && !w->closed) {
         writer_release(L, w);
     }
@@ -1114,15 +1108,9 @@ static int l_writer_gc(lua_State *L)
     return 0;
 }
 
-/* ---- regie.file: a large text file in pieces ----
- *   local f = regie.file("report.html")
- *   f:write(piece, ...)  -- strings or numbers, appended
- *   f:close()            -- writes the file; returns its size in bytes
- * Nothing of the file is held as Lua strings: the pieces go straight into
- * one buffer, which counts towards the step's memory limit. */
 static int l_file_write(lua_State *L)
 {
-    csv_writer *w = check_open(L, "regie.file");
+    file_writer *w = check_open(L, "regie.file");
     int n = lua_gettop(L);
     for (int i = 2; i <= n; i++) {
         size_t len;
@@ -1135,15 +1123,6 @@ static int l_file_write(lua_State *L)
     }
     writer_maybe_flush(L, w);
     return 0;
-}
-
-static int l_file_close(lua_State *L)
-{
-    csv_writer *w = check_open(L, "regie.file");
-    size_t size = w->size + w->out.len;
-    close_file(L, w);
-    lua_pushinteger(L, (lua_Integer)size);
-    return 1;
 }
 
 static int l_file(lua_State *L)
@@ -1167,7 +1146,7 @@ static int l_csv_writer(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    csv_writer *w = writer_new(L, "regie.csv.writer", path);
+    file_writer *w = writer_new(L, "regie.csv.writer", path);
     w->cols = rg_xcalloc(ncols, sizeof *w->cols);
     for (size_t c = 0; c < ncols; c++) {
         lua_rawgeti(L, 2, (lua_Integer)c + 1);
@@ -1183,6 +1162,18 @@ static int l_csv_writer(lua_State *L)
     }
     lbuf_put(L, &w->out, "\r\n", 2);
     return 1;
+}
+
+/* The metatable of a writer type: its methods, and __gc. */
+static void writer_type(lua_State *L, const char *type, const luaL_Reg *methods)
+{
+    luaL_newmetatable(L, type);
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_writer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
 }
 
 static int l_list_tostring(lua_State *L)
@@ -1232,20 +1223,10 @@ void rg_lua_open_regie(lua_State *L)
         { "add", l_writer_add }, { "record", l_writer_record }, { "close", l_writer_close },
         { NULL, NULL },
     };
-    luaL_newmetatable(L, "regie.csv.writer");
-    luaL_newlib(L, writer_fns);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_writer_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
-    static const luaL_Reg file_fns[] = { { "write", l_file_write }, { "close", l_file_close },
+    static const luaL_Reg file_fns[] = { { "write", l_file_write }, { "close", l_writer_close },
                                          { NULL, NULL } };
-    luaL_newmetatable(L, "regie.file");
-    luaL_newlib(L, file_fns);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_writer_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pop(L, 1);
+    writer_type(L, "regie.csv.writer", writer_fns);
+    writer_type(L, "regie.file", file_fns);
     luaL_newlib(L, csv_fns);
     lua_setfield(L, -2, "csv");
     lua_pushvalue(L, -1);

@@ -200,43 +200,50 @@ int rg_mkdir_p(const char *path)
 
 int rg_sync_writes = 0;
 
+/* Forget the file's names; fd -1. */
+static void afile_clear(rg_afile *f)
+{
+    free(f->tmp);
+    free(f->path);
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+}
+
+static int afile_create(const char *tmp)
+{
+    return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
 int rg_afile_open(rg_afile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
-    f->fd = -1;
     /* unique in the process too: two writers of one path (two threads,
      * or a script with two open) never share an unfinished file */
     static unsigned long seq;
     unsigned long n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
     f->tmp = rg_xasprintf("%s.tmp.%ld.%lu", path, (long)getpid(), n);
-    int fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0 && errno == ENOENT) {
+    f->path = rg_xstrdup(path);
+    f->fd = afile_create(f->tmp);
+    if (f->fd < 0 && errno == ENOENT) {
         /* the folder is made on the first file written into it */
         char *dir = rg_xstrdup(path);
         char *slash = strrchr(dir, '/');
+        int made = 0;
         if (slash && slash != dir) {
             *slash = 0;
-            if (rg_mkdir_p(dir) != 0) {
-                int e = errno;
-                free(dir);
-                free(f->tmp);
-                f->tmp = NULL;
-                errno = e;
-                return -1;
-            }
+            made = rg_mkdir_p(dir) == 0;
         }
         free(dir);
-        fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (made) {
+            f->fd = afile_create(f->tmp);
+        }
     }
-    if (fd < 0) {
+    if (f->fd < 0) {
         int e = errno;
-        free(f->tmp);
-        f->tmp = NULL;
+        afile_clear(f);
         errno = e;
         return -1;
     }
-    f->fd = fd;
-    f->path = rg_xstrdup(path);
     return 0;
 }
 
@@ -266,10 +273,7 @@ void rg_afile_abort(rg_afile *f)
     if (f->tmp) {
         unlink(f->tmp);
     }
-    free(f->tmp);
-    free(f->path);
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
+    afile_clear(f);
     errno = e;
 }
 
@@ -277,14 +281,17 @@ int rg_afile_commit(rg_afile *f)
 {
     int fd = f->fd;
     f->fd = -1;
-    if ((rg_sync_writes && fsync(fd) != 0) || close(fd) != 0 || rename(f->tmp, f->path) != 0) {
+    int synced = !rg_sync_writes || fsync(fd) == 0;
+    int e = errno;
+    int closed = close(fd) == 0; /* also when fsync failed */
+    if (!synced) {
+        errno = e;
+    }
+    if (!synced || !closed || rename(f->tmp, f->path) != 0) {
         rg_afile_abort(f);
         return -1;
     }
-    free(f->tmp);
-    free(f->path);
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
+    afile_clear(f);
     return 0;
 }
 

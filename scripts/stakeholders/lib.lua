@@ -468,6 +468,25 @@ function L.level(v)
   return name, level_number[v]
 end
 
+-- The engagement cells of a stakeholder, one per level of R.levels:
+-- "C" (current), "D" (desired), "C D" (both) or "".
+function L.level_marks(current, desired)
+  local cells = {}
+  for i, lv in ipairs(R.levels) do
+    local c, d = current == lv, desired == lv
+    cells[i] = c and d and "C D" or c and "C" or d and "D" or ""
+  end
+  return cells
+end
+
+-- An integer with its sign: "+2", "0", "-1".
+function L.signed(n)
+  if n > 0 then
+    return "+" .. n
+  end
+  return tostring(n)
+end
+
 -- ---- quadrants ---------------------------------------------------------------
 
 L.QUADRANTS = { "manage_closely", "keep_satisfied", "keep_informed", "monitor" }

@@ -85,11 +85,6 @@ local function salience_csv(rows)
   w:close()
 end
 
--- "+2", "0", "-1"
-local function signed(n)
-  return (string.format("%+d", n):gsub("^%+0$", "0"))
-end
-
 local function engagement_md(cfg, rows)
   local t = {}
   local function add(s)
@@ -118,23 +113,12 @@ local function engagement_md(cfg, rows)
     local pair = r.current .. "\0" .. r.desired
     local m = marks[pair]
     if not m then
-      local cells = {}
-      for _, lv in ipairs(R.levels) do
-        local c = {}
-        if r.current == lv then
-          c[#c + 1] = "C"
-        end
-        if r.desired == lv then
-          c[#c + 1] = "D"
-        end
-        cells[#cells + 1] = table.concat(c, " ")
-      end
-      m = table.concat(cells, " | ")
+      m = table.concat(lib.level_marks(r.current, r.desired), " | ")
       marks[pair] = m
     end
     local g = gaps[r.gap]
     if not g then
-      g = signed(r.gap)
+      g = lib.signed(r.gap)
       gaps[r.gap] = g
     end
     add("| " .. r.priority .. " | " .. lib.md(r.name) .. " | " .. m .. " | " .. g .. " |")

@@ -17,12 +17,7 @@ figure{margin:1em 0}svg{max-width:100%;height:auto}
 .small{color:#555;font-size:.9em}
 ]]
 
-local function signed(n)
-  if n > 0 then
-    return "+" .. n
-  end
-  return tostring(n)
-end
+local signed = lib.signed
 
 return {
   summary = "Write report.html (Dutch)",
@@ -139,15 +134,8 @@ return {
       local rest = marks[pair]
       if not rest then
         local cells = {}
-        for _, lv in ipairs(R.levels) do
-          local m = {}
-          if r.current == lv then
-            m[#m + 1] = "C"
-          end
-          if r.desired == lv then
-            m[#m + 1] = "D"
-          end
-          cells[#cells + 1] = '<td class="mark">' .. table.concat(m, " ") .. "</td>"
+        for i, m in ipairs(lib.level_marks(r.current, r.desired)) do
+          cells[i] = '<td class="mark">' .. m .. "</td>"
         end
         cells[#cells + 1] = '<td class="num">' .. h(signed(r.gap)) .. "</td></tr>"
         rest = table.concat(cells)

@@ -240,22 +240,47 @@ static void load_csv(const char *out, const char *name, csvt *t)
 #define HAS(hay, needle) ck_assert_msg(strstr((hay), (needle)) != NULL, "missing \"%s\" in:\n%s", \
                                        (needle), (hay))
 
-/* ---- S1: classification, priority, frequencies ---- */
-/* A grid of more stakeholders than a chart can label: the ones with the
- * highest priority are drawn, the chart says how many more there are. */
-START_TEST(grid_of_many_draws_the_first)
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++) {
+        n++;
+    }
+    return n;
+}
+
+/* in/<file>: n stakeholders "<prefix><i>" (i = 1..n), "Partij i", with the
+ * power and interest that place(i, &power, &interest) gives. */
+static void write_roster(const char *file, int n, const char *prefix,
+                         void (*place)(int i, int *power, int *interest))
 {
     char *dir = xasprintf("%s/in", tmp);
     char *text = xasprintf("%s", "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
-    for (int i = 1; i <= 160; i++) {
-        char *more = xasprintf("%sM%03d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text, i, i,
-                               1 + i % 5, 1 + (i / 5) % 5);
+    for (int i = 1; i <= n; i++) {
+        int power, interest;
+        place(i, &power, &interest);
+        char *more = xasprintf("%s%s%03d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text,
+                               prefix, i, i, power, interest);
         free(text);
         text = more;
     }
-    free(t_write(dir, "many.csv", text));
+    free(t_write(dir, file, text));
     free(text);
     free(dir);
+}
+
+/* ---- S1: classification, priority, frequencies ---- */
+/* A grid of more stakeholders than a chart can label: the ones with the
+ * highest priority are drawn, the chart says how many more there are. */
+static void spread_over_grid(int i, int *power, int *interest)
+{
+    *power = 1 + i % 5;
+    *interest = 1 + (i / 5) % 5;
+}
+
+START_TEST(grid_of_many_draws_the_first)
+{
+    write_roster("many.csv", 160, "M", spread_over_grid);
     char *err = NULL;
     int rc = run_sa(NULL, "analysis.ini", "many.csv", "many", &err, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -264,11 +289,7 @@ START_TEST(grid_of_many_draws_the_first)
     ck_assert_ptr_nonnull(svg);
     HAS(svg, "160 stakeholders naar belang");
     HAS(svg, "De 150 met de hoogste prioriteit getekend; de andere 10 staan in classification.csv.");
-    int points = 0;
-    for (const char *p = svg; (p = strstr(p, "<g class=\"point\"")) != NULL; p++) {
-        points++;
-    }
-    ck_assert_int_eq(points, 150);
+    ck_assert_int_eq(count(svg, "<g class=\"point\""), 150);
     free(svg);
     char *csv = out_file("many", "classification.csv");
     HAS(csv, "M160");
@@ -294,15 +315,6 @@ static char *with_calendar_max(const char *value)
     free(text);
     free(src);
     return path;
-}
-
-static int count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++) {
-        n++;
-    }
-    return n;
 }
 
 /* contacts.ics holds the contact moments of the calendar_max stakeholders
@@ -360,20 +372,15 @@ END_TEST
 
 /* More than 12 stakeholders at one place are one grey marker with their
  * number, not a circle running off the chart; fewer are spread around it. */
+/* 20 at (5, 5), 10 at (1, 1) */
+static void crowd_at_two_spots(int i, int *power, int *interest)
+{
+    *power = *interest = i <= 20 ? 5 : 1;
+}
+
 START_TEST(grid_crowd_is_one_marker)
 {
-    char *dir = xasprintf("%s/in", tmp);
-    char *text = xasprintf("%s", "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
-    for (int i = 1; i <= 30; i++) {
-        /* 20 at (5, 5), 10 at (1, 1) */
-        int p = i <= 20 ? 5 : 1;
-        char *more = xasprintf("%sC%02d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text, i, i, p, p);
-        free(text);
-        text = more;
-    }
-    free(t_write(dir, "crowd.csv", text));
-    free(text);
-    free(dir);
+    write_roster("crowd.csv", 30, "C", crowd_at_two_spots);
     char *err = NULL;
     int rc = run_sa(NULL, "analysis.ini", "crowd.csv", "crowd", &err, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
