@@ -7,6 +7,7 @@
 #include "lua_step.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <lauxlib.h>
 #include <malloc.h>
 #include <lualib.h>
@@ -23,6 +24,71 @@ typedef struct script_entry {
     int ref; /* the table the chunk returned */
 } script_entry;
 
+/* Time per place in a script: a line, or a function by the line it is
+ * defined on; found through a small open-addressing index. */
+struct prof_line {
+    const char *src; /* interned by Lua: stable while the script is loaded */
+    int line;
+    double t; /* seconds */
+};
+
+typedef struct prof_set {
+    struct prof_line *v;
+    size_t n, cap;
+    size_t *slot; /* index + 1 into v, 0 for free; nslot a power of two */
+    size_t nslot;
+} prof_set;
+
+static size_t prof_hash(const char *src, int line, size_t mask)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)src >> 4) * 0x9E3779B97F4A7C15ull ^ (uint64_t)(unsigned)line * 0xC2B2AE3D27D4EB4Full;
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static void prof_add(prof_set *p, const char *src, int line, double dt)
+{
+    if (2 * (p->n + 1) > p->nslot) {
+        free(p->slot);
+        p->nslot = p->nslot ? 2 * p->nslot : 512;
+        p->slot = rg_xcalloc(p->nslot, sizeof *p->slot);
+        for (size_t i = 0; i < p->n; i++) {
+            size_t h = prof_hash(p->v[i].src, p->v[i].line, p->nslot - 1);
+            while (p->slot[h]) {
+                h = (h + 1) & (p->nslot - 1);
+            }
+            p->slot[h] = i + 1;
+        }
+    }
+    size_t h = prof_hash(src, line, p->nslot - 1);
+    for (; p->slot[h]; h = (h + 1) & (p->nslot - 1)) {
+        struct prof_line *e = &p->v[p->slot[h] - 1];
+        if (e->src == src && e->line == line) {
+            e->t += dt;
+            return;
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 256;
+        p->v = rg_xrealloc(p->v, p->cap * sizeof *p->v);
+    }
+    p->v[p->n++] = (struct prof_line){ src, line, dt };
+    p->slot[h] = p->n;
+}
+
+static void prof_clear(prof_set *p)
+{
+    p->n = 0;
+    if (p->slot) {
+        memset(p->slot, 0, p->nslot * sizeof *p->slot);
+    }
+}
+
+static void prof_free(prof_set *p)
+{
+    free(p->v);
+    free(p->slot);
+}
+
 struct rg_lua {
     lua_State *L;
     char *script_path;
@@ -37,16 +103,15 @@ struct rg_lua {
     char **modules; /* files loaded through require */
     size_t nmodules;
     /* REGIE_PROFILE: samples of the running line, one every HOOK_EVERY
-     * instructions, reported per step on stderr */
+     * instructions, reported per step on stderr: the time up to a sample
+     * goes to its line, and to each function on the stack (inclusive) */
     int profile;
-    struct prof_line {
-        const char *src; /* interned by Lua: stable while the script is loaded */
-        int line;
-        double t; /* seconds up to a sample at this line */
-    } *prof;
-    size_t nprof, capprof;
+    prof_set prof_lines, prof_funcs;
     double prof_last;
 };
+
+/* Deepest stack walked for the functions of a sample. */
+#define PROF_DEPTH 64
 
 static void prof_sample(rg_lua *R, lua_State *L)
 {
@@ -56,17 +121,27 @@ static void prof_sample(rg_lua *R, lua_State *L)
     if (!lua_getstack(L, 0, &ar) || !lua_getinfo(L, "Sl", &ar)) {
         return;
     }
-    for (size_t i = 0; i < R->nprof; i++) {
-        if (R->prof[i].src == ar.source && R->prof[i].line == ar.currentline) {
-            R->prof[i].t += dt;
-            return;
+    prof_add(&R->prof_lines, ar.source, ar.currentline, dt);
+    /* each Lua function on the stack once, however deep it recurses */
+    struct {
+        const char *src;
+        int line;
+    } seen[PROF_DEPTH];
+    int nseen = 0;
+    for (int level = 0; level < PROF_DEPTH && lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "S", &ar) || ar.what[0] != 'L') {
+            continue;
+        }
+        int dup = 0;
+        for (int i = 0; i < nseen && !dup; i++) {
+            dup = seen[i].src == ar.source && seen[i].line == ar.linedefined;
+        }
+        if (!dup) {
+            seen[nseen].src = ar.source;
+            seen[nseen++].line = ar.linedefined;
+            prof_add(&R->prof_funcs, ar.source, ar.linedefined, dt);
         }
     }
-    if (R->nprof == R->capprof) {
-        R->capprof = R->capprof ? 2 * R->capprof : 256;
-        R->prof = rg_xrealloc(R->prof, R->capprof * sizeof *R->prof);
-    }
-    R->prof[R->nprof++] = (struct prof_line){ ar.source, ar.currentline, dt };
 }
 
 static int prof_cmp(const void *a, const void *b)
@@ -75,25 +150,34 @@ static int prof_cmp(const void *a, const void *b)
     return x->t < y->t ? 1 : x->t > y->t ? -1 : 0;
 }
 
+static void prof_print(prof_set *p, double total, const char *what)
+{
+    qsort(p->v, p->n, sizeof *p->v, prof_cmp);
+    for (size_t i = 0; i < p->n && i < 15; i++) {
+        const char *src = p->v[i].src;
+        fprintf(stderr, "  %5.1f%%  %8.1f ms  %s%s:%d\n", 100.0 * p->v[i].t / total, p->v[i].t * 1e3, what,
+                src[0] == '@' ? src + 1 : src, p->v[i].line);
+    }
+    prof_clear(p);
+}
+
 static void prof_report(rg_lua *R, const char *step, double input_seconds, size_t base)
 {
     double total = 0;
-    for (size_t i = 0; i < R->nprof; i++) {
-        total += R->prof[i].t;
+    for (size_t i = 0; i < R->prof_lines.n; i++) {
+        total += R->prof_lines.v[i].t;
     }
     if (total <= 0) {
+        prof_clear(&R->prof_lines);
+        prof_clear(&R->prof_funcs);
         return;
     }
-    qsort(R->prof, R->nprof, sizeof *R->prof, prof_cmp);
     fprintf(stderr, "profile of step %s: %lld k instructions in %.1f ms (of which reading inputs %.1f ms), "
                     "%.1f MB of memory at most; the lines it spent most time on:\n",
             step, R->instr / 1000, total * 1e3, input_seconds * 1e3, (double)(R->peak - base) / 1048576.0);
-    for (size_t i = 0; i < R->nprof && i < 15; i++) {
-        const char *src = R->prof[i].src;
-        fprintf(stderr, "  %5.1f%%  %8.1f ms  %s:%d\n", 100.0 * R->prof[i].t / total, R->prof[i].t * 1e3,
-                src[0] == '@' ? src + 1 : src, R->prof[i].line);
-    }
-    R->nprof = 0;
+    prof_print(&R->prof_lines, total, "");
+    fprintf(stderr, "  the functions it spent most time in (calls they make included):\n");
+    prof_print(&R->prof_funcs, total, "function at ");
 }
 
 static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -337,7 +421,8 @@ void rg_lua_free(rg_lua *R)
     }
     free(R->scripts);
     rg_strv_free(R->modules, R->nmodules);
-    free(R->prof);
+    prof_free(&R->prof_lines);
+    prof_free(&R->prof_funcs);
     free(R->script_path);
     free(R);
 }

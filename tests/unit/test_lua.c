@@ -4,6 +4,8 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +442,101 @@ START_TEST(csv_writer_streams)
 }
 END_TEST
 
+/* Strings of a column made into Lua strings: a value equal to the one
+ * above is the same string again, one that only looks alike (same length,
+ * other bytes, or a null between) is its own. */
+START_TEST(repeated_strings_per_column)
+{
+    const char *cols[] = { "a", "b" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(2, cols), { REGIE_NULL, { 0 } } };
+    const char *a[] = { "ja", "ja", "ne", "ne", NULL, "ne", "jaa", "", "", "ja" };
+    const char *b[] = { "x", "ja", "x", "x", "x", NULL, "y", "y", "z", "ja" };
+    for (int i = 0; i < 10; i++) {
+        regie_value row[2];
+        row[0] = a[i] ? rg_str_value(a[i]) : (regie_value){ REGIE_NULL, { 0 } };
+        row[1] = b[i] ? rg_str_value(b[i]) : (regie_value){ REGIE_NULL, { 0 } };
+        rg_table_append(d.table, row, 0);
+    }
+    char *path = t_write(dir, "rep.lua",
+                         "return { run = function(step)\n"
+                         "  local want_a = { 'ja', 'ja', 'ne', 'ne', regie.null, 'ne', 'jaa', '', '', 'ja' }\n"
+                         "  local want_b = { 'x', 'ja', 'x', 'x', 'x', regie.null, 'y', 'y', 'z', 'ja' }\n"
+                         "  for _, t in ipairs({ regie.input('rows'), regie.rows('rows') }) do\n"
+                         "    assert(#t == 10, 'count')\n"
+                         "    for i = 1, 10 do\n"
+                         "      assert(t[i].a == want_a[i], 'a ' .. i .. ': ' .. tostring(t[i].a))\n"
+                         "      assert(t[i].b == want_b[i], 'b ' .. i .. ': ' .. tostring(t[i].b))\n"
+                         "    end\n"
+                         "  end\n"
+                         "  local t = regie.input('rows')\n"
+                         "  t[1].a = 'changed'\n"
+                         "  assert(t[2].a == 'ja', 'records are separate tables')\n"
+                         "end }\n");
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(ctx, "rows", &d);
+    int rc = rg_lua_run(lua, path, ctx, NULL);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    rg_test_ctx_free(ctx);
+    free(path);
+}
+END_TEST
+
+/* REGIE_PROFILE: the lines and, calls included, the functions a step spent
+ * its time in, on stderr. */
+START_TEST(profile_lines_and_functions)
+{
+    rg_lua_free(lua);
+    setenv("REGIE_PROFILE", "1", 1);
+    lua = rg_lua_new(dir);
+    unsetenv("REGIE_PROFILE");
+    char *errpath = NULL;
+    if (asprintf(&errpath, "%s/stderr.txt", dir) < 0) {
+        ck_abort();
+    }
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    dup2(fd, 2);
+    close(fd);
+    int rc = run_script("hot.lua",
+                        "local function inner(x)\n"
+                        "  local s = 0\n"
+                        "  for i = 1, 200 do s = s + (x * i) % 7 end\n"
+                        "  return s\n"
+                        "end\n"
+                        "local function outer(n)\n"
+                        "  local s = 0\n"
+                        "  for i = 1, n do\n"
+                        "    for j = 1, 50 do s = s + j end\n"
+                        "    s = s + inner(i)\n"
+                        "  end\n"
+                        "  return s\n"
+                        "end\n"
+                        "return { run = function(step)\n"
+                        "  assert(outer(20000) > 0)\n"
+                        "end }\n",
+                        NULL, NULL, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ck_assert_int_eq(rc, 0);
+    char *out = t_read(errpath);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_msg(strstr(out, "profile of step t:") != NULL, "%s", out);
+    ck_assert_msg(strstr(out, "hot.lua:3\n") != NULL, "the hot line: %s", out);
+    ck_assert_msg(strstr(out, "hot.lua:9\n") != NULL, "the caller's own loop: %s", out);
+    ck_assert_msg(strstr(out, "the functions it spent most time in") != NULL, "%s", out);
+    /* outer (line 6) includes inner (line 1): both listed, outer first */
+    char *fo = strstr(out, "function at ");
+    ck_assert_msg(fo != NULL, "%s", out);
+    char *o6 = strstr(out, "hot.lua:6\n"), *i1 = strstr(out, "hot.lua:1\n");
+    ck_assert_msg(o6 && i1 && o6 < i1, "outer before inner: %s", out);
+    free(out);
+    free(errpath);
+}
+END_TEST
+
 Suite *suite_lua(void);
 Suite *suite_lua(void)
 {
@@ -456,6 +553,8 @@ Suite *suite_lua(void)
     tcase_add_test(tc, helpers);
     tcase_add_test(tc, csv_writer_and_pieces);
     tcase_add_test(tc, csv_writer_streams);
+    tcase_add_test(tc, repeated_strings_per_column);
+    tcase_add_test(tc, profile_lines_and_functions);
     suite_add_tcase(s, tc);
     return s;
 }
