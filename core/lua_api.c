@@ -99,23 +99,49 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
      * would walk them again and again for nothing */
     int was_running = lua_gc(L, LUA_GCISRUNNING);
     lua_gc(L, LUA_GCSTOP);
-    /* column names are interned once as Lua strings */
-    lua_createtable(L, (int)t->ncols, 0);
-    int cols = lua_gettop(L);
-    for (size_t c = 0; c < t->ncols; c++) {
+    size_t nc = t->ncols;
+    luaL_checkstack(L, (int)(2 * nc + 8), "too many columns");
+    int top = lua_gettop(L);
+    /* the column names, interned once, at key0 + c; the last string made
+     * for each column at last0 + c: a column repeats its values (a status,
+     * a region, yes/no) far more often than not, and the same Lua string
+     * again is cheaper than interning it anew */
+    int key0 = top + 1;
+    for (size_t c = 0; c < nc; c++) {
         lua_pushstring(L, t->cols[c]);
-        lua_rawseti(L, cols, (lua_Integer)c + 1);
     }
+    int last0 = key0 + (int)nc;
+    for (size_t c = 0; c < nc; c++) {
+        lua_pushnil(L);
+    }
+    const char **last = rg_xcalloc(nc ? nc : 1, sizeof *last);
+    size_t *lastlen = rg_xcalloc(nc ? nc : 1, sizeof *lastlen);
     lua_pushliteral(L, "_line");
     int k_line = lua_gettop(L);
     lua_pushliteral(L, "_i");
     int k_i = lua_gettop(L);
     lua_createtable(L, (int)t->nrows, 0);
+    int list = lua_gettop(L);
     for (size_t r = 0; r < t->nrows; r++) {
-        lua_createtable(L, 0, (int)t->ncols + (positions ? 2 : 0));
-        for (size_t c = 0; c < t->ncols; c++) {
-            lua_rawgeti(L, cols, (lua_Integer)c + 1);
-            rg_lua_push_value(L, rg_table_cell(t, r, c));
+        lua_createtable(L, 0, (int)nc + (positions ? 2 : 0));
+        const regie_value *row = nc ? rg_table_cell(t, r, 0) : NULL;
+        for (size_t c = 0; c < nc; c++) {
+            const regie_value *v = &row[c];
+            lua_pushvalue(L, key0 + (int)c);
+            if (v->type == REGIE_STR) {
+                if (last[c] && lastlen[c] == v->u.s.len &&
+                    (last[c] == v->u.s.ptr || memcmp(last[c], v->u.s.ptr, v->u.s.len) == 0)) {
+                    lua_pushvalue(L, last0 + (int)c);
+                } else {
+                    lua_pushlstring(L, v->u.s.ptr, v->u.s.len);
+                    lua_pushvalue(L, -1);
+                    lua_replace(L, last0 + (int)c);
+                    last[c] = v->u.s.ptr;
+                    lastlen[c] = v->u.s.len;
+                }
+            } else {
+                rg_lua_push_value(L, v);
+            }
             lua_rawset(L, -3);
         }
         if (positions) {
@@ -126,10 +152,12 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
             lua_pushinteger(L, (lua_Integer)r + 1);
             lua_rawset(L, -3);
         }
-        lua_rawseti(L, -2, (lua_Integer)r + 1);
+        lua_rawseti(L, list, (lua_Integer)r + 1);
     }
-    lua_replace(L, cols); /* the records where the names were */
-    lua_settop(L, cols);
+    free(last);
+    free(lastlen);
+    lua_replace(L, top + 1); /* the records where the first name was */
+    lua_settop(L, top + 1);
     if (was_running) {
         lua_gc(L, LUA_GCRESTART);
     }
