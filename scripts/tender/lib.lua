@@ -32,6 +32,26 @@ local isnull = L.isnull
 local type, mtype, tostring, floor = type, math.type, tostring, math.floor
 local null = regie.null
 
+-- Texts of numbers already formatted: the output steps format the same
+-- few levels, weights and points thousands of times.  Bounded: emptied
+-- when it grows past MEMO_MAX entries.
+local MEMO_MAX = 4096
+local function memo()
+  local m, n = {}, 0
+  return function(k)
+    return m[k]
+  end, function(k, v)
+    if n >= MEMO_MAX then
+      m, n = {}, 0
+    end
+    m[k] = v
+    n = n + 1
+    return v
+  end
+end
+
+local float_text, keep_float_text = memo()
+
 -- A cell as plain text ("" for null).
 function L.str(v)
   local t = type(v)
@@ -48,14 +68,18 @@ function L.str(v)
     if mtype(v) == "integer" then
       return tostring(v)
     end
+    local s = float_text(v)
+    if s then
+      return s
+    end
     if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
-      return string.format("%d", v)
+      return keep_float_text(v, string.format("%d", v))
     end
     local r = regie.round(v, 6)
     if r == floor(r) and r < 2 ^ 53 and r > -2 ^ 53 then
-      return string.format("%d", r)
+      return keep_float_text(v, string.format("%d", r))
     end
-    return (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", ""))
+    return keep_float_text(v, (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", "")))
   end
   return tostring(v)
 end
@@ -220,10 +244,15 @@ function L.eur_short(x)
 end
 
 -- A level or weight as short text: "75", "12.5" (nl: "12,5").
+local short_nl, keep_short_nl = memo()
 function L.short(x, nl)
   local s = L.str(x)
   if nl then
-    s = s:gsub("%.", ",")
+    local c = short_nl(s)
+    if c then
+      return c
+    end
+    return keep_short_nl(s, (s:gsub("%.", ",")))
   end
   return s
 end
