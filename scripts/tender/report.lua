@@ -181,6 +181,25 @@ local AGG_NL = { mean = "gemiddelde", median = "mediaan", consensus = "consensus
 -- The largest tie group an explanation lists in full.
 local TIE_GROUP_SHOWN = 10
 
+-- The heading and table head of a criterion in every explanation: the same
+-- for every bid, made once.
+local function criterion_head(c, cr)
+  c.criterion_heads = c.criterion_heads or {}
+  local h = c.criterion_heads[cr.id]
+  if not h then
+    local scale = {}
+    for i, v in ipairs(c.cfg.scoring.scale) do scale[i] = L.short(v, true) end
+    h = table.concat({
+      string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
+                    cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat(scale, ", ")),
+      "",
+      "| Beoordelaar | Niveau | Motivering |",
+      "|---|---:|---|" }, "\n")
+    c.criterion_heads[cr.id] = h
+  end
+  return h
+end
+
 local function explain_md(c, id, flags, tiebreak, notes_for)
   local cfg = c.cfg
   local b, o, r = c.bid[id], c.out[id], c.rank[id]
@@ -239,15 +258,7 @@ local function explain_md(c, id, flags, tiebreak, notes_for)
     add("")
     for _, cr in ipairs(c.crit.award) do
       local q = c.q[id][cr.id]
-      add(string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
-                        cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat((function()
-                          local s = {}
-                          for i, v in ipairs(cfg.scoring.scale) do s[i] = L.short(v, true) end
-                          return s
-                        end)(), ", ")))
-      add("")
-      add("| Beoordelaar | Niveau | Motivering |")
-      add("|---|---:|---|")
+      add(criterion_head(c, cr))
       local evs, lv, mo = L.items(q.evaluators), L.items(q.levels), L.items(q.motivations)
       for i, ev in ipairs(evs) do
         add(string.format("| %s | %s | %s |", L.md(ev == "CONSENSUS" and "consensus" or ev), L.short(lv[i], true), L.md(mo[i])))
