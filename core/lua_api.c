@@ -114,8 +114,10 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
     for (size_t c = 0; c < nc; c++) {
         lua_pushnil(L);
     }
-    const char **last = rg_xcalloc(nc ? nc : 1, sizeof *last);
-    size_t *lastlen = rg_xcalloc(nc ? nc : 1, sizeof *lastlen);
+    struct {
+        const char *ptr; /* the C text of that string, NULL before the first */
+        size_t len;
+    } *last = rg_xcalloc(nc ? nc : 1, sizeof *last);
     lua_pushliteral(L, "_line");
     int k_line = lua_gettop(L);
     lua_pushliteral(L, "_i");
@@ -129,15 +131,15 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
             const regie_value *v = &row[c];
             lua_pushvalue(L, key0 + (int)c);
             if (v->type == REGIE_STR) {
-                if (last[c] && lastlen[c] == v->u.s.len &&
-                    (last[c] == v->u.s.ptr || memcmp(last[c], v->u.s.ptr, v->u.s.len) == 0)) {
+                if (last[c].ptr && last[c].len == v->u.s.len &&
+                    (last[c].ptr == v->u.s.ptr || memcmp(last[c].ptr, v->u.s.ptr, v->u.s.len) == 0)) {
                     lua_pushvalue(L, last0 + (int)c);
                 } else {
                     lua_pushlstring(L, v->u.s.ptr, v->u.s.len);
                     lua_pushvalue(L, -1);
                     lua_replace(L, last0 + (int)c);
-                    last[c] = v->u.s.ptr;
-                    lastlen[c] = v->u.s.len;
+                    last[c].ptr = v->u.s.ptr;
+                    last[c].len = v->u.s.len;
                 }
             } else {
                 rg_lua_push_value(L, v);
@@ -155,7 +157,6 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
         lua_rawseti(L, list, (lua_Integer)r + 1);
     }
     free(last);
-    free(lastlen);
     lua_replace(L, top + 1); /* the records where the first name was */
     lua_settop(L, top + 1);
     if (was_running) {

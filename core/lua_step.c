@@ -118,18 +118,21 @@ static void prof_sample(rg_lua *R, lua_State *L)
     lua_Debug ar;
     double now = rg_now(), dt = now - R->prof_last;
     R->prof_last = now;
-    if (!lua_getstack(L, 0, &ar) || !lua_getinfo(L, "Sl", &ar)) {
-        return;
-    }
-    prof_add(&R->prof_lines, ar.source, ar.currentline, dt);
-    /* each Lua function on the stack once, however deep it recurses */
+    /* the running line (level 0), then each Lua function on the stack
+     * once, however deep it recurses */
     struct {
         const char *src;
         int line;
     } seen[PROF_DEPTH];
     int nseen = 0;
     for (int level = 0; level < PROF_DEPTH && lua_getstack(L, level, &ar); level++) {
-        if (!lua_getinfo(L, "S", &ar) || ar.what[0] != 'L') {
+        if (!lua_getinfo(L, level == 0 ? "Sl" : "S", &ar)) {
+            continue;
+        }
+        if (level == 0) {
+            prof_add(&R->prof_lines, ar.source, ar.currentline, dt);
+        }
+        if (ar.what[0] != 'L') {
             continue;
         }
         int dup = 0;

@@ -32,25 +32,39 @@ local isnull = L.isnull
 local type, mtype, tostring, floor = type, math.type, tostring, math.floor
 local null = regie.null
 
--- Texts of numbers already formatted: the output steps format the same
--- few levels, weights and points thousands of times.  Bounded: emptied
--- when it grows past MEMO_MAX entries.
+-- f(k) = make(k), remembered: the output steps format the same few
+-- levels, weights and points thousands of times.  Bounded: forgotten all
+-- at once when it holds MEMO_MAX texts.
 local MEMO_MAX = 4096
-local function memo()
+local function memo(make)
   local m, n = {}, 0
   return function(k)
-    return m[k]
-  end, function(k, v)
-    if n >= MEMO_MAX then
-      m, n = {}, 0
+    if k ~= k then
+      return make(k) -- NaN: not a table key
     end
-    m[k] = v
-    n = n + 1
+    local v = m[k]
+    if v == nil then
+      if n >= MEMO_MAX then
+        m, n = {}, 0
+      end
+      v = make(k)
+      m[k], n = v, n + 1
+    end
     return v
   end
 end
 
-local float_text, keep_float_text = memo()
+-- The text of a non-integer number (see L.str).
+local float_text = memo(function(v)
+  if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
+    return string.format("%d", v)
+  end
+  local r = regie.round(v, 6)
+  if r == floor(r) and r < 2 ^ 53 and r > -2 ^ 53 then
+    return string.format("%d", r)
+  end
+  return (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", ""))
+end)
 
 -- A cell as plain text ("" for null).
 function L.str(v)
@@ -68,18 +82,7 @@ function L.str(v)
     if mtype(v) == "integer" then
       return tostring(v)
     end
-    local s = float_text(v)
-    if s then
-      return s
-    end
-    if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
-      return keep_float_text(v, string.format("%d", v))
-    end
-    local r = regie.round(v, 6)
-    if r == floor(r) and r < 2 ^ 53 and r > -2 ^ 53 then
-      return keep_float_text(v, string.format("%d", r))
-    end
-    return keep_float_text(v, (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", "")))
+    return float_text(v)
   end
   return tostring(v)
 end
@@ -244,17 +247,12 @@ function L.eur_short(x)
 end
 
 -- A level or weight as short text: "75", "12.5" (nl: "12,5").
-local short_nl, keep_short_nl = memo()
+local decimal_comma = memo(function(s)
+  return (s:gsub("%.", ","))
+end)
 function L.short(x, nl)
   local s = L.str(x)
-  if nl then
-    local c = short_nl(s)
-    if c then
-      return c
-    end
-    return keep_short_nl(s, (s:gsub("%.", ",")))
-  end
-  return s
+  return nl and decimal_comma(s) or s
 end
 
 -- ---- dates --------------------------------------------------------------------

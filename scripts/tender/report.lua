@@ -182,22 +182,16 @@ local AGG_NL = { mean = "gemiddelde", median = "mediaan", consensus = "consensus
 local TIE_GROUP_SHOWN = 10
 
 -- The heading and table head of a criterion in every explanation: the same
--- for every bid, made once.
+-- for every bid, made once (V.once).
 local function criterion_head(c, cr)
-  c.criterion_heads = c.criterion_heads or {}
-  local h = c.criterion_heads[cr.id]
-  if not h then
-    local scale = {}
-    for i, v in ipairs(c.cfg.scoring.scale) do scale[i] = L.short(v, true) end
-    h = table.concat({
-      string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
-                    cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat(scale, ", ")),
-      "",
-      "| Beoordelaar | Niveau | Motivering |",
-      "|---|---:|---|" }, "\n")
-    c.criterion_heads[cr.id] = h
-  end
-  return h
+  local scale = {}
+  for i, v in ipairs(c.cfg.scoring.scale) do scale[i] = L.short(v, true) end
+  return table.concat({
+    string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
+                  cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat(scale, ", ")),
+    "",
+    "| Beoordelaar | Niveau | Motivering |",
+    "|---|---:|---|" }, "\n")
 end
 
 local function explain_md(c, id, flags, tiebreak, notes_for)
@@ -258,7 +252,7 @@ local function explain_md(c, id, flags, tiebreak, notes_for)
     add("")
     for _, cr in ipairs(c.crit.award) do
       local q = c.q[id][cr.id]
-      add(criterion_head(c, cr))
+      add(V.once(c, "criterion_heads", cr, criterion_head))
       local evs, lv, mo = L.items(q.evaluators), L.items(q.levels), L.items(q.motivations)
       for i, ev in ipairs(evs) do
         add(string.format("| %s | %s | %s |", L.md(ev == "CONSENSUS" and "consensus" or ev), L.short(lv[i], true), L.md(mo[i])))

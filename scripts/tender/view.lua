@@ -119,24 +119,35 @@ local function cell(c, v, euro)
   return L.nl(v, c.d)
 end
 
--- A bid's score lines as table cells (label, max, value), made once per
--- bid: the letters show the winner's beside every other bid's.
-local function score_cells(c, id)
-  local cache = c.score_cells_of
+-- make(c, key), made on first use and kept for this evaluation in c[name]
+-- (the output steps show the same parts for many bids).
+function V.once(c, name, key, make)
+  local cache = c[name]
   if not cache then
     cache = {}
-    c.score_cells_of = cache
+    c[name] = cache
   end
-  local cells = cache[id]
-  if not cells then
-    cells = {}
-    for i, ln in ipairs(V.score_lines(c, id)) do
-      cells[i] = { label = ln.bold and ln.label or L.md(ln.label), max = ln.max,
-                   value = cell(c, ln.value, ln.euro) }
-    end
-    cache[id] = cells
+  local v = cache[key]
+  if v == nil then
+    v = make(c, key)
+    cache[key] = v
+  end
+  return v
+end
+
+-- A bid's score lines as table cells (label, max, value), made once per
+-- bid: the letters show the winner's beside every other bid's.
+local function make_score_cells(c, id)
+  local cells = {}
+  for i, ln in ipairs(V.score_lines(c, id)) do
+    cells[i] = { label = ln.bold and ln.label or L.md(ln.label), max = ln.max,
+                 value = cell(c, ln.value, ln.euro) }
   end
   return cells
+end
+
+local function score_cells(c, id)
+  return V.once(c, "score_cells_of", id, make_score_cells)
 end
 
 -- Markdown table of a bid's scores; with other_id, the other bid's beside them.
