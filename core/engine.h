@@ -19,6 +19,10 @@ enum {
 };
 
 /* ---- engine configuration (etc/regie.ini, overridable) ---- */
+
+/* Seconds a step may run when nothing else is configured. */
+#define RG_DEFAULT_TIMEOUT 600.0
+
 typedef struct rg_config {
     char *plugin_path;   /* ':'-separated */
     char *script_path;   /* ':'-separated */

@@ -7,12 +7,17 @@
 #include "lua_step.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <lauxlib.h>
 #include <malloc.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #define HOOK_EVERY 1000
 #define SETUP_MEMORY ((size_t)256 * 1024 * 1024)
@@ -97,7 +102,14 @@ struct rg_lua {
     int mem_hit;
     long long instr, instr_limit;
     double deadline;
-    int killed; /* 1 instructions, 2 time */
+    volatile sig_atomic_t killed; /* 1 instructions, 2 time */
+    /* The time limit needs no hook while the step runs: a timer signals
+     * the thread at the deadline (see on_deadline), which then sets one on
+     * the main thread of the state and on the coroutine running, if any. */
+    int have_timer;
+    timer_t timer;
+    pid_t timer_tid; /* the thread the timer signals */
+    lua_State *volatile running; /* innermost coroutine being resumed */
     script_entry *scripts;
     size_t nscripts;
     char **modules; /* files loaded through require */
@@ -228,13 +240,210 @@ static void hook(lua_State *L, lua_Debug *ar)
     if (R->profile) {
         prof_sample(R, L);
     }
-    if ((R->instr_limit && R->instr > R->instr_limit) || (R->deadline > 0 && rg_now() > R->deadline)) {
-        R->killed = R->instr_limit && R->instr > R->instr_limit ? 1 : 2;
+    if (R->instr_limit && R->instr > R->instr_limit) {
+        R->killed = 1;
         lua_sethook(L, hook, LUA_MASKCOUNT, 1);
-        luaL_error(L, R->killed == 1 ? "instruction limit of %lld exceeded"
-                                     : "time limit of the step exceeded",
-                   R->instr_limit);
+        luaL_error(L, "instruction limit of %lld exceeded", R->instr_limit);
     }
+}
+
+/* ---- the time limit ----
+ * A step's deadline is a POSIX timer that sends DEADLINE_SIGNAL to the
+ * thread running the step.  The handler does what lua.c does on Ctrl-C:
+ * it sets a hook, which raises the error at the next instruction (also
+ * inside pcall, see hook).  Until then the script runs without any hook:
+ * a count hook makes every Lua instruction call into the debug interface
+ * (about 12 % of a script's time). */
+#define DEADLINE_SIGNAL (SIGRTMIN + 1)
+
+static _Thread_local rg_lua *volatile armed; /* the state whose deadline runs */
+
+static void on_deadline(int sig, siginfo_t *info, void *uc)
+{
+    (void)sig;
+    (void)uc;
+    rg_lua *R = armed;
+    if (!R || !info || info->si_value.sival_ptr != R || R->killed) {
+        return; /* late: the step has ended */
+    }
+    R->killed = 2;
+    lua_sethook(R->L, hook, LUA_MASKCOUNT, 1);
+    lua_State *co = R->running;
+    if (co) {
+        lua_sethook(co, hook, LUA_MASKCOUNT, 1);
+    }
+}
+
+static pthread_once_t deadline_once = PTHREAD_ONCE_INIT;
+static int deadline_ok;
+
+static void deadline_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_deadline;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    deadline_ok = sigaction(DEADLINE_SIGNAL, &sa, NULL) == 0;
+}
+
+/* Arm the timer of R for `seconds` from now, for the calling thread.
+ * Returns 0, or -1 when no timer could be made (the caller falls back to
+ * checking the clock in the count hook). */
+static int deadline_arm(rg_lua *R, double seconds)
+{
+    pthread_once(&deadline_once, deadline_install);
+    if (!deadline_ok) {
+        return -1;
+    }
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    if (R->have_timer && R->timer_tid != tid) {
+        timer_delete(R->timer);
+        R->have_timer = 0;
+    }
+    if (!R->have_timer) {
+        struct sigevent ev;
+        memset(&ev, 0, sizeof ev);
+        ev.sigev_notify = SIGEV_THREAD_ID;
+        ev.sigev_signo = DEADLINE_SIGNAL;
+        ev.sigev_value.sival_ptr = R;
+#ifdef sigev_notify_thread_id
+        ev.sigev_notify_thread_id = tid;
+#else
+        ev._sigev_un._tid = tid;
+#endif
+        if (timer_create(CLOCK_MONOTONIC, &ev, &R->timer) != 0) {
+            return -1;
+        }
+        R->have_timer = 1;
+        R->timer_tid = tid;
+    }
+    struct itimerspec it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)seconds;
+    it.it_value.tv_nsec = (long)((seconds - (double)it.it_value.tv_sec) * 1e9);
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0) {
+        it.it_value.tv_nsec = 1;
+    }
+    armed = R;
+    if (timer_settime(R->timer, 0, &it, NULL) != 0) {
+        armed = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+static void deadline_disarm(rg_lua *R)
+{
+    armed = NULL;
+    if (R->have_timer) {
+        struct itimerspec off;
+        memset(&off, 0, sizeof off);
+        timer_settime(R->timer, 0, &off, NULL);
+    }
+}
+
+/* Without a timer: the count hook checks the clock. */
+static void hook_clock(lua_State *L, lua_Debug *ar)
+{
+    rg_lua *R = self_of(L);
+    if (!R->killed && R->deadline > 0 && rg_now() > R->deadline) {
+        R->killed = 2;
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+    }
+    hook(L, ar);
+}
+
+/* ---- coroutines ----
+ * coroutine.resume and coroutine.wrap as Lua's own, except that the
+ * coroutine being resumed is known to on_deadline, and takes the hook of
+ * the thread resuming it (a coroutine made in an earlier step, or before
+ * the deadline, would otherwise run without one). */
+static void follow_hook(lua_State *from, lua_State *to)
+{
+    lua_Hook h = lua_gethook(from);
+    int mask = lua_gethookmask(from), count = lua_gethookcount(from);
+    if (lua_gethook(to) != h || lua_gethookmask(to) != mask || lua_gethookcount(to) != count) {
+        lua_sethook(to, h, mask, count);
+    }
+}
+
+static int co_resume(lua_State *L, lua_State *co, int narg)
+{
+    if (!lua_checkstack(co, narg)) {
+        lua_pushliteral(L, "too many arguments to resume");
+        return -1;
+    }
+    rg_lua *R = self_of(L);
+    lua_xmove(L, co, narg);
+    lua_State *outer = R->running;
+    R->running = co;
+    follow_hook(L, co);
+    if (R->killed) {
+        lua_sethook(co, hook, LUA_MASKCOUNT, 1); /* the signal came during follow_hook */
+    }
+    int nres = 0;
+    int status = lua_resume(co, L, narg, &nres);
+    R->running = outer;
+    if (R->killed) {
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1); /* the deadline passed inside */
+    }
+    if (status == LUA_OK || status == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            lua_pushliteral(L, "too many results to resume");
+            return -1;
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_xmove(co, L, 1);
+    return -1;
+}
+
+static int l_co_resume(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    lua_State *co = lua_tothread(L, 1);
+    int r = co_resume(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int co_wrapped(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = co_resume(L, co, lua_gettop(L));
+    if (r < 0) {
+        int stat = lua_status(co);
+        if (stat != LUA_OK && stat != LUA_YIELD) {
+            stat = lua_resetthread(co); /* close its to-be-closed variables */
+            lua_xmove(co, L, 1);
+        }
+        if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+
+static int l_co_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, co_wrapped, 1);
+    return 1;
 }
 
 static int blocked(lua_State *L)
@@ -378,6 +587,12 @@ rg_lua *rg_lua_new(const char *script_path)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
+    lua_getglobal(L, "coroutine");
+    lua_pushcfunction(L, l_co_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pushcfunction(L, l_co_wrap);
+    lua_setfield(L, -2, "wrap");
+    lua_pop(L, 1);
     /* os: only the clock and date functions */
     lua_getglobal(L, "os");
     int os = lua_gettop(L);
@@ -417,6 +632,10 @@ void rg_lua_free(rg_lua *R)
 {
     if (!R) {
         return;
+    }
+    if (R->have_timer) {
+        deadline_disarm(R);
+        timer_delete(R->timer);
     }
     lua_close(R->L);
     for (size_t i = 0; i < R->nscripts; i++) {
@@ -711,10 +930,23 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     R->prof_last = rg_now();
     size_t base_used = R->used;
     R->peak = R->used;
-    if (R->instr_limit || R->deadline > 0 || R->profile) {
-        lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    R->running = NULL;
+    lua_Hook h = NULL;
+    if (R->deadline > 0 && deadline_arm(R, lim->timeout) != 0) {
+        h = hook_clock;
+    } else if (R->instr_limit || R->profile) {
+        h = hook;
+    }
+    if (h) {
+        lua_sethook(L, h, LUA_MASKCOUNT, HOOK_EVERY);
+    }
+    if (R->killed) {
+        lua_sethook(L, hook, LUA_MASKCOUNT, 1); /* a deadline already past */
     }
     int rc = lua_pcall(L, 1, 0, mod + 1);
+    if (R->deadline > 0) {
+        deadline_disarm(R);
+    }
     lua_sethook(L, NULL, 0, 0);
     if (R->profile) {
         prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds, base_used);

@@ -239,6 +239,98 @@ START_TEST(limits)
 }
 END_TEST
 
+/* The time limit comes by a timer, not by a hook on every step: it must
+ * still reach a loop inside a coroutine, whether the coroutine was made
+ * before the deadline, in an earlier step, or runs under pcall. */
+START_TEST(time_limit_in_coroutines)
+{
+    rg_lua_limits tl = { 0, 0, 0.2 };
+    expect_fail("wrap.lua",
+                "return { run = function() local f = coroutine.wrap(function() while true do end end) f() end }",
+                "time limit", &tl);
+    expect_fail("resume.lua",
+                "return { run = function() while true do\n"
+                "  coroutine.resume(coroutine.create(function() while true do end end)) end end }",
+                "time limit", &tl);
+    expect_fail("nested.lua",
+                "return { run = function()\n"
+                "  local inner = coroutine.wrap(function() while true do end end)\n"
+                "  local outer = coroutine.wrap(function() pcall(inner) while true do end end)\n"
+                "  while true do pcall(outer) end end }",
+                "time limit", &tl);
+    /* made when the script was loaded, resumed under pcall, yielding each time */
+    expect_fail("kept.lua",
+                "local co = coroutine.create(function() while true do coroutine.yield(1) end end)\n"
+                "return { run = function() while true do pcall(coroutine.resume, co) end end }",
+                "time limit", &tl);
+    /* a coroutine made under a limit runs on in a later step without one */
+    regie_ctx *ctx;
+    const char *gen =
+        "gen = gen or coroutine.wrap(function() local i = 0 while true do i = i + 1 coroutine.yield(i) end end)\n"
+        "return { run = function(step)\n"
+        "  local v = gen()\n"
+        "  if v == 1 then while true do end end\n"
+        "  regie.output('v', v) end }\n";
+    ck_assert_int_eq(run_script("gen.lua", gen, &ctx, NULL, &tl), -1);
+    ck_assert_msg(strstr(rg_test_ctx_error(ctx), "time limit"), "%s", rg_test_ctx_error(ctx));
+    rg_test_ctx_free(ctx);
+    ck_assert_int_eq(run_script("gen.lua", gen, &ctx, NULL, NULL), 0);
+    ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 2);
+    rg_test_ctx_free(ctx);
+    /* a step well inside its time is not stopped, and the timer is rearmed per step */
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(run_script("quick.lua",
+                                    "return { run = function() local n = 0 for i = 1, 1e5 do n = n + i end\n"
+                                    "  regie.output('n', n) end }",
+                                    &ctx, NULL, &tl), 0);
+        ck_assert_int_eq(rg_test_ctx_get(ctx, "n")->value.u.i, 5000050000LL);
+        rg_test_ctx_free(ctx);
+    }
+    /* the instruction limit and the time limit together: the first reached wins */
+    rg_lua_limits both = { 100000, 0, 30 };
+    expect_fail("both.lua", "return { run = function() while true do end end }",
+                "instruction limit exceeded", &both);
+}
+END_TEST
+
+/* coroutine.resume and coroutine.wrap behave as Lua's own. */
+START_TEST(coroutines_as_lua)
+{
+    regie_ctx *ctx;
+    int rc = run_script(
+        "co.lua",
+        "return { run = function()\n"
+        "  local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)\n"
+        "  local s = gen() + gen() + gen()\n"
+        "  local ok, e = coroutine.resume(coroutine.create(function() error('boom') end))\n"
+        "  local ok2, e2 = pcall(coroutine.wrap(function() error('bang') end))\n"
+        "  local co = coroutine.create(function(a, b) local c = coroutine.yield(a + b) return c * 2, 'x' end)\n"
+        "  local _, x = coroutine.resume(co, 1, 2)\n"
+        "  local st = coroutine.status(co)\n"
+        "  local ok3, y, z = coroutine.resume(co, 10)\n"
+        "  local ok4, e4 = coroutine.resume(co)\n"
+        "  local ok5, e5 = pcall(coroutine.resume, 5)\n"
+        "  local ok6, e6 = pcall(coroutine.wrap, 5)\n"
+        "  local t = setmetatable({}, { __index = function(_, k) return coroutine.yield(k) end })\n"
+        "  local w = coroutine.wrap(function() return 'got ' .. t.key end)\n"
+        "  local asked = w()\n"
+        "  local final = w('v')\n"
+        "  e, e2 = e:match('[^/]*$'), e2:match('[^/]*$')\n"
+        "  regie.output('r', table.concat({ s, tostring(ok), e, tostring(ok2), e2, x, st, tostring(ok3), y, z,\n"
+        "    tostring(ok4), e4, tostring(ok5), e5, tostring(ok6), asked, final }, '|'))\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    const regie_value *v = &rg_test_ctx_get(ctx, "r")->value;
+    ck_assert_int_eq(v->type, REGIE_STR);
+    ck_assert_str_eq(v->u.s.ptr,
+                     "6|false|co.lua:4: boom|false|co.lua:5: bang|3|suspended|true|20|x|false|"
+                     "cannot resume dead coroutine|false|"
+                     "bad argument #1 to 'coroutine.resume' (thread expected, got number)|false|key|got v");
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
 START_TEST(errors_and_tracebacks)
 {
     expect_fail("err.lua", "return { run = function(step)\n  local x\n  return x.y\nend }\n",
@@ -549,6 +641,8 @@ Suite *suite_lua(void)
     tcase_add_test(tc, sandbox_blocks);
     tcase_add_test(tc, require_from_script_path);
     tcase_add_test(tc, limits);
+    tcase_add_test(tc, time_limit_in_coroutines);
+    tcase_add_test(tc, coroutines_as_lua);
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
     tcase_add_test(tc, csv_writer_and_pieces);
