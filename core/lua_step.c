@@ -108,6 +108,7 @@ struct rg_lua {
      * the main thread of the state and on the coroutine running, if any. */
     int have_timer;
     timer_t timer;
+    double timer_when; /* when it fires (rg_now() seconds), 0 unset */
     pid_t timer_tid; /* the thread the timer signals */
     lua_State *volatile running; /* innermost coroutine being resumed */
     script_entry *scripts;
@@ -253,25 +254,52 @@ static void hook(lua_State *L, lua_Debug *ar)
  * it sets a hook, which raises the error at the next instruction (also
  * inside pcall, see hook).  Until then the script runs without any hook:
  * a count hook makes every Lua instruction call into the debug interface
- * (about 12 % of a script's time). */
+ * (about 12 % of a script's time).
+ *
+ * The timer is not set per step: a timer that will fire no later than the
+ * step's deadline is left running, and when it fires early the handler
+ * sets it again for the deadline of the step then running.  Steps that
+ * follow each other with the same timeout so cost no system call (setting
+ * and clearing a timer per step would double a no-op step's cost). */
 #define DEADLINE_SIGNAL (SIGRTMIN + 1)
 
 static _Thread_local rg_lua *volatile armed; /* the state whose deadline runs */
+
+static int timer_at(rg_lua *R, double when)
+{
+    struct itimerspec it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)when;
+    it.it_value.tv_nsec = (long)((when - (double)it.it_value.tv_sec) * 1e9);
+    if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0) {
+        it.it_value.tv_nsec = 1;
+    }
+    if (timer_settime(R->timer, TIMER_ABSTIME, &it, NULL) != 0) {
+        return -1;
+    }
+    R->timer_when = when;
+    return 0;
+}
 
 static void on_deadline(int sig, siginfo_t *info, void *uc)
 {
     (void)sig;
     (void)uc;
+    int saved = errno;
     rg_lua *R = armed;
-    if (!R || !info || info->si_value.sival_ptr != R || R->killed) {
-        return; /* late: the step has ended */
+    if (R && info && info->si_value.sival_ptr == R && !R->killed && R->deadline > 0) {
+        if (rg_now() < R->deadline) {
+            timer_at(R, R->deadline); /* set for an earlier step: on to this one's */
+        } else {
+            R->killed = 2;
+            lua_sethook(R->L, hook, LUA_MASKCOUNT, 1);
+            lua_State *co = R->running;
+            if (co) {
+                lua_sethook(co, hook, LUA_MASKCOUNT, 1);
+            }
+        }
     }
-    R->killed = 2;
-    lua_sethook(R->L, hook, LUA_MASKCOUNT, 1);
-    lua_State *co = R->running;
-    if (co) {
-        lua_sethook(co, hook, LUA_MASKCOUNT, 1);
-    }
+    errno = saved;
 }
 
 static pthread_once_t deadline_once = PTHREAD_ONCE_INIT;
@@ -287,16 +315,19 @@ static void deadline_install(void)
     deadline_ok = sigaction(DEADLINE_SIGNAL, &sa, NULL) == 0;
 }
 
-/* Arm the timer of R for `seconds` from now, for the calling thread.
- * Returns 0, or -1 when no timer could be made (the caller falls back to
- * checking the clock in the count hook). */
-static int deadline_arm(rg_lua *R, double seconds)
+/* Make sure the timer of R fires, for the calling thread, no later than
+ * R->deadline.  Returns 0, or -1 when no timer could be made (the caller
+ * falls back to checking the clock in the count hook). */
+static int deadline_arm(rg_lua *R)
 {
     pthread_once(&deadline_once, deadline_install);
     if (!deadline_ok) {
         return -1;
     }
-    pid_t tid = (pid_t)syscall(SYS_gettid);
+    static _Thread_local pid_t tid;
+    if (!tid) {
+        tid = (pid_t)syscall(SYS_gettid);
+    }
     if (R->have_timer && R->timer_tid != tid) {
         timer_delete(R->timer);
         R->have_timer = 0;
@@ -317,30 +348,25 @@ static int deadline_arm(rg_lua *R, double seconds)
         }
         R->have_timer = 1;
         R->timer_tid = tid;
-    }
-    struct itimerspec it;
-    memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = (time_t)seconds;
-    it.it_value.tv_nsec = (long)((seconds - (double)it.it_value.tv_sec) * 1e9);
-    if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0) {
-        it.it_value.tv_nsec = 1;
+        R->timer_when = 0;
     }
     armed = R;
-    if (timer_settime(R->timer, 0, &it, NULL) != 0) {
+    /* a timer still to fire, and not after this deadline, will do; one
+     * that has fired (between steps, unheeded) has to be set again */
+    if (R->timer_when > rg_now() && R->timer_when <= R->deadline) {
+        return 0;
+    }
+    if (timer_at(R, R->deadline) != 0) {
         armed = NULL;
         return -1;
     }
     return 0;
 }
 
-static void deadline_disarm(rg_lua *R)
+/* The step has ended: a signal from now on finds no state armed. */
+static void deadline_end(void)
 {
     armed = NULL;
-    if (R->have_timer) {
-        struct itimerspec off;
-        memset(&off, 0, sizeof off);
-        timer_settime(R->timer, 0, &off, NULL);
-    }
 }
 
 /* Without a timer: the count hook checks the clock. */
@@ -634,7 +660,6 @@ void rg_lua_free(rg_lua *R)
         return;
     }
     if (R->have_timer) {
-        deadline_disarm(R);
         timer_delete(R->timer);
     }
     lua_close(R->L);
@@ -932,7 +957,7 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     R->peak = R->used;
     R->running = NULL;
     lua_Hook h = NULL;
-    if (R->deadline > 0 && deadline_arm(R, lim->timeout) != 0) {
+    if (R->deadline > 0 && deadline_arm(R) != 0) {
         h = hook_clock;
     } else if (R->instr_limit || R->profile) {
         h = hook;
@@ -945,7 +970,7 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     }
     int rc = lua_pcall(L, 1, 0, mod + 1);
     if (R->deadline > 0) {
-        deadline_disarm(R);
+        deadline_end();
     }
     lua_sethook(L, NULL, 0, 0);
     if (R->profile) {

@@ -293,6 +293,30 @@ START_TEST(time_limit_in_coroutines)
 }
 END_TEST
 
+/* One timer serves steps in turn: a timer set for an earlier step's
+ * deadline must neither stop a later step with more time, nor let a later
+ * step with less time run past its own. */
+START_TEST(time_limit_timer_between_steps)
+{
+    regie_ctx *ctx;
+    rg_lua_limits short_tl = { 0, 0, 0.3 }, long_tl = { 0, 0, 30 };
+    const char *busy = "return { run = function() local t = os.clock() while os.clock() - t < 0.6 do end\n"
+                       "  regie.output('ok', true) end }";
+    ck_assert_int_eq(run_script("quick.lua", "return { run = function() end }", &ctx, NULL, &short_tl), 0);
+    rg_test_ctx_free(ctx);
+    /* the timer left for quick.lua fires 0.3 s in, during busy.lua */
+    int rc = run_script("busy.lua", busy, &ctx, NULL, &long_tl);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    rg_test_ctx_free(ctx);
+    ck_assert_int_eq(run_script("quick.lua", "return { run = function() end }", &ctx, NULL, &long_tl), 0);
+    rg_test_ctx_free(ctx);
+    /* the timer left for a 30 s deadline must not be what stops this one */
+    double t0 = rg_now();
+    expect_fail("loop.lua", "return { run = function() while true do end end }", "time limit", &short_tl);
+    ck_assert_msg(rg_now() - t0 < 10, "stopped after %.1f s", rg_now() - t0);
+}
+END_TEST
+
 /* coroutine.resume and coroutine.wrap behave as Lua's own. */
 START_TEST(coroutines_as_lua)
 {
@@ -642,6 +666,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, require_from_script_path);
     tcase_add_test(tc, limits);
     tcase_add_test(tc, time_limit_in_coroutines);
+    tcase_add_test(tc, time_limit_timer_between_steps);
     tcase_add_test(tc, coroutines_as_lua);
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
