@@ -332,14 +332,19 @@ end
 L.xml = L.html
 
 -- Text inside a Markdown table cell or line: no table breaks, no HTML.
-function L.md(s)
-  s = L.str(s)
+-- Remembered per text: the explanations and letters escape the same
+-- evaluator names, requirement labels and notes for many bids, and a
+-- character class costs a pass over the text per call.
+local md_text = memo(function(s)
   if not s:find("[\r\n\\|*_`<>%[%]]") then
     return s
   end
   s = s:gsub("[\r\n]+", " ")
   s = s:gsub("([\\|*_`<>%[%]])", "\\%1")
   return s
+end)
+function L.md(s)
+  return md_text(type(s) == "string" and s or L.str(s))
 end
 
 -- ---- FNV-1a 64 (lots) ---------------------------------------------------------

@@ -466,6 +466,11 @@ static char **gen_tender(void)
     rg_buf_puts(&sc, "bid_id,crit_id,evaluator,level,motivation\n");
     const char *ev[] = { "Jansen", "De Vries", "Bakker" };
     const int lv[] = { 0, 25, 50, 75, 100 };
+    /* evaluators write a standard phrase per level about half the time
+     * (as in examples/tender/scores.csv), otherwise a text of their own */
+    const char *phrase[] = { "Niet aangetoond", "Beperkt aangetoond", "Voldoende aangetoond",
+                             "Goed aangetoond met concrete voorbeelden",
+                             "Uitstekend aangetoond, met resultaten in vergelijkbare opdrachten" };
     for (int b = 0; b < nb; b++) {
         rg_buf_printf(&bids, "B%05d,Leverancier %d,Kandidaat %d,%d.%02d,1,1,2026-01-%02dT10:00,%s\n", b,
                       b, b, 80 + (int)rnd(41), (int)rnd(100), 5 + (int)rnd(6),
@@ -477,7 +482,12 @@ static char **gen_tender(void)
             int w1 = rnd(2) ? 100 : 0;
             for (int e = 0; e < 3; e++) {
                 int level = c == 1 ? w1 : lv[base + (int)rnd(3) - 1];
-                rg_buf_printf(&sc, "B%05d,W%d,%s,%d,motivatie %d\n", b, c, ev[e], level, e);
+                if (rnd(2)) {
+                    rg_buf_printf(&sc, "B%05d,W%d,%s,%d,\"%s\"\n", b, c, ev[e], level, phrase[level / 25]);
+                } else {
+                    rg_buf_printf(&sc, "B%05d,W%d,%s,%d,\"Kandidaat %d op W%d: %s, zie het gesprek van %s\"\n", b,
+                                  c, ev[e], level, b, c, phrase[level / 25], ev[e]);
+                }
             }
         }
     }
