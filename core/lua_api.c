@@ -288,9 +288,11 @@ static int l_input(lua_State *L)
     lua_pop(L, 1);
     const rg_datum *d = rg_ctx_input(ctx, name);
     if (d && d->kind == RG_DATUM_TABLE) {
+        rg_lua_prof_mark(L);
         double t0 = rg_now();
         rg_lua_push_table(L, d->table);
         ctx->input_seconds += rg_now() - t0;
+        rg_lua_prof_mark(L);
     } else if (d && d->kind == RG_DATUM_VALUE) {
         rg_lua_push_value(L, &d->value);
     } else {
@@ -597,9 +599,11 @@ static int l_rows(lua_State *L)
             lua_newtable(L); /* an optional input not given */
             return 1;
         }
+        rg_lua_prof_mark(L);
         double t0 = rg_now();
         push_records(L, t, 1);
         ctx->input_seconds += rg_now() - t0;
+        rg_lua_prof_mark(L);
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);

@@ -22,5 +22,9 @@ void rg_lua_reset_inputs(lua_State *L);
  * regie.csv.writer) it did not close are removed unfinished; a step that
  * succeeded gets a warning naming each. */
 void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded);
+/* REGIE_PROFILE: called from a C function before and after long work (an
+ * input handed over), so that its time goes to the line that called it,
+ * not to a line sampled later (lua_step.c). */
+void rg_lua_prof_mark(lua_State *L);
 
 #endif

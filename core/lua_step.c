@@ -126,23 +126,25 @@ struct rg_lua {
 /* Deepest stack walked for the functions of a sample. */
 #define PROF_DEPTH 64
 
-static void prof_sample(rg_lua *R, lua_State *L)
+/* `from`: the level of the running line, 0 from the hook, 1 from inside
+ * a C function (its caller's line) */
+static void prof_sample(rg_lua *R, lua_State *L, int from)
 {
     lua_Debug ar;
     double now = rg_now(), dt = now - R->prof_last;
     R->prof_last = now;
-    /* the running line (level 0), then each Lua function on the stack
-     * once, however deep it recurses */
+    /* the running line, then each Lua function on the stack once, however
+     * deep it recurses */
     struct {
         const char *src;
         int line;
     } seen[PROF_DEPTH];
     int nseen = 0;
-    for (int level = 0; level < PROF_DEPTH && lua_getstack(L, level, &ar); level++) {
-        if (!lua_getinfo(L, level == 0 ? "Sl" : "S", &ar)) {
+    for (int level = from; level < PROF_DEPTH && lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, level == from ? "Sl" : "S", &ar)) {
             continue;
         }
-        if (level == 0) {
+        if (level == from) {
             prof_add(&R->prof_lines, ar.source, ar.currentline, dt);
         }
         if (ar.what[0] != 'L') {
@@ -226,6 +228,14 @@ static rg_lua *self_of(lua_State *L)
     return ud;
 }
 
+void rg_lua_prof_mark(lua_State *L)
+{
+    rg_lua *R = self_of(L);
+    if (R->profile) {
+        prof_sample(R, L, 1);
+    }
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
@@ -239,7 +249,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     }
     R->instr += HOOK_EVERY;
     if (R->profile) {
-        prof_sample(R, L);
+        prof_sample(R, L, 0);
     }
     if (R->instr_limit && R->instr > R->instr_limit) {
         R->killed = 1;

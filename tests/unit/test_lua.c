@@ -599,7 +599,9 @@ END_TEST
 
 /* REGIE_PROFILE: the lines and, calls included, the functions a step spent
  * its time in, on stderr. */
-START_TEST(profile_lines_and_functions)
+/* Run a script in a profiling state with ctx (NULL: a fresh one) and
+ * return what it printed on stderr. */
+static char *profiled(const char *name, const char *src, regie_ctx *ctx)
 {
     rg_lua_free(lua);
     setenv("REGIE_PROFILE", "1", 1);
@@ -615,30 +617,44 @@ START_TEST(profile_lines_and_functions)
     ck_assert_int_ge(fd, 0);
     dup2(fd, 2);
     close(fd);
-    int rc = run_script("hot.lua",
-                        "local function inner(x)\n"
-                        "  local s = 0\n"
-                        "  for i = 1, 200 do s = s + (x * i) % 7 end\n"
-                        "  return s\n"
-                        "end\n"
-                        "local function outer(n)\n"
-                        "  local s = 0\n"
-                        "  for i = 1, n do\n"
-                        "    for j = 1, 50 do s = s + j end\n"
-                        "    s = s + inner(i)\n"
-                        "  end\n"
-                        "  return s\n"
-                        "end\n"
-                        "return { run = function(step)\n"
-                        "  assert(outer(20000) > 0)\n"
-                        "end }\n",
-                        NULL, NULL, NULL);
+    int rc;
+    if (ctx) {
+        char *path = t_write(dir, name, src);
+        rc = rg_lua_run(lua, path, ctx, NULL);
+        free(path);
+    } else {
+        rc = run_script(name, src, NULL, NULL, NULL);
+    }
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
     ck_assert_int_eq(rc, 0);
     char *out = t_read(errpath);
     ck_assert_ptr_nonnull(out);
+    free(errpath);
+    return out;
+}
+
+START_TEST(profile_lines_and_functions)
+{
+    char *out = profiled("hot.lua",
+                         "local function inner(x)\n"
+                         "  local s = 0\n"
+                         "  for i = 1, 200 do s = s + (x * i) % 7 end\n"
+                         "  return s\n"
+                         "end\n"
+                         "local function outer(n)\n"
+                         "  local s = 0\n"
+                         "  for i = 1, n do\n"
+                         "    for j = 1, 50 do s = s + j end\n"
+                         "    s = s + inner(i)\n"
+                         "  end\n"
+                         "  return s\n"
+                         "end\n"
+                         "return { run = function(step)\n"
+                         "  assert(outer(20000) > 0)\n"
+                         "end }\n",
+                         NULL);
     ck_assert_msg(strstr(out, "profile of step t:") != NULL, "%s", out);
     ck_assert_msg(strstr(out, "hot.lua:3\n") != NULL, "the hot line: %s", out);
     ck_assert_msg(strstr(out, "hot.lua:9\n") != NULL, "the caller's own loop: %s", out);
@@ -649,7 +665,39 @@ START_TEST(profile_lines_and_functions)
     char *o6 = strstr(out, "hot.lua:6\n"), *i1 = strstr(out, "hot.lua:1\n");
     ck_assert_msg(o6 && i1 && o6 < i1, "outer before inner: %s", out);
     free(out);
-    free(errpath);
+}
+END_TEST
+
+/* The time of handing over an input goes to the line that asked for it,
+ * not to whatever line the next sample lands on. */
+START_TEST(profile_input_to_its_line)
+{
+    const char *cols[] = { "id", "name" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(2, cols), { REGIE_NULL, { 0 } } };
+    for (int i = 0; i < 300000; i++) {
+        char id[16], name[24];
+        snprintf(id, sizeof id, "r%d", i);
+        snprintf(name, sizeof name, "naam %d", i);
+        regie_value row[2] = { rg_str_value(id), rg_str_value(name) };
+        rg_table_append(d.table, row, i + 2);
+    }
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(ctx, "rows", &d);
+    char *out = profiled("big.lua",
+                         "return { run = function(step)\n"
+                         "  local t = regie.rows('rows')\n"
+                         "  local n = 0\n"
+                         "  for i = 1, 3000 do n = n + i end\n"
+                         "  assert(#t == 300000 and n > 0)\n"
+                         "end }\n",
+                         ctx);
+    rg_test_ctx_free(ctx);
+    const char *first = strstr(out, "most time on:\n");
+    ck_assert_msg(first != NULL, "%s", out);
+    const char *eol = strchr(first + 14, '\n');
+    ck_assert_msg(eol && eol - first > 10 && strncmp(eol - 9, "big.lua:2", 9) == 0,
+                  "the line that asked for the input first: %s", out);
+    free(out);
 }
 END_TEST
 
@@ -674,6 +722,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, csv_writer_streams);
     tcase_add_test(tc, repeated_strings_per_column);
     tcase_add_test(tc, profile_lines_and_functions);
+    tcase_add_test(tc, profile_input_to_its_line);
     suite_add_tcase(s, tc);
     return s;
 }
