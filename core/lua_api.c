@@ -277,6 +277,22 @@ void rg_lua_reset_inputs(lua_State *L)
 }
 
 /* ---- the module ---- */
+/* An input handed over: as regie.input gives it (rows 0: records with
+ * lines, columns and source) or as regie.rows does (rows 1), timed as
+ * reading inputs and, when profiling, given to the line that asked. */
+static void push_input(lua_State *L, regie_ctx *ctx, const regie_table *t, int rows)
+{
+    rg_lua_prof_mark(L);
+    double t0 = rg_now();
+    if (rows) {
+        push_records(L, t, 1);
+    } else {
+        rg_lua_push_table(L, t);
+    }
+    ctx->input_seconds += rg_now() - t0;
+    rg_lua_prof_mark(L);
+}
+
 static int l_input(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
@@ -288,11 +304,7 @@ static int l_input(lua_State *L)
     lua_pop(L, 1);
     const rg_datum *d = rg_ctx_input(ctx, name);
     if (d && d->kind == RG_DATUM_TABLE) {
-        rg_lua_prof_mark(L);
-        double t0 = rg_now();
-        rg_lua_push_table(L, d->table);
-        ctx->input_seconds += rg_now() - t0;
-        rg_lua_prof_mark(L);
+        push_input(L, ctx, d->table, 0);
     } else if (d && d->kind == RG_DATUM_VALUE) {
         rg_lua_push_value(L, &d->value);
     } else {
@@ -599,11 +611,7 @@ static int l_rows(lua_State *L)
             lua_newtable(L); /* an optional input not given */
             return 1;
         }
-        rg_lua_prof_mark(L);
-        double t0 = rg_now();
-        push_records(L, t, 1);
-        ctx->input_seconds += rg_now() - t0;
-        rg_lua_prof_mark(L);
+        push_input(L, ctx, t, 1);
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);

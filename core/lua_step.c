@@ -236,6 +236,14 @@ void rg_lua_prof_mark(lua_State *L)
     }
 }
 
+static void hook(lua_State *L, lua_Debug *ar);
+
+/* The hook at every instruction: it raises the error R->killed names. */
+static void stop_now(lua_State *L)
+{
+    lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
@@ -253,7 +261,7 @@ static void hook(lua_State *L, lua_Debug *ar)
     }
     if (R->instr_limit && R->instr > R->instr_limit) {
         R->killed = 1;
-        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+        stop_now(L);
         luaL_error(L, "instruction limit of %lld exceeded", R->instr_limit);
     }
 }
@@ -291,6 +299,18 @@ static int timer_at(rg_lua *R, double when)
     return 0;
 }
 
+/* The deadline has passed: the main thread of the state and the
+ * coroutine running, if any, stop at their next instruction. */
+static void time_up(rg_lua *R)
+{
+    R->killed = 2;
+    stop_now(R->L);
+    lua_State *co = R->running;
+    if (co) {
+        stop_now(co);
+    }
+}
+
 static void on_deadline(int sig, siginfo_t *info, void *uc)
 {
     (void)sig;
@@ -301,12 +321,7 @@ static void on_deadline(int sig, siginfo_t *info, void *uc)
         if (rg_now() < R->deadline) {
             timer_at(R, R->deadline); /* set for an earlier step: on to this one's */
         } else {
-            R->killed = 2;
-            lua_sethook(R->L, hook, LUA_MASKCOUNT, 1);
-            lua_State *co = R->running;
-            if (co) {
-                lua_sethook(co, hook, LUA_MASKCOUNT, 1);
-            }
+            time_up(R);
         }
     }
     errno = saved;
@@ -384,8 +399,7 @@ static void hook_clock(lua_State *L, lua_Debug *ar)
 {
     rg_lua *R = self_of(L);
     if (!R->killed && R->deadline > 0 && rg_now() > R->deadline) {
-        R->killed = 2;
-        lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+        time_up(R);
     }
     hook(L, ar);
 }
@@ -416,13 +430,13 @@ static int co_resume(lua_State *L, lua_State *co, int narg)
     R->running = co;
     follow_hook(L, co);
     if (R->killed) {
-        lua_sethook(co, hook, LUA_MASKCOUNT, 1); /* the signal came during follow_hook */
+        stop_now(co); /* the signal came during follow_hook */
     }
     int nres = 0;
     int status = lua_resume(co, L, narg, &nres);
     R->running = outer;
     if (R->killed) {
-        lua_sethook(L, hook, LUA_MASKCOUNT, 1); /* the deadline passed inside */
+        stop_now(L); /* the deadline passed inside */
     }
     if (status == LUA_OK || status == LUA_YIELD) {
         if (!lua_checkstack(L, nres + 1)) {
@@ -966,22 +980,16 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     size_t base_used = R->used;
     R->peak = R->used;
     R->running = NULL;
-    lua_Hook h = NULL;
+    /* the hook first: a deadline already past signals as soon as the timer
+     * is set, and what on_deadline sets must not be overwritten */
+    if (R->instr_limit || R->profile) {
+        lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    }
     if (R->deadline > 0 && deadline_arm(R) != 0) {
-        h = hook_clock;
-    } else if (R->instr_limit || R->profile) {
-        h = hook;
-    }
-    if (h) {
-        lua_sethook(L, h, LUA_MASKCOUNT, HOOK_EVERY);
-    }
-    if (R->killed) {
-        lua_sethook(L, hook, LUA_MASKCOUNT, 1); /* a deadline already past */
+        lua_sethook(L, hook_clock, LUA_MASKCOUNT, HOOK_EVERY);
     }
     int rc = lua_pcall(L, 1, 0, mod + 1);
-    if (R->deadline > 0) {
-        deadline_end();
-    }
+    deadline_end();
     lua_sethook(L, NULL, 0, 0);
     if (R->profile) {
         prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds, base_used);

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A script step that ran, or its error. */
+#define ASSERT_RAN(rc, ctx) \
+    ck_assert_msg((rc) == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "")
+
 static char *dir;
 static rg_lua *lua;
 static rg_script_info infos[64]; /* parameter tables the contexts point to */
@@ -109,7 +113,7 @@ START_TEST(types_round_trip)
     ctx = rg_test_ctx_new("t", NULL, dir);
     rg_test_ctx_set(ctx, "rows", &d);
     int rc = rg_lua_run(lua, path, ctx, NULL);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     const rg_datum *o = rg_test_ctx_get(ctx, "out");
     ck_assert_ptr_nonnull(o);
     regie_table *t = o->table;
@@ -151,7 +155,7 @@ START_TEST(params_typed_by_declaration)
                         "  assert(p.d == 4, 'default')\n"
                         "end }\n",
                         &ctx, kv, NULL);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
 }
 END_TEST
@@ -198,7 +202,7 @@ START_TEST(require_from_script_path)
                         "local u = require 'mylib.util'\n"
                         "return { run = function() regie.output('v', u.twice(21)) end }\n",
                         &ctx, NULL, NULL);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 42);
     rg_test_ctx_free(ctx);
 }
@@ -306,7 +310,7 @@ START_TEST(time_limit_timer_between_steps)
     rg_test_ctx_free(ctx);
     /* the timer left for quick.lua fires 0.3 s in, during busy.lua */
     int rc = run_script("busy.lua", busy, &ctx, NULL, &long_tl);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
     ck_assert_int_eq(run_script("quick.lua", "return { run = function() end }", &ctx, NULL, &long_tl), 0);
     rg_test_ctx_free(ctx);
@@ -344,7 +348,7 @@ START_TEST(coroutines_as_lua)
         "    tostring(ok4), e4, tostring(ok5), e5, tostring(ok6), asked, final }, '|'))\n"
         "end }\n",
         &ctx, NULL, NULL);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     const regie_value *v = &rg_test_ctx_get(ctx, "r")->value;
     ck_assert_int_eq(v->type, REGIE_STR);
     ck_assert_str_eq(v->u.s.ptr,
@@ -482,7 +486,7 @@ START_TEST(csv_writer_and_pieces)
         "  assert(not ok and e:find('piece 2 is a table, expected text'), e)\n"
         "end }\n",
         &ctx, NULL, NULL);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
     char *w = out_text("w.csv"), *e = out_text("e.csv"), *p = out_text("p.txt");
     ck_assert_ptr_nonnull(w);
@@ -529,7 +533,7 @@ START_TEST(csv_writer_streams)
                         "  assert(w:close() == 40000)\n"
                         "end }\n",
                         &ctx, NULL, &ml);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
     char *p = NULL;
     if (asprintf(&p, "%s/big.csv", dir) < 0) {
@@ -591,7 +595,7 @@ START_TEST(repeated_strings_per_column)
     regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
     rg_test_ctx_set(ctx, "rows", &d);
     int rc = rg_lua_run(lua, path, ctx, NULL);
-    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
     free(path);
 }
