@@ -528,9 +528,18 @@ static void worker_loop(worker *w)
     pthread_mutex_unlock(&run->mu);
 }
 
+/* A worker's Lua state is made and freed on the worker's own thread: its
+ * memory is a heap of that thread's (see lua_step.c). */
+static void worker_done(worker *w)
+{
+    rg_lua_free(w->lua);
+    w->lua = NULL;
+}
+
 static void *worker_main(void *arg)
 {
     worker_loop(arg);
+    worker_done(arg);
     return NULL;
 }
 
@@ -597,13 +606,9 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
         }
     }
     worker_loop(&ws[0]);
+    worker_done(&ws[0]);
     for (int i = 1; i < nw; i++) {
         pthread_join(ws[i].tid, NULL);
-    }
-    for (int i = 0; i < nw; i++) {
-        if (ws[i].lua) {
-            rg_lua_free(ws[i].lua);
-        }
     }
     free(ws);
     int status = RG_EXIT_OK;

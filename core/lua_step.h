@@ -49,8 +49,14 @@ void rg_script_info_free(rg_script_info *info);
 /* Files of the Lua modules this state has loaded with require (caller
  * frees the vector with rg_strv_free). */
 size_t rg_lua_modules(rg_lua *L, char ***paths);
+/* Bytes the state holds now. */
+size_t rg_lua_memory(const rg_lua *L);
 /* Run the script's `run` for one step.  On failure the message (with
- * script.lua:LINE and a traceback) is given to rg_host.fail(ctx, ...). */
+ * script.lua:LINE and a traceback) is given to rg_host.fail(ctx, ...).
+ * A step that used much memory leaves a new state behind it: its memory
+ * goes back at once, and globals and module tables do not carry over to
+ * later steps (nor can they be relied on to: each worker thread has a state
+ * of its own). */
 int rg_lua_run(rg_lua *L, const char *script_file, regie_ctx *ctx, const rg_lua_limits *lim);
 
 #endif

@@ -705,6 +705,57 @@ START_TEST(profile_input_to_its_line)
 }
 END_TEST
 
+/* A step that used much memory leaves a new state behind: its memory is
+ * back at once, the next step compiles its script and modules again and
+ * finds none of the globals the large step set; a module is listed once
+ * however often it is loaded.  A small step leaves the state as it is
+ * (making a state costs more than a small step). */
+START_TEST(state_renewed_after_large_step)
+{
+    free(t_write(dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
+    const char *big = "local u = require 'mylib.util'\n"
+                      "return { run = function()\n"
+                      "  local t = {}\n"
+                      "  for i = 1, 200000 do t[i] = { i, tostring(i) } end\n"
+                      "  LEFT = 'by the large step'\n"
+                      "  regie.output('v', u.twice(#t)) end }\n";
+    const char *after = "local u = require 'mylib.util'\n"
+                        "return { run = function()\n"
+                        "  regie.output('left', tostring(LEFT))\n"
+                        "  SMALL = 'by a small step'\n"
+                        "  regie.output('v', u.twice(21)) end }\n";
+    const char *small = "return { run = function() regie.output('small', tostring(SMALL)) end }\n";
+    size_t before = rg_lua_memory(lua);
+    regie_ctx *ctx;
+    int rc = run_script("big.lua", big, &ctx, NULL, NULL);
+    ASSERT_RAN(rc, ctx);
+    ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 400000);
+    rg_test_ctx_free(ctx);
+    ck_assert_msg(rg_lua_memory(lua) < before + 1024 * 1024, "held after the large step: %zu bytes (%zu before)",
+                  rg_lua_memory(lua), before);
+    for (int round = 0; round < 2; round++) {
+        rc = run_script("after.lua", after, &ctx, NULL, NULL);
+        ASSERT_RAN(rc, ctx);
+        ck_assert_str_eq(rg_test_ctx_get(ctx, "left")->value.u.s.ptr, "nil");
+        ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 42);
+        rg_test_ctx_free(ctx);
+        rc = run_script("small.lua", small, &ctx, NULL, NULL);
+        ASSERT_RAN(rc, ctx);
+        ck_assert_str_eq(rg_test_ctx_get(ctx, "small")->value.u.s.ptr, "by a small step");
+        rg_test_ctx_free(ctx);
+        /* the large step again, on the renewed state */
+        rc = run_script("big.lua", big, &ctx, NULL, NULL);
+        ASSERT_RAN(rc, ctx);
+        rg_test_ctx_free(ctx);
+    }
+    char **mods;
+    size_t n = rg_lua_modules(lua, &mods);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_msg(strstr(mods[0], "mylib/util.lua") != NULL, "%s", mods[0]);
+    rg_strv_free(mods, n);
+}
+END_TEST
+
 Suite *suite_lua(void);
 Suite *suite_lua(void)
 {
@@ -717,6 +768,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, sandbox_blocks);
     tcase_add_test(tc, require_from_script_path);
     tcase_add_test(tc, limits);
+    tcase_add_test(tc, state_renewed_after_large_step);
     tcase_add_test(tc, time_limit_in_coroutines);
     tcase_add_test(tc, time_limit_timer_between_steps);
     tcase_add_test(tc, coroutines_as_lua);
