@@ -66,17 +66,6 @@ local function md_plan(cfg, plan)
   return table.concat(t, "\n")
 end
 
--- commplan.csv, a line per stakeholder.
-local function plan_csv(plan)
-  local w = regie.csv.writer("commplan.csv", PLAN_COLUMNS)
-  for _, p in ipairs(plan) do
-    w:add(p.priority, p.id, p.name, p.quadrant, p.type, p.goal_code, p.goal, p.message, p.channels,
-          p.modes, p.frequency, p.base_frequency, p.contacts, p.extra_meeting, p.owner,
-          p.first_contact, p.last_contact)
-  end
-  w:close()
-end
-
 return {
   summary = "Derive the communication plan and the contact dates",
   params = {
@@ -97,6 +86,9 @@ return {
 
     -- the plan, a line per stakeholder, and the contact moments of the
     -- calendar
+    -- commplan.csv gets each line as it is made; `plan` keeps only what
+    -- commplan.md and the report read (a smaller record: 100,000 of them)
+    local w = regie.csv.writer("commplan.csv", PLAN_COLUMNS)
     local plan, contacts = {}, {}
     local moments = 0
     for i, r in ipairs(rows) do
@@ -113,20 +105,24 @@ return {
         end
       end
       moments = moments + #kind.contacts
+      local extra = kind.concerns and "yes" or "no"
+      w:add(r.priority, r.id, r.name, r.quadrant, r.type, goal.code, goal.text, message, kind.names,
+            kind.modes, kind.frequency, kind.base, #kind.contacts, extra, owner, kind.first,
+            kind.last)
       plan[i] = {
-        priority = r.priority, id = r.id, name = r.name, quadrant = r.quadrant, type = r.type,
-        goal_code = goal.code, goal = goal.text, message = message,
-        channels = kind.names, modes = kind.modes,
+        priority = r.priority, id = r.id, name = r.name, quadrant = r.quadrant,
+        goal = goal.text, message = message, channels = kind.names,
         frequency = kind.frequency, base_frequency = kind.base, contacts = #kind.contacts,
-        extra_meeting = kind.concerns and "yes" or "no", owner = owner,
-        first_contact = kind.first, last_contact = kind.last,
+        extra_meeting = extra, owner = owner, first_contact = kind.first,
       }
     end
-    plan_csv(plan)
+    w:close()
+    local nrows = #rows
+    rows = nil -- let the collector have the records while the rest is made
     regie.write("commplan.md", md_plan(cfg, plan))
     regie.output("plan", plan, PLAN_DATA_COLUMNS)
     regie.output("contacts", contacts, CONTACT_COLUMNS)
-    if #rows > calendar_max then
+    if nrows > calendar_max then
       regie.info(string.format("contacts.ics: the contact moments of the %d stakeholders with the highest priority (%d of %d); all are in contacts.csv",
                                calendar_max, #contacts, moments))
     end
