@@ -573,6 +573,85 @@ static int l_format(lua_State *L)
     return 1;
 }
 
+/* ---- escaping text for documents ----
+ * Most text needs no escape at all: then the very string given comes back,
+ * nothing is made. */
+
+/* regie.html(s): s as HTML or XML text (& < > " ' as entities). */
+static int l_html(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    size_t i = strcspn(s, "&<>\"'");
+    if (i >= n) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    size_t from = 0;
+    for (; i < n; i++) {
+        const char *e;
+        switch (s[i]) {
+        case '&': e = "&amp;"; break;
+        case '<': e = "&lt;"; break;
+        case '>': e = "&gt;"; break;
+        case '"': e = "&quot;"; break;
+        case '\'': e = "&#39;"; break;
+        default: continue;
+        }
+        luaL_addlstring(&b, s + from, i - from);
+        luaL_addstring(&b, e);
+        from = i + 1;
+    }
+    luaL_addlstring(&b, s + from, n - from);
+    luaL_pushresult(&b);
+    return 1;
+}
+
+/* regie.md(s [, chars]): s as Markdown text on one line or in a table
+ * cell: each run of line breaks (CR, LF) becomes one space, and each
+ * character of `chars` (default \ | * _ ` < > [ ]) gets a backslash. */
+static int l_md(lua_State *L)
+{
+    size_t n, nc;
+    const char *s = luaL_checklstring(L, 1, &n);
+    const char *chars = luaL_optlstring(L, 2, "\\|*_`<>[]", &nc);
+    unsigned char special[256] = { 0 };
+    for (size_t k = 0; k < nc; k++) {
+        special[(unsigned char)chars[k]] = 1;
+    }
+    special['\r'] = special['\n'] = 2;
+    size_t i = 0;
+    while (i < n && !special[(unsigned char)s[i]]) {
+        i++;
+    }
+    if (i >= n) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addlstring(&b, s, i);
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (special[c] == 2) {
+            luaL_addchar(&b, ' ');
+            while (i < n && (s[i] == '\r' || s[i] == '\n')) {
+                i++;
+            }
+            continue;
+        }
+        if (special[c]) {
+            luaL_addchar(&b, '\\');
+        }
+        luaL_addchar(&b, (char)c);
+        i++;
+    }
+    luaL_pushresult(&b);
+    return 1;
+}
+
 static int l_parse_number(lua_State *L)
 {
     const char *s = luaL_checkstring(L, 1);
@@ -1231,7 +1310,8 @@ void rg_lua_open_regie(lua_State *L)
         { "warn", l_warn },           { "debug", l_debug },         { "progress", l_progress },
         { "fail", l_fail },           { "data_error", l_data_error }, { "round", l_round },
         { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list }, { "rows", l_rows }, { "file", l_file },
-        { "is_list", l_is_list },     { "is_null", l_is_null },     { NULL, NULL },
+        { "is_list", l_is_list },     { "is_null", l_is_null },     { "html", l_html },
+        { "md", l_md },               { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {
         { "valid", l_date_valid },       { "add_days", l_add_days },

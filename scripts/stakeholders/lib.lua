@@ -523,29 +523,16 @@ end
 
 -- ---- escaping ----------------------------------------------------------------
 
--- Most text needs no escaping at all: the escapes below first look whether
--- there is anything to replace.
-local XML = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+local html, md = regie.html, regie.md
+
 function L.xml(s)
-  if type(s) ~= "string" then
-    s = L.text(s)
-  end
-  if not s:find("[&<>\"']") then
-    return s
-  end
-  return (s:gsub("[&<>\"']", XML))
+  return html(type(s) == "string" and s or L.text(s))
 end
 L.html = L.xml
 
 -- Markdown table cell: escape pipes and backslashes, no newlines.
 function L.md(s)
-  if type(s) ~= "string" then
-    s = L.text(s)
-  end
-  if not s:find("[\\|\r\n]") then
-    return s
-  end
-  return (s:gsub("\\", "\\\\"):gsub("|", "\\|"):gsub("[\r\n]+", " "))
+  return md(type(s) == "string" and s or L.text(s), "\\|")
 end
 
 -- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.

@@ -321,30 +321,17 @@ end
 
 -- ---- escaping -------------------------------------------------------------------
 
-local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+local html, md = regie.html, regie.md
+
 function L.html(s)
-  s = L.str(s)
-  if not s:find("[&<>\"']") then
-    return s
-  end
-  return (s:gsub("[&<>\"']", HTML_ESC))
+  return html(L.str(s))
 end
 L.xml = L.html
 
--- Text inside a Markdown table cell or line: no table breaks, no HTML.
--- Remembered per text: the explanations and letters escape the same
--- evaluator names, requirement labels and notes for many bids, and a
--- character class costs a pass over the text per call.
-local md_text = memo(function(s)
-  if not s:find("[\r\n\\|*_`<>%[%]]") then
-    return s
-  end
-  s = s:gsub("[\r\n]+", " ")
-  s = s:gsub("([\\|*_`<>%[%]])", "\\%1")
-  return s
-end)
+-- Text inside a Markdown table cell or line: no table breaks, no HTML
+-- (line breaks become a space; \ | * _ ` < > [ ] get a backslash).
 function L.md(s)
-  return md_text(type(s) == "string" and s or L.str(s))
+  return md(type(s) == "string" and s or L.str(s))
 end
 
 -- ---- FNV-1a 64 (lots) ---------------------------------------------------------

@@ -756,6 +756,36 @@ START_TEST(state_renewed_after_large_step)
 }
 END_TEST
 
+/* regie.html and regie.md: the escapes of the documents workflows write;
+ * a text with nothing to escape comes back as the very same string. */
+START_TEST(escapes_for_documents)
+{
+    regie_ctx *ctx;
+    int rc = run_script(
+        "esc.lua",
+        "return { run = function()\n"
+        "  local function eq(got, want) assert(got == want, string.format('%q, expected %q', got, want)) end\n"
+        "  eq(regie.html([[a&b<c>d\"e'f]]), 'a&amp;b&lt;c&gt;d&quot;e&#39;f')\n"
+        "  eq(regie.html('&&'), '&amp;&amp;')\n"
+        "  eq(regie.html(''), '')\n"
+        "  eq(regie.html('a\\0<'), 'a\\0&lt;')\n"
+        "  eq(regie.md([[a|b\\c*d_e`f<g>h[i]j]]), [[a\\|b\\\\c\\*d\\_e\\`f\\<g\\>h\\[i\\]j]])\n"
+        "  eq(regie.md('x\\r\\n\\r\\ny\\nz\\r'), 'x y z ')\n"
+        "  eq(regie.md([[a|b\\c*d]], [[\\|]]), [[a\\|b\\\\c*d]])\n"
+        "  eq(regie.md('a*b', ''), 'a*b')\n"
+        "  eq(regie.md(12.5), '12.5')\n"
+        "  local s = string.rep('plain text ', 3)\n"
+        "  assert(rawequal(regie.html(s), s) and rawequal(regie.md(s), s))\n"
+        "  local ok, err = pcall(regie.md, {})\n"
+        "  assert(not ok and err:find('string expected'), err)\n"
+        "  regie.output('done', true)\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
 Suite *suite_lua(void);
 Suite *suite_lua(void)
 {
@@ -774,6 +804,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, coroutines_as_lua);
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
+    tcase_add_test(tc, escapes_for_documents);
     tcase_add_test(tc, csv_writer_and_pieces);
     tcase_add_test(tc, csv_writer_streams);
     tcase_add_test(tc, repeated_strings_per_column);
