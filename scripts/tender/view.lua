@@ -30,10 +30,19 @@ function V.load()
     c.q[r.bid_id][r.crit_id] = r
   end
   c.price = L.index("prices", "bid_id")
+  -- the lists and their indexes share the records: one copy each
+  local function by_bid(rows)
+    local m = {}
+    for _, r in ipairs(rows) do
+      local k = r.bid_id
+      if not L.isnull(k) and m[k] == nil then m[k] = r end
+    end
+    return m
+  end
   c.ranking = L.rows("ranking")
-  c.rank = L.index("ranking", "bid_id")
+  c.rank = by_bid(c.ranking)
   c.outcome_rows = L.rows("outcome")
-  c.out = L.index("outcome", "bid_id")
+  c.out = by_bid(c.outcome_rows)
   c.dates = L.index("dates", "name")
   c.state = L.str(regie.input("award_state"))
   c.notice = L.str(regie.input("notice_date"))
