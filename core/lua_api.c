@@ -616,12 +616,21 @@ static int l_md(lua_State *L)
 {
     size_t n, nc;
     const char *s = luaL_checklstring(L, 1, &n);
-    const char *chars = luaL_optlstring(L, 2, "\\|*_`<>[]", &nc);
-    unsigned char special[256] = { 0 };
-    for (size_t k = 0; k < nc; k++) {
-        special[(unsigned char)chars[k]] = 1;
+    /* 1: gets a backslash, 2: a line break */
+    static const unsigned char by_default[256] = { ['\\'] = 1, ['|'] = 1, ['*'] = 1, ['_'] = 1, ['`'] = 1,
+                                                   ['<'] = 1,  ['>'] = 1, ['['] = 1, [']'] = 1, ['\r'] = 2,
+                                                   ['\n'] = 2 };
+    unsigned char own[256];
+    const unsigned char *special = by_default;
+    if (!lua_isnoneornil(L, 2)) {
+        const char *chars = luaL_checklstring(L, 2, &nc);
+        memset(own, 0, sizeof own);
+        for (size_t k = 0; k < nc; k++) {
+            own[(unsigned char)chars[k]] = 1;
+        }
+        own['\r'] = own['\n'] = 2;
+        special = own;
     }
-    special['\r'] = special['\n'] = 2;
     size_t i = 0;
     while (i < n && !special[(unsigned char)s[i]]) {
         i++;

@@ -28,8 +28,8 @@
 
 #define HOOK_EVERY 1000
 #define SETUP_MEMORY ((size_t)256 * 1024 * 1024)
-/* A step that took more than this leaves a new state behind it (see
- * renew_state). */
+/* A step that took more than this leaves a new state behind it (see the
+ * end of rg_lua_run). */
 #define RENEW_AFTER ((size_t)4 * 1024 * 1024)
 
 typedef struct script_entry {
@@ -215,13 +215,11 @@ static void prof_report(rg_lua *R, const char *step, double input_seconds, size_
 /* The state's memory: with mimalloc (then also the process's malloc:
  * linking it replaces malloc), from a heap of the state's own, freed at once
  * when the state is dropped; else from malloc. */
-static void mem_free(rg_lua *R, void *p)
+static void mem_free(void *p)
 {
 #ifdef HAVE_MIMALLOC
-    (void)R;
     mi_free(p);
 #else
-    (void)R;
     free(p);
 #endif
 }
@@ -242,7 +240,7 @@ static void *l_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     size_t old = ptr ? osize : 0;
     if (nsize == 0) {
         R->used -= old;
-        mem_free(R, ptr);
+        mem_free(ptr);
         return NULL;
     }
     if (R->limit && nsize > old && R->used - old + nsize > R->limit) {
@@ -774,6 +772,12 @@ static void drop_state(rg_lua *R, int give_back)
     R->nscripts = 0;
 }
 
+/* R->L, made again if a large step dropped it: 0, or -1 without memory. */
+static int have_state(rg_lua *R)
+{
+    return R->L || open_state(R) == 0 ? 0 : -1;
+}
+
 rg_lua *rg_lua_new(const char *script_path)
 {
     rg_lua *R = rg_xcalloc(1, sizeof *R);
@@ -914,7 +918,7 @@ static int cmp_param(const void *a, const void *b)
 int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors *errs)
 {
     memset(info, 0, sizeof *info);
-    if (!R->L && open_state(R) != 0) {
+    if (have_state(R) != 0) {
         rg_err_add(errs, file, 0, "no memory for a Lua state");
         return -1;
     }
@@ -1058,7 +1062,7 @@ static void push_param(lua_State *L, regie_ctx *ctx, const regie_param *p)
 
 int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits *lim)
 {
-    if (!R->L && open_state(R) != 0) {
+    if (have_state(R) != 0) {
         rg_host.fail(ctx, "%s: no memory for a Lua state", file);
         return -1;
     }
@@ -1139,15 +1143,14 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     lua_settop(L, base);
     rg_lua_reset_inputs(L);
     /* What the step made is garbage now.  When that is much, the state
-     * is dropped and a new one made: the memory goes back at once, before
-     * the next step of this thread builds its own (peak memory is one
-     * step's), and without the full collection that would visit every
-     * object to free it (a tenth of a second after a step of 100 MB).  The
-     * next step compiles its script again, about a millisecond.  A small
-     * step's garbage is left to the collector. */
+     * is dropped (the next step makes a new one, see have_state): the
+     * memory goes back at once, before the next step of this thread builds
+     * its own (peak memory is one step's), and without the full collection
+     * that would visit every object to free it (a tenth of a second after a
+     * step of 100 MB).  The next step compiles its script again, about a
+     * millisecond.  A small step's garbage is left to the collector. */
     if (R->peak - base_used > RENEW_AFTER) {
         drop_state(R, 1);
-        (void)open_state(R); /* on failure, the next step tries again */
     }
     R->limit = R->used + SETUP_MEMORY;
     return result;

@@ -85,9 +85,8 @@ return {
     local kind_of, message_of, owner_of = P.kind, P.message, P.owner
 
     -- the plan, a line per stakeholder, and the contact moments of the
-    -- calendar
-    -- commplan.csv gets each line as it is made; `plan` keeps only what
-    -- commplan.md and the report read (a smaller record: 100,000 of them)
+    -- calendar; commplan.csv gets each line as it is made, `plan` keeps
+    -- only what commplan.md and the report read (100,000 smaller records)
     local w = regie.csv.writer("commplan.csv", PLAN_COLUMNS)
     local plan, contacts = {}, {}
     local moments = 0

@@ -155,16 +155,21 @@ function L.has_column(ds, name)
   return false
 end
 
--- map key -> row of a dataset or named input (first wins)
-function L.index(ds, key)
+-- map key -> row of a list of rows, the rows themselves (first wins)
+function L.index_of(rows, key)
   local m = {}
-  for _, r in ipairs(L.rows(ds)) do
+  for _, r in ipairs(rows) do
     local k = r[key]
     if not isnull(k) and m[k] == nil then
       m[k] = r
     end
   end
   return m
+end
+
+-- map key -> row of a dataset or named input (first wins)
+function L.index(ds, key)
+  return L.index_of(L.rows(ds), key)
 end
 
 function L.sorted_keys(t)

@@ -31,18 +31,10 @@ function V.load()
   end
   c.price = L.index("prices", "bid_id")
   -- the lists and their indexes share the records: one copy each
-  local function by_bid(rows)
-    local m = {}
-    for _, r in ipairs(rows) do
-      local k = r.bid_id
-      if not L.isnull(k) and m[k] == nil then m[k] = r end
-    end
-    return m
-  end
   c.ranking = L.rows("ranking")
-  c.rank = by_bid(c.ranking)
+  c.rank = L.index_of(c.ranking, "bid_id")
   c.outcome_rows = L.rows("outcome")
-  c.out = by_bid(c.outcome_rows)
+  c.out = L.index_of(c.outcome_rows, "bid_id")
   c.dates = L.index("dates", "name")
   c.state = L.str(regie.input("award_state"))
   c.notice = L.str(regie.input("notice_date"))
