@@ -677,6 +677,8 @@ static int open_state(rg_lua *R)
 #endif
         return -1;
     }
+    /* Lua leaves the main thread's extra space as allocated: no step yet */
+    *rg_lua_ctx_slot(L) = NULL;
     R->L = L;
     static const luaL_Reg libs[] = { { LUA_GNAME, luaopen_base },
                                      { LUA_STRLIBNAME, luaopen_string },

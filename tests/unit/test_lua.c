@@ -379,6 +379,18 @@ START_TEST(errors_and_tracebacks)
     rg_script_info_free(&info);
     rg_err_free(&e);
     free(p);
+    /* a regie function that needs a step, called while the script loads:
+     * an error naming the line (the state's slot for the step starts empty,
+     * whatever the allocator left there) */
+    p = t_write(dir, "early.lua",
+                "regie.info('loading')\nreturn { run = function() end }\n");
+    rg_lua *fresh = rg_lua_new(dir);
+    ck_assert_int_eq(rg_lua_describe(fresh, p, &info, &e), -1);
+    rg_lua_free(fresh);
+    ck_assert_msg(strstr(e.msg[0], "early.lua:1: this regie function works only while a step runs"),
+                  "%s", e.msg[0]);
+    rg_err_free(&e);
+    free(p);
     p = t_write(dir, "norun.lua", "return { }\n");
     ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], "no function `run`"));
