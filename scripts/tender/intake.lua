@@ -13,15 +13,16 @@
 local L = require "tender.lib"
 
 -- How two candidate names are compared: case, accents of common letters,
--- punctuation and spacing do not matter.
+-- punctuation and spacing do not matter.  Every accented letter of FOLD is
+-- a two-byte UTF-8 sequence, so one pass over all two-byte sequences
+-- replaces them all (a sequence not in FOLD stays as it is).
+local FOLD = { ["á"] = "a", ["à"] = "a", ["ä"] = "a", ["â"] = "a", ["é"] = "e", ["è"] = "e",
+               ["ë"] = "e", ["ê"] = "e", ["í"] = "i", ["ï"] = "i", ["ó"] = "o", ["ö"] = "o",
+               ["ô"] = "o", ["ú"] = "u", ["ü"] = "u", ["ç"] = "c", ["ñ"] = "n" }
+local TWO_BYTE_UTF8 = "[\xC2-\xDF][\x80-\xBF]"
+
 local function candidate_key(name)
-  local s = L.str(name):lower()
-  local fold = { ["á"] = "a", ["à"] = "a", ["ä"] = "a", ["â"] = "a", ["é"] = "e", ["è"] = "e",
-                 ["ë"] = "e", ["ê"] = "e", ["í"] = "i", ["ï"] = "i", ["ó"] = "o", ["ö"] = "o",
-                 ["ô"] = "o", ["ú"] = "u", ["ü"] = "u", ["ç"] = "c", ["ñ"] = "n" }
-  for k, v in pairs(fold) do
-    s = s:gsub(k, v)
-  end
+  local s = L.str(name):lower():gsub(TWO_BYTE_UTF8, FOLD)
   s = s:gsub("[%p%s]+", " ")
   return L.trim(s)
 end
@@ -32,9 +33,11 @@ local function run(step)
   local bids = L.rows("bids")
   local notes = {}
 
-  local by_candidate = {}
-  for _, b in ipairs(bids) do
+  -- the bids of each candidate, in file order (the key once per bid)
+  local key_of, by_candidate = {}, {}
+  for i, b in ipairs(bids) do
     local k = candidate_key(b.candidate)
+    key_of[i] = k
     if k ~= "" then
       by_candidate[k] = by_candidate[k] or {}
       table.insert(by_candidate[k], b.bid_id)
@@ -42,11 +45,12 @@ local function run(step)
   end
 
   local out = {}
-  for _, b in ipairs(bids) do
+  for i, b in ipairs(bids) do
     local submitted = L.stamp(b.submitted_at)
     local late = submitted > closing
+    local group = by_candidate[key_of[i]] or {}
     local others = {}
-    for _, id in ipairs(by_candidate[candidate_key(b.candidate)] or {}) do
+    for _, id in ipairs(group) do
       if id ~= b.bid_id then
         others[#others + 1] = id
       end
@@ -57,7 +61,6 @@ local function run(step)
       regie.warn(string.format("bid %s arrived after closing (%s > %s): excluded (te laat)",
                                b.bid_id, L.str(b.submitted_at), cfg.tender.closing))
     end
-    local group = by_candidate[candidate_key(b.candidate)] or {}
     if #others > 0 and group[1] == b.bid_id then
       notes[#notes + 1] = string.format(
         "Kandidaat %s wordt door meer dan één inschrijver aangeboden (inschrijvingen %s); "

@@ -24,8 +24,9 @@ local function run(step)
   local shortlist = L.index("shortlist", "bid_id")
   local iv_ds = regie.input("interviews")
   local isrc = L.source(iv_ds, "interviews.csv")
+  local iv_rows = L.rows(iv_ds)
   local outcome = {}
-  for _, r in ipairs(L.rows(iv_ds)) do
+  for _, r in ipairs(iv_rows) do
     outcome[r.bid_id] = r
   end
 
@@ -67,7 +68,7 @@ local function run(step)
   for _, id in ipairs(ranked) do
     if invited[id] then invited_list[#invited_list + 1] = id end
   end
-  for _, r in ipairs(L.rows(iv_ds)) do
+  for _, r in ipairs(iv_rows) do
     if not invited[r.bid_id] then
       bad = bad + 1
       regie.data_error(isrc, r._line, "bid_id", r.bid_id,

@@ -37,12 +37,40 @@ local function check_rate(cfg, rate)
   return rounded <= max, detail, rounded
 end
 
+-- check_rate, remembered per rate within one run (many bids offer the
+-- same rate; the answer depends on nothing else).
+local function rate_checker(cfg)
+  local seen = {}
+  return function(rate)
+    if rate ~= rate then return check_rate(cfg, rate) end -- NaN: not a table key
+    local r = seen[rate]
+    if not r then
+      r = table.pack(check_rate(cfg, rate))
+      seen[rate] = r
+    end
+    return r[1], r[2], r[3]
+  end
+end
+
+-- "aangeleverd: 1 cv en 1 motivatiebrief", made once per pair of counts
+-- (most bids deliver the same documents).
+local delivered_text = {}
+local function delivered(cv, mot)
+  delivered_text[cv] = delivered_text[cv] or {}
+  local text = delivered_text[cv][mot]
+  if not text then
+    text = "aangeleverd: " .. plural(cv, "cv", "cv's") .. " en "
+           .. plural(mot, "motivatiebrief", "motivatiebrieven")
+    delivered_text[cv][mot] = text
+  end
+  return text
+end
+
 local function check_documents(cfg, bid)
   local cv, mot = bid.cv_count, bid.motivation_count
   local want_cv, want_mot = cfg.requirements.cv_count, cfg.requirements.motivation_count
   local ok = not L.isnull(cv) and not L.isnull(mot) and cv == want_cv and mot == want_mot
-  local detail = "aangeleverd: " .. plural(L.isnull(cv) and 0 or cv, "cv", "cv's") .. " en "
-                 .. plural(L.isnull(mot) and 0 or mot, "motivatiebrief", "motivatiebrieven")
+  local detail = delivered(L.isnull(cv) and 0 or cv, L.isnull(mot) and 0 or mot)
   return ok, detail
 end
 
@@ -53,11 +81,34 @@ local function run(step)
   local intake = L.index("intake", "bid_id")
   local ko_ds = regie.input("ko")
   local ksrc = L.source(ko_ds, "ko.csv")
+  local kfile = L.basename(ksrc)
+  -- judged[bid][req] = the row of ko.csv; the records as regie.input
+  -- gives them (read only: no second copy)
   local judged = {}
-  for _, r in ipairs(L.rows(ko_ds)) do
-    judged[r.bid_id .. "\0" .. r.req_id] = r
+  for _, r in ipairs(ko_ds) do
+    judged[r.bid_id] = judged[r.bid_id] or {}
+    judged[r.bid_id][r.req_id] = r
+  end
+  -- what is the same for every bid: the label of each requirement, and
+  -- ko.csv's results and notes, worked out once per distinct text
+  local label_of = {}
+  for _, req in ipairs(crit.ko) do
+    label_of[req] = L.requirement_label(req, cfg)
+  end
+  local passed, note_detail = {}, {}
+  local function judgement(j) -- returns pass, detail
+    local result, note = L.str(j.result), L.str(j.note)
+    if passed[result] == nil then
+      passed[result] = L.trim(result):lower() == "pass"
+    end
+    if note_detail[note] == nil then
+      local trimmed = L.trim(note)
+      note_detail[note] = trimmed ~= "" and ("toelichting: " .. trimmed) or ""
+    end
+    return passed[result], note_detail[note]
   end
 
+  local rate_check = rate_checker(cfg)
   local results, admission = {}, {}
   local missing = 0
   for _, b in ipairs(bids) do
@@ -73,26 +124,24 @@ local function run(step)
                                 source = "intake" }
     else
       for _, req in ipairs(crit.ko) do
-        local label = L.requirement_label(req, cfg)
+        local label = label_of[req]
         local ok, detail, source
         if req.check == "max_rate" then
-          ok, detail, rate_rounded = check_rate(cfg, b.rate_excl_vat_eur)
+          ok, detail, rate_rounded = rate_check(b.rate_excl_vat_eur)
           source = "berekend"
         elseif req.check == "documents" then
           ok, detail = check_documents(cfg, b)
           source = "berekend"
         else
-          local j = judged[b.bid_id .. "\0" .. req.id]
-          source = L.basename(ksrc)
+          local j = judged[b.bid_id] and judged[b.bid_id][req.id]
+          source = kfile
           if not j then
             missing = missing + 1
             L.missing(ksrc, "result", string.format("no result (pass or fail) for bid %s, requirement %s",
                                                     b.bid_id, req.id))
             ok, detail = false, "geen oordeel"
           else
-            ok = L.trim(L.str(j.result)):lower() == "pass"
-            local note = L.trim(L.str(j.note))
-            detail = note ~= "" and ("toelichting: " .. note) or ""
+            ok, detail = judgement(j)
           end
         end
         results[#results + 1] = { bid_id = b.bid_id, req_id = req.id, result = ok and "pass" or "fail",
@@ -111,7 +160,7 @@ local function run(step)
     end
   end
   if missing > 0 then
-    regie.log(string.format("%d knock-out judgement(s) missing in %s", missing, L.basename(ksrc)))
+    regie.log(string.format("%d knock-out judgement(s) missing in %s", missing, kfile))
     return
   end
   regie.output("ko_results", results, { "bid_id", "req_id", "result", "label", "detail", "source" })

@@ -75,11 +75,14 @@ function M.run(step)
   local dec = cfg.scoring.round_decimals
   local by_crit = cfg.scoring.round_stage == "criterion"
 
-  -- criterion points per bid (rounded at the criterion stage)
+  -- criterion points per bid (rounded at the criterion stage); only the
+  -- fictitious discount uses them, so only then is `quality` read
   local pts = {}
-  for _, q in ipairs(L.rows("quality")) do
-    pts[q.bid_id] = pts[q.bid_id] or {}
-    pts[q.bid_id][q.crit_id] = by_crit and L.round(q.points, dec) or q.points
+  if method == "fictitious_discount" then
+    for _, q in ipairs(L.rows("quality")) do
+      pts[q.bid_id] = pts[q.bid_id] or {}
+      pts[q.bid_id][q.crit_id] = by_crit and L.round(q.points, dec) or q.points
+    end
   end
 
   local rows, priced = {}, {}

@@ -29,27 +29,54 @@ local function run(step)
   local ssrc = L.source(sc_ds, "scores.csv")
   local agg = cfg.scoring.aggregation
   local scale = cfg.scoring.scale
+  -- the position of a level on the scale, once per distinct level
   local scale_idx = {}
   for i, v in ipairs(scale) do scale_idx[L.str(v)] = i end
+  local step_of = {}
+  local function scale_step(level)
+    if level ~= level then return scale_idx[L.str(level)] end -- NaN: not a table key
+    local idx = step_of[level]
+    if idx == nil then
+      idx = scale_idx[L.str(level)] or false
+      step_of[level] = idx
+    end
+    return idx or nil
+  end
   local max_steps = cfg.scoring.spread_warning_steps
 
   local admitted = {}
   for _, a in ipairs(admission) do admitted[a.bid_id] = a.admitted end
 
-  -- scores by bid and criterion; evaluators in order of appearance
+  -- scores by bid and criterion (cell[bid][crit][evaluator] = row);
+  -- evaluators in order of appearance.  The records are the ones
+  -- regie.input gives (read only: no second copy of the largest file); an
+  -- evaluator's name is trimmed and compared once per distinct text.
   local cell, evaluators, seen_ev, ignored = {}, {}, {}, {}
-  for _, r in ipairs(L.rows(sc_ds)) do
-    local ev = L.trim(L.str(r.evaluator))
-    if ev:upper() == CONSENSUS then
-      ev = CONSENSUS
-    elseif not seen_ev[ev] then
+  local evaluator_of = {}
+  for _, r in ipairs(sc_ds) do
+    local written = L.str(r.evaluator)
+    local ev = evaluator_of[written]
+    if ev == nil then
+      ev = L.trim(written)
+      if ev:upper() == CONSENSUS then ev = CONSENSUS end
+      evaluator_of[written] = ev
+    end
+    if ev ~= CONSENSUS and not seen_ev[ev] then
       seen_ev[ev] = true
       evaluators[#evaluators + 1] = ev
     end
     if admitted[r.bid_id] then
-      local k = r.bid_id .. "\0" .. r.crit_id
-      cell[k] = cell[k] or {}
-      cell[k][ev] = r
+      local by_crit = cell[r.bid_id]
+      if not by_crit then
+        by_crit = {}
+        cell[r.bid_id] = by_crit
+      end
+      local given = by_crit[r.crit_id]
+      if not given then
+        given = {}
+        by_crit[r.crit_id] = given
+      end
+      given[ev] = r
     elseif admitted[r.bid_id] == false then
       ignored[r.bid_id] = (ignored[r.bid_id] or 0) + 1
     end
@@ -62,26 +89,41 @@ local function run(step)
     notes[#notes + 1] = string.format("Scores voor uitgesloten inschrijving %s (%d) zijn genegeerd.", id, ignored[id])
   end
 
+  -- the list of evaluators of a row in which every evaluator scored and
+  -- there is no consensus (the usual case): one list shared by those rows
+  local all_evaluators = {}
+  for i, ev in ipairs(evaluators) do all_evaluators[i] = ev end
+  all_evaluators = L.list(all_evaluators)
+  local none = {}
   local out, missing = {}, 0
   for _, a in ipairs(admission) do
     if a.admitted then
+      local by_crit = cell[a.bid_id] or none
       for _, c in ipairs(crit.award) do
-        local k = a.bid_id .. "\0" .. c.id
-        local given = cell[k] or {}
-        local evs, levels, mots = {}, {}, {}
+        local given = by_crit[c.id] or none
+        -- the individual scores in evaluator order (n of them), then CONSENSUS
+        local levels, mots, n = {}, {}, 0
         for _, ev in ipairs(evaluators) do
           local r = given[ev]
           if r then
-            evs[#evs + 1] = ev
-            levels[#levels + 1] = r.level
-            mots[#mots + 1] = L.str(r.motivation)
+            n = n + 1
+            levels[n] = r.level
+            mots[n] = L.str(r.motivation)
           end
         end
         local cons = given[CONSENSUS]
-        if cons then
-          evs[#evs + 1] = CONSENSUS
-          levels[#levels + 1] = cons.level
-          mots[#mots + 1] = L.str(cons.motivation)
+        local evs = all_evaluators
+        if n < #evaluators or cons then
+          evs = {}
+          for _, ev in ipairs(evaluators) do
+            if given[ev] then evs[#evs + 1] = ev end
+          end
+          if cons then
+            evs[#evs + 1] = CONSENSUS
+            levels[n + 1] = cons.level
+            mots[n + 1] = L.str(cons.motivation)
+          end
+          evs = L.list(evs)
         end
         -- completeness
         local ok = true
@@ -93,12 +135,14 @@ local function run(step)
               "no CONSENSUS score for bid %s, criterion %s (aggregation = consensus)", a.bid_id, c.id))
           end
         elseif not cons then
-          for _, ev in ipairs(evaluators) do
-            if not given[ev] then
-              ok = false
-              missing = missing + 1
-              L.missing(ssrc, "level", string.format("no score of evaluator %s for bid %s, criterion %s",
-                                                      ev, a.bid_id, c.id))
+          if n < #evaluators then -- some evaluator did not score: name each one
+            for _, ev in ipairs(evaluators) do
+              if not given[ev] then
+                ok = false
+                missing = missing + 1
+                L.missing(ssrc, "level", string.format("no score of evaluator %s for bid %s, criterion %s",
+                                                        ev, a.bid_id, c.id))
+              end
             end
           end
           if #evaluators == 0 then
@@ -108,13 +152,9 @@ local function run(step)
           end
         end
         if ok then
-          -- the levels that count
-          local counted = {}
-          if cons then
-            counted = { cons.level }
-          else
-            for _, ev in ipairs(evaluators) do counted[#counted + 1] = given[ev].level end
-          end
+          -- the levels that count: the consensus, or else every evaluator's
+          -- (all present here, so exactly `levels`, in evaluator order)
+          local counted = cons and { cons.level } or levels
           local level, points
           local sum = 0
           for _, v in ipairs(counted) do sum = sum + v end
@@ -146,15 +186,13 @@ local function run(step)
           end
           -- spread between evaluators (individual levels, also next to a consensus)
           local spread = false
-          if #evs - (cons and 1 or 0) >= 2 and c.scale ~= "binary" then
+          if n >= 2 and c.scale ~= "binary" then
             local lo, hi
-            for i, ev in ipairs(evs) do
-              if ev ~= CONSENSUS then
-                local idx = scale_idx[L.str(levels[i])]
-                if idx then
-                  lo = (lo == nil or idx < lo) and idx or lo
-                  hi = (hi == nil or idx > hi) and idx or hi
-                end
+            for i = 1, n do
+              local idx = scale_step(levels[i])
+              if idx then
+                lo = (lo == nil or idx < lo) and idx or lo
+                hi = (hi == nil or idx > hi) and idx or hi
               end
             end
             if lo and hi - lo > max_steps then
@@ -166,7 +204,7 @@ local function run(step)
                                                 a.bid_id, c.id, hi - lo, max_steps)
             end
           end
-          out[#out + 1] = { bid_id = a.bid_id, crit_id = c.id, evaluators = L.list(evs),
+          out[#out + 1] = { bid_id = a.bid_id, crit_id = c.id, evaluators = evs,
                             levels = L.list(levels), motivations = L.list(mots), level = level,
                             points = points, spread = spread, consensus = cons ~= nil }
         end

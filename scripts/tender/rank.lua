@@ -28,9 +28,8 @@ local L = require "tender.lib"
 local function run(step)
   local cfg = L.load_config()
   local crit = L.criteria(regie.input("criteria"))
-  local bids_ds = regie.input("bids")
-  local bids = L.index(bids_ds, "bid_id")
-  local bid_order = L.rows(bids_ds)
+  local bid_order = L.rows("bids") -- read once: the file order and the index share the rows
+  local bids = L.index_of(bid_order, "bid_id")
   local prices = L.index("prices", "bid_id")
   local dec = cfg.scoring.round_decimals
   local by_crit = cfg.scoring.round_stage == "criterion"
@@ -49,9 +48,10 @@ local function run(step)
     local p = prices[b.bid_id]
     if p and p.priced then
       local e = { bid_id = b.bid_id, price = b.rate_excl_vat_eur, pts = {} }
+      local mine = pts[b.bid_id] or {}
       local Q = 0
       for _, c in ipairs(crit.award) do
-        local v = (pts[b.bid_id] or {})[c.id] or 0
+        local v = mine[c.id] or 0
         if by_crit then v = L.round(v, dec) end
         e.pts[c.id] = v
         Q = Q + v
@@ -76,15 +76,22 @@ local function run(step)
     end
   end
 
-  -- primary order: the rounded total (high to low; F low to high)
-  local function better(a, b)
-    if fict then return a.score < b.score end
-    return a.score > b.score
+  -- primary order: the rounded total (high to low; F low to high), bids
+  -- with equal totals by bid_id.  The bids are put together by total
+  -- first: each such group is a tie group when it holds more than one bid.
+  local with_score, scores = {}, {}
+  for _, e in ipairs(entries) do
+    if not with_score[e.score] then
+      with_score[e.score] = {}
+      scores[#scores + 1] = e.score
+    end
+    table.insert(with_score[e.score], e)
   end
-  table.sort(entries, function(a, b)
-    if a.score ~= b.score then return better(a, b) end
-    return a.bid_id < b.bid_id
+  table.sort(scores, function(a, b)
+    if fict then return a < b end
+    return a > b
   end)
+  local function by_bid_id(a, b) return a.bid_id < b.bid_id end
 
   -- tie-break
   local rules = cfg.ranking.tiebreak or {}
@@ -94,20 +101,48 @@ local function run(step)
   local seed = cfg.ranking.lot_seed or ""
   local group_no = 0
 
-  local function value_of(rule, e)
+  -- texts of values with `dec` decimals, made once per distinct value (a
+  -- criterion's points and the tied totals take only a few values)
+  local dec_text = {}
+  local function fmt_dec(v)
+    if v ~= v then return L.fmt(v, dec) end -- NaN: not a table key
+    if not dec_text[v] then dec_text[v] = L.fmt(v, dec) end
+    return dec_text[v]
+  end
+
+  -- A tie-break rule other than lot, worked out once per rule: `better`
+  -- compares two values, `value(e)` gives a bid's value and its text for
+  -- the record.
+  local function higher(x, y) return x > y end
+  local function lower(x, y) return x < y end
+  local rule_cache = {}
+  local function rule_of(rule)
+    if rule_cache[rule] then
+      return rule_cache[rule]
+    end
     local kind, arg = rule:match("^(%a+):(.+)$")
+    local r
     if rule == "price" then
-      return e.price, function(x, y) return x < y end, L.fmt(e.price, 2)
+      r = { better = lower, value = function(e)
+        return e.price, L.fmt(e.price, 2)
+      end }
     elseif kind == "criterion" then
-      local v = L.round(e.pts[arg] or 0, dec)
-      return v, function(x, y) return x > y end, L.fmt(v, dec)
+      r = { better = higher, value = function(e)
+        local v = L.round(e.pts[arg] or 0, dec)
+        return v, fmt_dec(v)
+      end }
     elseif kind == "preference" then
       local field, want = arg:match("^([%w_]+)=(.+)$")
-      local have = L.trim(L.str(bids[e.bid_id][field]))
-      local v = have:lower() == L.trim(want):lower() and 1 or 0
-      return v, function(x, y) return x > y end, field .. "=" .. have
+      local wanted = L.trim(want):lower()
+      r = { better = higher, value = function(e)
+        local have = L.trim(L.str(bids[e.bid_id][field]))
+        return have:lower() == wanted and 1 or 0, field .. "=" .. have
+      end }
+    else
+      error("unknown tie-break rule " .. rule)
     end
-    error("unknown tie-break rule " .. rule)
+    rule_cache[rule] = r
+    return r
   end
 
   -- returns a list of blocks {entries..., open = nil | "lot_pending" | "tie"}
@@ -178,54 +213,55 @@ local function run(step)
                                table.concat((function() local t = {} for _, e in ipairs(group) do t[#t + 1] = e.bid_id end return t end)(), ", ")))
       return { blk }
     end
-    local vals, cmp, texts = {}, nil, {}
+    -- The bids by the rule's value, best value first.  A group always
+    -- comes in bid_id order (a tie group is sorted by bid_id before it is
+    -- resolved, and each step here keeps the order), so bids with equal
+    -- values stay in bid_id order.
+    local rl = rule_of(rule)
+    local with_value, values, texts = {}, {}, {}
     for _, e in ipairs(group) do
-      local v, c, t = value_of(rule, e)
-      vals[e.bid_id], cmp, texts[e.bid_id] = v, c, t
+      local v, t = rl.value(e)
+      texts[e] = t
+      if not with_value[v] then
+        with_value[v] = {}
+        values[#values + 1] = v
+      end
+      table.insert(with_value[v], e)
     end
-    local sorted = {}
-    for _, e in ipairs(group) do sorted[#sorted + 1] = e end
-    table.sort(sorted, function(a, b)
-      local va, vb = vals[a.bid_id], vals[b.bid_id]
-      if va ~= vb then return cmp(va, vb) end
-      return a.bid_id < b.bid_id
-    end)
-    local out, i = {}, 1
-    while i <= #sorted do
-      local j = i
-      while j < #sorted and vals[sorted[j + 1].bid_id] == vals[sorted[i].bid_id] do j = j + 1 end
-      local sub = {}
-      for k = i, j do sub[#sub + 1] = sorted[k] end
+    table.sort(values, rl.better)
+    local out, place = {}, 1
+    for _, v in ipairs(values) do
+      local sub = with_value[v]
       for _, e in ipairs(sub) do
         records[#records + 1] = { group = gno, step = ri, rule = rule, bid_id = e.bid_id,
-                                  value = texts[e.bid_id],
-                                  outcome = #sub > 1 and "nog gelijk" or ("beslist: plaats " .. i) }
+                                  value = texts[e],
+                                  outcome = #sub > 1 and "nog gelijk" or ("beslist: plaats " .. place) }
       end
-      for _, blk in ipairs(resolve(sub, ri + 1, gno)) do out[#out + 1] = blk end
-      i = j + 1
+      if #sub == 1 then
+        out[#out + 1] = sub -- decided: a block of its own
+      else
+        for _, blk in ipairs(resolve(sub, ri + 1, gno)) do out[#out + 1] = blk end
+      end
+      place = place + #sub
     end
     return out
   end
 
   local blocks = {}
-  local i = 1
-  while i <= #entries do
-    local j = i
-    while j < #entries and entries[j + 1].score == entries[i].score do j = j + 1 end
-    local group = {}
-    for k = i, j do group[#group + 1] = entries[k] end
+  for _, score in ipairs(scores) do
+    local group = with_score[score]
+    table.sort(group, by_bid_id)
     if #group > 1 then
       group_no = group_no + 1
       for _, e in ipairs(group) do
         e.tie_group = group_no
         records[#records + 1] = { group = group_no, step = 0, rule = "totaal", bid_id = e.bid_id,
-                                  value = L.fmt(e.score, dec), outcome = "gelijke stand" }
+                                  value = fmt_dec(e.score), outcome = "gelijke stand" }
       end
       for _, blk in ipairs(resolve(group, 1, group_no)) do blocks[#blocks + 1] = blk end
     else
-      blocks[#blocks + 1] = { group[1] }
+      blocks[#blocks + 1] = group
     end
-    i = j + 1
   end
 
   -- ranks
@@ -241,7 +277,7 @@ local function run(step)
 
   local by_id = {}
   for _, e in ipairs(entries) do by_id[e.bid_id] = e end
-  local out = {}
+  local row_of, unranked = {}, {}
   for _, b in ipairs(bid_order) do
     local e = by_id[b.bid_id]
     local flags = {}
@@ -249,8 +285,10 @@ local function run(step)
       if e.tie_group then flags[#flags + 1] = "tie" end
       if e.flag_lot then flags[#flags + 1] = "lot" end
       if open_of[b.bid_id] then flags[#flags + 1] = open_of[b.bid_id] end
+    else
+      unranked[#unranked + 1] = b.bid_id
     end
-    out[#out + 1] = {
+    row_of[b.bid_id] = {
       bid_id = b.bid_id,
       rank = e and rank_of[b.bid_id] or nil,
       quality = e and e.quality or nil,
@@ -264,14 +302,21 @@ local function run(step)
       flags = L.list(flags),
     }
   end
-  table.sort(out, function(a, b)
-    if a.rank and b.rank then
-      if a.rank ~= b.rank then return a.rank < b.rank end
-      return a.bid_id < b.bid_id
+  -- the rows by rank: block by block (each block is one rank), bids that
+  -- share a rank by bid_id; then the bids without a rank, by bid_id
+  local out = {}
+  for _, blk in ipairs(blocks) do
+    if #blk == 1 then
+      out[#out + 1] = row_of[blk[1].bid_id]
+    else
+      local ids = {}
+      for _, e in ipairs(blk) do ids[#ids + 1] = e.bid_id end
+      table.sort(ids)
+      for _, id in ipairs(ids) do out[#out + 1] = row_of[id] end
     end
-    if a.rank or b.rank then return a.rank ~= nil end
-    return a.bid_id < b.bid_id
-  end)
+  end
+  table.sort(unranked)
+  for _, id in ipairs(unranked) do out[#out + 1] = row_of[id] end
   regie.info(string.format("%d bid(s) ranked, %d tie group(s)", #entries, group_no))
   regie.output("ranking", out, { "bid_id", "rank", "quality", "quality_scaled", "price_points", "discount",
                                  "total", "score", "tie_group", "open", "flags" })

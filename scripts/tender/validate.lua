@@ -169,19 +169,23 @@ local function run(step)
   for _, r in ipairs(crit.ko) do
     if r.check == "documents" then needs_docs = true end
   end
-  for _, r in ipairs(L.rows(bids_ds)) do
+  local doc_columns = { "cv_count", "motivation_count" }
+  -- The large files are read straight from the datasets regie.input gives
+  -- (ds[i] is a record, ds.lines[i] its line): no second copy of each row.
+  local bid_lines = bids_ds.lines
+  for i, r in ipairs(bids_ds) do
     bid_set[r.bid_id] = true
     bid_ids[#bid_ids + 1] = r.bid_id
     local rate = r.rate_excl_vat_eur
     if not L.isnull(rate) and rate <= 0 then
-      err(bsrc, r._line, "rate_excl_vat_eur", rate, "a rate above 0")
+      err(bsrc, bid_lines[i], "rate_excl_vat_eur", rate, "a rate above 0")
     end
     if needs_docs then
-      for _, col in ipairs({ "cv_count", "motivation_count" }) do
+      for _, col in ipairs(doc_columns) do
         if L.isnull(r[col]) then
-          err(bsrc, r._line, col, "", "a count of documents (a requirement checks the documents)")
+          err(bsrc, bid_lines[i], col, "", "a count of documents (a requirement checks the documents)")
         elseif r[col] < 0 then
-          err(bsrc, r._line, col, r[col], "a count of at least 0")
+          err(bsrc, bid_lines[i], col, r[col], "a count of at least 0")
         end
       end
     end
@@ -225,61 +229,96 @@ local function run(step)
   -- ---- ko.csv ----------------------------------------------------------------------------------
   local ko_ds = regie.input("ko")
   local ksrc = L.source(ko_ds, "ko.csv")
+  local ko_lines = ko_ds.lines
   local seen_ko = {}
-  for _, r in ipairs(L.rows(ko_ds)) do
+  local result_of = {} -- result as written -> trimmed, lower case (once per distinct text)
+  for i, r in ipairs(ko_ds) do
+    local line = ko_lines[i]
     if not bid_set[r.bid_id] then
-      err(ksrc, r._line, "bid_id", r.bid_id, bid_expected)
+      err(ksrc, line, "bid_id", r.bid_id, bid_expected)
     end
     if not manual_set[r.req_id] then
-      err(ksrc, r._line, "req_id", r.req_id,
+      err(ksrc, line, "req_id", r.req_id,
           string.format("a requirement judged in %s (%s)", L.basename(ksrc), idlist(manual_ko)))
     end
-    local res = L.trim(L.str(r.result)):lower()
+    local result = L.str(r.result)
+    local res = result_of[result]
+    if res == nil then
+      res = L.trim(result):lower()
+      result_of[result] = res
+    end
     if res ~= "pass" and res ~= "fail" then
-      err(ksrc, r._line, "result", r.result, "pass or fail")
+      err(ksrc, line, "result", r.result, "pass or fail")
     end
     local k = L.str(r.bid_id) .. "\0" .. L.str(r.req_id)
     if seen_ko[k] then
-      err(ksrc, r._line, "req_id", r.req_id,
+      err(ksrc, line, "req_id", r.req_id,
           string.format("one result per bid and requirement (bid %s already has %s on line %d)",
                         r.bid_id, r.req_id, seen_ko[k]))
     else
-      seen_ko[k] = r._line
+      seen_ko[k] = line
     end
   end
 
   -- ---- scores.csv ----------------------------------------------------------------------------------
   local sc_ds = regie.input("scores")
   local ssrc = L.source(sc_ds, "scores.csv")
+  local sc_lines = sc_ds.lines
   local seen_sc = {}
-  for _, r in ipairs(L.rows(sc_ds)) do
+  -- Worked out once per distinct value, not once per row: an evaluator's
+  -- name as compared (trimmed; CONSENSUS in any case is CONSENSUS) and
+  -- whether a level is on the scale.
+  local evaluator_of, level_on_scale = {}, {}
+  for i, r in ipairs(sc_ds) do
+    local line = sc_lines[i]
     if not bid_set[r.bid_id] then
-      err(ssrc, r._line, "bid_id", r.bid_id, bid_expected)
+      err(ssrc, line, "bid_id", r.bid_id, bid_expected)
     end
     local c = crit.by_id[r.crit_id]
     if not award_set[r.crit_id] then
-      err(ssrc, r._line, "crit_id", r.crit_id,
+      err(ssrc, line, "crit_id", r.crit_id,
           string.format("an award criterion id of %s (%s)", L.basename(csrc), idlist(award_ids)))
     elseif not L.isnull(r.level) then
       if c.scale == "binary" then
         if r.level ~= 0 and r.level ~= 100 then
-          err(ssrc, r._line, "level", r.level,
+          err(ssrc, line, "level", r.level,
               string.format("0 or 100 (criterion %s is binary)", r.crit_id))
         end
-      elseif scale_ok and not on_scale[L.str(r.level)] then
-        err(ssrc, r._line, "level", r.level,
-            string.format("a level on the scale %s", table.concat(scale_text, ", ")))
+      elseif scale_ok then
+        local ok = level_on_scale[r.level]
+        if ok == nil then
+          ok = on_scale[L.str(r.level)] == true
+          if r.level == r.level then -- (NaN cannot be a table key)
+            level_on_scale[r.level] = ok
+          end
+        end
+        if not ok then
+          err(ssrc, line, "level", r.level,
+              string.format("a level on the scale %s", table.concat(scale_text, ", ")))
+        end
       end
     end
-    local ev = L.trim(L.str(r.evaluator))
-    if ev:upper() == CONSENSUS then ev = CONSENSUS end
-    local k = table.concat({ L.str(r.bid_id), L.str(r.crit_id), ev }, "\0")
-    if seen_sc[k] then
-      err(ssrc, r._line, "evaluator", r.evaluator,
+    local written = L.str(r.evaluator)
+    local ev = evaluator_of[written]
+    if ev == nil then
+      ev = L.trim(written)
+      if ev:upper() == CONSENSUS then ev = CONSENSUS end
+      evaluator_of[written] = ev
+    end
+    -- one score per bid, criterion and evaluator: the lines seen, as
+    -- seen_sc[evaluator][criterion][bid] (a few large tables)
+    seen_sc[ev] = seen_sc[ev] or {}
+    local seen = seen_sc[ev][r.crit_id]
+    if not seen then
+      seen = {}
+      seen_sc[ev][r.crit_id] = seen
+    end
+    if seen[r.bid_id] then
+      err(ssrc, line, "evaluator", r.evaluator,
           string.format("one score per evaluator for bid %s, criterion %s (also on line %d)",
-                        r.bid_id, r.crit_id, seen_sc[k]))
+                        r.bid_id, r.crit_id, seen[r.bid_id]))
     else
-      seen_sc[k] = r._line
+      seen[r.bid_id] = line
     end
   end
 
