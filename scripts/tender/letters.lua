@@ -162,6 +162,26 @@ T.checklist = [[
 - een ondertekende geheimhoudingsverklaring;
 - een bewijs van uw beroepsaansprakelijkheidsverzekering.]]
 
+-- A template's text cut at its {{name}}s, made once per text:
+-- { text, name, text, name, ..., text }: texts at the odd places, names at
+-- the even ones.
+local pieces_of = {}
+local function pieces(text)
+  local p = pieces_of[text]
+  if not p then
+    p = {}
+    local from = 1
+    for at, key, after in text:gmatch("(){{%s*([%w_]+)%s*}}()") do
+      p[#p + 1] = text:sub(from, at - 1)
+      p[#p + 1] = key
+      from = after
+    end
+    p[#p + 1] = text:sub(from)
+    pieces_of[text] = p
+  end
+  return p
+end
+
 -- Fill a template.  vars: name -> text.  Templates may use other templates
 -- as {{header}}, {{signature}}, ... (filled first from `vars`, then from T).
 local function render(name, vars, depth)
@@ -170,16 +190,23 @@ local function render(name, vars, depth)
   if not text then
     error("letters.lua: no template named " .. tostring(name), 0)
   end
-  return (text:gsub("{{%s*([%w_]+)%s*}}", function(key)
-    local v = vars[key]
-    if v == nil and T[key] and depth < 4 then
-      v = render(key, vars, depth + 1)
+  local p = pieces(text)
+  local out = {}
+  for i = 1, #p, 2 do
+    out[i] = p[i]
+    local key = p[i + 1]
+    if key then
+      local v = vars[key]
+      if v == nil and T[key] and depth < 4 then
+        v = render(key, vars, depth + 1)
+      end
+      if v == nil then
+        error(string.format("letters.lua: template %s uses {{%s}}, which is not filled in", name, key), 0)
+      end
+      out[i + 1] = tostring(v)
     end
-    if v == nil then
-      error(string.format("letters.lua: template %s uses {{%s}}, which is not filled in", name, key), 0)
-    end
-    return tostring(v)
-  end))
+  end
+  return table.concat(out)
 end
 
 return { templates = T, render = render }

@@ -24,13 +24,13 @@ local L = {}
 
 -- ---- values ----------------------------------------------------------------
 
-function L.isnull(v)
-  return v == nil or v == regie.null
-end
-local isnull = L.isnull
-
 local type, mtype, tostring, floor = type, math.type, tostring, math.floor
 local null = regie.null
+
+function L.isnull(v)
+  return v == nil or v == null
+end
+local isnull = L.isnull
 
 -- f(k) = make(k), remembered: the output steps format the same few
 -- levels, weights and points thousands of times.  Bounded: forgotten all
@@ -39,8 +39,8 @@ local MEMO_MAX = 4096
 local function memo(make)
   local m, n = {}, 0
   return function(k)
-    if k ~= k then
-      return make(k) -- NaN: not a table key
+    if k == nil or k ~= k then
+      return make(k) -- nil, NaN: not a table key
     end
     local v = m[k]
     if v == nil then
@@ -53,6 +53,7 @@ local function memo(make)
     return v
   end
 end
+L.memo = memo -- (for the output steps' own texts: evaluator names, coordinates)
 
 -- The text of a non-integer number (see L.str).
 local float_text = memo(function(v)
@@ -123,6 +124,19 @@ function L.items(v)
   return out
 end
 
+-- The items of a regie list cell for reading only: the list itself, not a
+-- copy (change it and the record changes too); {} for nil/null, { v } for a
+-- single value.  For the output steps, which read thousands of lists.
+function L.items_shared(v)
+  if type(v) == "table" then
+    return v
+  end
+  if v == nil or v == null then
+    return {}
+  end
+  return { v }
+end
+
 function L.list(t)
   return regie.list(t or {})
 end
@@ -160,7 +174,7 @@ function L.index_of(rows, key)
   local m = {}
   for _, r in ipairs(rows) do
     local k = r[key]
-    if not isnull(k) and m[k] == nil then
+    if k ~= nil and k ~= null and m[k] == nil then
       m[k] = r
     end
   end
@@ -222,20 +236,22 @@ function L.round(x, d)
   return regie.round(x, d)
 end
 
+local format_number = regie.format
+
 -- Machine text: decimal point, exactly d decimals.
 function L.fmt(x, d)
-  if isnull(x) then
+  if x == nil or x == null then
     return ""
   end
-  return regie.format(x, d)
+  return format_number(x, d)
 end
 
 -- Dutch text: decimal comma, exactly d decimals ("67,92").
 function L.nl(x, d)
-  if isnull(x) then
+  if x == nil or x == null then
     return ""
   end
-  return regie.format(x, d or 2, ",")
+  return format_number(x, d or 2, ",")
 end
 
 -- "€125,00"
@@ -329,7 +345,7 @@ end
 local html, md = regie.html, regie.md
 
 function L.html(s)
-  return html(L.str(s))
+  return html(type(s) == "string" and s or L.str(s))
 end
 L.xml = L.html
 

@@ -26,7 +26,7 @@ local function flags_of(c, id, intake, qual_spread)
   local f = {}
   local r = c.rank[id]
   if r then
-    for _, x in ipairs(L.items(r.flags)) do f[#f + 1] = x end
+    for _, x in ipairs(L.items_shared(r.flags)) do f[#f + 1] = x end
   end
   local p = c.price[id]
   if p and p.low_flag then
@@ -39,7 +39,7 @@ local function flags_of(c, id, intake, qual_spread)
     end
   end
   local it = intake[id]
-  if it and #L.items(it.duplicate_with) > 0 then
+  if it and #L.items_shared(it.duplicate_with) > 0 then
     f[#f + 1] = "duplicate_candidate"
   end
   if qual_spread[id] then
@@ -50,11 +50,14 @@ end
 
 local function ordered_bids(c)
   local rows = {}
-  for _, b in ipairs(c.bids) do rows[#rows + 1] = b.bid_id end
+  local rank = {} -- bid -> its rank, nil when it has none
+  for _, b in ipairs(c.bids) do
+    rows[#rows + 1] = b.bid_id
+    local r = c.out[b.bid_id].rank
+    rank[b.bid_id] = not L.isnull(r) and r or nil
+  end
   table.sort(rows, function(a, b)
-    local ra, rb = c.out[a].rank, c.out[b].rank
-    ra = not L.isnull(ra) and ra or nil
-    rb = not L.isnull(rb) and rb or nil
+    local ra, rb = rank[a], rank[b]
     if ra and rb then
       if ra ~= rb then return ra < rb end
       return a < b
@@ -136,6 +139,25 @@ local function state_text(c)
   return "Rangschikking vastgesteld; de hoogst geplaatste inschrijvingen worden uitgenodigd voor een gesprek."
 end
 
+-- A bid's figures as ranking.md and report.html show them, in Dutch, "–"
+-- where there is none: the points per award criterion, the price points
+-- (scaled price methods), the discount (fictitious), the total and the gap
+-- to first place.  Made once per bid for both (V.once).
+local function figures(c, id)
+  local o, r = c.out[id], c.rank[id]
+  local scored = V.scored(c, id)
+  local f = {}
+  for _, cr in ipairs(c.crit.award) do
+    local v = V.points(c, id, cr.id)
+    f[#f + 1] = v and L.nl(v, c.d) or "–"
+  end
+  if c.scaled then f[#f + 1] = (scored and not L.isnull(r.price_points)) and L.nl(L.round(r.price_points, c.d), c.d) or "–" end
+  if c.fict then f[#f + 1] = (scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–" end
+  f[#f + 1] = scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–"
+  f[#f + 1] = (scored and not L.isnull(o.rank) and c.best) and L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) or "–"
+  return f
+end
+
 local function ranking_md(c, order, flags)
   local t = {}
   t[#t + 1] = "# Rangschikking " .. L.md(c.cfg.tender.id)
@@ -154,17 +176,11 @@ local function ranking_md(c, order, flags)
   for i = 1, #head do sep[i] = (i <= 4 or i >= #head - 2) and "---" or "---:" end
   t[#t + 1] = "|" .. table.concat(sep, "|") .. "|"
   for _, id in ipairs(order) do
-    local b, o, r = c.bid[id], c.out[id], c.rank[id]
-    local scored = V.scored(c, id)
+    local b, o = c.bid[id], c.out[id]
     local cells = { L.isnull(o.rank) and "–" or tostring(o.rank), id, L.md(b.supplier), L.md(b.candidate) }
-    for _, cr in ipairs(c.crit.award) do
-      local v = V.points(c, id, cr.id)
-      cells[#cells + 1] = v and L.nl(v, c.d) or "–"
+    for _, x in ipairs(V.once(c, "figures_of", id, figures)) do
+      cells[#cells + 1] = x
     end
-    if c.scaled then cells[#cells + 1] = (scored and not L.isnull(r.price_points)) and L.nl(L.round(r.price_points, c.d), c.d) or "–" end
-    if c.fict then cells[#cells + 1] = (scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–" end
-    cells[#cells + 1] = scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–"
-    cells[#cells + 1] = (scored and not L.isnull(o.rank) and c.best) and L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) or "–"
     cells[#cells + 1] = STATUS_MD[o.status] or o.status
     cells[#cells + 1] = L.md(o.reason)
     cells[#cells + 1] = L.md(flags_nl(flags[id]))
@@ -181,33 +197,60 @@ local AGG_NL = { mean = "gemiddelde", median = "mediaan", consensus = "consensus
 -- The largest tie group an explanation lists in full.
 local TIE_GROUP_SHOWN = 10
 
--- The heading and table head of a criterion in every explanation: the same
--- for every bid, made once (V.once).
-local function criterion_head(c, cr)
+-- What every explanation shows the same of an award criterion, made once
+-- per criterion (V.once): the heading with the table head, the maximum,
+-- and the start of the line with the outcome.
+local function criterion_parts(c, cr)
   local scale = {}
   for i, v in ipairs(c.cfg.scoring.scale) do scale[i] = L.short(v, true) end
-  return table.concat({
-    string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
-                  cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat(scale, ", ")),
-    "",
-    "| Beoordelaar | Niveau | Motivering |",
-    "|---|---:|---|" }, "\n")
+  local agg = (AGG_NL[c.cfg.scoring.aggregation] or "gemiddelde"):gsub("^%l", string.upper)
+  return {
+    head = table.concat({
+      string.format("### %s %s (max. %s punten, %s)", cr.id, L.md(cr.title), L.short(cr.max_points, true),
+                    cr.scale == "binary" and "ja/nee" or "schaal " .. table.concat(scale, ", ")),
+      "",
+      "| Beoordelaar | Niveau | Motivering |",
+      "|---|---:|---|" }, "\n"),
+    max = L.short(cr.max_points, true),
+    aggregated = agg .. ": ",
+  }
 end
 
-local function explain_md(c, id, flags, tiebreak, notes_for)
+-- An evaluator's name and a level as they show in the explanations (the
+-- same few many thousands of times).
+local evaluator_md = L.memo(function(ev)
+  return L.md(ev == "CONSENSUS" and "consensus" or ev)
+end)
+local level_text = L.memo(function(v)
+  return L.short(v, true)
+end)
+local submitted_text = L.memo(function(at)
+  return L.md(L.datetime_nl(at))
+end)
+
+-- How the totals are rounded: the same line in every explanation.
+local function rounding_text(c)
+  if c.cfg.scoring.round_stage == "criterion" then
+    return string.format("Afronding: per criterium op %d decimalen (half-up), daarna opgeteld.", c.d)
+  end
+  return string.format("Afronding: alleen het totaal, op %d decimalen (half-up).", c.d)
+end
+
+local function explain_md(c, id, flags, tiebreak)
   local cfg = c.cfg
   local b, o, r = c.bid[id], c.out[id], c.rank[id]
-  local t = {}
-  local function add(s) t[#t + 1] = s end
-  add("# Toelichting inschrijving " .. L.md(id))
-  add("")
-  add("- Inschrijver: " .. L.md(b.supplier))
-  add("- Kandidaat: " .. L.md(b.candidate))
-  add("- Tarief: " .. L.eur(b.rate_excl_vat_eur) .. " excl. btw")
-  add("- Ingediend: " .. L.md(L.datetime_nl(b.submitted_at)))
-  add("- Status: " .. (L.STATUS_NL[o.status] or o.status))
+  -- the lines of the explanation, joined at the end
+  local t = {
+    "# Toelichting inschrijving " .. L.md(id),
+    "",
+    "- Inschrijver: " .. L.md(b.supplier),
+    "- Kandidaat: " .. L.md(b.candidate),
+    "- Tarief: " .. L.eur(b.rate_excl_vat_eur) .. " excl. btw",
+    "- Ingediend: " .. submitted_text(b.submitted_at),
+    "- Status: " .. (L.STATUS_NL[o.status] or o.status),
+  }
   if not L.isnull(o.rank) then
-    add("- Rang: " .. o.rank)
+    t[#t + 1] = "- Rang: " .. o.rank
   end
   if V.scored(c, id) then
     local line = "- " .. (c.fict and "Fictieve prijs: " or "Totaal: ") .. V.total_text(c, id)
@@ -215,12 +258,12 @@ local function explain_md(c, id, flags, tiebreak, notes_for)
       line = line .. string.format(" (%s achter nummer 1)", c.fict and L.eur(math.abs(L.round(c.best - r.score, c.d)))
                                    or (L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) .. " punten"))
     end
-    add(line)
+    t[#t + 1] = line
   end
   if #flags[id] > 0 then
-    add("- Signalen: " .. L.md(flags_nl(flags[id])))
+    t[#t + 1] = "- Signalen: " .. L.md(flags_nl(flags[id]))
   end
-  add("")
+  t[#t + 1] = ""
 
   -- exclusions first, in the words of §1.3
   local excl = V.exclusion_lines(c, id)
@@ -229,113 +272,107 @@ local function explain_md(c, id, flags, tiebreak, notes_for)
       .. ((c.iv[id].reason ~= "") and (" (" .. L.md(c.iv[id].reason) .. ")") or "")
   end
   for _, l in ipairs(excl) do
-    add(l)
-    add("")
+    t[#t + 1] = l
+    t[#t + 1] = ""
   end
 
-  add("## Eisen")
-  add("")
-  local kos = c.ko[id] or {}
-  if #kos == 0 then add("Geen eisen getoetst.") end
+  t[#t + 1] = "## Eisen"
+  t[#t + 1] = ""
+  local kos = V.ko_of(c, id) or {}
+  if #kos == 0 then t[#t + 1] = "Geen eisen getoetst." end
   for _, k in ipairs(kos) do
     if k.req_id == "intake" then
-      add("- Tijdig ingediend: nee (" .. L.md(k.detail) .. ")")
+      t[#t + 1] = "- Tijdig ingediend: nee (" .. L.md(k.detail) .. ")"
     else
-      add(string.format("- %s (%s): %s%s (%s)", k.req_id, L.md(k.label), k.result == "pass" and "voldoet" or "**voldoet niet**",
-                        k.detail ~= "" and (", " .. L.md(k.detail)) or "", L.md(k.source)))
+      t[#t + 1] = "- " .. tostring(k.req_id) .. " (" .. L.md(k.label) .. "): " .. (k.result == "pass" and "voldoet" or "**voldoet niet**")
+        .. (k.detail ~= "" and (", " .. L.md(k.detail)) or "") .. " (" .. L.md(k.source) .. ")"
     end
   end
-  add("")
+  t[#t + 1] = ""
 
   if c.q[id] then
-    add("## Gunningscriteria")
-    add("")
+    t[#t + 1] = "## Gunningscriteria"
+    t[#t + 1] = ""
     for _, cr in ipairs(c.crit.award) do
       local q = c.q[id][cr.id]
-      add(V.once(c, "criterion_heads", cr, criterion_head))
-      local evs, lv, mo = L.items(q.evaluators), L.items(q.levels), L.items(q.motivations)
+      local parts = V.once(c, "criterion_parts", cr, criterion_parts)
+      t[#t + 1] = parts.head
+      local evs, lv, mo = L.items_shared(q.evaluators), L.items_shared(q.levels), L.items_shared(q.motivations)
       for i, ev in ipairs(evs) do
-        add(string.format("| %s | %s | %s |", L.md(ev == "CONSENSUS" and "consensus" or ev), L.short(lv[i], true), L.md(mo[i])))
+        t[#t + 1] = "| " .. evaluator_md(ev) .. " | " .. level_text(lv[i]) .. " | " .. L.md(mo[i]) .. " |"
       end
-      add("")
-      local pts = V.points(c, id, cr.id)
+      t[#t + 1] = ""
+      local pts = L.nl(V.points(c, id, cr.id), c.d)
       if cr.scale == "binary" then
-        add(string.format("Uitkomst: %s → **%s punten**", q.level >= 100 and "ja" or "nee", L.nl(pts, c.d)))
-      elseif q.consensus then
-        add(string.format("Consensus: %s → %s × %s / 100 = **%s punten**", L.nl(q.level, 2), L.short(cr.max_points, true),
-                          L.nl(q.level, 2), L.nl(pts, c.d)))
+        t[#t + 1] = "Uitkomst: " .. (q.level >= 100 and "ja" or "nee") .. " → **" .. pts .. " punten**"
       else
-        add(string.format("%s: %s → %s × %s / 100 = **%s punten**", (AGG_NL[cfg.scoring.aggregation] or "gemiddelde"):gsub("^%l", string.upper),
-                          L.nl(q.level, 2), L.short(cr.max_points, true), L.nl(q.level, 2), L.nl(pts, c.d)))
+        local level = L.nl(q.level, 2)
+        t[#t + 1] = (q.consensus and "Consensus: " or parts.aggregated) .. level .. " → " .. parts.max .. " × " .. level
+          .. " / 100 = **" .. pts .. " punten**"
       end
       if q.spread then
-        add("")
-        add(string.format("Let op: de beoordelaars liggen meer dan %d schaalstappen uit elkaar.", cfg.scoring.spread_warning_steps))
+        t[#t + 1] = ""
+        t[#t + 1] = string.format("Let op: de beoordelaars liggen meer dan %d schaalstappen uit elkaar.", cfg.scoring.spread_warning_steps)
       end
-      add("")
+      t[#t + 1] = ""
     end
     if V.scored(c, id) then
-      add("## Puntentelling")
-      add("")
-      add(V.score_table(c, id))
-      add("")
-      if cfg.scoring.round_stage == "criterion" then
-        add(string.format("Afronding: per criterium op %d decimalen (half-up), daarna opgeteld.", c.d))
-      else
-        add(string.format("Afronding: alleen het totaal, op %d decimalen (half-up).", c.d))
-      end
-      add("")
+      t[#t + 1] = "## Puntentelling"
+      t[#t + 1] = ""
+      t[#t + 1] = V.score_table(c, id)
+      t[#t + 1] = ""
+      t[#t + 1] = V.once(c, "rounding_text", "", rounding_text)
+      t[#t + 1] = ""
     end
   end
 
   local p = c.price[id]
   if p and p.low_flag then
-    add("## Abnormaal lage prijs")
-    add("")
-    add(string.format("De prijs %s ligt onder (1 − %s) × de mediaan van de andere toegelaten inschrijvingen. Dit is een signaal, geen uitsluiting: vraag de inschrijver om een toelichting (Aanbestedingswet art. 2.116).",
-                      L.eur(p.price), L.nl(cfg.award.abnormal_low_fraction, 2)))
+    t[#t + 1] = "## Abnormaal lage prijs"
+    t[#t + 1] = ""
+    t[#t + 1] = string.format("De prijs %s ligt onder (1 − %s) × de mediaan van de andere toegelaten inschrijvingen. Dit is een signaal, geen uitsluiting: vraag de inschrijver om een toelichting (Aanbestedingswet art. 2.116).",
+                              L.eur(p.price), L.nl(cfg.award.abnormal_low_fraction, 2))
+    t[#t + 1] = ""
     if p.low_decision ~= "" then
-      add("")
-      add(string.format("Besluit: %s. Motivering: %s", p.low_decision == "accept" and "verklaring geaccepteerd" or "afgewezen",
-                        L.md(p.low_reason)))
+      t[#t + 1] = string.format("Besluit: %s. Motivering: %s", p.low_decision == "accept" and "verklaring geaccepteerd" or "afgewezen",
+                                L.md(p.low_reason))
     else
-      add("")
-      add("**Besluit nog niet vastgelegd.**")
+      t[#t + 1] = "**Besluit nog niet vastgelegd.**"
     end
-    add("")
+    t[#t + 1] = ""
   end
 
   if r and not L.isnull(r.tie_group) then
-    add("## Gelijke stand")
-    add("")
+    t[#t + 1] = "## Gelijke stand"
+    t[#t + 1] = ""
     local group = tiebreak.by_group[r.tie_group] or {}
     -- A small group is shown whole; of a large one (a tender with
     -- thousands of bids and quality points only) this bid's own steps,
     -- with the whole group in report.html.
     local whole = group.members <= TIE_GROUP_SHOWN
     if not whole then
-      add(string.format("Gelijk geëindigd met %d andere inschrijvingen; de volledige tabel staat in report.html (Gelijke stand en loting). De stappen voor deze inschrijving:",
-                        group.members - 1))
-      add("")
+      t[#t + 1] = string.format("Gelijk geëindigd met %d andere inschrijvingen; de volledige tabel staat in report.html (Gelijke stand en loting). De stappen voor deze inschrijving:",
+                                group.members - 1)
+      t[#t + 1] = ""
     end
     for _, tr in ipairs(whole and group or group.of[id]) do
-      add(string.format("- stap %d, %s: %s %s → %s", tr.step, L.md(tr.rule), L.md(tr.bid_id), L.md(tr.value), L.md(tr.outcome)))
+      t[#t + 1] = string.format("- stap %d, %s: %s %s → %s", tr.step, L.md(tr.rule), L.md(tr.bid_id), L.md(tr.value), L.md(tr.outcome))
     end
-    add("")
+    t[#t + 1] = ""
   end
 
   if c.iv and c.iv[id] and (c.iv[id].outcome ~= "" or c.iv[id].invited_after ~= "") then
-    add("## Gesprek")
-    add("")
+    t[#t + 1] = "## Gesprek"
+    t[#t + 1] = ""
     local x = c.iv[id]
     if x.invited_after ~= "" then
-      add("Uitgenodigd na uitsluiting van inschrijving " .. L.md(x.invited_after) .. ".")
+      t[#t + 1] = "Uitgenodigd na uitsluiting van inschrijving " .. L.md(x.invited_after) .. "."
     end
     if x.outcome ~= "" then
-      add("Uitkomst: " .. ({ pass = "voldoende", fail = "onvoldoende", no_show = "niet verschenen" })[x.outcome]
-          .. (x.reason ~= "" and (" – " .. L.md(x.reason)) or ""))
+      t[#t + 1] = "Uitkomst: " .. ({ pass = "voldoende", fail = "onvoldoende", no_show = "niet verschenen" })[x.outcome]
+        .. (x.reason ~= "" and (" – " .. L.md(x.reason)) or "")
     end
-    add("")
+    t[#t + 1] = ""
   end
   return table.concat(t, "\n")
 end
@@ -424,10 +461,25 @@ td.n, th.n { text-align: right; }
 @media print { body { margin: 1cm; } h2 { page-break-after: avoid; } table { page-break-inside: avoid; } }
 ]]
 
+-- An evaluator's name and a level as they show in the report (the same
+-- few many thousands of times).
+local evaluator_html = L.memo(function(ev)
+  return H(ev == "CONSENSUS" and "consensus" or ev)
+end)
+local level_html = L.memo(function(v)
+  return H(L.short(v, true))
+end)
+
+-- report.html as pieces for regie.write: each line, then its line break
+-- (a report of a large tender is tens of megabytes: no need to join it
+-- into one string first).
 local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   local cfg = c.cfg
-  local t = {}
-  local function add(s) t[#t + 1] = s end
+  local t, n = {}, 0
+  local function add(s)
+    t[n + 1], t[n + 2] = s, "\n"
+    n = n + 2
+  end
   add("<!DOCTYPE html>")
   add('<html lang="nl">')
   add("<head>")
@@ -492,7 +544,7 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
     for _, cr in ipairs(c.crit.award) do
       local q = c.q[id] and c.q[id][cr.id]
       if q then
-        for _, ev in ipairs(L.items(q.evaluators)) do
+        for _, ev in ipairs(L.items_shared(q.evaluators)) do
           if not seen[ev] then
             seen[ev] = true
             evs[#evs + 1] = ev
@@ -512,27 +564,26 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   if c.fict then add('<th class="n">Fictieve korting</th>') end
   add('<th class="n">' .. (c.fict and "Fictieve prijs" or "Totaal") .. '</th><th class="n">Achterstand</th><th>Status</th><th>Reden</th><th>Signalen</th></tr>')
   for _, id in ipairs(order) do
-    local b, o, r = c.bid[id], c.out[id], c.rank[id]
-    local scored = V.scored(c, id)
-    local cells = { L.isnull(o.rank) and "–" or tostring(o.rank), id, L.str(b.supplier), L.str(b.candidate) }
-    local row = "<tr>"
-    for _, x in ipairs(cells) do row = row .. "<td>" .. H(x) .. "</td>" end
-    for _, cr in ipairs(c.crit.award) do
-      local v = V.points(c, id, cr.id)
-      row = row .. '<td class="n">' .. H(v and L.nl(v, c.d) or "–") .. "</td>"
+    local b, o = c.bid[id], c.out[id]
+    local row = { "<tr><td>" .. H(L.isnull(o.rank) and "–" or tostring(o.rank)) .. "</td><td>" .. H(id) .. "</td><td>"
+                  .. H(b.supplier) .. "</td><td>" .. H(b.candidate) .. "</td>" }
+    for _, x in ipairs(V.once(c, "figures_of", id, figures)) do
+      row[#row + 1] = '<td class="n">' .. H(x) .. "</td>"
     end
-    if c.scaled then row = row .. '<td class="n">' .. H((scored and not L.isnull(r.price_points)) and L.nl(L.round(r.price_points, c.d), c.d) or "–") .. "</td>" end
-    if c.fict then row = row .. '<td class="n">' .. H((scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–") .. "</td>" end
-    row = row .. '<td class="n">' .. H(scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–") .. "</td>"
-    row = row .. '<td class="n">' .. H((scored and not L.isnull(o.rank) and c.best) and L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) or "–") .. "</td>"
-    row = row .. "<td>" .. H(L.STATUS_NL[o.status] or o.status) .. "</td><td>" .. H(o.reason) .. "</td>"
-    row = row .. '<td class="flag">' .. H(flags_nl(flags[id])) .. "</td></tr>"
-    add(row)
+    row[#row + 1] = "<td>" .. H(L.STATUS_NL[o.status] or o.status) .. "</td><td>" .. H(o.reason) .. "</td>"
+    row[#row + 1] = '<td class="flag">' .. H(flags_nl(flags[id])) .. "</td></tr>"
+    add(table.concat(row))
   end
   add("</table>")
   add('<p><img src="scores.svg" alt="Punten per criterium per inschrijving"></p>')
 
   add("<h2>Scores en motiveringen</h2>")
+  -- per criterion: its id and what its line of points is called
+  local crit_id, crit_total = {}, {}
+  for i, cr in ipairs(c.crit.award) do
+    crit_id[i] = H(cr.id)
+    crit_total[i] = H(cr.scale == "binary" and "uitkomst" or (AGG_NL[cfg.scoring.aggregation] or ""))
+  end
   local any_scores = false
   for _, id in ipairs(order) do
     if c.q[id] then
@@ -540,16 +591,16 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
         add('<table><tr><th>Inschrijving</th><th>Criterium</th><th>Beoordelaar</th><th class="n">Niveau</th><th>Motivering</th></tr>')
         any_scores = true
       end
-      for _, cr in ipairs(c.crit.award) do
+      local bid = H(id)
+      for i, cr in ipairs(c.crit.award) do
         local q = c.q[id][cr.id]
-        local evs, lv, mo = L.items(q.evaluators), L.items(q.levels), L.items(q.motivations)
-        for i, ev in ipairs(evs) do
-          add(string.format('<tr><td>%s</td><td>%s</td><td>%s</td><td class="n">%s</td><td>%s</td></tr>', H(id), H(cr.id),
-                            H(ev == "CONSENSUS" and "consensus" or ev), H(L.short(lv[i], true)), H(mo[i])))
+        local start = "<tr><td>" .. bid .. "</td><td>" .. crit_id[i] .. "</td><td>"
+        local evs, lv, mo = L.items_shared(q.evaluators), L.items_shared(q.levels), L.items_shared(q.motivations)
+        for j, ev in ipairs(evs) do
+          add(start .. evaluator_html(ev) .. '</td><td class="n">' .. level_html(lv[j]) .. "</td><td>" .. H(mo[j]) .. "</td></tr>")
         end
-        add(string.format('<tr><th>%s</th><th>%s</th><th>%s</th><th class="n">%s</th><th>%s punten</th></tr>', H(id), H(cr.id),
-                          H(cr.scale == "binary" and "uitkomst" or (AGG_NL[cfg.scoring.aggregation] or "")),
-                          H(L.nl(q.level, 2)), H(L.nl(V.points(c, id, cr.id), c.d))))
+        add("<tr><th>" .. bid .. "</th><th>" .. crit_id[i] .. "</th><th>" .. crit_total[i] .. '</th><th class="n">'
+            .. H(L.nl(q.level, 2)) .. "</th><th>" .. H(L.nl(V.points(c, id, cr.id), c.d)) .. " punten</th></tr>")
       end
     end
   end
@@ -596,8 +647,8 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   else
     add("<table><tr><th>Groep</th><th>Stap</th><th>Regel</th><th>Inschrijving</th><th>Waarde</th><th>Uitkomst</th></tr>")
     for _, tr in ipairs(tiebreak) do
-      add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", H(tr.group), H(tr.step),
-                        H(tr.rule), H(tr.bid_id), H(tr.value), H(tr.outcome)))
+      add("<tr><td>" .. H(tr.group) .. "</td><td>" .. H(tr.step) .. "</td><td>" .. H(tr.rule) .. "</td><td>" .. H(tr.bid_id)
+          .. "</td><td>" .. H(tr.value) .. "</td><td>" .. H(tr.outcome) .. "</td></tr>")
     end
     add("</table>")
     if #lots > 0 then
@@ -646,14 +697,14 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
                       award = "voornemen tot gunning (winnaar)", award_other = "voornemen tot gunning (overige)" }
   for _, b in ipairs(c.bids) do
     local o = c.out[b.bid_id]
-    add(string.format('<tr><td>%s</td><td><a href="letters/%s.md">%s</a></td></tr>', H(b.bid_id), H(b.bid_id),
-                      H(LETTER_NL[o.letter] or o.letter)))
+    local bid = H(b.bid_id)
+    add("<tr><td>" .. bid .. '</td><td><a href="letters/' .. bid .. '.md">' .. H(LETTER_NL[o.letter] or o.letter) .. "</a></td></tr>")
   end
   add("</table>")
   add("<p>Per inschrijving een toelichting met elke score en motivering: explain/&lt;inschrijving&gt;.md.</p>")
   add("</body>")
   add("</html>")
-  return table.concat(t, "\n") .. "\n"
+  return t
 end
 
 -- ---- the step -------------------------------------------------------------------------------------
@@ -682,7 +733,6 @@ local function run(step)
     end
     own[#own + 1] = tr
   end
-  local lots = L.rows("lots")
   local qual_spread = {}
   for id, per in pairs(c.q) do
     for _, q in pairs(per) do
@@ -691,8 +741,19 @@ local function run(step)
   end
   local flags = {}
   for _, b in ipairs(c.bids) do flags[b.bid_id] = flags_of(c, b.bid_id, intake, qual_spread) end
-  local order = ordered_bids(c)
 
+  if explanations then
+    for _, b in ipairs(c.bids) do
+      regie.write("explain/" .. b.bid_id .. ".md", explain_md(c, b.bid_id, flags, tiebreak))
+    end
+    if not reports then
+      regie.info(string.format("%d explanation(s) written to explain/", #c.bids))
+      return
+    end
+  end
+
+  local order = ordered_bids(c)
+  local lots = L.rows("lots")
   local notes = {}
   for _, name in ipairs({ "intake_notes", "quality_notes", "shortlist_notes" }) do
     for _, n in ipairs(L.items(regie.input(name))) do notes[#notes + 1] = n end
@@ -704,15 +765,6 @@ local function run(step)
     end
   end
 
-  if explanations then
-    for _, b in ipairs(c.bids) do
-      regie.write("explain/" .. b.bid_id .. ".md", explain_md(c, b.bid_id, flags, tiebreak))
-    end
-    if not reports then
-      regie.info(string.format("%d explanation(s) written to explain/", #c.bids))
-      return
-    end
-  end
   regie.write("ranking.csv", ranking_csv(c, order, flags))
   regie.write("ranking.md", ranking_md(c, order, flags))
   local drows = L.rows("dates")

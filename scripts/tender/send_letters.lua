@@ -90,12 +90,13 @@ local function run(step)
     base.winner_total = V.total_text(c, winner)
   end
 
+  -- each letter's values: its own, and those of `base` for the rest
+  local with_base = { __index = base }
   local count = 0
   for _, b in ipairs(c.bids) do
     local id = b.bid_id
     local o = c.out[id]
-    local vars = {}
-    for k, v in pairs(base) do vars[k] = v end
+    local vars = setmetatable({}, with_base)
     vars.bid_id = id
     vars.supplier = L.str(b.supplier)
     vars.candidate = L.str(b.candidate)
@@ -145,7 +146,11 @@ local function run(step)
       }))
     end
     local text = letters.render(o.letter, vars)
-    text = text:gsub("\n\n\n+", "\n\n")
+    -- an empty part leaves blank lines: at most one in a row (find first:
+    -- most letters have none to take out)
+    if text:find("\n\n\n", 1, true) then
+      text = text:gsub("\n\n\n+", "\n\n")
+    end
     regie.write("letters/" .. id .. ".md", text)
     count = count + 1
   end

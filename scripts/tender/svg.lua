@@ -12,12 +12,13 @@ S.COLOURS = { "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", 
               "#7f7f7f", "#bcbd22", "#17becf" }
 S.PRICE_COLOUR = "#444444"
 
-local function n(x)
-  -- coordinates with at most two decimals, no trailing zeros
+-- Coordinates with at most two decimals, no trailing zeros; remembered
+-- (L.memo): the bars of a large tender share most of their coordinates.
+local n = L.memo(function(x)
   local s = L.fmt(x, 2)
   s = s:gsub("0+$", ""):gsub("%.$", "")
   return s
-end
+end)
 
 function S.render(c)
   local cfg = c.cfg
@@ -74,17 +75,19 @@ function S.render(c)
   if #rows == 0 then
     add(string.format('<text x="%d" y="%d">%s</text>', left + 10, top + 20, L.xml("Geen inschrijving beoordeeld.")))
   end
+  -- one bar per bid: thousands in a large tender, so plain concatenation
+  -- (y is a whole number of pixels)
   for i, r in ipairs(rows) do
     local y = top + (i - 1) * rowh
     local o = c.out[r.bid_id]
     local b = c.bid[r.bid_id]
     local label = r.bid_id .. " " .. L.str(b.supplier)
-    if utf8.len(label) and utf8.len(label) > 30 then
+    local len = utf8.len(label)
+    if len and len > 30 then
       label = label:sub(1, utf8.offset(label, 30) - 1) .. "…"
     end
-    add(string.format('<text x="%d" y="%d" text-anchor="end">%s</text>', left - 8, y + 18, L.xml(label)))
+    add('<text x="' .. (left - 8) .. '" y="' .. (y + 18) .. '" text-anchor="end">' .. L.xml(label) .. "</text>")
     local x = left
-    local sum = 0
     for _, sg in ipairs(segs) do
       local v
       if sg.price then
@@ -94,16 +97,14 @@ function S.render(c)
       end
       local w = barw * v / axis
       if w > 0 then
-        add(string.format('<rect x="%s" y="%d" width="%s" height="20" fill="%s"><title>%s</title></rect>',
-                          n(x), y + 4, n(w), sg.colour,
-                          L.xml(string.format("%s %s: %s", r.bid_id, sg.id, L.nl(v, c.d)))))
+        add('<rect x="' .. n(x) .. '" y="' .. (y + 4) .. '" width="' .. n(w) .. '" height="20" fill="' .. sg.colour
+            .. '"><title>' .. L.xml(r.bid_id .. " " .. sg.id .. ": " .. L.nl(v, c.d)) .. "</title></rect>")
       end
       x = x + w
-      sum = sum + v
     end
     local total = c.fict and L.nl(L.round(r.quality, c.d), c.d) or L.nl(r.score, c.d)
     local mark = (o.status == "excluded") and " (uitgesloten)" or ""
-    add(string.format('<text x="%s" y="%d">%s</text>', n(x + 6), y + 18, L.xml(total .. mark)))
+    add('<text x="' .. n(x + 6) .. '" y="' .. (y + 18) .. '">' .. L.xml(total .. mark) .. "</text>")
   end
   add('</svg>')
   return table.concat(out, "\n") .. "\n"

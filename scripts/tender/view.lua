@@ -19,11 +19,8 @@ function V.load()
   c.bid = {}
   for _, b in ipairs(c.bids) do c.bid[b.bid_id] = b end
   c.adm = L.index("admission", "bid_id")
-  c.ko = {}
-  for _, r in ipairs(L.rows("ko_results")) do
-    c.ko[r.bid_id] = c.ko[r.bid_id] or {}
-    table.insert(c.ko[r.bid_id], r)
-  end
+  -- c.ko (the requirement results per bid) is made by V.ko_of on first use:
+  -- only the explanations show them
   c.q = {}
   for _, r in ipairs(L.rows("quality")) do
     c.q[r.bid_id] = c.q[r.bid_id] or {}
@@ -53,6 +50,18 @@ function V.load()
     end
   end
   return c
+end
+
+-- The requirement results (ko_results) of bid id in file order, or nil.
+function V.ko_of(c, id)
+  if not c.ko then
+    c.ko = {}
+    for _, r in ipairs(L.rows("ko_results")) do
+      c.ko[r.bid_id] = c.ko[r.bid_id] or {}
+      table.insert(c.ko[r.bid_id], r)
+    end
+  end
+  return c.ko[id]
 end
 
 -- Was the bid scored (admitted and priced)?
@@ -85,33 +94,43 @@ function V.total_short(c, id)
   return L.nl(r.score, c.d)
 end
 
--- Score lines of a bid: { {label=, max=, value=} ... } in Dutch.
-function V.score_lines(c, id)
-  local lines = {}
+-- The maxima of the score lines after the award criteria, as text: the
+-- same for every bid, made once.
+local function maxima(c)
+  local m = c.score_maxima
+  if not m then
+    local award = c.cfg.award
+    m = { quality = L.short(c.crit.max_total, true), scaled = L.short(award.total_points - award.price_points, true),
+          price = L.short(award.price_points, true), total = L.short(award.total_points, true) }
+    m.scaled_label = string.format("Kwaliteit herschaald (× %s / %s)", m.scaled, m.quality)
+    c.score_maxima = m
+  end
+  return m
+end
+
+-- The score lines after the award criteria of a scored bid (sums, price,
+-- total): { {label=, max=, value=, euro=, bold=} ... } in Dutch; none for a
+-- bid that was not scored.
+local function total_lines(c, id)
   local r = c.rank[id]
-  for _, cr in ipairs(c.crit.award) do
-    lines[#lines + 1] = { label = cr.id .. " " .. cr.title, max = L.short(cr.max_points, true),
-                          value = V.points(c, id, cr.id) }
-  end
-  if not r or L.isnull(r.score) then return lines end
+  if not r or L.isnull(r.score) then return {} end
+  local m = maxima(c)
   if c.scaled then
-    lines[#lines + 1] = { label = "Kwaliteit (som)", max = L.short(c.crit.max_total, true), value = L.round(r.quality, c.d) }
-    lines[#lines + 1] = { label = string.format("Kwaliteit herschaald (× %s / %s)",
-                            L.short(c.cfg.award.total_points - c.cfg.award.price_points, true), L.short(c.crit.max_total, true)),
-                          max = L.short(c.cfg.award.total_points - c.cfg.award.price_points, true),
-                          value = L.round(r.quality_scaled, c.d) }
-    lines[#lines + 1] = { label = "Prijs (" .. L.eur(c.bid[id].rate_excl_vat_eur) .. ")",
-                          max = L.short(c.cfg.award.price_points, true), value = L.round(r.price_points, c.d) }
-    lines[#lines + 1] = { label = "**Totaal**", max = L.short(c.cfg.award.total_points, true), value = r.score, bold = true }
+    return {
+      { label = "Kwaliteit (som)", max = m.quality, value = L.round(r.quality, c.d) },
+      { label = m.scaled_label, max = m.scaled, value = L.round(r.quality_scaled, c.d) },
+      { label = "Prijs (" .. L.eur(c.bid[id].rate_excl_vat_eur) .. ")", max = m.price, value = L.round(r.price_points, c.d) },
+      { label = "**Totaal**", max = m.total, value = r.score, bold = true },
+    }
   elseif c.fict then
-    lines[#lines + 1] = { label = "Kwaliteit (som)", max = L.short(c.crit.max_total, true), value = L.round(r.quality, c.d) }
-    lines[#lines + 1] = { label = "Prijs", max = "", value = c.bid[id].rate_excl_vat_eur, euro = true }
-    lines[#lines + 1] = { label = "Fictieve korting", max = "", value = r.discount, euro = true }
-    lines[#lines + 1] = { label = "**Fictieve prijs** (lager is beter)", max = "", value = r.score, euro = true, bold = true }
-  else
-    lines[#lines + 1] = { label = "**Totaal**", max = L.short(c.cfg.award.total_points, true), value = r.score, bold = true }
+    return {
+      { label = "Kwaliteit (som)", max = m.quality, value = L.round(r.quality, c.d) },
+      { label = "Prijs", max = "", value = c.bid[id].rate_excl_vat_eur, euro = true },
+      { label = "Fictieve korting", max = "", value = r.discount, euro = true },
+      { label = "**Fictieve prijs** (lager is beter)", max = "", value = r.score, euro = true, bold = true },
+    }
   end
-  return lines
+  return { { label = "**Totaal**", max = m.total, value = r.score, bold = true } }
 end
 
 local function cell(c, v, euro)
@@ -136,42 +155,83 @@ function V.once(c, name, key, make)
   return v
 end
 
--- A bid's score lines as table cells (label, max, value), made once per
--- bid: the letters show the winner's beside every other bid's.
-local function make_score_cells(c, id)
-  local cells = {}
-  for i, ln in ipairs(V.score_lines(c, id)) do
-    cells[i] = { label = ln.bold and ln.label or L.md(ln.label), max = ln.max,
-                 value = cell(c, ln.value, ln.euro) }
-  end
-  return cells
+-- The start of a score table row: "| label | max | ".
+local function row_start(label, max)
+  return "| " .. label .. " | " .. max .. " | "
 end
 
-local function score_cells(c, id)
-  return V.once(c, "score_cells_of", id, make_score_cells)
+-- The rows of the award criteria start the same in every bid's score
+-- table ("| W1 Titel | 10 | "): made once.
+local function criterion_row_starts(c)
+  local starts = c.criterion_row_starts
+  if not starts then
+    starts = {}
+    for i, cr in ipairs(c.crit.award) do
+      starts[i] = row_start(L.md(cr.id .. " " .. cr.title), L.short(cr.max_points, true))
+    end
+    c.criterion_row_starts = starts
+  end
+  return starts
+end
+
+-- A bid's score table rows: how each starts ("| label | max | ") and its
+-- value ("12,50"); one per award criterion, then the totals.
+local function score_rows(c, id)
+  local starts, values = {}, {}
+  local fixed = criterion_row_starts(c)
+  for i, cr in ipairs(c.crit.award) do
+    starts[i] = fixed[i]
+    values[i] = cell(c, V.points(c, id, cr.id))
+  end
+  for _, ln in ipairs(total_lines(c, id)) do
+    starts[#starts + 1] = row_start(ln.bold and ln.label or L.md(ln.label), ln.max)
+    values[#values + 1] = cell(c, ln.value, ln.euro)
+  end
+  return starts, values
+end
+
+-- The values of a bid's score table, made once per bid: the letters show
+-- the winner's beside every other bid's.
+local function score_values(c, id)
+  local _, values = score_rows(c, id)
+  return values
 end
 
 -- Markdown table of a bid's scores; with other_id, the other bid's beside them.
 function V.score_table(c, id, other_id, own_head, other_head)
-  local lines = score_cells(c, id)
+  local starts, values = score_rows(c, id)
   local t = {}
   if other_id then
-    local other = score_cells(c, other_id)
+    local other = V.once(c, "score_values_of", other_id, score_values)
     t[1] = string.format("| Criterium | Max. | %s | %s |", own_head or "Uw punten", other_head or "Winnaar")
     t[2] = "|---|---:|---:|---:|"
-    for i, ln in ipairs(lines) do
-      local o = other[i]
-      t[#t + 1] = "| " .. ln.label .. " | " .. ln.max .. " | " .. ln.value .. " | "
-        .. (o and o.value or "–") .. " |"
+    for i, start in ipairs(starts) do
+      t[i + 2] = start .. values[i] .. " | " .. (other[i] or "–") .. " |"
     end
   else
     t[1] = "| Criterium | Max. | Punten |"
     t[2] = "|---|---:|---:|"
-    for _, ln in ipairs(lines) do
-      t[#t + 1] = "| " .. ln.label .. " | " .. ln.max .. " | " .. ln.value .. " |"
+    for i, start in ipairs(starts) do
+      t[i + 2] = start .. values[i] .. " |"
     end
   end
   return table.concat(t, "\n")
+end
+
+-- " Oordeel commissie: ..." of a quality record: its motivations, trimmed,
+-- each once ("" when there are none).  The letters show the winner's many
+-- times: made once per record (V.once).
+local function judgement(c, q)
+  local mots = {}
+  local seen = {}
+  for _, m in ipairs(L.items_shared(q.motivations)) do
+    m = L.trim(m)
+    if m ~= "" and not seen[m] then
+      seen[m] = true
+      mots[#mots + 1] = m
+    end
+  end
+  return #mots > 0 and (" Oordeel commissie: " .. L.md(table.concat(mots, "; "))) or ""
 end
 
 -- Criteria on which the winner scored more than bid id, with the winner's
@@ -181,20 +241,11 @@ function V.advantages(c, id, winner)
   for _, cr in ipairs(c.crit.award) do
     local w, o = V.points(c, winner, cr.id), V.points(c, id, cr.id)
     if w and (o == nil or w > o) then
-      local mots = {}
       local q = c.q[winner][cr.id]
-      local seen = {}
-      for _, m in ipairs(L.items(q.motivations)) do
-        m = L.trim(m)
-        if m ~= "" and not seen[m] then
-          seen[m] = true
-          mots[#mots + 1] = m
-        end
-      end
       out[#out + 1] = string.format("- **%s %s**: winnaar %s punten, u %s punten (%s%s).%s", cr.id, L.md(cr.title),
                                     L.nl(w, c.d), o and L.nl(o, c.d) or "–", "+",
                                     L.nl(L.round(w - (o or 0), c.d), c.d),
-                                    #mots > 0 and (" Oordeel commissie: " .. L.md(table.concat(mots, "; "))) or "")
+                                    V.once(c, "judgement_of", q, judgement))
     end
   end
   if c.scaled or c.fict then
@@ -212,7 +263,7 @@ end
 -- The exclusion lines of a bid ("Uitgesloten: eis E4 (...) niet gehaald, ...").
 function V.exclusion_lines(c, id)
   local lines = {}
-  for _, l in ipairs(L.items(c.adm[id].lines)) do lines[#lines + 1] = l end
+  for _, l in ipairs(L.items_shared(c.adm[id].lines)) do lines[#lines + 1] = l end
   local p = c.price[id]
   if c.adm[id].admitted and p and not p.priced then
     lines[#lines + 1] = "Uitgesloten: abnormaal lage prijs (" .. L.eur(p.price) .. ") na toetsing afgewezen"
