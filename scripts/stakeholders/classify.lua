@@ -1,15 +1,20 @@
 -- classify.lua - Mendelow quadrant, salience class, Murray-Webster & Simon
--- type and engagement gap of every stakeholder (rules in rules.lua).
+-- type and engagement gap of every stakeholder (rules in rules.lua): which
+-- scores count as high, the gap, and from these the classification
+-- (lib.class_of).  Warns about a negative gap and notes who has an
+-- undetermined type.
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
 
 -- What prioritise.lua reads: the roster's data for classification.csv and
--- the later steps, with the classification added.
+-- the later steps, with power_high, interest_high and gap added.  The rest
+-- of the classification (quadrant, salience, type ...) follows from these
+-- and is not handed on: each step that needs it asks lib.class_of, which
+-- is cheaper than passing six more columns per stakeholder from step to
+-- step.
 local COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency", "attitude",
-                  "current", "desired", "owner", "concern", "power_high", "quadrant",
-                  "attribute_codes", "attributes", "salience", "salience_group", "type", "gap",
-                  "score" }
+                  "power_high", "interest_high", "current", "desired", "gap", "owner", "concern" }
 
 return {
   summary = "Classify stakeholders: quadrant, salience, 3-D type and engagement gap",
@@ -17,47 +22,22 @@ return {
   run = function(step)
     local cfg = lib.config()
     local threshold = cfg.threshold
-    -- the records of the roster are changed in place: each gets its
-    -- classification added
+    -- the records of the roster get power_high, interest_high and gap
+    -- added in place
     local rows = regie.rows("roster")
     local notes = {}
-    local scores = {} -- power x interest, rounded once per distinct product
     for i, r in ipairs(rows) do
       -- "high" means >= threshold; the boundary counts as high
       r.power_high = r.power >= threshold
       r.interest_high = r.interest >= threshold
-      r.quadrant = R.quadrant[r.power_high][r.interest_high]
-      local codes = (r.power_high and "P" or "") .. (r.legitimacy and "L" or "")
-        .. (r.urgency and "U" or "")
-      r.attribute_codes = codes
-      r.attributes = #codes
-      r.salience = R.salience[codes]
-      r.salience_group = R.salience_group[#codes]
-      if r.attitude > 0 then
-        r.type = R.types[r.quadrant].positive
-      elseif r.attitude < 0 then
-        r.type = R.types[r.quadrant].negative
-      else
-        r.type = "undetermined"
-      end
       r.gap = math.tointeger(r.desired_level - r.current_level)
-      -- score kept exact enough for sorting decimal inputs (2.99 x 5)
-      local product = r.power * r.interest
-      local score = scores[product]
-      if not score then
-        score = regie.round(product, 6)
-        if product == product then
-          scores[product] = score
-        end
-      end
-      r.score = score
       if r.gap < 0 then
         local msg = string.format("%s:%d: %s (%s): desired level %s is below current level %s (gap %d)",
                                   r.source, r.line, r.name, r.id, r.desired, r.current, r.gap)
         regie.warn(msg)
         notes[#notes + 1] = { id = r.id, kind = "negative_gap", message = msg }
       end
-      if r.type == "undetermined" then
+      if lib.class_of(r).type == "undetermined" then
         notes[#notes + 1] = { id = r.id, kind = "undetermined",
                               message = r.name .. ": " .. R.undetermined_advice }
       end

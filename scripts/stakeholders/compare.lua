@@ -35,8 +35,9 @@ return {
     for _, r in ipairs(rows) do
       local p = prev[r.id]
       seen[r.id] = true
-      local c = { id = r.id, name = r.name, quadrant = r.quadrant, salience = r.salience,
-                  type = r.type, priority = r.priority }
+      local class = lib.class_of(r)
+      local c = { id = r.id, name = r.name, quadrant = class.quadrant, salience = class.salience,
+                  type = class.type, priority = r.priority }
       if not p then
         c.change = "new"
       else
@@ -45,13 +46,13 @@ return {
         c.previous_type = lib.text(p.type)
         c.previous_priority = lib.text(p.priority)
         local what = {}
-        if c.previous_quadrant ~= r.quadrant then
+        if c.previous_quadrant ~= c.quadrant then
           what[#what + 1] = "quadrant"
         end
-        if c.previous_salience ~= r.salience then
+        if c.previous_salience ~= c.salience then
           what[#what + 1] = "salience"
         end
-        if c.previous_type ~= "" and c.previous_type ~= r.type then
+        if c.previous_type ~= "" and c.previous_type ~= c.type then
           what[#what + 1] = "type"
         end
         c.change = #what > 0 and ("moved:" .. table.concat(what, "+")) or "unchanged"

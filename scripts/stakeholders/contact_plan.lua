@@ -67,6 +67,7 @@ end
 -- frequency up and on whether the extra meeting is added.  Stakeholders
 -- alike in these get the same goal, channels, dates and frequency, so that
 -- is worked out once for each such kind:
+--   quadrant, steps_up, concerns  what the kind depends on (see M.kind_of)
 --   goal, frequency, base, names, modes  as in the plan
 --   contacts  { day =, date =, channel =, mode =, kind = } in date order
 local function make_kind(cfg, mix, q, gap, concerns)
@@ -113,35 +114,49 @@ local function make_kind(cfg, mix, q, gap, concerns)
     c.date = lib.iso(c.day)
   end
   return {
-    goal = goal, frequency = freq, base = base, concerns = concerns,
+    quadrant = q, steps_up = gap >= R.step_up_gap, concerns = concerns,
+    goal = goal, frequency = freq, base = base,
     names = table.concat(names, ";"), modes = table.concat(modes, ";"),
     contacts = list, first = list[1].date, last = list[#list].date,
   }
 end
 
+-- What a stakeholder's contact moments depend on (see make_kind), from
+-- the stakeholder r and its classification c (lib.class_of): its
+-- quadrant, whether its gap steps the frequency up and whether the extra
+-- meeting is added (negative attitude with high power).
+function M.kind_of(c, r)
+  return c.quadrant, r.gap >= R.step_up_gap, r.power_high and r.attitude <= R.concerns.max_attitude
+end
+
+-- The key message and the owner of stakeholder r with classification c.
+function M.message(c, r)
+  return r.concern ~= "" and r.concern or R.default_message[c.quadrant]
+end
+
+function M.owner(cfg, r)
+  return r.owner ~= "" and r.owner or cfg.owner
+end
+
 -- What the plan of one stakeholder is made of, for a run's rules and
--- channel mix: kind(r) (see make_kind, worked out once per kind),
--- message(r) and owner(r).
+-- channel mix: P.kind(c, r) (see make_kind, worked out once per kind), for
+-- stakeholder r with classification c.
 function M.new(cfg, mix)
   local kinds = {} -- [quadrant][steps up][concerns]
   local P = {}
-  function P.kind(r)
-    local q = r.quadrant
-    local up = r.gap >= R.step_up_gap
-    local concerns = r.power_high and r.attitude <= R.concerns.max_attitude
-    kinds[q] = kinds[q] or { [true] = {}, [false] = {} }
-    local k = kinds[q][up][concerns]
+  function P.kind(c, r)
+    local q, up, concerns = M.kind_of(c, r)
+    local by_up = kinds[q]
+    if not by_up then
+      by_up = { [true] = {}, [false] = {} }
+      kinds[q] = by_up
+    end
+    local k = by_up[up][concerns]
     if not k then
       k = make_kind(cfg, mix, q, r.gap, concerns)
-      kinds[q][up][concerns] = k
+      by_up[up][concerns] = k
     end
     return k
-  end
-  function P.message(r)
-    return r.concern ~= "" and r.concern or R.default_message[r.quadrant]
-  end
-  function P.owner(r)
-    return r.owner ~= "" and r.owner or cfg.owner
   end
   return P
 end

@@ -9,16 +9,50 @@ return {
   summary = "Write every contact moment of the plan as contacts.csv",
   params = {},
   run = function(step)
-    local P = CP.new(lib.config(), lib.channel_mix())
-    local w = regie.csv.writer("contacts.csv", CP.CONTACT_COLUMNS)
-    for _, r in ipairs(lib.by_priority(regie.rows("ranked"))) do
-      local kind = P.kind(r)
-      local goal, message, owner = kind.goal.text, P.message(r), P.owner(r)
-      local priority, id, name = r.priority, r.id, r.name
-      for k, c in ipairs(kind.contacts) do
-        w:add(priority, id, name, k, c.date, c.channel, c.mode, c.kind, owner, goal, message)
+    local cfg = lib.config()
+    local P = CP.new(cfg, lib.channel_mix())
+    local field = lib.csv_field
+
+    -- A line is priority,id,name, then n,date,channel,mode,kind of the
+    -- contact, then owner,goal,message.  The middle parts are the same for
+    -- all stakeholders of a kind (contact_plan.lua) and the outer parts for
+    -- all contacts of a stakeholder: each is made once, as CSV text, and a
+    -- line is written as its three parts.
+    local middles, goals = {}, {} -- per kind: the middle part of each contact, the goal
+    local function prepare(kind)
+      local list = {}
+      for k, m in ipairs(kind.contacts) do
+        list[k] = k .. "," .. field(m.date) .. "," .. field(m.channel) .. "," .. field(m.mode)
+          .. "," .. field(m.kind)
+      end
+      middles[kind], goals[kind] = list, field(kind.goal.text)
+    end
+    -- the owners recur: each is made CSV text once
+    local owners = setmetatable({}, { __index = function(t, owner)
+      local v = field(owner)
+      t[owner] = v
+      return v
+    end })
+
+    local f = regie.file("contacts.csv")
+    local header = {}
+    for i, column in ipairs(CP.CONTACT_COLUMNS) do
+      header[i] = field(column)
+    end
+    f:write(table.concat(header, ","), "\r\n")
+    for _, r in ipairs(lib.by_priority(regie.input("ranked"))) do
+      local c = lib.class_of(r)
+      local kind = P.kind(c, r)
+      if not middles[kind] then
+        prepare(kind)
+      end
+      local head = r.priority .. "," .. field(r.id) .. "," .. field(r.name) .. ","
+      local tail = "," .. owners[CP.owner(cfg, r)] .. "," .. goals[kind] .. ","
+        .. field(CP.message(c, r)) .. "\r\n"
+      for _, middle in ipairs(middles[kind]) do
+        f:write(head, middle, tail)
       end
     end
-    w:close()
+    f:close()
   end,
 }

@@ -211,7 +211,7 @@ local function spread_clusters(pts, r, lines)
       -- split by quadrant first, so that no stack straddles a threshold
       local parts, quadrants = {}, {}
       for _, p in ipairs(members) do
-        local q = p.row.quadrant
+        local q = lib.class_of(p.row).quadrant
         if not parts[q] then
           parts[q] = {}
           quadrants[#quadrants + 1] = q

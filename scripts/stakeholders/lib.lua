@@ -70,9 +70,20 @@ function L.num_nl(x)
   return s
 end
 
--- Records (ranked, plan) in priority order.  The priorities are 1..n, so
--- each record goes straight to its place without a sort.
+-- Records (ranked) in priority order.  They usually come in that order
+-- (then the very list is returned); else the priorities are 1..n, so each
+-- record goes straight to its place without a sort.
 function L.by_priority(records)
+  local in_order = true
+  for i, r in ipairs(records) do
+    if r.priority ~= i then
+      in_order = false
+      break
+    end
+  end
+  if in_order then
+    return records
+  end
   local out, n = {}, #records
   for _, r in ipairs(records) do
     local p = r.priority
@@ -495,6 +506,52 @@ L.SALIENCE = { "definitive", "dominant", "dangerous", "dependent", "dormant", "d
 L.TYPES = { "saviour", "saboteur", "sleeping_giant", "time_bomb", "friend", "irritant",
             "acquaintance", "tripwire", "undetermined" }
 
+-- The classification of one stakeholder by the rules of rules.lua:
+--   quadrant                    Mendelow
+--   attribute_codes, attributes the salience attributes present ("PLU")
+--                               and their number
+--   salience, salience_group    Mitchell, Agle & Wood
+--   type                        Murray-Webster & Simon (attitude 0:
+--                               "undetermined")
+local function classification(power_high, interest_high, legitimacy, urgency, attitude)
+  local quadrant = R.quadrant[power_high][interest_high]
+  local codes = (power_high and "P" or "") .. (legitimacy and "L" or "") .. (urgency and "U" or "")
+  local kind
+  if attitude > 0 then
+    kind = R.types[quadrant].positive
+  elseif attitude < 0 then
+    kind = R.types[quadrant].negative
+  else
+    kind = "undetermined"
+  end
+  return {
+    quadrant = quadrant, attribute_codes = codes, attributes = #codes, salience = R.salience[codes],
+    salience_group = R.salience_group[#codes], type = kind,
+  }
+end
+
+-- L.class_of(r) is the classification above of stakeholder r, from its
+-- fields power_high and interest_high (set by classify.lua, which compares
+-- with the threshold), legitimacy, urgency and attitude.  It depends only
+-- on these four yes/no values and the sign of the attitude: each of the 48
+-- combinations is worked out once, and alike stakeholders share the same
+-- table (do not change it).  Working it out is cheaper than handing it
+-- from step to step as more columns, so each step that needs it asks here.
+local class_known = {}
+function L.class_of(r)
+  local power_high, interest_high = r.power_high, r.interest_high
+  local legitimacy, urgency, attitude = r.legitimacy, r.urgency, r.attitude
+  -- a number for the combination: one bit per yes/no, then the sign
+  local key = (power_high and 1 or 0) + (interest_high and 2 or 0) + (legitimacy and 4 or 0)
+    + (urgency and 8 or 0) + (attitude > 0 and 16 or attitude < 0 and 32 or 0)
+  local c = class_known[key]
+  if not c then
+    c = classification(power_high, interest_high, legitimacy, urgency, attitude)
+    class_known[key] = c
+  end
+  return c
+end
+
 function L.member(list, v)
   for _, x in ipairs(list) do
     if x == v then
@@ -533,6 +590,25 @@ L.html = L.xml
 -- Markdown table cell: escape pipes and backslashes, no newlines.
 function L.md(s)
   return md(type(s) == "string" and s or L.text(s), "\\|")
+end
+
+-- A text as one field of a CSV line, as regie.csv.writer writes it: in
+-- double quotes (a quote doubled) when it holds a comma, a quote or a line
+-- break or begins or ends with a space; nil as an empty field.  For a file
+-- whose lines share most of their fields, made of pieces escaped once.
+function L.csv_field(s)
+  if s == nil then
+    return ""
+  end
+  -- the usual text, quickly: two or more characters, none of them a
+  -- comma, quote or line break, no space at either end
+  if s:find('^[^ ,"\r\n][^,"\r\n]*[^ ,"\r\n]$') then
+    return s
+  end
+  if s:find('[,"\r\n]') or s:sub(1, 1) == " " or s:sub(-1) == " " then
+    return '"' .. s:gsub('"', '""') .. '"'
+  end
+  return s
 end
 
 -- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.

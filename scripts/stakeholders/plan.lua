@@ -1,8 +1,9 @@
 -- plan.lua - the communication plan: goal on the participation ladder,
 -- message, channels, frequency, owner and contact dates per stakeholder.
--- Writes commplan.csv and commplan.md; gives the report the plan and the
--- calendar step the contact moments of its calendar.  contacts.csv, every
--- contact moment, is written beside them by contacts.lua.
+-- Writes commplan.csv and commplan.md; gives the report the plan of each
+-- kind of stakeholder and the calendar step the contact moments of its
+-- calendar.  contacts.csv, every contact moment, is written beside them by
+-- contacts.lua.
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
@@ -21,49 +22,62 @@ local CALENDAR_MAX = 1000
 local PLAN_COLUMNS = { "priority", "id", "name", "quadrant", "type", "goal_code", "goal", "message",
                        "channels", "modes", "frequency", "base_frequency", "contacts",
                        "extra_meeting", "owner", "first_contact", "last_contact" }
--- What the report reads of the plan (the `plan` data).
-local PLAN_DATA_COLUMNS = { "priority", "id", "name", "goal", "message", "channels", "frequency",
-                            "base_frequency", "contacts", "extra_meeting", "owner",
-                            "first_contact" }
+-- What the report reads of the plan (the `plan` data): the part of the
+-- plan that is the same for all stakeholders of a kind (contact_plan.lua),
+-- a line per kind, with what the kind depends on (quadrant, steps_up,
+-- concerns: CP.kind_of).  The message and the owner of each stakeholder
+-- the report takes from the ranked stakeholders, as this step does.
+local PLAN_DATA_COLUMNS = { "quadrant", "steps_up", "concerns", "goal", "channels", "frequency",
+                            "base_frequency", "contacts", "extra_meeting", "first_contact" }
 local CONTACT_COLUMNS = CP.CONTACT_COLUMNS
 
-local function md_plan(cfg, plan)
-  local t = {}
-  local function add(s)
-    t[#t + 1] = s
+-- commplan.md, written line by line as the plan is made: md.head(),
+-- md.line(r, kind, message, owner) per stakeholder, md.close().
+local function md_plan(cfg)
+  local f = regie.file("commplan.md")
+  local md = {}
+  function md.head()
+    f:write("# Communicatieplan: ", lib.md(cfg.title), "\n\n")
+    f:write(string.format("Planperiode: %s tot %s (%d maanden). Contactmomenten die op een niet-werkdag vallen, schuiven naar de volgende werkdag.\n\n",
+                          lib.date_nl(cfg.start), lib.date_nl(cfg["end"]), cfg.months))
+    f:write("| Prio | Stakeholder | Kwadrant | Doel | Boodschap | Kanalen | Per jaar | Eigenaar | Eerste contact |\n")
+    f:write("| ---: | --- | --- | --- | --- | --- | ---: | --- | --- |\n")
   end
-  add("# Communicatieplan: " .. lib.md(cfg.title))
-  add("")
-  add(string.format("Planperiode: %s tot %s (%d maanden). Contactmomenten die op een niet-werkdag vallen, schuiven naar de volgende werkdag.",
-                    lib.date_nl(cfg.start), lib.date_nl(cfg["end"]), cfg.months))
-  add("")
-  add("| Prio | Stakeholder | Kwadrant | Doel | Boodschap | Kanalen | Per jaar | Eigenaar | Eerste contact |")
-  add("| ---: | --- | --- | --- | --- | --- | ---: | --- | --- |")
-  -- the values that recur (goals, owners, channel mixes) are escaped once
-  local md = setmetatable({}, { __index = function(t, x)
+  -- the values that recur (owners) are escaped once
+  local owners = setmetatable({}, { __index = function(t, x)
     local v = lib.md(x)
     if x ~= nil then
       t[x] = v
     end
     return v
   end })
-  local listed = {} -- "a;b" -> "a, b" (escaped), once per channel mix
-  for _, p in ipairs(plan) do
-    local channels = listed[p.channels]
-    if not channels then
-      channels = lib.md(p.channels:gsub(";", ", "))
-      listed[p.channels] = channels
+  -- the cells of a kind of stakeholder (see contact_plan.lua), made once:
+  -- those between the name and the message, and between the message and
+  -- the owner, and after the owner
+  local cells = {}
+  local function cells_of(kind)
+    local c = cells[kind]
+    if not c then
+      c = {
+        string.format(" | %s | %s | ", R.quadrant_nl[kind.quadrant], lib.md(kind.goal.text)),
+        string.format(" | %s | %d%s | ", lib.md((kind.names:gsub(";", ", "))), kind.frequency,
+                      kind.concerns and " + 1" or ""),
+        string.format(" | %s |\n", lib.date_nl(kind.first)),
+      }
+      cells[kind] = c
     end
-    add(string.format("| %d | %s | %s | %s | %s | %s | %d%s | %s | %s |", p.priority, lib.md(p.name),
-                      R.quadrant_nl[p.quadrant], md[p.goal], lib.md(p.message),
-                      channels, p.frequency,
-                      p.extra_meeting == "yes" and " + 1" or "", md[p.owner],
-                      lib.date_nl(p.first_contact)))
+    return c
   end
-  add("")
-  add("`+ 1`: een extra een-op-eengesprek om zorgen weg te nemen (negatieve houding, veel macht).")
-  add("")
-  return table.concat(t, "\n")
+  function md.line(r, kind, message, owner)
+    local c = cells_of(kind)
+    f:write("| ", r.priority, " | ", lib.md(r.name), c[1], lib.md(message), c[2],
+            owners[owner], c[3])
+  end
+  function md.close()
+    f:write("\n`+ 1`: een extra een-op-eengesprek om zorgen weg te nemen (negatieve houding, veel macht).\n")
+    f:close()
+  end
+  return md
 end
 
 return {
@@ -80,48 +94,53 @@ return {
       regie.fail(string.format("parameter calendar_max = %d: expected a whole number of at least 1",
                                calendar_max))
     end
-    local rows = lib.by_priority(regie.rows("ranked"))
+    local rows = lib.by_priority(regie.input("ranked"))
+    local class_of = lib.class_of
     local P = CP.new(cfg, mix)
-    local kind_of, message_of, owner_of = P.kind, P.message, P.owner
 
-    -- the plan, a line per stakeholder, and the contact moments of the
-    -- calendar; commplan.csv gets each line as it is made, `plan` keeps
-    -- only what commplan.md and the report read (100,000 smaller records)
+    -- the plan, a line per stakeholder in commplan.csv and commplan.md,
+    -- each written as it is made; the plan of each kind for the report;
+    -- the contact moments of the calendar
     local w = regie.csv.writer("commplan.csv", PLAN_COLUMNS)
-    local plan, contacts = {}, {}
+    local md = md_plan(cfg)
+    md.head()
+    local kinds, listed = {}, {}
+    local contacts = {}
     local moments = 0
-    for i, r in ipairs(rows) do
-      local kind = kind_of(r)
+    for _, r in ipairs(rows) do
+      local c = class_of(r)
+      local kind = P.kind(c, r)
       local goal = kind.goal
-      local message, owner = message_of(r), owner_of(r)
+      local message, owner = CP.message(c, r), CP.owner(cfg, r)
+      if not listed[kind] then
+        listed[kind] = true
+        kinds[#kinds + 1] = {
+          quadrant = kind.quadrant, steps_up = kind.steps_up, concerns = kind.concerns,
+          goal = goal.text, channels = kind.names, frequency = kind.frequency,
+          base_frequency = kind.base, contacts = #kind.contacts,
+          extra_meeting = kind.concerns and "yes" or "no", first_contact = kind.first,
+        }
+      end
       if r.priority <= calendar_max then
-        for k, c in ipairs(kind.contacts) do
+        for k, m in ipairs(kind.contacts) do
           contacts[#contacts + 1] = {
-            priority = r.priority, id = r.id, name = r.name, n = k, date = c.date,
-            channel = c.channel, mode = c.mode, kind = c.kind, owner = owner,
+            priority = r.priority, id = r.id, name = r.name, n = k, date = m.date,
+            channel = m.channel, mode = m.mode, kind = m.kind, owner = owner,
             goal = goal.text, message = message,
           }
         end
       end
       moments = moments + #kind.contacts
-      local extra = kind.concerns and "yes" or "no"
-      w:add(r.priority, r.id, r.name, r.quadrant, r.type, goal.code, goal.text, message, kind.names,
-            kind.modes, kind.frequency, kind.base, #kind.contacts, extra, owner, kind.first,
-            kind.last)
-      plan[i] = {
-        priority = r.priority, id = r.id, name = r.name, quadrant = r.quadrant,
-        goal = goal.text, message = message, channels = kind.names,
-        frequency = kind.frequency, base_frequency = kind.base, contacts = #kind.contacts,
-        extra_meeting = extra, owner = owner, first_contact = kind.first,
-      }
+      w:add(r.priority, r.id, r.name, kind.quadrant, c.type, goal.code, goal.text, message,
+            kind.names, kind.modes, kind.frequency, kind.base, #kind.contacts,
+            kind.concerns and "yes" or "no", owner, kind.first, kind.last)
+      md.line(r, kind, message, owner)
     end
     w:close()
-    local nrows = #rows
-    rows = nil -- let the collector have the records while the rest is made
-    regie.write("commplan.md", md_plan(cfg, plan))
-    regie.output("plan", plan, PLAN_DATA_COLUMNS)
+    md.close()
+    regie.output("plan", kinds, PLAN_DATA_COLUMNS)
     regie.output("contacts", contacts, CONTACT_COLUMNS)
-    if nrows > calendar_max then
+    if #rows > calendar_max then
       regie.info(string.format("contacts.ics: the contact moments of the %d stakeholders with the highest priority (%d of %d); all are in contacts.csv",
                                calendar_max, #contacts, moments))
     end

@@ -4,24 +4,24 @@
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
+local class_of = lib.class_of
 
--- Position of each distinct value of `field` when sorted from high to low,
--- as zero-padded text ("02" sorts before "10").
-local function rank_high_first(rows, field)
-  local seen, values = {}, {}
-  for _, r in ipairs(rows) do
-    local v = r[field]
+-- Position of each distinct value of the list `values` when sorted from
+-- high to low, as zero-padded text ("02" sorts before "10").
+local function rank_high_first(values)
+  local seen, distinct = {}, {}
+  for _, v in ipairs(values) do
     if not seen[v] then
       seen[v] = true
-      values[#values + 1] = v
+      distinct[#distinct + 1] = v
     end
   end
-  table.sort(values, function(a, b)
+  table.sort(distinct, function(a, b)
     return a > b
   end)
-  local fmt = "%0" .. #tostring(#values) .. "d"
+  local fmt = "%0" .. #tostring(#distinct) .. "d"
   local rank = {}
-  for i, v in ipairs(values) do
+  for i, v in ipairs(distinct) do
     rank[v] = string.format(fmt, i)
   end
   return rank
@@ -32,24 +32,31 @@ end
 -- the name (ignoring case, then exactly) and the id.  Each stakeholder gets
 -- one text key that sorts in exactly that order ("\0" separates the parts,
 -- so a shorter name comes first), and the keys are sorted as plain text:
--- on a large roster much faster than comparing records in Lua.
-local function sorted_by_priority(rows)
-  local score = rank_high_first(rows, "score")
-  local attributes = rank_high_first(rows, "attributes")
-  local gap = rank_high_first(rows, "gap")
-  local keys, row_of = {}, {}
+-- on a large roster much faster than comparing records in Lua.  scores[i]
+-- and classes[i] belong to rows[i]; returns the positions in `rows` in
+-- priority order.
+local function order_of_priority(rows, scores, classes)
+  local attributes, gaps = {}, {}
   for i, r in ipairs(rows) do
-    local key = score[r.score] .. attributes[r.attributes] .. gap[r.gap] .. r.name:lower() .. "\0"
-      .. r.name .. "\0" .. r.id
+    attributes[i] = classes[i].attributes
+    gaps[i] = r.gap
+  end
+  local score = rank_high_first(scores)
+  local attribute = rank_high_first(attributes)
+  local gap = rank_high_first(gaps)
+  local keys, position = {}, {}
+  for i, r in ipairs(rows) do
+    local key = score[scores[i]] .. attribute[attributes[i]] .. gap[gaps[i]] .. r.name:lower()
+      .. "\0" .. r.name .. "\0" .. r.id
     keys[i] = key
-    row_of[key] = r
+    position[key] = i
   end
   table.sort(keys)
-  local out = {}
+  local order = {}
   for i, key in ipairs(keys) do
-    out[i] = row_of[key]
+    order[i] = position[key]
   end
-  return out
+  return order
 end
 
 local CLASS_COLUMNS = { "priority", "id", "name", "quadrant", "salience", "attributes", "type",
@@ -57,87 +64,94 @@ local CLASS_COLUMNS = { "priority", "id", "name", "quadrant", "salience", "attri
                         "urgency", "attitude", "salience_group", "side" }
 
 -- What the later steps read (grid, plan, report, compare): each
--- stakeholder's priority with the part of its classification they use.
-local RANKED_COLUMNS = { "priority", "id", "name", "power", "interest", "attitude", "quadrant",
-                         "type", "salience", "attribute_codes", "attributes", "power_high",
-                         "current", "desired", "gap", "owner", "concern" }
+-- stakeholder's priority with its data; they ask lib.class_of for the rest
+-- of the classification.
+local RANKED_COLUMNS = { "priority", "id", "name", "power", "interest", "legitimacy", "urgency",
+                         "attitude", "power_high", "interest_high", "current", "desired", "gap",
+                         "owner", "concern" }
 
 local SALIENCE_COLUMNS = { "priority", "id", "name", "power", "legitimacy", "urgency", "attributes",
                            "attribute_codes", "salience", "group" }
 
--- classification.csv and salience.csv, a line per stakeholder.
-local function class_csv(rows)
-  local w, num = regie.csv.writer("classification.csv", CLASS_COLUMNS), lib.num
-  for _, r in ipairs(rows) do
-    w:add(r.priority, r.id, r.name, r.quadrant, r.salience, r.attributes, r.type, r.current,
-          r.desired, r.gap, num(r.score), num(r.power), num(r.interest), r.legitimacy, r.urgency,
-          r.attitude, r.salience_group, r.side)
-  end
-  w:close()
-end
+-- classification.csv, salience.csv and engagement.md, a line per
+-- stakeholder in each, written as they are made: files.add(r, priority, c,
+-- score) for stakeholder r with classification c in priority order, then
+-- files.close().
+local function open_files(cfg)
+  -- power, interest and score as text (lib.num), once per distinct value:
+  -- num[x]
+  local num = setmetatable({}, { __index = function(t, x)
+    local v = lib.num(x)
+    if x == x then -- NaN cannot be a table key
+      t[x] = v
+    end
+    return v
+  end })
+  local class_csv = regie.csv.writer("classification.csv", CLASS_COLUMNS)
+  local salience_csv = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
 
-local function salience_csv(rows)
-  local w = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
-  for _, r in ipairs(rows) do
-    w:add(r.priority, r.id, r.name, r.power_high, r.legitimacy, r.urgency, r.attributes,
-          r.attribute_codes, r.salience, r.salience_group)
-  end
-  w:close()
-end
-
-local function engagement_md(cfg, rows)
-  local t = {}
-  local function add(s)
-    t[#t + 1] = s
-  end
-  add("# Betrokkenheid: huidig (C) en gewenst (D)")
-  add("")
-  add(string.format("%s. Niveaus volgens de PMBOK-betrokkenheidsmatrix; C = huidig, D = gewenst.",
-                    cfg.title))
-  add("")
+  -- engagement.md: the C/D table, then a note for each negative gap
+  local md = regie.file("engagement.md")
+  md:write("# Betrokkenheid: huidig (C) en gewenst (D)\n\n")
+  md:write(string.format("%s. Niveaus volgens de PMBOK-betrokkenheidsmatrix; C = huidig, D = gewenst.\n\n",
+                         cfg.title))
   local head = { "Prio", "Stakeholder" }
   for _, lv in ipairs(R.levels) do
     head[#head + 1] = R.level_nl[lv]
   end
   head[#head + 1] = "Kloof"
-  add("| " .. table.concat(head, " | ") .. " |")
+  md:write("| " .. table.concat(head, " | ") .. " |\n")
   local sep = {}
   for i = 1, #head do
     sep[i] = (i == 1 or i == #head) and "---:" or "---"
   end
-  add("| " .. table.concat(sep, " | ") .. " |")
-  -- the level cells ("C", "D", "C D" or empty) per current/desired pair,
-  -- and the gap as text, each made once
+  md:write("| " .. table.concat(sep, " | ") .. " |\n")
+  -- the level cells ("C", "D", "C D" or empty) made once per
+  -- current/desired pair (marks[current][desired]), the gap as text once
+  -- per gap
   local marks, gaps = {}, {}
-  for _, r in ipairs(rows) do
-    local pair = r.current .. "\0" .. r.desired
-    local m = marks[pair]
+  local neg = {} -- the notes below the table
+
+  local files = {}
+  function files.add(r, priority, c, score)
+    class_csv:add(priority, r.id, r.name, c.quadrant, c.salience, c.attributes, c.type, r.current,
+                  r.desired, r.gap, num[score], num[r.power], num[r.interest], r.legitimacy,
+                  r.urgency, r.attitude, c.salience_group, r.side)
+    salience_csv:add(priority, r.id, r.name, r.power_high, r.legitimacy, r.urgency, c.attributes,
+                     c.attribute_codes, c.salience, c.salience_group)
+    local by_desired = marks[r.current]
+    if not by_desired then
+      by_desired = {}
+      marks[r.current] = by_desired
+    end
+    local m = by_desired[r.desired]
     if not m then
       m = table.concat(lib.level_marks(r.current, r.desired), " | ")
-      marks[pair] = m
+      by_desired[r.desired] = m
     end
     local g = gaps[r.gap]
     if not g then
       g = lib.signed(r.gap)
       gaps[r.gap] = g
     end
-    add("| " .. r.priority .. " | " .. lib.md(r.name) .. " | " .. m .. " | " .. g .. " |")
-  end
-  local neg = {}
-  for _, r in ipairs(rows) do
+    md:write("| ", priority, " | ", lib.md(r.name), " | ", m, " | ", g, " |\n")
     if r.gap < 0 then
       neg[#neg + 1] = string.format("- Let op: bij %s ligt het gewenste niveau (%s) onder het huidige (%s).",
                                     lib.md(r.name), R.level_nl[r.desired], R.level_nl[r.current])
     end
   end
-  if #neg > 0 then
-    add("")
-    for _, s in ipairs(neg) do
-      add(s)
+  function files.close()
+    class_csv:close()
+    salience_csv:close()
+    if #neg > 0 then
+      md:write("\n")
+      for _, s in ipairs(neg) do
+        md:write(s, "\n")
+      end
     end
+    md:close()
   end
-  add("")
-  return table.concat(t, "\n")
+  return files
 end
 
 return {
@@ -145,13 +159,43 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
-    local rows = sorted_by_priority(regie.rows("classified"))
+    local rows = regie.input("classified")
+    -- each stakeholder's classification (lib.class_of) and score: power x
+    -- interest, kept exact enough for sorting decimal inputs (2.99 x 5),
+    -- rounded once per distinct product
+    local classes, scores = {}, {}
+    local score_of_product = {}
     for i, r in ipairs(rows) do
-      r.priority = i
+      classes[i] = class_of(r)
+      local product = r.power * r.interest
+      local score = score_of_product[product]
+      if not score then
+        score = regie.round(product, 6)
+        if product == product then -- NaN cannot be a table key
+          score_of_product[product] = score
+        end
+      end
+      scores[i] = score
     end
-    class_csv(rows)
-    salience_csv(rows)
-    regie.write("engagement.md", engagement_md(cfg, rows))
-    regie.output("ranked", rows, RANKED_COLUMNS)
+    local order = order_of_priority(rows, scores, classes)
+    -- in priority order: the stakeholder's lines in the three files, and
+    -- its record of the `ranked` data.  Once sorted, the records lie
+    -- scattered in memory: each is visited once, and the ranked records
+    -- are made anew, in priority order, so that handing them on
+    -- (regie.output) reads them in order.
+    local files = open_files(cfg)
+    local ranked = {}
+    for priority, i in ipairs(order) do
+      local r = rows[i]
+      files.add(r, priority, classes[i], scores[i])
+      ranked[priority] = {
+        priority = priority, id = r.id, name = r.name, power = r.power, interest = r.interest,
+        legitimacy = r.legitimacy, urgency = r.urgency, attitude = r.attitude,
+        power_high = r.power_high, interest_high = r.interest_high, current = r.current,
+        desired = r.desired, gap = r.gap, owner = r.owner, concern = r.concern,
+      }
+    end
+    files.close()
+    regie.output("ranked", ranked, RANKED_COLUMNS)
   end,
 }

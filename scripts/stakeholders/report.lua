@@ -4,6 +4,7 @@
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
+local CP = require "stakeholders.contact_plan"
 local h = lib.html
 
 local CSS = [[
@@ -24,18 +25,35 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
-    -- the large inputs as records of the step's own (regie.rows), which
-    -- are let go as soon as the step ends
-    local rows = lib.by_priority(regie.rows("ranked"))
-    local plan = lib.by_priority(regie.rows("plan"))
-    local notes = regie.input("notes")
-    local svg = regie.input("grid_svg")
-    -- all contact moments (contacts.csv); the calendar may hold fewer (the
-    -- contacts data: see calendar_max in plan.lua)
-    local moments = 0
-    for _, p in ipairs(plan) do
+    -- the ranked stakeholders (read, never changed: regie.input)
+    local rows = lib.by_priority(regie.input("ranked"))
+    -- the plan of each kind of stakeholder (see plan.lua), by what the
+    -- kind depends on: plan_of[quadrant][steps up][concerns]
+    local plan_of = {}
+    for _, p in ipairs(regie.input("plan")) do
+      plan_of[p.quadrant] = plan_of[p.quadrant] or { [true] = {}, [false] = {} }
+      plan_of[p.quadrant][p.steps_up][p.concerns] = p
+    end
+    local function plan_for(c, r)
+      local q, up, concerns = CP.kind_of(c, r)
+      return plan_of[q][up][concerns]
+    end
+    -- each stakeholder's classification, the plan of its kind and its
+    -- name as HTML, worked out once for the tables below; on the way the
+    -- number per quadrant and all contact moments (contacts.csv; the
+    -- calendar may hold fewer: the contacts data, see calendar_max in
+    -- plan.lua)
+    local classes, plans, names = {}, {}, {}
+    local per, moments = {}, 0
+    for i, r in ipairs(rows) do
+      local c = lib.class_of(r)
+      local p = plan_for(c, r)
+      classes[i], plans[i], names[i] = c, p, h(r.name)
+      per[c.quadrant] = (per[c.quadrant] or 0) + 1
       moments = moments + p.contacts
     end
+    local notes = regie.input("notes")
+    local svg = regie.input("grid_svg")
     local in_calendar = #regie.input("contacts")
     local changes = regie.has_input("changes") and regie.input("changes") or nil
 
@@ -61,10 +79,6 @@ return {
                       h(lib.date_nl(cfg["end"])), cfg.months, moments))
 
     -- summary per quadrant
-    local per = {}
-    for _, r in ipairs(rows) do
-      per[r.quadrant] = (per[r.quadrant] or 0) + 1
-    end
     add("<ul>")
     for _, q in ipairs(lib.QUADRANTS) do
       add(string.format("<li>%s: %d</li>", h(R.quadrant_nl[q]), per[q] or 0))
@@ -73,13 +87,16 @@ return {
 
     if #notes > 0 then
       add("<h2>Aandachtspunten</h2>")
-      local by_id = {}
-      for _, x in ipairs(rows) do
-        by_id[x.id] = x
-      end
+      local by_id -- made when a note needs it
       for _, n in ipairs(notes) do
         local text
         if n.kind == "negative_gap" then
+          if not by_id then
+            by_id = {}
+            for _, x in ipairs(rows) do
+              by_id[x.id] = x
+            end
+          end
           local r = by_id[n.id]
           text = string.format("%s: het gewenste niveau (%s) ligt onder het huidige (%s), kloof %d. Controleer de invoer.",
                                r and r.name or n.id, R.level_nl[r and r.desired or ""] or "?",
@@ -110,13 +127,35 @@ return {
       end
       return v
     end })
-    local num = lib.num_nl
-    for _, r in ipairs(rows) do
-      add(string.format('<tr><td class="num">%d</td><td>%s</td><td class="num">%s</td><td class="num">%s</td><td>%s</td><td>%s (%s)</td><td class="num">%d</td><td class="num">%s</td><td>%s</td></tr>',
-                        r.priority, h(r.name), H[num(r.power)], H[num(r.interest)],
-                        H[R.quadrant_nl[r.quadrant]], H[R.salience_nl[r.salience]],
-                        H[r.attribute_codes ~= "" and r.attribute_codes or "–"], r.attributes,
-                        H[signed(r.attitude)], H[R.type_nl[r.type]]))
+    -- the scores as shown, once per distinct score
+    local score_text = setmetatable({}, { __index = function(t, x)
+      local v = h(lib.num_nl(x))
+      if x == x then -- NaN cannot be a table key
+        t[x] = v
+      end
+      return v
+    end })
+    -- a row is written in pieces; the cells after the interest depend only
+    -- on the classification and the attitude, and are made once for each
+    local class_cells = {}
+    for i, r in ipairs(rows) do
+      local c = classes[i]
+      local by_attitude = class_cells[c]
+      if not by_attitude then
+        by_attitude = {}
+        class_cells[c] = by_attitude
+      end
+      local cells = by_attitude[r.attitude]
+      if not cells then
+        cells = string.format('%s</td><td>%s (%s)</td><td class="num">%d</td><td class="num">%s</td><td>%s</td></tr>\n',
+                              H[R.quadrant_nl[c.quadrant]], H[R.salience_nl[c.salience]],
+                              H[c.attribute_codes ~= "" and c.attribute_codes or "–"], c.attributes,
+                              H[signed(r.attitude)], H[R.type_nl[c.type]])
+        by_attitude[r.attitude] = cells
+      end
+      html:write('<tr><td class="num">', r.priority, '</td><td>', names[i], '</td><td class="num">',
+                 score_text[r.power], '</td><td class="num">', score_text[r.interest], '</td><td>',
+                 cells)
     end
     add("</table>")
 
@@ -127,49 +166,60 @@ return {
       head = head .. "<th>" .. h(R.level_nl[lv]) .. "</th>"
     end
     add(head .. "<th>Kloof</th></tr>")
-    -- the cells after the name, once per current/desired pair
+    -- the cells after the name, once per current/desired pair:
+    -- marks[current][desired]
     local marks = {}
-    for _, r in ipairs(rows) do
-      local pair = r.current .. "\0" .. r.desired
-      local rest = marks[pair]
+    for i, r in ipairs(rows) do
+      local by_desired = marks[r.current]
+      if not by_desired then
+        by_desired = {}
+        marks[r.current] = by_desired
+      end
+      local rest = by_desired[r.desired]
       if not rest then
         local cells = {}
         for i, m in ipairs(lib.level_marks(r.current, r.desired)) do
           cells[i] = '<td class="mark">' .. m .. "</td>"
         end
-        cells[#cells + 1] = '<td class="num">' .. h(signed(r.gap)) .. "</td></tr>"
+        cells[#cells + 1] = '<td class="num">' .. h(signed(r.gap)) .. "</td></tr>\n"
         rest = table.concat(cells)
-        marks[pair] = rest
+        by_desired[r.desired] = rest
       end
-      add("<tr><td>" .. h(r.name) .. "</td>" .. rest)
+      html:write("<tr><td>", names[i], "</td>", rest)
     end
     add("</table>")
 
     add("<h2>Communicatieplan</h2>")
     add("<table>")
     add("<tr><th>Prio</th><th>Stakeholder</th><th>Doel</th><th>Kernboodschap</th><th>Kanalen</th><th>Per jaar</th><th>Eigenaar</th><th>Eerste contact</th></tr>")
-    local channels, first = {}, {} -- as shown, once per channel mix and date
-    for _, p in ipairs(plan) do
-      local freq = tostring(p.frequency)
-      if p.frequency ~= p.base_frequency then
-        freq = freq .. " (basis " .. p.base_frequency .. ", kloof ≥ " .. R.step_up_gap .. ")"
+    -- a row is written in pieces; the cells of the plan of a kind (goal;
+    -- channels and frequency; first contact) are made once for each kind
+    local plan_cells = {}
+    local function cells_of(p)
+      local cells = plan_cells[p]
+      if not cells then
+        local freq = tostring(p.frequency)
+        if p.frequency ~= p.base_frequency then
+          freq = freq .. " (basis " .. p.base_frequency .. ", kloof ≥ " .. R.step_up_gap .. ")"
+        end
+        if p.extra_meeting == "yes" then
+          freq = freq .. " + extra gesprek"
+        end
+        local chans = h((p.channels:gsub(";", ", ")))
+        local date = h(lib.weekday_nl(p.first_contact) .. " " .. lib.date_nl(p.first_contact))
+        cells = {
+          "</td><td>" .. H[p.goal] .. "</td><td>",
+          "</td><td>" .. chans .. "</td><td>" .. H[freq] .. "</td><td>",
+          "</td><td>" .. date .. "</td></tr>\n",
+        }
+        plan_cells[p] = cells
       end
-      if p.extra_meeting == "yes" then
-        freq = freq .. " + extra gesprek"
-      end
-      local chans = channels[p.channels]
-      if not chans then
-        chans = h((p.channels:gsub(";", ", ")))
-        channels[p.channels] = chans
-      end
-      local date = first[p.first_contact]
-      if not date then
-        date = h(lib.weekday_nl(p.first_contact) .. " " .. lib.date_nl(p.first_contact))
-        first[p.first_contact] = date
-      end
-      add(string.format('<tr><td class="num">%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>',
-                        p.priority, h(p.name), H[p.goal], h(p.message), chans, H[freq], H[p.owner],
-                        date))
+      return cells
+    end
+    for i, r in ipairs(rows) do
+      local cells = cells_of(plans[i])
+      html:write('<tr><td class="num">', r.priority, "</td><td>", names[i], cells[1],
+                 h(CP.message(classes[i], r)), cells[2], H[CP.owner(cfg, r)], cells[3])
     end
     add("</table>")
     if in_calendar == moments then

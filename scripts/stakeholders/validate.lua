@@ -123,7 +123,6 @@ return {
     local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
     local lo, hi = cfg.min, cfg.max
     local lines = ds.lines or {}
-    local rows = {}
     for i, rec in ipairs(ds) do
       local line = lines[i] or 0
       local bad = false
@@ -154,15 +153,14 @@ return {
       if bad then
         count = count + 1
       else
-        rows[#rows + 1] = {
-          id = rec.id, name = text(rec.name), side = text(rec.side),
-          power = power, interest = interest,
-          legitimacy = rec.legitimacy == true, urgency = rec.urgency == true,
-          attitude = math.tointeger(a) or 0,
-          current = cur, desired = des, current_level = curv, desired_level = desv,
-          owner = text(rec.owner), concern = text(rec.concern),
-          line = line, source = file,
-        }
+        -- the record becomes the stakeholder's roster record, in place
+        -- (nothing else in this step reads the stakeholders)
+        rec.name, rec.side = text(rec.name), text(rec.side)
+        rec.owner, rec.concern = text(rec.owner), text(rec.concern)
+        rec.legitimacy, rec.urgency = rec.legitimacy == true, rec.urgency == true
+        rec.attitude = math.tointeger(a) or 0
+        rec.current, rec.desired, rec.current_level, rec.desired_level = cur, des, curv, desv
+        rec.line, rec.source = line, file
       end
     end
     count = check_channels(count)
@@ -171,11 +169,12 @@ return {
       -- the data errors are printed by the engine; this only ends the step
       regie.fail(string.format("%d invalid input row(s) or setting(s)", count))
     end
+    -- no row is bad here: the roster is every stakeholder
     regie.info(string.format("%d stakeholders, scale %s..%s, threshold %s, plan %s + %d months",
-                             #rows, lib.num(cfg.min), lib.num(cfg.max), lib.num(cfg.threshold),
+                             #ds, lib.num(cfg.min), lib.num(cfg.max), lib.num(cfg.threshold),
                              cfg.start, cfg.months))
-    regie.output("roster", rows, { "id", "name", "side", "power", "interest", "legitimacy",
-                                   "urgency", "attitude", "current", "desired", "current_level",
-                                   "desired_level", "owner", "concern", "line", "source" })
+    regie.output("roster", ds, { "id", "name", "side", "power", "interest", "legitimacy",
+                                 "urgency", "attitude", "current", "desired", "current_level",
+                                 "desired_level", "owner", "concern", "line", "source" })
   end,
 }
