@@ -93,13 +93,16 @@ void rg_lua_push_value(lua_State *L, const regie_value *v)
 /* The records of t as a sequence of new tables, column name -> value;
  * with `positions`, each also has `_line` (its line in the source, 0 when
  * unknown) and `_i` (its position). */
-static void push_records(lua_State *L, const regie_table *t, int positions)
+/* The records of t as Lua tables (with _line and _i when `positions`);
+ * with `pick`, only the columns pick[0..npick) of t. */
+static void push_records(lua_State *L, const regie_table *t, int positions, const size_t *pick,
+                         size_t npick)
 {
     /* a bulk conversion makes only live objects: collecting meanwhile
      * would walk them again and again for nothing */
     int was_running = lua_gc(L, LUA_GCISRUNNING);
     lua_gc(L, LUA_GCSTOP);
-    size_t nc = t->ncols;
+    size_t nc = pick ? npick : t->ncols;
     luaL_checkstack(L, (int)(2 * nc + 8), "too many columns");
     int top = lua_gettop(L);
     /* the column names, interned once, at key0 + c; the last string made
@@ -108,7 +111,7 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
      * again is cheaper than interning it anew */
     int key0 = top + 1;
     for (size_t c = 0; c < nc; c++) {
-        lua_pushstring(L, t->cols[c]);
+        lua_pushstring(L, t->cols[pick ? pick[c] : c]);
     }
     int last0 = key0 + (int)nc;
     for (size_t c = 0; c < nc; c++) {
@@ -126,9 +129,9 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
     int list = lua_gettop(L);
     for (size_t r = 0; r < t->nrows; r++) {
         lua_createtable(L, 0, (int)nc + (positions ? 2 : 0));
-        const regie_value *row = nc ? rg_table_cell(t, r, 0) : NULL;
+        const regie_value *row = t->ncols ? rg_table_cell(t, r, 0) : NULL;
         for (size_t c = 0; c < nc; c++) {
-            const regie_value *v = &row[c];
+            const regie_value *v = &row[pick ? pick[c] : c];
             lua_pushvalue(L, key0 + (int)c);
             if (v->type == REGIE_STR) {
                 if (last[c].ptr && last[c].len == v->u.s.len &&
@@ -164,9 +167,11 @@ static void push_records(lua_State *L, const regie_table *t, int positions)
     }
 }
 
-void rg_lua_push_table(lua_State *L, const regie_table *t)
+/* A dataset as regie.input gives it: records, lines, columns, source; with
+ * `pick`, only the columns pick[0..npick). */
+static void push_dataset(lua_State *L, const regie_table *t, const size_t *pick, size_t npick)
 {
-    push_records(L, t, 0);
+    push_records(L, t, 0, pick, npick);
     int tab = lua_gettop(L);
     lua_createtable(L, (int)t->nrows, 0);
     for (size_t r = 0; r < t->nrows; r++) {
@@ -174,9 +179,10 @@ void rg_lua_push_table(lua_State *L, const regie_table *t)
         lua_rawseti(L, -2, (lua_Integer)r + 1);
     }
     lua_setfield(L, tab, "lines");
-    lua_createtable(L, (int)t->ncols, 0);
-    for (size_t c = 0; c < t->ncols; c++) {
-        lua_pushstring(L, t->cols[c]);
+    size_t nc = pick ? npick : t->ncols;
+    lua_createtable(L, (int)nc, 0);
+    for (size_t c = 0; c < nc; c++) {
+        lua_pushstring(L, t->cols[pick ? pick[c] : c]);
         lua_rawseti(L, -2, (lua_Integer)c + 1);
     }
     set_list_mt(L, -1);
@@ -185,6 +191,11 @@ void rg_lua_push_table(lua_State *L, const regie_table *t)
         lua_pushstring(L, t->source);
         lua_setfield(L, tab, "source");
     }
+}
+
+void rg_lua_push_table(lua_State *L, const regie_table *t)
+{
+    push_dataset(L, t, NULL, 0);
 }
 
 /* A plain table is a list when its keys are exactly 1..n. */
@@ -277,17 +288,53 @@ void rg_lua_reset_inputs(lua_State *L)
 }
 
 /* ---- the module ---- */
+/* regie.input(name, columns), regie.rows(name, columns): the position in t
+ * of each name in the list at `idx`, or an error naming the first that is
+ * not a column.  The positions live in a userdata left on the stack. */
+static size_t *pick_columns(lua_State *L, int idx, const char *what, const regie_table *t,
+                            size_t *npick)
+{
+    size_t n = lua_rawlen(L, idx);
+    size_t *pick = lua_newuserdatauv(L, (n ? n : 1) * sizeof *pick, 0); /* freed with the stack */
+    for (size_t i = 0; i < n; i++) {
+        lua_rawgeti(L, idx, (lua_Integer)i + 1);
+        const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        size_t c = 0;
+        while (name && c < t->ncols && strcmp(t->cols[c], name) != 0) {
+            c++;
+        }
+        if (!name || c == t->ncols) {
+            luaL_Buffer b;
+            luaL_buffinit(L, &b);
+            for (size_t k = 0; k < t->ncols; k++) {
+                luaL_addstring(&b, k ? ", " : "");
+                luaL_addstring(&b, t->cols[k]);
+            }
+            luaL_pushresult(&b);
+            luaL_error(L, "%s: column %d of the list is %s%s%s, expected one of: %s", what,
+                       (int)i + 1, name ? "\"" : "a ", name ? name : luaL_typename(L, -2),
+                       name ? "\"" : "", lua_tostring(L, -1));
+            return NULL;
+        }
+        pick[i] = c;
+        lua_pop(L, 1);
+    }
+    *npick = n;
+    return pick;
+}
+
 /* An input handed over: as regie.input gives it (rows 0: records with
  * lines, columns and source) or as regie.rows does (rows 1), timed as
  * reading inputs and, when profiling, given to the line that asked. */
-static void push_input(lua_State *L, regie_ctx *ctx, const regie_table *t, int rows)
+static void push_input(lua_State *L, regie_ctx *ctx, const regie_table *t, int rows,
+                       const size_t *pick, size_t npick)
 {
     rg_lua_prof_mark(L);
     double t0 = rg_now();
     if (rows) {
-        push_records(L, t, 1);
+        push_records(L, t, 1, pick, npick);
     } else {
-        rg_lua_push_table(L, t);
+        push_dataset(L, t, pick, npick);
     }
     ctx->input_seconds += rg_now() - t0;
     rg_lua_prof_mark(L);
@@ -297,6 +344,24 @@ static int l_input(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
     const char *name = luaL_checkstring(L, 1);
+    if (!lua_isnoneornil(L, 2)) {
+        /* only these columns: made anew each time, not kept for the next call */
+        luaL_checktype(L, 2, LUA_TTABLE);
+        const rg_datum *d = rg_ctx_input(ctx, name);
+        if (d && d->kind == RG_DATUM_VALUE) {
+            return luaL_error(L, "regie.input(\"%s\", columns): the input is a single value, not a table",
+                              name);
+        }
+        if (!d || d->kind != RG_DATUM_TABLE) {
+            lua_pushnil(L); /* an optional input not given, as without columns */
+            return 1;
+        }
+        lua_pushfstring(L, "regie.input(\"%s\")", name);
+        size_t npick;
+        const size_t *pick = pick_columns(L, 2, lua_tostring(L, -1), d->table, &npick);
+        push_input(L, ctx, d->table, 0, pick, npick);
+        return 1;
+    }
     lua_rawgetp(L, LUA_REGISTRYINDEX, &inputs_key);
     if (lua_getfield(L, -1, name) != LUA_TNIL) {
         return 1;
@@ -304,7 +369,7 @@ static int l_input(lua_State *L)
     lua_pop(L, 1);
     const rg_datum *d = rg_ctx_input(ctx, name);
     if (d && d->kind == RG_DATUM_TABLE) {
-        push_input(L, ctx, d->table, 0);
+        push_input(L, ctx, d->table, 0, NULL, 0);
     } else if (d && d->kind == RG_DATUM_VALUE) {
         rg_lua_push_value(L, &d->value);
     } else {
@@ -686,6 +751,10 @@ static int l_rows(lua_State *L)
         lua_newtable(L);
         return 1;
     }
+    int some = !lua_isnoneornil(L, 2); /* only these columns */
+    if (some) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+    }
     if (lua_type(L, 1) == LUA_TSTRING) {
         /* straight from the input: no second copy of a large dataset */
         regie_ctx *ctx = ctx_of(L);
@@ -699,12 +768,23 @@ static int l_rows(lua_State *L)
             lua_newtable(L); /* an optional input not given */
             return 1;
         }
-        push_input(L, ctx, t, 1);
+        size_t npick = 0;
+        const size_t *pick = NULL;
+        if (some) {
+            lua_pushfstring(L, "regie.rows(\"%s\")", name);
+            pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick);
+        }
+        push_input(L, ctx, t, 1, pick, npick);
         return 1;
     }
     luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
-    lua_getfield(L, 1, "columns");
+    if (some) {
+        lua_pushvalue(L, 2); /* the fields to copy */
+    } else {
+        lua_getfield(L, 1, "columns");
+    }
     int cols = lua_gettop(L);
     lua_Integer ncols = lua_type(L, cols) == LUA_TTABLE ? (lua_Integer)lua_rawlen(L, cols) : 0;
     lua_getfield(L, 1, "lines");
@@ -722,8 +802,8 @@ static int l_rows(lua_State *L)
         }
         int rec = lua_gettop(L);
         lua_createtable(L, 0, (int)ncols + 2);
-        if (ncols > 0) {
-            /* the declared columns are a record's fields */
+        if (ncols > 0 || some) {
+            /* the declared (or the chosen) columns are a record's fields */
             for (lua_Integer c = 1; c <= ncols; c++) {
                 lua_rawgeti(L, cols, c);
                 lua_pushvalue(L, -1);

@@ -613,6 +613,52 @@ START_TEST(repeated_strings_per_column)
 }
 END_TEST
 
+/* regie.input(name, columns) and regie.rows(name | ds, columns): records
+ * with only the columns asked for; a name that is not a column is an error
+ * that lists the columns there are. */
+START_TEST(only_some_columns)
+{
+    const char *cols[] = { "id", "name", "power", "note" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(4, cols), { REGIE_NULL, { 0 } } };
+    for (int i = 0; i < 3; i++) {
+        char id[8], name[16];
+        snprintf(id, sizeof id, "S%d", i + 1);
+        snprintf(name, sizeof name, "Naam %d", i + 1);
+        regie_value row[4] = { rg_str_value(id), rg_str_value(name), { REGIE_INT, { .i = i * 2 } },
+                               { REGIE_NULL, { 0 } } };
+        rg_table_append(d.table, row, 10 + i);
+    }
+    char *path = t_write(
+        dir, "some.lua",
+        "return { run = function(step)\n"
+        "  local ds = regie.input('rows', { 'power', 'id' })\n"
+        "  assert(#ds == 3 and ds[3].id == 'S3' and ds[3].power == 4, 'values')\n"
+        "  assert(ds[1].name == nil and ds[1].note == nil, 'only the columns asked for')\n"
+        "  assert(#ds.columns == 2 and ds.columns[1] == 'power' and ds.columns[2] == 'id', 'columns')\n"
+        "  assert(ds.lines[2] == 11, 'lines')\n"
+        "  assert(regie.input('rows') ~= ds and regie.input('rows')[1].name == 'Naam 1', 'whole input')\n"
+        "  local r = regie.rows('rows', { 'name' })\n"
+        "  assert(r[2].name == 'Naam 2' and r[2].id == nil and r[2]._line == 11 and r[2]._i == 2, 'rows')\n"
+        "  local c = regie.rows(regie.input('rows'), { 'id' })\n"
+        "  assert(c[1].id == 'S1' and c[1].name == nil and c[1]._i == 1, 'rows of a dataset')\n"
+        "  local none = regie.rows('rows', {})\n"
+        "  assert(#none == 3 and none[1].id == nil, 'no columns')\n"
+        "  assert(regie.input('absent', { 'id' }) == nil, 'an optional input not given')\n"
+        "  local ok, err = pcall(regie.input, 'rows', { 'id', 'powr' })\n"
+        "  assert(not ok and err:find('regie.input(\"rows\"): column 2 of the list is \"powr\", '\n"
+        "    .. 'expected one of: id, name, power, note', 1, true), err)\n"
+        "  ok, err = pcall(regie.rows, 'rows', { 1 })\n"
+        "  assert(not ok and err:find('column 1 of the list is a number', 1, true), err)\n"
+        "end }\n");
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(ctx, "rows", &d);
+    int rc = rg_lua_run(lua, path, ctx, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+    free(path);
+}
+END_TEST
+
 /* REGIE_PROFILE: the lines and, calls included, the functions a step spent
  * its time in, on stderr. */
 /* Run a script in a profiling state with ctx (NULL: a fresh one) and
@@ -820,6 +866,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, csv_writer_and_pieces);
     tcase_add_test(tc, csv_writer_streams);
     tcase_add_test(tc, repeated_strings_per_column);
+    tcase_add_test(tc, only_some_columns);
     tcase_add_test(tc, profile_lines_and_functions);
     tcase_add_test(tc, profile_input_to_its_line);
     suite_add_tcase(s, tc);
