@@ -577,7 +577,10 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
-    local rows = lib.by_priority(regie.input("ranked"))
+    -- only the columns the grid uses (the drawing and lib.class_of)
+    local rows = lib.by_priority(regie.input("ranked", {
+      "priority", "id", "name", "power", "interest", "attitude", "power_high", "interest_high",
+      "legitimacy", "urgency" }))
     local total = #rows
     if total > MAX_DRAWN then
       local drawn = {}

@@ -37,7 +37,8 @@ local function run(step)
   local scaled = L.uses_price_points(cfg)
 
   local pts = {}
-  for _, q in ipairs(L.rows("quality")) do
+  -- only the three columns used here (quality has nine, with lists and texts)
+  for _, q in ipairs(regie.rows("quality", { "bid_id", "crit_id", "points" })) do
     pts[q.bid_id] = pts[q.bid_id] or {}
     pts[q.bid_id][q.crit_id] = q.points
   end
