@@ -340,6 +340,19 @@ static void push_input(lua_State *L, regie_ctx *ctx, const regie_table *t, int r
     rg_lua_prof_mark(L);
 }
 
+/* The table of input `name` for `fn` (regie.rows, regie.input with
+ * columns): NULL for an optional input not given, an error for a single
+ * value. */
+static const regie_table *table_input(lua_State *L, regie_ctx *ctx, const char *name,
+                                      const char *fn)
+{
+    const rg_datum *d = rg_ctx_input(ctx, name);
+    if (d && d->kind == RG_DATUM_VALUE) {
+        luaL_error(L, "%s(\"%s\"): the input is a single value, not a table", fn, name);
+    }
+    return d && d->kind == RG_DATUM_TABLE ? d->table : NULL;
+}
+
 static int l_input(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
@@ -347,19 +360,15 @@ static int l_input(lua_State *L)
     if (!lua_isnoneornil(L, 2)) {
         /* only these columns: made anew each time, not kept for the next call */
         luaL_checktype(L, 2, LUA_TTABLE);
-        const rg_datum *d = rg_ctx_input(ctx, name);
-        if (d && d->kind == RG_DATUM_VALUE) {
-            return luaL_error(L, "regie.input(\"%s\", columns): the input is a single value, not a table",
-                              name);
-        }
-        if (!d || d->kind != RG_DATUM_TABLE) {
+        const regie_table *t = table_input(L, ctx, name, "regie.input");
+        if (!t) {
             lua_pushnil(L); /* an optional input not given, as without columns */
             return 1;
         }
         lua_pushfstring(L, "regie.input(\"%s\")", name);
         size_t npick;
-        const size_t *pick = pick_columns(L, 2, lua_tostring(L, -1), d->table, &npick);
-        push_input(L, ctx, d->table, 0, pick, npick);
+        const size_t *pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick);
+        push_input(L, ctx, t, 0, pick, npick);
         return 1;
     }
     lua_rawgetp(L, LUA_REGISTRYINDEX, &inputs_key);
@@ -759,12 +768,8 @@ static int l_rows(lua_State *L)
         /* straight from the input: no second copy of a large dataset */
         regie_ctx *ctx = ctx_of(L);
         const char *name = lua_tostring(L, 1);
-        const rg_datum *d = rg_ctx_input(ctx, name);
-        const regie_table *t = d && d->kind == RG_DATUM_TABLE ? d->table : NULL;
+        const regie_table *t = table_input(L, ctx, name, "regie.rows");
         if (!t) {
-            if (d && d->kind == RG_DATUM_VALUE) {
-                return luaL_error(L, "regie.rows(\"%s\"): the input is a single value, not a table", name);
-            }
             lua_newtable(L); /* an optional input not given */
             return 1;
         }

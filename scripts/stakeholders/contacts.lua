@@ -28,11 +28,7 @@ return {
       middles[kind], goals[kind] = list, field(kind.goal.text)
     end
     -- the owners recur: each is made CSV text once
-    local owners = setmetatable({}, { __index = function(t, owner)
-      local v = field(owner)
-      t[owner] = v
-      return v
-    end })
+    local owners = lib.memo(field)
 
     local f = regie.file("contacts.csv")
     local header = {}

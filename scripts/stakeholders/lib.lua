@@ -30,6 +30,31 @@ function L.trim(s)
   return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
+-- A table t whose t[x] is make(x), worked out the first time x is asked
+-- for and then remembered: for texts that recur thousands of times (owners,
+-- scores, names of classes).  nil and NaN, which cannot be keys, are worked
+-- out each time.
+function L.memo(make)
+  return setmetatable({}, { __index = function(t, x)
+    local v = make(x)
+    if x ~= nil and x == x then
+      t[x] = v
+    end
+    return v
+  end })
+end
+
+-- The table t[k], made (empty) the first time: for indexes by two keys,
+-- t[a][b].
+function L.sub(t, k)
+  local s = t[k]
+  if s == nil then
+    s = {}
+    t[k] = s
+  end
+  return s
+end
+
 -- A number as text: integers without a fraction, others with up to four
 -- decimals (half-up), trailing zeros dropped, decimal point.  A roster has
 -- few distinct scores, so each is worked out once and remembered.

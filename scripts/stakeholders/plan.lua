@@ -44,13 +44,7 @@ local function md_plan(cfg)
     f:write("| ---: | --- | --- | --- | --- | --- | ---: | --- | --- |\n")
   end
   -- the values that recur (owners) are escaped once
-  local owners = setmetatable({}, { __index = function(t, x)
-    local v = lib.md(x)
-    if x ~= nil then
-      t[x] = v
-    end
-    return v
-  end })
+  local owners = lib.memo(lib.md)
   -- the cells of a kind of stakeholder (see contact_plan.lua), made once:
   -- those between the name and the message, and between the message and
   -- the owner, and after the owner

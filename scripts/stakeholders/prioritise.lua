@@ -80,13 +80,7 @@ local SALIENCE_COLUMNS = { "priority", "id", "name", "power", "legitimacy", "urg
 local function open_files(cfg)
   -- power, interest and score as text (lib.num), once per distinct value:
   -- num[x]
-  local num = setmetatable({}, { __index = function(t, x)
-    local v = lib.num(x)
-    if x == x then -- NaN cannot be a table key
-      t[x] = v
-    end
-    return v
-  end })
+  local num = lib.memo(lib.num)
   local class_csv = regie.csv.writer("classification.csv", CLASS_COLUMNS)
   local salience_csv = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
 
@@ -119,11 +113,7 @@ local function open_files(cfg)
                   r.urgency, r.attitude, c.salience_group, r.side)
     salience_csv:add(priority, r.id, r.name, r.power_high, r.legitimacy, r.urgency, c.attributes,
                      c.attribute_codes, c.salience, c.salience_group)
-    local by_desired = marks[r.current]
-    if not by_desired then
-      by_desired = {}
-      marks[r.current] = by_desired
-    end
+    local by_desired = lib.sub(marks, r.current)
     local m = by_desired[r.desired]
     if not m then
       m = table.concat(lib.level_marks(r.current, r.desired), " | ")

@@ -120,31 +120,15 @@ return {
     add("<tr><th>Prio</th><th>Stakeholder</th><th>Macht</th><th>Belang</th><th>Kwadrant</th><th>Saillantie</th><th>Attributen</th><th>Houding</th><th>Type</th></tr>")
     -- the values that recur (scores, names of classes, dates) are escaped
     -- once: H[x] is h(x)
-    local H = setmetatable({}, { __index = function(t, x)
-      local v = h(x)
-      if x ~= nil then
-        t[x] = v
-      end
-      return v
-    end })
+    local H = lib.memo(h)
     -- the scores as shown, once per distinct score
-    local score_text = setmetatable({}, { __index = function(t, x)
-      local v = h(lib.num_nl(x))
-      if x == x then -- NaN cannot be a table key
-        t[x] = v
-      end
-      return v
-    end })
+    local score_text = lib.memo(function(x) return h(lib.num_nl(x)) end)
     -- a row is written in pieces; the cells after the interest depend only
     -- on the classification and the attitude, and are made once for each
     local class_cells = {}
     for i, r in ipairs(rows) do
       local c = classes[i]
-      local by_attitude = class_cells[c]
-      if not by_attitude then
-        by_attitude = {}
-        class_cells[c] = by_attitude
-      end
+      local by_attitude = lib.sub(class_cells, c)
       local cells = by_attitude[r.attitude]
       if not cells then
         cells = string.format('%s</td><td>%s (%s)</td><td class="num">%d</td><td class="num">%s</td><td>%s</td></tr>\n',
@@ -170,11 +154,7 @@ return {
     -- marks[current][desired]
     local marks = {}
     for i, r in ipairs(rows) do
-      local by_desired = marks[r.current]
-      if not by_desired then
-        by_desired = {}
-        marks[r.current] = by_desired
-      end
+      local by_desired = lib.sub(marks, r.current)
       local rest = by_desired[r.desired]
       if not rest then
         local cells = {}

@@ -40,14 +40,9 @@ end
 -- check_rate, remembered per rate within one run (many bids offer the
 -- same rate; the answer depends on nothing else).
 local function rate_checker(cfg)
-  local seen = {}
+  local answer = L.memo(function(rate) return table.pack(check_rate(cfg, rate)) end)
   return function(rate)
-    if rate ~= rate then return check_rate(cfg, rate) end -- NaN: not a table key
-    local r = seen[rate]
-    if not r then
-      r = table.pack(check_rate(cfg, rate))
-      seen[rate] = r
-    end
+    local r = answer(rate)
     return r[1], r[2], r[3]
   end
 end
@@ -56,12 +51,12 @@ end
 -- (most bids deliver the same documents).
 local delivered_text = {}
 local function delivered(cv, mot)
-  delivered_text[cv] = delivered_text[cv] or {}
-  local text = delivered_text[cv][mot]
+  local by_mot = L.sub(delivered_text, cv)
+  local text = by_mot[mot]
   if not text then
     text = "aangeleverd: " .. plural(cv, "cv", "cv's") .. " en "
            .. plural(mot, "motivatiebrief", "motivatiebrieven")
-    delivered_text[cv][mot] = text
+    by_mot[mot] = text
   end
   return text
 end

@@ -53,7 +53,7 @@ local function memo(make)
     return v
   end
 end
-L.memo = memo -- (for the output steps' own texts: evaluator names, coordinates)
+L.memo = memo -- (for the steps' own values that recur: levels, rates, coordinates)
 
 -- The text of a non-integer number (see L.str).
 local float_text = memo(function(v)
@@ -91,6 +91,18 @@ end
 function L.trim(s)
   return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
 end
+
+-- An evaluator's name as scores are compared by: trimmed, and CONSENSUS
+-- (the agreed score) in any case as "CONSENSUS".  Remembered per text, as
+-- the same few names fill every row of scores.csv.
+L.CONSENSUS = "CONSENSUS"
+L.evaluator = memo(function(written)
+  local ev = L.trim(L.str(written))
+  if ev:upper() == L.CONSENSUS then
+    return L.CONSENSUS
+  end
+  return ev
+end)
 
 -- "a, b ,c" -> {"a","b","c"} (trimmed, empty parts dropped)
 function L.split(s, sep)
@@ -167,6 +179,35 @@ function L.has_column(ds, name)
     end
   end
   return false
+end
+
+-- The table t[k], made (empty) the first time: for indexes by more than
+-- one key, t[a][b].
+function L.sub(t, k)
+  local s = t[k]
+  if s == nil then
+    s = {}
+    t[k] = s
+  end
+  return s
+end
+
+-- The items of a list put together by key(item): groups[k] is the list of
+-- the items with key k (in list order), `keys` the keys in order of first
+-- appearance.
+function L.group_by(items, key)
+  local groups, keys = {}, {}
+  for _, item in ipairs(items) do
+    local k = key(item)
+    local g = groups[k]
+    if not g then
+      g = {}
+      groups[k] = g
+      keys[#keys + 1] = k
+    end
+    g[#g + 1] = item
+  end
+  return groups, keys
 end
 
 -- map key -> row of a list of rows, the rows themselves (first wins)

@@ -19,7 +19,7 @@
 
 local L = require "tender.lib"
 
-local CONSENSUS = "CONSENSUS"
+local CONSENSUS = L.CONSENSUS
 
 local function run(step)
   local cfg = L.load_config()
@@ -32,16 +32,7 @@ local function run(step)
   -- the position of a level on the scale, once per distinct level
   local scale_idx = {}
   for i, v in ipairs(scale) do scale_idx[L.str(v)] = i end
-  local step_of = {}
-  local function scale_step(level)
-    if level ~= level then return scale_idx[L.str(level)] end -- NaN: not a table key
-    local idx = step_of[level]
-    if idx == nil then
-      idx = scale_idx[L.str(level)] or false
-      step_of[level] = idx
-    end
-    return idx or nil
-  end
+  local scale_step = L.memo(function(level) return scale_idx[L.str(level)] end)
   local max_steps = cfg.scoring.spread_warning_steps
 
   local admitted = {}
@@ -49,34 +40,16 @@ local function run(step)
 
   -- scores by bid and criterion (cell[bid][crit][evaluator] = row);
   -- evaluators in order of appearance.  The records are the ones
-  -- regie.input gives (read only: no second copy of the largest file); an
-  -- evaluator's name is trimmed and compared once per distinct text.
+  -- regie.input gives (read only: no second copy of the largest file).
   local cell, evaluators, seen_ev, ignored = {}, {}, {}, {}
-  local evaluator_of = {}
   for _, r in ipairs(sc_ds) do
-    local written = L.str(r.evaluator)
-    local ev = evaluator_of[written]
-    if ev == nil then
-      ev = L.trim(written)
-      if ev:upper() == CONSENSUS then ev = CONSENSUS end
-      evaluator_of[written] = ev
-    end
+    local ev = L.evaluator(r.evaluator)
     if ev ~= CONSENSUS and not seen_ev[ev] then
       seen_ev[ev] = true
       evaluators[#evaluators + 1] = ev
     end
     if admitted[r.bid_id] then
-      local by_crit = cell[r.bid_id]
-      if not by_crit then
-        by_crit = {}
-        cell[r.bid_id] = by_crit
-      end
-      local given = by_crit[r.crit_id]
-      if not given then
-        given = {}
-        by_crit[r.crit_id] = given
-      end
-      given[ev] = r
+      L.sub(L.sub(cell, r.bid_id), r.crit_id)[ev] = r
     elseif admitted[r.bid_id] == false then
       ignored[r.bid_id] = (ignored[r.bid_id] or 0) + 1
     end

@@ -80,14 +80,7 @@ local function run(step)
   -- primary order: the rounded total (high to low; F low to high), bids
   -- with equal totals by bid_id.  The bids are put together by total
   -- first: each such group is a tie group when it holds more than one bid.
-  local with_score, scores = {}, {}
-  for _, e in ipairs(entries) do
-    if not with_score[e.score] then
-      with_score[e.score] = {}
-      scores[#scores + 1] = e.score
-    end
-    table.insert(with_score[e.score], e)
-  end
+  local with_score, scores = L.group_by(entries, function(e) return e.score end)
   table.sort(scores, function(a, b)
     if fict then return a < b end
     return a > b
@@ -104,12 +97,7 @@ local function run(step)
 
   -- texts of values with `dec` decimals, made once per distinct value (a
   -- criterion's points and the tied totals take only a few values)
-  local dec_text = {}
-  local function fmt_dec(v)
-    if v ~= v then return L.fmt(v, dec) end -- NaN: not a table key
-    if not dec_text[v] then dec_text[v] = L.fmt(v, dec) end
-    return dec_text[v]
-  end
+  local fmt_dec = L.memo(function(v) return L.fmt(v, dec) end)
 
   -- A tie-break rule other than lot, worked out once per rule: `better`
   -- compares two values, `value(e)` gives a bid's value and its text for
@@ -219,16 +207,12 @@ local function run(step)
     -- resolved, and each step here keeps the order), so bids with equal
     -- values stay in bid_id order.
     local rl = rule_of(rule)
-    local with_value, values, texts = {}, {}, {}
-    for _, e in ipairs(group) do
+    local texts = {}
+    local with_value, values = L.group_by(group, function(e)
       local v, t = rl.value(e)
       texts[e] = t
-      if not with_value[v] then
-        with_value[v] = {}
-        values[#values + 1] = v
-      end
-      table.insert(with_value[v], e)
-    end
+      return v
+    end)
     table.sort(values, rl.better)
     local out, place = {}, 1
     for _, v in ipairs(values) do

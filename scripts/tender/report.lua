@@ -385,14 +385,7 @@ local function lot_protocol(c, lots, tiebreak)
   local function add(s) t[#t + 1] = s end
   add("# Protocol loting " .. L.md(cfg.tender.id))
   add("")
-  local groups, gorder = {}, {}
-  for _, l in ipairs(lots) do
-    if not groups[l.group] then
-      groups[l.group] = {}
-      gorder[#gorder + 1] = l.group
-    end
-    table.insert(groups[l.group], l)
-  end
+  local groups, gorder = L.group_by(lots, function(l) return l.group end)
   local seeded = cfg.ranking.lot_mode == "seeded"
   if seeded then
     add("Methode: geautomatiseerde loting (lot_mode = seeded). De gelijk geëindigde inschrijvingen worden gesorteerd op de oplopende FNV-1a-64-hash van de UTF-8-tekst `<seed>|<bid_id>`. Iedereen kan de uitkomst narekenen.")

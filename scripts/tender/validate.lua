@@ -12,8 +12,6 @@
 
 local L = require "tender.lib"
 
-local CONSENSUS = "CONSENSUS"
-
 local function run(step)
   local nerr = 0
   local function err(file, line, column, found, expected)
@@ -265,10 +263,8 @@ local function run(step)
   local ssrc = L.source(sc_ds, "scores.csv")
   local sc_lines = sc_ds.lines
   local seen_sc = {}
-  -- Worked out once per distinct value, not once per row: an evaluator's
-  -- name as compared (trimmed; CONSENSUS in any case is CONSENSUS) and
-  -- whether a level is on the scale.
-  local evaluator_of, level_on_scale = {}, {}
+  -- whether a level is on the scale, once per distinct level
+  local level_on_scale = L.memo(function(level) return on_scale[L.str(level)] == true end)
   for i, r in ipairs(sc_ds) do
     local line = sc_lines[i]
     if not bid_set[r.bid_id] then
@@ -285,34 +281,16 @@ local function run(step)
               string.format("0 or 100 (criterion %s is binary)", r.crit_id))
         end
       elseif scale_ok then
-        local ok = level_on_scale[r.level]
-        if ok == nil then
-          ok = on_scale[L.str(r.level)] == true
-          if r.level == r.level then -- (NaN cannot be a table key)
-            level_on_scale[r.level] = ok
-          end
-        end
-        if not ok then
+        if not level_on_scale(r.level) then
           err(ssrc, line, "level", r.level,
               string.format("a level on the scale %s", table.concat(scale_text, ", ")))
         end
       end
     end
-    local written = L.str(r.evaluator)
-    local ev = evaluator_of[written]
-    if ev == nil then
-      ev = L.trim(written)
-      if ev:upper() == CONSENSUS then ev = CONSENSUS end
-      evaluator_of[written] = ev
-    end
+    local ev = L.evaluator(r.evaluator)
     -- one score per bid, criterion and evaluator: the lines seen, as
     -- seen_sc[evaluator][criterion][bid] (a few large tables)
-    seen_sc[ev] = seen_sc[ev] or {}
-    local seen = seen_sc[ev][r.crit_id]
-    if not seen then
-      seen = {}
-      seen_sc[ev][r.crit_id] = seen
-    end
+    local seen = L.sub(L.sub(seen_sc, ev), r.crit_id)
     if seen[r.bid_id] then
       err(ssrc, line, "evaluator", r.evaluator,
           string.format("one score per evaluator for bid %s, criterion %s (also on line %d)",

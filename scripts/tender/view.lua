@@ -55,11 +55,7 @@ end
 -- The requirement results (ko_results) of bid id in file order, or nil.
 function V.ko_of(c, id)
   if not c.ko then
-    c.ko = {}
-    for _, r in ipairs(L.rows("ko_results")) do
-      c.ko[r.bid_id] = c.ko[r.bid_id] or {}
-      table.insert(c.ko[r.bid_id], r)
-    end
+    c.ko = L.group_by(L.rows("ko_results"), function(r) return r.bid_id end)
   end
   return c.ko[id]
 end
@@ -142,11 +138,7 @@ end
 -- make(c, key), made on first use and kept for this evaluation in c[name]
 -- (the output steps show the same parts for many bids).
 function V.once(c, name, key, make)
-  local cache = c[name]
-  if not cache then
-    cache = {}
-    c[name] = cache
-  end
+  local cache = L.sub(c, name)
   local v = cache[key]
   if v == nil then
     v = make(c, key)

@@ -577,6 +577,22 @@ END_TEST
 /* Strings of a column made into Lua strings: a value equal to the one
  * above is the same string again, one that only looks alike (same length,
  * other bytes, or a null between) is its own. */
+/* Run script `src` (file `name`) with table d as its input "rows" and, when
+ * given, value v as its input "one"; it must succeed. */
+static void run_on_rows(const char *name, const char *src, rg_datum *d, rg_datum *v)
+{
+    char *path = t_write(dir, name, src);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(ctx, "rows", d);
+    if (v) {
+        rg_test_ctx_set(ctx, "one", v);
+    }
+    int rc = rg_lua_run(lua, path, ctx, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+    free(path);
+}
+
 START_TEST(repeated_strings_per_column)
 {
     const char *cols[] = { "a", "b" };
@@ -589,7 +605,7 @@ START_TEST(repeated_strings_per_column)
         row[1] = b[i] ? rg_str_value(b[i]) : (regie_value){ REGIE_NULL, { 0 } };
         rg_table_append(d.table, row, 0);
     }
-    char *path = t_write(dir, "rep.lua",
+    run_on_rows("rep.lua",
                          "return { run = function(step)\n"
                          "  local want_a = { 'ja', 'ja', 'ne', 'ne', regie.null, 'ne', 'jaa', '', '', 'ja' }\n"
                          "  local want_b = { 'x', 'ja', 'x', 'x', 'x', regie.null, 'y', 'y', 'z', 'ja' }\n"
@@ -603,13 +619,8 @@ START_TEST(repeated_strings_per_column)
                          "  local t = regie.input('rows')\n"
                          "  t[1].a = 'changed'\n"
                          "  assert(t[2].a == 'ja', 'records are separate tables')\n"
-                         "end }\n");
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
-    rg_test_ctx_set(ctx, "rows", &d);
-    int rc = rg_lua_run(lua, path, ctx, NULL);
-    ASSERT_RAN(rc, ctx);
-    rg_test_ctx_free(ctx);
-    free(path);
+                         "end }\n",
+                &d, NULL);
 }
 END_TEST
 
@@ -628,8 +639,9 @@ START_TEST(only_some_columns)
                                { REGIE_NULL, { 0 } } };
         rg_table_append(d.table, row, 10 + i);
     }
-    char *path = t_write(
-        dir, "some.lua",
+    rg_datum one = { RG_DATUM_VALUE, NULL, { REGIE_INT, { .i = 7 } } };
+    run_on_rows(
+        "some.lua",
         "return { run = function(step)\n"
         "  local ds = regie.input('rows', { 'power', 'id' })\n"
         "  assert(#ds == 3 and ds[3].id == 'S3' and ds[3].power == 4, 'values')\n"
@@ -649,13 +661,12 @@ START_TEST(only_some_columns)
         "    .. 'expected one of: id, name, power, note', 1, true), err)\n"
         "  ok, err = pcall(regie.rows, 'rows', { 1 })\n"
         "  assert(not ok and err:find('column 1 of the list is a number', 1, true), err)\n"
-        "end }\n");
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
-    rg_test_ctx_set(ctx, "rows", &d);
-    int rc = rg_lua_run(lua, path, ctx, NULL);
-    ASSERT_RAN(rc, ctx);
-    rg_test_ctx_free(ctx);
-    free(path);
+        "  for _, f in ipairs({ regie.input, regie.rows }) do\n"
+        "    ok, err = pcall(f, 'one', { 'id' })\n"
+        "    assert(not ok and err:find('(\"one\"): the input is a single value, not a table', 1, true), err)\n"
+        "  end\n"
+        "end }\n",
+        &d, &one);
 }
 END_TEST
 
