@@ -261,6 +261,9 @@ void rg_ctx_reset(regie_ctx *ctx);
 /* The data `name` the step reads (a warning when it is not among its
  * `reads`), or NULL. */
 const rg_datum *rg_ctx_input(regie_ctx *ctx, const char *name);
+/* Whether the step may write data `name` (one of its `writes`; any name
+ * outside a run). */
+int rg_ctx_may_write(const regie_ctx *ctx, const char *name);
 
 /* A file of the step's output written in parts (the engine's own large
  * writers): the path is checked as write_file checks it; each function

@@ -170,6 +170,11 @@ static long write_index(const regie_ctx *ctx, const char *name)
     return -1;
 }
 
+int rg_ctx_may_write(const regie_ctx *ctx, const char *name)
+{
+    return !ctx->run || write_index(ctx, name) >= 0;
+}
+
 const rg_datum *rg_ctx_input(regie_ctx *ctx, const char *name)
 {
     if (!ctx->run) {

@@ -98,6 +98,11 @@ void rg_table_free(regie_table *t);
 long rg_table_colindex(const regie_table *t, const char *name);
 /* Append a row; copies strings and lists into the table.  line may be 0. */
 int rg_table_append(regie_table *t, const regie_value *row, long line);
+/* A row filled in place: the cells of a new last row (null), not yet
+ * counted; rg_table_row_end counts it.  Strings and lists put in the cells
+ * must belong to t (rg_table_strdup, rg_table_list_new). */
+regie_value *rg_table_row_begin(regie_table *t);
+void rg_table_row_end(regie_table *t, long line);
 /* Storage owned by the table: copy a string / make a list. */
 const char *rg_table_strdup(regie_table *t, const char *s, size_t len);
 regie_list *rg_table_list_new(regie_table *t);

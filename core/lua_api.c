@@ -7,6 +7,7 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,8 @@ static const char null_key = 0;
 static const char list_mt_key = 0;
 static const char inputs_key = 0;
 static const char writers_key = 0; /* writers not yet closed */
+static const char out_writers_key = 0; /* regie.output_writer not yet closed */
+static const char each_key = 0;        /* loops of regie.each (weakly) */
 
 regie_ctx **rg_lua_ctx_slot(lua_State *L)
 {
@@ -281,18 +284,35 @@ const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_val
     }
 }
 
-void rg_lua_reset_inputs(lua_State *L)
-{
-    lua_newtable(L);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &inputs_key);
-}
 
 /* ---- the module ---- */
+/* In a column list of regie.each: the record's line in its source. */
+#define PICK_LINE ((size_t)-1)
+
+/* The registry's table at `key` on the stack, made the first time (with
+ * weak values when `weak`). */
+static void registry_table(lua_State *L, const void *key, int weak)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, key) == LUA_TTABLE) {
+        return;
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    if (weak) {
+        lua_createtable(L, 0, 1);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+    }
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
 /* regie.input(name, columns), regie.rows(name, columns): the position in t
  * of each name in the list at `idx`, or an error naming the first that is
  * not a column.  The positions live in a userdata left on the stack. */
 static size_t *pick_columns(lua_State *L, int idx, const char *what, const regie_table *t,
-                            size_t *npick)
+                            size_t *npick, int allow_line)
 {
     size_t n = lua_rawlen(L, idx);
     size_t *pick = lua_newuserdatauv(L, (n ? n : 1) * sizeof *pick, 0); /* freed with the stack */
@@ -303,12 +323,18 @@ static size_t *pick_columns(lua_State *L, int idx, const char *what, const regie
         while (name && c < t->ncols && strcmp(t->cols[c], name) != 0) {
             c++;
         }
+        if (allow_line && name && c == t->ncols && strcmp(name, "_line") == 0) {
+            c = PICK_LINE;
+        }
         if (!name || c == t->ncols) {
             luaL_Buffer b;
             luaL_buffinit(L, &b);
             for (size_t k = 0; k < t->ncols; k++) {
                 luaL_addstring(&b, k ? ", " : "");
                 luaL_addstring(&b, t->cols[k]);
+            }
+            if (allow_line) {
+                luaL_addstring(&b, ", _line");
             }
             luaL_pushresult(&b);
             luaL_error(L, "%s: column %d of the list is %s%s%s, expected one of: %s", what,
@@ -367,7 +393,7 @@ static int l_input(lua_State *L)
         }
         lua_pushfstring(L, "regie.input(\"%s\")", name);
         size_t npick;
-        const size_t *pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick);
+        const size_t *pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick, 0);
         push_input(L, ctx, t, 0, pick, npick);
         return 1;
     }
@@ -777,7 +803,7 @@ static int l_rows(lua_State *L)
         const size_t *pick = NULL;
         if (some) {
             lua_pushfstring(L, "regie.rows(\"%s\")", name);
-            pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick);
+            pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick, 0);
         }
         push_input(L, ctx, t, 1, pick, npick);
         return 1;
@@ -841,6 +867,290 @@ static int l_rows(lua_State *L)
         lua_pop(L, 1); /* rec */
     }
     return 1;
+}
+
+/* ---- regie.each: the records of a table input as plain values ----
+ *   for i, id, price in regie.each("bids", { "id", "price" }) do ... end
+ * gives, record by record, its position and the values of the columns
+ * asked for ("_line": its line in the source file), straight from the
+ * input: no table per record, nothing held but the record at hand. */
+typedef struct each_col {
+    size_t col;      /* the column in the table, or PICK_LINE */
+    const char *ptr; /* the text of the string last made for it (NULL: none) */
+    size_t len;
+} each_col;
+
+typedef struct each_iter {
+    const regie_table *t; /* NULL: an optional input not given, or its step has ended */
+    int ended;            /* the step that began the loop has ended */
+    size_t next;          /* the record it gives next (from 0) */
+    size_t ncols;
+    each_col cols[]; /* uservalue c + 1: the Lua string last made for column c */
+} each_iter;
+
+static int each_next(lua_State *L)
+{
+    int up = lua_upvalueindex(1);
+    each_iter *it = lua_touserdata(L, up);
+    const regie_table *t = it->t;
+    if (!t) {
+        if (it->ended) {
+            return luaL_error(L, "regie.each: the step that began this loop has ended");
+        }
+        return 0;
+    }
+    if (it->next >= t->nrows) {
+        return 0; /* the end: a for loop stops at the nil */
+    }
+    size_t r = it->next++;
+    lua_pushinteger(L, (lua_Integer)r + 1);
+    const regie_value *row = t->ncols ? &t->cells[r * t->ncols] : NULL;
+    for (size_t c = 0; c < it->ncols; c++) {
+        each_col *ec = &it->cols[c];
+        if (ec->col == PICK_LINE) {
+            lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+            continue;
+        }
+        const regie_value *v = &row[ec->col];
+        if (v->type != REGIE_STR) {
+            rg_lua_push_value(L, v);
+        } else if (ec->ptr && ec->len == v->u.s.len &&
+                   (ec->ptr == v->u.s.ptr || memcmp(ec->ptr, v->u.s.ptr, v->u.s.len) == 0)) {
+            /* a column repeats its values: the same Lua string again */
+            lua_getiuservalue(L, up, (int)c + 1);
+        } else {
+            lua_pushlstring(L, v->u.s.ptr, v->u.s.len);
+            lua_pushvalue(L, -1);
+            lua_setiuservalue(L, up, (int)c + 1);
+            ec->ptr = v->u.s.ptr;
+            ec->len = v->u.s.len;
+        }
+    }
+    return (int)it->ncols + 1;
+}
+
+static int l_each(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        return luaL_error(L, "regie.each: argument 1 is a %s, expected the name of a table input",
+                          luaL_typename(L, 1));
+    }
+    const char *name = lua_tostring(L, 1);
+    if (lua_type(L, 2) != LUA_TTABLE) {
+        return luaL_error(L, "regie.each(\"%s\"): argument 2 is %s%s, expected a list of column names",
+                          name, lua_isnoneornil(L, 2) ? "" : "a ",
+                          lua_isnoneornil(L, 2) ? "missing" : luaL_typename(L, 2));
+    }
+    const regie_table *t = table_input(L, ctx, name, "regie.each");
+    size_t n = lua_rawlen(L, 2);
+    if (n + 1 > (size_t)INT_MAX / 2) {
+        return luaL_error(L, "regie.each(\"%s\"): too many columns", name);
+    }
+    size_t npick = 0;
+    const size_t *pick = NULL;
+    if (t) {
+        lua_pushfstring(L, "regie.each(\"%s\")", name);
+        pick = pick_columns(L, 2, lua_tostring(L, -1), t, &npick, 1);
+    }
+    /* the values of a record go on the caller's stack at once */
+    luaL_checkstack(L, (int)n + 8, "too many columns");
+    each_iter *it = lua_newuserdatauv(L, sizeof *it + n * sizeof it->cols[0], (int)n);
+    memset(it, 0, sizeof *it + n * sizeof it->cols[0]);
+    it->t = t;
+    it->ncols = t ? npick : 0;
+    for (size_t c = 0; c < it->ncols; c++) {
+        it->cols[c].col = pick[c];
+    }
+    /* known until the step ends (weakly: a finished loop is collected),
+     * so that a loop kept beyond it stops with an error, not a crash */
+    registry_table(L, &each_key, 1);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, it);
+    lua_pop(L, 1);
+    lua_pushcclosure(L, each_next, 1);
+    return 1;
+}
+
+/* ---- regie.output_writer: a table output made a record at a time ----
+ *   local out = regie.output_writer("totals", { "id", "total" })
+ *   out:add(id, total)         -- the values in column order
+ *   out:record({ id = ... })   -- by column name
+ *   out:close()                -- hands the table over; returns its rows
+ * The same data as regie.output(name, rows, columns) would give, without a
+ * Lua table per record. */
+typedef struct out_writer {
+    char *name;
+    regie_table *t; /* the records so far; NULL once closed */
+    regie_ctx *ctx;
+} out_writer;
+
+#define OUT_WRITER "regie.output_writer"
+
+static out_writer *check_out_writer(lua_State *L)
+{
+    out_writer *w = luaL_checkudata(L, 1, OUT_WRITER);
+    if (!w->t) {
+        luaL_error(L, OUT_WRITER "(\"%s\"): already closed", w->name ? w->name : "");
+    }
+    return w;
+}
+
+/* Forget the records (not closed) and the writer's entry. */
+static void out_writer_release(lua_State *L, out_writer *w)
+{
+    rg_table_free(w->t);
+    w->t = NULL;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &out_writers_key) == LUA_TTABLE) {
+        lua_pushnil(L);
+        lua_rawsetp(L, -2, w);
+    }
+    lua_pop(L, 1);
+}
+
+/* The value at idx as column c of the row being made; an error names the
+ * row and the column. */
+static void out_put(lua_State *L, out_writer *w, int idx, size_t c, regie_value *cell)
+{
+    const char *err = rg_lua_to_value(L, idx, w->t, cell);
+    if (err) {
+        luaL_error(L, OUT_WRITER "(\"%s\"): row %d, column %s: %s", w->name, (int)w->t->nrows + 1,
+                   w->t->cols[c], err);
+    }
+}
+
+static int l_out_writer_add(lua_State *L)
+{
+    out_writer *w = check_out_writer(L);
+    int n = lua_gettop(L) - 1;
+    if ((size_t)n != w->t->ncols) {
+        return luaL_error(L, OUT_WRITER "(\"%s\"): add: %d values for %d columns", w->name, n,
+                          (int)w->t->ncols);
+    }
+    regie_value *row = rg_table_row_begin(w->t);
+    for (size_t c = 0; c < w->t->ncols; c++) {
+        out_put(L, w, (int)c + 2, c, &row[c]);
+    }
+    rg_table_row_end(w->t, 0);
+    return 0;
+}
+
+static int l_out_writer_record(lua_State *L)
+{
+    out_writer *w = check_out_writer(L);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    regie_value *row = rg_table_row_begin(w->t);
+    for (size_t c = 0; c < w->t->ncols; c++) {
+        lua_getfield(L, 2, w->t->cols[c]);
+        out_put(L, w, -1, c, &row[c]);
+        lua_pop(L, 1);
+    }
+    rg_table_row_end(w->t, 0);
+    return 0;
+}
+
+static int l_out_writer_close(lua_State *L)
+{
+    out_writer *w = check_out_writer(L);
+    regie_table *t = w->t;
+    lua_Integer rows = (lua_Integer)t->nrows;
+    w->t = NULL; /* the host has it now, also when it refuses it */
+    out_writer_release(L, w);
+    if (rg_host.output_table(w->ctx, w->name, t) != 0) {
+        return luaL_error(L, OUT_WRITER "(\"%s\"): %s", w->name,
+                          w->ctx->error ? w->ctx->error : "refused");
+    }
+    lua_pushinteger(L, rows);
+    return 1;
+}
+
+static int l_out_writer_gc(lua_State *L)
+{
+    out_writer *w = lua_touserdata(L, 1);
+    if (w) {
+        rg_table_free(w->t);
+        w->t = NULL;
+        free(w->name);
+        w->name = NULL;
+    }
+    return 0;
+}
+
+/* At the end of a step: the records of an output writer not closed are
+ * dropped, with a warning when the step succeeded. */
+static void end_out_writers(lua_State *L, regie_ctx *ctx, int succeeded)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &out_writers_key) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            out_writer *w = lua_touserdata(L, -1);
+            lua_pop(L, 1);
+            if (succeeded) {
+                rg_host.log(ctx, REGIE_LOG_WARN,
+                            "output \"%s\" of " OUT_WRITER " was not closed (close() hands it over): not written",
+                            w->name);
+            }
+            rg_table_free(w->t);
+            w->t = NULL;
+        }
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &out_writers_key);
+    }
+    lua_pop(L, 1);
+}
+
+static int l_output_writer(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    if (lua_type(L, 2) != LUA_TTABLE || lua_rawlen(L, 2) == 0) {
+        return luaL_error(L, OUT_WRITER "(\"%s\"): argument 2 is %s, expected a list of column names",
+                          name, lua_type(L, 2) == LUA_TTABLE ? "an empty list" : luaL_typename(L, 2));
+    }
+    if (!rg_ctx_may_write(ctx, name)) {
+        return luaL_error(L, OUT_WRITER "(\"%s\"): the step does not write \"%s\" (not among its `writes`)",
+                          name, name);
+    }
+    size_t ncols = lua_rawlen(L, 2);
+    const char **cols = lua_newuserdatauv(L, ncols * sizeof *cols, 0); /* freed with the stack */
+    for (size_t c = 0; c < ncols; c++) {
+        if (lua_rawgeti(L, 2, (lua_Integer)c + 1) != LUA_TSTRING) {
+            return luaL_error(L, OUT_WRITER "(\"%s\"): column %d is a %s, expected a name", name,
+                              (int)c + 1, luaL_typename(L, -1));
+        }
+        cols[c] = lua_tostring(L, -1); /* alive in the list */
+        lua_pop(L, 1);
+    }
+    out_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
+    memset(w, 0, sizeof *w);
+    luaL_setmetatable(L, OUT_WRITER);
+    w->name = rg_xstrdup(name);
+    w->ctx = ctx;
+    w->t = rg_table_new(ncols, cols);
+    registry_table(L, &out_writers_key, 0);
+    lua_pushvalue(L, -2);
+    lua_rawsetp(L, -2, w);
+    lua_pop(L, 1);
+    return 1;
+}
+
+void rg_lua_reset_inputs(lua_State *L)
+{
+    /* the loops of regie.each begun in the step that ends stop here */
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &each_key) == LUA_TTABLE) {
+        lua_pushnil(L);
+        while (lua_next(L, -2)) {
+            each_iter *it = lua_touserdata(L, -1);
+            it->t = NULL;
+            it->ended = 1;
+            lua_pop(L, 1);
+        }
+        lua_pushnil(L);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &each_key);
+    }
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &inputs_key);
 }
 
 static int l_list(lua_State *L)
@@ -1150,8 +1460,11 @@ static file_writer *writer_new(lua_State *L, const char *type, const char *path)
     return w;
 }
 
+static void end_out_writers(lua_State *L, regie_ctx *ctx, int succeeded);
+
 void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded)
 {
+    end_out_writers(L, ctx, succeeded);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
@@ -1405,7 +1718,8 @@ void rg_lua_open_regie(lua_State *L)
         { "fail", l_fail },           { "data_error", l_data_error }, { "round", l_round },
         { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list }, { "rows", l_rows }, { "file", l_file },
         { "is_list", l_is_list },     { "is_null", l_is_null },     { "html", l_html },
-        { "md", l_md },               { NULL, NULL },
+        { "md", l_md },               { "each", l_each },           { "output_writer", l_output_writer },
+        { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {
         { "valid", l_date_valid },       { "add_days", l_add_days },
@@ -1442,6 +1756,16 @@ void rg_lua_open_regie(lua_State *L)
                                          { NULL, NULL } };
     writer_type(L, "regie.csv.writer", writer_fns);
     writer_type(L, "regie.file", file_fns);
+    static const luaL_Reg out_writer_fns[] = {
+        { "add", l_out_writer_add }, { "record", l_out_writer_record }, { "close", l_out_writer_close },
+        { NULL, NULL },
+    };
+    luaL_newmetatable(L, OUT_WRITER);
+    luaL_newlib(L, out_writer_fns);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, l_out_writer_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
     luaL_newlib(L, csv_fns);
     lua_setfield(L, -2, "csv");
     lua_pushvalue(L, -1);

@@ -148,19 +148,31 @@ int rg_list_push(regie_list *l, const regie_value *v)
 
 int rg_table_append(regie_table *t, const regie_value *row, long line)
 {
+    regie_value *dst = rg_table_row_begin(t);
+    for (size_t c = 0; c < t->ncols; c++) {
+        rg_value_copy(t, &dst[c], &row[c]);
+    }
+    rg_table_row_end(t, line);
+    return 0;
+}
+
+regie_value *rg_table_row_begin(regie_table *t)
+{
     if (t->nrows == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
         t->cells = rg_xrealloc(t->cells, cap * (t->ncols ? t->ncols : 1) * sizeof *t->cells);
         t->lines = rg_xrealloc(t->lines, cap * sizeof *t->lines);
         t->cap = cap;
     }
-    regie_value *dst = &t->cells[t->nrows * t->ncols];
-    for (size_t c = 0; c < t->ncols; c++) {
-        rg_value_copy(t, &dst[c], &row[c]);
-    }
+    regie_value *row = &t->cells[t->nrows * t->ncols];
+    memset(row, 0, t->ncols * sizeof *row);
+    return row;
+}
+
+void rg_table_row_end(regie_table *t, long line)
+{
     t->lines[t->nrows] = line;
     t->nrows++;
-    return 0;
 }
 
 void rg_table_set_source(regie_table *t, const char *path)

@@ -209,6 +209,46 @@ START_TEST(failure_stops_dependents_only)
 }
 END_TEST
 
+/* A script that streams (regie.each in, regie.output_writer out) in a real
+ * run: the next step, a C plugin, gets the table it made; a writer for
+ * data not among the step's `writes` is refused when it is made. */
+START_TEST(streamed_step_in_a_run)
+{
+    free(t_write(tmp, "items.csv", "id,price,qty\nA,2.5,4\nB,10,3\nC,1.25,0\n"));
+    free(t_write(tmp, "map.lua",
+            "return { run = function(step)\n"
+            "  local out = regie.output_writer('totals', { 'id', 'total', 'line' })\n"
+            "  for _, id, price, qty, line in regie.each('items', { 'id', 'price', 'qty', '_line' }) do\n"
+            "    out:add(id, regie.round(price * qty, 2), line)\n"
+            "  end\n"
+            "  regie.info('mapped ' .. out:close())\n"
+            "end }\n"));
+    free(t_write(tmp, "stray.lua",
+            "return { run = function(step) regie.output_writer('other', { 'a' }) end }\n"));
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = stream\n"
+                       "[input.items]\ntype = csv\ncolumns = id:id!, price:decimal!, qty:integer!\n"
+                       "[step.map]\nscript = map.lua\nreads = items\nwrites = totals\n"
+                       "[step.write]\nplugin = csv-write\nreads = totals\ndata = totals\nfile = totals.csv\n"
+                       "[step.stray]\nscript = stray.lua\nwrites = mine\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--set", "items=items.csv", "--out", "o", "--jobs", "1");
+    ck_assert_int_eq(rc, 1); /* the stray step fails */
+    ck_assert_msg(strstr(err, "mapped 3") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "stray.lua:1: regie.output_writer(\"other\"): the step does not "
+                              "write \"other\" (not among its `writes`)") != NULL, "%s", err);
+    char *p = path_in("o/totals.csv");
+    char *csv = t_read(p);
+    ck_assert_ptr_nonnull(csv);
+    ck_assert_str_eq(csv, "id,total,line\r\nA,10,2\r\nB,30,3\r\nC,0,4\r\n");
+    free(csv);
+    free(p);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
 START_TEST(when_and_retries)
 {
     free(t_write(tmp, "flaky.lua",
@@ -349,6 +389,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, input_errors_exit_2_and_write_nothing);
     tcase_add_test(tc, failure_stops_dependents_only);
     tcase_add_test(tc, when_and_retries);
+    tcase_add_test(tc, streamed_step_in_a_run);
     tcase_add_test(tc, out_of_tree_plugin);
     tcase_add_test(tc, cli_basics);
     tcase_add_test(tc, default_file_next_to_workflow);

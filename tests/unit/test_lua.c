@@ -670,6 +670,147 @@ START_TEST(only_some_columns)
 }
 END_TEST
 
+/* regie.each gives a table input record by record as values (position
+ * first, "_line" on request, nulls and lists as regie.input gives them);
+ * regie.output_writer makes the same table regie.output makes. */
+START_TEST(each_and_output_writer)
+{
+    const char *cols[] = { "id", "n", "x", "note", "tags" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(5, cols), { REGIE_NULL, { 0 } } };
+    regie_table *tmp = rg_table_new(0, NULL);
+    regie_list *tags = rg_table_list_new(tmp);
+    regie_value tag = rg_str_value("a");
+    rg_list_push(tags, &tag);
+    const char *notes[] = { "ja", "ja", NULL, "nee" };
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "S%d", i + 1);
+        regie_value row[5] = { rg_str_value(id), { REGIE_INT, { .i = i } },
+                               { REGIE_NUM, { .n = 0.5 + i } },
+                               notes[i] ? rg_str_value(notes[i]) : (regie_value){ REGIE_NULL, { 0 } },
+                               { REGIE_LIST, { .list = tags } } };
+        rg_table_append(d.table, row, 20 + i);
+    }
+    rg_table_free(tmp);
+    rg_datum one = { RG_DATUM_VALUE, NULL, { REGIE_INT, { .i = 7 } } };
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    rg_test_ctx_set(ctx, "rows", &d);
+    rg_test_ctx_set(ctx, "one", &one);
+    char *path = t_write(
+        dir, "each.lua",
+        "return { run = function(step)\n"
+        "  local seen = {}\n"
+        "  local out = regie.output_writer('copy', { 'id', 'n', 'x', 'note', 'tags' })\n"
+        "  for i, id, note, line, n, x, tags in regie.each('rows', { 'id', 'note', '_line', 'n', 'x', 'tags' }) do\n"
+        "    seen[#seen + 1] = i\n"
+        "    assert(id == 'S' .. i and line == 19 + i, 'id and line ' .. i)\n"
+        "    assert(math.type(n) == 'integer' and n == i - 1, 'integer')\n"
+        "    assert(math.type(x) == 'float' and x == i - 0.5, 'float')\n"
+        "    assert(regie.is_list(tags) and tags[1] == 'a', 'list')\n"
+        "    if i % 2 == 1 then out:add(id, n, x, note, tags)\n"
+        "    else out:record({ id = id, n = n, x = x, note = note, tags = tags }) end\n"
+        "  end\n"
+        "  assert(#seen == 4 and seen[4] == 4, 'every record once, in order')\n"
+        "  local notes = {}\n"
+        "  for _, note in regie.each('rows', { 'note' }) do notes[#notes + 1] = note end\n"
+        "  assert(notes[1] == 'ja' and notes[2] == 'ja' and notes[3] == regie.null and notes[4] == 'nee', 'nulls')\n"
+        "  for _ in regie.each('absent', { 'id' }) do error('an optional input not given has no records') end\n"
+        "  local next_record = regie.each('rows', {})\n"
+        "  assert(select('#', next_record()) == 1 and next_record() == 2, 'no columns: the position alone')\n"
+        "  assert(out:close() == 4, 'close: the rows')\n"
+        "  regie.output('same', regie.input('rows'))\n"
+        "  local ok, err = pcall(out.add, out, 'S9', 1, 1.5, 'x', regie.list{})\n"
+        "  assert(not ok and err:find('regie.output_writer(\"copy\"): already closed', 1, true), err)\n"
+        "  ok, err = pcall(regie.each, 'rows', { 'id', 'nmae' })\n"
+        "  assert(not ok and err:find('regie.each(\"rows\"): column 2 of the list is \"nmae\", '\n"
+        "    .. 'expected one of: id, n, x, note, tags, _line', 1, true), err)\n"
+        "  ok, err = pcall(regie.each, 'one', { 'id' })\n"
+        "  assert(not ok and err:find('regie.each(\"one\"): the input is a single value, not a table', 1, true), err)\n"
+        "  ok, err = pcall(regie.each, regie.input('rows'), { 'id' })\n"
+        "  assert(not ok and err:find('regie.each: argument 1 is a table, expected the name of a table input', 1, true), err)\n"
+        "  ok, err = pcall(regie.each, 'rows')\n"
+        "  assert(not ok and err:find('argument 2 is missing, expected a list of column names', 1, true), err)\n"
+        "  local w = regie.output_writer('bad', { 'a', 'b' })\n"
+        "  ok, err = pcall(w.add, w, 1)\n"
+        "  assert(not ok and err:find('regie.output_writer(\"bad\"): add: 1 values for 2 columns', 1, true), err)\n"
+        "  w:add(1, 2)\n"
+        "  ok, err = pcall(w.add, w, 1, print)\n"
+        "  assert(not ok and err:find('regie.output_writer(\"bad\"): row 2, column b: cannot store a function', 1, true), err)\n"
+        "  ok, err = pcall(w.record, w, { a = { x = 1 } })\n"
+        "  assert(not ok and err:find('row 2, column a: cannot store a table with keys', 1, true), err)\n"
+        "  w:add(3, nil)\n"
+        "  assert(w:close() == 2, 'a row refused is not counted')\n"
+        "  ok, err = pcall(regie.output_writer, 'x', {})\n"
+        "  assert(not ok and err:find('argument 2 is an empty list, expected a list of column names', 1, true), err)\n"
+        "  ok, err = pcall(regie.output_writer, 'x', { 'a', 2 })\n"
+        "  assert(not ok and err:find('column 2 is a number, expected a name', 1, true), err)\n"
+        "  regie.output_writer('left_open', { 'a' }):add(1)\n"
+        "end }\n");
+    int rc = rg_lua_run(lua, path, ctx, NULL);
+    ASSERT_RAN(rc, ctx);
+    /* the streamed copy is the table regie.output made of the records */
+    const rg_datum *copy = rg_test_ctx_get(ctx, "copy");
+    const rg_datum *same = rg_test_ctx_get(ctx, "same");
+    ck_assert_ptr_nonnull(copy);
+    ck_assert_ptr_nonnull(same);
+    ck_assert_int_eq(copy->table->nrows, 4);
+    ck_assert_int_eq(copy->table->ncols, same->table->ncols);
+    for (size_t r = 0; r < 4; r++) {
+        for (size_t c = 0; c < 5; c++) {
+            char *a = rg_value_to_text(rg_table_cell(copy->table, r, c));
+            char *b = rg_value_to_text(rg_table_cell(same->table, r, c));
+            ck_assert_msg(strcmp(a, b) == 0 && rg_table_cell(copy->table, r, c)->type ==
+                                                   rg_table_cell(same->table, r, c)->type,
+                          "row %zu column %zu: %s, expected %s", r, c, a, b);
+            free(a);
+            free(b);
+        }
+    }
+    const rg_datum *bad = rg_test_ctx_get(ctx, "bad");
+    ck_assert_ptr_nonnull(bad);
+    ck_assert_int_eq(bad->table->nrows, 2);
+    ck_assert_int_eq(rg_table_cell(bad->table, 1, 0)->u.i, 3);
+    ck_assert_int_eq(rg_table_cell(bad->table, 1, 1)->type, REGIE_NULL);
+    /* a writer not closed hands nothing over */
+    ck_assert_ptr_null(rg_test_ctx_get(ctx, "left_open"));
+    rg_test_ctx_free(ctx);
+    free(path);
+}
+END_TEST
+
+/* A loop of regie.each kept past the end of its step (here in the
+ * string table, which the steps of a state share) stops with an error
+ * when called again, without touching the old step's input. */
+START_TEST(each_past_its_step)
+{
+    const char *cols[] = { "id" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(1, cols), { REGIE_NULL, { 0 } } };
+    regie_value v = rg_str_value("S1");
+    rg_table_append(d.table, &v, 1);
+    rg_table_append(d.table, &v, 2);
+    run_on_rows("keep.lua",
+                "return { run = function(step)\n"
+                "  local it = regie.each('rows', { 'id' })\n"
+                "  assert(it() == 1)\n"
+                "  getmetatable('').__index.kept_loop = it\n"
+                "end }\n",
+                &d, NULL);
+    char *path = t_write(dir, "later.lua",
+                         "return { run = function(step)\n"
+                         "  local it = getmetatable('').__index.kept_loop\n"
+                         "  assert(it, 'the loop is still there')\n"
+                         "  getmetatable('').__index.kept_loop = nil\n"
+                         "  local ok, err = pcall(it)\n"
+                         "  assert(not ok and err:find('regie.each: the step that began this loop has ended', 1, true), err)\n"
+                         "end }\n");
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    int rc = rg_lua_run(lua, path, ctx, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+    free(path);
+}
+END_TEST
+
 /* REGIE_PROFILE: the lines and, calls included, the functions a step spent
  * its time in, on stderr. */
 /* Run a script in a profiling state with ctx (NULL: a fresh one) and
@@ -878,6 +1019,8 @@ Suite *suite_lua(void)
     tcase_add_test(tc, csv_writer_streams);
     tcase_add_test(tc, repeated_strings_per_column);
     tcase_add_test(tc, only_some_columns);
+    tcase_add_test(tc, each_and_output_writer);
+    tcase_add_test(tc, each_past_its_step);
     tcase_add_test(tc, profile_lines_and_functions);
     tcase_add_test(tc, profile_input_to_its_line);
     suite_add_tcase(s, tc);
