@@ -37,10 +37,10 @@ local function run(step)
   local scaled = L.uses_price_points(cfg)
 
   local pts = {}
-  -- only the three columns used here (quality has nine, with lists and texts)
-  for _, q in ipairs(regie.rows("quality", { "bid_id", "crit_id", "points" })) do
-    pts[q.bid_id] = pts[q.bid_id] or {}
-    pts[q.bid_id][q.crit_id] = q.points
+  -- only the three columns used here (quality has nine, with lists and
+  -- texts), as values: no table per record
+  for _, bid, crit_id, points in regie.each("quality", { "bid_id", "crit_id", "points" }) do
+    L.sub(pts, bid)[crit_id] = points
   end
 
   -- totals
