@@ -23,8 +23,9 @@ return {
     local cfg = lib.config()
     local threshold = cfg.threshold
     -- the records of the roster get power_high, interest_high and gap
-    -- added in place
+    -- added in place, and go on as `classified` one by one
     local rows = regie.rows("roster")
+    local classified = regie.output_writer("classified", COLUMNS)
     local notes = {}
     for i, r in ipairs(rows) do
       -- "high" means >= threshold; the boundary counts as high
@@ -41,12 +42,15 @@ return {
         notes[#notes + 1] = { id = r.id, kind = "undetermined",
                               message = r.name .. ": " .. R.undetermined_advice }
       end
+      classified:add(r.id, r.name, r.side, r.power, r.interest, r.legitimacy, r.urgency,
+                     r.attitude, r.power_high, r.interest_high, r.current, r.desired, r.gap,
+                     r.owner, r.concern)
       if i % 4096 == 0 then
         regie.progress(i / #rows)
       end
     end
     regie.progress(1)
-    regie.output("classified", rows, COLUMNS)
+    classified:close()
     regie.output("notes", notes, { "id", "kind", "message" })
   end,
 }

@@ -169,23 +169,17 @@ return {
     end
     local order = order_of_priority(rows, scores, classes)
     -- in priority order: the stakeholder's lines in the three files, and
-    -- its record of the `ranked` data.  Once sorted, the records lie
-    -- scattered in memory: each is visited once, and the ranked records
-    -- are made anew, in priority order, so that handing them on
-    -- (regie.output) reads them in order.
+    -- its record of the `ranked` data, handed on as it is made (no table
+    -- per record)
     local files = open_files(cfg)
-    local ranked = {}
+    local ranked = regie.output_writer("ranked", RANKED_COLUMNS)
     for priority, i in ipairs(order) do
       local r = rows[i]
       files.add(r, priority, classes[i], scores[i])
-      ranked[priority] = {
-        priority = priority, id = r.id, name = r.name, power = r.power, interest = r.interest,
-        legitimacy = r.legitimacy, urgency = r.urgency, attitude = r.attitude,
-        power_high = r.power_high, interest_high = r.interest_high, current = r.current,
-        desired = r.desired, gap = r.gap, owner = r.owner, concern = r.concern,
-      }
+      ranked:add(priority, r.id, r.name, r.power, r.interest, r.legitimacy, r.urgency, r.attitude,
+                 r.power_high, r.interest_high, r.current, r.desired, r.gap, r.owner, r.concern)
     end
     files.close()
-    regie.output("ranked", ranked, RANKED_COLUMNS)
+    ranked:close()
   end,
 }

@@ -123,6 +123,12 @@ return {
     local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
     local lo, hi = cfg.min, cfg.max
     local lines = ds.lines or {}
+    -- each good record goes on as the stakeholder's roster record; the
+    -- roster is handed over only when no record is bad
+    local roster = regie.output_writer("roster", { "id", "name", "side", "power", "interest",
+                                                   "legitimacy", "urgency", "attitude", "current",
+                                                   "desired", "current_level", "desired_level",
+                                                   "owner", "concern", "line", "source" })
     for i, rec in ipairs(ds) do
       local line = lines[i] or 0
       local bad = false
@@ -152,15 +158,10 @@ return {
       end
       if bad then
         count = count + 1
-      else
-        -- the record becomes the stakeholder's roster record, in place
-        -- (nothing else in this step reads the stakeholders)
-        rec.name, rec.side = text(rec.name), text(rec.side)
-        rec.owner, rec.concern = text(rec.owner), text(rec.concern)
-        rec.legitimacy, rec.urgency = rec.legitimacy == true, rec.urgency == true
-        rec.attitude = math.tointeger(a) or 0
-        rec.current, rec.desired, rec.current_level, rec.desired_level = cur, des, curv, desv
-        rec.line, rec.source = line, file
+      elseif count == 0 then
+        roster:add(rec.id, text(rec.name), text(rec.side), power, interest, rec.legitimacy == true,
+                   rec.urgency == true, math.tointeger(a) or 0, cur, des, curv, desv,
+                   text(rec.owner), text(rec.concern), line, file)
       end
     end
     count = check_channels(count)
@@ -173,8 +174,6 @@ return {
     regie.info(string.format("%d stakeholders, scale %s..%s, threshold %s, plan %s + %d months",
                              #ds, lib.num(cfg.min), lib.num(cfg.max), lib.num(cfg.threshold),
                              cfg.start, cfg.months))
-    regie.output("roster", ds, { "id", "name", "side", "power", "interest", "legitimacy",
-                                 "urgency", "attitude", "current", "desired", "current_level",
-                                 "desired_level", "owner", "concern", "line", "source" })
+    roster:close()
   end,
 }
