@@ -883,10 +883,35 @@ typedef struct each_col {
 typedef struct each_iter {
     const regie_table *t; /* NULL: an optional input not given, or its step has ended */
     int ended;            /* the step that began the loop has ended */
+    int into;             /* the values go into a record table (regie.each's third argument) */
     size_t next;          /* the record it gives next (from 0) */
     size_t ncols;
     each_col cols[]; /* uservalue c + 1: the Lua string last made for column c */
 } each_iter;
+
+/* The value of column c of record r on the stack. */
+static void each_push(lua_State *L, each_iter *it, int up, size_t c, const regie_table *t, size_t r)
+{
+    each_col *ec = &it->cols[c];
+    if (ec->col == PICK_LINE) {
+        lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+        return;
+    }
+    const regie_value *v = &t->cells[r * t->ncols + ec->col];
+    if (v->type != REGIE_STR) {
+        rg_lua_push_value(L, v);
+    } else if (ec->ptr && ec->len == v->u.s.len &&
+               (ec->ptr == v->u.s.ptr || memcmp(ec->ptr, v->u.s.ptr, v->u.s.len) == 0)) {
+        /* a column repeats its values: the same Lua string again */
+        lua_getiuservalue(L, up, (int)c + 1);
+    } else {
+        lua_pushlstring(L, v->u.s.ptr, v->u.s.len);
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, up, (int)c + 1);
+        ec->ptr = v->u.s.ptr;
+        ec->len = v->u.s.len;
+    }
+}
 
 static int each_next(lua_State *L)
 {
@@ -904,27 +929,19 @@ static int each_next(lua_State *L)
     }
     size_t r = it->next++;
     lua_pushinteger(L, (lua_Integer)r + 1);
-    const regie_value *row = t->ncols ? &t->cells[r * t->ncols] : NULL;
+    if (it->into) {
+        /* the record table given, refilled: upvalue 2, its keys upvalue 3 */
+        int into = lua_upvalueindex(2), names = lua_upvalueindex(3);
+        for (size_t c = 0; c < it->ncols; c++) {
+            lua_rawgeti(L, names, (lua_Integer)c + 1);
+            each_push(L, it, up, c, t, r);
+            lua_rawset(L, into);
+        }
+        lua_pushvalue(L, into);
+        return 2;
+    }
     for (size_t c = 0; c < it->ncols; c++) {
-        each_col *ec = &it->cols[c];
-        if (ec->col == PICK_LINE) {
-            lua_pushinteger(L, t->lines ? t->lines[r] : 0);
-            continue;
-        }
-        const regie_value *v = &row[ec->col];
-        if (v->type != REGIE_STR) {
-            rg_lua_push_value(L, v);
-        } else if (ec->ptr && ec->len == v->u.s.len &&
-                   (ec->ptr == v->u.s.ptr || memcmp(ec->ptr, v->u.s.ptr, v->u.s.len) == 0)) {
-            /* a column repeats its values: the same Lua string again */
-            lua_getiuservalue(L, up, (int)c + 1);
-        } else {
-            lua_pushlstring(L, v->u.s.ptr, v->u.s.len);
-            lua_pushvalue(L, -1);
-            lua_setiuservalue(L, up, (int)c + 1);
-            ec->ptr = v->u.s.ptr;
-            ec->len = v->u.s.len;
-        }
+        each_push(L, it, up, c, t, r);
     }
     return (int)it->ncols + 1;
 }
@@ -932,6 +949,7 @@ static int each_next(lua_State *L)
 static int l_each(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
+    lua_settop(L, 3); /* name, columns, the table to fill (or nil) */
     if (lua_type(L, 1) != LUA_TSTRING) {
         return luaL_error(L, "regie.each: argument 1 is a %s, expected the name of a table input",
                           luaL_typename(L, 1));
@@ -968,6 +986,21 @@ static int l_each(lua_State *L)
     lua_pushvalue(L, -2);
     lua_rawsetp(L, -2, it);
     lua_pop(L, 1);
+    if (lua_type(L, 3) == LUA_TTABLE) {
+        it->into = 1;
+        lua_pushvalue(L, 3);
+        lua_createtable(L, (int)n, 0); /* the keys, as they are now */
+        for (size_t c = 0; c < n; c++) {
+            lua_rawgeti(L, 2, (lua_Integer)c + 1);
+            lua_rawseti(L, -2, (lua_Integer)c + 1);
+        }
+        lua_pushcclosure(L, each_next, 3);
+        return 1;
+    }
+    if (!lua_isnoneornil(L, 3)) {
+        return luaL_error(L, "regie.each(\"%s\"): argument 3 is a %s, expected a table to fill",
+                          name, luaL_typename(L, 3));
+    }
     lua_pushcclosure(L, each_next, 1);
     return 1;
 }
