@@ -36,7 +36,10 @@ return {
       header[i] = field(column)
     end
     f:write(table.concat(header, ","), "\r\n")
-    for _, r in ipairs(lib.by_priority(regie.input("ranked"))) do
+    -- the columns of ranked used here (lib.class_of, CP.kind, the line)
+    local columns = { "priority", "id", "name", "power_high", "interest_high", "legitimacy",
+                      "urgency", "attitude", "gap", "owner", "concern" }
+    for _, r in lib.each_ranked(columns) do
       local c = lib.class_of(r)
       local kind = P.kind(c, r)
       if not middles[kind] then

@@ -125,6 +125,21 @@ function L.by_priority(records)
   return out
 end
 
+-- The ranked stakeholders in priority order, for a step that goes through
+-- them once: for _, r in L.each_ranked(columns) do ... end, r with the
+-- fields `columns` only.  r is one table, refilled for each stakeholder:
+-- keep its values, never r itself.  ranked comes in priority order (1, 2,
+-- ...) and is then read as it stands, without a table per stakeholder; in
+-- any other order it is read whole and sorted first (L.by_priority).
+function L.each_ranked(columns)
+  for i, priority in regie.each("ranked", { "priority" }) do
+    if priority ~= i then
+      return ipairs(L.by_priority(regie.input("ranked", columns)))
+    end
+  end
+  return regie.each("ranked", columns, {})
+end
+
 -- ---- dates (proleptic Gregorian, days since 1970-01-01) ------------------
 
 local function days_from_civil(y, m, d)

@@ -88,7 +88,6 @@ return {
       regie.fail(string.format("parameter calendar_max = %d: expected a whole number of at least 1",
                                calendar_max))
     end
-    local rows = lib.by_priority(regie.input("ranked"))
     local class_of = lib.class_of
     local P = CP.new(cfg, mix)
 
@@ -100,8 +99,12 @@ return {
     md.head()
     local kinds, listed = {}, {}
     local contacts = {}
-    local moments = 0
-    for _, r in ipairs(rows) do
+    local moments, stakeholders = 0, 0
+    -- the columns of ranked used here (lib.class_of, CP.kind, the lines)
+    local columns = { "priority", "id", "name", "power_high", "interest_high", "legitimacy",
+                      "urgency", "attitude", "gap", "owner", "concern" }
+    for _, r in lib.each_ranked(columns) do
+      stakeholders = stakeholders + 1
       local c = class_of(r)
       local kind = P.kind(c, r)
       local goal = kind.goal
@@ -134,7 +137,7 @@ return {
     md.close()
     regie.output("plan", kinds, PLAN_DATA_COLUMNS)
     regie.output("contacts", contacts, CONTACT_COLUMNS)
-    if #rows > calendar_max then
+    if stakeholders > calendar_max then
       regie.info(string.format("contacts.ics: the contact moments of the %d stakeholders with the highest priority (%d of %d); all are in contacts.csv",
                                calendar_max, #contacts, moments))
     end

@@ -297,6 +297,61 @@ START_TEST(grid_of_many_draws_the_first)
 }
 END_TEST
 
+/* The steps after prioritise read ranked in priority order as it comes
+ * (lib.each_ranked); handed ranked in another order, they sort it first
+ * and write the very same files.  Here prioritise hands it on backwards. */
+START_TEST(ranked_in_any_order)
+{
+    write_roster("many.csv", 160, "M", spread_over_grid);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "many.csv", "forwards", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    /* a prioritise.lua that hands ranked on in reverse, first on the
+     * script path */
+    char *src = t_src("scripts/stakeholders/prioritise.lua");
+    char *text = t_read(src);
+    ck_assert_ptr_nonnull(text);
+    const char *line = "local ranked = regie.output_writer(\"ranked\", RANKED_COLUMNS)";
+    char *at = strstr(text, line);
+    ck_assert_msg(at != NULL, "%s: not in %s", line, src);
+    *at = 0;
+    char *changed = xasprintf(
+        "%slocal ranked = (function()\n"
+        "      local real, kept = regie.output_writer(\"ranked\", RANKED_COLUMNS), {}\n"
+        "      return { add = function(_, ...) kept[#kept + 1] = table.pack(...) end,\n"
+        "               close = function()\n"
+        "                 for i = #kept, 1, -1 do real:add(table.unpack(kept[i], 1, kept[i].n)) end\n"
+        "                 return real:close()\n"
+        "               end }\n"
+        "    end)()%s",
+        text, at + strlen(line));
+    char *dir = xasprintf("%s/reversed/stakeholders", tmp);
+    free(t_write(dir, "prioritise.lua", changed));
+    char *scripts = t_src("scripts");
+    char *path = xasprintf("script_path=%s/reversed:%s", tmp, scripts);
+    rc = run_sa(NULL, "analysis.ini", "many.csv", "backwards", &err, "--engine", path, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    const char *files[] = { "classification.csv", "salience.csv", "engagement.md", "grid.svg",
+                            "contacts.csv", "commplan.csv", "commplan.md", "contacts.ics",
+                            "report.html" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *a = out_file("forwards", files[i]);
+        char *b = out_file("backwards", files[i]);
+        ck_assert_msg(a && b && strcmp(a, b) == 0, "%s differs with ranked backwards", files[i]);
+        free(a);
+        free(b);
+    }
+    free(path);
+    free(scripts);
+    free(dir);
+    free(changed);
+    free(text);
+    free(src);
+}
+END_TEST
+
 /* The shipped workflow with "calendar_max = 1000" set to `value`, written
  * to tmp/in/sa.ini; run_sa runs it until wf_override is cleared. */
 static char *with_calendar_max(const char *value)
@@ -817,6 +872,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, channels_override);
     tcase_add_test(tc, grid_svg_renders);
     tcase_add_test(tc, grid_of_many_draws_the_first);
+    tcase_add_test(tc, ranked_in_any_order);
     tcase_add_test(tc, contacts_ics_parses);
     tcase_add_test(tc, calendar_holds_the_first_by_priority);
     tcase_add_test(tc, grid_crowd_is_one_marker);
