@@ -425,6 +425,26 @@ static int l_has_input(lua_State *L)
     return 1;
 }
 
+/* A new last row of t from the record (a table) at idx, each column by
+ * name: NULL, or what could not be stored, with its column in *bad (the
+ * row is then not added). */
+static const char *fill_row(lua_State *L, regie_table *t, int idx, size_t *bad)
+{
+    idx = lua_absindex(L, idx);
+    regie_value *row = rg_table_row_begin(t);
+    for (size_t c = 0; c < t->ncols; c++) {
+        lua_getfield(L, idx, t->cols[c]);
+        const char *err = rg_lua_to_value(L, -1, t, &row[c]);
+        lua_pop(L, 1);
+        if (err) {
+            *bad = c;
+            return err;
+        }
+    }
+    rg_table_row_end(t, 0);
+    return NULL;
+}
+
 static int l_output(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
@@ -465,41 +485,23 @@ static int l_output(lua_State *L)
         lua_pop(L, 1); /* the string stays alive in the columns table */
     }
     regie_table *t = rg_table_new(ncols, cols);
-    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    free(cols);
     size_t nrows = lua_rawlen(L, 2);
-    regie_table *scratch = rg_table_new(0, NULL);
     for (size_t r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE) {
             rg_table_free(t);
-            rg_table_free(scratch);
-            free(row);
-            free(cols);
             return luaL_error(L, "regie.output(\"%s\"): row %d is not a record", name, (int)r);
         }
-        for (size_t c = 0; c < ncols; c++) {
-            lua_getfield(L, -1, cols[c]);
-            const char *err = rg_lua_to_value(L, -1, scratch, &row[c]);
-            lua_pop(L, 1);
-            if (err) {
-                char msg[300];
-                snprintf(msg, sizeof msg, "column %s: %s", cols[c], err);
-                rg_table_free(t);
-                rg_table_free(scratch);
-                free(row);
-                free(cols);
-                return luaL_error(L, "regie.output(\"%s\"): row %d, %s", name, (int)r, msg);
-            }
+        size_t bad;
+        const char *err = fill_row(L, t, -1, &bad);
+        if (err) {
+            lua_pushfstring(L, "regie.output(\"%s\"): row %d, column %s: %s", name, (int)r,
+                            t->cols[bad], err);
+            rg_table_free(t);
+            return lua_error(L);
         }
-        rg_table_append(t, row, 0);
         lua_pop(L, 1);
-        if (scratch->chunks && (r & 1023) == 0) {
-            rg_table_free(scratch);
-            scratch = rg_table_new(0, NULL);
-        }
     }
-    rg_table_free(scratch);
-    free(row);
-    free(cols);
     if (rg_host.output_table(ctx, name, t) != 0) {
         return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
     }
@@ -1029,11 +1031,9 @@ static out_writer *check_out_writer(lua_State *L)
     return w;
 }
 
-/* Forget the records (not closed) and the writer's entry. */
-static void out_writer_release(lua_State *L, out_writer *w)
+/* Take the writer out of those not yet closed. */
+static void out_writer_forget(lua_State *L, out_writer *w)
 {
-    rg_table_free(w->t);
-    w->t = NULL;
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &out_writers_key) == LUA_TTABLE) {
         lua_pushnil(L);
         lua_rawsetp(L, -2, w);
@@ -1072,13 +1072,12 @@ static int l_out_writer_record(lua_State *L)
 {
     out_writer *w = check_out_writer(L);
     luaL_checktype(L, 2, LUA_TTABLE);
-    regie_value *row = rg_table_row_begin(w->t);
-    for (size_t c = 0; c < w->t->ncols; c++) {
-        lua_getfield(L, 2, w->t->cols[c]);
-        out_put(L, w, -1, c, &row[c]);
-        lua_pop(L, 1);
+    size_t bad;
+    const char *err = fill_row(L, w->t, 2, &bad);
+    if (err) {
+        return luaL_error(L, OUT_WRITER "(\"%s\"): row %d, column %s: %s", w->name,
+                          (int)w->t->nrows + 1, w->t->cols[bad], err);
     }
-    rg_table_row_end(w->t, 0);
     return 0;
 }
 
@@ -1088,7 +1087,7 @@ static int l_out_writer_close(lua_State *L)
     regie_table *t = w->t;
     lua_Integer rows = (lua_Integer)t->nrows;
     w->t = NULL; /* the host has it now, also when it refuses it */
-    out_writer_release(L, w);
+    out_writer_forget(L, w);
     if (rg_host.output_table(w->ctx, w->name, t) != 0) {
         return luaL_error(L, OUT_WRITER "(\"%s\"): %s", w->name,
                           w->ctx->error ? w->ctx->error : "refused");

@@ -578,28 +578,22 @@ return {
   run = function(step)
     local cfg = lib.config()
     -- only the columns the grid uses (the drawing and lib.class_of), and
-    -- only the records it draws: ranked comes in priority order (1, 2,
-    -- ...), so a record past MAX_DRAWN is counted, never made
+    -- only the records it draws: a record past MAX_DRAWN is counted, never
+    -- kept
     local COLUMNS = { "priority", "id", "name", "power", "interest", "attitude", "power_high",
                       "interest_high", "legitimacy", "urgency" }
     local rows, total = {}, 0
-    for i, priority, id, name, power, interest, attitude, power_high, interest_high, legitimacy,
-        urgency in regie.each("ranked", COLUMNS) do
+    for i, r in lib.each_ranked(COLUMNS) do
       total = i
-      if priority ~= i then
-        -- not in priority order: all of them, sorted
-        rows = lib.by_priority(regie.input("ranked", COLUMNS))
-        total = #rows
-        break
-      end
       if i <= MAX_DRAWN then
-        rows[i] = { priority = priority, id = id, name = name, power = power, interest = interest,
-                    attitude = attitude, power_high = power_high, interest_high = interest_high,
-                    legitimacy = legitimacy, urgency = urgency }
+        local keep = {}
+        for _, column in ipairs(COLUMNS) do
+          keep[column] = r[column]
+        end
+        rows[i] = keep
       end
     end
     if total > MAX_DRAWN then
-      rows = table.move(rows, 1, MAX_DRAWN, 1, {})
       regie.info(string.format("grid.svg: the %d stakeholders with the highest priority drawn, %d more in classification.csv",
                                MAX_DRAWN, total - MAX_DRAWN))
     end

@@ -752,6 +752,10 @@ START_TEST(each_and_output_writer)
         "  assert(not ok and err:find('argument 2 is an empty list, expected a list of column names', 1, true), err)\n"
         "  ok, err = pcall(regie.output_writer, 'x', { 'a', 2 })\n"
         "  assert(not ok and err:find('column 2 is a number, expected a name', 1, true), err)\n"
+        "  ok, err = pcall(regie.output, 'refused', { { a = 1 }, { a = print } }, { 'a' })\n"
+        "  assert(not ok and err:find('regie.output(\"refused\"): row 2, column a: cannot store a function', 1, true), err)\n"
+        "  ok, err = pcall(regie.output, 'refused', { { a = 1 }, 5 }, { 'a' })\n"
+        "  assert(not ok and err:find('regie.output(\"refused\"): row 2 is not a record', 1, true), err)\n"
         "  regie.output_writer('left_open', { 'a' }):add(1)\n"
         "end }\n");
     int rc = rg_lua_run(lua, path, ctx, NULL);
@@ -779,8 +783,9 @@ START_TEST(each_and_output_writer)
     ck_assert_int_eq(bad->table->nrows, 2);
     ck_assert_int_eq(rg_table_cell(bad->table, 1, 0)->u.i, 3);
     ck_assert_int_eq(rg_table_cell(bad->table, 1, 1)->type, REGIE_NULL);
-    /* a writer not closed hands nothing over */
+    /* a writer not closed hands nothing over, nor does a refused output */
     ck_assert_ptr_null(rg_test_ctx_get(ctx, "left_open"));
+    ck_assert_ptr_null(rg_test_ctx_get(ctx, "refused"));
     rg_test_ctx_free(ctx);
     free(path);
 }
