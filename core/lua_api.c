@@ -425,6 +425,43 @@ static int l_has_input(lua_State *L)
     return 1;
 }
 
+/* What input `name` is, without making its records: nil when it is
+ * absent; { kind = "value" } for a single value; for a table { kind =
+ * "table", rows = N, columns = { ... }, source = "file" (when it came from
+ * a file) }. */
+static int l_describe(lua_State *L)
+{
+    regie_ctx *ctx = ctx_of(L);
+    const rg_datum *d = rg_ctx_input(ctx, luaL_checkstring(L, 1));
+    if (!d || d->kind == RG_DATUM_NONE) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 4);
+    if (d->kind != RG_DATUM_TABLE) {
+        lua_pushliteral(L, "value");
+        lua_setfield(L, -2, "kind");
+        return 1;
+    }
+    const regie_table *t = d->table;
+    lua_pushliteral(L, "table");
+    lua_setfield(L, -2, "kind");
+    lua_pushinteger(L, (lua_Integer)t->nrows);
+    lua_setfield(L, -2, "rows");
+    lua_createtable(L, (int)t->ncols, 0);
+    for (size_t c = 0; c < t->ncols; c++) {
+        lua_pushstring(L, t->cols[c]);
+        lua_rawseti(L, -2, (lua_Integer)c + 1);
+    }
+    set_list_mt(L, -1);
+    lua_setfield(L, -2, "columns");
+    if (t->source) {
+        lua_pushstring(L, t->source);
+        lua_setfield(L, -2, "source");
+    }
+    return 1;
+}
+
 /* A new last row of t from the record (a table) at idx, each column by
  * name: NULL, or what could not be stored, with its column in *bad (the
  * row is then not added). */
@@ -1744,13 +1781,14 @@ static int l_list_tostring(lua_State *L)
 void rg_lua_open_regie(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        { "input", l_input },         { "has_input", l_has_input }, { "output", l_output },
+        { "input", l_input },         { "has_input", l_has_input }, { "describe", l_describe }, { "output", l_output },
         { "write", l_write },         { "log", l_info },            { "info", l_info },
         { "warn", l_warn },           { "debug", l_debug },         { "progress", l_progress },
         { "fail", l_fail },           { "data_error", l_data_error }, { "round", l_round },
         { "format", l_format },       { "parse_number", l_parse_number }, { "list", l_list }, { "rows", l_rows }, { "file", l_file },
         { "is_list", l_is_list },     { "is_null", l_is_null },     { "html", l_html },
         { "md", l_md },               { "each", l_each },           { "output_writer", l_output_writer },
+        { "order", rg_lua_order },
         { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {

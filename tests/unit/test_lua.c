@@ -670,6 +670,62 @@ START_TEST(only_some_columns)
 }
 END_TEST
 
+/* regie.describe tells what an input is without making its records;
+ * regie.order gives the positions of records sorted by several columns
+ * (numbers or strings, each ascending or descending), stably, and refuses
+ * columns it cannot sort with an error that names the column and value. */
+START_TEST(describe_and_order)
+{
+    const char *cols[] = { "id", "score" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(2, cols), { REGIE_NULL, { 0 } } };
+    rg_table_set_source(d.table, "dir/rows.csv");
+    for (int i = 0; i < 3; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "S%d", i + 1);
+        regie_value row[2] = { rg_str_value(id), { REGIE_INT, { .i = i } } };
+        rg_table_append(d.table, row, 2 + i);
+    }
+    rg_datum one = { RG_DATUM_VALUE, NULL, { REGIE_INT, { .i = 7 } } };
+    run_on_rows(
+        "order.lua",
+        "return { run = function(step)\n"
+        "  local a = regie.describe('rows')\n"
+        "  assert(a.kind == 'table' and a.rows == 3 and a.source == 'dir/rows.csv', 'table')\n"
+        "  assert(regie.is_list(a.columns) and #a.columns == 2 and a.columns[2] == 'score', 'columns')\n"
+        "  assert(regie.describe('one').kind == 'value' and regie.describe('one').rows == nil, 'value')\n"
+        "  assert(regie.describe('absent') == nil, 'absent')\n"
+        "  local function same(t, want)\n"
+        "    assert(#t == #want, 'length ' .. #t)\n"
+        "    for i = 1, #want do assert(t[i] == want[i], table.concat(t, ',')) end\n"
+        "  end\n"
+        "  -- score high to low, ties by name (bytes: 'B' < 'a'), then as given\n"
+        "  same(regie.order({ { 2, 5, 2, 5, 2 }, { 'b', 'a', 'B', 'a', 'b' } }, { 'desc' }), { 2, 4, 3, 1, 5 })\n"
+        "  same(regie.order({ { 'b', 'ab', '', 'a' } }), { 3, 4, 2, 1 })\n"
+        "  same(regie.order({ { 1, 2.5, 2, 0/0, -1 } }), { 5, 1, 3, 2, 4 })\n"
+        "  same(regie.order({ { 1, 2.5, 2, 0/0, -1 } }, { 'desc' }), { 2, 3, 1, 5, 4 })\n"
+        "  same(regie.order({ { 3, 1, 2 } }, { 'asc' }), { 2, 3, 1 })\n"
+        "  same(regie.order({ {} }), {})\n"
+        "  local big, want = {}, {}\n"
+        "  for i = 1, 5000 do big[i] = (i * 7919) % 5000 end\n"
+        "  local o = regie.order({ big })\n"
+        "  for i = 2, 5000 do assert(big[o[i - 1]] <= big[o[i]], 'sorted at ' .. i) end\n"
+        "  local ok, err = pcall(regie.order, { { 1, 'x' } })\n"
+        "  assert(not ok and err:find('column 1, value 2 is \"x\", expected a number like the column\\'s first', 1, true), err)\n"
+        "  ok, err = pcall(regie.order, { { 'x', regie.null } })\n"
+        "  assert(not ok and err:find('column 1, value 2 is null, expected a string', 1, true), err)\n"
+        "  ok, err = pcall(regie.order, { { 1, 2 }, { 1 } })\n"
+        "  assert(not ok and err:find('column 2 has 1 values, column 1 has 2: expected as many', 1, true), err)\n"
+        "  ok, err = pcall(regie.order, { { 1 } }, { 'down' })\n"
+        "  assert(not ok and err:find('direction 1 is \"down\", expected \"asc\" or \"desc\"', 1, true), err)\n"
+        "  ok, err = pcall(regie.order, { 5 })\n"
+        "  assert(not ok and err:find('column 1 is a number, expected a list of values', 1, true), err)\n"
+        "  ok, err = pcall(regie.order, {})\n"
+        "  assert(not ok and err:find('no columns given', 1, true), err)\n"
+        "end }\n",
+        &d, &one);
+}
+END_TEST
+
 /* regie.each gives a table input record by record as values (position
  * first, "_line" on request, nulls and lists as regie.input gives them);
  * regie.output_writer makes the same table regie.output makes. */
@@ -1033,6 +1089,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, repeated_strings_per_column);
     tcase_add_test(tc, only_some_columns);
     tcase_add_test(tc, each_and_output_writer);
+    tcase_add_test(tc, describe_and_order);
     tcase_add_test(tc, each_past_its_step);
     tcase_add_test(tc, profile_lines_and_functions);
     tcase_add_test(tc, profile_input_to_its_line);
