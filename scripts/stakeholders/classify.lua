@@ -16,18 +16,24 @@ local R = lib.rules
 local COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency", "attitude",
                   "power_high", "interest_high", "current", "desired", "gap", "owner", "concern" }
 
+-- What validate.lua hands on as `roster`.
+local ROSTER_COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency",
+                         "attitude", "current", "desired", "current_level", "desired_level", "owner",
+                         "concern", "line", "source" }
+
 return {
   summary = "Classify stakeholders: quadrant, salience, 3-D type and engagement gap",
   params = {},
   run = function(step)
     local cfg = lib.config()
     local threshold = cfg.threshold
-    -- the records of the roster get power_high, interest_high and gap
-    -- added in place, and go on as `classified` one by one
-    local rows = regie.rows("roster")
+    -- the roster is read a stakeholder at a time into one record table
+    -- (regie.each), which gets power_high, interest_high and gap added;
+    -- each goes on as `classified` at once
+    local n = regie.describe("roster").rows
     local classified = regie.output_writer("classified", COLUMNS)
     local notes = {}
-    for i, r in ipairs(rows) do
+    for i, r in regie.each("roster", ROSTER_COLUMNS, {}) do
       -- "high" means >= threshold; the boundary counts as high
       r.power_high = r.power >= threshold
       r.interest_high = r.interest >= threshold
@@ -46,7 +52,7 @@ return {
                      r.attitude, r.power_high, r.interest_high, r.current, r.desired, r.gap,
                      r.owner, r.concern)
       if i % 4096 == 0 then
-        regie.progress(i / #rows)
+        regie.progress(i / n)
       end
     end
     regie.progress(1)

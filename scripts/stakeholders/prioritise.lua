@@ -6,57 +6,22 @@ local lib = require "stakeholders.lib"
 local R = lib.rules
 local class_of = lib.class_of
 
--- Position of each distinct value of the list `values` when sorted from
--- high to low, as zero-padded text ("02" sorts before "10").
-local function rank_high_first(values)
-  local seen, distinct = {}, {}
-  for _, v in ipairs(values) do
-    if not seen[v] then
-      seen[v] = true
-      distinct[#distinct + 1] = v
-    end
-  end
-  table.sort(distinct, function(a, b)
-    return a > b
-  end)
-  local fmt = "%0" .. #tostring(#distinct) .. "d"
-  local rank = {}
-  for i, v in ipairs(distinct) do
-    rank[v] = string.format(fmt, i)
-  end
-  return rank
-end
-
 -- The order of priority: power x interest (highest first), then the number
 -- of salience attributes (most first), the engagement gap (largest first),
--- the name (ignoring case, then exactly) and the id.  Each stakeholder gets
--- one text key that sorts in exactly that order ("\0" separates the parts,
--- so a shorter name comes first), and the keys are sorted as plain text:
--- on a large roster much faster than comparing records in Lua.  scores[i]
--- and classes[i] belong to rows[i]; returns the positions in `rows` in
--- priority order.
+-- the name (ignoring case, then exactly) and the id.  scores[i] and
+-- classes[i] belong to rows[i]; returns the positions in `rows` in
+-- priority order.  regie.order sorts by these columns in C: on a large
+-- roster far faster than comparing records in Lua.
 local function order_of_priority(rows, scores, classes)
-  local attributes, gaps = {}, {}
+  local attributes, gaps, folded, names, ids = {}, {}, {}, {}, {}
   for i, r in ipairs(rows) do
     attributes[i] = classes[i].attributes
     gaps[i] = r.gap
+    names[i] = r.name
+    folded[i] = r.name:lower()
+    ids[i] = r.id
   end
-  local score = rank_high_first(scores)
-  local attribute = rank_high_first(attributes)
-  local gap = rank_high_first(gaps)
-  local keys, position = {}, {}
-  for i, r in ipairs(rows) do
-    local key = score[scores[i]] .. attribute[attributes[i]] .. gap[gaps[i]] .. r.name:lower()
-      .. "\0" .. r.name .. "\0" .. r.id
-    keys[i] = key
-    position[key] = i
-  end
-  table.sort(keys)
-  local order = {}
-  for i, key in ipairs(keys) do
-    order[i] = position[key]
-  end
-  return order
+  return regie.order({ scores, attributes, gaps, folded, names, ids }, { "desc", "desc", "desc" })
 end
 
 local CLASS_COLUMNS = { "priority", "id", "name", "quadrant", "salience", "attributes", "type",

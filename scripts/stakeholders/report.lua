@@ -54,7 +54,7 @@ return {
     end
     local notes = regie.input("notes")
     local svg = regie.input("grid_svg")
-    local in_calendar = #regie.input("contacts")
+    local in_calendar = regie.describe("contacts").rows
     local changes = regie.has_input("changes") and regie.input("changes") or nil
 
     -- report.html: a line per stakeholder in each table

@@ -113,24 +113,27 @@ return {
     end
     local scale_ok = cfg.min < cfg.max
 
-    local ds = regie.input("stakeholders")
-    local file = ds.source or "stakeholders.csv"
-    if #ds == 0 then
+    -- the roster is read once, a stakeholder at a time (regie.each): no
+    -- table per stakeholder
+    local about = regie.describe("stakeholders")
+    local file = about.source or "stakeholders.csv"
+    if about.rows == 0 then
       ini_err(file, 1, "no stakeholders: found only the header, expected at least one stakeholder row")
       count = count + 1
     end
     local range = string.format("a value in %s..%s", lib.num(cfg.min), lib.num(cfg.max))
     local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
     local lo, hi = cfg.min, cfg.max
-    local lines = ds.lines or {}
     -- each good record goes on as the stakeholder's roster record; the
     -- roster is handed over only when no record is bad
     local roster = regie.output_writer("roster", { "id", "name", "side", "power", "interest",
                                                    "legitimacy", "urgency", "attitude", "current",
                                                    "desired", "current_level", "desired_level",
                                                    "owner", "concern", "line", "source" })
-    for i, rec in ipairs(ds) do
-      local line = lines[i] or 0
+    local columns = { "_line", "id", "name", "side", "power", "interest", "legitimacy", "urgency",
+                      "attitude", "current", "desired", "owner", "concern" }
+    for _, rec in regie.each("stakeholders", columns, {}) do
+      local line = rec._line
       local bad = false
       local power, interest = rec.power, rec.interest
       if scale_ok and type(power) == "number" and (power < lo or power > hi) then
@@ -172,7 +175,7 @@ return {
     end
     -- no row is bad here: the roster is every stakeholder
     regie.info(string.format("%d stakeholders, scale %s..%s, threshold %s, plan %s + %d months",
-                             #ds, lib.num(cfg.min), lib.num(cfg.max), lib.num(cfg.threshold),
+                             about.rows, lib.num(cfg.min), lib.num(cfg.max), lib.num(cfg.threshold),
                              cfg.start, cfg.months))
     roster:close()
   end,

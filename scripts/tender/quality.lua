@@ -25,8 +25,7 @@ local function run(step)
   local cfg = L.load_config()
   local crit = L.criteria(regie.input("criteria"))
   local admission = L.rows("admission")
-  local sc_ds = regie.input("scores")
-  local ssrc = L.source(sc_ds, "scores.csv")
+  local ssrc = L.source(regie.describe("scores"), "scores.csv")
   local agg = cfg.scoring.aggregation
   local scale = cfg.scoring.scale
   -- the position of a level on the scale, once per distinct level
@@ -38,20 +37,25 @@ local function run(step)
   local admitted = {}
   for _, a in ipairs(admission) do admitted[a.bid_id] = a.admitted end
 
-  -- scores by bid and criterion (cell[bid][crit][evaluator] = row);
-  -- evaluators in order of appearance.  The records are the ones
-  -- regie.input gives (read only: no second copy of the largest file).
+  -- scores by bid and criterion (cell[bid][crit][evaluator] = the row's
+  -- position); evaluators in order of appearance.  The largest file is
+  -- read a row at a time (regie.each): of each row only its level and
+  -- motivation are kept (level_at[i], motivation_at[i]), no table per row.
   local cell, evaluators, seen_ev, ignored = {}, {}, {}, {}
-  for _, r in ipairs(sc_ds) do
-    local ev = L.evaluator(r.evaluator)
+  local level_at, motivation_at = {}, {}
+  for i, bid, crit_id, evaluator, level, motivation in
+      regie.each("scores", { "bid_id", "crit_id", "evaluator", "level", "motivation" }) do
+    level_at[i], motivation_at[i] = level, motivation
+    local ev = L.evaluator(evaluator)
     if ev ~= CONSENSUS and not seen_ev[ev] then
       seen_ev[ev] = true
       evaluators[#evaluators + 1] = ev
     end
-    if admitted[r.bid_id] then
-      L.sub(L.sub(cell, r.bid_id), r.crit_id)[ev] = r
-    elseif admitted[r.bid_id] == false then
-      ignored[r.bid_id] = (ignored[r.bid_id] or 0) + 1
+    local admit = admitted[bid]
+    if admit then
+      L.sub(L.sub(cell, bid), crit_id)[ev] = i
+    elseif admit == false then
+      ignored[bid] = (ignored[bid] or 0) + 1
     end
   end
 
@@ -77,11 +81,11 @@ local function run(step)
         -- the individual scores in evaluator order (n of them), then CONSENSUS
         local levels, mots, n = {}, {}, 0
         for _, ev in ipairs(evaluators) do
-          local r = given[ev]
-          if r then
+          local i = given[ev]
+          if i then
             n = n + 1
-            levels[n] = r.level
-            mots[n] = L.str(r.motivation)
+            levels[n] = level_at[i]
+            mots[n] = L.str(motivation_at[i])
           end
         end
         local cons = given[CONSENSUS]
@@ -93,8 +97,8 @@ local function run(step)
           end
           if cons then
             evs[#evs + 1] = CONSENSUS
-            levels[n + 1] = cons.level
-            mots[n + 1] = L.str(cons.motivation)
+            levels[n + 1] = level_at[cons]
+            mots[n + 1] = L.str(motivation_at[cons])
           end
           evs = L.list(evs)
         end
@@ -127,7 +131,7 @@ local function run(step)
         if ok then
           -- the levels that count: the consensus, or else every evaluator's
           -- (all present here, so exactly `levels`, in evaluator order)
-          local counted = cons and { cons.level } or levels
+          local counted = cons and { level_at[cons] } or levels
           local level, points
           local sum = 0
           for _, v in ipairs(counted) do sum = sum + v end

@@ -168,8 +168,8 @@ local function run(step)
     if r.check == "documents" then needs_docs = true end
   end
   local doc_columns = { "cv_count", "motivation_count" }
-  -- The large files are read straight from the datasets regie.input gives
-  -- (ds[i] is a record, ds.lines[i] its line): no second copy of each row.
+  -- bids.csv is read from the dataset regie.input gives (ds[i] is a
+  -- record, ds.lines[i] its line): no second copy of each row.
   local bid_lines = bids_ds.lines
   for i, r in ipairs(bids_ds) do
     bid_set[r.bid_id] = true
@@ -225,13 +225,13 @@ local function run(step)
   end
 
   -- ---- ko.csv ----------------------------------------------------------------------------------
-  local ko_ds = regie.input("ko")
-  local ksrc = L.source(ko_ds, "ko.csv")
-  local ko_lines = ko_ds.lines
+  -- ko.csv and scores.csv are read a record at a time into one table
+  -- (regie.each): no table per row of the largest files
+  local ksrc = L.source(regie.describe("ko"), "ko.csv")
   local seen_ko = {}
   local result_of = {} -- result as written -> trimmed, lower case (once per distinct text)
-  for i, r in ipairs(ko_ds) do
-    local line = ko_lines[i]
+  for _, r in regie.each("ko", { "_line", "bid_id", "req_id", "result" }, {}) do
+    local line = r._line
     if not bid_set[r.bid_id] then
       err(ksrc, line, "bid_id", r.bid_id, bid_expected)
     end
@@ -259,14 +259,12 @@ local function run(step)
   end
 
   -- ---- scores.csv ----------------------------------------------------------------------------------
-  local sc_ds = regie.input("scores")
-  local ssrc = L.source(sc_ds, "scores.csv")
-  local sc_lines = sc_ds.lines
+  local ssrc = L.source(regie.describe("scores"), "scores.csv")
   local seen_sc = {}
   -- whether a level is on the scale, once per distinct level
   local level_on_scale = L.memo(function(level) return on_scale[L.str(level)] == true end)
-  for i, r in ipairs(sc_ds) do
-    local line = sc_lines[i]
+  for _, r in regie.each("scores", { "_line", "bid_id", "crit_id", "evaluator", "level" }, {}) do
+    local line = r._line
     if not bid_set[r.bid_id] then
       err(ssrc, line, "bid_id", r.bid_id, bid_expected)
     end
