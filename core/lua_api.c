@@ -170,18 +170,13 @@ static void push_records(lua_State *L, const regie_table *t, int positions, cons
     }
 }
 
-/* A dataset as regie.input gives it: records, lines, columns, source; with
- * `pick`, only the columns pick[0..npick). */
-static void push_dataset(lua_State *L, const regie_table *t, const size_t *pick, size_t npick)
+/* Set `columns` (a list of the names of t's columns, with `pick` only
+ * pick[0..npick)) and `source` (when t came from a file) in the table at
+ * tab. */
+static void set_columns_and_source(lua_State *L, int tab, const regie_table *t, const size_t *pick,
+                                   size_t npick)
 {
-    push_records(L, t, 0, pick, npick);
-    int tab = lua_gettop(L);
-    lua_createtable(L, (int)t->nrows, 0);
-    for (size_t r = 0; r < t->nrows; r++) {
-        lua_pushinteger(L, t->lines ? t->lines[r] : 0);
-        lua_rawseti(L, -2, (lua_Integer)r + 1);
-    }
-    lua_setfield(L, tab, "lines");
+    tab = lua_absindex(L, tab);
     size_t nc = pick ? npick : t->ncols;
     lua_createtable(L, (int)nc, 0);
     for (size_t c = 0; c < nc; c++) {
@@ -194,6 +189,21 @@ static void push_dataset(lua_State *L, const regie_table *t, const size_t *pick,
         lua_pushstring(L, t->source);
         lua_setfield(L, tab, "source");
     }
+}
+
+/* A dataset as regie.input gives it: records, lines, columns, source; with
+ * `pick`, only the columns pick[0..npick). */
+static void push_dataset(lua_State *L, const regie_table *t, const size_t *pick, size_t npick)
+{
+    push_records(L, t, 0, pick, npick);
+    int tab = lua_gettop(L);
+    lua_createtable(L, (int)t->nrows, 0);
+    for (size_t r = 0; r < t->nrows; r++) {
+        lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+        lua_rawseti(L, -2, (lua_Integer)r + 1);
+    }
+    lua_setfield(L, tab, "lines");
+    set_columns_and_source(L, tab, t, pick, npick);
 }
 
 void rg_lua_push_table(lua_State *L, const regie_table *t)
@@ -443,22 +453,11 @@ static int l_describe(lua_State *L)
         lua_setfield(L, -2, "kind");
         return 1;
     }
-    const regie_table *t = d->table;
     lua_pushliteral(L, "table");
     lua_setfield(L, -2, "kind");
-    lua_pushinteger(L, (lua_Integer)t->nrows);
+    lua_pushinteger(L, (lua_Integer)d->table->nrows);
     lua_setfield(L, -2, "rows");
-    lua_createtable(L, (int)t->ncols, 0);
-    for (size_t c = 0; c < t->ncols; c++) {
-        lua_pushstring(L, t->cols[c]);
-        lua_rawseti(L, -2, (lua_Integer)c + 1);
-    }
-    set_list_mt(L, -1);
-    lua_setfield(L, -2, "columns");
-    if (t->source) {
-        lua_pushstring(L, t->source);
-        lua_setfield(L, -2, "source");
-    }
+    set_columns_and_source(L, -1, d->table, NULL, 0);
     return 1;
 }
 

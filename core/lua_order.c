@@ -33,17 +33,9 @@ typedef struct {
     size_t ncols;
 } order_spec;
 
-static int cmp_num(lua_Number a, lua_Number b)
-{
-    int na = isnan(a), nb = isnan(b);
-    if (na || nb) {
-        return na - nb; /* NaN after every number */
-    }
-    return (a > b) - (a < b);
-}
-
 /* Records a and b compared column by column; equal records by position
- * (the sort is stable). */
+ * (the sort is stable).  NaN comes after every number, in either
+ * direction. */
 static int cmp_records(const order_spec *o, size_t a, size_t b)
 {
     for (size_t c = 0; c < o->ncols; c++) {
@@ -54,12 +46,18 @@ static int cmp_records(const order_spec *o, size_t a, size_t b)
         case KEY_INT:
             r = (x->i > y->i) - (x->i < y->i);
             break;
-        case KEY_NUM:
-            r = cmp_num(x->d, y->d);
-            if (r && (isnan(x->d) || isnan(y->d))) {
-                return r; /* NaN last, either way */
+        case KEY_NUM: {
+            int nx = isnan(x->d), ny = isnan(y->d);
+            if (nx || ny) {
+                if (nx != ny) {
+                    return nx - ny; /* not turned round by "desc" */
+                }
+                r = 0;
+            } else {
+                r = (x->d > y->d) - (x->d < y->d);
             }
             break;
+        }
         default: {
             size_t n = x->s.len < y->s.len ? x->s.len : y->s.len;
             r = memcmp(x->s.p, y->s.p, n);
@@ -145,10 +143,10 @@ int rg_lua_order(lua_State *L)
     if (ncols == 0) {
         return luaL_error(L, "regie.order: no columns given, expected a list of lists");
     }
-    luaL_checkstack(L, (int)(ncols < 10000 ? 2 * ncols + 8 : 20008), "regie.order: too many columns");
     if (ncols > 10000) {
         return luaL_error(L, "regie.order: %d columns, expected at most 10000", (int)ncols);
     }
+    luaL_checkstack(L, (int)(2 * ncols + 8), "regie.order: too many columns");
     key_column *cols = scratch(L, ncols, sizeof *cols);
     size_t n = 0;
     for (size_t c = 0; c < ncols; c++) {
@@ -180,11 +178,12 @@ int rg_lua_order(lua_State *L)
                               (int)c + 1, (int)len, (int)n);
         }
         k->v = scratch(L, n, sizeof *k->v);
-        k->kind = KEY_INT;
         int strings = n > 0 && lua_rawgeti(L, list, 1) == LUA_TSTRING;
         if (n > 0) {
             lua_pop(L, 1);
         }
+        /* numbers stay integers until the first float, then all are floats */
+        k->kind = strings ? KEY_STR : KEY_INT;
         for (size_t i = 0; i < n; i++) {
             int t = lua_rawgeti(L, list, (lua_Integer)i + 1);
             if (strings ? t != LUA_TSTRING : t != LUA_TNUMBER) {
@@ -192,23 +191,17 @@ int rg_lua_order(lua_State *L)
                                   (int)c + 1, (int)i + 1, shown(L, -1), strings ? "string" : "number");
             }
             if (strings) {
-                k->kind = KEY_STR;
                 k->v[i].s.p = lua_tolstring(L, -1, &k->v[i].s.len);
-            } else if (lua_isinteger(L, -1)) {
+            } else if (k->kind == KEY_INT && lua_isinteger(L, -1)) {
                 k->v[i].i = lua_tointeger(L, -1);
             } else {
                 if (k->kind == KEY_INT) {
-                    for (size_t j = 0; j < i; j++) { /* the integers so far as floats */
+                    for (size_t j = 0; j < i; j++) {
                         k->v[j].d = (lua_Number)k->v[j].i;
                     }
                     k->kind = KEY_NUM;
                 }
                 k->v[i].d = lua_tonumber(L, -1);
-                lua_pop(L, 1);
-                continue;
-            }
-            if (k->kind == KEY_NUM) {
-                k->v[i].d = (lua_Number)k->v[i].i;
             }
             lua_pop(L, 1);
         }

@@ -16,11 +16,6 @@ local R = lib.rules
 local COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency", "attitude",
                   "power_high", "interest_high", "current", "desired", "gap", "owner", "concern" }
 
--- What validate.lua hands on as `roster`.
-local ROSTER_COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency",
-                         "attitude", "current", "desired", "current_level", "desired_level", "owner",
-                         "concern", "line", "source" }
-
 return {
   summary = "Classify stakeholders: quadrant, salience, 3-D type and engagement gap",
   params = {},
@@ -33,7 +28,7 @@ return {
     local n = regie.describe("roster").rows
     local classified = regie.output_writer("classified", COLUMNS)
     local notes = {}
-    for i, r in regie.each("roster", ROSTER_COLUMNS, {}) do
+    for i, r in regie.each("roster", lib.ROSTER_COLUMNS, {}) do
       -- "high" means >= threshold; the boundary counts as high
       r.power_high = r.power >= threshold
       r.interest_high = r.interest >= threshold

@@ -538,6 +538,12 @@ function L.signed(n)
   return tostring(n)
 end
 
+-- The columns of `roster`: what validate.lua hands on and classify.lua
+-- reads (line and source: where each stakeholder is in the input).
+L.ROSTER_COLUMNS = { "id", "name", "side", "power", "interest", "legitimacy", "urgency",
+                     "attitude", "current", "desired", "current_level", "desired_level", "owner",
+                     "concern", "line", "source" }
+
 -- ---- quadrants ---------------------------------------------------------------
 
 L.QUADRANTS = { "manage_closely", "keep_satisfied", "keep_informed", "monitor" }

@@ -126,10 +126,7 @@ return {
     local lo, hi = cfg.min, cfg.max
     -- each good record goes on as the stakeholder's roster record; the
     -- roster is handed over only when no record is bad
-    local roster = regie.output_writer("roster", { "id", "name", "side", "power", "interest",
-                                                   "legitimacy", "urgency", "attitude", "current",
-                                                   "desired", "current_level", "desired_level",
-                                                   "owner", "concern", "line", "source" })
+    local roster = regie.output_writer("roster", lib.ROSTER_COLUMNS)
     local columns = { "_line", "id", "name", "side", "power", "interest", "legitimacy", "urgency",
                       "attitude", "current", "desired", "owner", "concern" }
     for _, rec in regie.each("stakeholders", columns, {}) do

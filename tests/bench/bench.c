@@ -586,6 +586,32 @@ static const struct {
     { "event-organisation", NULL, "100k regs", NULL },
 };
 
+/* reps runs of argv in dir, each with its outputs in a new folder out-N
+ * (below `below` when given), as argv[outarg]: times in t, peak RSS in
+ * rss; returns the exit status of the last run. */
+static int time_runs(const char *dir, char **argv, int outarg, const char *below, int reps, double *t,
+                     long *rss)
+{
+    int rc = 0;
+    for (int r = 0; r < reps; r++) {
+        char *out = below ? rg_xasprintf("%s/out-%d", below, r + 1) : rg_xasprintf("out-%d", r + 1);
+        argv[outarg] = out;
+        rc = run_cmd(dir, argv, &t[r], &rss[r]);
+        argv[outarg] = NULL;
+        free(out);
+    }
+    return rc;
+}
+
+/* The time row of a shipped workflow; `how` follows "NAME: time". */
+static void time_row(const char *workflow, const char *how, const char *size, double median_s, int rc)
+{
+    char what[80], extra[64];
+    snprintf(what, sizeof what, "%s: time%s", workflow, how);
+    snprintf(extra, sizeof extra, "exit status %d%s", rc, rc == 0 || rc == 3 ? "" : " (FAILED)");
+    row(what, size, median_s, "s", 1, extra);
+}
+
 static void section4(void)
 {
     printf("\n4. Shipped workflows on generated data 100x a real case (whole process, store off)\n");
@@ -614,25 +640,16 @@ static void section4(void)
         argv[n] = NULL;
         int reps = quick ? 1 : 3;
         double t[3];
-        long rss[3];
-        int rc = 0;
+        long rss[3], maxrss = 0;
         /* each repetition writes into a new folder: overwriting thousands of
          * files just written would measure the file system's handling of
          * recently deleted inodes, not regie */
-        char outdir[3][16];
-        for (int r = 0; r < reps; r++) {
-            snprintf(outdir[r], sizeof outdir[r], "out-%d", r + 1);
-            argv[outarg] = outdir[r];
-            rc = run_cmd(dir, argv, &t[r], &rss[r]);
-        }
-        long maxrss = 0;
+        int rc = time_runs(dir, argv, outarg, NULL, reps, t, rss);
         for (int r = 0; r < reps; r++) {
             maxrss = rss[r] > maxrss ? rss[r] : maxrss;
         }
-        char what[80], extra[64];
-        snprintf(what, sizeof what, "%s: time", shipped[w].workflow);
-        snprintf(extra, sizeof extra, "exit status %d%s", rc, rc == 0 || rc == 3 ? "" : " (FAILED)");
-        row(what, shipped[w].size, median(t, reps), "s", 1, extra);
+        time_row(shipped[w].workflow, "", shipped[w].size, median(t, reps), rc);
+        char what[80];
         snprintf(what, sizeof what, "%s: peak RSS", shipped[w].workflow);
         row(what, shipped[w].size, maxrss / 1024.0, "MB", 500, NULL);
         /* the same runs with the outputs on tmpfs: the time of regie and
@@ -641,23 +658,13 @@ static void section4(void)
          * grows after large deletions) */
         char shm[] = "/dev/shm/regie-bench-XXXXXX";
         if (access("/dev/shm", W_OK) == 0 && mkdtemp(shm)) {
-            char *shm_out[3];
-            for (int r = 0; r < reps; r++) {
-                shm_out[r] = rg_xasprintf("%s/out-%d", shm, r + 1);
-                argv[outarg] = shm_out[r];
-                rc = run_cmd(dir, argv, &t[r], &rss[r]);
-            }
-            snprintf(what, sizeof what, "%s: time, outputs on tmpfs", shipped[w].workflow);
-            snprintf(extra, sizeof extra, "exit status %d%s", rc, rc == 0 || rc == 3 ? "" : " (FAILED)");
-            row(what, shipped[w].size, median(t, reps), "s", 1, extra);
+            rc = time_runs(dir, argv, outarg, shm, reps, t, rss);
+            time_row(shipped[w].workflow, ", outputs on tmpfs", shipped[w].size, median(t, reps), rc);
             char *rm = rg_xasprintf("rm -rf '%s'", shm);
             if (system(rm) != 0) {
                 fprintf(stderr, "bench: could not remove %s\n", shm);
             }
             free(rm);
-            for (int r = 0; r < reps; r++) {
-                free(shm_out[r]);
-            }
         }
         for (int i = 0; sets[i]; i++) {
             free(sets[i]);

@@ -544,6 +544,35 @@ START_TEST(s1_frequencies_and_ties)
 END_TEST
 
 /* ---- S2: the 3-D types ---- */
+/* Equal on score, attributes and gap: the name decides, ignoring case
+ * first ("Alpha" and "alpha" before "bravo"), then exactly ("Alpha" before
+ * "alpha"), and the id last ("T4" before "T5"); not the order of the file. */
+START_TEST(ties_by_name_then_id)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    free(t_write(dir, "ties.csv",
+                 "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
+                 "T1,bravo,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T2,alpha,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T3,Alpha,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T5,Zed,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T4,Zed,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"));
+    free(dir);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "ties.csv", "ties", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    csvt c;
+    load_csv("ties", "classification.csv", &c);
+    ck_assert_int_eq(c.nrows, 6); /* the header and 5 stakeholders */
+    const char *want[] = { "T3", "T2", "T1", "T4", "T5" };
+    for (int i = 0; i < 5; i++) {
+        ck_assert_str_eq(cell(&c, i + 1, "id"), want[i]);
+    }
+    csv_free(&c);
+}
+END_TEST
+
 START_TEST(s2_types)
 {
     char *err = NULL;
@@ -863,6 +892,7 @@ Suite *suite_stakeholder(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, s1_classification_exact);
     tcase_add_test(tc, s1_frequencies_and_ties);
+    tcase_add_test(tc, ties_by_name_then_id);
     tcase_add_test(tc, s2_types);
     tcase_add_test(tc, s3_boundaries_and_negative_gap);
     tcase_add_test(tc, s3_power_6_exit_2_exact_message);
