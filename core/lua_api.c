@@ -1708,6 +1708,11 @@ static int l_file_write(lua_State *L)
     file_writer *w = check_open(L, "regie.file");
     int n = lua_gettop(L);
     for (int i = 2; i <= n; i++) {
+        if (lua_isinteger(L, i)) { /* as tostring writes it, without making a string */
+            char num[24];
+            lbuf_put(L, &w->out, num, rg_fmt_int(num, (int64_t)lua_tointeger(L, i)));
+            continue;
+        }
         size_t len;
         const char *s = lua_tolstring(L, i, &len);
         if (!s) {
