@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -82,7 +83,9 @@ static void write_text(const char *path, const char *text)
 
 /* Run a command (argv) with stdout/stderr to /dev/null; wall seconds and
  * peak RSS (kB) of the child. Returns the exit status. */
-static int run_cmd(const char *cwd, char *const *argv, double *secs, long *maxrss_kb)
+/* Run argv in cwd, output discarded: wall time in secs, peak RSS and the
+ * CPU time of the process (user + system, seconds) when asked for. */
+static int run_cmd(const char *cwd, char *const *argv, double *secs, long *maxrss_kb, double *cpu)
 {
     double t0 = rg_now();
     pid_t pid = fork();
@@ -102,6 +105,10 @@ static int run_cmd(const char *cwd, char *const *argv, double *secs, long *maxrs
     *secs = rg_now() - t0;
     if (maxrss_kb) {
         *maxrss_kb = ru.ru_maxrss;
+    }
+    if (cpu) {
+        *cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+               ru.ru_stime.tv_usec / 1e6;
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
@@ -293,13 +300,13 @@ static void section2(void)
     double t[20];
     for (int i = 0; i < 20; i++) {
         char *argv[] = { bin, "run", wf, "--no-store", "--quiet", "--out", out, NULL };
-        run_cmd(tmp, argv, &t[i], NULL);
+        run_cmd(tmp, argv, &t[i], NULL, NULL);
     }
     row("regie run, one no-op step, store off", "1", median(t, 20) * 1e3, "ms", 5, NULL);
     for (int i = 0; i < 20; i++) {
         char *db = rg_xasprintf("%s/one-%d.db", tmp, i);
         char *argv[] = { bin, "run", wf, "--db", db, "--quiet", "--out", out, NULL };
-        run_cmd(tmp, argv, &t[i], NULL);
+        run_cmd(tmp, argv, &t[i], NULL, NULL);
         free(db);
     }
     row("regie run, one no-op step, store on", "1", median(t, 20) * 1e3, "ms", 0, NULL);
@@ -308,7 +315,7 @@ static void section2(void)
         write_text(mk, "all:\n\t@true\n");
         for (int i = 0; i < 20; i++) {
             char *argv[] = { "make", "-s", "-f", mk, NULL };
-            run_cmd(tmp, argv, &t[i], NULL);
+            run_cmd(tmp, argv, &t[i], NULL, NULL);
         }
         row("GNU make, one target running `true`", "1", median(t, 20) * 1e3, "ms", 0, NULL);
         free(mk);
@@ -588,27 +595,77 @@ static const struct {
 
 /* reps runs of argv in dir, each with its outputs in a new folder out-N
  * (below `below` when given), as argv[outarg]: times in t, peak RSS in
- * rss; returns the exit status of the last run. */
+ * rss, CPU time in cpu; returns the exit status of the last run. */
 static int time_runs(const char *dir, char **argv, int outarg, const char *below, int reps, double *t,
-                     long *rss)
+                     long *rss, double *cpu)
 {
     int rc = 0;
     for (int r = 0; r < reps; r++) {
         char *out = below ? rg_xasprintf("%s/out-%d", below, r + 1) : rg_xasprintf("out-%d", r + 1);
         argv[outarg] = out;
-        rc = run_cmd(dir, argv, &t[r], &rss[r]);
+        rc = run_cmd(dir, argv, &t[r], &rss[r], &cpu[r]);
         argv[outarg] = NULL;
         free(out);
     }
     return rc;
 }
 
-/* The time row of a shipped workflow; `how` follows "NAME: time". */
-static void time_row(const char *workflow, const char *how, const char *size, double median_s, int rc)
+/* What a run wrote: files, bytes and lines below a folder. */
+static struct {
+    long files;
+    long long bytes, lines;
+} volume;
+
+static int count_file(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-    char what[80], extra[64];
+    (void)st;
+    (void)ftw;
+    if (type != FTW_F) {
+        return 0;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        return 0;
+    }
+    char buf[1 << 16];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        volume.bytes += n;
+        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + n - p))) != NULL; p++) {
+            volume.lines++;
+        }
+    }
+    close(fd);
+    volume.files++;
+    return 0;
+}
+
+/* The row of what the run in dir/out wrote: the amount of text the
+ * workflow's scripts make, which bounds how fast it can be. */
+static void volume_row(const char *workflow, const char *size, const char *dir, const char *out)
+{
+    char *path = rg_xasprintf("%s/%s", dir, out);
+    memset(&volume, 0, sizeof volume);
+    if (nftw(path, count_file, 16, FTW_PHYS) == 0) {
+        char what[80], extra[96];
+        snprintf(what, sizeof what, "%s: output written", workflow);
+        snprintf(extra, sizeof extra, "%ld files, %.2f M lines", volume.files, volume.lines / 1e6);
+        row(what, size, volume.bytes / 1e6, "MB", 0, extra);
+    }
+    free(path);
+}
+
+/* The time row of a shipped workflow; `how` follows "NAME: time"; with
+ * its median CPU time when cpu_s > 0. */
+static void time_row(const char *workflow, const char *how, const char *size, double median_s, int rc,
+                     double cpu_s)
+{
+    char what[80], extra[96], busy[40] = "";
     snprintf(what, sizeof what, "%s: time%s", workflow, how);
-    snprintf(extra, sizeof extra, "exit status %d%s", rc, rc == 0 || rc == 3 ? "" : " (FAILED)");
+    if (cpu_s > 0) {
+        snprintf(busy, sizeof busy, ", CPU %.3f s", cpu_s);
+    }
+    snprintf(extra, sizeof extra, "exit status %d%s%s", rc, rc == 0 || rc == 3 ? "" : " (FAILED)", busy);
     row(what, size, median_s, "s", 1, extra);
 }
 
@@ -639,27 +696,34 @@ static void section4(void)
         int outarg = n++;
         argv[n] = NULL;
         int reps = quick ? 1 : 3;
-        double t[3];
+        double t[3], cpu[3];
         long rss[3], maxrss = 0;
         /* each repetition writes into a new folder: overwriting thousands of
          * files just written would measure the file system's handling of
          * recently deleted inodes, not regie */
-        int rc = time_runs(dir, argv, outarg, NULL, reps, t, rss);
+        int rc = time_runs(dir, argv, outarg, NULL, reps, t, rss, cpu);
         for (int r = 0; r < reps; r++) {
             maxrss = rss[r] > maxrss ? rss[r] : maxrss;
         }
-        time_row(shipped[w].workflow, "", shipped[w].size, median(t, reps), rc);
-        char what[80];
+        double wall = median(t, reps);
+        time_row(shipped[w].workflow, "", shipped[w].size, wall, rc, 0);
+        char what[80], extra[96];
+        double busy = median(cpu, reps);
+        snprintf(what, sizeof what, "%s: CPU time", shipped[w].workflow);
+        snprintf(extra, sizeof extra, "user + system; %.2f cores busy on average", busy / wall);
+        row(what, shipped[w].size, busy, "s", 0, extra);
         snprintf(what, sizeof what, "%s: peak RSS", shipped[w].workflow);
         row(what, shipped[w].size, maxrss / 1024.0, "MB", 500, NULL);
+        volume_row(shipped[w].workflow, shipped[w].size, dir, "out-1");
         /* the same runs with the outputs on tmpfs: the time of regie and
          * the scripts without the disk, whose cost of creating thousands
          * of files varies from run to run (on ext4 without a journal it
          * grows after large deletions) */
         char shm[] = "/dev/shm/regie-bench-XXXXXX";
         if (access("/dev/shm", W_OK) == 0 && mkdtemp(shm)) {
-            rc = time_runs(dir, argv, outarg, shm, reps, t, rss);
-            time_row(shipped[w].workflow, ", outputs on tmpfs", shipped[w].size, median(t, reps), rc);
+            rc = time_runs(dir, argv, outarg, shm, reps, t, rss, cpu);
+            time_row(shipped[w].workflow, ", outputs on tmpfs", shipped[w].size, median(t, reps), rc,
+                     median(cpu, reps));
             char *rm = rg_xasprintf("rm -rf '%s'", shm);
             if (system(rm) != 0) {
                 fprintf(stderr, "bench: could not remove %s\n", shm);
@@ -688,7 +752,7 @@ static void section5(void)
         double t[5];
         for (int r = 0; r < 5; r++) {
             char *argv[] = { bin, "run", wf, "--no-store", "--quiet", "--out", out, NULL };
-            run_cmd(tmp, argv, &t[r], NULL);
+            run_cmd(tmp, argv, &t[r], NULL, NULL);
         }
         double regie_s = median(t, 5);
         char what[80];
@@ -719,7 +783,7 @@ static void section5(void)
             rg_buf_free(&b);
             for (int r = 0; r < 5; r++) {
                 char *argv[] = { "make", "-s", "-j2", "-f", mk, NULL };
-                run_cmd(tmp, argv, &t[r], NULL);
+                run_cmd(tmp, argv, &t[r], NULL, NULL);
             }
             double make_s = median(t, 5);
             snprintf(what, sizeof what, "GNU make, 1,000 targets (recipe `:`), %s", shapes[s]);
