@@ -47,7 +47,10 @@ static rg_expr *parse_or(parser *ps);
 static int word(parser *ps, const char *w)
 {
     size_t n = strlen(w);
-    if (strncmp(ps->p, w, n) == 0 && !isalnum((unsigned char)ps->p[n]) && ps->p[n] != '_') {
+    char after = ps->p[strncmp(ps->p, w, n) == 0 ? n : 0];
+    /* a name goes on with letters, digits, _ . and - (not-ready is a name) */
+    if (strncmp(ps->p, w, n) == 0 && !isalnum((unsigned char)after) && after != '_' && after != '.' &&
+        after != '-') {
         ps->p += n;
         return 1;
     }
@@ -69,14 +72,9 @@ static rg_expr *parse_atom(parser *ps)
         ps->p++;
         return e;
     }
-    if (word(ps, "not")) {
-        rg_expr *e = node(E_NOT);
-        e->a = parse_atom(ps);
-        if (!e->a) {
-            rg_expr_free(e);
-            return NULL;
-        }
-        return e;
+    if (word(ps, "not")) { /* only after a comparison operator: parse_not takes the others */
+        seterr(ps, "\"not\" cannot be compared: write not (A == B)");
+        return NULL;
     }
     if (*ps->p == '"' || *ps->p == '\'') {
         char q = *ps->p++;
@@ -156,9 +154,25 @@ static rg_expr *parse_cmp(parser *ps)
     return a;
 }
 
+/* `not` binds looser than a comparison: not a == b is not (a == b). */
+static rg_expr *parse_not(parser *ps)
+{
+    skip(ps);
+    if (word(ps, "not")) {
+        rg_expr *e = node(E_NOT);
+        e->a = parse_not(ps);
+        if (!e->a) {
+            rg_expr_free(e);
+            return NULL;
+        }
+        return e;
+    }
+    return parse_cmp(ps);
+}
+
 static rg_expr *parse_and(parser *ps)
 {
-    rg_expr *a = parse_cmp(ps);
+    rg_expr *a = parse_not(ps);
     while (a) {
         skip(ps);
         if (!word(ps, "and")) {
@@ -166,7 +180,7 @@ static rg_expr *parse_and(parser *ps)
         }
         rg_expr *e = node(E_AND);
         e->a = a;
-        e->b = parse_cmp(ps);
+        e->b = parse_not(ps);
         if (!e->b) {
             rg_expr_free(e);
             return NULL;
@@ -279,6 +293,11 @@ static int operand(const rg_expr *e, rg_expr_lookup lookup, void *ud, double *nu
     if (e->kind == E_STR) {
         *text = rg_xstrdup(e->text);
         return rg_parse_decimal(e->text, '.', num) == 0;
+    }
+    if (e->kind != E_NAME) { /* a condition in parentheses: 1 when it holds, else 0 */
+        *num = rg_expr_eval(e, lookup, ud);
+        *text = rg_xstrdup(*num ? "1" : "0");
+        return 1;
     }
     const regie_value *v = lookup(ud, e->text);
     if (!v) {

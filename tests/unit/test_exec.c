@@ -46,12 +46,24 @@ START_TEST(conditions)
     ck_assert_int_eq(eval("n < 10 and method == \"none\""), 1);
     ck_assert_int_eq(eval("input.method != 'none' or (n > 2 and not empty)"), 1);
     ck_assert_int_eq(eval("n == 3.0"), 1);
+    /* not binds looser than a comparison; a condition in parentheses
+     * compares as 1 or 0 */
+    ck_assert_int_eq(eval("not n == 4"), 1);
+    ck_assert_int_eq(eval("not n == 3"), 0);
+    ck_assert_int_eq(eval("not not n == 3 and n"), 1);
+    ck_assert_int_eq(eval("(n == 3) == 1"), 1);
+    ck_assert_int_eq(eval("(n > 5) < 1"), 1);
+    ck_assert_int_eq(eval("(not n) == 0"), 1);
+    /* not-ready and not.x are names */
+    ck_assert_int_eq(eval("not-ready"), 0);
+    ck_assert_int_eq(eval("not not-ready"), 1);
+    ck_assert_int_eq(eval("not.x or n"), 1);
 }
 END_TEST
 
 START_TEST(bad_conditions)
 {
-    const char *bad[] = { "", "n ==", "(n", "\"open", "n == 3 extra", NULL };
+    const char *bad[] = { "", "n ==", "(n", "\"open", "n == 3 extra", "n == not 3", "not", NULL };
     for (int i = 0; bad[i]; i++) {
         char *err = NULL;
         rg_expr *e = rg_expr_parse(bad[i], &err);
