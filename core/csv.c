@@ -262,6 +262,23 @@ static const char *convert(regie_table *t, rg_coltype type, const char *text, ch
     return "a value";
 }
 
+/* The length of the line at s (n bytes left), its end included: LF, CRLF
+ * or a CR alone (files saved as "CSV (Macintosh)"), so that lines are
+ * counted as an editor shows them. */
+static size_t line_length(const char *s, size_t n)
+{
+    const char *lf = memchr(s, '\n', n);
+    size_t upto = lf ? (size_t)(lf - s) : n;
+    const char *cr = memchr(s, '\r', upto);
+    if (cr && (size_t)(cr - s) + 1 < n && cr[1] != '\n') {
+        return (size_t)(cr - s) + 1;
+    }
+    if (cr && (size_t)(cr - s) + 1 == n) {
+        return n;
+    }
+    return lf ? upto + 1 : n;
+}
+
 int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,
                  size_t nspec, const char *unique, regie_table **out, rg_errors *errs)
 {
@@ -289,8 +306,7 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
     size_t off = 0;
     int failed = 0;
     while (off < len) {
-        const char *nl = memchr(data + off, '\n', len - off);
-        size_t n = nl ? (size_t)(nl - (data + off)) + 1 : len - off;
+        size_t n = line_length(data + off, len - off);
         line++;
         if (!valid_utf8((const unsigned char *)data + off, n)) {
             rg_err_add(errs, name, line, "invalid UTF-8 (save the file as UTF-8)");

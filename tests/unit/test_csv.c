@@ -53,6 +53,20 @@ START_TEST(quoted_newlines_keep_line_numbers)
     ck_assert_int_eq(t->lines[0], 2);
     ck_assert_int_eq(t->lines[1], 4);
     rg_table_free(t);
+    /* lines that end in a CR alone ("CSV (Macintosh)") are counted too */
+    t = parse("id,n\rA,1\rB,\"2\r\"\rC,x\r", "id:id, n:text", NULL, &e);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->nrows, 3);
+    ck_assert_int_eq(t->lines[0], 2);
+    ck_assert_int_eq(t->lines[1], 3);
+    ck_assert_str_eq(rg_table_cell(t, 1, 1)->u.s.ptr, "2\r");
+    ck_assert_int_eq(t->lines[2], 5);
+    rg_table_free(t);
+    t = parse("id,n\rA,1\r\nB,2\rC,x\n", "id:id, n:integer", NULL, &e);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(e.n, 1);
+    ck_assert_str_eq(e.msg[0], "f.csv:4: column n: found \"x\", expected an integer");
+    rg_err_free(&e);
 }
 END_TEST
 
