@@ -477,7 +477,8 @@ int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const ch
 /* ---- writing ---- */
 int rg_csv_needs_quotes(const char *s, size_t n)
 {
-    if (n > 0 && (s[0] == ' ' || s[n - 1] == ' ')) {
+    /* the reader (libcsv) trims spaces and tabs around a field not quoted */
+    if (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t')) {
         return 1;
     }
     for (size_t i = 0; i < n; i++) {

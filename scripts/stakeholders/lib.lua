@@ -640,18 +640,19 @@ end
 
 -- A text as one field of a CSV line, as regie.csv.writer writes it: in
 -- double quotes (a quote doubled) when it holds a comma, a quote or a line
--- break or begins or ends with a space; nil as an empty field.  For a file
+-- break or begins or ends with a space or a tab; nil as an empty field.  For a file
 -- whose lines share most of their fields, made of pieces escaped once.
 function L.csv_field(s)
   if s == nil then
     return ""
   end
   -- the usual text, quickly: two or more characters, none of them a
-  -- comma, quote or line break, no space at either end
-  if s:find('^[^ ,"\r\n][^,"\r\n]*[^ ,"\r\n]$') then
+  -- comma, quote or line break, no space or tab at either end (a reader
+  -- trims those from a field not quoted)
+  if s:find('^[^ \t,"\r\n][^,"\r\n]*[^ \t,"\r\n]$') then
     return s
   end
-  if s:find('[,"\r\n]') or s:sub(1, 1) == " " or s:sub(-1) == " " then
+  if s:find('[,"\r\n]') or s:find("^[ \t]") or s:find("[ \t]$") then
     return '"' .. s:gsub('"', '""') .. '"'
   end
   return s

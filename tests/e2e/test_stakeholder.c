@@ -573,6 +573,29 @@ START_TEST(ties_by_name_then_id)
 }
 END_TEST
 
+/* A text with a tab at either end is quoted in every CSV file, as one
+ * with a space: a reader trims both from a field not quoted. */
+START_TEST(tabs_at_the_ends_are_quoted)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    free(t_write(dir, "tabs.csv",
+                 "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
+                 "T1,\"Tab\t\",partij,4,4,ja,nee,0,neutral,supportive,\"\tTeam\",zorg\n"));
+    free(dir);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "tabs.csv", "tabs", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *contacts = out_file("tabs", "contacts.csv");
+    ck_assert_ptr_nonnull(contacts);
+    ck_assert_msg(strstr(contacts, ",\"Tab\t\",") && strstr(contacts, ",\"\tTeam\","), "%s", contacts);
+    char *classes = out_file("tabs", "classification.csv");
+    ck_assert_ptr_nonnull(strstr(classes, ",\"Tab\t\","));
+    free(contacts);
+    free(classes);
+}
+END_TEST
+
 START_TEST(s2_types)
 {
     char *err = NULL;
@@ -893,6 +916,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s1_classification_exact);
     tcase_add_test(tc, s1_frequencies_and_ties);
     tcase_add_test(tc, ties_by_name_then_id);
+    tcase_add_test(tc, tabs_at_the_ends_are_quoted);
     tcase_add_test(tc, s2_types);
     tcase_add_test(tc, s3_boundaries_and_negative_gap);
     tcase_add_test(tc, s3_power_6_exit_2_exact_message);

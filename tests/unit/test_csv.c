@@ -139,6 +139,22 @@ START_TEST(write_round_trip)
     rg_table_free(back);
     rg_table_free(t);
     rg_buf_free(&b);
+    /* a tab at either end is kept by quoting, as a space is */
+    const char *one[] = { "note" };
+    t = rg_table_new(1, one);
+    regie_value tab[1] = { rg_str_value("\tindented") };
+    rg_table_append(t, tab, 0);
+    tab[0] = rg_str_value("trailing\t");
+    rg_table_append(t, tab, 0);
+    memset(&b, 0, sizeof b);
+    rg_csv_write(&b, t);
+    ck_assert_str_eq(b.data, "note\r\n\"\tindented\"\r\n\"trailing\t\"\r\n");
+    back = parse(b.data, NULL, NULL, &e);
+    ck_assert_str_eq(rg_table_cell(back, 0, 0)->u.s.ptr, "\tindented");
+    ck_assert_str_eq(rg_table_cell(back, 1, 0)->u.s.ptr, "trailing\t");
+    rg_table_free(back);
+    rg_table_free(t);
+    rg_buf_free(&b);
 }
 END_TEST
 
