@@ -157,7 +157,12 @@ static int valid_utf8(const unsigned char *s, size_t n)
 static char detect_delim(const char *data, size_t len)
 {
     int commas = 0, semis = 0, inq = 0;
-    for (size_t i = 0; i < len && data[i] != '\n'; i++) {
+    /* in the header: the first line not empty, as the parser sees it */
+    size_t i = 0;
+    while (i < len && (data[i] == '\r' || data[i] == '\n')) {
+        i++;
+    }
+    for (; i < len && data[i] != '\n' && data[i] != '\r'; i++) {
         if (data[i] == '"') {
             inq = !inq;
         } else if (!inq && data[i] == ',') {
@@ -535,13 +540,26 @@ void rg_csv_put_value(rg_buf *b, const regie_value *v)
     }
 }
 
+void rg_csv_put_name(rg_buf *b, const char *name)
+{
+    size_t n = strlen(name);
+    if (memchr(name, ';', n) && !rg_csv_needs_quotes(name, n)) {
+        /* quoted, so that the header is not taken for one separated by ';' */
+        rg_buf_put(b, "\"", 1);
+        rg_buf_put(b, name, n);
+        rg_buf_put(b, "\"", 1);
+        return;
+    }
+    rg_csv_put_text(b, name, n);
+}
+
 void rg_csv_write(rg_buf *out, const regie_table *t)
 {
     for (size_t c = 0; c < t->ncols; c++) {
         if (c) {
             rg_buf_put(out, ",", 1);
         }
-        rg_csv_put_text(out, t->cols[c], strlen(t->cols[c]));
+        rg_csv_put_name(out, t->cols[c]);
     }
     rg_buf_put(out, "\r\n", 2);
     for (size_t r = 0; r < t->nrows; r++) {

@@ -207,6 +207,10 @@ void rg_csv_write(rg_buf *out, const regie_table *t);
  * booleans yes/no; numbers in their shortest exact text. */
 void rg_csv_put_text(rg_buf *b, const char *s, size_t n);
 int rg_csv_needs_quotes(const char *s, size_t n);
+/* A column name in a header line: also quoted when it holds a ';' (the
+ * reader takes a header with more ';' than ',' outside quotes for one
+ * separated by ';'). */
+void rg_csv_put_name(rg_buf *b, const char *name);
 void rg_csv_put_value(rg_buf *b, const regie_value *v);
 
 /* ---- ini.c: INI files with file and line kept for every key --------------- */

@@ -1757,7 +1757,7 @@ static int l_csv_writer(lua_State *L)
             lbuf_put(L, &w->out, ",", 1);
         }
         w->row.len = 0;
-        rg_csv_put_text(&w->row, w->cols[c], strlen(w->cols[c]));
+        rg_csv_put_name(&w->row, w->cols[c]);
         lbuf_put(L, &w->out, w->row.data, w->row.len);
     }
     lbuf_put(L, &w->out, "\r\n", 2);

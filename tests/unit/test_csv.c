@@ -53,6 +53,13 @@ START_TEST(quoted_newlines_keep_line_numbers)
     ck_assert_int_eq(t->lines[0], 2);
     ck_assert_int_eq(t->lines[1], 4);
     rg_table_free(t);
+    /* empty lines before the header: the separator is the header's */
+    t = parse("\r\n\nid;n\r\nA;1,5\r\n", "id:id, n:decimal", NULL, &e);
+    ck_assert_msg(t != NULL, "%s", e.n ? e.msg[0] : "");
+    ck_assert_int_eq(t->ncols, 2);
+    ck_assert_double_eq(rg_table_cell(t, 0, 1)->u.n, 1.5);
+    ck_assert_int_eq(t->lines[0], 4);
+    rg_table_free(t);
     /* lines that end in a CR alone ("CSV (Macintosh)") are counted too */
     t = parse("id,n\rA,1\rB,\"2\r\"\rC,x\r", "id:id, n:text", NULL, &e);
     ck_assert_ptr_nonnull(t);
@@ -136,6 +143,21 @@ START_TEST(write_round_trip)
     ck_assert_str_eq(rg_table_cell(back, 0, 0)->u.s.ptr, " a, \"b\"\nc");
     ck_assert_int_eq(rg_table_cell(back, 0, 1)->u.i, -7);
     ck_assert_double_eq(rg_table_cell(back, 0, 2)->u.n, 0.1);
+    rg_table_free(back);
+    rg_table_free(t);
+    rg_buf_free(&b);
+    /* a column name with a ';' is quoted: the header is not taken for
+     * one separated by ';' when read back */
+    const char *semi[] = { "a;b" };
+    t = rg_table_new(1, semi);
+    regie_value v1[1] = { rg_str_value("x") };
+    rg_table_append(t, v1, 0);
+    memset(&b, 0, sizeof b);
+    rg_csv_write(&b, t);
+    ck_assert_str_eq(b.data, "\"a;b\"\r\nx\r\n");
+    back = parse(b.data, NULL, NULL, &e);
+    ck_assert_int_eq(back->ncols, 1);
+    ck_assert_str_eq(back->cols[0], "a;b");
     rg_table_free(back);
     rg_table_free(t);
     rg_buf_free(&b);
