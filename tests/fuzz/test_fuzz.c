@@ -1,0 +1,740 @@
+/* Fuzz tests: every reader of what users write (CSV inputs and column
+ * specs, INI files, workflow files, `when =` conditions, numbers and dates)
+ * and the real `regie run` of the shipped workflows are fed mutations of
+ * real files.  None may crash, hang or trip a sanitizer, and each refusal
+ * must name the file it refuses.
+ *
+ * The mutations come from a fixed seed, so `make check` runs the same
+ * inputs every time: REGIE_FUZZ_ITERATIONS scales how many.  `make fuzz`
+ * runs each target for REGIE_FUZZ_SECONDS with a new seed
+ * (REGIE_FUZZ_SEED repeats a run).  An input that crashes or hangs is
+ * written to fuzz-crash-TARGET.bin in the working directory. */
+#define _GNU_SOURCE
+#include "engine.h"
+#include "internal.h"
+#include "lua_step.h"
+#include "testutil.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* ---- the input being tried, for the crash handler ---- */
+static const char *cur_target = "none";
+static const char *cur_data;
+static size_t cur_len;
+
+static void dump_current(void)
+{
+    char path[128];
+    int n = snprintf(path, sizeof path, "fuzz-crash-%s.bin", cur_target);
+    if (n <= 0 || (size_t)n >= sizeof path) {
+        return;
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        if (cur_data && write(fd, cur_data, cur_len) < 0) {
+            /* nothing more can be done in a dying process */
+        }
+        close(fd);
+    }
+    static const char msg[] = "fuzz: the input that failed is in fuzz-crash-TARGET.bin\n";
+    if (write(2, msg, sizeof msg - 1) < 0) {
+        /* idem */
+    }
+}
+
+static void on_fatal(int sig)
+{
+    dump_current();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* AddressSanitizer and UndefinedBehaviorSanitizer end the process
+ * through their own exit, not a signal: their death callback saves the
+ * input (a weak reference: absent in a build without sanitizers). */
+extern void __sanitizer_set_death_callback(void (*cb)(void)) __attribute__((weak));
+
+static void guard_setup(const char *target)
+{
+    cur_target = target;
+    static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGALRM };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        signal(sigs[i], on_fatal);
+    }
+    if (__sanitizer_set_death_callback) {
+        __sanitizer_set_death_callback(dump_current);
+    }
+}
+
+/* A watchdog per input: one that takes longer than this hangs. */
+#define HANG_SECONDS 20
+static void guard_input(const char *data, size_t len)
+{
+    cur_data = data;
+    cur_len = len;
+    struct itimerval it = { { 0, 0 }, { HANG_SECONDS, 0 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void guard_end(void)
+{
+    struct itimerval it = { { 0, 0 }, { 0, 0 } };
+    setitimer(ITIMER_REAL, &it, NULL);
+    cur_data = NULL;
+}
+
+/* ck_assert_msg that first saves the input to fuzz-crash-TARGET.bin */
+#define fuzz_assert(cond, ...)                                                                     \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            dump_current();                                                                        \
+            ck_abort_msg(__VA_ARGS__);                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* ---- mutations ---- */
+typedef struct {
+    uint64_t s;
+} rng;
+
+static uint64_t next(rng *r)
+{
+    r->s ^= r->s << 13;
+    r->s ^= r->s >> 7;
+    r->s ^= r->s << 17;
+    return r->s;
+}
+
+static size_t rnd(rng *r, size_t n)
+{
+    return n ? (size_t)(next(r) % n) : 0;
+}
+
+typedef struct {
+    char **data;
+    size_t *len;
+    size_t n;
+} corpus;
+
+static void corpus_add_text(corpus *c, const char *text, size_t len)
+{
+    c->data = rg_xrealloc(c->data, (c->n + 1) * sizeof *c->data);
+    c->len = rg_xrealloc(c->len, (c->n + 1) * sizeof *c->len);
+    c->data[c->n] = rg_xmalloc(len + 1);
+    memcpy(c->data[c->n], text, len);
+    c->data[c->n][len] = 0;
+    c->len[c->n] = len;
+    c->n++;
+}
+
+static void corpus_add(corpus *c, const char *rel)
+{
+    char *path = t_src(rel);
+    size_t len = 0;
+    char *text = rg_read_file(path, &len);
+    ck_assert_msg(text != NULL, "fuzz seed %s missing", path);
+    corpus_add_text(c, text, len);
+    free(text);
+    free(path);
+}
+
+static void corpus_free(corpus *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->data[i]);
+    }
+    free(c->data);
+    free(c->len);
+}
+
+/* Bytes that mean something to the readers: separators, quotes, line
+ * ends, brackets, signs, and a few whole tokens. */
+static const char *const tokens[] = {
+    ",", ";", "\"", "\"\"", "\r\n", "\n", "\r", "=", "[", "]", "#", ";", " ", "\t", "\\", ":",
+    "!", "?", "-", "+", ".", "0", "1", "9", "e", "T", "${", "}", "${input.", "${env:HOME:-x}",
+    "include = ", "[step.x]", "[input.", "reads = ", "writes = ", "after = ", "when = ",
+    "script = ", "plugin = ", "wait = ", "type = csv", "columns = ", ":id!", ":decimal",
+    ":integer", ":list", ":date", ":datetime", ":boolean", "?:text", " and ", " or ", "not ",
+    "(", ")", "==", "!=", "<=", ">", "input.", "1e308", "-0", "NaN", "inf", "0x1p3",
+    "9223372036854775808", "2026-02-29", "2024-02-29", "2026-13-01", "T24:00", "T23:59",
+    "\xef\xbb\xbf", "\xc3\xa9", "\xff", "\0",
+};
+
+static size_t mutate(rng *r, char *buf, size_t len, size_t cap, const corpus *c)
+{
+    int rounds = 1 + (int)rnd(r, 4);
+    for (int k = 0; k < rounds; k++) {
+        size_t pos = rnd(r, len + 1);
+        switch (rnd(r, 8)) {
+        case 0: /* flip a bit */
+            if (len) {
+                buf[rnd(r, len)] ^= (char)(1u << rnd(r, 8));
+            }
+            break;
+        case 1: /* a byte becomes a token's first byte */
+            if (len) {
+                buf[rnd(r, len)] = tokens[rnd(r, sizeof tokens / sizeof tokens[0])][0];
+            }
+            break;
+        case 2:
+        case 3: { /* insert a token */
+            const char *t = tokens[rnd(r, sizeof tokens / sizeof tokens[0])];
+            size_t n = *t ? strlen(t) : 1;
+            if (len + n <= cap) {
+                memmove(buf + pos + n, buf + pos, len - pos);
+                memcpy(buf + pos, t, n);
+                len += n;
+            }
+            break;
+        }
+        case 4: { /* delete a range */
+            size_t n = 1 + rnd(r, 16);
+            if (pos < len) {
+                n = n > len - pos ? len - pos : n;
+                memmove(buf + pos, buf + pos + n, len - pos - n);
+                len -= n;
+            }
+            break;
+        }
+        case 5: { /* repeat a range somewhere else */
+            if (!len) {
+                break;
+            }
+            size_t from = rnd(r, len), n = 1 + rnd(r, 64);
+            n = n > len - from ? len - from : n;
+            if (len + n <= cap) {
+                char tmp[64];
+                memcpy(tmp, buf + from, n);
+                memmove(buf + pos + n, buf + pos, len - pos);
+                memcpy(buf + pos, tmp, n);
+                len += n;
+            }
+            break;
+        }
+        case 6: { /* a piece of another seed */
+            size_t s = rnd(r, c->n), from = rnd(r, c->len[s]), n = 1 + rnd(r, 128);
+            n = n > c->len[s] - from ? c->len[s] - from : n;
+            if (len + n <= cap && c->len[s]) {
+                memmove(buf + pos + n, buf + pos, len - pos);
+                memcpy(buf + pos, c->data[s] + from, n);
+                len += n;
+            }
+            break;
+        }
+        default: /* cut the end off */
+            if (rnd(r, 4) == 0) {
+                len = pos;
+            }
+            break;
+        }
+    }
+    buf[len] = 0;
+    return len;
+}
+
+/* ---- the loop ---- */
+typedef void (*target_fn)(const char *data, size_t len, void *arg);
+
+static long env_long(const char *name, long dflt)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtol(v, NULL, 10) : dflt;
+}
+
+/* Each seed as it is, then mutations: `iterations` of them (scaled by
+ * REGIE_FUZZ_ITERATIONS, in percent), or as many as REGIE_FUZZ_SECONDS
+ * allows. */
+static void fuzz(const char *target, const corpus *c, long iterations, target_fn fn, void *arg)
+{
+    guard_setup(target);
+    uint64_t seed = (uint64_t)env_long("REGIE_FUZZ_SEED", 1);
+    rng r = { seed * 0x9E3779B97F4A7C15ULL + 0x2545F4914F6CDD1DULL };
+    for (const char *p = target; *p; p++) { /* a sequence of its own per target */
+        r.s = (r.s ^ (uint64_t)(unsigned char)*p) * 0x100000001B3ULL;
+    }
+    r.s |= 1;
+    double seconds = (double)env_long("REGIE_FUZZ_SECONDS", 0);
+    iterations = iterations * env_long("REGIE_FUZZ_ITERATIONS", 100) / 100;
+    size_t maxlen = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        maxlen = c->len[i] > maxlen ? c->len[i] : maxlen;
+    }
+    size_t cap = maxlen + 4096;
+    char *buf = rg_xmalloc(cap + 1);
+    for (size_t i = 0; i < c->n; i++) {
+        memcpy(buf, c->data[i], c->len[i] + 1);
+        guard_input(buf, c->len[i]);
+        fn(buf, c->len[i], arg);
+        guard_end();
+    }
+    double t0 = rg_now();
+    long done = 0;
+    for (;; done++) {
+        if (seconds > 0 ? rg_now() - t0 >= seconds : done >= iterations) {
+            break;
+        }
+        size_t s = rnd(&r, c->n);
+        memcpy(buf, c->data[s], c->len[s] + 1);
+        size_t len = mutate(&r, buf, c->len[s], cap, c);
+        guard_input(buf, len);
+        fn(buf, len, arg);
+        guard_end();
+    }
+    if (seconds > 0) {
+        fprintf(stderr, "fuzz %s: %ld inputs in %.0f s (seed %llu)\n", target, done, rg_now() - t0,
+                (unsigned long long)seed);
+    }
+    free(buf);
+}
+
+/* Every message names the file: "NAME:" at its start. */
+static void assert_named(const rg_errors *errs, const char *name, const char *data)
+{
+    fuzz_assert(errs->n > 0, "refused without a message; input:\n%s", data);
+    for (size_t i = 0; i < errs->n; i++) {
+        fuzz_assert(strncmp(errs->msg[i], name, strlen(name)) == 0 && errs->msg[i][strlen(name)] == ':',
+                      "message does not name %s: \"%s\"; input:\n%s", name, errs->msg[i], data);
+    }
+}
+
+/* ---- CSV ---- */
+static const char *const csv_specs[] = {
+    "bid_id:id!, supplier:text!, candidate:text!, rate_excl_vat_eur:decimal!, cv_count?:integer, "
+    "motivation_count?:integer, submitted_at:datetime!, region?:text",
+    "bid_id:id!, crit_id:id!, evaluator:text!, level:decimal!, motivation?:text",
+    "id:id!, kind:text!, title:text!, max_points:decimal, scale:text, check?:text, value_eur?:decimal",
+    "id:id, on:date, ok?:boolean, tags?:list, n?:integer",
+    NULL, /* no spec: every cell is text */
+};
+
+static void try_csv(const char *data, size_t len, void *arg)
+{
+    (void)arg;
+    static size_t turn;
+    size_t k = turn++ % (sizeof csv_specs / sizeof csv_specs[0]);
+    rg_colspec *spec = NULL;
+    size_t nspec = 0;
+    rg_errors errs = { 0 };
+    if (csv_specs[k]) {
+        ck_assert_int_eq(rg_colspec_parse(csv_specs[k], "spec", 1, &spec, &nspec, &errs), 0);
+    }
+    regie_table *t = NULL;
+    int rc = rg_csv_parse("in.csv", data, len, spec, nspec, k == 0 ? "bid_id" : NULL, &t, &errs);
+    if (rc != 0) {
+        ck_assert_ptr_null(t);
+        assert_named(&errs, "in.csv", data);
+    } else {
+        ck_assert_ptr_nonnull(t);
+        ck_assert_int_eq(errs.n, 0);
+        for (size_t r = 0; r < t->nrows; r++) {
+            fuzz_assert(t->lines[r] >= 2, "row %zu has line %ld; input:\n%s", r, t->lines[r], data);
+            for (size_t i = 0; i < nspec; i++) {
+                long c = rg_table_colindex(t, spec[i].name);
+                if (c < 0) {
+                    ck_assert(spec[i].optional);
+                    continue;
+                }
+                if (spec[i].required) {
+                    fuzz_assert(rg_table_cell(t, r, (size_t)c)->type != REGIE_NULL,
+                                  "required %s empty in row %zu", spec[i].name, r);
+                }
+            }
+        }
+        if (!csv_specs[k] && t->ncols > 0) {
+            /* what regie writes, it reads back the same */
+            rg_buf out = { 0 };
+            rg_csv_write(&out, t);
+            regie_table *u = NULL;
+            rg_errors e2 = { 0 };
+            int rc2 = rg_csv_parse("again.csv", out.data ? out.data : "", out.len, NULL, 0, NULL, &u, &e2);
+            fuzz_assert(rc2 == 0, "written CSV not read back: %s\n%s", e2.n ? e2.msg[0] : "", out.data);
+            ck_assert_int_eq(u->ncols, t->ncols);
+            ck_assert_int_eq(u->nrows, t->nrows);
+            for (size_t c = 0; c < t->ncols; c++) {
+                ck_assert_str_eq(u->cols[c], t->cols[c]);
+            }
+            for (size_t r = 0; r < t->nrows; r++) {
+                for (size_t c = 0; c < t->ncols; c++) {
+                    char *a = rg_value_to_text(rg_table_cell(t, r, c));
+                    char *b = rg_value_to_text(rg_table_cell(u, r, c));
+                    fuzz_assert(strcmp(a, b) == 0, "cell %zu,%zu: \"%s\" read back as \"%s\"", r, c, a, b);
+                    free(a);
+                    free(b);
+                }
+            }
+            rg_table_free(u);
+            rg_err_free(&e2);
+            rg_buf_free(&out);
+        }
+        rg_table_free(t);
+    }
+    rg_err_free(&errs);
+    rg_colspec_free(spec, nspec);
+}
+
+START_TEST(fuzz_csv)
+{
+    corpus c = { 0 };
+    corpus_add(&c, "examples/tender/bids.csv");
+    corpus_add(&c, "examples/tender/scores.csv");
+    corpus_add(&c, "examples/tender/criteria.csv");
+    corpus_add(&c, "examples/stakeholders/stakeholders.csv");
+    static const char extra[] = "id;on;ok;tags;n\r\na;2026-01-05;ja;\"x,y\";3\r\n\"b\"\"c\";;nee;;-4\r\n";
+    corpus_add_text(&c, extra, sizeof extra - 1);
+    fuzz("csv", &c, 4000, try_csv, NULL);
+    corpus_free(&c);
+}
+END_TEST
+
+/* ---- column specs, numbers, dates ---- */
+static void try_values(const char *data, size_t len, void *arg)
+{
+    (void)arg;
+    (void)len;
+    rg_colspec *spec = NULL;
+    size_t n = 0;
+    rg_errors errs = { 0 };
+    if (rg_colspec_parse(data, "wf.ini", 7, &spec, &n, &errs) != 0) {
+        assert_named(&errs, "wf.ini", data);
+    }
+    rg_colspec_free(spec, n);
+    rg_err_free(&errs);
+    double d;
+    for (int sep = 0; sep < 2; sep++) {
+        /* (a number written with an exponent, below 1e-6, from 1e16 or
+         * with more than 17 decimals, is not one the decimal reader takes) */
+        if (rg_parse_decimal(data, sep ? ',' : '.', &d) == 0) {
+            char text[64];
+            double again;
+            rg_format_shortest(d, text, sizeof text);
+            fuzz_assert(strchr(text, 'e') || (rg_parse_decimal(text, '.', &again) == 0 && again == d),
+                          "\"%s\" read as %.17g, written \"%s\"", data, d, text);
+        }
+    }
+    int64_t i;
+    if (rg_parse_int(data, &i) == 0) {
+        char text[24];
+        int64_t again;
+        rg_fmt_int(text, i);
+        ck_assert(rg_parse_int(text, &again) == 0 && again == i);
+    }
+    int32_t day;
+    int minute;
+    if (rg_date_parse(data, &day) == 0) {
+        char text[11];
+        int32_t again;
+        rg_date_format(day, text);
+        fuzz_assert(rg_date_parse(text, &again) == 0 && again == day, "date \"%s\"", data);
+    }
+    if (rg_datetime_parse(data, &day, &minute) == 0) {
+        fuzz_assert(minute >= -1 && minute < 24 * 60, "\"%s\": minute %d", data, minute);
+    }
+    (void)rg_liberation_parse(data);
+}
+
+START_TEST(fuzz_values)
+{
+    corpus c = { 0 };
+    static const char *const seeds[] = {
+        "bid_id:id!, supplier:text!, rate_excl_vat_eur:decimal!, cv_count?:integer, submitted_at:datetime!",
+        "tags:list, on:date, ok?:boolean", "125.50", "-0.005", "1,25", "1e3", "9223372036854775807",
+        "-42", "2026-01-12", "2026-01-12T09:30", "2024-02-29", "yearly", "lustrum",
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        corpus_add_text(&c, seeds[i], strlen(seeds[i]));
+    }
+    fuzz("values", &c, 20000, try_values, NULL);
+    corpus_free(&c);
+}
+END_TEST
+
+/* ---- `when =` conditions ---- */
+static const regie_value *lookup(void *ud, const char *name)
+{
+    static regie_value v[4];
+    (void)ud;
+    v[0].type = REGIE_INT;
+    v[0].u.i = 3;
+    v[1] = rg_str_value("x");
+    v[2].type = REGIE_BOOL;
+    v[2].u.b = 1;
+    v[3].type = REGIE_NUM;
+    v[3].u.n = 0.5;
+    size_t h = strlen(name) % 5;
+    return h < 4 ? &v[h] : NULL;
+}
+
+static void try_expr(const char *data, size_t len, void *arg)
+{
+    (void)arg;
+    (void)len;
+    char *error = NULL;
+    rg_expr *e = rg_expr_parse(data, &error);
+    if (!e) {
+        fuzz_assert(error && *error, "\"%s\" refused without a message", data);
+        free(error);
+        return;
+    }
+    rg_expr_refs refs = { 0 };
+    rg_expr_refs_collect(e, &refs);
+    int v = rg_expr_eval(e, lookup, NULL);
+    fuzz_assert(v == 0 || v == 1, "\"%s\" evaluated to %d", data, v);
+    rg_strv_free(refs.names, refs.n);
+    rg_expr_free(e);
+}
+
+START_TEST(fuzz_expr)
+{
+    corpus c = { 0 };
+    static const char *const seeds[] = {
+        "interviews", "not low_price_flagged", "input.interviews and award_state == \"awarded\"",
+        "(a or b) and not (c != 2)", "count >= 3 or name == 'x'",
+    };
+    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
+        corpus_add_text(&c, seeds[i], strlen(seeds[i]));
+    }
+    fuzz("expr", &c, 20000, try_expr, NULL);
+    corpus_free(&c);
+}
+END_TEST
+
+/* ---- INI files: engine config, data INI, workflow files ---- */
+typedef struct {
+    char *dir;
+    rg_config cfg;
+    rg_plugins plugins;
+    rg_lua *lua;
+} wf_env;
+
+static void try_ini(const char *data, size_t len, void *arg)
+{
+    wf_env *w = arg;
+    char *path = rg_xasprintf("%s/in.ini", w->dir);
+    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
+    rg_ini ini;
+    rg_errors errs = { 0 };
+    if (rg_ini_load(&ini, path, NULL, NULL, &errs) != 0) {
+        assert_named(&errs, path, data);
+    }
+    rg_ini_free(&ini);
+    rg_err_free(&errs);
+    regie_table *t = NULL;
+    if (rg_ini_to_table(path, &t, &errs) != 0) {
+        assert_named(&errs, path, data);
+    } else {
+        ck_assert_int_eq(t->ncols, 3);
+    }
+    rg_table_free(t);
+    rg_err_free(&errs);
+    rg_config cfg;
+    if (rg_config_load(&cfg, path, &errs) != 0) {
+        assert_named(&errs, path, data);
+    }
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    free(path);
+}
+
+static void try_workflow(const char *data, size_t len, void *arg)
+{
+    wf_env *w = arg;
+    char *path = rg_xasprintf("%s/wf.ini", w->dir);
+    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
+    rg_workflow wf;
+    rg_errors errs = { 0 };
+    if (rg_workflow_load(&wf, path, &w->cfg, NULL, 0, &w->plugins, w->lua, &errs) != 0) {
+        /* every message names a file: this one or a script it names */
+        fuzz_assert(errs.n > 0, "refused without a message; input:\n%s", data);
+        for (size_t i = 0; i < errs.n; i++) {
+            fuzz_assert(strchr(errs.msg[i], ':') != NULL && errs.msg[i][0] != ':',
+                          "message without a file: \"%s\"; input:\n%s", errs.msg[i], data);
+        }
+    } else {
+        FILE *f = fopen("/dev/null", "w");
+        rg_workflow_dot(&wf, f);
+        fclose(f);
+    }
+    rg_workflow_free(&wf); /* (also what a refused one holds) */
+    rg_err_free(&errs);
+    free(path);
+}
+
+static void env_open(wf_env *w)
+{
+    w->dir = t_tmpdir();
+    rg_errors errs = { 0 };
+    rg_config_load(&w->cfg, NULL, &errs);
+    rg_err_free(&errs);
+    memset(&w->plugins, 0, sizeof w->plugins);
+    rg_plugins_scan(&w->plugins, w->cfg.plugin_path, &errs);
+    rg_err_free(&errs);
+    w->lua = rg_lua_new(w->cfg.script_path);
+}
+
+static void env_close(wf_env *w)
+{
+    rg_lua_free(w->lua);
+    rg_plugins_free(&w->plugins);
+    rg_config_free(&w->cfg);
+    t_rmtree(w->dir);
+    free(w->dir);
+}
+
+START_TEST(fuzz_ini)
+{
+    corpus c = { 0 };
+    corpus_add(&c, "examples/tender/tender.ini");
+    corpus_add(&c, "examples/stakeholders/analysis.ini");
+    corpus_add(&c, "etc/regie.ini");
+    wf_env w;
+    env_open(&w);
+    fuzz("ini", &c, 1500, try_ini, &w);
+    env_close(&w);
+    corpus_free(&c);
+}
+END_TEST
+
+START_TEST(fuzz_workflow)
+{
+    corpus c = { 0 };
+    corpus_add(&c, "etc/workflows/tender-evaluation.ini");
+    corpus_add(&c, "etc/workflows/stakeholder-analysis.ini");
+    corpus_add(&c, "etc/workflows/demo.ini");
+    wf_env w;
+    env_open(&w);
+    fuzz("workflow", &c, 300, try_workflow, &w);
+    env_close(&w);
+    corpus_free(&c);
+}
+END_TEST
+
+/* ---- the real binary on the shipped workflows ---- */
+typedef struct {
+    const char *workflow;
+    const char *example;          /* folder under examples/ */
+    const char *const *inputs;    /* NAME=FILE pairs, NULL-terminated */
+    size_t which;                 /* the input being mutated */
+    char *dir;
+} run_env;
+
+static void try_run(const char *data, size_t len, void *arg)
+{
+    run_env *e = arg;
+    /* the example's files, the mutated one replaced */
+    char *cmd = rg_xasprintf("rm -rf '%s/in' '%s/out' && cp -r '%s' '%s/in'", e->dir, e->dir, e->example,
+                             e->dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    const char *file = strchr(e->inputs[e->which], '=') + 1;
+    char *path = rg_xasprintf("%s/in/%s", e->dir, file);
+    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
+    free(path);
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = "run";
+    argv[n++] = e->workflow;
+    for (size_t i = 0; e->inputs[i]; i++) {
+        argv[n++] = "--set";
+        argv[n++] = e->inputs[i];
+    }
+    argv[n++] = "--no-store";
+    argv[n++] = "--quiet";
+    argv[n++] = "--out";
+    argv[n++] = "../out";
+    argv[n] = NULL;
+    char *in = rg_xasprintf("%s/in", e->dir);
+    char *out = NULL, *err = NULL;
+    int rc = t_regie(in, &out, &err, argv);
+    fuzz_assert(rc <= RG_EXIT_WAITING, "%s exited %d with %s mutated:\n%s\ninput:\n%s", e->workflow, rc,
+                  file, err, data);
+    fuzz_assert(!strstr(err, "Sanitizer") && !strstr(err, "runtime error:"), "%s", err);
+    if (rc == RG_EXIT_INVALID) { /* refused: it says which file */
+        int named = 0;
+        for (size_t i = 0; e->inputs[i] && !named; i++) {
+            named = strstr(err, strchr(e->inputs[i], '=') + 1) != NULL;
+        }
+        fuzz_assert(named, "%s refused %s without naming an input file:\n%s\ninput:\n%s", e->workflow, file,
+                    err, data);
+    }
+    if (rc == RG_EXIT_FAILED || rc == RG_EXIT_INVALID) {
+        /* a refusal in the users' terms, not a script's own failure */
+        fuzz_assert(!strstr(err, "attempt to ") && !strstr(err, "stack traceback") &&
+                          !strstr(err, "bad argument"),
+                      "%s failed on %s with a script error:\n%s\ninput:\n%s", e->workflow, file, err, data);
+    }
+    free(out);
+    free(err);
+    free(in);
+}
+
+static void fuzz_run(const char *target, const char *workflow, const char *example,
+                     const char *const *inputs, long iterations)
+{
+    run_env e = { workflow, NULL, inputs, 0, t_tmpdir() };
+    char *dir = t_src(example);
+    e.example = dir;
+    /* each input in turn, mutated from its own seed */
+    size_t ninputs = 0;
+    while (inputs[ninputs]) {
+        ninputs++;
+    }
+    for (e.which = 0; e.which < ninputs; e.which++) {
+        corpus c = { 0 };
+        char *rel = rg_xasprintf("%s/%s", example, strchr(inputs[e.which], '=') + 1);
+        corpus_add(&c, rel);
+        free(rel);
+        char name[64];
+        snprintf(name, sizeof name, "%s-%zu", target, e.which);
+        fuzz(name, &c, iterations, try_run, &e);
+        corpus_free(&c);
+    }
+    free(dir);
+    t_rmtree(e.dir);
+    free(e.dir);
+}
+
+START_TEST(fuzz_run_tender)
+{
+    static const char *const inputs[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
+                                          "ko=ko.csv", "scores=scores.csv", "interviews=interviews.csv",
+                                          NULL };
+    fuzz_run("tender", "tender-evaluation", "examples/tender", inputs, 6);
+}
+END_TEST
+
+START_TEST(fuzz_run_stakeholders)
+{
+    static const char *const inputs[] = { "analysis=analysis.ini", "stakeholders=stakeholders.csv",
+                                          "channels=channels.csv", NULL };
+    fuzz_run("stakeholders", "stakeholder-analysis", "examples/stakeholders", inputs, 10);
+}
+END_TEST
+
+Suite *suite_fuzz(void);
+Suite *suite_fuzz(void)
+{
+    Suite *s = suite_create("fuzz");
+    TCase *tc = tcase_create("readers");
+    /* the time a run may take: REGIE_FUZZ_SECONDS per target and input,
+     * or the fixed number of inputs */
+    long seconds = env_long("REGIE_FUZZ_SECONDS", 0);
+    double scale = (double)env_long("REGIE_FUZZ_ITERATIONS", 100) / 100;
+    tcase_set_timeout(tc, seconds > 0 ? (double)seconds * 8 + 60 : 120 * (scale > 1 ? scale : 1));
+    tcase_add_test(tc, fuzz_csv);
+    tcase_add_test(tc, fuzz_values);
+    tcase_add_test(tc, fuzz_expr);
+    tcase_add_test(tc, fuzz_ini);
+    tcase_add_test(tc, fuzz_workflow);
+    tcase_add_test(tc, fuzz_run_tender);
+    tcase_add_test(tc, fuzz_run_stakeholders);
+    suite_add_tcase(s, tc);
+    return s;
+}
