@@ -588,31 +588,34 @@ static void env_close(wf_env *w)
     free(w->dir);
 }
 
-START_TEST(fuzz_ini)
+/* Fuzz a target that needs the engine set up, on the given files. */
+static void fuzz_in_env(const char *target, const char *const *files, long iterations, target_fn fn)
 {
     corpus c = { 0 };
-    corpus_add(&c, "examples/tender/tender.ini");
-    corpus_add(&c, "examples/stakeholders/analysis.ini");
-    corpus_add(&c, "etc/regie.ini");
+    for (size_t i = 0; files[i]; i++) {
+        corpus_add(&c, files[i]);
+    }
     wf_env w;
     env_open(&w);
-    fuzz("ini", &c, 1500, try_ini, &w);
+    fuzz(target, &c, iterations, fn, &w);
     env_close(&w);
     corpus_free(&c);
+}
+
+START_TEST(fuzz_ini)
+{
+    static const char *const files[] = { "examples/tender/tender.ini", "examples/stakeholders/analysis.ini",
+                                         "etc/regie.ini", NULL };
+    fuzz_in_env("ini", files, 1500, try_ini);
 }
 END_TEST
 
 START_TEST(fuzz_workflow)
 {
-    corpus c = { 0 };
-    corpus_add(&c, "etc/workflows/tender-evaluation.ini");
-    corpus_add(&c, "etc/workflows/stakeholder-analysis.ini");
-    corpus_add(&c, "etc/workflows/demo.ini");
-    wf_env w;
-    env_open(&w);
-    fuzz("workflow", &c, 300, try_workflow, &w);
-    env_close(&w);
-    corpus_free(&c);
+    static const char *const files[] = { "etc/workflows/tender-evaluation.ini",
+                                         "etc/workflows/stakeholder-analysis.ini", "etc/workflows/demo.ini",
+                                         NULL };
+    fuzz_in_env("workflow", files, 300, try_workflow);
 }
 END_TEST
 
