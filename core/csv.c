@@ -275,11 +275,8 @@ static size_t line_length(const char *s, size_t n)
     const char *lf = memchr(s, '\n', n);
     size_t upto = lf ? (size_t)(lf - s) : n;
     const char *cr = memchr(s, '\r', upto);
-    if (cr && (size_t)(cr - s) + 1 < n && cr[1] != '\n') {
+    if (cr && ((size_t)(cr - s) + 1 == n || cr[1] != '\n')) { /* a CR not followed by LF */
         return (size_t)(cr - s) + 1;
-    }
-    if (cr && (size_t)(cr - s) + 1 == n) {
-        return n;
     }
     return lf ? upto + 1 : n;
 }

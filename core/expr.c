@@ -47,14 +47,16 @@ static rg_expr *parse_or(parser *ps);
 static int word(parser *ps, const char *w)
 {
     size_t n = strlen(w);
-    char after = ps->p[strncmp(ps->p, w, n) == 0 ? n : 0];
-    /* a name goes on with letters, digits, _ . and - (not-ready is a name) */
-    if (strncmp(ps->p, w, n) == 0 && !isalnum((unsigned char)after) && after != '_' && after != '.' &&
-        after != '-') {
-        ps->p += n;
-        return 1;
+    if (strncmp(ps->p, w, n) != 0) {
+        return 0;
     }
-    return 0;
+    /* a name goes on with letters, digits, _ . and - (not-ready is a name) */
+    char after = ps->p[n];
+    if (isalnum((unsigned char)after) || after == '_' || after == '.' || after == '-') {
+        return 0;
+    }
+    ps->p += n;
+    return 1;
 }
 
 static rg_expr *parse_atom(parser *ps)

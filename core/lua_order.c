@@ -33,9 +33,9 @@ typedef struct {
     size_t ncols;
 } order_spec;
 
-/* Records a and b compared column by column; equal records by position
- * (the sort is stable).  NaN comes after every number, in either
- * direction. */
+/* Records a and b compared column by column (0 when equal in every one:
+ * the merge keeps those in their order).  NaN comes after every number,
+ * in either direction. */
 static int cmp_records(const order_spec *o, size_t a, size_t b)
 {
     for (size_t c = 0; c < o->ncols; c++) {
@@ -72,10 +72,11 @@ static int cmp_records(const order_spec *o, size_t a, size_t b)
             return k->desc ? -r : r;
         }
     }
-    return (a > b) - (a < b);
+    return 0;
 }
 
-/* Merge sort of the positions idx[0..n) with tmp[0..n) as scratch. */
+/* Merge sort of the positions idx[0..n) with tmp[0..n) as scratch;
+ * stable: of equal records the one from the left run goes first. */
 static void sort_positions(const order_spec *o, size_t *idx, size_t *tmp, size_t n)
 {
     for (size_t width = 1; width < n; width *= 2) {

@@ -81,10 +81,9 @@ static void write_text(const char *path, const char *text)
     }
 }
 
-/* Run a command (argv) with stdout/stderr to /dev/null; wall seconds and
- * peak RSS (kB) of the child. Returns the exit status. */
-/* Run argv in cwd, output discarded: wall time in secs, peak RSS and the
- * CPU time of the process (user + system, seconds) when asked for. */
+/* Run argv in cwd, output discarded: wall time in secs, and when asked
+ * for, peak RSS (kB) and CPU time (user + system, seconds) of the child.
+ * Returns the exit status. */
 static int run_cmd(const char *cwd, char *const *argv, double *secs, long *maxrss_kb, double *cpu)
 {
     double t0 = rg_now();

@@ -543,7 +543,6 @@ START_TEST(s1_frequencies_and_ties)
 }
 END_TEST
 
-/* ---- S2: the 3-D types ---- */
 /* Equal on score, attributes and gap: the name decides, ignoring case
  * first ("Alpha" and "alpha" before "bravo"), then exactly ("Alpha" before
  * "alpha"), and the id last ("T4" before "T5"); not the order of the file. */
@@ -596,6 +595,7 @@ START_TEST(tabs_at_the_ends_are_quoted)
 }
 END_TEST
 
+/* ---- S2: the 3-D types ---- */
 START_TEST(s2_types)
 {
     char *err = NULL;

@@ -135,6 +135,13 @@ static void corpus_add_text(corpus *c, const char *text, size_t len)
     c->n++;
 }
 
+static void corpus_add_texts(corpus *c, const char *const *texts, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        corpus_add_text(c, texts[i], strlen(texts[i]));
+    }
+}
+
 static void corpus_add(corpus *c, const char *rel)
 {
     char *path = t_src(rel);
@@ -329,17 +336,16 @@ static void try_csv(const char *data, size_t len, void *arg)
     regie_table *t = NULL;
     int rc = rg_csv_parse("in.csv", data, len, spec, nspec, k == 0 ? "bid_id" : NULL, &t, &errs);
     if (rc != 0) {
-        ck_assert_ptr_null(t);
+        fuzz_assert(t == NULL, "refused, yet a table made");
         assert_named(&errs, "in.csv", data);
     } else {
-        ck_assert_ptr_nonnull(t);
-        ck_assert_int_eq(errs.n, 0);
+        fuzz_assert(t != NULL && errs.n == 0, "read, yet no table or %zu messages", errs.n);
         for (size_t r = 0; r < t->nrows; r++) {
             fuzz_assert(t->lines[r] >= 2, "row %zu has line %ld; input:\n%s", r, t->lines[r], data);
             for (size_t i = 0; i < nspec; i++) {
                 long c = rg_table_colindex(t, spec[i].name);
                 if (c < 0) {
-                    ck_assert(spec[i].optional);
+                    fuzz_assert(spec[i].optional, "required column %s missing", spec[i].name);
                     continue;
                 }
                 if (spec[i].required) {
@@ -356,10 +362,11 @@ static void try_csv(const char *data, size_t len, void *arg)
             rg_errors e2 = { 0 };
             int rc2 = rg_csv_parse("again.csv", out.data ? out.data : "", out.len, NULL, 0, NULL, &u, &e2);
             fuzz_assert(rc2 == 0, "written CSV not read back: %s\n%s", e2.n ? e2.msg[0] : "", out.data);
-            ck_assert_int_eq(u->ncols, t->ncols);
-            ck_assert_int_eq(u->nrows, t->nrows);
+            fuzz_assert(u->ncols == t->ncols && u->nrows == t->nrows, "%zu x %zu read back as %zu x %zu",
+                        t->nrows, t->ncols, u->nrows, u->ncols);
             for (size_t c = 0; c < t->ncols; c++) {
-                ck_assert_str_eq(u->cols[c], t->cols[c]);
+                fuzz_assert(strcmp(u->cols[c], t->cols[c]) == 0, "column \"%s\" read back as \"%s\"",
+                            t->cols[c], u->cols[c]);
             }
             for (size_t r = 0; r < t->nrows; r++) {
                 for (size_t c = 0; c < t->ncols; c++) {
@@ -424,7 +431,8 @@ static void try_values(const char *data, size_t len, void *arg)
         char text[24];
         int64_t again;
         rg_fmt_int(text, i);
-        ck_assert(rg_parse_int(text, &again) == 0 && again == i);
+        fuzz_assert(rg_parse_int(text, &again) == 0 && again == i, "\"%s\" read as %lld, written \"%s\"",
+                    data, (long long)i, text);
     }
     int32_t day;
     int minute;
@@ -448,9 +456,7 @@ START_TEST(fuzz_values)
         "tags:list, on:date, ok?:boolean", "125.50", "-0.005", "1,25", "1e3", "9223372036854775807",
         "-42", "2026-01-12", "2026-01-12T09:30", "2024-02-29", "yearly", "lustrum",
     };
-    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
-        corpus_add_text(&c, seeds[i], strlen(seeds[i]));
-    }
+    corpus_add_texts(&c, seeds, sizeof seeds / sizeof seeds[0]);
     fuzz("values", &c, 20000, try_values, NULL);
     corpus_free(&c);
 }
@@ -498,15 +504,22 @@ START_TEST(fuzz_expr)
         "interviews", "not low_price_flagged", "input.interviews and award_state == \"awarded\"",
         "(a or b) and not (c != 2)", "count >= 3 or name == 'x'",
     };
-    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
-        corpus_add_text(&c, seeds[i], strlen(seeds[i]));
-    }
+    corpus_add_texts(&c, seeds, sizeof seeds / sizeof seeds[0]);
     fuzz("expr", &c, 20000, try_expr, NULL);
     corpus_free(&c);
 }
 END_TEST
 
 /* ---- INI files: engine config, data INI, workflow files ---- */
+
+/* The input as the file dir/name; returns its path. */
+static char *put_input(const char *dir, const char *name, const char *data, size_t len)
+{
+    char *path = rg_xasprintf("%s/%s", dir, name);
+    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
+    return path;
+}
+
 typedef struct {
     char *dir;
     rg_config cfg;
@@ -517,8 +530,7 @@ typedef struct {
 static void try_ini(const char *data, size_t len, void *arg)
 {
     wf_env *w = arg;
-    char *path = rg_xasprintf("%s/in.ini", w->dir);
-    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
+    char *path = put_input(w->dir, "in.ini", data, len);
     rg_ini ini;
     rg_errors errs = { 0 };
     if (rg_ini_load(&ini, path, NULL, NULL, &errs) != 0) {
@@ -530,7 +542,7 @@ static void try_ini(const char *data, size_t len, void *arg)
     if (rg_ini_to_table(path, &t, &errs) != 0) {
         assert_named(&errs, path, data);
     } else {
-        ck_assert_int_eq(t->ncols, 3);
+        fuzz_assert(t->ncols == 3, "an INI file read as %zu columns", t->ncols);
     }
     rg_table_free(t);
     rg_err_free(&errs);
@@ -546,8 +558,7 @@ static void try_ini(const char *data, size_t len, void *arg)
 static void try_workflow(const char *data, size_t len, void *arg)
 {
     wf_env *w = arg;
-    char *path = rg_xasprintf("%s/wf.ini", w->dir);
-    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
+    char *path = put_input(w->dir, "wf.ini", data, len);
     rg_workflow wf;
     rg_errors errs = { 0 };
     if (rg_workflow_load(&wf, path, &w->cfg, NULL, 0, &w->plugins, w->lua, &errs) != 0) {
@@ -637,9 +648,8 @@ static void try_run(const char *data, size_t len, void *arg)
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
     const char *file = strchr(e->inputs[e->which], '=') + 1;
-    char *path = rg_xasprintf("%s/in/%s", e->dir, file);
-    ck_assert_int_eq(rg_write_file_atomic(path, data, len), 0);
-    free(path);
+    char *in = rg_xasprintf("%s/in", e->dir);
+    free(put_input(in, file, data, len));
     const char *argv[32];
     int n = 0;
     argv[n++] = "run";
@@ -653,7 +663,6 @@ static void try_run(const char *data, size_t len, void *arg)
     argv[n++] = "--out";
     argv[n++] = "../out";
     argv[n] = NULL;
-    char *in = rg_xasprintf("%s/in", e->dir);
     char *out = NULL, *err = NULL;
     int rc = t_regie(in, &out, &err, argv);
     fuzz_assert(rc <= RG_EXIT_WAITING, "%s exited %d with %s mutated:\n%s\ninput:\n%s", e->workflow, rc,

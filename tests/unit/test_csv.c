@@ -60,6 +60,13 @@ START_TEST(quoted_newlines_keep_line_numbers)
     ck_assert_double_eq(rg_table_cell(t, 0, 1)->u.n, 1.5);
     ck_assert_int_eq(t->lines[0], 4);
     rg_table_free(t);
+    /* ... and the header ends at a CR alone: the commas of the rows after
+     * it do not count */
+    t = parse("id;n\rA;1,2,3,4\r", "id:id, n:text", NULL, &e);
+    ck_assert_msg(t != NULL, "%s", e.n ? e.msg[0] : "");
+    ck_assert_int_eq(t->ncols, 2);
+    ck_assert_str_eq(rg_table_cell(t, 0, 1)->u.s.ptr, "1,2,3,4");
+    rg_table_free(t);
     /* lines that end in a CR alone ("CSV (Macintosh)") are counted too */
     t = parse("id,n\rA,1\rB,\"2\r\"\rC,x\r", "id:id, n:text", NULL, &e);
     ck_assert_ptr_nonnull(t);

@@ -480,6 +480,8 @@ START_TEST(csv_writer_and_pieces)
         "  assert(not ok and e:find('regie.csv.writer%(\"v.csv\"%): add: 2 values for 1 columns'), e)\n"
         "  ok, e = pcall(v.add, v, print)\n"
         "  assert(not ok and e:find('line 1, column a: cannot write this value %(a function%)'), e)\n"
+        "  local h = regie.csv.writer('h.csv', { 'a;b', 'c' })\n"
+        "  h:add(1, 2) h:close()\n"
         "  ok, e = pcall(regie.csv.writer, 'z.csv', {})\n"
         "  assert(not ok and e:find('expected a list of column names'), e)\n"
         "  regie.write('p.txt', { 'a', 1, '', 'b', 2.5 })\n"
@@ -511,6 +513,9 @@ START_TEST(csv_writer_and_pieces)
                         ",no,0.1\r\n"
                         "0,,\"end \"\r\n");
     ck_assert_str_eq(p, "a1b2.5");
+    char *h = out_text("h.csv"); /* a name with ';' quoted: read back as one column */
+    ck_assert_str_eq(h, "\"a;b\",c\r\n1,2\r\n");
+    free(h);
     char *f = out_text("f.txt"), *empty = out_text("empty.txt"), *g = out_text("g.txt");
     ck_assert_str_eq(f, "x1y\n2.5 -7 -9223372036854775808 3.0 0");
     ck_assert_str_eq(empty, "");
