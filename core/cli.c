@@ -35,7 +35,8 @@ static const char *usage_text =
     "  resume RUN [--set NAME=VALUE]... [--allow-changed]\n"
     "                      finish a run that stopped, crashed or waits; completed steps\n"
     "                      are not run again\n"
-    "  resume --due        resume every run whose timer wait has passed (for cron)\n"
+    "  resume --due [--today DATE]\n"
+    "                      resume every run whose timer wait has passed (for cron)\n"
     "  approve RUN STEP --by NAME [--note TEXT]   approve a step a run waits on\n"
     "  runs [--workflow W] [--status S] [--waiting]   list runs, or open tasks\n"
     "  show RUN            a run: definition, inputs, steps, outputs with hashes\n"
@@ -239,6 +240,11 @@ static void write_summary(const rg_run *run, int status, double secs)
     rg_buf_free(&b);
 }
 
+static const char *nz_str(const char *s)
+{
+    return s ? s : "";
+}
+
 static int open_store(const opts *o, const rg_config *cfg, rg_store **st, rg_errors *errs)
 {
     *st = NULL;
@@ -247,6 +253,8 @@ static int open_store(const opts *o, const rg_config *cfg, rg_store **st, rg_err
         return 0;
     }
     *st = rg_store_open(path, errs);
+    /* hints printed for this run name the store unless a bare command finds it */
+    rg_durable_set_hint_db(o->db && strcmp(o->db, nz_str(cfg->store_path)) != 0 ? o->db : NULL);
     if (*st && o->by) {
         rg_store_set_actor(*st, o->by);
     }
@@ -302,6 +310,8 @@ static int cmd_run(const opts *o, int check_only)
             rc = RG_EXIT_INVALID;
             goto done;
         }
+    } else {
+        rg_durable_local(&run);
     }
     rc = execute_and_report(o, &ss, &run, store, &errs);
     goto done;
@@ -626,7 +636,8 @@ static int cmd_resume(const opts *o, const char *id)
         free(detail);
     }
     rg_buf_free(&changes);
-    int jobs = o->jobs ? o->jobs : ss.wf.cfg.jobs;
+    /* as many jobs as the run was started with, unless told otherwise */
+    int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
     if (rg_run_init(&run, &ss.wf, sets, nsets, rec.outdir, jobs, &errs) != 0) {
         print_errors(&errs);
         goto unlock;
@@ -638,8 +649,27 @@ static int cmd_resume(const opts *o, const char *id)
         struct stat sb;
         char *real = realpath(v, NULL);
         char *what = rg_xasprintf("%s=%s", o->sets[i].name, real ? real : v);
+        const rg_input *in = NULL;
+        for (size_t k = 0; k < ss.wf.ninputs; k++) {
+            if (strcmp(ss.wf.inputs[k].name, o->sets[i].name) == 0) {
+                in = &ss.wf.inputs[k];
+            }
+        }
+        int is_file = in && (in->type == RG_IN_CSV || in->type == RG_IN_INI ||
+                             in->type == RG_IN_FILE);
         if (stat(v, &sb) == 0 && S_ISREG(sb.st_mode) && rg_sha256_file(v, sha) == 0) {
-            rg_store_log_event(st, id, o->by, "input_given", what, sha, &errs);
+            if (is_file) {
+                /* one of the run's inputs from now on: in show, export and its bundle */
+                if (rg_store_add_input(st, id, o->sets[i].name, real ? real : v,
+                                       (int64_t)sb.st_size, sha, &errs) != 0) {
+                    print_errors(&errs);
+                    free(what);
+                    free(real);
+                    goto unlock;
+                }
+            } else {
+                rg_store_log_event(st, id, o->by, "input_given", what, sha, &errs);
+            }
         }
         char *line = rg_xasprintf("%s\n", what);
         rg_store_run_add_params(st, id, line, &errs);
@@ -711,18 +741,9 @@ static int cmd_resume_due(const opts *o)
     rg_store *st = NULL;
     due_list due = { 0 };
     int rc = RG_EXIT_OK;
-    const char *fake = getenv("REGIE_TODAY");
-    char today[11];
-    if (fake && *fake) {
-        snprintf(today, sizeof today, "%s", fake);
-    } else {
-        time_t t = time(NULL);
-        struct tm tm;
-        localtime_r(&t, &tm);
-        strftime(today, sizeof today, "%Y-%m-%d", &tm);
-    }
+    char *today = rg_durable_today();
     if (need_store(o, &cfg, &st, &errs) != 0 ||
-        rg_store_waits_due(st, today, collect_due, &due, &errs) != 0) {
+        rg_store_waits_due(st, today, collect_due, &due, &errs) < 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
     }
@@ -741,6 +762,7 @@ static int cmd_resume_due(const opts *o)
         }
     }
     rg_strv_free(due.ids, due.n);
+    free(today);
     return rc;
 }
 
@@ -752,8 +774,8 @@ static int cmd_approve(const opts *o)
     int rc = RG_EXIT_INVALID;
     if (need_store(o, &cfg, &st, &errs) == 0 &&
         rg_store_wait_resolve(st, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
-        printf("approved %s of run %s by %s; continue with: regie resume %s\n", o->pos[1], o->pos[0],
-               o->by, o->pos[0]);
+        printf("approved %s of run %s by %s; continue with: regie resume %s%s\n", o->pos[1],
+               o->pos[0], o->by, o->pos[0], rg_durable_hint_db());
         rc = RG_EXIT_OK;
     } else {
         print_errors(&errs);
@@ -809,7 +831,7 @@ static int cmd_store(const opts *o)
             rc = RG_EXIT_FAILED;
         }
     } else {
-        r = rg_store_export(st, o->pos[0], NULL, o->pos[1], &errs);
+        r = rg_store_export(st, o->pos[0], o->out, o->pos[1], &errs);
         if (r == 0) {
             printf("evidence bundle of run %s written to %s (check it with: regie verify %s)\n",
                    o->pos[0], o->pos[1], o->pos[1]);
@@ -855,11 +877,14 @@ static const char *help_for(const char *cmd)
     }
     if (strcmp(cmd, "resume") == 0) {
         return "usage: regie resume RUN [--set NAME=VALUE]... [--allow-changed] [--jobs N]\n"
-               "       regie resume --due\n"
+               "       regie resume --due [--today YYYY-MM-DD]\n"
                "Finishes a run that stopped, crashed or waits. Completed steps are not run again;\n"
                "inputs given with --set make the steps that read them run again. If the\n"
                "workflow's files changed since the run started, resume names them and refuses\n"
                "unless --allow-changed. --due resumes every run whose date wait has passed.\n"
+               "  --jobs N          steps run in parallel (default: as the run was started)\n"
+               "  --today DATE      the date timer waits compare with (default: today, or\n"
+               "                    REGIE_TODAY); also for run\n"
                "Exit status as for run; 2 when the run is held by another process.\n";
     }
     if (strcmp(cmd, "approve") == 0) {
@@ -904,7 +929,8 @@ int rg_cli_main(int argc, char **argv)
         } else if (strcmp(a, "--waiting") == 0) {
             o.waiting = 1;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--by") == 0 || strcmp(a, "--note") == 0 ||
-                   strcmp(a, "--workflow") == 0 || strcmp(a, "--status") == 0) {
+                   strcmp(a, "--workflow") == 0 || strcmp(a, "--status") == 0 ||
+                   strcmp(a, "--today") == 0) {
             if (i + 1 >= argc) {
                 rc = usage_error("%s needs a value", a);
                 goto out;
@@ -918,6 +944,11 @@ int rg_cli_main(int argc, char **argv)
                 o.note = v;
             } else if (strcmp(a, "--workflow") == 0) {
                 o.wf_filter = v;
+            } else if (strcmp(a, "--today") == 0) {
+                if (rg_durable_set_today(v) != 0) {
+                    rc = usage_error("--today: found \"%s\", expected a date YYYY-MM-DD", v);
+                    goto out;
+                }
             } else {
                 o.status_filter = v;
             }
@@ -1012,5 +1043,7 @@ int rg_cli_main(int argc, char **argv)
 out:
     free_pairs(o.sets, o.nsets);
     free_pairs(o.engine, o.nengine);
+    rg_durable_set_today(NULL);
+    rg_durable_set_hint_db(NULL);
     return rc;
 }

@@ -406,16 +406,69 @@ static void hook_failed(rg_run *run, size_t s)
     rg_err_free(&e);
 }
 
-static char *today(void)
+/* The date timer waits are compared with (--today), and the store a
+ * printed hint must name (--db): set once per process by the command line. */
+static char *today_set;
+static char *hint_db;
+
+int rg_durable_set_today(const char *date)
 {
-    time_t t = time(NULL);
-    const char *fake = getenv("REGIE_TODAY"); /* tests pin the date */
-    if (fake && *fake) {
-        return rg_xstrdup(fake);
+    int32_t day;
+    if (date && rg_date_parse(date, &day) != 0) {
+        return -1;
     }
+    free(today_set);
+    today_set = date ? rg_xstrdup(date) : NULL;
+    return 0;
+}
+
+char *rg_durable_today(void)
+{
+    const char *fixed = today_set ? today_set : getenv("REGIE_TODAY");
+    int32_t day;
+    if (fixed && *fixed && rg_date_parse(fixed, &day) == 0) {
+        return rg_xstrdup(fixed);
+    }
+    time_t t = time(NULL);
     struct tm tm;
     localtime_r(&t, &tm);
     return rg_xasprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+void rg_durable_set_hint_db(const char *path)
+{
+    free(hint_db);
+    hint_db = NULL;
+    if (!path) {
+        return;
+    }
+    /* quoted for a POSIX shell unless it needs none */
+    int plain = *path != 0;
+    for (const char *c = path; *c && plain; c++) {
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                strchr("_./-+:@%,=", *c) != NULL;
+    }
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, " --db ");
+    if (plain) {
+        rg_buf_puts(&b, path);
+    } else {
+        rg_buf_puts(&b, "'");
+        for (const char *c = path; *c; c++) {
+            if (*c == '\'') {
+                rg_buf_puts(&b, "'\\''");
+            } else {
+                rg_buf_put(&b, c, 1);
+            }
+        }
+        rg_buf_puts(&b, "'");
+    }
+    hint_db = b.data;
+}
+
+const char *rg_durable_hint_db(void)
+{
+    return hint_db ? hint_db : "";
 }
 
 static int hook_wait(rg_run *run, size_t s, char **what)
@@ -429,10 +482,15 @@ static int hook_wait(rg_run *run, size_t s, char **what)
     if (strcmp(st->wait_kind, "input") == 0) {
         long d = rg_workflow_data_index(run->wf, st->wait_input);
         waiting = run->data[d].kind == RG_DATUM_NONE;
-        need = rg_xasprintf("input %s%s%s: regie resume %s --set %s=FILE", st->wait_input,
-                            *st->wait_what ? " - " : "", st->wait_what,
-                            run->run_id ? run->run_id : "RUN", st->wait_input);
-    } else if (strcmp(st->wait_kind, "until") == 0) {
+        if (store) {
+            need = rg_xasprintf("input %s%s%s: regie resume %s%s --set %s=FILE", st->wait_input,
+                                *st->wait_what ? " - " : "", st->wait_what, run->run_id,
+                                rg_durable_hint_db(), st->wait_input);
+        } else {
+            need = rg_xasprintf("input %s%s%s: give it with --set %s=FILE", st->wait_input,
+                                *st->wait_what ? " - " : "", st->wait_what, st->wait_input);
+        }
+    } else if (strcmp(st->wait_kind, "timer") == 0) {
         int32_t day;
         if (rg_date_parse(st->wait_until, &day) == 0) {
             due = rg_xstrdup(st->wait_until);
@@ -448,23 +506,25 @@ static int hook_wait(rg_run *run, size_t s, char **what)
             *what = rg_xasprintf("until: \"%s\" holds no date YYYY-MM-DD", st->wait_until);
             return -1;
         }
-        char *now = today();
+        char *now = rg_durable_today();
         waiting = strcmp(now, due) < 0;
         free(now);
-        need = rg_xasprintf("the date %s%s%s: regie resume --due", due, *st->wait_what ? " - " : "",
-                            st->wait_what);
+        need = rg_xasprintf("the date %s%s%s: regie resume --due%s", due,
+                            *st->wait_what ? " - " : "", st->wait_what, rg_durable_hint_db());
     } else {
         if (!store) {
-            *what = rg_xstrdup("an approval needs the run store (it is off)");
-            return -1;
+            *what = rg_xasprintf("waits for approval%s%s, which needs the run store (it is off)",
+                                 *st->wait_what ? " - " : "", st->wait_what);
+            return 1;
         }
         char *by = NULL, *note = NULL;
         int state = rg_store_wait_state(store, run->run_id, st->name, &by, &note, &e);
         waiting = state != 2;
         free(by);
         free(note);
-        need = rg_xasprintf("approval%s%s: regie approve %s %s --by NAME", *st->wait_what ? " - " : "",
-                            st->wait_what, run->run_id, st->name);
+        need = rg_xasprintf("approval%s%s: regie approve %s %s --by NAME%s",
+                            *st->wait_what ? " - " : "", st->wait_what, run->run_id, st->name,
+                            rg_durable_hint_db());
     }
     if (waiting && store) {
         if (rg_store_wait_add(store, run->run_id, st->name, st->wait_kind, need, due,
@@ -481,12 +541,7 @@ static int hook_wait(rg_run *run, size_t s, char **what)
         free(by);
         free(note);
     }
-    if (!waiting && store) {
-        if (rg_store_step_finish(store, run->run_id, st->name, "done", 1, wall_now(), wall_now(),
-                                 NULL, NULL, 0, &e) != 0) {
-            log_store_error(run, s, &e);
-        }
-    }
+    /* a wait that no longer holds is recorded done by hook_commit, as any step */
     rg_err_free(&e);
     free(due);
     if (waiting) {
@@ -503,6 +558,12 @@ static void install(rg_run *run, rg_store *st)
     run->failed = hook_failed;
     run->wait_check = hook_wait;
     run->step_begin = hook_begin;
+}
+
+void rg_durable_local(rg_run *run)
+{
+    run->store = NULL;
+    run->wait_check = hook_wait;
 }
 
 int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const rg_setting *sets,
@@ -532,6 +593,7 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
         free(run->outdir);
         run->outdir = outdir;
     }
+    rc = rg_store_run_set_jobs(st, run->run_id, run->jobs, errs);
     for (size_t i = 0; i < def->n && rc == 0; i++) {
         rc = def->items[i].is_file
                  ? rg_store_add_definition_file(st, run->run_id, def->items[i].what,

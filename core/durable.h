@@ -25,6 +25,20 @@ typedef struct rg_definition {
 void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *def);
 void rg_definition_free(rg_definition *def);
 
+/* A run without the store: its waits are still checked (an input given
+ * or a date passed lets the run go on; an approval cannot be given). */
+void rg_durable_local(rg_run *run);
+
+/* The date timer waits compare with: `date` (YYYY-MM-DD; -1 if it is not
+ * one), NULL for the clock (or REGIE_TODAY).  rg_durable_today() returns it
+ * (caller frees). */
+int rg_durable_set_today(const char *date);
+char *rg_durable_today(void);
+/* The store printed hints (regie resume ..., regie approve ...) must name:
+ * a path, or NULL when a command without --db finds it. */
+void rg_durable_set_hint_db(const char *path);
+const char *rg_durable_hint_db(void); /* " --db PATH", or "" */
+
 /* Start recording a new run (inputs hashed); installs the run's hooks. */
 int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const rg_setting *sets,
                      size_t nsets, rg_errors *errs);

@@ -121,9 +121,9 @@ typedef struct rg_step {
     size_t *dependents;
     size_t ndependents, capdependents;
     /* wait steps (kind RG_STEP_WAIT) */
-    char *wait_kind;   /* "input", "approval" or "until" */
+    char *wait_kind;   /* "input", "approval" or "timer" (wait = until:...) */
     char *wait_input;  /* input: the input it waits for */
-    char *wait_until;  /* until: a date, or a data name holding one */
+    char *wait_until;  /* timer: a date, or a data name holding one */
     char *wait_what;   /* what a person must do, for listings */
     char *four_eyes;   /* approval: who may not approve */
     int rerun;         /* 0: must not run again after a crash mid-step */

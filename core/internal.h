@@ -25,7 +25,8 @@ size_t rg_split(const char *s, char sep, char ***out);
 void rg_strv_free(char **v, size_t n);
 /* Read a whole file; NUL-terminated.  NULL with errno on failure. */
 char *rg_read_file(const char *path, size_t *len);
-/* Write atomically (tmp + rename; fsync too when rg_sync_writes is set);
+/* Write atomically (tmp + rename; fsync of the file and its directory too
+ * when rg_sync_writes is set);
  * creates parent directories.  A process killed at any moment leaves the
  * old file or the new one, never a mix; fsync also covers a power cut. */
 int rg_write_file_atomic(const char *path, const void *data, size_t len);
@@ -41,6 +42,9 @@ int rg_afile_write(rg_afile *f, const void *data, size_t len);
 int rg_afile_commit(rg_afile *f);
 void rg_afile_abort(rg_afile *f);
 extern int rg_sync_writes;
+/* With rg_sync_writes, a commit (and a folder rg_mkdir_p makes) also
+ * fsyncs the directory that holds the new name; counted here for tests. */
+extern unsigned long rg_dir_syncs;
 int rg_mkdir_p(const char *path);
 int rg_file_exists(const char *path);
 /* The first dir/rel that exists along a ':'-separated list of directories,

@@ -555,6 +555,9 @@ static const char *const migrations[] = {
     ");\n"
     "CREATE UNIQUE INDEX waits_open ON waits(run_id, step) WHERE resolved_at IS NULL;\n"
     "CREATE INDEX waits_by_run ON waits(run_id, step);\n",
+    /* v2: the number of parallel jobs a run was started with, for resume
+     * (0: not recorded) */
+    "ALTER TABLE runs ADD COLUMN jobs INTEGER NOT NULL DEFAULT 0;\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1421,7 +1424,8 @@ static int run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_error
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s = q_prep(st, errs,
                              "SELECT id, workflow, workflow_path, definition_hash, params, user, "
-                             "outdir, status, started, ended, log_entries FROM runs WHERE id = ?",
+                             "outdir, status, started, ended, log_entries, jobs FROM runs WHERE "
+                             "id = ?",
                              "s", nz(run_id));
     if (!s) {
         return -1;
@@ -1439,6 +1443,7 @@ static int run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_error
         out->started = col_dup(s, 8);
         out->ended = col_dup(s, 9);
         out->log_entries = sqlite3_column_int64(s, 10);
+        out->jobs = sqlite3_column_int(s, 11);
     } else if (r == 0) {
         rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), st->path);
     }
@@ -1550,6 +1555,17 @@ int rg_store_set_sync(rg_store *st, int full, rg_errors *errs)
     }
     UNLOCK(st);
     return rc == SQLITE_OK ? 0 : -1;
+}
+
+int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors *errs)
+{
+    LOCK(st);
+    int rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
+    if (rc == 0) {
+        rc = q_exec(st, errs, "UPDATE runs SET jobs = ? WHERE id = ?", "is", (int64_t)jobs, run_id);
+    }
+    UNLOCK(st);
+    return rc;
 }
 
 int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs)
@@ -1881,6 +1897,11 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
     print_kv(out, "started", r.started);
     print_kv(out, "ended", r.ended);
     print_kv(out, "out", r.outdir);
+    if (r.jobs > 0) {
+        char jobs[24];
+        snprintf(jobs, sizeof jobs, "%d", r.jobs);
+        print_kv(out, "jobs", jobs);
+    }
     if (r.params && *r.params) {
         const char *p = r.params;
         int first = 1;
@@ -2028,6 +2049,50 @@ int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *e
     return rc;
 }
 
+static char *clean_rel(const char *path, int allow_abs);
+
+/* The run's recorded outputs against the files in its output directory:
+ * each one changed or missing is printed; returns how many (-1 on error). */
+static int verify_outputs(rg_store *st, const rg_store_run *r, FILE *out, size_t *nfiles,
+                          rg_errors *errs)
+{
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY "
+                             "relpath",
+                             "s", r->id);
+    if (!s) {
+        return -1;
+    }
+    int q, bad = 0;
+    *nfiles = 0;
+    while ((q = q_step(st, errs, s)) == 1) {
+        const char *step = col_str(s, 0), *relpath = col_str(s, 1), *sha = col_str(s, 2);
+        char *rel = clean_rel(relpath, 0);
+        char *path = rel ? rg_xasprintf("%s/%s", nz(r->outdir), rel) : NULL;
+        char hex[65];
+        (*nfiles)++;
+        if (!path) {
+            fprintf(out, "run %s: output %s of step %s: not a path below the output directory\n",
+                    r->id, nz(relpath), nz(step));
+            bad++;
+        } else if (rg_sha256_file(path, hex) != 0) {
+            fprintf(out, "run %s: output %s of step %s (%s): %s\n", r->id, relpath, nz(step),
+                    path, errno == ENOENT ? "missing" : strerror(errno));
+            bad++;
+        } else if (strcmp(hex, nz(sha)) != 0) {
+            fprintf(out,
+                    "run %s: output %s of step %s (%s): changed since the run (recorded sha256 "
+                    "%s, now %s)\n",
+                    r->id, relpath, nz(step), path, nz(sha), hex);
+            bad++;
+        }
+        free(path);
+        free(rel);
+    }
+    q_done(st, s);
+    return q < 0 ? -1 : bad;
+}
+
 int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
 {
     LOCK(st);
@@ -2054,6 +2119,19 @@ int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
                 rc = RG_VERIFY_BROKEN;
             }
             free(msg);
+            /* the chain vouches for the hashes; the files must still have them */
+            size_t nfiles = 0;
+            int bad = verify_outputs(st, &r, out, &nfiles, errs);
+            if (bad < 0) {
+                rc = RG_VERIFY_ERROR;
+            } else if (bad > 0) {
+                fprintf(out, "run %s: %d of %zu recorded output%s changed or missing in %s\n",
+                        run_id, bad, nfiles, nfiles == 1 ? "" : "s", nz(r.outdir));
+                rc = RG_VERIFY_BROKEN;
+            } else if (nfiles > 0) {
+                fprintf(out, "run %s: %zu recorded output%s unchanged in %s\n", run_id, nfiles,
+                        nfiles == 1 ? "" : "s", nz(r.outdir));
+            }
         }
         free(head);
         rg_store_run_clear(&r);

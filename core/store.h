@@ -29,7 +29,7 @@
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 1
+#define RG_STORE_SCHEMA_VERSION 2
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -121,6 +121,7 @@ typedef struct rg_store_run {
     char *id, *workflow, *workflow_path, *definition_hash, *params, *user, *outdir, *status,
         *started, *ended; /* ended: NULL while running */
     int64_t log_entries;
+    int jobs; /* parallel jobs it was started with; 0 not recorded */
 } rg_store_run;
 /* 0, or -1 with `no run "X" in STORE`. */
 int rg_store_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs);
@@ -139,6 +140,9 @@ int rg_store_step_status(rg_store *st, const char *run_id, const char *step, cha
 int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, char ***relpaths,
                           char ***sha256s, size_t *n, rg_errors *errs);
 void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
+/* Record the number of parallel jobs the run was started with (resume
+ * uses it again unless told otherwise). */
+int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors *errs);
 /* Append "name=value\n" lines to the run's recorded settings (inputs given
  * on resume), so later resumes see them too. */
 int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs);

@@ -173,13 +173,39 @@ char *rg_read_file(const char *path, size_t *len)
     return buf;
 }
 
+unsigned long rg_dir_syncs = 0;
+
+/* fsync the directory holding `path`, so that a rename into it (or a
+ * directory made in it) survives a power cut: fsync of a file covers its
+ * data, not the name that points to it. */
+static int sync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash == path ? rg_xstrdup("/")
+                : slash      ? rg_xstrndup(path, (size_t)(slash - path))
+                             : rg_xstrdup(".");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd >= 0 && fsync(fd) == 0 ? 0 : -1;
+    int e = errno;
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(dir);
+    if (rc == 0) {
+        __atomic_add_fetch(&rg_dir_syncs, 1, __ATOMIC_RELAXED);
+    }
+    errno = e;
+    return rc;
+}
+
 int rg_mkdir_p(const char *path)
 {
     char *p = rg_xstrdup(path);
     for (char *s = p + 1; *s; s++) {
         if (*s == '/') {
             *s = 0;
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+            int made = mkdir(p, 0777) == 0;
+            if ((!made && errno != EEXIST) || (made && rg_sync_writes && sync_dir_of(p) != 0)) {
                 int e = errno;
                 free(p);
                 errno = e;
@@ -189,7 +215,8 @@ int rg_mkdir_p(const char *path)
         }
     }
     int rc = 0;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+    int made = mkdir(p, 0777) == 0;
+    if ((!made && errno != EEXIST) || (made && rg_sync_writes && sync_dir_of(p) != 0)) {
         rc = -1;
     }
     int e = errno;
@@ -291,8 +318,11 @@ int rg_afile_commit(rg_afile *f)
         rg_afile_abort(f);
         return -1;
     }
+    int rc = rg_sync_writes ? sync_dir_of(f->path) : 0;
+    e = errno;
     afile_clear(f);
-    return 0;
+    errno = e;
+    return rc;
 }
 
 int rg_write_file_atomic(const char *path, const void *data, size_t len)

@@ -474,7 +474,8 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
             } else if (strcmp(v, "approval") == 0) {
                 st->wait_kind = rg_xstrdup("approval");
             } else if (strncmp(v, "until:", 6) == 0 && v[6]) {
-                st->wait_kind = rg_xstrdup("until");
+                /* the kind has one name from here to the store: timer */
+                st->wait_kind = rg_xstrdup("timer");
                 st->wait_until = rg_xstrdup(rg_trim(v + 6));
             } else {
                 rg_err_add(errs, wait->file, wait->line,

@@ -359,7 +359,9 @@ START_TEST(newer_schema_refused)
     char *e = open_fails(path);
     ck_contains(e, path);
     ck_contains(e, "schema version 99");
-    ck_contains(e, "(version 1)");
+    char known[32];
+    snprintf(known, sizeof known, "(version %d)", RG_STORE_SCHEMA_VERSION);
+    ck_contains(e, known);
     free(e);
     free(path);
 }
@@ -558,7 +560,10 @@ START_TEST(step_finish_atomic)
                      0);
     ck_assert_int_eq(raw_int(path, "SELECT count(*) FROM outputs"), 2);
     char *out;
-    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    /* the chain is whole; the files were never written, only recorded */
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_BROKEN);
+    ck_contains(out, "chain intact");
+    ck_contains(out, "2 of 2 recorded outputs changed or missing");
     free(out);
     rg_store_close(st);
     free(id);
@@ -1033,6 +1038,113 @@ START_TEST(export_and_bundle_verify)
 }
 END_TEST
 
+START_TEST(verify_checks_outputs_on_disk)
+{
+    char *path = path_in("runs.db");
+    char *outdir = path_in("out");
+    rg_store *st = open_ok(path);
+    char *id = make_run(st, outdir);
+    char *out;
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    ck_contains(out, "chain intact");
+    ck_contains(out, "2 recorded outputs unchanged");
+    free(out);
+    /* an output edited after the run: the log is intact, the file is not */
+    char *src = rg_xasprintf("%s/ranking.csv", outdir);
+    edit_file(src, "1,1", "1,2");
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_BROKEN);
+    ck_contains(out, "chain intact");
+    ck_contains(out, "output ranking.csv of step rank");
+    ck_contains(out, "changed since the run (recorded sha256 ");
+    ck_contains(out, "1 of 2 recorded outputs changed or missing");
+    ck_assert(strstr(out, "letter-1.txt") == NULL);
+    free(out);
+    /* one removed is named as missing */
+    char *letter = rg_xasprintf("%s/letters/letter-1.txt", outdir);
+    ck_assert_int_eq(unlink(letter), 0);
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_BROKEN);
+    ck_contains(out, "output letters/letter-1.txt of step rank");
+    ck_contains(out, "missing");
+    ck_contains(out, "2 of 2 recorded outputs changed or missing");
+    free(out);
+    /* both back as they were */
+    edit_file(src, "1,2", "1,1");
+    free(t_write(outdir, "letters/letter-1.txt", "Dear bidder,\n"));
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    free(out);
+    free(letter);
+    free(src);
+    rg_store_close(st);
+    free(id);
+    free(outdir);
+    free(path);
+}
+END_TEST
+
+START_TEST(jobs_recorded_and_v1_upgraded)
+{
+    char *path = path_in("runs.db");
+    rg_store *st = open_ok(path);
+    char *id = begin_run(st, "tender");
+    rg_errors errs = { 0 };
+    rg_store_run r;
+    ck_assert_int_eq(rg_store_run_get(st, id, &r, &errs), 0);
+    ck_assert_int_eq(r.jobs, 0);
+    rg_store_run_clear(&r);
+    ck_assert_int_eq(rg_store_run_set_jobs(st, id, 3, &errs), 0);
+    ck_assert_int_eq(rg_store_run_get(st, id, &r, &errs), 0);
+    ck_assert_int_eq(r.jobs, 3);
+    rg_store_run_clear(&r);
+    ck_assert_int_eq(rg_store_run_set_jobs(st, "nope", 3, &errs), -1);
+    ck_errs_contain(&errs, "no run \"nope\"");
+    rg_err_free(&errs);
+    rg_store_close(st);
+    /* a store of schema version 1 (no jobs column) is upgraded in place */
+    raw_ok(path, "ALTER TABLE runs DROP COLUMN jobs; PRAGMA user_version = 1");
+    st = open_ok(path);
+    ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), RG_STORE_SCHEMA_VERSION);
+    ck_assert_int_eq(rg_store_run_get(st, id, &r, &errs), 0);
+    ck_assert_int_eq(r.jobs, 0);
+    ck_assert_str_eq(r.workflow, "tender");
+    rg_store_run_clear(&r);
+    ck_assert_int_eq(rg_store_run_set_jobs(st, id, 2, &errs), 0);
+    rg_store_close(st);
+    ck_assert_int_eq(raw_int(path, "SELECT jobs FROM runs"), 2);
+    free(id);
+    free(path);
+}
+END_TEST
+
+START_TEST(sync_full_fsyncs_directories)
+{
+    /* a renamed file, and each folder made for it, is only there after a
+     * power cut once the directory holding its name is synced too */
+    char *file = path_in("a/b/c.txt");
+    int was = rg_sync_writes;
+    rg_sync_writes = 0;
+    unsigned long before = rg_dir_syncs;
+    ck_assert_int_eq(rg_write_file_atomic(file, "x\n", 2), 0);
+    ck_assert_uint_eq(rg_dir_syncs, before); /* sync = normal: none */
+    char *other = path_in("d/e/f.txt");
+    rg_sync_writes = 1;
+    ck_assert_int_eq(rg_write_file_atomic(other, "x\n", 2), 0);
+    ck_assert_uint_eq(rg_dir_syncs, before + 3); /* d made, e made, f.txt renamed into e */
+    ck_assert_int_eq(rg_write_file_atomic(other, "y\n", 2), 0);
+    ck_assert_uint_eq(rg_dir_syncs, before + 4); /* only the rename */
+    rg_afile f;
+    ck_assert_int_eq(rg_afile_open(&f, file), 0);
+    ck_assert_int_eq(rg_afile_write(&f, "z\n", 2), 0);
+    ck_assert_int_eq(rg_afile_commit(&f), 0);
+    ck_assert_uint_eq(rg_dir_syncs, before + 5);
+    rg_sync_writes = was;
+    char *got = t_read(file);
+    ck_assert_str_eq(got, "z\n");
+    free(got);
+    free(other);
+    free(file);
+}
+END_TEST
+
 /* ---- human tasks ---- */
 
 START_TEST(four_eyes)
@@ -1284,6 +1396,9 @@ Suite *suite_store(void)
     tcase_add_test(tc, audit_chain_tamper);
     tcase_add_test(tc, audit_append_only);
     tcase_add_test(tc, export_and_bundle_verify);
+    tcase_add_test(tc, verify_checks_outputs_on_disk);
+    tcase_add_test(tc, jobs_recorded_and_v1_upgraded);
+    tcase_add_test(tc, sync_full_fsyncs_directories);
     tcase_add_test(tc, four_eyes);
     tcase_add_test(tc, waits_list_and_due);
     tcase_add_test(tc, threads_share_a_handle);

@@ -1,0 +1,407 @@
+/* Waits and the run store end to end, with the real binary: a run that
+ * waits for a date and `resume --due` on either side of it, an input given
+ * without the store, inputs given at resume in `show` and the bundle,
+ * `verify` of the outputs on disk, and what `resume` keeps of the first
+ * command (--jobs, --db). */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *tmp;
+
+static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = NULL;
+    if (vasprintf(&p, fmt, ap) < 0) {
+        abort();
+    }
+    va_end(ap);
+    return p;
+}
+
+#define ck_contains(hay, needle)                                                                   \
+    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
+                  (hay) ? (hay) : "(null)")
+
+/* Run regie in tmp; the exit status, stdout and stderr (freed by the next
+ * call or by done()). */
+static char *out_, *err_;
+static int regie(const char *const *argv)
+{
+    free(out_);
+    free(err_);
+    out_ = err_ = NULL;
+    return t_regie(tmp, &out_, &err_, argv);
+}
+
+static void setup(void)
+{
+    tmp = t_tmpdir();
+    unsetenv("REGIE_TODAY");
+}
+
+static void teardown(void)
+{
+    free(out_);
+    free(err_);
+    out_ = err_ = NULL;
+    t_rmtree(tmp);
+    free(tmp);
+    tmp = NULL;
+}
+
+static int exists(const char *rel)
+{
+    char *p = xasprintf("%s/%s", tmp, rel);
+    int ok = access(p, F_OK) == 0;
+    free(p);
+    return ok;
+}
+
+/* The id of the only run in the store: the first column of `runs`' second
+ * line. */
+static char *only_run(const char *db)
+{
+    const char *argv[] = { "runs", "--db", db, NULL };
+    ck_assert_int_eq(regie(argv), 0);
+    char id[64];
+    const char *nl = strchr(out_, '\n');
+    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", out_);
+    return strdup(id);
+}
+
+/* A notice period written as documented: the letter goes out once the date
+ * has come. */
+static void timed_workflow(const char *until)
+{
+    free(t_write(tmp, "send.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(tmp, "end.lua",
+                 "return { run = function() regie.output('standstill_end', '2026-05-01') end }\n"));
+    char *ini = xasprintf("[workflow]\nname = timed\n"
+                          "[step.decide]\nscript = end.lua\nwrites = standstill_end\n"
+                          "[step.standstill]\nwait = until:%s\nwhat = the end of the standstill\n"
+                          "after = decide\n"
+                          "[step.send]\nscript = send.lua\nafter = standstill\n",
+                          until);
+    free(t_write(tmp, "w.ini", ini));
+    free(ini);
+}
+
+static void timer_wait_resumed_when_due(const char *until)
+{
+    timed_workflow(until);
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--today", "2026-04-01",
+                          NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "waits for the date 2026-05-01 - the end of the standstill");
+    ck_assert(strstr(err_, "unknown kind of wait") == NULL);
+    ck_assert(!exists("out/sent.txt"));
+    char *id = only_run("t.db");
+
+    /* the wait is recorded, with its due date */
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, id);
+    ck_contains(out_, "standstill");
+    ck_contains(out_, "timer");
+    ck_contains(out_, "2026-05-01");
+
+    /* the day before: nothing to do */
+    const char *early[] = { "resume", "--due", "--db", "t.db", "--today", "2026-04-30", NULL };
+    rc = regie(early);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_contains(out_, "no run waits for a date on or before 2026-04-30");
+    ck_assert(!exists("out/sent.txt"));
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, id);
+
+    /* on the day: the run goes on and finishes */
+    const char *due[] = { "resume", "--due", "--db", "t.db", "--today", "2026-05-01", NULL };
+    rc = regie(due);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert(exists("out/sent.txt"));
+    const char *runs[] = { "runs", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(runs), 0);
+    ck_contains(out_, "done");
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "nothing is waiting");
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(log), 0);
+    ck_contains(out_, "timer_passed");
+    /* and a second --due finds nothing left */
+    ck_assert_int_eq(regie(due), 0);
+    ck_contains(out_, "no run waits for a date");
+    free(id);
+}
+
+START_TEST(timer_wait_until_a_date)
+{
+    timer_wait_resumed_when_due("2026-05-01");
+}
+END_TEST
+
+START_TEST(timer_wait_until_a_date_from_data)
+{
+    timer_wait_resumed_when_due("standstill_end");
+}
+END_TEST
+
+START_TEST(timer_wait_clock_from_the_environment)
+{
+    timed_workflow("standstill_end");
+    setenv("REGIE_TODAY", "2026-04-01", 1);
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    setenv("REGIE_TODAY", "2026-05-02", 1);
+    const char *due[] = { "resume", "--due", "--db", "t.db", NULL };
+    rc = regie(due);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert(exists("out/sent.txt"));
+    unsetenv("REGIE_TODAY");
+    /* a date already passed does not wait at all, store or not */
+    const char *past[] = { "run", "w.ini", "--no-store", "--out", "o2", "--today", "2026-06-01",
+                           NULL };
+    rc = regie(past);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert(exists("o2/sent.txt"));
+    const char *bad[] = { "resume", "--due", "--today", "2026-02-30", NULL };
+    ck_assert_int_eq(regie(bad), 64);
+    ck_contains(err_, "--today: found \"2026-02-30\"");
+}
+END_TEST
+
+/* The shipped tender workflow on the shipped example. */
+static const char *tender_args[] = { "--set", NULL, "--set", NULL, "--set", NULL, "--set", NULL,
+                                     "--set", NULL };
+static char *tender_sets[5];
+
+static void tender_argv(const char **argv, size_t *n)
+{
+    static const char *names[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
+                                   "ko=ko.csv", "scores=scores.csv" };
+    for (int i = 0; i < 5; i++) {
+        char *rel = xasprintf("examples/tender/%s", strchr(names[i], '=') + 1);
+        char *path = t_src(rel);
+        free(tender_sets[i]);
+        tender_sets[i] = xasprintf("%.*s=%s", (int)(strchr(names[i], '=') - names[i]), names[i],
+                                   path);
+        free(path);
+        free(rel);
+        argv[(*n)++] = tender_args[2 * i];
+        argv[(*n)++] = tender_sets[i];
+    }
+}
+
+static void tender_free(void)
+{
+    for (int i = 0; i < 5; i++) {
+        free(tender_sets[i]);
+        tender_sets[i] = NULL;
+    }
+}
+
+START_TEST(no_store_input_given_does_not_wait)
+{
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    char *iv = t_src("examples/tender/interviews.csv");
+    char *set_iv = xasprintf("interviews=%s", iv);
+    const char *argv[24];
+    size_t n = 0;
+    argv[n++] = "run";
+    argv[n++] = wf;
+    tender_argv(argv, &n);
+    argv[n++] = "--no-store";
+    argv[n++] = "--out";
+    argv[n++] = "with";
+    argv[n++] = "--set";
+    argv[n++] = set_iv;
+    argv[n] = NULL;
+    /* given: no wait */
+    int rc = regie(argv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert(strstr(err_, "waits") == NULL);
+    ck_contains(err_, "done     await_interviews");
+    ck_assert(exists("with/ranking.csv"));
+    /* not given: it waits, and says how to give it without the store */
+    argv[n - 3] = "without";
+    argv[n - 2] = NULL;
+    rc = regie(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "give it with --set interviews=FILE");
+    tender_free();
+    free(set_iv);
+    free(iv);
+    free(wf);
+}
+END_TEST
+
+START_TEST(input_given_at_resume_is_an_input)
+{
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    char *iv = t_src("examples/tender/interviews.csv");
+    char *set_iv = xasprintf("interviews=%s", iv);
+    const char *argv[24];
+    size_t n = 0;
+    argv[n++] = "run";
+    argv[n++] = wf;
+    tender_argv(argv, &n);
+    argv[n++] = "--db";
+    argv[n++] = "t.db";
+    argv[n++] = "--out";
+    argv[n++] = "out";
+    argv[n] = NULL;
+    int rc = regie(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    char *id = only_run("t.db");
+    const char *resume[] = { "resume", id, "--db", "t.db", "--set", set_iv, NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+
+    /* show lists it with the run's inputs, with its hash */
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    const char *inputs = strstr(out_, "inputs:");
+    const char *steps = inputs ? strstr(inputs, "steps:") : NULL;
+    ck_assert_msg(inputs && steps, "%s", out_);
+    char *table = strndup(inputs, (size_t)(steps - inputs));
+    ck_contains(table, "interviews");
+    ck_contains(table, iv);
+    free(table);
+
+    /* and the bundle holds a copy of it, checked like every other input */
+    const char *exp[] = { "export", id, "bundle", "--db", "t.db", NULL };
+    rc = regie(exp);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    char *copy = xasprintf("%s/bundle/inputs/interviews/interviews.csv", tmp);
+    char *a = t_read(copy), *b = t_read(iv);
+    ck_assert_msg(a != NULL, "%s missing", copy);
+    ck_assert_str_eq(a, b);
+    free(a);
+    free(b);
+    free(copy);
+    char *manifest = xasprintf("%s/bundle/manifest.txt", tmp);
+    char *m = t_read(manifest);
+    ck_contains(m, "  inputs/interviews/interviews.csv\n");
+    free(m);
+    free(manifest);
+    const char *vb[] = { "verify", "bundle", NULL };
+    rc = regie(vb);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    free(id);
+    tender_free();
+    free(set_iv);
+    free(iv);
+    free(wf);
+}
+END_TEST
+
+START_TEST(verify_checks_the_outputs)
+{
+    timed_workflow("2026-05-01");
+    /* sync = full: files, and the directories holding their names, synced */
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--today", "2026-06-01",
+                          "--engine", "sync=full", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    char *id = only_run("t.db");
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
+    ck_contains(out_, "chain intact");
+    /* an output edited after the run is named, though the log is intact */
+    free(t_write(tmp, "out/sent.txt", "never sent\n"));
+    rc = regie(verify);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out_);
+    ck_contains(out_, "chain intact");
+    ck_contains(out_, "output sent.txt of step send");
+    ck_contains(out_, "changed since the run");
+    /* and one removed is named as missing */
+    char *p = xasprintf("%s/out/sent.txt", tmp);
+    unlink(p);
+    free(p);
+    rc = regie(verify);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, out_);
+    ck_contains(out_, "output sent.txt of step send");
+    ck_contains(out_, "missing");
+    /* put back as it was: intact again */
+    free(t_write(tmp, "out/sent.txt", "sent\n"));
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
+    ck_contains(out_, "2 recorded outputs unchanged in");
+    free(id);
+}
+END_TEST
+
+START_TEST(resume_keeps_jobs_and_store)
+{
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = asks\n"
+                 "[input.answer]\ntype = file\nrequired = no\n"
+                 "[step.a]\nplugin = noop\n"
+                 "[step.ask]\nwait = input:answer\nafter = a\n"
+                 "[step.b]\nplugin = noop\nafter = ask\n"));
+    free(t_write(tmp, "answer.txt", "yes\n"));
+    const char *run[] = { "run", "w.ini", "--db", "my runs.db", "--out", "out", "--jobs", "3",
+                          NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "(3 steps, 3 jobs)");
+    char *said = strdup(err_);
+    char *id = only_run("my runs.db");
+    /* the hint names the store the run is in, ready to paste */
+    char *hint = xasprintf("regie resume %s --db 'my runs.db' --set answer=FILE", id);
+    const char *resume[] = { "resume", id, "--db", "my runs.db", "--set", "answer=answer.txt",
+                             NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_contains(err_, "(3 steps, 3 jobs)");
+    ck_contains(said, hint);
+    free(hint);
+    free(said);
+    const char *show[] = { "show", id, "--db", "my runs.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    ck_contains(out_, "jobs       3\n");
+    free(id);
+    /* in the default store the hint needs no --db; --jobs on resume wins */
+    const char *run2[] = { "run", "w.ini", "--out", "out2", "--jobs", "3", NULL };
+    rc = regie(run2);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_assert(strstr(err_, "--db") == NULL);
+    id = only_run("test-runs.db");
+    const char *resume2[] = { "resume", id, "--set", "answer=answer.txt", "--jobs", "1", NULL };
+    rc = regie(resume2);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_contains(err_, "(3 steps, 1 jobs)");
+    free(id);
+}
+END_TEST
+
+Suite *suite_waits(void);
+Suite *suite_waits(void)
+{
+    Suite *s = suite_create("waits");
+    TCase *tc = tcase_create("waits");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, timer_wait_until_a_date);
+    tcase_add_test(tc, timer_wait_until_a_date_from_data);
+    tcase_add_test(tc, timer_wait_clock_from_the_environment);
+    tcase_add_test(tc, no_store_input_given_does_not_wait);
+    tcase_add_test(tc, input_given_at_resume_is_an_input);
+    tcase_add_test(tc, verify_checks_the_outputs);
+    tcase_add_test(tc, resume_keeps_jobs_and_store);
+    suite_add_tcase(s, tc);
+    return s;
+}
