@@ -855,6 +855,8 @@ static const char *help_for(const char *cmd)
                "  --set NAME=VALUE  give an input (see `regie inputs WORKFLOW`)\n"
                "  --out DIR         where outputs go (default out/WORKFLOW-NAME)\n"
                "  --jobs N          steps run in parallel (default: number of cores)\n"
+               "  --today DATE      the date `wait = until:` compares with (default: today,\n"
+               "                    or REGIE_TODAY)\n"
                "Exit status: 0 done, 1 a step failed, 2 invalid workflow or input, 3 waiting.\n";
     }
     if (strcmp(cmd, "check") == 0) {
