@@ -183,8 +183,6 @@ START_TEST(timer_wait_clock_from_the_environment)
 END_TEST
 
 /* The shipped tender workflow on the shipped example. */
-static const char *tender_args[] = { "--set", NULL, "--set", NULL, "--set", NULL, "--set", NULL,
-                                     "--set", NULL };
 static char *tender_sets[5];
 
 static void tender_argv(const char **argv, size_t *n)
@@ -199,7 +197,7 @@ static void tender_argv(const char **argv, size_t *n)
                                    path);
         free(path);
         free(rel);
-        argv[(*n)++] = tender_args[2 * i];
+        argv[(*n)++] = "--set";
         argv[(*n)++] = tender_sets[i];
     }
 }
