@@ -189,7 +189,10 @@ int rg_mkdir_p(const char *path)
         }
     }
     int rc = 0;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+    struct stat st;
+    /* an existing directory will do; a file of that name will not */
+    if (mkdir(p, 0777) != 0 &&
+        (errno != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) {
         rc = -1;
     }
     int e = errno;
