@@ -44,7 +44,10 @@ run() {
     want=$2
     dir=$3
     shift 3
-    eval "bin=\$$side"
+    case $side in
+    inst) bin=$inst ;;
+    *) bin=$built ;;
+    esac
     (cd "$work/$dir/$side" && REGIE_DB="$work/$dir/$side.db" "$bin" "$@" \
         >>"$work/$dir/$side.out" 2>>"$work/$dir/$side.log")
     rc=$?
@@ -153,6 +156,10 @@ check_stakeholders() {
 # Every workflow shipped in etc/workflows/ must have its case here, and be
 # listed by the installed regie.
 listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
+# and from where it is installed, not from the source tree
+case $(cd "$work" && "$inst" workflows 2>&1 | cut -f2) in
+*"$src/etc/workflows/"*) fail "$inst reads the workflows of the source tree $src (it runs as uninstalled)" ;;
+esac
 for wf in "$src"/etc/workflows/*.ini; do
     name=$(basename "$wf" .ini)
     case " $listed " in
