@@ -215,8 +215,11 @@ int rg_mkdir_p(const char *path)
         }
     }
     int rc = 0;
+    struct stat st;
     int made = mkdir(p, 0777) == 0;
-    if ((!made && errno != EEXIST) || (made && rg_sync_writes && sync_dir_of(p) != 0)) {
+    /* an existing directory will do; a file of that name will not */
+    if ((!made && (errno != EEXIST || stat(p, &st) != 0 || !S_ISDIR(st.st_mode))) ||
+        (made && rg_sync_writes && sync_dir_of(p) != 0)) {
         rc = -1;
     }
     int e = errno;

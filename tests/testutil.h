@@ -18,4 +18,10 @@ char *t_read(const char *path);
  * optional working directory, capturing stdout and stderr (caller frees).
  * Returns the exit status, or 128+signal. */
 int t_regie(const char *cwd, char **out, char **err, const char *const *argv);
+
+/* A program or module that a check needs is missing.  Under CI (the
+ * environment variable CI=true) the test fails, naming what to install;
+ * elsewhere it prints "TEST: SKIPPED ..." to stderr and returns, and the
+ * caller skips the check. */
+void t_tool_missing(const char *test, const char *tool, const char *install);
 #endif

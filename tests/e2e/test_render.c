@@ -25,7 +25,7 @@ START_TEST(grid_renders_in_a_browser)
 {
     const char *chrome = browser();
     if (!chrome) {
-        fprintf(stderr, "render: chromium not installed (apt-get install chromium); not checked\n");
+        t_tool_missing("grid_renders_in_a_browser", "chromium", "apt-get install chromium");
         return;
     }
     char *tmp = t_tmpdir();

@@ -824,8 +824,7 @@ START_TEST(grid_svg_renders)
     free(a);
     free(b);
     if (system("command -v rsvg-convert >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "grid_svg_renders: SKIPPED rendering: rsvg-convert not found "
-                        "(install librsvg2-bin)\n");
+        t_tool_missing("grid_svg_renders", "rsvg-convert", "apt-get install librsvg2-bin");
         return;
     }
     char *cmd = xasprintf("rsvg-convert -o '%s/grid.png' '%s/o/grid.svg' 2>'%s/rsvg.err'", tmp, tmp,
@@ -864,8 +863,8 @@ START_TEST(contacts_ics_parses)
 {
     const char *py = python_with_icalendar();
     if (!py) {
-        fprintf(stderr, "contacts_ics_parses: SKIPPED: python3 module icalendar missing "
-                        "(apt-get install python3-icalendar; add it to the CI install list)\n");
+        t_tool_missing("contacts_ics_parses", "the python3 module icalendar",
+                       "apt-get install python3-icalendar");
         return;
     }
     /* 1767225600 = 2026-01-01T00:00:00Z */

@@ -1,0 +1,181 @@
+#!/bin/sh
+# make installcheck: run every shipped workflow with the installed regie, as
+# a user would (from a directory of their own, on copies of the example
+# data, with nothing but the built-in defaults), and compare every file it
+# writes with the same run of the uninstalled regie in the build tree, byte
+# for byte.  A script, workflow or plugin left out of the install makes the
+# installed run fail or differ.
+#
+# usage: installcheck.sh INSTALLED_REGIE BUILD_REGIE SRCDIR
+# Prints "installcheck: N workflow runs ..." and exits 0 when all agree.
+set -u
+if [ $# -ne 3 ]; then
+    echo "usage: $0 INSTALLED_REGIE BUILD_REGIE SRCDIR" >&2
+    exit 64
+fi
+inst=$1
+built=$2
+src=$3
+if [ ! -x "$inst" ]; then
+    echo "installcheck: $inst does not exist: run make install first" >&2
+    exit 1
+fi
+work=$(mktemp -d "${TMPDIR:-/tmp}/regie-installcheck.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT
+trap 'exit 1' HUP INT TERM
+# the defaults of each binary, not the caller's settings
+unset REGIE_CONFIG REGIE_PLUGIN_PATH REGIE_SCRIPT_PATH REGIE_WORKFLOW_PATH REGIE_DB \
+    XDG_DATA_HOME SOURCE_DATE_EPOCH
+HOME=$work/home
+export HOME
+mkdir -p "$HOME"
+
+status=0
+runs=0
+fail() {
+    echo "installcheck: FAIL: $*" >&2
+    status=1
+}
+
+# run SIDE WANT DIR ARGS...: regie of SIDE (inst or built) in DIR/SIDE, with
+# its own store; the exit status must be WANT.  stderr goes to DIR/SIDE.log.
+run() {
+    side=$1
+    want=$2
+    dir=$3
+    shift 3
+    case $side in
+    inst) bin=$inst ;;
+    *) bin=$built ;;
+    esac
+    (cd "$work/$dir/$side" && REGIE_DB="$work/$dir/$side.db" "$bin" "$@" \
+        >>"$work/$dir/$side.out" 2>>"$work/$dir/$side.log")
+    rc=$?
+    runs=$((runs + 1))
+    if [ $rc -ne "$want" ]; then
+        fail "$dir: $side regie $*: exit $rc, expected $want; its messages:"
+        sed 's/^/    /' "$work/$dir/$side.log" >&2
+        return 1
+    fi
+    return 0
+}
+
+# stage DIR EXAMPLE: a copy of examples/EXAMPLE for each side
+stage() {
+    for side in inst built; do
+        mkdir -p "$work/$1/$side"
+        cp "$src/examples/$2"/* "$work/$1/$side/" || fail "cannot copy examples/$2"
+    done
+}
+
+# run-summary.txt, with the run's duration and id taken out
+summary() {
+    sed -e 's/^seconds: .*/seconds: -/' -e 's/[0-9]\{8\}-[0-9]\{6\}-[0-9a-f]\{4,\}/RUN/g' "$1"
+}
+
+# same DIR OUT [LABEL]: DIR/inst/OUT and DIR/built/OUT hold the same files
+# with the same bytes (the engine's own run state, .regie/, aside, and
+# run-summary.txt compared without its duration and run id)
+same() {
+    a=$work/$1/inst/$2
+    b=$work/$1/built/$2
+    label=${3:-$1}
+    if [ ! -d "$b" ] || [ -z "$(ls "$b")" ]; then
+        fail "$label: the build tree's run wrote nothing in $2"
+        return
+    fi
+    if ! diff -r -x .regie -x run-summary.txt "$a" "$b" >"$work/diff" 2>&1; then
+        fail "$label: the installed regie's outputs differ from the build tree's:"
+        head -40 "$work/diff" >&2
+        return
+    fi
+    if ! summary "$a/run-summary.txt" >"$work/sum-inst" ||
+        ! summary "$b/run-summary.txt" >"$work/sum-built" ||
+        ! diff "$work/sum-inst" "$work/sum-built" >"$work/diff" 2>&1; then
+        fail "$label: the installed regie's run-summary.txt differs from the build tree's:"
+        head -40 "$work/diff" >&2
+        return
+    fi
+    n=$(cd "$b" && find . -path ./.regie -prune -o -type f -print | wc -l)
+    echo "installcheck: $label: $n output files identical"
+}
+
+run_id() { # the run id a run or resume printed in DIR/SIDE.log
+    sed -n 's/^regie: run \([^ ]*\) recorded in .*/\1/p' "$work/$1/$2.log" | tail -1
+}
+
+check_demo() {
+    stage demo demo
+    for side in inst built; do
+        run $side 0 demo run demo --set costs=costs.csv --out out
+    done
+    same demo out
+}
+
+check_tender() {
+    stage tender tender
+    args="--set tender=tender.ini --set criteria=criteria.csv --set bids=bids.csv \
+--set ko=ko.csv --set scores=scores.csv"
+    for side in inst built; do
+        # shellcheck disable=SC2086
+        run $side 3 tender run tender-evaluation $args --out out &&
+            cp -R "$work/tender/$side/out" "$work/tender/$side/out-waiting"
+    done
+    same tender out-waiting "tender-evaluation (waiting for the interviews)"
+    for side in inst built; do
+        id=$(run_id tender $side)
+        if [ -z "$id" ]; then
+            fail "tender: the $side run printed no run id"
+            continue
+        fi
+        run $side 0 tender resume "$id" --set interviews=interviews.csv
+    done
+    same tender out "tender-evaluation (resumed with the interviews)"
+    # the interviews given at the start: the run does not wait
+    for side in inst built; do
+        # shellcheck disable=SC2086
+        run $side 0 tender run tender-evaluation $args --set interviews=interviews.csv \
+            --out out-direct
+    done
+    same tender out-direct "tender-evaluation (with the interviews from the start)"
+}
+
+check_stakeholders() {
+    stage stakeholders stakeholders
+    for side in inst built; do
+        run $side 0 stakeholders run stakeholder-analysis --set analysis=analysis.ini \
+            --set stakeholders=stakeholders.csv --set channels=channels.csv --out out &&
+            run $side 0 stakeholders run stakeholder-analysis --set analysis=analysis.ini \
+                --set stakeholders=stakeholders.csv --set previous=out/classification.csv \
+                --out out-compared
+    done
+    same stakeholders out stakeholder-analysis
+    same stakeholders out-compared "stakeholder-analysis (compared with the first run)"
+}
+
+# Every workflow shipped in etc/workflows/ must have its case here, and be
+# listed by the installed regie.
+listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
+# and from where it is installed, not from the source tree
+case $(cd "$work" && "$inst" workflows 2>&1 | cut -f2) in
+*"$src/etc/workflows/"*) fail "$inst reads the workflows of the source tree $src (it runs as uninstalled)" ;;
+esac
+for wf in "$src"/etc/workflows/*.ini; do
+    name=$(basename "$wf" .ini)
+    case " $listed " in
+    *" $name "*) ;;
+    *) fail "the installed regie does not list workflow $name: $listed" ;;
+    esac
+    case $name in
+    demo) check_demo ;;
+    tender-evaluation) check_tender ;;
+    stakeholder-analysis) check_stakeholders ;;
+    *) fail "workflow $name is shipped but has no case in $0" ;;
+    esac
+done
+if [ $status -eq 0 ]; then
+    echo "installcheck: $runs workflow runs, the installed regie and the build tree agree"
+else
+    echo "installcheck: FAILED ($runs workflow runs)"
+fi
+exit $status
