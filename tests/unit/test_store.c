@@ -359,7 +359,7 @@ START_TEST(newer_schema_refused)
     char *e = open_fails(path);
     ck_contains(e, path);
     ck_contains(e, "schema version 99");
-    ck_contains(e, "(version 1)");
+    ck_contains(e, "(version 2)");
     free(e);
     free(path);
 }
