@@ -597,6 +597,37 @@ static void hook_begin(rg_run *run, size_t s, int attempt)
     rg_err_free(&e);
 }
 
+/* Files an earlier run of step s wrote that it did not write again leave
+ * the output directory (archive_outputs kept them): it shows the latest
+ * outputs only.  A file changed since it was recorded is left alone. */
+static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, size_t nnow)
+{
+    char **rel = NULL, **sha = NULL;
+    size_t n = 0;
+    rg_errors e = { 0 };
+    if (rg_store_step_outputs(run->store, run->run_id, run->wf->steps[s].name, &rel, &sha, &n,
+                              &e) != 0) {
+        log_store_error(run, s, &e);
+    }
+    rg_err_free(&e);
+    for (size_t i = 0; i < n; i++) {
+        int again = 0;
+        for (size_t k = 0; k < nnow && !again; k++) {
+            again = strcmp(now[k].relpath, rel[i]) == 0;
+        }
+        char *full = rg_xasprintf("%s/%s", run->outdir, rel[i]);
+        char *kept = rg_xasprintf("%s/.regie/versions/%s", run->outdir, sha[i]);
+        char have[65];
+        if (!again && rg_file_exists(kept) && rg_sha256_file(full, have) == 0 &&
+            strcmp(have, sha[i]) == 0) {
+            unlink(full);
+        }
+        free(kept);
+        free(full);
+    }
+    rg_store_outputs_free(rel, sha, n);
+}
+
 static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
 {
     const rg_step *st = &run->wf->steps[s];
@@ -639,6 +670,10 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         outs[k].relpath = ctx->written[i];
         outs[k].sha256 = shas[k];
         k++;
+    }
+    durable_state *ds = run->hook_state;
+    if (rc == 0 && ds && ds->recorded[s]) {
+        drop_replaced(run, s, outs, k);
     }
     if (rc == 0) {
         rg_errors e = { 0 };
@@ -1060,6 +1095,7 @@ int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
          * wrote then is an earlier version now */
         if (ds->recheck[s] && run->st[s].status == RG_ST_SKIPPED) {
             archive_outputs(run, s);
+            drop_replaced(run, s, NULL, 0);
             rg_store_step_finish(run->store, run->run_id, run->wf->steps[s].name, "skipped", 0, 0,
                                  0, run->st[s].error, NULL, 0, errs);
         }
