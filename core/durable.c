@@ -461,11 +461,15 @@ static void archive_outputs(rg_run *run, size_t s)
         char *src = rg_xasprintf("%s/%s", run->outdir, rel[i]);
         char have[65];
         if (!rg_file_exists(dst) && rg_sha256_file(src, have) == 0 && strcmp(have, sha[i]) == 0) {
-            char *dir = rg_xasprintf("%s/.regie/versions", run->outdir);
-            rg_mkdir_p(dir);
-            free(dir);
             /* a file is replaced by rename, never rewritten: a link keeps it */
-            if (link(src, dst) != 0 && errno != EEXIST) {
+            int linked = link(src, dst) == 0;
+            if (!linked && errno == ENOENT) {
+                char *dir = rg_xasprintf("%s/.regie/versions", run->outdir);
+                rg_mkdir_p(dir);
+                free(dir);
+                linked = link(src, dst) == 0;
+            }
+            if (!linked && errno != EEXIST) {
                 size_t len = 0;
                 char *data = rg_read_file(src, &len);
                 if (!data || rg_write_file_atomic(dst, data, len) != 0) {
