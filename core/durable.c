@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 /* ---- test hook ---- */
-int rg_test_kill_at(const char *point, const char *step)
+static int point_named(const char *env, const char *point, const char *step)
 {
-    const char *at = getenv("REGIE_TEST_KILL_AT");
+    const char *at = getenv(env);
     size_t pl = strlen(point);
     if (!at || strncmp(at, point, pl) != 0) {
         return 0;
@@ -27,10 +27,18 @@ int rg_test_kill_at(const char *point, const char *step)
     return at[pl] == 0 || (at[pl] == ':' && step && strcmp(at + pl + 1, step) == 0);
 }
 
+int rg_test_kill_at(const char *point, const char *step)
+{
+    return point_named("REGIE_TEST_KILL_AT", point, step);
+}
+
 void rg_test_kill_point(const char *point, const char *step)
 {
     if (rg_test_kill_at(point, step)) {
         raise(SIGKILL);
+    }
+    if (point_named("REGIE_TEST_STOP_AT", point, step)) {
+        raise(SIGSTOP); /* alive, holding its lock, until the test kills it */
     }
 }
 
