@@ -332,6 +332,8 @@ typedef struct durable_state {
     unsigned char *recheck;   /* per step: outdated in the store (see hook_reuse) */
     char **reads;             /* per step: what an outdated step read, as recorded */
     unsigned char *recorded;  /* per step: an earlier process recorded it (not reused) */
+    char ***prev_rel, ***prev_sha; /* per step: its outputs as recorded before it ran again */
+    size_t *nprev;
     size_t nsteps;
 } durable_state;
 
@@ -346,6 +348,12 @@ static void state_free(void *p)
     free(ds->recheck);
     free(ds->recorded);
     rg_strv_free(ds->reads, ds->nsteps);
+    for (size_t i = 0; i < ds->nsteps; i++) {
+        rg_store_outputs_free(ds->prev_rel[i], ds->prev_sha[i], ds->nprev[i]);
+    }
+    free(ds->prev_rel);
+    free(ds->prev_sha);
+    free(ds->nprev);
     free(ds);
 }
 
@@ -456,6 +464,10 @@ static void log_store_error(rg_run *run, size_t s, rg_errors *e)
  * versions it replaces stay with the run (rg_store_export). */
 static void archive_outputs(rg_run *run, size_t s)
 {
+    durable_state *ds = run->hook_state;
+    if (ds->nprev[s]) {
+        return; /* kept when its first attempt began */
+    }
     char **rel = NULL, **sha = NULL;
     size_t n = 0;
     rg_errors e = { 0 };
@@ -464,6 +476,11 @@ static void archive_outputs(rg_run *run, size_t s)
         log_store_error(run, s, &e);
     }
     rg_err_free(&e);
+    /* remembered for drop_replaced (a step with rerun = no forgets them as
+     * it starts) */
+    ds->prev_rel[s] = rel;
+    ds->prev_sha[s] = sha;
+    ds->nprev[s] = n;
     for (size_t i = 0; i < n; i++) {
         char *dst = rg_xasprintf("%s/.regie/versions/%s", run->outdir, sha[i]);
         char *src = rg_xasprintf("%s/%s", run->outdir, rel[i]);
@@ -494,7 +511,6 @@ static void archive_outputs(rg_run *run, size_t s)
         free(src);
         free(dst);
     }
-    rg_store_outputs_free(rel, sha, n);
 }
 
 /* The outputs recorded for step s, checked against their hashes: its data
@@ -614,14 +630,9 @@ static void hook_begin(rg_run *run, size_t s, int attempt)
  * outputs only.  A file changed since it was recorded is left alone. */
 static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, size_t nnow)
 {
-    char **rel = NULL, **sha = NULL;
-    size_t n = 0;
-    rg_errors e = { 0 };
-    if (rg_store_step_outputs(run->store, run->run_id, run->wf->steps[s].name, &rel, &sha, &n,
-                              &e) != 0) {
-        log_store_error(run, s, &e);
-    }
-    rg_err_free(&e);
+    durable_state *ds = run->hook_state;
+    char **rel = ds->prev_rel[s], **sha = ds->prev_sha[s];
+    size_t n = ds->nprev[s];
     for (size_t i = 0; i < n; i++) {
         int again = 0;
         for (size_t k = 0; k < nnow && !again; k++) {
@@ -637,7 +648,6 @@ static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, siz
         free(kept);
         free(full);
     }
-    rg_store_outputs_free(rel, sha, n);
 }
 
 static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
@@ -834,6 +844,9 @@ static void install(rg_run *run, rg_store *st)
     ds->recheck = rg_xcalloc(ns, 1);
     ds->recorded = rg_xcalloc(ns, 1);
     ds->reads = rg_xcalloc(ns, sizeof *ds->reads);
+    ds->prev_rel = rg_xcalloc(ns, sizeof *ds->prev_rel);
+    ds->prev_sha = rg_xcalloc(ns, sizeof *ds->prev_sha);
+    ds->nprev = rg_xcalloc(ns, sizeof *ds->nprev);
     run->hook_state = ds;
     run->hook_free = state_free;
 }

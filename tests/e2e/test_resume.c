@@ -485,44 +485,47 @@ END_TEST
 
 /* A file a step wrote in phase 1 and not again after resume --set leaves the
  * output folder, and stays with the run as an earlier version. */
-START_TEST(replaced_outputs_kept_as_versions)
+static void phases_case(const char *base, const char *variant, const char *step_extra)
 {
-    tmp = t_tmpdir();
-    free(t_write(tmp, "greet.lua",
+    char *dir = xasprintf("%s/%s", base, variant);
+    mkdir(dir, 0777);
+    free(t_write(dir, "greet.lua",
                  "return { run = function()\n"
                  "  local who = regie.input('who') or 'nobody'\n"
                  "  regie.write('hello-' .. who .. '.txt', 'hello ' .. who .. '\\n')\n"
                  "  regie.write('common.txt', 'for ' .. who .. '\\n')\n"
                  "end }\n"));
-    free(t_write(tmp, "w.ini",
-                 "[workflow]\nname = phases\n"
-                 "[input.who]\ntype = text\nrequired = no\n"
-                 "[step.greet]\nscript = greet.lua\nreads = ?who\n"
-                 "[step.wait]\nwait = input:who\nafter = greet\n"));
+    char *ini = xasprintf("[workflow]\nname = phases\n"
+                          "[input.who]\ntype = text\nrequired = no\n"
+                          "[step.greet]\nscript = greet.lua\nreads = ?who\n%s"
+                          "[step.wait]\nwait = input:who\nafter = greet\n",
+                          step_extra);
+    free(t_write(dir, "w.ini", ini));
+    free(ini);
     const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
-    ck_assert_int_eq(t_regie(tmp, NULL, NULL, runv), 3);
-    char *id = first_run_id(tmp);
+    ck_assert_int_eq(t_regie(dir, NULL, NULL, runv), 3);
+    char *id = first_run_id(dir);
     ck_assert_ptr_nonnull(id);
     char *err = NULL;
     const char *rv[] = { "resume", id, "--set", "who=ann", NULL };
-    int rc = t_regie(tmp, NULL, &err, rv);
+    int rc = t_regie(dir, NULL, &err, rv);
     ck_assert_msg(rc == 0, "resume exit %d: %s", rc, err);
     free(err);
-    char *old = xasprintf("%s/out/hello-nobody.txt", tmp);
-    char *now = xasprintf("%s/out/hello-ann.txt", tmp);
+    char *old = xasprintf("%s/out/hello-nobody.txt", dir);
+    char *now = xasprintf("%s/out/hello-ann.txt", dir);
     char *text = t_read(now);
     ck_assert_str_eq(text, "hello ann\n");
     free(text);
-    ck_assert_msg(access(old, F_OK) != 0, "%s still in the output folder", old);
+    ck_assert_msg(access(old, F_OK) != 0, "%s: %s still in the output folder", variant, old);
     char *out = NULL;
     const char *sv[] = { "show", id, NULL };
-    t_regie(tmp, &out, NULL, sv);
+    t_regie(dir, &out, NULL, sv);
     char *ver = strstr(out, "earlier versions of outputs:");
     ck_assert_msg(ver && strstr(ver, "hello-nobody.txt") && strstr(ver, "common.txt"), "%s", out);
     free(out);
-    char *bundle = xasprintf("%s/bundle", tmp);
+    char *bundle = xasprintf("%s/bundle", dir);
     const char *ev[] = { "export", id, bundle, NULL };
-    rc = t_regie(tmp, NULL, &err, ev);
+    rc = t_regie(dir, NULL, &err, ev);
     ck_assert_msg(rc == 0, "export exit %d: %s", rc, err);
     free(err);
     char **v = NULL;
@@ -541,7 +544,7 @@ START_TEST(replaced_outputs_kept_as_versions)
     }
     ck_assert_msg(found, "hello-nobody.txt not under %s", vdir);
     const char *bv[] = { "verify", bundle, NULL };
-    rc = t_regie(tmp, &out, NULL, bv);
+    rc = t_regie(dir, &out, NULL, bv);
     ck_assert_msg(rc == 0, "%s", out);
     free(out);
     free_files(v, n);
@@ -550,6 +553,14 @@ START_TEST(replaced_outputs_kept_as_versions)
     free(old);
     free(now);
     free(id);
+    free(dir);
+}
+
+START_TEST(replaced_outputs_kept_as_versions)
+{
+    tmp = t_tmpdir();
+    phases_case(tmp, "plain", "");
+    phases_case(tmp, "once", "rerun = no\n"); /* its outputs are forgotten as it starts */
     t_rmtree(tmp);
     free(tmp);
 }
