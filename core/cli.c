@@ -642,56 +642,15 @@ static int cmd_resume(const opts *o, const char *id)
         print_errors(&errs);
         goto unlock;
     }
-    for (size_t i = 0; i < o->nsets; i++) {
-        /* inputs given now, e.g. the interview results the run waited for */
-        const char *v = o->sets[i].value;
-        char sha[65];
-        struct stat sb;
-        char *real = realpath(v, NULL);
-        char *what = rg_xasprintf("%s=%s", o->sets[i].name, real ? real : v);
-        const rg_input *in = NULL;
-        for (size_t k = 0; k < ss.wf.ninputs; k++) {
-            if (strcmp(ss.wf.inputs[k].name, o->sets[i].name) == 0) {
-                in = &ss.wf.inputs[k];
-            }
-        }
-        int is_file = in && (in->type == RG_IN_CSV || in->type == RG_IN_INI ||
-                             in->type == RG_IN_FILE);
-        if (stat(v, &sb) == 0 && S_ISREG(sb.st_mode) && rg_sha256_file(v, sha) == 0) {
-            if (is_file) {
-                /* one of the run's inputs from now on: in show, export and its bundle */
-                if (rg_store_add_input(st, id, o->sets[i].name, real ? real : v,
-                                       (int64_t)sb.st_size, sha, &errs) != 0) {
-                    print_errors(&errs);
-                    free(what);
-                    free(real);
-                    goto unlock;
-                }
-            } else {
-                rg_store_log_event(st, id, o->by, "input_given", what, sha, &errs);
-            }
-        }
-        char *line = rg_xasprintf("%s\n", what);
-        rg_store_run_add_params(st, id, line, &errs);
-        free(line);
-        free(what);
-        free(real);
+    /* inputs given now, e.g. the interview results the run waited for: on
+     * record with the steps they make outdated before any step runs */
+    if (o->nsets && rg_durable_give_inputs(&ss.wf, st, id, o->by, o->sets, o->nsets, sets,
+                                           nsets - o->nsets, &errs) != 0) {
+        print_errors(&errs);
+        goto unlock;
     }
-    /* inputs given now that differ from what the run had */
-    char **changed = rg_xcalloc(o->nsets + 1, sizeof *changed);
-    size_t nnew = 0;
-    for (size_t i = 0; i < o->nsets; i++) {
-        int same = 0;
-        for (size_t k = 0; k + o->nsets < nsets; k++) {
-            same |= strcmp(sets[k].name, o->sets[i].name) == 0 &&
-                    strcmp(sets[k].value, o->sets[i].value) == 0;
-        }
-        if (!same) {
-            changed[nnew++] = o->sets[i].name;
-        }
-    }
-    int drc = rg_durable_resume(&run, st, id, changed, nnew, &errs);
-    free(changed);
+    rg_test_kill_point("after-input-commit", NULL);
+    int drc = rg_durable_resume(&run, st, id, &errs);
     if (drc != 0 ||
         rg_store_run_resume(st, id, o->nsets ? "resumed with new inputs" : "resumed", &errs) != 0) {
         print_errors(&errs);

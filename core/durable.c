@@ -6,12 +6,41 @@
 #define _GNU_SOURCE
 #include "durable.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+/* ---- test hook ---- */
+static int point_named(const char *env, const char *point, const char *step)
+{
+    const char *at = getenv(env);
+    size_t pl = strlen(point);
+    if (!at || strncmp(at, point, pl) != 0) {
+        return 0;
+    }
+    return at[pl] == 0 || (at[pl] == ':' && step && strcmp(at + pl + 1, step) == 0);
+}
+
+int rg_test_kill_at(const char *point, const char *step)
+{
+    return point_named("REGIE_TEST_KILL_AT", point, step);
+}
+
+void rg_test_kill_point(const char *point, const char *step)
+{
+    if (rg_test_kill_at(point, step)) {
+        raise(SIGKILL);
+    }
+    if (point_named("REGIE_TEST_STOP_AT", point, step)) {
+        raise(SIGSTOP); /* alive, holding its lock, until the test kills it */
+    }
+}
 
 /* ---- datum files: "RGD1", then tagged values, little-endian ---- */
 static void put_u64(rg_buf *b, uint64_t v)
@@ -296,6 +325,113 @@ void rg_definition_free(rg_definition *def)
     memset(def, 0, sizeof *def);
 }
 
+/* ---- state of the hooks of one run ---- */
+typedef struct durable_state {
+    pthread_mutex_t mu;
+    char (*dhash)[65];        /* per datum: sha256 of its serialisation, "" unknown */
+    unsigned char *recheck;   /* per step: outdated in the store (see hook_reuse) */
+    char **reads;             /* per step: what an outdated step read, as recorded */
+    unsigned char *recorded;  /* per step: an earlier process recorded it (not reused) */
+    char ***prev_rel, ***prev_sha; /* per step: its outputs as recorded before it ran again */
+    size_t *nprev;
+    size_t nsteps;
+} durable_state;
+
+static void state_free(void *p)
+{
+    durable_state *ds = p;
+    if (!ds) {
+        return;
+    }
+    pthread_mutex_destroy(&ds->mu);
+    free(ds->dhash);
+    free(ds->recheck);
+    free(ds->recorded);
+    rg_strv_free(ds->reads, ds->nsteps);
+    for (size_t i = 0; i < ds->nsteps; i++) {
+        rg_store_outputs_free(ds->prev_rel[i], ds->prev_sha[i], ds->nprev[i]);
+    }
+    free(ds->prev_rel);
+    free(ds->prev_sha);
+    free(ds->nprev);
+    free(ds);
+}
+
+/* The SHA-256 of a datum as serialised (a step's data: its .rgd file);
+ * "-" when it does not exist.  Data never change once produced. */
+static void datum_hash(rg_run *run, long d, char out[65])
+{
+    durable_state *ds = run->hook_state;
+    if (d < 0 || run->data[d].kind == RG_DATUM_NONE) {
+        snprintf(out, 65, "-");
+        return;
+    }
+    pthread_mutex_lock(&ds->mu);
+    if (!ds->dhash[d][0]) {
+        rg_buf b = { 0 };
+        rg_datum_save(&run->data[d], &b);
+        rg_sha256_buf(b.data, b.len, ds->dhash[d]);
+        rg_buf_free(&b);
+    }
+    memcpy(out, ds->dhash[d], 65);
+    pthread_mutex_unlock(&ds->mu);
+}
+
+static void set_datum_hash(rg_run *run, long d, const char *sha)
+{
+    durable_state *ds = run->hook_state;
+    pthread_mutex_lock(&ds->mu);
+    memcpy(ds->dhash[d], sha, 65);
+    pthread_mutex_unlock(&ds->mu);
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* SHA-256 of everything a step reads (its reads, the names of its `when`,
+ * what it waits for), each by name and the hash of its content. */
+static void reads_hash(rg_run *run, size_t s, char out[65])
+{
+    const rg_step *st = &run->wf->steps[s];
+    rg_expr_refs refs = { 0 };
+    if (st->when) {
+        rg_expr_refs_collect(st->when, &refs);
+    }
+    size_t n = 0;
+    const char **names = rg_xcalloc(st->nreads + refs.n + 3, sizeof *names);
+    for (size_t r = 0; r < st->nreads; r++) {
+        names[n++] = st->reads[r];
+    }
+    for (size_t i = 0; i < refs.n; i++) {
+        names[n++] = refs.names[i];
+    }
+    if (st->wait_input) {
+        names[n++] = st->wait_input;
+    }
+    int32_t day;
+    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
+        names[n++] = st->wait_until;
+    }
+    qsort(names, n, sizeof *names, cmp_name);
+    rg_sha256 *h = rg_sha256_new();
+    rg_sha256_add(h, "regie-reads-1\n", 14);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(names[i], names[i - 1]) == 0) {
+            continue;
+        }
+        char dh[65];
+        datum_hash(run, rg_workflow_data_index(run->wf, names[i]), dh);
+        rg_sha256_add(h, names[i], strlen(names[i]) + 1);
+        rg_sha256_add(h, dh, strlen(dh));
+        rg_sha256_add(h, "\n", 1);
+    }
+    rg_sha256_finish(h, out);
+    free(names);
+    rg_strv_free(refs.names, refs.n);
+}
+
 /* ---- hooks ---- */
 static double wall_now(void)
 {
@@ -323,8 +459,159 @@ static void log_store_error(rg_run *run, size_t s, rg_errors *e)
     }
 }
 
+/* Before a step recorded by an earlier process runs again: its recorded
+ * files (and data) are kept by content as .regie/versions/SHA256, so the
+ * versions it replaces stay with the run (rg_store_export). */
+static void archive_outputs(rg_run *run, size_t s)
+{
+    durable_state *ds = run->hook_state;
+    if (ds->nprev[s]) {
+        return; /* kept when its first attempt began */
+    }
+    char **rel = NULL, **sha = NULL;
+    size_t n = 0;
+    rg_errors e = { 0 };
+    if (rg_store_step_outputs(run->store, run->run_id, run->wf->steps[s].name, &rel, &sha, &n,
+                              &e) != 0) {
+        log_store_error(run, s, &e);
+    }
+    rg_err_free(&e);
+    /* remembered for drop_replaced (a step with rerun = no forgets them as
+     * it starts) */
+    ds->prev_rel[s] = rel;
+    ds->prev_sha[s] = sha;
+    ds->nprev[s] = n;
+    for (size_t i = 0; i < n; i++) {
+        char *dst = rg_xasprintf("%s/.regie/versions/%s", run->outdir, sha[i]);
+        char *src = rg_xasprintf("%s/%s", run->outdir, rel[i]);
+        char have[65];
+        if (!rg_file_exists(dst) && rg_sha256_file(src, have) == 0 && strcmp(have, sha[i]) == 0) {
+            /* a file is replaced by rename, never rewritten: a link keeps it */
+            int linked = link(src, dst) == 0;
+            if (!linked && errno == ENOENT) {
+                char *dir = rg_xasprintf("%s/.regie/versions", run->outdir);
+                rg_mkdir_p(dir);
+                free(dir);
+                linked = link(src, dst) == 0;
+            }
+            if (!linked && errno != EEXIST) {
+                size_t len = 0;
+                char *data = rg_read_file(src, &len);
+                if (!data || rg_write_file_atomic(dst, data, len) != 0) {
+                    char *m = rg_xasprintf("cannot keep the earlier version of %s as %s: %s",
+                                           rel[i], dst, strerror(errno));
+                    if (run->obs && run->obs->log) {
+                        run->obs->log(run->obs->ud, run, s, REGIE_LOG_WARN, m);
+                    }
+                    free(m);
+                }
+                free(data);
+            }
+        }
+        free(src);
+        free(dst);
+    }
+}
+
+/* The outputs recorded for step s, checked against their hashes: its data
+ * into out[] (by write index) with their hashes in shas[].  -1 (out[]
+ * cleared) if anything is missing or changed: the step must run again. */
+static int load_recorded(rg_run *run, size_t s, rg_datum *out, char (*shas)[65], rg_errors *errs)
+{
+    const rg_step *step = &run->wf->steps[s];
+    char **rel = NULL, **sha = NULL;
+    size_t n = 0;
+    if (rg_store_step_outputs(run->store, run->run_id, step->name, &rel, &sha, &n, errs) != 0) {
+        return -1;
+    }
+    int ok = 1;
+    for (size_t w = 0; w < step->nwrites && ok; w++) {
+        char *want = data_relpath(step->name, step->writes[w]);
+        const char *wsha = NULL;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(rel[i], want) == 0) {
+                wsha = sha[i];
+            }
+        }
+        char *full = rg_xasprintf("%s/%s", run->outdir, want);
+        size_t len = 0;
+        char *data = wsha ? rg_read_file(full, &len) : NULL;
+        char have[65] = { 0 };
+        if (data) {
+            rg_sha256_buf(data, len, have);
+        }
+        if (!data || strcmp(have, wsha) != 0 || rg_datum_load(data, len, &out[w]) != 0) {
+            /* missing or changed since it was recorded: run the step again */
+            ok = 0;
+        } else {
+            memcpy(shas[w], have, 65);
+        }
+        free(data);
+        free(full);
+        free(want);
+    }
+    for (size_t i = 0; i < n && ok; i++) {
+        if (strncmp(rel[i], ".regie/", 7) == 0) {
+            continue;
+        }
+        char *full = rg_xasprintf("%s/%s", run->outdir, rel[i]);
+        char have[65];
+        if (rg_sha256_file(full, have) != 0 || strcmp(have, sha[i]) != 0) {
+            ok = 0;
+        }
+        free(full);
+    }
+    rg_store_outputs_free(rel, sha, n);
+    if (!ok) {
+        for (size_t w = 0; w < step->nwrites; w++) {
+            rg_datum_clear(&out[w]);
+        }
+    }
+    return ok ? 0 : -1;
+}
+
+/* A step that was done before new inputs were given runs again unless
+ * what it reads now hashes as what it read then: then its recorded
+ * outputs stand (and steps after it are judged the same way). */
+static int hook_reuse(rg_run *run, size_t s, regie_ctx *ctx)
+{
+    durable_state *ds = run->hook_state;
+    const rg_step *st = &run->wf->steps[s];
+    if (!ds || !ds->recheck[s] || !ds->reads[s]) {
+        return 0;
+    }
+    char now[65];
+    reads_hash(run, s, now);
+    if (strcmp(now, ds->reads[s]) != 0) {
+        return 0;
+    }
+    char (*shas)[65] = rg_xcalloc(st->nwrites ? st->nwrites : 1, sizeof *shas);
+    rg_errors e = { 0 };
+    int reused = load_recorded(run, s, ctx->out, shas, &e) == 0;
+    if (reused && rg_store_step_reused(run->store, run->run_id, st->name, &e) != 0) {
+        for (size_t w = 0; w < st->nwrites; w++) {
+            rg_datum_clear(&ctx->out[w]);
+        }
+        reused = 0;
+    }
+    log_store_error(run, s, &e);
+    rg_err_free(&e);
+    for (size_t w = 0; reused && w < st->nwrites; w++) {
+        set_datum_hash(run, rg_workflow_data_index(run->wf, st->writes[w]), shas[w]);
+    }
+    free(shas);
+    if (reused) {
+        rg_test_kill_point("after-reuse", st->name);
+    }
+    return reused;
+}
+
 static void hook_begin(rg_run *run, size_t s, int attempt)
 {
+    durable_state *ds = run->hook_state;
+    if (attempt == 1 && ds && ds->recorded[s]) {
+        archive_outputs(run, s);
+    }
     /* Only a step that must not run twice needs its start on record before
      * it acts; any other step interrupted mid-way simply runs again, and its
      * start time is recorded with its completion (one transaction a step). */
@@ -336,6 +623,31 @@ static void hook_begin(rg_run *run, size_t s, int attempt)
         log_store_error(run, s, &e);
     }
     rg_err_free(&e);
+}
+
+/* Files an earlier run of step s wrote that it did not write again leave
+ * the output directory (archive_outputs kept them): it shows the latest
+ * outputs only.  A file changed since it was recorded is left alone. */
+static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, size_t nnow)
+{
+    durable_state *ds = run->hook_state;
+    char **rel = ds->prev_rel[s], **sha = ds->prev_sha[s];
+    size_t n = ds->nprev[s];
+    for (size_t i = 0; i < n; i++) {
+        int again = 0;
+        for (size_t k = 0; k < nnow && !again; k++) {
+            again = strcmp(now[k].relpath, rel[i]) == 0;
+        }
+        char *full = rg_xasprintf("%s/%s", run->outdir, rel[i]);
+        char *kept = rg_xasprintf("%s/.regie/versions/%s", run->outdir, sha[i]);
+        char have[65];
+        if (!again && rg_file_exists(kept) && rg_sha256_file(full, have) == 0 &&
+            strcmp(have, sha[i]) == 0) {
+            unlink(full);
+        }
+        free(kept);
+        free(full);
+    }
 }
 
 static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
@@ -352,6 +664,13 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         rg_datum_save(&ctx->out[i], &b);
         paths[k] = data_relpath(st->name, st->writes[i]);
         char *full = rg_xasprintf("%s/%s", run->outdir, paths[k]);
+        if (rg_test_kill_at("mid-write", st->name)) {
+            rg_afile f; /* killed with the file half made */
+            if (rg_afile_open(&f, full) == 0) {
+                rg_afile_write(&f, b.data, b.len / 2);
+            }
+            raise(SIGKILL);
+        }
         if (rg_write_file_atomic(full, b.data, b.len) != 0) {
             rg_host.fail(ctx, "cannot record the output %s: %s", full, strerror(errno));
             rc = -1;
@@ -374,16 +693,29 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         outs[k].sha256 = shas[k];
         k++;
     }
+    durable_state *ds = run->hook_state;
+    if (rc == 0 && ds && ds->recorded[s]) {
+        drop_replaced(run, s, outs, k);
+    }
     if (rc == 0) {
         rg_errors e = { 0 };
         const rg_step_state *ss = &run->st[s];
-        if (rg_store_step_finish(run->store, run->run_id, st->name, "done", ss->attempts,
-                                 to_wall(ss->started), to_wall(ss->ended), NULL, outs, k,
-                                 &e) != 0) {
+        char reads[65];
+        reads_hash(run, s, reads);
+        rg_test_kill_point("before-commit", st->name);
+        if (rg_store_step_done(run->store, run->run_id, st->name, ss->attempts,
+                               to_wall(ss->started), to_wall(ss->ended), reads, outs, k,
+                               &e) != 0) {
             rg_host.fail(ctx, "%s", e.n ? e.msg[0] : "cannot record the step in the run store");
             rc = -1;
         }
         rg_err_free(&e);
+        for (size_t i = 0; rc == 0 && i < st->nwrites; i++) {
+            set_datum_hash(run, rg_workflow_data_index(run->wf, st->writes[i]), shas[i]);
+        }
+        if (rc == 0) {
+            rg_test_kill_point("after-commit", st->name);
+        }
     }
     for (size_t i = 0; i < st->nwrites; i++) {
         free(paths[i]);
@@ -558,6 +890,20 @@ static void install(rg_run *run, rg_store *st)
     run->failed = hook_failed;
     run->wait_check = hook_wait;
     run->step_begin = hook_begin;
+    run->reuse = hook_reuse;
+    durable_state *ds = rg_xcalloc(1, sizeof *ds);
+    pthread_mutex_init(&ds->mu, NULL);
+    size_t ns = run->wf->nsteps ? run->wf->nsteps : 1;
+    ds->nsteps = run->wf->nsteps;
+    ds->dhash = rg_xcalloc(run->wf->ndata ? run->wf->ndata : 1, sizeof *ds->dhash);
+    ds->recheck = rg_xcalloc(ns, 1);
+    ds->recorded = rg_xcalloc(ns, 1);
+    ds->reads = rg_xcalloc(ns, sizeof *ds->reads);
+    ds->prev_rel = rg_xcalloc(ns, sizeof *ds->prev_rel);
+    ds->prev_sha = rg_xcalloc(ns, sizeof *ds->prev_sha);
+    ds->nprev = rg_xcalloc(ns, sizeof *ds->nprev);
+    run->hook_state = ds;
+    run->hook_free = state_free;
 }
 
 void rg_durable_local(rg_run *run)
@@ -629,49 +975,157 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
     return rc;
 }
 
-static int names_changed(const rg_step *st, char *const *changed, size_t n)
+/* Does step st read (also optionally, in `when`, or by waiting for it)
+ * one of the names? */
+static int reads_any(const rg_step *st, char *const *names, size_t n)
 {
-    for (size_t c = 0; c < n; c++) {
-        for (size_t r = 0; r < st->nreads; r++) {
-            if (strcmp(st->reads[r], changed[c]) == 0) {
-                return 1;
-            }
-        }
-        if (st->wait_input && strcmp(st->wait_input, changed[c]) == 0) {
-            return 1;
-        }
+    rg_expr_refs refs = { 0 };
+    if (st->when) {
+        rg_expr_refs_collect(st->when, &refs);
     }
-    return 0;
+    int hit = 0;
+    for (size_t c = 0; c < n && !hit; c++) {
+        for (size_t r = 0; r < st->nreads && !hit; r++) {
+            hit = strcmp(st->reads[r], names[c]) == 0;
+        }
+        for (size_t r = 0; r < refs.n && !hit; r++) {
+            hit = strcmp(refs.names[r], names[c]) == 0;
+        }
+        hit |= st->wait_input && strcmp(st->wait_input, names[c]) == 0;
+        hit |= st->wait_until && strcmp(st->wait_until, names[c]) == 0;
+    }
+    rg_strv_free(refs.names, refs.n);
+    return hit;
 }
 
-int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, char *const *changed,
-                      size_t nchanged, rg_errors *errs)
+int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_id,
+                           const char *who, const rg_setting *given, size_t ngiven,
+                           const rg_setting *recorded, size_t nrecorded, rg_errors *errs)
+{
+    rg_buf params = { 0 };
+    rg_store_input *ins = rg_xcalloc(ngiven + 1, sizeof *ins);
+    char **reals = rg_xcalloc(ngiven + 1, sizeof *reals);
+    char (*shas)[65] = rg_xcalloc(ngiven + 1, sizeof *shas);
+    char **changed = rg_xcalloc(ngiven + 1, sizeof *changed);
+    size_t nin = 0, nchanged = 0;
+    for (size_t i = 0; i < ngiven; i++) {
+        const char *v = given[i].value;
+        struct stat sb;
+        reals[i] = realpath(v, NULL);
+        const char *path = reals[i] ? reals[i] : v;
+        rg_buf_printf(&params, "%s=%s\n", given[i].name, path);
+        if (stat(v, &sb) == 0 && S_ISREG(sb.st_mode) && rg_sha256_file(v, shas[i]) == 0) {
+            ins[nin++] = (rg_store_input){ given[i].name, path, shas[i], (int64_t)sb.st_size };
+        }
+        int same = 0;
+        for (size_t k = 0; k < nrecorded; k++) {
+            same |= strcmp(recorded[k].name, given[i].name) == 0 &&
+                    strcmp(recorded[k].value, given[i].value) == 0;
+        }
+        if (!same) {
+            changed[nchanged++] = given[i].name;
+        }
+    }
+    /* the steps that read a changed input, and every step after them */
+    char *stale = rg_xcalloc(wf->nsteps + 1, 1);
+    char **names = rg_xcalloc(wf->nsteps + 1, sizeof *names);
+    size_t nnames = 0;
+    for (size_t k = 0; k < wf->nsteps; k++) {
+        size_t s = wf->order[k];
+        const rg_step *step = &wf->steps[s];
+        stale[s] = (char)reads_any(step, changed, nchanged);
+        for (size_t d = 0; d < step->ndeps && !stale[s]; d++) {
+            stale[s] = stale[step->deps[d]];
+        }
+        if (stale[s]) {
+            names[nnames++] = step->name;
+        }
+    }
+    int rc = rg_store_give_inputs(st, run_id, who, params.data ? params.data : "", ins, nin, names,
+                                  nnames, errs);
+    free(names);
+    free(stale);
+    free(changed);
+    free(shas);
+    rg_strv_free(reals, ngiven);
+    free(ins);
+    rg_buf_free(&params);
+    return rc;
+}
+
+/* NAME.tmp.PID.N of a process that no longer exists: a file regie was
+ * writing when it was killed (rg_afile_open). */
+static int stale_tmp(const char *name)
+{
+    const char *t = NULL;
+    for (const char *p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) {
+        t = p;
+    }
+    if (!t || t == name) {
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long pid = strtol(t + 5, &end, 10);
+    if (errno || end == t + 5 || *end != '.' || pid <= 0) {
+        return 0;
+    }
+    const char *n = end + 1;
+    strtoul(n, &end, 10);
+    if (end == n || *end) {
+        return 0;
+    }
+    return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+static void remove_stale_tmp(const char *dir, int depth)
+{
+    DIR *d = depth < 32 ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char *full = rg_xasprintf("%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(full, &sb) == 0) {
+            if (S_ISDIR(sb.st_mode)) {
+                remove_stale_tmp(full, depth + 1);
+            } else if (S_ISREG(sb.st_mode) && stale_tmp(e->d_name)) {
+                unlink(full);
+            }
+        }
+        free(full);
+    }
+    if (d) {
+        closedir(d);
+    }
+}
+
+int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
     run->run_id = rg_xstrdup(run_id);
     install(run, st);
+    durable_state *ds = run->hook_state;
     size_t before = errs->n;
-    /* steps to run again: readers of new inputs and all that follows them */
-    char *stale = rg_xcalloc(wf->nsteps + 1, 1);
-    for (size_t k = 0; k < wf->nsteps; k++) {
-        size_t s = wf->order[k];
-        const rg_step *step = &wf->steps[s];
-        stale[s] |= names_changed(step, changed, nchanged);
-        for (size_t d = 0; d < step->ndeps && !stale[s]; d++) {
-            stale[s] |= stale[step->deps[d]];
-        }
-    }
+    /* files the killed process was writing: the steps that wrote them run
+     * again (they were not recorded) */
+    remove_stale_tmp(run->outdir, 0);
     for (size_t s = 0; s < wf->nsteps; s++) {
         const rg_step *step = &wf->steps[s];
-        if (stale[s]) {
-            continue;
-        }
         char *status = NULL;
         int attempts = 0;
-        if (rg_store_step_status(st, run_id, step->name, &status, &attempts, errs) < 0) {
+        int r = rg_store_step_status(st, run_id, step->name, &status, &attempts, errs);
+        if (r < 0) {
             break;
         }
-        if (status && strcmp(status, "running") == 0 && !step->rerun) {
+        if (r == 1 || !status) {
+            free(status);
+            continue;
+        }
+        ds->recorded[s] = 1;
+        if (strcmp(status, "running") == 0 && !step->rerun) {
             /* it may have acted already: a person decides */
             char *what = rg_xasprintf("confirmation that step %s may run again (it was running "
                                       "when the process stopped): regie approve %s %s --by NAME",
@@ -687,62 +1141,34 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, char *const
             }
             free(what);
         }
-        if (!status || strcmp(status, "done") != 0) {
+        if (strcmp(status, "outdated") == 0) {
+            /* done before new inputs were given: judged when it is due */
+            ds->recheck[s] = 1;
+            if (rg_store_step_reads(st, run_id, step->name, &ds->reads[s], errs) != 0) {
+                free(status);
+                break;
+            }
+        }
+        if (strcmp(status, "done") != 0) {
             free(status);
             continue;
         }
         free(status);
-        char **rel = NULL, **sha = NULL;
-        size_t n = 0;
-        if (rg_store_step_outputs(st, run_id, step->name, &rel, &sha, &n, errs) != 0) {
-            break;
-        }
-        int ok = 1;
-        for (size_t w = 0; w < step->nwrites && ok; w++) {
-            char *want = data_relpath(step->name, step->writes[w]);
-            const char *wsha = NULL;
-            for (size_t i = 0; i < n; i++) {
-                if (strcmp(rel[i], want) == 0) {
-                    wsha = sha[i];
-                }
-            }
-            char *full = rg_xasprintf("%s/%s", run->outdir, want);
-            size_t len = 0;
-            char *data = wsha ? rg_read_file(full, &len) : NULL;
-            char have[65] = { 0 };
-            if (data) {
-                rg_sha256_buf(data, len, have);
-            }
-            long d = rg_workflow_data_index(wf, step->writes[w]);
-            if (!data || strcmp(have, wsha) != 0 || rg_datum_load(data, len, &run->data[d]) != 0) {
-                /* missing or changed since it was recorded: run the step again */
-                ok = 0;
-            }
-            free(data);
-            free(full);
-            free(want);
-        }
-        for (size_t i = 0; i < n && ok; i++) {
-            if (strncmp(rel[i], ".regie/", 7) == 0) {
-                continue;
-            }
-            char *full = rg_xasprintf("%s/%s", run->outdir, rel[i]);
-            char have[65];
-            if (rg_sha256_file(full, have) != 0 || strcmp(have, sha[i]) != 0) {
-                ok = 0;
-            }
-            free(full);
-        }
-        rg_store_outputs_free(rel, sha, n);
-        if (ok) {
-            run->st[s].status = RG_ST_DONE;
-        } else {
+        rg_datum *outs = rg_xcalloc(step->nwrites ? step->nwrites : 1, sizeof *outs);
+        char (*shas)[65] = rg_xcalloc(step->nwrites ? step->nwrites : 1, sizeof *shas);
+        if (load_recorded(run, s, outs, shas, errs) == 0) {
             for (size_t w = 0; w < step->nwrites; w++) {
-                rg_datum_clear(&run->data[rg_workflow_data_index(wf, step->writes[w])]);
+                long d = rg_workflow_data_index(wf, step->writes[w]);
+                rg_datum_clear(&run->data[d]);
+                run->data[d] = outs[w];
+                memcpy(ds->dhash[d], shas[w], 65);
             }
+            run->st[s].status = RG_ST_DONE;
+            ds->recorded[s] = 0;
         }
+        free(shas);
+        free(outs);
     }
-    free(stale);
     return errs->n > before ? -1 : 0;
 }
 
@@ -750,5 +1176,16 @@ int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
 {
     static const char *names[] = { "done", "failed", "invalid", "waiting" };
     const char *st = exit_status >= 0 && exit_status <= 3 ? names[exit_status] : "failed";
+    durable_state *ds = run->hook_state;
+    for (size_t s = 0; ds && s < run->wf->nsteps; s++) {
+        /* done with the earlier inputs, skipped with the new ones: what it
+         * wrote then is an earlier version now */
+        if (ds->recheck[s] && run->st[s].status == RG_ST_SKIPPED) {
+            archive_outputs(run, s);
+            drop_replaced(run, s, NULL, 0);
+            rg_store_step_finish(run->store, run->run_id, run->wf->steps[s].name, "skipped", 0, 0,
+                                 0, run->st[s].error, NULL, 0, errs);
+        }
+    }
     return rg_store_run_finish(run->store, run->run_id, st, errs);
 }

@@ -42,14 +42,31 @@ const char *rg_durable_hint_db(void); /* " --db PATH", or "" */
 /* Start recording a new run (inputs hashed); installs the run's hooks. */
 int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const rg_setting *sets,
                      size_t nsets, rg_errors *errs);
+/* Inputs given on resume (`given`, NAME=VALUE; `recorded` are the run's
+ * settings before): recorded with the steps that must be judged again (those
+ * reading a changed input, and every step after them) in one transaction,
+ * before any step acts on them. */
+int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_id,
+                           const char *who, const rg_setting *given, size_t ngiven,
+                           const rg_setting *recorded, size_t nrecorded, rg_errors *errs);
 /* Install the hooks on a run resumed from the store and load the data of
- * its completed steps (hashes checked).  Steps that were running when the
- * process died and declare rerun = no become waits for confirmation. */
-/* `changed` names the inputs given anew on resume: completed steps that
- * read them (also optionally), and everything after those, run again. */
-int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, char *const *changed,
-                      size_t nchanged, rg_errors *errs);
+ * its completed steps (hashes checked); remove the temporary files of
+ * killed processes from its output directory.  Steps that were running
+ * when the process died and declare rerun = no become waits for
+ * confirmation.  An outdated step (rg_durable_give_inputs) runs again
+ * unless what it reads is unchanged: then its recorded outputs stand. */
+int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs);
 /* Record the end of the run. */
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs);
+
+/* Test hook: when the environment variable REGIE_TEST_KILL_AT names this
+ * point ("POINT" or "POINT:STEP"), the process kills itself with SIGKILL
+ * there, as a crash would.  Points: after-input-commit, mid-write:STEP (a
+ * data file half written), before-commit:STEP, after-commit:STEP,
+ * after-reuse:STEP.  REGIE_TEST_STOP_AT stops the process (SIGSTOP) at
+ * such a point instead (not mid-write).  rg_test_kill_at only says whether
+ * REGIE_TEST_KILL_AT names the point. */
+int rg_test_kill_at(const char *point, const char *step);
+void rg_test_kill_point(const char *point, const char *step);
 
 #endif

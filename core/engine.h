@@ -222,6 +222,12 @@ struct rg_run {
     /* A wait step: 0 satisfied, 1 still waiting (with *what set, malloc'd). */
     int (*wait_check)(rg_run *run, size_t step, char **what);
     void (*step_begin)(rg_run *run, size_t step, int attempt);
+    /* Before a step runs: 1 if its recorded result still holds (what it
+     * reads is unchanged since it ran); its outputs are then in ctx->out and
+     * it does not run.  0: run it. */
+    int (*reuse)(rg_run *run, size_t step, regie_ctx *ctx);
+    void *hook_state;               /* owned by the hooks above */
+    void (*hook_free)(void *state); /* frees hook_state (rg_run_free) */
 };
 
 /* Load the inputs (typed, all data errors of a file together), without

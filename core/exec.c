@@ -189,6 +189,9 @@ void rg_run_free(rg_run *run)
     free(run->st);
     free(run->outdir);
     free(run->run_id);
+    if (run->hook_free) {
+        run->hook_free(run->hook_state);
+    }
     rg_err_free(&run->input_errors);
     pthread_mutex_destroy(&run->mu);
     memset(run, 0, sizeof *run);
@@ -440,7 +443,9 @@ static void execute_step(worker *w, size_t s)
         }
         free(what);
     }
-    for (int attempt = 0; attempt <= st->retries; attempt++) {
+    /* a step recorded by an earlier process whose inputs are unchanged */
+    int reused = st->kind != RG_STEP_WAIT && run->reuse && run->reuse(run, s, &ctx) > 0;
+    for (int attempt = 0; !reused && attempt <= st->retries; attempt++) {
         if (attempt > 0) {
             rg_host.log(&ctx, REGIE_LOG_WARN, "attempt %d failed: %s; retrying in %g s", attempt,
                         ctx.error ? ctx.error : "?", delay);
@@ -457,7 +462,9 @@ static void execute_step(worker *w, size_t s)
             break; /* bad input does not get better by retrying */
         }
     }
-    if (rc == 0) {
+    if (reused) {
+        rc = 0;
+    } else if (rc == 0) {
         for (size_t i = 0; i < st->nwrites; i++) {
             if (ctx.out[i].kind == RG_DATUM_NONE) {
                 rg_host.fail(&ctx, "finished without producing \"%s\" (declared in writes)",
@@ -466,7 +473,7 @@ static void execute_step(worker *w, size_t s)
             }
         }
     }
-    if (rc == 0 && run->commit) {
+    if (rc == 0 && run->commit && !reused) {
         /* durable before visible: a crash after this point never reruns it */
         ss->ended = rg_now();
         rc = run->commit(run, s, &ctx);

@@ -556,8 +556,19 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX waits_open ON waits(run_id, step) WHERE resolved_at IS NULL;\n"
     "CREATE INDEX waits_by_run ON waits(run_id, step);\n",
     /* v2: the number of parallel jobs a run was started with, for resume
-     * (0: not recorded) */
-    "ALTER TABLE runs ADD COLUMN jobs INTEGER NOT NULL DEFAULT 0;\n",
+     * (0: not recorded); what each step read (for resume), and every output
+     * a later attempt or phase replaced */
+    "ALTER TABLE runs ADD COLUMN jobs INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE steps ADD COLUMN reads_sha256 TEXT;\n"
+    "CREATE TABLE output_versions (\n"
+    "  run_id TEXT NOT NULL,\n"
+    "  step TEXT NOT NULL,\n"
+    "  relpath TEXT NOT NULL,\n"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+    "  superseded TEXT NOT NULL,\n"
+    "  superseded_seq INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run_id, relpath, sha256)\n"
+    ");\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1244,6 +1255,54 @@ int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const
     return rc;
 }
 
+/* The outputs recorded for a step become earlier versions (kept in
+ * output_versions with the log entry about to be appended, which replaces
+ * them), except those the step records again unchanged (keep). */
+static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
+                             const rg_store_output *keep, size_t nkeep, rg_errors *errs)
+{
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step = ?",
+                             "ss", run_id, step);
+    if (!s) {
+        return -1;
+    }
+    char **rel = NULL, **sha = NULL;
+    size_t n = 0;
+    int r;
+    while ((r = q_step(st, errs, s)) == 1) {
+        rel = rg_xrealloc(rel, (n + 1) * sizeof *rel);
+        sha = rg_xrealloc(sha, (n + 1) * sizeof *sha);
+        rel[n] = col_dup(s, 0);
+        sha[n] = col_dup(s, 1);
+        n++;
+    }
+    q_done(st, s);
+    int rc = r < 0 ? -1 : 0;
+    char t[32];
+    now_iso(t);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        int same = 0;
+        for (size_t k = 0; k < nkeep && !same; k++) {
+            same = strcmp(keep[k].relpath, rel[i]) == 0 && keep[k].sha256 &&
+                   strcmp(keep[k].sha256, sha[i]) == 0;
+        }
+        if (!same) {
+            rc = q_exec(st, errs,
+                        "INSERT OR IGNORE INTO output_versions (run_id, step, relpath, sha256, "
+                        "superseded, superseded_seq) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT "
+                        "log_entries + 1 FROM runs WHERE id = ?1))",
+                        "sssss", run_id, step, rel[i], sha[i], t);
+        }
+    }
+    rg_store_outputs_free(rel, sha, n);
+    if (rc == 0) {
+        rc = q_exec(st, errs, "DELETE FROM outputs WHERE run_id = ? AND step = ?", "ss", run_id,
+                    step);
+    }
+    return rc;
+}
+
 int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int attempt,
                         rg_errors *errs)
 {
@@ -1258,8 +1317,7 @@ int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int 
     if (rc == 0) {
         rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = q_exec(st, errs, "DELETE FROM outputs WHERE run_id = ? AND step = ?", "ss",
-                        run_id, step);
+            rc = supersede_outputs(st, run_id, step, NULL, 0, errs);
         }
         if (rc == 0) {
             rc = q_exec(st, errs,
@@ -1280,9 +1338,10 @@ int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int 
     return rc;
 }
 
-int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
-                         int attempts, double started, double ended, const char *error_text,
-                         const rg_store_output *outputs, size_t noutputs, rg_errors *errs)
+static int step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
+                       int attempts, double started, double ended, const char *error_text,
+                       const char *reads_sha, const rg_store_output *outputs, size_t noutputs,
+                       rg_errors *errs)
 {
     if (!step || !*step || !status || !*status) {
         rg_err_add(errs, NULL, 0, "%s: a finished step needs a name and a status", st->path);
@@ -1307,19 +1366,19 @@ int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, con
     if (rc == 0) {
         rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = q_exec(st, errs, "DELETE FROM outputs WHERE run_id = ? AND step = ?", "ss",
-                        run_id, step);
+            rc = supersede_outputs(st, run_id, step, outputs, noutputs, errs);
         }
         if (rc == 0) {
             rc = q_exec(st, errs,
                         "INSERT INTO steps (run_id, step, status, attempts, started, ended, "
-                        "seconds, error) VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), nullif(?6, ''), "
-                        "CASE WHEN ?7 < 0 THEN NULL ELSE ?7 END, ?8) ON CONFLICT (run_id, step) "
-                        "DO UPDATE SET status = excluded.status, attempts = excluded.attempts, "
-                        "started = coalesce(excluded.started, steps.started), ended = "
-                        "excluded.ended, seconds = excluded.seconds, error = excluded.error",
-                        "sssnssds", run_id, step, status, attempts, ts, te, secs,
-                        error_text && *error_text ? error_text : NULL);
+                        "seconds, error, reads_sha256) VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), "
+                        "nullif(?6, ''), CASE WHEN ?7 < 0 THEN NULL ELSE ?7 END, ?8, ?9) ON "
+                        "CONFLICT (run_id, step) DO UPDATE SET status = excluded.status, "
+                        "attempts = excluded.attempts, started = coalesce(excluded.started, "
+                        "steps.started), ended = excluded.ended, seconds = excluded.seconds, "
+                        "error = excluded.error, reads_sha256 = excluded.reads_sha256",
+                        "sssnssdss", run_id, step, status, attempts, ts, te, secs,
+                        error_text && *error_text ? error_text : NULL, reads_sha);
         }
         rg_buf hashes = { 0 };
         for (size_t i = 0; rc == 0 && i < noutputs; i++) {
@@ -1345,6 +1404,129 @@ int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, con
             free(e1);
         }
         rg_buf_free(&hashes);
+        rc = tx_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
+                         int attempts, double started, double ended, const char *error_text,
+                         const rg_store_output *outputs, size_t noutputs, rg_errors *errs)
+{
+    return step_finish(st, run_id, step, status, attempts, started, ended, error_text, NULL,
+                       outputs, noutputs, errs);
+}
+
+int rg_store_step_done(rg_store *st, const char *run_id, const char *step, int attempts,
+                       double started, double ended, const char *reads_sha,
+                       const rg_store_output *outputs, size_t noutputs, rg_errors *errs)
+{
+    if (reads_sha && !rg_sha256_valid(reads_sha)) {
+        rg_err_add(errs, NULL, 0, "%s: step %s: invalid sha256 \"%s\" of what it read", st->path,
+                   nz(step), reads_sha);
+        return -1;
+    }
+    return step_finish(st, run_id, step, "done", attempts, started, ended, NULL, reads_sha,
+                       outputs, noutputs, errs);
+}
+
+int rg_store_step_reads(rg_store *st, const char *run_id, const char *step, char **reads_sha,
+                        rg_errors *errs)
+{
+    LOCK(st);
+    *reads_sha = NULL;
+    int rc = -1;
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT reads_sha256 FROM steps WHERE run_id = ? AND step = ?", "ss",
+                             nz(run_id), nz(step));
+    if (s) {
+        int r = q_step(st, errs, s);
+        if (r == 1 && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
+            *reads_sha = col_dup(s, 0);
+        }
+        rc = r < 0 ? -1 : 0;
+        q_done(st, s);
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_step_reused(rg_store *st, const char *run_id, const char *step, rg_errors *errs)
+{
+    LOCK(st);
+    int rc = tx_begin(st, errs);
+    if (rc == 0) {
+        rc = q_exec(st, errs,
+                    "UPDATE steps SET status = 'done' WHERE run_id = ? AND step = ? AND status = "
+                    "'outdated'",
+                    "ss", nz(run_id), nz(step));
+        if (rc == 0) {
+            char *detail = rg_xasprintf("step %s: what it reads is unchanged; its recorded "
+                                        "outputs stand",
+                                        nz(step));
+            rc = append_event(st, run_id, NULL, "step_reused", detail, NULL, errs);
+            free(detail);
+        }
+        rc = tx_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, const char *params_text,
+                         const rg_store_input *inputs, size_t ninputs, char *const *outdated,
+                         size_t noutdated, rg_errors *errs)
+{
+    for (size_t i = 0; i < ninputs; i++) {
+        if (!inputs[i].name || !*inputs[i].name || !inputs[i].path || !*inputs[i].path ||
+            !rg_sha256_valid(inputs[i].sha256)) {
+            rg_err_add(errs, NULL, 0, "%s: input %zu given on resume: needs a name, a path and "
+                                      "a sha256",
+                       st->path, i + 1);
+            return -1;
+        }
+    }
+    LOCK(st);
+    int rc = tx_begin(st, errs);
+    if (rc == 0) {
+        rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        if (rc == 0 && params_text && *params_text) {
+            rc = q_exec(st, errs, "UPDATE runs SET params = params || ? WHERE id = ?", "ss",
+                        params_text, run_id);
+        }
+        for (size_t i = 0; i < ninputs && rc == 0; i++) {
+            const rg_store_input *in = &inputs[i];
+            rc = q_exec(st, errs,
+                        "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
+                        "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
+                        "size = excluded.size, sha256 = excluded.sha256",
+                        "sssis", run_id, in->name, in->path, in->size, in->sha256);
+            char *detail = rg_xasprintf("%s=%s", in->name, in->path);
+            char *hashes = rg_xasprintf("%s  %s", in->sha256, in->name);
+            if (rc == 0) {
+                rc = append_event(st, run_id, who, "input_given", detail, hashes, errs);
+            }
+            free(detail);
+            free(hashes);
+        }
+        rg_buf marked = { 0 };
+        for (size_t i = 0; i < noutdated && rc == 0; i++) {
+            rc = q_exec(st, errs,
+                        "UPDATE steps SET status = 'outdated' WHERE run_id = ? AND step = ? AND "
+                        "status = 'done'",
+                        "ss", run_id, outdated[i]);
+            if (rc == 0 && sqlite3_changes(st->db) > 0) {
+                rg_buf_printf(&marked, "%s%s", marked.len ? ", " : "", outdated[i]);
+            }
+        }
+        if (rc == 0 && marked.len) {
+            char *detail = rg_xasprintf("to run again unless what they read is unchanged: %s",
+                                        marked.data);
+            rc = append_event(st, run_id, who, "steps_outdated", detail, NULL, errs);
+            free(detail);
+        }
+        rg_buf_free(&marked);
         rc = tx_end(st, rc, errs);
     }
     UNLOCK(st);
@@ -1958,6 +2140,7 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
     static const char *const hsteps[] = { "STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED",
                                           "SECONDS", "ERROR" };
     static const char *const hout[] = { "STEP", "SHA256", "FILE" };
+    static const char *const hver[] = { "STEP", "SHA256", "FILE", "REPLACED AT ENTRY" };
     static const char *const hwait[] = { "STEP", "KIND", "SINCE", "DUE", "NEEDED", "RESOLVED BY",
                                          "AT", "NOTE" };
     if (rc == 0) {
@@ -1983,6 +2166,12 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
         rc = print_query(st, errs, out, "outputs", 3, hout,
                          "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY "
                          "step, relpath",
+                         run_id);
+    }
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "earlier versions of outputs", 4, hver,
+                         "SELECT step, sha256, relpath, superseded_seq FROM output_versions "
+                         "WHERE run_id = ? ORDER BY superseded_seq, relpath",
                          run_id);
     }
     if (rc == 0) {
@@ -2598,6 +2787,39 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
     if (q < 0) {
         return -1;
     }
+    /* earlier versions: kept by content below .regie/versions/ */
+    s = q_prep(st, errs,
+               "SELECT step, relpath, sha256, superseded_seq FROM output_versions WHERE run_id = "
+               "? ORDER BY superseded_seq, relpath",
+               "s", r->id);
+    q = -1;
+    if (s) {
+        while ((q = q_step(st, errs, s)) == 1) {
+            const char *step = col_str(s, 0), *relpath = col_str(s, 1), *sha = col_str(s, 2);
+            char *rel = clean_rel(relpath, 0);
+            if (!rel || !rg_sha256_valid(nz(sha))) {
+                rg_err_add(errs, NULL, 0,
+                           "earlier version of output %s of step %s: not a path below the "
+                           "output directory",
+                           relpath, step);
+                free(rel);
+                bad = 1;
+                continue;
+            }
+            char *src = outdir && *outdir ? rg_xasprintf("%s/.regie/versions/%s", outdir, sha)
+                                          : rg_xasprintf(".regie/versions/%s", sha);
+            char *what = rg_xasprintf("earlier version of output %s of step %s, replaced at log "
+                                      "entry %lld (%s)",
+                                      relpath, step, (long long)sqlite3_column_int64(s, 3), src);
+            items_add(l, src, rg_xasprintf("versions/%lld/%s", (long long)sqlite3_column_int64(s, 3), rel),
+                      sha, what);
+            free(rel);
+        }
+        q_done(st, s);
+    }
+    if (q < 0) {
+        return -1;
+    }
     return bad ? -1 : 0;
 }
 
@@ -2961,8 +3183,13 @@ int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs)
         const char *kind = strncmp(paths.v[i], "definition/", 11) == 0 ? "definition_file"
                            : strncmp(paths.v[i], "inputs/", 7) == 0     ? "input"
                            : strncmp(paths.v[i], "outputs/", 8) == 0    ? "step_finished"
+                           : strncmp(paths.v[i], "versions/", 9) == 0   ? "step_finished"
                                                                         : NULL;
-        if (kind && *actual.v[i] && !log_has_hash(v, n, kind, actual.v[i])) {
+        int known = kind && log_has_hash(v, n, kind, actual.v[i]);
+        if (!known && kind && strcmp(kind, "input") == 0) {
+            known = log_has_hash(v, n, "input_given", actual.v[i]); /* given on resume */
+        }
+        if (kind && *actual.v[i] && !known) {
             fprintf(out, "%s/%s: its sha256 %s is not in the log (not the file the run "
                          "recorded)\n",
                     dir, paths.v[i], actual.v[i]);

@@ -109,6 +109,34 @@ typedef struct rg_store_output {
 int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
                          int attempts, double started, double ended, const char *error_text,
                          const rg_store_output *outputs, size_t noutputs, rg_errors *errs);
+/* A step ends done, recording with its outputs the SHA-256 of what it read
+ * (reads_sha, may be NULL: unknown), so that a resume can tell whether it
+ * must run again.  Otherwise as rg_store_step_finish. */
+int rg_store_step_done(rg_store *st, const char *run_id, const char *step, int attempts,
+                       double started, double ended, const char *reads_sha,
+                       const rg_store_output *outputs, size_t noutputs, rg_errors *errs);
+/* The SHA-256 of what the step read when it last finished done: 0 and
+ * *reads_sha (caller frees; NULL when not recorded), or -1. */
+int rg_store_step_reads(rg_store *st, const char *run_id, const char *step, char **reads_sha,
+                        rg_errors *errs);
+/* An outdated step (see rg_store_give_inputs) found to read what it read
+ * before: "done" again with its recorded outputs.  Audit: step_reused. */
+int rg_store_step_reused(rg_store *st, const char *run_id, const char *step, rg_errors *errs);
+
+/* An input file given when a run is resumed. */
+typedef struct rg_store_input {
+    const char *name, *path, *sha256;
+    int64_t size;
+} rg_store_input;
+/* Inputs given on resume and their consequences, in ONE transaction before
+ * any step acts on them: params_text ("name=value\n" lines) is appended to
+ * the run's settings, each input file is recorded (audit input_given, by
+ * who), and the steps named in `outdated` that are done become "outdated"
+ * (audit steps_outdated): a resume runs them again unless what they read
+ * is unchanged.  A crash after this point resumes with the new inputs. */
+int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, const char *params_text,
+                         const rg_store_input *inputs, size_t ninputs, char *const *outdated,
+                         size_t noutdated, rg_errors *errs);
 /* The run ends ("done", "failed", "invalid", "waiting", "cancelled"); this
  * process's lock on it is released.  Audit: run_finished. */
 int rg_store_run_finish(rg_store *st, const char *run_id, const char *status, rg_errors *errs);

@@ -1,10 +1,12 @@
-/* Durable runs end to end: the real binary killed with SIGKILL at many
- * points, then resumed; the outputs must equal a clean run's byte for byte,
- * and no completed step may run twice. */
+/* Durable runs end to end: the real binary killed with SIGKILL at points
+ * the engine reports (REGIE_TEST_KILL_AT, doc/store.md), never after a
+ * guessed delay, then resumed; the outputs must equal an uninterrupted
+ * run's byte for byte, and no completed step may run twice. */
 #define _GNU_SOURCE
 #include "testutil.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -33,23 +35,20 @@ static char *xasprintf(const char *fmt, ...)
     return p;
 }
 
-/* A workflow of NSTEPS busy steps (a chain with a fan-out in the middle),
+/* A workflow of NSTEPS steps (a chain with a fan-out in the middle),
  * each writing a file and data; `final` combines them. */
-static void make_workflow(const char *dir, double busy)
+static void make_workflow(const char *dir)
 {
-    (void)busy;
     char *ini = xasprintf("[workflow]\nname = crashy\n");
     for (int i = 1; i <= NSTEPS; i++) {
         char *script = xasprintf(
             "return { params = { n = { type = 'integer', required = true } },\n"
             "run = function(step)\n"
-            "  local t = os.clock() while os.clock() - t < %g do end\n"
             "  local v = step.params.n\n"
             "  %s\n"
             "  regie.write('parts/' .. step.name .. '.txt', string.format('%%s %%d\\n', step.name, v))\n"
             "  regie.output('d%d', v)\n"
             "end }\n",
-            busy,
             i == 1 ? "" : (i <= 5 ? "v = v + regie.input('d1') * 7" : "v = v + regie.input('d' .. (step.params.n - 1)) * 3"),
             i);
         char *name = xasprintf("s%d.lua", i);
@@ -105,12 +104,6 @@ static pid_t spawn(const char *cwd, const char *const *argv)
     return pid;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 static char *first_run_id(const char *cwd)
 {
     char *out = NULL, *err = NULL;
@@ -129,19 +122,6 @@ static char *first_run_id(const char *cwd)
     return id;
 }
 
-static void same_file(const char *a_dir, const char *b_dir, const char *rel)
-{
-    char *a = xasprintf("%s/%s", a_dir, rel), *b = xasprintf("%s/%s", b_dir, rel);
-    char *ta = t_read(a), *tb = t_read(b);
-    ck_assert_msg(ta != NULL, "%s missing", a);
-    ck_assert_msg(tb != NULL, "%s missing", b);
-    ck_assert_msg(strcmp(ta, tb) == 0, "%s differs from %s:\n%s---\n%s", b, a, ta, tb);
-    free(ta);
-    free(tb);
-    free(a);
-    free(b);
-}
-
 static int count_in(const char *text, const char *needle)
 {
     int n = 0;
@@ -151,58 +131,131 @@ static int count_in(const char *text, const char *needle)
     return n;
 }
 
-START_TEST(kill_at_many_points_then_resume)
+/* Every file below dir (relative paths, sorted by the walk), without
+ * descending into skip (relative, may be NULL). */
+static void walk_files(const char *root, const char *rel, const char *skip, char ***v, size_t *n)
+{
+    char *dir = *rel ? xasprintf("%s/%s", root, rel) : strdup(root);
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char *r = *rel ? xasprintf("%s/%s", rel, e->d_name) : strdup(e->d_name);
+        char *full = xasprintf("%s/%s", root, r);
+        struct stat sb;
+        if (skip && strcmp(r, skip) == 0) {
+            free(r);
+        } else if (stat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            walk_files(root, r, skip, v, n);
+            free(r);
+        } else {
+            *v = realloc(*v, (*n + 1) * sizeof **v);
+            (*v)[(*n)++] = r;
+        }
+        free(full);
+    }
+    if (d) {
+        closedir(d);
+    }
+    free(dir);
+}
+
+static void free_files(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+/* got holds every file of ref with the same bytes (run-summary.txt, which
+ * holds the run's seconds, aside), nothing else outside .regie/versions/,
+ * and no file left half written. */
+static void same_tree(const char *ref, const char *got, const char *why)
+{
+    char **v = NULL;
+    size_t n = 0;
+    walk_files(ref, "", ".regie/versions", &v, &n);
+    ck_assert_msg(n > 3, "%s: reference output nearly empty", ref);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i], "run-summary.txt") == 0) {
+            continue;
+        }
+        char *a = xasprintf("%s/%s", ref, v[i]), *b = xasprintf("%s/%s", got, v[i]);
+        char *ta = t_read(a), *tb = t_read(b);
+        ck_assert_msg(tb != NULL, "%s: %s missing", why, b);
+        ck_assert_msg(strcmp(ta, tb) == 0, "%s: %s differs from %s", why, b, a);
+        free(ta);
+        free(tb);
+        free(a);
+        free(b);
+    }
+    char **w = NULL;
+    size_t m = 0;
+    walk_files(got, "", ".regie/versions", &w, &m);
+    for (size_t i = 0; i < m; i++) {
+        ck_assert_msg(strstr(w[i], ".tmp.") == NULL, "%s: %s/%s left behind", why, got, w[i]);
+        int known = 0;
+        for (size_t k = 0; k < n && !known; k++) {
+            known = strcmp(v[k], w[i]) == 0;
+        }
+        ck_assert_msg(known, "%s: %s/%s is not in the uninterrupted run's output", why, got, w[i]);
+    }
+    free_files(v, n);
+    free_files(w, m);
+}
+
+/* Run regie in cwd with REGIE_TEST_KILL_AT=at (NULL: none). */
+static int regie_killed_at(const char *cwd, const char *at, char **out, char **err,
+                           const char *const *argv)
+{
+    if (at) {
+        setenv("REGIE_TEST_KILL_AT", at, 1);
+    }
+    int rc = t_regie(cwd, out, err, argv);
+    unsetenv("REGIE_TEST_KILL_AT");
+    return rc;
+}
+
+START_TEST(kill_at_reported_points_then_resume)
 {
     tmp = t_tmpdir();
     char *clean = xasprintf("%s/clean", tmp);
     mkdir(clean, 0777);
-    make_workflow(clean, 0.03);
+    make_workflow(clean);
     const char *runv[] = { "run", "w.ini", "--out", "out", "--jobs", "2", NULL };
-    pid_t pid = spawn(clean, runv);
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "clean run failed");
+    ck_assert_int_eq(t_regie(clean, NULL, NULL, runv), 0);
     char *ref = xasprintf("%s/out", clean);
-    /* kill points spread over the run (about 0.3 s of steps on 2 cores) */
-    const int delays[] = { 5, 20, 45, 70, 100, 130, 160, 200, 240, 290 };
-    int resumed_partial = 0;
-    for (size_t k = 0; k < sizeof delays / sizeof delays[0]; k++) {
+    /* points the engine passes, from the first step to the last */
+    const char *points[] = { "mid-write:s1",     "before-commit:s1", "after-commit:s1",
+                             "mid-write:s3",     "before-commit:s4", "after-commit:s5",
+                             "mid-write:s7",     "after-commit:s8",  "before-commit:s10",
+                             "after-commit:s10", "before-commit:final" };
+    for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
         char *dir = xasprintf("%s/k%zu", tmp, k);
         mkdir(dir, 0777);
-        make_workflow(dir, 0.03);
-        pid = spawn(dir, runv);
-        sleep_ms(delays[k]);
-        kill(pid, SIGKILL);
-        waitpid(pid, &st, 0);
+        make_workflow(dir);
+        int rc = regie_killed_at(dir, points[k], NULL, NULL, runv);
+        ck_assert_msg(rc == 128 + SIGKILL, "%s: exit %d, not killed there", points[k], rc);
         char *id = first_run_id(dir);
-        if (!id) {
-            /* killed before the run was even recorded: nothing to resume */
-            free(dir);
-            continue;
-        }
+        ck_assert_msg(id != NULL, "%s: no run recorded", points[k]);
         char *out = NULL, *err = NULL;
         const char *rv[] = { "resume", id, NULL };
-        int rc = t_regie(dir, &out, &err, rv);
-        ck_assert_msg(rc == 0, "kill after %d ms: resume exit %d: %s", delays[k], rc, err);
-        if (WIFSIGNALED(st)) {
-            resumed_partial++;
-        }
+        rc = t_regie(dir, &out, &err, rv);
+        ck_assert_msg(rc == 0, "killed at %s: resume exit %d: %s", points[k], rc, err);
         free(out);
         free(err);
         char *got = xasprintf("%s/out", dir);
-        same_file(ref, got, "total.txt");
-        for (int i = 1; i <= NSTEPS; i++) {
-            char *rel = xasprintf("parts/s%d.txt", i);
-            same_file(ref, got, rel);
-            free(rel);
-        }
+        same_tree(ref, got, points[k]);
         /* a step recorded as done is never done again */
         const char *lv[] = { "log", id, NULL };
         t_regie(dir, &out, &err, lv);
         for (int i = 1; i <= NSTEPS; i++) {
             char *needle = xasprintf("step s%d: done", i);
-            ck_assert_msg(count_in(out, needle) == 1, "%s appears %d times after kill at %d ms",
-                          needle, count_in(out, needle), delays[k]);
+            ck_assert_msg(count_in(out, needle) == 1, "%s appears %d times after kill at %s",
+                          needle, count_in(out, needle), points[k]);
             free(needle);
         }
         free(out);
@@ -213,9 +266,301 @@ START_TEST(kill_at_many_points_then_resume)
         free(id);
         free(dir);
     }
-    ck_assert_msg(resumed_partial >= 5, "only %d runs were killed part-way", resumed_partial);
     free(ref);
     free(clean);
+    t_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* ---- the shipped tender example, resumed with the interview results ---- */
+
+/* run|resume ... of the tender example in dir (store dir/runs.db, output
+ * dir/out); extra: further arguments (NULL-terminated). */
+static int tender(const char *dir, const char *at, char **err, const char *cmd, ...)
+{
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    char *ex = t_src("examples/tender");
+    char *sets[6];
+    const char *names[] = { "tender=%s/tender.ini", "criteria=%s/criteria.csv",
+                            "bids=%s/bids.csv",     "ko=%s/ko.csv",
+                            "scores=%s/scores.csv" };
+    const char *argv[40];
+    int n = 0;
+    argv[n++] = cmd;
+    if (strcmp(cmd, "run") == 0) {
+        argv[n++] = wf;
+        for (int i = 0; i < 5; i++) {
+            sets[i] = xasprintf(names[i], ex);
+            argv[n++] = "--set";
+            argv[n++] = sets[i];
+        }
+        argv[n++] = "--out";
+        argv[n++] = "out";
+    }
+    va_list ap;
+    va_start(ap, cmd);
+    const char *x;
+    while ((x = va_arg(ap, const char *)) != NULL && n < 38) {
+        argv[n++] = x;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    char *o = NULL, *e = NULL;
+    int rc = regie_killed_at(dir, at, &o, &e, argv);
+    if (err) {
+        *err = e;
+    } else {
+        free(e);
+    }
+    free(o);
+    if (strcmp(cmd, "run") == 0) {
+        for (int i = 0; i < 5; i++) {
+            free(sets[i]);
+        }
+    }
+    free(wf);
+    free(ex);
+    return rc;
+}
+
+static char *interviews_set(void)
+{
+    char *ex = t_src("examples/tender/interviews.csv");
+    char *s = xasprintf("interviews=%s", ex);
+    free(ex);
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The steps of the log's `what` entries after its last run_resumed, sorted,
+ * each once, separated by spaces. */
+static char *steps_since_resume(const char *dir, const char *id, const char *what)
+{
+    char *out = NULL;
+    const char *lv[] = { "log", id, NULL };
+    t_regie(dir, &out, NULL, lv);
+    char *from = out;
+    for (char *p = out; (p = strstr(p, "run_resumed")); p++) {
+        from = p;
+    }
+    char **v = NULL;
+    size_t n = 0;
+    for (char *p = from; (p = strstr(p, what)); p += strlen(what)) {
+        char *st = strstr(p, "step ");
+        char name[64];
+        if (st && sscanf(st + 5, "%63[^:]", name) == 1) {
+            v = realloc(v, (n + 1) * sizeof *v);
+            v[n++] = strdup(name);
+        }
+    }
+    qsort(v, n, sizeof *v, cmp_str);
+    char *list = calloc(1, 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
+            char *l = xasprintf("%s%s%s", list, *list ? " " : "", v[i]);
+            free(list);
+            list = l;
+        }
+    }
+    free_files(v, n);
+    free(out);
+    return list;
+}
+
+START_TEST(resume_with_interviews_reruns_only_what_depends_on_them)
+{
+    tmp = t_tmpdir();
+    char *ref = xasprintf("%s/ref", tmp), *dir = xasprintf("%s/two", tmp);
+    mkdir(ref, 0777);
+    mkdir(dir, 0777);
+    char *iv = interviews_set();
+    ck_assert_int_eq(tender(ref, NULL, NULL, "run", "--set", iv, NULL), 0);
+    ck_assert_int_eq(tender(dir, NULL, NULL, "run", NULL), 3);
+    char *id = first_run_id(dir);
+    ck_assert_ptr_nonnull(id);
+    char *err = NULL;
+    int rc = tender(dir, NULL, &err, "resume", id, "--set", iv, NULL);
+    ck_assert_msg(rc == 0, "resume exit %d: %s", rc, err);
+    free(err);
+    char *a = xasprintf("%s/out", ref), *b = xasprintf("%s/out", dir);
+    same_tree(a, b, "resume --set interviews");
+    /* validate reads ?interviews, but what it writes does not change: the
+     * steps between it and the interviews are not run again */
+    char *ran = steps_since_resume(dir, id, "step_finished");
+    char *kept = steps_since_resume(dir, id, "step_reused");
+    ck_assert_str_eq(ran, "await_interviews decision explain interviews letters report validate");
+    ck_assert_str_eq(kept, "intake knockout low_price price quality rank shortlist");
+    free(ran);
+    free(kept);
+    free(a);
+    free(b);
+    free(id);
+    free(iv);
+    free(ref);
+    free(dir);
+    t_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(kill_during_resume_with_interviews)
+{
+    tmp = t_tmpdir();
+    char *ref = xasprintf("%s/ref", tmp);
+    mkdir(ref, 0777);
+    char *iv = interviews_set();
+    ck_assert_int_eq(tender(ref, NULL, NULL, "run", "--set", iv, NULL), 0);
+    char *refout = xasprintf("%s/out", ref);
+    const char *points[] = { "after-input-commit",      "mid-write:validate",
+                             "before-commit:validate",  "after-commit:validate",
+                             "after-reuse:intake",      "after-reuse:shortlist",
+                             "mid-write:interviews",    "after-commit:interviews",
+                             "mid-write:decision",      "before-commit:decision",
+                             "after-commit:decision",   "before-commit:letters",
+                             "after-commit:letters",    "before-commit:explain",
+                             "after-commit:report",     "before-commit:await_interviews" };
+    for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
+        char *dir = xasprintf("%s/k%zu", tmp, k);
+        mkdir(dir, 0777);
+        ck_assert_int_eq(tender(dir, NULL, NULL, "run", NULL), 3);
+        char *id = first_run_id(dir);
+        ck_assert_ptr_nonnull(id);
+        int rc = tender(dir, points[k], NULL, "resume", id, "--set", iv, NULL);
+        ck_assert_msg(rc == 128 + SIGKILL, "%s: exit %d, not killed there", points[k], rc);
+        /* as the README says after a crash: resume, no inputs again */
+        char *err = NULL;
+        rc = tender(dir, NULL, &err, "resume", id, NULL);
+        ck_assert_msg(rc == 0, "killed at %s: resume exit %d: %s", points[k], rc, err);
+        free(err);
+        char *got = xasprintf("%s/out", dir);
+        same_tree(refout, got, points[k]);
+        const char *vv[] = { "verify", id, NULL };
+        ck_assert_int_eq(t_regie(dir, NULL, NULL, vv), 0);
+        /* the letters of phase 1 stay with the run: in the bundle, checked */
+        char *bundle = xasprintf("%s/bundle", dir);
+        char *out = NULL;
+        const char *ev[] = { "export", id, bundle, NULL };
+        rc = t_regie(dir, NULL, &err, ev);
+        ck_assert_msg(rc == 0, "%s: export exit %d: %s", points[k], rc, err);
+        free(err);
+        const char *bv[] = { "verify", bundle, NULL };
+        rc = t_regie(dir, &out, NULL, bv);
+        ck_assert_msg(rc == 0, "%s: %s", points[k], out);
+        free(out);
+        char **v = NULL;
+        size_t n = 0;
+        char *vdir = xasprintf("%s/versions", bundle);
+        walk_files(vdir, "", NULL, &v, &n);
+        int not_selected = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(v[i]);
+            if (l >= 12 && strcmp(v[i] + l - 12, "letters/C.md") == 0) {
+                char *p = xasprintf("%s/%s", vdir, v[i]);
+                char *text = t_read(p);
+                not_selected |= text && strstr(text, "Niet geselecteerd") != NULL;
+                free(text);
+                free(p);
+            }
+        }
+        ck_assert_msg(not_selected, "%s: the phase-1 letter to C is not in the bundle", points[k]);
+        free_files(v, n);
+        free(vdir);
+        free(bundle);
+        free(got);
+        free(id);
+        free(dir);
+    }
+    free(refout);
+    free(iv);
+    free(ref);
+    t_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
+/* A file a step wrote in phase 1 and not again after resume --set leaves the
+ * output folder, and stays with the run as an earlier version. */
+static void phases_case(const char *base, const char *variant, const char *step_extra)
+{
+    char *dir = xasprintf("%s/%s", base, variant);
+    mkdir(dir, 0777);
+    free(t_write(dir, "greet.lua",
+                 "return { run = function()\n"
+                 "  local who = regie.input('who') or 'nobody'\n"
+                 "  regie.write('hello-' .. who .. '.txt', 'hello ' .. who .. '\\n')\n"
+                 "  regie.write('common.txt', 'for ' .. who .. '\\n')\n"
+                 "end }\n"));
+    char *ini = xasprintf("[workflow]\nname = phases\n"
+                          "[input.who]\ntype = text\nrequired = no\n"
+                          "[step.greet]\nscript = greet.lua\nreads = ?who\n%s"
+                          "[step.wait]\nwait = input:who\nafter = greet\n",
+                          step_extra);
+    free(t_write(dir, "w.ini", ini));
+    free(ini);
+    const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
+    ck_assert_int_eq(t_regie(dir, NULL, NULL, runv), 3);
+    char *id = first_run_id(dir);
+    ck_assert_ptr_nonnull(id);
+    char *err = NULL;
+    const char *rv[] = { "resume", id, "--set", "who=ann", NULL };
+    int rc = t_regie(dir, NULL, &err, rv);
+    ck_assert_msg(rc == 0, "resume exit %d: %s", rc, err);
+    free(err);
+    char *old = xasprintf("%s/out/hello-nobody.txt", dir);
+    char *now = xasprintf("%s/out/hello-ann.txt", dir);
+    char *text = t_read(now);
+    ck_assert_str_eq(text, "hello ann\n");
+    free(text);
+    ck_assert_msg(access(old, F_OK) != 0, "%s: %s still in the output folder", variant, old);
+    char *out = NULL;
+    const char *sv[] = { "show", id, NULL };
+    t_regie(dir, &out, NULL, sv);
+    char *ver = strstr(out, "earlier versions of outputs:");
+    ck_assert_msg(ver && strstr(ver, "hello-nobody.txt") && strstr(ver, "common.txt"), "%s", out);
+    free(out);
+    char *bundle = xasprintf("%s/bundle", dir);
+    const char *ev[] = { "export", id, bundle, NULL };
+    rc = t_regie(dir, NULL, &err, ev);
+    ck_assert_msg(rc == 0, "export exit %d: %s", rc, err);
+    free(err);
+    char **v = NULL;
+    size_t n = 0;
+    char *vdir = xasprintf("%s/versions", bundle);
+    walk_files(vdir, "", NULL, &v, &n);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strstr(v[i], "/hello-nobody.txt")) {
+            char *p = xasprintf("%s/%s", vdir, v[i]);
+            char *t = t_read(p);
+            found = t && strcmp(t, "hello nobody\n") == 0;
+            free(t);
+            free(p);
+        }
+    }
+    ck_assert_msg(found, "hello-nobody.txt not under %s", vdir);
+    const char *bv[] = { "verify", bundle, NULL };
+    rc = t_regie(dir, &out, NULL, bv);
+    ck_assert_msg(rc == 0, "%s", out);
+    free(out);
+    free_files(v, n);
+    free(vdir);
+    free(bundle);
+    free(old);
+    free(now);
+    free(id);
+    free(dir);
+}
+
+START_TEST(replaced_outputs_kept_as_versions)
+{
+    tmp = t_tmpdir();
+    phases_case(tmp, "plain", "");
+    phases_case(tmp, "once", "rerun = no\n"); /* its outputs are forgotten as it starts */
     t_rmtree(tmp);
     free(tmp);
 }
@@ -227,7 +572,6 @@ START_TEST(lock_changed_definition_and_no_rerun)
     free(t_write(tmp, "quick.lua", "return { run = function() regie.output('a', 1) end }\n"));
     free(t_write(tmp, "slow.lua",
                  "return { run = function()\n"
-                 "  local t = os.clock() while os.clock() - t < 1.5 do end\n"
                  "  regie.write('sent.txt', 'sent once\\n')\n"
                  "end }\n"));
     free(t_write(tmp, "w.ini",
@@ -235,8 +579,13 @@ START_TEST(lock_changed_definition_and_no_rerun)
                  "[step.quick]\nscript = quick.lua\nwrites = a\n"
                  "[step.send]\nscript = slow.lua\nreads = a\nrerun = no\n"));
     const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
+    /* stopped (not killed) where `send` has run but is not recorded */
+    setenv("REGIE_TEST_STOP_AT", "before-commit:send", 1);
     pid_t pid = spawn(tmp, runv);
-    sleep_ms(600);
+    unsetenv("REGIE_TEST_STOP_AT");
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
+    ck_assert_msg(WIFSTOPPED(st), "not stopped at before-commit:send (status %d)", st);
     char *id = first_run_id(tmp);
     ck_assert_ptr_nonnull(id);
     /* while the first process holds the run, a second is refused */
@@ -248,7 +597,6 @@ START_TEST(lock_changed_definition_and_no_rerun)
     free(out);
     free(err);
     kill(pid, SIGKILL);
-    int st;
     waitpid(pid, &st, 0);
     /* the script changed since: refused, naming the file */
     free(t_write(tmp, "quick.lua", "return { run = function() regie.output('a', 2) end }\n"));
@@ -313,7 +661,10 @@ Suite *suite_resume(void)
     Suite *s = suite_create("resume");
     TCase *tc = tcase_create("crash");
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, kill_at_many_points_then_resume);
+    tcase_add_test(tc, kill_at_reported_points_then_resume);
+    tcase_add_test(tc, resume_with_interviews_reruns_only_what_depends_on_them);
+    tcase_add_test(tc, kill_during_resume_with_interviews);
+    tcase_add_test(tc, replaced_outputs_kept_as_versions);
     tcase_add_test(tc, lock_changed_definition_and_no_rerun);
     tcase_add_test(tc, store_faults);
     suite_add_tcase(s, tc);
