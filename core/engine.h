@@ -226,8 +226,9 @@ struct rg_run {
     /* A wait step: 0 satisfied, 1 still waiting (with *what set, malloc'd). */
     int (*wait_check)(rg_run *run, size_t step, char **what);
     void (*step_begin)(rg_run *run, size_t step, int attempt);
-    /* per data index: an input that was given (or required) but could not
-     * be read; pre-flight steps still run and see it absent */
+    /* per data index: 1 an input that was given (or required) but could
+     * not be read: pre-flight steps still run and see it absent; 2 data a
+     * step made without such an input: not published, its readers skipped */
     char *unreadable;
     int preflight_only; /* run the pre-flight steps only (rg_run_preflight) */
 };

@@ -373,7 +373,7 @@ static void resolve_or_queue(sched *sc, size_t s)
             /* an input that could not be read: a pre-flight step checks
              * the others without it */
             if (!st->read_optional[r] && run->data[d].kind == RG_DATUM_NONE &&
-                !(st->preflight && run->unreadable && run->unreadable[d])) {
+                !(st->preflight && run->unreadable && run->unreadable[d] == 1)) {
                 verdict = RG_ST_SKIPPED;
                 why = st->reads[r];
                 break;
@@ -417,6 +417,19 @@ static void resolve_or_queue(sched *sc, size_t s)
     }
     notify_finished(run, s);
     finish_step(sc, s);
+}
+
+/* Whether step st reads an input that could not be read, or data made
+ * without one. */
+static int lacks_input(const rg_run *run, const rg_step *st)
+{
+    for (size_t r = 0; run->unreadable && r < st->nreads; r++) {
+        long d = rg_workflow_data_index(run->wf, st->reads[r]);
+        if (d >= 0 && run->unreadable[d]) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 typedef struct worker {
@@ -529,8 +542,15 @@ static void execute_step(worker *w, size_t s)
     pthread_mutex_lock(&run->mu);
     ss->ended = rg_now();
     if (rc == 0) {
+        /* made without an input that could not be read: not fit to check
+         * anything else with (the next steps are skipped) */
+        int partial = lacks_input(run, st);
         for (size_t i = 0; i < st->nwrites; i++) {
             long d = rg_workflow_data_index(run->wf, st->writes[i]);
+            if (partial) {
+                run->unreadable[d] = 2;
+                continue; /* freed with the context */
+            }
             run->data[d] = ctx.out[i];
             memset(&ctx.out[i], 0, sizeof ctx.out[i]);
         }
@@ -719,12 +739,7 @@ size_t rg_run_preflight(rg_run *run, rg_errors *errs)
         }
         /* without an input that could not be read (already reported), a
          * step may well fail: only a failure of its own is news */
-        int lacks = 0;
-        for (size_t r = 0; r < st->nreads; r++) {
-            long d = rg_workflow_data_index(run->wf, st->reads[r]);
-            lacks |= d >= 0 && run->unreadable && run->unreadable[d];
-        }
-        if (!lacks) {
+        if (!lacks_input(run, st)) {
             rg_err_add(errs, st->file, st->line, "step %s failed: %s", st->name,
                        ss->error ? ss->error : "?");
         }

@@ -186,6 +186,13 @@ START_TEST(preflight_steps)
             "  end\n"
             "  regie.output('ok', true)\n"
             "end }\n"));
+    free(t_write(tmp, "more.lua",
+            "return { run = function(step)\n"
+            "  local b = regie.input('b')\n"
+            "  for i, r in ipairs(b) do\n"
+            "    if r.ref == 'Z' then regie.data_error(b.source, b.lines[i], 'ref', r.ref, 'checked again') end\n"
+            "  end\n"
+            "end }\n"));
     free(t_write(tmp, "report.lua",
             "return { run = function(step) regie.write(step.name .. '.txt', 'written\\n') end }\n"));
     char *wf = t_write(tmp, "w.ini",
@@ -193,6 +200,7 @@ START_TEST(preflight_steps)
                        "[input.a]\ntype = csv\ncolumns = id:id!, n:integer!\n"
                        "[input.b]\ntype = csv\ncolumns = ref:text!\n"
                        "[step.rules]\nscript = rules.lua\npreflight = yes\nreads = a, b\nwrites = ok\n"
+                       "[step.more]\nscript = more.lua\npreflight = yes\nreads = ok, b\n"
                        "[step.report]\nscript = report.lua\nreads = ok\n"
                        "; needs nothing of the pre-flight, yet waits for it\n"
                        "[step.early]\nscript = report.lua\nreads = a\n");
@@ -201,7 +209,7 @@ START_TEST(preflight_steps)
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    ck_assert_msg(strstr(out, ": ok (2 inputs, 3 steps, 1 of them run as pre-flight)") != NULL,
+    ck_assert_msg(strstr(out, ": ok (2 inputs, 4 steps, 2 of them run as pre-flight)") != NULL,
                   "%s", out);
     free(out);
     free(err);
@@ -252,6 +260,16 @@ START_TEST(preflight_steps)
     p = path_in("o3");
     ck_assert_int_eq(access(p, F_OK), -1);
     free(p);
+    /* what a pre-flight step made without a.csv is not checked further:
+     * rules finds nothing in b.csv without a.csv's ids, more does not run */
+    free(t_write(tmp, "b.csv", "ref\nZ\n"));
+    rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "a.csv:3: column n: found \"2x\"") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "checked again") == NULL, "%s", err);
+    ck_assert_msg(strstr(err, "1 error; nothing was run") != NULL, "%s", err);
+    free(out);
+    free(err);
     free(wf);
 }
 END_TEST

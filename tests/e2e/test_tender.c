@@ -1480,6 +1480,18 @@ START_TEST(every_input_error_in_one_go)
         ck_assert_msg(out_empty("g"), "something was written to the output directory");
         free(err);
     }
+    /* scores.csv unreadable: no step goes on to miss its scores */
+    stage("g2", NULL);
+    edit("g2", "scores.csv", "A,W2,Jansen,75", "A,W2,Jansen,7x");
+    edit("g2", "ko.csv", "B,E1,pass", "B,E1,passed");
+    char *err = NULL;
+    int rc = check_case("g2", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "ko.csv:4: column result: found \"passed\", expected pass or fail");
+    HAS(err, "scores.csv:5: column level: found \"7x\"");
+    HASNT(err, "no score");
+    HAS(err, "2 errors; nothing was run");
+    free(err);
 }
 END_TEST
 
