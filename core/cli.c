@@ -25,7 +25,7 @@ static const char *usage_text =
     "  run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N]\n"
     "                      run a workflow (a path, or a name on the workflow path)\n"
     "  check WORKFLOW [--set NAME=VALUE]...\n"
-    "                      find everything `run` would refuse, without running anything\n"
+    "                      find everything `run` would refuse, writing nothing\n"
     "  graph WORKFLOW      print the steps and data as Graphviz DOT\n"
     "  inputs WORKFLOW     list the inputs a workflow takes\n"
     "  plugins [NAME]      list plugins, or print one plugin's parameters\n"
@@ -280,8 +280,15 @@ static int cmd_run(const opts *o, int check_only)
     if (rc == 0) {
         outdir = o->out ? rg_xstrdup(o->out) : rg_xasprintf("out/%s", ss.wf.name);
         int jobs = o->jobs ? o->jobs : ss.wf.cfg.jobs;
-        if (rg_run_init(&run, &ss.wf, o->sets, o->nsets, outdir, jobs, &errs) != 0) {
+        int irc = rg_run_init(&run, &ss.wf, o->sets, o->nsets, outdir, jobs, &errs);
+        /* The pre-flight steps check what could be read (check: always), so
+         * that the errors of every input come out together. */
+        if ((irc != 0 || check_only) && rg_run_preflight(&run, &errs) > 0) {
+            irc = -1;
+        }
+        if (irc != 0) {
             rc = RG_EXIT_INVALID;
+            rg_err_sort(&errs);
         }
     }
     if (rc != 0) {
@@ -291,7 +298,12 @@ static int cmd_run(const opts *o, int check_only)
         goto done;
     }
     if (check_only) {
-        printf("%s: ok (%zu inputs, %zu steps)\n", ss.wfpath, ss.wf.ninputs, ss.wf.nsteps);
+        size_t npre = 0;
+        for (size_t s = 0; s < ss.wf.nsteps; s++) {
+            npre += ss.wf.steps[s].preflight;
+        }
+        printf("%s: ok (%zu inputs, %zu steps, %zu of them run as pre-flight)\n", ss.wfpath,
+               ss.wf.ninputs, ss.wf.nsteps, npre);
         goto done;
     }
     if (open_store(o, &ss.cfg, &store, &errs) != 0) {
@@ -820,9 +832,10 @@ static const char *help_for(const char *cmd)
     }
     if (strcmp(cmd, "check") == 0) {
         return "usage: regie check WORKFLOW [--set NAME=VALUE]...\n"
-               "Checks everything `run` would refuse without running anything: plugins load,\n"
-               "parameters are valid, scripts compile, the DAG is sound, inputs are present and\n"
-               "parse. Every error is printed as FILE:LINE: message. Exit 0 or 2.\n";
+               "Checks everything `run` would refuse, writing nothing: plugins load, parameters\n"
+               "are valid, scripts compile, the DAG is sound, inputs are present and parse, and\n"
+               "the workflow's pre-flight steps (preflight = yes) find no error in them. Every\n"
+               "error is printed as FILE:LINE: message, sorted by file and line. Exit 0 or 2.\n";
     }
     if (strcmp(cmd, "graph") == 0) {
         return "usage: regie graph WORKFLOW\nPrints the steps and data as Graphviz DOT "

@@ -127,6 +127,10 @@ typedef struct rg_step {
     char *wait_what;   /* what a person must do, for listings */
     char *four_eyes;   /* approval: who may not approve */
     int rerun;         /* 0: must not run again after a crash mid-step */
+    int preflight;     /* `preflight = yes`: `regie check` runs it too; it writes no
+                        * files, and no other step starts before every pre-flight
+                        * step has finished */
+    int preflight_line;
     const char *file;
     int line;       /* the [step.NAME] header */
     int reads_line; /* the reads = key, for errors about it */
@@ -228,6 +232,11 @@ struct rg_run {
     int (*reuse)(rg_run *run, size_t step, regie_ctx *ctx);
     void *hook_state;               /* owned by the hooks above */
     void (*hook_free)(void *state); /* frees hook_state (rg_run_free) */
+    /* per data index: 1 an input that was given (or required) but could
+     * not be read: pre-flight steps still run and see it absent; 2 data a
+     * step made without such an input: not published, its readers skipped */
+    char *unreadable;
+    int preflight_only; /* run the pre-flight steps only (rg_run_preflight) */
 };
 
 /* Load the inputs (typed, all data errors of a file together), without
@@ -236,6 +245,12 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
                 const char *outdir, int jobs, rg_errors *errs);
 /* Execute the DAG.  Returns an RG_EXIT_* status. */
 int rg_run_execute(rg_run *run, const rg_observer *obs);
+/* Run only the pre-flight steps (`preflight = yes`), also after
+ * rg_run_init failed: an input that could not be read is absent to them.
+ * Nothing is written and nothing is recorded.  Their data errors, and a
+ * line for each of them that failed otherwise, are added to errs; returns
+ * the number added.  The run is not executed after it. */
+size_t rg_run_preflight(rg_run *run, rg_errors *errs);
 void rg_run_free(rg_run *run);
 
 /* ---- step context (host.c) ---- */

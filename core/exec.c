@@ -137,14 +137,17 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
     run->jobs = jobs;
     run->data = rg_xcalloc(wf->ndata ? wf->ndata : 1, sizeof *run->data);
     run->st = rg_xcalloc(wf->nsteps ? wf->nsteps : 1, sizeof *run->st);
+    run->unreadable = rg_xcalloc(wf->ndata ? wf->ndata : 1, 1);
     pthread_mutex_init(&run->mu, NULL);
     size_t before = errs->n;
     for (size_t i = 0; i < wf->ninputs; i++) {
         const rg_input *in = &wf->inputs[i];
         const rg_setting *s = find_set(sets, nsets, in->name);
         const char *text = s ? s->value : in->def;
+        long d = rg_workflow_data_index(wf, in->name);
         if (!text) {
             if (in->required) {
+                run->unreadable[d] = 1;
                 rg_err_add(errs, in->file, in->line,
                            "input %s is required: pass --set %s=%s%s%s", in->name, in->name,
                            in->type == RG_IN_CSV || in->type == RG_IN_INI || in->type == RG_IN_FILE
@@ -160,7 +163,6 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
             }
             continue;
         }
-        long d = rg_workflow_data_index(wf, in->name);
         char *resolved = NULL;
         if (!s && text[0] != '/' &&
             (in->type == RG_IN_CSV || in->type == RG_IN_INI || in->type == RG_IN_FILE)) {
@@ -168,7 +170,9 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
             resolved = rg_xasprintf("%s/%s", wf->dir, text);
             text = resolved;
         }
-        load_input(in, text, &run->data[d], errs);
+        if (load_input(in, text, &run->data[d], errs) != 0) {
+            run->unreadable[d] = 1;
+        }
         free(resolved);
     }
     return errs->n > before ? -1 : 0;
@@ -187,6 +191,7 @@ void rg_run_free(rg_run *run)
         free(run->st[s].error);
     }
     free(run->st);
+    free(run->unreadable);
     free(run->outdir);
     free(run->run_id);
     if (run->hook_free) {
@@ -208,6 +213,13 @@ typedef struct sched {
     int invalid; /* some step reported input data errors */
     rg_errors data_errors;
     size_t *readers; /* per datum: steps yet to settle that read it */
+    /* No other step starts before every pre-flight step has finished. */
+    size_t gate;                 /* pre-flight steps not yet settled */
+    rg_step_status gate_verdict; /* RG_ST_PENDING, or what the others become
+                                  * when a pre-flight step did not finish */
+    const char *gate_why;        /* that step */
+    size_t *held;                /* steps ready to run before the gate opened */
+    size_t nheld;
 } sched;
 
 /* Each datum a step reads: its `reads`, the names in its `when`, and what
@@ -283,11 +295,36 @@ static void notify_finished(rg_run *run, size_t s)
  * whether it runs, or ends as skipped/upstream without running. */
 static void resolve_or_queue(sched *sc, size_t s);
 
+/* The last pre-flight step has settled: the steps held back run now (or
+ * not at all, when a pre-flight step did not finish). */
+static void open_gate(sched *sc)
+{
+    size_t n = sc->nheld;
+    size_t *held = rg_xmalloc((n + 1) * sizeof *held);
+    memcpy(held, sc->held, n * sizeof *held);
+    sc->nheld = 0;
+    /* the ready stack pops the last pushed first: the first held runs first */
+    for (size_t i = n; i-- > 0;) {
+        resolve_or_queue(sc, held[i]);
+    }
+    free(held);
+}
+
 static void finish_step(sched *sc, size_t s)
 {
     rg_run *run = sc->run;
     const rg_step *st = &run->wf->steps[s];
     sc->remaining--;
+    if (st->preflight && sc->gate > 0) {
+        rg_step_status ss = run->st[s].status;
+        if (ss != RG_ST_DONE && ss != RG_ST_SKIPPED && sc->gate_verdict == RG_ST_PENDING) {
+            sc->gate_verdict = ss == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_UPSTREAM;
+            sc->gate_why = st->name;
+        }
+        if (--sc->gate == 0) {
+            open_gate(sc);
+        }
+    }
     /* a waiting step may yet read its data (when the run goes on) */
     if (run->st[s].status != RG_ST_WAITING) {
         for_each_read(sc, s, drop_reader);
@@ -336,7 +373,10 @@ static void resolve_or_queue(sched *sc, size_t s)
     if (verdict == RG_ST_PENDING) {
         for (size_t r = 0; r < st->nreads; r++) {
             long d = rg_workflow_data_index(wf, st->reads[r]);
-            if (!st->read_optional[r] && run->data[d].kind == RG_DATUM_NONE) {
+            /* an input that could not be read: a pre-flight step checks
+             * the others without it */
+            if (!st->read_optional[r] && run->data[d].kind == RG_DATUM_NONE &&
+                !(st->preflight && run->unreadable && run->unreadable[d] == 1)) {
                 verdict = RG_ST_SKIPPED;
                 why = st->reads[r];
                 break;
@@ -345,6 +385,19 @@ static void resolve_or_queue(sched *sc, size_t s)
     }
     if (verdict == RG_ST_PENDING && st->when && !rg_expr_eval(st->when, when_lookup, run)) {
         verdict = RG_ST_SKIPPED;
+    }
+    int preflight_skip = 0;
+    if (verdict == RG_ST_PENDING && !st->preflight) {
+        if (run->preflight_only) {
+            verdict = RG_ST_SKIPPED;
+            preflight_skip = 1;
+        } else if (sc->gate_verdict != RG_ST_PENDING) {
+            verdict = sc->gate_verdict;
+            why = sc->gate_why;
+        } else if (sc->gate > 0) {
+            sc->held[sc->nheld++] = s;
+            return;
+        }
     }
     if (verdict == RG_ST_PENDING) {
         /* queued: no longer pending, so nothing queues it twice */
@@ -358,6 +411,8 @@ static void resolve_or_queue(sched *sc, size_t s)
         run->st[s].error = rg_xasprintf("waits for step %s", why);
     } else if (verdict == RG_ST_UPSTREAM) {
         run->st[s].error = rg_xasprintf("not run: step %s did not finish", why);
+    } else if (preflight_skip) {
+        run->st[s].error = rg_xstrdup("not run: not a pre-flight step");
     } else if (verdict == RG_ST_SKIPPED && why) {
         run->st[s].error = rg_xasprintf("skipped: \"%s\" is not available", why);
     } else if (verdict == RG_ST_SKIPPED) {
@@ -365,6 +420,19 @@ static void resolve_or_queue(sched *sc, size_t s)
     }
     notify_finished(run, s);
     finish_step(sc, s);
+}
+
+/* Whether step st reads an input that could not be read, or data made
+ * without one. */
+static int lacks_input(const rg_run *run, const rg_step *st)
+{
+    for (size_t r = 0; run->unreadable && r < st->nreads; r++) {
+        long d = rg_workflow_data_index(run->wf, st->reads[r]);
+        if (d >= 0 && run->unreadable[d]) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 typedef struct worker {
@@ -481,8 +549,15 @@ static void execute_step(worker *w, size_t s)
     pthread_mutex_lock(&run->mu);
     ss->ended = rg_now();
     if (rc == 0) {
+        /* made without an input that could not be read: not fit to check
+         * anything else with (the next steps are skipped) */
+        int partial = lacks_input(run, st);
         for (size_t i = 0; i < st->nwrites; i++) {
             long d = rg_workflow_data_index(run->wf, st->writes[i]);
+            if (partial) {
+                run->unreadable[d] = 2;
+                continue; /* freed with the context */
+            }
             run->data[d] = ctx.out[i];
             memset(&ctx.out[i], 0, sizeof ctx.out[i]);
         }
@@ -566,6 +641,11 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
         sc.pending[i] = wf->steps[i].ndeps;
     }
     sc.readers = rg_xcalloc(wf->ndata + 1, sizeof *sc.readers);
+    sc.held = rg_xmalloc((wf->nsteps + 1) * sizeof *sc.held);
+    sc.gate_verdict = RG_ST_PENDING;
+    for (size_t i = 0; i < wf->nsteps; i++) {
+        sc.gate += wf->steps[i].preflight && run->st[i].status != RG_ST_DONE;
+    }
     for (size_t i = 0; i < wf->nsteps; i++) {
         if (run->st[i].status != RG_ST_DONE) {
             for_each_read(&sc, i, count_reader);
@@ -631,6 +711,8 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
         for (size_t i = 0; i < sc.data_errors.n; i++) {
             rg_err_add(&run->input_errors, NULL, 0, "%s", sc.data_errors.msg[i]);
         }
+        /* by file and line, whichever step found them first */
+        rg_err_sort(&run->input_errors);
     } else if (status == RG_EXIT_OK && waiting) {
         status = RG_EXIT_WAITING;
     }
@@ -639,5 +721,35 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     free(sc.ready);
     free(sc.pending);
     free(sc.readers);
+    free(sc.held);
     return status;
+}
+
+size_t rg_run_preflight(rg_run *run, rg_errors *errs)
+{
+    size_t before = errs->n;
+    char *outdir = run->outdir;
+    run->outdir = NULL; /* nothing is written */
+    run->preflight_only = 1;
+    rg_run_execute(run, NULL);
+    run->preflight_only = 0;
+    run->outdir = outdir;
+    for (size_t i = 0; i < run->input_errors.n; i++) {
+        rg_err_add(errs, NULL, 0, "%s", run->input_errors.msg[i]);
+    }
+    rg_err_free(&run->input_errors);
+    for (size_t s = 0; s < run->wf->nsteps; s++) {
+        const rg_step *st = &run->wf->steps[s];
+        const rg_step_state *ss = &run->st[s];
+        if (!st->preflight || ss->status != RG_ST_FAILED || ss->invalid_input) {
+            continue;
+        }
+        /* without an input that could not be read (already reported), a
+         * step may well fail: only a failure of its own is news */
+        if (!lacks_input(run, st)) {
+            rg_err_add(errs, st->file, st->line, "step %s failed: %s", st->name,
+                       ss->error ? ss->error : "?");
+        }
+    }
+    return errs->n - before;
 }

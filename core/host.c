@@ -388,6 +388,12 @@ static void note_written(regie_ctx *ctx, const char *relpath)
 /* The full path of relpath in the output directory, or NULL (failed). */
 static char *output_path(regie_ctx *ctx, const char *relpath)
 {
+    if (ctx->s && ctx->s->preflight) {
+        /* `regie check` runs it too: what it finds must not depend on files */
+        h_fail(ctx, "refusing to write \"%s\": a pre-flight step (preflight = yes) writes no files",
+               relpath ? relpath : "");
+        return NULL;
+    }
     const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
     if (!outdir) {
         h_fail(ctx, "no output directory to write %s into", relpath);

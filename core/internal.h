@@ -76,6 +76,12 @@ void rg_err_add(rg_errors *e, const char *file, long line, const char *fmt, ...)
 void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_list ap);
 void rg_err_print(const rg_errors *e, FILE *f);
 void rg_err_free(rg_errors *e);
+/* Order the messages by the file they name, then by line (a message about
+ * a whole file before its lines); messages at one place keep their order. */
+void rg_err_sort(rg_errors *e);
+/* The candidate nearest to word (edit distance, ignoring case), or -1 when
+ * none is close enough to be a likely typing error. */
+long rg_nearest(const char *word, const char *const *cands, size_t n);
 
 /* ---- value.c: tables, lists, data ---------------------------------------- */
 struct regie_list {

@@ -690,6 +690,36 @@ static int l_data_error(lua_State *L)
     return 0;
 }
 
+/* regie.nearest(word, { candidate, ... }): the candidate a mistyped word
+ * most likely meant (edit distance, case ignored), or nil when none is
+ * close, for "did you mean ...?" */
+static int l_nearest(lua_State *L)
+{
+    const char *word = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_Integer n = luaL_len(L, 2);
+    if (n < 0 || n > 10000) {
+        return luaL_error(L, "regie.nearest: %d candidates, expected at most 10000", (int)n);
+    }
+    const char **cands = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *cands, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, 2, i);
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            return luaL_error(L, "regie.nearest: candidate %d is a %s, expected text", (int)i,
+                              luaL_typename(L, -1));
+        }
+        cands[i - 1] = lua_tostring(L, -1); /* kept alive by the table */
+        lua_pop(L, 1);
+    }
+    long k = rg_nearest(word, cands, (size_t)n);
+    if (k < 0) {
+        lua_pushnil(L);
+    } else {
+        lua_rawgeti(L, 2, (lua_Integer)k + 1);
+    }
+    return 1;
+}
+
 static int l_round(lua_State *L)
 {
     lua_Number x = luaL_checknumber(L, 1);
@@ -1793,6 +1823,7 @@ void rg_lua_open_regie(lua_State *L)
         { "is_list", l_is_list },     { "is_null", l_is_null },     { "html", l_html },
         { "md", l_md },               { "each", l_each },           { "output_writer", l_output_writer },
         { "order", rg_lua_order },
+        { "nearest", l_nearest },
         { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {

@@ -468,3 +468,128 @@ void rg_err_free(rg_errors *e)
     e->msg = NULL;
     e->n = e->cap = 0;
 }
+
+typedef struct err_place {
+    const char *msg;
+    size_t flen; /* the file: msg[0..flen) */
+    long line;   /* 0: the whole file */
+    size_t i;    /* position before sorting */
+} err_place;
+
+/* Where "FILE:LINE: text" or "FILE: text" points. */
+static void place_of(err_place *p)
+{
+    const char *m = p->msg;
+    p->flen = strlen(m);
+    p->line = 0;
+    for (const char *c = strchr(m, ':'); c; c = strchr(c + 1, ':')) {
+        const char *q = c + 1;
+        if (*q == ' ') {
+            p->flen = (size_t)(c - m);
+            return;
+        }
+        long v = 0;
+        const char *d = q;
+        while (*d >= '0' && *d <= '9' && v < 100000000) {
+            v = v * 10 + (*d++ - '0');
+        }
+        if (d > q && d[0] == ':' && d[1] == ' ') {
+            p->flen = (size_t)(c - m);
+            p->line = v;
+            return;
+        }
+    }
+}
+
+static int place_cmp(const void *a, const void *b)
+{
+    const err_place *x = a, *y = b;
+    size_t n = x->flen < y->flen ? x->flen : y->flen;
+    int c = memcmp(x->msg, y->msg, n);
+    if (c == 0 && x->flen != y->flen) {
+        c = x->flen < y->flen ? -1 : 1;
+    }
+    if (c == 0 && x->line != y->line) {
+        c = x->line < y->line ? -1 : 1;
+    }
+    if (c == 0 && x->i != y->i) {
+        c = x->i < y->i ? -1 : 1;
+    }
+    return c;
+}
+
+void rg_err_sort(rg_errors *e)
+{
+    if (e->n < 2) {
+        return;
+    }
+    err_place *v = rg_xmalloc(e->n * sizeof *v);
+    for (size_t i = 0; i < e->n; i++) {
+        v[i].msg = e->msg[i];
+        v[i].i = i;
+        place_of(&v[i]);
+    }
+    qsort(v, e->n, sizeof *v, place_cmp);
+    for (size_t i = 0; i < e->n; i++) {
+        e->msg[i] = (char *)v[i].msg;
+    }
+    free(v);
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Edit distance with transpositions (optimal string alignment), or more
+ * than `cap` once it cannot stay within it. */
+static size_t edit_distance(const char *a, const char *b, size_t cap)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if ((la > lb ? la - lb : lb - la) > cap || la > 64 || lb > 64) {
+        return cap + 1;
+    }
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
+    }
+    for (size_t j = 0; j <= lb; j++) {
+        d[0][j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = lower((unsigned char)a[i - 1]) != lower((unsigned char)b[j - 1]);
+            size_t best = d[i - 1][j - 1] + cost;
+            if (d[i - 1][j] + 1 < best) {
+                best = d[i - 1][j] + 1;
+            }
+            if (d[i][j - 1] + 1 < best) {
+                best = d[i][j - 1] + 1;
+            }
+            if (i > 1 && j > 1 && lower((unsigned char)a[i - 1]) == lower((unsigned char)b[j - 2]) &&
+                lower((unsigned char)a[i - 2]) == lower((unsigned char)b[j - 1]) &&
+                d[i - 2][j - 2] + 1 < best) {
+                best = d[i - 2][j - 2] + 1;
+            }
+            d[i][j] = best;
+        }
+    }
+    return d[la][lb];
+}
+
+long rg_nearest(const char *word, const char *const *cands, size_t n)
+{
+    size_t len = strlen(word);
+    /* a third of the word, at least one and at most three edits */
+    size_t cap = len / 3 < 1 ? 1 : len / 3 > 3 ? 3 : len / 3;
+    long best = -1;
+    size_t best_d = cap + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t dist = edit_distance(word, cands[i], cap);
+        if (dist < best_d) {
+            best_d = dist;
+            best = (long)i;
+        }
+    }
+    return best;
+}

@@ -115,7 +115,7 @@ const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
 static const char *const step_reserved[] = { "plugin", "script", "reads", "writes", "after",
                                              "when", "retries", "retry_delay", "timeout",
                                              "instructions", "memory_mb", "description", "wait",
-                                             "what", "four_eyes", "rerun", NULL };
+                                             "what", "four_eyes", "rerun", "preflight", NULL };
 
 static int is_reserved(const char *k)
 {
@@ -262,11 +262,27 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
         if (!p || !p->key) {
             rg_buf b = { 0 };
             allowed_list(&b, st->ptable);
+            /* the nearest of its parameters and the step keys */
+            size_t nk = 0;
+            for (const regie_param *q = st->ptable; q && q->key; q++) {
+                nk++;
+            }
+            size_t nres = sizeof step_reserved / sizeof step_reserved[0] - 1;
+            const char **keys = rg_xmalloc((nk + nres + 1) * sizeof *keys);
+            for (size_t k = 0; k < nk; k++) {
+                keys[k] = st->ptable[k].key;
+            }
+            for (size_t k = 0; k < nres; k++) {
+                keys[nk + k] = step_reserved[k];
+            }
+            long near = rg_nearest(kv->key, keys, nk + nres);
             rg_err_add(errs, kv->file, kv->line,
                        "step %s: unknown key \"%s\" for %s (its parameters: %s; step keys: plugin, "
                        "script, reads, writes, after, when, retries, retry_delay, timeout, "
-                       "instructions, memory_mb, description)",
-                       st->name, kv->key, what, b.data);
+                       "instructions, memory_mb, description, preflight)%s%s%s",
+                       st->name, kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
+                       near >= 0 ? keys[near] : "", near >= 0 ? "?" : "");
+            free(keys);
             rg_buf_free(&b);
             continue;
         }
@@ -536,6 +552,16 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
                     rg_err_add(errs, kv->file, kv->line, "rerun: found \"%s\", expected yes or no",
                                kv->value);
                 }
+            } else if (strcmp(kv->key, "preflight") == 0) {
+                st->preflight_line = kv->line;
+                if (rg_parse_bool(kv->value, &st->preflight) != 0) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "preflight: found \"%s\", expected yes or no", kv->value);
+                } else if (st->preflight && wait) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "step %s: a wait step cannot be a pre-flight step", st->name);
+                    st->preflight = 0;
+                }
             } else if ((strcmp(kv->key, "what") == 0 || strcmp(kv->key, "four_eyes") == 0) &&
                        !wait) {
                 rg_err_add(errs, kv->file, kv->line, "step %s: %s applies to wait steps only",
@@ -709,6 +735,21 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
                 }
             }
             rg_strv_free(refs.names, refs.n);
+        }
+    }
+    /* a pre-flight step runs before every other step: it can only follow
+     * pre-flight steps */
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        const rg_step *st = &wf->steps[s];
+        for (size_t i = 0; st->preflight && i < st->ndeps; i++) {
+            const rg_step *dep = &wf->steps[st->deps[i]];
+            if (!dep->preflight) {
+                rg_err_add(errs, st->file, st->preflight_line,
+                           "step %s: preflight = yes, but it follows step %s, which is not a "
+                           "pre-flight step (a pre-flight step reads only inputs and what other "
+                           "pre-flight steps write)",
+                           st->name, dep->name);
+            }
         }
     }
     /* Kahn's algorithm: a topological order, and a cycle report */

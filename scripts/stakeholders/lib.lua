@@ -330,6 +330,49 @@ local KEYS = {
 }
 L.ini_keys = KEYS
 
+local SECTIONS = { "analysis", "scale", "plan", "calendar" }
+
+local function keys_of(sec)
+  local known = {}
+  for k in pairs(KEYS[sec]) do
+    known[#known + 1] = k
+  end
+  table.sort(known)
+  return known
+end
+
+-- An unknown section: the one meant when it is near enough, else the
+-- known ones.
+local function unknown_section(sec)
+  if sec == "" then
+    return string.format("a key outside any section, expected it under one of [%s]",
+                         table.concat(SECTIONS, "], ["))
+  end
+  local near = regie.nearest(sec, SECTIONS)
+  if near then
+    return string.format("unknown section [%s]; did you mean [%s]?", sec, near)
+  end
+  return string.format("unknown section [%s], expected one of [%s]", sec,
+                       table.concat(SECTIONS, "], ["))
+end
+
+-- An unknown key of a known section: the key meant (here, or in another
+-- section), else the keys of the section.
+local function unknown_key(sec, key)
+  local known = keys_of(sec)
+  local near = regie.nearest(key, known)
+  if near then
+    return string.format("[%s] unknown key %s; did you mean %s?", sec, key, near)
+  end
+  for _, other in ipairs(SECTIONS) do
+    near = other ~= sec and regie.nearest(key, keys_of(other))
+    if near then
+      return string.format("[%s] unknown key %s; did you mean %s in [%s]?", sec, key, near, other)
+    end
+  end
+  return string.format("[%s] unknown key %s, expected one of %s", sec, key, table.concat(known, ", "))
+end
+
 -- Read the analysis INI dataset.  Returns cfg and a list of problems
 -- { line =, text = , warning = bool }.  cfg.file is the file name.
 function L.settings(ds)
@@ -338,22 +381,20 @@ function L.settings(ds)
   local function problem(line, text, warning)
     problems[#problems + 1] = { line = line or 0, text = text, warning = warning }
   end
-  local seen = {}
+  local seen, seen_section = {}, {}
   for i, rec in ipairs(ds) do
     local sec, key, val = L.text(rec.section), L.text(rec.key), L.text(rec.value)
     local line = ds.lines and ds.lines[i] or 0
     val = L.trim(val)
     local spec = KEYS[sec] and KEYS[sec][key]
+    -- a mistyped setting must not fall back to its default unnoticed
     if not KEYS[sec] then
-      problem(line, string.format("unknown section [%s] ignored (known: analysis, scale, plan, calendar)", sec), true)
-    elseif not spec then
-      local known = {}
-      for k in pairs(KEYS[sec]) do
-        known[#known + 1] = k
+      if not seen_section[sec] then
+        seen_section[sec] = true
+        problem(line, unknown_section(sec))
       end
-      table.sort(known)
-      problem(line, string.format("[%s] unknown key %s ignored (known: %s)", sec, key,
-                                  table.concat(known, ", ")), true)
+    elseif not spec then
+      problem(line, unknown_key(sec, key))
     else
       local id = sec .. "." .. key
       seen[id] = true

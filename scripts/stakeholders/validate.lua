@@ -4,6 +4,10 @@
 -- the analysis (the scale) and the domain (engagement levels, attitude,
 -- channel mix, enumerations of a previous run).  Every data error of the
 -- inputs is reported together; the run then stops with exit status 2.
+--
+-- A pre-flight step: `regie check` runs it too, and it also runs when an
+-- input could not be read (the engine reports why).  That input is absent
+-- here; the rules that need it are left out and the others still apply.
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
@@ -102,7 +106,11 @@ return {
   params = {},
   run = function(step)
     local count = 0
-    local cfg, problems = lib.settings(regie.input("analysis"))
+    local analysis = regie.input("analysis")
+    local cfg, problems = nil, {}
+    if analysis then
+      cfg, problems = lib.settings(analysis)
+    end
     for _, p in ipairs(problems) do
       if p.warning then
         regie.warn(string.format("%s:%d: %s", cfg.file, p.line, p.text))
@@ -111,22 +119,25 @@ return {
         count = count + 1
       end
     end
-    local scale_ok = cfg.min < cfg.max
+    -- without analysis.ini the scale is not known: the ranges are not checked
+    local scale_ok = cfg ~= nil and cfg.min < cfg.max
 
     -- the roster is read once, a stakeholder at a time (regie.each): no
     -- table per stakeholder
-    local about = regie.describe("stakeholders")
+    local about = regie.describe("stakeholders") or { rows = -1 }
     local file = about.source or "stakeholders.csv"
     if about.rows == 0 then
       ini_err(file, 1, "no stakeholders: found only the header, expected at least one stakeholder row")
       count = count + 1
     end
-    local range = string.format("a value in %s..%s", lib.num(cfg.min), lib.num(cfg.max))
+    local range = scale_ok and string.format("a value in %s..%s", lib.num(cfg.min), lib.num(cfg.max))
     local levels = "one of unaware, resistant, neutral, supportive, leading (or 0..4)"
-    local lo, hi = cfg.min, cfg.max
+    local lo, hi = cfg and cfg.min, cfg and cfg.max
     -- each good record goes on as the stakeholder's roster record; the
-    -- roster is handed over only when no record is bad
-    local roster = regie.output_writer("roster", lib.ROSTER_COLUMNS)
+    -- roster is handed over only when no record is bad (and there is none
+    -- when an input could not be read)
+    local complete = cfg ~= nil and about.rows >= 0
+    local roster = complete and regie.output_writer("roster", lib.ROSTER_COLUMNS)
     local columns = { "_line", "id", "name", "side", "power", "interest", "legitimacy", "urgency",
                       "attitude", "current", "desired", "owner", "concern" }
     for _, rec in regie.each("stakeholders", columns, {}) do
@@ -158,7 +169,7 @@ return {
       end
       if bad then
         count = count + 1
-      elseif count == 0 then
+      elseif count == 0 and roster then
         roster:add(rec.id, text(rec.name), text(rec.side), power, interest, rec.legitimacy == true,
                    rec.urgency == true, math.tointeger(a) or 0, cur, des, curv, desv,
                    text(rec.owner), text(rec.concern), line, file)
@@ -169,6 +180,10 @@ return {
     if count > 0 then
       -- the data errors are printed by the engine; this only ends the step
       regie.fail(string.format("%d invalid input row(s) or setting(s)", count))
+    end
+    if not complete then
+      -- an input could not be read: the engine has reported it
+      regie.fail("an input could not be read")
     end
     -- no row is bad here: the roster is every stakeholder
     regie.info(string.format("%d stakeholders, scale %s..%s, threshold %s, plan %s + %d months",

@@ -9,6 +9,11 @@
 -- ko.csv results and missing scores (only admitted bids need them) are
 -- reported by knockout.lua and quality.lua, and price_ceiling against the
 -- lowest admitted bid by price.lua.
+--
+-- A pre-flight step: it also runs when some input could not be read (the
+-- engine reports its type errors).  Such an input is absent (nil) here, and
+-- every rule that needs it is left out, so the rule errors of the other
+-- files still come out in the same run.
 
 local L = require "tender.lib"
 
@@ -21,13 +26,23 @@ local function run(step)
 
   -- ---- tender.ini -------------------------------------------------------------
   local ini = regie.input("tender")
+  -- without it (it could not be read), the rules that depend on the
+  -- settings are left out: no defaults stand in for what the file says
+  local have_cfg = ini ~= nil
   local cfg, cerrs, cwarns = L.config(ini)
+  if not have_cfg then
+    cerrs, cwarns = {}, {}
+  end
   local ini_src = cfg.source
   for _, w in ipairs(cwarns) do
     regie.warn(string.format("%s:%d: %s", ini_src, w.line, w.text))
   end
   for _, e in ipairs(cerrs) do
-    err(ini_src, e.line, e.column, e.found, e.expected)
+    if e.text then
+      err(ini_src, e.line, nil, nil, e.text)
+    else
+      err(ini_src, e.line, e.column, e.found, e.expected)
+    end
   end
   local function line_of(full)
     return cfg.line[full] or 0
@@ -35,10 +50,11 @@ local function run(step)
 
   -- ---- criteria.csv ---------------------------------------------------------------
   local crit_ds = regie.input("criteria")
+  local have_crit = crit_ds ~= nil
   local crit = L.criteria(crit_ds)
   local csrc = crit.source
   local award_ids, ko_ids, manual_ko = {}, {}, {}
-  for _, r in ipairs(L.rows(crit_ds)) do
+  for _, r in ipairs(have_crit and L.rows(crit_ds) or {}) do
     local kind = L.trim(L.str(r.kind)):lower()
     local scale = L.trim(L.str(r.scale)):lower()
     local check = L.trim(L.str(r.check)):lower()
@@ -63,7 +79,8 @@ local function run(step)
       elseif check ~= "max_rate" and check ~= "documents" then
         err(csrc, r._line, "check", r.check, "max_rate, documents or empty (judged in ko.csv)")
       end
-      if check == "max_rate" and not cfg.requirements.max_rate and not cfg.raw["requirements.max_rate"] then
+      if have_cfg and check == "max_rate" and not cfg.requirements.max_rate
+          and not cfg.raw["requirements.max_rate"] then
         err(ini_src, 0, "max_rate", "",
             string.format("a value for max_rate in [requirements] (requirement %s checks the rate)", r.id))
       end
@@ -71,7 +88,7 @@ local function run(step)
       err(csrc, r._line, "kind", r.kind, "ko or award")
     end
   end
-  if #award_ids == 0 then
+  if have_crit and #award_ids == 0 then
     err(csrc, 0, "kind", "", "at least one award criterion (kind = award)")
   end
   local award_set, manual_set, ko_set = {}, {}, {}
@@ -83,7 +100,7 @@ local function run(step)
   end
 
   -- ---- award configuration ---------------------------------------------------------
-  local a = cfg.award
+  local a = have_cfg and cfg.award or {}
   if a.total_points then
     if a.price_method == "none" and #award_ids > 0 then
       local sum = 0
@@ -121,7 +138,7 @@ local function run(step)
           string.format("more than price_floor (%s)", L.str(a.price_floor)))
     end
   end
-  if a.price_method == "fictitious_discount" and not a.discount_value_per_point then
+  if have_crit and a.price_method == "fictitious_discount" and not a.discount_value_per_point then
     local all = #crit.award > 0
     for _, c in ipairs(crit.award) do
       if L.isnull(c.value_eur) then
@@ -136,14 +153,14 @@ local function run(step)
   end
 
   -- ---- scale ----------------------------------------------------------------------------
-  local scale = cfg.scoring.scale or {}
+  local scale = have_cfg and cfg.scoring.scale or {}
   local scale_ok = #scale >= 2
   for i, v in ipairs(scale) do
     if v < 0 or v > 100 or (i > 1 and v <= scale[i - 1]) then
       scale_ok = false
     end
   end
-  if cfg.scoring.scale and not scale_ok then
+  if have_cfg and cfg.scoring.scale and not scale_ok then
     err(ini_src, line_of("scoring.scale"), "scale", cfg.raw["scoring.scale"] or "",
         "at least two increasing levels from 0 to 100")
   end
@@ -153,7 +170,7 @@ local function run(step)
   for _, v in ipairs(scale) do on_scale[L.str(v)] = true end
 
   -- ---- ranking ------------------------------------------------------------------------------
-  local rk = cfg.ranking
+  local rk = have_cfg and cfg.ranking or {}
   if rk.lot_mode == "seeded" and (rk.lot_seed == nil or rk.lot_seed == "") then
     err(ini_src, line_of("ranking.lot_seed") > 0 and line_of("ranking.lot_seed") or line_of("ranking.lot_mode"),
         "lot_seed", "", "a seed (lot_mode = seeded needs lot_seed, fixed before the tie is known)")
@@ -162,7 +179,8 @@ local function run(step)
   -- ---- bids.csv -------------------------------------------------------------------------------
   local bids_ds = regie.input("bids")
   local bsrc = L.source(bids_ds, "bids.csv")
-  local bid_set, bid_ids = {}, {}
+  -- nil: bids.csv could not be read, its ids are not checked against
+  local bid_set, bid_ids = bids_ds and {}, {}
   local needs_docs = false
   for _, r in ipairs(crit.ko) do
     if r.check == "documents" then needs_docs = true end
@@ -170,8 +188,8 @@ local function run(step)
   local doc_columns = { "cv_count", "motivation_count" }
   -- bids.csv is read from the dataset regie.input gives (ds[i] is a
   -- record, ds.lines[i] its line): no second copy of each row.
-  local bid_lines = bids_ds.lines
-  for i, r in ipairs(bids_ds) do
+  local bid_lines = bids_ds and bids_ds.lines
+  for i, r in ipairs(bids_ds or {}) do
     bid_set[r.bid_id] = true
     bid_ids[#bid_ids + 1] = r.bid_id
     local rate = r.rate_excl_vat_eur
@@ -198,10 +216,10 @@ local function run(step)
     if rule == "price" or rule == "lot" then
       ok = true
     elseif kind == "criterion" then
-      ok = award_set[arg] == true
+      ok = award_set[arg] == true or not have_crit
     elseif kind == "preference" then
       local field, value = arg:match("^([%w_]+)=(.+)$")
-      ok = field ~= nil and L.has_column(bids_ds, field) and value ~= nil
+      ok = field ~= nil and (not bids_ds or L.has_column(bids_ds, field)) and value ~= nil
     end
     if not ok then
       rules_ok = false
@@ -210,15 +228,15 @@ local function run(step)
                         .. "(FIELD a column of %s) or lot", idlist(award_ids), L.basename(bsrc)))
     end
   end
-  for _, id in ipairs(rk.lot_result or {}) do
+  for _, id in ipairs(bid_set and rk.lot_result or {}) do
     if not bid_set[id] then
       err(ini_src, line_of("ranking.lot_result"), "lot_result", id, bid_expected)
     end
   end
 
   -- ---- dates -----------------------------------------------------------------------------------
-  local closing = cfg.tender.closing
-  local sent = cfg.decision.sent
+  local closing = have_cfg and cfg.tender.closing
+  local sent = have_cfg and cfg.decision.sent
   if closing and sent and sent < L.date_of(closing) then
     err(ini_src, line_of("decision.sent"), "sent", sent,
         string.format("a date not before closing (%s)", closing))
@@ -232,10 +250,10 @@ local function run(step)
   local result_of = {} -- result as written -> trimmed, lower case (once per distinct text)
   for _, r in regie.each("ko", { "_line", "bid_id", "req_id", "result" }, {}) do
     local line = r._line
-    if not bid_set[r.bid_id] then
+    if bid_set and not bid_set[r.bid_id] then
       err(ksrc, line, "bid_id", r.bid_id, bid_expected)
     end
-    if not manual_set[r.req_id] then
+    if have_crit and not manual_set[r.req_id] then
       err(ksrc, line, "req_id", r.req_id,
           string.format("a requirement judged in %s (%s)", L.basename(ksrc), idlist(manual_ko)))
     end
@@ -265,11 +283,13 @@ local function run(step)
   local level_on_scale = L.memo(function(level) return on_scale[L.str(level)] == true end)
   for _, r in regie.each("scores", { "_line", "bid_id", "crit_id", "evaluator", "level" }, {}) do
     local line = r._line
-    if not bid_set[r.bid_id] then
+    if bid_set and not bid_set[r.bid_id] then
       err(ssrc, line, "bid_id", r.bid_id, bid_expected)
     end
     local c = crit.by_id[r.crit_id]
-    if not award_set[r.crit_id] then
+    if not have_crit then
+      -- whether the criterion is binary or graded is not known
+    elseif not award_set[r.crit_id] then
       err(ssrc, line, "crit_id", r.crit_id,
           string.format("an award criterion id of %s (%s)", L.basename(csrc), idlist(award_ids)))
     elseif not L.isnull(r.level) then
@@ -303,19 +323,19 @@ local function run(step)
   if iv_ds then
     local isrc = L.source(iv_ds, "interviews.csv")
     for _, r in ipairs(L.rows(iv_ds)) do
-      if not bid_set[r.bid_id] then
+      if bid_set and not bid_set[r.bid_id] then
         err(isrc, r._line, "bid_id", r.bid_id, bid_expected)
       end
       local o = L.trim(L.str(r.outcome)):lower()
       if o ~= "pass" and o ~= "fail" and o ~= "no_show" then
         err(isrc, r._line, "outcome", r.outcome, "pass, fail or no_show")
       end
-      if not L.isnull(r.req_id) and L.str(r.req_id) ~= "" and not crit.by_id[r.req_id] then
+      if have_crit and not L.isnull(r.req_id) and L.str(r.req_id) ~= "" and not crit.by_id[r.req_id] then
         err(isrc, r._line, "req_id", r.req_id,
             string.format("a criterion id of %s (%s)", L.basename(csrc), idlist(ko_ids)))
       end
     end
-    if not sent then
+    if have_cfg and not sent then
       err(ini_src, 0, "sent", "",
           "a value for sent in [decision] (the award decision needs its date once interviews are given)")
     end
@@ -326,7 +346,7 @@ local function run(step)
   if lp_ds then
     local lsrc = L.source(lp_ds, "low_price_decisions.csv")
     for _, r in ipairs(L.rows(lp_ds)) do
-      if not bid_set[r.bid_id] then
+      if bid_set and not bid_set[r.bid_id] then
         err(lsrc, r._line, "bid_id", r.bid_id, bid_expected)
       end
       local d = L.trim(L.str(r.decision)):lower()

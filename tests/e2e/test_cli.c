@@ -162,6 +162,168 @@ START_TEST(input_errors_exit_2_and_write_nothing)
 }
 END_TEST
 
+/* Pre-flight steps (preflight = yes): `check` runs them, so it refuses what
+ * `run` refuses; a run starts nothing else before they finished and writes
+ * nothing when they find an error; an input that could not be read does
+ * not hide the rule errors of the others, all sorted by file and line. */
+START_TEST(preflight_steps)
+{
+    free(t_write(tmp, "rules.lua",
+            "return { run = function(step)\n"
+            "  local a, b = regie.input('a'), regie.input('b')\n"
+            "  local ids = a and {}\n"
+            "  for i, r in ipairs(a or {}) do\n"
+            "    ids[r.id] = true\n"
+            "    if r.n < 0 then regie.data_error(a.source, a.lines[i], 'n', r.n, '0 or more') end\n"
+            "  end\n"
+            "  for i, r in ipairs(b or {}) do\n"
+            "    if ids and not ids[r.ref] then\n"
+            "      regie.data_error(b.source, b.lines[i], 'ref', r.ref, 'an id of a.csv')\n"
+            "    end\n"
+            "    if r.ref:sub(1, 1) == 'x' then\n"
+            "      regie.data_error(b.source, b.lines[i], 'ref', r.ref, 'no ref starting with x')\n"
+            "    end\n"
+            "  end\n"
+            "  regie.output('ok', true)\n"
+            "end }\n"));
+    free(t_write(tmp, "more.lua",
+            "return { run = function(step)\n"
+            "  local b = regie.input('b')\n"
+            "  for i, r in ipairs(b) do\n"
+            "    if r.ref == 'Z' then regie.data_error(b.source, b.lines[i], 'ref', r.ref, 'checked again') end\n"
+            "  end\n"
+            "end }\n"));
+    free(t_write(tmp, "report.lua",
+            "return { run = function(step) regie.write(step.name .. '.txt', 'written\\n') end }\n"));
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = pre\n"
+                       "[input.a]\ntype = csv\ncolumns = id:id!, n:integer!\n"
+                       "[input.b]\ntype = csv\ncolumns = ref:text!\n"
+                       "[step.rules]\nscript = rules.lua\npreflight = yes\nreads = a, b\nwrites = ok\n"
+                       "[step.more]\nscript = more.lua\npreflight = yes\nreads = ok, b\n"
+                       "[step.report]\nscript = report.lua\nreads = ok\n"
+                       "; needs nothing of the pre-flight, yet waits for it\n"
+                       "[step.early]\nscript = report.lua\nreads = a\n");
+    free(t_write(tmp, "a.csv", "id,n\nA,1\nB,2\n"));
+    free(t_write(tmp, "b.csv", "ref\nA\nB\n"));
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(out, ": ok (2 inputs, 4 steps, 2 of them run as pre-flight)") != NULL,
+                  "%s", out);
+    free(out);
+    free(err);
+    rc = RUN(&out, &err, "run", wf, "--set", "a=a.csv", "--set", "b=b.csv", "--out", "o");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *p = path_in("o/early.txt");
+    ck_assert_int_eq(access(p, F_OK), 0);
+    free(p);
+    free(out);
+    free(err);
+
+    /* a rule error: check finds it, run refuses and writes nothing at all */
+    free(t_write(tmp, "b.csv", "ref\nA\nZ\n"));
+    const char *rule = "b.csv:3: column ref: found \"Z\", expected an id of a.csv";
+    rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
+    ck_assert_msg(rc == 2, "check: exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, rule) != NULL, "%s", err);
+    free(out);
+    free(err);
+    rc = RUN(&out, &err, "run", wf, "--set", "a=a.csv", "--set", "b=b.csv", "--out", "o2",
+             "--jobs", "2");
+    ck_assert_msg(rc == 2, "run: exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, rule) != NULL, "%s", err);
+    p = path_in("o2/early.txt");
+    ck_assert_msg(access(p, F_OK) != 0, "a step ran before the pre-flight had finished");
+    free(p);
+    free(out);
+    free(err);
+
+    /* a type error in a.csv, rule errors in a.csv and b.csv: all together,
+     * by file and line; the rules that need a.csv's ids are left out */
+    free(t_write(tmp, "a.csv", "id,n\nA,-1\nB,2x\n"));
+    free(t_write(tmp, "b.csv", "ref\nx1\nZ\n"));
+    for (int pass = 0; pass < 2; pass++) {
+        rc = pass ? RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv")
+                  : RUN(&out, &err, "run", wf, "--set", "a=a.csv", "--set", "b=b.csv", "--out",
+                        "o3");
+        ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+        const char *t = strstr(err, "a.csv:3: column n: found \"2x\", expected");
+        const char *r = strstr(err, "b.csv:2: column ref: found \"x1\", expected no ref starting "
+                                    "with x");
+        ck_assert_msg(t && r && t < r, "missing or out of order:\n%s", err);
+        ck_assert_msg(strstr(err, "an id of a.csv") == NULL, "%s", err);
+        ck_assert_msg(strstr(err, "2 errors; nothing was run") != NULL, "%s", err);
+        free(out);
+        free(err);
+    }
+    p = path_in("o3");
+    ck_assert_int_eq(access(p, F_OK), -1);
+    free(p);
+    /* what a pre-flight step made without a.csv is not checked further:
+     * rules finds nothing in b.csv without a.csv's ids, more does not run */
+    free(t_write(tmp, "b.csv", "ref\nZ\n"));
+    rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "a.csv:3: column n: found \"2x\"") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "checked again") == NULL, "%s", err);
+    ck_assert_msg(strstr(err, "1 error; nothing was run") != NULL, "%s", err);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+/* What a pre-flight step may not be: one that follows an ordinary step
+ * (refused when the workflow is read), one that writes a file. */
+START_TEST(preflight_steps_refused)
+{
+    free(t_write(tmp, "one.lua", "return { run = function(step) regie.output('x', 1) end }\n"));
+    free(t_write(tmp, "writes.lua",
+            "return { run = function(step) regie.write('w.txt', 'no\\n') end }\n"));
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = pre\n"
+                       "[step.first]\nscript = one.lua\nwrites = x\n"
+                       "[step.second]\nscript = writes.lua\nreads = x\npreflight = yes\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "check", wf);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "w.ini:9: step second: preflight = yes, but it follows step first, "
+                              "which is not a pre-flight step") != NULL,
+                  "%s", err);
+    free(out);
+    free(err);
+    free(wf);
+    wf = t_write(tmp, "w.ini",
+                 "[workflow]\nname = pre\n"
+                 "[step.second]\nscript = writes.lua\npreflight = yes\n"
+                 "[step.third]\nscript = one.lua\nwrites = x\n");
+    rc = RUN(&out, &err, "check", wf);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "step second failed: ") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, "refusing to write \"w.txt\": a pre-flight step (preflight = yes) "
+                              "writes no files") != NULL,
+                  "%s", err);
+    free(out);
+    free(err);
+    rc = RUN(&out, &err, "run", wf, "--out", "o");
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
+    char *p = path_in("o/w.txt");
+    ck_assert_int_eq(access(p, F_OK), -1);
+    free(p);
+    p = path_in("o/run-summary.txt");
+    char *sum = t_read(p);
+    ck_assert_ptr_nonnull(sum);
+    ck_assert_msg(strstr(sum, "  third: upstream - not run: step second did not finish") != NULL,
+                  "%s", sum);
+    free(sum);
+    free(p);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
 /* A failing Lua branch stops what depends on it; the other branch finishes. */
 START_TEST(failure_stops_dependents_only)
 {
@@ -387,6 +549,8 @@ Suite *suite_cli(void)
     tcase_add_test(tc, demo_runs_plugin_and_lua);
     tcase_add_test(tc, config_errors_all_at_once_with_lines);
     tcase_add_test(tc, input_errors_exit_2_and_write_nothing);
+    tcase_add_test(tc, preflight_steps);
+    tcase_add_test(tc, preflight_steps_refused);
     tcase_add_test(tc, failure_stops_dependents_only);
     tcase_add_test(tc, when_and_retries);
     tcase_add_test(tc, streamed_step_in_a_run);

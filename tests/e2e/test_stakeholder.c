@@ -722,10 +722,112 @@ START_TEST(no_stakeholders_and_bad_threshold)
     ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
     HAS(err, "bad-threshold.ini:7: [scale] threshold: found \"6\", expected a value in 1..5 "
              "(min..max)");
-    /* an unknown key is a warning, not an error */
-    HAS(err, "bad-threshold.ini:12: [plan] unknown key colour ignored");
+    /* an unknown key is an error too, not a default used in silence */
+    HAS(err, "bad-threshold.ini:12: [plan] unknown key colour, expected one of months, owner, "
+             "start");
     ck_assert(!out_exists("o2", "classification.csv"));
     free(err);
+}
+END_TEST
+
+/* `regie check` with the two required inputs plus extra arguments (NULL-ended). */
+static int check_sa(const char *analysis, const char *stakeholders, char **err, ...)
+{
+    char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
+    char *cwd = xasprintf("%s/in", tmp);
+    char *a = xasprintf("analysis=%s", analysis);
+    char *s = xasprintf("stakeholders=%s", stakeholders);
+    const char *argv[32];
+    int n = 0;
+    argv[n++] = "check";
+    argv[n++] = wf;
+    argv[n++] = "--set";
+    argv[n++] = a;
+    argv[n++] = "--set";
+    argv[n++] = s;
+    va_list ap;
+    va_start(ap, err);
+    const char *x;
+    while ((x = va_arg(ap, const char *)) != NULL && n < 30) {
+        argv[n++] = x;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    char *outtext = NULL;
+    int rc = t_regie(cwd, &outtext, err, argv);
+    free(outtext);
+    free(wf);
+    free(cwd);
+    free(a);
+    free(s);
+    return rc;
+}
+
+START_TEST(mistyped_setting_is_an_error)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    char *path = xasprintf("%s/analysis.ini", dir);
+    char *ini = t_read(path);
+    free(path);
+    ck_assert_ptr_nonnull(ini);
+    char *at = strstr(ini, "threshold = 3");
+    ck_assert_ptr_nonnull(at);
+    char *typo = xasprintf("%.*streshold = 3%s", (int)(at - ini), ini, at + strlen("threshold = 3"));
+    free(t_write(dir, "typo.ini", typo));
+    char *err = NULL;
+    int rc = run_sa(NULL, "typo.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "typo.ini:14: [scale] unknown key treshold; did you mean threshold?");
+    ck_assert(!out_exists("o", "classification.csv"));
+    free(err);
+    rc = check_sa("typo.ini", "stakeholders.csv", &err, NULL);
+    ck_assert_msg(rc == 2, "check: exit %d, expected 2: %s", rc, err);
+    HAS(err, "typo.ini:14: [scale] unknown key treshold; did you mean threshold?");
+    free(err);
+    /* check runs the checks of validate.lua, as run does */
+    rc = check_sa("analysis.ini", "many-errors.csv", &err, NULL);
+    ck_assert_msg(rc == 2, "check: exit %d, expected 2: %s", rc, err);
+    HAS(err, "many-errors.csv:2: column power: found \"6\", expected a value in 1..5");
+    free(err);
+    rc = check_sa("analysis.ini", "stakeholders.csv", &err, NULL);
+    ck_assert_msg(rc == 0, "check: exit %d: %s", rc, err);
+    free(err);
+    free(typo);
+    free(ini);
+    free(dir);
+}
+END_TEST
+
+/* Type errors in stakeholders.csv and rule errors in channels.csv: all of
+ * them in one run, sorted by file and line; check the same. */
+START_TEST(every_input_error_in_one_go)
+{
+    const char *want[] = {
+        "channels-bad.csv: no channel for quadrant monitor",
+        "channels-bad.csv:3: column quadrant: found \"keep_happy\"",
+        "channels-bad.csv:4: column mode: found \"per post\"",
+        "type-errors.csv:2: column power: found \"hoog\"",
+        "type-errors.csv:4: column legitimacy: found \"misschien\"",
+        "type-errors.csv:5:",
+        NULL,
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        char *err = NULL;
+        int rc = pass == 0 ? run_sa(NULL, "analysis.ini", "type-errors.csv", "o", &err, "--set",
+                                    "channels=channels-bad.csv", NULL)
+                           : check_sa("analysis.ini", "type-errors.csv", &err, "--set",
+                                      "channels=channels-bad.csv", NULL);
+        ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+        const char *last = err;
+        for (int i = 0; want[i]; i++) {
+            const char *hit = strstr(err, want[i]);
+            ck_assert_msg(hit != NULL, "missing \"%s\" in:\n%s", want[i], err);
+            ck_assert_msg(hit >= last, "\"%s\" out of order in:\n%s", want[i], err);
+            last = hit;
+        }
+        ck_assert(!out_exists("o", "classification.csv"));
+        free(err);
+    }
 }
 END_TEST
 
@@ -921,6 +1023,8 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s3_power_6_exit_2_exact_message);
     tcase_add_test(tc, all_data_errors_of_a_file_together);
     tcase_add_test(tc, no_stakeholders_and_bad_threshold);
+    tcase_add_test(tc, mistyped_setting_is_an_error);
+    tcase_add_test(tc, every_input_error_in_one_go);
     tcase_add_test(tc, compare_with_previous_run);
     tcase_add_test(tc, channels_override);
     tcase_add_test(tc, grid_svg_renders);

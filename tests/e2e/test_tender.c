@@ -1322,6 +1322,179 @@ START_TEST(error_missing_ko_judgement_and_bad_interview)
 }
 END_TEST
 
+/* ---- the pre-flight: `regie check` finds what `run` refuses, every input error in one go ---- */
+
+/* `regie check` on tmp/<name> with the five required inputs (and the
+ * extra NAME=FILE settings given, NULL-terminated). */
+static int check_case(const char *name, char **err, ...)
+{
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    char *cwd = xasprintf("%s/%s", tmp, name);
+    const char *argv[40];
+    int n = 0;
+    argv[n++] = "check";
+    argv[n++] = wf;
+    const char *req[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
+                          "ko=ko.csv", "scores=scores.csv", NULL };
+    for (int i = 0; req[i]; i++) {
+        argv[n++] = "--set";
+        argv[n++] = req[i];
+    }
+    va_list ap;
+    va_start(ap, err);
+    const char *x;
+    while ((x = va_arg(ap, const char *)) != NULL && n < 36) {
+        argv[n++] = "--set";
+        argv[n++] = x;
+    }
+    va_end(ap);
+    argv[n] = NULL;
+    char *o = NULL;
+    int rc = t_regie(cwd, &o, err, argv);
+    free(o);
+    free(wf);
+    free(cwd);
+    return rc;
+}
+
+/* `regie check` exits 2 with msg, writes nothing, and `run` refuses the same. */
+static void expect_check_error(const char *name, const char *msg, const char *extra)
+{
+    char *err = NULL;
+    int rc = check_case(name, &err, extra, NULL);
+    ck_assert_msg(rc == 2, "%s: check exit %d, want 2: %s", name, rc, err);
+    HAS(err, msg);
+    ck_assert_msg(out_empty(name), "%s: check wrote to the output directory", name);
+    free(err);
+    expect_error(name, msg, extra);
+}
+
+START_TEST(check_finds_what_run_refuses)
+{
+    char *err = NULL;
+    stage("ok", NULL);
+    int rc = check_case("ok", &err, NULL);
+    ck_assert_msg(rc == 0, "check of the example: exit %d: %s", rc, err);
+    free(err);
+
+    stage("c1", NULL);
+    edit("c1", "tender.ini", "closing = 2026-01-12T12:00", "closing = 2026-02-30");
+    expect_check_error("c1",
+                       "tender.ini:11: column closing: found \"2026-02-30\", expected a date and "
+                       "time YYYY-MM-DDTHH:MM",
+                       NULL);
+    stage("c2", NULL);
+    edit("c2", "tender.ini", "price_method = none", "price_method = lowest_ratoi");
+    expect_check_error("c2",
+                       "tender.ini:19: column price_method: found \"lowest_ratoi\", expected none, "
+                       "lowest_ratio, linear_ceiling, relative_deviation or fictitious_discount",
+                       NULL);
+    stage("c3", NULL);
+    edit("c3", "scores.csv", "A,W2,Jansen,75", "A,W2,Jansen,80");
+    expect_check_error("c3",
+                       "scores.csv:5: column level: found \"80\", expected a level on the scale 0, "
+                       "25, 50, 75, 100",
+                       NULL);
+    /* rules that need the evaluation up to them: a missing ko.csv result,
+     * a price ceiling under the lowest admitted bid */
+    stage("c4", NULL);
+    edit("c4", "ko.csv", "B,E1,pass,12 jaar ervaring\n", "");
+    expect_check_error("c4",
+                       "ko.csv: column result: no result (pass or fail) for bid B, requirement E1",
+                       NULL);
+    stage("c5", "t2");
+    edit("c5", "tender.ini", "price_method = lowest_ratio", "price_method = linear_ceiling");
+    edit("c5", "tender.ini", "price_ceiling = 120", "price_ceiling = 90");
+    expect_check_error("c5",
+                       "tender.ini:19: column price_ceiling: found \"90\", expected more than "
+                       "price_floor (95, the lowest admitted bid)",
+                       NULL);
+    /* interview results for a bid that was never invited */
+    stage("c6", NULL);
+    edit("c6", "interviews.csv", "C,pass", "G,pass");
+    expect_check_error("c6",
+                       "interviews.csv:5: column bid_id: found \"G\", expected a bid invited to an "
+                       "interview (B, A, F, C)",
+                       "interviews=interviews.csv");
+}
+END_TEST
+
+START_TEST(unknown_settings_key_is_an_error)
+{
+    stage("k1", NULL);
+    edit("k1", "tender.ini", "tiebreak = criterion:W3", "tiebrek = criterion:W3");
+    expect_check_error("k1",
+                       "tender.ini:31: unknown key \"tiebrek\" in [ranking]; did you mean "
+                       "tiebreak?",
+                       NULL);
+    stage("k2", NULL);
+    edit("k2", "tender.ini", "price_method = none", "pricemethod = none");
+    expect_check_error("k2",
+                       "tender.ini:19: unknown key \"pricemethod\" in [award]; did you mean "
+                       "price_method?",
+                       NULL);
+    /* a key in the wrong section, a mistyped section */
+    stage("k3", NULL);
+    edit("k3", "tender.ini", "invite_top_n = 3", "invite_top_n = 3\ntiebreak = price");
+    edit("k3", "tender.ini", "[calendar]", "[calender]");
+    char *err = NULL;
+    int rc = run_case("k3", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    HAS(err, "tender.ini:37: unknown key \"tiebreak\" in [interviews]; did you mean tiebreak in "
+             "[ranking]?");
+    HAS(err, "tender.ini:47: unknown section [calender]; did you mean [calendar]?");
+    ck_assert(out_empty("k3"));
+    free(err);
+}
+END_TEST
+
+/* Type errors in one file, rule errors in another: all in one run,
+ * sorted by file and line, nothing written; `regie check` the same. */
+START_TEST(every_input_error_in_one_go)
+{
+    stage("g", NULL);
+    edit("g", "bids.csv", "95.00", "\"95,0x\"");
+    edit("g", "scores.csv", "A,W2,Jansen,75", "A,W2,Jansen,80");
+    edit("g", "scores.csv", "A,W3,Jansen", "A,W9,Jansen");
+    const char *want[] = {
+        "bids.csv:4: column rate_excl_vat_eur: found \"95,0x\", expected a number with a "
+        "decimal point",
+        "scores.csv:5: column level: found \"80\", expected a level on the scale 0, 25, 50, 75, "
+        "100",
+        "scores.csv:8: column crit_id: found \"W9\", expected an award criterion id of "
+        "criteria.csv (W1, W2, W3, W4)",
+        NULL,
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        char *err = NULL;
+        int rc = pass == 0 ? run_case("g", &err, NULL) : check_case("g", &err, NULL);
+        ck_assert_msg(rc == 2, "%s: exit %d, want 2: %s", pass ? "check" : "run", rc, err);
+        const char *at = err;
+        for (int i = 0; want[i]; i++) {
+            const char *hit = strstr(err, want[i]);
+            ck_assert_msg(hit != NULL, "missing \"%s\" in:\n%s", want[i], err);
+            ck_assert_msg(hit >= at, "\"%s\" out of order in:\n%s", want[i], err);
+            at = hit;
+        }
+        HAS(err, "3 errors; nothing was run");
+        ck_assert_msg(out_empty("g"), "something was written to the output directory");
+        free(err);
+    }
+    /* scores.csv unreadable: no step goes on to miss its scores */
+    stage("g2", NULL);
+    edit("g2", "scores.csv", "A,W2,Jansen,75", "A,W2,Jansen,7x");
+    edit("g2", "ko.csv", "B,E1,pass", "B,E1,passed");
+    char *err = NULL;
+    int rc = check_case("g2", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "ko.csv:4: column result: found \"passed\", expected pass or fail");
+    HAS(err, "scores.csv:5: column level: found \"7x\"");
+    HASNT(err, "no score");
+    HAS(err, "2 errors; nothing was run");
+    free(err);
+}
+END_TEST
+
 Suite *suite_tender(void);
 Suite *suite_tender(void)
 {
@@ -1370,6 +1543,9 @@ Suite *suite_tender(void)
     tcase_add_test(te, error_seeded_lot_without_seed);
     tcase_add_test(te, error_ini_values);
     tcase_add_test(te, error_missing_ko_judgement_and_bad_interview);
+    tcase_add_test(te, check_finds_what_run_refuses);
+    tcase_add_test(te, unknown_settings_key_is_an_error);
+    tcase_add_test(te, every_input_error_in_one_go);
     suite_add_tcase(s, te);
     return s;
 }
