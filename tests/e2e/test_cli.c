@@ -254,8 +254,9 @@ START_TEST(when_and_retries)
     free(t_write(tmp, "flaky.lua",
             "local n = 0\n"
             "return { run = function(step) n = n + 1\n"
-            "  if n < 3 then error('not yet ' .. n) end\n"
-            "  regie.output('r', n) end }\n"));
+            "  assert(n == 1, 'every attempt starts afresh')\n"
+            "  if step.attempt < 3 then error('not yet ' .. step.attempt) end\n"
+            "  regie.output('r', step.attempt) end }\n"));
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = w\n"
                        "[input.mode]\ntype = text\ndefault = fast\n"
