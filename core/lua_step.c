@@ -1526,11 +1526,18 @@ int rg_lua_describe(rg_lua *R, const char *file, const rg_lua_limits *lim, rg_sc
         rg_err_add(errs, NULL, 0, "%s", m ? m : "error in script");
         rc = -1;
     }
+    if (rc != 0) {
+        env_end(R, L, chunk);
+        lua_settop(L, top);
+        R->limit = R->used + SETUP_MEMORY;
+        return -1;
+    }
     int mod = lua_gettop(L) - 1;
-    if (rc == 0 && raw_field(L, mod, "summary") == LUA_TSTRING) {
+    if (raw_field(L, mod, "summary") == LUA_TSTRING) {
         info->summary = rg_xstrdup(lua_tostring(L, -1));
     }
-    int t = rc == 0 ? (lua_pop(L, 1), raw_field(L, mod, "params")) : LUA_TNIL;
+    lua_pop(L, 1);
+    int t = raw_field(L, mod, "params");
     if (t == LUA_TTABLE) {
         lua_pushnil(L);
         while (lua_next(L, -2)) {
