@@ -1,7 +1,8 @@
 /* lua_step.c - script steps: a sandboxed Lua 5.4 state per worker thread,
- * scripts compiled once and kept as registry references, and per-step
- * limits on instructions, wall time and memory that a script's own pcall
- * cannot escape. */
+ * scripts and modules compiled once and kept as registry references, every
+ * step in globals of its own (nothing it leaves reaches another step), and
+ * per-step limits on instructions, wall time and memory that a script's
+ * own pcall cannot escape. */
 #define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -539,7 +540,7 @@ static void deadline_end(rg_lua *R)
     }
 }
 
-/* Without a timer: the count hook checks the clock. */
+/* Without a watchdog: the count hook checks the clock. */
 static void hook_clock(lua_State *L, lua_Debug *ar)
 {
     rg_lua *R = self_of(L);
