@@ -460,7 +460,7 @@ static int watchdog_start(rg_lua *R)
     pthread_t th;
     if (ok && pthread_attr_init(&ta) == 0) {
         pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-        pthread_attr_setstacksize(&ta, 128 * 1024);
+        pthread_attr_setstacksize(&ta, 256 * 1024);
         ok = pthread_create(&th, &ta, watchdog, w) == 0;
         pthread_attr_destroy(&ta);
         if (!ok) {
