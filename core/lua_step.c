@@ -1512,6 +1512,8 @@ int rg_lua_describe(rg_lua *R, const char *file, const rg_lua_limits *lim, rg_sc
         limits_begin(R, lim);
         rc = lua_pcall(L, 2, 2, chunk + 1);
         limits_end(R);
+        prof_clear(&R->prof_lines); /* the profile is of steps */
+        prof_clear(&R->prof_funcs);
         stop = limit_error(R, lim);
         if (!stop && rc == LUA_OK && !lua_isnil(L, -2)) {
             lua_pushvalue(L, -2);
