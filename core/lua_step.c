@@ -1723,7 +1723,9 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     lua_pushvalue(L, chunk);
     lua_pushstring(L, file);
     lua_pushlightuserdata(L, ctx);
-    R->prof_last = rg_now();
+    if (R->profile) {
+        R->prof_last = rg_now();
+    }
     size_t base_used = R->used;
     /* the script's top level and its run function, under the limits */
     limits_begin(R, lim);
