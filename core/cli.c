@@ -604,6 +604,12 @@ static int cmd_resume(const opts *o, const char *id)
     }
     rg_definition def;
     rg_definition_compute(&ss.wf, ss.lua, &def);
+    char **rpaths, **rshas;
+    size_t nr;
+    if (rg_store_definition(st, id, &rpaths, &rshas, &nr, &errs) == 0) {
+        rg_definition_add_recorded(&def, rpaths, nr); /* modules loaded by steps */
+        rg_store_outputs_free(rpaths, rshas, nr);
+    }
     rg_buf changes = { 0 };
     int nchanged = 0;
     if (strcmp(def.hash, rec.definition_hash) != 0) {

@@ -269,6 +269,16 @@ static void def_add(rg_definition *def, const char *what, int is_file, const cha
     }
 }
 
+static void def_hash(rg_definition *def)
+{
+    rg_sha256 *h = rg_sha256_new();
+    for (size_t i = 0; i < def->n; i++) {
+        rg_sha256_add(h, def->items[i].what, strlen(def->items[i].what) + 1);
+        rg_sha256_add(h, def->items[i].sha, 64);
+    }
+    rg_sha256_finish(h, def->hash);
+}
+
 void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *def)
 {
     memset(def, 0, sizeof *def);
@@ -308,12 +318,23 @@ void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *de
         def_add(def, mods[i], 1, NULL);
     }
     rg_strv_free(mods, nmods);
-    rg_sha256 *h = rg_sha256_new();
-    for (size_t i = 0; i < def->n; i++) {
-        rg_sha256_add(h, def->items[i].what, strlen(def->items[i].what) + 1);
-        rg_sha256_add(h, def->items[i].sha, 64);
+    def_hash(def);
+}
+
+void rg_definition_add_recorded(rg_definition *def, char *const *paths, size_t n)
+{
+    size_t before = def->n;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(paths[i]);
+        struct stat sb;
+        if (len > 4 && strcmp(paths[i] + len - 4, ".lua") == 0 && stat(paths[i], &sb) == 0 &&
+            S_ISREG(sb.st_mode)) {
+            def_add(def, paths[i], 1, NULL); /* hashed now, unless listed already */
+        }
     }
-    rg_sha256_finish(h, def->hash);
+    if (def->n != before) {
+        def_hash(def);
+    }
 }
 
 void rg_definition_free(rg_definition *def)
@@ -650,8 +671,47 @@ static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, siz
     }
 }
 
+/* The Lua modules the step loaded that the run's definition does not list
+ * yet (one a script requires only inside run(), say), so that resume
+ * notices when they change: recorded before the step is. */
+static int record_modules(rg_run *run, regie_ctx *ctx)
+{
+    if (!ctx->nmodules) {
+        return 0;
+    }
+    rg_errors e = { 0 };
+    char **paths, **shas;
+    size_t n;
+    if (rg_store_definition(run->store, run->run_id, &paths, &shas, &n, &e) != 0) {
+        rg_host.fail(ctx, "cannot read the run's definition: %s", e.n ? e.msg[0] : "?");
+        rg_err_free(&e);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < ctx->nmodules && rc == 0; i++) {
+        int known = 0;
+        for (size_t k = 0; k < n && !known; k++) {
+            known = strcmp(paths[k], ctx->modules[i]) == 0;
+        }
+        if (!known) {
+            rc = rg_store_add_definition_file(run->store, run->run_id, ctx->modules[i],
+                                              ctx->module_shas[i], &e);
+        }
+    }
+    rg_store_outputs_free(paths, shas, n);
+    if (rc != 0) {
+        rg_host.fail(ctx, "cannot record the modules of the step in the run store: %s",
+                     e.n ? e.msg[0] : "?");
+    }
+    rg_err_free(&e);
+    return rc;
+}
+
 static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
 {
+    if (record_modules(run, ctx) != 0) {
+        return -1;
+    }
     const rg_step *st = &run->wf->steps[s];
     size_t nout = st->nwrites + ctx->nwritten;
     rg_store_output *outs = rg_xcalloc(nout ? nout : 1, sizeof *outs);

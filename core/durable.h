@@ -23,6 +23,10 @@ typedef struct rg_definition {
     char hash[65];
 } rg_definition;
 void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *def);
+/* A run's definition also holds the Lua modules its steps loaded as they
+ * ran (recorded with each step): each recorded Lua file that def does not
+ * list, and that still exists, is added to def with its hash now. */
+void rg_definition_add_recorded(rg_definition *def, char *const *paths, size_t n);
 void rg_definition_free(rg_definition *def);
 
 /* A run without the store: its waits are still checked (an input given

@@ -271,6 +271,11 @@ struct regie_ctx {
     size_t *written_set; /* hash set of index + 1 into written (0 free) */
     size_t written_cap;  /* slots of written_set, a power of two */
     double input_seconds; /* spent converting inputs for a script (profile) */
+    /* the Lua modules the step loaded: real paths, and the sha256 of the
+     * text that ran (lua_step.c), for the run's definition (durable.c) */
+    char **modules;
+    char **module_shas;
+    size_t nmodules;
     rg_datum *standalone_data; /* for rg_test_ctx */
     char **standalone_names;
     size_t nstandalone;

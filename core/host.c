@@ -535,6 +535,11 @@ void rg_ctx_reset(regie_ctx *ctx)
     free(ctx->written_set);
     ctx->written_set = NULL;
     ctx->written_cap = 0;
+    rg_strv_free(ctx->modules, ctx->nmodules);
+    rg_strv_free(ctx->module_shas, ctx->nmodules);
+    ctx->modules = NULL;
+    ctx->module_shas = NULL;
+    ctx->nmodules = 0;
     for (size_t i = 0; ctx->s && i < ctx->s->nwrites && ctx->out; i++) {
         rg_datum_clear(&ctx->out[i]);
     }
@@ -602,6 +607,8 @@ void rg_test_ctx_free(regie_ctx *ctx)
     rg_err_free(&ctx->derrs);
     rg_strv_free(ctx->written, ctx->nwritten);
     free(ctx->written_set);
+    rg_strv_free(ctx->modules, ctx->nmodules);
+    rg_strv_free(ctx->module_shas, ctx->nmodules);
     for (size_t i = 0; i < ctx->nstandalone; i++) {
         free(ctx->standalone_names[i]);
         rg_datum_clear(&ctx->standalone_data[i]);

@@ -1,23 +1,25 @@
 /* lua_step.c - script steps: a sandboxed Lua 5.4 state per worker thread,
- * scripts compiled once and kept as registry references, and per-step
- * limits on instructions, wall time and memory that a script's own pcall
- * cannot escape. */
+ * scripts and modules compiled once and kept as registry references, every
+ * step in globals of its own (nothing it leaves reaches another step), and
+ * per-step limits on instructions, wall time and memory that a script's
+ * own pcall cannot escape. */
 #define _GNU_SOURCE
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 #include "lua_api.h"
 #include "lua_step.h"
+#include "store.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <lauxlib.h>
 #include <lualib.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_MIMALLOC
@@ -34,8 +36,20 @@
 
 typedef struct script_entry {
     char *path;
-    int ref; /* the table the chunk returned */
+    int ref; /* the compiled chunk, run anew by every step */
+    int desc; /* the table its load returned (rg_lua_describe), or LUA_NOREF */
 } script_entry;
+
+/* A module a script loaded with require: compiled once per state, run anew
+ * in every step that requires it. */
+typedef struct module_entry {
+    char *name; /* as required */
+    char *path; /* the file found on the script path */
+    char *real; /* its real path, for the run's definition */
+    char sha[65]; /* of the text compiled */
+    int ref; /* the compiled chunk in the state, LUA_NOREF when none */
+    unsigned long step; /* the last step (R->serial) that loaded it */
+} module_entry;
 
 /* Time per place in a script: a line, or a function by the line it is
  * defined on; found through a small open-addressing index. */
@@ -117,18 +131,22 @@ struct rg_lua {
     long long instr, instr_limit;
     double deadline;
     volatile sig_atomic_t killed; /* 1 instructions, 2 time */
-    /* The time limit needs no hook while the step runs: a timer signals
-     * the thread at the deadline (see on_deadline), which then sets one on
-     * the main thread of the state and on the coroutine running, if any. */
-    int have_timer;
-    timer_t timer;
-    double timer_when; /* when it fires (rg_now() seconds), 0 unset */
-    pid_t timer_tid; /* the thread the timer signals */
+    /* The time limit needs no hook while the step runs: the watchdog
+     * thread signals the step's thread at the deadline (see on_deadline),
+     * which then sets one on the main thread of the state and on the
+     * coroutine running, if any. */
+    int wd_state; /* 0 no watchdog yet, 1 running, -1 none to be had */
+    struct watch *wd;
+    sig_atomic_t wd_seen; /* deadline_signals when the step began */
     lua_State *volatile running; /* innermost coroutine being resumed */
     script_entry *scripts;
     size_t nscripts;
-    char **modules; /* files loaded through require */
+    module_entry *modules; /* loaded through require, by this state or one it replaced */
     size_t nmodules;
+    unsigned long serial; /* counts the steps (and loads of a script) */
+    unsigned long step_modules; /* modules loaded in the current step */
+    uint64_t seed; /* of math.random in the current step */
+    int string_mt_own; /* the string metatable leads to a step's `string` */
     /* REGIE_PROFILE: samples of the running line, one every HOOK_EVERY
      * instructions, reported per step on stderr: the time up to a sample
      * goes to its line, and to each function on the stack (inclusive) */
@@ -303,37 +321,26 @@ static void hook(lua_State *L, lua_Debug *ar)
 }
 
 /* ---- the time limit ----
- * A step's deadline is a POSIX timer that sends DEADLINE_SIGNAL to the
- * thread running the step.  The handler does what lua.c does on Ctrl-C:
- * it sets a hook, which raises the error at the next instruction (also
- * inside pcall, see hook).  Until then the script runs without any hook:
- * a count hook makes every Lua instruction call into the debug interface
- * (about 12 % of a script's time).
+ * A step's deadline is watched by a thread of the state's own (the
+ * watchdog), which sends DEADLINE_SIGNAL to the thread running the step
+ * when the deadline passes while the step still runs.  The handler does
+ * what lua.c does on Ctrl-C: it sets a hook, which raises the error at the
+ * next instruction (also inside pcall, see hook).  Until then the script
+ * runs without any hook: a count hook makes every Lua instruction call into
+ * the debug interface (about 12 % of a script's time).
  *
- * The timer is not set per step: a timer that will fire no later than the
- * step's deadline is left running, and when it fires early the handler
- * sets it again for the deadline of the step then running.  Steps that
- * follow each other with the same timeout so cost no system call (setting
- * and clearing a timer per step would double a no-op step's cost). */
+ * Nothing is signalled once the step has ended (deadline_end), so the
+ * thread can go on to other work, a C plugin waiting in poll() say, without
+ * an EINTR from a deadline that is no longer its own.  Arming and disarming
+ * take the watchdog's lock, no system call: the watchdog sleeps until the
+ * deadline it last saw, and is woken only for an earlier one (steps that
+ * follow each other with the same timeout have ever later deadlines; it
+ * wakes at the old one, sees the new one and sleeps on). */
 #define DEADLINE_SIGNAL (SIGRTMIN + 1)
 
 static _Thread_local rg_lua *volatile armed; /* the state whose deadline runs */
-
-static int timer_at(rg_lua *R, double when)
-{
-    struct itimerspec it;
-    memset(&it, 0, sizeof it);
-    it.it_value.tv_sec = (time_t)when;
-    it.it_value.tv_nsec = (long)((when - (double)it.it_value.tv_sec) * 1e9);
-    if (it.it_value.tv_sec == 0 && it.it_value.tv_nsec == 0) {
-        it.it_value.tv_nsec = 1;
-    }
-    if (timer_settime(R->timer, TIMER_ABSTIME, &it, NULL) != 0) {
-        return -1;
-    }
-    R->timer_when = when;
-    return 0;
-}
+/* signals the handler has seen on this thread (see deadline_end) */
+static _Thread_local volatile sig_atomic_t deadline_signals;
 
 /* The deadline has passed: the main thread of the state and the
  * coroutine running, if any, stop at their next instruction. */
@@ -352,13 +359,10 @@ static void on_deadline(int sig, siginfo_t *info, void *uc)
     (void)sig;
     (void)uc;
     int saved = errno;
+    deadline_signals++;
     rg_lua *R = armed;
     if (R && info && info->si_value.sival_ptr == R && !R->killed && R->deadline > 0) {
-        if (rg_now() < R->deadline) {
-            timer_at(R, R->deadline); /* set for an earlier step: on to this one's */
-        } else {
-            time_up(R);
-        }
+        time_up(R);
     }
     errno = saved;
 }
@@ -376,61 +380,167 @@ static void deadline_install(void)
     deadline_ok = sigaction(DEADLINE_SIGNAL, &sa, NULL) == 0;
 }
 
-/* Make sure the timer of R fires, for the calling thread, no later than
- * R->deadline.  Returns 0, or -1 when no timer could be made (the caller
- * falls back to checking the clock in the count hook). */
-static int deadline_arm(rg_lua *R)
+static struct timespec mono_at(double when)
 {
-    pthread_once(&deadline_once, deadline_install);
-    if (!deadline_ok) {
-        return -1;
+    struct timespec ts;
+    ts.tv_sec = (time_t)when;
+    ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
     }
-    static _Thread_local pid_t tid;
-    if (!tid) {
-        tid = (pid_t)syscall(SYS_gettid);
-    }
-    if (R->have_timer && R->timer_tid != tid) {
-        timer_delete(R->timer);
-        R->have_timer = 0;
-    }
-    if (!R->have_timer) {
-        struct sigevent ev;
-        memset(&ev, 0, sizeof ev);
-        ev.sigev_notify = SIGEV_THREAD_ID;
-        ev.sigev_signo = DEADLINE_SIGNAL;
-        ev.sigev_value.sival_ptr = R;
-#ifdef sigev_notify_thread_id
-        ev.sigev_notify_thread_id = tid;
-#else
-        ev._sigev_un._tid = tid;
-#endif
-        if (timer_create(CLOCK_MONOTONIC, &ev, &R->timer) != 0) {
-            return -1;
+    return ts;
+}
+
+/* What a state and its watchdog share; the watchdog frees it when told to
+ * quit, so that a state goes without waiting for the thread to end. */
+struct watch {
+    pthread_mutex_t mu; /* guards all below */
+    pthread_cond_t cv;
+    void *state; /* the rg_lua, as the signal's value (never used here) */
+    double deadline; /* of the step running, 0 when none runs */
+    pthread_t target; /* the thread running it */
+    double until; /* when the watchdog wakes, 0: when woken */
+    int sent; /* the step's thread has been signalled */
+    int quit;
+};
+
+static void *watchdog(void *arg)
+{
+    struct watch *w = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are for the other threads */
+    pthread_mutex_lock(&w->mu);
+    while (!w->quit) {
+        double d = w->deadline;
+        if (d > 0 && !w->sent && rg_now() >= d) {
+            union sigval v;
+            v.sival_ptr = w->state;
+            w->sent = pthread_sigqueue(w->target, DEADLINE_SIGNAL, v) == 0;
+            continue;
         }
-        R->have_timer = 1;
-        R->timer_tid = tid;
-        R->timer_when = 0;
+        if (d > 0 && !w->sent) {
+            w->until = d;
+            struct timespec ts = mono_at(d);
+            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        } else {
+            w->until = 0;
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
     }
-    armed = R;
-    /* a timer still to fire, and not after this deadline, will do; one
-     * that has fired (between steps, unheeded) has to be set again */
-    if (R->timer_when > rg_now() && R->timer_when <= R->deadline) {
-        return 0;
+    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    return NULL;
+}
+
+/* Start R's watchdog: 0, or -1 when it cannot be had. */
+static int watchdog_start(rg_lua *R)
+{
+    if (R->wd_state) {
+        return R->wd_state > 0 ? 0 : -1;
     }
-    if (timer_at(R, R->deadline) != 0) {
-        armed = NULL;
+    R->wd_state = -1;
+    struct watch *w = rg_xcalloc(1, sizeof *w);
+    w->state = R;
+    pthread_condattr_t ca;
+    int ok = pthread_condattr_init(&ca) == 0;
+    if (ok) {
+        ok = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0 &&
+             pthread_cond_init(&w->cv, &ca) == 0;
+        pthread_condattr_destroy(&ca);
+    }
+    if (ok && pthread_mutex_init(&w->mu, NULL) != 0) {
+        pthread_cond_destroy(&w->cv);
+        ok = 0;
+    }
+    pthread_attr_t ta;
+    pthread_t th;
+    if (ok && pthread_attr_init(&ta) == 0) {
+        pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+        pthread_attr_setstacksize(&ta, 256 * 1024);
+        ok = pthread_create(&th, &ta, watchdog, w) == 0;
+        pthread_attr_destroy(&ta);
+        if (!ok) {
+            pthread_mutex_destroy(&w->mu);
+            pthread_cond_destroy(&w->cv);
+        }
+    } else {
+        ok = 0;
+    }
+    if (!ok) {
+        free(w);
         return -1;
     }
+    R->wd = w;
+    R->wd_state = 1;
     return 0;
 }
 
-/* The step has ended: a signal from now on finds no state armed. */
-static void deadline_end(void)
+/* The watchdog ends (and frees what it shares) on its own time. */
+static void watchdog_stop(rg_lua *R)
 {
-    armed = NULL;
+    struct watch *w = R->wd;
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    R->wd = NULL;
+    R->wd_state = 0;
 }
 
-/* Without a timer: the count hook checks the clock. */
+/* The calling thread is signalled at R->deadline if the step still runs
+ * then.  Returns 0, or -1 when no watchdog could be had (the caller falls
+ * back to checking the clock in the count hook).  A state is not used
+ * across fork(): the child has no watchdog. */
+static int deadline_arm(rg_lua *R)
+{
+    pthread_once(&deadline_once, deadline_install);
+    if (!deadline_ok || watchdog_start(R) != 0) {
+        return -1;
+    }
+    armed = R;
+    R->wd_seen = deadline_signals;
+    struct watch *w = R->wd;
+    pthread_mutex_lock(&w->mu);
+    w->deadline = R->deadline;
+    w->target = pthread_self();
+    w->sent = 0;
+    if (w->until == 0 || R->deadline < w->until) {
+        w->until = R->deadline; /* woken once, however soon it runs */
+        pthread_cond_signal(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return 0;
+}
+
+/* The step has ended: nothing signals the thread from now on.  A signal
+ * sent just before is taken here (any system call delivers it), not in
+ * whatever the thread does next. */
+static void deadline_end(rg_lua *R)
+{
+    armed = NULL;
+    struct watch *w = R->wd;
+    if (!w) {
+        return;
+    }
+    pthread_mutex_lock(&w->mu);
+    w->deadline = 0;
+    int sent = w->sent;
+    w->sent = 0;
+    pthread_mutex_unlock(&w->mu);
+    /* bounded: a thread that blocks the signal never receives it */
+    for (int i = 0; sent && deadline_signals == R->wd_seen && i < 1000; i++) {
+        sched_yield();
+    }
+}
+
+/* Without a watchdog: the count hook checks the clock. */
 static void hook_clock(lua_State *L, lua_Debug *ar)
 {
     rg_lua *R = self_of(L);
@@ -557,6 +667,8 @@ static void block_global(lua_State *L, const char *name)
     lua_pushstring(L, name);
     lua_pushcclosure(L, blocked_index, 1);
     lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
     lua_setmetatable(L, -2);
     lua_setglobal(L, name);
 }
@@ -604,6 +716,83 @@ static char *find_module(const char *script_path, const char *name)
     return found;
 }
 
+/* ---- every step in an environment of its own ----
+ * A state's own globals (the base) are never a script's: each step, and
+ * each load of a script, gets new, empty globals that read through to the
+ * base (env_index).  The first time a step reads a name it gets the base's
+ * value, and a table (string, math, regie, ...) as a copy of its own, so
+ * what a step sets or changes is gone for the next one.  The script's
+ * chunk and its modules are compiled once per state and run anew in each
+ * step's globals: nothing a step leaves in them, or in their upvalues,
+ * reaches another step.  The metatables a script could reach and that
+ * steps share (strings', lists', the writers') are hidden from
+ * getmetatable, and a table cannot get a finalizer (it would run in
+ * whichever later step collects it). */
+static const char env_mt_key = 0;     /* the metatable of every step's globals */
+static const char base_key = 0;       /* the base */
+static const char loaded_key = 0;     /* the modules required in the step: name -> value */
+static const char string_mt_key = 0;  /* the metatable of strings */
+static const char string_lib_key = 0; /* the base's string table */
+static const char sizes_key = 0;      /* the number of entries of each table a step copies */
+static const char g_key = 0;          /* _G in the base: the step's globals themselves */
+
+/* Push the compiled chunk of module `name` (compiled the first time this
+ * state loads it), or raise an error. */
+static module_entry *module_chunk(rg_lua *R, lua_State *L, const char *name)
+{
+    module_entry *m = NULL;
+    for (size_t i = 0; i < R->nmodules && !m; i++) {
+        if (strcmp(R->modules[i].name, name) == 0) {
+            m = &R->modules[i];
+        }
+    }
+    if (m && m->ref != LUA_NOREF) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, m->ref);
+        return m;
+    }
+    char *path = m ? rg_xstrdup(m->path) : find_module(R->script_path, name);
+    if (!path) {
+        luaL_error(L, "module '%s' not found on the script path %s", name, R->script_path);
+        return NULL;
+    }
+    size_t len;
+    char *src = rg_read_file(path, &len);
+    if (!src) {
+        free(path);
+        luaL_error(L, "cannot read module '%s'", name);
+        return NULL;
+    }
+    char sha[65];
+    rg_sha256_buf(src, len, sha);
+    char *chunk = rg_xasprintf("@%s", path);
+    int rc = luaL_loadbufferx(L, src, len, chunk, "t");
+    free(chunk);
+    free(src);
+    /* listed once, also when a renewed state compiles it again */
+    if (!m) {
+        R->modules = rg_xrealloc(R->modules, (R->nmodules + 1) * sizeof *R->modules);
+        m = &R->modules[R->nmodules++];
+        memset(m, 0, sizeof *m);
+        m->name = rg_xstrdup(name);
+        m->path = path;
+        char *real = realpath(path, NULL);
+        m->real = real ? real : rg_xstrdup(path);
+        m->ref = LUA_NOREF;
+    } else {
+        free(path);
+    }
+    memcpy(m->sha, sha, sizeof sha);
+    if (rc != LUA_OK) {
+        lua_error(L);
+        return NULL;
+    }
+    lua_pushvalue(L, -1);
+    m->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return m;
+}
+
+/* require: `regie`, or a module from the script path, run once per step in
+ * the step's globals. */
 static int l_require(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -611,49 +800,288 @@ static int l_require(lua_State *L)
         lua_getglobal(L, "regie");
         return 1;
     }
-    lua_getfield(L, LUA_REGISTRYINDEX, "regie.modules");
-    if (lua_getfield(L, -1, name) != LUA_TNIL) {
+    lua_settop(L, 1);
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &loaded_key) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &loaded_key);
+    }
+    lua_pushvalue(L, 1);
+    if (lua_rawget(L, 2) != LUA_TNIL) {
         return 1;
     }
     lua_pop(L, 1);
     rg_lua *R = self_of(L);
-    char *path = find_module(R->script_path, name);
-    if (!path) {
-        return luaL_error(L, "module '%s' not found on the script path %s", name, R->script_path);
+    module_entry *m = module_chunk(R, L, name);
+    if (m->step != R->serial) {
+        m->step = R->serial;
+        R->step_modules++;
     }
-    size_t len;
-    char *src = rg_read_file(path, &len);
-    if (!src) {
-        free(path);
-        return luaL_error(L, "cannot read module '%s'", name);
+    lua_pushglobaltable(L);
+    if (!lua_setupvalue(L, -2, 1)) {
+        lua_pop(L, 1);
     }
-    char *chunk = rg_xasprintf("@%s", path);
-    int rc = luaL_loadbufferx(L, src, len, chunk, "t");
-    free(chunk);
-    free(src);
-    /* once each, also when a renewed state loads it again */
-    size_t m = 0;
-    while (m < R->nmodules && strcmp(R->modules[m], path) != 0) {
-        m++;
-    }
-    if (m < R->nmodules) {
-        free(path);
-    } else {
-        R->modules = rg_xrealloc(R->modules, (R->nmodules + 1) * sizeof *R->modules);
-        R->modules[R->nmodules++] = path;
-    }
-    if (rc != LUA_OK) {
-        return lua_error(L);
-    }
-    lua_pushstring(L, name);
+    lua_pushvalue(L, 1);
     lua_call(L, 1, 1);
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         lua_pushboolean(L, 1);
     }
-    lua_pushvalue(L, -1);
-    lua_setfield(L, -3, name);
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 2);
     return 1;
+}
+
+/* print: into the step's log, as regie.log, never onto regie's own output
+ * (which may be a document: `regie graph | dot`). */
+static int l_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) {
+            luaL_addchar(&b, '\t');
+        }
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    const char *msg = lua_tostring(L, -1);
+    regie_ctx *ctx = *rg_lua_ctx_slot(L);
+    if (ctx) {
+        rg_host.log(ctx, REGIE_LOG_INFO, "%s", msg);
+    } else {
+        fprintf(stderr, "%s\n", msg); /* while a script is loaded */
+    }
+    return 0;
+}
+
+/* collectgarbage: what changes the collector for later steps is blocked. */
+static int l_collectgarbage(lua_State *L)
+{
+    static const char *const allowed[] = { "collect", "count", "step", "isrunning", NULL };
+    const char *opt = luaL_optstring(L, 1, "collect");
+    for (int i = 0; allowed[i]; i++) {
+        if (strcmp(opt, allowed[i]) == 0) {
+            lua_pushvalue(L, lua_upvalueindex(1));
+            lua_insert(L, 1);
+            lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+            return lua_gettop(L);
+        }
+    }
+    return luaL_error(L, "collectgarbage(\"%s\") is blocked in regie scripts", opt);
+}
+
+/* setmetatable without __gc: a finalizer would run in whichever later step
+ * collects the table. */
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int gc = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (gc) {
+            return luaL_error(L, "__gc is blocked in regie scripts");
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* A copy for one step of the table at `src`: its entries (a table among
+ * them copied too, `depth` levels down) and its metatable. */
+static void copy_table(lua_State *L, int src, int depth)
+{
+    src = lua_absindex(L, src);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &sizes_key);
+    lua_pushvalue(L, src);
+    lua_rawget(L, -2);
+    int n = (int)lua_tointeger(L, -1);
+    lua_pop(L, 2);
+    lua_createtable(L, 0, n);
+    int dst = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, src)) {
+        if (depth > 0 && lua_type(L, -1) == LUA_TTABLE) {
+            copy_table(L, -1, depth - 1);
+            lua_replace(L, -2);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, dst);
+    }
+    if (lua_getmetatable(L, src)) {
+        lua_setmetatable(L, dst);
+    }
+}
+
+/* The entries of every table in the table at `t`, `depth` levels down,
+ * into the table at `sizes` (see copy_table). */
+static void count_tables(lua_State *L, int t, int sizes, int depth)
+{
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            int v = lua_gettop(L);
+            lua_Integer n = 0;
+            lua_pushnil(L);
+            while (lua_next(L, v)) {
+                n++;
+                lua_pop(L, 1);
+            }
+            lua_pushvalue(L, v);
+            lua_pushinteger(L, n);
+            lua_rawset(L, sizes);
+            if (depth > 0) {
+                count_tables(L, v, sizes, depth - 1);
+            }
+        }
+        lua_pop(L, 1);
+    }
+}
+
+/* __index of a step's globals (upvalue: the base): a name's first read in
+ * the step puts the base's value into the step's globals. */
+static int env_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushvalue(L, 2);
+    int t = lua_rawget(L, lua_upvalueindex(1));
+    if (t == LUA_TNIL) {
+        return 1;
+    }
+    if (t == LUA_TLIGHTUSERDATA && lua_touserdata(L, 3) == (void *)&g_key) {
+        lua_pushvalue(L, 1);
+    } else if (t == LUA_TTABLE) {
+        copy_table(L, 3, 2);
+        const char *name = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "";
+        rg_lua *R = self_of(L);
+        if (strcmp(name, "string") == 0) {
+            /* the methods of strings, ("x"):upper(), are the step's too */
+            lua_rawgetp(L, LUA_REGISTRYINDEX, &string_mt_key);
+            lua_pushvalue(L, -2);
+            lua_setfield(L, -2, "__index");
+            lua_pop(L, 1);
+            R->string_mt_own = 1;
+        } else if (strcmp(name, "math") == 0) {
+            /* math.random: the same numbers for the same step (see step_seed) */
+            lua_getfield(L, 3, "randomseed");
+            lua_pushinteger(L, (lua_Integer)(R->seed & 0xffffffffu));
+            lua_pushinteger(L, (lua_Integer)(R->seed >> 32));
+            lua_call(L, 2, 0);
+        }
+    } else {
+        lua_pushvalue(L, 3);
+    }
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
+/* The state's globals become the base of the steps' globals. */
+static void seal_base(lua_State *L)
+{
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    lua_pushvalue(L, g);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &base_key);
+    lua_pushlightuserdata(L, (void *)&g_key);
+    lua_setfield(L, g, "_G");
+    /* it would hand out the metatable all lists share */
+    lua_getfield(L, g, "regie");
+    lua_pushnil(L);
+    lua_setfield(L, -2, "list_mt");
+    lua_pop(L, 1);
+    lua_newtable(L);
+    count_tables(L, g, lua_gettop(L), 2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &sizes_key);
+    /* strings' metatable: getmetatable("") is false; its __index is the
+     * base's string table, or the step's copy (see env_index) */
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &string_mt_key);
+    lua_getfield(L, -1, "__index");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &string_lib_key);
+    lua_pop(L, 2);
+    /* the metatables made with a name (lists', the writers'): false too */
+    lua_pushnil(L);
+    while (lua_next(L, LUA_REGISTRYINDEX)) {
+        if (lua_type(L, -1) == LUA_TTABLE) {
+            lua_pushliteral(L, "__name");
+            if (lua_rawget(L, -2) == LUA_TSTRING) {
+                lua_pushliteral(L, "__metatable");
+                lua_pushboolean(L, 0);
+                lua_rawset(L, -4);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushliteral(L, "");
+    lua_getmetatable(L, -1);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 2);
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, g);
+    lua_pushcclosure(L, env_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &env_mt_key);
+    lua_pop(L, 1);
+}
+
+/* New, empty globals for a step (or a script's load), made the state's
+ * globals; pushed. */
+static void env_begin(rg_lua *R, lua_State *L)
+{
+    if (R->string_mt_own) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &string_mt_key);
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &string_lib_key);
+        lua_setfield(L, -2, "__index");
+        lua_pop(L, 1);
+        R->string_mt_own = 0;
+    }
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &loaded_key);
+    lua_createtable(L, 0, 0);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &env_mt_key);
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+}
+
+/* The step is over: its globals, and the values of the modules it loaded,
+ * are no longer held (the script's chunk is at `chunk`). */
+static void env_end(rg_lua *R, lua_State *L, int chunk)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &base_key);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushnil(L);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &loaded_key);
+    lua_pushnil(L);
+    if (!lua_setupvalue(L, chunk, 1)) {
+        lua_pop(L, 1);
+    }
+    for (size_t i = 0; R->step_modules && i < R->nmodules; i++) {
+        module_entry *m = &R->modules[i];
+        if (m->step == R->serial && m->ref != LUA_NOREF) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, m->ref);
+            lua_pushnil(L);
+            if (!lua_setupvalue(L, -2, 1)) {
+                lua_pop(L, 1);
+            }
+            lua_pop(L, 1);
+        }
+    }
 }
 
 /* A new state in R->L, sandboxed, with the regie module: 0, or -1 when
@@ -720,13 +1148,20 @@ static int open_state(rg_lua *R)
     lua_setfield(L, g, "load");
     lua_pushcfunction(L, l_require);
     lua_setfield(L, g, "require");
+    lua_pushcfunction(L, l_print);
+    lua_setfield(L, g, "print");
+    lua_getfield(L, g, "collectgarbage");
+    lua_pushcclosure(L, l_collectgarbage, 1);
+    lua_setfield(L, g, "collectgarbage");
+    lua_getfield(L, g, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setfield(L, g, "setmetatable");
     lua_pop(L, 1);
     block_global(L, "io");
     block_global(L, "package");
     block_global(L, "debug");
-    lua_newtable(L);
-    lua_setfield(L, LUA_REGISTRYINDEX, "regie.modules");
     rg_lua_open_regie(L);
+    seal_base(L);
     /* records are many small, short-lived tables: the generational
      * collector suits them */
     lua_gc(L, LUA_GCGEN, 0, 0);
@@ -766,12 +1201,16 @@ static void drop_state(rg_lua *R, int give_back)
 #endif
     R->L = NULL;
     R->used = 0;
+    R->string_mt_own = 0;
     for (size_t i = 0; i < R->nscripts; i++) {
         free(R->scripts[i].path);
     }
     free(R->scripts);
     R->scripts = NULL;
     R->nscripts = 0;
+    for (size_t i = 0; i < R->nmodules; i++) {
+        R->modules[i].ref = LUA_NOREF;
+    }
 }
 
 /* R->L, made again if a large step dropped it: 0, or -1 without memory. */
@@ -799,11 +1238,14 @@ void rg_lua_free(rg_lua *R)
     if (!R) {
         return;
     }
-    if (R->have_timer) {
-        timer_delete(R->timer);
-    }
+    watchdog_stop(R);
     drop_state(R, 0);
-    rg_strv_free(R->modules, R->nmodules);
+    for (size_t i = 0; i < R->nmodules; i++) {
+        free(R->modules[i].name);
+        free(R->modules[i].path);
+        free(R->modules[i].real);
+    }
+    free(R->modules);
     prof_free(&R->prof_lines);
     prof_free(&R->prof_funcs);
     free(R->script_path);
@@ -818,12 +1260,18 @@ size_t rg_lua_memory(const rg_lua *R)
 size_t rg_lua_modules(rg_lua *R, char ***paths)
 {
     char **v = rg_xcalloc(R->nmodules + 1, sizeof *v);
+    size_t n = 0;
     for (size_t i = 0; i < R->nmodules; i++) {
-        char *real = realpath(R->modules[i], NULL);
-        v[i] = real ? real : rg_xstrdup(R->modules[i]);
+        size_t k = 0;
+        while (k < n && strcmp(v[k], R->modules[i].real) != 0) {
+            k++;
+        }
+        if (k == n) {
+            v[n++] = rg_xstrdup(R->modules[i].real);
+        }
     }
     *paths = v;
-    return R->nmodules;
+    return n;
 }
 
 char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const char *name)
@@ -851,14 +1299,15 @@ static int msgh(lua_State *L)
     return 1;
 }
 
-/* Push the script's module table (loading it once). 0 or -1 with message. */
-static int get_script(rg_lua *R, const char *file, char **err)
+/* Push the script's compiled chunk (compiled once per state). Its index
+ * in R->scripts, or -1 with a message. */
+static long get_chunk(rg_lua *R, const char *file, char **err)
 {
     lua_State *L = R->L;
     for (size_t i = 0; i < R->nscripts; i++) {
         if (strcmp(R->scripts[i].path, file) == 0) {
             lua_rawgeti(L, LUA_REGISTRYINDEX, R->scripts[i].ref);
-            return 0;
+            return (long)i;
         }
     }
     size_t len;
@@ -868,31 +1317,12 @@ static int get_script(rg_lua *R, const char *file, char **err)
         return -1;
     }
     char *chunk = rg_xasprintf("@%s", file);
-    lua_pushcfunction(L, msgh);
     int rc = luaL_loadbufferx(L, src, len, chunk, "t");
     free(chunk);
     free(src);
-    if (rc == LUA_OK) {
-        rc = lua_pcall(L, 0, 1, -2);
-    }
     if (rc != LUA_OK) {
         *err = rg_xstrdup(lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
-        lua_pop(L, 2);
-        return -1;
-    }
-    lua_remove(L, -2);
-    if (!lua_istable(L, -1)) {
         lua_pop(L, 1);
-        *err = rg_xasprintf("%s: the script must return a table { run = function(step) ... end }",
-                            file);
-        return -1;
-    }
-    lua_getfield(L, -1, "run");
-    int ok = lua_isfunction(L, -1);
-    lua_pop(L, 1);
-    if (!ok) {
-        lua_pop(L, 1);
-        *err = rg_xasprintf("%s: the returned table has no function `run`", file);
         return -1;
     }
     lua_pushvalue(L, -1);
@@ -900,8 +1330,128 @@ static int get_script(rg_lua *R, const char *file, char **err)
     R->scripts = rg_xrealloc(R->scripts, (R->nscripts + 1) * sizeof *R->scripts);
     R->scripts[R->nscripts].path = rg_xstrdup(file);
     R->scripts[R->nscripts].ref = ref;
-    R->nscripts++;
-    return 0;
+    R->scripts[R->nscripts].desc = LUA_NOREF;
+    return (long)R->nscripts++;
+}
+
+/* In protected mode: the chunk at 1 (of the script file named at 2) run in
+ * new globals; its table pushed, 1, or nil and a message, 0. */
+static int run_chunk(lua_State *L)
+{
+    const char *file = lua_tostring(L, 2);
+    env_begin(self_of(L), L);
+    if (!lua_setupvalue(L, 1, 1)) {
+        lua_pop(L, 1);
+    }
+    lua_pushvalue(L, 1);
+    lua_call(L, 0, 1);
+    if (!lua_istable(L, -1)) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: the script must return a table { run = function(step) ... end }",
+                        file);
+        return 0;
+    }
+    lua_getfield(L, -1, "run");
+    int ok = lua_isfunction(L, -1);
+    lua_pop(L, 1);
+    if (!ok) {
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s: the returned table has no function `run`", file);
+        return 0;
+    }
+    return 1;
+}
+
+/* lua_pcall'd for a script's load: its table, or nil and a message. */
+static int load_main(lua_State *L)
+{
+    return run_chunk(L) ? 1 : 2;
+}
+
+/* What a step or a script's load runs under: its limits and a time limit
+ * that is watched. */
+static void limits_begin(rg_lua *R, const rg_lua_limits *lim)
+{
+    lua_State *L = R->L;
+    R->instr = 0;
+    R->instr_limit = lim ? lim->instructions : 0;
+    R->deadline = lim && lim->timeout > 0 ? rg_now() + lim->timeout : 0;
+    R->killed = 0;
+    R->mem_hit = 0;
+    R->limit = lim && lim->memory ? R->used + lim->memory : 0;
+    R->peak = R->used;
+    R->running = NULL;
+    /* the hook first: a deadline already past signals at once, and what
+     * on_deadline sets must not be overwritten */
+    if (R->instr_limit || R->profile) {
+        lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    }
+    if (R->deadline > 0 && deadline_arm(R) != 0) {
+        lua_sethook(L, hook_clock, LUA_MASKCOUNT, HOOK_EVERY);
+    }
+}
+
+/* No limit from here on: what the step still holds may be above any
+ * limit until it is collected, and an allocation failing now would be
+ * outside any protected call. */
+static void limits_end(rg_lua *R)
+{
+    deadline_end(R);
+    lua_sethook(R->L, NULL, 0, 0);
+    R->limit = 0;
+}
+
+/* Why a limit stopped the script, or NULL. */
+static char *limit_error(const rg_lua *R, const rg_lua_limits *lim)
+{
+    if (R->killed) {
+        return rg_xstrdup(R->killed == 1 ? "instruction limit exceeded (a runaway loop?)"
+                                         : "time limit of the step exceeded");
+    }
+    if (R->mem_hit) {
+        return rg_xasprintf("memory limit of %zu MB exceeded", lim ? lim->memory / (1024 * 1024) : 0);
+    }
+    return NULL;
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+    }
+    return h;
+}
+
+/* The seed of math.random in a step: from its run (the run's id in the
+ * store, else the workflow's name) and its name, so that the run, resumed,
+ * draws the same numbers; a script's load seeds from the script's file. */
+static uint64_t step_seed(const regie_ctx *ctx)
+{
+    const rg_run *run = ctx->run;
+    const char *of = run ? (run->run_id ? run->run_id : run->wf && run->wf->name ? run->wf->name : "") : "";
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, of);
+    h = fnv1a(h ^ 0xff, ctx->s && ctx->s->name ? ctx->s->name : "");
+    return h;
+}
+
+/* The modules loaded in the step go with its context (into the run's
+ * definition, see durable.c). */
+static void modules_to_ctx(rg_lua *R, regie_ctx *ctx)
+{
+    if (!R->step_modules) {
+        return;
+    }
+    rg_strv_free(ctx->modules, ctx->nmodules);
+    rg_strv_free(ctx->module_shas, ctx->nmodules);
+    ctx->modules = rg_xcalloc(R->step_modules + 1, sizeof *ctx->modules);
+    ctx->module_shas = rg_xcalloc(R->step_modules + 1, sizeof *ctx->module_shas);
+    ctx->nmodules = 0;
+    for (size_t i = 0; i < R->nmodules && ctx->nmodules < R->step_modules; i++) {
+        if (R->modules[i].step == R->serial) {
+            ctx->modules[ctx->nmodules] = rg_xstrdup(R->modules[i].real);
+            ctx->module_shas[ctx->nmodules++] = rg_xstrdup(R->modules[i].sha);
+        }
+    }
 }
 
 static const struct {
@@ -917,7 +1467,16 @@ static int cmp_param(const void *a, const void *b)
     return strcmp(((const regie_param *)a)->key, ((const regie_param *)b)->key);
 }
 
-int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors *errs)
+/* t[name] without metamethods: no script code runs while a script's
+ * declarations are read. */
+static int raw_field(lua_State *L, int t, const char *name)
+{
+    lua_pushstring(L, name);
+    return lua_rawget(L, t < 0 ? t - 1 : t);
+}
+
+int rg_lua_describe(rg_lua *R, const char *file, const rg_lua_limits *lim, rg_script_info *info,
+                    rg_errors *errs)
 {
     memset(info, 0, sizeof *info);
     if (have_state(R) != 0) {
@@ -925,19 +1484,63 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
         return -1;
     }
     lua_State *L = R->L;
+    int top = lua_gettop(L);
     char *err = NULL;
-    if (get_script(R, file, &err) != 0) {
+    R->limit = R->used + SETUP_MEMORY;
+    long script = get_chunk(R, file, &err);
+    if (script < 0) {
         rg_err_add(errs, NULL, 0, "%s", err);
         free(err);
         return -1;
     }
-    int mod = lua_gettop(L);
-    int rc = 0;
-    if (lua_getfield(L, mod, "summary") == LUA_TSTRING) {
+    int chunk = lua_gettop(L);
+    lua_pushcfunction(L, msgh);
+    int rc = LUA_OK;
+    char *stop = NULL;
+    if (R->scripts[script].desc != LUA_NOREF) {
+        /* loaded for an earlier step */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, R->scripts[script].desc);
+        lua_pushnil(L);
+    } else {
+        R->serial++;
+        R->step_modules = 0;
+        R->seed = fnv1a(0xcbf29ce484222325ull, file);
+        lua_pushcfunction(L, load_main);
+        lua_pushvalue(L, chunk);
+        lua_pushstring(L, file);
+        /* the script's own code runs under the limits of its step */
+        limits_begin(R, lim);
+        rc = lua_pcall(L, 2, 2, chunk + 1);
+        limits_end(R);
+        prof_clear(&R->prof_lines); /* the profile is of steps */
+        prof_clear(&R->prof_funcs);
+        stop = limit_error(R, lim);
+        if (!stop && rc == LUA_OK && !lua_isnil(L, -2)) {
+            lua_pushvalue(L, -2);
+            R->scripts[script].desc = luaL_ref(L, LUA_REGISTRYINDEX);
+        }
+    }
+    if (stop) {
+        rg_err_add(errs, NULL, 0, "%s: stopped while the script was loaded: %s", file, stop);
+        free(stop);
+        rc = -1;
+    } else if (rc != LUA_OK || lua_isnil(L, -2)) {
+        const char *m = lua_tostring(L, -1);
+        rg_err_add(errs, NULL, 0, "%s", m ? m : "error in script");
+        rc = -1;
+    }
+    if (rc != 0) {
+        env_end(R, L, chunk);
+        lua_settop(L, top);
+        R->limit = R->used + SETUP_MEMORY;
+        return -1;
+    }
+    int mod = lua_gettop(L) - 1;
+    if (raw_field(L, mod, "summary") == LUA_TSTRING) {
         info->summary = rg_xstrdup(lua_tostring(L, -1));
     }
     lua_pop(L, 1);
-    int t = lua_getfield(L, mod, "params");
+    int t = raw_field(L, mod, "params");
     if (t == LUA_TTABLE) {
         lua_pushnil(L);
         while (lua_next(L, -2)) {
@@ -953,7 +1556,7 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
             memset(p, 0, sizeof *p);
             p->key = rg_xstrdup(key);
             p->type = REGIE_PARAM_STRING;
-            if (lua_getfield(L, -1, "type") == LUA_TSTRING) {
+            if (raw_field(L, -1, "type") == LUA_TSTRING) {
                 const char *ty = lua_tostring(L, -1);
                 int found = 0;
                 for (int i = 0; ptypes[i].name; i++) {
@@ -971,19 +1574,21 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
                 }
             }
             lua_pop(L, 1);
-            lua_getfield(L, -1, "required");
+            raw_field(L, -1, "required");
             p->required = lua_toboolean(L, -1);
             lua_pop(L, 1);
-            if (lua_getfield(L, -1, "default") != LUA_TNIL) {
-                if (lua_isboolean(L, -1)) {
-                    p->def = rg_xstrdup(lua_toboolean(L, -1) ? "yes" : "no");
-                } else {
-                    p->def = rg_xstrdup(luaL_tolstring(L, -1, NULL));
-                    lua_pop(L, 1);
-                }
+            int dt = raw_field(L, -1, "default");
+            if (dt == LUA_TBOOLEAN) {
+                p->def = rg_xstrdup(lua_toboolean(L, -1) ? "yes" : "no");
+            } else if (dt == LUA_TSTRING || dt == LUA_TNUMBER) {
+                p->def = rg_xstrdup(lua_tostring(L, -1)); /* a copy of the field's value */
+            } else if (dt != LUA_TNIL) {
+                rg_err_add(errs, file, 0, "params.%s: default must be a string, a number or a boolean",
+                           key);
+                rc = -1;
             }
             lua_pop(L, 1);
-            if (lua_getfield(L, -1, "description") == LUA_TSTRING) {
+            if (raw_field(L, -1, "description") == LUA_TSTRING) {
                 p->description = rg_xstrdup(lua_tostring(L, -1));
             }
             lua_pop(L, 1);
@@ -995,7 +1600,9 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
         rg_err_add(errs, file, 0, "params must be a table");
         rc = -1;
     }
-    lua_pop(L, 2);
+    env_end(R, L, chunk);
+    lua_settop(L, top);
+    R->limit = R->used + SETUP_MEMORY;
     if (info->nparams) {
         qsort(info->params, info->nparams, sizeof *info->params, cmp_param);
     } else {
@@ -1062,6 +1669,32 @@ static void push_param(lua_State *L, regie_ctx *ctx, const regie_param *p)
     lua_pushstring(L, v);
 }
 
+/* lua_pcall'd for a step, under its limits: the script's chunk (at 1, its
+ * file at 2) run in the step's globals, then the `step` table for its run
+ * function (the context at 3): run and step, or nil and a message. */
+static int step_main(lua_State *L)
+{
+    regie_ctx *ctx = lua_touserdata(L, 3);
+    if (!run_chunk(L)) {
+        return 2;
+    }
+    lua_getfield(L, -1, "run");
+    /* step = { name = ..., attempt = n, params = { ... } } */
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, ctx->s && ctx->s->name ? ctx->s->name : "");
+    lua_setfield(L, -2, "name");
+    int attempt = ctx->run && ctx->step < ctx->run->wf->nsteps ? ctx->run->st[ctx->step].attempts : 1;
+    lua_pushinteger(L, attempt > 0 ? attempt : 1);
+    lua_setfield(L, -2, "attempt");
+    lua_newtable(L);
+    for (const regie_param *p = ctx->s ? ctx->s->ptable : NULL; p && p->key; p++) {
+        push_param(L, ctx, p);
+        lua_setfield(L, -2, p->key);
+    }
+    lua_setfield(L, -2, "params");
+    return 2;
+}
+
 int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits *lim)
 {
     if (have_state(R) != 0) {
@@ -1071,69 +1704,47 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     lua_State *L = R->L;
     int base = lua_gettop(L);
     char *err = NULL;
-    /* set-up (loading the script, the step table) may take SETUP_MEMORY
-     * beyond what the state holds, which includes what scripts keep
-     * between steps in their own upvalues */
+    /* compiling the script may take SETUP_MEMORY beyond what the state
+     * holds */
     R->limit = R->used + SETUP_MEMORY;
-    if (get_script(R, file, &err) != 0) {
+    if (get_chunk(R, file, &err) < 0) {
         rg_host.fail(ctx, "%s", err);
         free(err);
         return -1;
     }
-    int mod = lua_gettop(L);
-    lua_pushcfunction(L, msgh);
-    lua_getfield(L, mod, "run");
-    /* step = { name = ..., params = { ... } } */
-    lua_createtable(L, 0, 2);
-    lua_pushstring(L, ctx->s && ctx->s->name ? ctx->s->name : "");
-    lua_setfield(L, -2, "name");
-    lua_newtable(L);
-    for (const regie_param *p = ctx->s ? ctx->s->ptable : NULL; p && p->key; p++) {
-        push_param(L, ctx, p);
-        lua_setfield(L, -2, p->key);
-    }
-    lua_setfield(L, -2, "params");
+    int chunk = lua_gettop(L);
+    R->serial++;
+    R->step_modules = 0;
+    R->seed = step_seed(ctx);
     *rg_lua_ctx_slot(L) = ctx;
     rg_lua_reset_inputs(L);
-    R->instr = 0;
-    R->instr_limit = lim ? lim->instructions : 0;
-    R->deadline = lim && lim->timeout > 0 ? rg_now() + lim->timeout : 0;
-    R->killed = 0;
-    R->mem_hit = 0;
-    R->limit = lim && lim->memory ? R->used + lim->memory : 0;
-    R->prof_last = rg_now();
+    lua_pushcfunction(L, msgh);
+    lua_pushcfunction(L, step_main);
+    lua_pushvalue(L, chunk);
+    lua_pushstring(L, file);
+    lua_pushlightuserdata(L, ctx);
+    if (R->profile) {
+        R->prof_last = rg_now();
+    }
     size_t base_used = R->used;
-    R->peak = R->used;
-    R->running = NULL;
-    /* the hook first: a deadline already past signals as soon as the timer
-     * is set, and what on_deadline sets must not be overwritten */
-    if (R->instr_limit || R->profile) {
-        lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
+    /* the script's top level and its run function, under the limits */
+    limits_begin(R, lim);
+    int rc = lua_pcall(L, 3, 2, chunk + 1);
+    int shaped = rc == LUA_OK && !lua_isnil(L, -2);
+    if (shaped) {
+        rc = lua_pcall(L, 1, 0, chunk + 1);
     }
-    if (R->deadline > 0 && deadline_arm(R) != 0) {
-        lua_sethook(L, hook_clock, LUA_MASKCOUNT, HOOK_EVERY);
-    }
-    int rc = lua_pcall(L, 1, 0, mod + 1);
-    deadline_end();
-    lua_sethook(L, NULL, 0, 0);
+    limits_end(R);
     if (R->profile) {
         prof_report(R, ctx->s && ctx->s->name ? ctx->s->name : "?", ctx->input_seconds, base_used);
     }
-    /* No limit while the step is cleaned up: what it still holds may be
-     * above the set-up limit until the inputs are dropped and collected,
-     * and an allocation failing here would be outside any protected call. */
-    R->limit = 0;
     int result = 0;
-    if (R->killed) {
-        rg_host.fail(ctx, "%s: %s", file,
-                     R->killed == 1 ? "stopped: instruction limit exceeded (a runaway loop?)"
-                                    : "stopped: time limit of the step exceeded");
+    char *stop = limit_error(R, lim);
+    if (stop) {
+        rg_host.fail(ctx, "%s: stopped: %s", file, stop);
+        free(stop);
         result = -1;
-    } else if (R->mem_hit) {
-        rg_host.fail(ctx, "%s: stopped: memory limit of %zu MB exceeded", file,
-                     lim ? lim->memory / (1024 * 1024) : 0);
-        result = -1;
-    } else if (rc != LUA_OK) {
+    } else if (rc != LUA_OK || !shaped) {
         const char *m = lua_tostring(L, -1);
         rg_host.fail(ctx, "%s", m ? m : "error in script");
         result = -1;
@@ -1142,6 +1753,8 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     }
     rg_lua_end_writers(L, ctx, result == 0);
     *rg_lua_ctx_slot(L) = NULL;
+    modules_to_ctx(R, ctx);
+    env_end(R, L, chunk);
     lua_settop(L, base);
     rg_lua_reset_inputs(L);
     /* What the step made is garbage now.  When that is much, the state

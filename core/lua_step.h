@@ -11,9 +11,11 @@
  *     run = function(step) ... end,
  *   }
  *
- * The chunk is run once per state; its table is kept as a registry
- * reference, and `run` is called once per step execution.  `step` is a table
- * { name = <step name>, params = { typed parameter values } }.
+ * The chunk is compiled once per state and run at the start of every step
+ * execution (and once when a workflow is loaded, for its declarations),
+ * then `run` is called.  `step` is a table
+ * { name = <step name>, attempt = <1 first, 2 its first retry, ...>,
+ * params = { typed parameter values } }.
  */
 #ifndef REGIE_LUA_STEP_H
 #define REGIE_LUA_STEP_H
@@ -42,21 +44,24 @@ void rg_lua_free(rg_lua *L);
 /* Resolve a script name as a workflow gives it (absolute, relative to the
  * workflow file's directory, or on the script path).  Caller frees. */
 char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const char *name);
-/* Compile and load (cached), then report declared params.  Compile errors go
- * to errs as "script.lua:LINE: message". */
-int rg_lua_describe(rg_lua *L, const char *script_file, rg_script_info *info, rg_errors *errs);
+/* Compile (cached) and load, then report declared params.  The script's
+ * top-level code runs under `lim` (NULL: none), as it does in a step.
+ * Compile errors go to errs as "script.lua:LINE: message". */
+int rg_lua_describe(rg_lua *L, const char *script_file, const rg_lua_limits *lim,
+                    rg_script_info *info, rg_errors *errs);
 void rg_script_info_free(rg_script_info *info);
-/* Files of the Lua modules this state has loaded with require (caller
- * frees the vector with rg_strv_free). */
+/* Files (real paths) of the Lua modules this state has loaded with
+ * require (caller frees the vector with rg_strv_free). */
 size_t rg_lua_modules(rg_lua *L, char ***paths);
 /* Bytes the state holds now. */
 size_t rg_lua_memory(const rg_lua *L);
-/* Run the script's `run` for one step.  On failure the message (with
- * script.lua:LINE and a traceback) is given to rg_host.fail(ctx, ...).
- * A step that used much memory leaves a new state behind it: its memory
- * goes back at once, and globals and module tables do not carry over to
- * later steps (nor can they be relied on to: each worker thread has a state
- * of its own). */
+/* Run the script for one step: its top-level code, then its `run`, in
+ * globals of the step's own (nothing a step sets or changes in them, in the
+ * standard tables or in its modules reaches a later step), under `lim`.
+ * On failure the message (with script.lua:LINE and a traceback) is given
+ * to rg_host.fail(ctx, ...).  The modules the step loaded are listed in
+ * ctx->modules.  A step that used much memory leaves a new state behind
+ * it: its memory goes back at once. */
 int rg_lua_run(rg_lua *L, const char *script_file, regie_ctx *ctx, const rg_lua_limits *lim);
 
 #endif

@@ -617,7 +617,7 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
                            st->name, script->value, wf->cfg.script_path);
             } else {
                 size_t before = errs->n;
-                if (rg_lua_describe(lua, st->script_file, &st->sinfo, errs) == 0 &&
+                if (rg_lua_describe(lua, st->script_file, &st->limits, &st->sinfo, errs) == 0 &&
                     errs->n == before) {
                     st->ptable = st->sinfo.params;
                     check_params(st, "this script", errs);

@@ -416,8 +416,9 @@ START_TEST(when_and_retries)
     free(t_write(tmp, "flaky.lua",
             "local n = 0\n"
             "return { run = function(step) n = n + 1\n"
-            "  if n < 3 then error('not yet ' .. n) end\n"
-            "  regie.output('r', n) end }\n"));
+            "  assert(n == 1, 'every attempt starts afresh')\n"
+            "  if step.attempt < 3 then error('not yet ' .. step.attempt) end\n"
+            "  regie.output('r', step.attempt) end }\n"));
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = w\n"
                        "[input.mode]\ntype = text\ndefault = fast\n"
@@ -539,6 +540,49 @@ START_TEST(cli_basics)
 }
 END_TEST
 
+/* A script's top-level code runs under its step's limits when the
+ * workflow is loaded: `regie check` on a script that starts with an
+ * endless loop stops at the step's timeout, naming the script. */
+START_TEST(check_limits_top_level_code)
+{
+    free(t_write(tmp, "hang.lua", "while true do end\nreturn { run = function() end }\n"));
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = w\n[step.hang]\nscript = hang.lua\ntimeout = 0.5\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "check", wf);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(err, "hang.lua: stopped while the script was loaded: time limit") != NULL, "%s",
+                  err);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+/* print in a script goes to the step's log (stderr), never onto regie's
+ * own output: `regie graph | dot` gets a graph. */
+START_TEST(print_goes_to_the_log)
+{
+    free(t_write(tmp, "talk.lua",
+                 "print('loading', 1)\n"
+                 "return { run = function() print('running', 2) end }\n"));
+    char *wf = t_write(tmp, "w.ini", "[workflow]\nname = w\n[step.talk]\nscript = talk.lua\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "graph", wf);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_msg(strncmp(out, "digraph", 7) == 0 && !strstr(out, "loading"), "%s", out);
+    free(out);
+    free(err);
+    rc = RUN(&out, &err, "run", wf, "--out", "o", "--no-store");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_msg(!strstr(out, "running") && !strstr(out, "loading"), "%s", out);
+    ck_assert_msg(strstr(err, "talk: info: running\t2") != NULL, "%s", err);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
 Suite *suite_cli(void);
 Suite *suite_cli(void)
 {
@@ -557,6 +601,8 @@ Suite *suite_cli(void)
     tcase_add_test(tc, out_of_tree_plugin);
     tcase_add_test(tc, cli_basics);
     tcase_add_test(tc, default_file_next_to_workflow);
+    tcase_add_test(tc, check_limits_top_level_code);
+    tcase_add_test(tc, print_goes_to_the_log);
     suite_add_tcase(s, tc);
     return s;
 }

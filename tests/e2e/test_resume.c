@@ -629,6 +629,59 @@ START_TEST(lock_changed_definition_and_no_rerun)
 }
 END_TEST
 
+/* A module a script requires only inside run() joins the run's definition
+ * when the step that loads it is recorded: `show` lists it, and a change to
+ * it makes resume refuse (until --allow-changed). */
+START_TEST(module_required_in_run_is_recorded)
+{
+    tmp = t_tmpdir();
+    char *lib = xasprintf("%s/lib", tmp);
+    setenv("REGIE_SCRIPT_PATH", lib, 1);
+    free(t_write(tmp, "lib/late.lua", "return { n = 1 }\n"));
+    free(t_write(tmp, "uses.lua",
+                 "return { run = function() regie.output('a', require('late').n) end }\n"));
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = late\n"
+                 "[step.uses]\nscript = uses.lua\nwrites = a\n"
+                 "[step.board]\nwait = approval\nafter = uses\n"));
+    char *out = NULL, *err = NULL;
+    const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
+    int rc = t_regie(tmp, &out, &err, runv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    char *id = first_run_id(tmp);
+    ck_assert_ptr_nonnull(id);
+    const char *showv[] = { "show", id, NULL };
+    rc = t_regie(tmp, &out, &err, showv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert_msg(strstr(out, "lib/late.lua") != NULL, "not in the definition:\n%s", out);
+    free(out);
+    free(err);
+    /* unchanged: resume goes on (and waits for the approval again) */
+    const char *rv[] = { "resume", id, NULL };
+    rc = t_regie(tmp, &out, &err, rv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    free(t_write(tmp, "lib/late.lua", "return { n = 2 }\n"));
+    rc = t_regie(tmp, &out, &err, rv);
+    ck_assert_int_eq(rc, 2);
+    ck_assert_msg(strstr(err, "late.lua: changed") != NULL, "%s", err);
+    free(out);
+    free(err);
+    const char *rva[] = { "resume", id, "--allow-changed", NULL };
+    rc = t_regie(tmp, &out, &err, rva);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    free(id);
+    free(lib);
+    t_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 START_TEST(store_faults)
 {
     tmp = t_tmpdir();
@@ -667,6 +720,7 @@ Suite *suite_resume(void)
     tcase_add_test(tc, replaced_outputs_kept_as_versions);
     tcase_add_test(tc, lock_changed_definition_and_no_rerun);
     tcase_add_test(tc, store_faults);
+    tcase_add_test(tc, module_required_in_run_is_recorded);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -45,7 +45,7 @@ static int run_script(const char *name, const char *src, regie_ctx **out_ctx, co
     rg_errors e = { 0 };
     rg_script_info info;
     memset(&info, 0, sizeof info);
-    if (rg_lua_describe(lua, path, &info, &e) == 0) {
+    if (rg_lua_describe(lua, path, NULL, &info, &e) == 0) {
         ((rg_step *)ctx->s)->ptable = info.params;
     }
     int rc = rg_lua_run(lua, path, ctx, lim);
@@ -267,19 +267,22 @@ START_TEST(time_limit_in_coroutines)
                 "local co = coroutine.create(function() while true do coroutine.yield(1) end end)\n"
                 "return { run = function() while true do pcall(coroutine.resume, co) end end }",
                 "time limit", &tl);
-    /* a coroutine made under a limit runs on in a later step without one */
+    /* a coroutine stopped by the limit is not there for a later step: the
+     * global it was kept in is the stopped step's own */
     regie_ctx *ctx;
     const char *gen =
         "gen = gen or coroutine.wrap(function() local i = 0 while true do i = i + 1 coroutine.yield(i) end end)\n"
-        "return { run = function(step)\n"
+        "return { params = { spin = { type = 'boolean' } },\n"
+        "run = function(step)\n"
         "  local v = gen()\n"
-        "  if v == 1 then while true do end end\n"
+        "  if step.params.spin then while true do end end\n"
         "  regie.output('v', v) end }\n";
-    ck_assert_int_eq(run_script("gen.lua", gen, &ctx, NULL, &tl), -1);
+    const char *spin[] = { "spin", "yes", NULL };
+    ck_assert_int_eq(run_script("gen.lua", gen, &ctx, spin, &tl), -1);
     ck_assert_msg(strstr(rg_test_ctx_error(ctx), "time limit"), "%s", rg_test_ctx_error(ctx));
     rg_test_ctx_free(ctx);
     ck_assert_int_eq(run_script("gen.lua", gen, &ctx, NULL, NULL), 0);
-    ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 2);
+    ck_assert_int_eq(rg_test_ctx_get(ctx, "v")->value.u.i, 1);
     rg_test_ctx_free(ctx);
     /* a step well inside its time is not stopped, and the timer is rearmed per step */
     for (int i = 0; i < 3; i++) {
@@ -368,13 +371,13 @@ START_TEST(errors_and_tracebacks)
     rg_errors e = { 0 };
     rg_script_info info;
     char *p = t_write(dir, "syntax.lua", "return { run = function(\n");
-    ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
+    ck_assert_int_eq(rg_lua_describe(lua, p, NULL, &info, &e), -1);
     ck_assert_msg(strstr(e.msg[0], "syntax.lua:2:") != NULL, "%s", e.msg[0]);
     rg_err_free(&e);
     free(p);
     p = t_write(dir, "badtype.lua",
                 "return { params = { k = { type = 'colour' } }, run = function() end }\n");
-    ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
+    ck_assert_int_eq(rg_lua_describe(lua, p, NULL, &info, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], "params.k: unknown type \"colour\""));
     rg_script_info_free(&info);
     rg_err_free(&e);
@@ -385,14 +388,14 @@ START_TEST(errors_and_tracebacks)
     p = t_write(dir, "early.lua",
                 "regie.info('loading')\nreturn { run = function() end }\n");
     rg_lua *fresh = rg_lua_new(dir);
-    ck_assert_int_eq(rg_lua_describe(fresh, p, &info, &e), -1);
+    ck_assert_int_eq(rg_lua_describe(fresh, p, NULL, &info, &e), -1);
     rg_lua_free(fresh);
     ck_assert_msg(strstr(e.msg[0], "early.lua:1: this regie function works only while a step runs"),
                   "%s", e.msg[0]);
     rg_err_free(&e);
     free(p);
     p = t_write(dir, "norun.lua", "return { }\n");
-    ck_assert_int_eq(rg_lua_describe(lua, p, &info, &e), -1);
+    ck_assert_int_eq(rg_lua_describe(lua, p, NULL, &info, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], "no function `run`"));
     rg_err_free(&e);
     free(p);
@@ -853,9 +856,10 @@ START_TEST(each_and_output_writer)
 }
 END_TEST
 
-/* A loop of regie.each kept past the end of its step (here in the
- * string table, which the steps of a state share) stops with an error
- * when called again, without touching the old step's input. */
+/* A loop of regie.each cannot be kept past the end of its step: the
+ * string table it was put in (which the steps of a state once shared) is
+ * the step's own, and the strings' metatable is out of a script's reach.
+ * (Were it kept, it would stop with an error: see l_each.) */
 START_TEST(each_past_its_step)
 {
     const char *cols[] = { "id" };
@@ -867,16 +871,14 @@ START_TEST(each_past_its_step)
                 "return { run = function(step)\n"
                 "  local it = regie.each('rows', { 'id' })\n"
                 "  assert(it() == 1)\n"
-                "  getmetatable('').__index.kept_loop = it\n"
+                "  assert(getmetatable('') == false, 'the metatable of strings is hidden')\n"
+                "  string.kept_loop = it\n"
+                "  assert(('x').kept_loop == it, 'methods of strings are the step\\'s string table')\n"
                 "end }\n",
                 &d, NULL);
     char *path = t_write(dir, "later.lua",
                          "return { run = function(step)\n"
-                         "  local it = getmetatable('').__index.kept_loop\n"
-                         "  assert(it, 'the loop is still there')\n"
-                         "  getmetatable('').__index.kept_loop = nil\n"
-                         "  local ok, err = pcall(it)\n"
-                         "  assert(not ok and err:find('regie.each: the step that began this loop has ended', 1, true), err)\n"
+                         "  assert(string.kept_loop == nil and ('x').kept_loop == nil, 'the loop is gone')\n"
                          "end }\n");
     regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
     int rc = rg_lua_run(lua, path, ctx, NULL);
@@ -991,10 +993,9 @@ START_TEST(profile_input_to_its_line)
 END_TEST
 
 /* A step that used much memory leaves a new state behind: its memory is
- * back at once, the next step compiles its script and modules again and
- * finds none of the globals the large step set; a module is listed once
- * however often it is loaded.  A small step leaves the state as it is
- * (making a state costs more than a small step). */
+ * back at once, the next step compiles its script and modules again; a
+ * module is listed once however often it is loaded.  No step finds the
+ * globals another set, large or small. */
 START_TEST(state_renewed_after_large_step)
 {
     free(t_write(dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
@@ -1026,7 +1027,7 @@ START_TEST(state_renewed_after_large_step)
         rg_test_ctx_free(ctx);
         rc = run_script("small.lua", small, &ctx, NULL, NULL);
         ASSERT_RAN(rc, ctx);
-        ck_assert_str_eq(rg_test_ctx_get(ctx, "small")->value.u.s.ptr, "by a small step");
+        ck_assert_str_eq(rg_test_ctx_get(ctx, "small")->value.u.s.ptr, "nil");
         rg_test_ctx_free(ctx);
         /* the large step again, on the renewed state */
         rc = run_script("big.lua", big, &ctx, NULL, NULL);
@@ -1071,6 +1072,160 @@ START_TEST(escapes_for_documents)
 }
 END_TEST
 
+/* Every step starts from clean globals and standard tables: what one step
+ * sets or changes (a global, string.upper, the strings' metatable, a
+ * module's table, its script's top-level locals, the random generator) is
+ * not there for the next step on the same state. */
+START_TEST(steps_isolated)
+{
+    free(t_write(dir, "mylib/shared.lua", "return { twice = function(x) return 2 * x end }\n"));
+    const char *poison =
+        "local calls = 0\n"
+        "return { run = function(step)\n"
+        "  calls = calls + 1\n"
+        "  assert(calls == 1, 'the top level runs anew for every step')\n"
+        "  assert(LEFT == nil, 'a global left by an earlier step')\n"
+        "  LEFT = 'left'\n"
+        "  string.upper = function() return 'poisoned' end\n"
+        "  assert(('x'):upper() == 'poisoned', 'a step sees its own change, as a method too')\n"
+        "  math.floor = nil\n"
+        "  table.insert = nil\n"
+        "  regie.date.add_days = nil\n"
+        "  rawset(os, 'time', nil)\n"
+        "  _G.print = nil\n"
+        "  require('mylib.shared').twice = nil\n"
+        "  assert(getmetatable('') == false and getmetatable(regie.list{}) == false, 'shared metatables hidden')\n"
+        "  assert(not pcall(setmetatable, _G, nil), 'the globals\\' metatable is protected')\n"
+        "  local ok, err = pcall(collectgarbage, 'stop')\n"
+        "  assert(not ok and err:find('collectgarbage(\"stop\") is blocked', 1, true), err)\n"
+        "  assert(collectgarbage('count') > 0)\n"
+        "  ok, err = pcall(setmetatable, {}, { __gc = function() LEFT = 'late' end })\n"
+        "  assert(not ok and err:find('__gc is blocked', 1, true), err)\n"
+        "  assert(load('LOADED = 1') and LOADED == nil)\n"
+        "  load('LOADED = 1')() assert(LOADED == 1, 'load runs in the step\\'s globals')\n"
+        "  math.randomseed(42)\n"
+        "  regie.output('x', 1)\n"
+        "end }\n";
+    const char *check =
+        "return { run = function(step)\n"
+        "  assert(LEFT == nil and LOADED == nil, 'a global left: ' .. tostring(LEFT))\n"
+        "  assert(string.upper('x') == 'X' and ('x'):upper() == 'X', 'string.upper poisoned')\n"
+        "  assert(math.floor(1.5) == 1 and table.insert and os.time and print, 'a standard function gone')\n"
+        "  assert(_G == _ENV and _G.string == string, '_G is the step\\'s globals')\n"
+        "  assert(regie.date.add_days('2026-01-01', 1) == '2026-01-02', 'regie.date changed')\n"
+        "  assert(require('mylib.shared').twice(2) == 4, 'a module\\'s table changed')\n"
+        "  regie.output('x', 1)\n"
+        "end }\n";
+    for (int round = 0; round < 3; round++) {
+        regie_ctx *ctx;
+        int rc = run_script("poison.lua", poison, &ctx, NULL, NULL);
+        ASSERT_RAN(rc, ctx);
+        rg_test_ctx_free(ctx);
+        rc = run_script("check.lua", check, &ctx, NULL, NULL);
+        ASSERT_RAN(rc, ctx);
+        rg_test_ctx_free(ctx);
+    }
+}
+END_TEST
+
+/* math.random draws the same numbers in the same step (of the same run),
+ * whatever ran before it on the state; another step draws others. */
+START_TEST(random_seeded_per_step)
+{
+    const char *draw = "return { run = function(step)\n"
+                       "  local t = {} for i = 1, 4 do t[i] = math.random(1, 1000000) end\n"
+                       "  regie.output('r', table.concat(t, ',')) end }\n";
+    const char *meddle = "return { run = function() math.randomseed(os.time(), os.clock() * 1e6)\n"
+                         "  for i = 1, 10 do math.random() end end }\n";
+    char *first = NULL;
+    for (int i = 0; i < 3; i++) {
+        regie_ctx *ctx;
+        if (i > 0) {
+            ck_assert_int_eq(run_script("meddle.lua", meddle, NULL, NULL, NULL), 0);
+        }
+        int rc = run_script("draw.lua", draw, &ctx, NULL, NULL);
+        ASSERT_RAN(rc, ctx);
+        const char *r = rg_test_ctx_get(ctx, "r")->value.u.s.ptr;
+        if (!first) {
+            first = strdup(r);
+        } else {
+            ck_assert_str_eq(r, first);
+        }
+        rg_test_ctx_free(ctx);
+    }
+    char *path = t_write(dir, "draw.lua", draw);
+    regie_ctx *ctx = rg_test_ctx_new("another", NULL, dir);
+    ASSERT_RAN(rg_lua_run(lua, path, ctx, NULL), ctx);
+    ck_assert_str_ne(rg_test_ctx_get(ctx, "r")->value.u.s.ptr, first);
+    rg_test_ctx_free(ctx);
+    free(path);
+    free(first);
+}
+END_TEST
+
+/* A Lua step's deadline does not outlive it: a C plugin that runs next on
+ * the same thread, waiting in poll(), is not interrupted when the old
+ * deadline passes. */
+START_TEST(deadline_ends_with_its_step)
+{
+    rg_lua_limits short_tl = { 0, 0, 0.2 };
+    regie_ctx *ctx;
+    ck_assert_int_eq(run_script("quick.lua", "return { run = function() end }", &ctx, NULL, &short_tl), 0);
+    rg_test_ctx_free(ctx);
+    rg_plugins ps = { 0 };
+    rg_errors e = { 0 };
+    char *so = t_build("tests/fixtures/.libs/poll_wait.so");
+    ck_assert_int_eq(rg_plugin_load(&ps, so, &e), 0);
+    rg_plugin *pw = rg_plugin_find(&ps, "poll_wait");
+    ck_assert_ptr_nonnull(pw);
+    const char *kv[] = { "ms", "600", NULL };
+    ctx = rg_test_ctx_new("wait", kv, NULL);
+    ((rg_step *)ctx->s)->ptable = pw->desc->params;
+    int rc = pw->desc->run(&rg_host, ctx, pw->state);
+    ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
+    rg_test_ctx_free(ctx);
+    /* and the next Lua step still has its own deadline */
+    expect_fail("loop.lua", "return { run = function() while true do end end }", "time limit", &short_tl);
+    rg_plugins_free(&ps);
+    rg_err_free(&e);
+    free(so);
+}
+END_TEST
+
+/* A script's top-level code runs under its step's limits when the script
+ * is loaded (regie check, graph, run), as it does in the step. */
+START_TEST(limits_while_loading)
+{
+    static const struct {
+        const char *name, *src, *want;
+        rg_lua_limits lim;
+    } cases[] = {
+        { "hang.lua", "while true do end\nreturn { run = function() end }\n",
+          "hang.lua: stopped while the script was loaded: time limit", { 0, 0, 0.3 } },
+        { "hang2.lua", "while true do pcall(function() while true do end end) end\n",
+          "hang2.lua: stopped while the script was loaded: time limit", { 0, 0, 0.3 } },
+        { "count.lua", "while true do end\n",
+          "count.lua: stopped while the script was loaded: instruction limit", { 100000, 0, 0 } },
+        { "mem.lua", "local t = {} for i = 1, 1e9 do t[i] = i end\n",
+          "mem.lua: stopped while the script was loaded: memory limit of 32 MB", { 0, 32 << 20, 0 } },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rg_errors e = { 0 };
+        rg_script_info info;
+        char *p = t_write(dir, cases[i].name, cases[i].src);
+        ck_assert_int_eq(rg_lua_describe(lua, p, &cases[i].lim, &info, &e), -1);
+        ck_assert_msg(e.n > 0 && strstr(e.msg[0], cases[i].want), "wanted \"%s\" in: %s", cases[i].want,
+                      e.n ? e.msg[0] : "(none)");
+        rg_script_info_free(&info);
+        rg_err_free(&e);
+        free(p);
+        int rc = run_script("after.lua", "return { run = function(step) regie.output('x', 1) end }", NULL,
+                            NULL, NULL);
+        ck_assert_int_eq(rc, 0);
+    }
+}
+END_TEST
+
 Suite *suite_lua(void);
 Suite *suite_lua(void)
 {
@@ -1099,6 +1254,10 @@ Suite *suite_lua(void)
     tcase_add_test(tc, each_past_its_step);
     tcase_add_test(tc, profile_lines_and_functions);
     tcase_add_test(tc, profile_input_to_its_line);
+    tcase_add_test(tc, steps_isolated);
+    tcase_add_test(tc, random_seeded_per_step);
+    tcase_add_test(tc, deadline_ends_with_its_step);
+    tcase_add_test(tc, limits_while_loading);
     suite_add_tcase(s, tc);
     return s;
 }
