@@ -289,6 +289,13 @@ const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_val
         out->u.list = l;
         return NULL;
     }
+    case LUA_TUSERDATA:
+        if (luaL_testudata(L, idx, "regie.decimal")) {
+            /* which one is a choice: the exact text or the nearest double */
+            return "cannot store a regie.decimal as such: store tostring(d) (exact text) or "
+                   "d:tonumber()";
+        }
+        return "cannot store this value";
     default:
         return lua_type(L, idx) == LUA_TFUNCTION ? "cannot store a function" : "cannot store this value";
     }
@@ -1853,6 +1860,8 @@ void rg_lua_open_regie(lua_State *L)
     lua_setfield(L, -2, "list_mt");
     luaL_newlib(L, date_fns);
     lua_setfield(L, -2, "date");
+    rg_lua_open_decimal(L);
+    lua_setfield(L, -2, "decimal");
     static const luaL_Reg writer_fns[] = {
         { "add", l_writer_add }, { "record", l_writer_record }, { "close", l_writer_close },
         { NULL, NULL },

@@ -26,6 +26,8 @@ void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded);
  * input handed over), so that its time goes to the line that called it,
  * not to a line sampled later (lua_step.c). */
 void rg_lua_prof_mark(lua_State *L);
+/* Push the regie.decimal module (lua_decimal.c). */
+void rg_lua_open_decimal(lua_State *L);
 /* regie.order(columns [, directions]) (lua_order.c). */
 int rg_lua_order(lua_State *L);
 

@@ -271,9 +271,79 @@ function L.missing(file, column, what)
 end
 
 -- ---- numbers ----------------------------------------------------------------
+-- Points and prices are computed in exact decimals (regie.decimal, §0: half-up
+-- on the exact value): a Lua float never enters a formula.  A value from a
+-- file or a dataset becomes exact with L.exact; a step hands an exact value
+-- to the next one as its text (tostring(d), column *_exact) beside the
+-- nearest double (for drawing and the texts of the output steps).
 
--- Rounded to d decimals, half-up (exact for decimal inputs).
+local D = regie.decimal
+L.D = D
+local is_decimal = D.is
+
+-- the exact value of a number by its shortest decimal text (what the file
+-- said: 33.3 is 333/10) or of an exact text ("19.425", "125/6")
+local exact_of = memo(function(v)
+  if type(v) == "string" then
+    return D(v)
+  end
+  return D.from_number(v)
+end)
+
+-- The exact decimal of v: a decimal as is, an integer, a float read from a
+-- file (by its shortest decimal text), an exact text; nil for nil/null.
+function L.exact(v)
+  if v == nil or v == null then
+    return nil
+  end
+  if is_decimal(v) then
+    return v
+  end
+  return exact_of(v)
+end
+
+-- The exact value of a dataset row's field: its `<field>_exact` text when
+-- the producing step wrote one, else the field itself.
+function L.exact_field(row, field)
+  local t = row[field .. "_exact"]
+  if t ~= nil and t ~= null and t ~= "" then
+    return exact_of(t)
+  end
+  return L.exact(row[field])
+end
+
+-- A dataset row's field rounded half-up to d decimals on its exact value,
+-- as a number (for the texts of the output steps); nil for nil/null.
+function L.rounded(row, field, d)
+  local v = L.exact_field(row, field)
+  return v and v:round(d):tonumber()
+end
+
+-- |a − b| of two rounded scores (numbers), exactly: a decimal.
+function L.gap(a, b)
+  return (L.exact(a) - L.exact(b)):abs()
+end
+
+-- Points of a graded criterion (§1.2): M × aggregate(levels) / 100 with
+-- aggregation mean (also for the one level of a consensus) or median.
+-- Exact: M and the levels are decimals (or integers, or exact texts).
+-- Returns the points and the aggregate level.
+function L.criterion_points(M, levels, aggregation)
+  local level
+  if aggregation == "median" then
+    level = D.median(levels)
+  else
+    level = D.mean(levels)
+  end
+  return L.exact(M) * level / 100, level
+end
+
+-- Rounded to d decimals, half-up on the exact value.  A decimal stays a
+-- decimal; a number (exact for decimal inputs) stays a number.
 function L.round(x, d)
+  if is_decimal(x) then
+    return x:round(d)
+  end
   return regie.round(x, d)
 end
 
@@ -284,6 +354,9 @@ function L.fmt(x, d)
   if x == nil or x == null then
     return ""
   end
+  if is_decimal(x) then
+    return x:format(d)
+  end
   return format_number(x, d)
 end
 
@@ -291,6 +364,9 @@ end
 function L.nl(x, d)
   if x == nil or x == null then
     return ""
+  end
+  if is_decimal(x) then
+    return x:format(d or 2, ",")
   end
   return format_number(x, d or 2, ",")
 end
@@ -738,9 +814,11 @@ function L.criteria(ds)
     c.by_id[r.id] = r
   end
   c.max_total = 0
+  c.max_total_exact = D(0) -- Q_max exactly (§1.2: Q' = Q × W_Q / Q_max)
   for _, a in ipairs(c.award) do
     if not isnull(a.max_points) then
       c.max_total = c.max_total + a.max_points
+      c.max_total_exact = c.max_total_exact + L.exact(a.max_points)
     end
   end
   return c

@@ -24,11 +24,19 @@
 -- With [scoring] round_stage = criterion the criterion points used here and
 -- the price points / discount are rounded to round_decimals.
 --
+-- Exact arithmetic: every value in ctx and every price P is a regie.decimal
+-- (prices and settings by the decimal text they were written as), so a
+-- formula computes exactly and rounds only where round_stage says.  A
+-- formula edited here keeps that: a decimal refuses a Lua float (write
+-- D("0.5"), not 0.5); integers mix freely.
+--
 -- Writes `prices`: bid_id, price, priced, price_points, discount,
--- fictitious, low_flag, low_decision, low_reason.
+-- fictitious, low_flag, low_decision, low_reason, and the exact values as
+-- text: price_points_exact, discount_exact, fictitious_exact.
 
 local L = require "tender.lib"
 
+local D = L.D
 local M = {}
 
 M.methods = {
@@ -40,26 +48,27 @@ M.methods = {
   end,
   linear_ceiling = function(P, ctx)
     local v = ctx.MP * (ctx.P_ceil - P) / (ctx.P_ceil - ctx.P_floor)
-    if v < 0 then v = 0 end
+    if v < 0 then v = D(0) end
     if v > ctx.MP then v = ctx.MP end
     return v
   end,
   relative_deviation = function(P, ctx)
     local v = ctx.MP * (1 - (P - ctx.P_low) / ctx.P_low)
-    return v < 0 and 0 or v
+    return v < 0 and D(0) or v
   end,
   fictitious_discount = function(P, ctx, discount)
     return nil, P - discount
   end,
 }
 
--- Σ V_c × fraction_c for one bid; pts: crit_id -> points.
+-- Σ V_c × fraction_c for one bid; pts: crit_id -> points (decimals).
 function M.discount(pts, crit, cfg)
-  local d = 0
+  local d = D(0)
+  local per_point = L.exact(cfg.award.discount_value_per_point) or 0
   for _, c in ipairs(crit.award) do
-    local V = not L.isnull(c.value_eur) and c.value_eur
-              or c.max_points * (cfg.award.discount_value_per_point or 0)
-    d = d + V * (pts[c.id] or 0) / c.max_points
+    local Mc = L.exact(c.max_points)
+    local V = L.exact(c.value_eur) or Mc * per_point
+    d = d + V * (pts[c.id] or 0) / Mc
   end
   return d
 end
@@ -81,7 +90,8 @@ function M.run(step)
   if method == "fictitious_discount" then
     for _, q in ipairs(L.rows("quality")) do
       pts[q.bid_id] = pts[q.bid_id] or {}
-      pts[q.bid_id][q.crit_id] = by_crit and L.round(q.points, dec) or q.points
+      local v = L.exact_field(q, "points")
+      pts[q.bid_id][q.crit_id] = by_crit and v:round(dec) or v
     end
   end
 
@@ -91,7 +101,7 @@ function M.run(step)
     local lp = low[a.bid_id]
     local d = decisions[a.bid_id]
     local decision = d and L.trim(L.str(d.decision)):lower() or ""
-    local row = { bid_id = a.bid_id, price = b.rate_excl_vat_eur, priced = false,
+    local row = { bid_id = a.bid_id, price = b.rate_excl_vat_eur, P = L.exact(b.rate_excl_vat_eur), priced = false,
                   low_flag = lp ~= nil and lp.flagged == true, low_decision = decision,
                   low_reason = d and L.str(d.reason) or "" }
     if a.admitted and decision ~= "reject" then
@@ -108,16 +118,16 @@ function M.run(step)
     rows[#rows + 1] = row
   end
 
-  local ctx = { MP = cfg.award.price_points or 0 }
+  local ctx = { MP = L.exact(cfg.award.price_points) or D(0) }
   if #priced > 0 then
-    ctx.P_low = priced[1].price
+    ctx.P_low = priced[1].P
     for _, r in ipairs(priced) do
-      if r.price < ctx.P_low then ctx.P_low = r.price end
+      if r.P < ctx.P_low then ctx.P_low = r.P end
     end
   end
   if method == "linear_ceiling" and ctx.P_low then
-    ctx.P_ceil = cfg.award.price_ceiling
-    ctx.P_floor = cfg.award.price_floor or ctx.P_low
+    ctx.P_ceil = L.exact(cfg.award.price_ceiling)
+    ctx.P_floor = L.exact(cfg.award.price_floor) or ctx.P_low
     if ctx.P_ceil <= ctx.P_floor then
       regie.data_error(cfg.source, cfg.line["award.price_ceiling"] or 0, "price_ceiling",
                        cfg.raw["award.price_ceiling"] or L.str(ctx.P_ceil),
@@ -128,20 +138,36 @@ function M.run(step)
   end
 
   local fn = M.methods[method]
+  -- a formula's result as a decimal (an integer such as 0 is one too)
+  local function exact_result(v, what)
+    if v == nil then return nil end
+    if math.type(v) == "float" then
+      error(string.format("tender/price.lua: price_method %s gave %s %s, a floating-point number: compute with regie.decimal values",
+                          method, what, tostring(v)), 0)
+    end
+    return D(v)
+  end
   for _, r in ipairs(priced) do
     if method == "fictitious_discount" then
       local disc = M.discount(pts[r.bid_id] or {}, crit, cfg)
-      if by_crit then disc = L.round(disc, dec) end
-      local _, F = fn(r.price, ctx, disc)
-      r.discount, r.fictitious = disc, F
+      if by_crit then disc = disc:round(dec) end
+      local _, F = fn(r.P, ctx, disc)
+      F = exact_result(F, "F")
+      r.discount, r.discount_exact = disc:tonumber(), tostring(disc)
+      r.fictitious, r.fictitious_exact = F:tonumber(), tostring(F)
     else
-      local pp = fn(r.price, ctx)
-      if pp and by_crit then pp = L.round(pp, dec) end
-      r.price_points = pp
+      local pp = exact_result(fn(r.P, ctx), "price points")
+      if pp then
+        if by_crit then pp = pp:round(dec) end
+        r.price_points, r.price_points_exact = pp:tonumber(), tostring(pp)
+      end
     end
+    r.P = nil
   end
+  for _, r in ipairs(rows) do r.P = nil end
   regie.output("prices", rows, { "bid_id", "price", "priced", "price_points", "discount", "fictitious",
-                                 "low_flag", "low_decision", "low_reason" })
+                                 "low_flag", "low_decision", "low_reason", "price_points_exact",
+                                 "discount_exact", "fictitious_exact" })
 end
 
 return {

@@ -3,19 +3,32 @@
 -- Rules (§1.2):
 --  * graded criterion: pts = max_points × aggregate(levels) / 100 with
 --    [scoring] aggregation = mean | median | consensus;
---  * binary criterion: max_points or 0 (levels 0 or 100; when evaluators
---    disagree the majority counts, a tie gives 0, and a warning is given);
+--  * binary criterion: max_points or 0 (levels 0 or 100).  When several
+--    evaluators disagree (some 100, some 0) the bid's score on it waits for
+--    a CONSENSUS score of that bid and criterion, naming the evaluators who
+--    differ: no mean, no majority.  The agreed score comes as a CONSENSUS
+--    row in scores.csv or as a row of the optional input consensus
+--    (bid_id,crit_id,level,motivation), given when the run is resumed;
 --  * evaluator CONSENSUS is one agreed score: it replaces the individual
 --    levels of that bid and criterion (with aggregation = consensus it is
---    required for every bid and criterion);
+--    required for every bid and criterion); a row of the consensus input
+--    counts as one, and before a CONSENSUS row in scores.csv;
+--  * points are exact (regie.decimal): M × Σ levels / (n × 100), no binary
+--    floating point, no rounding here (rank.lua rounds where round_stage
+--    says);
 --  * every evaluator scores every award criterion of every admitted bid:
 --    missing scores stop the run, listed together;
 --  * evaluators more than spread_warning_steps scale steps apart get a warning;
 --  * scores for excluded bids are ignored with a warning.
 --
 -- Writes `quality`: bid_id, crit_id, evaluators, levels, motivations (lists
--- in evaluator order), level (the aggregate), points (full precision),
--- spread, consensus; and `quality_notes` (warnings for the report).
+-- in evaluator order), level (the aggregate), points (the nearest number),
+-- points_exact (the exact value as text: "19.425", "125/6"), spread,
+-- consensus, disagreed (binary: the evaluators who differed, "Jansen 100,
+-- Bakker 0"), consensus_from (where the agreed score was recorded,
+-- "consensus.csv:2"); `quality_notes` (warnings for the report); and
+-- `consensus_needed` (true while a binary criterion waits for a consensus:
+-- the step await_consensus then holds the run).
 
 local L = require "tender.lib"
 
@@ -33,6 +46,8 @@ local function run(step)
   for i, v in ipairs(scale) do scale_idx[L.str(v)] = i end
   local scale_step = L.memo(function(level) return scale_idx[L.str(level)] end)
   local max_steps = cfg.scoring.spread_warning_steps
+  local exact = L.exact
+  local ZERO = L.D(0)
 
   local admitted = {}
   for _, a in ipairs(admission) do admitted[a.bid_id] = a.admitted end
@@ -43,10 +58,12 @@ local function run(step)
   -- motivation are kept (level_at[i], motivation_at[i]), no table per row.
   local cell, evaluators, seen_ev, ignored = {}, {}, {}, {}
   local level_at, motivation_at = {}, {}
-  for i, bid, crit_id, evaluator, level, motivation in
-      regie.each("scores", { "bid_id", "crit_id", "evaluator", "level", "motivation" }) do
+  local cons_line = {} -- the line of each CONSENSUS row (for the report)
+  for i, bid, crit_id, evaluator, level, motivation, line in
+      regie.each("scores", { "bid_id", "crit_id", "evaluator", "level", "motivation", "_line" }) do
     level_at[i], motivation_at[i] = level, motivation
     local ev = L.evaluator(evaluator)
+    if ev == CONSENSUS then cons_line[i] = line end
     if ev ~= CONSENSUS and not seen_ev[ev] then
       seen_ev[ev] = true
       evaluators[#evaluators + 1] = ev
@@ -57,6 +74,44 @@ local function run(step)
     elseif admit == false then
       ignored[bid] = (ignored[bid] or 0) + 1
     end
+  end
+
+  -- agreed scores given as the input consensus (after the run waited for
+  -- them): one CONSENSUS score per row, checked here as scores.csv is
+  local agreed = {}
+  local csrc = L.basename(L.source(regie.describe("consensus"), "consensus.csv"))
+  local crit_by_id = {}
+  for _, c in ipairs(crit.award) do crit_by_id[c.id] = c end
+  local bad = 0
+  for _, r in ipairs(L.rows("consensus")) do
+    local c = crit_by_id[r.crit_id]
+    if not c then
+      bad = bad + 1
+      regie.data_error(csrc, r._line, "crit_id", r.crit_id, "an award criterion of criteria.csv")
+    elseif admitted[r.bid_id] == nil then
+      bad = bad + 1
+      regie.data_error(csrc, r._line, "bid_id", r.bid_id, "a bid of bids.csv")
+    elseif c.scale == "binary" and r.level ~= 0 and r.level ~= 100 then
+      bad = bad + 1
+      regie.data_error(csrc, r._line, "level", L.str(r.level),
+                       string.format("0 or 100 (criterion %s is binary)", c.id))
+    elseif c.scale ~= "binary" and not scale_step(r.level) then
+      bad = bad + 1
+      regie.data_error(csrc, r._line, "level", L.str(r.level),
+                       "a level on the scale " .. table.concat((function()
+                         local t = {} for i, v in ipairs(scale) do t[i] = L.str(v) end return t end)(), ","))
+    elseif L.sub(agreed, r.bid_id)[r.crit_id] then
+      bad = bad + 1
+      regie.data_error(csrc, r._line, "crit_id", r.crit_id,
+                       string.format("one consensus per bid and criterion (bid %s, criterion %s given twice)",
+                                     r.bid_id, r.crit_id))
+    else
+      agreed[r.bid_id][r.crit_id] = { level = r.level, motivation = L.str(r.motivation),
+                                      from = csrc .. ":" .. r._line }
+    end
+  end
+  if bad > 0 then
+    return
   end
 
   local notes = {}
@@ -72,7 +127,8 @@ local function run(step)
   for i, ev in ipairs(evaluators) do all_evaluators[i] = ev end
   all_evaluators = L.list(all_evaluators)
   local none = {}
-  local out, missing = {}, 0
+  local out, missing, waiting = {}, 0, 0
+  local ssrc_base = L.basename(ssrc)
   for _, a in ipairs(admission) do
     if a.admitted then
       local by_crit = cell[a.bid_id] or none
@@ -88,7 +144,17 @@ local function run(step)
             mots[n] = L.str(motivation_at[i])
           end
         end
-        local cons = given[CONSENSUS]
+        -- the agreed score: from the consensus input, else a CONSENSUS row
+        local a_row = agreed[a.bid_id] and agreed[a.bid_id][c.id]
+        local cons_level, cons_mot, cons_from
+        if a_row then
+          cons_level, cons_mot, cons_from = a_row.level, a_row.motivation, a_row.from
+        elseif given[CONSENSUS] then
+          local i = given[CONSENSUS]
+          cons_level, cons_mot = level_at[i], L.str(motivation_at[i])
+          cons_from = cons_line[i] and cons_line[i] > 0 and (ssrc_base .. ":" .. cons_line[i]) or ssrc_base
+        end
+        local cons = cons_level ~= nil
         local evs = all_evaluators
         if n < #evaluators or cons then
           evs = {}
@@ -97,8 +163,8 @@ local function run(step)
           end
           if cons then
             evs[#evs + 1] = CONSENSUS
-            levels[n + 1] = level_at[cons]
-            mots[n + 1] = L.str(motivation_at[cons])
+            levels[n + 1] = cons_level
+            mots[n + 1] = cons_mot
           end
           evs = L.list(evs)
         end
@@ -131,35 +197,42 @@ local function run(step)
         if ok then
           -- the levels that count: the consensus, or else every evaluator's
           -- (all present here, so exactly `levels`, in evaluator order)
-          local counted = cons and { level_at[cons] } or levels
-          local level, points
-          local sum = 0
-          for _, v in ipairs(counted) do sum = sum + v end
-          if agg == "median" then
-            level = L.median(counted)
-          else
-            level = sum / #counted
-          end
-          local M = c.max_points
+          local M = exact(c.max_points)
+          local level, points, disagreed
           if c.scale == "binary" then
-            local yes, no = 0, 0
-            for _, v in ipairs(counted) do
-              if v >= 100 then yes = yes + 1 else no = no + 1 end
+            -- M or 0; evaluators who differ wait for a consensus
+            local yes, no = {}, {}
+            for _, ev in ipairs(evaluators) do
+              local i = given[ev]
+              if i then
+                local t = ev .. " " .. L.str(level_at[i])
+                if level_at[i] >= 100 then yes[#yes + 1] = t else no[#no + 1] = t end
+              end
             end
-            points = yes > no and M or 0
-            if yes > 0 and no > 0 then
-              local msg = string.format("bid %s, criterion %s (binary): evaluators disagree (%d yes, %d no); the majority counts: %s points",
-                                        a.bid_id, c.id, yes, no, L.str(points))
-              regie.warn(msg)
-              notes[#notes + 1] = string.format("Inschrijving %s, criterium %s (ja/nee): beoordelaars oneens (%d ja, %d nee); de meerderheid telt: %s punten.",
-                                                a.bid_id, c.id, yes, no, L.short(points, true))
+            if #yes > 0 and #no > 0 then
+              disagreed = table.concat(yes, ", ") .. ", " .. table.concat(no, ", ")
             end
-            level = points > 0 and 100 or 0
-          elseif agg == "median" then
-            points = M * level / 100
+            if cons then
+              level = cons_level >= 100 and 100 or 0
+            elseif disagreed then
+              ok = false
+              waiting = waiting + 1
+              regie.warn(string.format("bid %s, criterion %s (binary): the evaluators differ (%s); the run waits for a CONSENSUS score for this bid and criterion (a row of the input consensus: bid_id,crit_id,level,motivation, or evaluator CONSENSUS in %s)",
+                                       a.bid_id, c.id, disagreed, ssrc_base))
+            else
+              level = #yes > 0 and 100 or 0
+            end
+            if level then
+              points = level == 100 and M or ZERO
+            end
           else
-            -- M × Σ / (n × 100) keeps exact values exact (30 × 100 / 300 = 10)
-            points = M * sum / (#counted * 100)
+            local counted = {}
+            if cons then
+              counted[1] = exact(cons_level)
+            else
+              for k = 1, n do counted[k] = exact(levels[k]) end
+            end
+            points, level = L.criterion_points(M, counted, agg)
           end
           -- spread between evaluators (individual levels, also next to a consensus)
           local spread = false
@@ -181,9 +254,16 @@ local function run(step)
                                                 a.bid_id, c.id, hi - lo, max_steps)
             end
           end
-          out[#out + 1] = { bid_id = a.bid_id, crit_id = c.id, evaluators = evs,
-                            levels = L.list(levels), motivations = L.list(mots), level = level,
-                            points = points, spread = spread, consensus = cons ~= nil }
+          if ok then
+            out[#out + 1] = { bid_id = a.bid_id, crit_id = c.id, evaluators = evs,
+                              levels = L.list(levels), motivations = L.list(mots), level = c.scale == "binary" and level or level:tonumber(),
+                              points = points:tonumber(), points_exact = tostring(points), spread = spread,
+                              consensus = cons, disagreed = disagreed or "", consensus_from = cons_from or "" }
+            if disagreed then
+              notes[#notes + 1] = string.format("Inschrijving %s, criterium %s (ja/nee): de beoordelaars waren het oneens (%s); de consensusscore (%s) telt: %s punten.",
+                                                a.bid_id, c.id, disagreed, cons_from, L.short(points, true))
+            end
+          end
         end
       end
     end
@@ -193,8 +273,15 @@ local function run(step)
     return
   end
   regie.output("quality", out, { "bid_id", "crit_id", "evaluators", "levels", "motivations", "level",
-                                 "points", "spread", "consensus" })
+                                 "points", "points_exact", "spread", "consensus", "disagreed",
+                                 "consensus_from" })
   regie.output("quality_notes", L.list(notes))
+  if waiting > 0 and regie.has_input("consensus") then
+    -- the consensus was given and still leaves a disagreement open
+    L.missing(csrc, "level", string.format("%d binary score(s) still without a consensus (see the warnings)", waiting))
+    return
+  end
+  regie.output("consensus_needed", waiting > 0)
 end
 
 return {

@@ -7,7 +7,9 @@
 --    total is F (euros, lower is better);
 --  * full precision until [scoring] round_stage (total: only T is rounded;
 --    criterion: every criterion's points, Q', the price points and T are
---    rounded) to round_decimals, half-up; the ranking uses the rounded T;
+--    rounded) to round_decimals, half-up on the exact value (every sum,
+--    scaling and total is exact: regie.decimal); the ranking uses the
+--    rounded T;
 --  * equal rounded totals are separated by the [ranking] tiebreak rules in
 --    order:
 --      criterion:ID          more points (rounded) on criterion ID wins
@@ -19,7 +21,9 @@
 --                            open and the draw is recorded as needed.
 --    Bids still tied share a rank.
 --
--- Writes `ranking` (one row per bid), `tiebreak` (the record of every rule
+-- Writes `ranking` (one row per bid, with the exact values as text beside
+-- the numbers: quality_exact, quality_scaled_exact, price_points_exact,
+-- discount_exact, total_exact), `tiebreak` (the record of every rule
 -- applied to a tie) and `lots` (every hash of a seeded draw, or the bids of
 -- a pending external draw).
 
@@ -36,12 +40,16 @@ local function run(step)
   local fict = L.is_fictitious(cfg)
   local scaled = L.uses_price_points(cfg)
 
+  local exact = L.exact
+  local ZERO = L.D(0)
   local pts = {}
-  -- only the three columns used here (quality has nine, with lists and
-  -- texts), as values: no table per record
-  for _, bid, crit_id, points in regie.each("quality", { "bid_id", "crit_id", "points" }) do
-    L.sub(pts, bid)[crit_id] = points
+  -- only the three columns used here (quality has many, with lists and
+  -- texts), as values: no table per record; the points exactly
+  for _, bid, crit_id, points in regie.each("quality", { "bid_id", "crit_id", "points_exact" }) do
+    L.sub(pts, bid)[crit_id] = exact(points)
   end
+  -- W_Q / Q_max, exactly (§1.2: Q' = Q × W_Q / Q_max)
+  local WQ = scaled and exact(cfg.award.total_points) - exact(cfg.award.price_points)
 
   -- totals
   local entries = {}
@@ -50,29 +58,30 @@ local function run(step)
     if p and p.priced then
       local e = { bid_id = b.bid_id, price = b.rate_excl_vat_eur, pts = {} }
       local mine = pts[b.bid_id] or {}
-      local Q = 0
+      local Q = ZERO
       for _, c in ipairs(crit.award) do
-        local v = mine[c.id] or 0
-        if by_crit then v = L.round(v, dec) end
+        local v = mine[c.id] or ZERO
+        if by_crit then v = v:round(dec) end
         e.pts[c.id] = v
         Q = Q + v
       end
-      if by_crit then Q = L.round(Q, dec) end
+      if by_crit then Q = Q:round(dec) end
       e.quality = Q
       if scaled then
-        local WQ = cfg.award.total_points - cfg.award.price_points
-        local Qs = Q * WQ / crit.max_total
-        if by_crit then Qs = L.round(Qs, dec) end
+        local Qs = Q * WQ / crit.max_total_exact
+        if by_crit then Qs = Qs:round(dec) end
         e.quality_scaled = Qs
-        e.price_points = L.isnull(p.price_points) and 0 or p.price_points
+        e.price_points = L.exact_field(p, "price_points") or ZERO
         e.total = Qs + e.price_points
       elseif fict then
-        e.discount = p.discount
-        e.total = p.fictitious
+        e.discount = L.exact_field(p, "discount")
+        e.total = L.exact_field(p, "fictitious")
       else
         e.total = Q
       end
-      e.score = L.round(e.total, dec)
+      -- rank on the rounded total (§0): as the number nearest to it, equal
+      -- for equal rounded totals and in the same order
+      e.score = e.total:round(dec):tonumber()
       entries[#entries + 1] = e
     end
   end
@@ -117,7 +126,7 @@ local function run(step)
       end }
     elseif kind == "criterion" then
       r = { better = higher, value = function(e)
-        local v = L.round(e.pts[arg] or 0, dec)
+        local v = (e.pts[arg] or ZERO):round(dec):tonumber()
         return v, fmt_dec(v)
       end }
     elseif kind == "preference" then
@@ -262,6 +271,8 @@ local function run(step)
 
   local by_id = {}
   for _, e in ipairs(entries) do by_id[e.bid_id] = e end
+  local function num(v) return v and v:tonumber() end
+  local function text(v) return v and tostring(v) end
   local row_of, unranked = {}, {}
   for _, b in ipairs(bid_order) do
     local e = by_id[b.bid_id]
@@ -276,11 +287,16 @@ local function run(step)
     row_of[b.bid_id] = {
       bid_id = b.bid_id,
       rank = e and rank_of[b.bid_id] or nil,
-      quality = e and e.quality or nil,
-      quality_scaled = e and e.quality_scaled or nil,
-      price_points = e and e.price_points or nil,
-      discount = e and e.discount or nil,
-      total = e and e.total or nil,
+      quality = e and num(e.quality) or nil,
+      quality_scaled = e and num(e.quality_scaled) or nil,
+      price_points = e and num(e.price_points) or nil,
+      discount = e and num(e.discount) or nil,
+      total = e and num(e.total) or nil,
+      quality_exact = e and text(e.quality) or nil,
+      quality_scaled_exact = e and text(e.quality_scaled) or nil,
+      price_points_exact = e and text(e.price_points) or nil,
+      discount_exact = e and text(e.discount) or nil,
+      total_exact = e and text(e.total) or nil,
       score = e and e.score or nil,
       tie_group = e and e.tie_group or nil,
       open = e and open_of[b.bid_id] or nil,
@@ -304,7 +320,9 @@ local function run(step)
   for _, id in ipairs(unranked) do out[#out + 1] = row_of[id] end
   regie.info(string.format("%d bid(s) ranked, %d tie group(s)", #entries, group_no))
   regie.output("ranking", out, { "bid_id", "rank", "quality", "quality_scaled", "price_points", "discount",
-                                 "total", "score", "tie_group", "open", "flags" })
+                                 "total", "score", "tie_group", "open", "flags", "quality_exact",
+                                 "quality_scaled_exact", "price_points_exact", "discount_exact",
+                                 "total_exact" })
   regie.output("tiebreak", records, { "group", "step", "rule", "bid_id", "value", "outcome" })
   regie.output("lots", lots, { "group", "bid_id", "input", "hash", "position", "mode" })
 end

@@ -86,12 +86,12 @@ local function ranking_csv(c, order, flags)
       total = scored and L.fmt(r.score, c.d) or "",
       status = o.status,
       reason = L.str(o.reason),
-      quality = scored and L.fmt(L.round(r.quality, c.d), c.d) or "",
-      quality_scaled = (scored and not L.isnull(r.quality_scaled)) and L.fmt(L.round(r.quality_scaled, c.d), c.d) or "",
+      quality = scored and L.fmt(L.rounded(r, "quality", c.d), c.d) or "",
+      quality_scaled = (scored and not L.isnull(r.quality_scaled)) and L.fmt(L.rounded(r, "quality_scaled", c.d), c.d) or "",
       price = L.fmt(b.rate_excl_vat_eur, 2),
-      price_points = (scored and not L.isnull(r.price_points)) and L.fmt(L.round(r.price_points, c.d), c.d) or "",
-      discount = (scored and not L.isnull(r.discount)) and L.fmt(L.round(r.discount, c.d), c.d) or "",
-      gap = (scored and not L.isnull(o.rank) and c.best) and L.fmt(math.abs(L.round(c.best - r.score, c.d)), c.d) or "",
+      price_points = (scored and not L.isnull(r.price_points)) and L.fmt(L.rounded(r, "price_points", c.d), c.d) or "",
+      discount = (scored and not L.isnull(r.discount)) and L.fmt(L.rounded(r, "discount", c.d), c.d) or "",
+      gap = (scored and not L.isnull(o.rank) and c.best) and L.fmt(L.gap(c.best, r.score), c.d) or "",
       flags = table.concat(flags[id], ";"),
     }
     for _, cr in ipairs(c.crit.award) do
@@ -151,10 +151,10 @@ local function figures(c, id)
     local v = V.points(c, id, cr.id)
     f[#f + 1] = v and L.nl(v, c.d) or "–"
   end
-  if c.scaled then f[#f + 1] = (scored and not L.isnull(r.price_points)) and L.nl(L.round(r.price_points, c.d), c.d) or "–" end
+  if c.scaled then f[#f + 1] = (scored and not L.isnull(r.price_points)) and L.nl(L.rounded(r, "price_points", c.d), c.d) or "–" end
   if c.fict then f[#f + 1] = (scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–" end
   f[#f + 1] = scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–"
-  f[#f + 1] = (scored and not L.isnull(o.rank) and c.best) and L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) or "–"
+  f[#f + 1] = (scored and not L.isnull(o.rank) and c.best) and L.nl(L.gap(c.best, r.score), c.d) or "–"
   return f
 end
 
@@ -255,8 +255,8 @@ local function explain_md(c, id, flags, tiebreak)
   if V.scored(c, id) then
     local line = "- " .. (c.fict and "Fictieve prijs: " or "Totaal: ") .. V.total_text(c, id)
     if not L.isnull(o.rank) and c.best and r.score ~= c.best then
-      line = line .. string.format(" (%s achter nummer 1)", c.fict and L.eur(math.abs(L.round(c.best - r.score, c.d)))
-                                   or (L.nl(math.abs(L.round(c.best - r.score, c.d)), c.d) .. " punten"))
+      line = line .. string.format(" (%s achter nummer 1)", c.fict and L.eur(L.gap(c.best, r.score))
+                                   or (L.nl(L.gap(c.best, r.score), c.d) .. " punten"))
     end
     t[#t + 1] = line
   end

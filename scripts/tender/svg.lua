@@ -91,7 +91,7 @@ function S.render(c)
     for _, sg in ipairs(segs) do
       local v
       if sg.price then
-        v = L.isnull(r.price_points) and 0 or L.round(r.price_points, c.d)
+        v = L.isnull(r.price_points) and 0 or L.rounded(r, "price_points", c.d)
       else
         v = (V.points(c, r.bid_id, sg.id) or 0) * factor
       end
@@ -102,7 +102,7 @@ function S.render(c)
       end
       x = x + w
     end
-    local total = c.fict and L.nl(L.round(r.quality, c.d), c.d) or L.nl(r.score, c.d)
+    local total = c.fict and L.nl(L.rounded(r, "quality", c.d), c.d) or L.nl(r.score, c.d)
     local mark = (o.status == "excluded") and " (uitgesloten)" or ""
     add('<text x="' .. n(x + 6) .. '" y="' .. (y + 18) .. '">' .. L.xml(total .. mark) .. "</text>")
   end

@@ -70,7 +70,12 @@ end
 function V.points(c, id, crit_id)
   local q = c.q[id] and c.q[id][crit_id]
   if not q then return nil end
-  return L.round(q.points, c.d)
+  local v = q._shown
+  if v == nil then
+    v = L.rounded(q, "points", c.d) -- half-up on the exact points
+    q._shown = v
+  end
+  return v
 end
 
 -- "67,92 punten" / "een fictieve prijs van €63,96"
@@ -113,14 +118,14 @@ local function total_lines(c, id)
   local m = maxima(c)
   if c.scaled then
     return {
-      { label = "Kwaliteit (som)", max = m.quality, value = L.round(r.quality, c.d) },
-      { label = m.scaled_label, max = m.scaled, value = L.round(r.quality_scaled, c.d) },
-      { label = "Prijs (" .. L.eur(c.bid[id].rate_excl_vat_eur) .. ")", max = m.price, value = L.round(r.price_points, c.d) },
+      { label = "Kwaliteit (som)", max = m.quality, value = L.rounded(r, "quality", c.d) },
+      { label = m.scaled_label, max = m.scaled, value = L.rounded(r, "quality_scaled", c.d) },
+      { label = "Prijs (" .. L.eur(c.bid[id].rate_excl_vat_eur) .. ")", max = m.price, value = L.rounded(r, "price_points", c.d) },
       { label = "**Totaal**", max = m.total, value = r.score, bold = true },
     }
   elseif c.fict then
     return {
-      { label = "Kwaliteit (som)", max = m.quality, value = L.round(r.quality, c.d) },
+      { label = "Kwaliteit (som)", max = m.quality, value = L.rounded(r, "quality", c.d) },
       { label = "Prijs", max = "", value = c.bid[id].rate_excl_vat_eur, euro = true },
       { label = "Fictieve korting", max = "", value = r.discount, euro = true },
       { label = "**Fictieve prijs** (lager is beter)", max = "", value = r.score, euro = true, bold = true },
@@ -236,7 +241,7 @@ function V.advantages(c, id, winner)
       local q = c.q[winner][cr.id]
       out[#out + 1] = string.format("- **%s %s**: winnaar %s punten, u %s punten (%s%s).%s", cr.id, L.md(cr.title),
                                     L.nl(w, c.d), o and L.nl(o, c.d) or "–", "+",
-                                    L.nl(L.round(w - (o or 0), c.d), c.d),
+                                    L.nl(L.exact(w) - L.exact(o or 0), c.d),
                                     V.once(c, "judgement_of", q, judgement))
     end
   end

@@ -1013,6 +1013,54 @@ START_TEST(quality_median_consensus_spread)
 }
 END_TEST
 
+/* Points are exact (issue 27): levels 75, 25 and 75 on a criterion worth
+ * 33.3 points give 175/300 × 33.3 = 19.425 exactly, which rounds half-up
+ * to 19.43; computed in binary floating point it is 19.42499... and
+ * rounds to 19.42.  C's W2 (50, 50, 75) is the same value. */
+START_TEST(exact_points_half_up)
+{
+    stage("x", NULL);
+    edit("x", "criteria.csv", "programma's,25,graded", "programma's,33.3,graded");
+    edit("x", "tender.ini", "total_points = 90", "total_points = 98.3");
+    edit("x", "scores.csv", "G,W2,Jansen,25,", "G,W2,Jansen,75,");
+    edit("x", "scores.csv", "G,W2,De Vries,50,", "G,W2,De Vries,25,");
+    edit("x", "scores.csv", "G,W2,Bakker,25,", "G,W2,Bakker,75,");
+    char *err = NULL;
+    int rc = run_case("x", &err, NULL);
+    WAITS(rc, err);
+    char *csv = outf("x", "ranking.csv");
+    CELL_EQ(csv, "G", "W2", "19.43");
+    CELL_EQ(csv, "C", "W2", "19.43");
+    /* 10 + 19.425 + 15 + 8.3333... = 52.7583... */
+    CELL_EQ(csv, "G", "total", "52.76");
+    char *eg = outf("x", "explain/G.md");
+    HAS(eg, "= **19,43 punten**");
+    free(eg);
+    free(csv);
+    free(err);
+
+    /* the total exactly half-way: W2 19.425 + W3 (75,75,75 of 30) 22.5 +
+     * W4 (50,50,50 of 25) 12.5 + W1 10 = 64.425 -> 64.43 */
+    stage("x2", NULL);
+    edit("x2", "criteria.csv", "programma's,25,graded", "programma's,33.3,graded");
+    edit("x2", "tender.ini", "total_points = 90", "total_points = 98.3");
+    edit("x2", "scores.csv", "G,W2,Jansen,25,", "G,W2,Jansen,75,");
+    edit("x2", "scores.csv", "G,W2,De Vries,50,", "G,W2,De Vries,25,");
+    edit("x2", "scores.csv", "G,W2,Bakker,25,", "G,W2,Bakker,75,");
+    edit("x2", "scores.csv", "G,W3,Jansen,50,", "G,W3,Jansen,75,");
+    edit("x2", "scores.csv", "G,W3,De Vries,50,", "G,W3,De Vries,75,");
+    edit("x2", "scores.csv", "G,W3,Bakker,50,", "G,W3,Bakker,75,");
+    edit("x2", "scores.csv", "G,W4,Jansen,25,", "G,W4,Jansen,50,");
+    edit("x2", "scores.csv", "G,W4,De Vries,25,", "G,W4,De Vries,50,");
+    rc = run_case("x2", &err, NULL);
+    WAITS(rc, err);
+    csv = outf("x2", "ranking.csv");
+    CELL_EQ(csv, "G", "total", "64.43");
+    free(csv);
+    free(err);
+}
+END_TEST
+
 START_TEST(no_award_possible)
 {
     stage("none", NULL);
@@ -1520,6 +1568,7 @@ Suite *suite_tender(void)
     tcase_add_test(tc, t5_wait_then_resume);
     tcase_add_test(tc, interview_invitations_ics);
     tcase_add_test(tc, quality_median_consensus_spread);
+    tcase_add_test(tc, exact_points_half_up);
     tcase_add_test(tc, no_award_possible);
     tcase_add_test(tc, fewer_admitted_than_invited);
     tcase_add_test(tc, rate_cap_rounding);
