@@ -2,6 +2,7 @@
 #ifndef REGIE_TESTUTIL_H
 #define REGIE_TESTUTIL_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Absolute paths into the source and build trees. Caller frees. */
 char *t_src(const char *rel);
@@ -24,4 +25,9 @@ int t_regie(const char *cwd, char **out, char **err, const char *const *argv);
  * elsewhere it prints "TEST: SKIPPED ..." to stderr and returns, and the
  * caller skips the check. */
 void t_tool_missing(const char *test, const char *tool, const char *install);
+
+/* The property of exact tender points (tests/unit/test_exact.c): random
+ * cases from seed against rational arithmetic, `iterations` of them or as
+ * many as `seconds` allow (when > 0).  Returns how many were tried. */
+long t_exact_points_property(uint64_t seed, long iterations, double seconds);
 #endif

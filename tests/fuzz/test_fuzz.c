@@ -730,6 +730,20 @@ START_TEST(fuzz_run_stakeholders)
 }
 END_TEST
 
+/* ---- exact tender points: the property of tests/unit/test_exact.c, with
+ * the fuzz seed, for REGIE_FUZZ_SECONDS under `make fuzz` ---- */
+START_TEST(fuzz_exact_points)
+{
+    uint64_t seed = (uint64_t)env_long("REGIE_FUZZ_SEED", 1);
+    double seconds = (double)env_long("REGIE_FUZZ_SECONDS", 0);
+    long n = t_exact_points_property(seed, 2000 * env_long("REGIE_FUZZ_ITERATIONS", 100) / 100, seconds);
+    if (seconds > 0) {
+        fprintf(stderr, "fuzz exact_points: %ld cases in %.0f s (seed %llu)\n", n, seconds,
+                (unsigned long long)seed);
+    }
+}
+END_TEST
+
 Suite *suite_fuzz(void);
 Suite *suite_fuzz(void)
 {
@@ -747,6 +761,7 @@ Suite *suite_fuzz(void)
     tcase_add_test(tc, fuzz_workflow);
     tcase_add_test(tc, fuzz_run_tender);
     tcase_add_test(tc, fuzz_run_stakeholders);
+    tcase_add_test(tc, fuzz_exact_points);
     suite_add_tcase(s, tc);
     return s;
 }
