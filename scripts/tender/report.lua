@@ -305,6 +305,13 @@ local function explain_md(c, id, flags, tiebreak)
       local pts = L.nl(V.points(c, id, cr.id), c.d)
       if cr.scale == "binary" then
         t[#t + 1] = "Uitkomst: " .. (q.level >= 100 and "ja" or "nee") .. " → **" .. pts .. " punten**"
+        local differ = L.str(q.disagreed)
+        if differ ~= "" then
+          -- §1.2: no mean, no majority; the committee's consensus counts
+          t[#t + 1] = ""
+          t[#t + 1] = "De beoordelaars waren het oneens (" .. L.md(differ) .. "). Geen gemiddelde of meerderheid: "
+            .. "de consensusscore van de commissie telt (" .. L.md(L.str(q.consensus_from)) .. ")."
+        end
       else
         local level = L.nl(q.level, 2)
         t[#t + 1] = (q.consensus and "Consensus: " or parts.aggregated) .. level .. " → " .. parts.max .. " × " .. level
@@ -518,6 +525,13 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   add(string.format('<tr><th></th><th>Totaal</th><th class="n">%s</th><th></th></tr>',
                     H(L.short(c.scaled and cfg.award.total_points or c.crit.max_total, true))))
   add("</table>")
+  local binary = false
+  for _, cr in ipairs(c.crit.award) do binary = binary or cr.scale == "binary" end
+  if binary then
+    add("<p>" .. H("Ja/nee-criteria geven de volle punten of 0. Zijn de beoordelaars het oneens (de een ja, de ander nee), "
+                   .. "dan wacht de beoordeling op een consensusscore van de commissie voor die inschrijving en dat criterium "
+                   .. "(beoordelaar CONSENSUS); er wordt niet gemiddeld en geen meerderheid geteld.") .. "</p>")
+  end
   if c.scaled then
     add("<p>" .. H(string.format("Kwaliteit wordt herschaald: Q' = Q × %s / %s.", L.short(cfg.award.total_points - cfg.award.price_points, true),
                                  L.short(c.crit.max_total, true))) .. "</p>")

@@ -1061,6 +1061,120 @@ START_TEST(exact_points_half_up)
 }
 END_TEST
 
+/* scores.csv of the example with the evaluators named in `keep` only
+ * (a comma-separated list), written into the case. */
+static void keep_evaluators(const char *name, const char *const *keep)
+{
+    char *src = t_src("examples/tender/scores.csv");
+    char *text = t_read(src);
+    ck_assert_ptr_nonnull(text);
+    size_t cap = strlen(text) + 1, o = 0;
+    char *res = calloc(cap, 1);
+    int first = 1;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        int ok = first;
+        for (int i = 0; keep[i] && !ok; i++) {
+            char *needle = xasprintf(",%s,", keep[i]);
+            ok = strstr(line, needle) != NULL;
+            free(needle);
+        }
+        first = 0;
+        if (ok) {
+            o += (size_t)snprintf(res + o, cap - o, "%s\n", line);
+        }
+    }
+    put_text(name, "scores.csv", res);
+    free(res);
+    free(text);
+    free(src);
+}
+
+/* A binary criterion two evaluators disagree on (100 and 0): no mean, no
+ * majority, no silent 0 (§1.2).  The run holds before any points are
+ * added up, naming the bid, the criterion and the evaluators; resumed with
+ * the committee's consensus it completes with the agreed points, and the
+ * explanation and the report say that the consensus was given, and where. */
+START_TEST(binary_disagreement_waits_for_consensus)
+{
+    static const char *const two[] = { "Jansen", "De Vries", NULL };
+    stage("bc", NULL);
+    keep_evaluators("bc", two);
+    edit("bc", "scores.csv", "A,W1,De Vries,100,\"Wo-diploma in het vakgebied aanwezig\"",
+         "A,W1,De Vries,0,\"Diploma niet gevonden\"");
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    char *cwd = case_path("bc", "");
+    const char *argv[] = { "run", wf, "--set", "tender=tender.ini", "--set", "criteria=criteria.csv",
+                           "--set", "bids=bids.csv", "--set", "ko=ko.csv", "--set",
+                           "scores=scores.csv", "--set", "interviews=interviews.csv", "--out", "out",
+                           NULL };
+    char *out = NULL, *err = NULL;
+    int rc = t_regie(cwd, &out, &err, argv);
+    ck_assert_msg(rc == 3, "exit %d, want 3 (waiting): %s", rc, err);
+    HAS(err, "bid A, criterion W1 (binary): the evaluators differ (Jansen 100, De Vries 0); the run "
+             "waits for a CONSENSUS score for this bid and criterion");
+    HAS(err, "await_consensus waits for input consensus");
+    /* nothing ranked, no letters: the points are not known yet */
+    ck_assert(!out_exists("bc", "ranking.csv"));
+    ck_assert(!out_exists("bc", "letters/A.md"));
+    const char *rec = strstr(err, "regie: run ");
+    ck_assert_ptr_nonnull(rec);
+    char id[64] = { 0 };
+    ck_assert_int_eq(sscanf(rec, "regie: run %63s", id), 1);
+    free(out);
+    free(err);
+
+    /* a consensus that does not cover the disagreement is refused */
+    put_text("bc", "wrong.csv", "bid_id,crit_id,level,motivation\nB,W1,0,\"Geen wo-diploma\"\n");
+    const char *rw[] = { "resume", id, "--set", "consensus=wrong.csv", NULL };
+    rc = t_regie(cwd, &out, &err, rw);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "bid A, criterion W1 (binary): the evaluators differ (Jansen 100, De Vries 0)");
+    HAS(err, "wrong.csv: column level: 1 binary score(s) still without a consensus");
+    free(out);
+    free(err);
+
+    put_text("bc", "consensus.csv",
+             "bid_id,crit_id,level,motivation\nA,W1,100,\"Na overleg: het wo-diploma is aanwezig\"\n");
+    const char *rv[] = { "resume", id, "--set", "consensus=consensus.csv", NULL };
+    rc = t_regie(cwd, &out, &err, rv);
+    ck_assert_msg(rc == 0, "resume: exit %d: %s", rc, err);
+    char *csv = outf("bc", "ranking.csv");
+    ck_assert_ptr_nonnull(csv);
+    CELL_EQ(csv, "A", "W1", "10.00");
+    char *ea = outf("bc", "explain/A.md");
+    HAS(ea, "| consensus | 100 | Na overleg: het wo-diploma is aanwezig |");
+    HAS(ea, "De beoordelaars waren het oneens (Jansen 100, De Vries 0). Geen gemiddelde of "
+            "meerderheid: de consensusscore van de commissie telt (consensus.csv:2).");
+    char *html = outf("bc", "report.html");
+    HAS(html, "de beoordelaars waren het oneens (Jansen 100, De Vries 0); de consensusscore "
+              "(consensus.csv:2) telt: 10 punten.");
+    HAS(html, "er wordt niet gemiddeld en geen meerderheid geteld");
+    free(html);
+    free(ea);
+    free(csv);
+    free(out);
+    free(err);
+
+    /* the consensus as a CONSENSUS row of scores.csv: no wait at all */
+    stage("bs", NULL);
+    keep_evaluators("bs", two);
+    edit("bs", "scores.csv", "A,W1,De Vries,100,\"Wo-diploma in het vakgebied aanwezig\"\n",
+         "A,W1,De Vries,0,\"Diploma niet gevonden\"\nA,W1,CONSENSUS,0,\"Na overleg: geen wo-diploma\"\n");
+    rc = run_case("bs", &err, "interviews=interviews.csv", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    HASNT(err, "await_consensus waits");
+    csv = outf("bs", "ranking.csv");
+    CELL_EQ(csv, "A", "W1", "0.00");
+    ea = outf("bs", "explain/A.md");
+    HAS(ea, "de consensusscore van de commissie telt (scores.csv:4).");
+    free(ea);
+    free(csv);
+    free(err);
+    free(cwd);
+    free(wf);
+}
+END_TEST
+
 START_TEST(no_award_possible)
 {
     stage("none", NULL);
@@ -1569,6 +1683,7 @@ Suite *suite_tender(void)
     tcase_add_test(tc, interview_invitations_ics);
     tcase_add_test(tc, quality_median_consensus_spread);
     tcase_add_test(tc, exact_points_half_up);
+    tcase_add_test(tc, binary_disagreement_waits_for_consensus);
     tcase_add_test(tc, no_award_possible);
     tcase_add_test(tc, fewer_admitted_than_invited);
     tcase_add_test(tc, rate_cap_rounding);
