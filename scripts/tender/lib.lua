@@ -302,10 +302,17 @@ function L.exact(v)
   return exact_of(v)
 end
 
+-- "points" -> "points_exact", made once per field name
+local exact_name = setmetatable({}, { __index = function(t, field)
+  local name = field .. "_exact"
+  t[field] = name
+  return name
+end })
+
 -- The exact value of a dataset row's field: its `<field>_exact` text when
 -- the producing step wrote one, else the field itself.
 function L.exact_field(row, field)
-  local t = row[field .. "_exact"]
+  local t = row[exact_name[field]]
   if t ~= nil and t ~= null and t ~= "" then
     return exact_of(t)
   end
@@ -314,8 +321,18 @@ end
 
 -- A dataset row's field rounded half-up to d decimals on its exact value,
 -- as a number (for the texts of the output steps); nil for nil/null.
+local rounded_text = {} -- [d]: exact text -> rounded number, remembered
 function L.rounded(row, field, d)
-  local v = L.exact_field(row, field)
+  local t = row[exact_name[field]]
+  if type(t) == "string" and t ~= "" then
+    local m = rounded_text[d]
+    if not m then
+      m = memo(function(text) return exact_of(text):round(d):tonumber() end)
+      rounded_text[d] = m
+    end
+    return m(t)
+  end
+  local v = L.exact(row[field])
   return v and v:round(d):tonumber()
 end
 

@@ -126,6 +126,27 @@ local function run(step)
   local all_evaluators = {}
   for i, ev in ipairs(evaluators) do all_evaluators[i] = ev end
   all_evaluators = L.list(all_evaluators)
+  -- per criterion: its points exactly, M and 0 as results, and the points
+  -- of each combination of levels met (by_levels[key])
+  local per_crit = {}
+  local function crit_points(c)
+    local cp = per_crit[c]
+    if not cp then
+      local M = exact(c.max_points)
+      cp = { M = M, by_levels = {},
+             full = { exact = M, text = tostring(M), num = M:tonumber() },
+             none = { exact = ZERO, text = "0", num = 0.0 } }
+      per_crit[c] = cp
+    end
+    return cp
+  end
+  -- a small number per distinct level value (the key of a combination)
+  local level_id, n_level_ids = {}, 0
+  local function new_level_id(v)
+    n_level_ids = n_level_ids + 1
+    level_id[v] = n_level_ids
+    return n_level_ids
+  end
   local none = {}
   local out, missing, waiting = {}, 0, 0
   local ssrc_base = L.basename(ssrc)
@@ -197,20 +218,25 @@ local function run(step)
         if ok then
           -- the levels that count: the consensus, or else every evaluator's
           -- (all present here, so exactly `levels`, in evaluator order)
-          local M = exact(c.max_points)
-          local level, points, disagreed
+          local cp = crit_points(c)
+          local level, pts, disagreed
           if c.scale == "binary" then
             -- M or 0; evaluators who differ wait for a consensus
-            local yes, no = {}, {}
-            for _, ev in ipairs(evaluators) do
-              local i = given[ev]
-              if i then
-                local t = ev .. " " .. L.str(level_at[i])
-                if level_at[i] >= 100 then yes[#yes + 1] = t else no[#no + 1] = t end
-              end
+            local yes, no = 0, 0
+            for k = 1, n do
+              if levels[k] >= 100 then yes = yes + 1 else no = no + 1 end
             end
-            if #yes > 0 and #no > 0 then
-              disagreed = table.concat(yes, ", ") .. ", " .. table.concat(no, ", ")
+            if yes > 0 and no > 0 then
+              -- who gave what: those who gave the points first
+              local y, o = {}, {}
+              for _, ev in ipairs(evaluators) do
+                local i = given[ev]
+                if i then
+                  local t = ev .. " " .. L.str(level_at[i])
+                  if level_at[i] >= 100 then y[#y + 1] = t else o[#o + 1] = t end
+                end
+              end
+              disagreed = table.concat(y, ", ") .. ", " .. table.concat(o, ", ")
             end
             if cons then
               level = cons_level >= 100 and 100 or 0
@@ -220,19 +246,38 @@ local function run(step)
               regie.warn(string.format("bid %s, criterion %s (binary): the evaluators differ (%s); the run waits for a CONSENSUS score for this bid and criterion (a row of the input consensus: bid_id,crit_id,level,motivation, or evaluator CONSENSUS in %s)",
                                        a.bid_id, c.id, disagreed, ssrc_base))
             else
-              level = #yes > 0 and 100 or 0
+              level = yes > 0 and 100 or 0
             end
             if level then
-              points = level == 100 and M or ZERO
+              pts = level == 100 and cp.full or cp.none
             end
           else
-            local counted = {}
+            -- the same levels give the same points: worked out once per
+            -- criterion and combination of levels (by their exact values)
+            local key = 0
             if cons then
-              counted[1] = exact(cons_level)
+              key = -(level_id[cons_level] or new_level_id(cons_level))
+            elseif n <= 5 then
+              for k = 1, n do
+                key = key * 4096 + (level_id[levels[k]] or new_level_id(levels[k]))
+              end
             else
-              for k = 1, n do counted[k] = exact(levels[k]) end
+              key = nil -- too many evaluators for a numeric key: no memo
             end
-            points, level = L.criterion_points(M, counted, agg)
+            if key and n_level_ids >= 4096 then key = nil end
+            pts = key and cp.by_levels[key]
+            if not pts then
+              local counted = {}
+              if cons then
+                counted[1] = exact(cons_level)
+              else
+                for k = 1, n do counted[k] = exact(levels[k]) end
+              end
+              local points, lv = L.criterion_points(cp.M, counted, agg)
+              pts = { exact = points, text = tostring(points), num = points:tonumber(), level = lv:tonumber() }
+              if key then cp.by_levels[key] = pts end
+            end
+            level = pts.level
           end
           -- spread between evaluators (individual levels, also next to a consensus)
           local spread = false
@@ -256,12 +301,12 @@ local function run(step)
           end
           if ok then
             out[#out + 1] = { bid_id = a.bid_id, crit_id = c.id, evaluators = evs,
-                              levels = L.list(levels), motivations = L.list(mots), level = c.scale == "binary" and level or level:tonumber(),
-                              points = points:tonumber(), points_exact = tostring(points), spread = spread,
+                              levels = L.list(levels), motivations = L.list(mots), level = level,
+                              points = pts.num, points_exact = pts.text, spread = spread,
                               consensus = cons, disagreed = disagreed or "", consensus_from = cons_from or "" }
             if disagreed then
               notes[#notes + 1] = string.format("Inschrijving %s, criterium %s (ja/nee): de beoordelaars waren het oneens (%s); de consensusscore (%s) telt: %s punten.",
-                                                a.bid_id, c.id, disagreed, cons_from, L.short(points, true))
+                                                a.bid_id, c.id, disagreed, cons_from, L.short(pts.exact, true))
             end
           end
         end
