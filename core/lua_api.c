@@ -727,20 +727,43 @@ static int l_nearest(lua_State *L)
     return 1;
 }
 
+/* regie.round(x, d): a number rounded (exact for decimal inputs), or a
+ * regie.decimal rounded on its exact value (a decimal). */
 static int l_round(lua_State *L)
 {
+    rg_rat *r = rg_lua_test_decimal(L, 1);
+    if (r) {
+        lua_Integer d = luaL_optinteger(L, 2, 0);
+        rg_rat out;
+        luaL_argcheck(L, d >= 0 && d <= RG_RAT_MAX_DECIMALS, 2, "decimals from 0 to 18");
+        if (rg_rat_round(*r, (int)d, &out) != 0) {
+            return luaL_error(L, "regie.round: %s", rg_rat_strerror(RG_RAT_OVERFLOW));
+        }
+        rg_lua_push_decimal(L, out);
+        return 1;
+    }
     lua_Number x = luaL_checknumber(L, 1);
     lua_Integer d = luaL_optinteger(L, 2, 0);
     lua_pushnumber(L, rg_round_half_up(x, (int)d));
     return 1;
 }
 
+/* regie.format(x, d [, sep]): x a number or a regie.decimal. */
 static int l_format(lua_State *L)
 {
-    lua_Number x = luaL_checknumber(L, 1);
+    rg_rat *r = rg_lua_test_decimal(L, 1);
     lua_Integer d = luaL_optinteger(L, 2, 0);
     const char *sep = luaL_optstring(L, 3, ".");
     char buf[128];
+    if (r) {
+        luaL_argcheck(L, d >= 0 && d <= RG_RAT_MAX_DECIMALS, 2, "decimals from 0 to 18");
+        if (rg_rat_format(*r, (int)d, sep[0] ? sep[0] : '.', buf, sizeof buf) < 0) {
+            return luaL_error(L, "regie.format: number too large");
+        }
+        lua_pushstring(L, buf);
+        return 1;
+    }
+    lua_Number x = luaL_checknumber(L, 1);
     if (rg_format_decimal(x, (int)d, sep[0] ? sep[0] : '.', buf, sizeof buf) < 0) {
         return luaL_error(L, "regie.format: number too large");
     }

@@ -28,6 +28,10 @@ void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded);
 void rg_lua_prof_mark(lua_State *L);
 /* Push the regie.decimal module (lua_decimal.c). */
 void rg_lua_open_decimal(lua_State *L);
+/* The regie.decimal at idx, or NULL; push a new one. */
+struct rg_rat;
+struct rg_rat *rg_lua_test_decimal(lua_State *L, int idx);
+void rg_lua_push_decimal(lua_State *L, struct rg_rat r);
 /* regie.order(columns [, directions]) (lua_order.c). */
 int rg_lua_order(lua_State *L);
 

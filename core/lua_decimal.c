@@ -36,6 +36,16 @@ static rg_rat *push_rat(lua_State *L, rg_rat r)
     return p;
 }
 
+rg_rat *rg_lua_test_decimal(lua_State *L, int idx)
+{
+    return lua_type(L, idx) == LUA_TUSERDATA ? luaL_testudata(L, idx, DECIMAL_MT) : NULL;
+}
+
+void rg_lua_push_decimal(lua_State *L, rg_rat r)
+{
+    push_rat(L, r);
+}
+
 /* The value at idx as a rational, or a Lua error naming `what`. */
 static rg_rat check_rat(lua_State *L, int idx, const char *what)
 {

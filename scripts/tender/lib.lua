@@ -358,21 +358,16 @@ end
 -- Rounded to d decimals, half-up on the exact value.  A decimal stays a
 -- decimal; a number (exact for decimal inputs) stays a number.
 function L.round(x, d)
-  if is_decimal(x) then
-    return x:round(d)
-  end
   return regie.round(x, d)
 end
 
+-- (regie.format takes numbers and decimals alike)
 local format_number = regie.format
 
 -- Machine text: decimal point, exactly d decimals.
 function L.fmt(x, d)
   if x == nil or x == null then
     return ""
-  end
-  if is_decimal(x) then
-    return x:format(d)
   end
   return format_number(x, d)
 end
@@ -381,9 +376,6 @@ end
 function L.nl(x, d)
   if x == nil or x == null then
     return ""
-  end
-  if is_decimal(x) then
-    return x:format(d or 2, ",")
   end
   return format_number(x, d or 2, ",")
 end

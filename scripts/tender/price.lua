@@ -101,11 +101,12 @@ function M.run(step)
     local lp = low[a.bid_id]
     local d = decisions[a.bid_id]
     local decision = d and L.trim(L.str(d.decision)):lower() or ""
-    local row = { bid_id = a.bid_id, price = b.rate_excl_vat_eur, P = L.exact(b.rate_excl_vat_eur), priced = false,
+    local row = { bid_id = a.bid_id, price = b.rate_excl_vat_eur, priced = false,
                   low_flag = lp ~= nil and lp.flagged == true, low_decision = decision,
                   low_reason = d and L.str(d.reason) or "" }
     if a.admitted and decision ~= "reject" then
       row.priced = true
+      if method ~= "none" then row.P = L.exact(row.price) end
       priced[#priced + 1] = row
     end
     if a.admitted and decision == "reject" then
@@ -119,7 +120,7 @@ function M.run(step)
   end
 
   local ctx = { MP = L.exact(cfg.award.price_points) or D(0) }
-  if #priced > 0 then
+  if #priced > 0 and method ~= "none" then
     ctx.P_low = priced[1].P
     for _, r in ipairs(priced) do
       if r.P < ctx.P_low then ctx.P_low = r.P end
@@ -164,7 +165,6 @@ function M.run(step)
     end
     r.P = nil
   end
-  for _, r in ipairs(rows) do r.P = nil end
   regie.output("prices", rows, { "bid_id", "price", "priced", "price_points", "discount", "fictitious",
                                  "low_flag", "low_decision", "low_reason", "price_points_exact",
                                  "discount_exact", "fictitious_exact" })

@@ -147,13 +147,15 @@ local function run(step)
     level_id[v] = n_level_ids
     return n_level_ids
   end
+  local cps = {}
+  for i, c in ipairs(crit.award) do cps[i] = crit_points(c) end
   local none = {}
   local out, missing, waiting = {}, 0, 0
   local ssrc_base = L.basename(ssrc)
   for _, a in ipairs(admission) do
     if a.admitted then
       local by_crit = cell[a.bid_id] or none
-      for _, c in ipairs(crit.award) do
+      for ci, c in ipairs(crit.award) do
         local given = by_crit[c.id] or none
         -- the individual scores in evaluator order (n of them), then CONSENSUS
         local levels, mots, n = {}, {}, 0
@@ -218,7 +220,7 @@ local function run(step)
         if ok then
           -- the levels that count: the consensus, or else every evaluator's
           -- (all present here, so exactly `levels`, in evaluator order)
-          local cp = crit_points(c)
+          local cp = cps[ci]
           local level, pts, disagreed
           if c.scale == "binary" then
             -- M or 0; evaluators who differ wait for a consensus

@@ -22,6 +22,7 @@ function V.load()
   -- c.ko (the requirement results per bid) is made by V.ko_of on first use:
   -- only the explanations show them
   c.q = {}
+  c.shown = {} -- exact points text -> rounded for display (V.points)
   for _, r in ipairs(L.rows("quality")) do
     c.q[r.bid_id] = c.q[r.bid_id] or {}
     c.q[r.bid_id][r.crit_id] = r
@@ -70,10 +71,15 @@ end
 function V.points(c, id, crit_id)
   local q = c.q[id] and c.q[id][crit_id]
   if not q then return nil end
-  local v = q._shown
+  -- half-up on the exact points, once per distinct value
+  local t = q.points_exact
+  if t == nil then
+    return L.rounded(q, "points", c.d)
+  end
+  local v = c.shown[t]
   if v == nil then
-    v = L.rounded(q, "points", c.d) -- half-up on the exact points
-    q._shown = v
+    v = L.rounded(q, "points", c.d)
+    c.shown[t] = v
   end
   return v
 end
