@@ -1090,8 +1090,8 @@ static void keep_evaluators(const char *name, const char *const *keep)
 }
 
 /* A binary criterion two evaluators disagree on (100 and 0): no mean, no
- * majority, no silent 0 (§1.2).  The run holds before any points are
- * added up, naming the bid, the criterion and the evaluators; resumed with
+ * majority, no silent 0 (§1.2).  The run holds before the decision (no
+ * report, no letter), naming the bid, the criterion and the evaluators; resumed with
  * the committee's consensus it completes with the agreed points, and the
  * explanation and the report say that the consensus was given, and where. */
 START_TEST(binary_disagreement_waits_for_consensus)
