@@ -921,7 +921,7 @@ static void copy_table(lua_State *L, int src, int depth)
 }
 
 /* The entries of every table in the table at `t`, `depth` levels down,
- * into the table at `sizes` (see copy_table). */
+ * into the table at `sizes` (see copy_table); their metatables hidden. */
 static void count_tables(lua_State *L, int t, int sizes, int depth)
 {
     lua_pushnil(L);
@@ -937,6 +937,13 @@ static void count_tables(lua_State *L, int t, int sizes, int depth)
             lua_pushvalue(L, v);
             lua_pushinteger(L, n);
             lua_rawset(L, sizes);
+            /* a copy shares the table's metatable (regie.decimal's __call,
+             * say): hidden from getmetatable, so no step can change it */
+            if (lua_getmetatable(L, v)) {
+                lua_pushboolean(L, 0);
+                lua_setfield(L, -2, "__metatable");
+                lua_pop(L, 1);
+            }
             if (depth > 0) {
                 count_tables(L, v, sizes, depth - 1);
             }

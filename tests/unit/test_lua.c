@@ -1091,6 +1091,10 @@ START_TEST(steps_isolated)
         "  math.floor = nil\n"
         "  table.insert = nil\n"
         "  regie.date.add_days = nil\n"
+        "  regie.decimal.parse = nil\n"
+        "  local dmt = getmetatable(regie.decimal)\n"
+        "  if dmt then dmt.__call = function() return 'poisoned' end end\n"
+        "  assert(getmetatable(regie.decimal('1')) == false, 'the metatable of decimals is hidden')\n"
         "  rawset(os, 'time', nil)\n"
         "  _G.print = nil\n"
         "  require('mylib.shared').twice = nil\n"
@@ -1113,6 +1117,7 @@ START_TEST(steps_isolated)
         "  assert(math.floor(1.5) == 1 and table.insert and os.time and print, 'a standard function gone')\n"
         "  assert(_G == _ENV and _G.string == string, '_G is the step\\'s globals')\n"
         "  assert(regie.date.add_days('2026-01-01', 1) == '2026-01-02', 'regie.date changed')\n"
+        "  assert(regie.decimal.parse and tostring(regie.decimal('1.5')) == '1.5', 'regie.decimal changed')\n"
         "  assert(require('mylib.shared').twice(2) == 4, 'a module\\'s table changed')\n"
         "  regie.output('x', 1)\n"
         "end }\n";
