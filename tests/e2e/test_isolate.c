@@ -100,8 +100,10 @@ START_TEST(hang_killed_at_timeout)
     plug("hang");
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = hang\n[engine]\nplugin_path = plug\n"
-                       "[step.hang]\nplugin = hang\ntimeout = 1\n"
+                       "[step.hang]\nplugin = hang\ntimeout = 1\nleave = o/part.csv\n"
                        "[step.other]\nplugin = noop\n");
+    /* a file of the same pattern that no killed child left stays */
+    free(t_write(tmp, "o/keep.csv.tmp.1.1", "not ours"));
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "run", wf, "--out", "o", "--jobs", "2", "--no-store", "--engine",
                  "isolate=process");
@@ -110,6 +112,18 @@ START_TEST(hang_killed_at_timeout)
     char *sum = summary("o");
     HAS(sum, "  hang: failed - timed out after 1 s");
     HAS(sum, "  other: done");
+    /* the unfinished file of the killed child is gone */
+    char *dir = path_in("o");
+    char *cmd = NULL;
+    if (asprintf(&cmd, "ls '%s' | grep -c 'part.csv.tmp' >/dev/null", dir) < 0) {
+        abort();
+    }
+    ck_assert_msg(system(cmd) != 0, "part.csv.tmp.* left in %s", dir);
+    char *keep = path_in("o/keep.csv.tmp.1.1");
+    ck_assert_msg(access(keep, F_OK) == 0, "%s removed", keep);
+    free(keep);
+    free(cmd);
+    free(dir);
     free(sum);
     free(out);
     free(err);
@@ -170,18 +184,35 @@ static char *output_record(const char *db, const char *file)
 START_TEST(isolated_same_as_in_process)
 {
     plug("good");
-    free(t_write(tmp, "rows.csv", "n\n1\n2.5\n-0.125\n"));
+    plug("echo");
+    free(t_write(tmp, "rows.csv",
+                 "id,n,k,ok,tags,note\n"
+                 "a,1,7,yes,x;y,\"line\nbreak\"\n"
+                 "b,2.5,,no,,\n"
+                 "c,-0.125,-9007199254740993,,z,\"\"\n"));
     free(t_write(tmp, "show.lua",
+                 "local function d(v)\n"
+                 "  if regie.is_null(v) then return 'null' end\n"
+                 "  if regie.is_list(v) then return 'list' .. #v .. ':' .. table.concat(v, ';') end\n"
+                 "  return tostring(v) .. ':' .. (math.type(v) or type(v))\n"
+                 "end\n"
                  "return { run = function(step)\n"
-                 "  local t = regie.input('total')\n"
-                 "  regie.write('total.txt', math.type(t) .. ' ' .. string.format('%.17g', t))\n"
+                 "  local c, s = regie.input('copy'), { d(regie.input('total')) }\n"
+                 "  for i = 1, #c do\n"
+                 "    local r, f = c[i], {}\n"
+                 "    for _, k in ipairs(c.columns) do f[#f + 1] = d(r[k]) end\n"
+                 "    s[#s + 1] = table.concat(f, '|')\n"
+                 "  end\n"
+                 "  regie.write('total.txt', table.concat(s, '\\n'))\n"
                  "end }\n"));
     char *wf = t_write(tmp, "w.ini",
                        "[workflow]\nname = same\n[engine]\nplugin_path = plug\n"
-                       "[input.rows]\ntype = csv\ncolumns = n:decimal\n"
+                       "[input.rows]\ntype = csv\n"
+                       "columns = id:id, n:decimal, k:integer, ok:boolean, tags:list, note:text\n"
                        "[step.sum]\nplugin = good\ncolumn = n\nfactor = 3\nreads = rows\nwrites = total\n"
-                       "[step.write]\nplugin = csv-write\nreads = rows\ndata = rows\nfile = sub/rows.csv\n"
-                       "[step.show]\nscript = show.lua\nreads = total\n");
+                       "[step.copy]\nplugin = echo\nreads = rows\nwrites = copy\n"
+                       "[step.write]\nplugin = csv-write\nreads = copy\ndata = copy\nfile = sub/copy.csv\n"
+                       "[step.show]\nscript = show.lua\nreads = total, copy\n");
     const char *modes[] = { "isolate=none", "isolate=process" };
     const char *outs[] = { "o1", "o2" };
     const char *dbs[] = { "a.db", "b.db" };
@@ -193,8 +224,9 @@ START_TEST(isolated_same_as_in_process)
         free(out);
         free(err);
     }
-    const char *files[] = { "total.txt", "sub/rows.csv", ".regie/data/sum.total.rgd" };
-    for (int f = 0; f < 3; f++) {
+    const char *files[] = { "total.txt", "sub/copy.csv", ".regie/data/sum.total.rgd",
+                            ".regie/data/copy.copy.rgd" };
+    for (int f = 0; f < 4; f++) {
         char rel[128];
         snprintf(rel, sizeof rel, "o1/%s", files[f]);
         char *p1 = path_in(rel);
@@ -204,14 +236,17 @@ START_TEST(isolated_same_as_in_process)
         ck_assert_msg(a && b, "%s missing", files[f]);
         ck_assert_str_eq(a, b);
         if (f == 0) {
-            ck_assert_str_eq(a, "float 10.125");
+            ck_assert_str_eq(a, "10.125:float\n"
+                                "a:string|1.0:float|7:integer|true:boolean|list2:x;y|line\nbreak:string\n"
+                                "b:string|2.5:float|null|false:boolean|null|:string\n"
+                                "c:string|-0.125:float|-9007199254740993:integer|null|list1:z|:string");
         }
         free(a);
         free(b);
         free(p1);
         free(p2);
     }
-    char *ra = output_record("a.db", "sub/rows.csv"), *rb = output_record("b.db", "sub/rows.csv");
+    char *ra = output_record("a.db", "sub/copy.csv"), *rb = output_record("b.db", "sub/copy.csv");
     ck_assert_str_eq(ra, rb);
     free(ra);
     free(rb);
