@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +277,43 @@ static void remove_unfinished(const regie_ctx *ctx, pid_t pid)
     stale_mark = NULL;
 }
 
+/* Milliseconds to wait for something until deadline (0: none, -1). */
+static int poll_ms(double deadline)
+{
+    if (deadline <= 0) {
+        return -1;
+    }
+    double left = deadline - rg_now();
+    return left <= 0 ? 0 : left > 3600 ? 3600000 : (int)ceil(left * 1000);
+}
+
+/* Wait until the child has ended (not reaped), or until the deadline (0:
+ * none): 0, or 1 when the deadline came first. */
+static int wait_exit(pid_t pid, int pidfd, double deadline)
+{
+    while (deadline > 0) {
+        if (rg_now() >= deadline) {
+            return 1;
+        }
+        if (pidfd >= 0) {
+            struct pollfd pf = { pidfd, POLLIN, 0 };
+            int n = poll(&pf, 1, poll_ms(deadline));
+            if (n > 0 || (n < 0 && errno != EINTR)) {
+                return 0;
+            }
+        } else {
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid) {
+                return 0;
+            }
+            struct timespec ts = { 0, 1000000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    return 0;
+}
+
 static int child_failed(regie_ctx *ctx, const rg_step *st, int status)
 {
     if (WIFSIGNALED(status)) {
@@ -315,66 +353,62 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
                             strerror(fork_errno));
     }
 
+    /* A pidfd says when the child has ended, even if something it started
+     * holds the pipe open; the pipe is then read for what is left in it. */
+    int pidfd = -1;
+#ifdef SYS_pidfd_open
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
     rg_buf in = { 0 };
     size_t off = 0;
-    int result = 0, rc = -1, timed_out = 0;
+    int result = 0, rc = -1, timed_out = 0, ended = 0, eof = 0;
     char chunk[65536];
-    for (;;) {
-        int wait_ms = -1;
-        if (ctx->deadline > 0) {
-            double left = ctx->deadline - rg_now();
-            if (left <= 0) {
-                timed_out = 1;
-                break;
-            }
-            wait_ms = left > 3600 ? 3600000 : (int)ceil(left * 1000);
+    while (!result && !eof && !ended) {
+        if (ctx->deadline > 0 && rg_now() >= ctx->deadline) {
+            timed_out = 1;
+            break;
         }
-        struct pollfd pf = { fds[0], POLLIN, 0 };
-        int n = poll(&pf, 1, wait_ms);
+        struct pollfd pf[2] = { { fds[0], POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+        int n = poll(pf, pidfd >= 0 ? 2 : 1, poll_ms(ctx->deadline));
         if (n < 0 && errno != EINTR) {
             break;
         }
         if (n <= 0) {
             continue;
         }
-        ssize_t r = read(fds[0], chunk, sizeof chunk);
-        if (r < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
+        ended = pidfd >= 0 && (pf[1].revents & POLLIN);
+        while (!result) {
+            ssize_t r = read(fds[0], chunk, sizeof chunk);
+            if (r > 0) {
+                rg_buf_put(&in, chunk, (size_t)r);
+                off += take_frames(ctx, st, in.data + off, in.len - off, &result, &rc);
+                if (off == in.len) {
+                    in.len = off = 0;
+                }
                 continue;
             }
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            eof = r == 0 || errno != EAGAIN;
             break;
-        }
-        if (r == 0) {
-            break; /* the child is gone, or has closed its end */
-        }
-        rg_buf_put(&in, chunk, (size_t)r);
-        off += take_frames(ctx, st, in.data + off, in.len - off, &result, &rc);
-        if (off == in.len) {
-            in.len = off = 0;
         }
     }
     close(fds[0]);
     rg_buf_free(&in);
 
+    /* The child is leaving: one that sent its result has only _exit left;
+     * one that closed the pipe may yet hang, which the deadline ends. */
     int status = 0;
+    if (!timed_out && wait_exit(pid, pidfd, ctx->deadline) != 0) {
+        timed_out = 1;
+    }
+    if (pidfd >= 0) {
+        close(pidfd);
+    }
     if (!timed_out) {
-        /* The pipe is closed: the child is leaving.  One that sent its
-         * result has only _exit left; one that did not may hang having
-         * closed the pipe, which the deadline still ends. */
-        pid_t w;
-        if (result || ctx->deadline <= 0) {
-            while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR) {
-            }
-        } else {
-            while ((w = waitpid(pid, &status, WNOHANG)) == 0 ||
-                   (w < 0 && errno == EINTR)) {
-                if (rg_now() > ctx->deadline) {
-                    timed_out = 1;
-                    break;
-                }
-                struct timespec ts = { 0, 1000000 };
-                nanosleep(&ts, NULL);
-            }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
     }
     if (timed_out) {

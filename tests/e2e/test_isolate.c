@@ -4,6 +4,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,44 @@ START_TEST(exit_in_plugin_fails_the_step)
     char *sum = summary("o");
     HAS(sum, "  exits: failed");
     HAS(sum, "  other: done");
+    free(sum);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+static void kill_from(const char *pidfile)
+{
+    char *p = path_in(pidfile);
+    char *text = t_read(p);
+    ck_assert_msg(text != NULL, "no %s", p);
+    long pid = atol(text);
+    ck_assert(pid > 1);
+    kill((pid_t)pid, SIGKILL);
+    free(text);
+    free(p);
+}
+
+/* A process the plugin started and left behind holds the pipe to the
+ * step's child open: the step still ends when its child ends, done or
+ * failed by the signal that ended it, not at its timeout. */
+START_TEST(process_left_behind_does_not_hold_the_step)
+{
+    plug("spawn");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = spawn\n[engine]\nplugin_path = plug\nisolate = process\n"
+                       "[step.ok]\nplugin = spawn\npidfile = ok.pid\nwrites = n\ntimeout = 20\n"
+                       "[step.crash]\nplugin = spawn\npidfile = crash.pid\ncrash = yes\n"
+                       "timeout = 20\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o", "--jobs", "2", "--no-store");
+    kill_from("ok.pid");
+    kill_from("crash.pid");
+    ck_assert_msg(rc == 1, "status %d\n%s", rc, err);
+    char *sum = summary("o");
+    HAS(sum, "  ok: done");
+    HAS(sum, "  crash: failed - plugin spawn killed by signal 11 (Segmentation fault)");
     free(sum);
     free(out);
     free(err);
@@ -338,6 +377,7 @@ Suite *suite_isolate(void)
     tcase_add_test(tc, crash_fails_only_its_step);
     tcase_add_test(tc, hang_killed_at_timeout);
     tcase_add_test(tc, exit_in_plugin_fails_the_step);
+    tcase_add_test(tc, process_left_behind_does_not_hold_the_step);
     tcase_add_test(tc, isolated_same_as_in_process);
     tcase_add_test(tc, isolate_key_checked);
     tcase_add_test(tc, refused_plugins_reported_by_every_command);
