@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,8 +99,13 @@ static void put_str(rg_buf *b, const char *s)
     rg_buf_puts(b, s);
 }
 
-static void child_main(regie_ctx *ctx, const rg_step *st, int fd)
+static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent)
 {
+    /* regie killed (kill -9 in the middle of a run): a plugin that hangs
+     * must not live on without it */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+        _exit(127);
+    }
     struct rg_isolated self = { fd };
     ctx->isolated = &self;
     int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
@@ -339,10 +345,11 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
     }
     /* text still buffered would be written again by a plugin's exit() */
     fflush(stdout);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_main(ctx, st, fds[1]);
+        child_main(ctx, st, fds[1], parent);
     }
     int fork_errno = errno;
     close(fds[1]);

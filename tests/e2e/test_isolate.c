@@ -4,11 +4,14 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *tmp;
@@ -190,6 +193,90 @@ START_TEST(process_left_behind_does_not_hold_the_step)
     free(out);
     free(err);
     free(wf);
+}
+END_TEST
+
+/* Whether process pid is there and not a zombie. */
+static int alive(long pid)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return 0;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *paren = strrchr(buf, ')');
+    return paren && paren[1] == ' ' && paren[2] != 'Z';
+}
+
+/* The pid in the name of the file o/part.tmp.PID.1 the hang fixture
+ * leaves, once it is there (0 if it never comes). */
+static long hang_child_pid(void)
+{
+    char *dir = path_in("o");
+    long pid = 0;
+    for (int i = 0; i < 3000 && !pid; i++) {
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        while (d && (e = readdir(d))) {
+            if (strncmp(e->d_name, "part.tmp.", 9) == 0) {
+                pid = atol(e->d_name + 9);
+            }
+        }
+        if (d) {
+            closedir(d);
+        }
+        if (!pid) {
+            usleep(10000);
+        }
+    }
+    free(dir);
+    return pid;
+}
+
+/* regie killed (kill -9) while an isolated step hangs: the step's child
+ * process does not live on without it. */
+START_TEST(killed_regie_takes_its_child_along)
+{
+    plug("hang");
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = orphan\n[engine]\nplugin_path = plug\n"
+                 "[step.hang]\nplugin = hang\nisolate = process\ntimeout = 0\nleave = o/part\n"));
+    char *o = path_in("o");
+    mkdir(o, 0777);
+    free(o);
+    char *bin = t_build("regie");
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        dup2(null, 2);
+        if (chdir(tmp) != 0) {
+            _exit(127);
+        }
+        execl(bin, "regie", "run", "w.ini", "--out", "o", "--no-store", (char *)NULL);
+        _exit(127);
+    }
+    long child = hang_child_pid();
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    ck_assert_msg(child > 0, "the hang step never started");
+    int gone = 0;
+    for (int i = 0; i < 3000 && !gone; i++) {
+        gone = !alive(child);
+        if (!gone) {
+            usleep(10000);
+        }
+    }
+    if (!gone) {
+        kill((pid_t)child, SIGKILL);
+    }
+    ck_assert_msg(gone, "the child %ld of the killed regie lives on", child);
+    free(bin);
 }
 END_TEST
 
@@ -378,6 +465,7 @@ Suite *suite_isolate(void)
     tcase_add_test(tc, hang_killed_at_timeout);
     tcase_add_test(tc, exit_in_plugin_fails_the_step);
     tcase_add_test(tc, process_left_behind_does_not_hold_the_step);
+    tcase_add_test(tc, killed_regie_takes_its_child_along);
     tcase_add_test(tc, isolated_same_as_in_process);
     tcase_add_test(tc, isolate_key_checked);
     tcase_add_test(tc, refused_plugins_reported_by_every_command);
