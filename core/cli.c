@@ -166,7 +166,17 @@ typedef struct session {
     rg_workflow wf;
     int have_wf;
     char *wfpath;
+    size_t warned; /* refused plugin files already reported */
 } session;
+
+/* A plugin file on the path that could not be used is said on every
+ * command that scans the path, not only by `regie plugins`. */
+static void warn_refused(session *ss)
+{
+    for (; ss->warned < ss->plugins.refused.n; ss->warned++) {
+        fprintf(stderr, "regie: warning: %s (not loaded)\n", ss->plugins.refused.msg[ss->warned]);
+    }
+}
 
 static int session_open(session *ss, const opts *o, int need_workflow, rg_errors *errs)
 {
@@ -180,7 +190,10 @@ static int session_open(session *ss, const opts *o, int need_workflow, rg_errors
             return RG_EXIT_INVALID;
         }
     }
-    rg_plugins_scan(&ss->plugins, ss->cfg.plugin_path, errs);
+    rg_errors refused = { 0 };
+    rg_plugins_scan(&ss->plugins, ss->cfg.plugin_path, &refused);
+    rg_err_free(&refused);
+    warn_refused(ss);
     if (!need_workflow) {
         return 0;
     }
@@ -194,11 +207,10 @@ static int session_open(session *ss, const opts *o, int need_workflow, rg_errors
     }
     ss->lua = rg_lua_new(ss->cfg.script_path);
     ss->have_wf = 1;
-    if (rg_workflow_load(&ss->wf, ss->wfpath, &ss->cfg, o->sets, o->nsets, &ss->plugins, ss->lua,
-                         errs) != 0) {
-        return RG_EXIT_INVALID;
-    }
-    return 0;
+    int rc = rg_workflow_load(&ss->wf, ss->wfpath, &ss->cfg, o->sets, o->nsets, &ss->plugins,
+                              ss->lua, errs);
+    warn_refused(ss);
+    return rc != 0 ? RG_EXIT_INVALID : 0;
 }
 
 static void session_close(session *ss)

@@ -32,6 +32,7 @@ typedef struct rg_config {
     rg_lua_limits limits; /* defaults per Lua step */
     double step_timeout;  /* default per step, seconds, 0 none */
     int jobs;             /* 0: number of cores */
+    int isolate;          /* 1: plugin steps run in a child process (isolate = process) */
     char *config_file;    /* what was read, for messages */
 } rg_config;
 
@@ -43,6 +44,8 @@ int rg_config_load(rg_config *cfg, const char *file, rg_errors *errs);
 int rg_config_set(rg_config *cfg, const char *key, const char *value, const char *file, int line,
                   rg_errors *errs);
 void rg_config_free(rg_config *cfg);
+/* `isolate =`: none (in process, the default) or process; 0 or -1. */
+int rg_parse_isolate(const char *value, int *isolate);
 /* paths.c: where the parts are when run from the build tree or installed. */
 int rg_running_uninstalled(void);
 const char *rg_default_config_file(void);
@@ -131,6 +134,7 @@ typedef struct rg_step {
                         * files, and no other step starts before every pre-flight
                         * step has finished */
     int preflight_line;
+    int isolate;       /* 1: run() in a child process (isolate = process) */
     const char *file;
     int line;       /* the [step.NAME] header */
     int reads_line; /* the reads = key, for errors about it */
@@ -279,10 +283,26 @@ struct regie_ctx {
     rg_datum *standalone_data; /* for rg_test_ctx */
     char **standalone_names;
     size_t nstandalone;
+    struct rg_isolated *isolated; /* set in the child of an isolated step */
 };
 
 void rg_ctx_init(regie_ctx *ctx, rg_run *run, size_t step);
 void rg_ctx_reset(regie_ctx *ctx);
+
+/* Note relpath among the files the step wrote (a file written in the
+ * child of an isolated step, told to the parent). */
+void rg_ctx_note_written(regie_ctx *ctx, const char *relpath);
+
+/* ---- isolate.c: a plugin step run in a child process ---- */
+/* Run the plugin of st for ctx in a forked child and apply what it
+ * produced (outputs, files written, log, progress, error, data errors) to
+ * ctx as if it had run here.  A child killed by a signal, past the step's
+ * timeout (it is then killed) or gone without its result fails the step.
+ * Returns what the plugin's run() returned, or -1. */
+int rg_isolate_run(regie_ctx *ctx, const rg_step *st);
+/* In the child: a log line or progress for the parent. */
+void rg_isolate_log(regie_ctx *ctx, int level, const char *msg);
+void rg_isolate_progress(regie_ctx *ctx, double fraction);
 
 /* The data `name` the step reads (a warning when it is not among its
  * `reads`), or NULL. */

@@ -448,7 +448,8 @@ static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
     }
     if (st->kind == RG_STEP_PLUGIN) {
         ctx->deadline = st->timeout > 0 ? rg_now() + st->timeout : 0;
-        int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+        int rc = st->isolate ? rg_isolate_run(ctx, st)
+                             : st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
         if (rc == 0 && ctx->deadline > 0 && rg_now() > ctx->deadline) {
             rg_host.fail(ctx, "timed out after %g s", st->timeout);
             rc = -1;

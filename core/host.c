@@ -19,7 +19,9 @@ static void h_log(regie_ctx *ctx, int level, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = rg_xvasprintf(fmt, ap);
     va_end(ap);
-    if (ctx->run && ctx->run->obs && ctx->run->obs->log) {
+    if (ctx->isolated) {
+        rg_isolate_log(ctx, level, msg);
+    } else if (ctx->run && ctx->run->obs && ctx->run->obs->log) {
         ctx->run->obs->log(ctx->run->obs->ud, ctx->run, ctx->step, level, msg);
     } else if (level <= REGIE_LOG_WARN || getenv("REGIE_DEBUG")) {
         static const char *lv[] = { "error", "warning", "info", "debug" };
@@ -37,7 +39,9 @@ static void h_progress(regie_ctx *ctx, double f)
     if (f > 1) {
         f = 1;
     }
-    if (ctx->run) {
+    if (ctx->isolated) {
+        rg_isolate_progress(ctx, f);
+    } else if (ctx->run) {
         ctx->run->st[ctx->step].progress = f;
         if (ctx->run->obs && ctx->run->obs->step_progress) {
             ctx->run->obs->step_progress(ctx->run->obs->ud, ctx->run, ctx->step, f);
@@ -383,6 +387,11 @@ static void note_written(regie_ctx *ctx, const char *relpath)
     }
     ctx->written[ctx->nwritten++] = rg_xstrdup(relpath);
     ctx->written_set[j] = ctx->nwritten;
+}
+
+void rg_ctx_note_written(regie_ctx *ctx, const char *relpath)
+{
+    note_written(ctx, relpath);
 }
 
 /* The full path of relpath in the output directory, or NULL (failed). */

@@ -136,6 +136,13 @@ typedef struct rg_datum {
 void rg_datum_clear(rg_datum *d);
 /* Value as text for messages and `when` comparisons (caller frees). */
 char *rg_value_to_text(const regie_value *v);
+/* The data model as bytes, for a step run in another process (isolate.c):
+ * a datum (table with column names, source and row lines, or a value) is
+ * appended to b; decode reads one back from [*p, end), advancing *p, and
+ * returns -1 (nothing made) on truncated or malformed bytes.  Both ends run
+ * the same binary: numbers travel in their native byte order. */
+void rg_datum_encode(rg_buf *b, const rg_datum *d);
+int rg_datum_decode(const char **p, const char *end, rg_datum *d);
 
 /* ---- decimal.c ------------------------------------------------------------ */
 /* Half-up rounding exact for decimal inputs: the double's shortest decimal
@@ -311,6 +318,7 @@ typedef struct rg_plugin {
 typedef struct rg_plugins {
     rg_plugin *v;
     size_t n, cap;
+    rg_errors refused; /* every file a scan refused, with the reason */
 } rg_plugins;
 
 extern const regie_host rg_host;
@@ -318,7 +326,9 @@ extern const regie_host rg_host;
 /* Load one shared object; refuse wrong magic/ABI/duplicate names with the
  * path and reason in errs. */
 int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs);
-/* Load every *.so in each directory of a ':'-separated path. */
+/* Load every *.so in each directory of a ':'-separated path.  A file
+ * refused goes to errs and to ps->refused (for a warning where the scan's
+ * errors are not shown); -1 if any was refused. */
 int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs);
 rg_plugin *rg_plugin_find(rg_plugins *ps, const char *name);
 int rg_plugin_init(rg_plugin *p, rg_errors *errs);

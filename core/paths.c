@@ -95,6 +95,15 @@ static void prepend_path(char **path, const char *extra, const char *base_dir)
     *path = b.data;
 }
 
+int rg_parse_isolate(const char *value, int *isolate)
+{
+    if (strcmp(value, "none") == 0 || strcmp(value, "process") == 0) {
+        *isolate = value[0] == 'p';
+        return 0;
+    }
+    return -1;
+}
+
 int rg_config_set(rg_config *cfg, const char *key, const char *value, const char *file, int line,
                   rg_errors *errs)
 {
@@ -160,10 +169,15 @@ int rg_config_set(rg_config *cfg, const char *key, const char *value, const char
         } else {
             cfg->jobs = (int)i;
         }
+    } else if (strcmp(key, "isolate") == 0) {
+        if (rg_parse_isolate(value, &cfg->isolate) != 0) {
+            rg_err_add(errs, file, line, "%s: found \"%s\", expected none or process", key, value);
+            rc = -1;
+        }
     } else {
         rg_err_add(errs, file, line,
                    "unknown engine key \"%s\" (allowed: plugin_path, script_path, workflow_path, "
-                   "store, sync, instructions, memory_mb, timeout, jobs)",
+                   "store, sync, instructions, memory_mb, timeout, jobs, isolate)",
                    key);
         rc = -1;
     }

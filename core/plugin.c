@@ -119,7 +119,11 @@ int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs)
             if (known) {
                 continue; /* the same directory named twice on the path */
             }
+            size_t before = errs->n;
             if (rg_plugin_load(ps, names[k], errs) != 0) {
+                for (size_t j = before; j < errs->n; j++) {
+                    rg_err_add(&ps->refused, NULL, 0, "%s", errs->msg[j]);
+                }
                 rc = -1;
             }
         }
@@ -162,6 +166,7 @@ void rg_plugins_free(rg_plugins *ps)
         free(p->path);
     }
     free(ps->v);
+    rg_err_free(&ps->refused);
     memset(ps, 0, sizeof *ps);
 }
 

@@ -115,7 +115,7 @@ const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
 static const char *const step_reserved[] = { "plugin", "script", "reads", "writes", "after",
                                              "when", "retries", "retry_delay", "timeout",
                                              "instructions", "memory_mb", "description", "wait",
-                                             "what", "four_eyes", "rerun", "preflight", NULL };
+                                             "what", "four_eyes", "rerun", "preflight", "isolate", NULL };
 
 static int is_reserved(const char *k)
 {
@@ -279,7 +279,7 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
             rg_err_add(errs, kv->file, kv->line,
                        "step %s: unknown key \"%s\" for %s (its parameters: %s; step keys: plugin, "
                        "script, reads, writes, after, when, retries, retry_delay, timeout, "
-                       "instructions, memory_mb, description, preflight)%s%s%s",
+                       "instructions, memory_mb, isolate, description, preflight)%s%s%s",
                        st->name, kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
                        near >= 0 ? keys[near] : "", near >= 0 ? "?" : "");
             free(keys);
@@ -468,6 +468,7 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
         st->line = sec->line;
         st->limits = wf->cfg.limits;
         st->timeout = wf->cfg.step_timeout;
+        st->isolate = wf->cfg.isolate;
         if (!valid_ident(st->name)) {
             rg_err_add(errs, sec->file, sec->line,
                        "[%s]: \"%s\" is not a valid step name (letters, digits, _ and -)", sec->name,
@@ -546,6 +547,15 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
             } else if (strcmp(kv->key, "instructions") == 0) {
                 if (parse_int_key(kv, 0, LONG_MAX, &lv, errs) == 0) {
                     st->limits.instructions = lv;
+                }
+            } else if (strcmp(kv->key, "isolate") == 0) {
+                if (!plugin) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "step %s: isolate applies to plugin steps only", st->name);
+                } else if (rg_parse_isolate(kv->value, &st->isolate) != 0) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "step %s: isolate: found \"%s\", expected none or process",
+                               st->name, kv->value);
                 }
             } else if (strcmp(kv->key, "rerun") == 0) {
                 if (rg_parse_bool(kv->value, &st->rerun) != 0) {
@@ -869,9 +879,13 @@ int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
         rg_config_set(&wf->cfg, eng->kv[k].key, eng->kv[k].value, eng->kv[k].file,
                       eng->kv[k].line, errs);
     }
-    /* a plugin directory named by the workflow is scanned too */
+    /* a plugin directory named by the workflow is scanned too; a file it
+     * refuses is a warning (plugins->refused), as on the engine's path: a
+     * step that names a plugin not loaded is the error */
     if (eng && rg_section_get(eng, "plugin_path")) {
-        rg_plugins_scan(plugins, wf->cfg.plugin_path, errs);
+        rg_errors refused = { 0 };
+        rg_plugins_scan(plugins, wf->cfg.plugin_path, &refused);
+        rg_err_free(&refused);
     }
     load_inputs(wf, errs);
     for (size_t i = 0; i < nsets; i++) {

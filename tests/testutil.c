@@ -122,6 +122,10 @@ int t_regie(const char *cwd, char **out, char **err, const char *const *argv)
         dup2(pe[1], 2);
         close(po[0]);
         close(pe[0]);
+        /* only as stdout and stderr: a process regie leaves behind must
+         * not keep the test waiting for the end of its output */
+        close(po[1]);
+        close(pe[1]);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) {
             dup2(devnull, 0);

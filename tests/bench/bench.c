@@ -7,6 +7,7 @@
  *   3  Lua record throughput against plain lua5.4
  *   4  the shipped workflows on generated data 100x a real case
  *   5  the same no-op chain and fan-out in GNU make (and Snakemake)
+ *   6  a C no-op step in a child process (isolate = process) against in process
  *
  * Options: --quick (smaller sizes, fewer repetitions), --only N. */
 #define _GNU_SOURCE
@@ -803,6 +804,78 @@ static void section5(void)
     free(bin);
 }
 
+/* ---- 6: isolate = process ---- */
+static char *gen_isolated(const char *mode, const char *shape, int n)
+{
+    char *path = rg_xasprintf("%s/wf-iso-%s-%s-%d.ini", tmp, mode, shape, n);
+    rg_buf b = { 0 };
+    rg_buf_printf(&b, "[workflow]\nname = bench-iso-%s\n[engine]\nisolate = %s\n", mode, mode);
+    for (int i = 0; i < n; i++) {
+        rg_buf_printf(&b, "[step.s%d]\nplugin = noop\n", i);
+        if (strcmp(shape, "chain") == 0 && i > 0) {
+            rg_buf_printf(&b, "after = s%d\n", i - 1);
+        }
+    }
+    write_text(path, b.data);
+    rg_buf_free(&b);
+    return path;
+}
+
+/* Per step in a chain (jobs 1) and a fan-out (jobs 2), without and with
+ * isolation; the difference is what the child process costs. */
+static void isolated_rows(engine *e, int n, int fanout_too, const char *size_note)
+{
+    const char *modes[] = { "none", "process" };
+    const char *shapes[] = { "chain", "fanout" };
+    for (int s = 0; s < (fanout_too ? 2 : 1); s++) {
+        double per[2];
+        for (int m = 0; m < 2; m++) {
+            char *path = gen_isolated(modes[m], shapes[s], n);
+            double ex[5], ld;
+            long g;
+            for (int r = 0; r < 5; r++) {
+                if (one_run(e, path, s == 0 ? 1 : 2, NULL, &ld, &ex[r], &g) != 0) {
+                    printf("  run failed: %s\n", path);
+                }
+            }
+            per[m] = median(ex, 5) / n * 1e6;
+            char what[80], size[16];
+            snprintf(what, sizeof what, "C no-op step, %s, isolate = %s", shapes[s], modes[m]);
+            snprintf(size, sizeof size, "%d", n);
+            row(what, size, per[m], "µs", 0, size_note);
+            free(path);
+        }
+        row("  cost of the child process per step", "", per[1] - per[0], "µs", 0, size_note);
+    }
+}
+
+static void section6(void)
+{
+    printf("\n6. A C plugin step in a child process (isolate = process), store off, median µs per "
+           "step\n");
+    engine e;
+    engine_open(&e);
+    char note[64];
+    snprintf(note, sizeof note, "process RSS %ld MB", rss_kb() / 1024);
+    isolated_rows(&e, quick ? 200 : 1000, 1, note);
+    /* fork copies the page tables of the whole process: a run that holds
+     * much data pays more for each isolated step */
+    size_t sizes[] = { 128, 512 };
+    for (int k = 0; k < 2; k++) {
+        size_t bytes = sizes[k] << 20;
+        char *ballast = rg_xmalloc(bytes);
+        memset(ballast, 1, bytes);
+        snprintf(note, sizeof note, "process RSS %ld MB", rss_kb() / 1024);
+        isolated_rows(&e, quick ? 20 : 100, 0, note);
+        /* read once, so the memory is in use to the end */
+        if (ballast[bytes - 1] != 1) {
+            printf("  ?\n");
+        }
+        free(ballast);
+    }
+    engine_close(&e);
+}
+
 int main(int argc, char **argv)
 {
     int only = 0;
@@ -856,6 +929,9 @@ int main(int argc, char **argv)
     }
     if (!only || only == 5) {
         section5();
+    }
+    if (!only || only == 6) {
+        section6();
     }
     char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
     if (getenv("REGIE_BENCH_KEEP")) {

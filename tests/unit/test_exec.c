@@ -183,6 +183,93 @@ START_TEST(tables_let_go_after_their_last_reader)
 }
 END_TEST
 
+typedef struct relayed {
+    int progress_calls;
+    double last_progress;
+    int copied_logged;
+} relayed;
+
+static void note_progress(void *ud, const rg_run *run, size_t step, double f)
+{
+    (void)run;
+    (void)step;
+    relayed *r = ud;
+    r->progress_calls++;
+    r->last_progress = f;
+}
+
+static void note_log(void *ud, const rg_run *run, size_t step, int level, const char *msg)
+{
+    (void)run;
+    (void)step;
+    relayed *r = ud;
+    r->copied_logged += level == REGIE_LOG_INFO && strcmp(msg, "copied 3 rows") == 0;
+}
+
+/* A plugin step in a child process: its progress and log lines reach the
+ * run's observer, its output table the run's data, as in process. */
+START_TEST(isolated_step_relays_progress_log_and_output)
+{
+    char *dir = t_tmpdir();
+    free(t_write(dir, "rows.csv", "id,n\na,1\nb,2.5\nc,\n"));
+    char *ini = NULL;
+    if (asprintf(&ini,
+                 "[workflow]\nname = relay\n"
+                 "[input.rows]\ntype = csv\ncolumns = id:id, n:decimal\ndefault = %s/rows.csv\n"
+                 "[step.copy]\nplugin = echo\nisolate = process\nreads = rows\nwrites = copy\n",
+                 dir) < 0) {
+        ck_abort();
+    }
+    char *path = t_write(dir, "wf.ini", ini);
+    free(ini);
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    rg_config_load(&cfg, NULL, &errs);
+    rg_plugins plugins;
+    memset(&plugins, 0, sizeof plugins);
+    char *so = t_build("tests/fixtures/.libs/echo.so");
+    ck_assert_int_eq(rg_plugin_load(&plugins, so, &errs), 0);
+    rg_lua *lua = rg_lua_new(cfg.script_path);
+    rg_workflow wf;
+    int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+    ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
+    ck_assert_int_eq(wf.steps[0].isolate, 1);
+    rg_run run;
+    char *out = NULL;
+    if (asprintf(&out, "%s/out", dir) < 0) {
+        ck_abort();
+    }
+    ck_assert_int_eq(rg_run_init(&run, &wf, NULL, 0, out, 1, &errs), 0);
+    relayed r = { 0, 0, 0 };
+    rg_observer obs = { &r, NULL, NULL, note_progress, note_log };
+    int status = rg_run_execute(&run, &obs);
+    ck_assert_msg(status == RG_EXIT_OK, "%s", run.st[0].error ? run.st[0].error : "");
+    ck_assert_int_eq(r.progress_calls, 3);
+    ck_assert_double_eq(r.last_progress, 0.75);
+    ck_assert_double_eq(run.st[0].progress, 0.75);
+    ck_assert_int_eq(r.copied_logged, 1);
+    const rg_datum *c = &run.data[rg_workflow_data_index(&wf, "copy")];
+    ck_assert_int_eq(c->kind, RG_DATUM_TABLE);
+    ck_assert_uint_eq(c->table->ncols, 2);
+    ck_assert_str_eq(c->table->cols[1], "n");
+    ck_assert_uint_eq(c->table->nrows, 3);
+    ck_assert_str_eq(rg_table_cell(c->table, 1, 0)->u.s.ptr, "b");
+    ck_assert_double_eq(rg_table_cell(c->table, 1, 1)->u.n, 2.5);
+    ck_assert_int_eq(rg_table_cell(c->table, 2, 1)->type, REGIE_NULL);
+    rg_run_free(&run);
+    rg_workflow_free(&wf);
+    rg_lua_free(lua);
+    rg_plugins_free(&plugins);
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    free(so);
+    free(out);
+    free(path);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *suite_exec(void);
 Suite *suite_exec(void)
 {
@@ -193,6 +280,7 @@ Suite *suite_exec(void)
     suite_add_tcase(s, tc);
     TCase *run = tcase_create("run");
     tcase_add_test(run, tables_let_go_after_their_last_reader);
+    tcase_add_test(run, isolated_step_relays_progress_log_and_output);
     suite_add_tcase(s, run);
     return s;
 }

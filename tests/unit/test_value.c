@@ -1,6 +1,7 @@
 #include "internal.h"
 
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,6 +88,123 @@ START_TEST(split_and_errors)
 }
 END_TEST
 
+/* The bytes a step isolated in a child sends its parent: every kind of
+ * value, column names, row lines and the source come back as they were;
+ * bytes cut short anywhere or of an unknown kind are refused. */
+START_TEST(datum_bytes_round_trip)
+{
+    const char *cols[] = { "id", "n", "x", "ok", "tags", "" };
+    regie_table *t = rg_table_new(6, cols);
+    rg_table_set_source(t, "in/rows.csv");
+    regie_list *inner = rg_table_list_new(t);
+    regie_value s1 = rg_str_value("a;b");
+    rg_list_push(inner, &s1);
+    regie_list *outer = rg_table_list_new(t);
+    regie_value in = { REGIE_LIST, { .list = inner } };
+    regie_value null = { REGIE_NULL, { 0 } };
+    rg_list_push(outer, &in);
+    rg_list_push(outer, &null);
+    regie_list *empty = rg_table_list_new(t);
+    regie_value row1[6] = {
+        { REGIE_STR, { .s = { "A\0z", 3 } } }, /* a NUL inside is kept */
+        { REGIE_INT, { .i = INT64_MIN } },
+        { REGIE_NUM, { .n = 0.1 } },
+        { REGIE_BOOL, { .b = 1 } },
+        { REGIE_LIST, { .list = outer } },
+        { REGIE_NULL, { 0 } },
+    };
+    regie_value row2[6] = {
+        { REGIE_STR, { .s = { "", 0 } } },
+        { REGIE_INT, { .i = 9007199254740993LL } },
+        { REGIE_NUM, { .n = -0.0 } },
+        { REGIE_BOOL, { .b = 0 } },
+        { REGIE_LIST, { .list = empty } },
+        { REGIE_NUM, { .n = 1e300 } },
+    };
+    rg_table_append(t, row1, 2);
+    rg_table_append(t, row2, 7);
+    rg_datum dt = { RG_DATUM_TABLE, t, { REGIE_NULL, { 0 } } };
+    rg_datum dv = { RG_DATUM_VALUE, rg_table_new(0, NULL), { REGIE_NULL, { 0 } } };
+    regie_value num = { REGIE_NUM, { .n = 35.625 } };
+    rg_value_copy(dv.table, &dv.value, &num);
+    rg_datum dn = { RG_DATUM_NONE, NULL, { REGIE_NULL, { 0 } } };
+    rg_buf b = { 0 };
+    rg_datum_encode(&b, &dt);
+    rg_datum_encode(&b, &dv);
+    rg_datum_encode(&b, &dn);
+
+    const char *p = b.data, *end = b.data + b.len;
+    rg_datum t2, v2, n2;
+    ck_assert_int_eq(rg_datum_decode(&p, end, &t2), 0);
+    ck_assert_int_eq(rg_datum_decode(&p, end, &v2), 0);
+    ck_assert_int_eq(rg_datum_decode(&p, end, &n2), 0);
+    ck_assert_ptr_eq(p, end);
+    ck_assert_int_eq(n2.kind, RG_DATUM_NONE);
+    ck_assert_int_eq(v2.kind, RG_DATUM_VALUE);
+    ck_assert_int_eq(v2.value.type, REGIE_NUM);
+    ck_assert_double_eq(v2.value.u.n, 35.625);
+    ck_assert_int_eq(t2.kind, RG_DATUM_TABLE);
+    const regie_table *u = t2.table;
+    ck_assert_uint_eq(u->ncols, 6);
+    ck_assert_uint_eq(u->nrows, 2);
+    for (size_t c = 0; c < 6; c++) {
+        ck_assert_str_eq(u->cols[c], cols[c]);
+    }
+    ck_assert_str_eq(u->source, "in/rows.csv");
+    ck_assert_int_eq(u->lines[0], 2);
+    ck_assert_int_eq(u->lines[1], 7);
+    const regie_value *c = rg_table_cell(u, 0, 0);
+    ck_assert_int_eq(c->type, REGIE_STR);
+    ck_assert_uint_eq(c->u.s.len, 3);
+    ck_assert_int_eq(memcmp(c->u.s.ptr, "A\0z", 4), 0); /* and NUL-terminated */
+    ck_assert_int_eq(rg_table_cell(u, 0, 1)->type, REGIE_INT);
+    ck_assert(rg_table_cell(u, 0, 1)->u.i == INT64_MIN);
+    ck_assert_double_eq(rg_table_cell(u, 0, 2)->u.n, 0.1);
+    ck_assert_int_eq(rg_table_cell(u, 0, 3)->type, REGIE_BOOL);
+    ck_assert_int_eq(rg_table_cell(u, 0, 3)->u.b, 1);
+    const regie_list *l = rg_table_cell(u, 0, 4)->u.list;
+    ck_assert_uint_eq(l->n, 2);
+    ck_assert_int_eq(l->items[0].type, REGIE_LIST);
+    ck_assert_uint_eq(l->items[0].u.list->n, 1);
+    ck_assert_str_eq(l->items[0].u.list->items[0].u.s.ptr, "a;b");
+    ck_assert_int_eq(l->items[1].type, REGIE_NULL);
+    ck_assert_int_eq(rg_table_cell(u, 0, 5)->type, REGIE_NULL);
+    ck_assert_int_eq(rg_table_cell(u, 1, 0)->type, REGIE_STR);
+    ck_assert_uint_eq(rg_table_cell(u, 1, 0)->u.s.len, 0);
+    ck_assert(rg_table_cell(u, 1, 1)->u.i == 9007199254740993LL);
+    ck_assert_int_eq(rg_table_cell(u, 1, 2)->type, REGIE_NUM);
+    ck_assert(signbit(rg_table_cell(u, 1, 2)->u.n));
+    ck_assert_int_eq(rg_table_cell(u, 1, 3)->u.b, 0);
+    ck_assert_int_eq(rg_table_cell(u, 1, 4)->type, REGIE_LIST); /* empty, not null */
+    ck_assert_uint_eq(rg_table_cell(u, 1, 4)->u.list->n, 0);
+    ck_assert_double_eq(rg_table_cell(u, 1, 5)->u.n, 1e300);
+    rg_datum_clear(&t2);
+    rg_datum_clear(&v2);
+
+    /* the table's bytes cut at every length are refused, nothing leaks */
+    rg_buf one = { 0 };
+    rg_datum_encode(&one, &dt);
+    for (size_t cut = 0; cut < one.len; cut++) {
+        const char *q = one.data;
+        rg_datum d;
+        ck_assert_int_eq(rg_datum_decode(&q, one.data + cut, &d), -1);
+        ck_assert_int_eq(d.kind, RG_DATUM_NONE);
+    }
+    /* an unknown kind of datum or value */
+    const char bad_kind[] = { 9 };
+    const char bad_type[] = { RG_DATUM_VALUE, 42 };
+    rg_datum d;
+    p = bad_kind;
+    ck_assert_int_eq(rg_datum_decode(&p, bad_kind + 1, &d), -1);
+    p = bad_type;
+    ck_assert_int_eq(rg_datum_decode(&p, bad_type + 2, &d), -1);
+    rg_buf_free(&one);
+    rg_buf_free(&b);
+    rg_datum_clear(&dt);
+    rg_datum_clear(&dv);
+}
+END_TEST
+
 Suite *suite_value(void);
 Suite *suite_value(void)
 {
@@ -96,6 +214,7 @@ Suite *suite_value(void)
     tcase_add_test(tc, many_rows_and_big_strings);
     tcase_add_test(tc, value_text);
     tcase_add_test(tc, split_and_errors);
+    tcase_add_test(tc, datum_bytes_round_trip);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,0 +1,440 @@
+/* isolate.c - a C plugin step run in a child process (`isolate = process`).
+ *
+ * In process, a plugin that crashes takes the whole run with it, and one
+ * that hangs is stopped only if it checks host->cancelled.  Isolated, the
+ * worker forks; the child has the step's inputs (copy-on-write), calls the
+ * plugin's run() and sends back over a pipe everything the step produced:
+ * log lines and progress as they come, then one result (status, error,
+ * data errors, files written, outputs).  The parent applies them to the
+ * step's context as if the step had run here.  A child killed by a signal,
+ * past its timeout or gone without a result fails the step, and the run
+ * goes on with its other branches.
+ *
+ * The child only runs the plugin and writes to the pipe: no lock of the
+ * engine is taken there (other threads may have held them at the fork) and
+ * it leaves by _exit, so nothing of the parent's is flushed or torn down
+ * twice.  Files the plugin writes through host->write_file are written by
+ * the child itself (atomically, as always); their names travel in the
+ * result. */
+#define _GNU_SOURCE
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Frames on the pipe: one type byte, a 64-bit length, the payload. */
+enum { FRAME_LOG = 'L', FRAME_PROGRESS = 'P', FRAME_RESULT = 'R' };
+#define FRAME_HEAD (1 + sizeof(uint64_t))
+
+struct rg_isolated {
+    int fd; /* write end of the pipe to the parent */
+};
+
+/* One fork at a time: a pipe made for one child must not leak into a
+ * sibling forked by another worker (its write end held open there, the
+ * parent would not see the end of a crashed child until the sibling ends). */
+static pthread_mutex_t fork_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the child ---- */
+static void write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            _exit(127); /* the parent is gone: nobody to tell */
+        }
+        p += w;
+        len -= (size_t)w;
+    }
+}
+
+static void send_frame(int fd, char type, const void *data, size_t len)
+{
+    char head[FRAME_HEAD];
+    uint64_t n = len;
+    head[0] = type;
+    memcpy(head + 1, &n, sizeof n);
+    write_all(fd, head, sizeof head);
+    write_all(fd, data, len);
+}
+
+void rg_isolate_log(regie_ctx *ctx, int level, const char *msg)
+{
+    rg_buf b = { 0 };
+    int32_t lv = level;
+    rg_buf_put(&b, &lv, sizeof lv);
+    rg_buf_puts(&b, msg);
+    send_frame(ctx->isolated->fd, FRAME_LOG, b.data, b.len);
+    rg_buf_free(&b);
+}
+
+void rg_isolate_progress(regie_ctx *ctx, double fraction)
+{
+    send_frame(ctx->isolated->fd, FRAME_PROGRESS, &fraction, sizeof fraction);
+}
+
+static void put_u64(rg_buf *b, uint64_t v)
+{
+    rg_buf_put(b, &v, sizeof v);
+}
+
+static void put_str(rg_buf *b, const char *s)
+{
+    put_u64(b, strlen(s));
+    rg_buf_puts(b, s);
+}
+
+static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent)
+{
+    /* regie killed (kill -9 in the middle of a run): a plugin that hangs
+     * must not live on without it */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
+        _exit(127);
+    }
+    struct rg_isolated self = { fd };
+    ctx->isolated = &self;
+    int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+    rg_buf b = { 0 };
+    int32_t v = rc;
+    rg_buf_put(&b, &v, sizeof v);
+    v = ctx->error != NULL;
+    rg_buf_put(&b, &v, sizeof v);
+    if (ctx->error) {
+        put_str(&b, ctx->error);
+    }
+    v = ctx->data_errors;
+    rg_buf_put(&b, &v, sizeof v);
+    put_u64(&b, ctx->derrs.n);
+    for (size_t i = 0; i < ctx->derrs.n; i++) {
+        put_str(&b, ctx->derrs.msg[i]);
+    }
+    put_u64(&b, ctx->nwritten);
+    for (size_t i = 0; i < ctx->nwritten; i++) {
+        put_str(&b, ctx->written[i]);
+    }
+    put_u64(&b, st->nwrites);
+    for (size_t i = 0; i < st->nwrites; i++) {
+        rg_datum_encode(&b, &ctx->out[i]);
+    }
+    send_frame(fd, FRAME_RESULT, b.data, b.len);
+    /* what the plugin printed itself reaches its stream */
+    fflush(stdout);
+    fflush(stderr);
+    _exit(0);
+}
+
+/* ---- the parent ---- */
+static int get_u64(const char **p, const char *end, uint64_t *v)
+{
+    if ((size_t)(end - *p) < sizeof *v) {
+        return -1;
+    }
+    memcpy(v, *p, sizeof *v);
+    *p += sizeof *v;
+    return 0;
+}
+
+static int get_i32(const char **p, const char *end, int32_t *v)
+{
+    if ((size_t)(end - *p) < sizeof *v) {
+        return -1;
+    }
+    memcpy(v, *p, sizeof *v);
+    *p += sizeof *v;
+    return 0;
+}
+
+/* A string of the result, copied (caller frees), or NULL. */
+static char *get_str(const char **p, const char *end)
+{
+    uint64_t n;
+    if (get_u64(p, end, &n) != 0 || n > (uint64_t)(end - *p)) {
+        return NULL;
+    }
+    char *s = rg_xstrndup(*p, (size_t)n);
+    *p += n;
+    return s;
+}
+
+/* Apply the child's result to ctx: 0 and *rc set, or -1 (malformed). */
+static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, const char *end, int *rc)
+{
+    int32_t status, has_error, data_errors;
+    uint64_t n;
+    if (get_i32(&p, end, &status) != 0 || get_i32(&p, end, &has_error) != 0) {
+        return -1;
+    }
+    if (has_error) {
+        char *e = get_str(&p, end);
+        if (!e) {
+            return -1;
+        }
+        rg_host.fail(ctx, "%s", e);
+        free(e);
+    }
+    if (get_i32(&p, end, &data_errors) != 0 || get_u64(&p, end, &n) != 0) {
+        return -1;
+    }
+    ctx->data_errors += data_errors;
+    for (uint64_t i = 0; i < n; i++) {
+        char *m = get_str(&p, end);
+        if (!m) {
+            return -1;
+        }
+        rg_err_add(&ctx->derrs, NULL, 0, "%s", m);
+        free(m);
+    }
+    if (get_u64(&p, end, &n) != 0) {
+        return -1;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        char *w = get_str(&p, end);
+        if (!w) {
+            return -1;
+        }
+        rg_ctx_note_written(ctx, w);
+        free(w);
+    }
+    if (get_u64(&p, end, &n) != 0 || n != st->nwrites) {
+        return -1;
+    }
+    for (size_t i = 0; i < st->nwrites; i++) {
+        rg_datum d;
+        if (rg_datum_decode(&p, end, &d) != 0) {
+            return -1;
+        }
+        rg_datum_clear(&ctx->out[i]);
+        ctx->out[i] = d;
+    }
+    *rc = status;
+    return 0;
+}
+
+/* Handle the whole frames at the start of buf; returns the bytes used.
+ * *result is set once the result frame has been applied (-1: malformed). */
+static size_t take_frames(regie_ctx *ctx, const rg_step *st, const char *buf, size_t len,
+                          int *result, int *rc)
+{
+    size_t used = 0;
+    while (len - used >= FRAME_HEAD) {
+        const char *f = buf + used;
+        uint64_t n;
+        memcpy(&n, f + 1, sizeof n);
+        if (n > len - used - FRAME_HEAD) {
+            break;
+        }
+        const char *p = f + FRAME_HEAD;
+        if (f[0] == FRAME_LOG && n >= sizeof(int32_t)) {
+            int32_t level;
+            memcpy(&level, p, sizeof level);
+            char *msg = rg_xstrndup(p + sizeof level, (size_t)n - sizeof level);
+            rg_host.log(ctx, level, "%s", msg);
+            free(msg);
+        } else if (f[0] == FRAME_PROGRESS && n == sizeof(double)) {
+            double fraction;
+            memcpy(&fraction, p, sizeof fraction);
+            rg_host.progress(ctx, fraction);
+        } else if (f[0] == FRAME_RESULT && !*result) {
+            *result = apply_result(ctx, st, p, p + n, rc) == 0 ? 1 : -1;
+        }
+        used += FRAME_HEAD + (size_t)n;
+    }
+    return used;
+}
+
+/* The unfinished files (NAME.tmp.PID.N) of a child killed while writing. */
+static _Thread_local const char *stale_mark;
+
+static int remove_stale(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+    (void)sb;
+    const char *base = path + ftw->base;
+    if (type == FTW_F && strstr(base, stale_mark)) {
+        unlink(path);
+    }
+    return 0;
+}
+
+static void remove_unfinished(const regie_ctx *ctx, pid_t pid)
+{
+    const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
+    if (!outdir) {
+        return;
+    }
+    char mark[48];
+    snprintf(mark, sizeof mark, ".tmp.%ld.", (long)pid);
+    stale_mark = mark;
+    nftw(outdir, remove_stale, 16, FTW_PHYS);
+    stale_mark = NULL;
+}
+
+/* Milliseconds to wait for something until deadline (0: none, -1). */
+static int poll_ms(double deadline)
+{
+    if (deadline <= 0) {
+        return -1;
+    }
+    double left = deadline - rg_now();
+    return left <= 0 ? 0 : left > 3600 ? 3600000 : (int)ceil(left * 1000);
+}
+
+/* Wait until the child has ended (not reaped), or until the deadline (0:
+ * none): 0, or 1 when the deadline came first. */
+static int wait_exit(pid_t pid, int pidfd, double deadline)
+{
+    while (deadline > 0) {
+        if (rg_now() >= deadline) {
+            return 1;
+        }
+        if (pidfd >= 0) {
+            struct pollfd pf = { pidfd, POLLIN, 0 };
+            int n = poll(&pf, 1, poll_ms(deadline));
+            if (n > 0 || (n < 0 && errno != EINTR)) {
+                return 0;
+            }
+        } else {
+            siginfo_t si;
+            memset(&si, 0, sizeof si);
+            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid) {
+                return 0;
+            }
+            struct timespec ts = { 0, 1000000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    return 0;
+}
+
+static int child_failed(regie_ctx *ctx, const rg_step *st, int status)
+{
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        return rg_host.fail(ctx, "plugin %s killed by signal %d (%s)", st->plugin_name, sig,
+                            strsignal(sig));
+    }
+    if (WIFEXITED(status)) {
+        return rg_host.fail(ctx, "plugin %s exited with status %d before finishing",
+                            st->plugin_name, WEXITSTATUS(status));
+    }
+    return rg_host.fail(ctx, "plugin %s: its process ended before finishing", st->plugin_name);
+}
+
+int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
+{
+    int fds[2];
+    pthread_mutex_lock(&fork_mu);
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        pthread_mutex_unlock(&fork_mu);
+        return rg_host.fail(ctx, "cannot isolate plugin %s: pipe: %s", st->plugin_name,
+                            strerror(errno));
+    }
+    /* text still buffered would be written again by a plugin's exit() */
+    fflush(stdout);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        child_main(ctx, st, fds[1], parent);
+    }
+    int fork_errno = errno;
+    close(fds[1]);
+    pthread_mutex_unlock(&fork_mu);
+    if (pid < 0) {
+        close(fds[0]);
+        return rg_host.fail(ctx, "cannot isolate plugin %s: fork: %s", st->plugin_name,
+                            strerror(fork_errno));
+    }
+
+    /* A pidfd says when the child has ended, even if something it started
+     * holds the pipe open; the pipe is then read for what is left in it. */
+    int pidfd = -1;
+#ifdef SYS_pidfd_open
+    pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+#endif
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    rg_buf in = { 0 };
+    size_t off = 0;
+    int result = 0, rc = -1, timed_out = 0, ended = 0, eof = 0;
+    char chunk[65536];
+    while (!result && !eof && !ended) {
+        if (ctx->deadline > 0 && rg_now() >= ctx->deadline) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pf[2] = { { fds[0], POLLIN, 0 }, { pidfd, POLLIN, 0 } };
+        int n = poll(pf, pidfd >= 0 ? 2 : 1, poll_ms(ctx->deadline));
+        if (n < 0 && errno != EINTR) {
+            break;
+        }
+        if (n <= 0) {
+            continue;
+        }
+        ended = pidfd >= 0 && (pf[1].revents & POLLIN);
+        while (!result) {
+            ssize_t r = read(fds[0], chunk, sizeof chunk);
+            if (r > 0) {
+                rg_buf_put(&in, chunk, (size_t)r);
+                off += take_frames(ctx, st, in.data + off, in.len - off, &result, &rc);
+                if (off == in.len) {
+                    in.len = off = 0;
+                }
+                continue;
+            }
+            if (r < 0 && errno == EINTR) {
+                continue;
+            }
+            eof = r == 0 || errno != EAGAIN;
+            break;
+        }
+    }
+    close(fds[0]);
+    rg_buf_free(&in);
+
+    /* The child is leaving: one that sent its result has only _exit left;
+     * one that closed the pipe may yet hang, which the deadline ends. */
+    int status = 0;
+    if (!timed_out && wait_exit(pid, pidfd, ctx->deadline) != 0) {
+        timed_out = 1;
+    }
+    if (pidfd >= 0) {
+        close(pidfd);
+    }
+    if (!timed_out) {
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+    }
+    if (timed_out) {
+        kill(pid, SIGKILL);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        remove_unfinished(ctx, pid);
+        free(ctx->error);
+        ctx->error = NULL;
+        return rg_host.fail(ctx, "timed out after %g s (plugin %s, its process was killed)",
+                            st->timeout, st->plugin_name);
+    }
+    if (result > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        return rc;
+    }
+    remove_unfinished(ctx, pid);
+    if (result < 0) {
+        return rg_host.fail(ctx, "plugin %s: its process sent a malformed result",
+                            st->plugin_name);
+    }
+    return child_failed(ctx, st, status);
+}
