@@ -763,7 +763,7 @@ function L.csv_field(s)
   end
   -- the usual text, quickly: two or more characters, none of them a
   -- comma, quote or line break, no space or tab at either end (a reader
-  -- trims those from a field not quoted)
+  -- that trims a field not quoted would lose those)
   if s:find('^[^ \t,"\r\n][^,"\r\n]*[^ \t,"\r\n]$') then
     return s
   end
