@@ -27,9 +27,9 @@ local function order_of_priority(spec, rows, scores, classes)
         list[i] = classes[i].attributes
       end
     elseif e.fold then
-      local folded = lib.memo(lib.fold)
+      local fold = lib.fold
       for i, r in ipairs(rows) do
-        list[i] = folded[r[name]]
+        list[i] = fold(r[name])
       end
     else
       for i, r in ipairs(rows) do
