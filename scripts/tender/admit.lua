@@ -74,8 +74,4 @@ function M.check_documents(cfg, bid)
   return ok, detail
 end
 
--- Whether a result of ko.csv as written is a pass ("pass", any case, spaces
--- around it allowed), remembered per distinct text.
-M.passed = L.memo(function(result) return L.trim(L.str(result)):lower() == "pass" end)
-
 return M
