@@ -40,9 +40,14 @@ int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec *
             c[i].optional = 1;
             name[--nl] = 0;
         }
+        /* the marks after the type, in either order: "text!~", "text~!" */
         size_t tl = strlen(type);
-        if (tl && type[tl - 1] == '!') {
-            c[i].required = 1;
+        while (tl && (type[tl - 1] == '!' || type[tl - 1] == '~')) {
+            if (type[tl - 1] == '!') {
+                c[i].required = 1;
+            } else {
+                c[i].trim = 1;
+            }
             type[--tl] = 0;
         }
         c[i].name = rg_xstrdup(rg_trim(name));
@@ -55,7 +60,8 @@ int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec *
         if (found < 0) {
             rg_err_add(errs, file, line,
                        "unknown column type \"%s\" for %s (expected text, id, integer, decimal, "
-                       "boolean, date, datetime, list)",
+                       "boolean, date, datetime, list, then ! for a required value and ~ to "
+                       "trim spaces)",
                        type, c[i].name);
             rc = -1;
             found = 0;
@@ -152,6 +158,39 @@ static int valid_utf8(const unsigned char *s, size_t n)
         i += k + 1;
     }
     return 1;
+}
+
+/* No character is a space to the parser: an unquoted field keeps the
+ * spaces and tabs at its ends, as RFC 4180 says ("spaces are considered
+ * part of a field").  Columns whose spec says so (~), and the typed
+ * columns, are trimmed afterwards. */
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+/* A line with a space or tab between a separator (or the line's start or
+ * end) and a quote: what a malformed-quoting error most often comes from
+ * now that spaces belong to the field. */
+static int space_beside_quote(const char *s, size_t n, char delim)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != ' ' && s[i] != '\t') {
+            continue;
+        }
+        size_t j = i;
+        while (j < n && (s[j] == ' ' || s[j] == '\t')) {
+            j++;
+        }
+        int before = i == 0 || s[i - 1] == delim;
+        int after = j == n || s[j] == delim || s[j] == '\r' || s[j] == '\n';
+        if ((before && j < n && s[j] == '"') || (after && i > 0 && s[i - 1] == '"')) {
+            return 1;
+        }
+        i = j;
+    }
+    return 0;
 }
 
 static char detect_delim(const char *data, size_t len)
@@ -302,6 +341,7 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
         return -1;
     }
     csv_set_delim(&p, (unsigned char)delim);
+    csv_set_space_func(&p, no_space);
     pstate ps;
     memset(&ps, 0, sizeof ps);
     long line = 0;
@@ -319,9 +359,18 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
             ps.row_start = line;
         }
         if (csv_parse(&p, data + off, n, cb_field, cb_row, &ps) != n) {
-            rg_err_add(errs, name, line, "malformed quoting: %s (a quote inside a field must be "
-                                         "doubled, and a quoted field closed)",
-                       csv_strerror(csv_error(&p)));
+            if (space_beside_quote(data + off, n, delim)) {
+                rg_err_add(errs, name, line,
+                           "malformed quoting: %s (a space between a quoted field and its "
+                           "separator: a quoted field begins and ends at the separators; the "
+                           "spaces of a field not quoted are kept)",
+                           csv_strerror(csv_error(&p)));
+            } else {
+                rg_err_add(errs, name, line,
+                           "malformed quoting: %s (a quote inside a field must be doubled, "
+                           "and a quoted field closed)",
+                           csv_strerror(csv_error(&p)));
+            }
             failed = 1;
             break;
         }
@@ -400,8 +449,10 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
     for (size_t r = 1; r < ps.nrows; r++) {
         long ln = ps.rowline[r];
         if (ps.rowlen[r] != ncols) {
-            if (ps.rowlen[r] == 1 && ps.rows[r][0][0] == 0) {
-                continue; /* a blank line */
+            /* a blank line, or one of spaces only (a row of several
+             * fields; in a file of one column, it is a value) */
+            if (ps.rowlen[r] == 1 && ps.rows[r][0][strspn(ps.rows[r][0], " \t")] == 0) {
+                continue;
             }
             rg_err_add(errs, name, ln, "expected %zu fields as in the header, found %zu", ncols,
                        ps.rowlen[r]);
@@ -409,7 +460,9 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
         }
         for (size_t c = 0; c < ncols; c++) {
             char *text = ps.rows[r][c];
-            if (cs[c] && cs[c]->type != RG_COL_TEXT) {
+            /* a typed value never holds spaces at its ends: they are
+             * trimmed, as in a text column marked ~ */
+            if (cs[c] && (cs[c]->type != RG_COL_TEXT || cs[c]->trim)) {
                 char *tt = rg_trim(text);
                 memmove(text, tt, strlen(tt) + 1);
             }
@@ -479,7 +532,8 @@ int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const ch
 /* ---- writing ---- */
 int rg_csv_needs_quotes(const char *s, size_t n)
 {
-    /* the reader (libcsv) trims spaces and tabs around a field not quoted */
+    /* spaces and tabs at the ends are quoted: a reader that trims an
+     * unquoted field (a column marked ~, many other programs) keeps them */
     if (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t')) {
         return 1;
     }

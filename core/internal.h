@@ -226,9 +226,11 @@ typedef struct rg_colspec {
     rg_coltype type;
     int optional; /* the column may be absent from the header */
     int required; /* every cell must be non-empty */
+    int trim;     /* spaces and tabs around a text value are not part of it */
 } rg_colspec;
 
-/* Parse "bid_id:id!, rate:decimal, region?:text"  (! = value required,
+/* Parse "bid_id:id!, rate:decimal, region?:text~"  (! = value required,
+ * ~ = spaces and tabs around the value trimmed, also in a text column;
  * ? = column optional).  Errors are reported as FILE:LINE. */
 int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec **out, size_t *n,
                      rg_errors *errs);

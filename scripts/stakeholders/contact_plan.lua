@@ -129,13 +129,27 @@ function M.kind_of(c, r)
   return c.quadrant, r.gap >= R.step_up_gap, r.power_high and r.attitude <= R.concerns.max_attitude
 end
 
--- The key message and the owner of stakeholder r with classification c.
+local function filled(v)
+  return v ~= "" and not lib.is_null(v)
+end
+
+-- The key message and the owner of stakeholder r with classification c,
+-- as the CSV outputs hold them: the concern and the owner of
+-- stakeholders.csv (the owner of [plan] owner when the column is empty and
+-- analysis.ini gives one), empty when not filled in.
+
 function M.message(c, r)
-  return r.concern ~= "" and r.concern or R.default_message[c.quadrant]
+  return filled(r.concern) and r.concern or ""
 end
 
 function M.owner(cfg, r)
-  return r.owner ~= "" and r.owner or cfg.owner
+  return filled(r.owner) and r.owner or cfg.owner
+end
+
+-- A message or owner as the reports show it: the placeholder of rules.lua
+-- for an empty one.
+function M.shown(v)
+  return filled(v) and v or R.placeholder
 end
 
 -- What the plan of one stakeholder is made of, for a run's rules and

@@ -7,6 +7,7 @@
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
+local CP = require "stakeholders.contact_plan"
 
 local function stamp(cfg, epoch)
   epoch = lib.trim(epoch or "")
@@ -102,13 +103,15 @@ return {
       else
         prop("SUMMARY:" .. lib.ics_text(string.format(SUMMARY, c.name, c.channel, kind)))
       end
-      local goal, message, mode, owner = esc(c.goal), esc(c.message), esc(c.mode), esc(c.owner)
+      -- an empty message or owner as the reports show it
+      local c_message, c_owner = CP.shown(c.message), CP.shown(c.owner)
+      local goal, message, mode, owner = esc(c.goal), esc(c_message), esc(c.mode), esc(c_owner)
       if name and channel and goal and message and mode and owner then
         prop("DESCRIPTION:" .. string.format(DESCRIPTION_ESC, goal, message, channel, mode, owner,
                                              c.n, name, c.priority))
       else
-        prop("DESCRIPTION:" .. lib.ics_text(string.format(DESCRIPTION, c.goal, c.message, c.channel,
-                                                          c.mode, c.owner, c.n, c.name, c.priority)))
+        prop("DESCRIPTION:" .. lib.ics_text(string.format(DESCRIPTION, c.goal, c_message, c.channel,
+                                                          c.mode, c_owner, c.n, c.name, c.priority)))
       end
       lines[#lines + 1] = category
       prop("TRANSP:TRANSPARENT")

@@ -6,6 +6,80 @@ local R = require "stakeholders.rules"
 
 local L = { rules = R }
 
+-- ---- the order of priority (rules.lua R.priority_order) -------------------
+
+-- The columns an entry of R.priority_order may name, and their kind.
+L.PRIORITY_COLUMNS = {
+  score = "number", power = "number", interest = "number", attributes = "number",
+  gap = "number", attitude = "number", name = "text", id = "text", side = "text",
+}
+local PRIORITY_COLUMN_LIST = "score, power, interest, attributes, gap, attitude, name, id, side"
+
+-- Where the rules are, for messages about them.
+L.RULES_FILE = "scripts/stakeholders/rules.lua"
+
+-- R.priority_order checked: a list of { column =, desc =, fold = }, or
+-- nil and a message naming the entry that is wrong ("priority_order[3]:
+-- ..."; the caller names L.RULES_FILE).
+local function priority_order(order)
+  local where = "priority_order"
+  if type(order) ~= "table" or #order == 0 then
+    return nil, where .. ": expected a list of { column, direction } entries"
+  end
+  local spec, seen = {}, {}
+  for i, e in ipairs(order) do
+    local at = string.format("%s[%d]", where, i)
+    if type(e) ~= "table" then
+      return nil, string.format("%s: found %s, expected { column, direction }", at, type(e))
+    end
+    local column, direction, flag = e[1], e[2], e[3]
+    local kind = L.PRIORITY_COLUMNS[column]
+    if not kind then
+      return nil, string.format("%s: column \"%s\", expected one of %s", at, tostring(column),
+                                PRIORITY_COLUMN_LIST)
+    end
+    if seen[column] then
+      return nil, string.format("%s: column \"%s\" is already entry %d", at, column, seen[column])
+    end
+    seen[column] = i
+    if direction ~= "asc" and direction ~= "desc" then
+      return nil, string.format("%s: direction \"%s\" for %s, expected \"asc\" or \"desc\"", at,
+                                tostring(direction), column)
+    end
+    if flag ~= nil and flag ~= "case-insensitive" then
+      return nil, string.format("%s: \"%s\" for %s, expected \"case-insensitive\" or nothing", at,
+                                tostring(flag), column)
+    end
+    if flag and kind ~= "text" then
+      return nil, string.format("%s: \"case-insensitive\" for %s, a number column; expected it only for name, id or side",
+                                at, column)
+    end
+    if #e > 3 then
+      return nil, string.format("%s: %d values, expected { column, direction[, \"case-insensitive\"] }",
+                                at, #e)
+    end
+    spec[i] = { column = column, desc = direction == "desc", fold = flag ~= nil }
+  end
+  return spec
+end
+L.check_priority_order = priority_order
+
+-- A text folded for comparing without case: ASCII letters in lower case
+-- (string.lower, in the C locale the steps run in) and the upper-case
+-- letters of Latin-1 (U+00C0..U+00DE but the multiplication sign, UTF-8
+-- C3 80..C3 9E) as their lower-case letters (U+00E0..U+00FE).  Other
+-- letters are left as they are.
+local function fold_latin1(c)
+  return "\195" .. string.char(c:byte(2) + 32)
+end
+function L.fold(s)
+  s = s:lower()
+  if s:find("\195", 1, true) then
+    s = s:gsub("\195[\128-\150\152-\158]", fold_latin1)
+  end
+  return s
+end
+
 -- ---- small helpers --------------------------------------------------------
 
 local function is_null(v)
@@ -319,7 +393,7 @@ local KEYS = {
   plan = {
     start = { kind = "date", required = true },
     months = { kind = "integer", default = 12, lo = 1, hi = 120 },
-    owner = { kind = "text", default = R.default_owner },
+    owner = { kind = "text", default = "" },
   },
   calendar = {
     liberation_day = { kind = "choice", choices = { "yearly", "lustrum", "never" },
@@ -689,7 +763,7 @@ function L.csv_field(s)
   end
   -- the usual text, quickly: two or more characters, none of them a
   -- comma, quote or line break, no space or tab at either end (a reader
-  -- trims those from a field not quoted)
+  -- that trims a field not quoted would lose those)
   if s:find('^[^ \t,"\r\n][^,"\r\n]*[^ \t,"\r\n]$') then
     return s
   end

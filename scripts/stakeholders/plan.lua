@@ -64,8 +64,8 @@ local function md_plan(cfg)
   end
   function md.line(r, kind, message, owner)
     local c = cells_of(kind)
-    f:write("| ", r.priority, " | ", lib.md(r.name), c[1], lib.md(message), c[2],
-            owners[owner], c[3])
+    f:write("| ", r.priority, " | ", lib.md(r.name), c[1], lib.md(CP.shown(message)), c[2],
+            owners[CP.shown(owner)], c[3])
   end
   function md.close()
     f:write("\n`+ 1`: een extra een-op-eengesprek om zorgen weg te nemen (negatieve houding, veel macht).\n")

@@ -1,27 +1,45 @@
--- prioritise.lua - order the stakeholders (power x interest desc, attribute
--- count desc, gap desc, name asc) and write classification.csv,
--- salience.csv and engagement.md.
+-- prioritise.lua - order the stakeholders by the order of priority of
+-- rules.lua (power x interest desc, attribute count desc, gap desc, name
+-- asc ignoring case, id asc) and write classification.csv, salience.csv
+-- and engagement.md.
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
 local class_of = lib.class_of
 
--- The order of priority: power x interest (highest first), then the number
--- of salience attributes (most first), the engagement gap (largest first),
--- the name (ignoring case, then exactly) and the id.  scores[i] and
--- classes[i] belong to rows[i]; returns the positions in `rows` in
--- priority order.  regie.order sorts by these columns in C: on a large
--- roster far faster than comparing records in Lua.
-local function order_of_priority(rows, scores, classes)
-  local attributes, gaps, folded, names, ids = {}, {}, {}, {}, {}
-  for i, r in ipairs(rows) do
-    attributes[i] = classes[i].attributes
-    gaps[i] = r.gap
-    names[i] = r.name
-    folded[i] = r.name:lower()
-    ids[i] = r.id
+-- The order of priority, as rules.lua says it (R.priority_order; by
+-- default power x interest highest first, then the number of salience
+-- attributes, the engagement gap, the name ignoring case and the id).
+-- scores[i] and classes[i] belong to rows[i]; returns the positions in
+-- `rows` in priority order.  regie.order sorts by these columns in C: on a
+-- large roster far faster than comparing records in Lua.  It compares text
+-- byte by byte, so a case-insensitive column is sorted by its folded text
+-- (lib.fold).
+local function order_of_priority(spec, rows, scores, classes)
+  local columns, directions = {}, {}
+  for k, e in ipairs(spec) do
+    local list = {}
+    local name = e.column
+    if name == "score" then
+      list = scores
+    elseif name == "attributes" then
+      for i = 1, #rows do
+        list[i] = classes[i].attributes
+      end
+    elseif e.fold then
+      local fold = lib.fold
+      for i, r in ipairs(rows) do
+        list[i] = fold(r[name])
+      end
+    else
+      for i, r in ipairs(rows) do
+        list[i] = r[name]
+      end
+    end
+    columns[k] = list
+    directions[k] = e.desc and "desc" or "asc"
   end
-  return regie.order({ scores, attributes, gaps, folded, names, ids }, { "desc", "desc", "desc" })
+  return regie.order(columns, directions)
 end
 
 local CLASS_COLUMNS = { "priority", "id", "name", "quadrant", "salience", "attributes", "type",
@@ -114,6 +132,10 @@ return {
   params = {},
   run = function(step)
     local cfg = lib.config()
+    local spec, problem = lib.check_priority_order(R.priority_order)
+    if not spec then
+      regie.fail(lib.RULES_FILE .. ": " .. problem)
+    end
     local rows = regie.input("classified")
     -- each stakeholder's classification (lib.class_of) and score: power x
     -- interest, kept exact enough for sorting decimal inputs (2.99 x 5),
@@ -132,7 +154,7 @@ return {
       end
       scores[i] = score
     end
-    local order = order_of_priority(rows, scores, classes)
+    local order = order_of_priority(spec, rows, scores, classes)
     -- in priority order: the stakeholder's lines in the three files, and
     -- its record of the `ranked` data, handed on as it is made (no table
     -- per record)

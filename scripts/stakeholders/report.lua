@@ -199,7 +199,8 @@ return {
     for i, r in ipairs(rows) do
       local cells = cells_of(plans[i])
       html:write('<tr><td class="num">', r.priority, "</td><td>", names[i], cells[1],
-                 h(CP.message(classes[i], r)), cells[2], H[CP.owner(cfg, r)], cells[3])
+                 h(CP.shown(CP.message(classes[i], r))), cells[2], H[CP.shown(CP.owner(cfg, r))],
+                 cells[3])
     end
     add("</table>")
     if in_calendar == moments then

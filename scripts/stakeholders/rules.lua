@@ -40,6 +40,29 @@ R.types = {
 }
 R.undetermined_advice = "Houding onbekend: zoek uit hoe deze stakeholder erin staat."
 
+-- ---- Order of priority (domain §2.2 step 3) -------------------------------
+-- classification.csv and every later output list the stakeholders in this
+-- order: sorted by the first entry, ties by the second, and so on.  Each
+-- entry is { column, direction } or { column, direction, "case-insensitive" }:
+--   column     score (power x interest), power, interest, attributes (the
+--              number of salience attributes), gap (desired - current),
+--              attitude, name, id, side
+--   direction  "asc" (lowest first, A before B) or "desc" (highest first)
+--   "case-insensitive" (text columns only): "anna" and "Anna" compare
+--              equal and the next entry decides; ASCII letters and the
+--              accented Latin-1 letters (À..Þ) are folded, other letters
+--              compare as they are.  Without it, text compares byte by
+--              byte ("B" before "a").
+-- Stakeholders equal in every entry keep the order of stakeholders.csv; end
+-- with id, which is unique, to make the order independent of the file.
+R.priority_order = {
+  { "score", "desc" },
+  { "attributes", "desc" },
+  { "gap", "desc" },
+  { "name", "asc", "case-insensitive" },
+  { "id", "asc" },
+}
+
 -- ---- Engagement levels (PMBOK engagement matrix) -------------------------
 -- Canonical names (written to the outputs) with their level number.
 R.levels = { "unaware", "resistant", "neutral", "supportive", "leading" }
@@ -118,16 +141,13 @@ R.frequency_base = {
 R.step_up_gap = 2
 R.step_up_steps = 1
 
--- Message used when a stakeholder has no concern in stakeholders.csv.
-R.default_message = {
-  manage_closely = "Samen optrekken: betrek bij besluitvorming en uitvoering.",
-  keep_satisfied = "Tijdig en beknopt op de hoogte van voortgang en besluiten.",
-  keep_informed = "Regelmatig informeren over voortgang en mogelijkheden mee te denken.",
-  monitor = "Algemene informatie over het programma.",
-}
-
--- Owner when the owner column is empty.
-R.default_owner = "nog toe te wijzen"
+-- An empty concern (the key message) or owner in stakeholders.csv stays
+-- empty in the CSV outputs (commplan.csv, contacts.csv): the plan does not
+-- make up a message or an owner.  The reports (commplan.md, report.html)
+-- and the calendar (contacts.ics) show this text instead.  An owner for
+-- every stakeholder without one can be given as [plan] owner in
+-- analysis.ini; that owner is then written to the CSV outputs too.
+R.placeholder = "(niet ingevuld)"
 
 -- ---- Dutch names used in the reports and the grid ------------------------
 R.quadrant_nl = {

@@ -106,6 +106,13 @@ return {
   params = {},
   run = function(step)
     local count = 0
+    -- the rules themselves: a wrong order of priority in rules.lua is the
+    -- administrator's to mend, reported with the errors of the inputs
+    local _, problem = lib.check_priority_order(R.priority_order)
+    if problem then
+      regie.data_error(lib.RULES_FILE, 0, nil, nil, problem)
+      count = count + 1
+    end
     local analysis = regie.input("analysis")
     local cfg, problems = nil, {}
     if analysis then

@@ -11,6 +11,7 @@
 -- warnings for the report.
 
 local L = require "tender.lib"
+local A = require "tender.admit"
 
 -- How two candidate names are compared: case, accents of common letters,
 -- punctuation and spacing do not matter.  Every accented letter of FOLD is
@@ -46,8 +47,7 @@ local function run(step)
 
   local out = {}
   for i, b in ipairs(bids) do
-    local submitted = L.stamp(b.submitted_at)
-    local late = submitted > closing
+    local late = A.late(closing, b.submitted_at)
     local group = by_candidate[key_of[i]] or {}
     local others = {}
     for _, id in ipairs(group) do

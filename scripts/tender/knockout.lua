@@ -15,59 +15,7 @@
 -- `admission` (bid_id, admitted, failed, lines, rate_rounded).
 
 local L = require "tender.lib"
-
-local function plural(n, one, many)
-  return string.format("%d %s", n, n == 1 and one or many)
-end
-
--- The rate cap.  Returns pass, detail, rounded rate.
-local function check_rate(cfg, rate)
-  local max = cfg.requirements.max_rate
-  if cfg.requirements.rate_rounding == "reject" then
-    if rate ~= math.floor(rate) then
-      return false, "aangeboden " .. L.eur(rate) .. " (geen heel bedrag in euro's)", rate
-    end
-    return rate <= max, "aangeboden " .. L.eur(rate), rate
-  end
-  local rounded = L.round(rate, 0)
-  local detail = "aangeboden " .. L.eur(rate)
-  if rounded ~= rate then
-    detail = detail .. " (afgerond " .. L.eur_short(rounded) .. ")"
-  end
-  return rounded <= max, detail, rounded
-end
-
--- check_rate, remembered per rate within one run (many bids offer the
--- same rate; the answer depends on nothing else).
-local function rate_checker(cfg)
-  local answer = L.memo(function(rate) return table.pack(check_rate(cfg, rate)) end)
-  return function(rate)
-    local r = answer(rate)
-    return r[1], r[2], r[3]
-  end
-end
-
--- "aangeleverd: 1 cv en 1 motivatiebrief", made once per pair of counts
--- (most bids deliver the same documents).
-local delivered_text = {}
-local function delivered(cv, mot)
-  local by_mot = L.sub(delivered_text, cv)
-  local text = by_mot[mot]
-  if not text then
-    text = "aangeleverd: " .. plural(cv, "cv", "cv's") .. " en "
-           .. plural(mot, "motivatiebrief", "motivatiebrieven")
-    by_mot[mot] = text
-  end
-  return text
-end
-
-local function check_documents(cfg, bid)
-  local cv, mot = bid.cv_count, bid.motivation_count
-  local want_cv, want_mot = cfg.requirements.cv_count, cfg.requirements.motivation_count
-  local ok = not L.isnull(cv) and not L.isnull(mot) and cv == want_cv and mot == want_mot
-  local detail = delivered(L.isnull(cv) and 0 or cv, L.isnull(mot) and 0 or mot)
-  return ok, detail
-end
+local A = require "tender.admit"
 
 local function run(step)
   local cfg = L.load_config()
@@ -103,7 +51,7 @@ local function run(step)
     return passed[result], note_detail[note]
   end
 
-  local rate_check = rate_checker(cfg)
+  local rate_check = A.rate_checker(cfg)
   local results, admission = {}, {}
   local missing = 0
   for _, b in ipairs(bids) do
@@ -125,7 +73,7 @@ local function run(step)
           ok, detail, rate_rounded = rate_check(b.rate_excl_vat_eur)
           source = "berekend"
         elseif req.check == "documents" then
-          ok, detail = check_documents(cfg, b)
+          ok, detail = A.check_documents(cfg, b)
           source = "berekend"
         else
           local j = judged[b.bid_id] and judged[b.bid_id][req.id]

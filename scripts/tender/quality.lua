@@ -17,7 +17,8 @@
 --    floating point, no rounding here (rank.lua rounds where round_stage
 --    says);
 --  * every evaluator scores every award criterion of every admitted bid:
---    missing scores stop the run, listed together;
+--    validate.lua reports missing scores before any step acts, at the
+--    bid's line of bids.csv; the same check here is the last guard;
 --  * evaluators more than spread_warning_steps scale steps apart get a warning;
 --  * scores for excluded bids are ignored with a warning.
 --

@@ -5,10 +5,13 @@
 --   FILE:LINE: column NAME: found VALUE, expected WHAT
 -- (tender.ini errors name the INI file and the key's line), all of them in
 -- one run; the run then stops with exit status 2 before any other step.
--- Checks that need the outcome of a later rule live with that rule: missing
--- ko.csv results and missing scores (only admitted bids need them) are
--- reported by knockout.lua and quality.lua, and price_ceiling against the
--- lowest admitted bid by price.lua.
+-- Missing scores are reported here, each at the line of its bid in
+-- bids.csv: only admitted bids need scores, and whether a bid is admitted
+-- follows from the inputs alone (admit.lua: late, rate cap, documents,
+-- ko.csv), so this step applies the same rules as intake and knockout.
+-- Other checks that need the outcome of a later rule live with that rule:
+-- missing ko.csv results are reported by knockout.lua, price_ceiling
+-- against the lowest admitted bid by price.lua.
 --
 -- A pre-flight step: it also runs when some input could not be read (the
 -- engine reports its type errors).  Such an input is absent (nil) here, and
@@ -16,11 +19,89 @@
 -- files still come out in the same run.
 
 local L = require "tender.lib"
+local A = require "tender.admit"
+
+local CONSENSUS = L.CONSENSUS
+
+-- The scores missing for the bids admitted to scoring, reported at the
+-- line of each bid in bids.csv: one error per bid and award criterion,
+-- naming the evaluators whose score is missing.  The evaluators are those
+-- of scores.csv (every name but CONSENSUS, in order of first appearance);
+-- with a CONSENSUS score for a bid and criterion the individual scores are
+-- not needed, and with aggregation = consensus that score is.  Whether a
+-- bid is admitted: admit.lua's rules, as intake and knockout apply them;
+-- a bid without a ko.csv judgement on a requirement is left out (knockout
+-- reports the judgement missing; its scores are asked for once it is
+-- judged).  `t` holds what run() gathered.  Returns the number of errors.
+local function check_scores(t)
+  local count = 0
+  local function err(file, line, text)
+    count = count + 1
+    regie.data_error(file, line, "bid_id", nil, text)
+  end
+  local cfg, crit = t.cfg, t.crit
+  local closing = L.stamp(cfg.tender.closing)
+  local rate_check = A.rate_checker(cfg)
+  local by_ev = t.seen_sc
+  local consensus = by_ev[CONSENSUS] or {}
+  local none = {}
+  local bsrc = t.bsrc
+  local sfile = L.basename(t.ssrc)
+  for i, b in ipairs(t.bids_ds) do
+    local admitted = not A.late(closing, b.submitted_at)
+    local judged = t.judged[b.bid_id] or none
+    for _, req in ipairs(crit.ko) do
+      if not admitted then
+        break
+      end
+      if req.check == "max_rate" then
+        admitted = rate_check(b.rate_excl_vat_eur)
+      elseif req.check == "documents" then
+        admitted = A.check_documents(cfg, b)
+      else
+        -- nil: not judged (knockout reports it), false: fail
+        admitted = judged[req.id]
+      end
+    end
+    if admitted then
+      local line = t.bid_lines[i]
+      for _, c in ipairs(crit.award) do
+        local cons = (consensus[c.id] or none)[b.bid_id]
+        if cfg.scoring.aggregation == "consensus" then
+          if not cons then
+            err(bsrc, line,
+                string.format("bid %s has no CONSENSUS score for criterion %s in %s "
+                              .. "(aggregation = consensus)", b.bid_id, c.id, sfile))
+          end
+        elseif not cons then
+          local absent = {}
+          for _, ev in ipairs(t.evaluators) do
+            if not (by_ev[ev][c.id] or none)[b.bid_id] then
+              absent[#absent + 1] = ev
+            end
+          end
+          if #t.evaluators == 0 then
+            err(bsrc, line,
+                string.format("bid %s has no score for criterion %s in %s", b.bid_id, c.id, sfile))
+          elseif #absent > 0 then
+            err(bsrc, line,
+                string.format("bid %s has no score for criterion %s from evaluator%s %s in %s",
+                              b.bid_id, c.id, #absent > 1 and "s" or "",
+                              table.concat(absent, ", "), sfile))
+          end
+        end
+      end
+    end
+  end
+  return count
+end
 
 local function run(step)
   local nerr = 0
+  local errors_in = {} -- file -> the number of errors found in it
   local function err(file, line, column, found, expected)
     nerr = nerr + 1
+    errors_in[file] = (errors_in[file] or 0) + 1
     regie.data_error(file, line or 0, column, L.str(found), expected)
   end
 
@@ -247,6 +328,7 @@ local function run(step)
   -- (regie.each): no table per row of the largest files
   local ksrc = L.source(regie.describe("ko"), "ko.csv")
   local seen_ko = {}
+  local judged = {} -- judged[bid][req] = whether ko.csv says pass
   local result_of = {} -- result as written -> trimmed, lower case (once per distinct text)
   for _, r in regie.each("ko", { "_line", "bid_id", "req_id", "result" }, {}) do
     local line = r._line
@@ -266,6 +348,7 @@ local function run(step)
     if res ~= "pass" and res ~= "fail" then
       err(ksrc, line, "result", r.result, "pass or fail")
     end
+    L.sub(judged, r.bid_id)[r.req_id] = res == "pass"
     local k = L.str(r.bid_id) .. "\0" .. L.str(r.req_id)
     if seen_ko[k] then
       err(ksrc, line, "req_id", r.req_id,
@@ -279,17 +362,21 @@ local function run(step)
   -- ---- scores.csv ----------------------------------------------------------------------------------
   local ssrc = L.source(regie.describe("scores"), "scores.csv")
   local seen_sc = {}
+  local evaluators = {} -- every evaluator but CONSENSUS, in order of appearance
+  local unknown_ids = false -- a score for an unknown bid or criterion
   -- whether a level is on the scale, once per distinct level
   local level_on_scale = L.memo(function(level) return on_scale[L.str(level)] == true end)
   for _, r in regie.each("scores", { "_line", "bid_id", "crit_id", "evaluator", "level" }, {}) do
     local line = r._line
     if bid_set and not bid_set[r.bid_id] then
       err(ssrc, line, "bid_id", r.bid_id, bid_expected)
+      unknown_ids = true
     end
     local c = crit.by_id[r.crit_id]
     if not have_crit then
       -- whether the criterion is binary or graded is not known
     elseif not award_set[r.crit_id] then
+      unknown_ids = true
       err(ssrc, line, "crit_id", r.crit_id,
           string.format("an award criterion id of %s (%s)", L.basename(csrc), idlist(award_ids)))
     elseif not L.isnull(r.level) then
@@ -306,6 +393,9 @@ local function run(step)
       end
     end
     local ev = L.evaluator(r.evaluator)
+    if ev ~= CONSENSUS and not seen_sc[ev] then
+      evaluators[#evaluators + 1] = ev
+    end
     -- one score per bid, criterion and evaluator: the lines seen, as
     -- seen_sc[evaluator][criterion][bid] (a few large tables)
     local seen = L.sub(L.sub(seen_sc, ev), r.crit_id)
@@ -316,6 +406,20 @@ local function run(step)
     else
       seen[r.bid_id] = line
     end
+  end
+
+  -- ---- missing scores ------------------------------------------------------------------------------
+  -- Only when what decides them can be trusted: every input read, and no
+  -- error in the files that decide which bids are admitted.  A score for
+  -- an unknown bid or criterion was meant for some other cell: the cells
+  -- it leaves empty would only repeat that error.
+  local kdesc, sdesc = regie.describe("ko"), regie.describe("scores")
+  if have_cfg and have_crit and bids_ds and kdesc and sdesc and not unknown_ids
+      and not errors_in[ini_src] and not errors_in[csrc] and not errors_in[bsrc]
+      and not errors_in[ksrc] then
+    nerr = nerr + check_scores({ cfg = cfg, crit = crit, bids_ds = bids_ds, bid_lines = bid_lines,
+                                 bsrc = bsrc, ssrc = ssrc, judged = judged, seen_sc = seen_sc,
+                                 evaluators = evaluators })
   end
 
   -- ---- interviews.csv (optional) ----------------------------------------------------------------

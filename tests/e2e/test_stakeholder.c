@@ -544,16 +544,24 @@ START_TEST(s1_frequencies_and_ties)
 END_TEST
 
 /* Equal on score, attributes and gap: the name decides, ignoring case
- * first ("Alpha" and "alpha" before "bravo"), then exactly ("Alpha" before
- * "alpha"), and the id last ("T4" before "T5"); not the order of the file. */
+ * ("alice" < "Anna" < "bob", though "A" < "a" < "b" byte by byte), and
+ * when the names differ only in case the id decides ("Alpha" T3 and
+ * "alpha" T2: T2 first; "Zed" T5 and "Zed" T4: T4 first); never the order
+ * of the file.  Hand-worked: every row scores 3 x 3 = 9 with one attribute
+ * (legitimacy) and gap 1, so the list is by folded name, then id:
+ *   alice (T7), alpha (T2), Alpha (T3), Anna (T6), bob (T8), bravo (T1),
+ *   Zed (T4), Zed (T5). */
 START_TEST(ties_by_name_then_id)
 {
     char *dir = xasprintf("%s/in", tmp);
     free(t_write(dir, "ties.csv",
                  "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
                  "T1,bravo,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
-                 "T2,alpha,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
                  "T3,Alpha,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T2,alpha,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T8,bob,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T6,Anna,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T7,alice,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
                  "T5,Zed,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
                  "T4,Zed,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"));
     free(dir);
@@ -563,23 +571,107 @@ START_TEST(ties_by_name_then_id)
     free(err);
     csvt c;
     load_csv("ties", "classification.csv", &c);
-    ck_assert_int_eq(c.nrows, 6); /* the header and 5 stakeholders */
-    const char *want[] = { "T3", "T2", "T1", "T4", "T5" };
-    for (int i = 0; i < 5; i++) {
+    ck_assert_int_eq(c.nrows, 9); /* the header and 8 stakeholders */
+    const char *want[] = { "T7", "T2", "T3", "T6", "T8", "T1", "T4", "T5" };
+    for (int i = 0; i < 8; i++) {
+        ck_assert_str_eq(cell(&c, i + 1, "id"), want[i]);
+        char prio[4];
+        snprintf(prio, sizeof prio, "%d", i + 1);
+        ck_assert_str_eq(cell(&c, i + 1, "priority"), prio);
+    }
+    csv_free(&c);
+}
+END_TEST
+
+/* Latin-1 capitals fold too: "Émile" and "émile" compare equal and the id
+ * decides (T2 before T3); both come after "Frits", as é (C3 A9) comes
+ * after every ASCII letter byte by byte.  Hand-worked order: eva (T4),
+ * Frits (T1), émile (T2), Émile (T3). */
+START_TEST(ties_by_name_fold_latin1)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    free(t_write(dir, "ties.csv",
+                 "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
+                 "T3,\xc3\x89mile,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T1,Frits,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T2,\xc3\xa9mile,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
+                 "T4,eva,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"));
+    free(dir);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "ties.csv", "ties", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    csvt c;
+    load_csv("ties", "classification.csv", &c);
+    const char *want[] = { "T4", "T1", "T2", "T3" };
+    for (int i = 0; i < 4; i++) {
         ck_assert_str_eq(cell(&c, i + 1, "id"), want[i]);
     }
     csv_free(&c);
 }
 END_TEST
 
+/* An empty concern or owner stays empty in every CSV output; the reports
+ * and the calendar show "(niet ingevuld)" (rules.lua R.placeholder). */
+START_TEST(empty_concern_and_owner)
+{
+    char *dir = xasprintf("%s/in", tmp);
+    free(t_write(dir, "empty-fields.csv",
+                 "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
+                 "E1,Zonder alles,partij,4,4,ja,nee,1,neutral,supportive,,\n"
+                 "E2,Met alles,partij,2,2,ja,nee,1,neutral,supportive,Adviseur,Zorg over tempo\n"));
+    free(dir);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "empty-fields.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    csvt p, k;
+    load_csv("o", "commplan.csv", &p);
+    ck_assert_str_eq(by_id(&p, "E1", "message"), "");
+    ck_assert_str_eq(by_id(&p, "E1", "owner"), "");
+    ck_assert_str_eq(by_id(&p, "E2", "message"), "Zorg over tempo");
+    ck_assert_str_eq(by_id(&p, "E2", "owner"), "Adviseur");
+    csv_free(&p);
+    load_csv("o", "contacts.csv", &k);
+    /* E1: manage closely, 12 contacts a year; every line has the empty fields */
+    int e1 = 0;
+    for (int r = 1; r < k.nrows; r++) {
+        if (strcmp(cell(&k, r, "id"), "E1") == 0) {
+            e1++;
+            ck_assert_str_eq(cell(&k, r, "owner"), "");
+            ck_assert_str_eq(cell(&k, r, "message"), "");
+        }
+    }
+    ck_assert_int_eq(e1, 12);
+    csv_free(&k);
+    char *csv = out_file("o", "classification.csv");
+    ck_assert_ptr_null(strstr(csv, "niet ingevuld"));
+    free(csv);
+    char *md = out_file("o", "commplan.md");
+    HAS(md, "| 1 | Zonder alles | Nauw betrekken | coproduceren / meebeslissen | (niet ingevuld) | "
+            "een-op-eengesprek, ledenbrief | 12 | (niet ingevuld) |");
+    free(md);
+    char *html = out_file("o", "report.html");
+    ck_assert_int_eq(count(html, "(niet ingevuld)"), 2);
+    free(html);
+    char *ics = out_file("o", "contacts.ics");
+    HAS(ics, "niet ingevuld");
+    free(ics);
+}
+END_TEST
+
 /* A text with a tab at either end is quoted in every CSV file, as one
- * with a space: a reader trims both from a field not quoted. */
+ * with a space: a reader that trims a field not quoted (a column marked
+ * ~, other programs) keeps it.  The concern column is plain text and keeps
+ * the spaces and tabs at its ends, quoted or not; the name and owner
+ * columns are marked ~ in the shipped workflow and lose them. */
 START_TEST(tabs_at_the_ends_are_quoted)
 {
     char *dir = xasprintf("%s/in", tmp);
     free(t_write(dir, "tabs.csv",
                  "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
-                 "T1,\"Tab\t\",partij,4,4,ja,nee,0,neutral,supportive,\"\tTeam\",zorg\n"));
+                 "T1,\"Tab\t\",partij,4,4,ja,nee,0,neutral,supportive,\"\tTeam\",\"\tzorg \"\n"
+                 "T2, Spatie ,partij,3,3,ja,nee,0, neutral ,supportive, Team , zorg\t\n"));
     free(dir);
     char *err = NULL;
     int rc = run_sa(NULL, "analysis.ini", "tabs.csv", "tabs", &err, NULL);
@@ -587,9 +679,13 @@ START_TEST(tabs_at_the_ends_are_quoted)
     free(err);
     char *contacts = out_file("tabs", "contacts.csv");
     ck_assert_ptr_nonnull(contacts);
-    ck_assert_msg(strstr(contacts, ",\"Tab\t\",") && strstr(contacts, ",\"\tTeam\","), "%s", contacts);
+    ck_assert_msg(strstr(contacts, ",Tab,") && strstr(contacts, ",Team,") &&
+                      strstr(contacts, ",\"\tzorg \"\r\n") && strstr(contacts, ",Spatie,") &&
+                      strstr(contacts, ",\" zorg\t\"\r\n"),
+                  "%s", contacts);
     char *classes = out_file("tabs", "classification.csv");
-    ck_assert_ptr_nonnull(strstr(classes, ",\"Tab\t\","));
+    ck_assert_ptr_nonnull(strstr(classes, ",Tab,"));
+    ck_assert_ptr_nonnull(strstr(classes, ",Spatie,"));
     free(contacts);
     free(classes);
 }
@@ -660,7 +756,7 @@ START_TEST(s3_boundaries_and_negative_gap)
     ck_assert_str_eq(by_id(&c, "B4", "type"), "saboteur");
     ck_assert_str_eq(by_id(&p, "B4", "goal_code"), "address_concerns");
     ck_assert_str_eq(by_id(&p, "B4", "extra_meeting"), "yes");
-    ck_assert_str_eq(by_id(&p, "B4", "owner"), "nog toe te wijzen");
+    ck_assert_str_eq(by_id(&p, "B4", "owner"), ""); /* not filled in: stays empty */
     csv_free(&c);
     csv_free(&p);
     char *md = out_file("o", "engagement.md");
@@ -762,6 +858,48 @@ static int check_sa(const char *analysis, const char *stakeholders, char **err, 
     free(s);
     return rc;
 }
+
+/* A wrong order of priority in rules.lua stops the run (and `regie check`)
+ * at the validation step with a message naming rules.lua and the entry,
+ * before anything is classified.  The rules are a copy of the shipped
+ * ones, first on the script path, with the column of entry 4 misspelt. */
+START_TEST(bad_priority_order_in_rules)
+{
+    char *src = t_src("scripts/stakeholders/rules.lua");
+    char *rules = t_read(src);
+    ck_assert_ptr_nonnull(rules);
+    char *end = strstr(rules, "\nreturn R\n");
+    ck_assert_ptr_nonnull(end);
+    char *bad = xasprintf("%.*s\nR.priority_order[4] = { \"naam\", \"asc\", \"case-insensitive\" }%s",
+                          (int)(end - rules), rules, end);
+    char *dir = xasprintf("%s/scripts/stakeholders", tmp);
+    char *cmd = xasprintf("mkdir -p '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(t_write(dir, "rules.lua", bad));
+    char *shipped = t_src("scripts");
+    char *path = xasprintf("script_path=%s/scripts:%s", tmp, shipped);
+    const char *want = "scripts/stakeholders/rules.lua: priority_order[4]: column \"naam\", expected one "
+                       "of score, power, interest, attributes, gap, attitude, name, id, side";
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, "--engine", path, NULL);
+    ck_assert_msg(rc != 0, "exit 0: %s", err);
+    HAS(err, want);
+    ck_assert(!out_exists("o", "classification.csv"));
+    free(err);
+    err = NULL;
+    rc = check_sa("analysis.ini", "stakeholders.csv", &err, "--engine", path, NULL);
+    ck_assert_msg(rc != 0, "exit 0: %s", err);
+    HAS(err, want);
+    free(err);
+    free(path);
+    free(shipped);
+    free(cmd);
+    free(dir);
+    free(bad);
+    free(rules);
+    free(src);
+}
+END_TEST
 
 START_TEST(mistyped_setting_is_an_error)
 {
@@ -1017,6 +1155,8 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s1_classification_exact);
     tcase_add_test(tc, s1_frequencies_and_ties);
     tcase_add_test(tc, ties_by_name_then_id);
+    tcase_add_test(tc, ties_by_name_fold_latin1);
+    tcase_add_test(tc, empty_concern_and_owner);
     tcase_add_test(tc, tabs_at_the_ends_are_quoted);
     tcase_add_test(tc, s2_types);
     tcase_add_test(tc, s3_boundaries_and_negative_gap);
@@ -1024,6 +1164,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, all_data_errors_of_a_file_together);
     tcase_add_test(tc, no_stakeholders_and_bad_threshold);
     tcase_add_test(tc, mistyped_setting_is_an_error);
+    tcase_add_test(tc, bad_priority_order_in_rules);
     tcase_add_test(tc, every_input_error_in_one_go);
     tcase_add_test(tc, compare_with_previous_run);
     tcase_add_test(tc, channels_override);

@@ -1004,10 +1004,15 @@ START_TEST(quality_median_consensus_spread)
     edit("qc", "tender.ini", "aggregation = mean", "aggregation = consensus");
     rc = run_case("qc", &err, NULL);
     ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
-    HAS(err, "scores.csv: column evaluator: no CONSENSUS score for bid A, criterion W1 "
-             "(aggregation = consensus)");
-    HAS(err, "scores.csv: column evaluator: no CONSENSUS score for bid G, criterion W4 "
-             "(aggregation = consensus)");
+    /* at the validation, at each admitted bid's line of bids.csv: 5 bids
+     * (A, B, C, F, G; D and E are knocked out) x 4 criteria */
+    HAS(err, "bids.csv:2: column bid_id: bid A has no CONSENSUS score for criterion W1 in "
+             "scores.csv (aggregation = consensus)");
+    HAS(err, "bids.csv:8: column bid_id: bid G has no CONSENSUS score for criterion W4 in "
+             "scores.csv (aggregation = consensus)");
+    HASNT(err, "bid D has");
+    HASNT(err, "bid E has");
+    HAS(err, "20 input errors");
     ck_assert(out_empty("qc"));
     free(err);
 }
@@ -1325,17 +1330,116 @@ START_TEST(error_level_not_on_scale)
 }
 END_TEST
 
+static int check_case(const char *name, char **err, ...);
+
+/* Drop from tmp/<name>/<file> every line for which keep_line says no. */
+static void drop_lines(const char *name, const char *file, int (*keep_line)(const char *))
+{
+    char *p = case_path(name, file);
+    char *text = t_read(p);
+    ck_assert_msg(text != NULL, "%s missing", p);
+    char *out = calloc(1, strlen(text) + 1);
+    ck_assert_ptr_nonnull(out);
+    size_t n = 0;
+    for (char *line = text; *line;) {
+        char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        char save = line[len];
+        line[len] = 0;
+        if (keep_line(line)) {
+            memcpy(out + n, line, len);
+            n += len;
+        }
+        line[len] = save;
+        line += len;
+    }
+    put_text(name, file, out);
+    free(out);
+    free(text);
+    free(p);
+}
+
+static int not_g_w3_jansen_bakker(const char *line)
+{
+    return strncmp(line, "G,W3,Jansen,", 12) != 0 && strncmp(line, "G,W3,Bakker,", 12) != 0;
+}
+
+static int not_of_g_b_f_c(const char *line)
+{
+    return !(strchr("GBFC", line[0]) && line[0] && line[1] == ',');
+}
+
+/* Missing scores are found by the validation, before any step acts, each
+ * at the line of its bid in bids.csv with the criterion and the
+ * evaluators whose score is missing (in the order they first appear in
+ * scores.csv: Jansen, De Vries, Bakker).  Hand-worked from the example:
+ * bids.csv lines A 2, B 3, C 4, D 5, E 6, F 7, G 8; D (EUR 125 over the
+ * cap) and E (E1 fail in ko.csv) are knocked out and need no scores. */
 START_TEST(error_missing_scores_listed_together)
 {
     stage("e3", NULL);
     edit("e3", "scores.csv", "A,W2,Bakker,100,\"Ruim aangetoond met meerdere recente voorbeelden\"\n", "");
     edit("e3", "scores.csv", "C,W4,Jansen,50,\"Voldoende aangetoond, weinig diepgang\"\n", "");
+    /* G: two of the three scores on W3 */
+    drop_lines("e3", "scores.csv", not_g_w3_jansen_bakker);
+    const char *want[] = {
+        "bids.csv:2: column bid_id: bid A has no score for criterion W2 from evaluator Bakker in "
+        "scores.csv",
+        "bids.csv:4: column bid_id: bid C has no score for criterion W4 from evaluator Jansen in "
+        "scores.csv",
+        "bids.csv:8: column bid_id: bid G has no score for criterion W3 from evaluators Jansen, "
+        "Bakker in scores.csv",
+        NULL,
+    };
+    for (int pass = 0; pass < 2; pass++) {
+        char *err = NULL;
+        int rc = pass == 0 ? run_case("e3", &err, NULL) : check_case("e3", &err, NULL);
+        ck_assert_msg(rc == 2, "%s: exit %d: %s", pass ? "check" : "run", rc, err);
+        const char *at = err;
+        for (int i = 0; want[i]; i++) {
+            const char *hit = strstr(err, want[i]);
+            ck_assert_msg(hit != NULL && hit >= at, "missing or out of order \"%s\" in:\n%s", want[i], err);
+            at = hit;
+        }
+        HAS(err, pass ? "3 errors; nothing was run" : "3 input errors");
+        /* found by the validation: no later step ran */
+        HASNT(err, "scores.csv: column level: no score");
+        if (pass == 0) {
+            HAS(err, "failed   validate");
+            HASNT(err, "done     knockout");
+        }
+        ck_assert(out_empty("e3"));
+        free(err);
+    }
+}
+END_TEST
+
+/* A bid excluded by a rule the validation can apply needs no scores: G
+ * late, B over the rate cap, F without a CV, C failing E2 in ko.csv; none
+ * of them has a score and the run completes.  A bid without a ko.csv
+ * judgement is left to the knock-out step, which names the judgement. */
+START_TEST(excluded_bids_need_no_scores)
+{
+    stage("e5", NULL);
+    edit("e5", "bids.csv", "G,Gemeenteadvies,Gerda Kok,119.60,1,1,2026-01-12T08:00",
+         "G,Gemeenteadvies,Gerda Kok,119.60,1,1,2026-01-12T12:01");
+    edit("e5", "bids.csv", "B,Bureau Beleid & Zo,Bram Visser,118.00", "B,Bureau Beleid & Zo,Bram Visser,120.50");
+    edit("e5", "bids.csv", "F,Flexpool Publiek,Frank Meijer,120.00,1,1", "F,Flexpool Publiek,Frank Meijer,120.00,0,1");
+    edit("e5", "ko.csv", "C,E2,pass", "C,E2,fail");
+    drop_lines("e5", "scores.csv", not_of_g_b_f_c);
     char *err = NULL;
-    int rc = run_case("e3", &err, NULL);
+    int rc = check_case("e5", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    HASNT(err, "no score");
+    free(err);
+    /* A not judged on E1: the knock-out step says so, not the validation */
+    edit("e5", "ko.csv", "A,E1,pass,8 jaar ervaring\n", "");
+    edit("e5", "scores.csv", "A,W2,Jansen,75,\"Goed aangetoond met concrete voorbeelden\"\n", "");
+    err = NULL;
+    rc = check_case("e5", &err, NULL);
     ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
-    HAS(err, "scores.csv: column level: no score of evaluator Bakker for bid A, criterion W2");
-    HAS(err, "scores.csv: column level: no score of evaluator Jansen for bid C, criterion W4");
-    ck_assert(out_empty("e3"));
+    HAS(err, "ko.csv: column result: no result (pass or fail) for bid A, requirement E1");
+    HASNT(err, "bids.csv:2:");
     free(err);
 }
 END_TEST
@@ -1697,6 +1801,7 @@ Suite *suite_tender(void)
     tcase_add_test(te, error_points_do_not_add_up);
     tcase_add_test(te, error_level_not_on_scale);
     tcase_add_test(te, error_missing_scores_listed_together);
+    tcase_add_test(te, excluded_bids_need_no_scores);
     tcase_add_test(te, error_unknown_ids);
     tcase_add_test(te, error_duplicate_bid_id);
     tcase_add_test(te, error_rate_not_numeric);

@@ -319,6 +319,7 @@ static const char *const csv_specs[] = {
     "bid_id:id!, crit_id:id!, evaluator:text!, level:decimal!, motivation?:text",
     "id:id!, kind:text!, title:text!, max_points:decimal, scale:text, check?:text, value_eur?:decimal",
     "id:id, on:date, ok?:boolean, tags?:list, n?:integer",
+    "id?:id, name?:text~!, note?:text~, kind?:text",
     NULL, /* no spec: every cell is text */
 };
 
@@ -348,14 +349,22 @@ static void try_csv(const char *data, size_t len, void *arg)
                     fuzz_assert(spec[i].optional, "required column %s missing", spec[i].name);
                     continue;
                 }
+                const regie_value *v = rg_table_cell(t, r, (size_t)c);
                 if (spec[i].required) {
-                    fuzz_assert(rg_table_cell(t, r, (size_t)c)->type != REGIE_NULL,
-                                  "required %s empty in row %zu", spec[i].name, r);
+                    fuzz_assert(v->type != REGIE_NULL, "required %s empty in row %zu", spec[i].name, r);
+                }
+                if (spec[i].trim && v->type == REGIE_STR && v->u.s.len > 0) {
+                    /* ~: no space or tab at either end, quoted or not */
+                    const char *p = v->u.s.ptr;
+                    size_t l = v->u.s.len;
+                    fuzz_assert(p[0] != ' ' && p[0] != '\t' && p[l - 1] != ' ' && p[l - 1] != '\t',
+                                "%s not trimmed in row %zu: \"%s\"", spec[i].name, r, p);
                 }
             }
         }
         if (!csv_specs[k] && t->ncols > 0) {
-            /* what regie writes, it reads back the same */
+            /* what regie writes, it reads back the same: spaces and tabs
+             * at either end of a text included (a text column keeps them) */
             rg_buf out = { 0 };
             rg_csv_write(&out, t);
             regie_table *u = NULL;
@@ -396,6 +405,8 @@ START_TEST(fuzz_csv)
     corpus_add(&c, "examples/stakeholders/stakeholders.csv");
     static const char extra[] = "id;on;ok;tags;n\r\na;2026-01-05;ja;\"x,y\";3\r\n\"b\"\"c\";;nee;;-4\r\n";
     corpus_add_text(&c, extra, sizeof extra - 1);
+    static const char spaces[] = "id,name,note,kind\r\n a , Anna ,\" x \",\tk\t\r\nb,\"\tB\",  ,\r\n";
+    corpus_add_text(&c, spaces, sizeof spaces - 1);
     fuzz("csv", &c, 4000, try_csv, NULL);
     corpus_free(&c);
 }

@@ -133,6 +133,74 @@ START_TEST(structural_errors)
 }
 END_TEST
 
+/* RFC 4180: the spaces of a field not quoted are part of it.  A text
+ * column keeps them unless its spec says ~; typed columns (id, integer,
+ * decimal, boolean, date, datetime, list) never hold them and are read as
+ * if they were not there. */
+START_TEST(spaces_kept_unless_trimmed)
+{
+    rg_errors e = { 0 };
+    regie_table *t = parse("id,name,code,n,on,note\n"
+                           " A1 , Anna ,\tX1\t,  3 , 2026-01-05 ,\" quoted \"\n"
+                           "B2,Bob,Y2,4,2026-01-06,plain\n",
+                           "id:id!, name:text, code:text~!, n:integer, on:date, note:text~", NULL, &e);
+    ck_assert_msg(t != NULL, "%s", e.n ? e.msg[0] : "");
+    ck_assert_str_eq(rg_table_cell(t, 0, 0)->u.s.ptr, "A1");      /* id: trimmed */
+    ck_assert_str_eq(rg_table_cell(t, 0, 1)->u.s.ptr, " Anna ");  /* text: kept */
+    ck_assert_str_eq(rg_table_cell(t, 0, 2)->u.s.ptr, "X1");      /* text~: trimmed, tabs too */
+    ck_assert_int_eq(rg_table_cell(t, 0, 3)->u.i, 3);
+    ck_assert_str_eq(rg_table_cell(t, 0, 4)->u.s.ptr, "2026-01-05");
+    ck_assert_str_eq(rg_table_cell(t, 0, 5)->u.s.ptr, "quoted"); /* ~ trims a quoted value too */
+    ck_assert_str_eq(rg_table_cell(t, 1, 1)->u.s.ptr, "Bob");
+    rg_table_free(t);
+    /* no spec: every column is text and keeps its spaces; a column not in
+     * the spec as well */
+    t = parse("a,b\n x,y \n", NULL, NULL, &e);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(rg_table_cell(t, 0, 0)->u.s.ptr, " x");
+    ck_assert_str_eq(rg_table_cell(t, 0, 1)->u.s.ptr, "y ");
+    rg_table_free(t);
+    t = parse("a,b\n x,y \n", "a:text~", NULL, &e);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(rg_table_cell(t, 0, 0)->u.s.ptr, "x");
+    ck_assert_str_eq(rg_table_cell(t, 0, 1)->u.s.ptr, "y ");
+    rg_table_free(t);
+    /* a required text~ column of spaces only is empty */
+    ck_assert_ptr_null(parse("id,code\nA,   \n", "id:id, code:text!~", NULL, &e));
+    ck_assert_str_eq(e.msg[0], "f.csv:2: column code: found nothing, expected a value (required)");
+    rg_err_free(&e);
+    /* ...but a text column keeps them: spaces are a value */
+    t = parse("id,code\nA,   \n", "id:id, code:text!", NULL, &e);
+    ck_assert_ptr_nonnull(t);
+    ck_assert_str_eq(rg_table_cell(t, 0, 1)->u.s.ptr, "   ");
+    rg_table_free(t);
+    /* a line of spaces only is a blank line, as an empty one is */
+    t = parse("a,b\n1,2\n   \n3,4\n", NULL, NULL, &e);
+    ck_assert_msg(t != NULL, "%s", e.n ? e.msg[0] : "");
+    ck_assert_int_eq(t->nrows, 2);
+    ck_assert_int_eq(t->lines[1], 4);
+    rg_table_free(t);
+    /* the marks in either order */
+    rg_colspec *cs;
+    size_t n;
+    ck_assert_int_eq(rg_colspec_parse("a:text~!, b:text!~, c?:text, d:decimal~", "wf.ini", 1, &cs, &n, &e), 0);
+    ck_assert(cs[0].trim && cs[0].required && cs[1].trim && cs[1].required);
+    ck_assert(!cs[2].trim && !cs[2].required && cs[2].optional && cs[3].trim);
+    ck_assert_int_eq(cs[3].type, RG_COL_DECIMAL);
+    rg_colspec_free(cs, n);
+    /* a space between a separator and a quote: the field is not quoted, so
+     * the quote is malformed; the message says why */
+    ck_assert_ptr_null(parse("a,b\n1, \"x, y\"\n", NULL, NULL, &e));
+    ck_assert_msg(strstr(e.msg[0], "f.csv:2: malformed quoting: ") &&
+                      strstr(e.msg[0], "a space between a quoted field and its separator"),
+                  "%s", e.msg[0]);
+    rg_err_free(&e);
+    ck_assert_ptr_null(parse("a,b\n\"x\" ,1\n", NULL, NULL, &e));
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "a space between a quoted field and its separator"));
+    rg_err_free(&e);
+}
+END_TEST
+
 START_TEST(write_round_trip)
 {
     const char *cols[] = { "name", "n", "x", "flag", "empty" };
@@ -197,6 +265,7 @@ Suite *suite_csv(void)
     tcase_add_test(tc, all_data_errors_of_a_file_together);
     tcase_add_test(tc, structural_errors);
     tcase_add_test(tc, write_round_trip);
+    tcase_add_test(tc, spaces_kept_unless_trimmed);
     suite_add_tcase(s, tc);
     return s;
 }
