@@ -26,6 +26,14 @@ void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded);
  * input handed over), so that its time goes to the line that called it,
  * not to a line sampled later (lua_step.c). */
 void rg_lua_prof_mark(lua_State *L);
+/* Inside a step, C code that may run long calls this now and then: it
+ * raises the step's limit error once the deadline has passed (the count
+ * hook that stops Lua code cannot run while C code runs; lua_step.c). */
+void rg_lua_check_time(lua_State *L);
+/* string.find, match, gmatch, gsub, rep, format and table.concat, insert,
+ * remove, move as Lua's own, but stopped at the step's deadline
+ * (lua_limits.c). */
+void rg_lua_open_limits(lua_State *L);
 /* regie.order(columns [, directions]) (lua_order.c). */
 int rg_lua_order(lua_State *L);
 

@@ -440,6 +440,22 @@ static void hook_clock(lua_State *L, lua_Debug *ar)
     hook(L, ar);
 }
 
+/* For C code that may run long inside a step (lua_limits.c, lua_api.c):
+ * the step's limit error once its deadline has passed, as the hook would
+ * raise it (the hook cannot run while C code runs). */
+void rg_lua_check_time(lua_State *L)
+{
+    rg_lua *R = self_of(L);
+    if (!R->killed && R->deadline > 0 && rg_now() > R->deadline) {
+        time_up(R);
+    }
+    if (R->killed) {
+        luaL_error(L, R->killed == 1 ? "instruction limit of %lld exceeded"
+                                     : "time limit of the step exceeded",
+                   R->instr_limit);
+    }
+}
+
 /* ---- coroutines ----
  * coroutine.resume and coroutine.wrap as Lua's own, except that the
  * coroutine being resumed is known to on_deadline, and takes the hook of
@@ -692,6 +708,7 @@ static int open_state(rg_lua *R)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
+    rg_lua_open_limits(L);
     lua_getglobal(L, "coroutine");
     lua_pushcfunction(L, l_co_resume);
     lua_setfield(L, -2, "resume");
@@ -1140,6 +1157,9 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     } else if (ctx->data_errors) {
         result = -1;
     }
+    /* C code polling the deadline between steps finds none */
+    R->deadline = 0;
+    R->killed = 0;
     rg_lua_end_writers(L, ctx, result == 0);
     *rg_lua_ctx_slot(L) = NULL;
     lua_settop(L, base);
