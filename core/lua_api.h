@@ -31,7 +31,7 @@ void rg_lua_prof_mark(lua_State *L);
  * hook that stops Lua code cannot run while C code runs; lua_step.c). */
 void rg_lua_check_time(lua_State *L);
 /* string.find, match, gmatch, gsub, rep, format and table.concat, insert,
- * remove, move as Lua's own, but stopped at the step's deadline
+ * remove, move, sort as Lua's own, but stopped at the step's deadline
  * (lua_limits.c). */
 void rg_lua_open_limits(lua_State *L);
 /* regie.order(columns [, directions]) (lua_order.c). */

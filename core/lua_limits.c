@@ -817,7 +817,7 @@ static int l_move(lua_State *L)
     return 1;
 }
 
-/* ---- string.format: Lua's own, called from here ----
+/* ---- string.format and table.sort: Lua's own, called from here ----
  * An error the original raises names no function ('?': it is no longer in
  * the string table) and no place (its caller is C); it is given both, as
  * Lua would have: "script.lua:LINE: bad argument #2 to 'format' (...)". */
@@ -877,13 +877,20 @@ static const char *global_name(lua_State *L)
 static int call_original(lua_State *L, int fmt, int first, int nargs, int shift)
 {
     int base = lua_gettop(L);
-    luaL_checkstack(L, nargs + 2, "too many arguments");
-    lua_pushvalue(L, lua_upvalueindex(1));
-    if (fmt) {
-        lua_pushvalue(L, fmt);
-    }
-    for (int i = 0; i < nargs; i++) {
-        lua_pushvalue(L, first + i);
+    if (!fmt && first == 1 && nargs == base) {
+        /* the whole call as it came: the arguments stay where they are */
+        lua_pushvalue(L, lua_upvalueindex(1));
+        lua_insert(L, 1);
+        base = 0;
+    } else {
+        luaL_checkstack(L, nargs + 2, "too many arguments");
+        lua_pushvalue(L, lua_upvalueindex(1));
+        if (fmt) {
+            lua_pushvalue(L, fmt);
+        }
+        for (int i = 0; i < nargs; i++) {
+            lua_pushvalue(L, first + i);
+        }
     }
     if (lua_pcall(L, nargs + (fmt != 0), LUA_MULTRET, 0) == LUA_OK) {
         return lua_gettop(L) - base;
@@ -998,6 +1005,44 @@ static int l_format(lua_State *L)
     return 1;
 }
 
+/* table.sort: O(n log n) comparisons, and n is what the table holds, so
+ * Lua's own is used; but a proxy table can claim 2^31 elements (__len)
+ * and answer for each in C (__index, __newindex).  Sorting a table with a
+ * metatable without a comparator in Lua, the comparisons go through one of
+ * ours that looks at the clock now and then: the same comparisons, so the
+ * same order.  A comparator written in Lua is stopped by the hook. */
+static int watched_less(lua_State *L)
+{
+    unsigned *steps = lua_touserdata(L, lua_upvalueindex(2));
+    every(L, steps);
+    if (lua_isnil(L, lua_upvalueindex(1))) {
+        lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_settop(L, 3);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static int l_sort(lua_State *L)
+{
+    int top = lua_gettop(L);
+    if ((top == 1 || top == 2) && (top == 1 || lua_isnil(L, 2) || lua_iscfunction(L, 2)) &&
+        lua_getmetatable(L, 1)) {
+        lua_pop(L, 1);
+        lua_settop(L, 2);
+        lua_pushvalue(L, 2);
+        unsigned *steps = lua_newuserdatauv(L, sizeof *steps, 0);
+        *steps = 0;
+        lua_pushcclosure(L, watched_less, 2);
+        lua_replace(L, 2);
+        return call_original(L, 0, 1, 2, 0);
+    }
+    return call_original(L, 0, 1, top, 0);
+}
+
 /* Field `name` of the table at -1 becomes a closure of fn with the field's
  * former value (the original) as its upvalue. */
 static void wrap(lua_State *L, const char *name, lua_CFunction fn)
@@ -1020,5 +1065,6 @@ void rg_lua_open_limits(lua_State *L)
     lua_pop(L, 1);
     lua_getglobal(L, "table");
     luaL_setfuncs(L, table_fns, 0);
+    wrap(L, "sort", l_sort);
     lua_pop(L, 1);
 }

@@ -158,6 +158,12 @@ static const char battery[] =
     "local px = setmetatable({}, { __index = function(_, k) return k * 10 end, __newindex = function(_, k, v) log[#log + 1] = k .. '=' .. tostring(v) end })\n"
     "table.move(px, 1, 3, 2) table.move(px, 1, 3, 1, px)\n"
     "add(table.concat(log, ' '))\n"
+    "local st = setmetatable({ 5, 3, 9, 1, 'x' }, { __len = function() return 4 end })\n"
+    "add(pcall(table.sort, st), table.concat(st, ',', 1, 5))\n"
+    "local sr = setmetatable({ 5, 3, 9, 1 }, {}) table.sort(sr, function(a, b) return a > b end) add(table.concat(sr, ','))\n"
+    "add(pcall(table.sort, setmetatable({ 3, {}, 2 }, {})), pcall(table.sort, setmetatable({ 3, 1, 2 }, {}), rawequal))\n"
+    "add(pcall(table.sort, 5), pcall(table.sort, {}, 5), pcall(table.sort, setmetatable({ 1, 2 }, {}), 5))\n"
+    "add(pcall(function() table.sort(setmetatable({ 3, 1, 2, 5, 4, 7, 6, 9, 8, 10, 12, 11, 14, 13, 16 }, {}), function() return true end) end))\n"
     "return (table.concat(out, '\\n'):gsub('\\0', '<NUL>'))\n";
 
 START_TEST(functions_as_lua)
@@ -239,6 +245,11 @@ START_TEST(table_functions_stop_at_deadline)
     stops("move.lua", "table.move({}, 1, 2^40, 1, {})");
     stops("insert.lua", "table.insert(setmetatable({}, { __len = function() return 2^40 end }), 1, 'x')");
     stops("remove.lua", "table.remove(setmetatable({}, { __len = function() return 2^40 end }), 1)");
+    /* a proxy of 2^31 elements, each given by a C function */
+    stops("sortproxy.lua", "table.sort(setmetatable({}, { __len = function() return 2^31 - 2 end, "
+                           "__index = rawlen, __newindex = rawequal }))");
+    stops("sortproxyc.lua", "table.sort(setmetatable({}, { __len = function() return 2^31 - 2 end, "
+                            "__index = rawlen, __newindex = rawequal }), rawequal)");
     /* a comparator in Lua: the hook stops it */
     stops("sort.lua", "local t = {} for i = 1, 100 do t[i] = i end table.sort(t, function(a, b) while true do end end)");
 }
