@@ -1531,6 +1531,13 @@ static int l_csv_parse(lua_State *L)
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
     const char *name = luaL_optstring(L, 2, "text");
+    /* the table is made in C memory, outside the state's allocator: at
+     * most a value per separator or line break, and the text */
+    size_t cells = 1;
+    for (size_t i = 0; i < len; i++) {
+        cells += text[i] == ',' || text[i] == ';' || text[i] == '\t' || text[i] == '\n';
+    }
+    rg_lua_check_room(L, cells * sizeof(regie_value) + len);
     rg_errors errs = { 0 };
     regie_table *t = NULL;
     if (rg_csv_parse(name, text, len, NULL, 0, NULL, &t, &errs) != 0) {

@@ -30,6 +30,9 @@ void rg_lua_prof_mark(lua_State *L);
  * raises the step's limit error once the deadline has passed (the count
  * hook that stops Lua code cannot run while C code runs; lua_step.c). */
 void rg_lua_check_time(lua_State *L);
+/* The step's memory limit error when `bytes` more (taken outside the
+ * state's allocator) would not fit under it. */
+void rg_lua_check_room(lua_State *L, size_t bytes);
 /* string.find, match, gmatch, gsub, rep, format and table.concat, insert,
  * remove, move, sort as Lua's own, but stopped at the step's deadline
  * (lua_limits.c). */

@@ -456,6 +456,18 @@ void rg_lua_check_time(lua_State *L)
     }
 }
 
+/* For C code that is about to take `bytes` outside the state's allocator
+ * (lua_api.c): the step's memory limit error when they would not fit in
+ * what the limit leaves. */
+void rg_lua_check_room(lua_State *L, size_t bytes)
+{
+    rg_lua *R = self_of(L);
+    if (R->limit && (R->used > R->limit || bytes > R->limit - R->used)) {
+        R->mem_hit = 1;
+        luaL_error(L, "not enough memory");
+    }
+}
+
 /* ---- coroutines ----
  * coroutine.resume and coroutine.wrap as Lua's own, except that the
  * coroutine being resumed is known to on_deadline, and takes the hook of

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static char *dir;
 static rg_lua *lua;
@@ -460,6 +461,33 @@ START_TEST(no_leak_when_an_error_unwinds)
 }
 END_TEST
 
+/* regie.csv.parse makes its table in C memory before the records go to
+ * Lua: a text of empty cells takes 24 bytes a byte.  Under a memory limit
+ * of 64 MB, 20 MB of it is refused before it is parsed (the C table would
+ * have been about 480 MB). */
+START_TEST(csv_parse_within_memory_limit)
+{
+    rg_lua_limits ml = { 0, 64 * 1024 * 1024, 0 };
+    expect_fail("csvbomb.lua",
+                "return { run = function()\n"
+                "  local row = (','):rep(19) .. '\\n'\n"
+                "  local text = 'a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t\\n' .. row:rep(1e6)\n"
+                "  regie.csv.parse(text) end }",
+                &ml, "memory limit of 64 MB exceeded");
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    ck_assert_msg(ru.ru_maxrss < 300 * 1024, "%ld kB at most", ru.ru_maxrss);
+    /* a text that fits is parsed as before */
+    char *r = output_text("csvok.lua",
+                          "return { run = function()\n"
+                          "  local t = regie.csv.parse('a;b\\n1;x\\n2;y\\n')\n"
+                          "  regie.output('r', #t .. ' ' .. t[2].b) end }",
+                          "r");
+    ck_assert_str_eq(r, "2 y");
+    free(r);
+}
+END_TEST
+
 Suite *suite_limits(void);
 Suite *suite_limits(void)
 {
@@ -473,6 +501,7 @@ Suite *suite_limits(void)
     tcase_add_test(tc, regie_rows_stops_at_deadline);
     tcase_add_test(tc, nested_lists_refused);
     tcase_add_test(tc, no_leak_when_an_error_unwinds);
+    tcase_add_test(tc, csv_parse_within_memory_limit);
     tcase_add_test(tc, patterns_stop_at_deadline);
     tcase_add_test(tc, table_functions_stop_at_deadline);
     tcase_add_test(tc, string_rep_and_format);
