@@ -1535,7 +1535,8 @@ static int l_csv_parse(lua_State *L)
      * most a value per separator or line break, and the text */
     size_t cells = 1;
     for (size_t i = 0; i < len; i++) {
-        cells += text[i] == ',' || text[i] == ';' || text[i] == '\t' || text[i] == '\n';
+        char c = text[i];
+        cells += c == ',' || c == ';' || c == '\t' || c == '\n' || c == '\r';
     }
     rg_lua_check_room(L, cells * sizeof(regie_value) + len);
     rg_errors errs = { 0 };
