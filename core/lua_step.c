@@ -442,12 +442,21 @@ static void hook_clock(lua_State *L, lua_Debug *ar)
 
 /* For C code that may run long inside a step (lua_limits.c, lua_api.c):
  * the step's limit error once its deadline has passed, as the hook would
- * raise it (the hook cannot run while C code runs). */
+ * raise it (the hook cannot run while C code runs).  Under an instruction
+ * limit, each call counts as HOOK_EVERY instructions: a cap that must be
+ * the same on every machine holds inside C code too. */
 void rg_lua_check_time(lua_State *L)
 {
     rg_lua *R = self_of(L);
     if (!R->killed && R->deadline > 0 && rg_now() > R->deadline) {
         time_up(R);
+    }
+    if (!R->killed && R->instr_limit && (R->instr += HOOK_EVERY) > R->instr_limit) {
+        R->killed = 1;
+        stop_now(R->L);
+        if (R->running) {
+            stop_now(R->running);
+        }
     }
     if (R->killed) {
         luaL_error(L, R->killed == 1 ? "instruction limit of %lld exceeded"
@@ -1169,8 +1178,9 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     } else if (ctx->data_errors) {
         result = -1;
     }
-    /* C code polling the deadline between steps finds none */
+    /* C code polling the limits between steps finds none */
     R->deadline = 0;
+    R->instr_limit = 0;
     R->killed = 0;
     rg_lua_end_writers(L, ctx, result == 0);
     *rg_lua_ctx_slot(L) = NULL;

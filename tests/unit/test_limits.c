@@ -227,6 +227,12 @@ START_TEST(patterns_stop_at_deadline)
         snprintf(buf, sizeof buf, "%s %s", s, calls[i]);
         stops("pattern.lua", buf);
     }
+    /* under an instruction limit alone, the work in C counts too */
+    rg_lua_limits il = { 5000000, 0, 0 };
+    snprintf(buf, sizeof buf, "return { run = function() %s string.find(s, p) end }", s);
+    expect_fail("instr.lua", buf, &il, "instruction limit exceeded");
+    snprintf(buf, sizeof buf, "return { run = function() %s while true do pcall(string.find, s, p) end end }", s);
+    expect_fail("instr-pcall.lua", buf, &il, "instruction limit exceeded");
     /* %b scans to the end from every position: 10^12 steps */
     stops("balance.lua", "local s = ('('):rep(1e6) s:gsub('%b()', '')");
     /* plain search of a long needle in a long text: linear */
