@@ -18,13 +18,13 @@ int32_t rg_date_from_ymd(int y, int m, int d)
     return (int32_t)(era * 146097 + (int)doe - 719468);
 }
 
-void rg_date_to_ymd(int32_t z, int *y, int *m, int *d)
+void rg_date_to_ymd(int32_t day, int *y, int *m, int *d)
 {
-    z += 719468;
-    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t z = (int64_t)day + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
     unsigned doe = (unsigned)(z - era * 146097);
     unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int yy = (int)yoe + era * 400;
+    int yy = (int)((int64_t)yoe + era * 400);
     unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     unsigned mp = (5 * doy + 2) / 153;
     *d = (int)(doy - (153 * mp + 2) / 5 + 1);
@@ -151,7 +151,9 @@ int rg_liberation_parse(const char *s)
     return -1;
 }
 
-int rg_is_holiday(const regie_calendar *cal, int32_t day)
+/* The holidays of the calendar that fall every year (not its extra closed
+ * days). */
+static int fixed_holiday(const regie_calendar *cal, int32_t day)
 {
     int y, m, d;
     rg_date_to_ymd(day, &y, &m, &d);
@@ -178,6 +180,14 @@ int rg_is_holiday(const regie_calendar *cal, int32_t day)
             return 1;
         }
     }
+    return 0;
+}
+
+int rg_is_holiday(const regie_calendar *cal, int32_t day)
+{
+    if (fixed_holiday(cal, day)) {
+        return 1;
+    }
     for (size_t i = 0; cal && i < cal->n_extra_closed; i++) {
         if (cal->extra_closed[i] == day) {
             return 1;
@@ -191,38 +201,199 @@ int rg_is_workday(const regie_calendar *cal, int32_t day)
     return rg_weekday(day) < 6 && !rg_is_holiday(cal, day);
 }
 
-int32_t rg_add_workdays(const regie_calendar *cal, int32_t day, int n)
+/* ---- counting working days ----
+ * A count of working days is walked in whole weeks: the working days of a
+ * stretch are its weekdays (counted arithmetically) less its holidays on
+ * weekdays (a few per year, and the extra closed days found by binary
+ * search), so a count of millions takes a few rounds, not a walk per day.
+ * Only the last few days are walked one by one. */
+typedef struct closed_days {
+    const regie_calendar *cal;
+    int32_t *extra; /* the extra closed days that are weekdays and no holiday of their own: sorted, once each */
+    size_t n;
+} closed_days;
+
+static int cmp_day(const void *a, const void *b)
 {
-    if (n < 0) {
-        return rg_sub_workdays(cal, day, -n);
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void closed_init(closed_days *c, const regie_calendar *cal)
+{
+    c->cal = cal;
+    c->extra = NULL;
+    c->n = 0;
+    size_t m = cal && cal->extra_closed ? cal->n_extra_closed : 0;
+    if (m == 0) {
+        return;
     }
-    while (n > 0) {
-        day++;
-        if (rg_is_workday(cal, day)) {
-            n--;
+    c->extra = rg_xcalloc(m, sizeof *c->extra);
+    for (size_t i = 0; i < m; i++) {
+        int32_t d = cal->extra_closed[i];
+        if (d >= RG_DATE_MIN && d <= RG_DATE_MAX && rg_weekday(d) < 6 && !fixed_holiday(cal, d)) {
+            c->extra[c->n++] = d;
         }
     }
-    return day;
+    qsort(c->extra, c->n, sizeof *c->extra, cmp_day);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (k == 0 || c->extra[k - 1] != c->extra[i]) {
+            c->extra[k++] = c->extra[i];
+        }
+    }
+    c->n = k;
+}
+
+/* How many of the extra days are before `day`. */
+static size_t extra_before(const closed_days *c, int32_t day)
+{
+    size_t lo = 0, hi = c->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->extra[mid] < day) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static int closed_workday(const closed_days *c, int32_t day)
+{
+    if (rg_weekday(day) >= 6 || fixed_holiday(c->cal, day)) {
+        return 0;
+    }
+    size_t i = extra_before(c, day);
+    return !(i < c->n && c->extra[i] == day);
+}
+
+/* Weekdays (Monday to Friday) in [a, b]. */
+static int64_t weekdays_in(int32_t a, int32_t b)
+{
+    if (b < a) {
+        return 0;
+    }
+    int64_t days = (int64_t)b - a + 1;
+    int64_t count = days / 7 * 5;
+    for (int32_t d = (int32_t)(a + days / 7 * 7); d <= b; d++) {
+        count += rg_weekday(d) < 6;
+    }
+    return count;
+}
+
+/* Days in [a, b] that are weekdays but not working days. */
+static int64_t closed_in(const closed_days *c, int32_t a, int32_t b)
+{
+    if (b < a) {
+        return 0;
+    }
+    int64_t count = (int64_t)(extra_before(c, b + 1) - extra_before(c, a));
+    int ya, yb, m, d;
+    rg_date_to_ymd(a, &ya, &m, &d);
+    rg_date_to_ymd(b, &yb, &m, &d);
+    for (int y = ya; y <= yb; y++) {
+        /* the candidates of the year, each counted once */
+        int32_t easter = rg_easter(y);
+        int32_t k27 = rg_date_from_ymd(y, 4, 27);
+        int32_t cand[9] = { rg_date_from_ymd(y, 1, 1), rg_weekday(k27) == 7 ? k27 - 1 : k27, easter + 1,
+                            easter + 39, easter + 50, easter - 2, rg_date_from_ymd(y, 5, 5),
+                            rg_date_from_ymd(y, 12, 25), rg_date_from_ymd(y, 12, 26) };
+        for (int i = 0; i < 9; i++) {
+            int dup = 0;
+            for (int j = 0; j < i; j++) {
+                dup |= cand[j] == cand[i];
+            }
+            if (!dup && cand[i] >= a && cand[i] <= b && rg_weekday(cand[i]) < 6 &&
+                fixed_holiday(c->cal, cand[i])) {
+                count++;
+            }
+        }
+    }
+    return count;
+}
+
+int rg_workdays_shift(const regie_calendar *cal, int32_t day, int64_t n, int32_t *out)
+{
+    if (day < RG_DATE_MIN || day > RG_DATE_MAX || n > RG_DATE_MAX - RG_DATE_MIN ||
+        n < RG_DATE_MIN - RG_DATE_MAX) {
+        return -1;
+    }
+    closed_days c;
+    closed_init(&c, cal);
+    int step = n < 0 ? -1 : 1;
+    int64_t left = n < 0 ? -n : n;
+    int32_t d = day;
+    int rc = 0;
+    while (left > 0) {
+        if (d == (step > 0 ? RG_DATE_MAX : RG_DATE_MIN)) {
+            rc = -1;
+            break;
+        }
+        /* fewer whole weeks than days left: the count cannot end inside them */
+        int64_t weeks = (left - 1) / 5;
+        if (weeks > 0) {
+            int64_t to = (int64_t)d + step * 7 * weeks;
+            to = to > RG_DATE_MAX ? RG_DATE_MAX : to < RG_DATE_MIN ? RG_DATE_MIN : to;
+            int32_t a = step > 0 ? d + 1 : (int32_t)to, b = step > 0 ? (int32_t)to : d - 1;
+            left -= weekdays_in(a, b) - closed_in(&c, a, b);
+            d = (int32_t)to;
+            continue;
+        }
+        d += step;
+        if (closed_workday(&c, d)) {
+            left--;
+        }
+    }
+    free(c.extra);
+    if (rc == 0) {
+        *out = d;
+    }
+    return rc;
+}
+
+int rg_next_workday_in_range(const regie_calendar *cal, int32_t day, int32_t *out)
+{
+    if (day < RG_DATE_MIN || day > RG_DATE_MAX) {
+        return -1;
+    }
+    closed_days c;
+    closed_init(&c, cal);
+    while (!closed_workday(&c, day) && day < RG_DATE_MAX) {
+        day++;
+    }
+    int ok = closed_workday(&c, day);
+    free(c.extra);
+    if (!ok) {
+        return -1;
+    }
+    *out = day;
+    return 0;
+}
+
+/* The host table's: a result past the dates regie handles is the first
+ * or the last of them. */
+int32_t rg_add_workdays(const regie_calendar *cal, int32_t day, int n)
+{
+    int32_t out;
+    if (rg_workdays_shift(cal, day, n, &out) == 0) {
+        return out;
+    }
+    return n < 0 ? RG_DATE_MIN : RG_DATE_MAX;
 }
 
 int32_t rg_sub_workdays(const regie_calendar *cal, int32_t day, int n)
 {
-    if (n < 0) {
-        return rg_add_workdays(cal, day, -n);
+    int32_t out;
+    if (rg_workdays_shift(cal, day, -(int64_t)n, &out) == 0) {
+        return out;
     }
-    while (n > 0) {
-        day--;
-        if (rg_is_workday(cal, day)) {
-            n--;
-        }
-    }
-    return day;
+    return n > 0 ? RG_DATE_MIN : RG_DATE_MAX;
 }
 
 int32_t rg_next_workday(const regie_calendar *cal, int32_t day)
 {
-    while (!rg_is_workday(cal, day)) {
-        day++;
-    }
-    return day;
+    int32_t out;
+    return rg_next_workday_in_range(cal, day, &out) == 0 ? out : RG_DATE_MAX;
 }

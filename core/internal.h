@@ -203,6 +203,17 @@ int rg_weekday(int32_t day); /* 1 = Monday .. 7 = Sunday (ISO) */
 int32_t rg_easter(int year);
 int rg_is_holiday(const regie_calendar *cal, int32_t day);
 int rg_is_workday(const regie_calendar *cal, int32_t day);
+/* The dates regie handles: 0001-01-01 to 9999-12-31 (YYYY-MM-DD). */
+#define RG_DATE_MIN (-719162)
+#define RG_DATE_MAX 2932896
+/* day plus n working days (n < 0: before): 0, or -1 when the result (or
+ * day) is outside RG_DATE_MIN..RG_DATE_MAX.  Fast for any n. */
+int rg_workdays_shift(const regie_calendar *cal, int32_t day, int64_t n, int32_t *out);
+/* The first working day from day on: 0, or -1 when there is none up to
+ * RG_DATE_MAX. */
+int rg_next_workday_in_range(const regie_calendar *cal, int32_t day, int32_t *out);
+/* As the host table gives them: a result out of range is RG_DATE_MIN or
+ * RG_DATE_MAX. */
 int32_t rg_add_workdays(const regie_calendar *cal, int32_t day, int n);
 int32_t rg_sub_workdays(const regie_calendar *cal, int32_t day, int n);
 int32_t rg_next_workday(const regie_calendar *cal, int32_t day);

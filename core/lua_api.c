@@ -60,6 +60,59 @@ static int has_list_mt(lua_State *L, int idx)
     return eq;
 }
 
+/* ---- C memory that a Lua error may unwind past ----
+ * What a function makes in C memory while it still calls into Lua (a
+ * record's __index may raise, any allocation may fail) is held by an
+ * `owned` on the stack, a to-be-closed userdata: it is freed as the error
+ * unwinds the stack, or when the function returns; what is handed on is
+ * taken out of it first.  Its __gc does the same for one left in a
+ * coroutine that died. */
+typedef struct owned {
+    regie_table *t;
+    rg_buf b;
+    void *mem;      /* from malloc */
+    int gc_restart; /* the collector was stopped: restart it */
+} owned;
+
+static int owned_release(lua_State *L)
+{
+    owned *o = lua_touserdata(L, 1);
+    if (o) {
+        rg_table_free(o->t);
+        o->t = NULL;
+        rg_buf_free(&o->b);
+        free(o->mem);
+        o->mem = NULL;
+        if (o->gc_restart) {
+            o->gc_restart = 0;
+            lua_gc(L, LUA_GCRESTART);
+        }
+    }
+    return 0;
+}
+
+/* A new owned on the top of the stack, marked to be closed. */
+static owned *owned_new(lua_State *L)
+{
+    owned *o = lua_newuserdatauv(L, sizeof *o, 0);
+    memset(o, 0, sizeof *o);
+    if (luaL_newmetatable(L, "regie.owned")) {
+        lua_pushcfunction(L, owned_release);
+        lua_setfield(L, -2, "__close");
+        lua_pushcfunction(L, owned_release);
+        lua_setfield(L, -2, "__gc");
+    }
+    lua_setmetatable(L, -2);
+    lua_toclose(L, -1);
+    return o;
+}
+
+/* A count as the size hint lua_createtable takes (an int). */
+static int size_hint(size_t n)
+{
+    return n > (size_t)INT_MAX ? INT_MAX : (int)n;
+}
+
 void rg_lua_push_value(lua_State *L, const regie_value *v)
 {
     switch (v->type) {
@@ -80,7 +133,8 @@ void rg_lua_push_value(lua_State *L, const regie_value *v)
         break;
     case REGIE_LIST: {
         size_t n = v->u.list ? v->u.list->n : 0;
-        lua_createtable(L, (int)n, 0);
+        luaL_checkstack(L, 2, "lists nested too deep");
+        lua_createtable(L, size_hint(n), 0);
         for (size_t i = 0; i < n; i++) {
             rg_lua_push_value(L, &v->u.list->items[i]);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
@@ -101,11 +155,17 @@ void rg_lua_push_value(lua_State *L, const regie_value *v)
 static void push_records(lua_State *L, const regie_table *t, int positions, const size_t *pick,
                          size_t npick)
 {
+    int base = lua_gettop(L);
     /* a bulk conversion makes only live objects: collecting meanwhile
-     * would walk them again and again for nothing */
-    int was_running = lua_gc(L, LUA_GCISRUNNING);
+     * would walk them again and again for nothing (restarted by the owned,
+     * also after an error) */
+    owned *o = owned_new(L);
+    o->gc_restart = lua_gc(L, LUA_GCISRUNNING);
     lua_gc(L, LUA_GCSTOP);
     size_t nc = pick ? npick : t->ncols;
+    if (nc > (size_t)(INT_MAX - 8) / 2) {
+        luaL_error(L, "too many columns");
+    }
     luaL_checkstack(L, (int)(2 * nc + 8), "too many columns");
     int top = lua_gettop(L);
     /* the column names, interned once, at key0 + c; the last string made
@@ -124,14 +184,15 @@ static void push_records(lua_State *L, const regie_table *t, int positions, cons
         const char *ptr; /* the C text of that string, NULL before the first */
         size_t len;
     } *last = rg_xcalloc(nc ? nc : 1, sizeof *last);
+    o->mem = last;
     lua_pushliteral(L, "_line");
     int k_line = lua_gettop(L);
     lua_pushliteral(L, "_i");
     int k_i = lua_gettop(L);
-    lua_createtable(L, (int)t->nrows, 0);
+    lua_createtable(L, size_hint(t->nrows), 0);
     int list = lua_gettop(L);
     for (size_t r = 0; r < t->nrows; r++) {
-        lua_createtable(L, 0, (int)nc + (positions ? 2 : 0));
+        lua_createtable(L, 0, size_hint(nc + (positions ? 2 : 0)));
         const regie_value *row = t->ncols ? rg_table_cell(t, r, 0) : NULL;
         for (size_t c = 0; c < nc; c++) {
             const regie_value *v = &row[pick ? pick[c] : c];
@@ -162,12 +223,10 @@ static void push_records(lua_State *L, const regie_table *t, int positions, cons
         }
         lua_rawseti(L, list, (lua_Integer)r + 1);
     }
-    free(last);
     lua_replace(L, top + 1); /* the records where the first name was */
     lua_settop(L, top + 1);
-    if (was_running) {
-        lua_gc(L, LUA_GCRESTART);
-    }
+    lua_closeslot(L, base + 1); /* frees `last`, restarts the collector */
+    lua_replace(L, base + 1);
 }
 
 /* Set `columns` (a list of the names of t's columns, with `pick` only
@@ -178,7 +237,7 @@ static void set_columns_and_source(lua_State *L, int tab, const regie_table *t, 
 {
     tab = lua_absindex(L, tab);
     size_t nc = pick ? npick : t->ncols;
-    lua_createtable(L, (int)nc, 0);
+    lua_createtable(L, size_hint(nc), 0);
     for (size_t c = 0; c < nc; c++) {
         lua_pushstring(L, t->cols[pick ? pick[c] : c]);
         lua_rawseti(L, -2, (lua_Integer)c + 1);
@@ -197,7 +256,7 @@ static void push_dataset(lua_State *L, const regie_table *t, const size_t *pick,
 {
     push_records(L, t, 0, pick, npick);
     int tab = lua_gettop(L);
-    lua_createtable(L, (int)t->nrows, 0);
+    lua_createtable(L, size_hint(t->nrows), 0);
     for (size_t r = 0; r < t->nrows; r++) {
         lua_pushinteger(L, t->lines ? t->lines[r] : 0);
         lua_rawseti(L, -2, (lua_Integer)r + 1);
@@ -234,7 +293,18 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == len;
 }
 
+/* Lists inside lists, at most this deep (a list that holds itself would
+ * go on for ever). */
+#define MAX_NESTING 100
+
+static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth);
+
 const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
+{
+    return to_value(L, idx, owner, out, 0);
+}
+
+static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth)
 {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
@@ -273,12 +343,18 @@ const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_val
         if (!has_list_mt(L, idx) && !is_sequence(L, idx, &n)) {
             return "cannot store a table with keys other than 1..n (use a list)";
         }
+        if (depth >= MAX_NESTING) {
+            return "cannot store lists nested more than 100 deep (a list that holds itself?)";
+        }
+        if (!lua_checkstack(L, 2)) {
+            return "not enough memory";
+        }
         n = (lua_Integer)lua_rawlen(L, idx);
         regie_list *l = rg_table_list_new(owner);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             regie_value item;
-            const char *err = rg_lua_to_value(L, -1, owner, &item);
+            const char *err = to_value(L, -1, owner, &item, depth + 1);
             lua_pop(L, 1);
             if (err) {
                 return err;
@@ -488,6 +564,29 @@ static const char *fill_row(lua_State *L, regie_table *t, int idx, size_t *bad)
     return NULL;
 }
 
+/* The names in the list at idx, as C strings that live as long as the two
+ * values this pushes (a table holding them, and the vector); a number is
+ * taken as its text.  An error begins with `who`. */
+static const char **column_names(lua_State *L, int idx, const char *who, size_t *ncols)
+{
+    size_t n = lua_rawlen(L, idx);
+    lua_createtable(L, size_hint(n), 0);
+    const char **cols = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cols, 0);
+    for (size_t c = 0; c < n; c++) {
+        lua_rawgeti(L, idx, (lua_Integer)c + 1);
+        if (!lua_isstring(L, -1)) {
+            luaL_error(L, "%s: column %d is not a name", who, (int)c + 1);
+        }
+        lua_tostring(L, -1);
+        lua_rawseti(L, -3, (lua_Integer)c + 1); /* kept alive there */
+        lua_rawgeti(L, -2, (lua_Integer)c + 1);
+        cols[c] = lua_tostring(L, -1);
+        lua_pop(L, 1);
+    }
+    *ncols = n;
+    return cols;
+}
+
 static int l_output(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
@@ -500,15 +599,15 @@ static int l_output(lua_State *L)
         as_table = lua_type(L, 3) == LUA_TTABLE;
     }
     if (!as_table) {
-        regie_table *owner = rg_table_new(0, NULL);
+        lua_settop(L, 2);
+        owned *o = owned_new(L);
+        o->t = rg_table_new(0, NULL);
         regie_value v;
-        const char *err = rg_lua_to_value(L, 2, owner, &v);
+        const char *err = rg_lua_to_value(L, 2, o->t, &v);
         if (err) {
-            rg_table_free(owner);
             return luaL_error(L, "regie.output(\"%s\"): %s", name, err);
         }
         int rc = rg_host.output_value(ctx, name, &v);
-        rg_table_free(owner);
         if (rc != 0) {
             return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
         }
@@ -516,35 +615,25 @@ static int l_output(lua_State *L)
     }
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
-    size_t ncols = lua_rawlen(L, 3);
-    const char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
-    for (size_t c = 0; c < ncols; c++) {
-        lua_rawgeti(L, 3, (lua_Integer)c + 1);
-        cols[c] = lua_tostring(L, -1);
-        if (!cols[c]) {
-            free(cols);
-            return luaL_error(L, "regie.output(\"%s\"): column %d is not a name", name, (int)c + 1);
-        }
-        lua_pop(L, 1); /* the string stays alive in the columns table */
-    }
-    regie_table *t = rg_table_new(ncols, cols);
-    free(cols);
+    lua_settop(L, 3);
+    size_t ncols;
+    const char **cols = column_names(L, 3, lua_pushfstring(L, "regie.output(\"%s\")", name), &ncols);
+    owned *o = owned_new(L);
+    regie_table *t = o->t = rg_table_new(ncols, cols);
     size_t nrows = lua_rawlen(L, 2);
     for (size_t r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE) {
-            rg_table_free(t);
             return luaL_error(L, "regie.output(\"%s\"): row %d is not a record", name, (int)r);
         }
         size_t bad;
         const char *err = fill_row(L, t, -1, &bad);
         if (err) {
-            lua_pushfstring(L, "regie.output(\"%s\"): row %d, column %s: %s", name, (int)r,
-                            t->cols[bad], err);
-            rg_table_free(t);
-            return lua_error(L);
+            return luaL_error(L, "regie.output(\"%s\"): row %d, column %s: %s", name, (int)r,
+                              t->cols[bad], err);
         }
         lua_pop(L, 1);
     }
+    o->t = NULL; /* the host's now, also when it refuses it */
     if (rg_host.output_table(ctx, name, t) != 0) {
         return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
     }
@@ -631,6 +720,9 @@ static int l_write(lua_State *L)
                               (int)i, luaL_typename(L, -1));
         }
         lua_tolstring(L, -1, &len); /* numbers become text in place */
+        if (total + len < total) {
+            return luaL_error(L, "regie.write(\"%s\"): too much text", path);
+        }
         total += len;
         lua_pop(L, 1);
     }
@@ -697,6 +789,17 @@ static int l_data_error(lua_State *L)
     return 0;
 }
 
+/* The number of decimals at idx (0 when absent): 0 to 99. */
+static int check_decimals(lua_State *L, int idx, const char *fn)
+{
+    lua_Integer d = luaL_optinteger(L, idx, 0);
+    if (d < 0 || d > 99) {
+        luaL_error(L, "%s: %I decimals, expected 0 to 99", fn, (LUAI_UACINT)d);
+    }
+    return (int)d;
+}
+
+
 /* regie.nearest(word, { candidate, ... }): the candidate a mistyped word
  * most likely meant (edit distance, case ignored), or nil when none is
  * close, for "did you mean ...?" */
@@ -743,8 +846,8 @@ static int l_round(lua_State *L)
         return 1;
     }
     lua_Number x = luaL_checknumber(L, 1);
-    lua_Integer d = luaL_optinteger(L, 2, 0);
-    lua_pushnumber(L, rg_round_half_up(x, (int)d));
+    int d = check_decimals(L, 2, "regie.round");
+    lua_pushnumber(L, rg_round_half_up(x, d));
     return 1;
 }
 
@@ -752,10 +855,10 @@ static int l_round(lua_State *L)
 static int l_format(lua_State *L)
 {
     rg_rat *r = rg_lua_test_decimal(L, 1);
-    lua_Integer d = luaL_optinteger(L, 2, 0);
     const char *sep = luaL_optstring(L, 3, ".");
     char buf[128];
     if (r) {
+        lua_Integer d = luaL_optinteger(L, 2, 0);
         luaL_argcheck(L, d >= 0 && d <= RG_RAT_MAX_DECIMALS, 2, "decimals from 0 to 18");
         if (rg_rat_format(*r, (int)d, sep[0] ? sep[0] : '.', buf, sizeof buf) < 0) {
             return luaL_error(L, "regie.format: number too large");
@@ -764,7 +867,8 @@ static int l_format(lua_State *L)
         return 1;
     }
     lua_Number x = luaL_checknumber(L, 1);
-    if (rg_format_decimal(x, (int)d, sep[0] ? sep[0] : '.', buf, sizeof buf) < 0) {
+    int d = check_decimals(L, 2, "regie.format");
+    if (rg_format_decimal(x, d, sep[0] ? sep[0] : '.', buf, sizeof buf) < 0) {
         return luaL_error(L, "regie.format: number too large");
     }
     lua_pushstring(L, buf);
@@ -923,17 +1027,26 @@ static int l_rows(lua_State *L)
     int k_line = lua_gettop(L);
     lua_pushliteral(L, "_i");
     int k_i = lua_gettop(L);
-    lua_createtable(L, (int)n, 0);
+    lua_createtable(L, size_hint((size_t)n), 0);
     int out = lua_gettop(L);
+    unsigned steps = 0;
     for (lua_Integer i = 1; i <= n; i++) {
         if (lua_rawgeti(L, 1, i) != LUA_TTABLE) {
-            return luaL_error(L, "regie.rows: record %d is not a table", (int)i);
+            return luaL_error(L, "regie.rows: record %I is not a table", (LUAI_UACINT)i);
         }
         int rec = lua_gettop(L);
-        lua_createtable(L, 0, (int)ncols + 2);
+        /* room for the fields asked for, up to a point: a record has
+         * only those it has, however many names the list holds */
+        lua_createtable(L, 0, ncols < 62 ? (int)ncols + 2 : 64);
         if (ncols > 0 || some) {
-            /* the declared (or the chosen) columns are a record's fields */
+            /* the declared (or the chosen) columns are a record's fields:
+             * n times ncols, all given by the script, so the clock is
+             * looked at now and then */
             for (lua_Integer c = 1; c <= ncols; c++) {
+                if (++steps >= 4096) {
+                    steps = 0;
+                    rg_lua_check_time(L);
+                }
                 lua_rawgeti(L, cols, c);
                 lua_pushvalue(L, -1);
                 lua_rawget(L, rec);
@@ -1372,9 +1485,35 @@ static int l_date_valid(lua_State *L)
     return 1;
 }
 
+/* A count of days or working days at idx: within what can lie between two
+ * dates regie handles. */
+static int64_t check_days(lua_State *L, int idx, const char *fn)
+{
+    lua_Integer n = luaL_checkinteger(L, idx);
+    if (n < RG_DATE_MIN - RG_DATE_MAX || n > RG_DATE_MAX - RG_DATE_MIN) {
+        luaL_error(L, "regie.date.%s: %I days is more than lie between 0001-01-01 and 9999-12-31", fn,
+                   (LUAI_UACINT)n);
+    }
+    return (int64_t)n;
+}
+
+static int out_of_range(lua_State *L, const char *fn, int32_t d, int64_t n)
+{
+    char buf[11];
+    rg_date_format(d, buf);
+    return luaL_error(L, "regie.date.%s: %s %s %I %sdays is outside 0001-01-01 to 9999-12-31", fn, buf,
+                      n < 0 ? "minus" : "plus", (LUAI_UACINT)(n < 0 ? -n : n),
+                      strcmp(fn, "add_days") == 0 ? "" : "working ");
+}
+
 static int l_add_days(lua_State *L)
 {
-    push_date(L, check_date(L, 1) + (int32_t)luaL_checkinteger(L, 2));
+    int32_t d = check_date(L, 1);
+    int64_t n = check_days(L, 2, "add_days");
+    if (d + n < RG_DATE_MIN || d + n > RG_DATE_MAX) {
+        return out_of_range(L, "add_days", d, n);
+    }
+    push_date(L, (int32_t)(d + n));
     return 1;
 }
 
@@ -1392,11 +1531,16 @@ static int l_weekday(lua_State *L)
 
 static int workdays(lua_State *L, int sign)
 {
+    const char *fn = sign > 0 ? "add_workdays" : "sub_workdays";
     int32_t d = check_date(L, 1);
-    lua_Integer n = luaL_checkinteger(L, 2);
+    int64_t n = check_days(L, 2, fn);
     lcal c;
     check_cal(L, 3, &c);
-    push_date(L, rg_add_workdays(&c.cal, d, (int)(sign * n)));
+    int32_t out;
+    if (rg_workdays_shift(&c.cal, d, sign * n, &out) != 0) {
+        return out_of_range(L, fn, d, sign * n);
+    }
+    push_date(L, out);
     return 1;
 }
 
@@ -1415,7 +1559,12 @@ static int l_next_workday(lua_State *L)
     int32_t d = check_date(L, 1);
     lcal c;
     check_cal(L, 2, &c);
-    push_date(L, rg_next_workday(&c.cal, d));
+    int32_t out;
+    if (rg_next_workday_in_range(&c.cal, d, &out) != 0) {
+        return luaL_error(L, "regie.date.next_workday: no working day from %s to 9999-12-31",
+                          lua_tostring(L, 1));
+    }
+    push_date(L, out);
     return 1;
 }
 
@@ -1430,7 +1579,11 @@ static int l_is_workday(lua_State *L)
 
 static int l_easter(lua_State *L)
 {
-    push_date(L, rg_easter((int)luaL_checkinteger(L, 1)));
+    lua_Integer y = luaL_checkinteger(L, 1);
+    if (y < 1 || y > 9999) {
+        return luaL_error(L, "regie.date.easter: year %I, expected 1 to 9999", (LUAI_UACINT)y);
+    }
+    push_date(L, rg_easter((int)y));
     return 1;
 }
 
@@ -1440,6 +1593,14 @@ static int l_csv_parse(lua_State *L)
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
     const char *name = luaL_optstring(L, 2, "text");
+    /* the table is made in C memory, outside the state's allocator: at
+     * most a value per separator or line break, and the text */
+    size_t cells = 1;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        cells += c == ',' || c == ';' || c == '\t' || c == '\n' || c == '\r';
+    }
+    rg_lua_check_room(L, cells * sizeof(regie_value) + len);
     rg_errors errs = { 0 };
     regie_table *t = NULL;
     if (rg_csv_parse(name, text, len, NULL, 0, NULL, &t, &errs) != 0) {
@@ -1447,8 +1608,9 @@ static int l_csv_parse(lua_State *L)
         rg_err_free(&errs);
         return lua_error(L);
     }
+    owned *o = owned_new(L);
+    o->t = t;
     rg_lua_push_table(L, t);
-    rg_table_free(t);
     return 1;
 }
 
@@ -1460,44 +1622,28 @@ static int l_csv_encode(lua_State *L)
         lua_replace(L, 2);
     }
     luaL_checktype(L, 2, LUA_TTABLE);
-    size_t ncols = lua_rawlen(L, 2);
-    const char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
-    for (size_t c = 0; c < ncols; c++) {
-        lua_rawgeti(L, 2, (lua_Integer)c + 1);
-        cols[c] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-        if (!cols[c]) {
-            free(cols);
-            return luaL_error(L, "regie.csv.encode: column %d is not a name", (int)c + 1);
-        }
-    }
-    regie_table *t = rg_table_new(ncols, cols);
-    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    lua_settop(L, 2);
+    size_t ncols;
+    const char **cols = column_names(L, 2, "regie.csv.encode", &ncols);
+    regie_value *row = lua_newuserdatauv(L, (ncols ? ncols : 1) * sizeof *row, 0);
+    owned *o = owned_new(L);
+    regie_table *t = o->t = rg_table_new(ncols, cols);
     size_t nrows = lua_rawlen(L, 1);
-    const char *err = NULL;
-    for (size_t r = 1; r <= nrows && !err; r++) {
+    for (size_t r = 1; r <= nrows; r++) {
         lua_rawgeti(L, 1, (lua_Integer)r);
-        for (size_t c = 0; c < ncols && !err; c++) {
+        for (size_t c = 0; c < ncols; c++) {
             lua_getfield(L, -1, cols[c]);
-            err = rg_lua_to_value(L, -1, t, &row[c]);
+            const char *err = rg_lua_to_value(L, -1, t, &row[c]);
+            if (err) {
+                return luaL_error(L, "regie.csv.encode: %s", err);
+            }
             lua_pop(L, 1);
         }
-        if (!err) {
-            rg_table_append(t, row, 0);
-        }
+        rg_table_append(t, row, 0);
         lua_pop(L, 1);
     }
-    free(row);
-    free(cols);
-    if (err) {
-        rg_table_free(t);
-        return luaL_error(L, "regie.csv.encode: %s", err);
-    }
-    rg_buf b = { 0 };
-    rg_csv_write(&b, t);
-    lua_pushlstring(L, b.data, b.len);
-    rg_buf_free(&b);
-    rg_table_free(t);
+    rg_csv_write(&o->b, t);
+    lua_pushlstring(L, o->b.data, o->b.len);
     return 1;
 }
 

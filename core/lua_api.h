@@ -32,6 +32,17 @@ void rg_lua_open_decimal(lua_State *L);
 struct rg_rat;
 struct rg_rat *rg_lua_test_decimal(lua_State *L, int idx);
 void rg_lua_push_decimal(lua_State *L, struct rg_rat r);
+/* Inside a step, C code that may run long calls this now and then: it
+ * raises the step's limit error once the deadline has passed (the count
+ * hook that stops Lua code cannot run while C code runs; lua_step.c). */
+void rg_lua_check_time(lua_State *L);
+/* The step's memory limit error when `bytes` more (taken outside the
+ * state's allocator) would not fit under it. */
+void rg_lua_check_room(lua_State *L, size_t bytes);
+/* string.find, match, gmatch, gsub, rep, format and table.concat, insert,
+ * remove, move, sort as Lua's own, but stopped at the step's deadline
+ * (lua_limits.c). */
+void rg_lua_open_limits(lua_State *L);
 /* regie.order(columns [, directions]) (lua_order.c). */
 int rg_lua_order(lua_State *L);
 

@@ -550,6 +550,43 @@ static void hook_clock(lua_State *L, lua_Debug *ar)
     hook(L, ar);
 }
 
+/* For C code that may run long inside a step (lua_limits.c, lua_api.c):
+ * the step's limit error once its deadline has passed, as the hook would
+ * raise it (the hook cannot run while C code runs).  Under an instruction
+ * limit, each call counts as HOOK_EVERY instructions: a cap that must be
+ * the same on every machine holds inside C code too. */
+void rg_lua_check_time(lua_State *L)
+{
+    rg_lua *R = self_of(L);
+    if (!R->killed && R->deadline > 0 && rg_now() > R->deadline) {
+        time_up(R);
+    }
+    if (!R->killed && R->instr_limit && (R->instr += HOOK_EVERY) > R->instr_limit) {
+        R->killed = 1;
+        stop_now(R->L);
+        if (R->running) {
+            stop_now(R->running);
+        }
+    }
+    if (R->killed) {
+        luaL_error(L, R->killed == 1 ? "instruction limit of %lld exceeded"
+                                     : "time limit of the step exceeded",
+                   R->instr_limit);
+    }
+}
+
+/* For C code that is about to take `bytes` outside the state's allocator
+ * (lua_api.c): the step's memory limit error when they would not fit in
+ * what the limit leaves. */
+void rg_lua_check_room(lua_State *L, size_t bytes)
+{
+    rg_lua *R = self_of(L);
+    if (R->limit && (R->used > R->limit || bytes > R->limit - R->used)) {
+        R->mem_hit = 1;
+        luaL_error(L, "not enough memory");
+    }
+}
+
 /* ---- coroutines ----
  * coroutine.resume and coroutine.wrap as Lua's own, except that the
  * coroutine being resumed is known to on_deadline, and takes the hook of
@@ -1127,6 +1164,7 @@ static int open_state(rg_lua *R)
         luaL_requiref(L, l->name, l->func, 1);
         lua_pop(L, 1);
     }
+    rg_lua_open_limits(L);
     lua_getglobal(L, "coroutine");
     lua_pushcfunction(L, l_co_resume);
     lua_setfield(L, -2, "resume");
@@ -1758,6 +1796,10 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     } else if (ctx->data_errors) {
         result = -1;
     }
+    /* C code polling the limits between steps finds none */
+    R->deadline = 0;
+    R->instr_limit = 0;
+    R->killed = 0;
     rg_lua_end_writers(L, ctx, result == 0);
     *rg_lua_ctx_slot(L) = NULL;
     modules_to_ctx(R, ctx);
