@@ -393,10 +393,10 @@ local function run(step)
       if pos == 1 then
         cut = "the award (first place)"
       elseif pos <= n_invite and last > n_invite then
-        cut = string.format("the %d place(s) invited to interview", n_invite)
+        cut = string.format("the %d place%s invited to interview", n_invite, n_invite == 1 and "" or "s")
       end
       if cut then
-        local what = string.format("%s (rank %d-%d, %s)", ids, pos, last, cut)
+        local what = string.format("%s at rank %d-%d across %s", ids, pos, last, cut)
         table.insert(needed[blk.open], what)
         if blk.open == "lot_pending" then
           regie.warn(string.format("tie between %s at %s: the run waits for the result of the physical draw "

@@ -782,7 +782,7 @@ START_TEST(external_draw_at_the_cut_waits)
     char *err = NULL;
     int rc = run_case("xd", &err, NULL);
     WAITS_FOR(rc, err, "draw");
-    HAS(err, "tie between K, L at the 3 place(s) invited to interview: the run waits for the result "
+    HAS(err, "tie between K, L at the 3 places invited to interview: the run waits for the result "
              "of the physical draw");
     HASNT(err, "await_interviews waits");
     ck_assert(!out_exists("xd", "ranking.csv"));
@@ -794,7 +794,9 @@ START_TEST(external_draw_at_the_cut_waits)
     char *w = waiting_list("xd");
     HAS(w, id);
     HAS(w, "await_draw");
-    HAS(w, "input draw - the result of the physical draw");
+    /* the wait names the tied bids */
+    HAS(w, "input draw - the result of the physical draw (draw.csv: bid_id,position,drawn_by,drawn_at) "
+           "for the tied bids K, L at rank 3-4 across the 3 places invited to interview");
     free(w);
 
     /* a draw that places only one of the tied bids is refused */
@@ -860,7 +862,7 @@ START_TEST(tie_after_every_rule_waits_for_the_committee)
     WAITS_FOR(rc, err, "tie_decision");
     HAS(err, "tie between H, J after every tie-break rule (criterion:W1) at the award (first place): "
              "the run waits for the committee's decision");
-    HAS(err, "tie between K, L after every tie-break rule (criterion:W1) at the 3 place(s) invited "
+    HAS(err, "tie between K, L after every tie-break rule (criterion:W1) at the 3 places invited "
              "to interview");
     /* H and J (ranks 1-2) are within the 3 places; K and L are not invited
      * until the committee decides: 2 invitations, not 4 */
@@ -873,7 +875,9 @@ START_TEST(tie_after_every_rule_waits_for_the_committee)
     char *w = waiting_list("td");
     HAS(w, id);
     HAS(w, "await_tie_decision");
-    HAS(w, "input tie_decision - the committee's decision");
+    HAS(w, "input tie_decision - the committee's decision (tie_decision.csv: bid_id,position,decided_by,"
+           "decided_at,reason) on the order of the tied bids H, J at rank 1-2 across the award (first "
+           "place); K, L at rank 3-4 across the 3 places invited to interview");
     free(w);
 
     /* a row for a bid in no open tie is refused */
