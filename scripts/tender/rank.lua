@@ -158,11 +158,12 @@ local function run(step)
       end
       return nil
     end
-    local sorted, seen = {}, {}
+    local sorted, seen, twice = {}, {}, false
     for _, e in ipairs(group) do
       local r = g.of[e.bid_id]
       g.used[e.bid_id] = true
       if seen[r.position] then
+        twice = true
         bad_given = bad_given + 1
         regie.data_error(g.src, r._line, "position", L.str(r.position),
                          string.format("a position no other bid of the tie (%s) has (%s has it)",
@@ -170,6 +171,9 @@ local function run(step)
       end
       seen[r.position] = e.bid_id
       sorted[#sorted + 1] = e
+    end
+    if twice then
+      return nil
     end
     table.sort(sorted, function(a, b) return g.of[a.bid_id].position < g.of[b.bid_id].position end)
     return sorted
@@ -381,6 +385,7 @@ local function run(step)
   -- decides by file order.
   local n_invite = cfg.interviews.invite_top_n
   local needed = { lot_pending = {}, tie = {} }
+  local warnings = {} -- given once the draw and the decision are known to be sound
   for _, blk in ipairs(blocks) do
     for _, e in ipairs(blk) do
       rank_of[e.bid_id] = pos
@@ -399,17 +404,17 @@ local function run(step)
         local what = string.format("%s at rank %d-%d across %s", ids, pos, last, cut)
         table.insert(needed[blk.open], what)
         if blk.open == "lot_pending" then
-          regie.warn(string.format("tie between %s at %s: the run waits for the result of the physical draw "
-                                   .. "(lot_mode = external; input draw: bid_id,position,drawn_by,drawn_at)",
-                                   ids, cut))
+          warnings[#warnings + 1] = string.format("tie between %s at %s: the run waits for the result of the "
+                                                  .. "physical draw (lot_mode = external; input draw: "
+                                                  .. "bid_id,position,drawn_by,drawn_at)", ids, cut)
         else
-          regie.warn(string.format("tie between %s after every tie-break rule (%s) at %s: the run waits for "
-                                   .. "the committee's decision (input tie_decision: bid_id,position,decided_by)",
-                                   ids, table.concat(rules, ","), cut))
+          warnings[#warnings + 1] = string.format("tie between %s after every tie-break rule (%s) at %s: the run "
+                                                  .. "waits for the committee's decision (input tie_decision: "
+                                                  .. "bid_id,position,decided_by)", ids, table.concat(rules, ","), cut)
         end
       elseif blk.open == "lot_pending" then
-        regie.warn(string.format("tie between %s: a draw by lot is needed (lot_mode = external, no draw yet); "
-                                 .. "it decides no place, so the bids share rank %d", ids, pos))
+        warnings[#warnings + 1] = string.format("tie between %s: a draw by lot is needed (lot_mode = external, no draw "
+                                                .. "yet); it decides no place, so the bids share rank %d", ids, pos)
       end
     end
     pos = pos + #blk
@@ -435,6 +440,7 @@ local function run(step)
   if bad_given > 0 then
     return
   end
+  for _, w in ipairs(warnings) do regie.warn(w) end
 
   local by_id = {}
   for _, e in ipairs(entries) do by_id[e.bid_id] = e end

@@ -807,6 +807,15 @@ START_TEST(external_draw_at_the_cut_waits)
              "(missing: L)");
     free(err);
 
+    /* nor one that gives two bids one position */
+    put_text("xd", "dup.csv", "bid_id,position,drawn_by,drawn_at\nK,1,Notaris De Boer,2026-01-20T10:00\n"
+                              "L,1,Notaris De Boer,2026-01-20T10:00\n");
+    rc = resume_case("xd", id, "draw=dup.csv", &err);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "dup.csv:3: column position: found \"1\", expected a position no other bid of the tie (K, L) "
+             "has (K has it)");
+    free(err);
+
     put_text("xd", "draw.csv",
              "bid_id,position,drawn_by,drawn_at,place\n"
              "K,2,Notaris De Boer,2026-01-20T10:00,Utrecht\n"
