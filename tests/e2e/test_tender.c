@@ -978,6 +978,79 @@ START_TEST(criterion_stage_rounds_before_rescaling)
 }
 END_TEST
 
+/* A tie that decides nothing at first can come to a cut after the
+ * interviews (§1.2: never by file order).  T3, lot_mode = external: H 1,
+ * J 2, K and L share rank 3 (50.00 each, the same W3 points and price).
+ * (a) Two places: K and L are not invited, the shared rank decides
+ * nothing and the run does not wait for it.  H fails the interview: the
+ * freed place goes to K or L, so the run waits for the draw; with L drawn
+ * first, L (rank 3) is invited after H, K (4) is not selected, and J,
+ * who passed, gets the award.
+ * (b) Four places: all are invited.  H fails and J does not show up: the
+ * best remaining bids are K and L, tied at the award; the run waits for
+ * the draw, and with L first L is awarded and K, who passed too, is
+ * reserve. */
+START_TEST(tie_reaching_a_cut_after_the_interviews_waits)
+{
+    stage("ca", "t3");
+    edit("ca", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("ca", "tender.ini", "invite_top_n = 3", "invite_top_n = 2");
+    put_text("ca", "iv.csv", "bid_id,outcome,reason\nH,fail,\"Referenties niet bevestigd\"\nJ,pass,\n");
+    put_text("ca", "draw.csv", "bid_id,position,drawn_by,drawn_at\nK,2,Notaris De Boer,2026-01-27T10:00\n"
+                               "L,1,Notaris De Boer,2026-01-27T10:00\n");
+    char *err = NULL;
+    int rc = run_case("ca", &err, "interviews=iv.csv", NULL);
+    WAITS_FOR(rc, err, "draw");
+    HAS(err, "tie between K, L: a draw by lot is needed (lot_mode = external, no draw yet); it decides "
+             "no place, so the bids share rank 3");
+    HAS(err, "interviews: warning: tie between K, L at the place freed by the exclusion of bid H: the "
+             "run waits for the result of the physical draw");
+    ck_assert(!out_exists("ca", "ranking.csv"));
+    char id[64] = { 0 };
+    run_id_of(err, id);
+    free(err);
+    char *w = waiting_list("ca");
+    HAS(w, "for the tied bids K, L at rank 3-4 across the place freed by the exclusion of bid H");
+    free(w);
+    rc = resume_case("ca", id, "draw=draw.csv", &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *csv = outf("ca", "ranking.csv");
+    CELL_EQ(csv, "H", "status", "excluded");
+    CELL_EQ(csv, "J", "status", "awarded");
+    CELL_EQ(csv, "L", "rank", "3");
+    CELL_EQ(csv, "L", "status", "invited");
+    CELL_EQ(csv, "K", "rank", "4");
+    CELL_EQ(csv, "K", "status", "not_selected");
+    w = waiting_list("ca");
+    HAS(w, "nothing is waiting");
+    free(w);
+    free(csv);
+    free(err);
+
+    stage("cb", "t3");
+    edit("cb", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("cb", "tender.ini", "invite_top_n = 3", "invite_top_n = 4");
+    put_text("cb", "iv.csv", "bid_id,outcome,reason\nH,fail,\"Referenties niet bevestigd\"\nJ,no_show,\n"
+                             "K,pass,\nL,pass,\n");
+    put_text("cb", "draw.csv", "bid_id,position,drawn_by,drawn_at\nK,2,Notaris De Boer,2026-01-27T10:00\n"
+                               "L,1,Notaris De Boer,2026-01-27T10:00\n");
+    rc = run_case("cb", &err, "interviews=iv.csv", NULL);
+    WAITS_FOR(rc, err, "draw");
+    HAS(err, "interviews: warning: tie between K, L at the award (first place): the run waits for the "
+             "result of the physical draw");
+    run_id_of(err, id);
+    free(err);
+    rc = resume_case("cb", id, "draw=draw.csv", &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csv = outf("cb", "ranking.csv");
+    CELL_EQ(csv, "L", "status", "awarded");
+    CELL_EQ(csv, "K", "status", "reserve");
+    CELL_EQ(csv, "J", "status", "excluded");
+    free(csv);
+    free(err);
+}
+END_TEST
+
 /* ---- T4: dates ---- */
 
 START_TEST(t4_standstill_dates)
@@ -1929,6 +2002,7 @@ Suite *suite_tender(void)
     tcase_add_test(tc, external_draw_at_the_cut_waits);
     tcase_add_test(tc, tie_after_every_rule_waits_for_the_committee);
     tcase_add_test(tc, criterion_stage_rounds_before_rescaling);
+    tcase_add_test(tc, tie_reaching_a_cut_after_the_interviews_waits);
     tcase_add_test(tc, t4_standstill_dates);
     tcase_add_test(tc, t4_not_selected_date);
     tcase_add_test(tc, t5_interviews);
