@@ -46,9 +46,21 @@ local function run(step)
   -- while those are open: the shortlist is not final then.
   local at_cut = L.str(regie.input("draw_needed")) ~= "" or L.str(regie.input("tie_decision_needed")) ~= ""
   local needed = { lot_pending = {}, tie = {} }
+  local given_too = 0
   local function open_tie(ids, where)
     local open = row_of[ids[1]].open
     local kind = open == "lot_pending" and "lot_pending" or "tie"
+    local input = kind == "lot_pending" and "draw" or "tie_decision"
+    local ds = regie.input(input)
+    if ds then
+      -- given already, for another tie: the wait would not hold, so the
+      -- file must be given anew with these bids too
+      given_too = given_too + 1
+      regie.data_error(L.basename(L.source(ds, input .. ".csv")), 0, "bid_id", "",
+                       string.format("rows for %s too, tied at %s (give the file anew with their order)",
+                                     table.concat(ids, ", "), where))
+      return
+    end
     local text = string.format("%s at rank %d-%d across %s", table.concat(ids, ", "), row_of[ids[1]].rank,
                                row_of[ids[1]].rank + #ids - 1, where)
     table.insert(needed[kind], text)
@@ -123,6 +135,9 @@ local function run(step)
   local best = sharing(ranked, function(b) return not excluded[b] end)
   if #best > 1 and not at_cut and not held[best[1]] then
     open_tie(best, "the award (first place)")
+  end
+  if given_too > 0 then
+    return
   end
   for _, id in ipairs(ranked) do
     if not excluded[id] then

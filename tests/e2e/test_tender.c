@@ -1048,6 +1048,38 @@ START_TEST(tie_reaching_a_cut_after_the_interviews_waits)
     CELL_EQ(csv, "J", "status", "excluded");
     free(csv);
     free(err);
+
+    /* (c) tiebreak = criterion:W1,lot: H and J (10.00 each on W1) tie at
+     * the award and a draw given at the start puts J first.  Both fail
+     * the interview: K and L now tie at the award, and the draw given has
+     * no rows for them, so the run cannot wait for it: it stops, asking
+     * for the file anew, and decides nothing by file order.  With all four
+     * rows L is awarded and K is reserve. */
+    stage("cc", "t3");
+    edit("cc", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("cc", "tender.ini", "invite_top_n = 3", "invite_top_n = 4");
+    edit("cc", "tender.ini", "tiebreak = criterion:W3,price,lot", "tiebreak = criterion:W1,lot");
+    put_text("cc", "iv.csv", "bid_id,outcome,reason\nH,fail,\nJ,fail,\nK,pass,\nL,pass,\n");
+    put_text("cc", "draw.csv", "bid_id,position,drawn_by,drawn_at\nH,2,Notaris De Boer,2026-01-20T10:00\n"
+                               "J,1,Notaris De Boer,2026-01-20T10:00\n");
+    rc = run_case("cc", &err, "interviews=iv.csv", "draw=draw.csv", NULL);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "draw.csv: column bid_id: found \"\", expected rows for K, L too, tied at the award (first "
+             "place) (give the file anew with their order)");
+    ck_assert(!out_exists("cc", "ranking.csv"));
+    free(err);
+    put_text("cc", "draw.csv", "bid_id,position,drawn_by,drawn_at\nH,2,Notaris De Boer,2026-01-20T10:00\n"
+                               "J,1,Notaris De Boer,2026-01-20T10:00\nK,2,Notaris De Boer,2026-01-27T10:00\n"
+                               "L,1,Notaris De Boer,2026-01-27T10:00\n");
+    rc = run_case("cc", &err, "interviews=iv.csv", "draw=draw.csv", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csv = outf("cc", "ranking.csv");
+    CELL_EQ(csv, "L", "rank", "3");
+    CELL_EQ(csv, "L", "status", "awarded");
+    CELL_EQ(csv, "K", "status", "reserve");
+    CELL_EQ(csv, "H", "status", "excluded");
+    free(csv);
+    free(err);
 }
 END_TEST
 
