@@ -17,15 +17,23 @@
 --      preference:FIELD=VAL  a bid whose bids.csv column FIELD is VAL wins
 --      lot                   lot_mode = seeded: ascending FNV-1a-64 of
 --                            "<lot_seed>|<bid_id>"; lot_mode = external: the
---                            order of lot_result, or else the tie stays
---                            open and the draw is recorded as needed.
---    Bids still tied share a rank.
+--                            order of the input draw (the physical draw's
+--                            result: bid_id,position,drawn_by,drawn_at) or
+--                            of lot_result, or else the tie stays open and
+--                            the draw is recorded as needed.
+--    Bids still tied after a list without lot are ordered by the input
+--    tie_decision (the committee's order: bid_id,position,decided_by), or
+--    share a rank.  A shared rank that straddles a cut (the award: first
+--    place; the invite_top_n places invited to interview) is written to
+--    draw_needed or tie_decision_needed, naming the bids: the run waits for
+--    the draw or the committee before anything is decided.
 --
 -- Writes `ranking` (one row per bid, with the exact values as text beside
 -- the numbers: quality_exact, quality_scaled_exact, price_points_exact,
 -- discount_exact, total_exact), `tiebreak` (the record of every rule
 -- applied to a tie) and `lots` (every hash of a seeded draw, or the bids of
--- a pending external draw).
+-- a pending external draw), `draw_needed` and `tie_decision_needed` (the
+-- ties at a cut, as text; empty when there are none).
 
 local L = require "tender.lib"
 
