@@ -682,6 +682,14 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
     if #lots > 0 then
       add('<p>Zie <a href="lot-protocol.md">lot-protocol.md</a> voor het protocol van de loting.</p>')
     end
+    for _, tr in ipairs(tiebreak) do
+      if tr.rule == "besluit" then
+        add("<p>" .. H("Inschrijvingen die na alle beslisregels gelijk eindigden op een grens (de plaatsen voor een gesprek of de gunning) "
+                        .. "zijn in de volgorde gezet die de commissie besloot (" .. (tr.value:match("^(.*):%d+$") or tr.value)
+                        .. "); er is niet op bestandsvolgorde beslist en niet meer inschrijvers uitgenodigd dan er plaatsen zijn.") .. "</p>")
+        break
+      end
+    end
   end
 
   if c.iv then

@@ -920,6 +920,8 @@ START_TEST(tie_after_every_rule_waits_for_the_committee)
     char *html = outf("td", "report.html");
     HAS(html, "<td>J</td><td>decision.csv:3</td><td>besluit commissie: plaats 1 (Beoordelingscommissie, "
               "2026-01-21T14:00: J sluit beter aan op de opdracht)</td>");
+    HAS(html, "zijn in de volgorde gezet die de commissie besloot (decision.csv); er is niet op "
+              "bestandsvolgorde beslist");
     free(html);
     free(csv);
     free(err);
