@@ -863,6 +863,35 @@ const char *rg_durable_hint_db(void)
     return hint_db ? hint_db : "";
 }
 
+/* A wait step's what with each ${data.NAME} replaced by the text of data
+ * NAME as the run holds it when the wait opens (nothing when it holds no
+ * value): the step reads NAME, so its producer has run. */
+static char *wait_what_text(const rg_run *run, const char *what)
+{
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, "");
+    const char *p = what;
+    for (;;) {
+        const char *at = strstr(p, "${data.");
+        const char *end = at ? strchr(at, '}') : NULL;
+        if (!at || !end) {
+            rg_buf_puts(&b, p);
+            break;
+        }
+        rg_buf_put(&b, p, (size_t)(at - p));
+        char *name = rg_xstrndup(at + 7, (size_t)(end - at - 7));
+        long d = rg_workflow_data_index(run->wf, name);
+        if (d >= 0 && run->data[d].kind == RG_DATUM_VALUE) {
+            char *t = rg_value_to_text(&run->data[d].value);
+            rg_buf_puts(&b, t);
+            free(t);
+        }
+        free(name);
+        p = end + 1;
+    }
+    return b.data;
+}
+
 static int hook_wait(rg_run *run, size_t s, char **what)
 {
     const rg_step *st = &run->wf->steps[s];
@@ -871,16 +900,17 @@ static int hook_wait(rg_run *run, size_t s, char **what)
     int waiting = 1;
     char *need = NULL;
     char *due = NULL;
+    char *wt = wait_what_text(run, st->wait_what);
     if (strcmp(st->wait_kind, "input") == 0) {
         long d = rg_workflow_data_index(run->wf, st->wait_input);
         waiting = run->data[d].kind == RG_DATUM_NONE;
         if (store) {
             need = rg_xasprintf("input %s%s%s: regie resume %s%s --set %s=FILE", st->wait_input,
-                                *st->wait_what ? " - " : "", st->wait_what, run->run_id,
+                                *wt ? " - " : "", wt, run->run_id,
                                 rg_durable_hint_db(), st->wait_input);
         } else {
             need = rg_xasprintf("input %s%s%s: give it with --set %s=FILE", st->wait_input,
-                                *st->wait_what ? " - " : "", st->wait_what, st->wait_input);
+                                *wt ? " - " : "", wt, st->wait_input);
         }
     } else if (strcmp(st->wait_kind, "timer") == 0) {
         int32_t day;
@@ -896,17 +926,19 @@ static int hook_wait(rg_run *run, size_t s, char **what)
         }
         if (!due) {
             *what = rg_xasprintf("until: \"%s\" holds no date YYYY-MM-DD", st->wait_until);
+            free(wt);
             return -1;
         }
         char *now = rg_durable_today();
         waiting = strcmp(now, due) < 0;
         free(now);
         need = rg_xasprintf("the date %s%s%s: regie resume --due%s", due,
-                            *st->wait_what ? " - " : "", st->wait_what, rg_durable_hint_db());
+                            *wt ? " - " : "", wt, rg_durable_hint_db());
     } else {
         if (!store) {
             *what = rg_xasprintf("waits for approval%s%s, which needs the run store (it is off)",
-                                 *st->wait_what ? " - " : "", st->wait_what);
+                                 *wt ? " - " : "", wt);
+            free(wt);
             return 1;
         }
         char *by = NULL, *note = NULL;
@@ -915,7 +947,7 @@ static int hook_wait(rg_run *run, size_t s, char **what)
         free(by);
         free(note);
         need = rg_xasprintf("approval%s%s: regie approve %s %s --by NAME%s",
-                            *st->wait_what ? " - " : "", st->wait_what, run->run_id, st->name,
+                            *wt ? " - " : "", wt, run->run_id, st->name,
                             rg_durable_hint_db());
     }
     if (waiting && store) {
@@ -940,6 +972,7 @@ static int hook_wait(rg_run *run, size_t s, char **what)
         *what = rg_xasprintf("waits for %s", need);
     }
     free(need);
+    free(wt);
     return waiting;
 }
 

@@ -129,7 +129,8 @@ static rg_section *get_section(parse_state *ps, const char *name)
     return s;
 }
 
-/* Replace ${input.NAME} and ${env:NAME:-default}. */
+/* Replace ${input.NAME} and ${env:NAME:-default}; ${data.NAME} is left for
+ * the run (a wait step's what). */
 static char *substitute(parse_state *ps, const char *value)
 {
     if (!strstr(value, "${")) {
@@ -163,6 +164,9 @@ static char *substitute(parse_state *ps, const char *value)
             } else {
                 rg_buf_puts(&b, v);
             }
+        } else if (strncmp(ref, "data.", 5) == 0) {
+            /* a wait step's what: filled in when the wait opens */
+            rg_buf_put(&b, st, (size_t)(end - st + 1));
         } else if (strncmp(ref, "env:", 4) == 0) {
             char *name = ref + 4;
             char *def = strstr(name, ":-");
@@ -183,7 +187,8 @@ static char *substitute(parse_state *ps, const char *value)
             }
         } else {
             rg_err_add(ps->errs, ps->file, ps->line,
-                       "unknown substitution ${%s} (expected ${input.NAME} or ${env:NAME:-default})",
+                       "unknown substitution ${%s} (expected ${input.NAME}, ${env:NAME:-default} "
+                       "or, in a wait step's what, ${data.NAME})",
                        ref);
         }
         free(ref);

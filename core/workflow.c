@@ -174,6 +174,34 @@ static const char *input_value_text(subst_ctx *sc, const char *name)
     return d ? d->value : NULL;
 }
 
+/* ${data.NAME} in a wait step's what is filled in when the wait opens; the
+ * step must read NAME, so that it is there by then. */
+static void check_what_data(const rg_step *st, const rg_kv *what, rg_errors *errs)
+{
+    const char *p = what ? what->value : "";
+    const char *at;
+    while ((at = strstr(p, "${data.")) != NULL) {
+        const char *end = strchr(at, '}');
+        if (!end) {
+            break;
+        }
+        size_t len = (size_t)(end - at - 7);
+        int read = 0;
+        for (size_t i = 0; i < st->nreads; i++) {
+            if (strlen(st->reads[i]) == len && strncmp(st->reads[i], at + 7, len) == 0) {
+                read = 1;
+            }
+        }
+        if (!read) {
+            rg_err_add(errs, what->file, what->line,
+                       "step %s: what: ${data.%.*s} names data the step does not read (add it "
+                       "to reads)",
+                       st->name, (int)len, at + 7);
+        }
+        p = end + 1;
+    }
+}
+
 /* ${input.NAME} in every value, now that --set values and defaults are known. */
 static void substitute_inputs(rg_workflow *wf, subst_ctx *sc, rg_errors *errs)
 {
@@ -591,6 +619,9 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
                 st->params = rg_xrealloc(st->params, (st->nparams + 1) * sizeof *st->params);
                 st->params[st->nparams++] = *kv; /* borrowed from the ini */
             }
+        }
+        if (wait) {
+            check_what_data(st, rg_section_get(sec, "what"), errs);
         }
         if (plugin) {
             st->kind = RG_STEP_PLUGIN;

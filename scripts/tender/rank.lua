@@ -17,17 +17,32 @@
 --      preference:FIELD=VAL  a bid whose bids.csv column FIELD is VAL wins
 --      lot                   lot_mode = seeded: ascending FNV-1a-64 of
 --                            "<lot_seed>|<bid_id>"; lot_mode = external: the
---                            order of lot_result, or else the tie stays
---                            open and the draw is recorded as needed.
---    Bids still tied share a rank.
+--                            order of the input draw (the physical draw's
+--                            result: bid_id,position,drawn_by,drawn_at) or
+--                            of lot_result, or else the tie stays open and
+--                            the draw is recorded as needed.
+--    Bids still tied after a list without lot are ordered by the input
+--    tie_decision (the committee's order: bid_id,position,decided_by), or
+--    share a rank.  A shared rank that straddles a cut (the award: first
+--    place; the invite_top_n places invited to interview) is written to
+--    draw_needed or tie_decision_needed, naming the bids: the run waits for
+--    the draw or the committee before anything is decided.
 --
 -- Writes `ranking` (one row per bid, with the exact values as text beside
 -- the numbers: quality_exact, quality_scaled_exact, price_points_exact,
 -- discount_exact, total_exact), `tiebreak` (the record of every rule
 -- applied to a tie) and `lots` (every hash of a seeded draw, or the bids of
--- a pending external draw).
+-- a pending external draw), `draw_needed` and `tie_decision_needed` (the
+-- ties at a cut, as text; empty when there are none).
 
 local L = require "tender.lib"
+
+-- "A, B" of entries or rows with a bid_id
+local function ids_of(list)
+  local t = {}
+  for _, e in ipairs(list) do t[#t + 1] = e.bid_id end
+  return table.concat(t, ", ")
+end
 
 local function run(step)
   local cfg = L.load_config()
@@ -110,6 +125,68 @@ local function run(step)
   local seed = cfg.ranking.lot_seed or ""
   local group_no = 0
 
+  -- The orders people give for a tie (§1.2): the result of a physical draw
+  -- (input draw: bid_id,position,drawn_by,drawn_at) for lot_mode =
+  -- external, and the committee's decision (input tie_decision:
+  -- bid_id,position,decided_by,...) for bids still tied after every rule.
+  -- Each is used for a tie group only when it places every bid of it.
+  local given = {}
+  for _, kind in ipairs({ "draw", "tie_decision" }) do
+    local ds = regie.input(kind)
+    local g = { src = L.basename(L.source(ds, kind .. ".csv")), rows = L.rows(kind), used = {} }
+    g.of = L.index_of(g.rows, "bid_id")
+    given[kind] = g
+  end
+  local bad_given = 0
+  -- The group in the order `kind` gives, or nil when it does not place
+  -- every bid of the group (or places two on one position: an error).
+  local function given_order(kind, group)
+    local g = given[kind]
+    local n = 0
+    for _, e in ipairs(group) do
+      if g.of[e.bid_id] then n = n + 1 end
+    end
+    if n < #group then
+      if n > 0 then
+        -- part of the group: an error at the first row, the others taken as read
+        local first, missing = nil, {}
+        for _, e in ipairs(group) do
+          local r = g.of[e.bid_id]
+          if r then
+            g.used[e.bid_id] = true
+            if not first or r._line < first._line then first = r end
+          else
+            missing[#missing + 1] = e.bid_id
+          end
+        end
+        bad_given = bad_given + 1
+        regie.data_error(g.src, first._line, "bid_id", first.bid_id,
+                         string.format("every bid of the tie %s in %s (missing: %s)", ids_of(group), g.src,
+                                       table.concat(missing, ", ")))
+      end
+      return nil
+    end
+    local sorted, seen, twice = {}, {}, false
+    for _, e in ipairs(group) do
+      local r = g.of[e.bid_id]
+      g.used[e.bid_id] = true
+      if seen[r.position] then
+        twice = true
+        bad_given = bad_given + 1
+        regie.data_error(g.src, r._line, "position", L.str(r.position),
+                         string.format("a position no other bid of the tie (%s) has (%s has it)",
+                                       ids_of(group), seen[r.position]))
+      end
+      seen[r.position] = e.bid_id
+      sorted[#sorted + 1] = e
+    end
+    if twice then
+      return nil
+    end
+    table.sort(sorted, function(a, b) return g.of[a.bid_id].position < g.of[b.bid_id].position end)
+    return sorted
+  end
+
   -- texts of values with `dec` decimals, made once per distinct value (a
   -- criterion's points and the tied totals take only a few values)
   local fmt_dec = L.memo(function(v) return L.fmt(v, dec) end)
@@ -156,6 +233,26 @@ local function run(step)
     end
     local rule = rules[ri]
     if not rule then
+      local decided = given_order("tie_decision", group)
+      if decided then
+        local g = given.tie_decision
+        local out = {}
+        for pos, e in ipairs(decided) do
+          local r = g.of[e.bid_id]
+          local by = L.str(r.decided_by)
+          local at = L.str(r.decided_at)
+          records[#records + 1] = { group = gno, step = ri, rule = "besluit", bid_id = e.bid_id,
+                                    value = g.src .. ":" .. r._line,
+                                    outcome = string.format("besluit commissie: plaats %d (%s%s%s)", pos, by,
+                                                            at ~= "" and (", " .. at) or "",
+                                                            L.str(r.reason) ~= "" and (": " .. L.str(r.reason)) or "") }
+          e.decided = true
+          out[#out + 1] = { e }
+        end
+        regie.info(string.format("tie between %s decided by %s (%s)", ids_of(decided),
+                                 L.str(g.of[decided[1].bid_id].decided_by), g.src))
+        return out
+      end
       for _, e in ipairs(group) do
         records[#records + 1] = { group = gno, step = ri, rule = "-", bid_id = e.bid_id,
                                   value = "", outcome = "gelijk (geen regel meer)" }
@@ -184,7 +281,30 @@ local function run(step)
         end
         return out
       end
-      -- external: the recorded result of a physical draw, if it covers the group
+      -- external: the result of the physical draw (input draw), if it
+      -- places the whole group
+      local drawn = given_order("draw", group)
+      if drawn then
+        local g = given.draw
+        local out = {}
+        for pos, e in ipairs(drawn) do
+          local r = g.of[e.bid_id]
+          local at = g.src .. ":" .. r._line
+          lots[#lots + 1] = { group = gno, bid_id = e.bid_id, input = at, hash = "", position = pos,
+                              mode = "drawn", drawn_by = L.str(r.drawn_by), drawn_at = L.str(r.drawn_at),
+                              place = L.str(r.place) }
+          records[#records + 1] = { group = gno, step = ri, rule = rule, bid_id = e.bid_id, value = at,
+                                    outcome = string.format("loting: plaats %d (getrokken door %s, %s)", pos,
+                                                            L.str(r.drawn_by), L.str(r.drawn_at)) }
+          e.flag_lot = true
+          out[#out + 1] = { e }
+        end
+        regie.info(string.format("draw by lot between %s: %s, drawn by %s at %s (%s)", ids_of(group),
+                                 ids_of(drawn), L.str(g.of[drawn[1].bid_id].drawn_by),
+                                 L.str(g.of[drawn[1].bid_id].drawn_at), g.src))
+        return out
+      end
+      -- or the order of lot_result in [ranking], if it covers the group
       local all = true
       for _, e in ipairs(group) do
         if not lot_result_pos[e.bid_id] then all = false end
@@ -213,8 +333,6 @@ local function run(step)
                                   value = "", outcome = "loting nodig (nog niet gehouden)" }
       end
       blk.open = "lot_pending"
-      regie.warn(string.format("tie between %s: a draw by lot is needed (lot_mode = external, no lot_result yet)",
-                               table.concat((function() local t = {} for _, e in ipairs(group) do t[#t + 1] = e.bid_id end return t end)(), ", ")))
       return { blk }
     end
     -- The bids by the rule's value, best value first.  A group always
@@ -267,13 +385,70 @@ local function run(step)
   -- ranks
   local rank_of, open_of = {}, {}
   local pos = 1
+  -- A shared rank (a tie no rule separates, or one awaiting an external
+  -- draw) that straddles a cut deciding something: the places invited to
+  -- interview (invite_top_n) or the award (first place).  The run waits
+  -- for the draw's result or the committee's decision, naming the bids
+  -- (§1.2); it never invites more bids than there are places and never
+  -- decides by file order.
+  local n_invite = cfg.interviews.invite_top_n
+  local needed = { lot_pending = {}, tie = {} }
+  local warnings = {} -- given once the draw and the decision are known to be sound
   for _, blk in ipairs(blocks) do
     for _, e in ipairs(blk) do
       rank_of[e.bid_id] = pos
       open_of[e.bid_id] = blk.open
     end
+    local last = pos + #blk - 1
+    if blk.open and #blk > 1 then
+      local ids = ids_of(blk)
+      local cut
+      if pos == 1 then
+        cut = "the award (first place)"
+      elseif pos <= n_invite and last > n_invite then
+        cut = string.format("the %d place%s invited to interview", n_invite, n_invite == 1 and "" or "s")
+      end
+      if cut then
+        local what = string.format("%s at rank %d-%d across %s", ids, pos, last, cut)
+        table.insert(needed[blk.open], what)
+        if blk.open == "lot_pending" then
+          warnings[#warnings + 1] = string.format("tie between %s at %s: the run waits for the result of the "
+                                                  .. "physical draw (lot_mode = external; input draw: "
+                                                  .. "bid_id,position,drawn_by,drawn_at)", ids, cut)
+        else
+          warnings[#warnings + 1] = string.format("tie between %s after every tie-break rule (%s) at %s: the run "
+                                                  .. "waits for the committee's decision (input tie_decision: "
+                                                  .. "bid_id,position,decided_by)", ids, table.concat(rules, ","), cut)
+        end
+      elseif blk.open == "lot_pending" then
+        warnings[#warnings + 1] = string.format("tie between %s: a draw by lot is needed (lot_mode = external, no draw "
+                                                .. "yet); it decides no place, so the bids share rank %d", ids, pos)
+      end
+    end
     pos = pos + #blk
   end
+
+  -- every row of draw and tie_decision must have placed a bid of a tie
+  for _, kind in ipairs({ "draw", "tie_decision" }) do
+    local g = given[kind]
+    for _, r in ipairs(g.rows) do
+      if not g.used[r.bid_id] then
+        bad_given = bad_given + 1
+        local open = {}
+        for _, blk in ipairs(blocks) do
+          if blk.open == (kind == "draw" and "lot_pending" or "tie") then open[#open + 1] = ids_of(blk) end
+        end
+        regie.data_error(g.src, r._line, "bid_id", r.bid_id,
+                         string.format("a bid of a tie %s (%s)",
+                                       kind == "draw" and "awaiting the draw" or "no tie-break rule separates",
+                                       #open > 0 and table.concat(open, "; ") or "there is none"))
+      end
+    end
+  end
+  if bad_given > 0 then
+    return
+  end
+  for _, w in ipairs(warnings) do regie.warn(w) end
 
   local by_id = {}
   for _, e in ipairs(entries) do by_id[e.bid_id] = e end
@@ -286,6 +461,7 @@ local function run(step)
     if e then
       if e.tie_group then flags[#flags + 1] = "tie" end
       if e.flag_lot then flags[#flags + 1] = "lot" end
+      if e.decided then flags[#flags + 1] = "decided" end
       if open_of[b.bid_id] then flags[#flags + 1] = open_of[b.bid_id] end
     else
       unranked[#unranked + 1] = b.bid_id
@@ -330,7 +506,10 @@ local function run(step)
                                  "quality_scaled_exact", "price_points_exact", "discount_exact",
                                  "total_exact" })
   regie.output("tiebreak", records, { "group", "step", "rule", "bid_id", "value", "outcome" })
-  regie.output("lots", lots, { "group", "bid_id", "input", "hash", "position", "mode" })
+  regie.output("lots", lots, { "group", "bid_id", "input", "hash", "position", "mode", "drawn_by", "drawn_at",
+                               "place" })
+  regie.output("draw_needed", table.concat(needed.lot_pending, "; "))
+  regie.output("tie_decision_needed", table.concat(needed.tie, "; "))
 end
 
 return {

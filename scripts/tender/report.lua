@@ -112,6 +112,7 @@ local STATUS_MD = {
 
 local FLAG_NL = {
   tie = "gelijke stand", lot = "loting", lot_pending = "LOTING NODIG", ["tie"] = "gelijke stand",
+  decided = "volgorde door de commissie bepaald",
   abnormally_low = "ABNORMAAL LAGE PRIJS (toets art. 2.116)",
   abnormally_low_accepted = "abnormaal lage prijs, verklaring geaccepteerd",
   abnormally_low_rejected = "abnormaal lage prijs, afgewezen",
@@ -405,9 +406,19 @@ local function lot_protocol(c, lots, tiebreak)
   else
     add("Methode: loting door een fysieke trekking (lot_mode = external). Inschrijvers worden vooraf geïnformeerd over wanneer, waar en door wie de loting plaatsvindt en mogen daarbij aanwezig zijn.")
     add("")
-    add("- Datum: " .. (cfg.ranking.lot_date ~= "" and L.md(cfg.ranking.lot_date) or "nog vast te stellen"))
-    add("- Plaats: " .. (cfg.ranking.lot_place ~= "" and L.md(cfg.ranking.lot_place) or "nog vast te stellen"))
-    add("- Door: " .. (cfg.ranking.lot_by ~= "" and L.md(cfg.ranking.lot_by) or "nog vast te stellen"))
+    -- as [ranking] announces it, or else as the draw's result records it
+    local d = {}
+    for _, l in ipairs(lots) do
+      if l.mode == "drawn" then d = l break end
+    end
+    local function fact(set, got)
+      if set ~= "" then return L.md(set) end
+      if got and got ~= "" then return L.md(got) .. " (uitslag trekking)" end
+      return "nog vast te stellen"
+    end
+    add("- Datum: " .. fact(cfg.ranking.lot_date, d.drawn_at))
+    add("- Plaats: " .. fact(cfg.ranking.lot_place, d.place))
+    add("- Door: " .. fact(cfg.ranking.lot_by, d.drawn_by))
   end
   add("")
   for _, g in ipairs(gorder) do
@@ -431,14 +442,24 @@ local function lot_protocol(c, lots, tiebreak)
       add("")
     end
     if members[1].mode == "pending" then
-      add("**Loting nodig**: de uitslag is nog niet vastgelegd. Leg de volgorde na de trekking vast als `lot_result` in [ranking] en draai de evaluatie opnieuw.")
+      add("**Loting nodig**: de uitslag is nog niet vastgelegd. Leg de volgorde na de trekking vast in een bestand `draw` (bid_id,position,drawn_by,drawn_at) en geef het met `regie resume RUN --set draw=BESTAND`, of als `lot_result` in [ranking].")
     else
+      local drawn = {}
       for _, l in ipairs(members) do
         if l.mode == "seeded" then
           add(string.format("%d. **%s**: FNV-1a-64(`%s`) = `%s`", l.position, L.md(l.bid_id), (l.input:gsub("`", "'")), l.hash))
+        elseif l.mode == "drawn" then
+          add(string.format("%d. **%s** (uitslag trekking, %s)", l.position, L.md(l.bid_id), L.md(l.input)))
+          local who = string.format("getrokken door %s op %s%s", L.md(l.drawn_by), L.md(l.drawn_at),
+                                    l.place ~= "" and (" in " .. L.md(l.place)) or "")
+          if drawn[#drawn] ~= who then drawn[#drawn + 1] = who end
         else
           add(string.format("%d. **%s** (uitslag trekking, lot_result)", l.position, L.md(l.bid_id)))
         end
+      end
+      if #drawn > 0 then
+        add("")
+        add("Uitslag van de fysieke trekking: " .. table.concat(drawn, "; ") .. ".")
       end
     end
     add("")
@@ -660,6 +681,14 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
     add("</table>")
     if #lots > 0 then
       add('<p>Zie <a href="lot-protocol.md">lot-protocol.md</a> voor het protocol van de loting.</p>')
+    end
+    for _, tr in ipairs(tiebreak) do
+      if tr.rule == "besluit" then
+        add("<p>" .. H("Inschrijvingen die na alle beslisregels gelijk eindigden op een grens (de plaatsen voor een gesprek of de gunning) "
+                        .. "zijn in de volgorde gezet die de commissie besloot (" .. (tr.value:match("^(.*):%d+$") or tr.value)
+                        .. "); er is niet op bestandsvolgorde beslist en niet meer inschrijvers uitgenodigd dan er plaatsen zijn.") .. "</p>")
+        break
+      end
     end
   end
 

@@ -1,15 +1,18 @@
 -- tender/shortlist.lua - step 7: who is invited to an interview.
 --
 -- Rules:
---  * the best [interviews] invite_top_n ranked bids (default 3) are invited
---    (bids sharing a rank at the boundary are all invited);
+--  * the best [interviews] invite_top_n ranked bids (default 3) are invited,
+--    never more: bids sharing a rank across the last place (a tie awaiting
+--    the draw or the committee's decision, rank.lua) are `pending`, and
+--    the run waits for that decision before any letter is written;
 --  * fewer admitted bids than invite_top_n: all are invited, with a warning;
 --  * the others get a "not selected" letter that names the date
 --    add_workdays(closing, notice_workdays) (default 4 working days, in the
 --    working-day calendar of [calendar]);
 --  * no admitted bid at all: no award is possible.
 --
--- Writes `shortlist` (bid_id, status = invited | not_selected | excluded),
+-- Writes `shortlist` (bid_id, status = invited | not_selected | excluded |
+-- pending),
 -- `notice_date` (YYYY-MM-DD) and `shortlist_notes`.
 
 local L = require "tender.lib"
@@ -24,11 +27,21 @@ local function run(step)
   for _, r in ipairs(ranking) do
     if not L.isnull(r.rank) then ranked = ranked + 1 end
   end
+  -- bids per rank: only a tie still open shares one
+  local at_rank = {}
+  for _, r in ipairs(ranking) do
+    if not L.isnull(r.rank) then at_rank[r.rank] = (at_rank[r.rank] or 0) + 1 end
+  end
   local out, invited = {}, 0
   for _, r in ipairs(ranking) do
     local status
     if L.isnull(r.rank) then
       status = "excluded"
+    elseif r.rank <= n and r.rank + at_rank[r.rank] - 1 > n then
+      -- a shared rank across the last place: the draw or the committee
+      -- decides (the run waits before the decision); never more
+      -- invitations than places
+      status = "pending"
     elseif r.rank <= n then
       status = "invited"
       invited = invited + 1

@@ -688,15 +688,21 @@ END_TEST
 
 START_TEST(t3_external_lot_and_preference)
 {
+    /* four places: K and L share rank 3 and are both invited, the draw
+     * decides nothing, so the run does not wait for it (§1.2) */
     stage("ext", "t3");
     edit("ext", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("ext", "tender.ini", "invite_top_n = 3", "invite_top_n = 4");
     char *err = NULL;
     int rc = run_case("ext", &err, NULL);
     WAITS(rc, err);
+    HASNT(err, "await_draw waits");
     char *csv = outf("ext", "ranking.csv");
     CELL_EQ(csv, "K", "rank", "3");
     CELL_EQ(csv, "L", "rank", "3");
     CELL_EQ(csv, "K", "flags", "tie;lot_pending");
+    CELL_EQ(csv, "K", "status", "invited");
+    CELL_EQ(csv, "L", "status", "invited");
     char *lot = outf("ext", "lot-protocol.md");
     ck_assert_msg(lot != NULL, "lot-protocol.md missing");
     HAS(lot, "Loting nodig");
@@ -722,6 +728,358 @@ START_TEST(t3_external_lot_and_preference)
     csv = outf("pref", "ranking.csv");
     CELL_EQ(csv, "J", "rank", "1"); /* J is from Drenthe */
     CELL_EQ(csv, "H", "rank", "2");
+    free(csv);
+    free(err);
+}
+END_TEST
+
+/* The id of the run a regie command recorded, from its messages. */
+static void run_id_of(const char *err, char id[64])
+{
+    const char *rec = strstr(err, "regie: run ");
+    ck_assert_msg(rec != NULL, "no run recorded: %s", err);
+    ck_assert_int_eq(sscanf(rec, "regie: run %63s", id), 1);
+}
+
+/* `regie runs --waiting` in the case's folder (its run store). */
+static char *waiting_list(const char *name)
+{
+    char *cwd = case_path(name, "");
+    const char *lv[] = { "runs", "--waiting", NULL };
+    char *out = NULL, *err = NULL;
+    int rc = t_regie(cwd, &out, &err, lv);
+    ck_assert_msg(rc == 0, "runs --waiting: exit %d: %s", rc, err);
+    free(err);
+    free(cwd);
+    return out;
+}
+
+/* regie resume ID --set SETTING in the case's folder. */
+static int resume_case(const char *name, const char *id, const char *setting, char **err)
+{
+    char *cwd = case_path(name, "");
+    const char *rv[] = { "resume", id, "--set", setting, NULL };
+    char *out = NULL;
+    int rc = t_regie(cwd, &out, err, rv);
+    free(out);
+    free(cwd);
+    return rc;
+}
+
+/* lot_mode = external, T3 (§1.4): H = 10+18.75+22.50+12.50 = 63.75 and
+ * J = 10+25+10+18.75 = 63.75, criterion:W3 puts H (22.50) above J (10.00).
+ * K and L both have 10+12.50+15.00+12.50 = 50.00, 15.00 on W3 and price
+ * 100: still tied, the lot decides.  They share rank 3 across the last of
+ * the 3 places invited to interview, so the run waits for the physical
+ * draw (§1.2): nothing is decided, no letter written, not two invitations
+ * for one place.  The draw puts L first: L rank 3 invited, K rank 4 not
+ * selected; who drew and when is in the record, lot-protocol.md and
+ * report.html. */
+START_TEST(external_draw_at_the_cut_waits)
+{
+    stage("xd", "t3");
+    edit("xd", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    char *err = NULL;
+    int rc = run_case("xd", &err, NULL);
+    WAITS_FOR(rc, err, "draw");
+    HAS(err, "tie between K, L at the 3 places invited to interview: the run waits for the result "
+             "of the physical draw");
+    HASNT(err, "await_interviews waits");
+    ck_assert(!out_exists("xd", "ranking.csv"));
+    ck_assert(!out_exists("xd", "letters/K.md"));
+    ck_assert(!out_exists("xd", "letters/L.md"));
+    char id[64] = { 0 };
+    run_id_of(err, id);
+    free(err);
+    char *w = waiting_list("xd");
+    HAS(w, id);
+    HAS(w, "await_draw");
+    /* the wait names the tied bids */
+    HAS(w, "input draw - the result of the physical draw (draw.csv: bid_id,position,drawn_by,drawn_at) "
+           "for the tied bids K, L at rank 3-4 across the 3 places invited to interview");
+    free(w);
+
+    /* a draw that places only one of the tied bids is refused */
+    put_text("xd", "half.csv", "bid_id,position,drawn_by,drawn_at\nK,1,Notaris De Boer,2026-01-20T10:00\n");
+    rc = resume_case("xd", id, "draw=half.csv", &err);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "half.csv:2: column bid_id: found \"K\", expected every bid of the tie K, L in half.csv "
+             "(missing: L)");
+    free(err);
+
+    /* nor one that gives two bids one position */
+    put_text("xd", "dup.csv", "bid_id,position,drawn_by,drawn_at\nK,1,Notaris De Boer,2026-01-20T10:00\n"
+                              "L,1,Notaris De Boer,2026-01-20T10:00\n");
+    rc = resume_case("xd", id, "draw=dup.csv", &err);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "dup.csv:3: column position: found \"1\", expected a position no other bid of the tie (K, L) "
+             "has (K has it)");
+    free(err);
+
+    put_text("xd", "draw.csv",
+             "bid_id,position,drawn_by,drawn_at,place\n"
+             "K,2,Notaris De Boer,2026-01-20T10:00,Utrecht\n"
+             "L,1,Notaris De Boer,2026-01-20T10:00,Utrecht\n");
+    rc = resume_case("xd", id, "draw=draw.csv", &err);
+    WAITS(rc, err);
+    HASNT(err, "await_draw waits");
+    char *csv = outf("xd", "ranking.csv");
+    ck_assert_ptr_nonnull(csv);
+    CELL_EQ(csv, "H", "rank", "1");
+    CELL_EQ(csv, "J", "rank", "2");
+    CELL_EQ(csv, "L", "rank", "3");
+    CELL_EQ(csv, "L", "status", "invited");
+    CELL_EQ(csv, "L", "flags", "tie;lot");
+    CELL_EQ(csv, "K", "rank", "4");
+    CELL_EQ(csv, "K", "status", "not_selected");
+    char *lk = outf("xd", "letters/K.md");
+    ck_assert_ptr_nonnull(lk);
+    char *lot = outf("xd", "lot-protocol.md");
+    ck_assert_ptr_nonnull(lot);
+    HAS(lot, "1. **L** (uitslag trekking, draw.csv:3)");
+    HAS(lot, "2. **K** (uitslag trekking, draw.csv:2)");
+    HAS(lot, "getrokken door Notaris De Boer op 2026-01-20T10:00 in Utrecht");
+    char *html = outf("xd", "report.html");
+    HAS(html, "<td>L</td><td>draw.csv:3</td><td>loting: plaats 1 (getrokken door Notaris De Boer, "
+              "2026-01-20T10:00)</td>");
+    w = waiting_list("xd");
+    HASNT(w, "await_draw");
+    HAS(w, "await_interviews");
+    free(w);
+    free(html);
+    free(lot);
+    free(lk);
+    free(csv);
+    free(err);
+}
+END_TEST
+
+/* A tiebreak list without lot: criterion:W1 alone.  T3's bids: H and J
+ * both 63.75 and both 10.00 on W1, so they share rank 1, the award (first
+ * place); K and L both 50.00 and 10.00 on W1 share rank 3 across the 3
+ * places invited to interview.  The run waits for the committee, naming
+ * both ties, and invites only the bids above a tie (never four for three
+ * places, never by file order).  The committee puts J before H and L
+ * before K: J 1, H 2, L 3 invited, K 4 not selected; with every interview
+ * passed J gets the award, H and L are reserve. */
+START_TEST(tie_after_every_rule_waits_for_the_committee)
+{
+    stage("td", "t3");
+    edit("td", "tender.ini", "tiebreak = criterion:W3,price,lot", "tiebreak = criterion:W1");
+    char *err = NULL;
+    int rc = run_case("td", &err, NULL);
+    WAITS_FOR(rc, err, "tie_decision");
+    HAS(err, "tie between H, J after every tie-break rule (criterion:W1) at the award (first place): "
+             "the run waits for the committee's decision");
+    HAS(err, "tie between K, L after every tie-break rule (criterion:W1) at the 3 places invited "
+             "to interview");
+    /* H and J (ranks 1-2) are within the 3 places; K and L are not invited
+     * until the committee decides: 2 invitations, not 4 */
+    HAS(err, "shortlist: info: 2 invited");
+    ck_assert(!out_exists("td", "ranking.csv"));
+    ck_assert(!out_exists("td", "letters/K.md"));
+    char id[64] = { 0 };
+    run_id_of(err, id);
+    free(err);
+    char *w = waiting_list("td");
+    HAS(w, id);
+    HAS(w, "await_tie_decision");
+    HAS(w, "input tie_decision - the committee's decision (tie_decision.csv: bid_id,position,decided_by,"
+           "decided_at,reason) on the order of the tied bids H, J at rank 1-2 across the award (first "
+           "place); K, L at rank 3-4 across the 3 places invited to interview");
+    free(w);
+
+    /* a row for a bid in no open tie is refused */
+    put_text("td", "bad.csv", "bid_id,position,decided_by\nH,1,Commissie\nJ,2,Commissie\n"
+                              "K,2,Commissie\nL,1,Commissie\nX,1,Commissie\n");
+    rc = resume_case("td", id, "tie_decision=bad.csv", &err);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "bad.csv:6: column bid_id: found \"X\", expected a bid of a tie no tie-break rule "
+             "separates");
+    free(err);
+
+    put_text("td", "decision.csv",
+             "bid_id,position,decided_by,decided_at,reason\n"
+             "H,2,Beoordelingscommissie,2026-01-21T14:00,\"J sluit beter aan op de opdracht\"\n"
+             "J,1,Beoordelingscommissie,2026-01-21T14:00,\"J sluit beter aan op de opdracht\"\n"
+             "K,2,Beoordelingscommissie,2026-01-21T14:00,\"L heeft meer ervaring\"\n"
+             "L,1,Beoordelingscommissie,2026-01-21T14:00,\"L heeft meer ervaring\"\n");
+    rc = resume_case("td", id, "tie_decision=decision.csv", &err);
+    WAITS(rc, err);
+    char *csv = outf("td", "ranking.csv");
+    ck_assert_ptr_nonnull(csv);
+    CELL_EQ(csv, "J", "rank", "1");
+    CELL_EQ(csv, "H", "rank", "2");
+    CELL_EQ(csv, "L", "rank", "3");
+    CELL_EQ(csv, "K", "rank", "4");
+    CELL_EQ(csv, "J", "status", "invited");
+    CELL_EQ(csv, "H", "status", "invited");
+    CELL_EQ(csv, "L", "status", "invited");
+    CELL_EQ(csv, "K", "status", "not_selected");
+    CELL_EQ(csv, "J", "flags", "tie;decided");
+    char *html = outf("td", "report.html");
+    HAS(html, "<td>J</td><td>decision.csv:3</td><td>besluit commissie: plaats 1 (Beoordelingscommissie, "
+              "2026-01-21T14:00: J sluit beter aan op de opdracht)</td>");
+    HAS(html, "zijn in de volgorde gezet die de commissie besloot (decision.csv); er is niet op "
+              "bestandsvolgorde beslist");
+    free(html);
+    free(csv);
+    free(err);
+
+    put_text("td", "iv.csv", "bid_id,outcome,reason\nJ,pass,\nH,pass,\nL,pass,\n");
+    rc = resume_case("td", id, "interviews=iv.csv", &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csv = outf("td", "ranking.csv");
+    CELL_EQ(csv, "J", "status", "awarded");
+    CELL_EQ(csv, "H", "status", "reserve");
+    CELL_EQ(csv, "L", "status", "reserve");
+    CELL_EQ(csv, "K", "status", "not_selected");
+    free(csv);
+    free(err);
+
+    /* four places: K and L share rank 3 and are both invited (a shared
+     * rank that decides nothing is fine); H and J still wait at the award */
+    stage("td4", "t3");
+    edit("td4", "tender.ini", "tiebreak = criterion:W3,price,lot", "tiebreak = criterion:W1");
+    edit("td4", "tender.ini", "invite_top_n = 3", "invite_top_n = 4");
+    rc = run_case("td4", &err, NULL);
+    WAITS_FOR(rc, err, "tie_decision");
+    HAS(err, "tie between H, J after every tie-break rule");
+    HASNT(err, "tie between K, L after every");
+    free(err);
+}
+END_TEST
+
+/* round_stage = criterion with a price method that rescales (§1.2): the
+ * points of each criterion rounded, Q' from their sum, rounded, the price
+ * points rounded, then added.  T2's C (70 quality, 30 price,
+ * lowest_ratio): 10 + 14.58 + 25.00 + 12.50 = 62.08; Q' = 62.08 x 70/90 =
+ * 48.2844... -> 48.28; price 30 x 95/95 = 30.00; T = 78.28.  Scaling the
+ * unrounded quality instead (62.0833... x 70/90 = 48.2870... -> 48.29)
+ * would give 78.29, as round_stage = total does (T2's table).  A:
+ * 10 + 20.83 + 22.50 + 14.58 = 67.91 x 70/90 = 52.8189 -> 52.82, price
+ * 30 x 95/110 = 25.909... -> 25.91, T = 78.73. */
+START_TEST(criterion_stage_rounds_before_rescaling)
+{
+    stage("cs", "t2");
+    edit("cs", "tender.ini", "round_stage = total", "round_stage = criterion");
+    char *err = NULL;
+    int rc = run_case("cs", &err, NULL);
+    WAITS(rc, err);
+    char *csv = outf("cs", "ranking.csv");
+    CELL_EQ(csv, "C", "W2", "14.58");
+    CELL_EQ(csv, "C", "quality", "62.08");
+    CELL_EQ(csv, "C", "quality_scaled", "48.28");
+    CELL_EQ(csv, "C", "price_points", "30.00");
+    CELL_EQ(csv, "C", "total", "78.28");
+    CELL_EQ(csv, "A", "quality", "67.91");
+    CELL_EQ(csv, "A", "quality_scaled", "52.82");
+    CELL_EQ(csv, "A", "total", "78.73");
+    free(csv);
+    free(err);
+}
+END_TEST
+
+/* A tie that decides nothing at first can come to a cut after the
+ * interviews (§1.2: never by file order).  T3, lot_mode = external: H 1,
+ * J 2, K and L share rank 3 (50.00 each, the same W3 points and price).
+ * (a) Two places: K and L are not invited, the shared rank decides
+ * nothing and the run does not wait for it.  H fails the interview: the
+ * freed place goes to K or L, so the run waits for the draw; with L drawn
+ * first, L (rank 3) is invited after H, K (4) is not selected, and J,
+ * who passed, gets the award.
+ * (b) Four places: all are invited.  H fails and J does not show up: the
+ * best remaining bids are K and L, tied at the award; the run waits for
+ * the draw, and with L first L is awarded and K, who passed too, is
+ * reserve. */
+START_TEST(tie_reaching_a_cut_after_the_interviews_waits)
+{
+    stage("ca", "t3");
+    edit("ca", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("ca", "tender.ini", "invite_top_n = 3", "invite_top_n = 2");
+    put_text("ca", "iv.csv", "bid_id,outcome,reason\nH,fail,\"Referenties niet bevestigd\"\nJ,pass,\n");
+    put_text("ca", "draw.csv", "bid_id,position,drawn_by,drawn_at\nK,2,Notaris De Boer,2026-01-27T10:00\n"
+                               "L,1,Notaris De Boer,2026-01-27T10:00\n");
+    char *err = NULL;
+    int rc = run_case("ca", &err, "interviews=iv.csv", NULL);
+    WAITS_FOR(rc, err, "draw");
+    HAS(err, "tie between K, L: a draw by lot is needed (lot_mode = external, no draw yet); it decides "
+             "no place, so the bids share rank 3");
+    HAS(err, "interviews: warning: tie between K, L at the place freed by the exclusion of bid H: the "
+             "run waits for the result of the physical draw");
+    ck_assert(!out_exists("ca", "ranking.csv"));
+    char id[64] = { 0 };
+    run_id_of(err, id);
+    free(err);
+    char *w = waiting_list("ca");
+    HAS(w, "for the tied bids K, L at rank 3-4 across the place freed by the exclusion of bid H");
+    free(w);
+    rc = resume_case("ca", id, "draw=draw.csv", &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *csv = outf("ca", "ranking.csv");
+    CELL_EQ(csv, "H", "status", "excluded");
+    CELL_EQ(csv, "J", "status", "awarded");
+    CELL_EQ(csv, "L", "rank", "3");
+    CELL_EQ(csv, "L", "status", "invited");
+    CELL_EQ(csv, "K", "rank", "4");
+    CELL_EQ(csv, "K", "status", "not_selected");
+    w = waiting_list("ca");
+    HAS(w, "nothing is waiting");
+    free(w);
+    free(csv);
+    free(err);
+
+    stage("cb", "t3");
+    edit("cb", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("cb", "tender.ini", "invite_top_n = 3", "invite_top_n = 4");
+    put_text("cb", "iv.csv", "bid_id,outcome,reason\nH,fail,\"Referenties niet bevestigd\"\nJ,no_show,\n"
+                             "K,pass,\nL,pass,\n");
+    put_text("cb", "draw.csv", "bid_id,position,drawn_by,drawn_at\nK,2,Notaris De Boer,2026-01-27T10:00\n"
+                               "L,1,Notaris De Boer,2026-01-27T10:00\n");
+    rc = run_case("cb", &err, "interviews=iv.csv", NULL);
+    WAITS_FOR(rc, err, "draw");
+    HAS(err, "interviews: warning: tie between K, L at the award (first place): the run waits for the "
+             "result of the physical draw");
+    run_id_of(err, id);
+    free(err);
+    rc = resume_case("cb", id, "draw=draw.csv", &err);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csv = outf("cb", "ranking.csv");
+    CELL_EQ(csv, "L", "status", "awarded");
+    CELL_EQ(csv, "K", "status", "reserve");
+    CELL_EQ(csv, "J", "status", "excluded");
+    free(csv);
+    free(err);
+
+    /* (c) tiebreak = criterion:W1,lot: H and J (10.00 each on W1) tie at
+     * the award and a draw given at the start puts J first.  Both fail
+     * the interview: K and L now tie at the award, and the draw given has
+     * no rows for them, so the run cannot wait for it: it stops, asking
+     * for the file anew, and decides nothing by file order.  With all four
+     * rows L is awarded and K is reserve. */
+    stage("cc", "t3");
+    edit("cc", "tender.ini", "lot_mode = seeded", "lot_mode = external");
+    edit("cc", "tender.ini", "invite_top_n = 3", "invite_top_n = 4");
+    edit("cc", "tender.ini", "tiebreak = criterion:W3,price,lot", "tiebreak = criterion:W1,lot");
+    put_text("cc", "iv.csv", "bid_id,outcome,reason\nH,fail,\nJ,fail,\nK,pass,\nL,pass,\n");
+    put_text("cc", "draw.csv", "bid_id,position,drawn_by,drawn_at\nH,2,Notaris De Boer,2026-01-20T10:00\n"
+                               "J,1,Notaris De Boer,2026-01-20T10:00\n");
+    rc = run_case("cc", &err, "interviews=iv.csv", "draw=draw.csv", NULL);
+    ck_assert_msg(rc == 2, "exit %d, want 2: %s", rc, err);
+    HAS(err, "draw.csv: column bid_id: found \"\", expected rows for K, L too, tied at the award (first "
+             "place) (give the file anew with their order)");
+    ck_assert(!out_exists("cc", "ranking.csv"));
+    free(err);
+    put_text("cc", "draw.csv", "bid_id,position,drawn_by,drawn_at\nH,2,Notaris De Boer,2026-01-20T10:00\n"
+                               "J,1,Notaris De Boer,2026-01-20T10:00\nK,2,Notaris De Boer,2026-01-27T10:00\n"
+                               "L,1,Notaris De Boer,2026-01-27T10:00\n");
+    rc = run_case("cc", &err, "interviews=iv.csv", "draw=draw.csv", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    csv = outf("cc", "ranking.csv");
+    CELL_EQ(csv, "L", "rank", "3");
+    CELL_EQ(csv, "L", "status", "awarded");
+    CELL_EQ(csv, "K", "status", "reserve");
+    CELL_EQ(csv, "H", "status", "excluded");
     free(csv);
     free(err);
 }
@@ -1779,6 +2137,10 @@ Suite *suite_tender(void)
     tcase_add_test(tc, t3_ties_criterion_and_seeded_lot);
     tcase_add_test(tc, large_tie_group_summarised);
     tcase_add_test(tc, t3_external_lot_and_preference);
+    tcase_add_test(tc, external_draw_at_the_cut_waits);
+    tcase_add_test(tc, tie_after_every_rule_waits_for_the_committee);
+    tcase_add_test(tc, criterion_stage_rounds_before_rescaling);
+    tcase_add_test(tc, tie_reaching_a_cut_after_the_interviews_waits);
     tcase_add_test(tc, t4_standstill_dates);
     tcase_add_test(tc, t4_not_selected_date);
     tcase_add_test(tc, t5_interviews);

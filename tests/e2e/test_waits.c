@@ -305,6 +305,41 @@ START_TEST(input_given_at_resume_is_an_input)
 }
 END_TEST
 
+/* ${data.NAME} in a wait's what: the text the run holds when the wait
+ * opens, in the messages and in `runs --waiting`; a what naming data the
+ * wait step does not read is refused when the workflow is loaded. */
+START_TEST(what_names_data_of_the_run)
+{
+    free(t_write(tmp, "tie.lua",
+                 "return { run = function() regie.output('tied', 'K, L at rank 3-4') end }\n"));
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = draw\n"
+                 "[input.draw]\ntype = text\nrequired = no\n"
+                 "[step.rank]\nscript = tie.lua\nwrites = tied\n"
+                 "[step.await_draw]\nwait = input:draw\nwhat = the draw for ${data.tied}\n"
+                 "reads = tied\n"));
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "waits for input draw - the draw for K, L at rank 3-4: regie resume");
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "input draw - the draw for K, L at rank 3-4");
+
+    free(t_write(tmp, "bad.ini",
+                 "[workflow]\nname = draw\n"
+                 "[input.draw]\ntype = text\nrequired = no\n"
+                 "[step.rank]\nscript = tie.lua\nwrites = tied\n"
+                 "[step.await_draw]\nwait = input:draw\nwhat = the draw for ${data.tied}\n"
+                 "after = rank\n"));
+    const char *bad[] = { "run", "bad.ini", "--db", "t.db", "--out", "out2", NULL };
+    rc = regie(bad);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
+    ck_contains(err_, "bad.ini:11: step await_draw: what: ${data.tied} names data the step does not "
+                      "read (add it to reads)");
+}
+END_TEST
+
 START_TEST(verify_checks_the_outputs)
 {
     timed_workflow("2026-05-01");
@@ -398,6 +433,7 @@ Suite *suite_waits(void)
     tcase_add_test(tc, timer_wait_clock_from_the_environment);
     tcase_add_test(tc, no_store_input_given_does_not_wait);
     tcase_add_test(tc, input_given_at_resume_is_an_input);
+    tcase_add_test(tc, what_names_data_of_the_run);
     tcase_add_test(tc, verify_checks_the_outputs);
     tcase_add_test(tc, resume_keeps_jobs_and_store);
     suite_add_tcase(s, tc);
