@@ -3,6 +3,7 @@
  * workflow or input (nothing ran), 3 waiting, 64 usage. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "crash.h"
 #include "durable.h"
 #include "engine.h"
 
@@ -362,7 +363,11 @@ static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store 
                 run->jobs, run->run_id ? ", run " : "", run->run_id ? run->run_id : "");
     }
     double t0 = rg_now();
+    /* a step that crashes or calls exit() is named, with the run to resume */
+    rg_crash_install();
+    rg_crash_set_run(run->run_id);
     rc = rg_run_execute(run, o->quiet ? NULL : &obs);
+    rg_crash_set_run(NULL);
     double secs = rg_now() - t0;
     if (store && rg_durable_finish(run, rc, errs) != 0) {
         print_errors(errs);

@@ -2,6 +2,7 @@
  * Workers are created once per run (never per step), each with its own Lua
  * state; a step costs a queue push/pop and its callback. */
 #define _GNU_SOURCE
+#include "crash.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -439,6 +440,7 @@ typedef struct worker {
     sched *sc;
     rg_lua *lua;
     pthread_t tid;
+    rg_crash_worker crash; /* names the step running here if the process ends */
 } worker;
 
 static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
@@ -448,8 +450,14 @@ static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
     }
     if (st->kind == RG_STEP_PLUGIN) {
         ctx->deadline = st->timeout > 0 ? rg_now() + st->timeout : 0;
-        int rc = st->isolate ? rg_isolate_run(ctx, st)
-                             : st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+        int rc;
+        if (st->isolate) {
+            rc = rg_isolate_run(ctx, st);
+        } else {
+            rg_crash_step_begin(&w->crash, st->name, "plugin", st->plugin_name);
+            rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+            rg_crash_step_end(&w->crash);
+        }
         if (rc == 0 && ctx->deadline > 0 && rg_now() > ctx->deadline) {
             rg_host.fail(ctx, "timed out after %g s", st->timeout);
             rc = -1;
@@ -462,7 +470,10 @@ static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
     if (!w->lua) {
         w->lua = rg_lua_new(w->sc->run->wf->cfg.script_path);
     }
-    return rg_lua_run(w->lua, st->script_file, ctx, &st->limits);
+    rg_crash_step_begin(&w->crash, st->name, "script", st->script);
+    int rc = rg_lua_run(w->lua, st->script_file, ctx, &st->limits);
+    rg_crash_step_end(&w->crash);
+    return rc;
 }
 
 static void sleep_seconds(double s)
@@ -621,8 +632,11 @@ static void worker_done(worker *w)
 
 static void *worker_main(void *arg)
 {
-    worker_loop(arg);
-    worker_done(arg);
+    worker *w = arg;
+    rg_crash_worker_enter(&w->crash);
+    worker_loop(w);
+    worker_done(w);
+    rg_crash_worker_leave(&w->crash);
     return NULL;
 }
 
@@ -693,8 +707,10 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
             break;
         }
     }
+    rg_crash_worker_enter(&ws[0].crash);
     worker_loop(&ws[0]);
     worker_done(&ws[0]);
+    rg_crash_worker_leave(&ws[0].crash);
     for (int i = 1; i < nw; i++) {
         pthread_join(ws[i].tid, NULL);
     }

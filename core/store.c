@@ -1834,6 +1834,27 @@ static const char *lock_stale(rg_store *st, int64_t pid, const char *host, const
     return NULL;
 }
 
+/* What `runs` and `show` say of a run recorded as running that no process
+ * runs any more (it crashed, or was killed): no lock, or a stale one. */
+#define INTERRUPTED "interrupted (the process died)"
+
+/* Whether run_id, recorded as running, was interrupted: 1, 0, or -1. */
+static int run_interrupted(rg_store *st, const char *run_id, rg_errors *errs)
+{
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT pid, host, boot_id, proc_start FROM locks WHERE run_id = ?",
+                             "s", run_id);
+    int r = s ? q_step(st, errs, s) : -1;
+    if (r == 1) {
+        r = lock_stale(st, sqlite3_column_int64(s, 0), nz(col_str(s, 1)), nz(col_str(s, 2)),
+                       nz(col_str(s, 3))) != NULL;
+    } else if (r == 0) {
+        r = 1;
+    }
+    q_done(st, s);
+    return r;
+}
+
 int rg_store_lock_run(rg_store *st, const char *run_id, char **holder, rg_errors *errs)
 {
     if (holder) {
@@ -1994,12 +2015,18 @@ int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *st
                        FILE *out, rg_errors *errs)
 {
     LOCK(st);
+    /* "running" and "interrupted": both recorded as running, told apart
+     * by the lock */
+    const char *want = status_filter && *status_filter ? status_filter : NULL;
     sqlite3_stmt *s = q_prep(st, errs,
-                             "SELECT id, workflow, status, started, ended, user FROM runs WHERE "
-                             "(?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) "
-                             "ORDER BY started, rowid",
+                             "SELECT r.id, r.workflow, r.status, r.started, r.ended, r.user, "
+                             "l.run_id IS NOT NULL, l.pid, l.host, l.boot_id, l.proc_start "
+                             "FROM runs r LEFT JOIN locks l ON l.run_id = r.id WHERE "
+                             "(?1 IS NULL OR r.workflow = ?1) AND (?2 IS NULL OR r.status = ?2 "
+                             "OR (?2 = 'interrupted' AND r.status = 'running')) "
+                             "ORDER BY r.started, r.rowid",
                              "ss", workflow_filter && *workflow_filter ? workflow_filter : NULL,
-                             status_filter && *status_filter ? status_filter : NULL);
+                             want);
     if (!s) {
         UNLOCK(st);
         return -1;
@@ -2009,8 +2036,18 @@ int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *st
     tbl_init(&t, 6, head);
     int r, count = 0;
     while ((r = q_step(st, errs, s)) == 1) {
+        const char *status = nz(col_str(s, 2));
+        int interrupted = 0;
+        if (strcmp(status, "running") == 0) {
+            interrupted = !sqlite3_column_int(s, 6) ||
+                          lock_stale(st, sqlite3_column_int64(s, 7), nz(col_str(s, 8)),
+                                     nz(col_str(s, 9)), nz(col_str(s, 10))) != NULL;
+            if (want && (strcmp(want, "interrupted") == 0) != interrupted) {
+                continue;
+            }
+        }
         for (int i = 0; i < 6; i++) {
-            tbl_add(&t, col_str(s, i));
+            tbl_add(&t, i == 2 && interrupted ? INTERRUPTED : col_str(s, i));
         }
         count++;
     }
@@ -2074,7 +2111,9 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
     print_kv(out, "workflow", wf);
     free(wf);
     print_kv(out, "definition", r.definition_hash && *r.definition_hash ? r.definition_hash : NULL);
-    print_kv(out, "status", r.status);
+    int interrupted = r.status && strcmp(r.status, "running") == 0 &&
+                      run_interrupted(st, run_id, errs) == 1;
+    print_kv(out, "status", interrupted ? INTERRUPTED : r.status);
     print_kv(out, "user", r.user);
     print_kv(out, "started", r.started);
     print_kv(out, "ended", r.ended);

@@ -454,6 +454,115 @@ START_TEST(refused_plugins_reported_by_every_command)
 }
 END_TEST
 
+/* The run id in "regie resume RUN" of a message (caller frees). */
+static char *resume_id(const char *err)
+{
+    const char *p = strstr(err, "regie resume ");
+    ck_assert_msg(p != NULL, "no \"regie resume\" in:\n%s", err);
+    char id[64];
+    ck_assert_int_eq(sscanf(p + 13, "%63s", id), 1);
+    return strdup(id);
+}
+
+/* The run of id, interrupted, in `regie runs` and `regie show`; then
+ * `regie resume` (the file ok.flag there: the fixture lets the step
+ * finish) completes it and the rest of the workflow. */
+static void interrupted_then_resumed(const char *id, const char *step)
+{
+    char *out = NULL, *err = NULL;
+    ck_assert_int_eq(RUN(&out, &err, "runs", "--db", "r.db"), 0);
+    HAS(out, id);
+    HAS(out, "interrupted (the process died)");
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "runs", "--db", "r.db", "--status", "interrupted"), 0);
+    HAS(out, id);
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "runs", "--db", "r.db", "--status", "running"), 0);
+    ck_assert_msg(strstr(out, id) == NULL, "listed as running:\n%s", out);
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "show", id, "--db", "r.db"), 0);
+    HAS(out, "status     interrupted (the process died)\n");
+    HAS(out, "(stale: its process no longer runs)");
+    free(out);
+    free(err);
+
+    free(t_write(tmp, "ok.flag", ""));
+    int rc = RUN(&out, &err, "resume", id, "--db", "r.db");
+    ck_assert_msg(rc == 0, "resume: status %d\n%s", rc, err);
+    char *sum = summary("o");
+    char line[128];
+    snprintf(line, sizeof line, "  %s: done", step);
+    HAS(sum, line);
+    HAS(sum, "  later: done");
+    free(sum);
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "runs", "--db", "r.db"), 0);
+    HAS(out, " done ");
+    ck_assert_msg(strstr(out, "interrupted") == NULL, "%s", out);
+    free(out);
+    free(err);
+}
+
+/* In process (the default), a plugin that crashes ends regie by its
+ * signal, after a message naming the step, the plugin and the run to
+ * resume; the run is shown as interrupted, and resuming it finishes it. */
+START_TEST(crash_in_process_named_and_resumable)
+{
+    plug("crash");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = crash\n[engine]\nplugin_path = plug\n"
+                       "[step.first]\nplugin = noop\n"
+                       "[step.crash]\nplugin = crash\nunless = ok.flag\nafter = first\n"
+                       "[step.later]\nplugin = noop\nafter = crash\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o", "--db", "r.db", "--jobs", "2");
+    ck_assert_msg(rc == 128 + SIGSEGV, "status %d\n%s", rc, err);
+    HAS(err, "regie: step crash (plugin crash) crashed with signal 11 (Segmentation fault); "
+             "the run is left as it was: regie resume ");
+    char *id = resume_id(err);
+    interrupted_then_resumed(id, "crash");
+    free(id);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
+/* In process, a plugin that calls exit(0) does not make a run that did not
+ * finish end with status 0: status 70 and a message naming the step; the
+ * run is interrupted and resumable.  Without the store, the same status. */
+START_TEST(exit_in_process_is_no_success)
+{
+    plug("exits");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = exits\n[engine]\nplugin_path = plug\n"
+                       "[step.first]\nplugin = noop\n"
+                       "[step.exits]\nplugin = exits\nunless = ok.flag\nafter = first\n"
+                       "[step.later]\nplugin = noop\nafter = exits\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o2", "--no-store");
+    ck_assert_msg(rc == 70, "status %d\n%s", rc, err);
+    HAS(err, "regie: step exits (plugin exits) ended the process by exit(0) before finishing\n");
+    free(out);
+    free(err);
+
+    rc = RUN(&out, &err, "run", wf, "--out", "o", "--db", "r.db");
+    ck_assert_msg(rc == 70, "status %d\n%s", rc, err);
+    HAS(err, "regie: step exits (plugin exits) ended the process by exit(0) before finishing; "
+             "the run is left as it was: regie resume ");
+    char *id = resume_id(err);
+    interrupted_then_resumed(id, "exits");
+    free(id);
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
 Suite *suite_isolate(void);
 Suite *suite_isolate(void)
 {
@@ -469,6 +578,8 @@ Suite *suite_isolate(void)
     tcase_add_test(tc, isolated_same_as_in_process);
     tcase_add_test(tc, isolate_key_checked);
     tcase_add_test(tc, refused_plugins_reported_by_every_command);
+    tcase_add_test(tc, crash_in_process_named_and_resumable);
+    tcase_add_test(tc, exit_in_process_is_no_success);
     suite_add_tcase(s, tc);
     return s;
 }
