@@ -1,6 +1,7 @@
 /* cli.c - `regie run|check|graph|plugins`: argument parsing, progress lines
  * and summaries.  Exit statuses: 0 done, 1 a step failed, 2 invalid
- * workflow or input (nothing ran), 3 waiting, 64 usage. */
+ * workflow or input (nothing ran), 3 waiting, 64 usage, 70 exit() called
+ * by a step (crash.h). */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "crash.h"
@@ -52,7 +53,8 @@ static const char *usage_text =
     "\n"
     "Exit status: 0 done, 1 a step failed (verify: tampering found), 2 invalid workflow,\n"
     "input, store or run id (nothing ran), 3 the run waits for a person or a date,\n"
-    "64 wrong usage.\n";
+    "64 wrong usage, 70 a plugin called exit() in the middle of the run, 128+N a crash\n"
+    "by signal N (after 70 or a crash, `regie resume RUN` continues the run).\n";
 
 typedef struct opts {
     const char *cmd;
