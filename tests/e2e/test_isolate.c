@@ -532,6 +532,26 @@ START_TEST(crash_in_process_named_and_resumable)
 }
 END_TEST
 
+/* Steps running in other threads when one crashes are named too. */
+START_TEST(crash_in_process_names_the_others_running)
+{
+    plug("crash");
+    plug("hang");
+    char *wf = t_write(tmp, "w.ini",
+                       "[workflow]\nname = crash\n[engine]\nplugin_path = plug\n"
+                       "[step.hang]\nplugin = hang\nready = hangs\ntimeout = 0\n"
+                       "[step.crash]\nplugin = crash\nonce = hangs\n");
+    char *out = NULL, *err = NULL;
+    int rc = RUN(&out, &err, "run", wf, "--out", "o", "--no-store", "--jobs", "2");
+    ck_assert_msg(rc == 128 + SIGSEGV, "status %d\n%s", rc, err);
+    HAS(err, "regie: step crash (plugin crash) crashed with signal 11 (Segmentation fault); "
+             "also running: step hang (plugin hang)\n");
+    free(out);
+    free(err);
+    free(wf);
+}
+END_TEST
+
 /* In process, a plugin that calls exit(0) does not make a run that did not
  * finish end with status 0: status 70 and a message naming the step; the
  * run is interrupted and resumable.  Without the store, the same status. */
@@ -579,6 +599,7 @@ Suite *suite_isolate(void)
     tcase_add_test(tc, isolate_key_checked);
     tcase_add_test(tc, refused_plugins_reported_by_every_command);
     tcase_add_test(tc, crash_in_process_named_and_resumable);
+    tcase_add_test(tc, crash_in_process_names_the_others_running);
     tcase_add_test(tc, exit_in_process_is_no_success);
     suite_add_tcase(s, tc);
     return s;
