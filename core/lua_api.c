@@ -42,10 +42,31 @@ static int is_null(lua_State *L, int idx)
     return lua_islightuserdata(L, idx) && lua_touserdata(L, idx) == (void *)&null_key;
 }
 
+#define NO_FINALIZERS "finalizers (__gc) are not allowed in steps"
+
+/* A finalizer runs with the hooks off, beyond the instruction and the
+ * time limit: a metatable with __gc (on the top of the stack) is refused
+ * wherever a script's table could get one; with `drop`, the __gc is
+ * taken out of it too (regie's own metatable, for the next steps). */
+static void refuse_finalizer(lua_State *L, int drop)
+{
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, -2) != LUA_TNIL) {
+        if (drop) {
+            lua_pushliteral(L, "__gc");
+            lua_pushnil(L);
+            lua_rawset(L, -4);
+        }
+        luaL_error(L, NO_FINALIZERS);
+    }
+    lua_pop(L, 1);
+}
+
 static void set_list_mt(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &list_mt_key);
+    refuse_finalizer(L, 1); /* scripts can reach regie.list_mt */
     lua_setmetatable(L, idx);
 }
 
@@ -234,7 +255,12 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == len;
 }
 
-const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
+/* How deep lists may be nested in a value a step hands over. */
+#define MAX_DEPTH 32
+
+/* rg_lua_to_value below `depth` lists, the tables of which are open[0..depth). */
+static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth,
+                            const void **open)
 {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
@@ -270,15 +296,26 @@ const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_val
         return "cannot store a userdata value";
     case LUA_TTABLE: {
         lua_Integer n = 0;
+        const void *self = lua_topointer(L, idx);
+        for (int d = 0; d < depth; d++) {
+            if (open[d] == self) {
+                return "cannot store a list that contains itself";
+            }
+        }
+        if (depth >= MAX_DEPTH) {
+            return "cannot store a list nested more than 32 deep";
+        }
+        luaL_checkstack(L, 4, "value too deep");
         if (!has_list_mt(L, idx) && !is_sequence(L, idx, &n)) {
             return "cannot store a table with keys other than 1..n (use a list)";
         }
+        open[depth] = self;
         n = (lua_Integer)lua_rawlen(L, idx);
         regie_list *l = rg_table_list_new(owner);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             regie_value item;
-            const char *err = rg_lua_to_value(L, -1, owner, &item);
+            const char *err = to_value(L, -1, owner, &item, depth + 1, open);
             lua_pop(L, 1);
             if (err) {
                 return err;
@@ -292,6 +329,12 @@ const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_val
     default:
         return lua_type(L, idx) == LUA_TFUNCTION ? "cannot store a function" : "cannot store this value";
     }
+}
+
+const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
+{
+    const void *open[MAX_DEPTH];
+    return to_value(L, idx, owner, out, 0, open);
 }
 
 
@@ -461,24 +504,118 @@ static int l_describe(lua_State *L)
     return 1;
 }
 
+static int gather_fields(lua_State *L)
+{
+    const char *const *names = lua_touserdata(L, 2);
+    size_t n = (size_t)lua_tointeger(L, 3);
+    for (size_t c = 0; c < n; c++) {
+        lua_getfield(L, 1, names[c]);
+    }
+    return (int)n;
+}
+
+/* The fields names[0..n) of the record (a table) at idx pushed in order,
+ * before anything is made of them: a record's metamethods run here, while
+ * nothing is held half done.  Those of a record with a metatable run
+ * under protection with *busy set (when busy is given), so that they
+ * cannot use the writer meanwhile and their error leaves it usable. */
+static void get_fields(lua_State *L, int idx, char *const *names, size_t n, int *busy)
+{
+    idx = lua_absindex(L, idx);
+    if (n > (size_t)INT_MAX - 8) {
+        luaL_error(L, "too many columns");
+    }
+    luaL_checkstack(L, (int)n + 4, "too many columns");
+    if (!lua_getmetatable(L, idx)) {
+        for (size_t c = 0; c < n; c++) { /* no metamethod can run */
+            lua_getfield(L, idx, names[c]);
+        }
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, gather_fields);
+    lua_pushvalue(L, idx);
+    lua_pushlightuserdata(L, (void *)names);
+    lua_pushinteger(L, (lua_Integer)n);
+    if (busy) {
+        *busy = 1;
+    }
+    int rc = lua_pcall(L, 3, (int)n, 0);
+    if (busy) {
+        *busy = 0;
+    }
+    if (rc != LUA_OK) {
+        lua_error(L);
+    }
+}
+
 /* A new last row of t from the record (a table) at idx, each column by
  * name: NULL, or what could not be stored, with its column in *bad (the
  * row is then not added). */
-static const char *fill_row(lua_State *L, regie_table *t, int idx, size_t *bad)
+static const char *fill_row(lua_State *L, regie_table *t, int idx, size_t *bad, int *busy)
 {
-    idx = lua_absindex(L, idx);
+    get_fields(L, idx, t->cols, t->ncols, busy);
+    int first = lua_gettop(L) - (int)t->ncols + 1;
     regie_value *row = rg_table_row_begin(t);
     for (size_t c = 0; c < t->ncols; c++) {
-        lua_getfield(L, idx, t->cols[c]);
-        const char *err = rg_lua_to_value(L, -1, t, &row[c]);
-        lua_pop(L, 1);
+        const char *err = rg_lua_to_value(L, first + (int)c, t, &row[c]);
         if (err) {
+            lua_settop(L, first - 1);
             *bad = c;
             return err;
         }
     }
+    lua_settop(L, first - 1);
     rg_table_row_end(t, 0);
     return NULL;
+}
+
+/* ---- a table being made, freed by the collector when an error leaves it ---- */
+static const char table_box_key = 0;
+
+static int table_box_gc(lua_State *L)
+{
+    regie_table **box = lua_touserdata(L, 1);
+    rg_table_free(*box);
+    *box = NULL;
+    return 0;
+}
+
+/* A new table of the names cols[0..ncols) in a box on the stack. */
+static regie_table **table_box(lua_State *L, size_t ncols, const char *const *cols)
+{
+    regie_table **box = lua_newuserdatauv(L, sizeof *box, 0);
+    *box = NULL;
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &table_box_key);
+    lua_setmetatable(L, -2);
+    *box = rg_table_new(ncols, cols);
+    return box;
+}
+
+/* The names of the list at idx (strings, or numbers as text), kept on the
+ * stack while they are used: a userdata holding the array, then the
+ * names.  NULL with the stack as it was when one is neither, at *bad. */
+static const char **column_names(lua_State *L, int idx, size_t *ncols, size_t *bad)
+{
+    size_t n = lua_rawlen(L, idx);
+    if (n > (size_t)INT_MAX / 2) {
+        luaL_error(L, "too many columns");
+    }
+    luaL_checkstack(L, (int)n + 4, "too many columns");
+    int top = lua_gettop(L);
+    const char **cols = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cols, 0);
+    for (size_t c = 0; c < n; c++) {
+        int type = lua_rawgeti(L, idx, (lua_Integer)c + 1);
+        /* a number becomes text on the stack, where it stays alive */
+        cols[c] = type == LUA_TSTRING || type == LUA_TNUMBER ? lua_tostring(L, -1) : NULL;
+        if (!cols[c]) {
+            lua_settop(L, top);
+            *bad = c;
+            return NULL;
+        }
+    }
+    *ncols = n;
+    return cols;
 }
 
 static int l_output(lua_State *L)
@@ -509,35 +646,28 @@ static int l_output(lua_State *L)
     }
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
-    size_t ncols = lua_rawlen(L, 3);
-    const char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
-    for (size_t c = 0; c < ncols; c++) {
-        lua_rawgeti(L, 3, (lua_Integer)c + 1);
-        cols[c] = lua_tostring(L, -1);
-        if (!cols[c]) {
-            free(cols);
-            return luaL_error(L, "regie.output(\"%s\"): column %d is not a name", name, (int)c + 1);
-        }
-        lua_pop(L, 1); /* the string stays alive in the columns table */
+    lua_settop(L, 3);
+    size_t ncols, bad;
+    const char **cols = column_names(L, 3, &ncols, &bad);
+    if (!cols) {
+        return luaL_error(L, "regie.output(\"%s\"): column %d is not a name", name, (int)bad + 1);
     }
-    regie_table *t = rg_table_new(ncols, cols);
-    free(cols);
+    /* (freed by the collector when an error leaves it) */
+    regie_table **box = table_box(L, ncols, cols);
+    regie_table *t = *box;
     size_t nrows = lua_rawlen(L, 2);
     for (size_t r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE) {
-            rg_table_free(t);
             return luaL_error(L, "regie.output(\"%s\"): row %d is not a record", name, (int)r);
         }
-        size_t bad;
-        const char *err = fill_row(L, t, -1, &bad);
+        const char *err = fill_row(L, t, -1, &bad, NULL);
         if (err) {
-            lua_pushfstring(L, "regie.output(\"%s\"): row %d, column %s: %s", name, (int)r,
-                            t->cols[bad], err);
-            rg_table_free(t);
-            return lua_error(L);
+            return luaL_error(L, "regie.output(\"%s\"): row %d, column %s: %s", name, (int)r,
+                              t->cols[bad], err);
         }
         lua_pop(L, 1);
     }
+    *box = NULL; /* the host has it now, also when it refuses it */
     if (rg_host.output_table(ctx, name, t) != 0) {
         return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
     }
@@ -632,7 +762,13 @@ static int l_write(lua_State *L)
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, i);
         size_t len;
-        const char *piece = lua_tolstring(L, -1, &len);
+        /* checked again: the collector may have run a finalizer since */
+        const char *piece = lua_isstring(L, -1) ? lua_tolstring(L, -1, &len) : NULL;
+        if (!piece || len > b.cap - b.len) {
+            lbuf_free(L, &b);
+            return luaL_error(L, "regie.write(\"%s\"): piece %d changed while it was written",
+                              path, (int)i);
+        }
         memcpy(b.data + b.len, piece, len);
         b.len += len;
         lua_pop(L, 1);
@@ -1054,6 +1190,7 @@ typedef struct out_writer {
     char *name;
     regie_table *t; /* the records so far; NULL once closed */
     regie_ctx *ctx;
+    int busy; /* a record's metamethods are being run */
 } out_writer;
 
 #define OUT_WRITER "regie.output_writer"
@@ -1063,6 +1200,10 @@ static out_writer *check_out_writer(lua_State *L)
     out_writer *w = luaL_checkudata(L, 1, OUT_WRITER);
     if (!w->t) {
         luaL_error(L, OUT_WRITER "(\"%s\"): already closed", w->name ? w->name : "");
+    }
+    if (w->busy) {
+        luaL_error(L, OUT_WRITER "(\"%s\"): in use (a metamethod of the record it takes cannot use it)",
+                   w->name);
     }
     return w;
 }
@@ -1109,7 +1250,7 @@ static int l_out_writer_record(lua_State *L)
     out_writer *w = check_out_writer(L);
     luaL_checktype(L, 2, LUA_TTABLE);
     size_t bad;
-    const char *err = fill_row(L, w->t, 2, &bad);
+    const char *err = fill_row(L, w->t, 2, &bad, &w->busy);
     if (err) {
         return luaL_error(L, OUT_WRITER "(\"%s\"): row %d, column %s: %s", w->name,
                           (int)w->t->nrows + 1, w->t->cols[bad], err);
@@ -1134,7 +1275,7 @@ static int l_out_writer_close(lua_State *L)
 
 static int l_out_writer_gc(lua_State *L)
 {
-    out_writer *w = lua_touserdata(L, 1);
+    out_writer *w = luaL_testudata(L, 1, OUT_WRITER);
     if (w) {
         rg_table_free(w->t);
         w->t = NULL;
@@ -1153,7 +1294,7 @@ static void end_out_writers(lua_State *L, regie_ctx *ctx, int succeeded)
         while (lua_next(L, -2)) {
             out_writer *w = lua_touserdata(L, -1);
             lua_pop(L, 1);
-            if (succeeded) {
+            if (succeeded && w->name) {
                 rg_host.log(ctx, REGIE_LOG_WARN,
                             "output \"%s\" of " OUT_WRITER " was not closed (close() hands it over): not written",
                             w->name);
@@ -1400,44 +1541,32 @@ static int l_csv_encode(lua_State *L)
         lua_replace(L, 2);
     }
     luaL_checktype(L, 2, LUA_TTABLE);
-    size_t ncols = lua_rawlen(L, 2);
-    const char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
-    for (size_t c = 0; c < ncols; c++) {
-        lua_rawgeti(L, 2, (lua_Integer)c + 1);
-        cols[c] = lua_tostring(L, -1);
-        lua_pop(L, 1);
-        if (!cols[c]) {
-            free(cols);
-            return luaL_error(L, "regie.csv.encode: column %d is not a name", (int)c + 1);
-        }
+    lua_settop(L, 2);
+    size_t ncols, bad;
+    const char **cols = column_names(L, 2, &ncols, &bad);
+    if (!cols) {
+        return luaL_error(L, "regie.csv.encode: column %d is not a name", (int)bad + 1);
     }
-    regie_table *t = rg_table_new(ncols, cols);
-    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    /* (freed by the collector when an error leaves it) */
+    regie_table **box = table_box(L, ncols, cols);
+    regie_table *t = *box;
     size_t nrows = lua_rawlen(L, 1);
-    const char *err = NULL;
-    for (size_t r = 1; r <= nrows && !err; r++) {
-        lua_rawgeti(L, 1, (lua_Integer)r);
-        for (size_t c = 0; c < ncols && !err; c++) {
-            lua_getfield(L, -1, cols[c]);
-            err = rg_lua_to_value(L, -1, t, &row[c]);
-            lua_pop(L, 1);
+    for (size_t r = 1; r <= nrows; r++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)r) != LUA_TTABLE) {
+            return luaL_error(L, "regie.csv.encode: row %d is not a record", (int)r);
         }
-        if (!err) {
-            rg_table_append(t, row, 0);
+        const char *err = fill_row(L, t, -1, &bad, NULL);
+        if (err) {
+            return luaL_error(L, "regie.csv.encode: %s", err);
         }
         lua_pop(L, 1);
-    }
-    free(row);
-    free(cols);
-    if (err) {
-        rg_table_free(t);
-        return luaL_error(L, "regie.csv.encode: %s", err);
     }
     rg_buf b = { 0 };
     rg_csv_write(&b, t);
-    lua_pushlstring(L, b.data, b.len);
-    rg_buf_free(&b);
+    *box = NULL;
     rg_table_free(t);
+    lua_pushlstring(L, b.data, b.len); /* (b is lost if this fails for memory) */
+    rg_buf_free(&b);
     return 1;
 }
 
@@ -1463,6 +1592,7 @@ typedef struct file_writer {
     lbuf out;       /* what is not yet in the file (counts towards the step's memory) */
     rg_buf row;     /* scratch for one field */
     int closed;
+    int busy; /* a record's metamethods are being run */
 } file_writer;
 
 /* What a writer holds is written out in parts of about this size. */
@@ -1475,6 +1605,10 @@ static file_writer *check_open(lua_State *L, const char *type)
      * outlives its step's context) */
     if (w->closed) {
         luaL_error(L, "%s(\"%s\"): already closed", type, w->path ? w->path : "");
+    }
+    if (w->busy) {
+        luaL_error(L, "%s(\"%s\"): in use (a metamethod of the record it takes cannot use it)", type,
+                   w->path);
     }
     return w;
 }
@@ -1633,14 +1767,15 @@ static int l_writer_record(lua_State *L)
 {
     file_writer *w = check_writer(L);
     luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    get_fields(L, 2, w->cols, w->ncols, &w->busy);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
             lbuf_put(L, &w->out, ",", 1);
         }
-        lua_getfield(L, 2, w->cols[c]);
-        writer_put(L, w, -1, c);
-        lua_pop(L, 1);
+        writer_put(L, w, 3 + (int)c, c);
     }
+    lua_settop(L, 2);
     lbuf_put(L, &w->out, "\r\n", 2);
     w->lines++;
     writer_maybe_flush(L, w);
@@ -1692,7 +1827,10 @@ static int l_writer_close(lua_State *L)
 
 static int l_writer_gc(lua_State *L)
 {
-    file_writer *w = lua_touserdata(L, 1);
+    file_writer *w = luaL_testudata(L, 1, "regie.csv.writer");
+    if (!w) {
+        w = luaL_testudata(L, 1, "regie.file");
+    }
     if (w && !w->closed) {
         writer_release(L, w);
     }
@@ -1773,7 +1911,27 @@ static void writer_type(lua_State *L, const char *type, const luaL_Reg *methods)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_writer_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushstring(L, type); /* what getmetatable gives: not the finalizer */
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+}
+
+/* setmetatable as Lua's, refusing a metatable with a finalizer. */
+static int l_setmetatable(lua_State *L)
+{
+    int t = lua_type(L, 2);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_argexpected(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table");
+    if (t == LUA_TTABLE) {
+        lua_settop(L, 2);
+        refuse_finalizer(L, 0);
+    }
+    if (luaL_getmetafield(L, 1, "__metatable") != LUA_TNIL) {
+        return luaL_error(L, "cannot change a protected metatable");
+    }
+    lua_settop(L, 2);
+    lua_setmetatable(L, 1);
+    return 1;
 }
 
 static int l_list_tostring(lua_State *L)
@@ -1839,7 +1997,15 @@ void rg_lua_open_regie(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_out_writer_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushliteral(L, OUT_WRITER); /* what getmetatable gives: not the finalizer */
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, table_box_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &table_box_key);
+    lua_pushcfunction(L, l_setmetatable);
+    lua_setglobal(L, "setmetatable");
     luaL_newlib(L, csv_fns);
     lua_setfield(L, -2, "csv");
     lua_pushvalue(L, -1);
