@@ -36,8 +36,15 @@ int rg_write_file_atomic(const char *path, const void *data, size_t len);
 typedef struct rg_afile {
     char *path, *tmp;
     int fd;
+    int dirfd; /* the folder it is in, opened below a base (-1: by path) */
 } rg_afile;
 int rg_afile_open(rg_afile *f, const char *path);
+/* rg_afile_open of base/rel that follows no symbolic link below base:
+ * each folder on the way is opened with O_NOFOLLOW (made when missing),
+ * the file is made in the last of them and renamed there.  A symbolic
+ * link on the way, or as the file itself, fails with ELOOP and the length
+ * of rel up to its end in *bad (base itself may be one). */
+int rg_afile_open_below(rg_afile *f, const char *base, const char *rel, size_t *bad);
 int rg_afile_write(rg_afile *f, const void *data, size_t len);
 int rg_afile_commit(rg_afile *f);
 void rg_afile_abort(rg_afile *f);

@@ -1645,6 +1645,7 @@ static file_writer *writer_new(lua_State *L, const char *type, const char *path)
     file_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
     memset(w, 0, sizeof *w);
     w->file.fd = -1;
+    w->file.dirfd = -1;
     w->closed = 1; /* until it is complete: nothing to release */
     luaL_setmetatable(L, type);
     w->path = rg_xstrdup(path);
