@@ -2,12 +2,18 @@
  * metamethod on a foreign value, re-enter a writer from a metamethod, hand
  * over a list that contains itself, loop in a finalizer, write through a
  * symbolic link) is refused with a clear error, never a crash, a hang or a
- * corrupted output.  Meant to run in the sanitizer build too. */
+ * corrupted output; and a file on the plugin path is not loaded (its
+ * constructors not run) before it is seen to be a plugin.  Meant to run
+ * in the sanitizer build too. */
 #define _GNU_SOURCE
 #include "engine.h"
+#include "internal.h"
 #include "testutil.h"
 
 #include <check.h>
+#include <dlfcn.h>
+#include <elf.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,11 +331,110 @@ START_TEST(symlinks_in_output_not_followed)
 }
 END_TEST
 
-Suite *suite_luasafe(void);
-Suite *suite_luasafe(void)
+/* ---- plugins ---- */
+static char *fixture(const char *name)
 {
-    Suite *s = suite_create("luasafe");
-    TCase *tc = tcase_create("luasafe");
+    char rel[128];
+    snprintf(rel, sizeof rel, "tests/fixtures/.libs/%s.so", name);
+    return t_build(rel);
+}
+
+/* The file at `from` (its first `len` bytes, all when len is 0, with
+ * `patch` bytes at `at` when given) as dir/name. */
+static char *put_copy(const char *pdir, const char *name, const char *from, size_t len, size_t at,
+                      const void *patch, size_t npatch)
+{
+    size_t n = 0;
+    char *data = rg_read_file(from, &n);
+    ck_assert_ptr_nonnull(data);
+    if (len && len < n) {
+        n = len;
+    }
+    if (patch && at + npatch <= n) {
+        memcpy(data + at, patch, npatch);
+    }
+    char *path = rg_xasprintf("%s/%s", pdir, name);
+    ck_assert_int_eq(rg_write_file_atomic(path, data, n), 0);
+    free(data);
+    return path;
+}
+
+/* The message of errs that names `path`, or NULL. */
+static const char *msg_for(const rg_errors *errs, const char *path)
+{
+    for (size_t i = 0; i < errs->n; i++) {
+        if (strstr(errs->msg[i], path)) {
+            return errs->msg[i];
+        }
+    }
+    return NULL;
+}
+
+START_TEST(plugins_checked_before_loading)
+{
+    char *pdir = t_tmpdir(), *mdir = t_tmpdir();
+    char *marker = rg_xasprintf("%s/marker", mdir);
+    setenv("REGIE_TEST_MARKER", marker, 1);
+    char *good = fixture("good"), *ctor = fixture("ctor_marker");
+    size_t glen = 0;
+    free(rg_read_file(good, &glen));
+    static const unsigned char far[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f };
+    static const struct {
+        const char *name, *why;
+    } bad[] = {
+        { "a_ctor.so", "refused: not a regie plugin (no regie_plugin_entry symbol)" },
+        { "garbage.so", "refused: not an ELF file" },
+        { "empty.so", "refused: not an ELF file (empty)" },
+        { "trunc64.so", "refused: truncated or damaged section headers" },
+        { "trunchalf.so", "refused: truncated" },
+        { "shoff.so", "refused: truncated or damaged section headers" },
+    };
+    char *paths[6];
+    paths[0] = put_copy(pdir, bad[0].name, ctor, 0, 0, NULL, 0);
+    paths[1] = t_write(pdir, bad[1].name, "#!/bin/sh\necho this is not an ELF file\n");
+    paths[2] = t_write(pdir, bad[2].name, "");
+    paths[3] = put_copy(pdir, bad[3].name, good, 64, 0, NULL, 0);
+    paths[4] = put_copy(pdir, bad[4].name, good, glen / 2, 0, NULL, 0);
+    paths[5] = put_copy(pdir, bad[5].name, good, 0, offsetof(Elf64_Ehdr, e_shoff), far, sizeof far);
+    free(put_copy(pdir, "good.so", good, 0, 0, NULL, 0));
+    rg_plugins ps = { 0 };
+    rg_errors e = { 0 };
+    ck_assert_int_eq(rg_plugins_scan(&ps, pdir, &e), -1);
+    ck_assert_msg(access(marker, F_OK) != 0, "a file that is not a plugin was loaded");
+    ck_assert_uint_eq(ps.n, 1);
+    ck_assert_str_eq(ps.v[0].desc->name, "good");
+    ck_assert_uint_eq(e.n, 6);
+    for (size_t i = 0; i < 6; i++) {
+        const char *m = msg_for(&e, paths[i]);
+        ck_assert_msg(m && strstr(m, bad[i].why), "%s: wanted \"%s\" in: %s", bad[i].name, bad[i].why,
+                      m ? m : "(no message)");
+    }
+    rg_plugins_free(&ps);
+    rg_err_free(&e);
+    /* the marker comes when the file is loaded: the check above means something */
+    void *h = dlopen(paths[0], RTLD_NOW | RTLD_LOCAL);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(access(marker, F_OK), 0);
+    dlclose(h);
+    for (size_t i = 0; i < 6; i++) {
+        free(paths[i]);
+    }
+    unsetenv("REGIE_TEST_MARKER");
+    t_rmtree(pdir);
+    t_rmtree(mdir);
+    free(pdir);
+    free(mdir);
+    free(marker);
+    free(good);
+    free(ctor);
+}
+END_TEST
+
+Suite *suite_safety(void);
+Suite *suite_safety(void)
+{
+    Suite *s = suite_create("safety");
+    TCase *tc = tcase_create("lua");
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, gc_of_writers_on_other_values);
@@ -340,5 +445,9 @@ Suite *suite_luasafe(void)
     tcase_add_test(tc, finalizers_refused);
     tcase_add_test(tc, symlinks_in_output_not_followed);
     suite_add_tcase(s, tc);
+    TCase *tp = tcase_create("plugins");
+    tcase_set_timeout(tp, 30);
+    tcase_add_test(tp, plugins_checked_before_loading);
+    suite_add_tcase(s, tp);
     return s;
 }
