@@ -14,6 +14,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -430,6 +431,101 @@ START_TEST(plugins_checked_before_loading)
 }
 END_TEST
 
+/* A minimal ELF shared object of either class and byte order: a dynamic
+ * symbol table with "other" and, when `with`, the entry symbol (defined
+ * when `defined`). */
+static void put_n(unsigned char *b, size_t off, uint64_t v, size_t n, int msb)
+{
+    for (size_t i = 0; i < n; i++) {
+        b[off + (msb ? n - 1 - i : i)] = (unsigned char)(v >> (8 * i));
+    }
+}
+
+#define PUT(b, base, is64, msb, T, f, v)                                                           \
+    ((is64) ? put_n((b), (base) + offsetof(Elf64_##T, f), (v), sizeof(((Elf64_##T *)0)->f), (msb))  \
+            : put_n((b), (base) + offsetof(Elf32_##T, f), (v), sizeof(((Elf32_##T *)0)->f), (msb)))
+
+static char *put_elf(const char *pdir, const char *name, int is64, int msb, int with, int defined)
+{
+    unsigned char b[1024];
+    memset(b, 0, sizeof b);
+    size_t eh = is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+    size_t sh = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    size_t sy = is64 ? sizeof(Elf64_Sym) : sizeof(Elf32_Sym);
+    static const char strs[] = "\0other\0" REGIE_PLUGIN_SYMBOL;
+    size_t stroff = eh, symoff = 128, shoff = 256;
+    memcpy(b + stroff, strs, sizeof strs);
+    size_t nsym = with ? 3 : 2;
+    PUT(b, symoff + sy, is64, msb, Sym, st_name, 1);
+    PUT(b, symoff + sy, is64, msb, Sym, st_info, (STB_GLOBAL << 4) | STT_FUNC);
+    PUT(b, symoff + sy, is64, msb, Sym, st_shndx, 1);
+    if (with) {
+        PUT(b, symoff + 2 * sy, is64, msb, Sym, st_name, 7);
+        PUT(b, symoff + 2 * sy, is64, msb, Sym, st_info, (STB_GLOBAL << 4) | STT_OBJECT);
+        PUT(b, symoff + 2 * sy, is64, msb, Sym, st_shndx, defined ? 1 : SHN_UNDEF);
+    }
+    memcpy(b, ELFMAG, SELFMAG);
+    b[EI_CLASS] = is64 ? ELFCLASS64 : ELFCLASS32;
+    b[EI_DATA] = msb ? ELFDATA2MSB : ELFDATA2LSB;
+    b[EI_VERSION] = EV_CURRENT;
+    PUT(b, 0, is64, msb, Ehdr, e_type, ET_DYN);
+    PUT(b, 0, is64, msb, Ehdr, e_machine, is64 ? EM_PPC64 : EM_386);
+    PUT(b, 0, is64, msb, Ehdr, e_version, EV_CURRENT);
+    PUT(b, 0, is64, msb, Ehdr, e_shoff, shoff);
+    PUT(b, 0, is64, msb, Ehdr, e_ehsize, eh);
+    PUT(b, 0, is64, msb, Ehdr, e_shentsize, sh);
+    PUT(b, 0, is64, msb, Ehdr, e_shnum, 3);
+    size_t s1 = shoff + sh, s2 = shoff + 2 * sh;
+    PUT(b, s1, is64, msb, Shdr, sh_type, SHT_DYNSYM);
+    PUT(b, s1, is64, msb, Shdr, sh_offset, symoff);
+    PUT(b, s1, is64, msb, Shdr, sh_size, nsym * sy);
+    PUT(b, s1, is64, msb, Shdr, sh_entsize, sy);
+    PUT(b, s1, is64, msb, Shdr, sh_link, 2);
+    PUT(b, s2, is64, msb, Shdr, sh_type, SHT_STRTAB);
+    PUT(b, s2, is64, msb, Shdr, sh_offset, stroff);
+    PUT(b, s2, is64, msb, Shdr, sh_size, sizeof strs);
+    char *path = rg_xasprintf("%s/%s", pdir, name);
+    ck_assert_int_eq(rg_write_file_atomic(path, b, shoff + 3 * sh), 0);
+    return path;
+}
+
+/* The symbol tables of 32-bit and big-endian files are read too: one that
+ * exports the symbol gets as far as the loader (which refuses another
+ * machine's file), one that does not is refused before. */
+START_TEST(plugin_symbols_of_other_classes)
+{
+    char *pdir = t_tmpdir();
+    static const struct {
+        const char *name;
+        int is64, msb, with, defined;
+        const char *why;
+    } cases[] = {
+        { "le32.so", 0, 0, 1, 1, "cannot load plugin" },
+        { "be64.so", 1, 1, 1, 1, "cannot load plugin" },
+        { "be32.so", 0, 1, 1, 1, "cannot load plugin" },
+        { "le32-none.so", 0, 0, 0, 0, "no regie_plugin_entry symbol" },
+        { "be64-none.so", 1, 1, 0, 0, "no regie_plugin_entry symbol" },
+        { "le32-undef.so", 0, 0, 1, 0, "no regie_plugin_entry symbol" },
+        { "be64-undef.so", 1, 1, 1, 0, "no regie_plugin_entry symbol" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *path = put_elf(pdir, cases[i].name, cases[i].is64, cases[i].msb, cases[i].with,
+                             cases[i].defined);
+        rg_plugins ps = { 0 };
+        rg_errors e = { 0 };
+        ck_assert_int_eq(rg_plugin_load(&ps, path, &e), -1);
+        ck_assert_uint_eq(e.n, 1);
+        ck_assert_msg(strstr(e.msg[0], path) && strstr(e.msg[0], cases[i].why), "%s: wanted \"%s\" in: %s",
+                      cases[i].name, cases[i].why, e.msg[0]);
+        rg_plugins_free(&ps);
+        rg_err_free(&e);
+        free(path);
+    }
+    t_rmtree(pdir);
+    free(pdir);
+}
+END_TEST
+
 Suite *suite_safety(void);
 Suite *suite_safety(void)
 {
@@ -448,6 +544,7 @@ Suite *suite_safety(void)
     TCase *tp = tcase_create("plugins");
     tcase_set_timeout(tp, 30);
     tcase_add_test(tp, plugins_checked_before_loading);
+    tcase_add_test(tp, plugin_symbols_of_other_classes);
     suite_add_tcase(s, tp);
     return s;
 }
