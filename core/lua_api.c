@@ -1592,7 +1592,9 @@ typedef struct file_writer {
     lbuf out;       /* what is not yet in the file (counts towards the step's memory) */
     rg_buf row;     /* scratch for one field */
     int closed;
-    int busy; /* a record's metamethods are being run */
+    int busy;          /* a record's metamethods are being run */
+    int in_line;       /* a line of add/record was begun and not ended (an error in it) */
+    size_t line_start; /* where that line begins in out */
 } file_writer;
 
 /* What a writer holds is written out in parts of about this size. */
@@ -1744,6 +1746,16 @@ static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
     lbuf_put(L, &w->out, b->data, b->len);
 }
 
+/* A line begins: what an earlier one left when an error stopped it goes. */
+static void line_begin(file_writer *w)
+{
+    if (w->in_line) {
+        w->out.len = w->line_start;
+    }
+    w->line_start = w->out.len;
+    w->in_line = 1;
+}
+
 static int l_writer_add(lua_State *L)
 {
     file_writer *w = check_writer(L);
@@ -1752,6 +1764,7 @@ static int l_writer_add(lua_State *L)
         return luaL_error(L, "regie.csv.writer(\"%s\"): add: %d values for %d columns", w->path, n,
                           (int)w->ncols);
     }
+    line_begin(w);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
             lbuf_put(L, &w->out, ",", 1);
@@ -1759,6 +1772,7 @@ static int l_writer_add(lua_State *L)
         writer_put(L, w, (int)c + 2, c);
     }
     lbuf_put(L, &w->out, "\r\n", 2);
+    w->in_line = 0;
     w->lines++;
     writer_maybe_flush(L, w);
     return 0;
@@ -1770,6 +1784,7 @@ static int l_writer_record(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
     get_fields(L, 2, w->cols, w->ncols, &w->busy);
+    line_begin(w);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
             lbuf_put(L, &w->out, ",", 1);
@@ -1778,6 +1793,7 @@ static int l_writer_record(lua_State *L)
     }
     lua_settop(L, 2);
     lbuf_put(L, &w->out, "\r\n", 2);
+    w->in_line = 0;
     w->lines++;
     writer_maybe_flush(L, w);
     return 0;
@@ -1808,6 +1824,10 @@ static void writer_release(lua_State *L, file_writer *w)
 static void close_file(lua_State *L, file_writer *w)
 {
     regie_ctx *ctx = w->ctx;
+    if (w->in_line) { /* a line an error stopped is not written */
+        w->out.len = w->line_start;
+        w->in_line = 0;
+    }
     writer_flush(L, w);
     int ok = rg_output_commit(ctx, w->path, &w->file) == 0;
     writer_release(L, w);

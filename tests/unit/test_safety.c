@@ -178,6 +178,26 @@ START_TEST(writer_reentry_refused)
 }
 END_TEST
 
+/* A line of a CSV writer that an error stopped half way is not written. */
+START_TEST(writer_line_not_left_half)
+{
+    expect_ok("half.lua",
+              "return { run = function()\n"
+              "  local w = regie.csv.writer('h.csv', { 'a', 'b', 'c' })\n"
+              "  assert(not pcall(w.add, w, 1, 2, print))\n"
+              "  assert(not pcall(w.record, w, { a = 'x', b = { cyc = true } }))\n"
+              "  assert(not pcall(w.record, w, setmetatable({}, { __index = function(t, k)\n"
+              "    if k == 'c' then error('no c') end return k end })))\n"
+              "  w:add(4, 5, 6)\n"
+              "  assert(not pcall(w.add, w, 7, print, 9))\n"
+              "  assert(w:close() == 1)\n"
+              "end }\n");
+    char *h = out_text("h.csv");
+    ck_assert_str_eq(h, "a,b,c\r\n4,5,6\r\n");
+    free(h);
+}
+END_TEST
+
 /* A value nested too deep, or one that contains itself, is refused. */
 START_TEST(deep_and_cyclic_values)
 {
@@ -536,6 +556,7 @@ Suite *suite_safety(void)
     tcase_add_test(tc, gc_of_writers_on_other_values);
     tcase_add_test(tc, write_pieces);
     tcase_add_test(tc, writer_reentry_refused);
+    tcase_add_test(tc, writer_line_not_left_half);
     tcase_add_test(tc, deep_and_cyclic_values);
     tcase_add_test(tc, number_column_names);
     tcase_add_test(tc, finalizers_refused);
