@@ -432,6 +432,24 @@ START_TEST(plugins_checked_before_loading)
     }
     rg_plugins_free(&ps);
     rg_err_free(&e);
+    /* without section headers (as sstrip leaves a file) the dynamic segment
+     * is read: SysV hash (ctor_marker) and GNU hash (good) */
+    static const unsigned char zero[8] = { 0 };
+    char *sdir = t_tmpdir();
+    char *nosh = put_copy(sdir, "nosh.so", ctor, 0, offsetof(Elf64_Ehdr, e_shoff), zero, sizeof zero);
+    free(put_copy(sdir, "good-nosh.so", good, 0, offsetof(Elf64_Ehdr, e_shoff), zero, sizeof zero));
+    ck_assert_int_eq(rg_plugins_scan(&ps, sdir, &e), -1);
+    ck_assert_msg(access(marker, F_OK) != 0, "a file that is not a plugin was loaded");
+    ck_assert_uint_eq(ps.n, 1);
+    ck_assert_str_eq(ps.v[0].desc->name, "good");
+    ck_assert_uint_eq(e.n, 1);
+    ck_assert_ptr_nonnull(strstr(e.msg[0], nosh));
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "refused: not a regie plugin (no regie_plugin_entry symbol)"));
+    rg_plugins_free(&ps);
+    rg_err_free(&e);
+    t_rmtree(sdir);
+    free(sdir);
+    free(nosh);
     /* the marker comes when the file is loaded: the check above means something */
     void *h = dlopen(paths[0], RTLD_NOW | RTLD_LOCAL);
     ck_assert_ptr_nonnull(h);
