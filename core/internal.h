@@ -283,8 +283,12 @@ typedef struct rg_plugins {
 extern const regie_host rg_host;
 
 /* Load one shared object; refuse wrong magic/ABI/duplicate names with the
- * path and reason in errs. */
+ * path and reason in errs.  A file that is not an ELF shared object
+ * exporting the entry symbol is refused before it is loaded. */
 int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs);
+/* That check alone: NULL, or why the file at path is no plugin (in buf
+ * or a constant). */
+const char *rg_plugin_check_elf(const char *path, char *buf, size_t bufsize);
 /* Load every *.so in each directory of a ':'-separated path. */
 int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs);
 rg_plugin *rg_plugin_find(rg_plugins *ps, const char *name);

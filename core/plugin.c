@@ -298,7 +298,7 @@ static const char *elf_exports_entry(const elf_file *e)
 
 /* NULL when the file at path is an ELF shared object exporting the entry
  * symbol, else why not (in buf, or a constant). */
-static const char *check_elf(const char *path, char *buf, size_t bufsize)
+const char *rg_plugin_check_elf(const char *path, char *buf, size_t bufsize)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     struct stat st;
@@ -344,7 +344,7 @@ static const char *check_elf(const char *path, char *buf, size_t bufsize)
 int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
 {
     char ebuf[160];
-    const char *not_elf = check_elf(path, ebuf, sizeof ebuf);
+    const char *not_elf = rg_plugin_check_elf(path, ebuf, sizeof ebuf);
     if (not_elf) {
         /* not loaded: its constructors do not run */
         rg_err_add(errs, path, 0, "refused: %s", not_elf);

@@ -10,7 +10,8 @@
  * (REGIE_FUZZ_SEED repeats a run).  An input that crashes or hangs is
  * written to fuzz-crash-TARGET.bin in the working directory.  The
  * target lua-api reads its input as a program of calls of the regie
- * module (a test case of its own: CK_RUN_CASE=lua-api). */
+ * module; elf feeds damaged shared objects to the plugin loader's check
+ * (both in the test case "safety": CK_RUN_CASE=safety). */
 #define _GNU_SOURCE
 #include "engine.h"
 #include "internal.h"
@@ -18,8 +19,10 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -969,6 +972,63 @@ START_TEST(fuzz_lua_api)
 }
 END_TEST
 
+/* ---- shared objects on the plugin path, read before they are loaded ---- */
+static void try_elf(const char *data, size_t len, void *arg)
+{
+    const char *pdir = arg;
+    /* as mutated, then with bytes of the headers (the start of the file,
+     * where the ELF and program headers are, and its end, where the
+     * section headers are) changed too */
+    char *copy = rg_xmalloc(len + 1);
+    memcpy(copy, data, len);
+    rng r = { 0x9E3779B97F4A7C15ULL ^ len };
+    for (size_t i = 0; i < len && i < 64; i++) {
+        r.s = (r.s ^ (unsigned char)data[i]) * 0x100000001B3ULL;
+    }
+    r.s |= 1;
+    for (int round = 0; round < 2; round++) {
+        char *path = put_input(pdir, "p.so", copy, len);
+        char buf[160];
+        const char *why = rg_plugin_check_elf(path, buf, sizeof buf);
+        fuzz_assert(!why || *why, "refused without a reason");
+        free(path);
+        for (int k = 0; k < 6 && len; k++) {
+            size_t at = rnd(&r, 2) ? rnd(&r, len < 1024 ? len : 1024) : len - 1 - rnd(&r, len < 2048 ? len : 2048);
+            copy[at] = (char)next(&r);
+        }
+    }
+    free(copy);
+}
+
+START_TEST(fuzz_elf)
+{
+    corpus c = { 0 };
+    static const char *const names[] = { "good", "not_plugin", "ctor_marker", "bad_abi" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char rel[96];
+        snprintf(rel, sizeof rel, "tests/fixtures/.libs/%s.so", names[i]);
+        char *path = t_build(rel);
+        size_t len = 0;
+        char *data = rg_read_file(path, &len);
+        ck_assert_msg(data != NULL, "fuzz seed %s missing", path);
+        /* each as built, and with its section headers cut off (the
+         * dynamic segment read instead) */
+        corpus_add_text(&c, data, len);
+        if (len >= sizeof(Elf64_Ehdr)) {
+            memset(data + offsetof(Elf64_Ehdr, e_shoff), 0, 8);
+            corpus_add_text(&c, data, len);
+        }
+        free(data);
+        free(path);
+    }
+    char *pdir = t_tmpdir();
+    fuzz("elf", &c, 3000, try_elf, pdir);
+    t_rmtree(pdir);
+    free(pdir);
+    corpus_free(&c);
+}
+END_TEST
+
 Suite *suite_fuzz(void);
 Suite *suite_fuzz(void)
 {
@@ -987,9 +1047,10 @@ Suite *suite_fuzz(void)
     tcase_add_test(tc, fuzz_run_tender);
     tcase_add_test(tc, fuzz_run_stakeholders);
     suite_add_tcase(s, tc);
-    TCase *tl = tcase_create("lua-api");
+    TCase *tl = tcase_create("safety");
     tcase_set_timeout(tl, seconds > 0 ? (double)seconds * 2 + 60 : 120 * (scale > 1 ? scale : 1));
     tcase_add_test(tl, fuzz_lua_api);
+    tcase_add_test(tl, fuzz_elf);
     suite_add_tcase(s, tl);
     return s;
 }
