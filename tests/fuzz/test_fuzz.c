@@ -808,7 +808,7 @@ static void gen_call(lua_gen *g)
     } else {
         gen_put(g, ";(function(...) return ... end)(");
     }
-    unsigned what = gen_byte(g) % 16;
+    unsigned what = gen_byte(g) % 17;
     if (what < 11) {
         gen_put(g, "pcall(");
         gen_put(g, GEN_PICK(g, gen_fns));
@@ -823,6 +823,11 @@ static void gen_call(lua_gen *g)
         gen_put(g, "))");
     } else if (what == 14) {
         gen_put(g, "pcall(collectgarbage, 'collect'))");
+    } else if (what == 15) { /* whatever is in a slot called: a loop of regie.each */
+        snprintf(slot, sizeof slot, "pcall(V[%u]", gen_byte(g) % 8);
+        gen_put(g, slot);
+        gen_values(g, 2);
+        gen_put(g, "))");
     } else {
         gen_put(g, "pcall(setmetatable, {}, { __gc = function() while true do end end }))");
     }
