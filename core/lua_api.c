@@ -255,12 +255,16 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == len;
 }
 
-/* How deep lists may be nested in a value a step hands over. */
+/* How deep lists may be nested in a value a step hands over, and how many
+ * items its lists may hold in all (a list that holds the same list twice,
+ * nested 30 deep, would be a billion). */
 #define MAX_DEPTH 32
+#define MAX_ITEMS ((size_t)1 << 22)
 
-/* rg_lua_to_value below `depth` lists, the tables of which are open[0..depth). */
+/* rg_lua_to_value below `depth` lists, the tables of which are
+ * open[0..depth), with *left items still allowed. */
 static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth,
-                            const void **open)
+                            const void **open, size_t *left)
 {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
@@ -311,11 +315,15 @@ static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_val
         }
         open[depth] = self;
         n = (lua_Integer)lua_rawlen(L, idx);
+        if ((size_t)n > *left) {
+            return "cannot store lists of more than 4194304 items in all";
+        }
+        *left -= (size_t)n;
         regie_list *l = rg_table_list_new(owner);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             regie_value item;
-            const char *err = to_value(L, -1, owner, &item, depth + 1, open);
+            const char *err = to_value(L, -1, owner, &item, depth + 1, open, left);
             lua_pop(L, 1);
             if (err) {
                 return err;
@@ -334,7 +342,8 @@ static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_val
 const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
 {
     const void *open[MAX_DEPTH];
-    return to_value(L, idx, owner, out, 0, open);
+    size_t left = MAX_ITEMS;
+    return to_value(L, idx, owner, out, 0, open, &left);
 }
 
 

@@ -217,6 +217,9 @@ START_TEST(deep_and_cyclic_values)
         { "regie.output_writer('w', { 'a' }):add(deep(40))", "nested more than 32 deep" },
         { "regie.csv.writer('c.csv', { 'a' }):add(cyc)", "a list that contains itself" },
         { "regie.csv.encode({ { a = deep(200) } }, { 'a' })", "nested more than 32 deep" },
+        /* (the same list twice: nested 30 deep, { a, a } would be a billion items) */
+        { "local a = {} for i = 1, 2500000 do a[i] = 0 end regie.output('x', { a, a })",
+          "cannot store lists of more than 4194304 items in all" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *src = NULL, name[32];
