@@ -1546,8 +1546,8 @@ static int l_csv_encode(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1); /* (also when there was no second argument) */
         lua_getfield(L, 1, "columns");
-        lua_replace(L, 2);
     }
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);

@@ -248,6 +248,7 @@ START_TEST(number_column_names)
                  "  for i = 1, 3000 do cols[i] = i + 0.25 end\n"
                  "  local text = regie.csv.encode({ rec }, cols)\n"
                  "  assert(text:sub(1, 10) == '1.25,2.25,', text:sub(1, 20))\n"
+                 "  assert(regie.csv.encode({ { a = 1 }, columns = { 'a' } }) == 'a\\r\\n1\\r\\n')\n"
                  "end }\n",
                  &ctx, NULL);
     ck_assert_msg(rc == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "");
