@@ -405,6 +405,7 @@ int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f)
 {
     char *path = output_path(ctx, relpath);
     if (!path) {
+        memset(f, 0, sizeof *f);
         f->fd = f->dirfd = -1;
         return -1;
     }

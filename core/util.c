@@ -413,9 +413,10 @@ int rg_afile_commit(rg_afile *f)
     if (!synced) {
         errno = e;
     }
-    int renamed = f->dirfd >= 0 ? renameat(f->dirfd, base_name(f->tmp), f->dirfd, base_name(f->path)) == 0
-                                : rename(f->tmp, f->path) == 0;
-    if (!synced || !closed || !renamed) {
+    int renamed = synced && closed &&
+                  (f->dirfd >= 0 ? renameat(f->dirfd, base_name(f->tmp), f->dirfd, base_name(f->path)) == 0
+                                 : rename(f->tmp, f->path) == 0);
+    if (!renamed) {
         rg_afile_abort(f);
         return -1;
     }
