@@ -8,7 +8,11 @@
 #define _GNU_SOURCE
 #include "engine.h"
 #include "internal.h"
+#include "lua_api.h"
 #include "testutil.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
 
 #include <check.h>
 #include <dlfcn.h>
@@ -104,6 +108,57 @@ START_TEST(gc_of_writers_on_other_values)
     ck_assert_str_eq(b, "x");
     free(a);
     free(b);
+}
+END_TEST
+
+/* The same finalizers taken from the registry (where a script cannot get
+ * them) and called on every kind of value, each writer kind on the others:
+ * they leave alone what is not theirs. */
+START_TEST(writer_finalizers_check_their_argument)
+{
+    lua_State *L = luaL_newstate();
+    luaL_openlibs(L);
+    *rg_lua_ctx_slot(L) = NULL;
+    rg_lua_open_regie(L);
+    lua_settop(L, 0);
+    static const char *const types[] = { "regie.csv.writer", "regie.file", "regie.output_writer" };
+    for (size_t i = 0; i < 3; i++) {
+        /* a userdata of each kind, as the finalizer of another kind sees it */
+        void *ud = lua_newuserdatauv(L, 256, 0);
+        memset(ud, 0xab, 256);
+        luaL_setmetatable(L, types[(i + 1) % 3]);
+    }
+    int others = lua_gettop(L);
+    lua_getglobal(L, "regie");
+    lua_getfield(L, -1, "null");
+    int null = lua_gettop(L);
+    for (size_t i = 0; i < 3; i++) {
+        luaL_getmetatable(L, types[i]);
+        lua_getfield(L, -1, "__gc");
+        for (int v = 0; v < 6; v++) {
+            lua_pushvalue(L, -1);
+            switch (v) {
+            case 0: lua_pushvalue(L, null); break;
+            case 1: lua_newtable(L); break;
+            case 2: lua_pushliteral(L, "text"); break;
+            case 3: lua_pushinteger(L, 7); break;
+            case 4: lua_pushnil(L); break;
+            default: /* a userdata of another kind: a CSV or file writer's finalizer
+                      * gets the output writer (at 2), the output writer's a file (at 1) */
+                lua_pushvalue(L, i < 2 ? 2 : 1);
+                break;
+            }
+            ck_assert_int_eq(lua_pcall(L, 1, 0, 0), LUA_OK);
+        }
+        lua_pop(L, 2);
+    }
+    ck_assert_int_eq(others, 3);
+    for (int i = 1; i <= others; i++) { /* not writers: their own finalizer is not for them */
+        lua_pushnil(L);
+        lua_setmetatable(L, i);
+    }
+    lua_settop(L, 0);
+    lua_close(L);
 }
 END_TEST
 
@@ -576,6 +631,7 @@ Suite *suite_safety(void)
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, gc_of_writers_on_other_values);
+    tcase_add_test(tc, writer_finalizers_check_their_argument);
     tcase_add_test(tc, write_pieces);
     tcase_add_test(tc, writer_reentry_refused);
     tcase_add_test(tc, writer_line_not_left_half);
