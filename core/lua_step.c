@@ -841,6 +841,15 @@ char *rg_lua_resolve(const char *script_path, const char *workflow_dir, const ch
     return rg_path_find(script_path, name);
 }
 
+/* t[k] of the table at idx without its metamethods: a script's module
+ * table is read outside a protected call, where one could not fail. */
+static int rawfield(lua_State *L, int idx, const char *k)
+{
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, k);
+    return lua_rawget(L, idx);
+}
+
 static int msgh(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
@@ -887,7 +896,7 @@ static int get_script(rg_lua *R, const char *file, char **err)
                             file);
         return -1;
     }
-    lua_getfield(L, -1, "run");
+    rawfield(L, -1, "run");
     int ok = lua_isfunction(L, -1);
     lua_pop(L, 1);
     if (!ok) {
@@ -933,11 +942,11 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
     }
     int mod = lua_gettop(L);
     int rc = 0;
-    if (lua_getfield(L, mod, "summary") == LUA_TSTRING) {
+    if (rawfield(L, mod, "summary") == LUA_TSTRING) {
         info->summary = rg_xstrdup(lua_tostring(L, -1));
     }
     lua_pop(L, 1);
-    int t = lua_getfield(L, mod, "params");
+    int t = rawfield(L, mod, "params");
     if (t == LUA_TTABLE) {
         lua_pushnil(L);
         while (lua_next(L, -2)) {
@@ -953,7 +962,7 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
             memset(p, 0, sizeof *p);
             p->key = rg_xstrdup(key);
             p->type = REGIE_PARAM_STRING;
-            if (lua_getfield(L, -1, "type") == LUA_TSTRING) {
+            if (rawfield(L, -1, "type") == LUA_TSTRING) {
                 const char *ty = lua_tostring(L, -1);
                 int found = 0;
                 for (int i = 0; ptypes[i].name; i++) {
@@ -971,19 +980,24 @@ int rg_lua_describe(rg_lua *R, const char *file, rg_script_info *info, rg_errors
                 }
             }
             lua_pop(L, 1);
-            lua_getfield(L, -1, "required");
+            rawfield(L, -1, "required");
             p->required = lua_toboolean(L, -1);
             lua_pop(L, 1);
-            if (lua_getfield(L, -1, "default") != LUA_TNIL) {
+            if (rawfield(L, -1, "default") != LUA_TNIL) {
                 if (lua_isboolean(L, -1)) {
                     p->def = rg_xstrdup(lua_toboolean(L, -1) ? "yes" : "no");
+                } else if (!lua_isstring(L, -1) && lua_getmetatable(L, -1)) {
+                    /* (its __tostring cannot run here) */
+                    lua_pop(L, 1);
+                    rg_err_add(errs, file, 0, "params.%s: default must be a string, number or boolean", key);
+                    rc = -1;
                 } else {
                     p->def = rg_xstrdup(luaL_tolstring(L, -1, NULL));
                     lua_pop(L, 1);
                 }
             }
             lua_pop(L, 1);
-            if (lua_getfield(L, -1, "description") == LUA_TSTRING) {
+            if (rawfield(L, -1, "description") == LUA_TSTRING) {
                 p->description = rg_xstrdup(lua_tostring(L, -1));
             }
             lua_pop(L, 1);
@@ -1082,7 +1096,7 @@ int rg_lua_run(rg_lua *R, const char *file, regie_ctx *ctx, const rg_lua_limits 
     }
     int mod = lua_gettop(L);
     lua_pushcfunction(L, msgh);
-    lua_getfield(L, mod, "run");
+    rawfield(L, mod, "run");
     /* step = { name = ..., params = { ... } } */
     lua_createtable(L, 0, 2);
     lua_pushstring(L, ctx->s && ctx->s->name ? ctx->s->name : "");

@@ -411,6 +411,58 @@ START_TEST(symlinks_in_output_not_followed)
 }
 END_TEST
 
+/* A script's module table is read raw: its metamethods do not run outside
+ * a protected call (an error there ended the process), nor loop there
+ * without a limit. */
+START_TEST(module_table_read_raw)
+{
+    static const char *const srcs[] = {
+        "return setmetatable({}, { __index = function() error('no') end })\n",
+        "return setmetatable({ run = function() end }, { __index = function() error('no') end })\n",
+        "return setmetatable({ run = function() end, params = setmetatable({}, {\n"
+        "  __index = function() error('no') end }) }, { __index = function() while true do end end })\n",
+        "return { run = function() end, params = { n = setmetatable({}, { __index = function() error('no') end }),\n"
+        "  m = { type = 'integer', default = setmetatable({}, { __tostring = function() error('no') end }) } } }\n",
+        "return { run = function() end, params = { m = { default = setmetatable({}, {\n"
+        "  __tostring = function() while true do end end }) } } }\n",
+    };
+    for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "mod%zu.lua", i);
+        char *path = t_write(dir, name, srcs[i]);
+        rg_script_info info;
+        rg_errors e = { 0 };
+        int rc = rg_lua_describe(lua, path, &info, &e);
+        if (i == 3) { /* a default with a metatable: refused by name */
+            ck_assert_int_eq(rc, -1);
+            ck_assert_msg(e.n && strstr(e.msg[e.n - 1], "params.m: default must be a string, number or boolean"),
+                          "%s", e.n ? e.msg[e.n - 1] : "(none)");
+        }
+        rg_script_info_free(&info);
+        rg_err_free(&e);
+        regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+        rg_lua_limits lim = { 100000, 0, 1.0 };
+        rg_lua_run(lua, path, ctx, &lim);
+        rg_test_ctx_free(ctx);
+        free(path);
+    }
+    /* defaults of every plain kind are as before */
+    char *path = t_write(dir, "defaults.lua",
+                         "return { run = function() end, params = { s = { default = 'x' }, n = { type = 'integer',\n"
+                         "  default = 3 }, b = { type = 'boolean', default = true } } }\n");
+    rg_script_info info;
+    rg_errors e = { 0 };
+    ck_assert_int_eq(rg_lua_describe(lua, path, &info, &e), 0);
+    ck_assert_uint_eq(info.nparams, 3);
+    ck_assert_str_eq(info.params[0].def, "yes");
+    ck_assert_str_eq(info.params[1].def, "3");
+    ck_assert_str_eq(info.params[2].def, "x");
+    rg_script_info_free(&info);
+    rg_err_free(&e);
+    free(path);
+}
+END_TEST
+
 /* ---- plugins ---- */
 static char *fixture(const char *name)
 {
@@ -639,6 +691,7 @@ Suite *suite_safety(void)
     tcase_add_test(tc, number_column_names);
     tcase_add_test(tc, finalizers_refused);
     tcase_add_test(tc, symlinks_in_output_not_followed);
+    tcase_add_test(tc, module_table_read_raw);
     suite_add_tcase(s, tc);
     TCase *tp = tcase_create("plugins");
     tcase_set_timeout(tp, 30);
