@@ -416,34 +416,38 @@ static char *output_path(regie_ctx *ctx, const char *relpath)
     return rg_xasprintf("%s/%s", outdir, relpath);
 }
 
-static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, size_t len)
+int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f)
 {
     char *path = output_path(ctx, relpath);
     if (!path) {
+        memset(f, 0, sizeof *f);
+        f->fd = f->dirfd = -1;
         return -1;
     }
-    int rc = rg_write_file_atomic(path, data, len);
-    if (rc != 0) {
-        rc = h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
-    } else {
-        note_written(ctx, relpath);
+    /* a symbolic link already in the output directory is not followed out of it */
+    const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
+    size_t bad;
+    int rc = rg_afile_open_below(f, outdir, relpath, &bad);
+    if (rc != 0 && errno == ELOOP) {
+        h_fail(ctx, "refusing to write %s: %s/%.*s is a symbolic link (not followed in the output directory)",
+               path, outdir, (int)bad, relpath);
+    } else if (rc != 0) {
+        h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
     }
     free(path);
     return rc;
 }
 
-int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f)
+static int h_write_file(regie_ctx *ctx, const char *relpath, const void *data, size_t len)
 {
-    char *path = output_path(ctx, relpath);
-    if (!path) {
+    rg_afile f;
+    if (rg_output_open(ctx, relpath, &f) != 0) {
         return -1;
     }
-    int rc = rg_afile_open(f, path);
-    if (rc != 0) {
-        h_fail(ctx, "cannot write %s: %s", path, strerror(errno));
+    if (rg_output_write(ctx, &f, data, len) != 0) {
+        return -1;
     }
-    free(path);
-    return rc;
+    return rg_output_commit(ctx, relpath, &f);
 }
 
 int rg_output_write(regie_ctx *ctx, rg_afile *f, const void *data, size_t len)

@@ -36,8 +36,15 @@ int rg_write_file_atomic(const char *path, const void *data, size_t len);
 typedef struct rg_afile {
     char *path, *tmp;
     int fd;
+    int dirfd; /* the folder it is in, opened below a base (-1: by path) */
 } rg_afile;
 int rg_afile_open(rg_afile *f, const char *path);
+/* rg_afile_open of base/rel that follows no symbolic link below base:
+ * each folder on the way is opened with O_NOFOLLOW (made when missing),
+ * the file is made in the last of them and renamed there.  A symbolic
+ * link on the way, or as the file itself, fails with ELOOP and the length
+ * of rel up to its end in *bad (base itself may be one). */
+int rg_afile_open_below(rg_afile *f, const char *base, const char *rel, size_t *bad);
 int rg_afile_write(rg_afile *f, const void *data, size_t len);
 int rg_afile_commit(rg_afile *f);
 void rg_afile_abort(rg_afile *f);
@@ -337,8 +344,12 @@ typedef struct rg_plugins {
 extern const regie_host rg_host;
 
 /* Load one shared object; refuse wrong magic/ABI/duplicate names with the
- * path and reason in errs. */
+ * path and reason in errs.  A file that is not an ELF shared object
+ * exporting the entry symbol is refused before it is loaded. */
 int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs);
+/* That check alone: NULL, or why the file at path is no plugin (in buf
+ * or a constant). */
+const char *rg_plugin_check_elf(const char *path, char *buf, size_t bufsize);
 /* Load every *.so in each directory of a ':'-separated path.  A file
  * refused goes to errs and to ps->refused (for a warning where the scan's
  * errors are not shown); -1 if any was refused. */

@@ -293,18 +293,16 @@ static int is_sequence(lua_State *L, int idx, lua_Integer *n)
     return count == len;
 }
 
-/* Lists inside lists, at most this deep (a list that holds itself would
- * go on for ever). */
-#define MAX_NESTING 100
+/* How deep lists may be nested in a value a step hands over, and how many
+ * items its lists may hold in all (a list that holds the same list twice,
+ * nested 30 deep, would be a billion). */
+#define MAX_DEPTH 32
+#define MAX_ITEMS ((size_t)1 << 22)
 
-static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth);
-
-const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
-{
-    return to_value(L, idx, owner, out, 0);
-}
-
-static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth)
+/* rg_lua_to_value below `depth` lists, the tables of which are
+ * open[0..depth), with *left items still allowed. */
+static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_value *out, int depth,
+                            const void **open, size_t *left)
 {
     idx = lua_absindex(L, idx);
     switch (lua_type(L, idx)) {
@@ -340,21 +338,30 @@ static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_val
         return "cannot store a userdata value";
     case LUA_TTABLE: {
         lua_Integer n = 0;
+        const void *self = lua_topointer(L, idx);
+        for (int d = 0; d < depth; d++) {
+            if (open[d] == self) {
+                return "cannot store a list that contains itself";
+            }
+        }
+        if (depth >= MAX_DEPTH) {
+            return "cannot store a list nested more than 32 deep";
+        }
+        luaL_checkstack(L, 4, "value too deep");
         if (!has_list_mt(L, idx) && !is_sequence(L, idx, &n)) {
             return "cannot store a table with keys other than 1..n (use a list)";
         }
-        if (depth >= MAX_NESTING) {
-            return "cannot store lists nested more than 100 deep (a list that holds itself?)";
-        }
-        if (!lua_checkstack(L, 2)) {
-            return "not enough memory";
-        }
+        open[depth] = self;
         n = (lua_Integer)lua_rawlen(L, idx);
+        if ((size_t)n > *left) {
+            return "cannot store lists of more than 4194304 items in all";
+        }
+        *left -= (size_t)n;
         regie_list *l = rg_table_list_new(owner);
         for (lua_Integer i = 1; i <= n; i++) {
             lua_rawgeti(L, idx, i);
             regie_value item;
-            const char *err = to_value(L, -1, owner, &item, depth + 1);
+            const char *err = to_value(L, -1, owner, &item, depth + 1, open, left);
             lua_pop(L, 1);
             if (err) {
                 return err;
@@ -375,6 +382,13 @@ static const char *to_value(lua_State *L, int idx, regie_table *owner, regie_val
     default:
         return lua_type(L, idx) == LUA_TFUNCTION ? "cannot store a function" : "cannot store this value";
     }
+}
+
+const char *rg_lua_to_value(lua_State *L, int idx, regie_table *owner, regie_value *out)
+{
+    const void *open[MAX_DEPTH];
+    size_t left = MAX_ITEMS;
+    return to_value(L, idx, owner, out, 0, open, &left);
 }
 
 
@@ -544,44 +558,93 @@ static int l_describe(lua_State *L)
     return 1;
 }
 
+static int gather_fields(lua_State *L)
+{
+    const char *const *names = lua_touserdata(L, 2);
+    size_t n = (size_t)lua_tointeger(L, 3);
+    for (size_t c = 0; c < n; c++) {
+        lua_getfield(L, 1, names[c]);
+    }
+    return (int)n;
+}
+
+/* The fields names[0..n) of the record (a table) at idx pushed in order,
+ * before anything is made of them: a record's metamethods run here, while
+ * nothing is held half done.  Those of a record with a metatable run
+ * under protection with *busy set (when busy is given), so that they
+ * cannot use the writer meanwhile and their error leaves it usable. */
+static void get_fields(lua_State *L, int idx, char *const *names, size_t n, int *busy)
+{
+    idx = lua_absindex(L, idx);
+    if (n > (size_t)INT_MAX - 8) {
+        luaL_error(L, "too many columns");
+    }
+    luaL_checkstack(L, (int)n + 4, "too many columns");
+    if (!lua_getmetatable(L, idx)) {
+        for (size_t c = 0; c < n; c++) { /* no metamethod can run */
+            lua_getfield(L, idx, names[c]);
+        }
+        return;
+    }
+    lua_pop(L, 1);
+    lua_pushcfunction(L, gather_fields);
+    lua_pushvalue(L, idx);
+    lua_pushlightuserdata(L, (void *)names);
+    lua_pushinteger(L, (lua_Integer)n);
+    if (busy) {
+        *busy = 1;
+    }
+    int rc = lua_pcall(L, 3, (int)n, 0);
+    if (busy) {
+        *busy = 0;
+    }
+    if (rc != LUA_OK) {
+        lua_error(L);
+    }
+}
+
 /* A new last row of t from the record (a table) at idx, each column by
  * name: NULL, or what could not be stored, with its column in *bad (the
  * row is then not added). */
-static const char *fill_row(lua_State *L, regie_table *t, int idx, size_t *bad)
+static const char *fill_row(lua_State *L, regie_table *t, int idx, size_t *bad, int *busy)
 {
-    idx = lua_absindex(L, idx);
+    get_fields(L, idx, t->cols, t->ncols, busy);
+    int first = lua_gettop(L) - (int)t->ncols + 1;
     regie_value *row = rg_table_row_begin(t);
     for (size_t c = 0; c < t->ncols; c++) {
-        lua_getfield(L, idx, t->cols[c]);
-        const char *err = rg_lua_to_value(L, -1, t, &row[c]);
-        lua_pop(L, 1);
+        const char *err = rg_lua_to_value(L, first + (int)c, t, &row[c]);
         if (err) {
+            lua_settop(L, first - 1);
             *bad = c;
             return err;
         }
     }
+    lua_settop(L, first - 1);
     rg_table_row_end(t, 0);
     return NULL;
 }
 
-/* The names in the list at idx, as C strings that live as long as the two
- * values this pushes (a table holding them, and the vector); a number is
- * taken as its text.  An error begins with `who`. */
-static const char **column_names(lua_State *L, int idx, const char *who, size_t *ncols)
+/* The names of the list at idx (strings, or numbers as text), kept on the
+ * stack while they are used: a userdata holding the array, then the
+ * names.  NULL with the stack as it was when one is neither, at *bad. */
+static const char **column_names(lua_State *L, int idx, size_t *ncols, size_t *bad)
 {
     size_t n = lua_rawlen(L, idx);
-    lua_createtable(L, size_hint(n), 0);
+    if (n > (size_t)INT_MAX / 2) {
+        luaL_error(L, "too many columns");
+    }
+    luaL_checkstack(L, (int)n + 4, "too many columns");
+    int top = lua_gettop(L);
     const char **cols = lua_newuserdatauv(L, (n ? n : 1) * sizeof *cols, 0);
     for (size_t c = 0; c < n; c++) {
-        lua_rawgeti(L, idx, (lua_Integer)c + 1);
-        if (!lua_isstring(L, -1)) {
-            luaL_error(L, "%s: column %d is not a name", who, (int)c + 1);
+        int type = lua_rawgeti(L, idx, (lua_Integer)c + 1);
+        /* a number becomes text on the stack, where it stays alive */
+        cols[c] = type == LUA_TSTRING || type == LUA_TNUMBER ? lua_tostring(L, -1) : NULL;
+        if (!cols[c]) {
+            lua_settop(L, top);
+            *bad = c;
+            return NULL;
         }
-        lua_tostring(L, -1);
-        lua_rawseti(L, -3, (lua_Integer)c + 1); /* kept alive there */
-        lua_rawgeti(L, -2, (lua_Integer)c + 1);
-        cols[c] = lua_tostring(L, -1);
-        lua_pop(L, 1);
     }
     *ncols = n;
     return cols;
@@ -616,24 +679,26 @@ static int l_output(lua_State *L)
     luaL_checktype(L, 2, LUA_TTABLE);
     luaL_checktype(L, 3, LUA_TTABLE);
     lua_settop(L, 3);
-    size_t ncols;
-    const char **cols = column_names(L, 3, lua_pushfstring(L, "regie.output(\"%s\")", name), &ncols);
-    owned *o = owned_new(L);
+    size_t ncols, bad;
+    const char **cols = column_names(L, 3, &ncols, &bad);
+    if (!cols) {
+        return luaL_error(L, "regie.output(\"%s\"): column %d is not a name", name, (int)bad + 1);
+    }
+    owned *o = owned_new(L); /* (frees the table when an error leaves it) */
     regie_table *t = o->t = rg_table_new(ncols, cols);
     size_t nrows = lua_rawlen(L, 2);
     for (size_t r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE) {
             return luaL_error(L, "regie.output(\"%s\"): row %d is not a record", name, (int)r);
         }
-        size_t bad;
-        const char *err = fill_row(L, t, -1, &bad);
+        const char *err = fill_row(L, t, -1, &bad, NULL);
         if (err) {
             return luaL_error(L, "regie.output(\"%s\"): row %d, column %s: %s", name, (int)r,
                               t->cols[bad], err);
         }
         lua_pop(L, 1);
     }
-    o->t = NULL; /* the host's now, also when it refuses it */
+    o->t = NULL; /* the host has it now, also when it refuses it */
     if (rg_host.output_table(ctx, name, t) != 0) {
         return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
     }
@@ -731,7 +796,13 @@ static int l_write(lua_State *L)
     for (lua_Integer i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, i);
         size_t len;
-        const char *piece = lua_tolstring(L, -1, &len);
+        /* checked again: the collector may have run a finalizer since */
+        const char *piece = lua_isstring(L, -1) ? lua_tolstring(L, -1, &len) : NULL;
+        if (!piece || len > b.cap - b.len) {
+            lbuf_free(L, &b);
+            return luaL_error(L, "regie.write(\"%s\"): piece %d changed while it was written",
+                              path, (int)i);
+        }
         memcpy(b.data + b.len, piece, len);
         b.len += len;
         lua_pop(L, 1);
@@ -1227,6 +1298,7 @@ typedef struct out_writer {
     char *name;
     regie_table *t; /* the records so far; NULL once closed */
     regie_ctx *ctx;
+    int busy; /* a record's metamethods are being run */
 } out_writer;
 
 #define OUT_WRITER "regie.output_writer"
@@ -1236,6 +1308,10 @@ static out_writer *check_out_writer(lua_State *L)
     out_writer *w = luaL_checkudata(L, 1, OUT_WRITER);
     if (!w->t) {
         luaL_error(L, OUT_WRITER "(\"%s\"): already closed", w->name ? w->name : "");
+    }
+    if (w->busy) {
+        luaL_error(L, OUT_WRITER "(\"%s\"): in use (a metamethod of the record it takes cannot use it)",
+                   w->name);
     }
     return w;
 }
@@ -1282,7 +1358,7 @@ static int l_out_writer_record(lua_State *L)
     out_writer *w = check_out_writer(L);
     luaL_checktype(L, 2, LUA_TTABLE);
     size_t bad;
-    const char *err = fill_row(L, w->t, 2, &bad);
+    const char *err = fill_row(L, w->t, 2, &bad, &w->busy);
     if (err) {
         return luaL_error(L, OUT_WRITER "(\"%s\"): row %d, column %s: %s", w->name,
                           (int)w->t->nrows + 1, w->t->cols[bad], err);
@@ -1307,7 +1383,7 @@ static int l_out_writer_close(lua_State *L)
 
 static int l_out_writer_gc(lua_State *L)
 {
-    out_writer *w = lua_touserdata(L, 1);
+    out_writer *w = luaL_testudata(L, 1, OUT_WRITER);
     if (w) {
         rg_table_free(w->t);
         w->t = NULL;
@@ -1326,7 +1402,7 @@ static void end_out_writers(lua_State *L, regie_ctx *ctx, int succeeded)
         while (lua_next(L, -2)) {
             out_writer *w = lua_touserdata(L, -1);
             lua_pop(L, 1);
-            if (succeeded) {
+            if (succeeded && w->name) {
                 rg_host.log(ctx, REGIE_LOG_WARN,
                             "output \"%s\" of " OUT_WRITER " was not closed (close() hands it over): not written",
                             w->name);
@@ -1618,28 +1694,27 @@ static int l_csv_encode(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1); /* (also when there was no second argument) */
         lua_getfield(L, 1, "columns");
-        lua_replace(L, 2);
     }
     luaL_checktype(L, 2, LUA_TTABLE);
     lua_settop(L, 2);
-    size_t ncols;
-    const char **cols = column_names(L, 2, "regie.csv.encode", &ncols);
-    regie_value *row = lua_newuserdatauv(L, (ncols ? ncols : 1) * sizeof *row, 0);
-    owned *o = owned_new(L);
+    size_t ncols, bad;
+    const char **cols = column_names(L, 2, &ncols, &bad);
+    if (!cols) {
+        return luaL_error(L, "regie.csv.encode: column %d is not a name", (int)bad + 1);
+    }
+    owned *o = owned_new(L); /* (frees the table and text when an error leaves them) */
     regie_table *t = o->t = rg_table_new(ncols, cols);
     size_t nrows = lua_rawlen(L, 1);
     for (size_t r = 1; r <= nrows; r++) {
-        lua_rawgeti(L, 1, (lua_Integer)r);
-        for (size_t c = 0; c < ncols; c++) {
-            lua_getfield(L, -1, cols[c]);
-            const char *err = rg_lua_to_value(L, -1, t, &row[c]);
-            if (err) {
-                return luaL_error(L, "regie.csv.encode: %s", err);
-            }
-            lua_pop(L, 1);
+        if (lua_rawgeti(L, 1, (lua_Integer)r) != LUA_TTABLE) {
+            return luaL_error(L, "regie.csv.encode: row %d is not a record", (int)r);
         }
-        rg_table_append(t, row, 0);
+        const char *err = fill_row(L, t, -1, &bad, NULL);
+        if (err) {
+            return luaL_error(L, "regie.csv.encode: %s", err);
+        }
         lua_pop(L, 1);
     }
     rg_csv_write(&o->b, t);
@@ -1669,6 +1744,9 @@ typedef struct file_writer {
     lbuf out;       /* what is not yet in the file (counts towards the step's memory) */
     rg_buf row;     /* scratch for one field */
     int closed;
+    int busy;          /* a record's metamethods are being run */
+    int in_line;       /* a line of add/record was begun and not ended (an error in it) */
+    size_t line_start; /* where that line begins in out */
 } file_writer;
 
 /* What a writer holds is written out in parts of about this size. */
@@ -1681,6 +1759,10 @@ static file_writer *check_open(lua_State *L, const char *type)
      * outlives its step's context) */
     if (w->closed) {
         luaL_error(L, "%s(\"%s\"): already closed", type, w->path ? w->path : "");
+    }
+    if (w->busy) {
+        luaL_error(L, "%s(\"%s\"): in use (a metamethod of the record it takes cannot use it)", type,
+                   w->path);
     }
     return w;
 }
@@ -1717,6 +1799,7 @@ static file_writer *writer_new(lua_State *L, const char *type, const char *path)
     file_writer *w = lua_newuserdatauv(L, sizeof *w, 0);
     memset(w, 0, sizeof *w);
     w->file.fd = -1;
+    w->file.dirfd = -1;
     w->closed = 1; /* until it is complete: nothing to release */
     luaL_setmetatable(L, type);
     w->path = rg_xstrdup(path);
@@ -1815,6 +1898,16 @@ static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
     lbuf_put(L, &w->out, b->data, b->len);
 }
 
+/* A line begins: what an earlier one left when an error stopped it goes. */
+static void line_begin(file_writer *w)
+{
+    if (w->in_line) {
+        w->out.len = w->line_start;
+    }
+    w->line_start = w->out.len;
+    w->in_line = 1;
+}
+
 static int l_writer_add(lua_State *L)
 {
     file_writer *w = check_writer(L);
@@ -1823,6 +1916,7 @@ static int l_writer_add(lua_State *L)
         return luaL_error(L, "regie.csv.writer(\"%s\"): add: %d values for %d columns", w->path, n,
                           (int)w->ncols);
     }
+    line_begin(w);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
             lbuf_put(L, &w->out, ",", 1);
@@ -1830,6 +1924,7 @@ static int l_writer_add(lua_State *L)
         writer_put(L, w, (int)c + 2, c);
     }
     lbuf_put(L, &w->out, "\r\n", 2);
+    w->in_line = 0;
     w->lines++;
     writer_maybe_flush(L, w);
     return 0;
@@ -1839,15 +1934,18 @@ static int l_writer_record(lua_State *L)
 {
     file_writer *w = check_writer(L);
     luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    get_fields(L, 2, w->cols, w->ncols, &w->busy);
+    line_begin(w);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
             lbuf_put(L, &w->out, ",", 1);
         }
-        lua_getfield(L, 2, w->cols[c]);
-        writer_put(L, w, -1, c);
-        lua_pop(L, 1);
+        writer_put(L, w, 3 + (int)c, c);
     }
+    lua_settop(L, 2);
     lbuf_put(L, &w->out, "\r\n", 2);
+    w->in_line = 0;
     w->lines++;
     writer_maybe_flush(L, w);
     return 0;
@@ -1878,6 +1976,10 @@ static void writer_release(lua_State *L, file_writer *w)
 static void close_file(lua_State *L, file_writer *w)
 {
     regie_ctx *ctx = w->ctx;
+    if (w->in_line) { /* a line an error stopped is not written */
+        w->out.len = w->line_start;
+        w->in_line = 0;
+    }
     writer_flush(L, w);
     int ok = rg_output_commit(ctx, w->path, &w->file) == 0;
     writer_release(L, w);
@@ -1898,7 +2000,10 @@ static int l_writer_close(lua_State *L)
 
 static int l_writer_gc(lua_State *L)
 {
-    file_writer *w = lua_touserdata(L, 1);
+    file_writer *w = luaL_testudata(L, 1, "regie.csv.writer");
+    if (!w) {
+        w = luaL_testudata(L, 1, "regie.file");
+    }
     if (w && !w->closed) {
         writer_release(L, w);
     }
@@ -1979,9 +2084,12 @@ static void writer_type(lua_State *L, const char *type, const luaL_Reg *methods)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_writer_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushstring(L, type); /* what getmetatable gives: not the finalizer */
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
 }
 
+/* setmetatable as Lua's, refusing a metatable with a finalizer. */
 static int l_list_tostring(lua_State *L)
 {
     lua_pushfstring(L, "list: %p", lua_topointer(L, 1));
@@ -2048,6 +2156,8 @@ void rg_lua_open_regie(lua_State *L)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, l_out_writer_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushliteral(L, OUT_WRITER); /* what getmetatable gives: not the finalizer */
+    lua_setfield(L, -2, "__metatable");
     lua_pop(L, 1);
     luaL_newlib(L, csv_fns);
     lua_setfield(L, -2, "csv");

@@ -921,7 +921,7 @@ static int l_setmetatable(lua_State *L)
         int gc = lua_rawget(L, 2) != LUA_TNIL;
         lua_pop(L, 1);
         if (gc) {
-            return luaL_error(L, "__gc is blocked in regie scripts");
+            return luaL_error(L, "finalizers (__gc) are not allowed in steps");
         }
     }
     lua_pushvalue(L, lua_upvalueindex(1));

@@ -233,10 +233,21 @@ int rg_sync_writes = 0;
 /* Forget the file's names; fd -1. */
 static void afile_clear(rg_afile *f)
 {
+    if (f->dirfd >= 0) {
+        close(f->dirfd);
+    }
     free(f->tmp);
     free(f->path);
     memset(f, 0, sizeof *f);
     f->fd = -1;
+    f->dirfd = -1;
+}
+
+/* The last component of a path. */
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
 }
 
 static int afile_create(const char *tmp)
@@ -247,6 +258,7 @@ static int afile_create(const char *tmp)
 int rg_afile_open(rg_afile *f, const char *path)
 {
     memset(f, 0, sizeof *f);
+    f->dirfd = -1;
     /* unique in the process too: two writers of one path (two threads,
      * or a script with two open) never share an unfinished file */
     static unsigned long seq;
@@ -277,6 +289,86 @@ int rg_afile_open(rg_afile *f, const char *path)
     return 0;
 }
 
+/* The folder `name` in dfd, opened without following a symbolic link,
+ * made when missing; -1 with errno (ELOOP: a symbolic link). */
+static int open_dir_below(int dfd, const char *name)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        int made = mkdirat(dfd, name, 0777) == 0;
+        if (!made && errno != EEXIST) {
+            return -1;
+        }
+        if (made && rg_sync_writes && fsync(dfd) == 0) {
+            __atomic_add_fetch(&rg_dir_syncs, 1, __ATOMIC_RELAXED);
+        }
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0 && errno == ENOTDIR) {
+        struct stat st;
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+            errno = ELOOP; /* (O_NOFOLLOW with O_DIRECTORY says ENOTDIR) */
+        } else {
+            errno = ENOTDIR;
+        }
+    }
+    return fd;
+}
+
+int rg_afile_open_below(rg_afile *f, const char *base, const char *rel, size_t *bad)
+{
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->dirfd = -1;
+    *bad = 0;
+    int dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 && errno == ENOENT && rg_mkdir_p(base) == 0) {
+        dfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    if (dfd < 0) {
+        return -1;
+    }
+    char *copy = rg_xstrdup(rel);
+    char *p = copy, *slash;
+    while ((slash = strchr(p, '/'))) {
+        *slash = 0;
+        if (*p && strcmp(p, ".") != 0) {
+            int next = open_dir_below(dfd, p);
+            if (next < 0) {
+                *bad = (size_t)(slash - copy);
+                goto fail;
+            }
+            close(dfd);
+            dfd = next;
+        }
+        p = slash + 1;
+    }
+    struct stat st;
+    if (fstatat(dfd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+        *bad = strlen(rel);
+        errno = ELOOP;
+        goto fail;
+    }
+    static unsigned long seq;
+    unsigned long n = __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED);
+    f->path = rg_xasprintf("%s/%s", base, rel);
+    f->tmp = rg_xasprintf("%s.tmp.%ld.%lu", f->path, (long)getpid(), n);
+    f->fd = openat(dfd, base_name(f->tmp), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (f->fd < 0) {
+        goto fail;
+    }
+    f->dirfd = dfd;
+    free(copy);
+    return 0;
+fail:;
+    int e = errno;
+    close(dfd);
+    free(copy);
+    afile_clear(f);
+    errno = e;
+    return -1;
+}
+
 int rg_afile_write(rg_afile *f, const void *data, size_t len)
 {
     const char *p = data;
@@ -301,7 +393,11 @@ void rg_afile_abort(rg_afile *f)
         close(f->fd);
     }
     if (f->tmp) {
-        unlink(f->tmp);
+        if (f->dirfd >= 0) {
+            unlinkat(f->dirfd, base_name(f->tmp), 0);
+        } else {
+            unlink(f->tmp);
+        }
     }
     afile_clear(f);
     errno = e;
@@ -317,11 +413,22 @@ int rg_afile_commit(rg_afile *f)
     if (!synced) {
         errno = e;
     }
-    if (!synced || !closed || rename(f->tmp, f->path) != 0) {
+    int renamed = synced && closed &&
+                  (f->dirfd >= 0 ? renameat(f->dirfd, base_name(f->tmp), f->dirfd, base_name(f->path)) == 0
+                                 : rename(f->tmp, f->path) == 0);
+    if (!renamed) {
         rg_afile_abort(f);
         return -1;
     }
-    int rc = rg_sync_writes ? sync_dir_of(f->path) : 0;
+    int rc = 0;
+    if (rg_sync_writes && f->dirfd >= 0) {
+        rc = fsync(f->dirfd);
+        if (rc == 0) {
+            __atomic_add_fetch(&rg_dir_syncs, 1, __ATOMIC_RELAXED);
+        }
+    } else if (rg_sync_writes) {
+        rc = sync_dir_of(f->path);
+    }
     e = errno;
     afile_clear(f);
     errno = e;

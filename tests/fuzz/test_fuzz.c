@@ -8,7 +8,10 @@
  * inputs every time: REGIE_FUZZ_ITERATIONS scales how many.  `make fuzz`
  * runs each target for REGIE_FUZZ_SECONDS with a new seed
  * (REGIE_FUZZ_SEED repeats a run).  An input that crashes or hangs is
- * written to fuzz-crash-TARGET.bin in the working directory. */
+ * written to fuzz-crash-TARGET.bin in the working directory.  The
+ * target lua-api reads its input as a program of calls of the regie
+ * module; elf feeds damaged shared objects to the plugin loader's check
+ * (both in the test case "safety": CK_RUN_CASE=safety). */
 #define _GNU_SOURCE
 #include "engine.h"
 #include "internal.h"
@@ -16,8 +19,10 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <elf.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -753,6 +758,304 @@ START_TEST(fuzz_exact_points)
                 (unsigned long long)seed);
     }
 }
+
+/* ---- the regie module: random sequences of calls with random values ----
+ * The input is read as a program: each byte picks a call of a regie
+ * function (or a writer's method, setmetatable, collectgarbage) and its
+ * arguments, values of every kind: nested, cyclic, with metatables whose
+ * metamethods call regie in turn, huge numbers, NaN, negative sizes, the
+ * wrong types.  Each call may fail with a Lua error; none may crash, hang
+ * or trip a sanitizer. */
+typedef struct {
+    const unsigned char *p;
+    size_t n, i;
+    rg_buf *out;
+    int depth;
+} lua_gen;
+
+static unsigned gen_byte(lua_gen *g)
+{
+    return g->i < g->n ? g->p[g->i++] : 0;
+}
+
+static void gen_put(lua_gen *g, const char *s)
+{
+    rg_buf_put(g->out, s, strlen(s));
+}
+
+static const char *const gen_ints[] = {
+    "0", "1", "-1", "2", "3", "7", "32", "33", "100", "1000", "-1000000000", "math.maxinteger",
+    "math.mininteger", "(1 << 31)", "(1 << 53)", "-(1 << 62)", "65536",
+};
+static const char *const gen_floats[] = {
+    "(0/0)", "(1/0)", "(-1/0)", "1e308", "-1e308", "(-0.0)", "0.5", "1.5", "2^63", "-2^63",
+    "1e-320", "1e9", "-1e9", "3.0", "125.505",
+};
+static const char *const gen_strings[] = {
+    "''", "'x'", "'rows'", "'v'", "'none'", "'id'", "'n'", "'a.txt'", "'d/e.csv'", "'../x'",
+    "'/etc/passwd'", "'a//b'", "'.'", "'_line'", "'2026-02-29'", "'2026-01-05'", "'12,5'", "'-0'",
+    "'\\0z'", "'\"q\",\\r\\n'", "'<&>'", "'asc'", "'desc'", "'yearly'", "'%d%s'", "string.rep('ab', 300)",
+    "'id,n\\r\\n1,2\\r\\n'", "'\"open'", "'\\xff\\xfe'",
+};
+static const char *const gen_fns[] = {
+    "regie.input", "regie.has_input", "regie.describe", "regie.output", "regie.write", "regie.log",
+    "regie.debug", "regie.progress", "regie.data_error", "regie.round",
+    "regie.parse_number", "regie.list", "regie.rows", "regie.file", "regie.is_list", "regie.is_null",
+    "regie.html", "regie.md", "regie.each", "regie.output_writer", "regie.order", "regie.csv.parse",
+    "regie.csv.encode", "regie.csv.writer", "regie.date.valid", "regie.date.weekday", "setmetatable",
+    "getmetatable", "tostring", "rawlen", "next", "ipairs", "pairs", "table.sort",
+};
+static const char *const gen_methods[] = { "add", "record", "close", "write" };
+
+#define GEN_PICK(g, a) ((a)[gen_byte(g) % (sizeof(a) / sizeof((a)[0]))])
+
+static void gen_value(lua_gen *g);
+
+/* Up to `max` values, each after a comma. */
+static void gen_values(lua_gen *g, unsigned max)
+{
+    unsigned n = gen_byte(g) % (max + 1);
+    for (unsigned k = 0; k < n; k++) {
+        gen_put(g, ", ");
+        gen_value(g);
+    }
+}
+
+/* A call in a protected call, its first result in V[slot] or discarded. */
+static void gen_call(lua_gen *g)
+{
+    char slot[48];
+    unsigned how = gen_byte(g) % 8;
+    if (how < 4) {
+        snprintf(slot, sizeof slot, ";V[%u] = select(2, ", gen_byte(g) % 8);
+        gen_put(g, slot);
+    } else {
+        gen_put(g, ";(function(...) return ... end)(");
+    }
+    unsigned what = gen_byte(g) % 17;
+    if (what < 11) {
+        gen_put(g, "pcall(");
+        gen_put(g, GEN_PICK(g, gen_fns));
+        gen_values(g, 4);
+        gen_put(g, "))");
+    } else if (what < 14) { /* a method of whatever is in a slot */
+        gen_put(g, "pcall(function(w, ...) return w.");
+        gen_put(g, GEN_PICK(g, gen_methods));
+        snprintf(slot, sizeof slot, "(w, ...) end, V[%u]", gen_byte(g) % 8);
+        gen_put(g, slot);
+        gen_values(g, 3);
+        gen_put(g, "))");
+    } else if (what == 14) {
+        gen_put(g, "pcall(collectgarbage, 'collect'))");
+    } else if (what == 15) { /* whatever is in a slot called: a loop of regie.each */
+        snprintf(slot, sizeof slot, "pcall(V[%u]", gen_byte(g) % 8);
+        gen_put(g, slot);
+        gen_values(g, 2);
+        gen_put(g, "))");
+    } else {
+        gen_put(g, "pcall(setmetatable, {}, { __gc = function() while true do end end }))");
+    }
+}
+
+static void gen_value(lua_gen *g)
+{
+    if (g->depth > 4) {
+        gen_put(g, "1");
+        return;
+    }
+    g->depth++;
+    char num[48];
+    switch (gen_byte(g) % 24) {
+    case 0: gen_put(g, "nil"); break;
+    case 1: gen_put(g, "regie.null"); break;
+    case 2: gen_put(g, gen_byte(g) & 1 ? "true" : "false"); break;
+    case 3: gen_put(g, GEN_PICK(g, gen_ints)); break;
+    case 4: gen_put(g, GEN_PICK(g, gen_floats)); break;
+    case 5:
+        snprintf(num, sizeof num, "%d", (int)gen_byte(g) - 128);
+        gen_put(g, num);
+        break;
+    case 6:
+    case 7: gen_put(g, GEN_PICK(g, gen_strings)); break;
+    case 8:
+        gen_put(g, "{ 1");
+        gen_values(g, 4);
+        gen_put(g, " }");
+        break;
+    case 9:
+        gen_put(g, "{ id = ");
+        gen_value(g);
+        gen_put(g, ", n = ");
+        gen_value(g);
+        gen_put(g, " }");
+        break;
+    case 10:
+        gen_put(g, "regie.list({ 0");
+        gen_values(g, 3);
+        gen_put(g, " })");
+        break;
+    case 11: {
+        static const char *const depths[] = { "1", "5", "31", "32", "33", "100", "1000" };
+        gen_put(g, "deep(");
+        gen_put(g, GEN_PICK(g, depths));
+        gen_put(g, ")");
+        break;
+    }
+    case 12: gen_put(g, gen_byte(g) & 1 ? "cyc" : "{ cyc, rec = cyc }"); break;
+    case 13:
+    case 14:
+        snprintf(num, sizeof num, "V[%u]", gen_byte(g) % 8);
+        gen_put(g, num);
+        break;
+    case 15: /* a record whose fields run regie calls */
+        gen_put(g, "setmetatable({}, { __index = function(t, k) ");
+        gen_call(g);
+        gen_put(g, " return ");
+        gen_value(g);
+        gen_put(g, " end })");
+        break;
+    case 16:
+        gen_put(g, "setmetatable({ 1, 2 }, { __len = function() return ");
+        gen_put(g, GEN_PICK(g, gen_ints));
+        gen_put(g, " end, __tostring = function() error('no') end })");
+        break;
+    case 17: gen_put(g, gen_byte(g) & 1 ? "print" : "coroutine.create(print)"); break;
+    case 18: gen_put(g, "{ 'id', 'n' }"); break;
+    case 19: gen_put(g, "{ 1, 2, nil, 4 }"); break;
+    case 20: gen_put(g, "{ [1.5] = 1, x = { 'y' } }"); break;
+    case 21: gen_put(g, "{ { id = 1, n = 2 }, { id = 'b', n = regie.null }, columns = { 'id', 'n' } }"); break;
+    case 22: gen_put(g, "getmetatable(V[1] or {})"); break;
+    default: gen_put(g, "{ (0/0), 1e308, math.mininteger, -1 }"); break;
+    }
+    g->depth--;
+}
+
+typedef struct {
+    char *dir;
+    rg_lua *lua;
+    long n;
+} lua_api_env;
+
+static void try_lua_api(const char *data, size_t len, void *arg)
+{
+    lua_api_env *env = arg;
+    rg_buf src = { 0 };
+    lua_gen g = { (const unsigned char *)data, len, 0, &src, 0 };
+    gen_put(&g, "local V = {}\n"
+                "local function deep(n) local l = {} local cur = l\n"
+                "  for i = 1, n do local x = {} cur[1] = x cur = x end return l end\n"
+                "local cyc = { 1 } cyc[2] = cyc\n"
+                "return { run = function()\n");
+    for (int k = 0; k < 64 && g.i < g.n; k++) {
+        gen_put(&g, "  ");
+        gen_call(&g);
+        gen_put(&g, "\n");
+    }
+    gen_put(&g, "end }\n");
+    rg_buf_put(&src, "", 1);
+    /* a file of its own each time: a script is known by its path */
+    char name[48];
+    snprintf(name, sizeof name, "api%ld.lua", env->n++);
+    char *path = t_write(env->dir, name, src.data);
+    regie_ctx *ctx = rg_test_ctx_new("fuzz", NULL, env->dir);
+    const char *cols[] = { "id", "n" };
+    rg_datum d = { RG_DATUM_TABLE, rg_table_new(2, cols), { REGIE_NULL, { 0 } } };
+    regie_value row[2] = { rg_str_value("a"), { REGIE_INT, { .i = 1 } } };
+    rg_table_append(d.table, row, 2);
+    row[0] = rg_str_value("b");
+    row[1].type = REGIE_NUM;
+    row[1].u.n = 2.5;
+    rg_table_append(d.table, row, 3);
+    rg_test_ctx_set(ctx, "rows", &d);
+    rg_datum v = { RG_DATUM_VALUE, NULL, { REGIE_INT, { .i = 42 } } };
+    rg_test_ctx_set(ctx, "v", &v);
+    rg_lua_limits lim = { 2000000, 64 * 1024 * 1024, 5 };
+    int rc = rg_lua_run(env->lua, path, ctx, &lim);
+    /* (a step failed by regie.data_error has no error of its own) */
+    fuzz_assert(rc == 0 || rc == -1, "step ended %d; script:\n%s", rc, src.data);
+    rg_test_ctx_free(ctx);
+    unlink(path);
+    free(path);
+    rg_buf_free(&src);
+}
+
+START_TEST(fuzz_lua_api)
+{
+    corpus c = { 0 };
+    rng r = { 0x5DEECE66DULL };
+    unsigned char seed[256];
+    for (int k = 0; k < 12; k++) {
+        size_t n = 32 + rnd(&r, sizeof seed - 32);
+        for (size_t i = 0; i < n; i++) {
+            seed[i] = (unsigned char)next(&r);
+        }
+        corpus_add_text(&c, (const char *)seed, n);
+    }
+    lua_api_env env = { t_tmpdir(), NULL, 0 };
+    env.lua = rg_lua_new(env.dir);
+    fuzz("lua-api", &c, 1500, try_lua_api, &env);
+    rg_lua_free(env.lua);
+    t_rmtree(env.dir);
+    free(env.dir);
+    corpus_free(&c);
+}
+END_TEST
+
+/* ---- shared objects on the plugin path, read before they are loaded ---- */
+static void try_elf(const char *data, size_t len, void *arg)
+{
+    const char *pdir = arg;
+    /* as mutated, then with bytes of the headers (the start of the file,
+     * where the ELF and program headers are, and its end, where the
+     * section headers are) changed too */
+    char *copy = rg_xmalloc(len + 1);
+    memcpy(copy, data, len);
+    rng r = { 0x9E3779B97F4A7C15ULL ^ len };
+    for (size_t i = 0; i < len && i < 64; i++) {
+        r.s = (r.s ^ (unsigned char)data[i]) * 0x100000001B3ULL;
+    }
+    r.s |= 1;
+    for (int round = 0; round < 2; round++) {
+        char *path = put_input(pdir, "p.so", copy, len);
+        char buf[160];
+        const char *why = rg_plugin_check_elf(path, buf, sizeof buf);
+        fuzz_assert(!why || *why, "refused without a reason");
+        free(path);
+        for (int k = 0; k < 6 && len; k++) {
+            size_t at = rnd(&r, 2) ? rnd(&r, len < 1024 ? len : 1024) : len - 1 - rnd(&r, len < 2048 ? len : 2048);
+            copy[at] = (char)next(&r);
+        }
+    }
+    free(copy);
+}
+
+START_TEST(fuzz_elf)
+{
+    corpus c = { 0 };
+    static const char *const names[] = { "good", "not_plugin", "ctor_marker", "bad_abi" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char rel[96];
+        snprintf(rel, sizeof rel, "tests/fixtures/.libs/%s.so", names[i]);
+        char *path = t_build(rel);
+        size_t len = 0;
+        char *data = rg_read_file(path, &len);
+        ck_assert_msg(data != NULL, "fuzz seed %s missing", path);
+        /* each as built, and with its section headers cut off (the
+         * dynamic segment read instead) */
+        corpus_add_text(&c, data, len);
+        if (len >= sizeof(Elf64_Ehdr)) {
+            memset(data + offsetof(Elf64_Ehdr, e_shoff), 0, 8);
+            corpus_add_text(&c, data, len);
+        }
+        free(data);
+        free(path);
+    }
+    char *pdir = t_tmpdir();
+    fuzz("elf", &c, 3000, try_elf, pdir);
+    t_rmtree(pdir);
+    free(pdir);
+    corpus_free(&c);
+}
 END_TEST
 
 Suite *suite_fuzz(void);
@@ -774,5 +1077,10 @@ Suite *suite_fuzz(void)
     tcase_add_test(tc, fuzz_run_stakeholders);
     tcase_add_test(tc, fuzz_exact_points);
     suite_add_tcase(s, tc);
+    TCase *tl = tcase_create("safety");
+    tcase_set_timeout(tl, seconds > 0 ? (double)seconds * 2 + 60 : 120 * (scale > 1 ? scale : 1));
+    tcase_add_test(tl, fuzz_lua_api);
+    tcase_add_test(tl, fuzz_elf);
+    suite_add_tcase(s, tl);
     return s;
 }

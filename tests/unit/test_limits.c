@@ -423,13 +423,17 @@ START_TEST(nested_lists_refused)
 {
     expect_fail("self.lua",
                 "return { run = function() local t = regie.list{} t[1] = t regie.output('x', t) end }", NULL,
-                "cannot store lists nested more than 100 deep");
+                "cannot store a list that contains itself");
     expect_fail("selfrow.lua",
                 "return { run = function() local t = regie.list{} t[1] = t\n"
                 "  regie.output('x', { { a = t } }, { 'a' }) end }",
-                NULL, "row 1, column a: cannot store lists nested more than 100 deep");
+                NULL, "row 1, column a: cannot store a list that contains itself");
+    expect_fail("toodeep.lua",
+                "return { run = function() local t = regie.list{} for i = 1, 32 do t = regie.list{ t } end\n"
+                "  regie.output('x', t) end }",
+                NULL, "cannot store a list nested more than 32 deep");
     char *r = output_text("deep.lua",
-                          "return { run = function() local t = regie.list{} for i = 1, 99 do t = regie.list{ t } end\n"
+                          "return { run = function() local t = regie.list{} for i = 1, 31 do t = regie.list{ t } end\n"
                           "  regie.output('x', t) regie.output('r', 'ok') end }",
                           "r");
     ck_assert_str_eq(r, "ok");
