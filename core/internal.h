@@ -108,6 +108,7 @@ struct regie_table {
     struct rg_chunk *chunks;
     regie_list **lists;
     size_t nlists, listcap;
+    size_t bytes; /* what the table has taken from malloc so far (grows only) */
 };
 
 regie_table *rg_table_new(size_t ncols, const char *const *cols);

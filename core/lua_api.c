@@ -650,6 +650,18 @@ static const char **column_names(lua_State *L, int idx, size_t *ncols, size_t *b
     return cols;
 }
 
+/* What table t, made for the step to hand over, has taken from malloc
+ * since *charged: counted against the step's memory limit (the C copy of
+ * the records is memory the step uses as much as its Lua data). */
+static void charge_table(lua_State *L, const regie_table *t, size_t *charged)
+{
+    if (t->bytes > *charged) {
+        size_t more = t->bytes - *charged;
+        *charged = t->bytes;
+        rg_lua_charge(L, more);
+    }
+}
+
 static int l_output(lua_State *L)
 {
     regie_ctx *ctx = ctx_of(L);
@@ -670,6 +682,8 @@ static int l_output(lua_State *L)
         if (err) {
             return luaL_error(L, "regie.output(\"%s\"): %s", name, err);
         }
+        size_t charged = 0;
+        charge_table(L, o->t, &charged); /* the host keeps a copy of the value */
         int rc = rg_host.output_value(ctx, name, &v);
         if (rc != 0) {
             return luaL_error(L, "regie.output(\"%s\"): %s", name, ctx->error ? ctx->error : "refused");
@@ -686,6 +700,7 @@ static int l_output(lua_State *L)
     }
     owned *o = owned_new(L); /* (frees the table when an error leaves it) */
     regie_table *t = o->t = rg_table_new(ncols, cols);
+    size_t charged = 0;
     size_t nrows = lua_rawlen(L, 2);
     for (size_t r = 1; r <= nrows; r++) {
         if (lua_rawgeti(L, 2, (lua_Integer)r) != LUA_TTABLE) {
@@ -697,6 +712,7 @@ static int l_output(lua_State *L)
                               t->cols[bad], err);
         }
         lua_pop(L, 1);
+        charge_table(L, t, &charged);
     }
     o->t = NULL; /* the host has it now, also when it refuses it */
     if (rg_host.output_table(ctx, name, t) != 0) {
@@ -1298,7 +1314,8 @@ typedef struct out_writer {
     char *name;
     regie_table *t; /* the records so far; NULL once closed */
     regie_ctx *ctx;
-    int busy; /* a record's metamethods are being run */
+    int busy;       /* a record's metamethods are being run */
+    size_t charged; /* of t->bytes, what the step's memory limit counts already */
 } out_writer;
 
 #define OUT_WRITER "regie.output_writer"
@@ -1350,6 +1367,7 @@ static int l_out_writer_add(lua_State *L)
         out_put(L, w, (int)c + 2, c, &row[c]);
     }
     rg_table_row_end(w->t, 0);
+    charge_table(L, w->t, &w->charged);
     return 0;
 }
 
@@ -1363,6 +1381,7 @@ static int l_out_writer_record(lua_State *L)
         return luaL_error(L, OUT_WRITER "(\"%s\"): row %d, column %s: %s", w->name,
                           (int)w->t->nrows + 1, w->t->cols[bad], err);
     }
+    charge_table(L, w->t, &w->charged);
     return 0;
 }
 

@@ -39,6 +39,10 @@ void rg_lua_check_time(lua_State *L);
 /* The step's memory limit error when `bytes` more (taken outside the
  * state's allocator) would not fit under it. */
 void rg_lua_check_room(lua_State *L, size_t bytes);
+/* `bytes` more taken outside the state's allocator for what the step hands
+ * over (its output tables): counted against the step's memory limit until
+ * the step ends; the limit's error when they do not fit. */
+void rg_lua_charge(lua_State *L, size_t bytes);
 /* string.find, match, gmatch, gsub, rep, format and table.concat, insert,
  * remove, move, sort as Lua's own, but stopped at the step's deadline
  * (lua_limits.c). */

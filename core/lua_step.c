@@ -587,6 +587,19 @@ void rg_lua_check_room(lua_State *L, size_t bytes)
     }
 }
 
+void rg_lua_charge(lua_State *L, size_t bytes)
+{
+    rg_lua *R = self_of(L);
+    if (!R->limit || !bytes) {
+        return;
+    }
+    if (R->used > R->limit || bytes > R->limit - R->used) {
+        R->mem_hit = 1;
+        luaL_error(L, "not enough memory");
+    }
+    R->limit -= bytes; /* until the step ends: the next one sets its own */
+}
+
 /* ---- coroutines ----
  * coroutine.resume and coroutine.wrap as Lua's own, except that the
  * coroutine being resumed is known to on_deadline, and takes the hook of

@@ -22,6 +22,7 @@ static char *arena_alloc(regie_table *t, size_t n)
     if (!c || c->cap - c->used < n) {
         size_t cap = n > RG_CHUNK / 2 ? n : RG_CHUNK;
         c = rg_xmalloc(sizeof *c + cap);
+        t->bytes += sizeof *c + cap;
         c->cap = cap;
         c->used = 0;
         if (n > RG_CHUNK / 2 && t->chunks) {
@@ -94,7 +95,9 @@ regie_list *rg_table_list_new(regie_table *t)
 {
     regie_list *l = rg_xcalloc(1, sizeof *l);
     l->owner = t;
+    t->bytes += sizeof *l;
     if (t->nlists == t->listcap) {
+        t->bytes += (t->listcap ? t->listcap : 8) * sizeof *t->lists;
         t->listcap = t->listcap ? t->listcap * 2 : 8;
         t->lists = rg_xrealloc(t->lists, t->listcap * sizeof *t->lists);
     }
@@ -138,6 +141,9 @@ void rg_value_copy(regie_table *owner, regie_value *dst, const regie_value *src)
 int rg_list_push(regie_list *l, const regie_value *v)
 {
     if (l->n == l->cap) {
+        if (l->owner) {
+            l->owner->bytes += (l->cap ? l->cap : 4) * sizeof *l->items;
+        }
         l->cap = l->cap ? l->cap * 2 : 4;
         l->items = rg_xrealloc(l->items, l->cap * sizeof *l->items);
     }
@@ -160,6 +166,7 @@ regie_value *rg_table_row_begin(regie_table *t)
 {
     if (t->nrows == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
+        t->bytes += (cap - t->cap) * ((t->ncols ? t->ncols : 1) * sizeof *t->cells + sizeof *t->lines);
         t->cells = rg_xrealloc(t->cells, cap * (t->ncols ? t->ncols : 1) * sizeof *t->cells);
         t->lines = rg_xrealloc(t->lines, cap * sizeof *t->lines);
         t->cap = cap;

@@ -498,6 +498,34 @@ START_TEST(csv_parse_within_memory_limit)
 }
 END_TEST
 
+/* The records a step hands over through an output writer live in C, not
+ * in the Lua heap: they count towards the step's memory limit too (a
+ * writer fed in a loop would otherwise grow past it without bound). */
+START_TEST(output_tables_within_memory_limit)
+{
+    rg_lua_limits ml = { 0, 16 * 1024 * 1024, 0 };
+    expect_fail("writerbomb.lua",
+                "return { run = function()\n"
+                "  local w = regie.output_writer('rows', { 'id', 'text' })\n"
+                "  local s = ('x'):rep(100)\n"
+                "  for i = 1, 3e6 do w:add(i, s) end\n"
+                "  w:close() end }",
+                &ml, "memory limit of 16 MB exceeded");
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    ck_assert_msg(ru.ru_maxrss < 200 * 1024, "%ld kB at most", ru.ru_maxrss);
+    /* what fits is handed over as before */
+    char *r = output_text("writerok.lua",
+                          "return { run = function()\n"
+                          "  local w = regie.output_writer('rows', { 'id' })\n"
+                          "  for i = 1, 1000 do w:add(i) end\n"
+                          "  regie.output('r', tostring(w:close())) end }",
+                          "r");
+    ck_assert_str_eq(r, "1000");
+    free(r);
+}
+END_TEST
+
 Suite *suite_limits(void);
 Suite *suite_limits(void)
 {
@@ -512,6 +540,7 @@ Suite *suite_limits(void)
     tcase_add_test(tc, nested_lists_refused);
     tcase_add_test(tc, no_leak_when_an_error_unwinds);
     tcase_add_test(tc, csv_parse_within_memory_limit);
+    tcase_add_test(tc, output_tables_within_memory_limit);
     tcase_add_test(tc, patterns_stop_at_deadline);
     tcase_add_test(tc, table_functions_stop_at_deadline);
     tcase_add_test(tc, string_rep_and_format);
