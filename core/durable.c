@@ -1265,6 +1265,46 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
     return errs->n > before ? -1 : 0;
 }
 
+/* A wait stays open only while its step still waits in a run that waits.
+ * One whose step ended otherwise (skipped because its `when` became false
+ * on resume, not run, failed), or that is open when the run ends done,
+ * failed or invalid, is closed with the reason: it no longer asks anything
+ * of anyone (`runs --waiting`).  A later phase that needs it opens it
+ * anew. */
+static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
+{
+    char **open;
+    size_t n;
+    if (rg_store_waits_open(run->store, run->run_id, &open, &n, errs) != 0) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long s = -1;
+        for (size_t k = 0; k < run->wf->nsteps && s < 0; k++) {
+            s = strcmp(run->wf->steps[k].name, open[i]) == 0 ? (long)k : -1;
+        }
+        const rg_step_state *ss = s >= 0 ? &run->st[s] : NULL;
+        if (ss && ss->status == RG_ST_WAITING && strcmp(run_status, "waiting") == 0) {
+            continue;
+        }
+        char *why;
+        if (!ss) {
+            why = rg_xstrdup("the workflow has no step of that name any more");
+        } else if (ss->status == RG_ST_WAITING || ss->status == RG_ST_PENDING ||
+                   ss->status == RG_ST_RUNNING) {
+            why = rg_xasprintf("the run ended (%s)", run_status);
+        } else if (ss->status == RG_ST_SKIPPED || ss->status == RG_ST_UPSTREAM) {
+            why = rg_xstrdup(ss->error ? ss->error : rg_status_name(ss->status));
+        } else {
+            why = rg_xasprintf("step %s%s%s", rg_status_name(ss->status), ss->error ? ": " : "",
+                               ss->error ? ss->error : "");
+        }
+        rg_store_wait_close(run->store, run->run_id, open[i], why, errs);
+        free(why);
+    }
+    rg_strv_free(open, n);
+}
+
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
 {
     static const char *names[] = { "done", "failed", "invalid", "waiting" };
@@ -1280,5 +1320,6 @@ int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
                                  0, run->st[s].error, NULL, 0, errs);
         }
     }
+    close_waits(run, st, errs);
     return rg_store_run_finish(run->store, run->run_id, st, errs);
 }

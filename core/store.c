@@ -2177,8 +2177,10 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
     if (rc == 0) {
         rc = print_query(st, errs, out, "waits", 8, hwait,
                          "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
-                         "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, resolved_by, "
-                         "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id",
+                         "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
+                         "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
+                         "resolved_by END, resolved_at, note FROM waits WHERE run_id = ? ORDER "
+                         "BY id",
                          run_id);
     }
     rg_store_run_clear(&r);
@@ -3380,7 +3382,8 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
     int rc = -1;
     if (run_exists(st, run_id, errs) == 1) {
         sqlite3_stmt *s = q_prep(st, errs,
-                                 "SELECT resolved_at IS NOT NULL, resolved_by, note FROM waits "
+                                 "SELECT CASE WHEN resolved_at IS NULL THEN 1 WHEN resolved_by "
+                                 "IS NULL THEN 0 ELSE 2 END, resolved_by, note FROM waits "
                                  "WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1",
                                  "ss", run_id, nz(step));
         if (s) {
@@ -3388,7 +3391,8 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
             if (r == 0) {
                 rc = 0;
             } else if (r == 1) {
-                rc = sqlite3_column_int(s, 0) ? 2 : 1;
+                /* a wait closed without an answer counts as none */
+                rc = sqlite3_column_int(s, 0);
                 if (rc == 2 && by) {
                     *by = col_dup(s, 1);
                 }
@@ -3398,6 +3402,78 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
             }
             q_done(st, s);
         }
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, const char *reason,
+                        rg_errors *errs)
+{
+    LOCK(st);
+    char t[32];
+    now_iso(t);
+    int closed = 0;
+    int rc = tx_begin(st, errs);
+    if (rc == 0) {
+        rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        sqlite3_stmt *s = NULL;
+        int r = 0;
+        if (rc == 0) {
+            s = q_prep(st, errs,
+                       "SELECT id, kind, what FROM waits WHERE run_id = ? AND step = ? AND "
+                       "resolved_at IS NULL",
+                       "ss", run_id, nz(step));
+            r = s ? q_step(st, errs, s) : -1;
+            rc = r < 0 ? -1 : 0;
+        }
+        if (rc == 0 && r == 1) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            char *kind = col_dup(s, 1), *what = col_dup(s, 2);
+            char *why = one_line(reason && *reason ? reason : "no longer waited for");
+            /* resolved_at without resolved_by: closed, not answered (see
+             * rg_store_wait_state) */
+            rc = q_exec(st, errs,
+                        "UPDATE waits SET resolved_by = NULL, resolved_at = ?, note = ? WHERE "
+                        "id = ?",
+                        "ssi", t, why, id);
+            if (rc == 0) {
+                char *detail = rg_xasprintf("step %s: %s (%s) closed without an answer: %s", step,
+                                            kind, what, why);
+                rc = append_event(st, run_id, NULL, "wait_closed", detail, NULL, errs);
+                free(detail);
+            }
+            closed = rc == 0;
+            free(why);
+            free(kind);
+            free(what);
+        }
+        q_done(st, s);
+        rc = tx_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc != 0 ? -1 : closed;
+}
+
+int rg_store_waits_open(rg_store *st, const char *run_id, char ***steps, size_t *n,
+                        rg_errors *errs)
+{
+    *steps = NULL;
+    *n = 0;
+    LOCK(st);
+    int rc = -1;
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT step FROM waits WHERE run_id = ? AND resolved_at IS NULL "
+                             "ORDER BY id",
+                             "s", run_id);
+    if (s) {
+        int r;
+        while ((r = q_step(st, errs, s)) == 1) {
+            *steps = rg_xrealloc(*steps, (*n + 1) * sizeof **steps);
+            (*steps)[(*n)++] = col_dup(s, 0);
+        }
+        q_done(st, s);
+        rc = r < 0 ? -1 : 0;
     }
     UNLOCK(st);
     return rc;

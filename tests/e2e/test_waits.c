@@ -421,6 +421,129 @@ START_TEST(resume_keeps_jobs_and_store)
 }
 END_TEST
 
+/* The tender's await_consensus opens when two evaluators disagree on a
+ * binary criterion; scores.csv given anew with a CONSENSUS row makes its
+ * `when` false on resume: the step is skipped and its open wait is closed
+ * with the reason, so `runs --waiting` lists only the interviews. */
+START_TEST(wait_skipped_on_resume_is_closed)
+{
+    static const char *const files[] = { "tender.ini", "criteria.csv", "bids.csv", "ko.csv",
+                                         "scores.csv", "interviews.csv" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *rel = xasprintf("examples/tender/%s", files[i]);
+        char *src = t_src(rel);
+        char *text = t_read(src);
+        ck_assert_ptr_nonnull(text);
+        if (strcmp(files[i], "scores.csv") == 0) {
+            const char *line = "A,W1,De Vries,100,\"Wo-diploma in het vakgebied aanwezig\"\n";
+            char *at = strstr(text, line);
+            ck_assert_ptr_nonnull(at);
+            char *split = xasprintf("%.*sA,W1,De Vries,0,\"Diploma niet gevonden\"\n%s",
+                                    (int)(at - text), text, at + strlen(line));
+            free(t_write(tmp, "scores.csv", split));
+            char *agreed = xasprintf("%sA,W1,CONSENSUS,100,\"Na overleg: aanwezig\"\n", split);
+            free(t_write(tmp, "scores2.csv", agreed));
+            free(agreed);
+            free(split);
+        } else {
+            free(t_write(tmp, files[i], text));
+        }
+        free(text);
+        free(src);
+        free(rel);
+    }
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    const char *run[] = { "run", wf, "--set", "tender=tender.ini", "--set", "criteria=criteria.csv",
+                          "--set", "bids=bids.csv", "--set", "ko=ko.csv", "--set",
+                          "scores=scores.csv", "--db", "t.db", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "await_consensus waits for input consensus");
+    char *id = only_run("t.db");
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "await_consensus");
+
+    const char *again[] = { "resume", id, "--db", "t.db", "--set", "scores=scores2.csv", NULL };
+    rc = regie(again);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "skipped  await_consensus");
+    ck_contains(err_, "await_interviews waits for input interviews");
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "await_interviews");
+    ck_assert_msg(strstr(out_, "await_consensus") == NULL, "still listed:\n%s", out_);
+    /* closed, not answered: who and why are on record */
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    const char *waits = strstr(out_, "\nwaits:");
+    ck_assert_ptr_nonnull(waits);
+    ck_contains(waits, "(closed)");
+    ck_contains(waits, "skipped: when consensus_needed is false");
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(log), 0);
+    ck_contains(out_, "wait_closed");
+    ck_contains(out_, "step await_consensus: input (input consensus");
+
+    const char *last[] = { "resume", id, "--db", "t.db", "--set", "interviews=interviews.csv",
+                           NULL };
+    rc = regie(last);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "nothing is waiting");
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
+    free(id);
+    free(wf);
+}
+END_TEST
+
+/* A run that fails while an approval is open closes it (nothing waits on a
+ * failed run); closed is not approved: resumed, the approval is asked
+ * again and the step after it runs only once someone gives it. */
+START_TEST(wait_closed_when_the_run_fails)
+{
+    free(t_write(tmp, "a.lua",
+                 "return { run = function()\n"
+                 "  if regie.input('mode') == 'fail' then error('broken') end\n"
+                 "  regie.output('ready', true)\nend }\n"));
+    free(t_write(tmp, "b.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = appr\n"
+                 "[input.mode]\ntype = text\nrequired = yes\n"
+                 "[step.a]\nscript = a.lua\nreads = mode\nwrites = ready\n"
+                 "[step.ok]\nwait = approval\n"
+                 "[step.b]\nscript = b.lua\nreads = ready\nafter = ok\n"));
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--set", "mode=fail",
+                          NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, err_);
+    char *id = only_run("t.db");
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "nothing is waiting");
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    ck_contains(out_, "the run ended (failed)");
+    const char *approve[] = { "approve", id, "ok", "--by", "bob", "--db", "t.db", NULL };
+    ck_assert_int_ne(regie(approve), 0);
+
+    const char *resume[] = { "resume", id, "--db", "t.db", "--set", "mode=good", NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_assert(!exists("out/sent.txt"));
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, id);
+    ck_assert_int_eq(regie(approve), 0);
+    const char *plain[] = { "resume", id, "--db", "t.db", NULL };
+    rc = regie(plain);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert(exists("out/sent.txt"));
+    free(id);
+}
+END_TEST
+
 Suite *suite_waits(void);
 Suite *suite_waits(void)
 {
@@ -436,6 +559,8 @@ Suite *suite_waits(void)
     tcase_add_test(tc, what_names_data_of_the_run);
     tcase_add_test(tc, verify_checks_the_outputs);
     tcase_add_test(tc, resume_keeps_jobs_and_store);
+    tcase_add_test(tc, wait_skipped_on_resume_is_closed);
+    tcase_add_test(tc, wait_closed_when_the_run_fails);
     suite_add_tcase(s, tc);
     return s;
 }

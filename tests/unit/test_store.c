@@ -1261,6 +1261,73 @@ START_TEST(waits_list_and_due)
 }
 END_TEST
 
+/* A wait closed without an answer: no longer open or listed, counts as
+ * no wait (an approval closed is not an approval), cannot be resolved,
+ * and a new one can be opened for the step. */
+START_TEST(wait_closed_is_not_answered)
+{
+    char *path = path_in("runs.db");
+    rg_store *st = open_ok(path);
+    char *id = begin_run(st, "tender");
+    rg_errors errs = { 0 };
+    ck_assert_int_eq(rg_store_wait_close(st, id, "approve", "nothing open", &errs), 0);
+    ck_assert_int_eq(rg_store_wait_add(st, id, "approve", "approval", "approve the award", NULL,
+                                       NULL, &errs),
+                     0);
+    ck_assert_int_eq(rg_store_wait_add(st, id, "upload", "input", "the contract", NULL, NULL,
+                                       &errs),
+                     0);
+    char **open;
+    size_t n;
+    ck_assert_int_eq(rg_store_waits_open(st, id, &open, &n, &errs), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(open[0], "approve");
+    rg_strv_free(open, n);
+    ck_assert_int_eq(rg_store_wait_close(st, id, "approve", "skipped: when big is false", &errs),
+                     1);
+    char *by = (char *)"x", *note = (char *)"x";
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", &by, &note, &errs), 0);
+    ck_assert_ptr_null(by);
+    ck_assert_ptr_null(note);
+    ck_assert_int_eq(rg_store_wait_resolve(st, id, "approve", "bob", NULL, &errs), -1);
+    ck_errs_contain(&errs, "not waiting");
+    rg_err_free(&errs);
+    ck_assert_int_eq(rg_store_waits_open(st, id, &open, &n, &errs), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(open[0], "upload");
+    rg_strv_free(open, n);
+    cap c;
+    ck_assert_int_eq(rg_store_wait_list(st, cap_open(&c), &errs), 1);
+    char *out = cap_close(&c);
+    ck_assert(strstr(out, "approve the award") == NULL);
+    free(out);
+    ck_assert_int_eq(rg_store_show_run(st, id, cap_open(&c), &errs), 0);
+    out = cap_close(&c);
+    ck_contains(out, "(closed)");
+    ck_contains(out, "skipped: when big is false");
+    free(out);
+    ck_assert_int_eq(rg_store_print_log(st, id, cap_open(&c), &errs), 0);
+    out = cap_close(&c);
+    ck_contains(out, "wait_closed");
+    ck_contains(out, "step approve: approval (approve the award) closed without an answer: "
+                     "skipped: when big is false");
+    free(out);
+    /* asked again later: a new wait, answered as any other */
+    ck_assert_int_eq(rg_store_wait_add(st, id, "approve", "approval", "approve the award", NULL,
+                                       NULL, &errs),
+                     0);
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", NULL, NULL, &errs), 1);
+    ck_assert_int_eq(rg_store_wait_resolve(st, id, "approve", "bob", NULL, &errs), 0);
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", NULL, NULL, &errs), 2);
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    free(out);
+    ck_assert_uint_eq(errs.n, 0);
+    rg_store_close(st);
+    free(id);
+    free(path);
+}
+END_TEST
+
 /* ---- several processes ---- */
 
 START_TEST(concurrent_writers)
@@ -1402,6 +1469,7 @@ Suite *suite_store(void)
     tcase_add_test(tc, sync_full_fsyncs_directories);
     tcase_add_test(tc, four_eyes);
     tcase_add_test(tc, waits_list_and_due);
+    tcase_add_test(tc, wait_closed_is_not_answered);
     tcase_add_test(tc, threads_share_a_handle);
     tcase_add_test(tc, lock_live_holder_refused);
     tcase_add_test(tc, lock_stale_taken_over);
