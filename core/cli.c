@@ -576,6 +576,31 @@ static int definition_changes(rg_store *st, const char *id, const rg_definition 
     return changes;
 }
 
+/* Inputs given on resume are checked with the others as `run` checks
+ * them, before anything is recorded: the type errors of every file and the
+ * pre-flight steps' rule errors together, sorted by file and line.  A
+ * separate run: the pre-flight leaves its steps' state behind. */
+static int preflight_given(session *ss, const char *id, const rg_setting *sets, size_t nsets,
+                           int jobs)
+{
+    rg_errors errs = { 0 };
+    rg_run pre;
+    rg_run_init(&pre, &ss->wf, sets, nsets, NULL, jobs, &errs);
+    rg_run_preflight(&pre, &errs); /* also with an input that could not be read */
+    if (errs.n) {
+        rg_err_sort(&errs);
+        print_errors(&errs);
+        fprintf(stderr,
+                "regie: run %s: %zu error%s in the inputs; nothing was recorded and the run is "
+                "as it was\n",
+                id, errs.n, errs.n == 1 ? "" : "s");
+    }
+    int rc = errs.n ? -1 : 0;
+    rg_run_free(&pre);
+    rg_err_free(&errs);
+    return rc;
+}
+
 static int cmd_resume(const opts *o, const char *id)
 {
     rg_errors errs = { 0 };
@@ -668,6 +693,9 @@ static int cmd_resume(const opts *o, const char *id)
     rg_buf_free(&changes);
     /* as many jobs as the run was started with, unless told otherwise */
     int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
+    if (o->nsets && preflight_given(&ss, id, sets, nsets, jobs) != 0) {
+        goto unlock; /* nothing recorded: the run is as it was */
+    }
     if (rg_run_init(&run, &ss.wf, sets, nsets, rec.outdir, jobs, &errs) != 0) {
         print_errors(&errs);
         goto unlock;

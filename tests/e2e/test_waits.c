@@ -421,6 +421,88 @@ START_TEST(resume_keeps_jobs_and_store)
 }
 END_TEST
 
+/* Inputs given on resume go through the pre-flight with the others, as
+ * at `run`, before anything is recorded: the type errors of the new files
+ * and the rule errors together, sorted, exit 2, and the run is as it was
+ * (still waiting for the interviews, its record unchanged). */
+START_TEST(inputs_given_on_resume_are_checked_first)
+{
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    const char *argv[24];
+    size_t n = 0;
+    argv[n++] = "run";
+    argv[n++] = wf;
+    tender_argv(argv, &n);
+    argv[n++] = "--db";
+    argv[n++] = "t.db";
+    argv[n++] = "--out";
+    argv[n++] = "out";
+    argv[n] = NULL;
+    int rc = regie(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    char *id = only_run("t.db");
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    char *show0 = strdup(out_);
+    ck_assert_int_eq(regie(log), 0);
+    char *log0 = strdup(out_);
+
+    /* a type error in the interviews, a level off the scale in scores.csv
+     * given anew: both, in file order */
+    free(t_write(tmp, "iv.csv", "bid_id,outcome,reason\nB,pass,Goed\n,pass,Goed\n"));
+    char *src = t_src("examples/tender/scores.csv");
+    char *scores = t_read(src);
+    char *at = strstr(scores, "A,W2,Jansen,75,");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at + 12, "80", 2);
+    free(t_write(tmp, "s80.csv", scores));
+    const char *both[] = { "resume", id, "--db", "t.db", "--set", "interviews=iv.csv", "--set",
+                           "scores=s80.csv", NULL };
+    rc = regie(both);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
+    const char *e1 = strstr(err_, "iv.csv:3: column bid_id: found nothing");
+    const char *e2 = strstr(err_, "s80.csv:5: column level: found \"80\", expected a level on the "
+                                  "scale");
+    ck_assert_msg(e1 && e2 && e1 < e2, "%s", err_);
+    ck_contains(err_, "2 errors in the inputs; nothing was recorded");
+
+    /* rule errors of the interviews themselves: an unknown bid, an outcome
+     * that does not exist */
+    free(t_write(tmp, "bad.csv", "bid_id,outcome,reason\nZ,pass,Goed\nA,maybe,Twijfel\n"));
+    const char *bad[] = { "resume", id, "--db", "t.db", "--set", "interviews=bad.csv", NULL };
+    rc = regie(bad);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
+    ck_contains(err_, "bad.csv:2: column bid_id: found \"Z\", expected a bid_id of bids.csv");
+    ck_contains(err_, "bad.csv:3: column outcome: found \"maybe\"");
+    ck_assert(strstr(err_, "running") == NULL);
+
+    /* nothing was recorded: the run still waits for the interviews */
+    ck_assert_int_eq(regie(show), 0);
+    ck_assert_str_eq(out_, show0);
+    ck_assert_int_eq(regie(log), 0);
+    ck_assert_str_eq(out_, log0);
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "await_interviews");
+
+    char *iv = t_src("examples/tender/interviews.csv");
+    char *set_iv = xasprintf("interviews=%s", iv);
+    const char *good[] = { "resume", id, "--db", "t.db", "--set", set_iv, NULL };
+    rc = regie(good);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    free(set_iv);
+    free(iv);
+    free(scores);
+    free(src);
+    free(log0);
+    free(show0);
+    free(id);
+    tender_free();
+    free(wf);
+}
+END_TEST
+
 /* The tender's await_consensus opens when two evaluators disagree on a
  * binary criterion; scores.csv given anew with a CONSENSUS row makes its
  * `when` false on resume: the step is skipped and its open wait is closed
@@ -560,6 +642,7 @@ Suite *suite_waits(void)
     tcase_add_test(tc, verify_checks_the_outputs);
     tcase_add_test(tc, resume_keeps_jobs_and_store);
     tcase_add_test(tc, wait_skipped_on_resume_is_closed);
+    tcase_add_test(tc, inputs_given_on_resume_are_checked_first);
     tcase_add_test(tc, wait_closed_when_the_run_fails);
     suite_add_tcase(s, tc);
     return s;
