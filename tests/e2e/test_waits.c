@@ -421,6 +421,62 @@ START_TEST(resume_keeps_jobs_and_store)
 }
 END_TEST
 
+/* `store =` in a workflow's [engine] is where `run` records it: over
+ * etc/regie.ini's [store] path and REGIE_DB, under --engine store=FILE and
+ * --db; the printed hints name that store, and resume finds the run there. */
+START_TEST(store_named_by_the_workflow)
+{
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = stored\n"
+                 "[engine]\nstore = wf.db\nsync = full\n"
+                 "[input.answer]\ntype = file\nrequired = no\n"
+                 "[step.a]\nplugin = noop\n"
+                 "[step.ask]\nwait = input:answer\nafter = a\n"));
+    free(t_write(tmp, "answer.txt", "yes\n"));
+    free(t_write(tmp, "cfg.ini", "[store]\npath = cfg.db\n"));
+    const char *run[] = { "run", "w.ini", "--config", "cfg.ini", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "recorded in wf.db");
+    ck_assert(exists("wf.db"));
+    ck_assert(!exists("cfg.db"));
+    ck_assert(!exists("test-runs.db")); /* REGIE_DB */
+    char *said = strdup(err_);
+    char *id = only_run("wf.db");
+    char *hint = xasprintf("regie resume %s --db wf.db --set answer=FILE", id);
+    ck_contains(said, hint);
+    free(hint);
+    free(said);
+    const char *resume[] = { "resume", id, "--db", "wf.db", "--set", "answer=answer.txt", NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    free(id);
+
+    /* the command line over the workflow */
+    const char *eng[] = { "run", "w.ini", "--engine", "store=cli.db", "--out", "o2", NULL };
+    rc = regie(eng);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "--db cli.db --set answer=FILE");
+    ck_assert(exists("cli.db"));
+    id = only_run("cli.db");
+    const char *runs[] = { "runs", "--engine", "store=cli.db", NULL };
+    ck_assert_int_eq(regie(runs), 0);
+    ck_contains(out_, id);
+    free(id);
+    const char *db[] = { "run", "w.ini", "--engine", "store=cli.db", "--db", "db.db", "--out",
+                         "o3", NULL };
+    rc = regie(db);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "recorded in db.db");
+    id = only_run("db.db");
+    free(id);
+    const char *wfruns[] = { "runs", "--db", "wf.db", NULL };
+    ck_assert_int_eq(regie(wfruns), 0);
+    const char *nl = strchr(out_, '\n');
+    ck_assert_msg(nl && strchr(nl + 1, '\n') == strrchr(out_, '\n'), "one run only:\n%s", out_);
+}
+END_TEST
+
 /* Inputs given on resume go through the pre-flight with the others, as
  * at `run`, before anything is recorded: the type errors of the new files
  * and the rule errors together, sorted, exit 2, and the run is as it was
@@ -643,6 +699,7 @@ Suite *suite_waits(void)
     tcase_add_test(tc, resume_keeps_jobs_and_store);
     tcase_add_test(tc, wait_skipped_on_resume_is_closed);
     tcase_add_test(tc, inputs_given_on_resume_are_checked_first);
+    tcase_add_test(tc, store_named_by_the_workflow);
     tcase_add_test(tc, wait_closed_when_the_run_fails);
     suite_add_tcase(s, tc);
     return s;
