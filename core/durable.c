@@ -269,14 +269,19 @@ static void def_add(rg_definition *def, const char *what, int is_file, const cha
     }
 }
 
+/* The formula of doc/store.md, as the store recomputes it when a module
+ * joins the definition later (rg_store_add_definition_later). */
 static void def_hash(rg_definition *def)
 {
-    rg_sha256 *h = rg_sha256_new();
+    char **names = rg_xcalloc(def->n + 1, sizeof *names);
+    char **shas = rg_xcalloc(def->n + 1, sizeof *shas);
     for (size_t i = 0; i < def->n; i++) {
-        rg_sha256_add(h, def->items[i].what, strlen(def->items[i].what) + 1);
-        rg_sha256_add(h, def->items[i].sha, 64);
+        names[i] = def->items[i].what;
+        shas[i] = def->items[i].sha;
     }
-    rg_sha256_finish(h, def->hash);
+    rg_definition_hash(names, shas, def->n, def->hash);
+    free(shas);
+    free(names);
 }
 
 void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *def)
@@ -687,17 +692,29 @@ static int record_modules(rg_run *run, regie_ctx *ctx)
         rg_err_free(&e);
         return -1;
     }
-    int rc = 0;
-    for (size_t i = 0; i < ctx->nmodules && rc == 0; i++) {
+    /* the new ones in one transaction, with the definition hash made to
+     * cover them */
+    char **add = rg_xcalloc(ctx->nmodules, sizeof *add);
+    char **add_sha = rg_xcalloc(ctx->nmodules, sizeof *add_sha);
+    size_t nadd = 0;
+    for (size_t i = 0; i < ctx->nmodules; i++) {
         int known = 0;
         for (size_t k = 0; k < n && !known; k++) {
             known = strcmp(paths[k], ctx->modules[i]) == 0;
         }
+        for (size_t k = 0; k < nadd && !known; k++) {
+            known = strcmp(add[k], ctx->modules[i]) == 0;
+        }
         if (!known) {
-            rc = rg_store_add_definition_file(run->store, run->run_id, ctx->modules[i],
-                                              ctx->module_shas[i], &e);
+            add[nadd] = ctx->modules[i];
+            add_sha[nadd++] = ctx->module_shas[i];
         }
     }
+    char *why = rg_xasprintf("loaded by step %s", run->wf->steps[ctx->step].name);
+    int rc = rg_store_add_definition_later(run->store, run->run_id, add, add_sha, nadd, why, &e);
+    free(why);
+    free(add_sha);
+    free(add);
     rg_store_outputs_free(paths, shas, n);
     if (rc != 0) {
         rg_host.fail(ctx, "cannot record the modules of the step in the run store: %s",

@@ -1168,6 +1168,70 @@ int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_
     return rc;
 }
 
+typedef struct def_entry {
+    const char *name, *sha;
+} def_entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const def_entry *)a)->name, ((const def_entry *)b)->name);
+}
+
+void rg_definition_hash(char *const *names, char *const *shas, size_t n, char hex[65])
+{
+    def_entry *e = rg_xcalloc(n ? n : 1, sizeof *e);
+    for (size_t i = 0; i < n; i++) {
+        e[i] = (def_entry){ names[i], nz(shas[i]) };
+    }
+    qsort(e, n, sizeof *e, cmp_entry);
+    rg_sha256 *h = rg_sha256_new();
+    for (size_t i = 0; i < n; i++) {
+        rg_sha256_add(h, e[i].name, strlen(e[i].name) + 1);
+        rg_sha256_add(h, e[i].sha, strlen(e[i].sha));
+    }
+    rg_sha256_finish(h, hex);
+    free(e);
+}
+
+/* Recompute the run's definition hash over what its definition lists now
+ * (inside a transaction). */
+static int rehash_definition(rg_store *st, const char *run_id, const char *why, rg_errors *errs)
+{
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
+                             "run_id = ?",
+                             "s", run_id);
+    if (!s) {
+        return -1;
+    }
+    char **names = NULL, **shas = NULL;
+    size_t n = 0;
+    int r;
+    while ((r = q_step(st, errs, s)) == 1) {
+        names = rg_xrealloc(names, (n + 1) * sizeof *names);
+        shas = rg_xrealloc(shas, (n + 1) * sizeof *shas);
+        names[n] = col_dup(s, 0);
+        shas[n++] = col_dup(s, 1);
+    }
+    q_done(st, s);
+    int rc = r < 0 ? -1 : 0;
+    char hex[65];
+    if (rc == 0) {
+        rg_definition_hash(names, shas, n, hex);
+        rc = q_exec(st, errs, "UPDATE runs SET definition_hash = ? WHERE id = ?", "ss", hex,
+                    run_id);
+    }
+    if (rc == 0) {
+        char *detail = rg_xasprintf("the definition hash covers %zu entries: %s", n, why);
+        char *hashes = rg_xasprintf("%s  definition", hex);
+        rc = append_event(st, run_id, NULL, "definition_hash", detail, hashes, errs);
+        free(hashes);
+        free(detail);
+    }
+    rg_store_outputs_free(names, shas, n);
+    return rc;
+}
+
 static int add_definition(rg_store *st, const char *run_id, const char *path, const char *kind,
                           const char *sha256, rg_errors *errs)
 {
@@ -1217,6 +1281,50 @@ int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *w
                                  const char *sha256, rg_errors *errs)
 {
     return add_definition(st, run_id, what, "item", sha256, errs);
+}
+
+int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
+                                  char *const *sha256s, size_t n, const char *why,
+                                  rg_errors *errs)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!paths[i] || !*paths[i] || !rg_sha256_valid(sha256s[i])) {
+            rg_err_add(errs, NULL, 0, "%s: definition file %s needs a path and its sha256",
+                       st->path, paths[i] ? paths[i] : "?");
+            return -1;
+        }
+    }
+    if (!n) {
+        return 0;
+    }
+    LOCK(st);
+    int rc = tx_begin(st, errs);
+    if (rc == 0) {
+        rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rg_buf names = { 0 };
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            rc = q_exec(st, errs,
+                        "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
+                        "'file', ?) ON CONFLICT (run_id, path) DO UPDATE SET kind = "
+                        "excluded.kind, sha256 = excluded.sha256",
+                        "sss", run_id, paths[i], sha256s[i]);
+            if (rc == 0) {
+                char *hashes = rg_xasprintf("%s  %s", sha256s[i], paths[i]);
+                rc = append_event(st, run_id, NULL, "definition_file", paths[i], hashes, errs);
+                free(hashes);
+            }
+            rg_buf_printf(&names, "%s%s", i ? ", " : "", paths[i]);
+        }
+        if (rc == 0) {
+            char *w = rg_xasprintf("%s added%s%s", names.data, why && *why ? ", " : "", nz(why));
+            rc = rehash_definition(st, run_id, w, errs);
+            free(w);
+        }
+        rg_buf_free(&names);
+        rc = tx_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc;
 }
 
 int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,

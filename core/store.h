@@ -88,6 +88,16 @@ int rg_store_add_definition_file(rg_store *st, const char *run_id, const char *p
  * definition_item. */
 int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *what,
                                  const char *sha256, rg_errors *errs);
+/* Files that define the run found after it started (a Lua module a step
+ * requires inside run()): recorded with the definition hash recomputed
+ * over the whole definition, in one transaction.  why says what loaded
+ * them.  Audit: definition_file for each, then definition_hash. */
+int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
+                                  char *const *sha256s, size_t n, const char *why,
+                                  rg_errors *errs);
+/* The definition hash: SHA-256 over the entries sorted by name (bytewise),
+ * each its name, a NUL byte and its SHA-256 in hex (doc/store.md). */
+void rg_definition_hash(char *const *names, char *const *shas, size_t n, char hex[65]);
 /* An input file of the run.  Audit: input. */
 int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs);
