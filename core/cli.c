@@ -676,6 +676,11 @@ static int cmd_resume(const opts *o, const char *id)
         rg_sync_writes = 1;
         rg_store_set_sync(st, 1, &errs);
     }
+    /* as many jobs as the run was started with, unless told otherwise */
+    int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
+    if (o->nsets && preflight_given(&ss, id, sets, nsets, jobs) != 0) {
+        goto unlock; /* nothing recorded: the run is as it was */
+    }
     rg_definition def;
     rg_definition_compute(&ss.wf, ss.lua, &def);
     char **rpaths, **rshas;
@@ -728,11 +733,6 @@ static int cmd_resume(const opts *o, const char *id)
         free(detail);
     }
     rg_buf_free(&changes);
-    /* as many jobs as the run was started with, unless told otherwise */
-    int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
-    if (o->nsets && preflight_given(&ss, id, sets, nsets, jobs) != 0) {
-        goto unlock; /* nothing recorded: the run is as it was */
-    }
     if (rg_run_init(&run, &ss.wf, sets, nsets, rec.outdir, jobs, &errs) != 0) {
         print_errors(&errs);
         goto unlock;
