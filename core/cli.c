@@ -170,6 +170,7 @@ typedef struct session {
     int have_wf;
     char *wfpath;
     size_t warned; /* refused plugin files already reported */
+    char *bare_store; /* the store a command without --db or --engine finds */
 } session;
 
 /* A plugin file on the path that could not be used is said on every
@@ -181,12 +182,24 @@ static void warn_refused(session *ss)
     }
 }
 
+static const char *nz_str(const char *s)
+{
+    return s ? s : "";
+}
+
+/* Engine keys that say where the store is and how it syncs. */
+static int is_store_key(const char *key)
+{
+    return strcmp(key, "store") == 0 || strcmp(key, "path") == 0 || strcmp(key, "sync") == 0;
+}
+
 static int session_open(session *ss, const opts *o, int need_workflow, rg_errors *errs)
 {
     memset(ss, 0, sizeof *ss);
     if (rg_config_load(&ss->cfg, o->config, errs) != 0) {
         return RG_EXIT_INVALID;
     }
+    ss->bare_store = rg_xstrdup(nz_str(ss->cfg.store_path));
     for (size_t i = 0; i < o->nengine; i++) {
         if (rg_config_set(&ss->cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs) !=
             0) {
@@ -213,6 +226,13 @@ static int session_open(session *ss, const opts *o, int need_workflow, rg_errors
     int rc = rg_workflow_load(&ss->wf, ss->wfpath, &ss->cfg, o->sets, o->nsets, &ss->plugins,
                               ss->lua, errs);
     warn_refused(ss);
+    /* the store: --engine on the command line over the workflow's [engine]
+     * (which is over etc/regie.ini); --db over both (open_store) */
+    for (size_t i = 0; rc == 0 && i < o->nengine; i++) {
+        if (is_store_key(o->engine[i].name)) {
+            rg_config_set(&ss->wf.cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs);
+        }
+    }
     return rc != 0 ? RG_EXIT_INVALID : 0;
 }
 
@@ -227,6 +247,7 @@ static void session_close(session *ss)
     rg_plugins_free(&ss->plugins);
     rg_config_free(&ss->cfg);
     free(ss->wfpath);
+    free(ss->bare_store);
 }
 
 static void print_errors(const rg_errors *errs)
@@ -255,12 +276,11 @@ static void write_summary(const rg_run *run, int status, double secs)
     rg_buf_free(&b);
 }
 
-static const char *nz_str(const char *s)
-{
-    return s ? s : "";
-}
-
-static int open_store(const opts *o, const rg_config *cfg, rg_store **st, rg_errors *errs)
+/* The store: --db, else cfg's (the workflow's [engine] or --engine store,
+ * else etc/regie.ini's [store] path, else the default).  bare: the store a
+ * command without --db or --engine finds. */
+static int open_store(const opts *o, const rg_config *cfg, const char *bare, rg_store **st,
+                      rg_errors *errs)
 {
     *st = NULL;
     const char *path = o->db ? o->db : cfg->store_path;
@@ -269,7 +289,7 @@ static int open_store(const opts *o, const rg_config *cfg, rg_store **st, rg_err
     }
     *st = rg_store_open(path, errs);
     /* hints printed for this run name the store unless a bare command finds it */
-    rg_durable_set_hint_db(o->db && strcmp(o->db, nz_str(cfg->store_path)) != 0 ? o->db : NULL);
+    rg_durable_set_hint_db(strcmp(path, nz_str(bare)) != 0 ? path : NULL);
     if (*st && o->by) {
         rg_store_set_actor(*st, o->by);
     }
@@ -321,7 +341,7 @@ static int cmd_run(const opts *o, int check_only)
                ss.wf.ninputs, ss.wf.nsteps, npre);
         goto done;
     }
-    if (open_store(o, &ss.cfg, &store, &errs) != 0) {
+    if (open_store(o, &ss.wf.cfg, ss.bare_store, &store, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
         goto done;
@@ -508,12 +528,25 @@ static int cmd_workflows(const opts *o)
 }
 
 /* ---- the run store ---- */
+/* The commands that find a run by its id read no workflow: the store is
+ * --db, --engine store=FILE, or the one of etc/regie.ini or the default. */
 static int need_store(const opts *o, rg_config *cfg, rg_store **st, rg_errors *errs)
 {
     if (rg_config_load(cfg, o->config, errs) != 0) {
         return -1;
     }
-    if (open_store(o, cfg, st, errs) != 0) {
+    char *bare = rg_xstrdup(nz_str(cfg->store_path));
+    int rc = 0;
+    for (size_t i = 0; i < o->nengine && rc == 0; i++) {
+        if (is_store_key(o->engine[i].name)) {
+            rc = rg_config_set(cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs);
+        }
+    }
+    if (rc == 0) {
+        rc = open_store(o, cfg, bare, st, errs);
+    }
+    free(bare);
+    if (rc != 0) {
         return -1;
     }
     if (!*st) {
@@ -583,6 +616,31 @@ static int definition_changes(rg_store *st, const char *id, const rg_definition 
     return changes;
 }
 
+/* Inputs given on resume are checked with the others as `run` checks
+ * them, before anything is recorded: the type errors of every file and the
+ * pre-flight steps' rule errors together, sorted by file and line.  A
+ * separate run: the pre-flight leaves its steps' state behind. */
+static int preflight_given(session *ss, const char *id, const rg_setting *sets, size_t nsets,
+                           int jobs)
+{
+    rg_errors errs = { 0 };
+    rg_run pre;
+    rg_run_init(&pre, &ss->wf, sets, nsets, NULL, jobs, &errs);
+    rg_run_preflight(&pre, &errs); /* also with an input that could not be read */
+    if (errs.n) {
+        rg_err_sort(&errs);
+        print_errors(&errs);
+        fprintf(stderr,
+                "regie: run %s: %zu error%s in the inputs; nothing was recorded and the run is "
+                "as it was\n",
+                id, errs.n, errs.n == 1 ? "" : "s");
+    }
+    int rc = errs.n ? -1 : 0;
+    rg_run_free(&pre);
+    rg_err_free(&errs);
+    return rc;
+}
+
 static int cmd_resume(const opts *o, const char *id)
 {
     rg_errors errs = { 0 };
@@ -620,6 +678,15 @@ static int cmd_resume(const opts *o, const char *id)
         print_errors(&errs);
         fprintf(stderr, "regie: run %s: its workflow %s no longer loads\n", id, rec.workflow_path);
         goto unlock;
+    }
+    if (ss.wf.cfg.sync_full && !rg_sync_writes) { /* the workflow's [engine] sync = full */
+        rg_sync_writes = 1;
+        rg_store_set_sync(st, 1, &errs);
+    }
+    /* as many jobs as the run was started with, unless told otherwise */
+    int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
+    if (o->nsets && preflight_given(&ss, id, sets, nsets, jobs) != 0) {
+        goto unlock; /* nothing recorded: the run is as it was */
     }
     rg_definition def;
     rg_definition_compute(&ss.wf, ss.lua, &def);
@@ -673,8 +740,6 @@ static int cmd_resume(const opts *o, const char *id)
         free(detail);
     }
     rg_buf_free(&changes);
-    /* as many jobs as the run was started with, unless told otherwise */
-    int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
     if (rg_run_init(&run, &ss.wf, sets, nsets, rec.outdir, jobs, &errs) != 0) {
         print_errors(&errs);
         goto unlock;

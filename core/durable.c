@@ -269,14 +269,19 @@ static void def_add(rg_definition *def, const char *what, int is_file, const cha
     }
 }
 
+/* The formula of doc/store.md, as the store recomputes it when a module
+ * joins the definition later (rg_store_add_definition_later). */
 static void def_hash(rg_definition *def)
 {
-    rg_sha256 *h = rg_sha256_new();
+    char **names = rg_xcalloc(def->n + 1, sizeof *names);
+    char **shas = rg_xcalloc(def->n + 1, sizeof *shas);
     for (size_t i = 0; i < def->n; i++) {
-        rg_sha256_add(h, def->items[i].what, strlen(def->items[i].what) + 1);
-        rg_sha256_add(h, def->items[i].sha, 64);
+        names[i] = def->items[i].what;
+        shas[i] = def->items[i].sha;
     }
-    rg_sha256_finish(h, def->hash);
+    rg_definition_hash(names, shas, def->n, def->hash);
+    free(shas);
+    free(names);
 }
 
 void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *def)
@@ -687,17 +692,29 @@ static int record_modules(rg_run *run, regie_ctx *ctx)
         rg_err_free(&e);
         return -1;
     }
-    int rc = 0;
-    for (size_t i = 0; i < ctx->nmodules && rc == 0; i++) {
+    /* the new ones in one transaction, with the definition hash made to
+     * cover them */
+    char **add = rg_xcalloc(ctx->nmodules, sizeof *add);
+    char **add_sha = rg_xcalloc(ctx->nmodules, sizeof *add_sha);
+    size_t nadd = 0;
+    for (size_t i = 0; i < ctx->nmodules; i++) {
         int known = 0;
         for (size_t k = 0; k < n && !known; k++) {
             known = strcmp(paths[k], ctx->modules[i]) == 0;
         }
+        for (size_t k = 0; k < nadd && !known; k++) {
+            known = strcmp(add[k], ctx->modules[i]) == 0;
+        }
         if (!known) {
-            rc = rg_store_add_definition_file(run->store, run->run_id, ctx->modules[i],
-                                              ctx->module_shas[i], &e);
+            add[nadd] = ctx->modules[i];
+            add_sha[nadd++] = ctx->module_shas[i];
         }
     }
+    char *why = rg_xasprintf("loaded by step %s", run->wf->steps[ctx->step].name);
+    int rc = rg_store_add_definition_later(run->store, run->run_id, add, add_sha, nadd, why, &e);
+    free(why);
+    free(add_sha);
+    free(add);
     rg_store_outputs_free(paths, shas, n);
     if (rc != 0) {
         rg_host.fail(ctx, "cannot record the modules of the step in the run store: %s",
@@ -1265,6 +1282,46 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
     return errs->n > before ? -1 : 0;
 }
 
+/* A wait stays open only while its step still waits in a run that waits.
+ * One whose step ended otherwise (skipped because its `when` became false
+ * on resume, not run, failed), or that is open when the run ends done,
+ * failed or invalid, is closed with the reason: it no longer asks anything
+ * of anyone (`runs --waiting`).  A later phase that needs it opens it
+ * anew. */
+static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
+{
+    char **open;
+    size_t n;
+    if (rg_store_waits_open(run->store, run->run_id, &open, &n, errs) != 0) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        long s = -1;
+        for (size_t k = 0; k < run->wf->nsteps && s < 0; k++) {
+            s = strcmp(run->wf->steps[k].name, open[i]) == 0 ? (long)k : -1;
+        }
+        const rg_step_state *ss = s >= 0 ? &run->st[s] : NULL;
+        if (ss && ss->status == RG_ST_WAITING && strcmp(run_status, "waiting") == 0) {
+            continue;
+        }
+        char *why;
+        if (!ss) {
+            why = rg_xstrdup("the workflow has no step of that name any more");
+        } else if (ss->status == RG_ST_WAITING || ss->status == RG_ST_PENDING ||
+                   ss->status == RG_ST_RUNNING) {
+            why = rg_xasprintf("the run ended (%s)", run_status);
+        } else if (ss->status == RG_ST_SKIPPED || ss->status == RG_ST_UPSTREAM) {
+            why = rg_xstrdup(ss->error ? ss->error : rg_status_name(ss->status));
+        } else {
+            why = rg_xasprintf("step %s%s%s", rg_status_name(ss->status), ss->error ? ": " : "",
+                               ss->error ? ss->error : "");
+        }
+        rg_store_wait_close(run->store, run->run_id, open[i], why, errs);
+        free(why);
+    }
+    rg_strv_free(open, n);
+}
+
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
 {
     static const char *names[] = { "done", "failed", "invalid", "waiting" };
@@ -1280,5 +1337,6 @@ int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
                                  0, run->st[s].error, NULL, 0, errs);
         }
     }
+    close_waits(run, st, errs);
     return rg_store_run_finish(run->store, run->run_id, st, errs);
 }

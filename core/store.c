@@ -1168,6 +1168,70 @@ int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_
     return rc;
 }
 
+typedef struct def_entry {
+    const char *name, *sha;
+} def_entry;
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return strcmp(((const def_entry *)a)->name, ((const def_entry *)b)->name);
+}
+
+void rg_definition_hash(char *const *names, char *const *shas, size_t n, char hex[65])
+{
+    def_entry *e = rg_xcalloc(n ? n : 1, sizeof *e);
+    for (size_t i = 0; i < n; i++) {
+        e[i] = (def_entry){ names[i], nz(shas[i]) };
+    }
+    qsort(e, n, sizeof *e, cmp_entry);
+    rg_sha256 *h = rg_sha256_new();
+    for (size_t i = 0; i < n; i++) {
+        rg_sha256_add(h, e[i].name, strlen(e[i].name) + 1);
+        rg_sha256_add(h, e[i].sha, strlen(e[i].sha));
+    }
+    rg_sha256_finish(h, hex);
+    free(e);
+}
+
+/* Recompute the run's definition hash over what its definition lists now
+ * (inside a transaction). */
+static int rehash_definition(rg_store *st, const char *run_id, const char *why, rg_errors *errs)
+{
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
+                             "run_id = ?",
+                             "s", run_id);
+    if (!s) {
+        return -1;
+    }
+    char **names = NULL, **shas = NULL;
+    size_t n = 0;
+    int r;
+    while ((r = q_step(st, errs, s)) == 1) {
+        names = rg_xrealloc(names, (n + 1) * sizeof *names);
+        shas = rg_xrealloc(shas, (n + 1) * sizeof *shas);
+        names[n] = col_dup(s, 0);
+        shas[n++] = col_dup(s, 1);
+    }
+    q_done(st, s);
+    int rc = r < 0 ? -1 : 0;
+    char hex[65];
+    if (rc == 0) {
+        rg_definition_hash(names, shas, n, hex);
+        rc = q_exec(st, errs, "UPDATE runs SET definition_hash = ? WHERE id = ?", "ss", hex,
+                    run_id);
+    }
+    if (rc == 0) {
+        char *detail = rg_xasprintf("the definition hash covers %zu entries: %s", n, why);
+        char *hashes = rg_xasprintf("%s  definition", hex);
+        rc = append_event(st, run_id, NULL, "definition_hash", detail, hashes, errs);
+        free(hashes);
+        free(detail);
+    }
+    rg_store_outputs_free(names, shas, n);
+    return rc;
+}
+
 static int add_definition(rg_store *st, const char *run_id, const char *path, const char *kind,
                           const char *sha256, rg_errors *errs)
 {
@@ -1217,6 +1281,50 @@ int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *w
                                  const char *sha256, rg_errors *errs)
 {
     return add_definition(st, run_id, what, "item", sha256, errs);
+}
+
+int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
+                                  char *const *sha256s, size_t n, const char *why,
+                                  rg_errors *errs)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!paths[i] || !*paths[i] || !rg_sha256_valid(sha256s[i])) {
+            rg_err_add(errs, NULL, 0, "%s: definition file %s needs a path and its sha256",
+                       st->path, paths[i] ? paths[i] : "?");
+            return -1;
+        }
+    }
+    if (!n) {
+        return 0;
+    }
+    LOCK(st);
+    int rc = tx_begin(st, errs);
+    if (rc == 0) {
+        rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rg_buf names = { 0 };
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            rc = q_exec(st, errs,
+                        "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
+                        "'file', ?) ON CONFLICT (run_id, path) DO UPDATE SET kind = "
+                        "excluded.kind, sha256 = excluded.sha256",
+                        "sss", run_id, paths[i], sha256s[i]);
+            if (rc == 0) {
+                char *hashes = rg_xasprintf("%s  %s", sha256s[i], paths[i]);
+                rc = append_event(st, run_id, NULL, "definition_file", paths[i], hashes, errs);
+                free(hashes);
+            }
+            rg_buf_printf(&names, "%s%s", i ? ", " : "", paths[i]);
+        }
+        if (rc == 0) {
+            char *w = rg_xasprintf("%s added%s%s", names.data, why && *why ? ", " : "", nz(why));
+            rc = rehash_definition(st, run_id, w, errs);
+            free(w);
+        }
+        rg_buf_free(&names);
+        rc = tx_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc;
 }
 
 int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,
@@ -2216,8 +2324,10 @@ static int show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
     if (rc == 0) {
         rc = print_query(st, errs, out, "waits", 8, hwait,
                          "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
-                         "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, resolved_by, "
-                         "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id",
+                         "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
+                         "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
+                         "resolved_by END, resolved_at, note FROM waits WHERE run_id = ? ORDER "
+                         "BY id",
                          run_id);
     }
     rg_store_run_clear(&r);
@@ -3419,7 +3529,8 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
     int rc = -1;
     if (run_exists(st, run_id, errs) == 1) {
         sqlite3_stmt *s = q_prep(st, errs,
-                                 "SELECT resolved_at IS NOT NULL, resolved_by, note FROM waits "
+                                 "SELECT CASE WHEN resolved_at IS NULL THEN 1 WHEN resolved_by "
+                                 "IS NULL THEN 0 ELSE 2 END, resolved_by, note FROM waits "
                                  "WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1",
                                  "ss", run_id, nz(step));
         if (s) {
@@ -3427,7 +3538,8 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
             if (r == 0) {
                 rc = 0;
             } else if (r == 1) {
-                rc = sqlite3_column_int(s, 0) ? 2 : 1;
+                /* a wait closed without an answer counts as none */
+                rc = sqlite3_column_int(s, 0);
                 if (rc == 2 && by) {
                     *by = col_dup(s, 1);
                 }
@@ -3437,6 +3549,78 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
             }
             q_done(st, s);
         }
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, const char *reason,
+                        rg_errors *errs)
+{
+    LOCK(st);
+    char t[32];
+    now_iso(t);
+    int closed = 0;
+    int rc = tx_begin(st, errs);
+    if (rc == 0) {
+        rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        sqlite3_stmt *s = NULL;
+        int r = 0;
+        if (rc == 0) {
+            s = q_prep(st, errs,
+                       "SELECT id, kind, what FROM waits WHERE run_id = ? AND step = ? AND "
+                       "resolved_at IS NULL",
+                       "ss", run_id, nz(step));
+            r = s ? q_step(st, errs, s) : -1;
+            rc = r < 0 ? -1 : 0;
+        }
+        if (rc == 0 && r == 1) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            char *kind = col_dup(s, 1), *what = col_dup(s, 2);
+            char *why = one_line(reason && *reason ? reason : "no longer waited for");
+            /* resolved_at without resolved_by: closed, not answered (see
+             * rg_store_wait_state) */
+            rc = q_exec(st, errs,
+                        "UPDATE waits SET resolved_by = NULL, resolved_at = ?, note = ? WHERE "
+                        "id = ?",
+                        "ssi", t, why, id);
+            if (rc == 0) {
+                char *detail = rg_xasprintf("step %s: %s (%s) closed without an answer: %s", step,
+                                            kind, what, why);
+                rc = append_event(st, run_id, NULL, "wait_closed", detail, NULL, errs);
+                free(detail);
+            }
+            closed = rc == 0;
+            free(why);
+            free(kind);
+            free(what);
+        }
+        q_done(st, s);
+        rc = tx_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc != 0 ? -1 : closed;
+}
+
+int rg_store_waits_open(rg_store *st, const char *run_id, char ***steps, size_t *n,
+                        rg_errors *errs)
+{
+    *steps = NULL;
+    *n = 0;
+    LOCK(st);
+    int rc = -1;
+    sqlite3_stmt *s = q_prep(st, errs,
+                             "SELECT step FROM waits WHERE run_id = ? AND resolved_at IS NULL "
+                             "ORDER BY id",
+                             "s", run_id);
+    if (s) {
+        int r;
+        while ((r = q_step(st, errs, s)) == 1) {
+            *steps = rg_xrealloc(*steps, (*n + 1) * sizeof **steps);
+            (*steps)[(*n)++] = col_dup(s, 0);
+        }
+        q_done(st, s);
+        rc = r < 0 ? -1 : 0;
     }
     UNLOCK(st);
     return rc;

@@ -88,6 +88,16 @@ int rg_store_add_definition_file(rg_store *st, const char *run_id, const char *p
  * definition_item. */
 int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *what,
                                  const char *sha256, rg_errors *errs);
+/* Files that define the run found after it started (a Lua module a step
+ * requires inside run()): recorded with the definition hash recomputed
+ * over the whole definition, in one transaction.  why says what loaded
+ * them.  Audit: definition_file for each, then definition_hash. */
+int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
+                                  char *const *sha256s, size_t n, const char *why,
+                                  rg_errors *errs);
+/* The definition hash: SHA-256 over the entries sorted by name (bytewise),
+ * each its name, a NUL byte and its SHA-256 in hex (doc/store.md). */
+void rg_definition_hash(char *const *names, char *const *shas, size_t n, char hex[65]);
 /* An input file of the run.  Audit: input. */
 int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs);
@@ -253,8 +263,18 @@ int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs);
  * approved / input_given / timer_passed. */
 int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, const char *who,
                           const char *note, rg_errors *errs);
-/* State of a step's latest wait: 0 none, 1 open, 2 resolved (then *by and
- * *note, if non-NULL, receive copies; caller frees); -1 error. */
+/* Close the open wait of a step that ends without it being answered
+ * (skipped, not run, the run ended): resolved_by stays NULL, the note says
+ * why; `show` lists it as "(closed)".  Audit: wait_closed.  Returns 1 if a
+ * wait was closed, 0 if none was open, -1 on error. */
+int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, const char *reason,
+                        rg_errors *errs);
+/* The steps of a run with an open wait (caller frees with rg_strv_free). */
+int rg_store_waits_open(rg_store *st, const char *run_id, char ***steps, size_t *n,
+                        rg_errors *errs);
+/* State of a step's latest wait: 0 none (or closed without an answer), 1
+ * open, 2 resolved (then *by and *note, if non-NULL, receive copies; caller
+ * frees); -1 error. */
 int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char **by,
                         char **note, rg_errors *errs);
 /* Call fn for every open wait whose due date/time is <= today (ISO text

@@ -3,6 +3,7 @@
  * guessed delay, then resumed; the outputs must equal an uninterrupted
  * run's byte for byte, and no completed step may run twice. */
 #define _GNU_SOURCE
+#include "store.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -682,6 +683,108 @@ START_TEST(module_required_in_run_is_recorded)
 }
 END_TEST
 
+/* The definition hash `show` prints covers every entry the definition
+ * lists, a module a step requires inside run() too, by the formula of
+ * doc/store.md: SHA-256 over the entries sorted by name, each its name, a
+ * NUL byte and its SHA-256 in hex.  The log says when it changed, and
+ * verify and export + verify of the bundle agree. */
+START_TEST(definition_hash_covers_modules_loaded_later)
+{
+    tmp = t_tmpdir();
+    char *lib = xasprintf("%s/lib", tmp);
+    setenv("REGIE_SCRIPT_PATH", lib, 1);
+    free(t_write(tmp, "lib/late.lua", "return { n = 1 }\n"));
+    free(t_write(tmp, "uses.lua",
+                 "return { run = function() regie.output('a', require('late').n) end }\n"));
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = late\n"
+                 "[step.uses]\nscript = uses.lua\nwrites = a\n"
+                 "[step.b]\nplugin = noop\nafter = uses\n"));
+    char *out = NULL, *err = NULL;
+    const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
+    int rc = t_regie(tmp, &out, &err, runv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(out);
+    free(err);
+    char *id = first_run_id(tmp);
+    ck_assert_ptr_nonnull(id);
+    const char *showv[] = { "show", id, NULL };
+    rc = t_regie(tmp, &out, &err, showv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char shown[65] = { 0 };
+    const char *h = strstr(out, "\ndefinition ");
+    ck_assert_msg(h && sscanf(h, "\ndefinition %64s", shown) == 1, "%s", out);
+    /* the definition table: "  SHA256  NAME" lines up to a blank line */
+    const char *tab = strstr(out, "\ndefinition:\n");
+    ck_assert_ptr_nonnull(tab);
+    tab = strchr(tab + 13, '\n') + 1; /* past the header */
+    char *lines[16];
+    size_t n = 0;
+    while (*tab && *tab != '\n' && n < 16) {
+        const char *nl = strchr(tab, '\n');
+        char sha[65];
+        ck_assert_int_eq(sscanf(tab, " %64s", sha), 1);
+        const char *name = strstr(tab, sha) + 64;
+        while (*name == ' ') {
+            name++;
+        }
+        size_t len = (size_t)(nl - name);
+        if (len > 13 && strncmp(nl - 13, " (not a file)", 13) == 0) {
+            len -= 13;
+        }
+        lines[n++] = xasprintf("%.*s%c%s", (int)len, name, 0, sha);
+        tab = nl + 1;
+    }
+    ck_assert_uint_eq(n, 4); /* w.ini, uses.lua, plugin noop, lib/late.lua */
+    ck_assert_msg(strstr(out, "lib/late.lua") != NULL, "%s", out);
+    qsort(lines, n, sizeof *lines, cmp_str);
+    rg_sha256 *sh = rg_sha256_new();
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(lines[i]);
+        rg_sha256_add(sh, lines[i], len + 1 + 64); /* name, NUL, hex */
+        free(lines[i]);
+    }
+    char want[65];
+    rg_sha256_finish(sh, want);
+    ck_assert_str_eq(shown, want);
+    free(out);
+    free(err);
+    const char *logv[] = { "log", id, NULL };
+    rc = t_regie(tmp, &out, &err, logv);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(strstr(out, "definition_hash") && strstr(out, "loaded by step uses") &&
+                      strstr(out, want),
+                  "%s", out);
+    free(out);
+    free(err);
+    const char *verv[] = { "verify", id, NULL };
+    rc = t_regie(tmp, &out, &err, verv);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
+    free(out);
+    free(err);
+    const char *expv[] = { "export", id, "bundle", NULL };
+    rc = t_regie(tmp, &out, &err, expv);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
+    free(out);
+    free(err);
+    const char *vbv[] = { "verify", "bundle", NULL };
+    rc = t_regie(tmp, &out, &err, vbv);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
+    free(out);
+    free(err);
+    char *copy = xasprintf("%s/bundle/run.txt", tmp);
+    char *txt = t_read(copy);
+    ck_assert_msg(txt && strstr(txt, want), "%s", txt ? txt : "no run.txt");
+    free(txt);
+    free(copy);
+    unsetenv("REGIE_SCRIPT_PATH");
+    free(id);
+    free(lib);
+    t_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 START_TEST(store_faults)
 {
     tmp = t_tmpdir();
@@ -721,6 +824,7 @@ Suite *suite_resume(void)
     tcase_add_test(tc, lock_changed_definition_and_no_rerun);
     tcase_add_test(tc, store_faults);
     tcase_add_test(tc, module_required_in_run_is_recorded);
+    tcase_add_test(tc, definition_hash_covers_modules_loaded_later);
     suite_add_tcase(s, tc);
     return s;
 }

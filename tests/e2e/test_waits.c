@@ -421,6 +421,267 @@ START_TEST(resume_keeps_jobs_and_store)
 }
 END_TEST
 
+/* `store =` in a workflow's [engine] is where `run` records it: over
+ * etc/regie.ini's [store] path and REGIE_DB, under --engine store=FILE and
+ * --db; the printed hints name that store, and resume finds the run there. */
+START_TEST(store_named_by_the_workflow)
+{
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = stored\n"
+                 "[engine]\nstore = wf.db\nsync = full\n"
+                 "[input.answer]\ntype = file\nrequired = no\n"
+                 "[step.a]\nplugin = noop\n"
+                 "[step.ask]\nwait = input:answer\nafter = a\n"));
+    free(t_write(tmp, "answer.txt", "yes\n"));
+    free(t_write(tmp, "cfg.ini", "[store]\npath = cfg.db\n"));
+    const char *run[] = { "run", "w.ini", "--config", "cfg.ini", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "recorded in wf.db");
+    ck_assert(exists("wf.db"));
+    ck_assert(!exists("cfg.db"));
+    ck_assert(!exists("test-runs.db")); /* REGIE_DB */
+    char *said = strdup(err_);
+    char *id = only_run("wf.db");
+    char *hint = xasprintf("regie resume %s --db wf.db --set answer=FILE", id);
+    ck_contains(said, hint);
+    free(hint);
+    free(said);
+    const char *resume[] = { "resume", id, "--db", "wf.db", "--set", "answer=answer.txt", NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    free(id);
+
+    /* the command line over the workflow */
+    const char *eng[] = { "run", "w.ini", "--engine", "store=cli.db", "--out", "o2", NULL };
+    rc = regie(eng);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "--db cli.db --set answer=FILE");
+    ck_assert(exists("cli.db"));
+    id = only_run("cli.db");
+    const char *runs[] = { "runs", "--engine", "store=cli.db", NULL };
+    ck_assert_int_eq(regie(runs), 0);
+    ck_contains(out_, id);
+    free(id);
+    const char *db[] = { "run", "w.ini", "--engine", "store=cli.db", "--db", "db.db", "--out",
+                         "o3", NULL };
+    rc = regie(db);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "recorded in db.db");
+    id = only_run("db.db");
+    free(id);
+    const char *wfruns[] = { "runs", "--db", "wf.db", NULL };
+    ck_assert_int_eq(regie(wfruns), 0);
+    const char *nl = strchr(out_, '\n');
+    ck_assert_msg(nl && strchr(nl + 1, '\n') == strrchr(out_, '\n'), "one run only:\n%s", out_);
+}
+END_TEST
+
+/* Inputs given on resume go through the pre-flight with the others, as
+ * at `run`, before anything is recorded: the type errors of the new files
+ * and the rule errors together, sorted, exit 2, and the run is as it was
+ * (still waiting for the interviews, its record unchanged). */
+START_TEST(inputs_given_on_resume_are_checked_first)
+{
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    const char *argv[24];
+    size_t n = 0;
+    argv[n++] = "run";
+    argv[n++] = wf;
+    tender_argv(argv, &n);
+    argv[n++] = "--db";
+    argv[n++] = "t.db";
+    argv[n++] = "--out";
+    argv[n++] = "out";
+    argv[n] = NULL;
+    int rc = regie(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    char *id = only_run("t.db");
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    char *show0 = strdup(out_);
+    ck_assert_int_eq(regie(log), 0);
+    char *log0 = strdup(out_);
+
+    /* a type error in the interviews, a level off the scale in scores.csv
+     * given anew: both, in file order */
+    free(t_write(tmp, "iv.csv", "bid_id,outcome,reason\nB,pass,Goed\n,pass,Goed\n"));
+    char *src = t_src("examples/tender/scores.csv");
+    char *scores = t_read(src);
+    char *at = strstr(scores, "A,W2,Jansen,75,");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at + 12, "80", 2);
+    free(t_write(tmp, "s80.csv", scores));
+    const char *both[] = { "resume", id, "--db", "t.db", "--set", "interviews=iv.csv", "--set",
+                           "scores=s80.csv", NULL };
+    rc = regie(both);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
+    const char *e1 = strstr(err_, "iv.csv:3: column bid_id: found nothing");
+    const char *e2 = strstr(err_, "s80.csv:5: column level: found \"80\", expected a level on the "
+                                  "scale");
+    ck_assert_msg(e1 && e2 && e1 < e2, "%s", err_);
+    ck_contains(err_, "2 errors in the inputs; nothing was recorded");
+
+    /* rule errors of the interviews themselves: an unknown bid, an outcome
+     * that does not exist */
+    free(t_write(tmp, "bad.csv", "bid_id,outcome,reason\nZ,pass,Goed\nA,maybe,Twijfel\n"));
+    const char *bad[] = { "resume", id, "--db", "t.db", "--set", "interviews=bad.csv", NULL };
+    rc = regie(bad);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
+    ck_contains(err_, "bad.csv:2: column bid_id: found \"Z\", expected a bid_id of bids.csv");
+    ck_contains(err_, "bad.csv:3: column outcome: found \"maybe\"");
+    ck_assert(strstr(err_, "running") == NULL);
+
+    /* nothing was recorded: the run still waits for the interviews */
+    ck_assert_int_eq(regie(show), 0);
+    ck_assert_str_eq(out_, show0);
+    ck_assert_int_eq(regie(log), 0);
+    ck_assert_str_eq(out_, log0);
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "await_interviews");
+
+    char *iv = t_src("examples/tender/interviews.csv");
+    char *set_iv = xasprintf("interviews=%s", iv);
+    const char *good[] = { "resume", id, "--db", "t.db", "--set", set_iv, NULL };
+    rc = regie(good);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    free(set_iv);
+    free(iv);
+    free(scores);
+    free(src);
+    free(log0);
+    free(show0);
+    free(id);
+    tender_free();
+    free(wf);
+}
+END_TEST
+
+/* The tender's await_consensus opens when two evaluators disagree on a
+ * binary criterion; scores.csv given anew with a CONSENSUS row makes its
+ * `when` false on resume: the step is skipped and its open wait is closed
+ * with the reason, so `runs --waiting` lists only the interviews. */
+START_TEST(wait_skipped_on_resume_is_closed)
+{
+    static const char *const files[] = { "tender.ini", "criteria.csv", "bids.csv", "ko.csv",
+                                         "scores.csv", "interviews.csv" };
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char *rel = xasprintf("examples/tender/%s", files[i]);
+        char *src = t_src(rel);
+        char *text = t_read(src);
+        ck_assert_ptr_nonnull(text);
+        if (strcmp(files[i], "scores.csv") == 0) {
+            const char *line = "A,W1,De Vries,100,\"Wo-diploma in het vakgebied aanwezig\"\n";
+            char *at = strstr(text, line);
+            ck_assert_ptr_nonnull(at);
+            char *split = xasprintf("%.*sA,W1,De Vries,0,\"Diploma niet gevonden\"\n%s",
+                                    (int)(at - text), text, at + strlen(line));
+            free(t_write(tmp, "scores.csv", split));
+            char *agreed = xasprintf("%sA,W1,CONSENSUS,100,\"Na overleg: aanwezig\"\n", split);
+            free(t_write(tmp, "scores2.csv", agreed));
+            free(agreed);
+            free(split);
+        } else {
+            free(t_write(tmp, files[i], text));
+        }
+        free(text);
+        free(src);
+        free(rel);
+    }
+    char *wf = t_src("etc/workflows/tender-evaluation.ini");
+    const char *run[] = { "run", wf, "--set", "tender=tender.ini", "--set", "criteria=criteria.csv",
+                          "--set", "bids=bids.csv", "--set", "ko=ko.csv", "--set",
+                          "scores=scores.csv", "--db", "t.db", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "await_consensus waits for input consensus");
+    char *id = only_run("t.db");
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "await_consensus");
+
+    const char *again[] = { "resume", id, "--db", "t.db", "--set", "scores=scores2.csv", NULL };
+    rc = regie(again);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "skipped  await_consensus");
+    ck_contains(err_, "await_interviews waits for input interviews");
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "await_interviews");
+    ck_assert_msg(strstr(out_, "await_consensus") == NULL, "still listed:\n%s", out_);
+    /* closed, not answered: who and why are on record */
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    const char *waits = strstr(out_, "\nwaits:");
+    ck_assert_ptr_nonnull(waits);
+    ck_contains(waits, "(closed)");
+    ck_contains(waits, "skipped: when consensus_needed is false");
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(log), 0);
+    ck_contains(out_, "wait_closed");
+    ck_contains(out_, "step await_consensus: input (input consensus");
+
+    const char *last[] = { "resume", id, "--db", "t.db", "--set", "interviews=interviews.csv",
+                           NULL };
+    rc = regie(last);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "nothing is waiting");
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
+    free(id);
+    free(wf);
+}
+END_TEST
+
+/* A run that fails while an approval is open closes it (nothing waits on a
+ * failed run); closed is not approved: resumed, the approval is asked
+ * again and the step after it runs only once someone gives it. */
+START_TEST(wait_closed_when_the_run_fails)
+{
+    free(t_write(tmp, "a.lua",
+                 "return { run = function()\n"
+                 "  if regie.input('mode') == 'fail' then error('broken') end\n"
+                 "  regie.output('ready', true)\nend }\n"));
+    free(t_write(tmp, "b.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(tmp, "w.ini",
+                 "[workflow]\nname = appr\n"
+                 "[input.mode]\ntype = text\nrequired = yes\n"
+                 "[step.a]\nscript = a.lua\nreads = mode\nwrites = ready\n"
+                 "[step.ok]\nwait = approval\n"
+                 "[step.b]\nscript = b.lua\nreads = ready\nafter = ok\n"));
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--set", "mode=fail",
+                          NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, err_);
+    char *id = only_run("t.db");
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, "nothing is waiting");
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    ck_contains(out_, "the run ended (failed)");
+    const char *approve[] = { "approve", id, "ok", "--by", "bob", "--db", "t.db", NULL };
+    ck_assert_int_ne(regie(approve), 0);
+
+    const char *resume[] = { "resume", id, "--db", "t.db", "--set", "mode=good", NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_assert(!exists("out/sent.txt"));
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, id);
+    ck_assert_int_eq(regie(approve), 0);
+    const char *plain[] = { "resume", id, "--db", "t.db", NULL };
+    rc = regie(plain);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert(exists("out/sent.txt"));
+    free(id);
+}
+END_TEST
+
 Suite *suite_waits(void);
 Suite *suite_waits(void)
 {
@@ -436,6 +697,10 @@ Suite *suite_waits(void)
     tcase_add_test(tc, what_names_data_of_the_run);
     tcase_add_test(tc, verify_checks_the_outputs);
     tcase_add_test(tc, resume_keeps_jobs_and_store);
+    tcase_add_test(tc, wait_skipped_on_resume_is_closed);
+    tcase_add_test(tc, inputs_given_on_resume_are_checked_first);
+    tcase_add_test(tc, store_named_by_the_workflow);
+    tcase_add_test(tc, wait_closed_when_the_run_fails);
     suite_add_tcase(s, tc);
     return s;
 }

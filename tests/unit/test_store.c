@@ -1146,6 +1146,67 @@ START_TEST(sync_full_fsyncs_directories)
 }
 END_TEST
 
+/* A definition file found after the run started joins the definition in
+ * one transaction with the hash recomputed over all of it (sorted by
+ * name), and the log says so; a bad entry changes nothing. */
+START_TEST(definition_later_rehashes)
+{
+    char *path = path_in("runs.db");
+    rg_store *st = open_ok(path);
+    char *id = begin_run(st, "tender");
+    rg_errors errs = { 0 };
+    char a[65], b[65], c[65];
+    rg_sha256_buf("a", 1, a);
+    rg_sha256_buf("b", 1, b);
+    rg_sha256_buf("c", 1, c);
+    ck_assert_int_eq(rg_store_add_definition_file(st, id, "/wf/w.ini", a, &errs), 0);
+    ck_assert_int_eq(rg_store_add_definition_item(st, id, "plugin noop 1.0", b, &errs), 0);
+    char *bad[] = { "/wf/lib/x.lua" }, *badsha[] = { "nothex" };
+    ck_assert_int_eq(rg_store_add_definition_later(st, id, bad, badsha, 1, "x", &errs), -1);
+    rg_err_free(&errs);
+    char *paths[] = { "/wf/lib/m.lua" }, *shas[] = { c };
+    ck_assert_int_eq(rg_store_add_definition_later(st, id, paths, shas, 1, "loaded by step s",
+                                                   &errs),
+                     0);
+    rg_store_run r;
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(rg_store_run_get(st, id, &r, &errs), 0);
+    /* by hand: "/wf/lib/m.lua" < "/wf/w.ini" < "plugin noop 1.0" */
+    rg_sha256 *h = rg_sha256_new();
+    rg_sha256_add(h, "/wf/lib/m.lua", 14);
+    rg_sha256_add(h, c, 64);
+    rg_sha256_add(h, "/wf/w.ini", 10);
+    rg_sha256_add(h, a, 64);
+    rg_sha256_add(h, "plugin noop 1.0", 16);
+    rg_sha256_add(h, b, 64);
+    char want[65];
+    rg_sha256_finish(h, want);
+    ck_assert_str_eq(r.definition_hash, want);
+    rg_store_run_clear(&r);
+    char **dp, **ds;
+    size_t n;
+    ck_assert_int_eq(rg_store_definition(st, id, &dp, &ds, &n, &errs), 0);
+    ck_assert_uint_eq(n, 3);
+    char got[65];
+    rg_definition_hash(dp, ds, n, got);
+    ck_assert_str_eq(got, want);
+    rg_store_outputs_free(dp, ds, n);
+    cap cp;
+    ck_assert_int_eq(rg_store_print_log(st, id, cap_open(&cp), &errs), 0);
+    char *out = cap_close(&cp);
+    ck_contains(out, "definition_hash");
+    ck_contains(out, "the definition hash covers 3 entries: /wf/lib/m.lua added, loaded by step s");
+    ck_assert(strstr(out, "x.lua") == NULL);
+    free(out);
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    free(out);
+    ck_assert_uint_eq(errs.n, 0);
+    rg_store_close(st);
+    free(id);
+    free(path);
+}
+END_TEST
+
 /* ---- human tasks ---- */
 
 START_TEST(four_eyes)
@@ -1254,6 +1315,73 @@ START_TEST(waits_list_and_due)
     ck_assert_int_eq(rg_store_waits_due(st, "2026-03-01", on_due, &d, &errs), 1);
     ck_assert_int_eq(rg_store_wait_list(st, cap_open(&c), &errs), 2);
     free(cap_close(&c));
+    ck_assert_uint_eq(errs.n, 0);
+    rg_store_close(st);
+    free(id);
+    free(path);
+}
+END_TEST
+
+/* A wait closed without an answer: no longer open or listed, counts as
+ * no wait (an approval closed is not an approval), cannot be resolved,
+ * and a new one can be opened for the step. */
+START_TEST(wait_closed_is_not_answered)
+{
+    char *path = path_in("runs.db");
+    rg_store *st = open_ok(path);
+    char *id = begin_run(st, "tender");
+    rg_errors errs = { 0 };
+    ck_assert_int_eq(rg_store_wait_close(st, id, "approve", "nothing open", &errs), 0);
+    ck_assert_int_eq(rg_store_wait_add(st, id, "approve", "approval", "approve the award", NULL,
+                                       NULL, &errs),
+                     0);
+    ck_assert_int_eq(rg_store_wait_add(st, id, "upload", "input", "the contract", NULL, NULL,
+                                       &errs),
+                     0);
+    char **open;
+    size_t n;
+    ck_assert_int_eq(rg_store_waits_open(st, id, &open, &n, &errs), 0);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(open[0], "approve");
+    rg_strv_free(open, n);
+    ck_assert_int_eq(rg_store_wait_close(st, id, "approve", "skipped: when big is false", &errs),
+                     1);
+    char *by = (char *)"x", *note = (char *)"x";
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", &by, &note, &errs), 0);
+    ck_assert_ptr_null(by);
+    ck_assert_ptr_null(note);
+    ck_assert_int_eq(rg_store_wait_resolve(st, id, "approve", "bob", NULL, &errs), -1);
+    ck_errs_contain(&errs, "not waiting");
+    rg_err_free(&errs);
+    ck_assert_int_eq(rg_store_waits_open(st, id, &open, &n, &errs), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(open[0], "upload");
+    rg_strv_free(open, n);
+    cap c;
+    ck_assert_int_eq(rg_store_wait_list(st, cap_open(&c), &errs), 1);
+    char *out = cap_close(&c);
+    ck_assert(strstr(out, "approve the award") == NULL);
+    free(out);
+    ck_assert_int_eq(rg_store_show_run(st, id, cap_open(&c), &errs), 0);
+    out = cap_close(&c);
+    ck_contains(out, "(closed)");
+    ck_contains(out, "skipped: when big is false");
+    free(out);
+    ck_assert_int_eq(rg_store_print_log(st, id, cap_open(&c), &errs), 0);
+    out = cap_close(&c);
+    ck_contains(out, "wait_closed");
+    ck_contains(out, "step approve: approval (approve the award) closed without an answer: "
+                     "skipped: when big is false");
+    free(out);
+    /* asked again later: a new wait, answered as any other */
+    ck_assert_int_eq(rg_store_wait_add(st, id, "approve", "approval", "approve the award", NULL,
+                                       NULL, &errs),
+                     0);
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", NULL, NULL, &errs), 1);
+    ck_assert_int_eq(rg_store_wait_resolve(st, id, "approve", "bob", NULL, &errs), 0);
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", NULL, NULL, &errs), 2);
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    free(out);
     ck_assert_uint_eq(errs.n, 0);
     rg_store_close(st);
     free(id);
@@ -1402,6 +1530,8 @@ Suite *suite_store(void)
     tcase_add_test(tc, sync_full_fsyncs_directories);
     tcase_add_test(tc, four_eyes);
     tcase_add_test(tc, waits_list_and_due);
+    tcase_add_test(tc, wait_closed_is_not_answered);
+    tcase_add_test(tc, definition_later_rehashes);
     tcase_add_test(tc, threads_share_a_handle);
     tcase_add_test(tc, lock_live_holder_refused);
     tcase_add_test(tc, lock_stale_taken_over);
