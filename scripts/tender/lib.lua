@@ -246,23 +246,6 @@ function L.contains(list, v)
   return false
 end
 
--- Median of a list of numbers (mean of the two middle ones for an even count).
-function L.median(xs)
-  local s = {}
-  for i, x in ipairs(xs) do
-    s[i] = x
-  end
-  table.sort(s)
-  local n = #s
-  if n == 0 then
-    return nil
-  end
-  if n % 2 == 1 then
-    return s[(n + 1) // 2]
-  end
-  return (s[n // 2] + s[n // 2 + 1]) / 2
-end
-
 -- Report something missing from an input file (no line to point at):
 -- "FILE: column COLUMN: WHAT".
 function L.missing(file, column, what)
@@ -358,9 +341,7 @@ end
 
 -- Rounded to d decimals, half-up on the exact value.  A decimal stays a
 -- decimal; a number (exact for decimal inputs) stays a number.
-function L.round(x, d)
-  return regie.round(x, d)
-end
+L.round = regie.round
 
 -- (regie.format takes numbers and decimals alike)
 local format_number = regie.format
