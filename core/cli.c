@@ -34,7 +34,7 @@ static const char *usage_text =
     "  workflows           list the workflows on the workflow path\n"
     "\n"
     "Runs in the store (--db FILE, default ~/.local/share/regie/runs.db; --no-store: none):\n"
-    "  resume RUN [--set NAME=VALUE]... [--allow-changed]\n"
+    "  resume RUN [--set NAME=VALUE]... [--allow-changed] [--jobs N]\n"
     "                      finish a run that stopped, crashed or waits; completed steps\n"
     "                      are not run again\n"
     "  resume --due [--today DATE]\n"

@@ -73,18 +73,27 @@ void rg_buf_free(rg_buf *b);
 /* v in decimal into buf (at least 21 bytes), NUL-terminated; the length. */
 size_t rg_fmt_int(char *buf, int64_t v);
 
-/* A list of error messages, each already "FILE:LINE: text". */
+/* A list of error messages, each already "FILE:LINE: text", with the
+ * place it names beside it (file NULL: none; line 0: the whole file). */
+typedef struct rg_err_place {
+    char *file;
+    long line;
+} rg_err_place;
 typedef struct rg_errors {
     char **msg;
+    rg_err_place *at; /* at[i]: where msg[i] points */
     size_t n, cap;
 } rg_errors;
 void rg_err_add(rg_errors *e, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_list ap);
 void rg_err_print(const rg_errors *e, FILE *f);
+/* Add every message of src to dst, each with its place. */
+void rg_err_append(rg_errors *dst, const rg_errors *src);
 void rg_err_free(rg_errors *e);
 /* Order the messages by the file they name, then by line (a message about
- * a whole file before its lines); messages at one place keep their order. */
+ * a whole file before its lines); messages at one place keep their order.
+ * A message added without a place is placed by its text (see util.c). */
 void rg_err_sort(rg_errors *e);
 /* The candidate nearest to word (edit distance, ignoring case), or -1 when
  * none is close enough to be a likely typing error. */

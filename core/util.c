@@ -535,6 +535,19 @@ void rg_buf_free(rg_buf *b)
     b->len = b->cap = 0;
 }
 
+/* Add msg (owned) at file:line to e. */
+static void err_push(rg_errors *e, char *msg, const char *file, long line)
+{
+    if (e->n == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 8;
+        e->msg = rg_xrealloc(e->msg, e->cap * sizeof *e->msg);
+        e->at = rg_xrealloc(e->at, e->cap * sizeof *e->at);
+    }
+    e->at[e->n].file = file ? rg_xstrdup(file) : NULL;
+    e->at[e->n].line = file && line > 0 ? line : 0;
+    e->msg[e->n++] = msg;
+}
+
 void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_list ap)
 {
     char *text = rg_xvasprintf(fmt, ap);
@@ -547,11 +560,7 @@ void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_
         msg = rg_xstrdup(text);
     }
     free(text);
-    if (e->n == e->cap) {
-        e->cap = e->cap ? e->cap * 2 : 8;
-        e->msg = rg_xrealloc(e->msg, e->cap * sizeof *e->msg);
-    }
-    e->msg[e->n++] = msg;
+    err_push(e, msg, file, line);
 }
 
 void rg_err_add(rg_errors *e, const char *file, long line, const char *fmt, ...)
@@ -560,6 +569,14 @@ void rg_err_add(rg_errors *e, const char *file, long line, const char *fmt, ...)
     va_start(ap, fmt);
     rg_err_addv(e, file, line, fmt, ap);
     va_end(ap);
+}
+
+void rg_err_append(rg_errors *dst, const rg_errors *src)
+{
+    size_t n = src->n; /* dst may be src */
+    for (size_t i = 0; i < n; i++) {
+        err_push(dst, rg_xstrdup(src->msg[i]), src->at[i].file, src->at[i].line);
+    }
 }
 
 void rg_err_print(const rg_errors *e, FILE *f)
@@ -571,22 +588,33 @@ void rg_err_print(const rg_errors *e, FILE *f)
 
 void rg_err_free(rg_errors *e)
 {
+    for (size_t i = 0; i < e->n; i++) {
+        free(e->at[i].file);
+    }
+    free(e->at);
     rg_strv_free(e->msg, e->n);
     e->msg = NULL;
+    e->at = NULL;
     e->n = e->cap = 0;
 }
 
-typedef struct err_place {
-    const char *msg;
-    size_t flen; /* the file: msg[0..flen) */
-    long line;   /* 0: the whole file */
-    size_t i;    /* position before sorting */
-} err_place;
+typedef struct err_entry {
+    char *msg;
+    rg_err_place at;
+    const char *file; /* the file: file[0..flen) */
+    size_t flen;
+    long line;        /* 0: the whole file */
+    size_t i;         /* position before sorting */
+} err_entry;
 
-/* Where "FILE:LINE: text" or "FILE: text" points. */
-static void place_of(err_place *p)
+/* The place of a message added without one, read from its text ("FILE:LINE:
+ * text" or "FILE: text"; else the whole text stands for the file).  Only
+ * for copies of messages made with rg_err_add(e, NULL, 0, "%s", m), which
+ * lose the place; a copy made with rg_err_append keeps it. */
+static void place_in_text(err_entry *p)
 {
     const char *m = p->msg;
+    p->file = m;
     p->flen = strlen(m);
     p->line = 0;
     for (const char *c = strchr(m, ':'); c; c = strchr(c + 1, ':')) {
@@ -608,11 +636,12 @@ static void place_of(err_place *p)
     }
 }
 
-static int place_cmp(const void *a, const void *b)
+/* By file, then line, then the order the messages were added in. */
+static int entry_cmp(const void *a, const void *b)
 {
-    const err_place *x = a, *y = b;
+    const err_entry *x = a, *y = b;
     size_t n = x->flen < y->flen ? x->flen : y->flen;
-    int c = memcmp(x->msg, y->msg, n);
+    int c = memcmp(x->file, y->file, n);
     if (c == 0 && x->flen != y->flen) {
         c = x->flen < y->flen ? -1 : 1;
     }
@@ -630,15 +659,23 @@ void rg_err_sort(rg_errors *e)
     if (e->n < 2) {
         return;
     }
-    err_place *v = rg_xmalloc(e->n * sizeof *v);
+    err_entry *v = rg_xmalloc(e->n * sizeof *v);
     for (size_t i = 0; i < e->n; i++) {
         v[i].msg = e->msg[i];
+        v[i].at = e->at[i];
         v[i].i = i;
-        place_of(&v[i]);
+        if (v[i].at.file) {
+            v[i].file = v[i].at.file;
+            v[i].flen = strlen(v[i].at.file);
+            v[i].line = v[i].at.line;
+        } else {
+            place_in_text(&v[i]);
+        }
     }
-    qsort(v, e->n, sizeof *v, place_cmp);
+    qsort(v, e->n, sizeof *v, entry_cmp);
     for (size_t i = 0; i < e->n; i++) {
-        e->msg[i] = (char *)v[i].msg;
+        e->msg[i] = v[i].msg;
+        e->at[i] = v[i].at;
     }
     free(v);
 }

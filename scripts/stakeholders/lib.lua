@@ -3,6 +3,7 @@
 -- The rules themselves live in rules.lua (admin-editable).
 
 local R = require "stakeholders.rules"
+local settings = require "common.settings"
 
 local L = { rules = R }
 
@@ -406,45 +407,15 @@ L.ini_keys = KEYS
 
 local SECTIONS = { "analysis", "scale", "plan", "calendar" }
 
-local function keys_of(sec)
+-- section -> its keys, sorted
+local KEY_LISTS = {}
+for _, sec in ipairs(SECTIONS) do
   local known = {}
   for k in pairs(KEYS[sec]) do
     known[#known + 1] = k
   end
   table.sort(known)
-  return known
-end
-
--- An unknown section: the one meant when it is near enough, else the
--- known ones.
-local function unknown_section(sec)
-  if sec == "" then
-    return string.format("a key outside any section, expected it under one of [%s]",
-                         table.concat(SECTIONS, "], ["))
-  end
-  local near = regie.nearest(sec, SECTIONS)
-  if near then
-    return string.format("unknown section [%s]; did you mean [%s]?", sec, near)
-  end
-  return string.format("unknown section [%s], expected one of [%s]", sec,
-                       table.concat(SECTIONS, "], ["))
-end
-
--- An unknown key of a known section: the key meant (here, or in another
--- section), else the keys of the section.
-local function unknown_key(sec, key)
-  local known = keys_of(sec)
-  local near = regie.nearest(key, known)
-  if near then
-    return string.format("[%s] unknown key %s; did you mean %s?", sec, key, near)
-  end
-  for _, other in ipairs(SECTIONS) do
-    near = other ~= sec and regie.nearest(key, keys_of(other))
-    if near then
-      return string.format("[%s] unknown key %s; did you mean %s in [%s]?", sec, key, near, other)
-    end
-  end
-  return string.format("[%s] unknown key %s, expected one of %s", sec, key, table.concat(known, ", "))
+  KEY_LISTS[sec] = known
 end
 
 -- Read the analysis INI dataset.  Returns cfg and a list of problems
@@ -465,10 +436,11 @@ function L.settings(ds)
     if not KEYS[sec] then
       if not seen_section[sec] then
         seen_section[sec] = true
-        problem(line, unknown_section(sec))
+        problem(line, settings.unknown_section(sec, SECTIONS))
       end
     elseif not spec then
-      problem(line, unknown_key(sec, key))
+      problem(line, settings.unknown_key(sec, key, SECTIONS, KEY_LISTS,
+                                         string.format("[%s] unknown key %s", sec, key)))
     else
       local id = sec .. "." .. key
       seen[id] = true

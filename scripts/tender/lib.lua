@@ -19,6 +19,7 @@
 --   view.lua, svg.lua  shared by the output steps (no rules)
 
 local regie = regie or require "regie"
+local settings = require "common.settings"
 
 local L = {}
 
@@ -245,23 +246,6 @@ function L.contains(list, v)
   return false
 end
 
--- Median of a list of numbers (mean of the two middle ones for an even count).
-function L.median(xs)
-  local s = {}
-  for i, x in ipairs(xs) do
-    s[i] = x
-  end
-  table.sort(s)
-  local n = #s
-  if n == 0 then
-    return nil
-  end
-  if n % 2 == 1 then
-    return s[(n + 1) // 2]
-  end
-  return (s[n // 2] + s[n // 2 + 1]) / 2
-end
-
 -- Report something missing from an input file (no line to point at):
 -- "FILE: column COLUMN: WHAT".
 function L.missing(file, column, what)
@@ -357,9 +341,7 @@ end
 
 -- Rounded to d decimals, half-up on the exact value.  A decimal stays a
 -- decimal; a number (exact for decimal inputs) stays a number.
-function L.round(x, d)
-  return regie.round(x, d)
-end
+L.round = regie.round
 
 -- (regie.format takes numbers and decimals alike)
 local format_number = regie.format
@@ -683,49 +665,6 @@ local function strip_comment(v)
   return L.trim(v)
 end
 
--- The error text for an unknown section: the section meant, when one is
--- near enough, else the known ones.
-function L.unknown_section(sec, known)
-  if sec == "" then
-    return string.format("a key outside any section, expected it under one of [%s]",
-                         table.concat(known, "], ["))
-  end
-  local near = regie.nearest(sec, known)
-  if near then
-    return string.format("unknown section [%s]; did you mean [%s]?", sec, near)
-  end
-  return string.format("unknown section [%s], expected one of [%s]", sec, table.concat(known, "], ["))
-end
-
--- The error text for an unknown key of a known section: the key meant
--- (in this section, or the same or a near key in another one), else the
--- keys of the section.  schema[sec] is a list of { key, ... }.
-function L.unknown_key(schema, order, sec, key)
-  local keys = {}
-  for _, spec in ipairs(schema[sec]) do
-    keys[#keys + 1] = spec[1]
-  end
-  local near = regie.nearest(key, keys)
-  if near then
-    return string.format("unknown key \"%s\" in [%s]; did you mean %s?", key, sec, near)
-  end
-  for _, other in ipairs(order) do
-    if other ~= sec then
-      local okeys = {}
-      for _, spec in ipairs(schema[other]) do
-        okeys[#okeys + 1] = spec[1]
-      end
-      near = regie.nearest(key, okeys)
-      if near then
-        return string.format("unknown key \"%s\" in [%s]; did you mean %s in [%s]?", key, sec,
-                             near, other)
-      end
-    end
-  end
-  return string.format("unknown key \"%s\" in [%s], expected one of %s", key, sec,
-                       table.concat(keys, ", "))
-end
-
 -- Read the tender INI dataset.  Returns cfg, errors, warnings.
 --   cfg.<section>.<key>   typed values (defaults applied)
 --   cfg.line["section.key"], cfg.raw["section.key"]   where/what was written
@@ -736,12 +675,14 @@ end
 function L.config(ds)
   local cfg = { line = {}, raw = {}, given = {}, source = L.source(ds, "tender.ini") }
   local errs, warns = {}, {}
-  local specs = {}
+  local specs, keys = {}, {}
   for sec, list in pairs(L.SCHEMA) do
     cfg[sec] = {}
     specs[sec] = {}
+    keys[sec] = {}
     for _, spec in ipairs(list) do
       specs[sec][spec[1]] = spec
+      keys[sec][#keys[sec] + 1] = spec[1]
     end
   end
   local seen_unknown_section = {}
@@ -753,10 +694,10 @@ function L.config(ds)
       -- a mistyped setting must not fall back to its default unnoticed
       if not seen_unknown_section[sec] then
         seen_unknown_section[sec] = true
-        errs[#errs + 1] = { line = line, text = L.unknown_section(sec, L.SECTION_ORDER) }
+        errs[#errs + 1] = { line = line, text = settings.unknown_section(sec, L.SECTION_ORDER) }
       end
     elseif not specs[sec][key] then
-      errs[#errs + 1] = { line = line, text = L.unknown_key(L.SCHEMA, L.SECTION_ORDER, sec, key) }
+      errs[#errs + 1] = { line = line, text = settings.unknown_key(sec, key, L.SECTION_ORDER, keys) }
     else
       local spec = specs[sec][key]
       local full = sec .. "." .. key

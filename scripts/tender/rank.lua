@@ -60,14 +60,8 @@ local function run(step)
   local pts = {}
   -- only the three columns used here (quality has many, with lists and
   -- texts), as values: no table per record; the points exactly
-  local of_text = {} -- the few distinct texts, each made a decimal once
   for _, bid, crit_id, points in regie.each("quality", { "bid_id", "crit_id", "points_exact" }) do
-    local v = of_text[points]
-    if not v then
-      v = exact(points)
-      of_text[points] = v
-    end
-    L.sub(pts, bid)[crit_id] = v
+    L.sub(pts, bid)[crit_id] = exact(points) -- each distinct text made a decimal once
   end
   -- W_Q / Q_max, exactly (§1.2: Q' = Q × W_Q / Q_max)
   local WQ = scaled and exact(cfg.award.total_points) - exact(cfg.award.price_points)

@@ -22,7 +22,6 @@ function V.load()
   -- c.ko (the requirement results per bid) is made by V.ko_of on first use:
   -- only the explanations show them
   c.q = {}
-  c.shown = {} -- exact points text -> rounded for display (V.points)
   for _, r in ipairs(L.rows("quality")) do
     c.q[r.bid_id] = c.q[r.bid_id] or {}
     c.q[r.bid_id][r.crit_id] = r
@@ -71,17 +70,8 @@ end
 function V.points(c, id, crit_id)
   local q = c.q[id] and c.q[id][crit_id]
   if not q then return nil end
-  -- half-up on the exact points, once per distinct value
-  local t = q.points_exact
-  if t == nil then
-    return L.rounded(q, "points", c.d)
-  end
-  local v = c.shown[t]
-  if v == nil then
-    v = L.rounded(q, "points", c.d)
-    c.shown[t] = v
-  end
-  return v
+  -- half-up on the exact points (L.rounded remembers each distinct value)
+  return L.rounded(q, "points", c.d)
 end
 
 -- "67,92 punten" / "een fictieve prijs van €63,96"

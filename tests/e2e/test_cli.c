@@ -519,6 +519,12 @@ START_TEST(cli_basics)
     ck_assert_ptr_nonnull(strstr(out, "--set NAME=VALUE"));
     free(out);
     free(err);
+    /* the overview names every option of resume, as `help resume` does */
+    ck_assert_int_eq(RUN(&out, &err, "--help"), 0);
+    ck_assert_msg(strstr(out, "  resume RUN [--set NAME=VALUE]... [--allow-changed] [--jobs N]\n") != NULL,
+                  "%s", out);
+    free(out);
+    free(err);
     ck_assert_int_eq(RUN(&out, &err, "frobnicate"), 64);
     free(out);
     free(err);

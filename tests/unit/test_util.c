@@ -279,6 +279,131 @@ START_TEST(errors_name_file_and_line)
 }
 END_TEST
 
+/* e's messages are want[0..n), in that order */
+static void errs_are(const rg_errors *e, const char *const *want, size_t n)
+{
+    ck_assert_uint_eq(e->n, n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(strcmp(e->msg[i], want[i]) == 0, "message %zu: \"%s\", expected \"%s\"", i,
+                      e->msg[i], want[i]);
+    }
+}
+
+START_TEST(errors_sort_by_file_then_line)
+{
+    rg_errors e = { 0 };
+    rg_err_add(&e, "scores.csv", 12, "column level: found \"80\"");
+    rg_err_add(&e, "bids.csv", 3, "second at bids.csv:3");
+    rg_err_add(&e, "scores.csv", 0, "no row for bid C");          /* the whole file */
+    rg_err_add(&e, "bids.csv", 3, "third at bids.csv:3");
+    rg_err_add(&e, "bids.csv", 10, "column rate: 9: not a number"); /* ": N: " in the text */
+    rg_err_add(&e, "scores.csv", 2, "column bid_id: X: unknown");
+    rg_err_sort(&e);
+    const char *want[] = {
+        "bids.csv:3: second at bids.csv:3",  "bids.csv:3: third at bids.csv:3",
+        "bids.csv:10: column rate: 9: not a number", "scores.csv: no row for bid C",
+        "scores.csv:2: column bid_id: X: unknown", "scores.csv:12: column level: found \"80\"",
+    };
+    errs_are(&e, want, sizeof want / sizeof *want);
+    rg_err_free(&e);
+
+    /* the place given, not what the text seems to say: a file name with
+     * ": " in it, a text that starts like a line number */
+    rg_err_add(&e, "notes: v2.csv", 1, "late");
+    rg_err_add(&e, "notes.csv", 7, "12: looks like a line");
+    rg_err_add(&e, "notes.csv", 2, "early");
+    rg_err_sort(&e);
+    const char *want2[] = { "notes.csv:2: early", "notes.csv:7: 12: looks like a line",
+                            "notes: v2.csv:1: late" };
+    errs_are(&e, want2, 3);
+    rg_err_free(&e);
+
+    /* ties keep the order they were added in, however many */
+    for (int i = 0; i < 100; i++) {
+        rg_err_add(&e, i % 2 ? "b.csv" : "a.csv", 4, "%d", i);
+    }
+    rg_err_sort(&e);
+    for (int i = 0; i < 50; i++) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "a.csv:4: %d", 2 * i);
+        snprintf(b, sizeof b, "b.csv:4: %d", 2 * i + 1);
+        ck_assert_str_eq(e.msg[i], a);
+        ck_assert_str_eq(e.msg[50 + i], b);
+    }
+    rg_err_free(&e);
+    /* none or one message: nothing to do */
+    rg_err_sort(&e);
+    rg_err_add(&e, NULL, 0, "alone");
+    rg_err_sort(&e);
+    ck_assert_str_eq(e.msg[0], "alone");
+    rg_err_free(&e);
+}
+END_TEST
+
+START_TEST(errors_without_place_and_copied)
+{
+    rg_errors e = { 0 }, copy = { 0 };
+    /* a message without a place sorts by its text, as a copy of a placed
+     * message made with rg_err_add(e, NULL, 0, "%s", m) does */
+    rg_err_add(&e, "x.csv", 5, "five");
+    rg_err_add(&e, NULL, 0, "--set: levle: the workflow has no input of that name");
+    rg_err_add(&e, NULL, 0, "%s", "x.csv:2: two");
+    rg_err_add(&e, NULL, 0, "x.csv: whole");
+    rg_err_sort(&e);
+    const char *want[] = { "--set: levle: the workflow has no input of that name", "x.csv: whole",
+                           "x.csv:2: two", "x.csv:5: five" };
+    errs_are(&e, want, 4);
+    rg_err_free(&e);
+
+    /* rg_err_append copies each message with its place: sorted, the copy
+     * follows the place, not the text */
+    rg_err_add(&e, "notes: v2.csv", 1, "late");
+    rg_err_add(&e, "notes.csv", 2, "early");
+    rg_err_add(&copy, "notes.csv", 9, "first in the copy");
+    rg_err_append(&copy, &e);
+    rg_err_append(&copy, &copy); /* onto itself: the messages there when it starts */
+    ck_assert_uint_eq(copy.n, 6);
+    rg_err_sort(&copy);
+    const char *want2[] = { "notes.csv:2: early", "notes.csv:2: early", "notes.csv:9: first in the copy",
+                            "notes.csv:9: first in the copy", "notes: v2.csv:1: late",
+                            "notes: v2.csv:1: late" };
+    errs_are(&copy, want2, 6);
+    ck_assert_ptr_ne(copy.msg[0], e.msg[1]); /* copied, not shared */
+    rg_err_free(&copy);
+    rg_err_free(&e);
+    ck_assert_ptr_null(e.at);
+}
+END_TEST
+
+START_TEST(nearest_word)
+{
+    const char *keys[] = { "tiebreak", "lot_mode", "threshold", "thresholds", "seed" };
+    size_t n = sizeof keys / sizeof *keys;
+    ck_assert_int_eq(rg_nearest("tiebrek", keys, n), 0);    /* a letter left out */
+    ck_assert_int_eq(rg_nearest("tiebraek", keys, n), 0);   /* two letters swapped: one edit */
+    ck_assert_int_eq(rg_nearest("TieBreak", keys, n), 0);   /* case ignored */
+    ck_assert_int_eq(rg_nearest("treshold", keys, n), 2);   /* the nearest of two close ones */
+    ck_assert_int_eq(rg_nearest("thresholds", keys, n), 3); /* an exact match */
+    ck_assert_int_eq(rg_nearest("lotmode", keys, n), 1);
+    ck_assert_int_eq(rg_nearest("sede", keys, n), 4);       /* short word: one edit allowed */
+    ck_assert_int_eq(rg_nearest("sxdx", keys, n), -1);      /* two edits in four letters: too far */
+    ck_assert_int_eq(rg_nearest("colour", keys, n), -1);
+    ck_assert_int_eq(rg_nearest("", keys, n), -1);
+    ck_assert_int_eq(rg_nearest("tiebrek", keys, 0), -1);
+    /* three edits at most, however long the word */
+    ck_assert_int_eq(rg_nearest("interview_places", (const char *[]){ "interview_plxxxx" }, 1), -1);
+    ck_assert_int_eq(rg_nearest("interview_places", (const char *[]){ "interview_plaxxx" }, 1), 0);
+    /* words longer than 64 letters are never near */
+    char longw[80];
+    memset(longw, 'a', sizeof longw - 1);
+    longw[sizeof longw - 1] = 0;
+    const char *longc[] = { longw };
+    ck_assert_int_eq(rg_nearest(longw, longc, 1), -1);
+    /* the first of equally near candidates */
+    ck_assert_int_eq(rg_nearest("cat", (const char *[]){ "bat", "cut" }, 2), 0);
+}
+END_TEST
+
 /* ---- files ---- */
 
 START_TEST(read_file_whole_and_errors)
@@ -517,6 +642,9 @@ Suite *suite_util(void)
     tcase_add_test(str, parse_bool_words);
     tcase_add_test(str, buffer_grows_and_stays_terminated);
     tcase_add_test(str, errors_name_file_and_line);
+    tcase_add_test(str, errors_sort_by_file_then_line);
+    tcase_add_test(str, errors_without_place_and_copied);
+    tcase_add_test(str, nearest_word);
     suite_add_tcase(s, str);
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, setup, teardown);
