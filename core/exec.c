@@ -579,9 +579,7 @@ static void execute_step(worker *w, size_t s)
         if (ctx.data_errors) {
             ss->invalid_input = 1;
             sc->invalid = 1;
-            for (size_t i = 0; i < ctx.derrs.n; i++) {
-                rg_err_add(&sc->data_errors, NULL, 0, "%s", ctx.derrs.msg[i]);
-            }
+            rg_err_append(&sc->data_errors, &ctx.derrs);
             ss->error = rg_xasprintf("%d input data error%s", ctx.data_errors,
                                      ctx.data_errors == 1 ? "" : "s");
         } else {
@@ -725,9 +723,7 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     }
     if (sc.invalid) {
         status = RG_EXIT_INVALID;
-        for (size_t i = 0; i < sc.data_errors.n; i++) {
-            rg_err_add(&run->input_errors, NULL, 0, "%s", sc.data_errors.msg[i]);
-        }
+        rg_err_append(&run->input_errors, &sc.data_errors);
         /* by file and line, whichever step found them first */
         rg_err_sort(&run->input_errors);
     } else if (status == RG_EXIT_OK && waiting) {
@@ -751,9 +747,7 @@ size_t rg_run_preflight(rg_run *run, rg_errors *errs)
     rg_run_execute(run, NULL);
     run->preflight_only = 0;
     run->outdir = outdir;
-    for (size_t i = 0; i < run->input_errors.n; i++) {
-        rg_err_add(errs, NULL, 0, "%s", run->input_errors.msg[i]);
-    }
+    rg_err_append(errs, &run->input_errors);
     rg_err_free(&run->input_errors);
     for (size_t s = 0; s < run->wf->nsteps; s++) {
         const rg_step *st = &run->wf->steps[s];
