@@ -17,6 +17,7 @@
  * the child itself (atomically, as always); their names travel in the
  * result. */
 #define _GNU_SOURCE
+#include "durable.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -118,15 +119,23 @@ void rg_isolate_progress(regie_ctx *ctx, double fraction)
     }
 }
 
-static void put_u64(rg_buf *b, uint64_t v)
+static void put_text(rg_buf *b, const char *s)
 {
-    rg_buf_put(b, &v, sizeof v);
+    rg_buf_put_str(b, s, strlen(s));
 }
 
-static void put_str(rg_buf *b, const char *s)
+/* An output as its length and durable.c's datum bytes; one the plugin did
+ * not write (RG_DATUM_NONE) as length 0. */
+static void put_datum(rg_buf *b, const rg_datum *d)
 {
-    put_u64(b, strlen(s));
-    rg_buf_puts(b, s);
+    if (d->kind == RG_DATUM_NONE) {
+        rg_buf_put_u64(b, 0);
+        return;
+    }
+    rg_buf one = { 0 };
+    rg_datum_save(d, &one);
+    rg_buf_put_str(b, one.data, one.len);
+    rg_buf_free(&one);
 }
 
 static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, int max_level)
@@ -143,26 +152,23 @@ static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, 
         send_progress(&self); /* the step ends with the progress it told last */
     }
     rg_buf b = { 0 };
-    int32_t v = rc;
-    rg_buf_put(&b, &v, sizeof v);
-    v = ctx->error != NULL;
-    rg_buf_put(&b, &v, sizeof v);
+    rg_buf_put_u64(&b, (uint64_t)(int64_t)rc);
+    rg_buf_put_u64(&b, ctx->error != NULL);
     if (ctx->error) {
-        put_str(&b, ctx->error);
+        put_text(&b, ctx->error);
     }
-    v = ctx->data_errors;
-    rg_buf_put(&b, &v, sizeof v);
-    put_u64(&b, ctx->derrs.n);
+    rg_buf_put_u64(&b, (uint64_t)(int64_t)ctx->data_errors);
+    rg_buf_put_u64(&b, ctx->derrs.n);
     for (size_t i = 0; i < ctx->derrs.n; i++) {
-        put_str(&b, ctx->derrs.msg[i]);
+        put_text(&b, ctx->derrs.msg[i]);
     }
-    put_u64(&b, ctx->nwritten);
+    rg_buf_put_u64(&b, ctx->nwritten);
     for (size_t i = 0; i < ctx->nwritten; i++) {
-        put_str(&b, ctx->written[i]);
+        put_text(&b, ctx->written[i]);
     }
-    put_u64(&b, st->nwrites);
+    rg_buf_put_u64(&b, st->nwrites);
     for (size_t i = 0; i < st->nwrites; i++) {
-        rg_datum_encode(&b, &ctx->out[i]);
+        put_datum(&b, &ctx->out[i]);
     }
     send_frame(fd, FRAME_RESULT, b.data, b.len);
     /* what the plugin printed itself reaches its stream */
@@ -183,83 +189,63 @@ static int shown_level(const regie_ctx *ctx)
     }
     return ctx->run && ctx->run->obs && ctx->run->obs->log ? REGIE_LOG_INFO : REGIE_LOG_WARN;
 }
-static int get_u64(const char **p, const char *end, uint64_t *v)
-{
-    if ((size_t)(end - *p) < sizeof *v) {
-        return -1;
-    }
-    memcpy(v, *p, sizeof *v);
-    *p += sizeof *v;
-    return 0;
-}
-
-static int get_i32(const char **p, const char *end, int32_t *v)
-{
-    if ((size_t)(end - *p) < sizeof *v) {
-        return -1;
-    }
-    memcpy(v, *p, sizeof *v);
-    *p += sizeof *v;
-    return 0;
-}
-
 /* A string of the result, copied (caller frees), or NULL. */
-static char *get_str(const char **p, const char *end)
+static char *get_text(rg_reader *r)
 {
-    uint64_t n;
-    if (get_u64(p, end, &n) != 0 || n > (uint64_t)(end - *p)) {
-        return NULL;
-    }
-    char *s = rg_xstrndup(*p, (size_t)n);
-    *p += n;
-    return s;
+    size_t n;
+    const char *s = rg_read_str(r, &n);
+    return r->bad ? NULL : rg_xstrndup(s, n);
 }
 
 /* Apply the child's result to ctx: 0 and *rc set, or -1 (malformed). */
-static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, const char *end, int *rc)
+static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, size_t len, int *rc)
 {
-    int32_t status, has_error, data_errors;
-    uint64_t n;
-    if (get_i32(&p, end, &status) != 0 || get_i32(&p, end, &has_error) != 0) {
+    rg_reader r;
+    rg_reader_init(&r, p, len);
+    int status = (int)(int64_t)rg_read_u64(&r);
+    uint64_t has_error = rg_read_u64(&r);
+    if (r.bad) {
         return -1;
     }
     if (has_error) {
-        char *e = get_str(&p, end);
+        char *e = get_text(&r);
         if (!e) {
             return -1;
         }
         rg_host.fail(ctx, "%s", e);
         free(e);
     }
-    if (get_i32(&p, end, &data_errors) != 0 || get_u64(&p, end, &n) != 0) {
+    int data_errors = (int)(int64_t)rg_read_u64(&r);
+    size_t n = rg_read_count(&r, 8);
+    if (r.bad) {
         return -1;
     }
     ctx->data_errors += data_errors;
-    for (uint64_t i = 0; i < n; i++) {
-        char *m = get_str(&p, end);
+    for (size_t i = 0; i < n; i++) {
+        char *m = get_text(&r);
         if (!m) {
             return -1;
         }
         rg_err_add(&ctx->derrs, NULL, 0, "%s", m);
         free(m);
     }
-    if (get_u64(&p, end, &n) != 0) {
-        return -1;
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        char *w = get_str(&p, end);
+    n = rg_read_count(&r, 8);
+    for (size_t i = 0; i < n && !r.bad; i++) {
+        char *w = get_text(&r);
         if (!w) {
             return -1;
         }
         rg_ctx_note_written(ctx, w);
         free(w);
     }
-    if (get_u64(&p, end, &n) != 0 || n != st->nwrites) {
+    if (rg_read_u64(&r) != st->nwrites || r.bad) {
         return -1;
     }
     for (size_t i = 0; i < st->nwrites; i++) {
-        rg_datum d;
-        if (rg_datum_decode(&p, end, &d) != 0) {
+        size_t dlen;
+        const char *bytes = rg_read_str(&r, &dlen);
+        rg_datum d = { 0 };
+        if (r.bad || (dlen > 0 && rg_datum_load(bytes, dlen, &d) != 0)) {
             return -1;
         }
         rg_datum_clear(&ctx->out[i]);
@@ -294,7 +280,7 @@ static size_t take_frames(regie_ctx *ctx, const rg_step *st, const char *buf, si
             memcpy(&fraction, p, sizeof fraction);
             rg_host.progress(ctx, fraction);
         } else if (f[0] == FRAME_RESULT && !*result) {
-            *result = apply_result(ctx, st, p, p + n, rc) == 0 ? 1 : -1;
+            *result = apply_result(ctx, st, p, (size_t)n, rc) == 0 ? 1 : -1;
         }
         used += FRAME_HEAD + (size_t)n;
     }
