@@ -164,6 +164,23 @@ int rg_format_decimal(double x, int decimals, char sep, char *buf, size_t n);
 /* Strict number parsing: optional sign, digits, optional fraction with `sep`
  * ('.' or ','), no thousands separators, no trailing garbage.  0 or -1. */
 int rg_parse_decimal(const char *s, char sep, double *out);
+/* The scanner of a decimal text that rg_parse_decimal and rg_rat_parse
+ * share: leading blanks, a sign, integer digits, then - unless digits
+ * were read and the next character is `stop` (rg_rat_parse's "num/den") -
+ * `sep` (or '.' when sep is ',') and the fraction digits.  Returns 0, or
+ * -1 for a separator with no digit after it; the fields are set either
+ * way, `end` just after what was taken.  The caller decides what may
+ * follow and whether there were digits at all. */
+typedef struct rg_dec_scan {
+    char sign; /* '+', '-' or 0 */
+    const char *ip, *fp; /* integer and fraction digits */
+    size_t ni, nf;
+    int has_sep;
+    const char *end;
+} rg_dec_scan;
+int rg_dec_scan_text(const char *s, char sep, char stop, rg_dec_scan *t);
+/* p after trailing blanks (space, tab, CR). */
+const char *rg_dec_skip_tail(const char *p);
 int rg_parse_int(const char *s, int64_t *out);
 /* Shortest text that reads back as the same double ("0.1", "120.5", "1e+100"). */
 void rg_format_shortest(double x, char *buf, size_t n);
