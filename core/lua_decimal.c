@@ -97,28 +97,31 @@ static int result(lua_State *L, int rc, rg_rat r, const char *op)
     return 1;
 }
 
+/* The arithmetic operators: a op b, named in errors. */
+static int binop(lua_State *L, int (*op)(rg_rat, rg_rat, rg_rat *), const char *name)
+{
+    rg_rat r, a = check_rat(L, 1, name), b = check_rat(L, 2, name);
+    return result(L, op(a, b, &r), r, name);
+}
+
 static int l_add(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "+"), b = check_rat(L, 2, "+");
-    return result(L, rg_rat_add(a, b, &r), r, "+");
+    return binop(L, rg_rat_add, "+");
 }
 
 static int l_sub(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "-"), b = check_rat(L, 2, "-");
-    return result(L, rg_rat_sub(a, b, &r), r, "-");
+    return binop(L, rg_rat_sub, "-");
 }
 
 static int l_mul(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "*"), b = check_rat(L, 2, "*");
-    return result(L, rg_rat_mul(a, b, &r), r, "*");
+    return binop(L, rg_rat_mul, "*");
 }
 
 static int l_div(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "/"), b = check_rat(L, 2, "/");
-    return result(L, rg_rat_div(a, b, &r), r, "/");
+    return binop(L, rg_rat_div, "/");
 }
 
 static int l_unm(lua_State *L)
@@ -129,24 +132,29 @@ static int l_unm(lua_State *L)
     return 1;
 }
 
+/* The comparison operators: rg_rat_cmp of the two operands, named in
+ * errors. */
+static int cmpop(lua_State *L, const char *name)
+{
+    rg_rat a = check_rat(L, 1, name), b = check_rat(L, 2, name);
+    return rg_rat_cmp(a, b);
+}
+
 static int l_eq(lua_State *L)
 {
-    rg_rat a = check_rat(L, 1, "=="), b = check_rat(L, 2, "==");
-    lua_pushboolean(L, rg_rat_cmp(a, b) == 0);
+    lua_pushboolean(L, cmpop(L, "==") == 0);
     return 1;
 }
 
 static int l_lt(lua_State *L)
 {
-    rg_rat a = check_rat(L, 1, "<"), b = check_rat(L, 2, "<");
-    lua_pushboolean(L, rg_rat_cmp(a, b) < 0);
+    lua_pushboolean(L, cmpop(L, "<") < 0);
     return 1;
 }
 
 static int l_le(lua_State *L)
 {
-    rg_rat a = check_rat(L, 1, "<="), b = check_rat(L, 2, "<=");
-    lua_pushboolean(L, rg_rat_cmp(a, b) <= 0);
+    lua_pushboolean(L, cmpop(L, "<=") <= 0);
     return 1;
 }
 
@@ -206,7 +214,7 @@ static int l_format(lua_State *L)
     return 1;
 }
 
-/* x:tonumber(): the nearest double (an integer when x is whole and fits). */
+/* x:tonumber(): the nearest double (a float, also when x is whole). */
 static int l_tonumber(lua_State *L)
 {
     rg_rat a = check_rat(L, 1, "tonumber");

@@ -185,6 +185,7 @@ START_TEST(lua_decimal_api)
     LUA_EQ(L, "local D = regie.decimal return D('-1.5'):abs():text()", "1.5");
     LUA_EQ(L, "local D = regie.decimal return select(2, D('0.75'):parts())", "4");
     LUA_EQ(L, "local D = regie.decimal return D('19.425'):tonumber() == 19.425", "true");
+    LUA_EQ(L, "local D = regie.decimal return math.type(D(3):tonumber())", "float");
     LUA_EQ(L, "local D = regie.decimal return tostring(D.from_number(33.3))", "33.3");
     LUA_EQ(L, "local D = regie.decimal return tostring(D.mean({ 75, '25', D(75) }))", "175/3");
     LUA_EQ(L, "local D = regie.decimal return tostring(D.median({ 100, 0, 75, 50 }))", "62.5");
