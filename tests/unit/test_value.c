@@ -196,6 +196,7 @@ START_TEST(datum_bytes_round_trip)
     /* counts are never more than the bytes left: a list of 2^60 items, a
      * table of 2^40 columns or rows in a few bytes */
     static const uint64_t huge[] = { UINT64_C(1) << 60, UINT64_C(1) << 40, 17 };
+    static const char zeros[16];
     for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
         rg_buf h = { 0 };
         rg_buf_put(&h, "RGD1", 4);
@@ -203,7 +204,7 @@ START_TEST(datum_bytes_round_trip)
         rg_buf_put(&h, &k, 1);
         rg_buf_put(&h, &ty, 1);
         rg_buf_put_u64(&h, huge[i]);
-        rg_buf_put(&h, "\0\0\0\0\0\0\0\0", 16);
+        rg_buf_put(&h, zeros, sizeof zeros);
         ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), -1);
         h.len = 0;
         rg_buf_put(&h, "RGD1", 4);
@@ -211,7 +212,7 @@ START_TEST(datum_bytes_round_trip)
         rg_buf_put(&h, &k, 1);
         rg_buf_put_str(&h, "", 0);
         rg_buf_put_u64(&h, huge[i]);
-        rg_buf_put(&h, "\0\0\0\0\0\0\0\0", 16);
+        rg_buf_put(&h, zeros, sizeof zeros);
         ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), -1);
         h.len = 0;
         rg_buf_put(&h, "RGD1", 4);
@@ -219,7 +220,7 @@ START_TEST(datum_bytes_round_trip)
         rg_buf_put_str(&h, "", 0);
         rg_buf_put_u64(&h, 0);
         rg_buf_put_u64(&h, huge[i]);
-        rg_buf_put(&h, "\0\0\0\0\0\0\0\0", 16);
+        rg_buf_put(&h, zeros, sizeof zeros);
         ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), -1);
         rg_buf_free(&h);
     }
