@@ -151,32 +151,54 @@ int rg_liberation_parse(const char *s)
     return -1;
 }
 
-/* The holidays of the calendar that fall every year (not its extra closed
- * days). */
+/* The holidays of the calendar in year y that fall every year (not its
+ * extra closed days), each once, into out: how many (at most
+ * YEAR_HOLIDAYS_MAX).  The one list of them: rg_is_holiday and the
+ * counting of rg_workdays_shift both read it. */
+#define YEAR_HOLIDAYS_MAX 9
+static int year_holidays(const regie_calendar *cal, int y, int32_t out[YEAR_HOLIDAYS_MAX])
+{
+    int n = 0;
+    int32_t easter = rg_easter(y);
+    /* Koningsdag: 27 April, or the 26th when the 27th is a Sunday */
+    int32_t k27 = rg_date_from_ymd(y, 4, 27);
+    int atw = cal && cal->atw;
+    int lib = cal ? cal->liberation_day : REGIE_LIBERATION_YEARLY;
+    out[n++] = rg_date_from_ymd(y, 1, 1);
+    out[n++] = rg_weekday(k27) == 7 ? k27 - 1 : k27;
+    out[n++] = easter + 1; /* Easter Monday */
+    out[n++] = easter + 39; /* Ascension Day */
+    out[n++] = easter + 50; /* Whit Monday */
+    if (atw || (cal && cal->good_friday)) {
+        out[n++] = easter - 2;
+    }
+    if (atw || lib == REGIE_LIBERATION_YEARLY || (lib == REGIE_LIBERATION_LUSTRUM && y % 5 == 0)) {
+        out[n++] = rg_date_from_ymd(y, 5, 5);
+    }
+    out[n++] = rg_date_from_ymd(y, 12, 25);
+    out[n++] = rg_date_from_ymd(y, 12, 26);
+    /* two rules can fall on one day (Koningsdag on Ascension Day, say) */
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+        int dup = 0;
+        for (int j = 0; j < kept; j++) {
+            dup |= out[j] == out[i];
+        }
+        if (!dup) {
+            out[kept++] = out[i];
+        }
+    }
+    return kept;
+}
+
 static int fixed_holiday(const regie_calendar *cal, int32_t day)
 {
     int y, m, d;
     rg_date_to_ymd(day, &y, &m, &d);
-    if ((m == 1 && d == 1) || (m == 12 && (d == 25 || d == 26))) {
-        return 1;
-    }
-    /* Koningsdag: 27 April, or the 26th when the 27th is a Sunday */
-    int32_t k27 = rg_date_from_ymd(y, 4, 27);
-    int32_t king = rg_weekday(k27) == 7 ? k27 - 1 : k27;
-    if (day == king) {
-        return 1;
-    }
-    int32_t easter = rg_easter(y);
-    if (day == easter + 1 || day == easter + 39 || day == easter + 50) {
-        return 1;
-    }
-    int atw = cal && cal->atw;
-    if (day == easter - 2 && (atw || (cal && cal->good_friday))) {
-        return 1;
-    }
-    if (m == 5 && d == 5) {
-        int lib = cal ? cal->liberation_day : REGIE_LIBERATION_YEARLY;
-        if (atw || lib == REGIE_LIBERATION_YEARLY || (lib == REGIE_LIBERATION_LUSTRUM && y % 5 == 0)) {
+    int32_t h[YEAR_HOLIDAYS_MAX];
+    int n = year_holidays(cal, y, h);
+    for (int i = 0; i < n; i++) {
+        if (h[i] == day) {
             return 1;
         }
     }
@@ -294,19 +316,10 @@ static int64_t closed_in(const closed_days *c, int32_t a, int32_t b)
     rg_date_to_ymd(a, &ya, &m, &d);
     rg_date_to_ymd(b, &yb, &m, &d);
     for (int y = ya; y <= yb; y++) {
-        /* the candidates of the year, each counted once */
-        int32_t easter = rg_easter(y);
-        int32_t k27 = rg_date_from_ymd(y, 4, 27);
-        int32_t cand[9] = { rg_date_from_ymd(y, 1, 1), rg_weekday(k27) == 7 ? k27 - 1 : k27, easter + 1,
-                            easter + 39, easter + 50, easter - 2, rg_date_from_ymd(y, 5, 5),
-                            rg_date_from_ymd(y, 12, 25), rg_date_from_ymd(y, 12, 26) };
-        for (int i = 0; i < 9; i++) {
-            int dup = 0;
-            for (int j = 0; j < i; j++) {
-                dup |= cand[j] == cand[i];
-            }
-            if (!dup && cand[i] >= a && cand[i] <= b && rg_weekday(cand[i]) < 6 &&
-                fixed_holiday(c->cal, cand[i])) {
+        int32_t h[YEAR_HOLIDAYS_MAX];
+        int n = year_holidays(c->cal, y, h);
+        for (int i = 0; i < n; i++) {
+            if (h[i] >= a && h[i] <= b && rg_weekday(h[i]) < 6) {
                 count++;
             }
         }

@@ -232,43 +232,67 @@ int rg_format_decimal(double x, int decimals, char sep, char *buf, size_t n)
     return w;
 }
 
-int rg_parse_decimal(const char *s, char sep, double *out)
+int rg_dec_scan_text(const char *s, char sep, char stop, rg_dec_scan *t)
 {
-    if (!s) {
-        return -1;
-    }
+    memset(t, 0, sizeof *t);
     while (*s == ' ' || *s == '\t') {
         s++;
     }
-    char buf[128];
-    size_t k = 0;
     const char *p = s;
     if (*p == '+' || *p == '-') {
-        buf[k++] = *p++;
+        t->sign = *p++;
     }
-    int digits = 0;
-    while (*p >= '0' && *p <= '9' && k < sizeof buf - 2) {
-        buf[k++] = *p++;
-        digits++;
-    }
-    if (*p == sep || (sep == ',' && *p == '.')) {
-        buf[k++] = '.';
+    t->ip = p;
+    while (*p >= '0' && *p <= '9') {
         p++;
-        int frac = 0;
-        while (*p >= '0' && *p <= '9' && k < sizeof buf - 2) {
-            buf[k++] = *p++;
-            frac++;
-        }
-        if (!frac) {
-            return -1;
-        }
-        digits += frac;
     }
+    t->ni = (size_t)(p - t->ip);
+    t->fp = p;
+    if (*p && !(t->ni && stop && *p == stop) && (*p == sep || (sep == ',' && *p == '.'))) {
+        t->has_sep = 1;
+        t->fp = ++p;
+        while (*p >= '0' && *p <= '9') {
+            p++;
+        }
+        t->nf = (size_t)(p - t->fp);
+    }
+    t->end = p;
+    return t->has_sep && !t->nf ? -1 : 0;
+}
+
+const char *rg_dec_skip_tail(const char *p)
+{
     while (*p == ' ' || *p == '\t' || *p == '\r') {
         p++;
     }
-    if (!digits || *p) {
+    return p;
+}
+
+/* strtod on the digits as scanned; a text of more than DECIMAL_TEXT_MAX
+ * characters (sign, digits, '.') is refused. */
+#define DECIMAL_TEXT_MAX 126
+
+int rg_parse_decimal(const char *s, char sep, double *out)
+{
+    rg_dec_scan t;
+    if (!s || rg_dec_scan_text(s, sep, 0, &t) != 0 || !(t.ni + t.nf) || *rg_dec_skip_tail(t.end)) {
         return -1;
+    }
+    size_t len = (t.sign != 0) + t.ni + (t.has_sep ? 1 + t.nf : 0);
+    if (len > DECIMAL_TEXT_MAX) {
+        return -1;
+    }
+    char buf[DECIMAL_TEXT_MAX + 1];
+    size_t k = 0;
+    if (t.sign) {
+        buf[k++] = t.sign;
+    }
+    memcpy(buf + k, t.ip, t.ni);
+    k += t.ni;
+    if (t.has_sep) {
+        buf[k++] = '.';
+        memcpy(buf + k, t.fp, t.nf);
+        k += t.nf;
     }
     buf[k] = 0;
     *out = strtod(buf, NULL);

@@ -42,44 +42,30 @@ void rg_test_kill_point(const char *point, const char *step)
     }
 }
 
-/* ---- datum files: "RGD1", then tagged values, little-endian ---- */
-static void put_u64(rg_buf *b, uint64_t v)
-{
-    unsigned char c[8];
-    for (int i = 0; i < 8; i++) {
-        c[i] = (unsigned char)(v >> (8 * i));
-    }
-    rg_buf_put(b, c, 8);
-}
-
-static void put_str(rg_buf *b, const char *s, size_t n)
-{
-    put_u64(b, n);
-    rg_buf_put(b, s, n);
-}
-
+/* ---- datum files: "RGD1", then tagged values, little-endian ----
+ * Also what an isolated step's child sends back (isolate.c). */
 static void put_value(rg_buf *b, const regie_value *v)
 {
     unsigned char t = (unsigned char)v->type;
     rg_buf_put(b, &t, 1);
     switch (v->type) {
     case REGIE_BOOL:
-        put_u64(b, (uint64_t)v->u.b);
+        rg_buf_put_u64(b, (uint64_t)v->u.b);
         break;
     case REGIE_INT:
-        put_u64(b, (uint64_t)v->u.i);
+        rg_buf_put_u64(b, (uint64_t)v->u.i);
         break;
     case REGIE_NUM: {
         uint64_t bits;
         memcpy(&bits, &v->u.n, 8);
-        put_u64(b, bits);
+        rg_buf_put_u64(b, bits);
         break;
     }
     case REGIE_STR:
-        put_str(b, v->u.s.ptr, v->u.s.len);
+        rg_buf_put_str(b, v->u.s.ptr, v->u.s.len);
         break;
     case REGIE_LIST:
-        put_u64(b, v->u.list ? v->u.list->n : 0);
+        rg_buf_put_u64(b, v->u.list ? v->u.list->n : 0);
         for (size_t i = 0; v->u.list && i < v->u.list->n; i++) {
             put_value(b, &v->u.list->items[i]);
         }
@@ -102,103 +88,85 @@ void rg_datum_save(const rg_datum *d, rg_buf *out)
         return;
     }
     const regie_table *t = d->table;
-    put_str(out, t->source ? t->source : "", t->source ? strlen(t->source) : 0);
-    put_u64(out, t->ncols);
+    rg_buf_put_str(out, t->source ? t->source : "", t->source ? strlen(t->source) : 0);
+    rg_buf_put_u64(out, t->ncols);
     for (size_t c = 0; c < t->ncols; c++) {
-        put_str(out, t->cols[c], strlen(t->cols[c]));
+        rg_buf_put_str(out, t->cols[c], strlen(t->cols[c]));
     }
-    put_u64(out, t->nrows);
+    rg_buf_put_u64(out, t->nrows);
     for (size_t r = 0; r < t->nrows; r++) {
-        put_u64(out, (uint64_t)(t->lines ? t->lines[r] : 0));
+        rg_buf_put_u64(out, (uint64_t)(t->lines ? t->lines[r] : 0));
         for (size_t c = 0; c < t->ncols; c++) {
             put_value(out, rg_table_cell(t, r, c));
         }
     }
 }
 
-typedef struct reader {
-    const unsigned char *p, *end;
-    int bad;
-} reader;
+/* Lists nest; bytes claiming more depth than this are refused. */
+#define DATUM_DEPTH 200
 
-static uint64_t get_u64(reader *r)
+static void get_value(rg_reader *r, regie_table *owner, regie_value *v, int depth)
 {
-    if (r->end - r->p < 8) {
+    v->type = REGIE_NULL;
+    if (r->bad || r->p >= r->end || depth > DATUM_DEPTH) {
         r->bad = 1;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) {
-        v |= (uint64_t)r->p[i] << (8 * i);
-    }
-    r->p += 8;
-    return v;
-}
-
-static const char *get_str(reader *r, size_t *n)
-{
-    uint64_t len = get_u64(r);
-    if (r->bad || (uint64_t)(r->end - r->p) < len) {
-        r->bad = 1;
-        *n = 0;
-        return "";
-    }
-    const char *s = (const char *)r->p;
-    r->p += len;
-    *n = (size_t)len;
-    return s;
-}
-
-static void get_value(reader *r, regie_table *owner, regie_value *v, int depth)
-{
-    if (r->p >= r->end || depth > 64) {
-        r->bad = 1;
-        v->type = REGIE_NULL;
         return;
     }
-    v->type = (regie_type)*r->p++;
-    switch (v->type) {
+    regie_type type = (regie_type)*r->p++;
+    switch (type) {
     case REGIE_NULL:
         break;
     case REGIE_BOOL:
-        v->u.b = (int)get_u64(r);
+        v->u.b = (int)rg_read_u64(r);
         break;
     case REGIE_INT:
-        v->u.i = (int64_t)get_u64(r);
+        v->u.i = (int64_t)rg_read_u64(r);
         break;
     case REGIE_NUM: {
-        uint64_t bits = get_u64(r);
+        uint64_t bits = rg_read_u64(r);
         memcpy(&v->u.n, &bits, 8);
         break;
     }
     case REGIE_STR: {
         size_t n;
-        const char *s = get_str(r, &n);
+        const char *s = rg_read_str(r, &n);
         v->u.s.ptr = rg_table_strdup(owner, s, n);
         v->u.s.len = n;
         break;
     }
     case REGIE_LIST: {
-        uint64_t n = get_u64(r);
+        /* each item takes at least its type byte */
+        size_t n = rg_read_count(r, 1);
         regie_list *l = rg_table_list_new(owner);
-        for (uint64_t i = 0; i < n && !r->bad; i++) {
-            regie_value item;
-            get_value(r, owner, &item, depth + 1);
-            rg_list_push(l, &item);
-        }
         v->u.list = l;
+        if (n) {
+            l->items = rg_xcalloc(n, sizeof *l->items);
+            l->cap = n;
+        }
+        /* items are counted as they are read: a list cut short holds
+         * only whole values */
+        for (size_t i = 0; i < n && !r->bad; i++) {
+            get_value(r, owner, &l->items[i], depth + 1);
+            if (!r->bad) {
+                l->n++;
+            }
+        }
         break;
     }
     default:
         r->bad = 1;
-        v->type = REGIE_NULL;
+        return;
+    }
+    if (!r->bad) {
+        v->type = type;
     }
 }
 
 int rg_datum_load(const char *data, size_t len, rg_datum *d)
 {
     memset(d, 0, sizeof *d);
-    reader r = { (const unsigned char *)data, (const unsigned char *)data + len, 0 };
+    rg_reader r;
+    rg_reader_init(&r, data, len);
     if (len < 5 || memcmp(data, "RGD1", 4) != 0) {
         return -1;
     }
@@ -210,36 +178,34 @@ int rg_datum_load(const char *data, size_t len, rg_datum *d)
         get_value(&r, d->table, &d->value, 0);
     } else if (kind == RG_DATUM_TABLE) {
         size_t n;
-        const char *src = get_str(&r, &n);
+        const char *src = rg_read_str(&r, &n);
         char *source = n ? rg_xstrndup(src, n) : NULL;
-        uint64_t ncols = get_u64(&r);
-        if (r.bad || ncols > 100000) {
+        size_t ncols = rg_read_count(&r, 8); /* a name takes at least its length */
+        if (r.bad) {
             free(source);
             return -1;
         }
         char **cols = rg_xcalloc(ncols ? ncols : 1, sizeof *cols);
-        for (uint64_t c = 0; c < ncols; c++) {
-            const char *s = get_str(&r, &n);
+        for (size_t c = 0; c < ncols; c++) {
+            const char *s = rg_read_str(&r, &n);
             cols[c] = rg_xstrndup(s, n);
         }
         regie_table *t = rg_table_new(ncols, (const char *const *)cols);
         rg_strv_free(cols, ncols);
         rg_table_set_source(t, source);
         free(source);
-        uint64_t nrows = get_u64(&r);
-        regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
-        regie_table *scratch = rg_table_new(0, NULL);
-        for (uint64_t i = 0; i < nrows && !r.bad; i++) {
-            long line = (long)get_u64(&r);
-            for (uint64_t c = 0; c < ncols; c++) {
-                get_value(&r, scratch, &row[c], 0);
-            }
-            rg_table_append(t, row, line);
-        }
-        rg_table_free(scratch);
-        free(row);
         d->kind = RG_DATUM_TABLE;
         d->table = t;
+        /* a row takes at least its line number */
+        size_t nrows = rg_read_count(&r, 8);
+        for (size_t i = 0; i < nrows && !r.bad; i++) {
+            long line = (long)rg_read_u64(&r);
+            regie_value *row = rg_table_row_begin(t);
+            for (size_t c = 0; c < ncols; c++) {
+                get_value(&r, t, &row[c], 0);
+            }
+            rg_table_row_end(t, line);
+        }
     } else {
         return -1;
     }

@@ -70,6 +70,22 @@ void rg_buf_put(rg_buf *b, const void *p, size_t n);
 void rg_buf_puts(rg_buf *b, const char *s);
 void rg_buf_printf(rg_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void rg_buf_free(rg_buf *b);
+/* Bytes for a file or another process: a 64-bit number little-endian, a
+ * string as its length and its bytes. */
+void rg_buf_put_u64(rg_buf *b, uint64_t v);
+void rg_buf_put_str(rg_buf *b, const char *s, size_t n);
+/* Reading them back: past the end or a malformed count sets bad (and gives
+ * 0 or ""), so a reader checks once at the end. */
+typedef struct rg_reader {
+    const unsigned char *p, *end;
+    int bad;
+} rg_reader;
+void rg_reader_init(rg_reader *r, const void *data, size_t len);
+uint64_t rg_read_u64(rg_reader *r);
+/* A count of items that take at least `each` bytes each: more than what is
+ * left is bad, so bad bytes cannot ask for a huge allocation. */
+size_t rg_read_count(rg_reader *r, size_t each);
+const char *rg_read_str(rg_reader *r, size_t *n);
 /* v in decimal into buf (at least 21 bytes), NUL-terminated; the length. */
 size_t rg_fmt_int(char *buf, int64_t v);
 
@@ -153,13 +169,6 @@ typedef struct rg_datum {
 void rg_datum_clear(rg_datum *d);
 /* Value as text for messages and `when` comparisons (caller frees). */
 char *rg_value_to_text(const regie_value *v);
-/* The data model as bytes, for a step run in another process (isolate.c):
- * a datum (table with column names, source and row lines, or a value) is
- * appended to b; decode reads one back from [*p, end), advancing *p, and
- * returns -1 (nothing made) on truncated or malformed bytes.  Both ends run
- * the same binary: numbers travel in their native byte order. */
-void rg_datum_encode(rg_buf *b, const rg_datum *d);
-int rg_datum_decode(const char **p, const char *end, rg_datum *d);
 
 /* ---- decimal.c ------------------------------------------------------------ */
 /* Half-up rounding exact for decimal inputs: the double's shortest decimal
@@ -172,6 +181,23 @@ int rg_format_decimal(double x, int decimals, char sep, char *buf, size_t n);
 /* Strict number parsing: optional sign, digits, optional fraction with `sep`
  * ('.' or ','), no thousands separators, no trailing garbage.  0 or -1. */
 int rg_parse_decimal(const char *s, char sep, double *out);
+/* The scanner of a decimal text that rg_parse_decimal and rg_rat_parse
+ * share: leading blanks, a sign, integer digits, then - unless digits
+ * were read and the next character is `stop` (rg_rat_parse's "num/den") -
+ * `sep` (or '.' when sep is ',') and the fraction digits.  Returns 0, or
+ * -1 for a separator with no digit after it; the fields are set either
+ * way, `end` just after what was taken.  The caller decides what may
+ * follow and whether there were digits at all. */
+typedef struct rg_dec_scan {
+    char sign; /* '+', '-' or 0 */
+    const char *ip, *fp; /* integer and fraction digits */
+    size_t ni, nf;
+    int has_sep;
+    const char *end;
+} rg_dec_scan;
+int rg_dec_scan_text(const char *s, char sep, char stop, rg_dec_scan *t);
+/* p after trailing blanks (space, tab, CR). */
+const char *rg_dec_skip_tail(const char *p);
 int rg_parse_int(const char *s, int64_t *out);
 /* Shortest text that reads back as the same double ("0.1", "120.5", "1e+100"). */
 void rg_format_shortest(double x, char *buf, size_t n);

@@ -17,6 +17,7 @@
  * the child itself (atomically, as always); their names travel in the
  * result. */
 #define _GNU_SOURCE
+#include "durable.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,10 @@ enum { FRAME_LOG = 'L', FRAME_PROGRESS = 'P', FRAME_RESULT = 'R' };
 
 struct rg_isolated {
     int fd; /* write end of the pipe to the parent */
+    int max_level; /* the highest log level anyone shows (see shown_level) */
+    int percent; /* of the last progress sent, -1 none */
+    int held; /* the last progress told was not sent */
+    double progress; /* the last progress told */
 };
 
 /* One fork at a time: a pipe made for one child must not leak into a
@@ -47,34 +53,45 @@ struct rg_isolated {
 static pthread_mutex_t fork_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* ---- the child ---- */
-static void write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-        if (w < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            _exit(127); /* the parent is gone: nobody to tell */
-        }
-        p += w;
-        len -= (size_t)w;
-    }
-}
 
+/* A frame, head and payload in one write (a pipe write of up to PIPE_BUF
+ * bytes is whole; a longer one may be taken in parts). */
 static void send_frame(int fd, char type, const void *data, size_t len)
 {
     char head[FRAME_HEAD];
     uint64_t n = len;
     head[0] = type;
     memcpy(head + 1, &n, sizeof n);
-    write_all(fd, head, sizeof head);
-    write_all(fd, data, len);
+    struct iovec iov[2] = { { head, sizeof head }, { (void *)data, len } };
+    struct iovec *v = iov;
+    int cnt = 2;
+    while (cnt > 0) {
+        ssize_t w = writev(fd, v, cnt);
+        if (w < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            _exit(127); /* the parent is gone: nobody to tell */
+        }
+        size_t left = (size_t)w;
+        while (cnt > 0 && left >= v->iov_len) {
+            left -= v->iov_len;
+            v++;
+            cnt--;
+        }
+        if (cnt > 0) {
+            v->iov_base = (char *)v->iov_base + left;
+            v->iov_len -= left;
+        }
+    }
 }
 
+/* A line nobody would show (a DEBUG line without REGIE_DEBUG) is not sent. */
 void rg_isolate_log(regie_ctx *ctx, int level, const char *msg)
 {
+    if (level > ctx->isolated->max_level) {
+        return;
+    }
     rg_buf b = { 0 };
     int32_t lv = level;
     rg_buf_put(&b, &lv, sizeof lv);
@@ -83,53 +100,75 @@ void rg_isolate_log(regie_ctx *ctx, int level, const char *msg)
     rg_buf_free(&b);
 }
 
+static void send_progress(struct rg_isolated *iso)
+{
+    send_frame(iso->fd, FRAME_PROGRESS, &iso->progress, sizeof iso->progress);
+    iso->percent = (int)lround(iso->progress * 100);
+    iso->held = 0;
+}
+
+/* Progress is shown in whole percents: it is sent when that changes, and
+ * the last one told before the result (see finish_progress). */
 void rg_isolate_progress(regie_ctx *ctx, double fraction)
 {
-    send_frame(ctx->isolated->fd, FRAME_PROGRESS, &fraction, sizeof fraction);
+    struct rg_isolated *iso = ctx->isolated;
+    iso->progress = fraction;
+    iso->held = 1;
+    if ((int)lround(fraction * 100) != iso->percent) {
+        send_progress(iso);
+    }
 }
 
-static void put_u64(rg_buf *b, uint64_t v)
+static void put_text(rg_buf *b, const char *s)
 {
-    rg_buf_put(b, &v, sizeof v);
+    rg_buf_put_str(b, s, strlen(s));
 }
 
-static void put_str(rg_buf *b, const char *s)
+/* An output as its length and durable.c's datum bytes; one the plugin did
+ * not write (RG_DATUM_NONE) as length 0. */
+static void put_datum(rg_buf *b, const rg_datum *d)
 {
-    put_u64(b, strlen(s));
-    rg_buf_puts(b, s);
+    if (d->kind == RG_DATUM_NONE) {
+        rg_buf_put_u64(b, 0);
+        return;
+    }
+    rg_buf one = { 0 };
+    rg_datum_save(d, &one);
+    rg_buf_put_str(b, one.data, one.len);
+    rg_buf_free(&one);
 }
 
-static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent)
+static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, int max_level)
 {
     /* regie killed (kill -9 in the middle of a run): a plugin that hangs
      * must not live on without it */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
         _exit(127);
     }
-    struct rg_isolated self = { fd };
+    struct rg_isolated self = { fd, max_level, -1, 0, 0 };
     ctx->isolated = &self;
     int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+    if (self.held) {
+        send_progress(&self); /* the step ends with the progress it told last */
+    }
     rg_buf b = { 0 };
-    int32_t v = rc;
-    rg_buf_put(&b, &v, sizeof v);
-    v = ctx->error != NULL;
-    rg_buf_put(&b, &v, sizeof v);
+    rg_buf_put_u64(&b, (uint64_t)(int64_t)rc);
+    rg_buf_put_u64(&b, ctx->error != NULL);
     if (ctx->error) {
-        put_str(&b, ctx->error);
+        put_text(&b, ctx->error);
     }
-    v = ctx->data_errors;
-    rg_buf_put(&b, &v, sizeof v);
-    put_u64(&b, ctx->derrs.n);
+    rg_buf_put_u64(&b, (uint64_t)(int64_t)ctx->data_errors);
+    rg_buf_put_u64(&b, ctx->derrs.n);
     for (size_t i = 0; i < ctx->derrs.n; i++) {
-        put_str(&b, ctx->derrs.msg[i]);
+        put_text(&b, ctx->derrs.msg[i]);
     }
-    put_u64(&b, ctx->nwritten);
+    rg_buf_put_u64(&b, ctx->nwritten);
     for (size_t i = 0; i < ctx->nwritten; i++) {
-        put_str(&b, ctx->written[i]);
+        put_text(&b, ctx->written[i]);
     }
-    put_u64(&b, st->nwrites);
+    rg_buf_put_u64(&b, st->nwrites);
     for (size_t i = 0; i < st->nwrites; i++) {
-        rg_datum_encode(&b, &ctx->out[i]);
+        put_datum(&b, &ctx->out[i]);
     }
     send_frame(fd, FRAME_RESULT, b.data, b.len);
     /* what the plugin printed itself reaches its stream */
@@ -139,83 +178,74 @@ static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent)
 }
 
 /* ---- the parent ---- */
-static int get_u64(const char **p, const char *end, uint64_t *v)
-{
-    if ((size_t)(end - *p) < sizeof *v) {
-        return -1;
-    }
-    memcpy(v, *p, sizeof *v);
-    *p += sizeof *v;
-    return 0;
-}
 
-static int get_i32(const char **p, const char *end, int32_t *v)
+/* The highest log level that would be shown of this step, as host.c's
+ * h_log and the CLI's observer decide: DEBUG only with REGIE_DEBUG, and
+ * INFO only through a run's observer. */
+static int shown_level(const regie_ctx *ctx)
 {
-    if ((size_t)(end - *p) < sizeof *v) {
-        return -1;
+    if (getenv("REGIE_DEBUG")) {
+        return INT32_MAX;
     }
-    memcpy(v, *p, sizeof *v);
-    *p += sizeof *v;
-    return 0;
+    return ctx->run && ctx->run->obs && ctx->run->obs->log ? REGIE_LOG_INFO : REGIE_LOG_WARN;
 }
-
 /* A string of the result, copied (caller frees), or NULL. */
-static char *get_str(const char **p, const char *end)
+static char *get_text(rg_reader *r)
 {
-    uint64_t n;
-    if (get_u64(p, end, &n) != 0 || n > (uint64_t)(end - *p)) {
-        return NULL;
-    }
-    char *s = rg_xstrndup(*p, (size_t)n);
-    *p += n;
-    return s;
+    size_t n;
+    const char *s = rg_read_str(r, &n);
+    return r->bad ? NULL : rg_xstrndup(s, n);
 }
 
 /* Apply the child's result to ctx: 0 and *rc set, or -1 (malformed). */
-static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, const char *end, int *rc)
+static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, size_t len, int *rc)
 {
-    int32_t status, has_error, data_errors;
-    uint64_t n;
-    if (get_i32(&p, end, &status) != 0 || get_i32(&p, end, &has_error) != 0) {
+    rg_reader r;
+    rg_reader_init(&r, p, len);
+    int status = (int)(int64_t)rg_read_u64(&r);
+    uint64_t has_error = rg_read_u64(&r);
+    if (r.bad) {
         return -1;
     }
     if (has_error) {
-        char *e = get_str(&p, end);
+        char *e = get_text(&r);
         if (!e) {
             return -1;
         }
         rg_host.fail(ctx, "%s", e);
         free(e);
     }
-    if (get_i32(&p, end, &data_errors) != 0 || get_u64(&p, end, &n) != 0) {
+    int data_errors = (int)(int64_t)rg_read_u64(&r);
+    size_t n = rg_read_count(&r, 8);
+    if (r.bad) {
         return -1;
     }
     ctx->data_errors += data_errors;
-    for (uint64_t i = 0; i < n; i++) {
-        char *m = get_str(&p, end);
+    for (size_t i = 0; i < n; i++) {
+        char *m = get_text(&r);
         if (!m) {
             return -1;
         }
         rg_err_add(&ctx->derrs, NULL, 0, "%s", m);
         free(m);
     }
-    if (get_u64(&p, end, &n) != 0) {
-        return -1;
-    }
-    for (uint64_t i = 0; i < n; i++) {
-        char *w = get_str(&p, end);
+    n = rg_read_count(&r, 8);
+    for (size_t i = 0; i < n && !r.bad; i++) {
+        char *w = get_text(&r);
         if (!w) {
             return -1;
         }
         rg_ctx_note_written(ctx, w);
         free(w);
     }
-    if (get_u64(&p, end, &n) != 0 || n != st->nwrites) {
+    if (rg_read_u64(&r) != st->nwrites || r.bad) {
         return -1;
     }
     for (size_t i = 0; i < st->nwrites; i++) {
-        rg_datum d;
-        if (rg_datum_decode(&p, end, &d) != 0) {
+        size_t dlen;
+        const char *bytes = rg_read_str(&r, &dlen);
+        rg_datum d = { 0 };
+        if (r.bad || (dlen > 0 && rg_datum_load(bytes, dlen, &d) != 0)) {
             return -1;
         }
         rg_datum_clear(&ctx->out[i]);
@@ -250,7 +280,7 @@ static size_t take_frames(regie_ctx *ctx, const rg_step *st, const char *buf, si
             memcpy(&fraction, p, sizeof fraction);
             rg_host.progress(ctx, fraction);
         } else if (f[0] == FRAME_RESULT && !*result) {
-            *result = apply_result(ctx, st, p, p + n, rc) == 0 ? 1 : -1;
+            *result = apply_result(ctx, st, p, (size_t)n, rc) == 0 ? 1 : -1;
         }
         used += FRAME_HEAD + (size_t)n;
     }
@@ -345,11 +375,12 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
     }
     /* text still buffered would be written again by a plugin's exit() */
     fflush(stdout);
+    int max_level = shown_level(ctx);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_main(ctx, st, fds[1], parent);
+        child_main(ctx, st, fds[1], parent, max_level);
     }
     int fork_errno = errno;
     close(fds[1]);
@@ -366,9 +397,22 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
 #ifdef SYS_pidfd_open
     pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 #endif
-    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    /* blocking, the read loop below would wait on an empty pipe for good */
+    int fl = fcntl(fds[0], F_GETFL);
+    if (fl < 0 || fcntl(fds[0], F_SETFL, fl | O_NONBLOCK) != 0) {
+        int e = errno;
+        kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        close(fds[0]);
+        if (pidfd >= 0) {
+            close(pidfd);
+        }
+        remove_unfinished(ctx, pid);
+        return rg_host.fail(ctx, "cannot isolate plugin %s: fcntl: %s", st->plugin_name,
+                            strerror(e));
+    }
     rg_buf in = { 0 };
-    size_t off = 0;
     int result = 0, rc = -1, timed_out = 0, ended = 0, eof = 0;
     char chunk[65536];
     while (!result && !eof && !ended) {
@@ -389,10 +433,10 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
             ssize_t r = read(fds[0], chunk, sizeof chunk);
             if (r > 0) {
                 rg_buf_put(&in, chunk, (size_t)r);
-                off += take_frames(ctx, st, in.data + off, in.len - off, &result, &rc);
-                if (off == in.len) {
-                    in.len = off = 0;
-                }
+                size_t used = take_frames(ctx, st, in.data, in.len, &result, &rc);
+                /* what is left is the start of a frame: only that is kept */
+                memmove(in.data, in.data + used, in.len - used);
+                in.len -= used;
                 continue;
             }
             if (r < 0 && errno == EINTR) {

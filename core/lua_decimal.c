@@ -23,6 +23,7 @@
 #include "lua_api.h"
 
 #include <lauxlib.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,28 +97,31 @@ static int result(lua_State *L, int rc, rg_rat r, const char *op)
     return 1;
 }
 
+/* The arithmetic operators: a op b, named in errors. */
+static int binop(lua_State *L, int (*op)(rg_rat, rg_rat, rg_rat *), const char *name)
+{
+    rg_rat r, a = check_rat(L, 1, name), b = check_rat(L, 2, name);
+    return result(L, op(a, b, &r), r, name);
+}
+
 static int l_add(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "+"), b = check_rat(L, 2, "+");
-    return result(L, rg_rat_add(a, b, &r), r, "+");
+    return binop(L, rg_rat_add, "+");
 }
 
 static int l_sub(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "-"), b = check_rat(L, 2, "-");
-    return result(L, rg_rat_sub(a, b, &r), r, "-");
+    return binop(L, rg_rat_sub, "-");
 }
 
 static int l_mul(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "*"), b = check_rat(L, 2, "*");
-    return result(L, rg_rat_mul(a, b, &r), r, "*");
+    return binop(L, rg_rat_mul, "*");
 }
 
 static int l_div(lua_State *L)
 {
-    rg_rat r, a = check_rat(L, 1, "/"), b = check_rat(L, 2, "/");
-    return result(L, rg_rat_div(a, b, &r), r, "/");
+    return binop(L, rg_rat_div, "/");
 }
 
 static int l_unm(lua_State *L)
@@ -128,24 +132,29 @@ static int l_unm(lua_State *L)
     return 1;
 }
 
+/* The comparison operators: rg_rat_cmp of the two operands, named in
+ * errors. */
+static int cmpop(lua_State *L, const char *name)
+{
+    rg_rat a = check_rat(L, 1, name), b = check_rat(L, 2, name);
+    return rg_rat_cmp(a, b);
+}
+
 static int l_eq(lua_State *L)
 {
-    rg_rat a = check_rat(L, 1, "=="), b = check_rat(L, 2, "==");
-    lua_pushboolean(L, rg_rat_cmp(a, b) == 0);
+    lua_pushboolean(L, cmpop(L, "==") == 0);
     return 1;
 }
 
 static int l_lt(lua_State *L)
 {
-    rg_rat a = check_rat(L, 1, "<"), b = check_rat(L, 2, "<");
-    lua_pushboolean(L, rg_rat_cmp(a, b) < 0);
+    lua_pushboolean(L, cmpop(L, "<") < 0);
     return 1;
 }
 
 static int l_le(lua_State *L)
 {
-    rg_rat a = check_rat(L, 1, "<="), b = check_rat(L, 2, "<=");
-    lua_pushboolean(L, rg_rat_cmp(a, b) <= 0);
+    lua_pushboolean(L, cmpop(L, "<=") <= 0);
     return 1;
 }
 
@@ -205,7 +214,7 @@ static int l_format(lua_State *L)
     return 1;
 }
 
-/* x:tonumber(): the nearest double (an integer when x is whole and fits). */
+/* x:tonumber(): the nearest double (a float, also when x is whole). */
 static int l_tonumber(lua_State *L)
 {
     rg_rat a = check_rat(L, 1, "tonumber");
@@ -303,14 +312,36 @@ static int l_is(lua_State *L)
     return 1;
 }
 
+/* The number of values in list argument idx, read without metamethods: a
+ * table whose __len says otherwise (a huge or negative length) is refused
+ * with an error naming `what`, and so is a list longer than can be held. */
+static lua_Integer list_len(lua_State *L, int idx, size_t elem, const char *what)
+{
+    luaL_checktype(L, idx, LUA_TTABLE);
+    size_t raw = lua_rawlen(L, idx);
+    if (luaL_getmetafield(L, idx, "__len") != LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_Integer said = luaL_len(L, idx);
+        if (said < 0 || (lua_Unsigned)said != (lua_Unsigned)raw) {
+            luaL_error(L,
+                       "regie.decimal.%s: the list's __len says %I but it holds %I values; "
+                       "give a plain list",
+                       what, said, (lua_Integer)raw);
+        }
+    }
+    if (raw > (size_t)LUA_MAXINTEGER || raw > SIZE_MAX / elem) {
+        luaL_error(L, "regie.decimal.%s: a list of %I values is too long", what, (lua_Integer)raw);
+    }
+    return (lua_Integer)raw;
+}
+
 /* The values of list t (1..n) summed: *n gets their count. */
 static rg_rat sum_list(lua_State *L, int idx, lua_Integer *n, const char *what)
 {
-    luaL_checktype(L, idx, LUA_TTABLE);
     rg_rat s = { 0, 1 };
-    lua_Integer len = (lua_Integer)luaL_len(L, idx);
+    lua_Integer len = list_len(L, idx, sizeof s, what);
     for (lua_Integer i = 1; i <= len; i++) {
-        lua_geti(L, idx, i);
+        lua_rawgeti(L, idx, i);
         rg_rat v = check_rat(L, -1, what);
         lua_pop(L, 1);
         int rc = rg_rat_add(s, v, &s);
@@ -351,15 +382,14 @@ static int cmp_rat(const void *a, const void *b)
  * middle ones; nil for an empty list. */
 static int l_median(lua_State *L)
 {
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_Integer n = (lua_Integer)luaL_len(L, 1);
+    lua_Integer n = list_len(L, 1, sizeof(rg_rat), "median");
     if (n == 0) {
         lua_pushnil(L);
         return 1;
     }
     rg_rat *v = lua_newuserdatauv(L, (size_t)n * sizeof *v, 0); /* freed by the GC */
     for (lua_Integer i = 1; i <= n; i++) {
-        lua_geti(L, 1, i);
+        lua_rawgeti(L, 1, i);
         v[i - 1] = check_rat(L, -1, "median");
         lua_pop(L, 1);
     }

@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <lauxlib.h>
@@ -137,7 +136,7 @@ struct rg_lua {
      * coroutine running, if any. */
     int wd_state; /* 0 no watchdog yet, 1 running, -1 none to be had */
     struct watch *wd;
-    sig_atomic_t wd_seen; /* deadline_signals when the step began */
+    int clock_watch; /* the step's deadline is watched by the clock, not a watchdog */
     lua_State *volatile running; /* innermost coroutine being resumed */
     script_entry *scripts;
     size_t nscripts;
@@ -331,7 +330,9 @@ static void hook(lua_State *L, lua_Debug *ar)
  *
  * Nothing is signalled once the step has ended (deadline_end), so the
  * thread can go on to other work, a C plugin waiting in poll() say, without
- * an EINTR from a deadline that is no longer its own.  Arming and disarming
+ * an EINTR from a deadline that is no longer its own; a signal that comes
+ * late all the same stops nothing unless its state's current deadline has
+ * passed (the handler reads the clock).  Arming and disarming
  * take the watchdog's lock, no system call: the watchdog sleeps until the
  * deadline it last saw, and is woken only for an earlier one (steps that
  * follow each other with the same timeout have ever later deadlines; it
@@ -339,8 +340,6 @@ static void hook(lua_State *L, lua_Debug *ar)
 #define DEADLINE_SIGNAL (SIGRTMIN + 1)
 
 static _Thread_local rg_lua *volatile armed; /* the state whose deadline runs */
-/* signals the handler has seen on this thread (see deadline_end) */
-static _Thread_local volatile sig_atomic_t deadline_signals;
 
 /* The deadline has passed: the main thread of the state and the
  * coroutine running, if any, stop at their next instruction. */
@@ -359,9 +358,11 @@ static void on_deadline(int sig, siginfo_t *info, void *uc)
     (void)sig;
     (void)uc;
     int saved = errno;
-    deadline_signals++;
     rg_lua *R = armed;
-    if (R && info && info->si_value.sival_ptr == R && !R->killed && R->deadline > 0) {
+    /* a signal sent for an earlier step of the same state is stale: its
+     * deadline is not this one (clock_gettime is async-signal-safe) */
+    if (R && info && info->si_value.sival_ptr == R && !R->killed && R->deadline > 0 &&
+        rg_now() >= R->deadline) {
         time_up(R);
     }
     errno = saved;
@@ -505,7 +506,6 @@ static int deadline_arm(rg_lua *R)
         return -1;
     }
     armed = R;
-    R->wd_seen = deadline_signals;
     struct watch *w = R->wd;
     pthread_mutex_lock(&w->mu);
     w->deadline = R->deadline;
@@ -520,8 +520,9 @@ static int deadline_arm(rg_lua *R)
 }
 
 /* The step has ended: nothing signals the thread from now on.  A signal
- * sent just before is taken here (any system call delivers it), not in
- * whatever the thread does next. */
+ * sent just before (the watchdog sends under its lock, so it is pending or
+ * delivered by now) is taken off here, not delivered in whatever the
+ * thread does next. */
 static void deadline_end(rg_lua *R)
 {
     armed = NULL;
@@ -534,9 +535,16 @@ static void deadline_end(rg_lua *R)
     int sent = w->sent;
     w->sent = 0;
     pthread_mutex_unlock(&w->mu);
-    /* bounded: a thread that blocks the signal never receives it */
-    for (int i = 0; sent && deadline_signals == R->wd_seen && i < 1000; i++) {
-        sched_yield();
+    if (sent) {
+        sigset_t set, old;
+        sigemptyset(&set);
+        sigaddset(&set, DEADLINE_SIGNAL);
+        if (pthread_sigmask(SIG_BLOCK, &set, &old) == 0) {
+            const struct timespec now = { 0, 0 };
+            while (sigtimedwait(&set, NULL, &now) == DEADLINE_SIGNAL) {
+            }
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+        }
     }
 }
 
@@ -558,7 +566,8 @@ static void hook_clock(lua_State *L, lua_Debug *ar)
 void rg_lua_check_time(lua_State *L)
 {
     rg_lua *R = self_of(L);
-    if (!R->killed && R->deadline > 0 && rg_now() > R->deadline) {
+    /* with a watchdog, its signal has set R->killed at the deadline */
+    if (!R->killed && R->clock_watch && R->deadline > 0 && rg_now() > R->deadline) {
         time_up(R);
     }
     if (!R->killed && R->instr_limit && (R->instr += HOOK_EVERY) > R->instr_limit) {
@@ -1444,7 +1453,8 @@ static void limits_begin(rg_lua *R, const rg_lua_limits *lim)
     if (R->instr_limit || R->profile) {
         lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_EVERY);
     }
-    if (R->deadline > 0 && deadline_arm(R) != 0) {
+    R->clock_watch = R->deadline > 0 && deadline_arm(R) != 0;
+    if (R->clock_watch) {
         lua_sethook(L, hook_clock, LUA_MASKCOUNT, HOOK_EVERY);
     }
 }

@@ -273,28 +273,24 @@ static int add_digit(i128 *acc, int digit)
 
 int rg_rat_parse(const char *s, char sep, rg_rat *out)
 {
+    rg_dec_scan t;
     if (!s) {
         return RG_RAT_SYNTAX;
     }
-    while (*s == ' ' || *s == '\t') {
-        s++;
-    }
-    const char *p = s;
-    int neg = 0;
-    if (*p == '+' || *p == '-') {
-        neg = *p == '-';
-        p++;
-    }
+    int bad_sep = rg_dec_scan_text(s, sep, '/', &t) != 0;
+    int neg = t.sign == '-';
     i128 num = 0, den = 1;
-    int digits = 0, rc = 0;
-    while (*p >= '0' && *p <= '9') {
-        if ((rc = add_digit(&num, *p - '0')) != 0) {
+    int rc = 0;
+    for (size_t i = 0; i < t.ni; i++) {
+        if ((rc = add_digit(&num, t.ip[i] - '0')) != 0) {
             return rc;
         }
-        p++;
-        digits++;
     }
-    if (digits && *p == '/') {
+    if (bad_sep) {
+        return RG_RAT_SYNTAX;
+    }
+    const char *p = t.end;
+    if (t.ni && !t.has_sep && *p == '/') {
         /* a fraction as rg_rat_text writes it: num/den */
         p++;
         i128 d = 0;
@@ -306,9 +302,7 @@ int rg_rat_parse(const char *s, char sep, rg_rat *out)
             p++;
             dd++;
         }
-        while (*p == ' ' || *p == '\t' || *p == '\r') {
-            p++;
-        }
+        p = rg_dec_skip_tail(p);
         if (!dd || *p) {
             return RG_RAT_SYNTAX;
         }
@@ -317,24 +311,13 @@ int rg_rat_parse(const char *s, char sep, rg_rat *out)
         }
         return reduce(neg ? -num : num, d, out);
     }
-    int scale = 0;
-    if (*p == sep || (sep == ',' && *p == '.')) {
-        p++;
-        int frac = 0;
-        while (*p >= '0' && *p <= '9') {
-            if ((rc = add_digit(&num, *p - '0')) != 0) {
-                return rc;
-            }
-            p++;
-            frac++;
+    for (size_t i = 0; i < t.nf; i++) {
+        if ((rc = add_digit(&num, t.fp[i] - '0')) != 0) {
+            return rc;
         }
-        if (!frac) {
-            return RG_RAT_SYNTAX;
-        }
-        digits += frac;
-        scale = frac;
     }
-    if (!digits) {
+    int scale = (int)t.nf;
+    if (!(t.ni + t.nf)) {
         return RG_RAT_SYNTAX;
     }
     if (*p == 'e' || *p == 'E') {
@@ -356,10 +339,7 @@ int rg_rat_parse(const char *s, char sep, rg_rat *out)
         }
         scale += eneg ? e : -e;
     }
-    while (*p == ' ' || *p == '\t' || *p == '\r') {
-        p++;
-    }
-    if (*p) {
+    if (*rg_dec_skip_tail(p)) {
         return RG_RAT_SYNTAX;
     }
     if (num == 0) {

@@ -548,6 +548,63 @@ static void err_push(rg_errors *e, char *msg, const char *file, long line)
     e->msg[e->n++] = msg;
 }
 
+void rg_buf_put_u64(rg_buf *b, uint64_t v)
+{
+    unsigned char c[8];
+    for (int i = 0; i < 8; i++) {
+        c[i] = (unsigned char)(v >> (8 * i));
+    }
+    rg_buf_put(b, c, 8);
+}
+
+void rg_buf_put_str(rg_buf *b, const char *s, size_t n)
+{
+    rg_buf_put_u64(b, n);
+    rg_buf_put(b, s, n);
+}
+
+void rg_reader_init(rg_reader *r, const void *data, size_t len)
+{
+    r->p = data;
+    r->end = r->p + len;
+    r->bad = 0;
+}
+
+uint64_t rg_read_u64(rg_reader *r)
+{
+    if (r->bad || r->end - r->p < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) {
+        v |= (uint64_t)r->p[i] << (8 * i);
+    }
+    r->p += 8;
+    return v;
+}
+
+size_t rg_read_count(rg_reader *r, size_t each)
+{
+    uint64_t n = rg_read_u64(r);
+    if (r->bad || n > (uint64_t)(r->end - r->p) / (each ? each : 1)) {
+        r->bad = 1;
+        return 0;
+    }
+    return (size_t)n;
+}
+
+const char *rg_read_str(rg_reader *r, size_t *n)
+{
+    *n = rg_read_count(r, 1);
+    if (r->bad) {
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += *n;
+    return s;
+}
+
 void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_list ap)
 {
     char *text = rg_xvasprintf(fmt, ap);

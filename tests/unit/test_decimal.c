@@ -99,6 +99,68 @@ START_TEST(strict_parsing)
 }
 END_TEST
 
+/* What rg_parse_decimal (CSV decimal columns) and rg_rat_parse
+ * (regie.decimal) take: the same scanner, so the same numbers, plus the
+ * exact forms only rg_rat_parse reads (num/den, an exponent). */
+START_TEST(decimal_and_rational_syntax)
+{
+    static const struct {
+        const char *text;
+        char sep;
+        int dec_ok, rat_rc;
+        double value;
+    } cases[] = {
+        { "1.5", '.', 1, 0, 1.5 },           { " \t+1.5 \r", '.', 1, 0, 1.5 },
+        { "-0.25", '.', 1, 0, -0.25 },       { ".5", '.', 1, 0, 0.5 },
+        { "12,5", ',', 1, 0, 12.5 },         { "12.5", ',', 1, 0, 12.5 },
+        { "12,5", '.', 0, RG_RAT_SYNTAX, 0 }, { "7", '.', 1, 0, 7 },
+        { "1.", '.', 0, RG_RAT_SYNTAX, 0 },  { ".", '.', 0, RG_RAT_SYNTAX, 0 },
+        { "", '.', 0, RG_RAT_SYNTAX, 0 },    { "-", '.', 0, RG_RAT_SYNTAX, 0 },
+        { "+ 1", '.', 0, RG_RAT_SYNTAX, 0 }, { "1 2", '.', 0, RG_RAT_SYNTAX, 0 },
+        { "1.5x", '.', 0, RG_RAT_SYNTAX, 0 }, { "--1", '.', 0, RG_RAT_SYNTAX, 0 },
+        { "1e-07", '.', 0, 0, 1e-07 },       { "1.5E+2", '.', 0, 0, 150 },
+        { "1e", '.', 0, RG_RAT_SYNTAX, 0 },  { "3/4", '.', 0, 0, 0.75 },
+        { "-3/4 ", '.', 0, 0, -0.75 },       { "3/0", '.', 0, RG_RAT_DIVZERO, 0 },
+        { "/4", '.', 0, RG_RAT_SYNTAX, 0 },  { "3/", '.', 0, RG_RAT_SYNTAX, 0 },
+        { "1.5/2", '.', 0, RG_RAT_SYNTAX, 0 },
+        { "1234567890123456789012345678901234567890", '.', 1, RG_RAT_OVERFLOW,
+          1234567890123456789012345678901234567890.0 },
+        { "12345678901234567890123456789012345678.", '.', 0, RG_RAT_OVERFLOW, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double d = -1;
+        int rc = rg_parse_decimal(cases[i].text, cases[i].sep, &d);
+        ck_assert_msg((rc == 0) == cases[i].dec_ok, "rg_parse_decimal(\"%s\"): %d", cases[i].text, rc);
+        if (rc == 0) {
+            ck_assert_double_eq(d, cases[i].value);
+        }
+        rg_rat r;
+        rc = rg_rat_parse(cases[i].text, cases[i].sep, &r);
+        ck_assert_msg(rc == cases[i].rat_rc, "rg_rat_parse(\"%s\"): %d, want %d", cases[i].text, rc,
+                      cases[i].rat_rc);
+        if (rc == 0) {
+            ck_assert_double_eq(rg_rat_to_double(r), cases[i].value);
+        }
+    }
+    /* a CSV decimal of up to 126 characters */
+    char big[200];
+    memset(big, '1', sizeof big);
+    for (size_t n = 120; n < 130; n++) {
+        big[n] = 0;
+        double d;
+        ck_assert_int_eq(rg_parse_decimal(big, '.', &d), n <= 126 ? 0 : -1);
+        big[0] = '-';
+        ck_assert_int_eq(rg_parse_decimal(big, '.', &d), n <= 126 ? 0 : -1);
+        big[n - 3] = '.';
+        ck_assert_int_eq(rg_parse_decimal(big, '.', &d), n <= 126 ? 0 : -1);
+        big[0] = big[n - 3] = '1';
+        big[n] = '1';
+    }
+    ck_assert_int_eq(rg_rat_parse(NULL, '.', &(rg_rat){ 0, 1 }), RG_RAT_SYNTAX);
+    ck_assert_int_eq(rg_parse_decimal(NULL, '.', &(double){ 0 }), -1);
+}
+END_TEST
+
 START_TEST(shortest_text)
 {
     char buf[64];
@@ -122,6 +184,7 @@ Suite *suite_decimal(void)
     tcase_add_test(tc, strict_parsing);
     tcase_add_test(tc, rounding_agrees_with_integer_arithmetic);
     tcase_add_test(tc, shortest_text);
+    tcase_add_test(tc, decimal_and_rational_syntax);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -185,6 +185,7 @@ START_TEST(lua_decimal_api)
     LUA_EQ(L, "local D = regie.decimal return D('-1.5'):abs():text()", "1.5");
     LUA_EQ(L, "local D = regie.decimal return select(2, D('0.75'):parts())", "4");
     LUA_EQ(L, "local D = regie.decimal return D('19.425'):tonumber() == 19.425", "true");
+    LUA_EQ(L, "local D = regie.decimal return math.type(D(3):tonumber())", "float");
     LUA_EQ(L, "local D = regie.decimal return tostring(D.from_number(33.3))", "33.3");
     LUA_EQ(L, "local D = regie.decimal return tostring(D.mean({ 75, '25', D(75) }))", "175/3");
     LUA_EQ(L, "local D = regie.decimal return tostring(D.median({ 100, 0, 75, 50 }))", "62.5");
@@ -204,6 +205,23 @@ START_TEST(lua_decimal_api)
     LUA_ERR(L, "local D = regie.decimal return D('1,5')", "not a decimal number");
     LUA_ERR(L, "local D = regie.decimal return D(1) < {}", "expected a decimal");
     LUA_ERR(L, "local D = regie.decimal return D(1):round(19)", "decimals from 0 to 18");
+    /* a list's length is its own: a lying __len is refused, not trusted */
+    for (int f = 0; f < 3; f++) {
+        static const char *const fn[] = { "median", "mean", "sum" };
+        static const char *const len[] = { "1 << 60", "-1", "(1 << 62) + 3" };
+        for (int k = 0; k < 3; k++) {
+            char code[512];
+            snprintf(code, sizeof code,
+                     "local D = regie.decimal return D.%s(setmetatable({}, { __len = function() "
+                     "return %s end, __index = function(_, i) return D(i) end }))",
+                     fn[f], len[k]);
+            LUA_ERR(L, code, "__len says");
+        }
+    }
+    LUA_ERR(L, "local D = regie.decimal return D.median(setmetatable({ 1, 2 }, { __len = function() "
+               "return 3 end }))", "give a plain list");
+    LUA_EQ(L, "local D = regie.decimal return tostring(D.median(setmetatable({ 1, 2, 4 }, "
+              "{ __len = function(t) return rawlen(t) end })))", "2");
     /* the tender library rounds and formats decimals exactly */
     LUA_EQ(L, "local L = require 'tender.lib' return L.fmt(L.D('19.425'), 2) .. ' ' .. "
               "L.nl(L.D('35.625'), 2) .. ' ' .. L.fmt(L.round(L.D('120.5'), 0), 0)",

@@ -187,6 +187,7 @@ typedef struct relayed {
     int progress_calls;
     double last_progress;
     int copied_logged;
+    int debug_logged;
 } relayed;
 
 static void note_progress(void *ud, const rg_run *run, size_t step, double f)
@@ -204,6 +205,7 @@ static void note_log(void *ud, const rg_run *run, size_t step, int level, const 
     (void)step;
     relayed *r = ud;
     r->copied_logged += level == REGIE_LOG_INFO && strcmp(msg, "copied 3 rows") == 0;
+    r->debug_logged += level == REGIE_LOG_DEBUG && strcmp(msg, "copied 2 columns") == 0;
 }
 
 /* A plugin step in a child process: its progress and log lines reach the
@@ -240,8 +242,9 @@ START_TEST(isolated_step_relays_progress_log_and_output)
         ck_abort();
     }
     ck_assert_int_eq(rg_run_init(&run, &wf, NULL, 0, out, 1, &errs), 0);
-    relayed r = { 0, 0, 0 };
+    relayed r = { 0, 0, 0, 0 };
     rg_observer obs = { &r, NULL, NULL, note_progress, note_log };
+    unsetenv("REGIE_DEBUG");
     int status = rg_run_execute(&run, &obs);
     ck_assert_msg(status == RG_EXIT_OK, "%s", run.st[0].error ? run.st[0].error : "");
     ck_assert_int_eq(r.progress_calls, 3);
@@ -256,6 +259,16 @@ START_TEST(isolated_step_relays_progress_log_and_output)
     ck_assert_str_eq(rg_table_cell(c->table, 1, 0)->u.s.ptr, "b");
     ck_assert_double_eq(rg_table_cell(c->table, 1, 1)->u.n, 2.5);
     ck_assert_int_eq(rg_table_cell(c->table, 2, 1)->type, REGIE_NULL);
+    /* a DEBUG line is shown with REGIE_DEBUG only: the child sends it then */
+    ck_assert_int_eq(r.debug_logged, 0);
+    rg_run_free(&run);
+    setenv("REGIE_DEBUG", "1", 1);
+    ck_assert_int_eq(rg_run_init(&run, &wf, NULL, 0, out, 1, &errs), 0);
+    status = rg_run_execute(&run, &obs);
+    unsetenv("REGIE_DEBUG");
+    ck_assert_msg(status == RG_EXIT_OK, "%s", run.st[0].error ? run.st[0].error : "");
+    ck_assert_int_eq(r.debug_logged, 1);
+    ck_assert_int_eq(r.copied_logged, 2);
     rg_run_free(&run);
     rg_workflow_free(&wf);
     rg_lua_free(lua);

@@ -5,6 +5,8 @@
 #include <check.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -1197,6 +1199,48 @@ START_TEST(deadline_ends_with_its_step)
 }
 END_TEST
 
+/* A deadline signal that comes late, for an earlier step of the same
+ * state, does not stop the step that runs now: another thread keeps
+ * sending such signals while a step with a far deadline runs. */
+struct stale_sender {
+    pthread_t target;
+    volatile int stop;
+};
+
+static void *send_stale(void *arg)
+{
+    struct stale_sender *s = arg;
+    union sigval v;
+    v.sival_ptr = lua;
+    while (!s->stop) {
+        pthread_sigqueue(s->target, SIGRTMIN + 1, v);
+        usleep(500);
+    }
+    return NULL;
+}
+
+START_TEST(stale_deadline_signal_stops_nothing)
+{
+    rg_lua_limits short_tl = { 0, 0, 0.2 };
+    rg_lua_limits long_tl = { 0, 0, 120 };
+    expect_fail("loop.lua", "return { run = function() while true do end end }", "time limit", &short_tl);
+    struct stale_sender s = { pthread_self(), 0 };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, send_stale, &s), 0);
+    regie_ctx *ctx;
+    int rc = run_script("sum.lua",
+                        "return { run = function() local x = 0\n"
+                        "  for i = 1, 3e7 do x = x + i % 7 end regie.output('x', x) end }",
+                        &ctx, NULL, &long_tl);
+    s.stop = 1;
+    pthread_join(th, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+    /* a deadline that does pass still stops its step */
+    expect_fail("loop.lua", "return { run = function() while true do end end }", "time limit", &short_tl);
+}
+END_TEST
+
 /* A script's top-level code runs under its step's limits when the script
  * is loaded (regie check, graph, run), as it does in the step. */
 START_TEST(limits_while_loading)
@@ -1262,6 +1306,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, steps_isolated);
     tcase_add_test(tc, random_seeded_per_step);
     tcase_add_test(tc, deadline_ends_with_its_step);
+    tcase_add_test(tc, stale_deadline_signal_stops_nothing);
     tcase_add_test(tc, limits_while_loading);
     suite_add_tcase(s, tc);
     return s;

@@ -1,3 +1,4 @@
+#include "durable.h"
 #include "internal.h"
 
 #include <check.h>
@@ -88,9 +89,11 @@ START_TEST(split_and_errors)
 }
 END_TEST
 
-/* The bytes a step isolated in a child sends its parent: every kind of
- * value, column names, row lines and the source come back as they were;
- * bytes cut short anywhere or of an unknown kind are refused. */
+/* A datum's bytes (the store's .rgd files, and what a step isolated in a
+ * child sends its parent): every kind of value, column names, row lines
+ * and the source come back as they were; bytes cut short anywhere, of an
+ * unknown kind, with counts larger than the bytes left or nested too deep
+ * are refused. */
 START_TEST(datum_bytes_round_trip)
 {
     const char *cols[] = { "id", "n", "x", "ok", "tags", "" };
@@ -127,19 +130,13 @@ START_TEST(datum_bytes_round_trip)
     rg_datum dv = { RG_DATUM_VALUE, rg_table_new(0, NULL), { REGIE_NULL, { 0 } } };
     regie_value num = { REGIE_NUM, { .n = 35.625 } };
     rg_value_copy(dv.table, &dv.value, &num);
-    rg_datum dn = { RG_DATUM_NONE, NULL, { REGIE_NULL, { 0 } } };
-    rg_buf b = { 0 };
-    rg_datum_encode(&b, &dt);
-    rg_datum_encode(&b, &dv);
-    rg_datum_encode(&b, &dn);
+    rg_buf b = { 0 }, bv = { 0 };
+    rg_datum_save(&dt, &b);
+    rg_datum_save(&dv, &bv);
 
-    const char *p = b.data, *end = b.data + b.len;
-    rg_datum t2, v2, n2;
-    ck_assert_int_eq(rg_datum_decode(&p, end, &t2), 0);
-    ck_assert_int_eq(rg_datum_decode(&p, end, &v2), 0);
-    ck_assert_int_eq(rg_datum_decode(&p, end, &n2), 0);
-    ck_assert_ptr_eq(p, end);
-    ck_assert_int_eq(n2.kind, RG_DATUM_NONE);
+    rg_datum t2, v2;
+    ck_assert_int_eq(rg_datum_load(b.data, b.len, &t2), 0);
+    ck_assert_int_eq(rg_datum_load(bv.data, bv.len, &v2), 0);
     ck_assert_int_eq(v2.kind, RG_DATUM_VALUE);
     ck_assert_int_eq(v2.value.type, REGIE_NUM);
     ck_assert_double_eq(v2.value.u.n, 35.625);
@@ -181,24 +178,77 @@ START_TEST(datum_bytes_round_trip)
     rg_datum_clear(&t2);
     rg_datum_clear(&v2);
 
-    /* the table's bytes cut at every length are refused, nothing leaks */
-    rg_buf one = { 0 };
-    rg_datum_encode(&one, &dt);
-    for (size_t cut = 0; cut < one.len; cut++) {
-        const char *q = one.data;
+    /* the table's bytes cut at every length, or with a byte more, are
+     * refused; nothing leaks */
+    for (size_t cut = 0; cut < b.len; cut++) {
         rg_datum d;
-        ck_assert_int_eq(rg_datum_decode(&q, one.data + cut, &d), -1);
+        ck_assert_int_eq(rg_datum_load(b.data, cut, &d), -1);
         ck_assert_int_eq(d.kind, RG_DATUM_NONE);
     }
-    /* an unknown kind of datum or value */
-    const char bad_kind[] = { 9 };
-    const char bad_type[] = { RG_DATUM_VALUE, 42 };
+    rg_buf_put(&b, "", 1);
     rg_datum d;
-    p = bad_kind;
-    ck_assert_int_eq(rg_datum_decode(&p, bad_kind + 1, &d), -1);
-    p = bad_type;
-    ck_assert_int_eq(rg_datum_decode(&p, bad_type + 2, &d), -1);
-    rg_buf_free(&one);
+    ck_assert_int_eq(rg_datum_load(b.data, b.len, &d), -1);
+    /* an unknown kind of datum or value */
+    const char bad_kind[] = { 'R', 'G', 'D', '1', 9 };
+    const char bad_type[] = { 'R', 'G', 'D', '1', RG_DATUM_VALUE, 42 };
+    ck_assert_int_eq(rg_datum_load(bad_kind, sizeof bad_kind, &d), -1);
+    ck_assert_int_eq(rg_datum_load(bad_type, sizeof bad_type, &d), -1);
+    /* counts are never more than the bytes left: a list of 2^60 items, a
+     * table of 2^40 columns or rows in a few bytes */
+    static const uint64_t huge[] = { UINT64_C(1) << 60, UINT64_C(1) << 40, 17 };
+    static const char zeros[16];
+    for (size_t i = 0; i < sizeof huge / sizeof huge[0]; i++) {
+        rg_buf h = { 0 };
+        rg_buf_put(&h, "RGD1", 4);
+        unsigned char k = RG_DATUM_VALUE, ty = REGIE_LIST;
+        rg_buf_put(&h, &k, 1);
+        rg_buf_put(&h, &ty, 1);
+        rg_buf_put_u64(&h, huge[i]);
+        rg_buf_put(&h, zeros, sizeof zeros);
+        ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), -1);
+        h.len = 0;
+        rg_buf_put(&h, "RGD1", 4);
+        k = RG_DATUM_TABLE;
+        rg_buf_put(&h, &k, 1);
+        rg_buf_put_str(&h, "", 0);
+        rg_buf_put_u64(&h, huge[i]);
+        rg_buf_put(&h, zeros, sizeof zeros);
+        ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), -1);
+        h.len = 0;
+        rg_buf_put(&h, "RGD1", 4);
+        rg_buf_put(&h, &k, 1);
+        rg_buf_put_str(&h, "", 0);
+        rg_buf_put_u64(&h, 0);
+        rg_buf_put_u64(&h, huge[i]);
+        rg_buf_put(&h, zeros, sizeof zeros);
+        ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), -1);
+        rg_buf_free(&h);
+    }
+    /* lists nest 200 deep, not deeper */
+    for (int depth = 100; depth <= 300; depth += 200) {
+        rg_buf h = { 0 };
+        rg_buf_put(&h, "RGD1", 4);
+        unsigned char k = RG_DATUM_VALUE, ty = REGIE_LIST, nul = REGIE_NULL;
+        rg_buf_put(&h, &k, 1);
+        for (int i = 0; i < depth; i++) {
+            rg_buf_put(&h, &ty, 1);
+            rg_buf_put_u64(&h, 1);
+        }
+        rg_buf_put(&h, &nul, 1);
+        ck_assert_int_eq(rg_datum_load(h.data, h.len, &d), depth <= 200 ? 0 : -1);
+        if (depth <= 200) {
+            const regie_value *v = &d.value;
+            for (int i = 0; i < depth; i++) {
+                ck_assert_int_eq(v->type, REGIE_LIST);
+                ck_assert_uint_eq(v->u.list->n, 1);
+                v = &v->u.list->items[0];
+            }
+            ck_assert_int_eq(v->type, REGIE_NULL);
+            rg_datum_clear(&d);
+        }
+        rg_buf_free(&h);
+    }
+    rg_buf_free(&bv);
     rg_buf_free(&b);
     rg_datum_clear(&dt);
     rg_datum_clear(&dv);
