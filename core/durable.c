@@ -361,6 +361,9 @@ typedef struct durable_state {
     char ***prev_rel, ***prev_sha; /* per step: its outputs as recorded before it ran again */
     size_t *nprev;
     size_t nsteps;
+    char **modules;           /* paths of the run's definition, read once */
+    size_t nmodules;
+    int modules_read;
 } durable_state;
 
 static void state_free(void *p)
@@ -380,6 +383,7 @@ static void state_free(void *p)
     free(ds->prev_rel);
     free(ds->prev_sha);
     free(ds->nprev);
+    rg_strv_free(ds->modules, ds->nmodules);
     free(ds);
 }
 
@@ -678,19 +682,30 @@ static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, siz
 
 /* The Lua modules the step loaded that the run's definition does not list
  * yet (one a script requires only inside run(), say), so that resume
- * notices when they change: recorded before the step is. */
+ * notices when they change: recorded before the step is.  The paths of
+ * the definition are read from the store once per process and kept; the
+ * check and the insert are done under ds->mu, so two workers loading the
+ * same module record it once. */
 static int record_modules(rg_run *run, regie_ctx *ctx)
 {
     if (!ctx->nmodules) {
         return 0;
     }
+    durable_state *ds = run->hook_state;
     rg_errors e = { 0 };
-    char **paths, **shas;
-    size_t n;
-    if (rg_store_definition(run->store, run->run_id, &paths, &shas, &n, &e) != 0) {
-        rg_host.fail(ctx, "cannot read the run's definition: %s", e.n ? e.msg[0] : "?");
-        rg_err_free(&e);
-        return -1;
+    int rc = 0;
+    pthread_mutex_lock(&ds->mu);
+    if (!ds->modules_read) {
+        char **shas;
+        if (rg_store_definition(run->store, run->run_id, &ds->modules, &shas, &ds->nmodules,
+                                &e) != 0) {
+            pthread_mutex_unlock(&ds->mu);
+            rg_host.fail(ctx, "cannot read the run's definition: %s", e.n ? e.msg[0] : "?");
+            rg_err_free(&e);
+            return -1;
+        }
+        rg_strv_free(shas, ds->nmodules);
+        ds->modules_read = 1;
     }
     /* the new ones in one transaction, with the definition hash made to
      * cover them */
@@ -699,8 +714,8 @@ static int record_modules(rg_run *run, regie_ctx *ctx)
     size_t nadd = 0;
     for (size_t i = 0; i < ctx->nmodules; i++) {
         int known = 0;
-        for (size_t k = 0; k < n && !known; k++) {
-            known = strcmp(paths[k], ctx->modules[i]) == 0;
+        for (size_t k = 0; k < ds->nmodules && !known; k++) {
+            known = strcmp(ds->modules[k], ctx->modules[i]) == 0;
         }
         for (size_t k = 0; k < nadd && !known; k++) {
             known = strcmp(add[k], ctx->modules[i]) == 0;
@@ -710,12 +725,20 @@ static int record_modules(rg_run *run, regie_ctx *ctx)
             add_sha[nadd++] = ctx->module_shas[i];
         }
     }
-    char *why = rg_xasprintf("loaded by step %s", run->wf->steps[ctx->step].name);
-    int rc = rg_store_add_definition_later(run->store, run->run_id, add, add_sha, nadd, why, &e);
-    free(why);
+    if (nadd) {
+        char *why = rg_xasprintf("loaded by step %s", run->wf->steps[ctx->step].name);
+        rc = rg_store_add_definition_later(run->store, run->run_id, add, add_sha, nadd, why, &e);
+        free(why);
+        if (rc == 0) {
+            ds->modules = rg_xrealloc(ds->modules, (ds->nmodules + nadd) * sizeof *ds->modules);
+            for (size_t i = 0; i < nadd; i++) {
+                ds->modules[ds->nmodules++] = rg_xstrdup(add[i]);
+            }
+        }
+    }
+    pthread_mutex_unlock(&ds->mu);
     free(add_sha);
     free(add);
-    rg_store_outputs_free(paths, shas, n);
     if (rc != 0) {
         rg_host.fail(ctx, "cannot record the modules of the step in the run store: %s",
                      e.n ? e.msg[0] : "?");

@@ -91,7 +91,9 @@ int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *w
 /* Files that define the run found after it started (a Lua module a step
  * requires inside run()): recorded with the definition hash recomputed
  * over the whole definition, in one transaction.  why says what loaded
- * them.  Audit: definition_file for each, then definition_hash. */
+ * them.  A path the definition already lists is left as it is.  Audit:
+ * definition_file for each one added, then definition_hash (nothing when
+ * none was). */
 int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
                                   char *const *sha256s, size_t n, const char *why,
                                   rg_errors *errs);
