@@ -1068,6 +1068,14 @@ int rg_cli_main(int argc, char **argv)
         fputs(help_for(o.cmd ? o.cmd : ""), stdout);
         goto out;
     }
+    /* checked as --today is: a date that does not parse is not quietly
+     * replaced by the clock's */
+    const char *env_today = getenv("REGIE_TODAY");
+    int32_t env_day;
+    if (env_today && *env_today && rg_date_parse(env_today, &env_day) != 0) {
+        rc = usage_error("REGIE_TODAY: found \"%s\", expected a date YYYY-MM-DD", env_today);
+        goto out;
+    }
     if (!o.cmd) {
         fputs(usage_text, stderr);
         rc = RG_EXIT_USAGE;
