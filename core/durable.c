@@ -397,13 +397,20 @@ static void datum_hash(rg_run *run, long d, char out[65])
         return;
     }
     pthread_mutex_lock(&ds->mu);
-    if (!ds->dhash[d][0]) {
-        rg_buf b = { 0 };
-        rg_datum_save(&run->data[d], &b);
-        rg_sha256_buf(b.data, b.len, ds->dhash[d]);
-        rg_buf_free(&b);
-    }
     memcpy(out, ds->dhash[d], 65);
+    pthread_mutex_unlock(&ds->mu);
+    if (out[0]) {
+        return;
+    }
+    /* serialised and hashed without the lock, so that other workers do
+     * not wait on a large datum; two workers may both compute it, with the
+     * same result */
+    rg_buf b = { 0 };
+    rg_datum_save(&run->data[d], &b);
+    rg_sha256_buf(b.data, b.len, out);
+    rg_buf_free(&b);
+    pthread_mutex_lock(&ds->mu);
+    memcpy(ds->dhash[d], out, 65);
     pthread_mutex_unlock(&ds->mu);
 }
 
