@@ -422,42 +422,16 @@ static void set_datum_hash(rg_run *run, long d, const char *sha)
     pthread_mutex_unlock(&ds->mu);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* SHA-256 of everything a step reads (its reads, the names of its `when`,
  * what it waits for), each by name and the hash of its content. */
 static void reads_hash(rg_run *run, size_t s, char out[65])
 {
     const rg_step *st = &run->wf->steps[s];
-    rg_expr_refs refs = { 0 };
-    if (st->when) {
-        rg_expr_refs_collect(st->when, &refs);
-    }
-    size_t n = 0;
-    const char **names = rg_xcalloc(st->nreads + refs.n + 3, sizeof *names);
-    for (size_t r = 0; r < st->nreads; r++) {
-        names[n++] = st->reads[r];
-    }
-    for (size_t i = 0; i < refs.n; i++) {
-        names[n++] = refs.names[i];
-    }
-    if (st->wait_input) {
-        names[n++] = st->wait_input;
-    }
-    int32_t day;
-    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
-        names[n++] = st->wait_until;
-    }
-    qsort(names, n, sizeof *names, cmp_name);
+    char *const *names = st->all_reads;
+    size_t n = st->nall_reads;
     rg_sha256 *h = rg_sha256_new();
     rg_sha256_add(h, "regie-reads-1\n", 14);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && strcmp(names[i], names[i - 1]) == 0) {
-            continue;
-        }
         char dh[65];
         datum_hash(run, rg_workflow_data_index(run->wf, names[i]), dh);
         rg_sha256_add(h, names[i], strlen(names[i]) + 1);
@@ -465,8 +439,6 @@ static void reads_hash(rg_run *run, size_t s, char out[65])
         rg_sha256_add(h, "\n", 1);
     }
     rg_sha256_finish(h, out);
-    free(names);
-    rg_strv_free(refs.names, refs.n);
 }
 
 /* ---- hooks ---- */
@@ -1119,23 +1091,14 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
  * one of the names? */
 static int reads_any(const rg_step *st, char *const *names, size_t n)
 {
-    rg_expr_refs refs = { 0 };
-    if (st->when) {
-        rg_expr_refs_collect(st->when, &refs);
-    }
-    int hit = 0;
-    for (size_t c = 0; c < n && !hit; c++) {
-        for (size_t r = 0; r < st->nreads && !hit; r++) {
-            hit = strcmp(st->reads[r], names[c]) == 0;
+    for (size_t c = 0; c < n; c++) {
+        for (size_t r = 0; r < st->nall_reads; r++) {
+            if (strcmp(st->all_reads[r], names[c]) == 0) {
+                return 1;
+            }
         }
-        for (size_t r = 0; r < refs.n && !hit; r++) {
-            hit = strcmp(refs.names[r], names[c]) == 0;
-        }
-        hit |= st->wait_input && strcmp(st->wait_input, names[c]) == 0;
-        hit |= st->wait_until && strcmp(st->wait_until, names[c]) == 0;
     }
-    rg_strv_free(refs.names, refs.n);
-    return hit;
+    return 0;
 }
 
 int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_id,

@@ -365,6 +365,50 @@ static void parse_names(rg_kv *kv, char ***names, int **optional, size_t *n, rg_
     *n = cnt;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* st->all_reads: the one list of what a step reads, for the scheduler
+ * (when a table can be let go), the hash of what a committed step read and
+ * resume --set (which steps an input given again concerns). */
+static void step_all_reads(rg_step *st)
+{
+    rg_expr_refs refs = { 0 };
+    if (st->when) {
+        rg_expr_refs_collect(st->when, &refs);
+    }
+    char **v = rg_xcalloc(st->nreads + refs.n + 3, sizeof *v);
+    size_t n = 0;
+    for (size_t r = 0; r < st->nreads; r++) {
+        v[n++] = rg_xstrdup(st->reads[r]);
+    }
+    for (size_t i = 0; i < refs.n; i++) {
+        v[n++] = refs.names[i]; /* taken over */
+    }
+    free(refs.names);
+    if (st->wait_input) {
+        v[n++] = rg_xstrdup(st->wait_input);
+    }
+    int32_t day;
+    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
+        v[n++] = rg_xstrdup(st->wait_until);
+    }
+    qsort(v, n, sizeof *v, cmp_name);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k > 0 && strcmp(v[i], v[k - 1]) == 0) {
+            free(v[i]);
+        } else {
+            v[k++] = v[i];
+        }
+    }
+    rg_strv_free(st->all_reads, st->nall_reads);
+    st->all_reads = v;
+    st->nall_reads = k;
+}
+
 static void add_dep(rg_workflow *wf, size_t step, size_t dep)
 {
     rg_step *s = &wf->steps[step];
@@ -762,6 +806,7 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
                 add_dep(wf, s, (size_t)p->producer[d]);
             }
         }
+        step_all_reads(st);
         if (st->when) {
             rg_expr_refs refs = { 0 };
             rg_expr_refs_collect(st->when, &refs);
@@ -968,6 +1013,7 @@ void rg_workflow_free(rg_workflow *wf)
         rg_strv_free(st->after, st->nafter);
         rg_expr_free(st->when);
         free(st->when_text);
+        rg_strv_free(st->all_reads, st->nall_reads);
         free(st->params);
         rg_script_info_free(&st->sinfo);
         free(st->deps);

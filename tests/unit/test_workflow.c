@@ -445,7 +445,12 @@ START_TEST(when_conditions_and_their_data)
     LOADS("[workflow]\nname = t\n"
           "[input.method]\ntype = text\ndefault = none\n"
           "[step.flag]\nplugin = noop\nwrites = flagged\n"
-          "[step.check]\nplugin = noop\nwhen = flagged and input.method != \"none\"\n");
+          "[step.check]\nplugin = noop\nwhen = flagged and input.method != \"none\"\n"
+          "[step.again]\nplugin = noop\nreads = flagged\nwhen = flagged\n");
+    /* what a step reads, its when's names among it, each once */
+    const rg_step *ag = step("again");
+    ck_assert_uint_eq(ag->nall_reads, 1);
+    ck_assert_str_eq(ag->all_reads[0], "flagged");
     const rg_step *c = step("check");
     ck_assert_ptr_nonnull(c->when);
     ck_assert_str_eq(c->when_text, "flagged and input.method != \"none\"");
@@ -495,6 +500,12 @@ START_TEST(wait_kinds)
     const rg_step *ob = step("objection");
     ck_assert_str_eq(ob->wait_until, "deadline");
     ck_assert(depends("objection", "rank"));
+    /* what they wait for is among what they read; a fixed date is not */
+    ck_assert_uint_eq(in->nall_reads, 1);
+    ck_assert_str_eq(in->all_reads[0], "interviews");
+    ck_assert_uint_eq(sd->nall_reads, 0);
+    ck_assert_uint_eq(ob->nall_reads, 1);
+    ck_assert_str_eq(ob->all_reads[0], "deadline");
     order_is_topological();
 }
 END_TEST
