@@ -1859,23 +1859,6 @@ int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors 
     return rc;
 }
 
-int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs)
-{
-    LOCK(st);
-    int rc = -1;
-    if (run_exists(st, run_id, errs) == 1) {
-        sqlite3_stmt *s = q_prep(st, errs,
-                                 "UPDATE runs SET params = params || ? WHERE id = ?", "ss", text,
-                                 run_id);
-        if (s) {
-            rc = q_step(st, errs, s) < 0 ? -1 : 0;
-            q_done(st, s);
-        }
-    }
-    UNLOCK(st);
-    return rc;
-}
-
 int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char ***sha256s,
                         size_t *n, rg_errors *errs)
 {
