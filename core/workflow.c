@@ -304,11 +304,13 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
                 keys[nk + k] = step_reserved[k];
             }
             long near = rg_nearest(kv->key, keys, nk + nres);
+            rg_buf_puts(&b, "; step keys: ");
+            for (size_t k = 0; k < nres; k++) {
+                rg_buf_printf(&b, "%s%s", k ? ", " : "", step_reserved[k]);
+            }
             rg_err_add(errs, kv->file, kv->line,
-                       "step %s: unknown key \"%s\" for %s (its parameters: %s; step keys: plugin, "
-                       "script, reads, writes, after, when, retries, retry_delay, timeout, "
-                       "instructions, memory_mb, isolate, description, preflight)%s%s%s",
-                       st->name, kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
+                       "step %s: unknown key \"%s\" for %s (its parameters: %s)%s%s%s", st->name,
+                       kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
                        near >= 0 ? keys[near] : "", near >= 0 ? "?" : "");
             free(keys);
             rg_buf_free(&b);

@@ -356,6 +356,16 @@ START_TEST(step_errors_name_file_and_line)
                   "the script path ");
     has_error(16, "step keys: level: found \"high\", expected ");
     has_error(17, "step keys: unknown key \"levl\" for this script (its parameters: ");
+    {
+        /* every step key, as is_reserved knows them */
+        char *all = all_errors();
+        ck_assert_msg(strstr(all, "; step keys: plugin, script, reads, writes, after, when, "
+                                  "retries, retry_delay, timeout, instructions, memory_mb, "
+                                  "description, wait, what, four_eyes, rerun, preflight, "
+                                  "isolate)") != NULL,
+                      "%s", all);
+        free(all);
+    }
     has_error(18, "step missing: missing required key \"level\"");
     has_error(20, "[step.bad name]: \"bad name\" is not a valid step name");
     has_error(24, "retries: found \"101\", expected a whole number from 0 to 100");
