@@ -46,11 +46,7 @@ static const char *intern_file(rg_ini *ini, const char *path)
 
 static size_t name_hash(const char *s)
 {
-    size_t h = 1469598103934665603ULL;
-    while (*s) {
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    }
-    return h;
+    return (size_t)rg_fnv1a(RG_FNV1A_BASIS, s);
 }
 
 /* Sections are found through a hash index: a workflow of 100,000 steps

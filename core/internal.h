@@ -23,6 +23,10 @@ char *rg_trim(char *s); /* in place, returns s moved past leading blanks */
 /* Split "a, b ,c" on `sep` into trimmed, non-empty parts; returns count. */
 size_t rg_split(const char *s, char sep, char ***out);
 void rg_strv_free(char **v, size_t n);
+/* FNV-1a over the bytes of s (NULL: none), continuing from h; start with
+ * RG_FNV1A_BASIS.  For hash tables and seeds, not for anything secure. */
+#define RG_FNV1A_BASIS 0xcbf29ce484222325ULL
+uint64_t rg_fnv1a(uint64_t h, const char *s);
 /* Read a whole file; NUL-terminated.  NULL with errno on failure. */
 char *rg_read_file(const char *path, size_t *len);
 /* Write atomically (tmp + rename; fsync of the file and its directory too

@@ -124,6 +124,14 @@ void rg_strv_free(char **v, size_t n)
     free(v);
 }
 
+uint64_t rg_fnv1a(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
 char *rg_read_file(const char *path, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -18,12 +18,7 @@ typedef struct namemap {
 
 static size_t hash_str(const char *s)
 {
-    size_t h = 1469598103934665603ULL;
-    while (*s) {
-        h ^= (unsigned char)*s++;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return (size_t)rg_fnv1a(RG_FNV1A_BASIS, s);
 }
 
 static void map_put(namemap *m, const char *k, size_t v);

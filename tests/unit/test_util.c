@@ -630,6 +630,18 @@ START_TEST(monotonic_clock_moves_forward)
 }
 END_TEST
 
+/* FNV-1a 64: the published test values, and continuing from a hash. */
+START_TEST(fnv1a_known_values)
+{
+    ck_assert_uint_eq(rg_fnv1a(RG_FNV1A_BASIS, ""), 0xcbf29ce484222325ULL);
+    ck_assert_uint_eq(rg_fnv1a(RG_FNV1A_BASIS, "a"), 0xaf63dc4c8601ec8cULL);
+    ck_assert_uint_eq(rg_fnv1a(RG_FNV1A_BASIS, "foobar"), 0x85944171f73967e8ULL);
+    ck_assert_uint_eq(rg_fnv1a(rg_fnv1a(RG_FNV1A_BASIS, "foo"), "bar"),
+                      rg_fnv1a(RG_FNV1A_BASIS, "foobar"));
+    ck_assert_uint_eq(rg_fnv1a(42, NULL), 42);
+}
+END_TEST
+
 Suite *suite_util(void);
 Suite *suite_util(void)
 {
@@ -645,6 +657,7 @@ Suite *suite_util(void)
     tcase_add_test(str, errors_sort_by_file_then_line);
     tcase_add_test(str, errors_without_place_and_copied);
     tcase_add_test(str, nearest_word);
+    tcase_add_test(str, fnv1a_known_values);
     suite_add_tcase(s, str);
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, setup, teardown);
