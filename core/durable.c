@@ -882,33 +882,24 @@ const char *rg_durable_hint_db(void)
     return hint_db ? hint_db : "";
 }
 
+static int data_text(void *ud, char *name, rg_buf *out)
+{
+    const rg_run *run = ud;
+    long d = rg_workflow_data_index(run->wf, name);
+    if (d >= 0 && run->data[d].kind == RG_DATUM_VALUE) {
+        char *t = rg_value_to_text(&run->data[d].value);
+        rg_buf_puts(out, t);
+        free(t);
+    }
+    return 0;
+}
+
 /* A wait step's what with each ${data.NAME} replaced by the text of data
  * NAME as the run holds it when the wait opens (nothing when it holds no
  * value): the step reads NAME, so its producer has run. */
 static char *wait_what_text(const rg_run *run, const char *what)
 {
-    rg_buf b = { 0 };
-    rg_buf_puts(&b, "");
-    const char *p = what;
-    for (;;) {
-        const char *at = strstr(p, "${data.");
-        const char *end = at ? strchr(at, '}') : NULL;
-        if (!at || !end) {
-            rg_buf_puts(&b, p);
-            break;
-        }
-        rg_buf_put(&b, p, (size_t)(at - p));
-        char *name = rg_xstrndup(at + 7, (size_t)(end - at - 7));
-        long d = rg_workflow_data_index(run->wf, name);
-        if (d >= 0 && run->data[d].kind == RG_DATUM_VALUE) {
-            char *t = rg_value_to_text(&run->data[d].value);
-            rg_buf_puts(&b, t);
-            free(t);
-        }
-        free(name);
-        p = end + 1;
-    }
-    return b.data;
+    return rg_substitute(what, "data.", data_text, (void *)run, NULL);
 }
 
 static int hook_wait(rg_run *run, size_t s, char **what)

@@ -327,6 +327,17 @@ typedef struct rg_ini {
 /* Substitution context for ${input.NAME} and ${env:NAME:-default}. */
 typedef const char *(*rg_lookup_fn)(void *ud, const char *name);
 
+/* The replacement of ${PREFIX NAME} in rg_substitute (name: NAME, a copy
+ * the function may change): append it to out and return 0, or return 1 to
+ * keep "${PREFIX NAME}" as written. */
+typedef int (*rg_subst_fn)(void *ud, char *name, rg_buf *out);
+/* value with each "${" prefix NAME "}" replaced through fn (prefix "":
+ * every ${...}; NAME: the text up to the next '}').  An unterminated one
+ * and the rest of value are kept as written, and *unterminated (if not
+ * NULL) set to 1. */
+char *rg_substitute(const char *value, const char *prefix, rg_subst_fn fn, void *ud,
+                    int *unterminated);
+
 /* Read an INI file with `include = FILE` (relative to the including file,
  * depth limit 8, loops detected), `;`/`#` comments, repeated sections merged.
  * With lookup, ${input.NAME} is replaced by lookup(ud, NAME) and

@@ -169,32 +169,59 @@ static const char *input_value_text(subst_ctx *sc, const char *name)
     return d ? d->value : NULL;
 }
 
+typedef struct what_check {
+    const rg_step *st;
+    const rg_kv *what;
+    rg_errors *errs;
+} what_check;
+
+static int what_data_read(void *ud, char *name, rg_buf *out)
+{
+    (void)out;
+    what_check *wc = ud;
+    int read = 0;
+    for (size_t i = 0; i < wc->st->nreads; i++) {
+        read |= strcmp(wc->st->reads[i], name) == 0;
+    }
+    if (!read) {
+        rg_err_add(wc->errs, wc->what->file, wc->what->line,
+                   "step %s: what: ${data.%s} names data the step does not read (add it "
+                   "to reads)",
+                   wc->st->name, name);
+    }
+    return 1;
+}
+
 /* ${data.NAME} in a wait step's what is filled in when the wait opens; the
  * step must read NAME, so that it is there by then. */
 static void check_what_data(const rg_step *st, const rg_kv *what, rg_errors *errs)
 {
-    const char *p = what ? what->value : "";
-    const char *at;
-    while ((at = strstr(p, "${data.")) != NULL) {
-        const char *end = strchr(at, '}');
-        if (!end) {
-            break;
-        }
-        size_t len = (size_t)(end - at - 7);
-        int read = 0;
-        for (size_t i = 0; i < st->nreads; i++) {
-            if (strlen(st->reads[i]) == len && strncmp(st->reads[i], at + 7, len) == 0) {
-                read = 1;
-            }
-        }
-        if (!read) {
-            rg_err_add(errs, what->file, what->line,
-                       "step %s: what: ${data.%.*s} names data the step does not read (add it "
-                       "to reads)",
-                       st->name, (int)len, at + 7);
-        }
-        p = end + 1;
+    if (!what) {
+        return;
     }
+    what_check wc = { st, what, errs };
+    free(rg_substitute(what->value, "data.", what_data_read, &wc, NULL));
+}
+
+typedef struct input_subst {
+    subst_ctx *sc;
+    const rg_kv *kv;
+    rg_errors *errs;
+} input_subst;
+
+static int input_text(void *ud, char *name, rg_buf *out)
+{
+    input_subst *is = ud;
+    const char *v = input_value_text(is->sc, name);
+    if (!v) {
+        rg_err_add(is->errs, is->kv->file, is->kv->line,
+                   "%s: ${input.%s} has no value (no such input, or it was not given "
+                   "and has no default)",
+                   is->kv->key, name);
+    } else {
+        rg_buf_puts(out, v);
+    }
+    return 0;
 }
 
 /* ${input.NAME} in every value, now that --set values and defaults are known. */
@@ -207,32 +234,10 @@ static void substitute_inputs(rg_workflow *wf, subst_ctx *sc, rg_errors *errs)
             if (!strstr(kv->value, "${input.")) {
                 continue;
             }
-            rg_buf b = { 0 };
-            rg_buf_puts(&b, "");
-            const char *p = kv->value;
-            while (*p) {
-                const char *st = strstr(p, "${input.");
-                const char *end = st ? strchr(st, '}') : NULL;
-                if (!st || !end) {
-                    rg_buf_puts(&b, p);
-                    break;
-                }
-                rg_buf_put(&b, p, (size_t)(st - p));
-                char *name = rg_xstrndup(st + 8, (size_t)(end - st - 8));
-                const char *v = input_value_text(sc, name);
-                if (!v) {
-                    rg_err_add(errs, kv->file, kv->line,
-                               "%s: ${input.%s} has no value (no such input, or it was not given "
-                               "and has no default)",
-                               kv->key, name);
-                } else {
-                    rg_buf_puts(&b, v);
-                }
-                free(name);
-                p = end + 1;
-            }
+            input_subst is = { sc, kv, errs };
+            char *v = rg_substitute(kv->value, "input.", input_text, &is, NULL);
             free(kv->value);
-            kv->value = b.data;
+            kv->value = v;
         }
     }
 }
