@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include "durable.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -1147,55 +1146,6 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
     return rc;
 }
 
-/* NAME.tmp.PID.N of a process that no longer exists: a file regie was
- * writing when it was killed (rg_afile_open). */
-static int stale_tmp(const char *name)
-{
-    const char *t = NULL;
-    for (const char *p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) {
-        t = p;
-    }
-    if (!t || t == name) {
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    long pid = strtol(t + 5, &end, 10);
-    if (errno || end == t + 5 || *end != '.' || pid <= 0) {
-        return 0;
-    }
-    const char *n = end + 1;
-    strtoul(n, &end, 10);
-    if (end == n || *end) {
-        return 0;
-    }
-    return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-static void remove_stale_tmp(const char *dir, int depth)
-{
-    DIR *d = depth < 32 ? opendir(dir) : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-            continue;
-        }
-        char *full = rg_xasprintf("%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(full, &sb) == 0) {
-            if (S_ISDIR(sb.st_mode)) {
-                remove_stale_tmp(full, depth + 1);
-            } else if (S_ISREG(sb.st_mode) && stale_tmp(e->d_name)) {
-                unlink(full);
-            }
-        }
-        free(full);
-    }
-    if (d) {
-        closedir(d);
-    }
-}
-
 int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
@@ -1203,9 +1153,10 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
     install(run, st);
     durable_state *ds = run->hook_state;
     size_t before = errs->n;
-    /* files the killed process was writing: the steps that wrote them run
-     * again (they were not recorded) */
-    remove_stale_tmp(run->outdir, 0);
+    /* files the killed process was writing (NAME.tmp.PID.N of a process
+     * that no longer exists): the steps that wrote them run again (they
+     * were not recorded) */
+    rg_afile_remove_tmp(run->outdir, 0);
     for (size_t s = 0; s < wf->nsteps; s++) {
         const rg_step *step = &wf->steps[s];
         char *status = NULL;

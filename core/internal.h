@@ -43,6 +43,13 @@ typedef struct rg_afile {
     int dirfd; /* the folder it is in, opened below a base (-1: by path) */
 } rg_afile;
 int rg_afile_open(rg_afile *f, const char *path);
+/* The unfinished files rg_afile makes are named NAME.tmp.PID.N: the PID
+ * of such a file name (its last part), 0 when it is not one. */
+long rg_afile_tmp_pid(const char *name);
+/* Remove the unfinished files below dir (not following symbolic links):
+ * pid > 0: those of that process; 0: those of every process that no
+ * longer runs (never this one's). */
+void rg_afile_remove_tmp(const char *dir, long pid);
 /* rg_afile_open of base/rel that follows no symbolic link below base:
  * each folder on the way is opened with O_NOFOLLOW (made when missing),
  * the file is made in the last of them and renamed there.  A symbolic
