@@ -577,15 +577,11 @@ static size_t merge_sets(const char *recorded, const opts *o, rg_setting **out)
     return n;
 }
 
-/* Files that changed since the run started (caller prints them). */
-static int definition_changes(rg_store *st, const char *id, const rg_definition *now, rg_buf *out,
-                              rg_errors *errs)
+/* Files that changed since the run started, against the recorded
+ * definition paths/shas (caller prints them). */
+static int definition_changes(char *const *paths, char *const *shas, size_t n,
+                              const rg_definition *now, rg_buf *out)
 {
-    char **paths, **shas;
-    size_t n;
-    if (rg_store_definition(st, id, &paths, &shas, &n, errs) != 0) {
-        return -1;
-    }
     int changes = 0;
     for (size_t i = 0; i < n; i++) {
         const rg_defitem *hit = NULL;
@@ -612,7 +608,6 @@ static int definition_changes(rg_store *st, const char *id, const rg_definition 
             changes++;
         }
     }
-    rg_store_outputs_free(paths, shas, n);
     return changes;
 }
 
@@ -690,36 +685,33 @@ static int cmd_resume(const opts *o, const char *id)
     }
     rg_definition def;
     rg_definition_compute(&ss.wf, ss.lua, &def);
-    char **rpaths, **rshas;
-    size_t nr;
-    if (rg_store_definition(st, id, &rpaths, &rshas, &nr, &errs) == 0) {
-        rg_definition_add_recorded(&def, rpaths, nr); /* modules loaded by steps */
-        rg_store_outputs_free(rpaths, rshas, nr);
+    /* the recorded definition, read once */
+    char **paths = NULL, **shas = NULL;
+    size_t n = 0;
+    int have_def = rg_store_definition(st, id, &paths, &shas, &n, &errs) == 0;
+    if (have_def) {
+        rg_definition_add_recorded(&def, paths, n); /* modules loaded by steps */
     }
     rg_buf changes = { 0 };
     int nchanged = 0;
     if (strcmp(def.hash, rec.definition_hash) != 0) {
-        nchanged = definition_changes(st, id, &def, &changes, &errs);
-    } else {
+        nchanged = have_def ? definition_changes(paths, shas, n, &def, &changes) : -1;
+    } else if (have_def) {
         /* same definition; complete the list if the first process died
          * while recording it */
-        char **paths, **shas;
-        size_t n;
-        if (rg_store_definition(st, id, &paths, &shas, &n, &errs) == 0) {
-            for (size_t k = 0; k < def.n; k++) {
-                int known = 0;
-                for (size_t i = 0; i < n; i++) {
-                    known |= strcmp(paths[i], def.items[k].what) == 0;
-                }
-                if (!known) {
-                    (def.items[k].is_file ? rg_store_add_definition_file
-                                          : rg_store_add_definition_item)(
-                        st, id, def.items[k].what, def.items[k].sha, &errs);
-                }
+        for (size_t k = 0; k < def.n; k++) {
+            int known = 0;
+            for (size_t i = 0; i < n; i++) {
+                known |= strcmp(paths[i], def.items[k].what) == 0;
             }
-            rg_store_outputs_free(paths, shas, n);
+            if (!known) {
+                (def.items[k].is_file ? rg_store_add_definition_file
+                                      : rg_store_add_definition_item)(st, id, def.items[k].what,
+                                                                      def.items[k].sha, &errs);
+            }
         }
     }
+    rg_store_outputs_free(paths, shas, n);
     rg_definition_free(&def);
     if (nchanged < 0) {
         print_errors(&errs);
@@ -1066,6 +1058,14 @@ int rg_cli_main(int argc, char **argv)
     }
     if (want_help) {
         fputs(help_for(o.cmd ? o.cmd : ""), stdout);
+        goto out;
+    }
+    /* checked as --today is: a date that does not parse is not quietly
+     * replaced by the clock's */
+    const char *env_today = getenv("REGIE_TODAY");
+    int32_t env_day;
+    if (env_today && *env_today && rg_date_parse(env_today, &env_day) != 0) {
+        rc = usage_error("REGIE_TODAY: found \"%s\", expected a date YYYY-MM-DD", env_today);
         goto out;
     }
     if (!o.cmd) {

@@ -484,11 +484,7 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
         if (ucol >= 0 && *ps.rows[r][ucol]) {
             /* open addressing over row indices, keyed by the cell text */
             const char *key = ps.rows[r][ucol];
-            size_t h = 1469598103934665603ULL;
-            for (const char *k = key; *k; k++) {
-                h = (h ^ (unsigned char)*k) * 1099511628211ULL;
-            }
-            size_t i = h & (ucap - 1);
+            size_t i = (size_t)rg_fnv1a(RG_FNV1A_BASIS, key) & (ucap - 1);
             while (useen[i] && strcmp(ps.rows[useen[i]][ucol], key) != 0) {
                 i = (i + 1) & (ucap - 1);
             }

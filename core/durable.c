@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #include "durable.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -327,6 +326,9 @@ typedef struct durable_state {
     char ***prev_rel, ***prev_sha; /* per step: its outputs as recorded before it ran again */
     size_t *nprev;
     size_t nsteps;
+    char **modules;           /* paths of the run's definition, read once */
+    size_t nmodules;
+    int modules_read;
 } durable_state;
 
 static void state_free(void *p)
@@ -346,6 +348,7 @@ static void state_free(void *p)
     free(ds->prev_rel);
     free(ds->prev_sha);
     free(ds->nprev);
+    rg_strv_free(ds->modules, ds->nmodules);
     free(ds);
 }
 
@@ -359,13 +362,20 @@ static void datum_hash(rg_run *run, long d, char out[65])
         return;
     }
     pthread_mutex_lock(&ds->mu);
-    if (!ds->dhash[d][0]) {
-        rg_buf b = { 0 };
-        rg_datum_save(&run->data[d], &b);
-        rg_sha256_buf(b.data, b.len, ds->dhash[d]);
-        rg_buf_free(&b);
-    }
     memcpy(out, ds->dhash[d], 65);
+    pthread_mutex_unlock(&ds->mu);
+    if (out[0]) {
+        return;
+    }
+    /* serialised and hashed without the lock, so that other workers do
+     * not wait on a large datum; two workers may both compute it, with the
+     * same result */
+    rg_buf b = { 0 };
+    rg_datum_save(&run->data[d], &b);
+    rg_sha256_buf(b.data, b.len, out);
+    rg_buf_free(&b);
+    pthread_mutex_lock(&ds->mu);
+    memcpy(ds->dhash[d], out, 65);
     pthread_mutex_unlock(&ds->mu);
 }
 
@@ -377,42 +387,16 @@ static void set_datum_hash(rg_run *run, long d, const char *sha)
     pthread_mutex_unlock(&ds->mu);
 }
 
-static int cmp_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* SHA-256 of everything a step reads (its reads, the names of its `when`,
  * what it waits for), each by name and the hash of its content. */
 static void reads_hash(rg_run *run, size_t s, char out[65])
 {
     const rg_step *st = &run->wf->steps[s];
-    rg_expr_refs refs = { 0 };
-    if (st->when) {
-        rg_expr_refs_collect(st->when, &refs);
-    }
-    size_t n = 0;
-    const char **names = rg_xcalloc(st->nreads + refs.n + 3, sizeof *names);
-    for (size_t r = 0; r < st->nreads; r++) {
-        names[n++] = st->reads[r];
-    }
-    for (size_t i = 0; i < refs.n; i++) {
-        names[n++] = refs.names[i];
-    }
-    if (st->wait_input) {
-        names[n++] = st->wait_input;
-    }
-    int32_t day;
-    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
-        names[n++] = st->wait_until;
-    }
-    qsort(names, n, sizeof *names, cmp_name);
+    char *const *names = st->all_reads;
+    size_t n = st->nall_reads;
     rg_sha256 *h = rg_sha256_new();
     rg_sha256_add(h, "regie-reads-1\n", 14);
     for (size_t i = 0; i < n; i++) {
-        if (i > 0 && strcmp(names[i], names[i - 1]) == 0) {
-            continue;
-        }
         char dh[65];
         datum_hash(run, rg_workflow_data_index(run->wf, names[i]), dh);
         rg_sha256_add(h, names[i], strlen(names[i]) + 1);
@@ -420,8 +404,6 @@ static void reads_hash(rg_run *run, size_t s, char out[65])
         rg_sha256_add(h, "\n", 1);
     }
     rg_sha256_finish(h, out);
-    free(names);
-    rg_strv_free(refs.names, refs.n);
 }
 
 /* ---- hooks ---- */
@@ -644,19 +626,30 @@ static void drop_replaced(rg_run *run, size_t s, const rg_store_output *now, siz
 
 /* The Lua modules the step loaded that the run's definition does not list
  * yet (one a script requires only inside run(), say), so that resume
- * notices when they change: recorded before the step is. */
+ * notices when they change: recorded before the step is.  The paths of
+ * the definition are read from the store once per process and kept; the
+ * check and the insert are done under ds->mu, so two workers loading the
+ * same module record it once. */
 static int record_modules(rg_run *run, regie_ctx *ctx)
 {
     if (!ctx->nmodules) {
         return 0;
     }
+    durable_state *ds = run->hook_state;
     rg_errors e = { 0 };
-    char **paths, **shas;
-    size_t n;
-    if (rg_store_definition(run->store, run->run_id, &paths, &shas, &n, &e) != 0) {
-        rg_host.fail(ctx, "cannot read the run's definition: %s", e.n ? e.msg[0] : "?");
-        rg_err_free(&e);
-        return -1;
+    int rc = 0;
+    pthread_mutex_lock(&ds->mu);
+    if (!ds->modules_read) {
+        char **shas;
+        if (rg_store_definition(run->store, run->run_id, &ds->modules, &shas, &ds->nmodules,
+                                &e) != 0) {
+            pthread_mutex_unlock(&ds->mu);
+            rg_host.fail(ctx, "cannot read the run's definition: %s", e.n ? e.msg[0] : "?");
+            rg_err_free(&e);
+            return -1;
+        }
+        rg_strv_free(shas, ds->nmodules);
+        ds->modules_read = 1;
     }
     /* the new ones in one transaction, with the definition hash made to
      * cover them */
@@ -665,8 +658,8 @@ static int record_modules(rg_run *run, regie_ctx *ctx)
     size_t nadd = 0;
     for (size_t i = 0; i < ctx->nmodules; i++) {
         int known = 0;
-        for (size_t k = 0; k < n && !known; k++) {
-            known = strcmp(paths[k], ctx->modules[i]) == 0;
+        for (size_t k = 0; k < ds->nmodules && !known; k++) {
+            known = strcmp(ds->modules[k], ctx->modules[i]) == 0;
         }
         for (size_t k = 0; k < nadd && !known; k++) {
             known = strcmp(add[k], ctx->modules[i]) == 0;
@@ -676,12 +669,20 @@ static int record_modules(rg_run *run, regie_ctx *ctx)
             add_sha[nadd++] = ctx->module_shas[i];
         }
     }
-    char *why = rg_xasprintf("loaded by step %s", run->wf->steps[ctx->step].name);
-    int rc = rg_store_add_definition_later(run->store, run->run_id, add, add_sha, nadd, why, &e);
-    free(why);
+    if (nadd) {
+        char *why = rg_xasprintf("loaded by step %s", run->wf->steps[ctx->step].name);
+        rc = rg_store_add_definition_later(run->store, run->run_id, add, add_sha, nadd, why, &e);
+        free(why);
+        if (rc == 0) {
+            ds->modules = rg_xrealloc(ds->modules, (ds->nmodules + nadd) * sizeof *ds->modules);
+            for (size_t i = 0; i < nadd; i++) {
+                ds->modules[ds->nmodules++] = rg_xstrdup(add[i]);
+            }
+        }
+    }
+    pthread_mutex_unlock(&ds->mu);
     free(add_sha);
     free(add);
-    rg_store_outputs_free(paths, shas, n);
     if (rc != 0) {
         rg_host.fail(ctx, "cannot record the modules of the step in the run store: %s",
                      e.n ? e.msg[0] : "?");
@@ -846,33 +847,24 @@ const char *rg_durable_hint_db(void)
     return hint_db ? hint_db : "";
 }
 
+static int data_text(void *ud, char *name, rg_buf *out)
+{
+    const rg_run *run = ud;
+    long d = rg_workflow_data_index(run->wf, name);
+    if (d >= 0 && run->data[d].kind == RG_DATUM_VALUE) {
+        char *t = rg_value_to_text(&run->data[d].value);
+        rg_buf_puts(out, t);
+        free(t);
+    }
+    return 0;
+}
+
 /* A wait step's what with each ${data.NAME} replaced by the text of data
  * NAME as the run holds it when the wait opens (nothing when it holds no
  * value): the step reads NAME, so its producer has run. */
 static char *wait_what_text(const rg_run *run, const char *what)
 {
-    rg_buf b = { 0 };
-    rg_buf_puts(&b, "");
-    const char *p = what;
-    for (;;) {
-        const char *at = strstr(p, "${data.");
-        const char *end = at ? strchr(at, '}') : NULL;
-        if (!at || !end) {
-            rg_buf_puts(&b, p);
-            break;
-        }
-        rg_buf_put(&b, p, (size_t)(at - p));
-        char *name = rg_xstrndup(at + 7, (size_t)(end - at - 7));
-        long d = rg_workflow_data_index(run->wf, name);
-        if (d >= 0 && run->data[d].kind == RG_DATUM_VALUE) {
-            char *t = rg_value_to_text(&run->data[d].value);
-            rg_buf_puts(&b, t);
-            free(t);
-        }
-        free(name);
-        p = end + 1;
-    }
-    return b.data;
+    return rg_substitute(what, "data.", data_text, (void *)run, NULL);
 }
 
 static int hook_wait(rg_run *run, size_t s, char **what)
@@ -1055,23 +1047,14 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
  * one of the names? */
 static int reads_any(const rg_step *st, char *const *names, size_t n)
 {
-    rg_expr_refs refs = { 0 };
-    if (st->when) {
-        rg_expr_refs_collect(st->when, &refs);
-    }
-    int hit = 0;
-    for (size_t c = 0; c < n && !hit; c++) {
-        for (size_t r = 0; r < st->nreads && !hit; r++) {
-            hit = strcmp(st->reads[r], names[c]) == 0;
+    for (size_t c = 0; c < n; c++) {
+        for (size_t r = 0; r < st->nall_reads; r++) {
+            if (strcmp(st->all_reads[r], names[c]) == 0) {
+                return 1;
+            }
         }
-        for (size_t r = 0; r < refs.n && !hit; r++) {
-            hit = strcmp(refs.names[r], names[c]) == 0;
-        }
-        hit |= st->wait_input && strcmp(st->wait_input, names[c]) == 0;
-        hit |= st->wait_until && strcmp(st->wait_until, names[c]) == 0;
     }
-    rg_strv_free(refs.names, refs.n);
-    return hit;
+    return 0;
 }
 
 int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_id,
@@ -1129,55 +1112,6 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
     return rc;
 }
 
-/* NAME.tmp.PID.N of a process that no longer exists: a file regie was
- * writing when it was killed (rg_afile_open). */
-static int stale_tmp(const char *name)
-{
-    const char *t = NULL;
-    for (const char *p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) {
-        t = p;
-    }
-    if (!t || t == name) {
-        return 0;
-    }
-    char *end;
-    errno = 0;
-    long pid = strtol(t + 5, &end, 10);
-    if (errno || end == t + 5 || *end != '.' || pid <= 0) {
-        return 0;
-    }
-    const char *n = end + 1;
-    strtoul(n, &end, 10);
-    if (end == n || *end) {
-        return 0;
-    }
-    return pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
-static void remove_stale_tmp(const char *dir, int depth)
-{
-    DIR *d = depth < 32 ? opendir(dir) : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-            continue;
-        }
-        char *full = rg_xasprintf("%s/%s", dir, e->d_name);
-        struct stat sb;
-        if (lstat(full, &sb) == 0) {
-            if (S_ISDIR(sb.st_mode)) {
-                remove_stale_tmp(full, depth + 1);
-            } else if (S_ISREG(sb.st_mode) && stale_tmp(e->d_name)) {
-                unlink(full);
-            }
-        }
-        free(full);
-    }
-    if (d) {
-        closedir(d);
-    }
-}
-
 int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
@@ -1185,9 +1119,10 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
     install(run, st);
     durable_state *ds = run->hook_state;
     size_t before = errs->n;
-    /* files the killed process was writing: the steps that wrote them run
-     * again (they were not recorded) */
-    remove_stale_tmp(run->outdir, 0);
+    /* files the killed process was writing (NAME.tmp.PID.N of a process
+     * that no longer exists): the steps that wrote them run again (they
+     * were not recorded) */
+    rg_afile_remove_tmp(run->outdir, 0);
     for (size_t s = 0; s < wf->nsteps; s++) {
         const rg_step *step = &wf->steps[s];
         char *status = NULL;

@@ -109,6 +109,11 @@ typedef struct rg_step {
     size_t nafter;
     rg_expr *when;
     char *when_text;
+    /* everything the step reads, by name: its reads, the names its `when`
+     * uses, the input or data it waits for; sorted, each once (set when
+     * the workflow loads) */
+    char **all_reads;
+    size_t nall_reads;
     int retries;
     double retry_delay;
     double timeout;

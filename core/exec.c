@@ -229,23 +229,8 @@ static void for_each_read(sched *sc, size_t s, void (*fn)(sched *, long))
 {
     const rg_workflow *wf = sc->run->wf;
     const rg_step *st = &wf->steps[s];
-    for (size_t r = 0; r < st->nreads; r++) {
-        fn(sc, rg_workflow_data_index(wf, st->reads[r]));
-    }
-    if (st->when) {
-        rg_expr_refs refs = { 0 };
-        rg_expr_refs_collect(st->when, &refs);
-        for (size_t i = 0; i < refs.n; i++) {
-            fn(sc, rg_workflow_data_index(wf, refs.names[i]));
-        }
-        rg_strv_free(refs.names, refs.n);
-    }
-    if (st->wait_input) {
-        fn(sc, rg_workflow_data_index(wf, st->wait_input));
-    }
-    int32_t day;
-    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
-        fn(sc, rg_workflow_data_index(wf, st->wait_until));
+    for (size_t r = 0; r < st->nall_reads; r++) {
+        fn(sc, rg_workflow_data_index(wf, st->all_reads[r]));
     }
 }
 

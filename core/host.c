@@ -350,15 +350,6 @@ static int bad_relpath(const char *p)
     return 0;
 }
 
-static size_t str_hash(const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
-    for (; *s; s++) {
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    }
-    return (size_t)h;
-}
-
 /* Note relpath among the files this attempt wrote (once, however often it
  * is rewritten: a step may write thousands of files). */
 static void note_written(regie_ctx *ctx, const char *relpath)
@@ -367,7 +358,7 @@ static void note_written(regie_ctx *ctx, const char *relpath)
         size_t cap = ctx->written_cap ? 2 * ctx->written_cap : 64;
         size_t *set = rg_xcalloc(cap, sizeof *set);
         for (size_t i = 0; i < ctx->nwritten; i++) {
-            size_t j = str_hash(ctx->written[i]) & (cap - 1);
+            size_t j = (size_t)rg_fnv1a(RG_FNV1A_BASIS, ctx->written[i]) & (cap - 1);
             while (set[j]) {
                 j = (j + 1) & (cap - 1);
             }
@@ -378,7 +369,7 @@ static void note_written(regie_ctx *ctx, const char *relpath)
         ctx->written_cap = cap;
         ctx->written = rg_xrealloc(ctx->written, cap / 2 * sizeof *ctx->written);
     }
-    size_t j = str_hash(relpath) & (ctx->written_cap - 1);
+    size_t j = (size_t)rg_fnv1a(RG_FNV1A_BASIS, relpath) & (ctx->written_cap - 1);
     while (ctx->written_set[j]) {
         if (strcmp(ctx->written[ctx->written_set[j] - 1], relpath) == 0) {
             return;

@@ -46,11 +46,7 @@ static const char *intern_file(rg_ini *ini, const char *path)
 
 static size_t name_hash(const char *s)
 {
-    size_t h = 1469598103934665603ULL;
-    while (*s) {
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    }
-    return h;
+    return (size_t)rg_fnv1a(RG_FNV1A_BASIS, s);
 }
 
 /* Sections are found through a hash index: a workflow of 100,000 steps
@@ -129,72 +125,93 @@ static rg_section *get_section(parse_state *ps, const char *name)
     return s;
 }
 
-/* Replace ${input.NAME} and ${env:NAME:-default}; ${data.NAME} is left for
- * the run (a wait step's what). */
-static char *substitute(parse_state *ps, const char *value)
+char *rg_substitute(const char *value, const char *prefix, rg_subst_fn fn, void *ud,
+                    int *unterminated)
 {
-    if (!strstr(value, "${")) {
-        return rg_xstrdup(value);
-    }
+    char *open = rg_xasprintf("${%s", prefix);
+    size_t olen = strlen(open);
     rg_buf b = { 0 };
     rg_buf_puts(&b, "");
     const char *p = value;
     while (*p) {
-        const char *st = strstr(p, "${");
+        const char *st = strstr(p, open);
         if (!st) {
             rg_buf_puts(&b, p);
             break;
         }
         rg_buf_put(&b, p, (size_t)(st - p));
-        const char *end = strchr(st, '}');
+        const char *end = strchr(st + olen, '}');
         if (!end) {
-            rg_err_add(ps->errs, ps->file, ps->line, "unterminated \"${\" in value \"%s\"", value);
+            if (unterminated) {
+                *unterminated = 1;
+            }
             rg_buf_puts(&b, st);
             break;
         }
-        char *ref = rg_xstrndup(st + 2, (size_t)(end - st - 2));
-        if (strncmp(ref, "input.", 6) == 0 && !ps->lookup) {
-            /* resolved later by whoever knows the inputs */
+        char *name = rg_xstrndup(st + olen, (size_t)(end - st - olen));
+        if (fn(ud, name, &b) != 0) {
             rg_buf_put(&b, st, (size_t)(end - st + 1));
-        } else if (strncmp(ref, "input.", 6) == 0) {
-            const char *v = ps->lookup(ps->ud, ref + 6);
-            if (!v) {
-                rg_err_add(ps->errs, ps->file, ps->line,
-                           "${%s}: no input named \"%s\" has a value", ref, ref + 6);
-            } else {
-                rg_buf_puts(&b, v);
-            }
-        } else if (strncmp(ref, "data.", 5) == 0) {
-            /* a wait step's what: filled in when the wait opens */
-            rg_buf_put(&b, st, (size_t)(end - st + 1));
-        } else if (strncmp(ref, "env:", 4) == 0) {
-            char *name = ref + 4;
-            char *def = strstr(name, ":-");
-            if (def) {
-                *def = 0;
-                def += 2;
-            }
-            const char *v = getenv(name);
-            if (v && *v) {
-                rg_buf_puts(&b, v);
-            } else if (def) {
-                rg_buf_puts(&b, def);
-            } else {
-                rg_err_add(ps->errs, ps->file, ps->line,
-                           "${env:%s}: environment variable not set and no default given "
-                           "(write ${env:%s:-DEFAULT})",
-                           name, name);
-            }
-        } else {
-            rg_err_add(ps->errs, ps->file, ps->line,
-                       "unknown substitution ${%s} (expected ${input.NAME}, ${env:NAME:-default} "
-                       "or, in a wait step's what, ${data.NAME})",
-                       ref);
         }
-        free(ref);
+        free(name);
         p = end + 1;
     }
+    free(open);
     return b.data;
+}
+
+/* One ${...} of a value as the file is read: ${input.NAME} (when the
+ * inputs are known) and ${env:NAME:-default}; ${data.NAME} is left for
+ * the run (a wait step's what). */
+static int subst_ref(void *ud, char *ref, rg_buf *out)
+{
+    parse_state *ps = ud;
+    if (strncmp(ref, "input.", 6) == 0 && !ps->lookup) {
+        return 1; /* resolved later by whoever knows the inputs */
+    } else if (strncmp(ref, "input.", 6) == 0) {
+        const char *v = ps->lookup(ps->ud, ref + 6);
+        if (!v) {
+            rg_err_add(ps->errs, ps->file, ps->line, "${%s}: no input named \"%s\" has a value",
+                       ref, ref + 6);
+        } else {
+            rg_buf_puts(out, v);
+        }
+    } else if (strncmp(ref, "data.", 5) == 0) {
+        return 1; /* a wait step's what: filled in when the wait opens */
+    } else if (strncmp(ref, "env:", 4) == 0) {
+        char *name = ref + 4;
+        char *def = strstr(name, ":-");
+        if (def) {
+            *def = 0;
+            def += 2;
+        }
+        const char *v = getenv(name);
+        if (v && *v) {
+            rg_buf_puts(out, v);
+        } else if (def) {
+            rg_buf_puts(out, def);
+        } else {
+            rg_err_add(ps->errs, ps->file, ps->line,
+                       "${env:%s}: environment variable not set and no default given "
+                       "(write ${env:%s:-DEFAULT})",
+                       name, name);
+        }
+    } else {
+        rg_err_add(ps->errs, ps->file, ps->line,
+                   "unknown substitution ${%s} (expected ${input.NAME}, ${env:NAME:-default} "
+                   "or, in a wait step's what, ${data.NAME})",
+                   ref);
+    }
+    return 0;
+}
+
+static char *substitute(parse_state *ps, const char *value)
+{
+    int unterminated = 0;
+    char *v = rg_substitute(value, "", subst_ref, ps, &unterminated);
+    if (unterminated) {
+        rg_err_add(ps->errs, ps->file, ps->line, "unterminated \"${\" in value \"%s\"", value);
+    }
+    return v;
 }
 
 static int load_file(parse_state *parent, rg_ini *ini, const char *path, int depth);

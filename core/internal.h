@@ -23,6 +23,10 @@ char *rg_trim(char *s); /* in place, returns s moved past leading blanks */
 /* Split "a, b ,c" on `sep` into trimmed, non-empty parts; returns count. */
 size_t rg_split(const char *s, char sep, char ***out);
 void rg_strv_free(char **v, size_t n);
+/* FNV-1a over the bytes of s (NULL: none), continuing from h; start with
+ * RG_FNV1A_BASIS.  For hash tables and seeds, not for anything secure. */
+#define RG_FNV1A_BASIS 0xcbf29ce484222325ULL
+uint64_t rg_fnv1a(uint64_t h, const char *s);
 /* Read a whole file; NUL-terminated.  NULL with errno on failure. */
 char *rg_read_file(const char *path, size_t *len);
 /* Write atomically (tmp + rename; fsync of the file and its directory too
@@ -39,6 +43,13 @@ typedef struct rg_afile {
     int dirfd; /* the folder it is in, opened below a base (-1: by path) */
 } rg_afile;
 int rg_afile_open(rg_afile *f, const char *path);
+/* The unfinished files rg_afile makes are named NAME.tmp.PID.N: the PID
+ * of such a file name (its last part), 0 when it is not one. */
+long rg_afile_tmp_pid(const char *name);
+/* Remove the unfinished files below dir (not following symbolic links):
+ * pid > 0: those of that process; 0: those of every process that no
+ * longer runs (never this one's). */
+void rg_afile_remove_tmp(const char *dir, long pid);
 /* rg_afile_open of base/rel that follows no symbolic link below base:
  * each folder on the way is opened with O_NOFOLLOW (made when missing),
  * the file is made in the last of them and renamed there.  A symbolic
@@ -348,6 +359,17 @@ typedef struct rg_ini {
 
 /* Substitution context for ${input.NAME} and ${env:NAME:-default}. */
 typedef const char *(*rg_lookup_fn)(void *ud, const char *name);
+
+/* The replacement of ${PREFIX NAME} in rg_substitute (name: NAME, a copy
+ * the function may change): append it to out and return 0, or return 1 to
+ * keep "${PREFIX NAME}" as written. */
+typedef int (*rg_subst_fn)(void *ud, char *name, rg_buf *out);
+/* value with each "${" prefix NAME "}" replaced through fn (prefix "":
+ * every ${...}; NAME: the text up to the next '}').  An unterminated one
+ * and the rest of value are kept as written, and *unterminated (if not
+ * NULL) set to 1. */
+char *rg_substitute(const char *value, const char *prefix, rg_subst_fn fn, void *ud,
+                    int *unterminated);
 
 /* Read an INI file with `include = FILE` (relative to the including file,
  * depth limit 8, loops detected), `;`/`#` comments, repeated sections merged.

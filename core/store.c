@@ -1303,19 +1303,20 @@ int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const 
         rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
         rg_buf names = { 0 };
         for (size_t i = 0; i < n && rc == 0; i++) {
+            /* a path already listed (recorded by another process or
+             * worker meanwhile) stays as it is and is not logged again */
             rc = q_exec(st, errs,
                         "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
-                        "'file', ?) ON CONFLICT (run_id, path) DO UPDATE SET kind = "
-                        "excluded.kind, sha256 = excluded.sha256",
+                        "'file', ?) ON CONFLICT (run_id, path) DO NOTHING",
                         "sss", run_id, paths[i], sha256s[i]);
-            if (rc == 0) {
+            if (rc == 0 && sqlite3_changes(st->db) > 0) {
                 char *hashes = rg_xasprintf("%s  %s", sha256s[i], paths[i]);
                 rc = append_event(st, run_id, NULL, "definition_file", paths[i], hashes, errs);
                 free(hashes);
+                rg_buf_printf(&names, "%s%s", names.len ? ", " : "", paths[i]);
             }
-            rg_buf_printf(&names, "%s%s", i ? ", " : "", paths[i]);
         }
-        if (rc == 0) {
+        if (rc == 0 && names.len) {
             char *w = rg_xasprintf("%s added%s%s", names.data, why && *why ? ", " : "", nz(why));
             rc = rehash_definition(st, run_id, w, errs);
             free(w);
@@ -1853,23 +1854,6 @@ int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors 
     int rc = run_exists(st, run_id, errs) == 1 ? 0 : -1;
     if (rc == 0) {
         rc = q_exec(st, errs, "UPDATE runs SET jobs = ? WHERE id = ?", "is", (int64_t)jobs, run_id);
-    }
-    UNLOCK(st);
-    return rc;
-}
-
-int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs)
-{
-    LOCK(st);
-    int rc = -1;
-    if (run_exists(st, run_id, errs) == 1) {
-        sqlite3_stmt *s = q_prep(st, errs,
-                                 "UPDATE runs SET params = params || ? WHERE id = ?", "ss", text,
-                                 run_id);
-        if (s) {
-            rc = q_step(st, errs, s) < 0 ? -1 : 0;
-            q_done(st, s);
-        }
     }
     UNLOCK(st);
     return rc;

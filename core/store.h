@@ -91,7 +91,9 @@ int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *w
 /* Files that define the run found after it started (a Lua module a step
  * requires inside run()): recorded with the definition hash recomputed
  * over the whole definition, in one transaction.  why says what loaded
- * them.  Audit: definition_file for each, then definition_hash. */
+ * them.  A path the definition already lists is left as it is.  Audit:
+ * definition_file for each one added, then definition_hash (nothing when
+ * none was). */
 int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
                                   char *const *sha256s, size_t n, const char *why,
                                   rg_errors *errs);
@@ -181,9 +183,6 @@ void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
 /* Record the number of parallel jobs the run was started with (resume
  * uses it again unless told otherwise). */
 int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors *errs);
-/* Append "name=value\n" lines to the run's recorded settings (inputs given
- * on resume), so later resumes see them too. */
-int rg_store_run_add_params(rg_store *st, const char *run_id, const char *text, rg_errors *errs);
 /* What defined the run when it started: paths (or "plugin NAME VERSION")
  * and their SHA-256, sorted by path.  Free with rg_store_outputs_free. */
 int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char ***sha256s,

@@ -2,8 +2,10 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -122,6 +124,14 @@ void rg_strv_free(char **v, size_t n)
         free(v[i]);
     }
     free(v);
+}
+
+uint64_t rg_fnv1a(uint64_t h, const char *s)
+{
+    for (; s && *s; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    return h;
 }
 
 char *rg_read_file(const char *path, size_t *len)
@@ -253,6 +263,61 @@ static const char *base_name(const char *path)
 static int afile_create(const char *tmp)
 {
     return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+}
+
+long rg_afile_tmp_pid(const char *name)
+{
+    const char *t = NULL;
+    for (const char *p = strstr(name, ".tmp."); p; p = strstr(p + 1, ".tmp.")) {
+        t = p;
+    }
+    if (!t || t == name) {
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long pid = strtol(t + 5, &end, 10);
+    if (errno || end == t + 5 || *end != '.' || pid <= 0) {
+        return 0;
+    }
+    const char *n = end + 1;
+    strtoul(n, &end, 10);
+    if (end == n || *end) {
+        return 0;
+    }
+    return pid;
+}
+
+static void remove_tmp(const char *dir, long pid, int depth)
+{
+    DIR *d = depth < 32 ? opendir(dir) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        char *full = rg_xasprintf("%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(full, &sb) == 0) {
+            long of = S_ISREG(sb.st_mode) ? rg_afile_tmp_pid(e->d_name) : 0;
+            if (S_ISDIR(sb.st_mode)) {
+                remove_tmp(full, pid, depth + 1);
+            } else if (of > 0 && (pid > 0 ? of == pid
+                                          : of != (long)getpid() && kill((pid_t)of, 0) != 0 &&
+                                                errno == ESRCH)) {
+                unlink(full);
+            }
+        }
+        free(full);
+    }
+    if (d) {
+        closedir(d);
+    }
+}
+
+void rg_afile_remove_tmp(const char *dir, long pid)
+{
+    remove_tmp(dir, pid, 0);
 }
 
 int rg_afile_open(rg_afile *f, const char *path)

@@ -18,12 +18,7 @@ typedef struct namemap {
 
 static size_t hash_str(const char *s)
 {
-    size_t h = 1469598103934665603ULL;
-    while (*s) {
-        h ^= (unsigned char)*s++;
-        h *= 1099511628211ULL;
-    }
-    return h;
+    return (size_t)rg_fnv1a(RG_FNV1A_BASIS, s);
 }
 
 static void map_put(namemap *m, const char *k, size_t v);
@@ -174,32 +169,59 @@ static const char *input_value_text(subst_ctx *sc, const char *name)
     return d ? d->value : NULL;
 }
 
+typedef struct what_check {
+    const rg_step *st;
+    const rg_kv *what;
+    rg_errors *errs;
+} what_check;
+
+static int what_data_read(void *ud, char *name, rg_buf *out)
+{
+    (void)out;
+    what_check *wc = ud;
+    int read = 0;
+    for (size_t i = 0; i < wc->st->nreads; i++) {
+        read |= strcmp(wc->st->reads[i], name) == 0;
+    }
+    if (!read) {
+        rg_err_add(wc->errs, wc->what->file, wc->what->line,
+                   "step %s: what: ${data.%s} names data the step does not read (add it "
+                   "to reads)",
+                   wc->st->name, name);
+    }
+    return 1;
+}
+
 /* ${data.NAME} in a wait step's what is filled in when the wait opens; the
  * step must read NAME, so that it is there by then. */
 static void check_what_data(const rg_step *st, const rg_kv *what, rg_errors *errs)
 {
-    const char *p = what ? what->value : "";
-    const char *at;
-    while ((at = strstr(p, "${data.")) != NULL) {
-        const char *end = strchr(at, '}');
-        if (!end) {
-            break;
-        }
-        size_t len = (size_t)(end - at - 7);
-        int read = 0;
-        for (size_t i = 0; i < st->nreads; i++) {
-            if (strlen(st->reads[i]) == len && strncmp(st->reads[i], at + 7, len) == 0) {
-                read = 1;
-            }
-        }
-        if (!read) {
-            rg_err_add(errs, what->file, what->line,
-                       "step %s: what: ${data.%.*s} names data the step does not read (add it "
-                       "to reads)",
-                       st->name, (int)len, at + 7);
-        }
-        p = end + 1;
+    if (!what) {
+        return;
     }
+    what_check wc = { st, what, errs };
+    free(rg_substitute(what->value, "data.", what_data_read, &wc, NULL));
+}
+
+typedef struct input_subst {
+    subst_ctx *sc;
+    const rg_kv *kv;
+    rg_errors *errs;
+} input_subst;
+
+static int input_text(void *ud, char *name, rg_buf *out)
+{
+    input_subst *is = ud;
+    const char *v = input_value_text(is->sc, name);
+    if (!v) {
+        rg_err_add(is->errs, is->kv->file, is->kv->line,
+                   "%s: ${input.%s} has no value (no such input, or it was not given "
+                   "and has no default)",
+                   is->kv->key, name);
+    } else {
+        rg_buf_puts(out, v);
+    }
+    return 0;
 }
 
 /* ${input.NAME} in every value, now that --set values and defaults are known. */
@@ -212,32 +234,10 @@ static void substitute_inputs(rg_workflow *wf, subst_ctx *sc, rg_errors *errs)
             if (!strstr(kv->value, "${input.")) {
                 continue;
             }
-            rg_buf b = { 0 };
-            rg_buf_puts(&b, "");
-            const char *p = kv->value;
-            while (*p) {
-                const char *st = strstr(p, "${input.");
-                const char *end = st ? strchr(st, '}') : NULL;
-                if (!st || !end) {
-                    rg_buf_puts(&b, p);
-                    break;
-                }
-                rg_buf_put(&b, p, (size_t)(st - p));
-                char *name = rg_xstrndup(st + 8, (size_t)(end - st - 8));
-                const char *v = input_value_text(sc, name);
-                if (!v) {
-                    rg_err_add(errs, kv->file, kv->line,
-                               "%s: ${input.%s} has no value (no such input, or it was not given "
-                               "and has no default)",
-                               kv->key, name);
-                } else {
-                    rg_buf_puts(&b, v);
-                }
-                free(name);
-                p = end + 1;
-            }
+            input_subst is = { sc, kv, errs };
+            char *v = rg_substitute(kv->value, "input.", input_text, &is, NULL);
             free(kv->value);
-            kv->value = b.data;
+            kv->value = v;
         }
     }
 }
@@ -304,11 +304,13 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
                 keys[nk + k] = step_reserved[k];
             }
             long near = rg_nearest(kv->key, keys, nk + nres);
+            rg_buf_puts(&b, "; step keys: ");
+            for (size_t k = 0; k < nres; k++) {
+                rg_buf_printf(&b, "%s%s", k ? ", " : "", step_reserved[k]);
+            }
             rg_err_add(errs, kv->file, kv->line,
-                       "step %s: unknown key \"%s\" for %s (its parameters: %s; step keys: plugin, "
-                       "script, reads, writes, after, when, retries, retry_delay, timeout, "
-                       "instructions, memory_mb, isolate, description, preflight)%s%s%s",
-                       st->name, kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
+                       "step %s: unknown key \"%s\" for %s (its parameters: %s)%s%s%s", st->name,
+                       kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
                        near >= 0 ? keys[near] : "", near >= 0 ? "?" : "");
             free(keys);
             rg_buf_free(&b);
@@ -363,6 +365,50 @@ static void parse_names(rg_kv *kv, char ***names, int **optional, size_t *n, rg_
     }
     *names = v;
     *n = cnt;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* st->all_reads: the one list of what a step reads, for the scheduler
+ * (when a table can be let go), the hash of what a committed step read and
+ * resume --set (which steps an input given again concerns). */
+static void step_all_reads(rg_step *st)
+{
+    rg_expr_refs refs = { 0 };
+    if (st->when) {
+        rg_expr_refs_collect(st->when, &refs);
+    }
+    char **v = rg_xcalloc(st->nreads + refs.n + 3, sizeof *v);
+    size_t n = 0;
+    for (size_t r = 0; r < st->nreads; r++) {
+        v[n++] = rg_xstrdup(st->reads[r]);
+    }
+    for (size_t i = 0; i < refs.n; i++) {
+        v[n++] = refs.names[i]; /* taken over */
+    }
+    free(refs.names);
+    if (st->wait_input) {
+        v[n++] = rg_xstrdup(st->wait_input);
+    }
+    int32_t day;
+    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
+        v[n++] = rg_xstrdup(st->wait_until);
+    }
+    qsort(v, n, sizeof *v, cmp_name);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k > 0 && strcmp(v[i], v[k - 1]) == 0) {
+            free(v[i]);
+        } else {
+            v[k++] = v[i];
+        }
+    }
+    rg_strv_free(st->all_reads, st->nall_reads);
+    st->all_reads = v;
+    st->nall_reads = k;
 }
 
 static void add_dep(rg_workflow *wf, size_t step, size_t dep)
@@ -762,6 +808,7 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
                 add_dep(wf, s, (size_t)p->producer[d]);
             }
         }
+        step_all_reads(st);
         if (st->when) {
             rg_expr_refs refs = { 0 };
             rg_expr_refs_collect(st->when, &refs);
@@ -968,6 +1015,7 @@ void rg_workflow_free(rg_workflow *wf)
         rg_strv_free(st->after, st->nafter);
         rg_expr_free(st->when);
         free(st->when_text);
+        rg_strv_free(st->all_reads, st->nall_reads);
         free(st->params);
         rg_script_info_free(&st->sinfo);
         free(st->deps);

@@ -683,6 +683,62 @@ START_TEST(module_required_in_run_is_recorded)
 }
 END_TEST
 
+/* Two steps running at the same time (--jobs 2) that require the same
+ * module inside run() record it once: the log has one definition_file
+ * entry for it, as with --jobs 1.  Several runs, as the two commits meet
+ * only now and then. */
+START_TEST(module_required_by_parallel_steps_logged_once)
+{
+    tmp = t_tmpdir();
+    char *lib = xasprintf("%s/lib", tmp);
+    setenv("REGIE_SCRIPT_PATH", lib, 1);
+    free(t_write(tmp, "lib/shared.lua", "return { n = 1 }\n"));
+    for (int k = 0; k < 8; k++) {
+        char *name = xasprintf("uses%d.lua", k);
+        char *body = xasprintf("return { run = function() local x = 0\n"
+                               "for i = 1, 20000 do x = x + i end\n"
+                               "regie.output('s%d', require('shared').n + x) end }\n",
+                               k);
+        free(t_write(tmp, name, body));
+        free(body);
+        free(name);
+    }
+    for (int r = 0; r < 6; r++) {
+        char *dir = xasprintf("%s/r%d", tmp, r);
+        rg_buf ini = { 0 };
+        rg_buf_puts(&ini, "[workflow]\nname = par\n");
+        for (int k = 0; k < 8; k++) {
+            rg_buf_printf(&ini, "[step.s%d]\nscript = ../uses%d.lua\nwrites = s%d\n", k, k, k);
+        }
+        free(t_write(dir, "w.ini", ini.data));
+        rg_buf_free(&ini);
+        char *out = NULL, *err = NULL;
+        const char *runv[] = { "run", "w.ini", "--out", "out", "--jobs", "2", NULL };
+        int rc = t_regie(dir, &out, &err, runv);
+        ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+        free(out);
+        free(err);
+        char *id = first_run_id(dir);
+        ck_assert_ptr_nonnull(id);
+        const char *logv[] = { "log", id, NULL };
+        rc = t_regie(dir, &out, &err, logv);
+        ck_assert_int_eq(rc, 0);
+        int nfile = count_in(out, "definition_file"), nshared = count_in(out, "lib/shared.lua");
+        ck_assert_msg(nfile == 10 && nshared == 3, /* w.ini, 8 scripts, shared.lua */
+                      "run %d: %d definition_file entries, lib/shared.lua named %d times", r,
+                      nfile, nshared);
+        free(out);
+        free(err);
+        free(id);
+        free(dir);
+    }
+    unsetenv("REGIE_SCRIPT_PATH");
+    free(lib);
+    t_rmtree(tmp);
+    free(tmp);
+}
+END_TEST
+
 /* The definition hash `show` prints covers every entry the definition
  * lists, a module a step requires inside run() too, by the formula of
  * doc/store.md: SHA-256 over the entries sorted by name, each its name, a
@@ -825,6 +881,7 @@ Suite *suite_resume(void)
     tcase_add_test(tc, store_faults);
     tcase_add_test(tc, module_required_in_run_is_recorded);
     tcase_add_test(tc, definition_hash_covers_modules_loaded_later);
+    tcase_add_test(tc, module_required_by_parallel_steps_logged_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -182,6 +182,25 @@ START_TEST(timer_wait_clock_from_the_environment)
 }
 END_TEST
 
+/* A REGIE_TODAY that is not a date is refused as --today is (a cron line
+ * with a typo does not silently use the real date), and nothing runs. */
+START_TEST(timer_wait_bad_clock_in_the_environment)
+{
+    timed_workflow("standstill_end");
+    setenv("REGIE_TODAY", "2026-13-01", 1);
+    const char *due[] = { "resume", "--due", "--db", "t.db", NULL };
+    int rc = regie(due);
+    ck_assert_msg(rc == 64, "exit %d: %s", rc, err_);
+    ck_contains(err_, "REGIE_TODAY: found \"2026-13-01\"");
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
+    rc = regie(run);
+    ck_assert_msg(rc == 64, "exit %d: %s", rc, err_);
+    ck_contains(err_, "REGIE_TODAY");
+    ck_assert(!exists("out"));
+    unsetenv("REGIE_TODAY");
+}
+END_TEST
+
 /* The shipped tender workflow on the shipped example. */
 static char *tender_sets[5];
 
@@ -692,6 +711,7 @@ Suite *suite_waits(void)
     tcase_add_test(tc, timer_wait_until_a_date);
     tcase_add_test(tc, timer_wait_until_a_date_from_data);
     tcase_add_test(tc, timer_wait_clock_from_the_environment);
+    tcase_add_test(tc, timer_wait_bad_clock_in_the_environment);
     tcase_add_test(tc, no_store_input_given_does_not_wait);
     tcase_add_test(tc, input_given_at_resume_is_an_input);
     tcase_add_test(tc, what_names_data_of_the_run);

@@ -12,6 +12,42 @@ static const char *lookup(void *ud, const char *name)
     return strcmp(name, "who") == 0 ? "world" : NULL;
 }
 
+/* test callback: "x" becomes "X", "keep" stays as written, others vanish */
+static int upper_x(void *ud, char *name, rg_buf *out)
+{
+    (*(int *)ud)++;
+    if (strcmp(name, "keep") == 0) {
+        return 1;
+    }
+    if (strcmp(name, "x") == 0) {
+        rg_buf_puts(out, "X");
+    }
+    return 0;
+}
+
+/* rg_substitute: the one ${...} scanner of the INI values, the inputs and
+ * a wait step's what. */
+START_TEST(substitute_by_prefix)
+{
+    int calls = 0, unterminated = 0;
+    char *v = rg_substitute("a ${data.x} b ${data.keep} ${input.x} ${data.y}c", "data.", upper_x,
+                            &calls, &unterminated);
+    ck_assert_str_eq(v, "a X b ${data.keep} ${input.x} c");
+    ck_assert_int_eq(calls, 3);
+    ck_assert_int_eq(unterminated, 0);
+    free(v);
+    calls = 0;
+    v = rg_substitute("${x}${keep} and ${x", "", upper_x, &calls, &unterminated);
+    ck_assert_str_eq(v, "X${keep} and ${x");
+    ck_assert_int_eq(calls, 2);
+    ck_assert_int_eq(unterminated, 1);
+    free(v);
+    v = rg_substitute("", "", upper_x, &calls, NULL);
+    ck_assert_str_eq(v, "");
+    free(v);
+}
+END_TEST
+
 START_TEST(lines_kept_and_long_values)
 {
     char *dir = t_tmpdir();
@@ -122,6 +158,7 @@ Suite *suite_ini(void)
     tcase_add_test(tc, lines_kept_and_long_values);
     tcase_add_test(tc, errors_name_file_and_line);
     tcase_add_test(tc, include_depth_and_loops);
+    tcase_add_test(tc, substitute_by_prefix);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1198,6 +1198,29 @@ START_TEST(definition_later_rehashes)
     ck_contains(out, "the definition hash covers 3 entries: /wf/lib/m.lua added, loaded by step s");
     ck_assert(strstr(out, "x.lua") == NULL);
     free(out);
+    /* the same module again (another worker loaded it too): listed
+     * already, so nothing is changed or logged */
+    char d[65];
+    rg_sha256_buf("d", 1, d);
+    char *again_sha[] = { d };
+    ck_assert_int_eq(rg_store_add_definition_later(st, id, paths, again_sha, 1, "loaded by step t",
+                                                   &errs),
+                     0);
+    memset(&r, 0, sizeof r);
+    ck_assert_int_eq(rg_store_run_get(st, id, &r, &errs), 0);
+    ck_assert_str_eq(r.definition_hash, want);
+    rg_store_run_clear(&r);
+    ck_assert_int_eq(rg_store_print_log(st, id, cap_open(&cp), &errs), 0);
+    out = cap_close(&cp);
+    const char *first = strstr(out, "/wf/lib/m.lua");
+    ck_assert_ptr_nonnull(first);
+    ck_assert_msg(strstr(out, "loaded by step t") == NULL, "%s", out);
+    size_t nm = 0;
+    for (const char *p = out; (p = strstr(p, "definition_file")); p++) {
+        nm++;
+    }
+    ck_assert_uint_eq(nm, 2); /* /wf/w.ini and /wf/lib/m.lua, once each */
+    free(out);
     ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
     free(out);
     ck_assert_uint_eq(errs.n, 0);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *tmp;
@@ -524,6 +525,52 @@ START_TEST(atomic_write_replaces_and_leaves_nothing_behind)
 }
 END_TEST
 
+/* The names of unfinished files (NAME.tmp.PID.N) and their removal: one
+ * process's, or every process's that no longer runs, below a folder. */
+START_TEST(afile_unfinished_files_found_and_removed)
+{
+    ck_assert_int_eq(rg_afile_tmp_pid("a.csv.tmp.123.4"), 123);
+    ck_assert_int_eq(rg_afile_tmp_pid("x.tmp.1.2.tmp.7.8"), 7);
+    ck_assert_int_eq(rg_afile_tmp_pid(".tmp.5.6"), 0);
+    ck_assert_int_eq(rg_afile_tmp_pid("a.tmp.12"), 0);
+    ck_assert_int_eq(rg_afile_tmp_pid("a.tmp.12.x"), 0);
+    ck_assert_int_eq(rg_afile_tmp_pid("a.tmp.0.1"), 0);
+    ck_assert_int_eq(rg_afile_tmp_pid("a.tmp.-3.1"), 0);
+    ck_assert_int_eq(rg_afile_tmp_pid("a.csv"), 0);
+    /* a process that has ended */
+    pid_t dead = fork();
+    ck_assert_int_ge(dead, 0);
+    if (dead == 0) {
+        _exit(0);
+    }
+    ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+    char *dn = rg_xasprintf("o/sub/b.csv.tmp.%ld.1", (long)dead);
+    char *mine = rg_xasprintf("o/a.csv.tmp.%ld.2", (long)getpid());
+    free(t_write(tmp, dn, "x"));
+    free(t_write(tmp, mine, "x"));
+    free(t_write(tmp, "o/a.csv", "x"));
+    free(t_write(tmp, "o/sub/c.tmp.1.z", "x"));
+    char *o = in_tmp("o"), *sub = in_tmp("o/sub");
+    rg_afile_remove_tmp(o, 0); /* the dead one's only */
+    char *names = listing(sub);
+    ck_assert_str_eq(names, "c.tmp.1.z");
+    free(names);
+    char *want = rg_xasprintf("a.csv a.csv.tmp.%ld.2 sub", (long)getpid());
+    names = listing(o);
+    ck_assert_str_eq(names, want);
+    free(names);
+    rg_afile_remove_tmp(o, (long)getpid()); /* this one's */
+    names = listing(o);
+    ck_assert_str_eq(names, "a.csv sub");
+    free(names);
+    free(want);
+    free(o);
+    free(sub);
+    free(dn);
+    free(mine);
+}
+END_TEST
+
 START_TEST(afile_commit_and_abort)
 {
     char *p = in_tmp("r/report.md");
@@ -630,6 +677,18 @@ START_TEST(monotonic_clock_moves_forward)
 }
 END_TEST
 
+/* FNV-1a 64: the published test values, and continuing from a hash. */
+START_TEST(fnv1a_known_values)
+{
+    ck_assert_uint_eq(rg_fnv1a(RG_FNV1A_BASIS, ""), 0xcbf29ce484222325ULL);
+    ck_assert_uint_eq(rg_fnv1a(RG_FNV1A_BASIS, "a"), 0xaf63dc4c8601ec8cULL);
+    ck_assert_uint_eq(rg_fnv1a(RG_FNV1A_BASIS, "foobar"), 0x85944171f73967e8ULL);
+    ck_assert_uint_eq(rg_fnv1a(rg_fnv1a(RG_FNV1A_BASIS, "foo"), "bar"),
+                      rg_fnv1a(RG_FNV1A_BASIS, "foobar"));
+    ck_assert_uint_eq(rg_fnv1a(42, NULL), 42);
+}
+END_TEST
+
 Suite *suite_util(void);
 Suite *suite_util(void)
 {
@@ -645,6 +704,7 @@ Suite *suite_util(void)
     tcase_add_test(str, errors_sort_by_file_then_line);
     tcase_add_test(str, errors_without_place_and_copied);
     tcase_add_test(str, nearest_word);
+    tcase_add_test(str, fnv1a_known_values);
     suite_add_tcase(s, str);
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, setup, teardown);
@@ -652,6 +712,7 @@ Suite *suite_util(void)
     tcase_add_test(files, mkdir_p_nested_existing_and_blocked);
     tcase_add_test(files, atomic_write_replaces_and_leaves_nothing_behind);
     tcase_add_test(files, afile_commit_and_abort);
+    tcase_add_test(files, afile_unfinished_files_found_and_removed);
     tcase_add_test(files, path_find_first_match_in_order);
     tcase_add_test(files, monotonic_clock_moves_forward);
     suite_add_tcase(s, files);

@@ -356,6 +356,16 @@ START_TEST(step_errors_name_file_and_line)
                   "the script path ");
     has_error(16, "step keys: level: found \"high\", expected ");
     has_error(17, "step keys: unknown key \"levl\" for this script (its parameters: ");
+    {
+        /* every step key, as is_reserved knows them */
+        char *all = all_errors();
+        ck_assert_msg(strstr(all, "; step keys: plugin, script, reads, writes, after, when, "
+                                  "retries, retry_delay, timeout, instructions, memory_mb, "
+                                  "description, wait, what, four_eyes, rerun, preflight, "
+                                  "isolate)") != NULL,
+                      "%s", all);
+        free(all);
+    }
     has_error(18, "step missing: missing required key \"level\"");
     has_error(20, "[step.bad name]: \"bad name\" is not a valid step name");
     has_error(24, "retries: found \"101\", expected a whole number from 0 to 100");
@@ -445,7 +455,12 @@ START_TEST(when_conditions_and_their_data)
     LOADS("[workflow]\nname = t\n"
           "[input.method]\ntype = text\ndefault = none\n"
           "[step.flag]\nplugin = noop\nwrites = flagged\n"
-          "[step.check]\nplugin = noop\nwhen = flagged and input.method != \"none\"\n");
+          "[step.check]\nplugin = noop\nwhen = flagged and input.method != \"none\"\n"
+          "[step.again]\nplugin = noop\nreads = flagged\nwhen = flagged\n");
+    /* what a step reads, its when's names among it, each once */
+    const rg_step *ag = step("again");
+    ck_assert_uint_eq(ag->nall_reads, 1);
+    ck_assert_str_eq(ag->all_reads[0], "flagged");
     const rg_step *c = step("check");
     ck_assert_ptr_nonnull(c->when);
     ck_assert_str_eq(c->when_text, "flagged and input.method != \"none\"");
@@ -495,6 +510,12 @@ START_TEST(wait_kinds)
     const rg_step *ob = step("objection");
     ck_assert_str_eq(ob->wait_until, "deadline");
     ck_assert(depends("objection", "rank"));
+    /* what they wait for is among what they read; a fixed date is not */
+    ck_assert_uint_eq(in->nall_reads, 1);
+    ck_assert_str_eq(in->all_reads[0], "interviews");
+    ck_assert_uint_eq(sd->nall_reads, 0);
+    ck_assert_uint_eq(ob->nall_reads, 1);
+    ck_assert_str_eq(ob->all_reads[0], "deadline");
     order_is_topological();
 }
 END_TEST
