@@ -22,7 +22,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -288,29 +287,12 @@ static size_t take_frames(regie_ctx *ctx, const rg_step *st, const char *buf, si
 }
 
 /* The unfinished files (NAME.tmp.PID.N) of a child killed while writing. */
-static _Thread_local const char *stale_mark;
-
-static int remove_stale(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-    (void)sb;
-    const char *base = path + ftw->base;
-    if (type == FTW_F && strstr(base, stale_mark)) {
-        unlink(path);
-    }
-    return 0;
-}
-
 static void remove_unfinished(const regie_ctx *ctx, pid_t pid)
 {
     const char *outdir = ctx->run ? ctx->run->outdir : ctx->outdir;
-    if (!outdir) {
-        return;
+    if (outdir) {
+        rg_afile_remove_tmp(outdir, (long)pid);
     }
-    char mark[48];
-    snprintf(mark, sizeof mark, ".tmp.%ld.", (long)pid);
-    stale_mark = mark;
-    nftw(outdir, remove_stale, 16, FTW_PHYS);
-    stale_mark = NULL;
 }
 
 /* Milliseconds to wait for something until deadline (0: none, -1). */

@@ -1482,13 +1482,6 @@ static char *limit_error(const rg_lua *R, const rg_lua_limits *lim)
     return NULL;
 }
 
-static uint64_t fnv1a(uint64_t h, const char *s)
-{
-    for (; s && *s; s++) {
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-    }
-    return h;
-}
 
 /* The seed of math.random in a step: from its run (the run's id in the
  * store, else the workflow's name) and its name, so that the run, resumed,
@@ -1497,8 +1490,8 @@ static uint64_t step_seed(const regie_ctx *ctx)
 {
     const rg_run *run = ctx->run;
     const char *of = run ? (run->run_id ? run->run_id : run->wf && run->wf->name ? run->wf->name : "") : "";
-    uint64_t h = fnv1a(0xcbf29ce484222325ull, of);
-    h = fnv1a(h ^ 0xff, ctx->s && ctx->s->name ? ctx->s->name : "");
+    uint64_t h = rg_fnv1a(0xcbf29ce484222325ull, of);
+    h = rg_fnv1a(h ^ 0xff, ctx->s && ctx->s->name ? ctx->s->name : "");
     return h;
 }
 
@@ -1572,7 +1565,7 @@ int rg_lua_describe(rg_lua *R, const char *file, const rg_lua_limits *lim, rg_sc
     } else {
         R->serial++;
         R->step_modules = 0;
-        R->seed = fnv1a(0xcbf29ce484222325ull, file);
+        R->seed = rg_fnv1a(0xcbf29ce484222325ull, file);
         lua_pushcfunction(L, load_main);
         lua_pushvalue(L, chunk);
         lua_pushstring(L, file);
