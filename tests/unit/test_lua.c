@@ -1142,7 +1142,7 @@ START_TEST(random_seeded_per_step)
     const char *draw = "return { run = function(step)\n"
                        "  local t = {} for i = 1, 4 do t[i] = math.random(1, 1000000) end\n"
                        "  regie.output('r', table.concat(t, ',')) end }\n";
-    const char *meddle = "return { run = function() math.randomseed(os.time(), os.clock() * 1e6)\n"
+    const char *meddle = "return { run = function() math.randomseed(os.time(), math.floor(os.clock() * 1e6))\n"
                          "  for i = 1, 10 do math.random() end end }\n";
     char *first = NULL;
     for (int i = 0; i < 3; i++) {
