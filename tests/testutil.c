@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,31 @@ void t_rmtree(const char *dir)
         nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     }
 }
+
+char *t_dir;
+
+void t_dir_setup(void) { t_dir = t_tmpdir(); }
+
+void t_dir_teardown(void)
+{
+    t_rmtree(t_dir);
+    free(t_dir);
+    t_dir = NULL;
+}
+
+char *t_asprintf(const char *fmt, ...)
+{
+    char *p = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&p, fmt, ap) < 0) {
+        abort();
+    }
+    va_end(ap);
+    return p;
+}
+
+char *t_path(const char *name) { return t_asprintf("%s/%s", t_dir, name); }
 
 char *t_write(const char *dir, const char *name, const char *text)
 {

@@ -10,6 +10,15 @@ char *t_build(const char *rel);
 /* A fresh temporary directory (removed by t_rmtree). */
 char *t_tmpdir(void);
 void t_rmtree(const char *dir);
+/* The temporary directory of the running test: t_dir_setup makes it,
+ * t_dir_teardown removes it and sets t_dir to NULL (a Check fixture pair). */
+extern char *t_dir;
+void t_dir_setup(void);
+void t_dir_teardown(void);
+/* t_dir/name. Caller frees. */
+char *t_path(const char *name);
+/* asprintf that aborts when out of memory. Caller frees. */
+char *t_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Write text to dir/name; returns the path (caller frees). */
 char *t_write(const char *dir, const char *name, const char *text);
 /* Read a whole file (NULL if missing). Caller frees. */

@@ -9,30 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *tmp;
-
-static void setup(void)
-{
-    tmp = t_tmpdir();
-}
-
-static void teardown(void)
-{
-    t_rmtree(tmp);
-    free(tmp);
-}
-
-static char *path_in(const char *name)
-{
-    char *p = NULL;
-    if (asprintf(&p, "%s/%s", tmp, name) < 0) {
-        abort();
-    }
-    return p;
-}
-
 #define RUN(out, err, ...)                                                                         \
-    t_regie(tmp, out, err, (const char *const[]){ __VA_ARGS__, NULL })
+    t_regie(t_dir, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 
 START_TEST(demo_runs_plugin_and_lua)
 {
@@ -44,19 +22,19 @@ START_TEST(demo_runs_plugin_and_lua)
     }
     int rc = RUN(&out, &err, "run", wf, "--set", set, "--out", "o");
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    char *p = path_in("o/totals.csv");
+    char *p = t_path("o/totals.csv");
     char *csv = t_read(p);
     ck_assert_ptr_nonnull(csv);
     /* 120,5 + 835,125 = 955.625 -> 955.63 (half-up); decimal comma read from a ;-file with BOM */
     ck_assert_str_eq(csv, "category,total\r\ncatering,955.63\r\nmaterials,0.5\r\nspeakers,300\r\n"
                           "venue,450\r\n");
     free(p);
-    p = path_in("o/report.md");
+    p = t_path("o/report.md");
     char *md = t_read(p);
     ck_assert_ptr_nonnull(strstr(md, "catering: € 955,63"));
     ck_assert_ptr_nonnull(strstr(md, "Totaal: € 1706,13"));
     free(p);
-    p = path_in("o/run-summary.txt");
+    p = t_path("o/run-summary.txt");
     char *sum = t_read(p);
     ck_assert_ptr_nonnull(strstr(sum, "status: done"));
     free(p);
@@ -78,7 +56,7 @@ END_TEST
 
 START_TEST(config_errors_all_at_once_with_lines)
 {
-    char *wf = t_write(tmp, "bad.ini",
+    char *wf = t_write(t_dir, "bad.ini",
                        "[workflow]\n"
                        "name = bad\n"
                        "colour = blue\n"
@@ -130,7 +108,7 @@ END_TEST
 START_TEST(input_errors_exit_2_and_write_nothing)
 {
     char *wf = t_src("etc/workflows/demo.ini");
-    char *csv = t_write(tmp, "costs.csv", "item,category,amount\nA,venue,12x\nB,bad id!,3\nC,food,\n");
+    char *csv = t_write(t_dir, "costs.csv", "item,category,amount\nA,venue,12x\nB,bad id!,3\nC,food,\n");
     char *set = NULL, *out = NULL, *err = NULL;
     if (asprintf(&set, "costs=%s", csv) < 0) {
         abort();
@@ -140,7 +118,7 @@ START_TEST(input_errors_exit_2_and_write_nothing)
     ck_assert_msg(strstr(err, "costs.csv:2: column amount: found \"12x\", expected") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "costs.csv:3: column category: found \"bad id!\", expected") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "costs.csv:4: column amount:") != NULL, "%s", err);
-    char *o = path_in("o");
+    char *o = t_path("o");
     ck_assert_int_eq(access(o, F_OK), -1);
     free(o);
     free(out);
@@ -168,7 +146,7 @@ END_TEST
  * not hide the rule errors of the others, all sorted by file and line. */
 START_TEST(preflight_steps)
 {
-    free(t_write(tmp, "rules.lua",
+    free(t_write(t_dir, "rules.lua",
             "return { run = function(step)\n"
             "  local a, b = regie.input('a'), regie.input('b')\n"
             "  local ids = a and {}\n"
@@ -186,16 +164,16 @@ START_TEST(preflight_steps)
             "  end\n"
             "  regie.output('ok', true)\n"
             "end }\n"));
-    free(t_write(tmp, "more.lua",
+    free(t_write(t_dir, "more.lua",
             "return { run = function(step)\n"
             "  local b = regie.input('b')\n"
             "  for i, r in ipairs(b) do\n"
             "    if r.ref == 'Z' then regie.data_error(b.source, b.lines[i], 'ref', r.ref, 'checked again') end\n"
             "  end\n"
             "end }\n"));
-    free(t_write(tmp, "report.lua",
+    free(t_write(t_dir, "report.lua",
             "return { run = function(step) regie.write(step.name .. '.txt', 'written\\n') end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = pre\n"
                        "[input.a]\ntype = csv\ncolumns = id:id!, n:integer!\n"
                        "[input.b]\ntype = csv\ncolumns = ref:text!\n"
@@ -204,8 +182,8 @@ START_TEST(preflight_steps)
                        "[step.report]\nscript = report.lua\nreads = ok\n"
                        "; needs nothing of the pre-flight, yet waits for it\n"
                        "[step.early]\nscript = report.lua\nreads = a\n");
-    free(t_write(tmp, "a.csv", "id,n\nA,1\nB,2\n"));
-    free(t_write(tmp, "b.csv", "ref\nA\nB\n"));
+    free(t_write(t_dir, "a.csv", "id,n\nA,1\nB,2\n"));
+    free(t_write(t_dir, "b.csv", "ref\nA\nB\n"));
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -215,14 +193,14 @@ START_TEST(preflight_steps)
     free(err);
     rc = RUN(&out, &err, "run", wf, "--set", "a=a.csv", "--set", "b=b.csv", "--out", "o");
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    char *p = path_in("o/early.txt");
+    char *p = t_path("o/early.txt");
     ck_assert_int_eq(access(p, F_OK), 0);
     free(p);
     free(out);
     free(err);
 
     /* a rule error: check finds it, run refuses and writes nothing at all */
-    free(t_write(tmp, "b.csv", "ref\nA\nZ\n"));
+    free(t_write(t_dir, "b.csv", "ref\nA\nZ\n"));
     const char *rule = "b.csv:3: column ref: found \"Z\", expected an id of a.csv";
     rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
     ck_assert_msg(rc == 2, "check: exit %d: %s", rc, err);
@@ -233,7 +211,7 @@ START_TEST(preflight_steps)
              "--jobs", "2");
     ck_assert_msg(rc == 2, "run: exit %d: %s", rc, err);
     ck_assert_msg(strstr(err, rule) != NULL, "%s", err);
-    p = path_in("o2/early.txt");
+    p = t_path("o2/early.txt");
     ck_assert_msg(access(p, F_OK) != 0, "a step ran before the pre-flight had finished");
     free(p);
     free(out);
@@ -241,8 +219,8 @@ START_TEST(preflight_steps)
 
     /* a type error in a.csv, rule errors in a.csv and b.csv: all together,
      * by file and line; the rules that need a.csv's ids are left out */
-    free(t_write(tmp, "a.csv", "id,n\nA,-1\nB,2x\n"));
-    free(t_write(tmp, "b.csv", "ref\nx1\nZ\n"));
+    free(t_write(t_dir, "a.csv", "id,n\nA,-1\nB,2x\n"));
+    free(t_write(t_dir, "b.csv", "ref\nx1\nZ\n"));
     for (int pass = 0; pass < 2; pass++) {
         rc = pass ? RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv")
                   : RUN(&out, &err, "run", wf, "--set", "a=a.csv", "--set", "b=b.csv", "--out",
@@ -257,12 +235,12 @@ START_TEST(preflight_steps)
         free(out);
         free(err);
     }
-    p = path_in("o3");
+    p = t_path("o3");
     ck_assert_int_eq(access(p, F_OK), -1);
     free(p);
     /* what a pre-flight step made without a.csv is not checked further:
      * rules finds nothing in b.csv without a.csv's ids, more does not run */
-    free(t_write(tmp, "b.csv", "ref\nZ\n"));
+    free(t_write(t_dir, "b.csv", "ref\nZ\n"));
     rc = RUN(&out, &err, "check", wf, "--set", "a=a.csv", "--set", "b=b.csv");
     ck_assert_msg(rc == 2, "exit %d: %s", rc, err);
     ck_assert_msg(strstr(err, "a.csv:3: column n: found \"2x\"") != NULL, "%s", err);
@@ -278,10 +256,10 @@ END_TEST
  * (refused when the workflow is read), one that writes a file. */
 START_TEST(preflight_steps_refused)
 {
-    free(t_write(tmp, "one.lua", "return { run = function(step) regie.output('x', 1) end }\n"));
-    free(t_write(tmp, "writes.lua",
+    free(t_write(t_dir, "one.lua", "return { run = function(step) regie.output('x', 1) end }\n"));
+    free(t_write(t_dir, "writes.lua",
             "return { run = function(step) regie.write('w.txt', 'no\\n') end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = pre\n"
                        "[step.first]\nscript = one.lua\nwrites = x\n"
                        "[step.second]\nscript = writes.lua\nreads = x\npreflight = yes\n");
@@ -294,7 +272,7 @@ START_TEST(preflight_steps_refused)
     free(out);
     free(err);
     free(wf);
-    wf = t_write(tmp, "w.ini",
+    wf = t_write(t_dir, "w.ini",
                  "[workflow]\nname = pre\n"
                  "[step.second]\nscript = writes.lua\npreflight = yes\n"
                  "[step.third]\nscript = one.lua\nwrites = x\n");
@@ -308,10 +286,10 @@ START_TEST(preflight_steps_refused)
     free(err);
     rc = RUN(&out, &err, "run", wf, "--out", "o");
     ck_assert_msg(rc == 1, "exit %d: %s", rc, err);
-    char *p = path_in("o/w.txt");
+    char *p = t_path("o/w.txt");
     ck_assert_int_eq(access(p, F_OK), -1);
     free(p);
-    p = path_in("o/run-summary.txt");
+    p = t_path("o/run-summary.txt");
     char *sum = t_read(p);
     ck_assert_ptr_nonnull(sum);
     ck_assert_msg(strstr(sum, "  third: upstream - not run: step second did not finish") != NULL,
@@ -327,17 +305,17 @@ END_TEST
 /* A failing Lua branch stops what depends on it; the other branch finishes. */
 START_TEST(failure_stops_dependents_only)
 {
-    free(t_write(tmp, "ok.lua",
+    free(t_write(t_dir, "ok.lua",
             "return { run = function(step) regie.output('a', 1) end }\n"));
-    free(t_write(tmp, "boom.lua",
+    free(t_write(t_dir, "boom.lua",
             "return { run = function(step)\n  local x = nil\n  return x.field\nend }\n"));
-    free(t_write(tmp, "loop.lua",
+    free(t_write(t_dir, "loop.lua",
             "return { run = function(step) while true do pcall(function() while true do end end) end end }\n"));
-    free(t_write(tmp, "bomb.lua",
+    free(t_write(t_dir, "bomb.lua",
             "return { run = function(step) local s = string.rep('x', 1e10) end }\n"));
-    free(t_write(tmp, "use.lua",
+    free(t_write(t_dir, "use.lua",
             "return { run = function(step) regie.output('c', regie.input('b')) end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = branches\n"
                        "[step.ok]\nscript = ok.lua\nwrites = a\n"
                        "[step.boom]\nscript = boom.lua\nwrites = b\n"
@@ -351,7 +329,7 @@ START_TEST(failure_stops_dependents_only)
     ck_assert_int_eq(rc, 1);
     ck_assert_msg(strstr(err, "boom.lua:3:") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "stack traceback") != NULL, "%s", err);
-    char *p = path_in("o/run-summary.txt");
+    char *p = t_path("o/run-summary.txt");
     char *sum = t_read(p);
     ck_assert_ptr_nonnull(sum);
     ck_assert_msg(strstr(sum, "  ok: done") != NULL, "%s", sum);
@@ -376,8 +354,8 @@ END_TEST
  * data not among the step's `writes` is refused when it is made. */
 START_TEST(streamed_step_in_a_run)
 {
-    free(t_write(tmp, "items.csv", "id,price,qty\nA,2.5,4\nB,10,3\nC,1.25,0\n"));
-    free(t_write(tmp, "map.lua",
+    free(t_write(t_dir, "items.csv", "id,price,qty\nA,2.5,4\nB,10,3\nC,1.25,0\n"));
+    free(t_write(t_dir, "map.lua",
             "return { run = function(step)\n"
             "  local out = regie.output_writer('totals', { 'id', 'total', 'line' })\n"
             "  for _, id, price, qty, line in regie.each('items', { 'id', 'price', 'qty', '_line' }) do\n"
@@ -385,9 +363,9 @@ START_TEST(streamed_step_in_a_run)
             "  end\n"
             "  regie.info('mapped ' .. out:close())\n"
             "end }\n"));
-    free(t_write(tmp, "stray.lua",
+    free(t_write(t_dir, "stray.lua",
             "return { run = function(step) regie.output_writer('other', { 'a' }) end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = stream\n"
                        "[input.items]\ntype = csv\ncolumns = id:id!, price:decimal!, qty:integer!\n"
                        "[step.map]\nscript = map.lua\nreads = items\nwrites = totals\n"
@@ -399,7 +377,7 @@ START_TEST(streamed_step_in_a_run)
     ck_assert_msg(strstr(err, "mapped 3") != NULL, "%s", err);
     ck_assert_msg(strstr(err, "stray.lua:1: regie.output_writer(\"other\"): the step does not "
                               "write \"other\" (not among its `writes`)") != NULL, "%s", err);
-    char *p = path_in("o/totals.csv");
+    char *p = t_path("o/totals.csv");
     char *csv = t_read(p);
     ck_assert_ptr_nonnull(csv);
     ck_assert_str_eq(csv, "id,total,line\r\nA,10,2\r\nB,30,3\r\nC,0,4\r\n");
@@ -413,13 +391,13 @@ END_TEST
 
 START_TEST(when_and_retries)
 {
-    free(t_write(tmp, "flaky.lua",
+    free(t_write(t_dir, "flaky.lua",
             "local n = 0\n"
             "return { run = function(step) n = n + 1\n"
             "  assert(n == 1, 'every attempt starts afresh')\n"
             "  if step.attempt < 3 then error('not yet ' .. step.attempt) end\n"
             "  regie.output('r', step.attempt) end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = w\n"
                        "[input.mode]\ntype = text\ndefault = fast\n"
                        "[step.flaky]\nscript = flaky.lua\nwrites = r\nretries = 3\nretry_delay = 0.01\n"
@@ -428,7 +406,7 @@ START_TEST(when_and_retries)
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "run", wf, "--out", "o", "--jobs", "1");
     ck_assert_msg(rc == 0, "%d %s", rc, err);
-    char *p = path_in("o/run-summary.txt");
+    char *p = t_path("o/run-summary.txt");
     char *sum = t_read(p);
     ck_assert_msg(strstr(sum, "  flaky: done") != NULL, "%s", sum);
     ck_assert_msg(strstr(sum, "  only_slow: skipped") != NULL, "%s", sum);
@@ -447,25 +425,25 @@ START_TEST(out_of_tree_plugin)
     char *src = t_src("tests/fixtures/good.c");
     char *inc = t_src("core");
     char *cmd = NULL;
-    if (asprintf(&cmd, "cc -shared -fPIC -I'%s' '%s' -o '%s/plug/good.so'", inc, src, tmp) < 0) {
+    if (asprintf(&cmd, "cc -shared -fPIC -I'%s' '%s' -o '%s/plug/good.so'", inc, src, t_dir) < 0) {
         abort();
     }
-    char *pd = path_in("plug");
+    char *pd = t_path("plug");
     mkdir(pd, 0777);
     ck_assert_int_eq(system(cmd), 0);
-    free(t_write(tmp, "rows.csv", "n\n1\n2.5\n"));
-    char *wf = t_write(tmp, "w.ini",
+    free(t_write(t_dir, "rows.csv", "n\n1\n2.5\n"));
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = oot\n"
                        "[engine]\nplugin_path = plug\n"
                        "[input.rows]\ntype = csv\ncolumns = n:decimal\n"
                        "[step.sum]\nplugin = good\ncolumn = n\nreads = rows\nwrites = total\n"
                        "[step.show]\nscript = show.lua\nreads = total\n");
-    free(t_write(tmp, "show.lua",
+    free(t_write(t_dir, "show.lua",
             "return { run = function(step) regie.write('total.txt', regie.format(regie.input('total'), 2)) end }\n"));
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "run", wf, "--set", "rows=rows.csv", "--out", "o");
     ck_assert_msg(rc == 0, "%d %s", rc, err);
-    char *p = path_in("o/total.txt");
+    char *p = t_path("o/total.txt");
     char *t = t_read(p);
     ck_assert_str_eq(t, "3.50");
     free(t);
@@ -488,16 +466,16 @@ END_TEST
 
 START_TEST(default_file_next_to_workflow)
 {
-    free(t_write(tmp, "wf/data/default.csv", "n\n4\n"));
-    free(t_write(tmp, "wf/show.lua",
+    free(t_write(t_dir, "wf/data/default.csv", "n\n4\n"));
+    free(t_write(t_dir, "wf/show.lua",
                  "return { run = function() regie.write('n.txt', tostring(regie.input('rows')[1].n)) end }\n"));
-    char *wf = t_write(tmp, "wf/w.ini",
+    char *wf = t_write(t_dir, "wf/w.ini",
                        "[workflow]\nname = d\n[input.rows]\ntype = csv\ndefault = data/default.csv\n"
                        "columns = n:integer\n[step.show]\nscript = show.lua\nreads = rows\n");
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "run", wf, "--out", "o");
     ck_assert_msg(rc == 0, "%d %s", rc, err);
-    char *p = path_in("o/n.txt");
+    char *p = t_path("o/n.txt");
     char *t = t_read(p);
     ck_assert_str_eq(t, "4");
     free(t);
@@ -551,8 +529,8 @@ END_TEST
  * endless loop stops at the step's timeout, naming the script. */
 START_TEST(check_limits_top_level_code)
 {
-    free(t_write(tmp, "hang.lua", "while true do end\nreturn { run = function() end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    free(t_write(t_dir, "hang.lua", "while true do end\nreturn { run = function() end }\n"));
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = w\n[step.hang]\nscript = hang.lua\ntimeout = 0.5\n");
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "check", wf);
@@ -569,10 +547,10 @@ END_TEST
  * own output: `regie graph | dot` gets a graph. */
 START_TEST(print_goes_to_the_log)
 {
-    free(t_write(tmp, "talk.lua",
+    free(t_write(t_dir, "talk.lua",
                  "print('loading', 1)\n"
                  "return { run = function() print('running', 2) end }\n"));
-    char *wf = t_write(tmp, "w.ini", "[workflow]\nname = w\n[step.talk]\nscript = talk.lua\n");
+    char *wf = t_write(t_dir, "w.ini", "[workflow]\nname = w\n[step.talk]\nscript = talk.lua\n");
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "graph", wf);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
@@ -595,7 +573,7 @@ Suite *suite_cli(void)
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("e2e");
     tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup, t_dir_teardown);
     tcase_add_test(tc, demo_runs_plugin_and_lua);
     tcase_add_test(tc, config_errors_all_at_once_with_lines);
     tcase_add_test(tc, input_errors_exit_2_and_write_nothing);

@@ -14,32 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *tmp;
-
-static void setup(void)
-{
-    tmp = t_tmpdir();
-}
-
-static void teardown(void)
-{
-    t_rmtree(tmp);
-    free(tmp);
-}
-
-static char *path_in(const char *name)
-{
-    char *p = NULL;
-    if (asprintf(&p, "%s/%s", tmp, name) < 0) {
-        abort();
-    }
-    return p;
-}
-
 /* The test plugin NAME (tests/fixtures) in the folder plug/ of the test. */
 static void plug(const char *name)
 {
-    char rel[128], *dir = path_in("plug"), *to = NULL;
+    char rel[128], *dir = t_path("plug"), *to = NULL;
     snprintf(rel, sizeof rel, "tests/fixtures/.libs/%s.so", name);
     char *from = t_build(rel);
     mkdir(dir, 0777);
@@ -56,7 +34,7 @@ static char *summary(const char *outdir)
 {
     char rel[128];
     snprintf(rel, sizeof rel, "%s/run-summary.txt", outdir);
-    char *p = path_in(rel);
+    char *p = t_path(rel);
     char *s = t_read(p);
     ck_assert_msg(s != NULL, "no %s", p);
     free(p);
@@ -64,7 +42,7 @@ static char *summary(const char *outdir)
 }
 
 #define RUN(out, err, ...)                                                                         \
-    t_regie(tmp, out, err, (const char *const[]){ __VA_ARGS__, NULL })
+    t_regie(t_dir, out, err, (const char *const[]){ __VA_ARGS__, NULL })
 
 #define HAS(text, what) ck_assert_msg(strstr((text), (what)) != NULL, "no \"%s\" in:\n%s", (what), (text))
 
@@ -73,8 +51,8 @@ static char *summary(const char *outdir)
 START_TEST(crash_fails_only_its_step)
 {
     plug("crash");
-    free(t_write(tmp, "ok.lua", "return { run = function(step) regie.output('a', 1) end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    free(t_write(t_dir, "ok.lua", "return { run = function(step) regie.output('a', 1) end }\n"));
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = crash\n[engine]\nplugin_path = plug\n"
                        "[step.crash]\nplugin = crash\nisolate = process\nwrites = b\n"
                        "[step.use]\nplugin = noop\nreads = b\n"
@@ -102,12 +80,12 @@ END_TEST
 START_TEST(hang_killed_at_timeout)
 {
     plug("hang");
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = hang\n[engine]\nplugin_path = plug\n"
                        "[step.hang]\nplugin = hang\ntimeout = 1\nleave = o/part.csv\n"
                        "[step.other]\nplugin = noop\n");
     /* a file of the same pattern that no killed child left stays */
-    free(t_write(tmp, "o/keep.csv.tmp.1.1", "not ours"));
+    free(t_write(t_dir, "o/keep.csv.tmp.1.1", "not ours"));
     char *out = NULL, *err = NULL;
     int rc = RUN(&out, &err, "run", wf, "--out", "o", "--jobs", "2", "--no-store", "--engine",
                  "isolate=process");
@@ -117,13 +95,13 @@ START_TEST(hang_killed_at_timeout)
     HAS(sum, "  hang: failed - timed out after 1 s");
     HAS(sum, "  other: done");
     /* the unfinished file of the killed child is gone */
-    char *dir = path_in("o");
+    char *dir = t_path("o");
     char *cmd = NULL;
     if (asprintf(&cmd, "ls '%s' | grep -c 'part.csv.tmp' >/dev/null", dir) < 0) {
         abort();
     }
     ck_assert_msg(system(cmd) != 0, "part.csv.tmp.* left in %s", dir);
-    char *keep = path_in("o/keep.csv.tmp.1.1");
+    char *keep = t_path("o/keep.csv.tmp.1.1");
     ck_assert_msg(access(keep, F_OK) == 0, "%s removed", keep);
     free(keep);
     free(cmd);
@@ -140,7 +118,7 @@ END_TEST
 START_TEST(exit_in_plugin_fails_the_step)
 {
     plug("exits");
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = exits\n[engine]\nplugin_path = plug\nisolate = process\n"
                        "[step.exits]\nplugin = exits\n"
                        "[step.other]\nplugin = noop\n");
@@ -160,7 +138,7 @@ END_TEST
 
 static void kill_from(const char *pidfile)
 {
-    char *p = path_in(pidfile);
+    char *p = t_path(pidfile);
     char *text = t_read(p);
     ck_assert_msg(text != NULL, "no %s", p);
     long pid = atol(text);
@@ -176,7 +154,7 @@ static void kill_from(const char *pidfile)
 START_TEST(process_left_behind_does_not_hold_the_step)
 {
     plug("spawn");
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = spawn\n[engine]\nplugin_path = plug\nisolate = process\n"
                        "[step.ok]\nplugin = spawn\npidfile = ok.pid\nwrites = n\ntimeout = 20\n"
                        "[step.crash]\nplugin = spawn\npidfile = crash.pid\ncrash = yes\n"
@@ -216,7 +194,7 @@ static int alive(long pid)
  * leaves, once it is there (0 if it never comes). */
 static long hang_child_pid(void)
 {
-    char *dir = path_in("o");
+    char *dir = t_path("o");
     long pid = 0;
     for (int i = 0; i < 3000 && !pid; i++) {
         DIR *d = opendir(dir);
@@ -242,10 +220,10 @@ static long hang_child_pid(void)
 START_TEST(killed_regie_takes_its_child_along)
 {
     plug("hang");
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = orphan\n[engine]\nplugin_path = plug\n"
                  "[step.hang]\nplugin = hang\nisolate = process\ntimeout = 0\nleave = o/part\n"));
-    char *o = path_in("o");
+    char *o = t_path("o");
     mkdir(o, 0777);
     free(o);
     char *bin = t_build("regie");
@@ -255,7 +233,7 @@ START_TEST(killed_regie_takes_its_child_along)
         dup2(null, 0);
         dup2(null, 1);
         dup2(null, 2);
-        if (chdir(tmp) != 0) {
+        if (chdir(t_dir) != 0) {
             _exit(127);
         }
         execl(bin, "regie", "run", "w.ini", "--out", "o", "--no-store", (char *)NULL);
@@ -311,12 +289,12 @@ START_TEST(isolated_same_as_in_process)
 {
     plug("good");
     plug("echo");
-    free(t_write(tmp, "rows.csv",
+    free(t_write(t_dir, "rows.csv",
                  "id,n,k,ok,tags,note\n"
                  "a,1,7,yes,x;y,\"line\nbreak\"\n"
                  "b,2.5,,no,,\n"
                  "c,-0.125,-9007199254740993,,z,\"\"\n"));
-    free(t_write(tmp, "show.lua",
+    free(t_write(t_dir, "show.lua",
                  "local function d(v)\n"
                  "  if regie.is_null(v) then return 'null' end\n"
                  "  if regie.is_list(v) then return 'list' .. #v .. ':' .. table.concat(v, ';') end\n"
@@ -331,7 +309,7 @@ START_TEST(isolated_same_as_in_process)
                  "  end\n"
                  "  regie.write('total.txt', table.concat(s, '\\n'))\n"
                  "end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = same\n[engine]\nplugin_path = plug\n"
                        "[input.rows]\ntype = csv\n"
                        "columns = id:id, n:decimal, k:integer, ok:boolean, tags:list, note:text\n"
@@ -355,9 +333,9 @@ START_TEST(isolated_same_as_in_process)
     for (int f = 0; f < 4; f++) {
         char rel[128];
         snprintf(rel, sizeof rel, "o1/%s", files[f]);
-        char *p1 = path_in(rel);
+        char *p1 = t_path(rel);
         snprintf(rel, sizeof rel, "o2/%s", files[f]);
-        char *p2 = path_in(rel);
+        char *p2 = t_path(rel);
         char *a = t_read(p1), *b = t_read(p2);
         ck_assert_msg(a && b, "%s missing", files[f]);
         ck_assert_str_eq(a, b);
@@ -378,8 +356,8 @@ START_TEST(isolated_same_as_in_process)
     free(rb);
 
     /* data errors found in the child are the run's input errors */
-    free(t_write(tmp, "bad.csv", "n\n1\nx\n"));
-    char *wf2 = t_write(tmp, "w2.ini",
+    free(t_write(t_dir, "bad.csv", "n\n1\nx\n"));
+    char *wf2 = t_write(t_dir, "w2.ini",
                         "[workflow]\nname = bad\n[engine]\nplugin_path = plug\n"
                         "[input.rows]\ntype = csv\ncolumns = n:text\n"
                         "[step.sum]\nplugin = good\ncolumn = n\nreads = rows\nwrites = total\n"
@@ -397,8 +375,8 @@ END_TEST
 
 START_TEST(isolate_key_checked)
 {
-    free(t_write(tmp, "s.lua", "return { run = function(step) end }\n"));
-    char *wf = t_write(tmp, "w.ini",
+    free(t_write(t_dir, "s.lua", "return { run = function(step) end }\n"));
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = keys\n"
                        "[step.a]\nplugin = noop\nisolate = thread\n"
                        "[step.b]\nscript = s.lua\nisolate = process\n");
@@ -425,8 +403,8 @@ START_TEST(refused_plugins_reported_by_every_command)
 {
     plug("bad_abi");
     plug("not_plugin");
-    char *wf = t_write(tmp, "w.ini", "[workflow]\nname = plain\n[step.a]\nplugin = noop\n");
-    char *own = t_write(tmp, "own.ini",
+    char *wf = t_write(t_dir, "w.ini", "[workflow]\nname = plain\n[step.a]\nplugin = noop\n");
+    char *own = t_write(t_dir, "own.ini",
                         "[workflow]\nname = own\n[engine]\nplugin_path = plug\n"
                         "[step.a]\nplugin = noop\n");
     const char *argv[][8] = {
@@ -439,7 +417,7 @@ START_TEST(refused_plugins_reported_by_every_command)
     };
     for (size_t i = 0; i < sizeof argv / sizeof argv[0]; i++) {
         char *out = NULL, *err = NULL;
-        int rc = t_regie(tmp, &out, &err, argv[i]);
+        int rc = t_regie(t_dir, &out, &err, argv[i]);
         ck_assert_msg(rc == 0, "%s %s: status %d\n%s", argv[i][0], argv[i][1], rc, err);
         HAS(err, "regie: warning: ");
         HAS(err, "plug/bad_abi.so: refused: plugin ABI version 42, this regie speaks version 1");
@@ -489,7 +467,7 @@ static void interrupted_then_resumed(const char *id, const char *step)
     free(out);
     free(err);
 
-    free(t_write(tmp, "ok.flag", ""));
+    free(t_write(t_dir, "ok.flag", ""));
     int rc = RUN(&out, &err, "resume", id, "--db", "r.db");
     ck_assert_msg(rc == 0, "resume: status %d\n%s", rc, err);
     char *sum = summary("o");
@@ -513,7 +491,7 @@ static void interrupted_then_resumed(const char *id, const char *step)
 START_TEST(crash_in_process_named_and_resumable)
 {
     plug("crash");
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = crash\n[engine]\nplugin_path = plug\n"
                        "[step.first]\nplugin = noop\n"
                        "[step.crash]\nplugin = crash\nunless = ok.flag\nafter = first\n"
@@ -537,7 +515,7 @@ START_TEST(crash_in_process_names_the_others_running)
 {
     plug("crash");
     plug("hang");
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = crash\n[engine]\nplugin_path = plug\n"
                        "[step.hang]\nplugin = hang\nready = hangs\ntimeout = 0\n"
                        "[step.crash]\nplugin = crash\nonce = hangs\n");
@@ -558,7 +536,7 @@ END_TEST
 START_TEST(exit_in_process_is_no_success)
 {
     plug("exits");
-    char *wf = t_write(tmp, "w.ini",
+    char *wf = t_write(t_dir, "w.ini",
                        "[workflow]\nname = exits\n[engine]\nplugin_path = plug\n"
                        "[step.first]\nplugin = noop\n"
                        "[step.exits]\nplugin = exits\nunless = ok.flag\nafter = first\n"
@@ -589,7 +567,7 @@ Suite *suite_isolate(void)
     Suite *s = suite_create("isolate");
     TCase *tc = tcase_create("e2e");
     tcase_set_timeout(tc, 60);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup, t_dir_teardown);
     tcase_add_test(tc, crash_fails_only_its_step);
     tcase_add_test(tc, hang_killed_at_timeout);
     tcase_add_test(tc, exit_in_plugin_fails_the_step);

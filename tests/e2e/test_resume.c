@@ -21,28 +21,13 @@
 
 #define NSTEPS 10
 
-static char *tmp;
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0) {
-        abort();
-    }
-    va_end(ap);
-    return p;
-}
-
 /* A workflow of NSTEPS steps (a chain with a fan-out in the middle),
  * each writing a file and data; `final` combines them. */
 static void make_workflow(const char *dir)
 {
-    char *ini = xasprintf("[workflow]\nname = crashy\n");
+    char *ini = t_asprintf("[workflow]\nname = crashy\n");
     for (int i = 1; i <= NSTEPS; i++) {
-        char *script = xasprintf(
+        char *script = t_asprintf(
             "return { params = { n = { type = 'integer', required = true } },\n"
             "run = function(step)\n"
             "  local v = step.params.n\n"
@@ -52,19 +37,19 @@ static void make_workflow(const char *dir)
             "end }\n",
             i == 1 ? "" : (i <= 5 ? "v = v + regie.input('d1') * 7" : "v = v + regie.input('d' .. (step.params.n - 1)) * 3"),
             i);
-        char *name = xasprintf("s%d.lua", i);
+        char *name = t_asprintf("s%d.lua", i);
         free(t_write(dir, name, script));
         free(name);
         free(script);
         const char *reads = i == 1 ? "" : (i <= 5 ? "reads = d1\n" : NULL);
-        char *r2 = reads ? xasprintf("%s", reads) : xasprintf("reads = d%d\n", i - 1);
-        char *sec = xasprintf("%s[step.s%d]\nscript = s%d.lua\nn = %d\n%swrites = d%d\n", ini, i, i, i,
+        char *r2 = reads ? t_asprintf("%s", reads) : t_asprintf("reads = d%d\n", i - 1);
+        char *sec = t_asprintf("%s[step.s%d]\nscript = s%d.lua\nn = %d\n%swrites = d%d\n", ini, i, i, i,
                               r2, i);
         free(r2);
         free(ini);
         ini = sec;
     }
-    char *fin = xasprintf("%s[step.final]\nscript = final.lua\nreads = d2, d3, d4, d5, d%d\n", ini,
+    char *fin = t_asprintf("%s[step.final]\nscript = final.lua\nreads = d2, d3, d4, d5, d%d\n", ini,
                           NSTEPS);
     free(ini);
     free(t_write(dir, "w.ini", fin));
@@ -136,15 +121,15 @@ static int count_in(const char *text, const char *needle)
  * descending into skip (relative, may be NULL). */
 static void walk_files(const char *root, const char *rel, const char *skip, char ***v, size_t *n)
 {
-    char *dir = *rel ? xasprintf("%s/%s", root, rel) : strdup(root);
+    char *dir = *rel ? t_asprintf("%s/%s", root, rel) : strdup(root);
     DIR *d = opendir(dir);
     struct dirent *e;
     while (d && (e = readdir(d))) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
             continue;
         }
-        char *r = *rel ? xasprintf("%s/%s", rel, e->d_name) : strdup(e->d_name);
-        char *full = xasprintf("%s/%s", root, r);
+        char *r = *rel ? t_asprintf("%s/%s", rel, e->d_name) : strdup(e->d_name);
+        char *full = t_asprintf("%s/%s", root, r);
         struct stat sb;
         if (skip && strcmp(r, skip) == 0) {
             free(r);
@@ -184,7 +169,7 @@ static void same_tree(const char *ref, const char *got, const char *why)
         if (strcmp(v[i], "run-summary.txt") == 0) {
             continue;
         }
-        char *a = xasprintf("%s/%s", ref, v[i]), *b = xasprintf("%s/%s", got, v[i]);
+        char *a = t_asprintf("%s/%s", ref, v[i]), *b = t_asprintf("%s/%s", got, v[i]);
         char *ta = t_read(a), *tb = t_read(b);
         ck_assert_msg(tb != NULL, "%s: %s missing", why, b);
         ck_assert_msg(strcmp(ta, tb) == 0, "%s: %s differs from %s", why, b, a);
@@ -222,20 +207,20 @@ static int regie_killed_at(const char *cwd, const char *at, char **out, char **e
 
 START_TEST(kill_at_reported_points_then_resume)
 {
-    tmp = t_tmpdir();
-    char *clean = xasprintf("%s/clean", tmp);
+    t_dir_setup();
+    char *clean = t_asprintf("%s/clean", t_dir);
     mkdir(clean, 0777);
     make_workflow(clean);
     const char *runv[] = { "run", "w.ini", "--out", "out", "--jobs", "2", NULL };
     ck_assert_int_eq(t_regie(clean, NULL, NULL, runv), 0);
-    char *ref = xasprintf("%s/out", clean);
+    char *ref = t_asprintf("%s/out", clean);
     /* points the engine passes, from the first step to the last */
     const char *points[] = { "mid-write:s1",     "before-commit:s1", "after-commit:s1",
                              "mid-write:s3",     "before-commit:s4", "after-commit:s5",
                              "mid-write:s7",     "after-commit:s8",  "before-commit:s10",
                              "after-commit:s10", "before-commit:final" };
     for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
-        char *dir = xasprintf("%s/k%zu", tmp, k);
+        char *dir = t_asprintf("%s/k%zu", t_dir, k);
         mkdir(dir, 0777);
         make_workflow(dir);
         int rc = regie_killed_at(dir, points[k], NULL, NULL, runv);
@@ -248,13 +233,13 @@ START_TEST(kill_at_reported_points_then_resume)
         ck_assert_msg(rc == 0, "killed at %s: resume exit %d: %s", points[k], rc, err);
         free(out);
         free(err);
-        char *got = xasprintf("%s/out", dir);
+        char *got = t_asprintf("%s/out", dir);
         same_tree(ref, got, points[k]);
         /* a step recorded as done is never done again */
         const char *lv[] = { "log", id, NULL };
         t_regie(dir, &out, &err, lv);
         for (int i = 1; i <= NSTEPS; i++) {
-            char *needle = xasprintf("step s%d: done", i);
+            char *needle = t_asprintf("step s%d: done", i);
             ck_assert_msg(count_in(out, needle) == 1, "%s appears %d times after kill at %s",
                           needle, count_in(out, needle), points[k]);
             free(needle);
@@ -269,8 +254,7 @@ START_TEST(kill_at_reported_points_then_resume)
     }
     free(ref);
     free(clean);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
@@ -292,7 +276,7 @@ static int tender(const char *dir, const char *at, char **err, const char *cmd, 
     if (strcmp(cmd, "run") == 0) {
         argv[n++] = wf;
         for (int i = 0; i < 5; i++) {
-            sets[i] = xasprintf(names[i], ex);
+            sets[i] = t_asprintf(names[i], ex);
             argv[n++] = "--set";
             argv[n++] = sets[i];
         }
@@ -328,7 +312,7 @@ static int tender(const char *dir, const char *at, char **err, const char *cmd, 
 static char *interviews_set(void)
 {
     char *ex = t_src("examples/tender/interviews.csv");
-    char *s = xasprintf("interviews=%s", ex);
+    char *s = t_asprintf("interviews=%s", ex);
     free(ex);
     return s;
 }
@@ -363,7 +347,7 @@ static char *steps_since_resume(const char *dir, const char *id, const char *wha
     char *list = calloc(1, 1);
     for (size_t i = 0; i < n; i++) {
         if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
-            char *l = xasprintf("%s%s%s", list, *list ? " " : "", v[i]);
+            char *l = t_asprintf("%s%s%s", list, *list ? " " : "", v[i]);
             free(list);
             list = l;
         }
@@ -375,8 +359,8 @@ static char *steps_since_resume(const char *dir, const char *id, const char *wha
 
 START_TEST(resume_with_interviews_reruns_only_what_depends_on_them)
 {
-    tmp = t_tmpdir();
-    char *ref = xasprintf("%s/ref", tmp), *dir = xasprintf("%s/two", tmp);
+    t_dir_setup();
+    char *ref = t_asprintf("%s/ref", t_dir), *dir = t_asprintf("%s/two", t_dir);
     mkdir(ref, 0777);
     mkdir(dir, 0777);
     char *iv = interviews_set();
@@ -388,7 +372,7 @@ START_TEST(resume_with_interviews_reruns_only_what_depends_on_them)
     int rc = tender(dir, NULL, &err, "resume", id, "--set", iv, NULL);
     ck_assert_msg(rc == 0, "resume exit %d: %s", rc, err);
     free(err);
-    char *a = xasprintf("%s/out", ref), *b = xasprintf("%s/out", dir);
+    char *a = t_asprintf("%s/out", ref), *b = t_asprintf("%s/out", dir);
     same_tree(a, b, "resume --set interviews");
     /* validate reads ?interviews, but what it writes does not change: the
      * steps between it and the interviews are not run again */
@@ -404,19 +388,18 @@ START_TEST(resume_with_interviews_reruns_only_what_depends_on_them)
     free(iv);
     free(ref);
     free(dir);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
 START_TEST(kill_during_resume_with_interviews)
 {
-    tmp = t_tmpdir();
-    char *ref = xasprintf("%s/ref", tmp);
+    t_dir_setup();
+    char *ref = t_asprintf("%s/ref", t_dir);
     mkdir(ref, 0777);
     char *iv = interviews_set();
     ck_assert_int_eq(tender(ref, NULL, NULL, "run", "--set", iv, NULL), 0);
-    char *refout = xasprintf("%s/out", ref);
+    char *refout = t_asprintf("%s/out", ref);
     const char *points[] = { "after-input-commit",      "mid-write:validate",
                              "before-commit:validate",  "after-commit:validate",
                              "after-reuse:intake",      "after-reuse:shortlist",
@@ -426,7 +409,7 @@ START_TEST(kill_during_resume_with_interviews)
                              "after-commit:letters",    "before-commit:explain",
                              "after-commit:report",     "before-commit:await_interviews" };
     for (size_t k = 0; k < sizeof points / sizeof points[0]; k++) {
-        char *dir = xasprintf("%s/k%zu", tmp, k);
+        char *dir = t_asprintf("%s/k%zu", t_dir, k);
         mkdir(dir, 0777);
         ck_assert_int_eq(tender(dir, NULL, NULL, "run", NULL), 3);
         char *id = first_run_id(dir);
@@ -438,12 +421,12 @@ START_TEST(kill_during_resume_with_interviews)
         rc = tender(dir, NULL, &err, "resume", id, NULL);
         ck_assert_msg(rc == 0, "killed at %s: resume exit %d: %s", points[k], rc, err);
         free(err);
-        char *got = xasprintf("%s/out", dir);
+        char *got = t_asprintf("%s/out", dir);
         same_tree(refout, got, points[k]);
         const char *vv[] = { "verify", id, NULL };
         ck_assert_int_eq(t_regie(dir, NULL, NULL, vv), 0);
         /* the letters of phase 1 stay with the run: in the bundle, checked */
-        char *bundle = xasprintf("%s/bundle", dir);
+        char *bundle = t_asprintf("%s/bundle", dir);
         char *out = NULL;
         const char *ev[] = { "export", id, bundle, NULL };
         rc = t_regie(dir, NULL, &err, ev);
@@ -455,13 +438,13 @@ START_TEST(kill_during_resume_with_interviews)
         free(out);
         char **v = NULL;
         size_t n = 0;
-        char *vdir = xasprintf("%s/versions", bundle);
+        char *vdir = t_asprintf("%s/versions", bundle);
         walk_files(vdir, "", NULL, &v, &n);
         int not_selected = 0;
         for (size_t i = 0; i < n; i++) {
             size_t l = strlen(v[i]);
             if (l >= 12 && strcmp(v[i] + l - 12, "letters/C.md") == 0) {
-                char *p = xasprintf("%s/%s", vdir, v[i]);
+                char *p = t_asprintf("%s/%s", vdir, v[i]);
                 char *text = t_read(p);
                 not_selected |= text && strstr(text, "Niet geselecteerd") != NULL;
                 free(text);
@@ -479,8 +462,7 @@ START_TEST(kill_during_resume_with_interviews)
     free(refout);
     free(iv);
     free(ref);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
@@ -488,7 +470,7 @@ END_TEST
  * output folder, and stays with the run as an earlier version. */
 static void phases_case(const char *base, const char *variant, const char *step_extra)
 {
-    char *dir = xasprintf("%s/%s", base, variant);
+    char *dir = t_asprintf("%s/%s", base, variant);
     mkdir(dir, 0777);
     free(t_write(dir, "greet.lua",
                  "return { run = function()\n"
@@ -496,7 +478,7 @@ static void phases_case(const char *base, const char *variant, const char *step_
                  "  regie.write('hello-' .. who .. '.txt', 'hello ' .. who .. '\\n')\n"
                  "  regie.write('common.txt', 'for ' .. who .. '\\n')\n"
                  "end }\n"));
-    char *ini = xasprintf("[workflow]\nname = phases\n"
+    char *ini = t_asprintf("[workflow]\nname = phases\n"
                           "[input.who]\ntype = text\nrequired = no\n"
                           "[step.greet]\nscript = greet.lua\nreads = ?who\n%s"
                           "[step.wait]\nwait = input:who\nafter = greet\n",
@@ -512,8 +494,8 @@ static void phases_case(const char *base, const char *variant, const char *step_
     int rc = t_regie(dir, NULL, &err, rv);
     ck_assert_msg(rc == 0, "resume exit %d: %s", rc, err);
     free(err);
-    char *old = xasprintf("%s/out/hello-nobody.txt", dir);
-    char *now = xasprintf("%s/out/hello-ann.txt", dir);
+    char *old = t_asprintf("%s/out/hello-nobody.txt", dir);
+    char *now = t_asprintf("%s/out/hello-ann.txt", dir);
     char *text = t_read(now);
     ck_assert_str_eq(text, "hello ann\n");
     free(text);
@@ -524,19 +506,19 @@ static void phases_case(const char *base, const char *variant, const char *step_
     char *ver = strstr(out, "earlier versions of outputs:");
     ck_assert_msg(ver && strstr(ver, "hello-nobody.txt") && strstr(ver, "common.txt"), "%s", out);
     free(out);
-    char *bundle = xasprintf("%s/bundle", dir);
+    char *bundle = t_asprintf("%s/bundle", dir);
     const char *ev[] = { "export", id, bundle, NULL };
     rc = t_regie(dir, NULL, &err, ev);
     ck_assert_msg(rc == 0, "export exit %d: %s", rc, err);
     free(err);
     char **v = NULL;
     size_t n = 0;
-    char *vdir = xasprintf("%s/versions", bundle);
+    char *vdir = t_asprintf("%s/versions", bundle);
     walk_files(vdir, "", NULL, &v, &n);
     int found = 0;
     for (size_t i = 0; i < n; i++) {
         if (strstr(v[i], "/hello-nobody.txt")) {
-            char *p = xasprintf("%s/%s", vdir, v[i]);
+            char *p = t_asprintf("%s/%s", vdir, v[i]);
             char *t = t_read(p);
             found = t && strcmp(t, "hello nobody\n") == 0;
             free(t);
@@ -559,40 +541,39 @@ static void phases_case(const char *base, const char *variant, const char *step_
 
 START_TEST(replaced_outputs_kept_as_versions)
 {
-    tmp = t_tmpdir();
-    phases_case(tmp, "plain", "");
-    phases_case(tmp, "once", "rerun = no\n"); /* its outputs are forgotten as it starts */
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_setup();
+    phases_case(t_dir, "plain", "");
+    phases_case(t_dir, "once", "rerun = no\n"); /* its outputs are forgotten as it starts */
+    t_dir_teardown();
 }
 END_TEST
 
 START_TEST(lock_changed_definition_and_no_rerun)
 {
-    tmp = t_tmpdir();
-    free(t_write(tmp, "quick.lua", "return { run = function() regie.output('a', 1) end }\n"));
-    free(t_write(tmp, "slow.lua",
+    t_dir_setup();
+    free(t_write(t_dir, "quick.lua", "return { run = function() regie.output('a', 1) end }\n"));
+    free(t_write(t_dir, "slow.lua",
                  "return { run = function()\n"
                  "  regie.write('sent.txt', 'sent once\\n')\n"
                  "end }\n"));
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = once\n"
                  "[step.quick]\nscript = quick.lua\nwrites = a\n"
                  "[step.send]\nscript = slow.lua\nreads = a\nrerun = no\n"));
     const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
     /* stopped (not killed) where `send` has run but is not recorded */
     setenv("REGIE_TEST_STOP_AT", "before-commit:send", 1);
-    pid_t pid = spawn(tmp, runv);
+    pid_t pid = spawn(t_dir, runv);
     unsetenv("REGIE_TEST_STOP_AT");
     int st;
     ck_assert_int_eq(waitpid(pid, &st, WUNTRACED), pid);
     ck_assert_msg(WIFSTOPPED(st), "not stopped at before-commit:send (status %d)", st);
-    char *id = first_run_id(tmp);
+    char *id = first_run_id(t_dir);
     ck_assert_ptr_nonnull(id);
     /* while the first process holds the run, a second is refused */
     char *out = NULL, *err = NULL;
     const char *rv[] = { "resume", id, NULL };
-    int rc = t_regie(tmp, &out, &err, rv);
+    int rc = t_regie(t_dir, &out, &err, rv);
     ck_assert_int_eq(rc, 2);
     ck_assert_msg(strstr(err, "pid") != NULL, "%s", err);
     free(out);
@@ -600,24 +581,24 @@ START_TEST(lock_changed_definition_and_no_rerun)
     kill(pid, SIGKILL);
     waitpid(pid, &st, 0);
     /* the script changed since: refused, naming the file */
-    free(t_write(tmp, "quick.lua", "return { run = function() regie.output('a', 2) end }\n"));
-    rc = t_regie(tmp, &out, &err, rv);
+    free(t_write(t_dir, "quick.lua", "return { run = function() regie.output('a', 2) end }\n"));
+    rc = t_regie(t_dir, &out, &err, rv);
     ck_assert_int_eq(rc, 2);
     ck_assert_msg(strstr(err, "quick.lua: changed") != NULL, "%s", err);
     free(out);
     free(err);
-    free(t_write(tmp, "quick.lua", "return { run = function() regie.output('a', 1) end }\n"));
+    free(t_write(t_dir, "quick.lua", "return { run = function() regie.output('a', 1) end }\n"));
     /* `send` was running and must not run again unconfirmed */
-    rc = t_regie(tmp, &out, &err, rv);
+    rc = t_regie(t_dir, &out, &err, rv);
     ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
     ck_assert_msg(strstr(err, "confirmation that step send may run again") != NULL, "%s", err);
     free(out);
     free(err);
     const char *av[] = { "approve", id, "send", "--by", "operator", NULL };
-    ck_assert_int_eq(t_regie(tmp, NULL, NULL, av), 0);
-    rc = t_regie(tmp, &out, &err, rv);
+    ck_assert_int_eq(t_regie(t_dir, NULL, NULL, av), 0);
+    rc = t_regie(t_dir, &out, &err, rv);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
-    char *p = xasprintf("%s/out/sent.txt", tmp);
+    char *p = t_asprintf("%s/out/sent.txt", t_dir);
     char *sent = t_read(p);
     ck_assert_str_eq(sent, "sent once\n");
     free(sent);
@@ -625,8 +606,7 @@ START_TEST(lock_changed_definition_and_no_rerun)
     free(out);
     free(err);
     free(id);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
@@ -635,51 +615,50 @@ END_TEST
  * it makes resume refuse (until --allow-changed). */
 START_TEST(module_required_in_run_is_recorded)
 {
-    tmp = t_tmpdir();
-    char *lib = xasprintf("%s/lib", tmp);
+    t_dir_setup();
+    char *lib = t_asprintf("%s/lib", t_dir);
     setenv("REGIE_SCRIPT_PATH", lib, 1);
-    free(t_write(tmp, "lib/late.lua", "return { n = 1 }\n"));
-    free(t_write(tmp, "uses.lua",
+    free(t_write(t_dir, "lib/late.lua", "return { n = 1 }\n"));
+    free(t_write(t_dir, "uses.lua",
                  "return { run = function() regie.output('a', require('late').n) end }\n"));
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = late\n"
                  "[step.uses]\nscript = uses.lua\nwrites = a\n"
                  "[step.board]\nwait = approval\nafter = uses\n"));
     char *out = NULL, *err = NULL;
     const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
-    int rc = t_regie(tmp, &out, &err, runv);
+    int rc = t_regie(t_dir, &out, &err, runv);
     ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
     free(out);
     free(err);
-    char *id = first_run_id(tmp);
+    char *id = first_run_id(t_dir);
     ck_assert_ptr_nonnull(id);
     const char *showv[] = { "show", id, NULL };
-    rc = t_regie(tmp, &out, &err, showv);
+    rc = t_regie(t_dir, &out, &err, showv);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     ck_assert_msg(strstr(out, "lib/late.lua") != NULL, "not in the definition:\n%s", out);
     free(out);
     free(err);
     /* unchanged: resume goes on (and waits for the approval again) */
     const char *rv[] = { "resume", id, NULL };
-    rc = t_regie(tmp, &out, &err, rv);
+    rc = t_regie(t_dir, &out, &err, rv);
     ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
     free(out);
     free(err);
-    free(t_write(tmp, "lib/late.lua", "return { n = 2 }\n"));
-    rc = t_regie(tmp, &out, &err, rv);
+    free(t_write(t_dir, "lib/late.lua", "return { n = 2 }\n"));
+    rc = t_regie(t_dir, &out, &err, rv);
     ck_assert_int_eq(rc, 2);
     ck_assert_msg(strstr(err, "late.lua: changed") != NULL, "%s", err);
     free(out);
     free(err);
     const char *rva[] = { "resume", id, "--allow-changed", NULL };
-    rc = t_regie(tmp, &out, &err, rva);
+    rc = t_regie(t_dir, &out, &err, rva);
     ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
     free(out);
     free(err);
     free(id);
     free(lib);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
@@ -689,22 +668,22 @@ END_TEST
  * only now and then. */
 START_TEST(module_required_by_parallel_steps_logged_once)
 {
-    tmp = t_tmpdir();
-    char *lib = xasprintf("%s/lib", tmp);
+    t_dir_setup();
+    char *lib = t_asprintf("%s/lib", t_dir);
     setenv("REGIE_SCRIPT_PATH", lib, 1);
-    free(t_write(tmp, "lib/shared.lua", "return { n = 1 }\n"));
+    free(t_write(t_dir, "lib/shared.lua", "return { n = 1 }\n"));
     for (int k = 0; k < 8; k++) {
-        char *name = xasprintf("uses%d.lua", k);
-        char *body = xasprintf("return { run = function() local x = 0\n"
+        char *name = t_asprintf("uses%d.lua", k);
+        char *body = t_asprintf("return { run = function() local x = 0\n"
                                "for i = 1, 20000 do x = x + i end\n"
                                "regie.output('s%d', require('shared').n + x) end }\n",
                                k);
-        free(t_write(tmp, name, body));
+        free(t_write(t_dir, name, body));
         free(body);
         free(name);
     }
     for (int r = 0; r < 6; r++) {
-        char *dir = xasprintf("%s/r%d", tmp, r);
+        char *dir = t_asprintf("%s/r%d", t_dir, r);
         rg_buf ini = { 0 };
         rg_buf_puts(&ini, "[workflow]\nname = par\n");
         for (int k = 0; k < 8; k++) {
@@ -734,8 +713,7 @@ START_TEST(module_required_by_parallel_steps_logged_once)
     }
     unsetenv("REGIE_SCRIPT_PATH");
     free(lib);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
@@ -746,26 +724,26 @@ END_TEST
  * verify and export + verify of the bundle agree. */
 START_TEST(definition_hash_covers_modules_loaded_later)
 {
-    tmp = t_tmpdir();
-    char *lib = xasprintf("%s/lib", tmp);
+    t_dir_setup();
+    char *lib = t_asprintf("%s/lib", t_dir);
     setenv("REGIE_SCRIPT_PATH", lib, 1);
-    free(t_write(tmp, "lib/late.lua", "return { n = 1 }\n"));
-    free(t_write(tmp, "uses.lua",
+    free(t_write(t_dir, "lib/late.lua", "return { n = 1 }\n"));
+    free(t_write(t_dir, "uses.lua",
                  "return { run = function() regie.output('a', require('late').n) end }\n"));
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = late\n"
                  "[step.uses]\nscript = uses.lua\nwrites = a\n"
                  "[step.b]\nplugin = noop\nafter = uses\n"));
     char *out = NULL, *err = NULL;
     const char *runv[] = { "run", "w.ini", "--out", "out", NULL };
-    int rc = t_regie(tmp, &out, &err, runv);
+    int rc = t_regie(t_dir, &out, &err, runv);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     free(out);
     free(err);
-    char *id = first_run_id(tmp);
+    char *id = first_run_id(t_dir);
     ck_assert_ptr_nonnull(id);
     const char *showv[] = { "show", id, NULL };
-    rc = t_regie(tmp, &out, &err, showv);
+    rc = t_regie(t_dir, &out, &err, showv);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     char shown[65] = { 0 };
     const char *h = strstr(out, "\ndefinition ");
@@ -788,7 +766,7 @@ START_TEST(definition_hash_covers_modules_loaded_later)
         if (len > 13 && strncmp(nl - 13, " (not a file)", 13) == 0) {
             len -= 13;
         }
-        lines[n++] = xasprintf("%.*s%c%s", (int)len, name, 0, sha);
+        lines[n++] = t_asprintf("%.*s%c%s", (int)len, name, 0, sha);
         tab = nl + 1;
     }
     ck_assert_uint_eq(n, 4); /* w.ini, uses.lua, plugin noop, lib/late.lua */
@@ -806,7 +784,7 @@ START_TEST(definition_hash_covers_modules_loaded_later)
     free(out);
     free(err);
     const char *logv[] = { "log", id, NULL };
-    rc = t_regie(tmp, &out, &err, logv);
+    rc = t_regie(t_dir, &out, &err, logv);
     ck_assert_int_eq(rc, 0);
     ck_assert_msg(strstr(out, "definition_hash") && strstr(out, "loaded by step uses") &&
                       strstr(out, want),
@@ -814,21 +792,21 @@ START_TEST(definition_hash_covers_modules_loaded_later)
     free(out);
     free(err);
     const char *verv[] = { "verify", id, NULL };
-    rc = t_regie(tmp, &out, &err, verv);
+    rc = t_regie(t_dir, &out, &err, verv);
     ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
     free(out);
     free(err);
     const char *expv[] = { "export", id, "bundle", NULL };
-    rc = t_regie(tmp, &out, &err, expv);
+    rc = t_regie(t_dir, &out, &err, expv);
     ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
     free(out);
     free(err);
     const char *vbv[] = { "verify", "bundle", NULL };
-    rc = t_regie(tmp, &out, &err, vbv);
+    rc = t_regie(t_dir, &out, &err, vbv);
     ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out, err);
     free(out);
     free(err);
-    char *copy = xasprintf("%s/bundle/run.txt", tmp);
+    char *copy = t_asprintf("%s/bundle/run.txt", t_dir);
     char *txt = t_read(copy);
     ck_assert_msg(txt && strstr(txt, want), "%s", txt ? txt : "no run.txt");
     free(txt);
@@ -836,34 +814,32 @@ START_TEST(definition_hash_covers_modules_loaded_later)
     unsetenv("REGIE_SCRIPT_PATH");
     free(id);
     free(lib);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 
 START_TEST(store_faults)
 {
-    tmp = t_tmpdir();
-    free(t_write(tmp, "notastore.db", "this is not a database, just text\n"));
-    free(t_write(tmp, "w.ini", "[workflow]\nname = w\n[step.a]\nplugin = noop\n"));
+    t_dir_setup();
+    free(t_write(t_dir, "notastore.db", "this is not a database, just text\n"));
+    free(t_write(t_dir, "w.ini", "[workflow]\nname = w\n[step.a]\nplugin = noop\n"));
     char *out = NULL, *err = NULL;
     const char *rv[] = { "run", "w.ini", "--db", "notastore.db", "--out", "o", NULL };
-    ck_assert_int_eq(t_regie(tmp, &out, &err, rv), 2);
+    ck_assert_int_eq(t_regie(t_dir, &out, &err, rv), 2);
     ck_assert_msg(strstr(err, "notastore.db") && strstr(err, "not an SQLite file"), "%s", err);
     free(out);
     free(err);
-    char *txt = xasprintf("%s/notastore.db", tmp);
+    char *txt = t_asprintf("%s/notastore.db", t_dir);
     char *kept = t_read(txt);
     ck_assert_str_eq(kept, "this is not a database, just text\n"); /* untouched */
     free(kept);
     free(txt);
     const char *sv[] = { "show", "no-such-run", NULL };
-    ck_assert_int_eq(t_regie(tmp, &out, &err, sv), 2);
+    ck_assert_int_eq(t_regie(t_dir, &out, &err, sv), 2);
     ck_assert_ptr_nonnull(strstr(err, "no run \"no-such-run\""));
     free(out);
     free(err);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 END_TEST
 

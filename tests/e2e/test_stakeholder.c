@@ -12,17 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *tmp;
-
 /* The inputs are copied to tmp/in and the runs start there, so messages
  * name the files as given ("stakeholders.csv:9: ...") and nothing (such as
  * the test run store) is ever written into the source tree. */
 static void setup(void)
 {
-    tmp = t_tmpdir();
+    t_dir_setup();
     char *src = t_src("tests/e2e/stakeholders");
     char *cmd = NULL;
-    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, tmp) < 0 || system(cmd) != 0) {
+    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, t_dir) < 0 || system(cmd) != 0) {
         abort();
     }
     free(cmd);
@@ -31,20 +29,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    t_rmtree(tmp);
-    free(tmp);
-}
-
-static char *xasprintf(const char *fmt, ...)
-{
-    char *p = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&p, fmt, ap) < 0) {
-        abort();
-    }
-    va_end(ap);
-    return p;
+    t_dir_teardown();
 }
 
 /* Run the workflow with cwd = a copy of tests/e2e/stakeholders[/<sub>],
@@ -56,11 +41,11 @@ static const char *wf_override;
 static int run_sa(const char *sub, const char *analysis, const char *stakeholders, const char *out,
                   char **err, ...)
 {
-    char *wf = wf_override ? xasprintf("%s", wf_override) : t_src("etc/workflows/stakeholder-analysis.ini");
-    char *cwd = xasprintf("%s/in%s%s", tmp, sub ? "/" : "", sub ? sub : "");
-    char *a = xasprintf("analysis=%s", analysis);
-    char *s = xasprintf("stakeholders=%s", stakeholders);
-    char *o = xasprintf("%s/%s", tmp, out);
+    char *wf = wf_override ? t_asprintf("%s", wf_override) : t_src("etc/workflows/stakeholder-analysis.ini");
+    char *cwd = t_asprintf("%s/in%s%s", t_dir, sub ? "/" : "", sub ? sub : "");
+    char *a = t_asprintf("analysis=%s", analysis);
+    char *s = t_asprintf("stakeholders=%s", stakeholders);
+    char *o = t_asprintf("%s/%s", t_dir, out);
     const char *argv[32];
     int n = 0;
     argv[n++] = "run";
@@ -92,7 +77,7 @@ static int run_sa(const char *sub, const char *analysis, const char *stakeholder
 
 static char *out_file(const char *out, const char *name)
 {
-    char *p = xasprintf("%s/%s/%s", tmp, out, name);
+    char *p = t_asprintf("%s/%s/%s", t_dir, out, name);
     char *text = t_read(p);
     free(p);
     return text;
@@ -100,7 +85,7 @@ static char *out_file(const char *out, const char *name)
 
 static int out_exists(const char *out, const char *name)
 {
-    char *p = xasprintf("%s/%s/%s", tmp, out, name);
+    char *p = t_asprintf("%s/%s/%s", t_dir, out, name);
     struct stat st;
     int ok = stat(p, &st) == 0;
     free(p);
@@ -254,12 +239,12 @@ static int count(const char *hay, const char *needle)
 static void write_roster(const char *file, int n, const char *prefix,
                          void (*place)(int i, int *power, int *interest))
 {
-    char *dir = xasprintf("%s/in", tmp);
-    char *text = xasprintf("%s", "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
+    char *dir = t_asprintf("%s/in", t_dir);
+    char *text = t_asprintf("%s", "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n");
     for (int i = 1; i <= n; i++) {
         int power, interest;
         place(i, &power, &interest);
-        char *more = xasprintf("%s%s%03d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text,
+        char *more = t_asprintf("%s%s%03d,Partij %d,partij,%d,%d,ja,nee,0,neutral,supportive,Eigenaar,\n", text,
                                prefix, i, i, power, interest);
         free(text);
         text = more;
@@ -316,7 +301,7 @@ START_TEST(ranked_in_any_order)
     char *at = strstr(text, line);
     ck_assert_msg(at != NULL, "%s: not in %s", line, src);
     *at = 0;
-    char *changed = xasprintf(
+    char *changed = t_asprintf(
         "%slocal ranked = (function()\n"
         "      local real, kept = regie.output_writer(\"ranked\", RANKED_COLUMNS), {}\n"
         "      return { add = function(_, ...) kept[#kept + 1] = table.pack(...) end,\n"
@@ -326,10 +311,10 @@ START_TEST(ranked_in_any_order)
         "               end }\n"
         "    end)()%s",
         text, at + strlen(line));
-    char *dir = xasprintf("%s/reversed/stakeholders", tmp);
+    char *dir = t_asprintf("%s/reversed/stakeholders", t_dir);
     free(t_write(dir, "prioritise.lua", changed));
     char *scripts = t_src("scripts");
-    char *path = xasprintf("script_path=%s/reversed:%s", tmp, scripts);
+    char *path = t_asprintf("script_path=%s/reversed:%s", t_dir, scripts);
     rc = run_sa(NULL, "analysis.ini", "many.csv", "backwards", &err, "--engine", path, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     free(err);
@@ -362,8 +347,8 @@ static char *with_calendar_max(const char *value)
     char *at = strstr(text, "calendar_max = 1000\n");
     ck_assert_msg(at != NULL, "calendar_max = 1000 not in %s", src);
     *at = 0;
-    char *changed = xasprintf("%scalendar_max = %s\n%s", text, value, at + strlen("calendar_max = 1000\n"));
-    char *dir = xasprintf("%s/in", tmp);
+    char *changed = t_asprintf("%scalendar_max = %s\n%s", text, value, at + strlen("calendar_max = 1000\n"));
+    char *dir = t_asprintf("%s/in", t_dir);
     char *path = t_write(dir, "sa.ini", changed);
     free(dir);
     free(changed);
@@ -397,7 +382,7 @@ START_TEST(calendar_holds_the_first_by_priority)
     ck_assert_ptr_nonnull(ics);
     ck_assert_int_eq(count(ics, "BEGIN:VEVENT"), top);
     free(ics);
-    char *msg = xasprintf("contacts.ics: the contact moments of the 3 stakeholders with the highest priority (%d of %d); all are in contacts.csv", top, all);
+    char *msg = t_asprintf("contacts.ics: the contact moments of the 3 stakeholders with the highest priority (%d of %d); all are in contacts.csv", top, all);
     HAS(err, msg);
     free(msg);
     free(err);
@@ -553,7 +538,7 @@ END_TEST
  *   Zed (T4), Zed (T5). */
 START_TEST(ties_by_name_then_id)
 {
-    char *dir = xasprintf("%s/in", tmp);
+    char *dir = t_asprintf("%s/in", t_dir);
     free(t_write(dir, "ties.csv",
                  "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
                  "T1,bravo,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
@@ -589,7 +574,7 @@ END_TEST
  * Frits (T1), émile (T2), Émile (T3). */
 START_TEST(ties_by_name_fold_latin1)
 {
-    char *dir = xasprintf("%s/in", tmp);
+    char *dir = t_asprintf("%s/in", t_dir);
     free(t_write(dir, "ties.csv",
                  "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
                  "T3,\xc3\x89mile,partij,3,3,ja,nee,0,neutral,supportive,Eigenaar,\n"
@@ -615,7 +600,7 @@ END_TEST
  * and the calendar show "(niet ingevuld)" (rules.lua R.placeholder). */
 START_TEST(empty_concern_and_owner)
 {
-    char *dir = xasprintf("%s/in", tmp);
+    char *dir = t_asprintf("%s/in", t_dir);
     free(t_write(dir, "empty-fields.csv",
                  "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
                  "E1,Zonder alles,partij,4,4,ja,nee,1,neutral,supportive,,\n"
@@ -667,7 +652,7 @@ END_TEST
  * columns are marked ~ in the shipped workflow and lose them. */
 START_TEST(tabs_at_the_ends_are_quoted)
 {
-    char *dir = xasprintf("%s/in", tmp);
+    char *dir = t_asprintf("%s/in", t_dir);
     free(t_write(dir, "tabs.csv",
                  "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
                  "T1,\"Tab\t\",partij,4,4,ja,nee,0,neutral,supportive,\"\tTeam\",\"\tzorg \"\n"
@@ -830,9 +815,9 @@ END_TEST
 static int check_sa(const char *analysis, const char *stakeholders, char **err, ...)
 {
     char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
-    char *cwd = xasprintf("%s/in", tmp);
-    char *a = xasprintf("analysis=%s", analysis);
-    char *s = xasprintf("stakeholders=%s", stakeholders);
+    char *cwd = t_asprintf("%s/in", t_dir);
+    char *a = t_asprintf("analysis=%s", analysis);
+    char *s = t_asprintf("stakeholders=%s", stakeholders);
     const char *argv[32];
     int n = 0;
     argv[n++] = "check";
@@ -870,14 +855,14 @@ START_TEST(bad_priority_order_in_rules)
     ck_assert_ptr_nonnull(rules);
     char *end = strstr(rules, "\nreturn R\n");
     ck_assert_ptr_nonnull(end);
-    char *bad = xasprintf("%.*s\nR.priority_order[4] = { \"naam\", \"asc\", \"case-insensitive\" }%s",
+    char *bad = t_asprintf("%.*s\nR.priority_order[4] = { \"naam\", \"asc\", \"case-insensitive\" }%s",
                           (int)(end - rules), rules, end);
-    char *dir = xasprintf("%s/scripts/stakeholders", tmp);
-    char *cmd = xasprintf("mkdir -p '%s'", dir);
+    char *dir = t_asprintf("%s/scripts/stakeholders", t_dir);
+    char *cmd = t_asprintf("mkdir -p '%s'", dir);
     ck_assert_int_eq(system(cmd), 0);
     free(t_write(dir, "rules.lua", bad));
     char *shipped = t_src("scripts");
-    char *path = xasprintf("script_path=%s/scripts:%s", tmp, shipped);
+    char *path = t_asprintf("script_path=%s/scripts:%s", t_dir, shipped);
     const char *want = "scripts/stakeholders/rules.lua: priority_order[4]: column \"naam\", expected one "
                        "of score, power, interest, attributes, gap, attitude, name, id, side";
     char *err = NULL;
@@ -903,14 +888,14 @@ END_TEST
 
 START_TEST(mistyped_setting_is_an_error)
 {
-    char *dir = xasprintf("%s/in", tmp);
-    char *path = xasprintf("%s/analysis.ini", dir);
+    char *dir = t_asprintf("%s/in", t_dir);
+    char *path = t_asprintf("%s/analysis.ini", dir);
     char *ini = t_read(path);
     free(path);
     ck_assert_ptr_nonnull(ini);
     char *at = strstr(ini, "threshold = 3");
     ck_assert_ptr_nonnull(at);
-    char *typo = xasprintf("%.*streshold = 3%s", (int)(at - ini), ini, at + strlen("threshold = 3"));
+    char *typo = t_asprintf("%.*streshold = 3%s", (int)(at - ini), ini, at + strlen("threshold = 3"));
     free(t_write(dir, "typo.ini", typo));
     char *err = NULL;
     int rc = run_sa(NULL, "typo.ini", "stakeholders.csv", "o", &err, NULL);
@@ -998,7 +983,7 @@ START_TEST(compare_with_previous_run)
     free(err);
 
     /* the previous run's own classification.csv works as `previous` */
-    char *prev = xasprintf("previous=%s/o/classification.csv", tmp);
+    char *prev = t_asprintf("previous=%s/o/classification.csv", t_dir);
     rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, "--set", prev, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     load_csv("o2", "comparison.csv", &c);
@@ -1067,16 +1052,16 @@ START_TEST(grid_svg_renders)
         t_tool_missing("grid_svg_renders", "rsvg-convert", "apt-get install librsvg2-bin");
         return;
     }
-    char *cmd = xasprintf("rsvg-convert -o '%s/grid.png' '%s/o/grid.svg' 2>'%s/rsvg.err'", tmp, tmp,
-                          tmp);
+    char *cmd = t_asprintf("rsvg-convert -o '%s/grid.png' '%s/o/grid.svg' 2>'%s/rsvg.err'", t_dir, t_dir,
+                          t_dir);
     rc = system(cmd);
     free(cmd);
-    char *rerr = xasprintf("%s/rsvg.err", tmp);
+    char *rerr = t_asprintf("%s/rsvg.err", t_dir);
     char *msg = t_read(rerr);
     ck_assert_msg(rc == 0, "rsvg-convert failed: %s", msg ? msg : "");
     free(msg);
     free(rerr);
-    char *png = xasprintf("%s/grid.png", tmp);
+    char *png = t_asprintf("%s/grid.png", t_dir);
     struct stat st;
     ck_assert_int_eq(stat(png, &st), 0);
     ck_assert_msg(st.st_size > 20000, "grid.png is only %lld bytes", (long long)st.st_size);
@@ -1089,7 +1074,7 @@ static const char *python_with_icalendar(void)
 {
     static const char *cands[] = { "python3", "/usr/bin/python3", NULL };
     for (int i = 0; cands[i]; i++) {
-        char *cmd = xasprintf("%s -c 'import icalendar' >/dev/null 2>&1", cands[i]);
+        char *cmd = t_asprintf("%s -c 'import icalendar' >/dev/null 2>&1", cands[i]);
         int rc = system(cmd);
         free(cmd);
         if (rc == 0) {
@@ -1115,10 +1100,10 @@ START_TEST(contacts_ics_parses)
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     free(err);
     char *script = t_src("tests/e2e/stakeholders/check_ics.py");
-    char *cmd = xasprintf("%s '%s' '%s/o/contacts.ics' 93 20260101T000000Z >'%s/ics.out' 2>&1", py,
-                          script, tmp, tmp);
+    char *cmd = t_asprintf("%s '%s' '%s/o/contacts.ics' 93 20260101T000000Z >'%s/ics.out' 2>&1", py,
+                          script, t_dir, t_dir);
     rc = system(cmd);
-    char *outp = xasprintf("%s/ics.out", tmp);
+    char *outp = t_asprintf("%s/ics.out", t_dir);
     char *out = t_read(outp);
     ck_assert_msg(rc == 0, "contacts.ics check failed:\n%s", out ? out : "");
     free(out);
@@ -1129,8 +1114,8 @@ START_TEST(contacts_ics_parses)
     rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     free(err);
-    cmd = xasprintf("%s '%s' '%s/o2/contacts.ics' 93 20260202T000000Z >/dev/null 2>&1", py, script,
-                    tmp);
+    cmd = t_asprintf("%s '%s' '%s/o2/contacts.ics' 93 20260202T000000Z >/dev/null 2>&1", py, script,
+                    t_dir);
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
     free(script);

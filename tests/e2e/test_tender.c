@@ -17,40 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *tmp;
-
-static void setup(void)
-{
-    tmp = t_tmpdir();
-}
-
-static void teardown(void)
-{
-    t_rmtree(tmp);
-    free(tmp);
-}
-
-static char *xasprintf(const char *fmt, ...)
-{
-    char *p = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    if (vasprintf(&p, fmt, ap) < 0) {
-        abort();
-    }
-    va_end(ap);
-    return p;
-}
-
 static const char *const FILES[] = { "tender.ini", "criteria.csv", "bids.csv", "ko.csv",
                                      "scores.csv", "interviews.csv", NULL };
 
 /* Copy the files of source folder `srcrel` into tmp/<name>. */
 static void overlay(const char *name, const char *srcrel)
 {
-    char *dir = xasprintf("%s/%s", tmp, name);
+    char *dir = t_asprintf("%s/%s", t_dir, name);
     for (int i = 0; FILES[i]; i++) {
-        char *rel = xasprintf("%s/%s", srcrel, FILES[i]);
+        char *rel = t_asprintf("%s/%s", srcrel, FILES[i]);
         char *src = t_src(rel);
         char *text = t_read(src);
         if (text) {
@@ -68,7 +43,7 @@ static void stage(const char *name, const char *sub)
 {
     overlay(name, "examples/tender");
     if (sub) {
-        char *rel = xasprintf("tests/e2e/tender/%s", sub);
+        char *rel = t_asprintf("tests/e2e/tender/%s", sub);
         overlay(name, rel);
         free(rel);
     }
@@ -76,7 +51,7 @@ static void stage(const char *name, const char *sub)
 
 static char *case_path(const char *name, const char *file)
 {
-    return xasprintf("%s/%s/%s", tmp, name, file);
+    return t_asprintf("%s/%s/%s", t_dir, name, file);
 }
 
 /* Replace the first occurrence of `from` in tmp/<name>/<file> by `to`. */
@@ -88,8 +63,8 @@ static void edit(const char *name, const char *file, const char *from, const cha
     char *at = strstr(text, from);
     ck_assert_msg(at != NULL, "\"%s\" not in %s", from, p);
     *at = 0;
-    char *res = xasprintf("%s%s%s", text, to, at + strlen(from));
-    char *dir = xasprintf("%s/%s", tmp, name);
+    char *res = t_asprintf("%s%s%s", text, to, at + strlen(from));
+    char *dir = t_asprintf("%s/%s", t_dir, name);
     free(t_write(dir, file, res));
     free(dir);
     free(res);
@@ -103,7 +78,7 @@ static void put_src(const char *name, const char *srcrel, const char *as)
     char *src = t_src(srcrel);
     char *text = t_read(src);
     ck_assert_msg(text != NULL, "%s missing", src);
-    char *dir = xasprintf("%s/%s", tmp, name);
+    char *dir = t_asprintf("%s/%s", t_dir, name);
     free(t_write(dir, as, text));
     free(dir);
     free(text);
@@ -112,23 +87,22 @@ static void put_src(const char *name, const char *srcrel, const char *as)
 
 static void put_text(const char *name, const char *file, const char *text)
 {
-    char *dir = xasprintf("%s/%s", tmp, name);
+    char *dir = t_asprintf("%s/%s", t_dir, name);
     free(t_write(dir, file, text));
     free(dir);
 }
 
-/* Run the workflow in tmp/<name> with the five required inputs plus the
- * extra NAME=FILE settings given (NULL-terminated); output in tmp/<name>/out.
- * Returns regie's exit status: 3 when the run ends waiting for the interview
- * results (or a low-price decision) after writing its results. */
-static int run_case(const char *name, char **err, ...)
+/* `regie CMD` (run or check) of the workflow in tmp/<name> with the five
+ * required inputs plus the extra NAME=FILE settings in ap (NULL-terminated);
+ * run writes its output to tmp/<name>/out.  Returns regie's exit status. */
+static int tender_case(const char *cmd, const char *name, char **err, va_list ap)
 {
     char *wf = t_src("etc/workflows/tender-evaluation.ini");
-    char *cwd = xasprintf("%s/%s", tmp, name);
-    char *out = xasprintf("%s/%s/out", tmp, name);
+    char *cwd = t_asprintf("%s/%s", t_dir, name);
+    char *out = strcmp(cmd, "run") == 0 ? t_asprintf("%s/%s/out", t_dir, name) : NULL;
     const char *argv[40];
     int n = 0;
-    argv[n++] = "run";
+    argv[n++] = cmd;
     argv[n++] = wf;
     const char *req[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
                           "ko=ko.csv", "scores=scores.csv", NULL };
@@ -136,16 +110,15 @@ static int run_case(const char *name, char **err, ...)
         argv[n++] = "--set";
         argv[n++] = req[i];
     }
-    va_list ap;
-    va_start(ap, err);
     const char *x;
     while ((x = va_arg(ap, const char *)) != NULL && n < 34) {
         argv[n++] = "--set";
         argv[n++] = x;
     }
-    va_end(ap);
-    argv[n++] = "--out";
-    argv[n++] = out;
+    if (out) {
+        argv[n++] = "--out";
+        argv[n++] = out;
+    }
     argv[n] = NULL;
     char *o = NULL, *own_err = NULL;
     if (!err) {
@@ -160,6 +133,28 @@ static int run_case(const char *name, char **err, ...)
     return rc;
 }
 
+/* Run the workflow in tmp/<name> (tender_case): exit 3 when the run ends
+ * waiting for the interview results (or a low-price decision) after
+ * writing its results. */
+static int run_case(const char *name, char **err, ...)
+{
+    va_list ap;
+    va_start(ap, err);
+    int rc = tender_case("run", name, err, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* `regie check` on tmp/<name> (tender_case). */
+static int check_case(const char *name, char **err, ...)
+{
+    va_list ap;
+    va_start(ap, err);
+    int rc = tender_case("check", name, err, ap);
+    va_end(ap);
+    return rc;
+}
+
 /* The run wrote its results and ends waiting for a person: exit 3, and the
  * step await_WHAT names the input it waits for. */
 #define WAITS_FOR(rc, err, what)                                                                   \
@@ -169,7 +164,7 @@ static int run_case(const char *name, char **err, ...)
 
 static char *outf(const char *name, const char *file)
 {
-    char *p = xasprintf("%s/%s/out/%s", tmp, name, file);
+    char *p = t_asprintf("%s/%s/out/%s", t_dir, name, file);
     char *text = t_read(p);
     free(p);
     return text;
@@ -177,7 +172,7 @@ static char *outf(const char *name, const char *file)
 
 static int out_exists(const char *name, const char *file)
 {
-    char *p = xasprintf("%s/%s/out/%s", tmp, name, file);
+    char *p = t_asprintf("%s/%s/out/%s", t_dir, name, file);
     struct stat st;
     int ok = stat(p, &st) == 0;
     free(p);
@@ -188,7 +183,7 @@ static int out_exists(const char *name, const char *file)
  * the engine's own hidden run state (.regie/, kept for resuming a run). */
 static int out_empty(const char *name)
 {
-    char *p = xasprintf("%s/%s/out", tmp, name);
+    char *p = t_asprintf("%s/%s/out", t_dir, name);
     DIR *d = opendir(p);
     free(p);
     if (!d) {
@@ -227,7 +222,7 @@ static void same_ranking(const char *name, const char *exp)
     char *got = outf(name, "ranking.csv");
     ck_assert_msg(got != NULL, "%s: ranking.csv not written", name);
     ck_assert_msg(strstr(got, "\r\n") != NULL, "ranking.csv should end lines in CRLF");
-    char *rel = xasprintf("tests/e2e/tender/expected/%s", exp);
+    char *rel = t_asprintf("tests/e2e/tender/expected/%s", exp);
     char *path = t_src(rel);
     char *want = t_read(path);
     ck_assert_msg(want != NULL, "%s missing", path);
@@ -474,14 +469,14 @@ START_TEST(t2_price_methods)
 {
     const char *m = METHODS[_i];
     stage(m, "t2");
-    char *line = xasprintf("price_method = %s", m);
+    char *line = t_asprintf("price_method = %s", m);
     edit(m, "tender.ini", "price_method = lowest_ratio", line);
     free(line);
     char *err = NULL;
     int rc = run_case(m, &err, NULL);
     ck_assert_msg(rc == 3 && strstr(err, "await_interviews waits for input "),
                   "%s: exit %d, want 3 (waiting for the interviews): %s", m, rc, err);
-    char *exp = xasprintf("t2-%s.csv", m);
+    char *exp = t_asprintf("t2-%s.csv", m);
     same_ranking(m, exp);
     free(exp);
     char *csv = outf(m, "ranking.csv");
@@ -1100,8 +1095,8 @@ START_TEST(t4_standstill_dates)
         char name[16];
         snprintf(name, sizeof name, "t4-%d", i);
         stage(name, NULL);
-        char *c = xasprintf("closing = %s", cases[i].closing);
-        char *s = xasprintf("sent = %s", cases[i].sent);
+        char *c = t_asprintf("closing = %s", cases[i].closing);
+        char *s = t_asprintf("sent = %s", cases[i].sent);
         edit(name, "tender.ini", "closing = 2026-01-12T12:00", c);
         edit(name, "tender.ini", "sent = 2026-04-07", s);
         char *err = NULL;
@@ -1112,10 +1107,10 @@ START_TEST(t4_standstill_dates)
         ck_assert_msg(rc == (i == 1 ? 3 : 0), "%s: exit %d, want %d: %s", name, rc, i == 1 ? 3 : 0,
                       err);
         char *dates = outf(name, "dates.csv");
-        char *want = xasprintf("standstill_end,%s,", cases[i].end);
+        char *want = t_asprintf("standstill_end,%s,", cases[i].end);
         HAS(dates, want);
         free(want);
-        want = xasprintf("sign_from,%s,", cases[i].sign);
+        want = t_asprintf("sign_from,%s,", cases[i].sign);
         HAS(dates, want);
         free(want);
         char *html = outf(name, "report.html");
@@ -1143,7 +1138,7 @@ START_TEST(t4_not_selected_date)
     /* closing Mon 12 Jan 2026 + 4 working days = Fri 16 Jan */
     const char *ids[] = { "C", "G", NULL };
     for (int i = 0; ids[i]; i++) {
-        char *f = xasprintf("letters/%s.md", ids[i]);
+        char *f = t_asprintf("letters/%s.md", ids[i]);
         char *l = outf("t4n", f);
         HAS(l, "16 januari 2026");
         free(l);
@@ -1437,7 +1432,7 @@ static void keep_evaluators(const char *name, const char *const *keep)
     for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
         int ok = first;
         for (int i = 0; keep[i] && !ok; i++) {
-            char *needle = xasprintf(",%s,", keep[i]);
+            char *needle = t_asprintf(",%s,", keep[i]);
             ok = strstr(line, needle) != NULL;
             free(needle);
         }
@@ -1687,8 +1682,6 @@ START_TEST(error_level_not_on_scale)
                  NULL);
 }
 END_TEST
-
-static int check_case(const char *name, char **err, ...);
 
 /* Drop from tmp/<name>/<file> every line for which keep_line says no. */
 static void drop_lines(const char *name, const char *file, int (*keep_line)(const char *))
@@ -1948,39 +1941,6 @@ END_TEST
 
 /* ---- the pre-flight: `regie check` finds what `run` refuses, every input error in one go ---- */
 
-/* `regie check` on tmp/<name> with the five required inputs (and the
- * extra NAME=FILE settings given, NULL-terminated). */
-static int check_case(const char *name, char **err, ...)
-{
-    char *wf = t_src("etc/workflows/tender-evaluation.ini");
-    char *cwd = xasprintf("%s/%s", tmp, name);
-    const char *argv[40];
-    int n = 0;
-    argv[n++] = "check";
-    argv[n++] = wf;
-    const char *req[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
-                          "ko=ko.csv", "scores=scores.csv", NULL };
-    for (int i = 0; req[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = req[i];
-    }
-    va_list ap;
-    va_start(ap, err);
-    const char *x;
-    while ((x = va_arg(ap, const char *)) != NULL && n < 36) {
-        argv[n++] = "--set";
-        argv[n++] = x;
-    }
-    va_end(ap);
-    argv[n] = NULL;
-    char *o = NULL;
-    int rc = t_regie(cwd, &o, err, argv);
-    free(o);
-    free(wf);
-    free(cwd);
-    return rc;
-}
-
 /* `regie check` exits 2 with msg, writes nothing, and `run` refuses the same. */
 static void expect_check_error(const char *name, const char *msg, const char *extra)
 {
@@ -2125,7 +2085,7 @@ Suite *suite_tender(void)
     Suite *s = suite_create("tender");
     TCase *tc = tcase_create("worked-examples");
     tcase_set_timeout(tc, 120);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup, t_dir_teardown);
     tcase_add_test(tc, t1_ranking_exact);
     tcase_add_test(tc, t1_explain_and_letters);
     tcase_add_test(tc, t1_round_stage_criterion);
@@ -2159,7 +2119,7 @@ Suite *suite_tender(void)
 
     TCase *te = tcase_create("input-errors");
     tcase_set_timeout(te, 60);
-    tcase_add_checked_fixture(te, setup, teardown);
+    tcase_add_checked_fixture(te, t_dir_setup, t_dir_teardown);
     tcase_add_test(te, error_points_do_not_add_up);
     tcase_add_test(te, error_level_not_on_scale);
     tcase_add_test(te, error_missing_scores_listed_together);

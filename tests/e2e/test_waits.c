@@ -13,26 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static char *tmp;
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *p = NULL;
-    if (vasprintf(&p, fmt, ap) < 0) {
-        abort();
-    }
-    va_end(ap);
-    return p;
-}
-
 #define ck_contains(hay, needle)                                                                   \
     ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
                   (hay) ? (hay) : "(null)")
 
-/* Run regie in tmp; the exit status, stdout and stderr (freed by the next
+/* Run regie in t_dir; the exit status, stdout and stderr (freed by the next
  * call or by done()). */
 static char *out_, *err_;
 static int regie(const char *const *argv)
@@ -40,12 +25,12 @@ static int regie(const char *const *argv)
     free(out_);
     free(err_);
     out_ = err_ = NULL;
-    return t_regie(tmp, &out_, &err_, argv);
+    return t_regie(t_dir, &out_, &err_, argv);
 }
 
 static void setup(void)
 {
-    tmp = t_tmpdir();
+    t_dir_setup();
     unsetenv("REGIE_TODAY");
 }
 
@@ -54,14 +39,12 @@ static void teardown(void)
     free(out_);
     free(err_);
     out_ = err_ = NULL;
-    t_rmtree(tmp);
-    free(tmp);
-    tmp = NULL;
+    t_dir_teardown();
 }
 
 static int exists(const char *rel)
 {
-    char *p = xasprintf("%s/%s", tmp, rel);
+    char *p = t_asprintf("%s/%s", t_dir, rel);
     int ok = access(p, F_OK) == 0;
     free(p);
     return ok;
@@ -83,17 +66,17 @@ static char *only_run(const char *db)
  * has come. */
 static void timed_workflow(const char *until)
 {
-    free(t_write(tmp, "send.lua",
+    free(t_write(t_dir, "send.lua",
                  "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
-    free(t_write(tmp, "end.lua",
+    free(t_write(t_dir, "end.lua",
                  "return { run = function() regie.output('standstill_end', '2026-05-01') end }\n"));
-    char *ini = xasprintf("[workflow]\nname = timed\n"
+    char *ini = t_asprintf("[workflow]\nname = timed\n"
                           "[step.decide]\nscript = end.lua\nwrites = standstill_end\n"
                           "[step.standstill]\nwait = until:%s\nwhat = the end of the standstill\n"
                           "after = decide\n"
                           "[step.send]\nscript = send.lua\nafter = standstill\n",
                           until);
-    free(t_write(tmp, "w.ini", ini));
+    free(t_write(t_dir, "w.ini", ini));
     free(ini);
 }
 
@@ -209,10 +192,10 @@ static void tender_argv(const char **argv, size_t *n)
     static const char *names[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
                                    "ko=ko.csv", "scores=scores.csv" };
     for (int i = 0; i < 5; i++) {
-        char *rel = xasprintf("examples/tender/%s", strchr(names[i], '=') + 1);
+        char *rel = t_asprintf("examples/tender/%s", strchr(names[i], '=') + 1);
         char *path = t_src(rel);
         free(tender_sets[i]);
-        tender_sets[i] = xasprintf("%.*s=%s", (int)(strchr(names[i], '=') - names[i]), names[i],
+        tender_sets[i] = t_asprintf("%.*s=%s", (int)(strchr(names[i], '=') - names[i]), names[i],
                                    path);
         free(path);
         free(rel);
@@ -233,7 +216,7 @@ START_TEST(no_store_input_given_does_not_wait)
 {
     char *wf = t_src("etc/workflows/tender-evaluation.ini");
     char *iv = t_src("examples/tender/interviews.csv");
-    char *set_iv = xasprintf("interviews=%s", iv);
+    char *set_iv = t_asprintf("interviews=%s", iv);
     const char *argv[24];
     size_t n = 0;
     argv[n++] = "run";
@@ -268,7 +251,7 @@ START_TEST(input_given_at_resume_is_an_input)
 {
     char *wf = t_src("etc/workflows/tender-evaluation.ini");
     char *iv = t_src("examples/tender/interviews.csv");
-    char *set_iv = xasprintf("interviews=%s", iv);
+    char *set_iv = t_asprintf("interviews=%s", iv);
     const char *argv[24];
     size_t n = 0;
     argv[n++] = "run";
@@ -301,14 +284,14 @@ START_TEST(input_given_at_resume_is_an_input)
     const char *exp[] = { "export", id, "bundle", "--db", "t.db", NULL };
     rc = regie(exp);
     ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
-    char *copy = xasprintf("%s/bundle/inputs/interviews/interviews.csv", tmp);
+    char *copy = t_asprintf("%s/bundle/inputs/interviews/interviews.csv", t_dir);
     char *a = t_read(copy), *b = t_read(iv);
     ck_assert_msg(a != NULL, "%s missing", copy);
     ck_assert_str_eq(a, b);
     free(a);
     free(b);
     free(copy);
-    char *manifest = xasprintf("%s/bundle/manifest.txt", tmp);
+    char *manifest = t_asprintf("%s/bundle/manifest.txt", t_dir);
     char *m = t_read(manifest);
     ck_contains(m, "  inputs/interviews/interviews.csv\n");
     free(m);
@@ -329,9 +312,9 @@ END_TEST
  * wait step does not read is refused when the workflow is loaded. */
 START_TEST(what_names_data_of_the_run)
 {
-    free(t_write(tmp, "tie.lua",
+    free(t_write(t_dir, "tie.lua",
                  "return { run = function() regie.output('tied', 'K, L at rank 3-4') end }\n"));
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = draw\n"
                  "[input.draw]\ntype = text\nrequired = no\n"
                  "[step.rank]\nscript = tie.lua\nwrites = tied\n"
@@ -345,7 +328,7 @@ START_TEST(what_names_data_of_the_run)
     ck_assert_int_eq(regie(waiting), 0);
     ck_contains(out_, "input draw - the draw for K, L at rank 3-4");
 
-    free(t_write(tmp, "bad.ini",
+    free(t_write(t_dir, "bad.ini",
                  "[workflow]\nname = draw\n"
                  "[input.draw]\ntype = text\nrequired = no\n"
                  "[step.rank]\nscript = tie.lua\nwrites = tied\n"
@@ -373,14 +356,14 @@ START_TEST(verify_checks_the_outputs)
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
     ck_contains(out_, "chain intact");
     /* an output edited after the run is named, though the log is intact */
-    free(t_write(tmp, "out/sent.txt", "never sent\n"));
+    free(t_write(t_dir, "out/sent.txt", "never sent\n"));
     rc = regie(verify);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out_);
     ck_contains(out_, "chain intact");
     ck_contains(out_, "output sent.txt of step send");
     ck_contains(out_, "changed since the run");
     /* and one removed is named as missing */
-    char *p = xasprintf("%s/out/sent.txt", tmp);
+    char *p = t_asprintf("%s/out/sent.txt", t_dir);
     unlink(p);
     free(p);
     rc = regie(verify);
@@ -388,7 +371,7 @@ START_TEST(verify_checks_the_outputs)
     ck_contains(out_, "output sent.txt of step send");
     ck_contains(out_, "missing");
     /* put back as it was: intact again */
-    free(t_write(tmp, "out/sent.txt", "sent\n"));
+    free(t_write(t_dir, "out/sent.txt", "sent\n"));
     rc = regie(verify);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
     ck_contains(out_, "2 recorded outputs unchanged in");
@@ -398,13 +381,13 @@ END_TEST
 
 START_TEST(resume_keeps_jobs_and_store)
 {
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = asks\n"
                  "[input.answer]\ntype = file\nrequired = no\n"
                  "[step.a]\nplugin = noop\n"
                  "[step.ask]\nwait = input:answer\nafter = a\n"
                  "[step.b]\nplugin = noop\nafter = ask\n"));
-    free(t_write(tmp, "answer.txt", "yes\n"));
+    free(t_write(t_dir, "answer.txt", "yes\n"));
     const char *run[] = { "run", "w.ini", "--db", "my runs.db", "--out", "out", "--jobs", "3",
                           NULL };
     int rc = regie(run);
@@ -413,7 +396,7 @@ START_TEST(resume_keeps_jobs_and_store)
     char *said = strdup(err_);
     char *id = only_run("my runs.db");
     /* the hint names the store the run is in, ready to paste */
-    char *hint = xasprintf("regie resume %s --db 'my runs.db' --set answer=FILE", id);
+    char *hint = t_asprintf("regie resume %s --db 'my runs.db' --set answer=FILE", id);
     const char *resume[] = { "resume", id, "--db", "my runs.db", "--set", "answer=answer.txt",
                              NULL };
     rc = regie(resume);
@@ -445,14 +428,14 @@ END_TEST
  * --db; the printed hints name that store, and resume finds the run there. */
 START_TEST(store_named_by_the_workflow)
 {
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = stored\n"
                  "[engine]\nstore = wf.db\nsync = full\n"
                  "[input.answer]\ntype = file\nrequired = no\n"
                  "[step.a]\nplugin = noop\n"
                  "[step.ask]\nwait = input:answer\nafter = a\n"));
-    free(t_write(tmp, "answer.txt", "yes\n"));
-    free(t_write(tmp, "cfg.ini", "[store]\npath = cfg.db\n"));
+    free(t_write(t_dir, "answer.txt", "yes\n"));
+    free(t_write(t_dir, "cfg.ini", "[store]\npath = cfg.db\n"));
     const char *run[] = { "run", "w.ini", "--config", "cfg.ini", "--out", "out", NULL };
     int rc = regie(run);
     ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
@@ -462,7 +445,7 @@ START_TEST(store_named_by_the_workflow)
     ck_assert(!exists("test-runs.db")); /* REGIE_DB */
     char *said = strdup(err_);
     char *id = only_run("wf.db");
-    char *hint = xasprintf("regie resume %s --db wf.db --set answer=FILE", id);
+    char *hint = t_asprintf("regie resume %s --db wf.db --set answer=FILE", id);
     ck_contains(said, hint);
     free(hint);
     free(said);
@@ -525,13 +508,13 @@ START_TEST(inputs_given_on_resume_are_checked_first)
 
     /* a type error in the interviews, a level off the scale in scores.csv
      * given anew: both, in file order */
-    free(t_write(tmp, "iv.csv", "bid_id,outcome,reason\nB,pass,Goed\n,pass,Goed\n"));
+    free(t_write(t_dir, "iv.csv", "bid_id,outcome,reason\nB,pass,Goed\n,pass,Goed\n"));
     char *src = t_src("examples/tender/scores.csv");
     char *scores = t_read(src);
     char *at = strstr(scores, "A,W2,Jansen,75,");
     ck_assert_ptr_nonnull(at);
     memcpy(at + 12, "80", 2);
-    free(t_write(tmp, "s80.csv", scores));
+    free(t_write(t_dir, "s80.csv", scores));
     const char *both[] = { "resume", id, "--db", "t.db", "--set", "interviews=iv.csv", "--set",
                            "scores=s80.csv", NULL };
     rc = regie(both);
@@ -544,7 +527,7 @@ START_TEST(inputs_given_on_resume_are_checked_first)
 
     /* rule errors of the interviews themselves: an unknown bid, an outcome
      * that does not exist */
-    free(t_write(tmp, "bad.csv", "bid_id,outcome,reason\nZ,pass,Goed\nA,maybe,Twijfel\n"));
+    free(t_write(t_dir, "bad.csv", "bid_id,outcome,reason\nZ,pass,Goed\nA,maybe,Twijfel\n"));
     const char *bad[] = { "resume", id, "--db", "t.db", "--set", "interviews=bad.csv", NULL };
     rc = regie(bad);
     ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
@@ -562,7 +545,7 @@ START_TEST(inputs_given_on_resume_are_checked_first)
     ck_contains(out_, "await_interviews");
 
     char *iv = t_src("examples/tender/interviews.csv");
-    char *set_iv = xasprintf("interviews=%s", iv);
+    char *set_iv = t_asprintf("interviews=%s", iv);
     const char *good[] = { "resume", id, "--db", "t.db", "--set", set_iv, NULL };
     rc = regie(good);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
@@ -587,7 +570,7 @@ START_TEST(wait_skipped_on_resume_is_closed)
     static const char *const files[] = { "tender.ini", "criteria.csv", "bids.csv", "ko.csv",
                                          "scores.csv", "interviews.csv" };
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-        char *rel = xasprintf("examples/tender/%s", files[i]);
+        char *rel = t_asprintf("examples/tender/%s", files[i]);
         char *src = t_src(rel);
         char *text = t_read(src);
         ck_assert_ptr_nonnull(text);
@@ -595,15 +578,15 @@ START_TEST(wait_skipped_on_resume_is_closed)
             const char *line = "A,W1,De Vries,100,\"Wo-diploma in het vakgebied aanwezig\"\n";
             char *at = strstr(text, line);
             ck_assert_ptr_nonnull(at);
-            char *split = xasprintf("%.*sA,W1,De Vries,0,\"Diploma niet gevonden\"\n%s",
+            char *split = t_asprintf("%.*sA,W1,De Vries,0,\"Diploma niet gevonden\"\n%s",
                                     (int)(at - text), text, at + strlen(line));
-            free(t_write(tmp, "scores.csv", split));
-            char *agreed = xasprintf("%sA,W1,CONSENSUS,100,\"Na overleg: aanwezig\"\n", split);
-            free(t_write(tmp, "scores2.csv", agreed));
+            free(t_write(t_dir, "scores.csv", split));
+            char *agreed = t_asprintf("%sA,W1,CONSENSUS,100,\"Na overleg: aanwezig\"\n", split);
+            free(t_write(t_dir, "scores2.csv", agreed));
             free(agreed);
             free(split);
         } else {
-            free(t_write(tmp, files[i], text));
+            free(t_write(t_dir, files[i], text));
         }
         free(text);
         free(src);
@@ -660,13 +643,13 @@ END_TEST
  * again and the step after it runs only once someone gives it. */
 START_TEST(wait_closed_when_the_run_fails)
 {
-    free(t_write(tmp, "a.lua",
+    free(t_write(t_dir, "a.lua",
                  "return { run = function()\n"
                  "  if regie.input('mode') == 'fail' then error('broken') end\n"
                  "  regie.output('ready', true)\nend }\n"));
-    free(t_write(tmp, "b.lua",
+    free(t_write(t_dir, "b.lua",
                  "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
-    free(t_write(tmp, "w.ini",
+    free(t_write(t_dir, "w.ini",
                  "[workflow]\nname = appr\n"
                  "[input.mode]\ntype = text\nrequired = yes\n"
                  "[step.a]\nscript = a.lua\nreads = mode\nwrites = ready\n"

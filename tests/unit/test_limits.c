@@ -15,28 +15,26 @@
 #include <string.h>
 #include <sys/resource.h>
 
-static char *dir;
 static rg_lua *lua;
 
 static void setup(void)
 {
-    dir = t_tmpdir();
-    lua = rg_lua_new(dir);
+    t_dir_setup();
+    lua = rg_lua_new(t_dir);
 }
 
 static void teardown(void)
 {
     rg_lua_free(lua);
-    t_rmtree(dir);
-    free(dir);
+    t_dir_teardown();
 }
 
 /* Run script text `src` as a step under `lim`; the context is returned
  * when ctx is given (caller frees). */
 static int run(const char *name, const char *src, const rg_lua_limits *lim, regie_ctx **out)
 {
-    char *path = t_write(dir, name, src);
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    char *path = t_write(t_dir, name, src);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
     int rc = rg_lua_run(lua, path, ctx, lim);
     free(path);
     if (out) {

@@ -16,15 +16,14 @@
 #define ASSERT_RAN(rc, ctx) \
     ck_assert_msg((rc) == 0, "%s", rg_test_ctx_error(ctx) ? rg_test_ctx_error(ctx) : "")
 
-static char *dir;
 static rg_lua *lua;
 static rg_script_info infos[64]; /* parameter tables the contexts point to */
 static int ninfos;
 
 static void setup(void)
 {
-    dir = t_tmpdir();
-    lua = rg_lua_new(dir);
+    t_dir_setup();
+    lua = rg_lua_new(t_dir);
 }
 
 static void teardown(void)
@@ -34,16 +33,15 @@ static void teardown(void)
     }
     ninfos = 0;
     rg_lua_free(lua);
-    t_rmtree(dir);
-    free(dir);
+    t_dir_teardown();
 }
 
 /* Run `body` as the run function of a script in a fresh standalone step. */
 static int run_script(const char *name, const char *src, regie_ctx **out_ctx, const char *const *kv,
                       const rg_lua_limits *lim)
 {
-    char *path = t_write(dir, name, src);
-    regie_ctx *ctx = rg_test_ctx_new("t", kv, dir);
+    char *path = t_write(t_dir, name, src);
+    regie_ctx *ctx = rg_test_ctx_new("t", kv, t_dir);
     rg_errors e = { 0 };
     rg_script_info info;
     memset(&info, 0, sizeof info);
@@ -78,7 +76,7 @@ START_TEST(types_round_trip)
     rg_table_append(d.table, row, 2);
     rg_table_free(tmp);
     regie_ctx *ctx;
-    char *path = t_write(dir, "rt.lua",
+    char *path = t_write(t_dir, "rt.lua",
                          "return { run = function(step)\n"
                          "  local t = regie.input('rows')\n"
                          "  local r = t[1]\n"
@@ -102,17 +100,17 @@ START_TEST(types_round_trip)
     /* has_input tells presence without making the records */
     rg_datum d2 = { RG_DATUM_TABLE, rg_table_new(1, cols), { REGIE_NULL, { 0 } } };
     rg_table_append(d2.table, row, 2);
-    char *has = t_write(dir, "has.lua",
+    char *has = t_write(t_dir, "has.lua",
                         "return { run = function(step)\n"
                         "  assert(regie.has_input('rows') and not regie.has_input('absent'))\n"
                         "end }\n");
-    regie_ctx *hctx = rg_test_ctx_new("t", NULL, dir);
+    regie_ctx *hctx = rg_test_ctx_new("t", NULL, t_dir);
     rg_test_ctx_set(hctx, "rows", &d2);
     ck_assert_int_eq(rg_lua_run(lua, has, hctx, NULL), 0);
     ck_assert(hctx->input_seconds == 0);
     rg_test_ctx_free(hctx);
     free(has);
-    ctx = rg_test_ctx_new("t", NULL, dir);
+    ctx = rg_test_ctx_new("t", NULL, t_dir);
     rg_test_ctx_set(ctx, "rows", &d);
     int rc = rg_lua_run(lua, path, ctx, NULL);
     ASSERT_RAN(rc, ctx);
@@ -198,7 +196,7 @@ END_TEST
 
 START_TEST(require_from_script_path)
 {
-    free(t_write(dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
+    free(t_write(t_dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
     regie_ctx *ctx;
     int rc = run_script("r.lua",
                         "local u = require 'mylib.util'\n"
@@ -372,12 +370,12 @@ START_TEST(errors_and_tracebacks)
                 "stack traceback", NULL);
     rg_errors e = { 0 };
     rg_script_info info;
-    char *p = t_write(dir, "syntax.lua", "return { run = function(\n");
+    char *p = t_write(t_dir, "syntax.lua", "return { run = function(\n");
     ck_assert_int_eq(rg_lua_describe(lua, p, NULL, &info, &e), -1);
     ck_assert_msg(strstr(e.msg[0], "syntax.lua:2:") != NULL, "%s", e.msg[0]);
     rg_err_free(&e);
     free(p);
-    p = t_write(dir, "badtype.lua",
+    p = t_write(t_dir, "badtype.lua",
                 "return { params = { k = { type = 'colour' } }, run = function() end }\n");
     ck_assert_int_eq(rg_lua_describe(lua, p, NULL, &info, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], "params.k: unknown type \"colour\""));
@@ -387,16 +385,16 @@ START_TEST(errors_and_tracebacks)
     /* a regie function that needs a step, called while the script loads:
      * an error naming the line (the state's slot for the step starts empty,
      * whatever the allocator left there) */
-    p = t_write(dir, "early.lua",
+    p = t_write(t_dir, "early.lua",
                 "regie.info('loading')\nreturn { run = function() end }\n");
-    rg_lua *fresh = rg_lua_new(dir);
+    rg_lua *fresh = rg_lua_new(t_dir);
     ck_assert_int_eq(rg_lua_describe(fresh, p, NULL, &info, &e), -1);
     rg_lua_free(fresh);
     ck_assert_msg(strstr(e.msg[0], "early.lua:1: this regie function works only while a step runs"),
                   "%s", e.msg[0]);
     rg_err_free(&e);
     free(p);
-    p = t_write(dir, "norun.lua", "return { }\n");
+    p = t_write(t_dir, "norun.lua", "return { }\n");
     ck_assert_int_eq(rg_lua_describe(lua, p, NULL, &info, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], "no function `run`"));
     rg_err_free(&e);
@@ -435,7 +433,7 @@ START_TEST(helpers)
     ck_assert_int_eq(de->n, 1);
     ck_assert_str_eq(de->msg[0], "in.csv:4: column rate: found \"0\", expected a rate above 0");
     char *p = NULL;
-    if (asprintf(&p, "%s/sub/out.txt", dir) < 0) {
+    if (asprintf(&p, "%s/sub/out.txt", t_dir) < 0) {
         ck_abort();
     }
     char *text = t_read(p);
@@ -451,7 +449,7 @@ END_TEST
 static char *out_text(const char *name)
 {
     char *p = NULL;
-    if (asprintf(&p, "%s/%s", dir, name) < 0) {
+    if (asprintf(&p, "%s/%s", t_dir, name) < 0) {
         ck_abort();
     }
     char *text = t_read(p);
@@ -559,7 +557,7 @@ START_TEST(csv_writer_streams)
     ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
     char *p = NULL;
-    if (asprintf(&p, "%s/big.csv", dir) < 0) {
+    if (asprintf(&p, "%s/big.csv", t_dir) < 0) {
         ck_abort();
     }
     struct stat st;
@@ -575,7 +573,7 @@ START_TEST(csv_writer_streams)
                 "stopped halfway", NULL);
     /* (the step took more than 4 MB: its garbage, the writer with it, was
      * collected when it ended) */
-    DIR *d = opendir(dir);
+    DIR *d = opendir(t_dir);
     ck_assert_ptr_nonnull(d);
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -592,8 +590,8 @@ END_TEST
  * given, value v as its input "one"; it must succeed. */
 static void run_on_rows(const char *name, const char *src, rg_datum *d, rg_datum *v)
 {
-    char *path = t_write(dir, name, src);
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    char *path = t_write(t_dir, name, src);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
     rg_test_ctx_set(ctx, "rows", d);
     if (v) {
         rg_test_ctx_set(ctx, "one", v);
@@ -760,11 +758,11 @@ START_TEST(each_and_output_writer)
     }
     rg_table_free(tmp);
     rg_datum one = { RG_DATUM_VALUE, NULL, { REGIE_INT, { .i = 7 } } };
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
     rg_test_ctx_set(ctx, "rows", &d);
     rg_test_ctx_set(ctx, "one", &one);
     char *path = t_write(
-        dir, "each.lua",
+        t_dir, "each.lua",
         "return { run = function(step)\n"
         "  local seen, ok, err = {}\n"
         "  local out = regie.output_writer('copy', { 'id', 'n', 'x', 'note', 'tags' })\n"
@@ -878,11 +876,11 @@ START_TEST(each_past_its_step)
                 "  assert(('x').kept_loop == it, 'methods of strings are the step\\'s string table')\n"
                 "end }\n",
                 &d, NULL);
-    char *path = t_write(dir, "later.lua",
+    char *path = t_write(t_dir, "later.lua",
                          "return { run = function(step)\n"
                          "  assert(string.kept_loop == nil and ('x').kept_loop == nil, 'the loop is gone')\n"
                          "end }\n");
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
     int rc = rg_lua_run(lua, path, ctx, NULL);
     ASSERT_RAN(rc, ctx);
     rg_test_ctx_free(ctx);
@@ -898,10 +896,10 @@ static char *profiled(const char *name, const char *src, regie_ctx *ctx)
 {
     rg_lua_free(lua);
     setenv("REGIE_PROFILE", "1", 1);
-    lua = rg_lua_new(dir);
+    lua = rg_lua_new(t_dir);
     unsetenv("REGIE_PROFILE");
     char *errpath = NULL;
-    if (asprintf(&errpath, "%s/stderr.txt", dir) < 0) {
+    if (asprintf(&errpath, "%s/stderr.txt", t_dir) < 0) {
         ck_abort();
     }
     fflush(stderr);
@@ -912,7 +910,7 @@ static char *profiled(const char *name, const char *src, regie_ctx *ctx)
     close(fd);
     int rc;
     if (ctx) {
-        char *path = t_write(dir, name, src);
+        char *path = t_write(t_dir, name, src);
         rc = rg_lua_run(lua, path, ctx, NULL);
         free(path);
     } else {
@@ -974,7 +972,7 @@ START_TEST(profile_input_to_its_line)
         regie_value row[2] = { rg_str_value(id), rg_str_value(name) };
         rg_table_append(d.table, row, i + 2);
     }
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
     rg_test_ctx_set(ctx, "rows", &d);
     char *out = profiled("big.lua",
                          "return { run = function(step)\n"
@@ -1000,7 +998,7 @@ END_TEST
  * globals another set, large or small. */
 START_TEST(state_renewed_after_large_step)
 {
-    free(t_write(dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
+    free(t_write(t_dir, "mylib/util.lua", "return { twice = function(x) return 2 * x end }\n"));
     const char *big = "local u = require 'mylib.util'\n"
                       "return { run = function()\n"
                       "  local t = {}\n"
@@ -1080,7 +1078,7 @@ END_TEST
  * not there for the next step on the same state. */
 START_TEST(steps_isolated)
 {
-    free(t_write(dir, "mylib/shared.lua", "return { twice = function(x) return 2 * x end }\n"));
+    free(t_write(t_dir, "mylib/shared.lua", "return { twice = function(x) return 2 * x end }\n"));
     const char *poison =
         "local calls = 0\n"
         "return { run = function(step)\n"
@@ -1160,8 +1158,8 @@ START_TEST(random_seeded_per_step)
         }
         rg_test_ctx_free(ctx);
     }
-    char *path = t_write(dir, "draw.lua", draw);
-    regie_ctx *ctx = rg_test_ctx_new("another", NULL, dir);
+    char *path = t_write(t_dir, "draw.lua", draw);
+    regie_ctx *ctx = rg_test_ctx_new("another", NULL, t_dir);
     ASSERT_RAN(rg_lua_run(lua, path, ctx, NULL), ctx);
     ck_assert_str_ne(rg_test_ctx_get(ctx, "r")->value.u.s.ptr, first);
     rg_test_ctx_free(ctx);
@@ -1261,7 +1259,7 @@ START_TEST(limits_while_loading)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         rg_errors e = { 0 };
         rg_script_info info;
-        char *p = t_write(dir, cases[i].name, cases[i].src);
+        char *p = t_write(t_dir, cases[i].name, cases[i].src);
         ck_assert_int_eq(rg_lua_describe(lua, p, &cases[i].lim, &info, &e), -1);
         ck_assert_msg(e.n > 0 && strstr(e.msg[0], cases[i].want), "wanted \"%s\" in: %s", cases[i].want,
                       e.n ? e.msg[0] : "(none)");

@@ -25,27 +25,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static char *dir;
 static rg_lua *lua;
 
 static void setup(void)
 {
-    dir = t_tmpdir();
-    lua = rg_lua_new(dir);
+    t_dir_setup();
+    lua = rg_lua_new(t_dir);
 }
 
 static void teardown(void)
 {
     rg_lua_free(lua);
-    t_rmtree(dir);
-    free(dir);
+    t_dir_teardown();
 }
 
-/* Run script `src` as a step writing into dir; its context in *out_ctx. */
+/* Run script `src` as a step writing into t_dir; its context in *out_ctx. */
 static int run(const char *name, const char *src, regie_ctx **out_ctx, const rg_lua_limits *lim)
 {
-    char *path = t_write(dir, name, src);
-    regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+    char *path = t_write(t_dir, name, src);
+    regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
     int rc = rg_lua_run(lua, path, ctx, lim);
     *out_ctx = ctx;
     free(path);
@@ -77,7 +75,7 @@ static void expect_fail(const char *name, const char *src, const char *msg, cons
 static char *out_text(const char *name)
 {
     char *p = NULL;
-    ck_assert_int_ge(asprintf(&p, "%s/%s", dir, name), 0);
+    ck_assert_int_ge(asprintf(&p, "%s/%s", t_dir, name), 0);
     char *text = t_read(p);
     free(p);
     return text;
@@ -358,8 +356,8 @@ START_TEST(symlinks_in_output_not_followed)
 {
     char *elsewhere = t_tmpdir();
     char *link = NULL, *flink = NULL, *target = NULL;
-    ck_assert_int_ge(asprintf(&link, "%s/link", dir), 0);
-    ck_assert_int_ge(asprintf(&flink, "%s/f.txt", dir), 0);
+    ck_assert_int_ge(asprintf(&link, "%s/link", t_dir), 0);
+    ck_assert_int_ge(asprintf(&flink, "%s/f.txt", t_dir), 0);
     ck_assert_int_ge(asprintf(&target, "%s/target.txt", elsewhere), 0);
     ck_assert_int_eq(symlink(elsewhere, link), 0);
     ck_assert_int_eq(symlink(target, flink), 0);
@@ -425,7 +423,7 @@ START_TEST(module_table_read_raw)
     for (size_t i = 0; i < sizeof srcs / sizeof srcs[0]; i++) {
         char name[32];
         snprintf(name, sizeof name, "mod%zu.lua", i);
-        char *path = t_write(dir, name, srcs[i]);
+        char *path = t_write(t_dir, name, srcs[i]);
         rg_script_info info;
         rg_errors e = { 0 };
         rg_lua_limits dlim = { 100000, 0, 1.0 };
@@ -437,14 +435,14 @@ START_TEST(module_table_read_raw)
         }
         rg_script_info_free(&info);
         rg_err_free(&e);
-        regie_ctx *ctx = rg_test_ctx_new("t", NULL, dir);
+        regie_ctx *ctx = rg_test_ctx_new("t", NULL, t_dir);
         rg_lua_limits lim = { 100000, 0, 1.0 };
         rg_lua_run(lua, path, ctx, &lim);
         rg_test_ctx_free(ctx);
         free(path);
     }
     /* defaults of every plain kind are as before */
-    char *path = t_write(dir, "defaults.lua",
+    char *path = t_write(t_dir, "defaults.lua",
                          "return { run = function() end, params = { s = { default = 'x' }, n = { type = 'integer',\n"
                          "  default = 3 }, b = { type = 'boolean', default = true } } }\n");
     rg_script_info info;

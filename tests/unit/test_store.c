@@ -17,25 +17,6 @@ Suite *suite_store(void);
 
 /* ---- helpers ---- */
 
-static char *dir_;
-
-static void setup(void)
-{
-    dir_ = t_tmpdir();
-}
-
-static void teardown(void)
-{
-    t_rmtree(dir_);
-    free(dir_);
-    dir_ = NULL;
-}
-
-static char *path_in(const char *rel)
-{
-    return rg_xasprintf("%s/%s", dir_, rel);
-}
-
 static char *errs_text(const rg_errors *e)
 {
     rg_buf b = { 0 };
@@ -167,7 +148,7 @@ static char *begin_run(rg_store *st, const char *wf)
 {
     rg_errors errs = { 0 };
     char *id = NULL;
-    char *out = path_in("out");
+    char *out = t_path("out");
     int rc = rg_store_run_begin(st, wf, "/etc/wf.ini",
                                 "0000000000000000000000000000000000000000000000000000000000000000",
                                 "bids=bids.csv", "alice", out, &id, &errs);
@@ -216,7 +197,7 @@ START_TEST(sha256_helpers)
     char hex[65];
     rg_sha256_buf("abc", 3, hex);
     ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    char *f = t_write(dir_, "abc.txt", "abc");
+    char *f = t_write(t_dir, "abc.txt", "abc");
     char fh[65];
     ck_assert_int_eq(rg_sha256_file(f, fh), 0);
     ck_assert_str_eq(fh, hex);
@@ -227,7 +208,7 @@ START_TEST(sha256_helpers)
     ck_assert_str_eq(fh, hex);
     ck_assert_int_eq(rg_sha256_valid(hex), 1);
     ck_assert_int_eq(rg_sha256_valid("abc"), 0);
-    char *missing = path_in("nope");
+    char *missing = t_path("nope");
     ck_assert_int_eq(rg_sha256_file(missing, fh), -1);
     free(missing);
     free(f);
@@ -238,7 +219,7 @@ END_TEST
 
 START_TEST(open_create_migrate)
 {
-    char *path = path_in("deep/er/runs.db");
+    char *path = t_path("deep/er/runs.db");
     rg_store *st = open_ok(path);
     ck_assert_str_eq(rg_store_path(st), path);
     rg_store_close(st);
@@ -270,7 +251,7 @@ START_TEST(open_create_migrate)
                      SQLITE_OK);
     rg_store_close(st);
     /* a zero-length file is a new store */
-    char *empty = t_write(dir_, "empty.db", "");
+    char *empty = t_write(t_dir, "empty.db", "");
     st = open_ok(empty);
     rg_store_close(st);
     ck_assert_int_eq(raw_int(empty, "PRAGMA user_version"), RG_STORE_SCHEMA_VERSION);
@@ -281,7 +262,7 @@ END_TEST
 
 START_TEST(reopen_keeps_data)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -312,14 +293,14 @@ END_TEST
 
 START_TEST(foreign_sqlite_refused)
 {
-    char *path = path_in("other.db");
+    char *path = t_path("other.db");
     raw_ok(path, "CREATE TABLE customers (id INTEGER); PRAGMA application_id = 12345");
     char *e = open_fails(path);
     ck_contains(e, path);
     ck_contains(e, "not a regie run store (application_id 0x00003039");
     free(e);
     /* application_id 0 but other tables: someone else's database */
-    char *p2 = path_in("plain.db");
+    char *p2 = t_path("plain.db");
     raw_ok(p2, "CREATE TABLE customers (id INTEGER)");
     e = open_fails(p2);
     ck_contains(e, p2);
@@ -334,7 +315,7 @@ END_TEST
 
 START_TEST(garbage_refused)
 {
-    char *path = t_write(dir_, "runs.db",
+    char *path = t_write(t_dir, "runs.db",
                          "this is not a database, just some text that somebody put here\n"
                          "and some more lines of it to fill more than one header's worth of "
                          "bytes ..........................................................\n");
@@ -353,7 +334,7 @@ END_TEST
 
 START_TEST(newer_schema_refused)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store_close(open_ok(path));
     raw_ok(path, "PRAGMA user_version = 99");
     char *e = open_fails(path);
@@ -379,11 +360,11 @@ END_TEST
 
 START_TEST(run_lifecycle)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     rg_errors errs = { 0 };
-    char *def = t_write(dir_, "wf.ini", "[workflow]\nname = tender\n");
-    char *in = t_write(dir_, "bids.csv", "id,rate\n1,2\n");
+    char *def = t_write(t_dir, "wf.ini", "[workflow]\nname = tender\n");
+    char *in = t_write(t_dir, "bids.csv", "id,rate\n1,2\n");
     char dh[65], ih[65];
     ck_assert_int_eq(rg_sha256_file(def, dh), 0);
     ck_assert_int_eq(rg_sha256_file(in, ih), 0);
@@ -517,7 +498,7 @@ END_TEST
 
 START_TEST(step_finish_atomic)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -573,7 +554,7 @@ END_TEST
 
 START_TEST(disk_full_rolls_back)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     log_n(st, id, 5);
@@ -622,7 +603,7 @@ END_TEST
 
 START_TEST(lock_live_holder_refused)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -684,7 +665,7 @@ END_TEST
 
 START_TEST(lock_stale_taken_over)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -744,7 +725,7 @@ END_TEST
 
 START_TEST(audit_chain_tamper)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *runs[5];
     for (int i = 0; i < 5; i++) {
@@ -859,7 +840,7 @@ END_TEST
 
 START_TEST(audit_append_only)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     log_n(st, id, 3);
@@ -888,9 +869,9 @@ END_TEST
 static char *make_run(rg_store *st, const char *outdir)
 {
     rg_errors errs = { 0 };
-    char *def = t_write(dir_, "wf/tender.ini", "[workflow]\nname = tender\n");
-    char *script = t_write(dir_, "wf/rank.lua", "return {}\n");
-    char *in = t_write(dir_, "data/bids.csv", "id,rate\n1,2\n");
+    char *def = t_write(t_dir, "wf/tender.ini", "[workflow]\nname = tender\n");
+    char *script = t_write(t_dir, "wf/rank.lua", "return {}\n");
+    char *in = t_write(t_dir, "data/bids.csv", "id,rate\n1,2\n");
     char *o1 = t_write(outdir, "ranking.csv", "id,rank\n1,1\n");
     char *o2 = t_write(outdir, "letters/letter-1.txt", "Dear bidder,\n");
     char h[5][65];
@@ -940,12 +921,12 @@ static void edit_file(const char *path, const char *from, const char *to)
 
 START_TEST(export_and_bundle_verify)
 {
-    char *path = path_in("runs.db");
-    char *outdir = path_in("out");
+    char *path = t_path("runs.db");
+    char *outdir = t_path("out");
     rg_store *st = open_ok(path);
     char *id = make_run(st, outdir);
     rg_errors errs = { 0 };
-    char *b1 = path_in("bundle1");
+    char *b1 = t_path("bundle1");
     ck_assert_int_eq(rg_store_export(st, id, NULL, b1, &errs), 0);
     ck_assert_uint_eq(errs.n, 0);
     char *m = rg_xasprintf("%s/manifest.txt", b1);
@@ -991,7 +972,7 @@ START_TEST(export_and_bundle_verify)
     free(o);
 
     /* an edited log line is named with its line and entry */
-    char *b2 = path_in("bundle2");
+    char *b2 = t_path("bundle2");
     ck_assert_int_eq(rg_store_export(st, id, NULL, b2, &errs), 0);
     char *l = rg_xasprintf("%s/log.jsonl", b2);
     edit_file(l, "\"detail\":\"bids: ", "\"detail\":\"BIDS: ");
@@ -1002,7 +983,7 @@ START_TEST(export_and_bundle_verify)
     free(out);
     free(l);
     /* an added file is named */
-    char *b3 = path_in("bundle3");
+    char *b3 = t_path("bundle3");
     ck_assert_int_eq(rg_store_export(st, id, NULL, b3, &errs), 0);
     free(t_write(b3, "outputs/extra.csv", "x\n"));
     ck_assert_int_eq(bundle_verify(b3, &out), RG_VERIFY_BROKEN);
@@ -1016,14 +997,14 @@ START_TEST(export_and_bundle_verify)
     rg_err_free(&errs);
     char *src = rg_xasprintf("%s/ranking.csv", outdir);
     edit_file(src, "1,1", "9,9");
-    char *b4 = path_in("bundle4");
+    char *b4 = t_path("bundle4");
     ck_assert_int_eq(rg_store_export(st, id, NULL, b4, &errs), -1);
     ck_errs_contain(&errs, "output ranking.csv of step rank");
     ck_errs_contain(&errs, "changed since the run");
     ck_assert_int_eq(access(b4, F_OK), -1); /* nothing written */
     rg_err_free(&errs);
     /* not a bundle */
-    ck_assert_int_eq(rg_bundle_verify(dir_, stdout, &errs), RG_VERIFY_ERROR);
+    ck_assert_int_eq(rg_bundle_verify(t_dir, stdout, &errs), RG_VERIFY_ERROR);
     ck_errs_contain(&errs, "manifest.txt");
     rg_err_free(&errs);
     free(b4);
@@ -1040,8 +1021,8 @@ END_TEST
 
 START_TEST(verify_checks_outputs_on_disk)
 {
-    char *path = path_in("runs.db");
-    char *outdir = path_in("out");
+    char *path = t_path("runs.db");
+    char *outdir = t_path("out");
     rg_store *st = open_ok(path);
     char *id = make_run(st, outdir);
     char *out;
@@ -1083,7 +1064,7 @@ END_TEST
 
 START_TEST(jobs_recorded_and_v1_upgraded)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -1120,13 +1101,13 @@ START_TEST(sync_full_fsyncs_directories)
 {
     /* a renamed file, and each folder made for it, is only there after a
      * power cut once the directory holding its name is synced too */
-    char *file = path_in("a/b/c.txt");
+    char *file = t_path("a/b/c.txt");
     int was = rg_sync_writes;
     rg_sync_writes = 0;
     unsigned long before = rg_dir_syncs;
     ck_assert_int_eq(rg_write_file_atomic(file, "x\n", 2), 0);
     ck_assert_uint_eq(rg_dir_syncs, before); /* sync = normal: none */
-    char *other = path_in("d/e/f.txt");
+    char *other = t_path("d/e/f.txt");
     rg_sync_writes = 1;
     ck_assert_int_eq(rg_write_file_atomic(other, "x\n", 2), 0);
     ck_assert_uint_eq(rg_dir_syncs, before + 3); /* d made, e made, f.txt renamed into e */
@@ -1151,7 +1132,7 @@ END_TEST
  * name), and the log says so; a bad entry changes nothing. */
 START_TEST(definition_later_rehashes)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -1234,7 +1215,7 @@ END_TEST
 
 START_TEST(four_eyes)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -1295,7 +1276,7 @@ static void on_due(void *ud, const rg_store_wait *w)
 
 START_TEST(waits_list_and_due)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -1350,7 +1331,7 @@ END_TEST
  * and a new one can be opened for the step. */
 START_TEST(wait_closed_is_not_answered)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     char *id = begin_run(st, "tender");
     rg_errors errs = { 0 };
@@ -1419,7 +1400,7 @@ START_TEST(concurrent_writers)
     /* 4 processes create the same new store at once, each begins a run and
      * appends 200 entries to it */
     enum { NCHILD = 4, NEVENTS = 200 };
-    char *path = path_in("new/runs.db");
+    char *path = t_path("new/runs.db");
     pid_t pids[NCHILD];
     for (int i = 0; i < NCHILD; i++) {
         pids[i] = fork();
@@ -1499,7 +1480,7 @@ static void *thr_main(void *p)
 
 START_TEST(threads_share_a_handle)
 {
-    char *path = path_in("runs.db");
+    char *path = t_path("runs.db");
     rg_store *st = open_ok(path);
     thr_arg a[4];
     pthread_t t[4];
@@ -1533,7 +1514,7 @@ Suite *suite_store(void)
 {
     Suite *s = suite_create("store");
     TCase *tc = tcase_create("store");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup, t_dir_teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, sha256_helpers);
     tcase_add_test(tc, open_create_migrate);

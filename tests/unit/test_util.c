@@ -15,24 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static char *tmp;
-
-static void setup(void)
-{
-    tmp = t_tmpdir();
-}
-
-static void teardown(void)
-{
-    t_rmtree(tmp);
-    free(tmp);
-}
-
-static char *in_tmp(const char *rel)
-{
-    return rg_xasprintf("%s/%s", tmp, rel);
-}
-
 /* Names in dir (without . and ..), joined by spaces in sorted order. */
 static char *listing(const char *dir)
 {
@@ -409,7 +391,7 @@ END_TEST
 
 START_TEST(read_file_whole_and_errors)
 {
-    char *p = in_tmp("data.bin");
+    char *p = t_path("data.bin");
     const char bytes[] = "a\0b\nc";
     ck_assert_int_eq(rg_write_file_atomic(p, bytes, sizeof bytes - 1), 0);
     size_t len = 0;
@@ -421,7 +403,7 @@ START_TEST(read_file_whole_and_errors)
     free(text);
     free(p);
 
-    p = in_tmp("empty");
+    p = t_path("empty");
     ck_assert_int_eq(rg_write_file_atomic(p, "", 0), 0);
     text = rg_read_file(p, &len);
     ck_assert_ptr_nonnull(text);
@@ -431,7 +413,7 @@ START_TEST(read_file_whole_and_errors)
     free(p);
 
     /* a file larger than any first guess */
-    p = in_tmp("big");
+    p = t_path("big");
     size_t n = 3 * 1024 * 1024 + 17;
     char *big = malloc(n);
     for (size_t i = 0; i < n; i++) {
@@ -454,40 +436,40 @@ START_TEST(read_file_whole_and_errors)
     ck_assert_ptr_nonnull(strstr(text, "VmRSS")); /* past the first lines */
     free(text);
 
-    p = in_tmp("missing.csv");
+    p = t_path("missing.csv");
     errno = 0;
     ck_assert_ptr_null(rg_read_file(p, &len));
     ck_assert_int_eq(errno, ENOENT);
     free(p);
     errno = 0;
-    ck_assert_ptr_null(rg_read_file(tmp, NULL)); /* a directory is not a file */
+    ck_assert_ptr_null(rg_read_file(t_dir, NULL)); /* a directory is not a file */
     ck_assert_int_eq(errno, EISDIR);
 }
 END_TEST
 
 START_TEST(mkdir_p_nested_existing_and_blocked)
 {
-    char *p = in_tmp("a/b/c");
+    char *p = t_path("a/b/c");
     ck_assert_int_eq(rg_mkdir_p(p), 0);
     struct stat st;
     ck_assert_int_eq(stat(p, &st), 0);
     ck_assert(S_ISDIR(st.st_mode));
     ck_assert_int_eq(rg_mkdir_p(p), 0); /* already there: fine */
     free(p);
-    p = in_tmp("a/b/d/");
+    p = t_path("a/b/d/");
     ck_assert_int_eq(rg_mkdir_p(p), 0); /* a trailing slash */
     ck_assert_int_eq(stat(p, &st), 0);
     free(p);
     /* a file in the way */
-    p = in_tmp("file");
+    p = t_path("file");
     ck_assert_int_eq(rg_write_file_atomic(p, "x", 1), 0);
     free(p);
-    p = in_tmp("file/sub/dir");
+    p = t_path("file/sub/dir");
     errno = 0;
     ck_assert_int_eq(rg_mkdir_p(p), -1);
     ck_assert_int_eq(errno, ENOTDIR);
     free(p);
-    p = in_tmp("file");
+    p = t_path("file");
     errno = 0;
     ck_assert_int_eq(rg_mkdir_p(p), -1); /* the name is taken by a file */
     ck_assert_int_eq(errno, EEXIST);
@@ -497,7 +479,7 @@ END_TEST
 
 START_TEST(atomic_write_replaces_and_leaves_nothing_behind)
 {
-    char *p = in_tmp("out/deep/ranking.csv");
+    char *p = t_path("out/deep/ranking.csv");
     ck_assert_int_eq(rg_write_file_atomic(p, "old\n", 4), 0); /* folders made */
     char *text = t_read(p);
     ck_assert_str_eq(text, "old\n");
@@ -506,20 +488,20 @@ START_TEST(atomic_write_replaces_and_leaves_nothing_behind)
     text = t_read(p);
     ck_assert_str_eq(text, "new text\n");
     free(text);
-    char *dir = in_tmp("out/deep");
+    char *dir = t_path("out/deep");
     char *names = listing(dir);
     ck_assert_str_eq(names, "ranking.csv"); /* no NAME.tmp.PID.N left */
     free(names);
     free(dir);
     free(p);
     /* a folder that cannot be made: -1, and nothing written */
-    p = in_tmp("blocker");
+    p = t_path("blocker");
     ck_assert_int_eq(rg_write_file_atomic(p, "x", 1), 0);
     free(p);
-    p = in_tmp("blocker/x.csv");
+    p = t_path("blocker/x.csv");
     ck_assert_int_eq(rg_write_file_atomic(p, "y", 1), -1);
     free(p);
-    names = listing(tmp);
+    names = listing(t_dir);
     ck_assert_str_eq(names, "blocker out");
     free(names);
 }
@@ -546,11 +528,11 @@ START_TEST(afile_unfinished_files_found_and_removed)
     ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
     char *dn = rg_xasprintf("o/sub/b.csv.tmp.%ld.1", (long)dead);
     char *mine = rg_xasprintf("o/a.csv.tmp.%ld.2", (long)getpid());
-    free(t_write(tmp, dn, "x"));
-    free(t_write(tmp, mine, "x"));
-    free(t_write(tmp, "o/a.csv", "x"));
-    free(t_write(tmp, "o/sub/c.tmp.1.z", "x"));
-    char *o = in_tmp("o"), *sub = in_tmp("o/sub");
+    free(t_write(t_dir, dn, "x"));
+    free(t_write(t_dir, mine, "x"));
+    free(t_write(t_dir, "o/a.csv", "x"));
+    free(t_write(t_dir, "o/sub/c.tmp.1.z", "x"));
+    char *o = t_path("o"), *sub = t_path("o/sub");
     rg_afile_remove_tmp(o, 0); /* the dead one's only */
     char *names = listing(sub);
     ck_assert_str_eq(names, "c.tmp.1.z");
@@ -573,7 +555,7 @@ END_TEST
 
 START_TEST(afile_commit_and_abort)
 {
-    char *p = in_tmp("r/report.md");
+    char *p = t_path("r/report.md");
     ck_assert_int_eq(rg_write_file_atomic(p, "version 1\n", 10), 0);
     rg_afile f;
     ck_assert_int_eq(rg_afile_open(&f, p), 0);
@@ -603,26 +585,26 @@ START_TEST(afile_commit_and_abort)
     text = t_read(p);
     ck_assert_str_eq(text, "version 2\n");
     free(text);
-    char *dir = in_tmp("r");
+    char *dir = t_path("r");
     char *names = listing(dir);
     ck_assert_str_eq(names, "report.md");
     free(names);
     free(dir);
     free(p);
     /* a new file in a new folder, aborted: the file never appears */
-    p = in_tmp("n/new.csv");
+    p = t_path("n/new.csv");
     ck_assert_int_eq(rg_afile_open(&f, p), 0);
     ck_assert_int_eq(rg_afile_write(&f, "a,b\n", 4), 0);
     rg_afile_abort(&f);
     ck_assert(!rg_file_exists(p));
-    dir = in_tmp("n");
+    dir = t_path("n");
     names = listing(dir);
     ck_assert_str_eq(names, "");
     free(names);
     free(dir);
     free(p);
     /* a folder that cannot be made: -1, f cleared */
-    p = in_tmp("r/report.md/x");
+    p = t_path("r/report.md/x");
     errno = 0;
     ck_assert_int_eq(rg_afile_open(&f, p), -1);
     ck_assert_int_ne(errno, 0);
@@ -634,7 +616,7 @@ END_TEST
 
 START_TEST(path_find_first_match_in_order)
 {
-    char *d1 = in_tmp("one"), *d2 = in_tmp("two"), *d3 = in_tmp("none");
+    char *d1 = t_path("one"), *d2 = t_path("two"), *d3 = t_path("none");
     free(t_write(d1, "tender/rank.lua", "-- one"));
     free(t_write(d2, "tender/rank.lua", "-- two"));
     free(t_write(d2, "only-two.lua", "-- two"));
@@ -707,7 +689,7 @@ Suite *suite_util(void)
     tcase_add_test(str, fnv1a_known_values);
     suite_add_tcase(s, str);
     TCase *files = tcase_create("files");
-    tcase_add_checked_fixture(files, setup, teardown);
+    tcase_add_checked_fixture(files, t_dir_setup, t_dir_teardown);
     tcase_add_test(files, read_file_whole_and_errors);
     tcase_add_test(files, mkdir_p_nested_existing_and_blocked);
     tcase_add_test(files, atomic_write_replaces_and_leaves_nothing_behind);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *tmp;
 static rg_config cfg;
 static rg_plugins plugins;
 static rg_lua *lua;
@@ -21,7 +20,7 @@ static char *wf_path;
 
 static void setup(void)
 {
-    tmp = t_tmpdir();
+    t_dir_setup();
     rg_errors e = { 0 };
     ck_assert_msg(rg_config_load(&cfg, NULL, &e) == 0, "%s", e.n ? e.msg[0] : "");
     memset(&plugins, 0, sizeof plugins);
@@ -30,13 +29,13 @@ static void setup(void)
     lua = rg_lua_new(cfg.script_path);
     memset(&wf, 0, sizeof wf);
     memset(&errs, 0, sizeof errs);
-    wf_path = rg_xasprintf("%s/wf.ini", tmp);
+    wf_path = rg_xasprintf("%s/wf.ini", t_dir);
     /* scripts beside the workflow: one with a parameter table, one without */
-    free(t_write(tmp, "step.lua",
+    free(t_write(t_dir, "step.lua",
                  "return { params = { level = { type = 'integer', required = true },\n"
                  "                    label = { type = 'string' } },\n"
                  "         run = function() end }\n"));
-    free(t_write(tmp, "plain.lua", "return { run = function() end }\n"));
+    free(t_write(t_dir, "plain.lua", "return { run = function() end }\n"));
 }
 
 static void teardown(void)
@@ -47,15 +46,14 @@ static void teardown(void)
     rg_plugins_free(&plugins);
     rg_config_free(&cfg);
     free(wf_path);
-    t_rmtree(tmp);
-    free(tmp);
+    t_dir_teardown();
 }
 
 /* Write wf.ini with `text` and load it with the --set pairs given
  * (NULL-terminated NAME, VALUE list).  Returns rg_workflow_load's result. */
 static int load(const char *text, ...)
 {
-    free(t_write(tmp, "wf.ini", text));
+    free(t_write(t_dir, "wf.ini", text));
     rg_setting sets[8];
     size_t n = 0;
     va_list ap;
@@ -293,7 +291,7 @@ START_TEST(steps_reads_writes_and_settings)
     const rg_step *s = step("sum");
     ck_assert_int_eq(s->kind, RG_STEP_SCRIPT);
     ck_assert_str_eq(s->script, "step.lua");
-    char *want = rg_xasprintf("%s/step.lua", tmp);
+    char *want = rg_xasprintf("%s/step.lua", t_dir);
     ck_assert_msg(s->script_file && strstr(s->script_file, "step.lua") &&
                       rg_file_exists(s->script_file),
                   "script resolved to %s, want %s", s->script_file, want);
