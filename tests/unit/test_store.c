@@ -1,4 +1,4 @@
-/* Tests of the run store (core/store.c): schema, runs, locks, audit chain,
+/* Tests of the run store (core/store/store.c): schema, runs, locks, audit chain,
  * evidence bundles, human tasks, faults and concurrent writers. */
 #define _GNU_SOURCE
 #include "store.h"

@@ -1,4 +1,4 @@
-/* core/util.c: strings, files written atomically, the path search, the
+/* core/base/util.c: strings, files written atomically, the path search, the
  * growable buffer, integer text and error lists (and rg_parse_bool). */
 #define _GNU_SOURCE
 #include "internal.h"

@@ -1,4 +1,4 @@
-/* core/workflow.c: reading workflow INI files into inputs, steps and a DAG,
+/* core/engine/workflow.c: reading workflow INI files into inputs, steps and a DAG,
  * and every error that loading finds, named by FILE:LINE. */
 #define _GNU_SOURCE
 #include "engine.h"
