@@ -1,6 +1,6 @@
 /* util.c - allocation, strings, files and error lists used across the engine. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -858,4 +859,21 @@ long rg_nearest(const char *word, const char *const *cands, size_t n)
         }
     }
     return best;
+}
+
+int rg_parse_bool(const char *v, int *out)
+{
+    static const char *yes[] = { "yes", "ja", "1", "true", "on", NULL };
+    static const char *no[] = { "no", "nee", "0", "false", "off", NULL };
+    for (int i = 0; yes[i]; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = 1;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = 0;
+            return 0;
+        }
+    }
+    return -1;
 }

@@ -2,7 +2,8 @@
  * calendar of the domain rules: weekends, fixed and Easter-based holidays,
  * Liberation Day by setting, optional Good Friday, extra closed days, and
  * the statutory Atw profile. */
-#include "internal.h"
+#include "calendar.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <string.h>

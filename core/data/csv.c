@@ -3,7 +3,10 @@
  * every data error of a file reported as FILE:LINE: column NAME: ...; and
  * writing CSV that spreadsheets open. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "map.h"
+#include "rg_csv.h"
+#include "calendar.h"
+#include "decimal.h"
 
 #include <csv.h>
 #include <errno.h>
@@ -438,11 +441,7 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
             }
         }
     }
-    size_t ucap = 16;
-    while (ucap < ps.nrows * 2) {
-        ucap *= 2;
-    }
-    size_t *useen = ucol >= 0 ? rg_xcalloc(ucap, sizeof *useen) : NULL;
+    rg_map useen = { 0 }; /* cell text of the unique column -> first row */
     regie_table *t = rg_table_new(ncols, (const char *const *)hdr);
     rg_table_set_source(t, name);
     regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
@@ -482,25 +481,19 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
             }
         }
         if (ucol >= 0 && *ps.rows[r][ucol]) {
-            /* open addressing over row indices, keyed by the cell text */
             const char *key = ps.rows[r][ucol];
-            size_t i = (size_t)rg_fnv1a(RG_FNV1A_BASIS, key) & (ucap - 1);
-            while (useen[i] && strcmp(ps.rows[useen[i]][ucol], key) != 0) {
-                i = (i + 1) & (ucap - 1);
-            }
-            if (useen[i]) {
+            size_t first;
+            if (rg_map_add(&useen, key, r, &first)) {
                 rg_err_add(errs, name, ln,
                            "column %s: found \"%s\", expected a unique value (first at line %ld)",
-                           hdr[ucol], key, ps.rowline[useen[i]]);
-            } else {
-                useen[i] = r;
+                           hdr[ucol], key, ps.rowline[first]);
             }
         }
         rg_table_append(t, row, ln);
     }
     free(row);
     free(cs);
-    free(useen);
+    rg_map_free(&useen);
     free_rows(&ps);
     if (errs->n > before) {
         rg_table_free(t);

@@ -2,7 +2,8 @@
  * number parsing and shortest round-trip formatting.  Rounding works on the
  * shortest decimal text of the double, never through printf (which rounds
  * binary ties to even: "%.0f" of 120.5 gives 120). */
-#include "internal.h"
+#include "decimal.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * counts lines (the handler then knows where a key stands) and hands inih a
  * short stand-in for any longer line, whose real value is kept aside. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "rg_ini.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -44,51 +44,12 @@ static const char *intern_file(rg_ini *ini, const char *path)
     return ini->files[ini->nfiles++];
 }
 
-static size_t name_hash(const char *s)
-{
-    return (size_t)rg_fnv1a(RG_FNV1A_BASIS, s);
-}
-
-/* Sections are found through a hash index: a workflow of 100,000 steps
- * must not cost a scan per key. */
+/* Sections are found through the map: a workflow of 100,000 steps must
+ * not cost a scan per key.  A name given twice finds its first section. */
 rg_section *rg_ini_section(const rg_ini *ini, const char *name)
 {
-    if (!ini->index_cap) {
-        return NULL;
-    }
-    size_t i = name_hash(name) & (ini->index_cap - 1);
-    while (ini->index[i]) {
-        rg_section *s = &ini->secs[ini->index[i] - 1];
-        if (strcmp(s->name, name) == 0) {
-            return s;
-        }
-        i = (i + 1) & (ini->index_cap - 1);
-    }
-    return NULL;
-}
-
-static void index_put(rg_ini *ini, size_t pos)
-{
-    if ((ini->n + 1) * 2 > ini->index_cap) {
-        free(ini->index);
-        ini->index_cap = ini->index_cap ? ini->index_cap * 2 : 64;
-        ini->index = rg_xcalloc(ini->index_cap, sizeof *ini->index);
-        for (size_t k = 0; k < ini->n; k++) {
-            if (k == pos) {
-                continue;
-            }
-            size_t i = name_hash(ini->secs[k].name) & (ini->index_cap - 1);
-            while (ini->index[i]) {
-                i = (i + 1) & (ini->index_cap - 1);
-            }
-            ini->index[i] = k + 1;
-        }
-    }
-    size_t i = name_hash(ini->secs[pos].name) & (ini->index_cap - 1);
-    while (ini->index[i]) {
-        i = (i + 1) & (ini->index_cap - 1);
-    }
-    ini->index[i] = pos + 1;
+    size_t pos;
+    return rg_map_find(&ini->index, name, &pos) == 0 ? &ini->secs[pos] : NULL;
 }
 
 rg_kv *rg_section_get(const rg_section *s, const char *key)
@@ -120,7 +81,7 @@ static rg_section *get_section(parse_state *ps, const char *name)
     s->name = rg_xstrdup(name);
     s->file = ps->file;
     s->line = ps->section_line ? ps->section_line : ps->line;
-    index_put(ini, ini->n);
+    rg_map_add(&ini->index, ini->secs[ini->n].name, ini->n, NULL);
     ini->n++;
     return s;
 }
@@ -410,7 +371,7 @@ void rg_ini_free(rg_ini *ini)
         free(s->name);
     }
     free(ini->secs);
-    free(ini->index);
+    rg_map_free(&ini->index);
     rg_strv_free(ini->files, ini->nfiles);
     memset(ini, 0, sizeof *ini);
 }

@@ -10,7 +10,8 @@
  * Rounding is half-up (half away from zero, as rg_round_half_up) on the
  * exact value: 175/300 × 33.3 = 19.425 rounds to 19.43, where the binary
  * product 19.424999... would give 19.42. */
-#include "internal.h"
+#include "rational.h"
+#include "util.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,8 @@
  * C plugins and Lua scripts.  A table owns every string and list its cells
  * point to (a bump arena plus a list registry), so freeing the table frees
  * all of it and a plugin never guesses who owns what. */
-#include "internal.h"
+#include "value.h"
+#include "decimal.h"
 
 #include <inttypes.h>
 #include <stdlib.h>

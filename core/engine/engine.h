@@ -4,7 +4,15 @@
 #ifndef REGIE_ENGINE_H
 #define REGIE_ENGINE_H
 
-#include "internal.h"
+#include "map.h"
+#include "util.h"
+#include "value.h"
+#include "decimal.h"
+#include "rational.h"
+#include "calendar.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
+#include "plugin.h"
 #include "lua_step.h"
 
 #include <pthread.h>
@@ -277,8 +285,8 @@ struct regie_ctx {
     const char *outdir;
     char **written; /* files written by this attempt (relpaths) */
     size_t nwritten;
-    size_t *written_set; /* hash set of index + 1 into written (0 free) */
-    size_t written_cap;  /* slots of written_set, a power of two */
+    size_t written_cap;
+    rg_map written_set; /* relpath -> index into written */
     double input_seconds; /* spent converting inputs for a script (profile) */
     /* the Lua modules the step loaded: real paths, and the sha256 of the
      * text that ran (lua_step.c), for the run's definition (durable.c) */

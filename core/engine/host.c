@@ -127,23 +127,6 @@ static double h_param_num(regie_ctx *ctx, const char *key, double fallback)
     return v && rg_parse_decimal(v, '.', &d) == 0 ? d : fallback;
 }
 
-int rg_parse_bool(const char *v, int *out)
-{
-    static const char *yes[] = { "yes", "ja", "1", "true", "on", NULL };
-    static const char *no[] = { "no", "nee", "0", "false", "off", NULL };
-    for (int i = 0; yes[i]; i++) {
-        if (strcasecmp(v, yes[i]) == 0) {
-            *out = 1;
-            return 0;
-        }
-        if (strcasecmp(v, no[i]) == 0) {
-            *out = 0;
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static int h_param_bool(regie_ctx *ctx, const char *key, int fallback)
 {
     const char *v = h_param(ctx, key);
@@ -354,30 +337,16 @@ static int bad_relpath(const char *p)
  * is rewritten: a step may write thousands of files). */
 static void note_written(regie_ctx *ctx, const char *relpath)
 {
-    if (2 * (ctx->nwritten + 1) > ctx->written_cap) {
-        size_t cap = ctx->written_cap ? 2 * ctx->written_cap : 64;
-        size_t *set = rg_xcalloc(cap, sizeof *set);
-        for (size_t i = 0; i < ctx->nwritten; i++) {
-            size_t j = (size_t)rg_fnv1a(RG_FNV1A_BASIS, ctx->written[i]) & (cap - 1);
-            while (set[j]) {
-                j = (j + 1) & (cap - 1);
-            }
-            set[j] = i + 1;
-        }
-        free(ctx->written_set);
-        ctx->written_set = set;
-        ctx->written_cap = cap;
-        ctx->written = rg_xrealloc(ctx->written, cap / 2 * sizeof *ctx->written);
+    if (rg_map_find(&ctx->written_set, relpath, &(size_t){ 0 }) == 0) {
+        return;
     }
-    size_t j = (size_t)rg_fnv1a(RG_FNV1A_BASIS, relpath) & (ctx->written_cap - 1);
-    while (ctx->written_set[j]) {
-        if (strcmp(ctx->written[ctx->written_set[j] - 1], relpath) == 0) {
-            return;
-        }
-        j = (j + 1) & (ctx->written_cap - 1);
+    if (ctx->nwritten == ctx->written_cap) {
+        ctx->written_cap = ctx->written_cap ? 2 * ctx->written_cap : 32;
+        ctx->written = rg_xrealloc(ctx->written, ctx->written_cap * sizeof *ctx->written);
     }
-    ctx->written[ctx->nwritten++] = rg_xstrdup(relpath);
-    ctx->written_set[j] = ctx->nwritten;
+    ctx->written[ctx->nwritten] = rg_xstrdup(relpath);
+    rg_map_put(&ctx->written_set, ctx->written[ctx->nwritten], ctx->nwritten);
+    ctx->nwritten++;
 }
 
 void rg_ctx_note_written(regie_ctx *ctx, const char *relpath)
@@ -536,8 +505,7 @@ void rg_ctx_reset(regie_ctx *ctx)
     rg_strv_free(ctx->written, ctx->nwritten);
     ctx->written = NULL;
     ctx->nwritten = 0;
-    free(ctx->written_set);
-    ctx->written_set = NULL;
+    rg_map_free(&ctx->written_set);
     ctx->written_cap = 0;
     rg_strv_free(ctx->modules, ctx->nmodules);
     rg_strv_free(ctx->module_shas, ctx->nmodules);
@@ -610,7 +578,7 @@ void rg_test_ctx_free(regie_ctx *ctx)
     free(ctx->error);
     rg_err_free(&ctx->derrs);
     rg_strv_free(ctx->written, ctx->nwritten);
-    free(ctx->written_set);
+    rg_map_free(&ctx->written_set);
     rg_strv_free(ctx->modules, ctx->nmodules);
     rg_strv_free(ctx->module_shas, ctx->nmodules);
     for (size_t i = 0; i < ctx->nstandalone; i++) {

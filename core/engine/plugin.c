@@ -3,7 +3,9 @@
  * and name before using anything else in it, and refuses with the path and
  * the reason. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "plugin.h"
+#include "calendar.h"
+#include "decimal.h"
 
 #include <dirent.h>
 #include <dlfcn.h>

@@ -9,78 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a string -> index hash map (open addressing), for O(1) data lookup ---- */
-typedef struct namemap {
-    const char **keys;
-    size_t *vals;
-    size_t cap, n;
-} namemap;
-
-static size_t hash_str(const char *s)
+/* A data or step name's index, or -1. */
+static long map_get(const rg_map *m, const char *k)
 {
-    return (size_t)rg_fnv1a(RG_FNV1A_BASIS, s);
-}
-
-static void map_put(namemap *m, const char *k, size_t v);
-
-static void map_grow(namemap *m)
-{
-    namemap old = *m;
-    m->cap = old.cap ? old.cap * 2 : 64;
-    m->keys = rg_xcalloc(m->cap, sizeof *m->keys);
-    m->vals = rg_xcalloc(m->cap, sizeof *m->vals);
-    m->n = 0;
-    for (size_t i = 0; i < old.cap; i++) {
-        if (old.keys[i]) {
-            map_put(m, old.keys[i], old.vals[i]);
-        }
-    }
-    free(old.keys);
-    free(old.vals);
-}
-
-static void map_put(namemap *m, const char *k, size_t v)
-{
-    if ((m->n + 1) * 2 > m->cap) {
-        map_grow(m);
-    }
-    size_t i = hash_str(k) & (m->cap - 1);
-    while (m->keys[i] && strcmp(m->keys[i], k) != 0) {
-        i = (i + 1) & (m->cap - 1);
-    }
-    if (!m->keys[i]) {
-        m->n++;
-    }
-    m->keys[i] = k;
-    m->vals[i] = v;
-}
-
-static long map_get(const namemap *m, const char *k)
-{
-    if (!m->cap) {
-        return -1;
-    }
-    size_t i = hash_str(k) & (m->cap - 1);
-    while (m->keys[i]) {
-        if (strcmp(m->keys[i], k) == 0) {
-            return (long)m->vals[i];
-        }
-        i = (i + 1) & (m->cap - 1);
-    }
-    return -1;
-}
-
-static void map_free(namemap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
+    size_t v;
+    return rg_map_find(m, k, &v) == 0 ? (long)v : -1;
 }
 
 /* The workflow keeps its maps behind the public struct. */
 struct wf_priv {
-    namemap data;  /* data name -> data index */
-    namemap steps; /* step name -> step index */
+    rg_map data;  /* data name -> data index */
+    rg_map steps; /* step name -> step index */
     long *producer; /* per data index: step index or -1 (input) */
 };
 typedef struct wf_priv wf_priv;
@@ -440,8 +379,8 @@ static void priv_drop(rg_workflow *wf)
 {
     wf_priv *p = wf->priv;
     if (p) {
-        map_free(&p->data);
-        map_free(&p->steps);
+        rg_map_free(&p->data);
+        rg_map_free(&p->steps);
         free(p->producer);
         free(p);
         wf->priv = NULL;
@@ -726,14 +665,14 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
             continue;
         }
         size_t d = add_data(wf, wf->inputs[i].name);
-        map_put(&p->data, wf->data[d], d);
+        rg_map_put(&p->data, wf->data[d], d);
     }
     for (size_t s = 0; s < wf->nsteps; s++) {
         rg_step *st = &wf->steps[s];
         if (map_get(&p->steps, st->name) >= 0) {
             rg_err_add(errs, st->file, st->line, "duplicate step \"%s\"", st->name);
         } else {
-            map_put(&p->steps, st->name, s);
+            rg_map_put(&p->steps, st->name, s);
         }
     }
     p->producer = rg_xmalloc((wf->ndata + 1) * sizeof *p->producer);
@@ -754,7 +693,7 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
                 continue;
             }
             size_t nd = add_data(wf, st->writes[w]);
-            map_put(&p->data, wf->data[nd], nd);
+            rg_map_put(&p->data, wf->data[nd], nd);
             p->producer = rg_xrealloc(p->producer, (wf->ndata + 1) * sizeof *p->producer);
             p->producer[nd] = (long)s;
         }

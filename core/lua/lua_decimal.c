@@ -19,7 +19,7 @@
  * two decimals (Lua does not call __eq for a decimal and a number: compare
  * with x:cmp(0) == 0 or x == D(0)).  A decimal is not a table key by value:
  * key by its text or its rounded number. */
-#include "internal.h"
+#include "rational.h"
 #include "lua_api.h"
 
 #include <lauxlib.h>

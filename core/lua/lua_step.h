@@ -20,7 +20,8 @@
 #ifndef REGIE_LUA_STEP_H
 #define REGIE_LUA_STEP_H
 
-#include "internal.h"
+#include "util.h"
+#include "value.h"
 
 typedef struct rg_lua rg_lua;
 

@@ -21,7 +21,8 @@
 #ifndef REGIE_STORE_H
 #define REGIE_STORE_H
 
-#include "internal.h"
+#include "util.h"
+#include "value.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -14,7 +14,13 @@
  * (both in the test case "safety": CK_RUN_CASE=safety). */
 #define _GNU_SOURCE
 #include "engine.h"
-#include "internal.h"
+#include "util.h"
+#include "value.h"
+#include "decimal.h"
+#include "rational.h"
+#include "calendar.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
 #include "lua_step.h"
 #include "testutil.h"
 

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "calendar.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "internal.h"
+#include "rg_csv.h"
 
 #include <check.h>
 #include <stdlib.h>

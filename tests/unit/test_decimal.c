@@ -1,4 +1,5 @@
-#include "internal.h"
+#include "rational.h"
+#include <stdio.h>
 
 #include <check.h>
 #include <stdlib.h>

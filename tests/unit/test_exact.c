@@ -3,7 +3,7 @@
  * last against rational arithmetic done here, independently, on random
  * cases (a fixed seed; `make fuzz` runs it for REGIE_FUZZ_SECONDS with
  * REGIE_FUZZ_SEED, see t_exact_points_property). */
-#include "internal.h"
+#include "rational.h"
 #include "lua_api.h"
 #include "testutil.h"
 

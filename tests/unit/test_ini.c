@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "internal.h"
+#include "rg_ini.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -7,7 +7,11 @@
  * in the sanitizer build too. */
 #define _GNU_SOURCE
 #include "engine.h"
-#include "internal.h"
+#include "util.h"
+#include "value.h"
+#include "decimal.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
 #include "lua_api.h"
 #include "testutil.h"
 

@@ -1,7 +1,8 @@
 /* core/base/util.c: strings, files written atomically, the path search, the
  * growable buffer, integer text and error lists (and rg_parse_bool). */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "map.h"
+#include "util.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -671,6 +672,47 @@ START_TEST(fnv1a_known_values)
 }
 END_TEST
 
+/* The one hash map: put replaces, add keeps the first, growth keeps every
+ * key, clear empties it, keys are compared by their text. */
+START_TEST(map_put_add_find_grow)
+{
+    rg_map m = { 0 };
+    size_t v = 99;
+    ck_assert_int_eq(rg_map_find(&m, "a", &v), -1);
+    char keys[1000][8];
+    for (size_t i = 0; i < 1000; i++) {
+        snprintf(keys[i], sizeof keys[i], "k%zu", i);
+        ck_assert_int_eq(rg_map_add(&m, keys[i], i, NULL), 0);
+    }
+    ck_assert_uint_eq(m.n, 1000);
+    ck_assert_uint_le(2 * m.n, m.cap);
+    for (size_t i = 0; i < 1000; i++) {
+        char probe[8];
+        snprintf(probe, sizeof probe, "k%zu", i); /* another copy of the text */
+        ck_assert_int_eq(rg_map_find(&m, probe, &v), 0);
+        ck_assert_uint_eq(v, i);
+    }
+    size_t had = 0;
+    ck_assert_int_eq(rg_map_add(&m, "k7", 5000, &had), 1);
+    ck_assert_uint_eq(had, 7);
+    ck_assert_int_eq(rg_map_find(&m, "k7", &v), 0);
+    ck_assert_uint_eq(v, 7);
+    rg_map_put(&m, "k7", 5000);
+    ck_assert_int_eq(rg_map_find(&m, "k7", &v), 0);
+    ck_assert_uint_eq(v, 5000);
+    ck_assert_uint_eq(m.n, 1000);
+    ck_assert_int_eq(rg_map_find(&m, "k1000", &v), -1);
+    rg_map_clear(&m);
+    ck_assert_uint_eq(m.n, 0);
+    ck_assert_int_eq(rg_map_find(&m, "k1", &v), -1);
+    rg_map_put(&m, "x", 1);
+    ck_assert_int_eq(rg_map_find(&m, "x", &v), 0);
+    ck_assert_uint_eq(v, 1);
+    rg_map_free(&m);
+    ck_assert_int_eq(rg_map_find(&m, "x", &v), -1);
+}
+END_TEST
+
 Suite *suite_util(void);
 Suite *suite_util(void)
 {
@@ -687,6 +729,7 @@ Suite *suite_util(void)
     tcase_add_test(str, errors_without_place_and_copied);
     tcase_add_test(str, nearest_word);
     tcase_add_test(str, fnv1a_known_values);
+    tcase_add_test(str, map_put_add_find_grow);
     suite_add_tcase(s, str);
     TCase *files = tcase_create("files");
     tcase_add_checked_fixture(files, t_dir_setup, t_dir_teardown);

@@ -1,5 +1,5 @@
 #include "durable.h"
-#include "internal.h"
+#include "value.h"
 
 #include <check.h>
 #include <math.h>
