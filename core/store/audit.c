@@ -1,0 +1,409 @@
+/*
+ * audit.c - the audit log of a run: its canonical form, the hash chain,
+ * appending and checking, and an entry as a line of log.jsonl.
+ *
+ * The audit log of a run is a hash chain:
+ *   hash(n) = SHA-256(hash(n-1) || canonical(entry n)),
+ *   hash(0) = SHA-256("regie-genesis-1\n" || run id)
+ * with canonical() a length-prefixed serialisation of run, time, who, what,
+ * detail and hashes (the sequence number is bound by the chain itself).
+ */
+#define _GNU_SOURCE
+#include "store_db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void rg_event_free(rg_event *e)
+{
+    free(e->run);
+    free(e->time);
+    free(e->who);
+    free(e->what);
+    free(e->detail);
+    free(e->hashes);
+    free(e->prev);
+    free(e->hash);
+    memset(e, 0, sizeof *e);
+}
+
+void rg_events_free(rg_event *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        rg_event_free(&v[i]);
+    }
+    free(v);
+}
+
+static void canon_field(rg_buf *b, const char *name, const char *v)
+{
+    v = nz(v);
+    rg_buf_printf(b, "%s %zu:", name, strlen(v));
+    rg_buf_puts(b, v);
+    rg_buf_puts(b, "\n");
+}
+
+static void entry_hash(const char *prev, const char *run, const char *time, const char *who,
+                       const char *what, const char *detail, const char *hashes, char hex[65])
+{
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, nz(prev));
+    rg_buf_puts(&b, "\nregie-event-1\n");
+    canon_field(&b, "run", run);
+    canon_field(&b, "time", time);
+    canon_field(&b, "who", who);
+    canon_field(&b, "what", what);
+    canon_field(&b, "detail", detail);
+    canon_field(&b, "hashes", hashes);
+    rg_sha256_buf(b.data, b.len, hex);
+    rg_buf_free(&b);
+}
+
+static void genesis(const char *run_id, char hex[65])
+{
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, "regie-genesis-1\n");
+    rg_buf_puts(&b, nz(run_id));
+    rg_sha256_buf(b.data, b.len, hex);
+    rg_buf_free(&b);
+}
+
+/* Append an entry inside the caller's transaction. */
+int rg_audit_append(rg_store *st, const char *run_id, const char *who, const char *what,
+                    const char *detail, const char *hashes, rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(st, errs,
+                                 "SELECT seq, hash FROM events WHERE run_id = ? ORDER BY seq DESC "
+                                 "LIMIT 1",
+                                 "s", run_id);
+    if (!s) {
+        return -1;
+    }
+    int r = rg_db_step(st, errs, s);
+    if (r < 0) {
+        rg_db_done(st, s);
+        return -1;
+    }
+    char prev[65];
+    int64_t seq = 1;
+    if (r == 1) {
+        seq = sqlite3_column_int64(s, 0) + 1;
+        snprintf(prev, sizeof prev, "%s", nz(rg_db_col_str(s, 1)));
+    } else {
+        genesis(run_id, prev);
+    }
+    rg_db_done(st, s);
+    char t[32], hash[65];
+    rg_now_iso(t);
+    who = who && *who ? who : st->actor;
+    entry_hash(prev, run_id, t, who, what, detail, hashes, hash);
+    if (rg_db_exec(st, errs,
+                   "INSERT INTO events (run_id, seq, time, who, what, detail, hashes, prev_hash, "
+                   "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               "sisssssss", run_id, seq, t, who, nz(what), nz(detail), nz(hashes), prev,
+               hash) != 0) {
+        return -1;
+    }
+    return rg_db_exec(st, errs, "UPDATE runs SET log_entries = ?, log_head = ? WHERE id = ?", "iss",
+                      seq, hash, run_id);
+}
+
+int rg_store_log_event(rg_store *st, const char *run_id, const char *who, const char *what,
+                       const char *detail, const char *hashes_text, rg_errors *errs)
+{
+    if (!what || !*what) {
+        rg_err_add(errs, NULL, 0, "%s: an audit entry needs a `what`", st->path);
+        return -1;
+    }
+    LOCK(st);
+    int rc = rg_db_begin(st, errs);
+    if (rc == 0) {
+        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        if (rc == 0) {
+            rc = rg_audit_append(st, run_id, who, what, detail, hashes_text, errs);
+        }
+        rc = rg_db_end(st, rc, errs);
+    }
+    UNLOCK(st);
+    return rc;
+}
+
+/* "entry 7 (step_finished: step rank: done ...)" */
+static char *ev_label(const rg_event *e)
+{
+    char *d = rg_one_line(e->detail);
+    if (strlen(d) > 48) {
+        strcpy(d + 45, "...");
+    }
+    char *s = *d ? rg_xasprintf("entry %lld (%s: %s)", (long long)e->seq, nz(e->what), d)
+                 : rg_xasprintf("entry %lld (%s)", (long long)e->seq, nz(e->what));
+    free(d);
+    return s;
+}
+
+char *rg_short_hash(const char *h)
+{
+    return rg_xasprintf("%.12s", nz(h));
+}
+
+/* Check the chain of v[0..n) (in the order given).  0 intact; 1 broken with
+ * the first problem in *msg (*line: the v[].line of the place, or 0). */
+int rg_audit_chain_check(const char *run_id, const rg_event *v, size_t n, int64_t expect_count,
+                         const char *expect_head, char **msg, long *line)
+{
+    char g[65], h[65];
+    genesis(run_id, g);
+    *line = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rg_event *e = &v[i];
+        int64_t want = i == 0 ? 1 : v[i - 1].seq + 1;
+        *line = e->line;
+        if (e->seq != want) {
+            /* Does the wanted entry come later?  Then it is order, not loss. */
+            long later = -1;
+            for (size_t j = i + 1; j < n; j++) {
+                if (v[j].seq == want) {
+                    later = (long)j;
+                    break;
+                }
+            }
+            if (i > 0 && e->seq == v[i - 1].seq) {
+                *msg = rg_xasprintf("entry %lld appears twice", (long long)e->seq);
+            } else if (later >= 0 || e->seq < want) {
+                *msg = rg_xasprintf("entries out of order: entry %lld comes where entry %lld "
+                                    "belongs",
+                                    (long long)e->seq, (long long)want);
+            } else if (i == 0) {
+                *msg = rg_xasprintf("entry 1 missing: the log starts at entry %lld",
+                                    (long long)e->seq);
+            } else if (e->seq == want + 1) {
+                *msg = rg_xasprintf("entry %lld missing: sequence jumps from %lld to %lld",
+                                    (long long)want, (long long)v[i - 1].seq, (long long)e->seq);
+            } else {
+                *msg = rg_xasprintf("entries %lld to %lld missing: sequence jumps from %lld to "
+                                    "%lld",
+                                    (long long)want, (long long)e->seq - 1,
+                                    (long long)v[i - 1].seq, (long long)e->seq);
+            }
+            return 1;
+        }
+        if (strcmp(nz(e->run), nz(run_id)) != 0) {
+            char *l = ev_label(e);
+            *msg = rg_xasprintf("%s: belongs to run \"%s\", not \"%s\"", l, nz(e->run), run_id);
+            free(l);
+            return 1;
+        }
+        entry_hash(e->prev, e->run, e->time, e->who, e->what, e->detail, e->hashes, h);
+        if (strcmp(h, nz(e->hash)) != 0) {
+            char *l = ev_label(e);
+            *msg = rg_xasprintf("%s: content does not match its hash", l);
+            free(l);
+            return 1;
+        }
+        const char *want_prev = i == 0 ? g : nz(v[i - 1].hash);
+        if (strcmp(nz(e->prev), want_prev) != 0) {
+            if (i == 0) {
+                *msg = rg_xasprintf("entry 1 does not chain from the genesis value of run "
+                                    "\"%s\"",
+                                    run_id);
+                return 1;
+            }
+            long from = -1;
+            for (size_t j = 0; j < n; j++) {
+                if (j != i - 1 && strcmp(nz(v[j].hash), nz(e->prev)) == 0) {
+                    from = (long)j;
+                    break;
+                }
+            }
+            char *a = rg_short_hash(e->prev), *b = rg_short_hash(want_prev);
+            if (from >= 0) {
+                *msg = rg_xasprintf("entry %lld does not chain from entry %lld (it follows "
+                                    "entry %lld: entries reordered)",
+                                    (long long)e->seq, (long long)v[i - 1].seq,
+                                    (long long)v[from].seq);
+            } else {
+                *msg = rg_xasprintf("entry %lld does not chain from entry %lld (its prev_hash "
+                                    "%s..., entry %lld's hash %s...: one of them was altered)",
+                                    (long long)e->seq, (long long)v[i - 1].seq, a,
+                                    (long long)v[i - 1].seq, b);
+            }
+            free(a);
+            free(b);
+            return 1;
+        }
+    }
+    *line = 0;
+    int64_t last = n ? v[n - 1].seq : 0;
+    if (expect_count >= 0 && last < expect_count) {
+        *msg = rg_xasprintf("entries %lld to %lld missing at the end: the run records %lld "
+                            "entries (log truncated)",
+                            (long long)last + 1, (long long)expect_count,
+                            (long long)expect_count);
+        return 1;
+    }
+    if (expect_count >= 0 && last > expect_count) {
+        *msg = rg_xasprintf("the log has %lld entries but the run records %lld", (long long)last,
+                            (long long)expect_count);
+        return 1;
+    }
+    if (expect_head && n > 0 && strcmp(expect_head, nz(v[n - 1].hash)) != 0) {
+        *msg = rg_xasprintf("the hash of the last entry %lld differs from the recorded head "
+                            "%.12s...",
+                            (long long)last, expect_head);
+        return 1;
+    }
+    return 0;
+}
+
+int rg_audit_load(rg_store *st, const char *run_id, rg_event **out, size_t *nout, rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(st, errs,
+                                 "SELECT seq, run_id, time, who, what, detail, hashes, prev_hash, "
+                                 "hash FROM events WHERE run_id = ? ORDER BY seq",
+                                 "s", run_id);
+    if (!s) {
+        return -1;
+    }
+    rg_event *v = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    while ((r = rg_db_step(st, errs, s)) == 1) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            v = rg_xrealloc(v, cap * sizeof *v);
+        }
+        rg_event *e = &v[n++];
+        memset(e, 0, sizeof *e);
+        e->seq = sqlite3_column_int64(s, 0);
+        e->run = rg_db_col_dup(s, 1);
+        e->time = rg_db_col_dup(s, 2);
+        e->who = rg_db_col_dup(s, 3);
+        e->what = rg_db_col_dup(s, 4);
+        e->detail = rg_db_col_dup(s, 5);
+        e->hashes = rg_db_col_dup(s, 6);
+        e->prev = rg_db_col_dup(s, 7);
+        e->hash = rg_db_col_dup(s, 8);
+    }
+    rg_db_done(st, s);
+    if (r < 0) {
+        rg_events_free(v, n);
+        return -1;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+void rg_event_json(rg_buf *b, const rg_event *e)
+{
+    rg_buf_puts(b, "{\"run\":");
+    rg_json_str(b, e->run);
+    rg_buf_printf(b, ",\"seq\":%lld,\"time\":", (long long)e->seq);
+    rg_json_str(b, e->time);
+    rg_buf_puts(b, ",\"who\":");
+    rg_json_str(b, e->who);
+    rg_buf_puts(b, ",\"what\":");
+    rg_json_str(b, e->what);
+    rg_buf_puts(b, ",\"detail\":");
+    rg_json_str(b, e->detail);
+    rg_buf_puts(b, ",\"hashes\":");
+    rg_json_str(b, e->hashes);
+    rg_buf_puts(b, ",\"prev\":");
+    rg_json_str(b, e->prev);
+    rg_buf_puts(b, ",\"hash\":");
+    rg_json_str(b, e->hash);
+    rg_buf_puts(b, "}\n");
+}
+
+/* Parse one log.jsonl line into e.  0, or -1 with *why. */
+int rg_event_parse_json(const char *line, rg_event *e, const char **why)
+{
+    const char *p = line;
+    memset(e, 0, sizeof *e);
+    e->seq = -1;
+    rg_json_skip_ws(&p);
+    if (*p != '{') {
+        *why = "not a JSON object";
+        return -1;
+    }
+    p++;
+    rg_json_skip_ws(&p);
+    if (*p == '}') {
+        p++;
+    } else {
+        for (;;) {
+            rg_json_skip_ws(&p);
+            char *key = rg_json_parse_str(&p);
+            if (!key) {
+                *why = "malformed JSON (a key)";
+                return -1;
+            }
+            rg_json_skip_ws(&p);
+            if (*p != ':') {
+                free(key);
+                *why = "malformed JSON (expected ':')";
+                return -1;
+            }
+            p++;
+            rg_json_skip_ws(&p);
+            if (strcmp(key, "seq") == 0) {
+                char *end;
+                errno = 0;
+                long long v = strtoll(p, &end, 10);
+                if (end == p || errno) {
+                    free(key);
+                    *why = "malformed JSON (seq is not an integer)";
+                    return -1;
+                }
+                e->seq = v;
+                p = end;
+            } else {
+                char *v = rg_json_parse_str(&p);
+                if (!v) {
+                    free(key);
+                    *why = "malformed JSON (a string value)";
+                    return -1;
+                }
+                char **slot = strcmp(key, "run") == 0      ? &e->run
+                              : strcmp(key, "time") == 0   ? &e->time
+                              : strcmp(key, "who") == 0    ? &e->who
+                              : strcmp(key, "what") == 0   ? &e->what
+                              : strcmp(key, "detail") == 0 ? &e->detail
+                              : strcmp(key, "hashes") == 0 ? &e->hashes
+                              : strcmp(key, "prev") == 0   ? &e->prev
+                              : strcmp(key, "hash") == 0   ? &e->hash
+                                                           : NULL;
+                if (slot) {
+                    free(*slot);
+                    *slot = v;
+                } else {
+                    free(v);
+                }
+            }
+            free(key);
+            rg_json_skip_ws(&p);
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (*p == '}') {
+                p++;
+                break;
+            }
+            *why = "malformed JSON (expected ',' or '}')";
+            return -1;
+        }
+    }
+    rg_json_skip_ws(&p);
+    if (*p) {
+        *why = "malformed JSON (text after the object)";
+        return -1;
+    }
+    if (e->seq < 0 || !e->run || !e->time || !e->who || !e->what || !e->detail || !e->hashes ||
+        !e->prev || !e->hash) {
+        *why = "incomplete entry (needs run, seq, time, who, what, detail, hashes, prev, hash)";
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,647 @@
+/*
+ * db.c - the run store's SQLite file: opening, schema and migrations, and
+ * the helpers the other store files share (store_db.h).
+ *
+ * One SQLite file, WAL mode, schema versioned by PRAGMA user_version and
+ * marked by PRAGMA application_id.  Every write is one BEGIN IMMEDIATE
+ * transaction.
+ */
+#define _GNU_SOURCE
+#include "store_db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void rg_iso_time(time_t t, char buf[32])
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void rg_now_iso(char buf[32])
+{
+    rg_iso_time(time(NULL), buf);
+}
+
+static char *read_small(const char *path)
+{
+    char *s = rg_read_file(path, NULL);
+    if (s) {
+        char *t = rg_trim(s);
+        memmove(s, t, strlen(t) + 1);
+    }
+    return s;
+}
+
+/* Start time of a process in clock ticks after boot ("" if unknown). */
+void rg_proc_start(long pid, char out[32])
+{
+    out[0] = 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    char *s = rg_read_file(path, NULL);
+    if (!s) {
+        return;
+    }
+    char *p = strrchr(s, ')');
+    if (p) {
+        p++;
+        /* fields after the name: 3 (state) ... 22 (starttime) */
+        for (int field = 3; field <= 22 && p; field++) {
+            while (*p == ' ') {
+                p++;
+            }
+            if (field == 22) {
+                size_t n = strspn(p, "0123456789");
+                if (n > 0 && n < 32) {
+                    memcpy(out, p, n);
+                    out[n] = 0;
+                }
+                break;
+            }
+            p = strchr(p, ' ');
+        }
+    }
+    free(s);
+}
+
+static char *default_actor(void)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(getuid(), &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name &&
+        *res->pw_name) {
+        return rg_xstrdup(res->pw_name);
+    }
+    const char *u = getenv("USER");
+    if (u && *u) {
+        return rg_xstrdup(u);
+    }
+    return rg_xasprintf("uid %ld", (long)getuid());
+}
+
+/* Replace newlines and tabs by blanks (for table cells). */
+char *rg_one_line(const char *s)
+{
+    char *c = rg_xstrdup(nz(s));
+    for (char *p = c; *p; p++) {
+        if (*p == '\n' || *p == '\r' || *p == '\t') {
+            *p = ' ';
+        }
+    }
+    return c;
+}
+
+void rg_db_error(rg_store *st, rg_errors *errs, int rc, const char *what)
+{
+    const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+    int prim = rc & 0xff;
+    if (prim == SQLITE_FULL || prim == SQLITE_IOERR) {
+        rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: %s: %s", st->path, what, msg);
+    } else if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT) {
+        rg_err_add(errs, NULL, 0, "%s: corrupt or not an SQLite file (%s)", st->path, msg);
+    } else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
+        rg_err_add(errs, NULL, 0,
+                   "%s: %s: the store stayed busy for more than 5 s (another regie process is "
+                   "writing): %s",
+                   st->path, what, msg);
+    } else if (prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN || prim == SQLITE_PERM) {
+        rg_err_add(errs, NULL, 0, "%s: %s: cannot write the run store: %s", st->path, what, msg);
+    } else {
+        rg_err_add(errs, NULL, 0, "%s: %s: %s", st->path, what, msg);
+    }
+}
+
+/* Bind arguments described by fmt: s = text (NULL: null), i = int64,
+ * n = int, d = double. */
+static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
+{
+    int rc = SQLITE_OK;
+    for (int i = 0; fmt && fmt[i] && rc == SQLITE_OK; i++) {
+        switch (fmt[i]) {
+        case 's': {
+            const char *v = va_arg(ap, const char *);
+            rc = v ? sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i + 1);
+            break;
+        }
+        case 'i':
+            rc = sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+            break;
+        case 'n':
+            rc = sqlite3_bind_int(s, i + 1, va_arg(ap, int));
+            break;
+        case 'd':
+            rc = sqlite3_bind_double(s, i + 1, va_arg(ap, double));
+            break;
+        default:
+            rc = SQLITE_MISUSE;
+        }
+    }
+    return rc;
+}
+
+/* A statement for sql: a cached one when free, else a fresh one. */
+static int prep_cached(rg_store *st, const char *sql, sqlite3_stmt **out)
+{
+    for (int i = 0; i < st->ncache; i++) {
+        if (st->cache[i].sql == sql && !st->cache[i].busy) {
+            st->cache[i].busy = 1;
+            *out = st->cache[i].s;
+            return SQLITE_OK;
+        }
+    }
+    int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc == SQLITE_OK && st->ncache < STMT_CACHE) {
+        st->cache[st->ncache].sql = sql;
+        st->cache[st->ncache].s = *out;
+        st->cache[st->ncache].busy = 1;
+        st->ncache++;
+    }
+    return rc;
+}
+
+/* Done with a statement: a cached one is reset for reuse, others freed. */
+void rg_db_done(rg_store *st, sqlite3_stmt *s)
+{
+    if (!s) {
+        return;
+    }
+    for (int i = 0; i < st->ncache; i++) {
+        if (st->cache[i].s == s) {
+            sqlite3_reset(s);
+            sqlite3_clear_bindings(s);
+            st->cache[i].busy = 0;
+            return;
+        }
+    }
+    sqlite3_finalize(s);
+}
+
+static void cache_clear(rg_store *st)
+{
+    for (int i = 0; i < st->ncache; i++) {
+        sqlite3_finalize(st->cache[i].s);
+    }
+    st->ncache = 0;
+}
+
+/* Prepare and bind; NULL with errs on failure. */
+sqlite3_stmt *rg_db_prep(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = prep_cached(st, sql, &s);
+    if (rc != SQLITE_OK) {
+        rg_db_error(st, errs, rc, "reading");
+        sqlite3_finalize(s);
+        return NULL;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    rc = bindv(s, fmt, ap);
+    va_end(ap);
+    if (rc != SQLITE_OK) {
+        rg_db_error(st, errs, rc, "reading");
+        rg_db_done(st, s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Run a statement that returns no rows. */
+int rg_db_exec(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = prep_cached(st, sql, &s);
+    if (rc == SQLITE_OK) {
+        va_list ap;
+        va_start(ap, fmt);
+        rc = bindv(s, fmt, ap);
+        va_end(ap);
+    }
+    if (rc == SQLITE_OK) {
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        }
+    }
+    if (rc != SQLITE_DONE && rc != SQLITE_OK) {
+        rg_db_error(st, errs, rc, "writing");
+        rg_db_done(st, s);
+        return -1;
+    }
+    rg_db_done(st, s);
+    return 0;
+}
+
+char *rg_db_col_dup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? rg_xstrdup((const char *)t) : NULL;
+}
+
+const char *rg_db_col_str(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? (const char *)t : NULL;
+}
+
+/* Step a query statement: 1 row, 0 done, -1 error (errs). */
+int rg_db_step(rg_store *st, rg_errors *errs, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        return 1;
+    }
+    if (rc == SQLITE_DONE) {
+        return 0;
+    }
+    rg_db_error(st, errs, rc, "reading");
+    return -1;
+}
+
+int rg_db_begin(rg_store *st, rg_errors *errs)
+{
+    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rg_db_error(st, errs, rc, "starting a transaction");
+        return -1;
+    }
+    return 0;
+}
+
+void rg_db_rollback(rg_store *st)
+{
+    if (!sqlite3_get_autocommit(st->db)) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+}
+
+/* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
+int rg_db_end(rg_store *st, int ok, rg_errors *errs)
+{
+    if (ok != 0) {
+        rg_db_rollback(st);
+        return -1;
+    }
+    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rg_db_error(st, errs, rc, "committing");
+        rg_db_rollback(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
+int rg_db_run_exists(rg_store *st, const char *run_id, rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(st, errs, "SELECT 1 FROM runs WHERE id = ?", "s", nz(run_id));
+    if (!s) {
+        return -1;
+    }
+    int r = rg_db_step(st, errs, s);
+    rg_db_done(st, s);
+    if (r == 0) {
+        rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), st->path);
+    }
+    return r;
+}
+
+static const char *const migrations[] = {
+    /* v1: initial schema */
+    "CREATE TABLE runs (\n"
+    "  id TEXT PRIMARY KEY,\n"
+    "  workflow TEXT NOT NULL,\n"
+    "  workflow_path TEXT NOT NULL DEFAULT '',\n"
+    "  definition_hash TEXT NOT NULL DEFAULT '',\n"
+    "  params TEXT NOT NULL DEFAULT '',\n"
+    "  user TEXT NOT NULL DEFAULT '',\n"
+    "  host TEXT NOT NULL DEFAULT '',\n"
+    "  outdir TEXT NOT NULL DEFAULT '',\n"
+    "  status TEXT NOT NULL,\n"
+    "  started TEXT NOT NULL,\n"
+    "  ended TEXT,\n"
+    "  log_entries INTEGER NOT NULL DEFAULT 0,\n"
+    "  log_head TEXT NOT NULL DEFAULT ''\n"
+    ");\n"
+    "CREATE INDEX runs_by_workflow ON runs(workflow, started);\n"
+    "CREATE TABLE definition_files (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),\n"
+    "  path TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('file', 'item')),\n"
+    "  sha256 TEXT,\n"
+    "  PRIMARY KEY (run_id, path)\n"
+    ");\n"
+    "CREATE TABLE inputs (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),\n"
+    "  name TEXT NOT NULL,\n"
+    "  path TEXT NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+    "  PRIMARY KEY (run_id, name)\n"
+    ");\n"
+    "CREATE TABLE steps (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),\n"
+    "  step TEXT NOT NULL,\n"
+    "  status TEXT NOT NULL,\n"
+    "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+    "  started TEXT,\n"
+    "  ended TEXT,\n"
+    "  seconds REAL,\n"
+    "  error TEXT,\n"
+    "  PRIMARY KEY (run_id, step)\n"
+    ");\n"
+    "CREATE TABLE outputs (\n"
+    "  run_id TEXT NOT NULL,\n"
+    "  step TEXT NOT NULL,\n"
+    "  relpath TEXT NOT NULL,\n"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+    "  PRIMARY KEY (run_id, relpath),\n"
+    "  FOREIGN KEY (run_id, step) REFERENCES steps(run_id, step)\n"
+    ");\n"
+    "CREATE TABLE locks (\n"
+    "  run_id TEXT PRIMARY KEY REFERENCES runs(id),\n"
+    "  pid INTEGER NOT NULL,\n"
+    "  host TEXT NOT NULL,\n"
+    "  boot_id TEXT NOT NULL DEFAULT '',\n"
+    "  proc_start TEXT NOT NULL DEFAULT '',\n"
+    "  since TEXT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE events (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),\n"
+    "  seq INTEGER NOT NULL,\n"
+    "  time TEXT NOT NULL,\n"
+    "  who TEXT NOT NULL,\n"
+    "  what TEXT NOT NULL,\n"
+    "  detail TEXT NOT NULL,\n"
+    "  hashes TEXT NOT NULL,\n"
+    "  prev_hash TEXT NOT NULL,\n"
+    "  hash TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run_id, seq)\n"
+    ");\n"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: UPDATE refused'); END;\n"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events\n"
+    "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only: DELETE refused'); END;\n"
+    "CREATE TABLE waits (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),\n"
+    "  step TEXT NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('input', 'approval', 'timer')),\n"
+    "  what TEXT NOT NULL,\n"
+    "  since TEXT NOT NULL,\n"
+    "  due TEXT,\n"
+    "  four_eyes TEXT,\n"
+    "  resolved_by TEXT,\n"
+    "  resolved_at TEXT,\n"
+    "  note TEXT\n"
+    ");\n"
+    "CREATE UNIQUE INDEX waits_open ON waits(run_id, step) WHERE resolved_at IS NULL;\n"
+    "CREATE INDEX waits_by_run ON waits(run_id, step);\n",
+    /* v2: the number of parallel jobs a run was started with, for resume
+     * (0: not recorded); what each step read (for resume), and every output
+     * a later attempt or phase replaced */
+    "ALTER TABLE runs ADD COLUMN jobs INTEGER NOT NULL DEFAULT 0;\n"
+    "ALTER TABLE steps ADD COLUMN reads_sha256 TEXT;\n"
+    "CREATE TABLE output_versions (\n"
+    "  run_id TEXT NOT NULL,\n"
+    "  step TEXT NOT NULL,\n"
+    "  relpath TEXT NOT NULL,\n"
+    "  sha256 TEXT NOT NULL CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+    "  superseded TEXT NOT NULL,\n"
+    "  superseded_seq INTEGER NOT NULL,\n"
+    "  PRIMARY KEY (run_id, relpath, sha256)\n"
+    ");\n",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* Check the identity and version; 1 if migrations are due, 0 if current,
+ * -1 refused. */
+static int check_identity(rg_store *st, rg_errors *errs, int64_t *version)
+{
+    /* one statement: one consistent snapshot even while another process
+     * creates the store */
+    sqlite3_stmt *s = rg_db_prep(st, errs,
+                                 "SELECT a.application_id, v.user_version, (SELECT count(*) FROM "
+                                 "sqlite_master) FROM pragma_application_id AS a, pragma_user_version "
+                             "AS v",
+                             NULL);
+    if (!s) {
+        return -1;
+    }
+    int r = rg_db_step(st, errs, s);
+    if (r != 1) {
+        if (r == 0) {
+            rg_db_error(st, errs, SQLITE_ERROR, "reading the schema version");
+        }
+        rg_db_done(st, s);
+        return -1;
+    }
+    int64_t appid = sqlite3_column_int64(s, 0), ver = sqlite3_column_int64(s, 1),
+            ntables = sqlite3_column_int64(s, 2);
+    rg_db_done(st, s);
+    if (appid != RG_STORE_APPLICATION_ID) {
+        if (appid != 0) {
+            rg_err_add(errs, NULL, 0,
+                       "%s: not a regie run store (application_id 0x%08llx, expected 0x%08x)",
+                       st->path, (unsigned long long)(uint32_t)appid, RG_STORE_APPLICATION_ID);
+            return -1;
+        }
+        if (ntables > 0 || ver != 0) {
+            rg_err_add(errs, NULL, 0,
+                       "%s: not a regie run store (application_id 0, expected 0x%08x; the file "
+                       "is another SQLite database)",
+                       st->path, RG_STORE_APPLICATION_ID);
+            return -1;
+        }
+    }
+    if (ver > RG_STORE_SCHEMA_VERSION) {
+        rg_err_add(errs, NULL, 0,
+                   "%s: run store schema version %lld is newer than this regie knows "
+                   "(version %d); use a newer regie",
+                   st->path, (long long)ver, RG_STORE_SCHEMA_VERSION);
+        return -1;
+    }
+    *version = ver;
+    return ver < RG_STORE_SCHEMA_VERSION ? 1 : 0;
+}
+
+static int migrate(rg_store *st, rg_errors *errs)
+{
+    int64_t ver = 0;
+    int due = check_identity(st, errs, &ver);
+    if (due <= 0) {
+        return due;
+    }
+    if (rg_db_begin(st, errs) != 0) {
+        return -1;
+    }
+    /* Another process may have migrated while we waited for the lock. */
+    due = check_identity(st, errs, &ver);
+    int rc = due < 0 ? -1 : 0;
+    for (int v = (int)ver; rc == 0 && v < NMIGRATIONS; v++) {
+        char *err = NULL;
+        int r = sqlite3_exec(st->db, migrations[v], NULL, NULL, &err);
+        if (r != SQLITE_OK) {
+            char *what = rg_xasprintf("migrating the schema to version %d", v + 1);
+            rg_db_error(st, errs, r, what);
+            free(what);
+            rc = -1;
+        }
+        sqlite3_free(err);
+    }
+    if (rc == 0 && due > 0) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+                 RG_STORE_APPLICATION_ID, RG_STORE_SCHEMA_VERSION);
+        int r = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        if (r != SQLITE_OK) {
+            rg_db_error(st, errs, r, "setting the schema version");
+            rc = -1;
+        }
+    }
+    return rg_db_end(st, rc, errs);
+}
+
+rg_store *rg_store_open(const char *path, rg_errors *errs)
+{
+    if (!path || !*path) {
+        rg_err_add(errs, NULL, 0, "no run store configured (the store path is empty)");
+        return NULL;
+    }
+    char *dir = rg_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = 0;
+        if (rg_mkdir_p(dir) != 0) {
+            rg_err_add(errs, NULL, 0, "%s: cannot create the directory %s: %s", path, dir,
+                       strerror(errno));
+            free(dir);
+            return NULL;
+        }
+    }
+    free(dir);
+
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        rg_err_add(errs, NULL, 0, "%s: cannot open the run store: %s", path,
+                   db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return NULL;
+    }
+    rg_store *st = rg_xcalloc(1, sizeof *st);
+    st->db = db;
+    st->path = rg_xstrdup(path);
+    st->actor = default_actor();
+    if (gethostname(st->host, sizeof st->host - 1) != 0 || !st->host[0]) {
+        strcpy(st->host, "localhost");
+    }
+    char *boot = read_small("/proc/sys/kernel/random/boot_id");
+    if (boot) {
+        snprintf(st->boot, sizeof st->boot, "%s", boot);
+        free(boot);
+    }
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&st->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+
+    int64_t ver = 0;
+    if (check_identity(st, errs, &ver) < 0) {
+        goto fail;
+    }
+    /* WAL: readers never block the writer; several processes may share the
+     * file.  Changing the mode needs a moment alone with the file.  A file
+     * we may only read is left as it is (reports work, writes fail). */
+    int readonly = sqlite3_db_readonly(db, "main") == 1;
+    for (int tries = 0; !readonly; tries++) {
+        sqlite3_stmt *s = NULL;
+        rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(s);
+        }
+        rg_db_done(st, s);
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+            break;
+        }
+        if ((rc & 0xff) != SQLITE_BUSY || tries >= 50) {
+            rg_db_error(st, errs, rc, "switching to WAL mode");
+            goto fail;
+        }
+        usleep(100000);
+    }
+    rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rg_db_error(st, errs, rc, "setting up");
+        goto fail;
+    }
+    if (readonly && ver < RG_STORE_SCHEMA_VERSION) {
+        rg_err_add(errs, NULL, 0, "%s: the run store needs an upgrade but is read-only", path);
+        goto fail;
+    }
+    if (!readonly && migrate(st, errs) != 0) {
+        goto fail;
+    }
+    return st;
+fail:
+    rg_store_close(st);
+    return NULL;
+}
+
+void rg_store_close(rg_store *st)
+{
+    if (!st) {
+        return;
+    }
+    cache_clear(st);
+    sqlite3_close_v2(st->db);
+    pthread_mutex_destroy(&st->mu);
+    free(st->path);
+    free(st->actor);
+    free(st);
+}
+
+int rg_store_set_sync(rg_store *st, int full, rg_errors *errs)
+{
+    LOCK(st);
+    int rc = sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                          NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rg_err_add(errs, st->path, 0, "cannot set the sync mode: %s", sqlite3_errmsg(st->db));
+    }
+    UNLOCK(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+const char *rg_store_path(const rg_store *st)
+{
+    return st->path;
+}
+
+void rg_store_set_actor(rg_store *st, const char *who)
+{
+    LOCK(st);
+    free(st->actor);
+    st->actor = who && *who ? rg_xstrdup(who) : default_actor();
+    UNLOCK(st);
+}
+
+const char *rg_store_actor(const rg_store *st)
+{
+    return st->actor;
+}
+
+void *rg_store_handle(rg_store *st)
+{
+    return st->db;
+}

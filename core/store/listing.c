@@ -1,0 +1,478 @@
+/* listing.c - what the store holds, as tables and text for people: runs,
+ * one run, its log, its verification, the open waits. */
+#define _GNU_SOURCE
+#include "store_db.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tbl {
+    size_t ncols;
+    char **cells;
+    size_t n, cap; /* cells */
+} tbl;
+
+/* A cell as given ("" stays blank). */
+static void tbl_add_raw(tbl *t, const char *s)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 64;
+        t->cells = rg_xrealloc(t->cells, t->cap * sizeof *t->cells);
+    }
+    t->cells[t->n++] = rg_one_line(s);
+}
+
+/* A cell; empty or NULL shows as "-". */
+static void tbl_add(tbl *t, const char *s)
+{
+    tbl_add_raw(t, s && *s ? s : "-");
+}
+
+static void tbl_init(tbl *t, size_t ncols, const char *const *head)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+    for (size_t i = 0; i < ncols; i++) {
+        tbl_add(t, head[i]);
+    }
+}
+
+static size_t u8len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    }
+    return n;
+}
+
+static void tbl_print(tbl *t, FILE *out, const char *indent)
+{
+    size_t *w = rg_xcalloc(t->ncols, sizeof *w);
+    for (size_t i = 0; i < t->n; i++) {
+        size_t l = u8len(t->cells[i]);
+        if (l > w[i % t->ncols]) {
+            w[i % t->ncols] = l;
+        }
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        size_t c = i % t->ncols;
+        if (c == 0) {
+            fputs(indent, out);
+        }
+        fputs(t->cells[i], out);
+        if (c + 1 == t->ncols) {
+            fputc('\n', out);
+        } else {
+            for (size_t k = u8len(t->cells[i]); k < w[c] + 2; k++) {
+                fputc(' ', out);
+            }
+        }
+    }
+    free(w);
+}
+
+static void tbl_free(tbl *t)
+{
+    rg_strv_free(t->cells, t->n);
+    memset(t, 0, sizeof *t);
+}
+
+int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *status_filter,
+                       FILE *out, rg_errors *errs)
+{
+    LOCK(st);
+    /* "running" and "interrupted": both recorded as running, told apart
+     * by the lock */
+    const char *want = status_filter && *status_filter ? status_filter : NULL;
+    sqlite3_stmt *s = rg_db_prep(st, errs,
+                                 "SELECT r.id, r.workflow, r.status, r.started, r.ended, r.user, "
+                                 "l.run_id IS NOT NULL, l.pid, l.host, l.boot_id, l.proc_start "
+                                 "FROM runs r LEFT JOIN locks l ON l.run_id = r.id WHERE "
+                                 "(?1 IS NULL OR r.workflow = ?1) AND (?2 IS NULL OR r.status = ?2 "
+                                 "OR (?2 = 'interrupted' AND r.status = 'running')) "
+                             "ORDER BY r.started, r.rowid",
+                             "ss", workflow_filter && *workflow_filter ? workflow_filter : NULL,
+                             want);
+    if (!s) {
+        UNLOCK(st);
+        return -1;
+    }
+    static const char *const head[] = { "RUN", "WORKFLOW", "STATUS", "STARTED", "ENDED", "USER" };
+    tbl t;
+    tbl_init(&t, 6, head);
+    int r, count = 0;
+    while ((r = rg_db_step(st, errs, s)) == 1) {
+        const char *status = nz(rg_db_col_str(s, 2));
+        int interrupted = 0;
+        if (strcmp(status, "running") == 0) {
+            interrupted = !sqlite3_column_int(s, 6) ||
+                          rg_lock_stale(st, sqlite3_column_int64(s, 7), nz(rg_db_col_str(s, 8)),
+                                        nz(rg_db_col_str(s, 9)), nz(rg_db_col_str(s, 10))) != NULL;
+            if (want && (strcmp(want, "interrupted") == 0) != interrupted) {
+                continue;
+            }
+        }
+        for (int i = 0; i < 6; i++) {
+            tbl_add(&t, i == 2 && interrupted ? INTERRUPTED : rg_db_col_str(s, i));
+        }
+        count++;
+    }
+    rg_db_done(st, s);
+    if (r == 0) {
+        if (count) {
+            tbl_print(&t, out, "");
+        } else {
+            fprintf(out, "no runs%s%s%s%s in %s\n", workflow_filter ? " of workflow " : "",
+                    workflow_filter ? workflow_filter : "", status_filter ? " with status " : "",
+                    status_filter ? status_filter : "", st->path);
+        }
+    }
+    tbl_free(&t);
+    UNLOCK(st);
+    return r < 0 ? -1 : count;
+}
+
+static void print_kv(FILE *out, const char *k, const char *v)
+{
+    fprintf(out, "%-11s%s\n", k, v && *v ? v : "-");
+}
+
+/* Run a query and print its rows as a table under a title; a line "none"
+ * when empty.  0 or -1. */
+static int print_query(rg_store *st, rg_errors *errs, FILE *out, const char *title, size_t ncols,
+                       const char *const *head, const char *sql, const char *run_id)
+{
+    sqlite3_stmt *s = rg_db_prep(st, errs, sql, "s", run_id);
+    if (!s) {
+        return -1;
+    }
+    tbl t;
+    tbl_init(&t, ncols, head);
+    int r, rows = 0;
+    while ((r = rg_db_step(st, errs, s)) == 1) {
+        for (size_t i = 0; i < ncols; i++) {
+            tbl_add(&t, rg_db_col_str(s, (int)i));
+        }
+        rows++;
+    }
+    rg_db_done(st, s);
+    if (r == 0) {
+        fprintf(out, "\n%s:%s\n", title, rows ? "" : " none");
+        if (rows) {
+            tbl_print(&t, out, "  ");
+        }
+    }
+    tbl_free(&t);
+    return r < 0 ? -1 : 0;
+}
+
+int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+{
+    rg_store_run r;
+    if (rg_db_run_get(st, run_id, &r, errs) != 0) {
+        return -1;
+    }
+    print_kv(out, "run", r.id);
+    char *wf = rg_xasprintf("%s (%s)", r.workflow, nz(r.workflow_path));
+    print_kv(out, "workflow", wf);
+    free(wf);
+    print_kv(out, "definition", r.definition_hash && *r.definition_hash ? r.definition_hash : NULL);
+    int interrupted = r.status && strcmp(r.status, "running") == 0 &&
+                      rg_run_interrupted(st, run_id, errs) == 1;
+    print_kv(out, "status", interrupted ? INTERRUPTED : r.status);
+    print_kv(out, "user", r.user);
+    print_kv(out, "started", r.started);
+    print_kv(out, "ended", r.ended);
+    print_kv(out, "out", r.outdir);
+    if (r.jobs > 0) {
+        char jobs[24];
+        snprintf(jobs, sizeof jobs, "%d", r.jobs);
+        print_kv(out, "jobs", jobs);
+    }
+    if (r.params && *r.params) {
+        const char *p = r.params;
+        int first = 1;
+        while (*p) {
+            size_t l = strcspn(p, "\n");
+            fprintf(out, "%-11s%.*s\n", first ? "params" : "", (int)l, p);
+            first = 0;
+            p += l;
+            if (*p) {
+                p++;
+            }
+        }
+    } else {
+        print_kv(out, "params", NULL);
+    }
+    int rc = 0;
+    /* lock */
+    sqlite3_stmt *s = rg_db_prep(st, errs,
+                                 "SELECT pid, host, boot_id, proc_start, since FROM locks WHERE "
+                                 "run_id = ?",
+                                 "s", run_id);
+    if (!s) {
+        rc = -1;
+    } else {
+        int q = rg_db_step(st, errs, s);
+        if (q == 1) {
+            int64_t pid = sqlite3_column_int64(s, 0);
+            const char *why = rg_lock_stale(st, pid, nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 2)),
+                                            nz(rg_db_col_str(s, 3)));
+            char *l = rg_xasprintf("pid %lld on host %s since %s%s%s%s", (long long)pid,
+                                   nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 4)), why ? " (stale: " : "",
+                                   why ? why : "", why ? ")" : "");
+            print_kv(out, "locked by", l);
+            free(l);
+        } else if (q < 0) {
+            rc = -1;
+        }
+        rg_db_done(st, s);
+    }
+    char *log = r.log_entries ? NULL : rg_xstrdup("no entries");
+    if (!log) {
+        sqlite3_stmt *h = rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
+        if (h && rg_db_step(st, errs, h) == 1) {
+            log = rg_xasprintf("%lld entries, head %s", (long long)r.log_entries,
+                               nz(rg_db_col_str(h, 0)));
+        }
+        rg_db_done(st, h);
+    }
+    print_kv(out, "log", log);
+    free(log);
+
+    static const char *const hdef[] = { "SHA256", "FILE" };
+    static const char *const hin[] = { "INPUT", "BYTES", "SHA256", "PATH" };
+    static const char *const hsteps[] = { "STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED",
+                                          "SECONDS", "ERROR" };
+    static const char *const hout[] = { "STEP", "SHA256", "FILE" };
+    static const char *const hver[] = { "STEP", "SHA256", "FILE", "REPLACED AT ENTRY" };
+    static const char *const hwait[] = { "STEP", "KIND", "SINCE", "DUE", "NEEDED", "RESOLVED BY",
+                                         "AT", "NOTE" };
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "definition", 2, hdef,
+                         "SELECT coalesce(sha256, ''), CASE kind WHEN 'file' THEN path ELSE path "
+                         "|| ' (not a file)' END FROM definition_files WHERE run_id = ? ORDER BY "
+                         "rowid",
+                         run_id);
+    }
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "inputs", 4, hin,
+                         "SELECT name, size, sha256, path FROM inputs WHERE run_id = ? ORDER BY "
+                         "name",
+                         run_id);
+    }
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "steps", 7, hsteps,
+                         "SELECT step, status, attempts, started, ended, printf('%.3f', seconds), "
+                         "error FROM steps WHERE run_id = ? ORDER BY coalesce(started, ''), rowid",
+                         run_id);
+    }
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "outputs", 3, hout,
+                         "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY "
+                         "step, relpath",
+                         run_id);
+    }
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "earlier versions of outputs", 4, hver,
+                         "SELECT step, sha256, relpath, superseded_seq FROM output_versions "
+                         "WHERE run_id = ? ORDER BY superseded_seq, relpath",
+                         run_id);
+    }
+    if (rc == 0) {
+        rc = print_query(st, errs, out, "waits", 8, hwait,
+                         "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
+                         "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
+                         "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
+                         "resolved_by END, resolved_at, note FROM waits WHERE run_id = ? ORDER "
+                         "BY id",
+                         run_id);
+    }
+    rg_store_run_clear(&r);
+    return rc;
+}
+
+int rg_store_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+{
+    LOCK(st);
+    int rc = rg_show_run(st, run_id, out, errs);
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+{
+    LOCK(st);
+    rg_event *v = NULL;
+    size_t n = 0;
+    int rc = rg_db_run_exists(st, run_id, errs) == 1 ? rg_audit_load(st, run_id, &v, &n, errs) : -1;
+    if (rc == 0) {
+        static const char *const head[] = { "SEQ", "TIME", "WHO", "WHAT", "HASH", "DETAIL" };
+        tbl t;
+        tbl_init(&t, 6, head);
+        for (size_t i = 0; i < n; i++) {
+            char seq[24];
+            snprintf(seq, sizeof seq, "%lld", (long long)v[i].seq);
+            char *h = rg_short_hash(v[i].hash);
+            tbl_add(&t, seq);
+            tbl_add(&t, v[i].time);
+            tbl_add(&t, v[i].who);
+            tbl_add(&t, v[i].what);
+            tbl_add(&t, h);
+            tbl_add(&t, v[i].detail);
+            free(h);
+            /* one row per hashed file under the entry */
+            const char *p = nz(v[i].hashes);
+            while (*p) {
+                size_t l = strcspn(p, "\n");
+                char *line = rg_xasprintf("  %.*s", (int)l, p);
+                for (int k = 0; k < 5; k++) {
+                    tbl_add_raw(&t, "");
+                }
+                tbl_add_raw(&t, line);
+                free(line);
+                p += l;
+                if (*p) {
+                    p++;
+                }
+            }
+        }
+        tbl_print(&t, out, "");
+        tbl_free(&t);
+    }
+    rg_events_free(v, n);
+    UNLOCK(st);
+    return rc;
+}
+
+/* The run's recorded outputs against the files in its output directory:
+ * each one changed or missing is printed; returns how many (-1 on error). */
+static int verify_outputs(rg_store *st, const rg_store_run *r, FILE *out, size_t *nfiles,
+                          rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(st, errs,
+                                 "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY "
+                                 "relpath",
+                                 "s", r->id);
+    if (!s) {
+        return -1;
+    }
+    int q, bad = 0;
+    *nfiles = 0;
+    while ((q = rg_db_step(st, errs, s)) == 1) {
+        const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1), *sha = rg_db_col_str(s, 2);
+        char *rel = rg_clean_rel(relpath, 0);
+        char *path = rel ? rg_xasprintf("%s/%s", nz(r->outdir), rel) : NULL;
+        char hex[65];
+        (*nfiles)++;
+        if (!path) {
+            fprintf(out, "run %s: output %s of step %s: not a path below the output directory\n",
+                    r->id, nz(relpath), nz(step));
+            bad++;
+        } else if (rg_sha256_file(path, hex) != 0) {
+            fprintf(out, "run %s: output %s of step %s (%s): %s\n", r->id, relpath, nz(step),
+                    path, errno == ENOENT ? "missing" : strerror(errno));
+            bad++;
+        } else if (strcmp(hex, nz(sha)) != 0) {
+            fprintf(out,
+                    "run %s: output %s of step %s (%s): changed since the run (recorded sha256 "
+                    "%s, now %s)\n",
+                    r->id, relpath, nz(step), path, nz(sha), hex);
+            bad++;
+        }
+        free(path);
+        free(rel);
+    }
+    rg_db_done(st, s);
+    return q < 0 ? -1 : bad;
+}
+
+int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+{
+    LOCK(st);
+    rg_store_run r;
+    rg_event *v = NULL;
+    size_t n = 0;
+    int rc = RG_VERIFY_ERROR;
+    if (rg_db_run_get(st, run_id, &r, errs) == 0) {
+        char *head = NULL;
+        sqlite3_stmt *s = rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
+        if (s && rg_db_step(st, errs, s) == 1) {
+            head = rg_db_col_dup(s, 0);
+        }
+        rg_db_done(st, s);
+        if (head && rg_audit_load(st, run_id, &v, &n, errs) == 0) {
+            char *msg = NULL;
+            long line = 0;
+            if (rg_audit_chain_check(run_id, v, n, r.log_entries, *head ? head : NULL, &msg, &line) == 0) {
+                fprintf(out, "run %s: %zu log entries, chain intact, head %s\n", run_id, n,
+                        n ? v[n - 1].hash : "-");
+                rc = RG_VERIFY_OK;
+            } else {
+                fprintf(out, "run %s: %s\n", run_id, msg);
+                rc = RG_VERIFY_BROKEN;
+            }
+            free(msg);
+            /* the chain vouches for the hashes; the files must still have them */
+            size_t nfiles = 0;
+            int bad = verify_outputs(st, &r, out, &nfiles, errs);
+            if (bad < 0) {
+                rc = RG_VERIFY_ERROR;
+            } else if (bad > 0) {
+                fprintf(out, "run %s: %d of %zu recorded output%s changed or missing in %s\n",
+                        run_id, bad, nfiles, nfiles == 1 ? "" : "s", nz(r.outdir));
+                rc = RG_VERIFY_BROKEN;
+            } else if (nfiles > 0) {
+                fprintf(out, "run %s: %zu recorded output%s unchanged in %s\n", run_id, nfiles,
+                        nfiles == 1 ? "" : "s", nz(r.outdir));
+            }
+        }
+        free(head);
+        rg_store_run_clear(&r);
+    }
+    rg_events_free(v, n);
+    UNLOCK(st);
+    return rc;
+}
+
+int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs)
+{
+    LOCK(st);
+    sqlite3_stmt *s = rg_db_prep(st, errs, WAIT_COLS "ORDER BY w.since, w.id", NULL);
+    if (!s) {
+        UNLOCK(st);
+        return -1;
+    }
+    static const char *const head[] = { "RUN", "WORKFLOW", "STEP", "KIND", "SINCE", "DUE",
+                                        "NEEDED" };
+    tbl t;
+    tbl_init(&t, 7, head);
+    int r, count = 0;
+    while ((r = rg_db_step(st, errs, s)) == 1) {
+        tbl_add(&t, rg_db_col_str(s, 0));
+        tbl_add(&t, rg_db_col_str(s, 1));
+        tbl_add(&t, rg_db_col_str(s, 2));
+        tbl_add(&t, rg_db_col_str(s, 3));
+        tbl_add(&t, rg_db_col_str(s, 5));
+        tbl_add(&t, rg_db_col_str(s, 6));
+        const char *fe = rg_db_col_str(s, 7);
+        char *needed = fe ? rg_xasprintf("%s (four eyes: not by %s)", nz(rg_db_col_str(s, 4)), fe)
+                          : rg_xstrdup(nz(rg_db_col_str(s, 4)));
+        tbl_add(&t, needed);
+        free(needed);
+        count++;
+    }
+    rg_db_done(st, s);
+    if (r == 0) {
+        if (count) {
+            tbl_print(&t, out, "");
+        } else {
+            fprintf(out, "nothing is waiting for a person or a date in %s\n", st->path);
+        }
+    }
+    tbl_free(&t);
+    UNLOCK(st);
+    return r < 0 ? -1 : count;
+}
