@@ -3,12 +3,9 @@
 #ifndef REGIE_DURABLE_H
 #define REGIE_DURABLE_H
 
+#include "datum.h" /* rg_datum_save and rg_datum_load, once declared here */
 #include "engine.h"
 #include "store.h"
-
-/* Serialise a datum (types kept exactly) and read it back. */
-void rg_datum_save(const rg_datum *d, rg_buf *out);
-int rg_datum_load(const char *data, size_t len, rg_datum *d);
 
 /* Definition of a workflow as it is now: every INI file, script and Lua
  * module it uses, and plugin names and versions, with their hashes. */

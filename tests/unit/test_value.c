@@ -1,4 +1,4 @@
-#include "durable.h"
+#include "datum.h"
 #include "value.h"
 
 #include <check.h>
