@@ -577,68 +577,9 @@ static size_t merge_sets(const char *recorded, const opts *o, rg_setting **out)
     return n;
 }
 
-/* Files that changed since the run started, against the recorded
- * definition paths/shas (caller prints them). */
-static int definition_changes(char *const *paths, char *const *shas, size_t n,
-                              const rg_definition *now, rg_buf *out)
-{
-    int changes = 0;
-    for (size_t i = 0; i < n; i++) {
-        const rg_defitem *hit = NULL;
-        for (size_t k = 0; k < now->n; k++) {
-            if (strcmp(now->items[k].what, paths[i]) == 0) {
-                hit = &now->items[k];
-            }
-        }
-        if (!hit) {
-            rg_buf_printf(out, "  %s: no longer used (or removed)\n", paths[i]);
-            changes++;
-        } else if (strcmp(hit->sha, shas[i]) != 0) {
-            rg_buf_printf(out, "  %s: changed\n", paths[i]);
-            changes++;
-        }
-    }
-    for (size_t k = 0; k < now->n; k++) {
-        int known = 0;
-        for (size_t i = 0; i < n; i++) {
-            known |= strcmp(now->items[k].what, paths[i]) == 0;
-        }
-        if (!known) {
-            rg_buf_printf(out, "  %s: new\n", now->items[k].what);
-            changes++;
-        }
-    }
-    return changes;
-}
-
-/* Inputs given on resume are checked with the others as `run` checks
- * them, before anything is recorded: the type errors of every file and the
- * pre-flight steps' rule errors together, sorted by file and line.  A
- * separate run: the pre-flight leaves its steps' state behind. */
-static int preflight_given(session *ss, const char *id, const rg_setting *sets, size_t nsets,
-                           int jobs)
-{
-    rg_errors errs = { 0 };
-    rg_run pre;
-    rg_run_init(&pre, &ss->wf, sets, nsets, NULL, jobs, &errs);
-    rg_run_preflight(&pre, &errs); /* also with an input that could not be read */
-    if (errs.n) {
-        rg_err_sort(&errs);
-        print_errors(&errs);
-        fprintf(stderr,
-                "regie: run %s: %zu error%s in the inputs; nothing was recorded and the run is "
-                "as it was\n",
-                id, errs.n, errs.n == 1 ? "" : "s");
-    }
-    int rc = errs.n ? -1 : 0;
-    rg_run_free(&pre);
-    rg_err_free(&errs);
-    return rc;
-}
-
 static int cmd_resume(const opts *o, const char *id)
 {
-    rg_errors errs = { 0 };
+    rg_errors errs = { 0 }, input_errs = { 0 };
     rg_config cfg;
     rg_store *st = NULL;
     rg_store_run rec;
@@ -649,19 +590,20 @@ static int cmd_resume(const opts *o, const char *id)
     memset(&run, 0, sizeof run);
     rg_setting *sets = NULL;
     size_t nsets = 0;
+    rg_buf changes = { 0 };
     int rc = RG_EXIT_INVALID;
-    char *holder = NULL;
-    if (need_store(o, &cfg, &st, &errs) != 0 || rg_store_run_get(st, id, &rec, &errs) != 0) {
+    if (need_store(o, &cfg, &st, &errs) != 0) {
         print_errors(&errs);
         goto out;
     }
-    if (strcmp(rec.status, "done") == 0) {
+    int locked = rg_durable_resume_lock(st, id, &rec, &errs);
+    if (locked < 0) {
+        print_errors(&errs);
+        goto out;
+    }
+    if (locked == 1) {
         printf("run %s is done; nothing to resume\n", id);
         rc = RG_EXIT_OK;
-        goto out;
-    }
-    if (rg_store_lock_run(st, id, &holder, &errs) != 0) {
-        print_errors(&errs);
         goto out;
     }
     nsets = merge_sets(rec.params, o, &sets);
@@ -674,88 +616,32 @@ static int cmd_resume(const opts *o, const char *id)
         fprintf(stderr, "regie: run %s: its workflow %s no longer loads\n", id, rec.workflow_path);
         goto unlock;
     }
-    if (ss.wf.cfg.sync_full && !rg_sync_writes) { /* the workflow's [engine] sync = full */
-        rg_sync_writes = 1;
-        rg_store_set_sync(st, 1, &errs);
-    }
-    /* as many jobs as the run was started with, unless told otherwise */
-    int jobs = o->jobs ? o->jobs : rec.jobs > 0 ? rec.jobs : ss.wf.cfg.jobs;
-    if (o->nsets && preflight_given(&ss, id, sets, nsets, jobs) != 0) {
-        goto unlock; /* nothing recorded: the run is as it was */
-    }
-    rg_definition def;
-    rg_definition_compute(&ss.wf, ss.lua, &def);
-    /* the recorded definition, read once */
-    char **paths = NULL, **shas = NULL;
-    size_t n = 0;
-    int have_def = rg_store_definition(st, id, &paths, &shas, &n, &errs) == 0;
-    if (have_def) {
-        rg_definition_add_recorded(&def, paths, n); /* modules loaded by steps */
-    }
-    rg_buf changes = { 0 };
-    int nchanged = 0;
-    if (strcmp(def.hash, rec.definition_hash) != 0) {
-        nchanged = have_def ? definition_changes(paths, shas, n, &def, &changes) : -1;
-    } else if (have_def) {
-        /* same definition; complete the list if the first process died
-         * while recording it */
-        for (size_t k = 0; k < def.n; k++) {
-            int known = 0;
-            for (size_t i = 0; i < n; i++) {
-                known |= strcmp(paths[i], def.items[k].what) == 0;
-            }
-            if (!known) {
-                (def.items[k].is_file ? rg_store_add_definition_file
-                                      : rg_store_add_definition_item)(st, id, def.items[k].what,
-                                                                      def.items[k].sha, &errs);
-            }
-        }
-    }
-    rg_store_outputs_free(paths, shas, n);
-    rg_definition_free(&def);
-    if (nchanged < 0) {
-        print_errors(&errs);
-        rg_buf_free(&changes);
-        goto unlock;
-    }
-    if (nchanged > 0 && !o->allow_changed) {
+    rg_resume_how how = { sets, nsets, o->nsets, o->jobs, o->allow_changed, o->by };
+    switch (rg_durable_resume_run(&run, st, &rec, &ss.wf, ss.lua, &how, &input_errs, &changes,
+                                  &errs)) {
+    case RG_RESUME_READY:
+        rc = execute_and_report(o, &ss, &run, st, &errs);
+        goto out;
+    case RG_RESUME_BAD_INPUTS:
+        print_errors(&input_errs);
+        fprintf(stderr,
+                "regie: run %s: %zu error%s in the inputs; nothing was recorded and the run is "
+                "as it was\n",
+                id, input_errs.n, input_errs.n == 1 ? "" : "s");
+        break;
+    case RG_RESUME_CHANGED:
         fprintf(stderr,
                 "regie: run %s: the workflow's files changed since the run started; resume "
                 "refused (use --allow-changed to resume with the new definition):\n%s",
                 id, changes.data);
-        rg_buf_free(&changes);
-        goto unlock;
-    }
-    if (nchanged > 0) {
-        char *detail = rg_xasprintf("resumed with a changed definition:\n%s", changes.data);
-        rg_store_log_event(st, id, o->by, "definition_changed", detail, NULL, &errs);
-        free(detail);
-    }
-    rg_buf_free(&changes);
-    if (rg_run_init(&run, &ss.wf, sets, nsets, rec.outdir, jobs, &errs) != 0) {
+        break;
+    default:
         print_errors(&errs);
-        goto unlock;
     }
-    /* inputs given now, e.g. the interview results the run waited for: on
-     * record with the steps they make outdated before any step runs */
-    if (o->nsets && rg_durable_give_inputs(&ss.wf, st, id, o->by, o->sets, o->nsets, sets,
-                                           nsets - o->nsets, &errs) != 0) {
-        print_errors(&errs);
-        goto unlock;
-    }
-    rg_test_kill_point("after-input-commit", NULL);
-    int drc = rg_durable_resume(&run, st, id, &errs);
-    if (drc != 0 ||
-        rg_store_run_resume(st, id, o->nsets ? "resumed with new inputs" : "resumed", &errs) != 0) {
-        print_errors(&errs);
-        goto unlock;
-    }
-    rc = execute_and_report(o, &ss, &run, st, &errs);
-    goto out;
 unlock:
     rg_store_unlock_run(st, id, &errs);
 out:
-    free(holder);
+    rg_buf_free(&changes);
     rg_run_free(&run);
     if (ss.wfpath || ss.have_wf || ss.plugins.n) {
         session_close(&ss);
@@ -766,25 +652,9 @@ out:
         rg_store_close(st);
     }
     rg_config_free(&cfg);
+    rg_err_free(&input_errs);
     rg_err_free(&errs);
     return rc;
-}
-
-typedef struct due_list {
-    char **ids;
-    size_t n;
-} due_list;
-
-static void collect_due(void *ud, const rg_store_wait *w)
-{
-    due_list *d = ud;
-    for (size_t i = 0; i < d->n; i++) {
-        if (strcmp(d->ids[i], w->run_id) == 0) {
-            return;
-        }
-    }
-    d->ids = rg_xrealloc(d->ids, (d->n + 1) * sizeof *d->ids);
-    d->ids[d->n++] = rg_xstrdup(w->run_id);
 }
 
 static int cmd_resume_due(const opts *o)
@@ -792,11 +662,12 @@ static int cmd_resume_due(const opts *o)
     rg_errors errs = { 0 };
     rg_config cfg;
     rg_store *st = NULL;
-    due_list due = { 0 };
+    char **due = NULL;
+    size_t ndue = 0;
     int rc = RG_EXIT_OK;
     char *today = rg_durable_today();
     if (need_store(o, &cfg, &st, &errs) != 0 ||
-        rg_store_waits_due(st, today, collect_due, &due, &errs) < 0) {
+        rg_durable_runs_due(st, today, &due, &ndue, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
     }
@@ -805,16 +676,16 @@ static int cmd_resume_due(const opts *o)
     }
     rg_config_free(&cfg);
     rg_err_free(&errs);
-    if (rc == RG_EXIT_OK && due.n == 0) {
+    if (rc == RG_EXIT_OK && ndue == 0) {
         printf("no run waits for a date on or before %s\n", today);
     }
-    for (size_t i = 0; i < due.n; i++) {
-        int r = cmd_resume(o, due.ids[i]);
+    for (size_t i = 0; i < ndue; i++) {
+        int r = cmd_resume(o, due[i]);
         if (r == RG_EXIT_FAILED || (r == RG_EXIT_INVALID && rc != RG_EXIT_FAILED)) {
             rc = r;
         }
     }
-    rg_strv_free(due.ids, due.n);
+    rg_strv_free(due, ndue);
     free(today);
     return rc;
 }

@@ -1009,6 +1009,186 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
     return errs->n > before ? -1 : 0;
 }
 
+/* ---- resume policy (`regie resume`) ---- */
+int rg_durable_resume_lock(rg_store *store, const char *run_id, rg_store_run *rec,
+                           rg_errors *errs)
+{
+    if (rg_store_run_get(store, run_id, rec, errs) != 0) {
+        return -1;
+    }
+    if (strcmp(rec->status, "done") == 0) {
+        return 1;
+    }
+    char *holder = NULL;
+    int rc = rg_store_lock_run(store, run_id, &holder, errs) != 0 ? -1 : 0;
+    free(holder);
+    return rc;
+}
+
+/* Files that changed since the run started, against the recorded
+ * definition paths/shas (the caller says them). */
+static int definition_changes(char *const *paths, char *const *shas, size_t n,
+                              const rg_definition *now, rg_buf *out)
+{
+    int changes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rg_defitem *hit = NULL;
+        for (size_t k = 0; k < now->n; k++) {
+            if (strcmp(now->items[k].what, paths[i]) == 0) {
+                hit = &now->items[k];
+            }
+        }
+        if (!hit) {
+            rg_buf_printf(out, "  %s: no longer used (or removed)\n", paths[i]);
+            changes++;
+        } else if (strcmp(hit->sha, shas[i]) != 0) {
+            rg_buf_printf(out, "  %s: changed\n", paths[i]);
+            changes++;
+        }
+    }
+    for (size_t k = 0; k < now->n; k++) {
+        int known = 0;
+        for (size_t i = 0; i < n; i++) {
+            known |= strcmp(now->items[k].what, paths[i]) == 0;
+        }
+        if (!known) {
+            rg_buf_printf(out, "  %s: new\n", now->items[k].what);
+            changes++;
+        }
+    }
+    return changes;
+}
+
+/* The workflow's definition now against the one recorded: the number of
+ * files that changed (listed in changes), 0, or -1 (errs).  With the same
+ * definition, the recorded list is completed if the first process died
+ * while recording it. */
+static int definition_check(rg_store *store, const char *run_id, const rg_store_run *rec,
+                            const rg_workflow *wf, rg_lua *lua, rg_buf *changes, rg_errors *errs)
+{
+    rg_definition def;
+    rg_definition_compute(wf, lua, &def);
+    /* the recorded definition, read once */
+    char **paths = NULL, **shas = NULL;
+    size_t n = 0;
+    int have_def = rg_store_definition(store, run_id, &paths, &shas, &n, errs) == 0;
+    if (have_def) {
+        rg_definition_add_recorded(&def, paths, n); /* modules loaded by steps */
+    }
+    int nchanged = 0;
+    if (strcmp(def.hash, rec->definition_hash) != 0) {
+        nchanged = have_def ? definition_changes(paths, shas, n, &def, changes) : -1;
+    } else if (have_def) {
+        /* same definition; complete the list if the first process died
+         * while recording it */
+        for (size_t k = 0; k < def.n; k++) {
+            int known = 0;
+            for (size_t i = 0; i < n; i++) {
+                known |= strcmp(paths[i], def.items[k].what) == 0;
+            }
+            if (!known) {
+                (def.items[k].is_file ? rg_store_add_definition_file
+                                      : rg_store_add_definition_item)(store, run_id,
+                                                                      def.items[k].what,
+                                                                      def.items[k].sha, errs);
+            }
+        }
+    }
+    rg_store_outputs_free(paths, shas, n);
+    rg_definition_free(&def);
+    return nchanged;
+}
+
+/* Inputs given on resume are checked with the others as `run` checks
+ * them, before anything is recorded: the type errors of every file and the
+ * pre-flight steps' rule errors together, sorted by file and line.  A
+ * separate run: the pre-flight leaves its steps' state behind. */
+static int preflight_given(rg_workflow *wf, const rg_setting *sets, size_t nsets, int jobs,
+                           rg_errors *errs)
+{
+    rg_run pre;
+    rg_run_init(&pre, wf, sets, nsets, NULL, jobs, errs);
+    rg_run_preflight(&pre, errs); /* also with an input that could not be read */
+    if (errs->n) {
+        rg_err_sort(errs);
+    }
+    rg_run_free(&pre);
+    return errs->n ? -1 : 0;
+}
+
+int rg_durable_resume_run(rg_run *run, rg_store *store, const rg_store_run *rec, rg_workflow *wf,
+                          rg_lua *lua, const rg_resume_how *how, rg_errors *input_errors,
+                          rg_buf *changes, rg_errors *errs)
+{
+    const char *id = rec->id;
+    if (wf->cfg.sync_full && !rg_sync_writes) { /* the workflow's [engine] sync = full */
+        rg_sync_writes = 1;
+        rg_store_set_sync(store, 1, errs);
+    }
+    /* as many jobs as the run was started with, unless told otherwise */
+    int jobs = how->jobs ? how->jobs : rec->jobs > 0 ? rec->jobs : wf->cfg.jobs;
+    if (how->ngiven && preflight_given(wf, how->sets, how->nsets, jobs, input_errors) != 0) {
+        return RG_RESUME_BAD_INPUTS; /* nothing recorded: the run is as it was */
+    }
+    int nchanged = definition_check(store, id, rec, wf, lua, changes, errs);
+    if (nchanged < 0) {
+        return RG_RESUME_ERROR;
+    }
+    if (nchanged > 0 && !how->allow_changed) {
+        return RG_RESUME_CHANGED;
+    }
+    if (nchanged > 0) {
+        char *detail = rg_xasprintf("resumed with a changed definition:\n%s", changes->data);
+        rg_store_log_event(store, id, how->who, "definition_changed", detail, NULL, errs);
+        free(detail);
+    }
+    if (rg_run_init(run, wf, how->sets, how->nsets, rec->outdir, jobs, errs) != 0) {
+        return RG_RESUME_ERROR;
+    }
+    /* inputs given now, e.g. the interview results the run waited for: on
+     * record with the steps they make outdated before any step runs */
+    size_t nrecorded = how->nsets - how->ngiven;
+    if (how->ngiven && rg_durable_give_inputs(wf, store, id, how->who, how->sets + nrecorded,
+                                              how->ngiven, how->sets, nrecorded, errs) != 0) {
+        return RG_RESUME_ERROR;
+    }
+    rg_test_kill_point("after-input-commit", NULL);
+    int drc = rg_durable_resume(run, store, id, errs);
+    if (drc != 0 ||
+        rg_store_run_resume(store, id, how->ngiven ? "resumed with new inputs" : "resumed",
+                            errs) != 0) {
+        return RG_RESUME_ERROR;
+    }
+    return RG_RESUME_READY;
+}
+
+typedef struct due_list {
+    char **ids;
+    size_t n;
+} due_list;
+
+static void collect_due(void *ud, const rg_store_wait *w)
+{
+    due_list *d = ud;
+    for (size_t i = 0; i < d->n; i++) {
+        if (strcmp(d->ids[i], w->run_id) == 0) {
+            return;
+        }
+    }
+    d->ids = rg_xrealloc(d->ids, (d->n + 1) * sizeof *d->ids);
+    d->ids[d->n++] = rg_xstrdup(w->run_id);
+}
+
+int rg_durable_runs_due(rg_store *store, const char *today, char ***ids, size_t *n,
+                        rg_errors *errs)
+{
+    due_list due = { 0 };
+    int rc = rg_store_waits_due(store, today, collect_due, &due, errs) < 0 ? -1 : 0;
+    *ids = due.ids;
+    *n = due.n;
+    return rc;
+}
+
 /* A wait stays open only while its step still waits in a run that waits.
  * One whose step ended otherwise (skipped because its `when` became false
  * on resume, not run, failed), or that is open when the run ends done,

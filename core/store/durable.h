@@ -57,6 +57,44 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
  * confirmation.  An outdated step (rg_durable_give_inputs) runs again
  * unless what it reads is unchanged: then its recorded outputs stand. */
 int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs);
+/* ---- resume policy: what `regie resume` decides ---- */
+/* Read the run (rec; free with rg_store_run_clear) and take its lock for
+ * this process: 0; 1 when the run is done (nothing to resume, no lock
+ * taken); -1 (errs), e.g. an unknown run or one another process holds. */
+int rg_durable_resume_lock(rg_store *store, const char *run_id, rg_store_run *rec,
+                           rg_errors *errs);
+/* How a run is resumed: sets are its recorded settings followed by the
+ * ngiven given now (--set); jobs 0: as many as the run was started with
+ * (else the workflow's); allow_changed: resume even if the workflow's
+ * files changed since it started; who: the person resuming (NULL: the
+ * store's actor). */
+typedef struct rg_resume_how {
+    const rg_setting *sets;
+    size_t nsets, ngiven;
+    int jobs;
+    int allow_changed;
+    const char *who;
+} rg_resume_how;
+#define RG_RESUME_READY 0
+#define RG_RESUME_ERROR (-1)      /* errs says why */
+#define RG_RESUME_BAD_INPUTS (-2) /* input_errors: the given inputs, sorted; nothing recorded */
+#define RG_RESUME_CHANGED (-3)    /* changes: the files that changed; refused */
+/* Resume a run locked by rg_durable_resume_lock, with wf loaded from its
+ * recorded workflow and settings: the given inputs are checked first
+ * (pre-flight), then the definition against the recorded one (a change is
+ * refused unless allowed, and then logged: definition_changed), then run
+ * is made ready (rg_run_init), the given inputs recorded
+ * (rg_durable_give_inputs), its recorded state loaded (rg_durable_resume)
+ * and the run marked running again.  RG_RESUME_READY: execute run. On any
+ * other result the caller releases the lock. */
+int rg_durable_resume_run(rg_run *run, rg_store *store, const rg_store_run *rec, rg_workflow *wf,
+                          rg_lua *lua, const rg_resume_how *how, rg_errors *input_errors,
+                          rg_buf *changes, rg_errors *errs);
+/* The runs with a wait due on or before today (YYYY-MM-DD), each once, in
+ * the order of their first due wait: 0 and *ids (caller frees with
+ * rg_strv_free), or -1. */
+int rg_durable_runs_due(rg_store *store, const char *today, char ***ids, size_t *n,
+                        rg_errors *errs);
 /* Record the end of the run. */
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs);
 
