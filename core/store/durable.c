@@ -84,14 +84,15 @@ void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *de
         free(real);
     }
     for (size_t s = 0; s < wf->nsteps; s++) {
-        const rg_step *st = &wf->steps[s];
-        if (st->script_file) {
-            char *real = realpath(st->script_file, NULL);
-            def_add(def, real ? real : st->script_file, 1, NULL); /* hashes new paths only */
+        const rg_step *step = &wf->steps[s];
+        if (step->script_file) {
+            char *real = realpath(step->script_file, NULL);
+            def_add(def, real ? real : step->script_file, 1, NULL); /* hashes new paths only */
             free(real);
-        } else if (st->plugin) {
-            char *what = rg_xasprintf("plugin %s %s", st->plugin->desc->name,
-                                      st->plugin->desc->version ? st->plugin->desc->version : "");
+        } else if (step->plugin) {
+            char *what = rg_xasprintf("plugin %s %s", step->plugin->desc->name,
+                                      step->plugin->desc->version ? step->plugin->desc->version
+                                                                  : "");
             int known = 0;
             for (size_t i = 0; i < def->n && !known; i++) {
                 known = strcmp(def->items[i].what, what) == 0;
@@ -101,7 +102,7 @@ void rg_definition_compute(const rg_workflow *wf, rg_lua *lua, rg_definition *de
                 free(what);
                 continue; /* hashed once, however many steps use it */
             }
-            if (rg_sha256_file(st->plugin->path, sha) != 0) {
+            if (rg_sha256_file(step->plugin->path, sha) != 0) {
                 rg_sha256_buf(what, strlen(what), sha);
             }
             def_add(def, what, 0, sha);
@@ -217,9 +218,9 @@ static void set_datum_hash(rg_run *run, long d, const char *sha)
  * what it waits for), each by name and the hash of its content. */
 static void reads_hash(rg_run *run, size_t s, char out[65])
 {
-    const rg_step *st = &run->wf->steps[s];
-    char *const *names = st->all_reads;
-    size_t n = st->nall_reads;
+    const rg_step *step = &run->wf->steps[s];
+    char *const *names = step->all_reads;
+    size_t n = step->nall_reads;
     rg_sha256 *h = rg_sha256_new();
     rg_sha256_add(h, "regie-reads-1\n", 14);
     for (size_t i = 0; i < n; i++) {
@@ -376,7 +377,7 @@ static int load_recorded(rg_run *run, size_t s, rg_datum *out, char (*shas)[65],
 static int hook_reuse(rg_run *run, size_t s, regie_ctx *ctx)
 {
     durable_state *ds = run->hook_state;
-    const rg_step *st = &run->wf->steps[s];
+    const rg_step *step = &run->wf->steps[s];
     if (!ds || !ds->recheck[s] || !ds->reads[s]) {
         return 0;
     }
@@ -385,23 +386,23 @@ static int hook_reuse(rg_run *run, size_t s, regie_ctx *ctx)
     if (strcmp(now, ds->reads[s]) != 0) {
         return 0;
     }
-    char (*shas)[65] = rg_xcalloc(st->nwrites ? st->nwrites : 1, sizeof *shas);
+    char (*shas)[65] = rg_xcalloc(step->nwrites ? step->nwrites : 1, sizeof *shas);
     rg_errors e = { 0 };
     int reused = load_recorded(run, s, ctx->out, shas, &e) == 0;
-    if (reused && rg_store_step_reused(run->store, run->run_id, st->name, &e) != 0) {
-        for (size_t w = 0; w < st->nwrites; w++) {
+    if (reused && rg_store_step_reused(run->store, run->run_id, step->name, &e) != 0) {
+        for (size_t w = 0; w < step->nwrites; w++) {
             rg_datum_clear(&ctx->out[w]);
         }
         reused = 0;
     }
     log_store_error(run, s, &e);
     rg_err_free(&e);
-    for (size_t w = 0; reused && w < st->nwrites; w++) {
-        set_datum_hash(run, rg_workflow_data_index(run->wf, st->writes[w]), shas[w]);
+    for (size_t w = 0; reused && w < step->nwrites; w++) {
+        set_datum_hash(run, rg_workflow_data_index(run->wf, step->writes[w]), shas[w]);
     }
     free(shas);
     if (reused) {
-        rg_test_kill_point("after-reuse", st->name);
+        rg_test_kill_point("after-reuse", step->name);
     }
     return reused;
 }
@@ -522,19 +523,19 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
     if (record_modules(run, ctx) != 0) {
         return -1;
     }
-    const rg_step *st = &run->wf->steps[s];
-    size_t nout = st->nwrites + ctx->nwritten;
+    const rg_step *step = &run->wf->steps[s];
+    size_t nout = step->nwrites + ctx->nwritten;
     rg_store_output *outs = rg_xcalloc(nout ? nout : 1, sizeof *outs);
     char (*shas)[65] = rg_xcalloc(nout ? nout : 1, sizeof *shas);
     char **paths = rg_xcalloc(nout ? nout : 1, sizeof *paths);
     int rc = 0;
     size_t k = 0;
-    for (size_t i = 0; i < st->nwrites && rc == 0; i++) {
+    for (size_t i = 0; i < step->nwrites && rc == 0; i++) {
         rg_buf b = { 0 };
         rg_datum_save(&ctx->out[i], &b);
-        paths[k] = data_relpath(st->name, st->writes[i]);
+        paths[k] = data_relpath(step->name, step->writes[i]);
         char *full = rg_xasprintf("%s/%s", run->outdir, paths[k]);
-        if (rg_test_kill_at("mid-write", st->name)) {
+        if (rg_test_kill_at("mid-write", step->name)) {
             rg_afile f; /* killed with the file half made */
             if (rg_afile_open(&f, full) == 0) {
                 rg_afile_write(&f, b.data, b.len / 2);
@@ -569,25 +570,25 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
     }
     if (rc == 0) {
         rg_errors e = { 0 };
-        const rg_step_state *ss = &run->st[s];
+        const rg_step_state *state = &run->st[s];
         char reads[65];
         reads_hash(run, s, reads);
-        rg_test_kill_point("before-commit", st->name);
-        if (rg_store_step_done(run->store, run->run_id, st->name, ss->attempts,
-                               to_wall(ss->started), to_wall(ss->ended), reads, outs, k,
+        rg_test_kill_point("before-commit", step->name);
+        if (rg_store_step_done(run->store, run->run_id, step->name, state->attempts,
+                               to_wall(state->started), to_wall(state->ended), reads, outs, k,
                                &e) != 0) {
             rg_host.fail(ctx, "%s", e.n ? e.msg[0] : "cannot record the step in the run store");
             rc = -1;
         }
         rg_err_free(&e);
-        for (size_t i = 0; rc == 0 && i < st->nwrites; i++) {
-            set_datum_hash(run, rg_workflow_data_index(run->wf, st->writes[i]), shas[i]);
+        for (size_t i = 0; rc == 0 && i < step->nwrites; i++) {
+            set_datum_hash(run, rg_workflow_data_index(run->wf, step->writes[i]), shas[i]);
         }
         if (rc == 0) {
-            rg_test_kill_point("after-commit", st->name);
+            rg_test_kill_point("after-commit", step->name);
         }
     }
-    for (size_t i = 0; i < st->nwrites; i++) {
+    for (size_t i = 0; i < step->nwrites; i++) {
         free(paths[i]);
     }
     free(paths);
@@ -599,10 +600,10 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
 static void hook_failed(rg_run *run, size_t s)
 {
     rg_errors e = { 0 };
-    const rg_step_state *ss = &run->st[s];
+    const rg_step_state *state = &run->st[s];
     if (rg_store_step_finish(run->store, run->run_id, run->wf->steps[s].name, "failed",
-                             ss->attempts, to_wall(ss->started), to_wall(ss->ended), ss->error,
-                             NULL, 0, &e) != 0) {
+                             state->attempts, to_wall(state->started), to_wall(state->ended),
+                             state->error, NULL, 0, &e) != 0) {
         log_store_error(run, s, &e);
     }
     rg_err_free(&e);
@@ -695,30 +696,30 @@ static char *wait_what_text(const rg_run *run, const char *what)
 
 static int hook_wait(rg_run *run, size_t s, char **what)
 {
-    const rg_step *st = &run->wf->steps[s];
+    const rg_step *step = &run->wf->steps[s];
     rg_store *store = run->store;
     rg_errors e = { 0 };
     int waiting = 1;
     char *need = NULL;
     char *due = NULL;
-    char *wt = wait_what_text(run, st->wait_what);
-    if (strcmp(st->wait_kind, "input") == 0) {
-        long d = rg_workflow_data_index(run->wf, st->wait_input);
+    char *wt = wait_what_text(run, step->wait_what);
+    if (strcmp(step->wait_kind, "input") == 0) {
+        long d = rg_workflow_data_index(run->wf, step->wait_input);
         waiting = run->data[d].kind == RG_DATUM_NONE;
         if (store) {
-            need = rg_xasprintf("input %s%s%s: regie resume %s%s --set %s=FILE", st->wait_input,
+            need = rg_xasprintf("input %s%s%s: regie resume %s%s --set %s=FILE", step->wait_input,
                                 *wt ? " - " : "", wt, run->run_id,
-                                rg_durable_hint_db(), st->wait_input);
+                                rg_durable_hint_db(), step->wait_input);
         } else {
-            need = rg_xasprintf("input %s%s%s: give it with --set %s=FILE", st->wait_input,
-                                *wt ? " - " : "", wt, st->wait_input);
+            need = rg_xasprintf("input %s%s%s: give it with --set %s=FILE", step->wait_input,
+                                *wt ? " - " : "", wt, step->wait_input);
         }
-    } else if (strcmp(st->wait_kind, "timer") == 0) {
+    } else if (strcmp(step->wait_kind, "timer") == 0) {
         int32_t day;
-        if (rg_date_parse(st->wait_until, &day) == 0) {
-            due = rg_xstrdup(st->wait_until);
+        if (rg_date_parse(step->wait_until, &day) == 0) {
+            due = rg_xstrdup(step->wait_until);
         } else {
-            long d = rg_workflow_data_index(run->wf, st->wait_until);
+            long d = rg_workflow_data_index(run->wf, step->wait_until);
             const rg_datum *dt = &run->data[d];
             if (dt->kind == RG_DATUM_VALUE && dt->value.type == REGIE_STR &&
                 rg_date_parse(dt->value.u.s.ptr, &day) == 0) {
@@ -726,7 +727,7 @@ static int hook_wait(rg_run *run, size_t s, char **what)
             }
         }
         if (!due) {
-            *what = rg_xasprintf("until: \"%s\" holds no date YYYY-MM-DD", st->wait_until);
+            *what = rg_xasprintf("until: \"%s\" holds no date YYYY-MM-DD", step->wait_until);
             free(wt);
             return -1;
         }
@@ -743,24 +744,25 @@ static int hook_wait(rg_run *run, size_t s, char **what)
             return 1;
         }
         char *by = NULL, *note = NULL;
-        int state = rg_store_wait_state(store, run->run_id, st->name, &by, &note, &e);
+        int state = rg_store_wait_state(store, run->run_id, step->name, &by, &note, &e);
         waiting = state != 2;
         free(by);
         free(note);
         need = rg_xasprintf("approval%s%s: regie approve %s %s --by NAME%s",
-                            *wt ? " - " : "", wt, run->run_id, st->name,
+                            *wt ? " - " : "", wt, run->run_id, step->name,
                             rg_durable_hint_db());
     }
     if (waiting && store) {
-        if (rg_store_wait_add(store, run->run_id, st->name, st->wait_kind, need, due,
-                              st->four_eyes, &e) != 0) {
+        if (rg_store_wait_add(store, run->run_id, step->name, step->wait_kind, need, due,
+                              step->four_eyes, &e) != 0) {
             log_store_error(run, s, &e);
         }
-    } else if (!waiting && store && strcmp(st->wait_kind, "approval") != 0) {
+    } else if (!waiting && store && strcmp(step->wait_kind, "approval") != 0) {
         char *by = NULL, *note = NULL;
-        if (rg_store_wait_state(store, run->run_id, st->name, &by, &note, &e) == 1) {
-            rg_store_wait_resolve(store, run->run_id, st->name, rg_store_actor(store),
-                                  strcmp(st->wait_kind, "input") == 0 ? "input given" : "date passed",
+        if (rg_store_wait_state(store, run->run_id, step->name, &by, &note, &e) == 1) {
+            rg_store_wait_resolve(store, run->run_id, step->name, rg_store_actor(store),
+                                  strcmp(step->wait_kind, "input") == 0 ? "input given"
+                                                                        : "date passed",
                                   &e);
         }
         free(by);
@@ -777,9 +779,9 @@ static int hook_wait(rg_run *run, size_t s, char **what)
     return waiting;
 }
 
-static void install(rg_run *run, rg_store *st)
+static void install(rg_run *run, rg_store *store)
 {
-    run->store = st;
+    run->store = store;
     run->commit = hook_commit;
     run->failed = hook_failed;
     run->wait_check = hook_wait;
@@ -806,7 +808,7 @@ void rg_durable_local(rg_run *run)
     run->wait_check = hook_wait;
 }
 
-int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const rg_setting *sets,
+int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, const rg_setting *sets,
                      size_t nsets, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
@@ -821,7 +823,7 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
         outdir = realpath(run->outdir, NULL);
     }
     char *wfpath = realpath(wf->path, NULL);
-    int rc = rg_store_run_begin(st, wf->name, wfpath ? wfpath : wf->path, def->hash, params.data,
+    int rc = rg_store_run_begin(store, wf->name, wfpath ? wfpath : wf->path, def->hash, params.data,
                                 NULL, outdir ? outdir : run->outdir, &run->run_id, errs);
     free(wfpath);
     rg_buf_free(&params);
@@ -833,12 +835,12 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
         free(run->outdir);
         run->outdir = outdir;
     }
-    rc = rg_store_run_set_jobs(st, run->run_id, run->jobs, errs);
+    rc = rg_store_run_set_jobs(store, run->run_id, run->jobs, errs);
     for (size_t i = 0; i < def->n && rc == 0; i++) {
         rc = def->items[i].is_file
-                 ? rg_store_add_definition_file(st, run->run_id, def->items[i].what,
+                 ? rg_store_add_definition_file(store, run->run_id, def->items[i].what,
                                                 def->items[i].sha, errs)
-                 : rg_store_add_definition_item(st, run->run_id, def->items[i].what,
+                 : rg_store_add_definition_item(store, run->run_id, def->items[i].what,
                                                 def->items[i].sha, errs);
     }
     for (size_t i = 0; i < wf->ninputs && rc == 0; i++) {
@@ -860,22 +862,22 @@ int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const 
         }
         if (stat(v, &sb) == 0 && rg_sha256_file(v, sha) == 0) {
             char *real = realpath(v, NULL);
-            rc = rg_store_add_input(st, run->run_id, in->name, real ? real : v, (int64_t)sb.st_size,
-                                    sha, errs);
+            rc = rg_store_add_input(store, run->run_id, in->name, real ? real : v,
+                                    (int64_t)sb.st_size, sha, errs);
             free(real);
         }
     }
-    install(run, st);
+    install(run, store);
     return rc;
 }
 
-/* Does step st read (also optionally, in `when`, or by waiting for it)
+/* Does step `step` read (also optionally, in `when`, or by waiting for it)
  * one of the names? */
-static int reads_any(const rg_step *st, char *const *names, size_t n)
+static int reads_any(const rg_step *step, char *const *names, size_t n)
 {
     for (size_t c = 0; c < n; c++) {
-        for (size_t r = 0; r < st->nall_reads; r++) {
-            if (strcmp(st->all_reads[r], names[c]) == 0) {
+        for (size_t r = 0; r < step->nall_reads; r++) {
+            if (strcmp(step->all_reads[r], names[c]) == 0) {
                 return 1;
             }
         }
@@ -883,7 +885,7 @@ static int reads_any(const rg_step *st, char *const *names, size_t n)
     return 0;
 }
 
-int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_id,
+int rg_durable_give_inputs(const rg_workflow *wf, rg_store *store, const char *run_id,
                            const char *who, const rg_setting *given, size_t ngiven,
                            const rg_setting *recorded, size_t nrecorded, rg_errors *errs)
 {
@@ -926,8 +928,8 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
             names[nnames++] = step->name;
         }
     }
-    int rc = rg_store_give_inputs(st, run_id, who, params.data ? params.data : "", ins, nin, names,
-                                  nnames, errs);
+    int rc = rg_store_give_inputs(store, run_id, who, params.data ? params.data : "", ins, nin,
+                                  names, nnames, errs);
     free(names);
     free(stale);
     free(changed);
@@ -938,11 +940,11 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
     return rc;
 }
 
-int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs)
+int rg_durable_resume(rg_run *run, rg_store *store, const char *run_id, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
     run->run_id = rg_xstrdup(run_id);
-    install(run, st);
+    install(run, store);
     durable_state *ds = run->hook_state;
     size_t before = errs->n;
     /* files the killed process was writing (NAME.tmp.PID.N of a process
@@ -953,7 +955,7 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
         const rg_step *step = &wf->steps[s];
         char *status = NULL;
         int attempts = 0;
-        int r = rg_store_step_status(st, run_id, step->name, &status, &attempts, errs);
+        int r = rg_store_step_status(store, run_id, step->name, &status, &attempts, errs);
         if (r < 0) {
             break;
         }
@@ -968,11 +970,11 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
                                       "when the process stopped): regie approve %s %s --by NAME",
                                       step->name, run_id, step->name);
             char *by = NULL, *note = NULL;
-            int state = rg_store_wait_state(st, run_id, step->name, &by, &note, errs);
+            int state = rg_store_wait_state(store, run_id, step->name, &by, &note, errs);
             free(by);
             free(note);
             if (state != 2) {
-                rg_store_wait_add(st, run_id, step->name, "approval", what, NULL, NULL, errs);
+                rg_store_wait_add(store, run_id, step->name, "approval", what, NULL, NULL, errs);
                 run->st[s].status = RG_ST_WAITING;
                 run->st[s].error = rg_xasprintf("waits for %s", what);
             }
@@ -981,7 +983,7 @@ int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *
         if (strcmp(status, "outdated") == 0) {
             /* done before new inputs were given: judged when it is due */
             ds->recheck[s] = 1;
-            if (rg_store_step_reads(st, run_id, step->name, &ds->reads[s], errs) != 0) {
+            if (rg_store_step_reads(store, run_id, step->name, &ds->reads[s], errs) != 0) {
                 free(status);
                 break;
             }
@@ -1207,21 +1209,21 @@ static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
         for (size_t k = 0; k < run->wf->nsteps && s < 0; k++) {
             s = strcmp(run->wf->steps[k].name, open[i]) == 0 ? (long)k : -1;
         }
-        const rg_step_state *ss = s >= 0 ? &run->st[s] : NULL;
-        if (ss && ss->status == RG_ST_WAITING && strcmp(run_status, "waiting") == 0) {
+        const rg_step_state *state = s >= 0 ? &run->st[s] : NULL;
+        if (state && state->status == RG_ST_WAITING && strcmp(run_status, "waiting") == 0) {
             continue;
         }
         char *why;
-        if (!ss) {
+        if (!state) {
             why = rg_xstrdup("the workflow has no step of that name any more");
-        } else if (ss->status == RG_ST_WAITING || ss->status == RG_ST_PENDING ||
-                   ss->status == RG_ST_RUNNING) {
+        } else if (state->status == RG_ST_WAITING || state->status == RG_ST_PENDING ||
+                   state->status == RG_ST_RUNNING) {
             why = rg_xasprintf("the run ended (%s)", run_status);
-        } else if (ss->status == RG_ST_SKIPPED || ss->status == RG_ST_UPSTREAM) {
-            why = rg_xstrdup(ss->error ? ss->error : rg_status_name(ss->status));
+        } else if (state->status == RG_ST_SKIPPED || state->status == RG_ST_UPSTREAM) {
+            why = rg_xstrdup(state->error ? state->error : rg_status_name(state->status));
         } else {
-            why = rg_xasprintf("step %s%s%s", rg_status_name(ss->status), ss->error ? ": " : "",
-                               ss->error ? ss->error : "");
+            why = rg_xasprintf("step %s%s%s", rg_status_name(state->status),
+                               state->error ? ": " : "", state->error ? state->error : "");
         }
         rg_store_wait_close(run->store, run->run_id, open[i], why, errs);
         free(why);
@@ -1232,7 +1234,7 @@ static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
 {
     static const char *names[] = { "done", "failed", "invalid", "waiting" };
-    const char *st = exit_status >= 0 && exit_status <= 3 ? names[exit_status] : "failed";
+    const char *status = exit_status >= 0 && exit_status <= 3 ? names[exit_status] : "failed";
     durable_state *ds = run->hook_state;
     for (size_t s = 0; ds && s < run->wf->nsteps; s++) {
         /* done with the earlier inputs, skipped with the new ones: what it
@@ -1244,6 +1246,6 @@ int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
                                  0, run->st[s].error, NULL, 0, errs);
         }
     }
-    close_waits(run, st, errs);
-    return rg_store_run_finish(run->store, run->run_id, st, errs);
+    close_waits(run, status, errs);
+    return rg_store_run_finish(run->store, run->run_id, status, errs);
 }
