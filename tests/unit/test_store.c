@@ -1,6 +1,7 @@
 /* Tests of the run store (core/store/store.c): schema, runs, locks, audit chain,
  * evidence bundles, human tasks, faults and concurrent writers. */
 #define _GNU_SOURCE
+#include "sha256.h"
 #include "store.h"
 #include "testutil.h"
 
