@@ -101,8 +101,8 @@ int rg_audit_append(rg_store *st, const char *run_id, const char *who, const cha
     if (rg_db_exec(st, errs,
                    "INSERT INTO events (run_id, seq, time, who, what, detail, hashes, prev_hash, "
                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               "sisssssss", run_id, seq, t, who, nz(what), nz(detail), nz(hashes), prev,
-               hash) != 0) {
+                   "sisssssss", run_id, seq, t, who, nz(what), nz(detail), nz(hashes), prev,
+                   hash) != 0) {
         return -1;
     }
     return rg_db_exec(st, errs, "UPDATE runs SET log_entries = ?, log_head = ? WHERE id = ?", "iss",

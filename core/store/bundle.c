@@ -166,8 +166,8 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
     }
     /* outputs */
     s = rg_db_prep(st, errs,
-                   "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY relpath", "s",
-                   r->id);
+                   "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY relpath",
+                   "s", r->id);
     q = -1;
     if (s) {
         while ((q = rg_db_step(st, errs, s)) == 1) {
@@ -191,14 +191,16 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
         return -1;
     }
     /* earlier versions: kept by content below .regie/versions/ */
-    s = rg_db_prep(st, errs,
-                   "SELECT step, relpath, sha256, superseded_seq FROM output_versions WHERE run_id = "
-                   "? ORDER BY superseded_seq, relpath",
-                   "s", r->id);
+    s = rg_db_prep(
+        st, errs,
+        "SELECT step, relpath, sha256, superseded_seq FROM output_versions WHERE run_id = "
+        "? ORDER BY superseded_seq, relpath",
+        "s", r->id);
     q = -1;
     if (s) {
         while ((q = rg_db_step(st, errs, s)) == 1) {
-            const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1), *sha = rg_db_col_str(s, 2);
+            const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1),
+                       *sha = rg_db_col_str(s, 2);
             char *rel = rg_clean_rel(relpath, 0);
             if (!rel || !rg_sha256_valid(nz(sha))) {
                 rg_err_add(errs, NULL, 0,
@@ -214,7 +216,8 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
             char *what = rg_xasprintf("earlier version of output %s of step %s, replaced at log "
                                       "entry %lld (%s)",
                                       relpath, step, (long long)sqlite3_column_int64(s, 3), src);
-            items_add(l, src, rg_xasprintf("versions/%lld/%s", (long long)sqlite3_column_int64(s, 3), rel),
+            items_add(l, src,
+                      rg_xasprintf("versions/%lld/%s", (long long)sqlite3_column_int64(s, 3), rel),
                       sha, what);
             free(rel);
         }

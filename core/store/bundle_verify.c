@@ -208,7 +208,8 @@ int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs)
             long at = 0;
             char *end;
             long long count = strtoll(nent, &end, 10);
-            if (rg_audit_chain_check(run, v, n, *end ? -1 : count, *head ? head : NULL, &msg, &at) != 0) {
+            if (rg_audit_chain_check(run, v, n, *end ? -1 : count, *head ? head : NULL, &msg,
+                                     &at) != 0) {
                 if (at > 0) {
                     fprintf(out, "%s:%ld: %s\n", lpath, at, msg);
                 } else {

@@ -128,7 +128,8 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
         switch (fmt[i]) {
         case 's': {
             const char *v = va_arg(ap, const char *);
-            rc = v ? sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i + 1);
+            rc = v ? sqlite3_bind_text(s, i + 1, v, -1, SQLITE_TRANSIENT)
+                   : sqlite3_bind_null(s, i + 1);
             break;
         }
         case 'i':
@@ -426,11 +427,12 @@ static int check_identity(rg_store *st, rg_errors *errs, int64_t *version)
 {
     /* one statement: one consistent snapshot even while another process
      * creates the store */
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 "SELECT a.application_id, v.user_version, (SELECT count(*) FROM "
-                                 "sqlite_master) FROM pragma_application_id AS a, pragma_user_version "
-                             "AS v",
-                             NULL);
+    sqlite3_stmt *s =
+        rg_db_prep(st, errs,
+                   "SELECT a.application_id, v.user_version, (SELECT count(*) FROM "
+                   "sqlite_master) FROM pragma_application_id AS a, pragma_user_version "
+                   "AS v",
+                   NULL);
     if (!s) {
         return -1;
     }
@@ -580,7 +582,8 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         }
         usleep(100000);
     }
-    rc = sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    rc =
+        sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rg_db_error(st, errs, rc, "setting up");
         goto fail;
@@ -614,8 +617,9 @@ void rg_store_close(rg_store *st)
 int rg_store_set_sync(rg_store *st, int full, rg_errors *errs)
 {
     LOCK(st);
-    int rc = sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
-                          NULL, NULL, NULL);
+    int rc =
+        sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                     NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rg_err_add(errs, st->path, 0, "cannot set the sync mode: %s", sqlite3_errmsg(st->db));
     }

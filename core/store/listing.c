@@ -92,9 +92,9 @@ int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *st
                                  "FROM runs r LEFT JOIN locks l ON l.run_id = r.id WHERE "
                                  "(?1 IS NULL OR r.workflow = ?1) AND (?2 IS NULL OR r.status = ?2 "
                                  "OR (?2 = 'interrupted' AND r.status = 'running')) "
-                             "ORDER BY r.started, r.rowid",
-                             "ss", workflow_filter && *workflow_filter ? workflow_filter : NULL,
-                             want);
+                                 "ORDER BY r.started, r.rowid",
+                                 "ss", workflow_filter && *workflow_filter ? workflow_filter : NULL,
+                                 want);
     if (!s) {
         UNLOCK(st);
         return -1;
@@ -218,11 +218,11 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
         int q = rg_db_step(st, errs, s);
         if (q == 1) {
             int64_t pid = sqlite3_column_int64(s, 0);
-            const char *why = rg_lock_stale(st, pid, nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 2)),
-                                            nz(rg_db_col_str(s, 3)));
+            const char *why = rg_lock_stale(st, pid, nz(rg_db_col_str(s, 1)),
+                                            nz(rg_db_col_str(s, 2)), nz(rg_db_col_str(s, 3)));
             char *l = rg_xasprintf("pid %lld on host %s since %s%s%s%s", (long long)pid,
-                                   nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 4)), why ? " (stale: " : "",
-                                   why ? why : "", why ? ")" : "");
+                                   nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 4)),
+                                   why ? " (stale: " : "", why ? why : "", why ? ")" : "");
             print_kv(out, "locked by", l);
             free(l);
         } else if (q < 0) {
@@ -232,7 +232,8 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
     }
     char *log = r.log_entries ? NULL : rg_xstrdup("no entries");
     if (!log) {
-        sqlite3_stmt *h = rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
+        sqlite3_stmt *h =
+            rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
         if (h && rg_db_step(st, errs, h) == 1) {
             log = rg_xasprintf("%lld entries, head %s", (long long)r.log_entries,
                                nz(rg_db_col_str(h, 0)));
@@ -352,17 +353,19 @@ int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *e
 static int verify_outputs(rg_store *st, const rg_store_run *r, FILE *out, size_t *nfiles,
                           rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY "
-                                 "relpath",
-                                 "s", r->id);
+    sqlite3_stmt *s =
+        rg_db_prep(st, errs,
+                   "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY "
+                   "relpath",
+                   "s", r->id);
     if (!s) {
         return -1;
     }
     int q, bad = 0;
     *nfiles = 0;
     while ((q = rg_db_step(st, errs, s)) == 1) {
-        const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1), *sha = rg_db_col_str(s, 2);
+        const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1),
+                   *sha = rg_db_col_str(s, 2);
         char *rel = rg_clean_rel(relpath, 0);
         char *path = rel ? rg_xasprintf("%s/%s", nz(r->outdir), rel) : NULL;
         char hex[65];
@@ -398,7 +401,8 @@ int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
     int rc = RG_VERIFY_ERROR;
     if (rg_db_run_get(st, run_id, &r, errs) == 0) {
         char *head = NULL;
-        sqlite3_stmt *s = rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
+        sqlite3_stmt *s =
+            rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
         if (s && rg_db_step(st, errs, s) == 1) {
             head = rg_db_col_dup(s, 0);
         }
@@ -406,7 +410,8 @@ int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
         if (head && rg_audit_load(st, run_id, &v, &n, errs) == 0) {
             char *msg = NULL;
             long line = 0;
-            if (rg_audit_chain_check(run_id, v, n, r.log_entries, *head ? head : NULL, &msg, &line) == 0) {
+            if (rg_audit_chain_check(run_id, v, n, r.log_entries, *head ? head : NULL, &msg,
+                                     &line) == 0) {
                 fprintf(out, "run %s: %zu log entries, chain intact, head %s\n", run_id, n,
                         n ? v[n - 1].hash : "-");
                 rc = RG_VERIFY_OK;

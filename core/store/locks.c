@@ -48,13 +48,12 @@ const char *rg_lock_stale(rg_store *st, int64_t pid, const char *host, const cha
 /* Whether run_id, recorded as running, was interrupted: 1, 0, or -1. */
 int rg_run_interrupted(rg_store *st, const char *run_id, rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 "SELECT pid, host, boot_id, proc_start FROM locks WHERE run_id = ?",
-                                 "s", run_id);
+    sqlite3_stmt *s = rg_db_prep(
+        st, errs, "SELECT pid, host, boot_id, proc_start FROM locks WHERE run_id = ?", "s", run_id);
     int r = s ? rg_db_step(st, errs, s) : -1;
     if (r == 1) {
-        r = rg_lock_stale(st, sqlite3_column_int64(s, 0), nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 2)),
-                          nz(rg_db_col_str(s, 3))) != NULL;
+        r = rg_lock_stale(st, sqlite3_column_int64(s, 0), nz(rg_db_col_str(s, 1)),
+                          nz(rg_db_col_str(s, 2)), nz(rg_db_col_str(s, 3))) != NULL;
     } else if (r == 0) {
         r = 1;
     }
@@ -77,7 +76,8 @@ int rg_store_lock_run(rg_store *st, const char *run_id, char **holder, rg_errors
     sqlite3_stmt *s = NULL;
     int r = 0;
     if (rc == 0) {
-        s = rg_db_prep(st, errs, "SELECT pid, host, boot_id, proc_start, since FROM locks WHERE run_id = ?",
+        s = rg_db_prep(st, errs,
+                       "SELECT pid, host, boot_id, proc_start, since FROM locks WHERE run_id = ?",
                        "s", run_id);
         r = s ? rg_db_step(st, errs, s) : -1;
         rc = r < 0 ? -1 : 0;
@@ -134,8 +134,8 @@ int rg_store_unlock_run(rg_store *st, const char *run_id, rg_errors *errs)
     LOCK(st);
     int rc = rg_db_begin(st, errs);
     if (rc == 0) {
-        rc = rg_db_exec(st, errs, "DELETE FROM locks WHERE run_id = ? AND pid = ? AND host = ?", "sis",
-                        nz(run_id), (int64_t)getpid(), st->host);
+        rc = rg_db_exec(st, errs, "DELETE FROM locks WHERE run_id = ? AND pid = ? AND host = ?",
+                        "sis", nz(run_id), (int64_t)getpid(), st->host);
         rc = rg_db_end(st, rc, errs);
     }
     UNLOCK(st);

@@ -54,12 +54,13 @@ int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_
         }
         rc = r < 0 ? -1 : 0;
         if (rc == 0) {
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO runs (id, workflow, workflow_path, definition_hash, params, "
-                            "user, host, outdir, status, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
-                            "'running', ?)",
-                        "sssssssss", id, workflow, nz(workflow_path), nz(definition_hash),
-                        nz(params_text), u, st->host, nz(outdir), t);
+            rc = rg_db_exec(
+                st, errs,
+                "INSERT INTO runs (id, workflow, workflow_path, definition_hash, params, "
+                "user, host, outdir, status, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                "'running', ?)",
+                "sssssssss", id, workflow, nz(workflow_path), nz(definition_hash), nz(params_text),
+                u, st->host, nz(outdir), t);
         }
         if (rc == 0) {
             rc = rg_lock_insert(st, id, errs);
@@ -170,11 +171,12 @@ static int add_definition(rg_store *st, const char *run_id, const char *path, co
     if (rc == 0) {
         rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
-                            "?, ?) ON CONFLICT (run_id, path) DO UPDATE SET kind = excluded.kind, "
-                        "sha256 = excluded.sha256",
-                        "ssss", run_id, path, kind, sha256);
+            rc = rg_db_exec(
+                st, errs,
+                "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
+                "?, ?) ON CONFLICT (run_id, path) DO UPDATE SET kind = excluded.kind, "
+                "sha256 = excluded.sha256",
+                "ssss", run_id, path, kind, sha256);
         }
         if (rc == 0) {
             char *hashes = sha256 ? rg_xasprintf("%s  %s", sha256, path) : NULL;
@@ -223,10 +225,11 @@ int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const 
         for (size_t i = 0; i < n && rc == 0; i++) {
             /* a path already listed (recorded by another process or
              * worker meanwhile) stays as it is and is not logged again */
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
-                            "'file', ?) ON CONFLICT (run_id, path) DO NOTHING",
-                        "sss", run_id, paths[i], sha256s[i]);
+            rc = rg_db_exec(
+                st, errs,
+                "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
+                "'file', ?) ON CONFLICT (run_id, path) DO NOTHING",
+                "sss", run_id, paths[i], sha256s[i]);
             if (rc == 0 && sqlite3_changes(st->db) > 0) {
                 char *hashes = rg_xasprintf("%s  %s", sha256s[i], paths[i]);
                 rc = rg_audit_append(st, run_id, NULL, "definition_file", paths[i], hashes, errs);
@@ -263,11 +266,12 @@ int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const
     if (rc == 0) {
         rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
-                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
-                        "size = excluded.size, sha256 = excluded.sha256",
-                        "sssis", run_id, name, path, size, sha256);
+            rc =
+                rg_db_exec(st, errs,
+                           "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
+                           "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
+                           "size = excluded.size, sha256 = excluded.sha256",
+                           "sssis", run_id, name, path, size, sha256);
         }
         if (rc == 0) {
             char *detail = rg_xasprintf("%s: %s (%lld bytes)", name, path, (long long)size);
@@ -288,9 +292,9 @@ int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const
 static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
                              const rg_store_output *keep, size_t nkeep, rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step = ?",
-                                 "ss", run_id, step);
+    sqlite3_stmt *s =
+        rg_db_prep(st, errs, "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step = ?",
+                   "ss", run_id, step);
     if (!s) {
         return -1;
     }
@@ -319,7 +323,7 @@ static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
                             "INSERT OR IGNORE INTO output_versions (run_id, step, relpath, sha256, "
                             "superseded, superseded_seq) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT "
                             "log_entries + 1 FROM runs WHERE id = ?1))",
-                        "sssss", run_id, step, rel[i], sha[i], t);
+                            "sssss", run_id, step, rel[i], sha[i], t);
         }
     }
     rg_store_outputs_free(rel, sha, n);
@@ -347,12 +351,13 @@ int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int 
             rc = supersede_outputs(st, run_id, step, NULL, 0, errs);
         }
         if (rc == 0) {
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO steps (run_id, step, status, attempts, started) VALUES (?, "
-                            "?, 'running', ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET status = "
-                        "'running', attempts = excluded.attempts, started = excluded.started, "
-                        "ended = NULL, seconds = NULL, error = NULL",
-                        "ssns", run_id, step, attempt, t);
+            rc =
+                rg_db_exec(st, errs,
+                           "INSERT INTO steps (run_id, step, status, attempts, started) VALUES (?, "
+                           "?, 'running', ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET status = "
+                           "'running', attempts = excluded.attempts, started = excluded.started, "
+                           "ended = NULL, seconds = NULL, error = NULL",
+                           "ssns", run_id, step, attempt, t);
         }
         if (rc == 0) {
             char *detail = rg_xasprintf("step %s: attempt %d", step, attempt);
@@ -400,12 +405,12 @@ static int step_finish(rg_store *st, const char *run_id, const char *step, const
                             "INSERT INTO steps (run_id, step, status, attempts, started, ended, "
                             "seconds, error, reads_sha256) VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), "
                             "nullif(?6, ''), CASE WHEN ?7 < 0 THEN NULL ELSE ?7 END, ?8, ?9) ON "
-                        "CONFLICT (run_id, step) DO UPDATE SET status = excluded.status, "
-                        "attempts = excluded.attempts, started = coalesce(excluded.started, "
-                        "steps.started), ended = excluded.ended, seconds = excluded.seconds, "
-                        "error = excluded.error, reads_sha256 = excluded.reads_sha256",
-                        "sssnssdss", run_id, step, status, attempts, ts, te, secs,
-                        error_text && *error_text ? error_text : NULL, reads_sha);
+                            "CONFLICT (run_id, step) DO UPDATE SET status = excluded.status, "
+                            "attempts = excluded.attempts, started = coalesce(excluded.started, "
+                            "steps.started), ended = excluded.ended, seconds = excluded.seconds, "
+                            "error = excluded.error, reads_sha256 = excluded.reads_sha256",
+                            "sssnssdss", run_id, step, status, attempts, ts, te, secs,
+                            error_text && *error_text ? error_text : NULL, reads_sha);
         }
         rg_buf hashes = { 0 };
         for (size_t i = 0; rc == 0 && i < noutputs; i++) {
@@ -415,9 +420,9 @@ static int step_finish(rg_store *st, const char *run_id, const char *step, const
                 rc = -1;
                 break;
             }
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO outputs (run_id, step, relpath, sha256) VALUES (?, ?, ?, ?)",
-                            "ssss", run_id, step, outputs[i].relpath, outputs[i].sha256);
+            rc = rg_db_exec(
+                st, errs, "INSERT INTO outputs (run_id, step, relpath, sha256) VALUES (?, ?, ?, ?)",
+                "ssss", run_id, step, outputs[i].relpath, outputs[i].sha256);
             rg_buf_printf(&hashes, "%s%s  %s", i ? "\n" : "", outputs[i].sha256,
                           outputs[i].relpath);
         }
@@ -464,9 +469,9 @@ int rg_store_step_reads(rg_store *st, const char *run_id, const char *step, char
     LOCK(st);
     *reads_sha = NULL;
     int rc = -1;
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 "SELECT reads_sha256 FROM steps WHERE run_id = ? AND step = ?", "ss",
-                                 nz(run_id), nz(step));
+    sqlite3_stmt *s =
+        rg_db_prep(st, errs, "SELECT reads_sha256 FROM steps WHERE run_id = ? AND step = ?", "ss",
+                   nz(run_id), nz(step));
     if (s) {
         int r = rg_db_step(st, errs, s);
         if (r == 1 && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
@@ -484,10 +489,11 @@ int rg_store_step_reused(rg_store *st, const char *run_id, const char *step, rg_
     LOCK(st);
     int rc = rg_db_begin(st, errs);
     if (rc == 0) {
-        rc = rg_db_exec(st, errs,
-                        "UPDATE steps SET status = 'done' WHERE run_id = ? AND step = ? AND status = "
-                        "'outdated'",
-                        "ss", nz(run_id), nz(step));
+        rc = rg_db_exec(
+            st, errs,
+            "UPDATE steps SET status = 'done' WHERE run_id = ? AND step = ? AND status = "
+            "'outdated'",
+            "ss", nz(run_id), nz(step));
         if (rc == 0) {
             char *detail = rg_xasprintf("step %s: what it reads is unchanged; its recorded "
                                         "outputs stand",
@@ -524,11 +530,12 @@ int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, cons
         }
         for (size_t i = 0; i < ninputs && rc == 0; i++) {
             const rg_store_input *in = &inputs[i];
-            rc = rg_db_exec(st, errs,
-                            "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
-                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
-                        "size = excluded.size, sha256 = excluded.sha256",
-                        "sssis", run_id, in->name, in->path, in->size, in->sha256);
+            rc =
+                rg_db_exec(st, errs,
+                           "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
+                           "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
+                           "size = excluded.size, sha256 = excluded.sha256",
+                           "sssis", run_id, in->name, in->path, in->size, in->sha256);
             char *detail = rg_xasprintf("%s=%s", in->name, in->path);
             char *hashes = rg_xasprintf("%s  %s", in->sha256, in->name);
             if (rc == 0) {
@@ -539,10 +546,11 @@ int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, cons
         }
         rg_buf marked = { 0 };
         for (size_t i = 0; i < noutdated && rc == 0; i++) {
-            rc = rg_db_exec(st, errs,
-                            "UPDATE steps SET status = 'outdated' WHERE run_id = ? AND step = ? AND "
-                            "status = 'done'",
-                            "ss", run_id, outdated[i]);
+            rc =
+                rg_db_exec(st, errs,
+                           "UPDATE steps SET status = 'outdated' WHERE run_id = ? AND step = ? AND "
+                           "status = 'done'",
+                           "ss", run_id, outdated[i]);
             if (rc == 0 && sqlite3_changes(st->db) > 0) {
                 rg_buf_printf(&marked, "%s%s", marked.len ? ", " : "", outdated[i]);
             }
@@ -598,8 +606,9 @@ int rg_store_run_resume(rg_store *st, const char *run_id, const char *detail, rg
     if (rc == 0) {
         rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = rg_db_exec(st, errs, "UPDATE runs SET status = 'running', ended = NULL WHERE id = ?",
-                            "s", run_id);
+            rc = rg_db_exec(st, errs,
+                            "UPDATE runs SET status = 'running', ended = NULL WHERE id = ?", "s",
+                            run_id);
         }
         if (rc == 0) {
             char *d = rg_xasprintf("by pid %ld on host %s%s%s", (long)getpid(), st->host,
@@ -631,11 +640,12 @@ void rg_store_run_clear(rg_store_run *r)
 int rg_db_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 "SELECT id, workflow, workflow_path, definition_hash, params, user, "
-                                 "outdir, status, started, ended, log_entries, jobs FROM runs WHERE "
-                                 "id = ?",
-                                 "s", nz(run_id));
+    sqlite3_stmt *s =
+        rg_db_prep(st, errs,
+                   "SELECT id, workflow, workflow_path, definition_hash, params, user, "
+                   "outdir, status, started, ended, log_entries, jobs FROM runs WHERE "
+                   "id = ?",
+                   "s", nz(run_id));
     if (!s) {
         return -1;
     }
@@ -729,10 +739,11 @@ int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, ch
     *n = 0;
     int rc = -1;
     if (rg_db_run_exists(st, run_id, errs) == 1) {
-        sqlite3_stmt *s = rg_db_prep(st, errs,
-                                     "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step "
-                                     "= ? ORDER BY relpath",
-                                     "ss", run_id, nz(step));
+        sqlite3_stmt *s =
+            rg_db_prep(st, errs,
+                       "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step "
+                       "= ? ORDER BY relpath",
+                       "ss", run_id, nz(step));
         if (s) {
             size_t cap = 0;
             int r;
@@ -759,7 +770,8 @@ int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors 
     LOCK(st);
     int rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
     if (rc == 0) {
-        rc = rg_db_exec(st, errs, "UPDATE runs SET jobs = ? WHERE id = ?", "is", (int64_t)jobs, run_id);
+        rc = rg_db_exec(st, errs, "UPDATE runs SET jobs = ? WHERE id = ?", "is", (int64_t)jobs,
+                        run_id);
     }
     UNLOCK(st);
     return rc;
@@ -774,10 +786,11 @@ int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char **
     *n = 0;
     int rc = -1;
     if (rg_db_run_exists(st, run_id, errs) == 1) {
-        sqlite3_stmt *s = rg_db_prep(st, errs,
-                                     "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
-                                     "run_id = ? ORDER BY path",
-                                     "s", run_id);
+        sqlite3_stmt *s =
+            rg_db_prep(st, errs,
+                       "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
+                       "run_id = ? ORDER BY path",
+                       "s", run_id);
         if (s) {
             size_t cap = 0;
             int r;

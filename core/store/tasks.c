@@ -102,10 +102,11 @@ int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, co
         sqlite3_stmt *s = NULL;
         int r = 0;
         if (rc == 0) {
-            s = rg_db_prep(st, errs,
-                           "SELECT id, kind, four_eyes, what FROM waits WHERE run_id = ? AND step = ? "
-                           "AND resolved_at IS NULL",
-                           "ss", run_id, nz(step));
+            s = rg_db_prep(
+                st, errs,
+                "SELECT id, kind, four_eyes, what FROM waits WHERE run_id = ? AND step = ? "
+                "AND resolved_at IS NULL",
+                "ss", run_id, nz(step));
             r = s ? rg_db_step(st, errs, s) : -1;
             rc = r < 0 ? -1 : 0;
         }
@@ -115,7 +116,8 @@ int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, co
             rc = -1;
         } else if (rc == 0) {
             int64_t id = sqlite3_column_int64(s, 0);
-            char *kind = rg_db_col_dup(s, 1), *fe = rg_db_col_dup(s, 2), *what = rg_db_col_dup(s, 3);
+            char *kind = rg_db_col_dup(s, 1), *fe = rg_db_col_dup(s, 2),
+                 *what = rg_db_col_dup(s, 3);
             if (!strcmp(kind, "approval") && fe && *fe && same_person(whot, fe)) {
                 rg_err_add(errs, NULL, 0,
                            "%s: four-eyes rule: %s may not approve step %s of run %s: the "
@@ -269,9 +271,9 @@ int rg_store_waits_due(rg_store *st, const char *today, rg_store_wait_fn fn, voi
         return -1;
     }
     LOCK(st);
-    sqlite3_stmt *s = rg_db_prep(st, errs,
-                                 WAIT_COLS "AND w.due IS NOT NULL AND w.due <= ? ORDER BY w.due, w.id",
-                                 "s", today);
+    sqlite3_stmt *s =
+        rg_db_prep(st, errs, WAIT_COLS "AND w.due IS NOT NULL AND w.due <= ? ORDER BY w.due, w.id",
+                   "s", today);
     if (!s) {
         UNLOCK(st);
         return -1;
