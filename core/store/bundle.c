@@ -42,49 +42,6 @@ static void items_free(items *l)
     free(l->v);
 }
 
-/* A relative path without "..", "." or empty components; NULL if the path
- * cannot be used as one (absolute paths lose their leading '/' when
- * allow_abs). */
-char *rg_clean_rel(const char *path, int allow_abs)
-{
-    if (!path || !*path || strchr(path, '\n') || strchr(path, '\\')) {
-        return NULL;
-    }
-    if (*path == '/' && !allow_abs) {
-        return NULL;
-    }
-    rg_buf b = { 0 };
-    const char *p = path;
-    while (*p) {
-        while (*p == '/') {
-            p++;
-        }
-        size_t l = strcspn(p, "/");
-        if (l == 0) {
-            break;
-        }
-        if (l == 1 && p[0] == '.') {
-            /* skip */
-        } else if (l == 2 && p[0] == '.' && p[1] == '.') {
-            if (!allow_abs) {
-                rg_buf_free(&b);
-                return NULL;
-            }
-            if (b.len) {
-                rg_buf_puts(&b, "/");
-            }
-            rg_buf_puts(&b, "__");
-        } else {
-            if (b.len) {
-                rg_buf_puts(&b, "/");
-            }
-            rg_buf_put(&b, p, l);
-        }
-        p += l;
-    }
-    return b.data; /* NULL if nothing was left */
-}
-
 static int dir_is_empty_or_absent(const char *dir)
 {
     DIR *d = opendir(dir);

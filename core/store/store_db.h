@@ -2,7 +2,7 @@
  * store_db.h - what the files of the run store share (not for use outside
  * core/store/): the handle, the SQLite helpers (db.c), the audit chain
  * (audit.c), locks (locks.c), runs (runs.c), a run shown as text
- * (listing.c) and the paths of a bundle (bundle.c).
+ * (listing.c).
  */
 #ifndef REGIE_STORE_DB_H
 #define REGIE_STORE_DB_H
@@ -113,7 +113,7 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
     "SELECT w.run_id, r.workflow, w.step, w.kind, w.what, w.since, w.due, w.four_eyes FROM waits " \
     "w JOIN runs r ON r.id = w.run_id WHERE w.resolved_at IS NULL "
 
-/* ---- bundles (bundle.c) ---- */
+/* ---- paths in an output directory or a bundle (db.c) ---- */
 /* A relative path without "..", "." or empty components; NULL if the path
  * cannot be used as one (absolute paths lose their leading '/' when
  * allow_abs). */
