@@ -199,7 +199,7 @@ typedef enum {
     RG_ST_DONE,
     RG_ST_FAILED,
     RG_ST_SKIPPED,   /* `when` false, or an optional producer did not run */
-    RG_ST_UPSTREAM,  /* not run: something it depends on failed */
+    RG_ST_NOT_RUN,   /* something it depends on failed; named "upstream" */
     RG_ST_WAITING    /* waits for a person or a date */
 } rg_step_status;
 const char *rg_status_name(rg_step_status s);

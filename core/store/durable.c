@@ -5,6 +5,7 @@
  * completed and continue with byte-identical results. */
 #define _GNU_SOURCE
 #include "durable.h"
+#include "crash.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,32 +15,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- test hook ---- */
-static int point_named(const char *env, const char *point, const char *step)
-{
-    const char *at = getenv(env);
-    size_t pl = strlen(point);
-    if (!at || strncmp(at, point, pl) != 0) {
-        return 0;
-    }
-    return at[pl] == 0 || (at[pl] == ':' && step && strcmp(at + pl + 1, step) == 0);
-}
-
-int rg_test_kill_at(const char *point, const char *step)
-{
-    return point_named("REGIE_TEST_KILL_AT", point, step);
-}
-
-void rg_test_kill_point(const char *point, const char *step)
-{
-    if (rg_test_kill_at(point, step)) {
-        raise(SIGKILL);
-    }
-    if (point_named("REGIE_TEST_STOP_AT", point, step)) {
-        raise(SIGSTOP); /* alive, holding its lock, until the test kills it */
-    }
-}
 
 /* ---- datum files: "RGD1", then tagged values, little-endian ----
  * Also what an isolated step's child sends back (isolate.c). */
@@ -575,7 +550,7 @@ static int hook_reuse(rg_run *run, size_t s, regie_ctx *ctx)
     }
     free(shas);
     if (reused) {
-        rg_test_kill_point("after-reuse", st->name);
+        rg_kill_point("after-reuse", st->name);
     }
     return reused;
 }
@@ -708,7 +683,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         rg_datum_save(&ctx->out[i], &b);
         paths[k] = data_relpath(st->name, st->writes[i]);
         char *full = rg_xasprintf("%s/%s", run->outdir, paths[k]);
-        if (rg_test_kill_at("mid-write", st->name)) {
+        if (rg_kill_point_named("mid-write", st->name)) {
             rg_afile f; /* killed with the file half made */
             if (rg_afile_open(&f, full) == 0) {
                 rg_afile_write(&f, b.data, b.len / 2);
@@ -746,7 +721,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         const rg_step_state *ss = &run->st[s];
         char reads[65];
         reads_hash(run, s, reads);
-        rg_test_kill_point("before-commit", st->name);
+        rg_kill_point("before-commit", st->name);
         if (rg_store_step_done(run->store, run->run_id, st->name, ss->attempts,
                                to_wall(ss->started), to_wall(ss->ended), reads, outs, k,
                                &e) != 0) {
@@ -758,7 +733,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
             set_datum_hash(run, rg_workflow_data_index(run->wf, st->writes[i]), shas[i]);
         }
         if (rc == 0) {
-            rg_test_kill_point("after-commit", st->name);
+            rg_kill_point("after-commit", st->name);
         }
     }
     for (size_t i = 0; i < st->nwrites; i++) {
@@ -1211,7 +1186,7 @@ static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
         } else if (ss->status == RG_ST_WAITING || ss->status == RG_ST_PENDING ||
                    ss->status == RG_ST_RUNNING) {
             why = rg_xasprintf("the run ended (%s)", run_status);
-        } else if (ss->status == RG_ST_SKIPPED || ss->status == RG_ST_UPSTREAM) {
+        } else if (ss->status == RG_ST_SKIPPED || ss->status == RG_ST_NOT_RUN) {
             why = rg_xstrdup(ss->error ? ss->error : rg_status_name(ss->status));
         } else {
             why = rg_xasprintf("step %s%s%s", rg_status_name(ss->status), ss->error ? ": " : "",
