@@ -4,18 +4,23 @@
 # data, with nothing but the built-in defaults), and compare every file it
 # writes with the same run of the uninstalled regie in the build tree, byte
 # for byte.  A script, workflow or plugin left out of the install makes the
-# installed run fail or differ.
+# installed run fail or differ.  Then the example test of a plugin against
+# the mock host (doc/examples/csv_write_test.c) is built with the installed
+# headers, pkg-config files and libregie-mock only, and run: a file of the
+# mock host left out of the install makes it fail.
 #
-# usage: installcheck.sh INSTALLED_REGIE BUILD_REGIE SRCDIR
+# usage: installcheck.sh INSTALLED_REGIE BUILD_REGIE SRCDIR PKGCONFIGDIR
+# (environment: CC, PKG_CONFIG)
 # Prints "installcheck: N workflow runs ..." and exits 0 when all agree.
 set -u
-if [ $# -ne 3 ]; then
-    echo "usage: $0 INSTALLED_REGIE BUILD_REGIE SRCDIR" >&2
+if [ $# -ne 4 ]; then
+    echo "usage: $0 INSTALLED_REGIE BUILD_REGIE SRCDIR PKGCONFIGDIR" >&2
     exit 64
 fi
 inst=$1
 built=$2
 src=$3
+pcdir=$4
 if [ ! -x "$inst" ]; then
     echo "installcheck: $inst does not exist: run make install first" >&2
     exit 1
@@ -160,6 +165,34 @@ listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
 case $(cd "$work" && "$inst" workflows 2>&1 | cut -f2) in
 *"$src/etc/workflows/"*) fail "$inst reads the workflows of the source tree $src (it runs as uninstalled)" ;;
 esac
+# The plugin test of doc/plugin-testing.md, built as a plugin author
+# builds it, from the installed files alone (PKG_CONFIG_LIBDIR: no other
+# .pc file is found).
+check_mock_host() {
+    mkdir -p "$work/mock"
+    pc="env PKG_CONFIG_LIBDIR=$pcdir ${PKG_CONFIG:-pkg-config}"
+    if ! flags=$($pc --cflags --libs regie-mock 2>"$work/mock/log") ||
+        ! libdir=$($pc --variable=libdir regie-mock 2>>"$work/mock/log"); then
+        fail "no installed regie-mock.pc (or regie.pc) in $pcdir:"
+        sed 's/^/    /' "$work/mock/log" >&2
+        return
+    fi
+    # shellcheck disable=SC2086
+    if ! ${CC:-cc} -o "$work/mock/csv_write_test" "$src/doc/examples/csv_write_test.c" \
+        "$src/plugins/csv_write.c" $flags >"$work/mock/log" 2>&1; then
+        fail "doc/examples/csv_write_test.c does not build against the installed regie-mock:"
+        sed 's/^/    /' "$work/mock/log" >&2
+        return
+    fi
+    if ! (cd "$work/mock" && LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+        ./csv_write_test) >"$work/mock/log" 2>&1; then
+        fail "doc/examples/csv_write_test.c fails against the installed regie-mock:"
+        sed 's/^/    /' "$work/mock/log" >&2
+        return
+    fi
+    echo "installcheck: doc/examples/csv_write_test.c, built against the installed regie-mock, passes"
+}
+
 for wf in "$src"/etc/workflows/*.ini; do
     name=$(basename "$wf" .ini)
     case " $listed " in
@@ -173,6 +206,7 @@ for wf in "$src"/etc/workflows/*.ini; do
     *) fail "workflow $name is shipped but has no case in $0" ;;
     esac
 done
+check_mock_host
 if [ $status -eq 0 ]; then
     echo "installcheck: $runs workflow runs, the installed regie and the build tree agree"
 else

@@ -22,8 +22,29 @@ static char *join(const char *a, const char *b)
     return p;
 }
 
-char *t_src(const char *rel) { return join(TEST_SRCDIR, rel); }
-char *t_build(const char *rel) { return join(TEST_BUILDDIR, rel); }
+/* The trees as the file system names them (configure run as ../configure
+ * gives "build/.."), as regie records the paths it is given. */
+static char *tree(const char *dir)
+{
+    char *real = realpath(dir, NULL);
+    return real ? real : strdup(dir);
+}
+
+char *t_src(const char *rel)
+{
+    char *dir = tree(TEST_SRCDIR);
+    char *path = join(dir, rel);
+    free(dir);
+    return path;
+}
+
+char *t_build(const char *rel)
+{
+    char *dir = tree(TEST_BUILDDIR);
+    char *path = join(dir, rel);
+    free(dir);
+    return path;
+}
 
 char *t_tmpdir(void)
 {

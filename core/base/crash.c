@@ -8,7 +8,10 @@
  * before (SIG_DFL, or a sanitizer's handler) and raises the signal again, so
  * that the process ends as it would have without it.  A process forked by
  * the run (an isolated step's child) inherits the handler but says nothing:
- * its parent reports it. */
+ * its parent reports it.
+ *
+ * And the other way round: the points where the durability tests make the
+ * process die as a crash would (rg_kill_point). */
 #define _GNU_SOURCE
 #include "crash.h"
 
@@ -366,4 +369,30 @@ void rg_crash_step_end(const rg_crash_worker *w)
     }
     atomic_store(&slots[w->slot].name, NULL);
     atomic_fetch_sub(&running, 1);
+}
+
+/* ---- crash injection points ---- */
+static int point_named(const char *env, const char *point, const char *step)
+{
+    const char *at = getenv(env);
+    size_t pl = strlen(point);
+    if (!at || strncmp(at, point, pl) != 0) {
+        return 0;
+    }
+    return at[pl] == 0 || (at[pl] == ':' && step && strcmp(at + pl + 1, step) == 0);
+}
+
+int rg_kill_point_named(const char *point, const char *step)
+{
+    return point_named("REGIE_TEST_KILL_AT", point, step);
+}
+
+void rg_kill_point(const char *point, const char *step)
+{
+    if (rg_kill_point_named(point, step)) {
+        raise(SIGKILL);
+    }
+    if (point_named("REGIE_TEST_STOP_AT", point, step)) {
+        raise(SIGSTOP); /* alive, holding its lock, until the test kills it */
+    }
 }

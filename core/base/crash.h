@@ -8,6 +8,7 @@
  * workers fill before calling a step) and the run to resume, then the
  * process ends: by the same signal (status 128+N, a core dump is possible)
  * or with RG_EXIT_ENDED after an exit() in the middle of a run.
+ * Also the crash injection points of the durability tests.
  */
 #ifndef REGIE_CRASH_H
 #define REGIE_CRASH_H
@@ -40,4 +41,15 @@ void rg_crash_worker_leave(rg_crash_worker *w);
 void rg_crash_step_begin(const rg_crash_worker *w, const char *name, const char *kind,
                          const char *detail);
 void rg_crash_step_end(const rg_crash_worker *w);
+
+/* Crash injection for the durability tests (doc/store.md, test_resume.c):
+ * when the environment variable REGIE_TEST_KILL_AT names this point
+ * ("POINT" or "POINT:STEP"), the process kills itself with SIGKILL there,
+ * as a crash would.  Points: after-input-commit, mid-write:STEP (a data
+ * file half written), before-commit:STEP, after-commit:STEP,
+ * after-reuse:STEP.  REGIE_TEST_STOP_AT stops the process (SIGSTOP) at
+ * such a point instead (not mid-write). */
+void rg_kill_point(const char *point, const char *step);
+/* Only whether REGIE_TEST_KILL_AT names the point (the caller kills). */
+int rg_kill_point_named(const char *point, const char *step);
 #endif

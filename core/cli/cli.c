@@ -136,14 +136,15 @@ static void obs_progress(void *ud, const rg_run *run, size_t s, double f)
 static void obs_finished(void *ud, const rg_run *run, size_t s)
 {
     display *d = ud;
-    const rg_step_state *st = &run->st[s];
-    double ms = st->ended > 0 ? (st->ended - st->started) * 1000 : 0;
+    const rg_step_state *state = &run->st[s];
+    double ms = state->ended > 0 ? (state->ended - state->started) * 1000 : 0;
     if (d->tty) {
         fprintf(stderr, "\r\033[K");
     }
-    if (run->wf->nsteps <= 200 || st->status == RG_ST_FAILED) {
-        fprintf(stderr, "  %-8s %-28s %8.1f ms%s%s\n", rg_status_name(st->status),
-                run->wf->steps[s].name, ms, st->error ? "  " : "", st->error ? st->error : "");
+    if (run->wf->nsteps <= 200 || state->status == RG_ST_FAILED) {
+        fprintf(stderr, "  %-8s %-28s %8.1f ms%s%s\n", rg_status_name(state->status),
+                run->wf->steps[s].name, ms, state->error ? "  " : "",
+                state->error ? state->error : "");
     }
 }
 
@@ -175,10 +176,11 @@ typedef struct session {
 
 /* A plugin file on the path that could not be used is said on every
  * command that scans the path, not only by `regie plugins`. */
-static void warn_refused(session *ss)
+static void warn_refused(session *sess)
 {
-    for (; ss->warned < ss->plugins.refused.n; ss->warned++) {
-        fprintf(stderr, "regie: warning: %s (not loaded)\n", ss->plugins.refused.msg[ss->warned]);
+    for (; sess->warned < sess->plugins.refused.n; sess->warned++) {
+        fprintf(stderr, "regie: warning: %s (not loaded)\n",
+                sess->plugins.refused.msg[sess->warned]);
     }
 }
 
@@ -193,61 +195,62 @@ static int is_store_key(const char *key)
     return strcmp(key, "store") == 0 || strcmp(key, "path") == 0 || strcmp(key, "sync") == 0;
 }
 
-static int session_open(session *ss, const opts *o, int need_workflow, rg_errors *errs)
+static int session_open(session *sess, const opts *o, int need_workflow, rg_errors *errs)
 {
-    memset(ss, 0, sizeof *ss);
-    if (rg_config_load(&ss->cfg, o->config, errs) != 0) {
+    memset(sess, 0, sizeof *sess);
+    if (rg_config_load(&sess->cfg, o->config, errs) != 0) {
         return RG_EXIT_INVALID;
     }
-    ss->bare_store = rg_xstrdup(nz_str(ss->cfg.store_path));
+    sess->bare_store = rg_xstrdup(nz_str(sess->cfg.store_path));
     for (size_t i = 0; i < o->nengine; i++) {
-        if (rg_config_set(&ss->cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs) !=
+        if (rg_config_set(&sess->cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs) !=
             0) {
             return RG_EXIT_INVALID;
         }
     }
     rg_errors refused = { 0 };
-    rg_plugins_scan(&ss->plugins, ss->cfg.plugin_path, &refused);
+    rg_plugins_scan(&sess->plugins, sess->cfg.plugin_path, &refused);
     rg_err_free(&refused);
-    warn_refused(ss);
+    warn_refused(sess);
     if (!need_workflow) {
         return 0;
     }
-    ss->wfpath = rg_workflow_find(&ss->cfg, o->workflow);
-    if (!ss->wfpath) {
+    sess->wfpath = rg_workflow_find(&sess->cfg, o->workflow);
+    if (!sess->wfpath) {
         rg_err_add(errs, o->workflow, 0,
                    "no such workflow (give a path to an INI file, or a name found on the "
                    "workflow path %s)",
-                   ss->cfg.workflow_path);
+                   sess->cfg.workflow_path);
         return RG_EXIT_INVALID;
     }
-    ss->lua = rg_lua_new(ss->cfg.script_path);
-    ss->have_wf = 1;
-    int rc = rg_workflow_load(&ss->wf, ss->wfpath, &ss->cfg, o->sets, o->nsets, &ss->plugins,
-                              ss->lua, errs);
-    warn_refused(ss);
+    sess->lua = rg_lua_new(sess->cfg.script_path);
+    sess->have_wf = 1;
+    int rc = rg_workflow_load(&sess->wf, sess->wfpath, &sess->cfg, o->sets, o->nsets,
+                              &sess->plugins, sess->lua, errs);
+    warn_refused(sess);
     /* the store: --engine on the command line over the workflow's [engine]
      * (which is over etc/regie.ini); --db over both (open_store) */
     for (size_t i = 0; rc == 0 && i < o->nengine; i++) {
         if (is_store_key(o->engine[i].name)) {
-            rg_config_set(&ss->wf.cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs);
+            rg_config_set(&sess->wf.cfg, o->engine[i].name, o->engine[i].value, "--engine", 0,
+                          errs);
         }
     }
     return rc != 0 ? RG_EXIT_INVALID : 0;
 }
 
-static void session_close(session *ss)
+static void session_close(session *sess)
 {
-    if (ss->have_wf) {
-        rg_workflow_free(&ss->wf);
+    if (sess->have_wf) {
+        rg_workflow_free(&sess->wf);
     }
-    if (ss->lua) {
-        rg_lua_free(ss->lua);
+    if (sess->lua) {
+        rg_lua_free(sess->lua);
     }
-    rg_plugins_free(&ss->plugins);
-    rg_config_free(&ss->cfg);
-    free(ss->wfpath);
-    free(ss->bare_store);
+    rg_plugins_free(&sess->plugins);
+    rg_config_free(&sess->cfg);
+    free(sess->wfpath);
+    free(sess->bare_store);
 }
 
 static void print_errors(const rg_errors *errs)
@@ -264,9 +267,9 @@ static void write_summary(const rg_run *run, int status, double secs)
     rg_buf_printf(&b, "workflow: %s\nstatus: %s\nseconds: %.3f\nsteps:\n", run->wf->name,
                   status >= 0 && status <= 3 ? words[status] : "?", secs);
     for (size_t s = 0; s < run->wf->nsteps; s++) {
-        const rg_step_state *st = &run->st[s];
-        rg_buf_printf(&b, "  %s: %s%s%s\n", run->wf->steps[s].name, rg_status_name(st->status),
-                      st->error ? " - " : "", st->error ? st->error : "");
+        const rg_step_state *state = &run->st[s];
+        rg_buf_printf(&b, "  %s: %s%s%s\n", run->wf->steps[s].name, rg_status_name(state->status),
+                      state->error ? " - " : "", state->error ? state->error : "");
     }
     char *path = rg_xasprintf("%s/run-summary.txt", run->outdir);
     if (rg_write_file_atomic(path, b.data, b.len) != 0) {
@@ -279,43 +282,43 @@ static void write_summary(const rg_run *run, int status, double secs)
 /* The store: --db, else cfg's (the workflow's [engine] or --engine store,
  * else etc/regie.ini's [store] path, else the default).  bare: the store a
  * command without --db or --engine finds. */
-static int open_store(const opts *o, const rg_config *cfg, const char *bare, rg_store **st,
+static int open_store(const opts *o, const rg_config *cfg, const char *bare, rg_store **store,
                       rg_errors *errs)
 {
-    *st = NULL;
+    *store = NULL;
     const char *path = o->db ? o->db : cfg->store_path;
     if (o->no_store || !path || !*path || strcmp(path, "off") == 0) {
         return 0;
     }
-    *st = rg_store_open(path, errs);
+    *store = rg_store_open(path, errs);
     /* hints printed for this run name the store unless a bare command finds it */
     rg_durable_set_hint_db(strcmp(path, nz_str(bare)) != 0 ? path : NULL);
-    if (*st && o->by) {
-        rg_store_set_actor(*st, o->by);
+    if (*store && o->by) {
+        rg_store_set_actor(*store, o->by);
     }
-    if (*st && cfg->sync_full) {
+    if (*store && cfg->sync_full) {
         rg_sync_writes = 1;
-        rg_store_set_sync(*st, 1, errs);
+        rg_store_set_sync(*store, 1, errs);
     }
-    return *st ? 0 : -1;
+    return *store ? 0 : -1;
 }
 
-static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store *store,
+static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_store *store,
                               rg_errors *errs);
 
 static int cmd_run(const opts *o, int check_only)
 {
     rg_errors errs = { 0 };
     rg_store *store = NULL;
-    session ss;
-    int rc = session_open(&ss, o, 1, &errs);
+    session sess;
+    int rc = session_open(&sess, o, 1, &errs);
     rg_run run;
     memset(&run, 0, sizeof run);
     char *outdir = NULL;
     if (rc == 0) {
-        outdir = o->out ? rg_xstrdup(o->out) : rg_xasprintf("out/%s", ss.wf.name);
-        int jobs = o->jobs ? o->jobs : ss.wf.cfg.jobs;
-        int irc = rg_run_init(&run, &ss.wf, o->sets, o->nsets, outdir, jobs, &errs);
+        outdir = o->out ? rg_xstrdup(o->out) : rg_xasprintf("out/%s", sess.wf.name);
+        int jobs = o->jobs ? o->jobs : sess.wf.cfg.jobs;
+        int irc = rg_run_init(&run, &sess.wf, o->sets, o->nsets, outdir, jobs, &errs);
         /* The pre-flight steps check what could be read (check: always), so
          * that the errors of every input come out together. */
         if ((irc != 0 || check_only) && rg_run_preflight(&run, &errs) > 0) {
@@ -334,21 +337,21 @@ static int cmd_run(const opts *o, int check_only)
     }
     if (check_only) {
         size_t npre = 0;
-        for (size_t s = 0; s < ss.wf.nsteps; s++) {
-            npre += ss.wf.steps[s].preflight;
+        for (size_t s = 0; s < sess.wf.nsteps; s++) {
+            npre += sess.wf.steps[s].preflight;
         }
-        printf("%s: ok (%zu inputs, %zu steps, %zu of them run as pre-flight)\n", ss.wfpath,
-               ss.wf.ninputs, ss.wf.nsteps, npre);
+        printf("%s: ok (%zu inputs, %zu steps, %zu of them run as pre-flight)\n", sess.wfpath,
+               sess.wf.ninputs, sess.wf.nsteps, npre);
         goto done;
     }
-    if (open_store(o, &ss.wf.cfg, ss.bare_store, &store, &errs) != 0) {
+    if (open_store(o, &sess.wf.cfg, sess.bare_store, &store, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
         goto done;
     }
     if (store) {
         rg_definition def;
-        rg_definition_compute(&ss.wf, ss.lua, &def);
+        rg_definition_compute(&sess.wf, sess.lua, &def);
         int brc = rg_durable_begin(&run, store, &def, o->sets, o->nsets, &errs);
         rg_definition_free(&def);
         if (brc != 0) {
@@ -360,12 +363,12 @@ static int cmd_run(const opts *o, int check_only)
     } else {
         rg_durable_local(&run);
     }
-    rc = execute_and_report(o, &ss, &run, store, &errs);
+    rc = execute_and_report(o, &sess, &run, store, &errs);
     goto done;
 done:
     rg_run_free(&run);
     free(outdir);
-    session_close(&ss);
+    session_close(&sess);
     rg_err_free(&errs);
     if (store) {
         rg_store_close(store);
@@ -373,7 +376,7 @@ done:
     return rc;
 }
 
-static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store *store,
+static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_store *store,
                               rg_errors *errs)
 {
     int rc;
@@ -381,8 +384,9 @@ static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store 
     display disp = { isatty(2), rg_now() };
     rg_observer obs = { &disp, obs_started, obs_finished, obs_progress, obs_log };
     if (!o->quiet) {
-        fprintf(stderr, "regie: running %s (%zu steps, %d jobs)%s%s\n", ss->wf.name, ss->wf.nsteps,
-                run->jobs, run->run_id ? ", run " : "", run->run_id ? run->run_id : "");
+        fprintf(stderr, "regie: running %s (%zu steps, %d jobs)%s%s\n", sess->wf.name,
+                sess->wf.nsteps, run->jobs, run->run_id ? ", run " : "",
+                run->run_id ? run->run_id : "");
     }
     double t0 = rg_now();
     /* a step that crashes or calls exit() is named, with the run to resume */
@@ -396,28 +400,28 @@ static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store 
     }
     if (rc == RG_EXIT_INVALID) {
         print_errors(&run->input_errors);
-        fprintf(stderr, "regie: %s: %zu input error%s; no results were written\n", ss->wf.name,
+        fprintf(stderr, "regie: %s: %zu input error%s; no results were written\n", sess->wf.name,
                 run->input_errors.n, run->input_errors.n == 1 ? "" : "s");
         return rc;
     }
     write_summary(run, rc, secs);
     size_t counts[7] = { 0 };
-    for (size_t s = 0; s < ss->wf.nsteps; s++) {
+    for (size_t s = 0; s < sess->wf.nsteps; s++) {
         counts[run->st[s].status]++;
     }
     fprintf(stderr,
             "regie: %s %s in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; outputs in "
             "%s/\n",
-            ss->wf.name, rc == 0 ? "finished" : rc == RG_EXIT_WAITING ? "waits" : "failed", secs,
+            sess->wf.name, rc == 0 ? "finished" : rc == RG_EXIT_WAITING ? "waits" : "failed", secs,
             counts[RG_ST_DONE], counts[RG_ST_FAILED], counts[RG_ST_SKIPPED],
-            counts[RG_ST_UPSTREAM], outdir);
+            counts[RG_ST_NOT_RUN], outdir);
     if (rc == RG_EXIT_WAITING) {
         fprintf(stderr, "regie: run %s waits:\n", run->run_id ? run->run_id : "(not recorded)");
-        for (size_t s = 0; s < ss->wf.nsteps; s++) {
+        for (size_t s = 0; s < sess->wf.nsteps; s++) {
             /* what the run waits for, not the steps queued behind it */
             if (run->st[s].status == RG_ST_WAITING && run->st[s].error &&
                 strncmp(run->st[s].error, "waits for step ", 15) != 0) {
-                fprintf(stderr, "  %s %s\n", ss->wf.steps[s].name, run->st[s].error);
+                fprintf(stderr, "  %s %s\n", sess->wf.steps[s].name, run->st[s].error);
             }
         }
         if (!run->run_id) {
@@ -434,14 +438,14 @@ static int execute_and_report(const opts *o, session *ss, rg_run *run, rg_store 
 static int cmd_graph(const opts *o)
 {
     rg_errors errs = { 0 };
-    session ss;
-    int rc = session_open(&ss, o, 1, &errs);
+    session sess;
+    int rc = session_open(&sess, o, 1, &errs);
     if (rc == 0) {
-        rg_workflow_dot(&ss.wf, stdout);
+        rg_workflow_dot(&sess.wf, stdout);
     } else {
         print_errors(&errs);
     }
-    session_close(&ss);
+    session_close(&sess);
     rg_err_free(&errs);
     return rc;
 }
@@ -455,12 +459,12 @@ static const char *input_type_name(rg_input_type t)
 static int cmd_inputs(const opts *o)
 {
     rg_errors errs = { 0 };
-    session ss;
-    int rc = session_open(&ss, o, 1, &errs);
+    session sess;
+    int rc = session_open(&sess, o, 1, &errs);
     if (rc == 0) {
-        printf("%s - %s\n\ninputs (--set NAME=VALUE):\n", ss.wf.name, ss.wf.description);
-        for (size_t i = 0; i < ss.wf.ninputs; i++) {
-            const rg_input *in = &ss.wf.inputs[i];
+        printf("%s - %s\n\ninputs (--set NAME=VALUE):\n", sess.wf.name, sess.wf.description);
+        for (size_t i = 0; i < sess.wf.ninputs; i++) {
+            const rg_input *in = &sess.wf.inputs[i];
             printf("  %-16s %-8s %s%s%s\n      %s\n", in->name, input_type_name(in->type),
                    in->required ? "required" : "optional", in->def ? ", default " : "",
                    in->def ? in->def : "", in->description ? in->description : "");
@@ -468,7 +472,7 @@ static int cmd_inputs(const opts *o)
     } else {
         print_errors(&errs);
     }
-    session_close(&ss);
+    session_close(&sess);
     rg_err_free(&errs);
     return rc;
 }
@@ -476,27 +480,27 @@ static int cmd_inputs(const opts *o)
 static int cmd_plugins(const opts *o)
 {
     rg_errors errs = { 0 };
-    session ss;
-    session_open(&ss, o, 0, &errs);
+    session sess;
+    session_open(&sess, o, 0, &errs);
     print_errors(&errs);
     int rc = 0;
     if (o->positional2) {
-        rg_plugin *p = rg_plugin_find(&ss.plugins, o->positional2);
+        rg_plugin *p = rg_plugin_find(&sess.plugins, o->positional2);
         if (!p) {
             fprintf(stderr, "regie: no plugin named \"%s\" on %s\n", o->positional2,
-                    ss.cfg.plugin_path);
+                    sess.cfg.plugin_path);
             rc = RG_EXIT_INVALID;
         } else {
             rg_plugin_print_doc(p, stdout);
         }
     } else {
-        for (size_t i = 0; i < ss.plugins.n; i++) {
-            const regie_plugin *d = ss.plugins.v[i].desc;
+        for (size_t i = 0; i < sess.plugins.n; i++) {
+            const regie_plugin *d = sess.plugins.v[i].desc;
             printf("%-16s %-8s %s\n", d->name, d->version ? d->version : "",
                    d->summary ? d->summary : "");
         }
     }
-    session_close(&ss);
+    session_close(&sess);
     rg_err_free(&errs);
     return rc;
 }
@@ -504,10 +508,10 @@ static int cmd_plugins(const opts *o)
 static int cmd_workflows(const opts *o)
 {
     rg_errors errs = { 0 };
-    session ss;
-    session_open(&ss, o, 0, &errs);
+    session sess;
+    session_open(&sess, o, 0, &errs);
     char **v;
-    size_t n = rg_split(ss.cfg.workflow_path, ':', &v);
+    size_t n = rg_split(sess.cfg.workflow_path, ':', &v);
     for (size_t i = 0; i < n; i++) {
         DIR *d = opendir(v[i]);
         struct dirent *e;
@@ -522,7 +526,7 @@ static int cmd_workflows(const opts *o)
         }
     }
     rg_strv_free(v, n);
-    session_close(&ss);
+    session_close(&sess);
     rg_err_free(&errs);
     return 0;
 }
@@ -530,7 +534,7 @@ static int cmd_workflows(const opts *o)
 /* ---- the run store ---- */
 /* The commands that find a run by its id read no workflow: the store is
  * --db, --engine store=FILE, or the one of etc/regie.ini or the default. */
-static int need_store(const opts *o, rg_config *cfg, rg_store **st, rg_errors *errs)
+static int need_store(const opts *o, rg_config *cfg, rg_store **store, rg_errors *errs)
 {
     if (rg_config_load(cfg, o->config, errs) != 0) {
         return -1;
@@ -543,13 +547,13 @@ static int need_store(const opts *o, rg_config *cfg, rg_store **st, rg_errors *e
         }
     }
     if (rc == 0) {
-        rc = open_store(o, cfg, bare, st, errs);
+        rc = open_store(o, cfg, bare, store, errs);
     }
     free(bare);
     if (rc != 0) {
         return -1;
     }
-    if (!*st) {
+    if (!*store) {
         rg_err_add(errs, NULL, 0, "regie: %s needs the run store, which is off", o->cmd);
         return -1;
     }
@@ -581,22 +585,22 @@ static int cmd_resume(const opts *o, const char *id)
 {
     rg_errors errs = { 0 }, input_errs = { 0 };
     rg_config cfg;
-    rg_store *st = NULL;
+    rg_store *store = NULL;
     rg_store_run rec;
     memset(&rec, 0, sizeof rec);
-    session ss;
-    memset(&ss, 0, sizeof ss);
+    session sess;
+    memset(&sess, 0, sizeof sess);
     rg_run run;
     memset(&run, 0, sizeof run);
     rg_setting *sets = NULL;
     size_t nsets = 0;
     rg_buf changes = { 0 };
     int rc = RG_EXIT_INVALID;
-    if (need_store(o, &cfg, &st, &errs) != 0) {
+    if (need_store(o, &cfg, &store, &errs) != 0) {
         print_errors(&errs);
         goto out;
     }
-    int locked = rg_durable_resume_lock(st, id, &rec, &errs);
+    int locked = rg_durable_resume_lock(store, id, &rec, &errs);
     if (locked < 0) {
         print_errors(&errs);
         goto out;
@@ -611,16 +615,16 @@ static int cmd_resume(const opts *o, const char *id)
     o2.workflow = rec.workflow_path;
     o2.sets = sets;
     o2.nsets = nsets;
-    if (session_open(&ss, &o2, 1, &errs) != 0) {
+    if (session_open(&sess, &o2, 1, &errs) != 0) {
         print_errors(&errs);
         fprintf(stderr, "regie: run %s: its workflow %s no longer loads\n", id, rec.workflow_path);
         goto unlock;
     }
     rg_resume_how how = { sets, nsets, o->nsets, o->jobs, o->allow_changed, o->by };
-    switch (rg_durable_resume_run(&run, st, &rec, &ss.wf, ss.lua, &how, &input_errs, &changes,
-                                  &errs)) {
+    switch (rg_durable_resume_run(&run, store, &rec, &sess.wf, sess.lua, &how, &input_errs,
+                                  &changes, &errs)) {
     case RG_RESUME_READY:
-        rc = execute_and_report(o, &ss, &run, st, &errs);
+        rc = execute_and_report(o, &sess, &run, store, &errs);
         goto out;
     case RG_RESUME_BAD_INPUTS:
         print_errors(&input_errs);
@@ -639,17 +643,17 @@ static int cmd_resume(const opts *o, const char *id)
         print_errors(&errs);
     }
 unlock:
-    rg_store_unlock_run(st, id, &errs);
+    rg_store_unlock_run(store, id, &errs);
 out:
     rg_buf_free(&changes);
     rg_run_free(&run);
-    if (ss.wfpath || ss.have_wf || ss.plugins.n) {
-        session_close(&ss);
+    if (sess.wfpath || sess.have_wf || sess.plugins.n) {
+        session_close(&sess);
     }
     free_pairs(sets, nsets);
     rg_store_run_clear(&rec);
-    if (st) {
-        rg_store_close(st);
+    if (store) {
+        rg_store_close(store);
     }
     rg_config_free(&cfg);
     rg_err_free(&input_errs);
@@ -661,18 +665,18 @@ static int cmd_resume_due(const opts *o)
 {
     rg_errors errs = { 0 };
     rg_config cfg;
-    rg_store *st = NULL;
+    rg_store *store = NULL;
     char **due = NULL;
     size_t ndue = 0;
     int rc = RG_EXIT_OK;
     char *today = rg_durable_today();
-    if (need_store(o, &cfg, &st, &errs) != 0 ||
-        rg_durable_runs_due(st, today, &due, &ndue, &errs) != 0) {
+    if (need_store(o, &cfg, &store, &errs) != 0 ||
+        rg_durable_runs_due(store, today, &due, &ndue, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
     }
-    if (st) {
-        rg_store_close(st);
+    if (store) {
+        rg_store_close(store);
     }
     rg_config_free(&cfg);
     rg_err_free(&errs);
@@ -694,18 +698,18 @@ static int cmd_approve(const opts *o)
 {
     rg_errors errs = { 0 };
     rg_config cfg;
-    rg_store *st = NULL;
+    rg_store *store = NULL;
     int rc = RG_EXIT_INVALID;
-    if (need_store(o, &cfg, &st, &errs) == 0 &&
-        rg_store_wait_resolve(st, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
+    if (need_store(o, &cfg, &store, &errs) == 0 &&
+        rg_store_wait_resolve(store, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
         printf("approved %s of run %s by %s; continue with: regie resume %s%s\n", o->pos[1],
                o->pos[0], o->by, o->pos[0], rg_durable_hint_db());
         rc = RG_EXIT_OK;
     } else {
         print_errors(&errs);
     }
-    if (st) {
-        rg_store_close(st);
+    if (store) {
+        rg_store_close(store);
     }
     rg_config_free(&cfg);
     rg_err_free(&errs);
@@ -717,7 +721,7 @@ static int cmd_store(const opts *o)
     rg_errors errs = { 0 };
     rg_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    rg_store *st = NULL;
+    rg_store *store = NULL;
     int rc = RG_EXIT_OK;
     const char *c = o->cmd;
     int want = strcmp(c, "runs") == 0 ? 0 : strcmp(c, "export") == 0 ? 2 : 1;
@@ -735,7 +739,7 @@ static int cmd_store(const opts *o)
         rg_err_free(&errs);
         return v == RG_VERIFY_OK ? RG_EXIT_OK : v == RG_VERIFY_BROKEN ? RG_EXIT_FAILED : RG_EXIT_INVALID;
     }
-    if (need_store(o, &cfg, &st, &errs) != 0) {
+    if (need_store(o, &cfg, &store, &errs) != 0) {
         print_errors(&errs);
         rg_config_free(&cfg);
         rg_err_free(&errs);
@@ -743,19 +747,19 @@ static int cmd_store(const opts *o)
     }
     int r = 0;
     if (strcmp(c, "runs") == 0) {
-        r = o->waiting ? rg_store_wait_list(st, stdout, &errs)
-                       : rg_store_list_runs(st, o->wf_filter, o->status_filter, stdout, &errs);
+        r = o->waiting ? rg_store_wait_list(store, stdout, &errs)
+                       : rg_store_list_runs(store, o->wf_filter, o->status_filter, stdout, &errs);
     } else if (strcmp(c, "show") == 0) {
-        r = rg_store_show_run(st, o->pos[0], stdout, &errs);
+        r = rg_store_show_run(store, o->pos[0], stdout, &errs);
     } else if (strcmp(c, "log") == 0) {
-        r = rg_store_print_log(st, o->pos[0], stdout, &errs);
+        r = rg_store_print_log(store, o->pos[0], stdout, &errs);
     } else if (strcmp(c, "verify") == 0) {
-        r = rg_store_verify(st, o->pos[0], stdout, &errs);
+        r = rg_store_verify(store, o->pos[0], stdout, &errs);
         if (r == RG_VERIFY_BROKEN) {
             rc = RG_EXIT_FAILED;
         }
     } else {
-        r = rg_store_export(st, o->pos[0], o->out, o->pos[1], &errs);
+        r = rg_store_export(store, o->pos[0], o->out, o->pos[1], &errs);
         if (r == 0) {
             printf("evidence bundle of run %s written to %s (check it with: regie verify %s)\n",
                    o->pos[0], o->pos[1], o->pos[1]);
@@ -765,7 +769,7 @@ static int cmd_store(const opts *o)
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
     }
-    rg_store_close(st);
+    rg_store_close(store);
     rg_config_free(&cfg);
     rg_err_free(&errs);
     return rc;

@@ -199,7 +199,7 @@ typedef enum {
     RG_ST_DONE,
     RG_ST_FAILED,
     RG_ST_SKIPPED,   /* `when` false, or an optional producer did not run */
-    RG_ST_UPSTREAM,  /* not run: something it depends on failed */
+    RG_ST_NOT_RUN,   /* something it depends on failed; named "upstream" */
     RG_ST_WAITING    /* waits for a person or a date */
 } rg_step_status;
 const char *rg_status_name(rg_step_status s);
@@ -293,7 +293,7 @@ struct regie_ctx {
     char **modules;
     char **module_shas;
     size_t nmodules;
-    rg_datum *standalone_data; /* for rg_test_ctx */
+    rg_datum *standalone_data; /* no run: the step's data (tests/mockhost.c) */
     char **standalone_names;
     size_t nstandalone;
     struct rg_isolated *isolated; /* set in the child of an isolated step */
@@ -331,18 +331,5 @@ int rg_ctx_may_write(const regie_ctx *ctx, const char *name);
 int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f);
 int rg_output_write(regie_ctx *ctx, rg_afile *f, const void *data, size_t len);
 int rg_output_commit(regie_ctx *ctx, const char *relpath, rg_afile *f);
-
-/* A context without a workflow, for unit tests of plugins and scripts: a
- * step named `name` with the given own keys (NULL-terminated key, value
- * pairs), reads and writes resolved against a private data map, files
- * written below outdir (may be NULL: writing fails). */
-regie_ctx *rg_test_ctx_new(const char *name, const char *const *kv, const char *outdir);
-/* Give data NAME to the step (ownership of *d passes; *d is cleared). */
-void rg_test_ctx_set(regie_ctx *ctx, const char *name, rg_datum *d);
-/* What the step produced (NULL if not). */
-const rg_datum *rg_test_ctx_get(regie_ctx *ctx, const char *name);
-const char *rg_test_ctx_error(regie_ctx *ctx);
-const rg_errors *rg_test_ctx_data_errors(regie_ctx *ctx);
-void rg_test_ctx_free(regie_ctx *ctx);
 
 #endif

@@ -228,9 +228,9 @@ typedef struct sched {
 static void for_each_read(sched *sc, size_t s, void (*fn)(sched *, long))
 {
     const rg_workflow *wf = sc->run->wf;
-    const rg_step *st = &wf->steps[s];
-    for (size_t r = 0; r < st->nall_reads; r++) {
-        fn(sc, rg_workflow_data_index(wf, st->all_reads[r]));
+    const rg_step *step = &wf->steps[s];
+    for (size_t r = 0; r < step->nall_reads; r++) {
+        fn(sc, rg_workflow_data_index(wf, step->all_reads[r]));
     }
 }
 
@@ -299,13 +299,13 @@ static void open_gate(sched *sc)
 static void finish_step(sched *sc, size_t s)
 {
     rg_run *run = sc->run;
-    const rg_step *st = &run->wf->steps[s];
+    const rg_step *step = &run->wf->steps[s];
     sc->remaining--;
-    if (st->preflight && sc->gate > 0) {
-        rg_step_status ss = run->st[s].status;
-        if (ss != RG_ST_DONE && ss != RG_ST_SKIPPED && sc->gate_verdict == RG_ST_PENDING) {
-            sc->gate_verdict = ss == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_UPSTREAM;
-            sc->gate_why = st->name;
+    if (step->preflight && sc->gate > 0) {
+        rg_step_status status = run->st[s].status;
+        if (status != RG_ST_DONE && status != RG_ST_SKIPPED && sc->gate_verdict == RG_ST_PENDING) {
+            sc->gate_verdict = status == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_NOT_RUN;
+            sc->gate_why = step->name;
         }
         if (--sc->gate == 0) {
             open_gate(sc);
@@ -315,8 +315,8 @@ static void finish_step(sched *sc, size_t s)
     if (run->st[s].status != RG_ST_WAITING) {
         for_each_read(sc, s, drop_reader);
     }
-    for (size_t i = 0; i < st->ndependents; i++) {
-        size_t d = st->dependents[i];
+    for (size_t i = 0; i < step->ndependents; i++) {
+        size_t d = step->dependents[i];
         /* a dependent completed by an earlier process (resume) is settled */
         if (run->st[d].status != RG_ST_PENDING) {
             continue;
@@ -331,49 +331,49 @@ static void resolve_or_queue(sched *sc, size_t s)
 {
     rg_run *run = sc->run;
     rg_workflow *wf = run->wf;
-    const rg_step *st = &wf->steps[s];
+    const rg_step *step = &wf->steps[s];
     rg_step_status verdict = RG_ST_PENDING;
     const char *why = NULL;
-    for (size_t i = 0; i < st->ndeps && verdict == RG_ST_PENDING; i++) {
-        rg_step_status ds = run->st[st->deps[i]].status;
-        if (ds == RG_ST_FAILED || ds == RG_ST_UPSTREAM || ds == RG_ST_WAITING) {
+    for (size_t i = 0; i < step->ndeps && verdict == RG_ST_PENDING; i++) {
+        rg_step_status ds = run->st[step->deps[i]].status;
+        if (ds == RG_ST_FAILED || ds == RG_ST_NOT_RUN || ds == RG_ST_WAITING) {
             /* only a dependency whose data this step needs stops it */
-            const rg_step *dep = &wf->steps[st->deps[i]];
+            const rg_step *dep = &wf->steps[step->deps[i]];
             int needed = 0;
             /* optional reads too: `?x` tolerates x not being produced
              * (skipped), not its producer failing */
-            for (size_t r = 0; r < st->nreads; r++) {
+            for (size_t r = 0; r < step->nreads; r++) {
                 for (size_t w = 0; w < dep->nwrites; w++) {
-                    needed |= strcmp(st->reads[r], dep->writes[w]) == 0;
+                    needed |= strcmp(step->reads[r], dep->writes[w]) == 0;
                 }
             }
-            for (size_t a = 0; a < st->nafter; a++) {
-                needed |= strcmp(st->after[a], dep->name) == 0;
+            for (size_t a = 0; a < step->nafter; a++) {
+                needed |= strcmp(step->after[a], dep->name) == 0;
             }
             if (needed) {
-                verdict = ds == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_UPSTREAM;
+                verdict = ds == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_NOT_RUN;
                 why = dep->name;
             }
         }
     }
     if (verdict == RG_ST_PENDING) {
-        for (size_t r = 0; r < st->nreads; r++) {
-            long d = rg_workflow_data_index(wf, st->reads[r]);
+        for (size_t r = 0; r < step->nreads; r++) {
+            long d = rg_workflow_data_index(wf, step->reads[r]);
             /* an input that could not be read: a pre-flight step checks
              * the others without it */
-            if (!st->read_optional[r] && run->data[d].kind == RG_DATUM_NONE &&
-                !(st->preflight && run->unreadable && run->unreadable[d] == 1)) {
+            if (!step->read_optional[r] && run->data[d].kind == RG_DATUM_NONE &&
+                !(step->preflight && run->unreadable && run->unreadable[d] == 1)) {
                 verdict = RG_ST_SKIPPED;
-                why = st->reads[r];
+                why = step->reads[r];
                 break;
             }
         }
     }
-    if (verdict == RG_ST_PENDING && st->when && !rg_expr_eval(st->when, when_lookup, run)) {
+    if (verdict == RG_ST_PENDING && step->when && !rg_expr_eval(step->when, when_lookup, run)) {
         verdict = RG_ST_SKIPPED;
     }
     int preflight_skip = 0;
-    if (verdict == RG_ST_PENDING && !st->preflight) {
+    if (verdict == RG_ST_PENDING && !step->preflight) {
         if (run->preflight_only) {
             verdict = RG_ST_SKIPPED;
             preflight_skip = 1;
@@ -395,25 +395,25 @@ static void resolve_or_queue(sched *sc, size_t s)
     run->st[s].status = verdict;
     if (verdict == RG_ST_WAITING) {
         run->st[s].error = rg_xasprintf("waits for step %s", why);
-    } else if (verdict == RG_ST_UPSTREAM) {
+    } else if (verdict == RG_ST_NOT_RUN) {
         run->st[s].error = rg_xasprintf("not run: step %s did not finish", why);
     } else if (preflight_skip) {
         run->st[s].error = rg_xstrdup("not run: not a pre-flight step");
     } else if (verdict == RG_ST_SKIPPED && why) {
         run->st[s].error = rg_xasprintf("skipped: \"%s\" is not available", why);
     } else if (verdict == RG_ST_SKIPPED) {
-        run->st[s].error = rg_xasprintf("skipped: when %s is false", st->when_text);
+        run->st[s].error = rg_xasprintf("skipped: when %s is false", step->when_text);
     }
     notify_finished(run, s);
     finish_step(sc, s);
 }
 
-/* Whether step st reads an input that could not be read, or data made
+/* Whether step reads an input that could not be read, or data made
  * without one. */
-static int lacks_input(const rg_run *run, const rg_step *st)
+static int lacks_input(const rg_run *run, const rg_step *step)
 {
-    for (size_t r = 0; run->unreadable && r < st->nreads; r++) {
-        long d = rg_workflow_data_index(run->wf, st->reads[r]);
+    for (size_t r = 0; run->unreadable && r < step->nreads; r++) {
+        long d = rg_workflow_data_index(run->wf, step->reads[r]);
         if (d >= 0 && run->unreadable[d]) {
             return 1;
         }
@@ -428,35 +428,35 @@ typedef struct worker {
     rg_crash_worker crash; /* names the step running here if the process ends */
 } worker;
 
-static int run_once(worker *w, regie_ctx *ctx, const rg_step *st)
+static int run_once(worker *w, regie_ctx *ctx, const rg_step *step)
 {
-    if (st->kind == RG_STEP_WAIT) {
+    if (step->kind == RG_STEP_WAIT) {
         return 0; /* decided before: see execute_step */
     }
-    if (st->kind == RG_STEP_PLUGIN) {
-        ctx->deadline = st->timeout > 0 ? rg_now() + st->timeout : 0;
+    if (step->kind == RG_STEP_PLUGIN) {
+        ctx->deadline = step->timeout > 0 ? rg_now() + step->timeout : 0;
         int rc;
-        if (st->isolate) {
-            rc = rg_isolate_run(ctx, st);
+        if (step->isolate) {
+            rc = rg_isolate_run(ctx, step);
         } else {
-            rg_crash_step_begin(&w->crash, st->name, "plugin", st->plugin_name);
-            rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+            rg_crash_step_begin(&w->crash, step->name, "plugin", step->plugin_name);
+            rc = step->plugin->desc->run(&rg_host, ctx, step->plugin->state);
             rg_crash_step_end(&w->crash);
         }
         if (rc == 0 && ctx->deadline > 0 && rg_now() > ctx->deadline) {
-            rg_host.fail(ctx, "timed out after %g s", st->timeout);
+            rg_host.fail(ctx, "timed out after %g s", step->timeout);
             rc = -1;
         }
         if (rc != 0 && !ctx->error && !ctx->data_errors) {
-            rg_host.fail(ctx, "plugin %s failed (status %d)", st->plugin_name, rc);
+            rg_host.fail(ctx, "plugin %s failed (status %d)", step->plugin_name, rc);
         }
         return rc == 0 && !ctx->data_errors ? 0 : -1;
     }
     if (!w->lua) {
         w->lua = rg_lua_new(w->sc->run->wf->cfg.script_path);
     }
-    rg_crash_step_begin(&w->crash, st->name, "script", st->script);
-    int rc = rg_lua_run(w->lua, st->script_file, ctx, &st->limits);
+    rg_crash_step_begin(&w->crash, step->name, "script", step->script);
+    int rc = rg_lua_run(w->lua, step->script_file, ctx, &step->limits);
     rg_crash_step_end(&w->crash);
     return rc;
 }
@@ -475,17 +475,17 @@ static void execute_step(worker *w, size_t s)
 {
     sched *sc = w->sc;
     rg_run *run = sc->run;
-    const rg_step *st = &run->wf->steps[s];
-    rg_step_state *ss = &run->st[s];
+    const rg_step *step = &run->wf->steps[s];
+    rg_step_state *state = &run->st[s];
     regie_ctx ctx;
     rg_ctx_init(&ctx, run, s);
-    ss->started = rg_now();
+    state->started = rg_now();
     if (run->obs && run->obs->step_started) {
         run->obs->step_started(run->obs->ud, run, s);
     }
     int rc = -1;
-    double delay = st->retry_delay;
-    if (st->kind == RG_STEP_WAIT) {
+    double delay = step->retry_delay;
+    if (step->kind == RG_STEP_WAIT) {
         char *what = NULL;
         int waiting = 1;
         if (run->wait_check) {
@@ -493,9 +493,9 @@ static void execute_step(worker *w, size_t s)
         }
         if (waiting != 0) {
             pthread_mutex_lock(&run->mu);
-            ss->ended = rg_now();
-            ss->status = waiting > 0 ? RG_ST_WAITING : RG_ST_FAILED;
-            ss->error = what ? what : rg_xstrdup("waiting");
+            state->ended = rg_now();
+            state->status = waiting > 0 ? RG_ST_WAITING : RG_ST_FAILED;
+            state->error = what ? what : rg_xstrdup("waiting");
             notify_finished(run, s);
             finish_step(sc, s);
             if (sc->remaining == 0) {
@@ -509,8 +509,8 @@ static void execute_step(worker *w, size_t s)
         free(what);
     }
     /* a step recorded by an earlier process whose inputs are unchanged */
-    int reused = st->kind != RG_STEP_WAIT && run->reuse && run->reuse(run, s, &ctx) > 0;
-    for (int attempt = 0; !reused && attempt <= st->retries; attempt++) {
+    int reused = step->kind != RG_STEP_WAIT && run->reuse && run->reuse(run, s, &ctx) > 0;
+    for (int attempt = 0; !reused && attempt <= step->retries; attempt++) {
         if (attempt > 0) {
             rg_host.log(&ctx, REGIE_LOG_WARN, "attempt %d failed: %s; retrying in %g s", attempt,
                         ctx.error ? ctx.error : "?", delay);
@@ -518,11 +518,11 @@ static void execute_step(worker *w, size_t s)
             delay *= 2;
             rg_ctx_reset(&ctx);
         }
-        ss->attempts = attempt + 1;
+        state->attempts = attempt + 1;
         if (run->step_begin) {
             run->step_begin(run, s, attempt + 1);
         }
-        rc = run_once(w, &ctx, st);
+        rc = run_once(w, &ctx, step);
         if (rc == 0 || ctx.data_errors) {
             break; /* bad input does not get better by retrying */
         }
@@ -530,27 +530,27 @@ static void execute_step(worker *w, size_t s)
     if (reused) {
         rc = 0;
     } else if (rc == 0) {
-        for (size_t i = 0; i < st->nwrites; i++) {
+        for (size_t i = 0; i < step->nwrites; i++) {
             if (ctx.out[i].kind == RG_DATUM_NONE) {
                 rg_host.fail(&ctx, "finished without producing \"%s\" (declared in writes)",
-                             st->writes[i]);
+                             step->writes[i]);
                 rc = -1;
             }
         }
     }
     if (rc == 0 && run->commit && !reused) {
         /* durable before visible: a crash after this point never reruns it */
-        ss->ended = rg_now();
+        state->ended = rg_now();
         rc = run->commit(run, s, &ctx);
     }
     pthread_mutex_lock(&run->mu);
-    ss->ended = rg_now();
+    state->ended = rg_now();
     if (rc == 0) {
         /* made without an input that could not be read: not fit to check
          * anything else with (the next steps are skipped) */
-        int partial = lacks_input(run, st);
-        for (size_t i = 0; i < st->nwrites; i++) {
-            long d = rg_workflow_data_index(run->wf, st->writes[i]);
+        int partial = lacks_input(run, step);
+        for (size_t i = 0; i < step->nwrites; i++) {
+            long d = rg_workflow_data_index(run->wf, step->writes[i]);
             if (partial) {
                 run->unreadable[d] = 2;
                 continue; /* freed with the context */
@@ -558,17 +558,17 @@ static void execute_step(worker *w, size_t s)
             run->data[d] = ctx.out[i];
             memset(&ctx.out[i], 0, sizeof ctx.out[i]);
         }
-        ss->status = RG_ST_DONE;
+        state->status = RG_ST_DONE;
     } else {
-        ss->status = RG_ST_FAILED;
+        state->status = RG_ST_FAILED;
         if (ctx.data_errors) {
-            ss->invalid_input = 1;
+            state->invalid_input = 1;
             sc->invalid = 1;
             rg_err_append(&sc->data_errors, &ctx.derrs);
-            ss->error = rg_xasprintf("%d input data error%s", ctx.data_errors,
+            state->error = rg_xasprintf("%d input data error%s", ctx.data_errors,
                                      ctx.data_errors == 1 ? "" : "s");
         } else {
-            ss->error = rg_xstrdup(ctx.error ? ctx.error : "failed");
+            state->error = rg_xstrdup(ctx.error ? ctx.error : "failed");
         }
     }
     notify_finished(run, s);
@@ -701,7 +701,7 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     int status = RG_EXIT_OK;
     int waiting = 0;
     for (size_t s = 0; s < wf->nsteps; s++) {
-        if (run->st[s].status == RG_ST_FAILED || run->st[s].status == RG_ST_UPSTREAM) {
+        if (run->st[s].status == RG_ST_FAILED || run->st[s].status == RG_ST_NOT_RUN) {
             status = RG_EXIT_FAILED;
         }
         waiting |= run->st[s].status == RG_ST_WAITING;
@@ -735,16 +735,16 @@ size_t rg_run_preflight(rg_run *run, rg_errors *errs)
     rg_err_append(errs, &run->input_errors);
     rg_err_free(&run->input_errors);
     for (size_t s = 0; s < run->wf->nsteps; s++) {
-        const rg_step *st = &run->wf->steps[s];
-        const rg_step_state *ss = &run->st[s];
-        if (!st->preflight || ss->status != RG_ST_FAILED || ss->invalid_input) {
+        const rg_step *step = &run->wf->steps[s];
+        const rg_step_state *state = &run->st[s];
+        if (!step->preflight || state->status != RG_ST_FAILED || state->invalid_input) {
             continue;
         }
         /* without an input that could not be read (already reported), a
          * step may well fail: only a failure of its own is news */
-        if (!lacks_input(run, st)) {
-            rg_err_add(errs, st->file, st->line, "step %s failed: %s", st->name,
-                       ss->error ? ss->error : "?");
+        if (!lacks_input(run, step)) {
+            rg_err_add(errs, step->file, step->line, "step %s failed: %s", step->name,
+                       state->error ? state->error : "?");
         }
     }
     return errs->n - before;

@@ -5,6 +5,7 @@
  * completed and continue with byte-identical results. */
 #define _GNU_SOURCE
 #include "durable.h"
+#include "crash.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,32 +15,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- test hook ---- */
-static int point_named(const char *env, const char *point, const char *step)
-{
-    const char *at = getenv(env);
-    size_t pl = strlen(point);
-    if (!at || strncmp(at, point, pl) != 0) {
-        return 0;
-    }
-    return at[pl] == 0 || (at[pl] == ':' && step && strcmp(at + pl + 1, step) == 0);
-}
-
-int rg_test_kill_at(const char *point, const char *step)
-{
-    return point_named("REGIE_TEST_KILL_AT", point, step);
-}
-
-void rg_test_kill_point(const char *point, const char *step)
-{
-    if (rg_test_kill_at(point, step)) {
-        raise(SIGKILL);
-    }
-    if (point_named("REGIE_TEST_STOP_AT", point, step)) {
-        raise(SIGSTOP); /* alive, holding its lock, until the test kills it */
-    }
-}
 
 /* ---- definition ---- */
 static void def_add(rg_definition *def, const char *what, int is_file, const char *sha)
@@ -402,7 +377,7 @@ static int hook_reuse(rg_run *run, size_t s, regie_ctx *ctx)
     }
     free(shas);
     if (reused) {
-        rg_test_kill_point("after-reuse", step->name);
+        rg_kill_point("after-reuse", step->name);
     }
     return reused;
 }
@@ -535,7 +510,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         rg_datum_save(&ctx->out[i], &b);
         paths[k] = data_relpath(step->name, step->writes[i]);
         char *full = rg_xasprintf("%s/%s", run->outdir, paths[k]);
-        if (rg_test_kill_at("mid-write", step->name)) {
+        if (rg_kill_point_named("mid-write", step->name)) {
             rg_afile f; /* killed with the file half made */
             if (rg_afile_open(&f, full) == 0) {
                 rg_afile_write(&f, b.data, b.len / 2);
@@ -573,7 +548,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         const rg_step_state *state = &run->st[s];
         char reads[65];
         reads_hash(run, s, reads);
-        rg_test_kill_point("before-commit", step->name);
+        rg_kill_point("before-commit", step->name);
         if (rg_store_step_done(run->store, run->run_id, step->name, state->attempts,
                                to_wall(state->started), to_wall(state->ended), reads, outs, k,
                                &e) != 0) {
@@ -585,7 +560,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
             set_datum_hash(run, rg_workflow_data_index(run->wf, step->writes[i]), shas[i]);
         }
         if (rc == 0) {
-            rg_test_kill_point("after-commit", step->name);
+            rg_kill_point("after-commit", step->name);
         }
     }
     for (size_t i = 0; i < step->nwrites; i++) {
@@ -1154,7 +1129,7 @@ int rg_durable_resume_run(rg_run *run, rg_store *store, const rg_store_run *rec,
                                               how->ngiven, how->sets, nrecorded, errs) != 0) {
         return RG_RESUME_ERROR;
     }
-    rg_test_kill_point("after-input-commit", NULL);
+    rg_kill_point("after-input-commit", NULL);
     int drc = rg_durable_resume(run, store, id, errs);
     if (drc != 0 ||
         rg_store_run_resume(store, id, how->ngiven ? "resumed with new inputs" : "resumed",
@@ -1219,7 +1194,7 @@ static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
         } else if (state->status == RG_ST_WAITING || state->status == RG_ST_PENDING ||
                    state->status == RG_ST_RUNNING) {
             why = rg_xasprintf("the run ended (%s)", run_status);
-        } else if (state->status == RG_ST_SKIPPED || state->status == RG_ST_UPSTREAM) {
+        } else if (state->status == RG_ST_SKIPPED || state->status == RG_ST_NOT_RUN) {
             why = rg_xstrdup(state->error ? state->error : rg_status_name(state->status));
         } else {
             why = rg_xasprintf("step %s%s%s", rg_status_name(state->status),

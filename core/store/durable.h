@@ -98,14 +98,4 @@ int rg_durable_runs_due(rg_store *store, const char *today, char ***ids, size_t 
 /* Record the end of the run. */
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs);
 
-/* Test hook: when the environment variable REGIE_TEST_KILL_AT names this
- * point ("POINT" or "POINT:STEP"), the process kills itself with SIGKILL
- * there, as a crash would.  Points: after-input-commit, mid-write:STEP (a
- * data file half written), before-commit:STEP, after-commit:STEP,
- * after-reuse:STEP.  REGIE_TEST_STOP_AT stops the process (SIGSTOP) at
- * such a point instead (not mid-write).  rg_test_kill_at only says whether
- * REGIE_TEST_KILL_AT names the point. */
-int rg_test_kill_at(const char *point, const char *step);
-void rg_test_kill_point(const char *point, const char *step);
-
 #endif

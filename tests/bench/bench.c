@@ -12,6 +12,7 @@
  * Options: --quick (smaller sizes, fewer repetitions), --only N. */
 #define _GNU_SOURCE
 #include "engine.h"
+#include "mockhost.h"
 #include "durable.h"
 #include "store.h"
 

@@ -14,6 +14,7 @@
  * (both in the test case "safety": CK_RUN_CASE=safety). */
 #define _GNU_SOURCE
 #include "engine.h"
+#include "mockhost.h"
 #include "util.h"
 #include "value.h"
 #include "decimal.h"

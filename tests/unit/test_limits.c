@@ -4,6 +4,7 @@
  * counts out of range, and leak nothing when an error unwinds them. */
 #define _GNU_SOURCE
 #include "engine.h"
+#include "mockhost.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "engine.h"
+#include "mockhost.h"
 #include "testutil.h"
 
 #include <check.h>

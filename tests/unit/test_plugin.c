@@ -1,4 +1,5 @@
 #include "engine.h"
+#include "mockhost.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -7,6 +7,7 @@
  * in the sanitizer build too. */
 #define _GNU_SOURCE
 #include "engine.h"
+#include "mockhost.h"
 #include "util.h"
 #include "value.h"
 #include "decimal.h"
