@@ -4,6 +4,7 @@
  * list survives, and tables become sequences of records. */
 #define _GNU_SOURCE
 #include "lua_api.h"
+#include "sandbox.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
