@@ -30,7 +30,6 @@
 #define HOOK_EVERY 1000
 #define SETUP_MEMORY ((size_t)256 * 1024 * 1024)
 
-
 /* Time per place in a script: a line, or a function by the line it is
  * defined on.  A place is found by its key in the map: its line and the
  * address of its source's name (interned by Lua: the same while the
