@@ -131,11 +131,7 @@ void rg_lua_push_value(lua_State *L, const regie_value *v)
     }
 }
 
-/* The records of t as a sequence of new tables, column name -> value;
- * with `positions`, each also has `_line` (its line in the source, 0 when
- * unknown) and `_i` (its position). */
-/* The records of t as Lua tables (with _line and _i when `positions`);
- * with `pick`, only the columns pick[0..npick) of t. */
+/* The records of t as a sequence of new tables (see api.h). */
 void rg_lua_push_records(lua_State *L, const regie_table *t, int positions, const size_t *pick,
                          size_t npick)
 {
