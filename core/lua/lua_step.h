@@ -1,5 +1,6 @@
 /*
- * lua_step.h - Lua 5.4 script steps: sandbox, limits, the `regie` module.
+ * lua_step.h - Lua 5.4 script steps, run in the sandbox (sandbox.h) with the
+ * `regie` module (lua_api.h).
  *
  * One rg_lua per worker thread (a lua_State is not shared).  A script is a
  * text chunk (mode "t", named "@path") that returns a table:
@@ -20,16 +21,11 @@
 #ifndef REGIE_LUA_STEP_H
 #define REGIE_LUA_STEP_H
 
+#include "sandbox.h"
 #include "util.h"
 #include "value.h"
 
 typedef struct rg_lua rg_lua;
-
-typedef struct rg_lua_limits {
-    long long instructions; /* 0: no limit */
-    size_t memory;          /* bytes; 0: no limit */
-    double timeout;         /* seconds of wall time; 0: no limit */
-} rg_lua_limits;
 
 /* What a script declares: parameters (type is a regie_param_type). */
 typedef struct rg_script_info {

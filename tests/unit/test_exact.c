@@ -1,4 +1,4 @@
-/* Exact points: rg_rat (rational.c), regie.decimal (lua_decimal.c) and
+/* Exact points: rg_rat (rational.c), regie.decimal (api_decimal.c) and
  * the tender workflow's criterion formula (scripts/tender/lib.lua), the
  * last against rational arithmetic done here, independently, on random
  * cases (a fixed seed; `make fuzz` runs it for REGIE_FUZZ_SECONDS with

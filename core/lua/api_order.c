@@ -1,11 +1,11 @@
-/* lua_order.c - regie.order: the order of records by several columns,
+/* api_order.c - regie.order: the order of records by several columns,
  * sorted in C.
  *
  * A script that sorts a large roster with table.sort pays for a Lua call
  * per comparison, or for building a text key per record; regie.order takes
  * the columns as plain lists and returns the positions in order, stably,
  * for any number of records. */
-#include "lua_api.h"
+#include "api.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -132,7 +132,7 @@ static const char *shown(lua_State *L, int idx)
 /* regie.order(columns [, directions]) -> { position, ... }
  * columns: a list of lists, each of n numbers or n strings; directions: a
  * list of "asc" (the default) or "desc", one per column. */
-int rg_lua_order(lua_State *L)
+int rg_api_order(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     int has_dirs = !lua_isnoneornil(L, 2);

@@ -1,4 +1,4 @@
-/* lua_decimal.c - regie.decimal: exact decimal (rational) values for
+/* api_decimal.c - regie.decimal: exact decimal (rational) values for
  * scripts.
  *
  * Points and prices are computed on these, so that a formula edited in a
@@ -20,7 +20,7 @@
  * with x:cmp(0) == 0 or x == D(0)).  A decimal is not a table key by value:
  * key by its text or its rounded number. */
 #include "rational.h"
-#include "lua_api.h"
+#include "api.h"
 
 #include <lauxlib.h>
 #include <stdint.h>

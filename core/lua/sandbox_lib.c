@@ -1,7 +1,9 @@
-/* lua_limits.c - the standard functions that can run long in C, made to
- * stop at the step's deadline.
+/* sandbox_lib.c - the standard library as scripts get it (see sandbox.h):
+ * Lua's own base, string, table, math, utf8, coroutine and os, without
+ * what reaches outside the step, and with the functions that can run long
+ * in C made to stop at the step's deadline.
  *
- * The time limit of a step is a hook (see lua_step.c): it runs between Lua
+ * The time limit of a step is a hook (see sandbox.c): it runs between Lua
  * instructions, never inside a C function.  A Lua function written in C
  * that loops on what a script gives it (a pattern that backtracks on a
  * long text, string.rep of an empty string a trillion times, table.move
@@ -19,12 +21,14 @@
  * every pattern matches exactly as with Lua's own string functions; it
  * also counts its steps. */
 #define _GNU_SOURCE
-#include "lua_api.h"
+#include "sandbox.h"
 
 #include <ctype.h>
 #include <lauxlib.h>
+#include <lualib.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1052,7 +1056,8 @@ static void wrap(lua_State *L, const char *name, lua_CFunction fn)
     lua_setfield(L, -2, name);
 }
 
-void rg_lua_open_limits(lua_State *L)
+/* The functions that can run long in C, stopped at the step's deadline. */
+static void open_watched(lua_State *L)
 {
     static const luaL_Reg string_fns[] = { { "find", l_find }, { "match", l_match }, { "gmatch", l_gmatch },
                                            { "gsub", l_gsub }, { "rep", l_rep },     { NULL, NULL } };
@@ -1067,4 +1072,199 @@ void rg_lua_open_limits(lua_State *L)
     luaL_setfuncs(L, table_fns, 0);
     wrap(L, "sort", l_sort);
     lua_pop(L, 1);
+}
+
+/* ---- coroutines ----
+ * coroutine.resume and coroutine.wrap as Lua's own, except that they
+ * resume under the step's limits (rg_sandbox_resume). */
+static int l_co_resume(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTHREAD);
+    lua_State *co = lua_tothread(L, 1);
+    int r = rg_sandbox_resume(L, co, lua_gettop(L) - 1);
+    if (r < 0) {
+        lua_pushboolean(L, 0);
+        lua_insert(L, -2);
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    lua_insert(L, -(r + 1));
+    return r + 1;
+}
+
+static int co_wrapped(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int r = rg_sandbox_resume(L, co, lua_gettop(L));
+    if (r < 0) {
+        int stat = lua_status(co);
+        if (stat != LUA_OK && stat != LUA_YIELD) {
+            stat = lua_resetthread(co); /* close its to-be-closed variables */
+            lua_xmove(co, L, 1);
+        }
+        if (stat != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+            luaL_where(L, 1);
+            lua_insert(L, -2);
+            lua_concat(L, 2);
+        }
+        return lua_error(L);
+    }
+    return r;
+}
+
+static int l_co_wrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, co_wrapped, 1);
+    return 1;
+}
+
+/* ---- what is blocked ----
+ * What reaches outside the step (files, processes, the environment, the
+ * module loader, the debug interface, binary chunks) raises a clear
+ * "blocked" error. */
+static int blocked(lua_State *L)
+{
+    return luaL_error(L, "%s is blocked in regie scripts", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+static void block(lua_State *L, int table, const char *field, const char *label)
+{
+    lua_pushstring(L, label);
+    lua_pushcclosure(L, blocked, 1);
+    lua_setfield(L, table, field);
+}
+
+static int blocked_index(lua_State *L)
+{
+    return luaL_error(L, "%s is blocked in regie scripts", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/* A global that may not be used: any access raises a clear error. */
+static void block_global(lua_State *L, const char *name)
+{
+    lua_newtable(L);
+    lua_newtable(L);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, blocked_index, 1);
+    lua_setfield(L, -2, "__index");
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, name);
+}
+
+static int l_load(lua_State *L)
+{
+    /* text only: binary chunks could break the sandbox */
+    size_t len;
+    const char *s = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "=(load)");
+    if (len > 0 && s[0] == 0x1b) {
+        lua_pushnil(L);
+        lua_pushstring(L, "loading binary chunks is blocked in regie scripts");
+        return 2;
+    }
+    if (luaL_loadbufferx(L, s, len, name, "t") != LUA_OK) {
+        lua_pushnil(L);
+        lua_insert(L, -2);
+        return 2;
+    }
+    if (!lua_isnoneornil(L, 4)) {
+        lua_pushvalue(L, 4);
+        if (!lua_setupvalue(L, -2, 1)) {
+            lua_pop(L, 1);
+        }
+    }
+    return 1;
+}
+
+/* collectgarbage: what changes the collector for later steps is blocked. */
+static int l_collectgarbage(lua_State *L)
+{
+    static const char *const allowed[] = { "collect", "count", "step", "isrunning", NULL };
+    const char *opt = luaL_optstring(L, 1, "collect");
+    for (int i = 0; allowed[i]; i++) {
+        if (strcmp(opt, allowed[i]) == 0) {
+            lua_pushvalue(L, lua_upvalueindex(1));
+            lua_insert(L, 1);
+            lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+            return lua_gettop(L);
+        }
+    }
+    return luaL_error(L, "collectgarbage(\"%s\") is blocked in regie scripts", opt);
+}
+
+/* setmetatable without __gc: a finalizer would run in whichever later step
+ * collects the table. */
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int gc = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (gc) {
+            return luaL_error(L, "finalizers (__gc) are not allowed in steps");
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+void rg_sandbox_open_libs(lua_State *L)
+{
+    static const luaL_Reg libs[] = { { LUA_GNAME, luaopen_base },
+                                     { LUA_STRLIBNAME, luaopen_string },
+                                     { LUA_TABLIBNAME, luaopen_table },
+                                     { LUA_MATHLIBNAME, luaopen_math },
+                                     { LUA_UTF8LIBNAME, luaopen_utf8 },
+                                     { LUA_COLIBNAME, luaopen_coroutine },
+                                     { LUA_OSLIBNAME, luaopen_os },
+                                     { NULL, NULL } };
+    for (const luaL_Reg *l = libs; l->name; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    open_watched(L);
+    lua_getglobal(L, "coroutine");
+    lua_pushcfunction(L, l_co_resume);
+    lua_setfield(L, -2, "resume");
+    lua_pushcfunction(L, l_co_wrap);
+    lua_setfield(L, -2, "wrap");
+    lua_pop(L, 1);
+    /* os: only the clock and date functions */
+    lua_getglobal(L, "os");
+    int os = lua_gettop(L);
+    static const char *os_blocked[] = { "execute", "exit", "remove", "rename", "tmpname",
+                                        "getenv", "setlocale", NULL };
+    for (int i = 0; os_blocked[i]; i++) {
+        char label[32];
+        snprintf(label, sizeof label, "os.%s", os_blocked[i]);
+        block(L, os, os_blocked[i], label);
+    }
+    lua_pop(L, 1);
+    lua_getglobal(L, "string");
+    block(L, lua_gettop(L), "dump", "string.dump");
+    lua_pop(L, 1);
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    block(L, g, "dofile", "dofile");
+    block(L, g, "loadfile", "loadfile");
+    lua_pushcfunction(L, l_load);
+    lua_setfield(L, g, "load");
+    lua_getfield(L, g, "collectgarbage");
+    lua_pushcclosure(L, l_collectgarbage, 1);
+    lua_setfield(L, g, "collectgarbage");
+    lua_getfield(L, g, "setmetatable");
+    lua_pushcclosure(L, l_setmetatable, 1);
+    lua_setfield(L, g, "setmetatable");
+    lua_pop(L, 1);
+    block_global(L, "io");
+    block_global(L, "package");
+    block_global(L, "debug");
 }

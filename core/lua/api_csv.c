@@ -1,0 +1,65 @@
+/* api_csv.c - regie.csv.parse and regie.csv.encode (regie.csv.writer is
+ * with the other writers, api_files.c). */
+#define _GNU_SOURCE
+#include "api.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+int rg_api_csv_parse(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    const char *name = luaL_optstring(L, 2, "text");
+    /* the table is made in C memory, outside the state's allocator: at
+     * most a value per separator or line break, and the text */
+    size_t cells = 1;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        cells += c == ',' || c == ';' || c == '\t' || c == '\n' || c == '\r';
+    }
+    rg_lua_check_room(L, cells * sizeof(regie_value) + len);
+    rg_errors errs = { 0 };
+    regie_table *t = NULL;
+    if (rg_csv_parse(name, text, len, NULL, 0, NULL, &t, &errs) != 0) {
+        lua_pushstring(L, errs.n ? errs.msg[0] : "cannot parse CSV");
+        rg_err_free(&errs);
+        return lua_error(L);
+    }
+    rg_lua_owned *o = rg_lua_owned_new(L);
+    o->t = t;
+    rg_lua_push_table(L, t);
+    return 1;
+}
+
+int rg_api_csv_encode(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_isnoneornil(L, 2)) {
+        lua_settop(L, 1); /* (also when there was no second argument) */
+        lua_getfield(L, 1, "columns");
+    }
+    luaL_checktype(L, 2, LUA_TTABLE);
+    lua_settop(L, 2);
+    size_t ncols, bad;
+    const char **cols = rg_lua_column_names(L, 2, &ncols, &bad);
+    if (!cols) {
+        return luaL_error(L, "regie.csv.encode: column %d is not a name", (int)bad + 1);
+    }
+    rg_lua_owned *o = rg_lua_owned_new(L); /* (frees the table and text when an error leaves them) */
+    regie_table *t = o->t = rg_table_new(ncols, cols);
+    size_t nrows = lua_rawlen(L, 1);
+    for (size_t r = 1; r <= nrows; r++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)r) != LUA_TTABLE) {
+            return luaL_error(L, "regie.csv.encode: row %d is not a record", (int)r);
+        }
+        const char *err = rg_lua_fill_row(L, t, -1, &bad, NULL);
+        if (err) {
+            return luaL_error(L, "regie.csv.encode: %s", err);
+        }
+        lua_pop(L, 1);
+    }
+    rg_csv_write(&o->b, t);
+    lua_pushlstring(L, o->b.data, o->b.len);
+    return 1;
+}
