@@ -6,7 +6,17 @@
 #include "cli.h"
 #include "crash.h"
 #include "durable.h"
-#include "engine.h"
+#include "bind.h"
+#include "calendar.h"
+#include "decimal.h"
+#include "conf.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "store.h"
+#include "testing.h"
+#include "workflow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -223,8 +233,10 @@ static int session_open(session *ss, const opts *o, int need_workflow, rg_errors
     }
     ss->lua = rg_lua_new(ss->cfg.script_path);
     ss->have_wf = 1;
-    int rc = rg_workflow_load(&ss->wf, ss->wfpath, &ss->cfg, o->sets, o->nsets, &ss->plugins,
-                              ss->lua, errs);
+    int rc = rg_workflow_load(&ss->wf, ss->wfpath, &ss->cfg, o->sets, o->nsets, errs);
+    if (rg_workflow_bind(&ss->wf, &ss->plugins, &rg_host, ss->lua, errs) != 0) {
+        rc = -1;
+    }
     warn_refused(ss);
     /* the store: --engine on the command line over the workflow's [engine]
      * (which is over etc/regie.ini); --db over both (open_store) */

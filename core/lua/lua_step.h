@@ -20,16 +20,11 @@
 #ifndef REGIE_LUA_STEP_H
 #define REGIE_LUA_STEP_H
 
+#include "conf.h" /* rg_lua_limits */
 #include "util.h"
 #include "value.h"
 
 typedef struct rg_lua rg_lua;
-
-typedef struct rg_lua_limits {
-    long long instructions; /* 0: no limit */
-    size_t memory;          /* bytes; 0: no limit */
-    double timeout;         /* seconds of wall time; 0: no limit */
-} rg_lua_limits;
 
 /* What a script declares: parameters (type is a regie_param_type). */
 typedef struct rg_script_info {

@@ -3,12 +3,10 @@
 #ifndef REGIE_DURABLE_H
 #define REGIE_DURABLE_H
 
-#include "engine.h"
+#include "exec.h"
+#include "lua_step.h"
 #include "store.h"
-
-/* Serialise a datum (types kept exactly) and read it back. */
-void rg_datum_save(const rg_datum *d, rg_buf *out);
-int rg_datum_load(const char *data, size_t len, rg_datum *d);
+#include "workflow.h"
 
 /* Definition of a workflow as it is now: every INI file, script and Lua
  * module it uses, and plugin names and versions, with their hashes. */
@@ -62,15 +60,5 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
 int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs);
 /* Record the end of the run. */
 int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs);
-
-/* Test hook: when the environment variable REGIE_TEST_KILL_AT names this
- * point ("POINT" or "POINT:STEP"), the process kills itself with SIGKILL
- * there, as a crash would.  Points: after-input-commit, mid-write:STEP (a
- * data file half written), before-commit:STEP, after-commit:STEP,
- * after-reuse:STEP.  REGIE_TEST_STOP_AT stops the process (SIGSTOP) at
- * such a point instead (not mid-write).  rg_test_kill_at only says whether
- * REGIE_TEST_KILL_AT names the point. */
-int rg_test_kill_at(const char *point, const char *step);
-void rg_test_kill_point(const char *point, const char *step);
 
 #endif

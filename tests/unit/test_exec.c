@@ -1,5 +1,17 @@
 #define _GNU_SOURCE
-#include "engine.h"
+#include "bind.h"
+#include "calendar.h"
+#include "conf.h"
+#include "decimal.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "rational.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
+#include "testing.h"
+#include "workflow.h"
 #include "lua_step.h"
 #include "testutil.h"
 
@@ -143,7 +155,8 @@ START_TEST(tables_let_go_after_their_last_reader)
     memset(&plugins, 0, sizeof plugins);
     rg_lua *lua = rg_lua_new(cfg.script_path);
     rg_workflow wf;
-    int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+    int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
+     rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
     ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
     rg_run run;
     char *out = NULL;
@@ -233,7 +246,8 @@ START_TEST(isolated_step_relays_progress_log_and_output)
     ck_assert_int_eq(rg_plugin_load(&plugins, so, &errs), 0);
     rg_lua *lua = rg_lua_new(cfg.script_path);
     rg_workflow wf;
-    int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+    int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
+     rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
     ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
     ck_assert_int_eq(wf.steps[0].isolate, 1);
     rg_run run;

@@ -1,3 +1,4 @@
+#include "datum.h"
 #include "durable.h"
 #include "value.h"
 

@@ -1,7 +1,19 @@
 /* core/engine/workflow.c: reading workflow INI files into inputs, steps and a DAG,
  * and every error that loading finds, named by FILE:LINE. */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "bind.h"
+#include "calendar.h"
+#include "conf.h"
+#include "decimal.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "rational.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
+#include "testing.h"
+#include "workflow.h"
 #include "lua_step.h"
 #include "testutil.h"
 
@@ -67,7 +79,8 @@ static int load(const char *text, ...)
     va_end(ap);
     rg_workflow_free(&wf);
     rg_err_free(&errs);
-    return rg_workflow_load(&wf, wf_path, &cfg, sets, n, &plugins, lua, &errs);
+    return (rg_workflow_load(&wf, wf_path, &cfg, sets, n, &errs) |
+     rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
 }
 
 static char *all_errors(void)
@@ -593,7 +606,8 @@ START_TEST(shipped_workflows_load)
         free(want);
         rg_workflow_free(&wf);
         rg_err_free(&errs);
-        int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+        int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
+     rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
         char *e = all_errors();
         ck_assert_msg(rc == 0 && errs.n == 0, "%s: %s", names[i], e);
         free(e);
