@@ -208,7 +208,7 @@ int rg_config_load(rg_config *cfg, const char *file, rg_errors *errs)
     if (rg_file_exists(file)) {
         cfg->config_file = rg_xstrdup(file);
         rg_ini ini;
-        if (rg_ini_load(&ini, file, NULL, NULL, errs) != 0) {
+        if (rg_ini_load(&ini, file, errs) != 0) {
             rc = -1;
         }
         for (size_t s = 0; s < ini.n; s++) {

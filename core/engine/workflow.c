@@ -780,7 +780,7 @@ int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
     free(tmp);
     rg_config_copy(&wf->cfg, cfg);
     wf->priv = rg_xcalloc(1, sizeof *wf->priv);
-    if (rg_ini_load(&wf->ini, path, NULL, NULL, errs) != 0 && wf->ini.n == 0) {
+    if (rg_ini_load(&wf->ini, path, errs) != 0 && wf->ini.n == 0) {
         return -1;
     }
     subst_ctx sc = { wf, sets, nsets };

@@ -190,7 +190,7 @@ static int one_run(engine *e, const char *path, int jobs, rg_store *store, doubl
     long r0 = rss_kb();
     double t0 = rg_now();
     if ((rg_workflow_load(&wf, path, &e->cfg, NULL, 0, &errs) |
-     rg_workflow_bind(&wf, &e->plugins, &rg_host, e->lua, &errs)) != 0) {
+         rg_workflow_bind(&wf, &e->plugins, &rg_host, e->lua, &errs)) != 0) {
         rg_err_print(&errs, stderr);
         rg_err_free(&errs);
         rg_workflow_free(&wf);

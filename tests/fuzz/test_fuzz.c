@@ -567,7 +567,7 @@ static void try_ini(const char *data, size_t len, void *arg)
     char *path = put_input(w->dir, "in.ini", data, len);
     rg_ini ini;
     rg_errors errs = { 0 };
-    if (rg_ini_load(&ini, path, NULL, NULL, &errs) != 0) {
+    if (rg_ini_load(&ini, path, &errs) != 0) {
         assert_named(&errs, path, data);
     }
     rg_ini_free(&ini);
@@ -596,7 +596,7 @@ static void try_workflow(const char *data, size_t len, void *arg)
     rg_workflow wf;
     rg_errors errs = { 0 };
     if ((rg_workflow_load(&wf, path, &w->cfg, NULL, 0, &errs) |
-     rg_workflow_bind(&wf, &w->plugins, &rg_host, w->lua, &errs)) != 0) {
+         rg_workflow_bind(&wf, &w->plugins, &rg_host, w->lua, &errs)) != 0) {
         /* every message names a file: this one or a script it names */
         fuzz_assert(errs.n > 0, "refused without a message; input:\n%s", data);
         for (size_t i = 0; i < errs.n; i++) {

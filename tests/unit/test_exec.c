@@ -156,7 +156,7 @@ START_TEST(tables_let_go_after_their_last_reader)
     rg_lua *lua = rg_lua_new(cfg.script_path);
     rg_workflow wf;
     int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
-     rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
+              rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
     ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
     rg_run run;
     char *out = NULL;
@@ -247,7 +247,7 @@ START_TEST(isolated_step_relays_progress_log_and_output)
     rg_lua *lua = rg_lua_new(cfg.script_path);
     rg_workflow wf;
     int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
-     rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
+              rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
     ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
     ck_assert_int_eq(wf.steps[0].isolate, 1);
     rg_run run;
