@@ -3,7 +3,7 @@
 #ifndef REGIE_EXPR_H
 #define REGIE_EXPR_H
 
-#include "util.h"
+#include "regie.h"
 
 typedef struct rg_expr rg_expr;
 /* Names the expression reads: `input.NAME` or data names. */

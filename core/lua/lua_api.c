@@ -4,6 +4,13 @@
  * list survives, and tables become sequences of records. */
 #define _GNU_SOURCE
 #include "lua_api.h"
+#include "calendar.h"
+#include "decimal.h"
+#include "host.h"
+#include "rational.h"
+#include "rg_csv.h"
+#include "util.h"
+#include "value.h"
 
 #include <lauxlib.h>
 #include <lualib.h>

@@ -2,14 +2,7 @@
 #ifndef REGIE_LUA_API_H
 #define REGIE_LUA_API_H
 
-#include "calendar.h"
-#include "decimal.h"
-#include "exec.h"
-#include "host.h"
-#include "lua_step.h"
-#include "rational.h"
-#include "rg_csv.h"
-#include "rg_ini.h"
+#include "regie.h"
 
 #include <lua.h>
 

@@ -8,6 +8,9 @@
 #include "config.h"
 #endif
 #include "lua_api.h"
+#include "decimal.h"
+#include "exec.h"
+#include "host.h"
 #include "lua_step.h"
 #include "store.h"
 

@@ -11,6 +11,7 @@
 #include "host.h"
 #include "lua_step.h"
 #include "plugin.h"
+#include "rg_ini.h"
 #include "store.h"
 #include "testing.h"
 #include "workflow.h"

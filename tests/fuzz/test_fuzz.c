@@ -28,12 +28,6 @@
 #include "workflow.h"
 #include "util.h"
 #include "value.h"
-#include "decimal.h"
-#include "rational.h"
-#include "calendar.h"
-#include "rg_csv.h"
-#include "rg_ini.h"
-#include "lua_step.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -3,19 +3,11 @@
  * functions) and the regie module stop at the step's deadline, refuse
  * counts out of range, and leak nothing when an error unwinds them. */
 #define _GNU_SOURCE
-#include "bind.h"
 #include "calendar.h"
 #include "conf.h"
-#include "decimal.h"
-#include "exec.h"
 #include "host.h"
 #include "lua_step.h"
-#include "plugin.h"
-#include "rational.h"
-#include "rg_csv.h"
-#include "rg_ini.h"
 #include "testing.h"
-#include "workflow.h"
 #include "testutil.h"
 
 #include <check.h>

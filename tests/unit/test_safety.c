@@ -6,24 +6,16 @@
  * constructors not run) before it is seen to be a plugin.  Meant to run
  * in the sanitizer build too. */
 #define _GNU_SOURCE
-#include "bind.h"
-#include "calendar.h"
 #include "conf.h"
 #include "decimal.h"
-#include "exec.h"
 #include "host.h"
 #include "lua_step.h"
 #include "plugin.h"
-#include "rational.h"
 #include "rg_csv.h"
 #include "rg_ini.h"
 #include "testing.h"
-#include "workflow.h"
 #include "util.h"
 #include "value.h"
-#include "decimal.h"
-#include "rg_csv.h"
-#include "rg_ini.h"
 #include "lua_api.h"
 #include "testutil.h"
 

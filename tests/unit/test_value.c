@@ -1,5 +1,4 @@
 #include "datum.h"
-#include "durable.h"
 #include "value.h"
 
 #include <check.h>

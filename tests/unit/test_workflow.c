@@ -2,19 +2,12 @@
  * and every error that loading finds, named by FILE:LINE. */
 #define _GNU_SOURCE
 #include "bind.h"
-#include "calendar.h"
 #include "conf.h"
-#include "decimal.h"
-#include "exec.h"
 #include "host.h"
 #include "lua_step.h"
 #include "plugin.h"
-#include "rational.h"
 #include "rg_csv.h"
-#include "rg_ini.h"
-#include "testing.h"
 #include "workflow.h"
-#include "lua_step.h"
 #include "testutil.h"
 
 #include <check.h>
