@@ -3,7 +3,6 @@
  * Lua script (compiled, its top-level code run under the step's limits for
  * what it declares), and checking each step's own keys against the
  * parameter table of what it runs. */
-#define _GNU_SOURCE
 #include "bind.h"
 #include "lua_step.h"
 #include "plugin.h"

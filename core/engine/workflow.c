@@ -55,9 +55,9 @@ const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
 
 /* ---- small helpers ---- */
 const char *const rg_step_keys[] = { "plugin", "script", "reads", "writes", "after",
-                                             "when", "retries", "retry_delay", "timeout",
-                                             "instructions", "memory_mb", "description", "wait",
-                                             "what", "four_eyes", "rerun", "preflight", "isolate", NULL };
+                                     "when", "retries", "retry_delay", "timeout",
+                                     "instructions", "memory_mb", "description", "wait",
+                                     "what", "four_eyes", "rerun", "preflight", "isolate", NULL };
 
 static int is_reserved(const char *k)
 {
