@@ -6,7 +6,9 @@
 #ifndef REGIE_MOCKHOST_H
 #define REGIE_MOCKHOST_H
 
-#include "engine.h"
+#include "host.h"
+#include "util.h"
+#include "value.h"
 
 /* A step named `name` with the given own keys (NULL-terminated key, value
  * pairs); what it reads and writes is kept in a private data map; files

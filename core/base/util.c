@@ -702,6 +702,28 @@ void rg_err_append(rg_errors *dst, const rg_errors *src)
     }
 }
 
+void rg_err_insert(rg_errors *dst, size_t pos, const rg_errors *src)
+{
+    size_t n0 = dst->n, k = src->n;
+    if (pos > n0) {
+        pos = n0;
+    }
+    rg_err_append(dst, src);
+    if (k == 0 || pos == n0) {
+        return;
+    }
+    char **m = rg_xmalloc(k * sizeof *m);
+    rg_err_place *a = rg_xmalloc(k * sizeof *a);
+    memcpy(m, dst->msg + n0, k * sizeof *m);
+    memcpy(a, dst->at + n0, k * sizeof *a);
+    memmove(dst->msg + pos + k, dst->msg + pos, (n0 - pos) * sizeof *m);
+    memmove(dst->at + pos + k, dst->at + pos, (n0 - pos) * sizeof *a);
+    memcpy(dst->msg + pos, m, k * sizeof *m);
+    memcpy(dst->at + pos, a, k * sizeof *a);
+    free(m);
+    free(a);
+}
+
 void rg_err_print(const rg_errors *e, FILE *f)
 {
     for (size_t i = 0; i < e->n; i++) {

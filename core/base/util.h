@@ -112,6 +112,9 @@ void rg_err_addv(rg_errors *e, const char *file, long line, const char *fmt, va_
 void rg_err_print(const rg_errors *e, FILE *f);
 /* Add every message of src to dst, each with its place. */
 void rg_err_append(rg_errors *dst, const rg_errors *src);
+/* The same, the messages of src put before dst's message at pos (at the
+ * end if pos is past it). */
+void rg_err_insert(rg_errors *dst, size_t pos, const rg_errors *src);
 void rg_err_free(rg_errors *e);
 /* Order the messages by the file they name, then by line (a message about
  * a whole file before its lines); messages at one place keep their order.

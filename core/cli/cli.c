@@ -6,7 +6,16 @@
 #include "cli.h"
 #include "crash.h"
 #include "durable.h"
-#include "engine.h"
+#include "bind.h"
+#include "calendar.h"
+#include "decimal.h"
+#include "conf.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "store.h"
+#include "workflow.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -225,8 +234,10 @@ static int session_open(session *sess, const opts *o, int need_workflow, rg_erro
     }
     sess->lua = rg_lua_new(sess->cfg.script_path);
     sess->have_wf = 1;
-    int rc = rg_workflow_load(&sess->wf, sess->wfpath, &sess->cfg, o->sets, o->nsets,
-                              &sess->plugins, sess->lua, errs);
+    int rc = rg_workflow_load(&sess->wf, sess->wfpath, &sess->cfg, o->sets, o->nsets, errs);
+    if (rg_workflow_bind(&sess->wf, &sess->plugins, &rg_host, sess->lua, errs) != 0) {
+        rc = -1;
+    }
     warn_refused(sess);
     /* the store: --engine on the command line over the workflow's [engine]
      * (which is over etc/regie.ini); --db over both (open_store) */

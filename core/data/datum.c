@@ -1,12 +1,11 @@
-/* datum.c - a datum (a table or a value) as bytes and back, types kept
- * exactly: the data files of a durable run (durable.c). */
+/* datum.c - a datum's bytes: the run store's data files, and what the child
+ * of an isolated step sends back.  "RGD1", then tagged values,
+ * little-endian; types are kept exactly. */
 #include "datum.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- datum files: "RGD1", then tagged values, little-endian ----
- * Also what an isolated step's child sends back (isolate.c). */
 static void put_value(rg_buf *b, const regie_value *v)
 {
     unsigned char t = (unsigned char)v->type;

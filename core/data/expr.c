@@ -1,5 +1,7 @@
 /* expr.c - `when =` conditions: names, literals, comparisons, not/and/or. */
-#include "engine.h"
+#include "expr.h"
+#include "decimal.h"
+#include "value.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -25,8 +25,6 @@ typedef struct parse_state {
     int section_line; /* line of the last [section] header */
     char **longvals;  /* values of lines too long for inih */
     size_t nlong;
-    rg_lookup_fn lookup;
-    void *ud;
     rg_errors *errs;
     int depth;
     char **stack; /* files being read, for loop detection */
@@ -126,16 +124,8 @@ char *rg_substitute(const char *value, const char *prefix, rg_subst_fn fn, void 
 static int subst_ref(void *ud, char *ref, rg_buf *out)
 {
     parse_state *ps = ud;
-    if (strncmp(ref, "input.", 6) == 0 && !ps->lookup) {
-        return 1; /* resolved later by whoever knows the inputs */
-    } else if (strncmp(ref, "input.", 6) == 0) {
-        const char *v = ps->lookup(ps->ud, ref + 6);
-        if (!v) {
-            rg_err_add(ps->errs, ps->file, ps->line, "${%s}: no input named \"%s\" has a value",
-                       ref, ref + 6);
-        } else {
-            rg_buf_puts(out, v);
-        }
+    if (strncmp(ref, "input.", 6) == 0) {
+        return 1; /* resolved by the workflow, which knows the inputs */
     } else if (strncmp(ref, "data.", 5) == 0) {
         return 1; /* a wait step's what: filled in when the wait opens */
     } else if (strncmp(ref, "env:", 4) == 0) {
@@ -343,15 +333,13 @@ static int load_file(parse_state *parent, rg_ini *ini, const char *path, int dep
     return errs->n > before ? -1 : 0;
 }
 
-int rg_ini_load(rg_ini *ini, const char *path, rg_lookup_fn lookup, void *ud, rg_errors *errs)
+int rg_ini_load(rg_ini *ini, const char *path, rg_errors *errs)
 {
     memset(ini, 0, sizeof *ini);
     char *stack[RG_INI_MAX_DEPTH + 2] = { 0 };
     parse_state root = { 0 };
     root.ini = ini;
     root.file = NULL;
-    root.lookup = lookup;
-    root.ud = ud;
     root.errs = errs;
     root.stack = stack;
     size_t before = errs->n;
@@ -380,7 +368,7 @@ int rg_ini_to_table(const char *path, regie_table **out, rg_errors *errs)
 {
     rg_ini ini;
     *out = NULL;
-    if (rg_ini_load(&ini, path, NULL, NULL, errs) != 0) {
+    if (rg_ini_load(&ini, path, errs) != 0) {
         rg_ini_free(&ini);
         return -1;
     }

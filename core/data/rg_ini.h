@@ -30,9 +30,6 @@ typedef struct rg_ini {
     size_t nfiles;
 } rg_ini;
 
-/* Substitution context for ${input.NAME} and ${env:NAME:-default}. */
-typedef const char *(*rg_lookup_fn)(void *ud, const char *name);
-
 /* The replacement of ${PREFIX NAME} in rg_substitute (name: NAME, a copy
  * the function may change): append it to out and return 0, or return 1 to
  * keep "${PREFIX NAME}" as written. */
@@ -46,10 +43,11 @@ char *rg_substitute(const char *value, const char *prefix, rg_subst_fn fn, void 
 
 /* Read an INI file with `include = FILE` (relative to the including file,
  * depth limit 8, loops detected), `;`/`#` comments, repeated sections merged.
- * With lookup, ${input.NAME} is replaced by lookup(ud, NAME) and
- * ${env:NAME:-default} from the environment.  All errors of the file go to
- * errs; returns -1 if any. */
-int rg_ini_load(rg_ini *ini, const char *path, rg_lookup_fn lookup, void *ud, rg_errors *errs);
+ * ${env:NAME:-default} is replaced from the environment; ${input.NAME} and
+ * ${data.NAME} are kept as written (the workflow fills in the inputs, a
+ * wait step's what the data).  All errors of the file go to errs; returns
+ * -1 if any. */
+int rg_ini_load(rg_ini *ini, const char *path, rg_errors *errs);
 void rg_ini_free(rg_ini *ini);
 rg_section *rg_ini_section(const rg_ini *ini, const char *name);
 rg_kv *rg_section_get(const rg_section *s, const char *key);

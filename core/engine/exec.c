@@ -2,8 +2,18 @@
  * Workers are created once per run (never per step), each with its own Lua
  * state; a step costs a queue push/pop and its callback. */
 #define _GNU_SOURCE
+#include "exec.h"
+#include "calendar.h"
 #include "crash.h"
-#include "engine.h"
+#include "decimal.h"
+#include "expr.h"
+#include "host.h"
+#include "isolate.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
+#include "workflow.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,16 +27,6 @@ const char *rg_status_name(rg_step_status s)
     static const char *names[] = { "pending", "running", "done", "failed",
                                    "skipped", "upstream", "waiting" };
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
-}
-
-static const rg_setting *find_set(const rg_setting *sets, size_t n, const char *name)
-{
-    for (size_t i = n; i-- > 0;) {
-        if (strcmp(sets[i].name, name) == 0) {
-            return &sets[i];
-        }
-    }
-    return NULL;
 }
 
 static void value_datum(rg_datum *d, const regie_value *v)
@@ -143,7 +143,7 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
     size_t before = errs->n;
     for (size_t i = 0; i < wf->ninputs; i++) {
         const rg_input *in = &wf->inputs[i];
-        const rg_setting *s = find_set(sets, nsets, in->name);
+        const rg_setting *s = rg_setting_find(sets, nsets, in->name);
         const char *text = s ? s->value : in->def;
         long d = rg_workflow_data_index(wf, in->name);
         if (!text) {
@@ -230,7 +230,7 @@ static void for_each_read(sched *sc, size_t s, void (*fn)(sched *, long))
     const rg_workflow *wf = sc->run->wf;
     const rg_step *step = &wf->steps[s];
     for (size_t r = 0; r < step->nall_reads; r++) {
-        fn(sc, rg_workflow_data_index(wf, step->all_reads[r]));
+        fn(sc, step->all_read_data[r]);
     }
 }
 
@@ -358,7 +358,7 @@ static void resolve_or_queue(sched *sc, size_t s)
     }
     if (verdict == RG_ST_PENDING) {
         for (size_t r = 0; r < step->nreads; r++) {
-            long d = rg_workflow_data_index(wf, step->reads[r]);
+            long d = step->read_data[r];
             /* an input that could not be read: a pre-flight step checks
              * the others without it */
             if (!step->read_optional[r] && run->data[d].kind == RG_DATUM_NONE &&
@@ -413,7 +413,7 @@ static void resolve_or_queue(sched *sc, size_t s)
 static int lacks_input(const rg_run *run, const rg_step *step)
 {
     for (size_t r = 0; run->unreadable && r < step->nreads; r++) {
-        long d = rg_workflow_data_index(run->wf, step->reads[r]);
+        long d = step->read_data[r];
         if (d >= 0 && run->unreadable[d]) {
             return 1;
         }
@@ -550,7 +550,7 @@ static void execute_step(worker *w, size_t s)
          * anything else with (the next steps are skipped) */
         int partial = lacks_input(run, step);
         for (size_t i = 0; i < step->nwrites; i++) {
-            long d = rg_workflow_data_index(run->wf, step->writes[i]);
+            long d = step->write_data[i];
             if (partial) {
                 run->unreadable[d] = 2;
                 continue; /* freed with the context */

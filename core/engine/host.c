@@ -1,7 +1,13 @@
 /* host.c - the host table handed to plugins (and used by the Lua module),
  * and step contexts.  A step sees only the data it declared: reading a name
  * outside `reads =` or writing one outside `writes =` fails the step. */
-#include "engine.h"
+#include "host.h"
+#include "calendar.h"
+#include "decimal.h"
+#include "exec.h"
+#include "map.h"
+#include "value.h"
+#include "workflow.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,8 +25,8 @@ static void h_log(regie_ctx *ctx, int level, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = rg_xvasprintf(fmt, ap);
     va_end(ap);
-    if (ctx->isolated) {
-        rg_isolate_log(ctx, level, msg);
+    if (ctx->relay_log) {
+        ctx->relay_log(ctx, level, msg);
     } else if (ctx->run && ctx->run->obs && ctx->run->obs->log) {
         ctx->run->obs->log(ctx->run->obs->ud, ctx->run, ctx->step, level, msg);
     } else if (level <= REGIE_LOG_WARN || getenv("REGIE_DEBUG")) {
@@ -39,8 +45,8 @@ static void h_progress(regie_ctx *ctx, double f)
     if (f > 1) {
         f = 1;
     }
-    if (ctx->isolated) {
-        rg_isolate_progress(ctx, f);
+    if (ctx->relay_progress) {
+        ctx->relay_progress(ctx, f);
     } else if (ctx->run) {
         ctx->run->st[ctx->step].progress = f;
         if (ctx->run->obs && ctx->run->obs->step_progress) {
@@ -172,11 +178,12 @@ const rg_datum *rg_ctx_input(regie_ctx *ctx, const char *name)
         }
         return NULL;
     }
-    if (read_index(ctx, name) < 0) {
+    long r = read_index(ctx, name);
+    if (r < 0) {
         h_log(ctx, REGIE_LOG_WARN, "reads \"%s\", which is not among its `reads`", name);
         return NULL;
     }
-    long d = rg_workflow_data_index(ctx->run->wf, name);
+    long d = ctx->s->read_data[r];
     return d < 0 ? NULL : &ctx->run->data[d];
 }
 

@@ -17,8 +17,12 @@
  * the child itself (atomically, as always); their names travel in the
  * result. */
 #define _GNU_SOURCE
-#include "durable.h"
-#include "engine.h"
+#include "isolate.h"
+#include "exec.h"
+#include "datum.h"
+#include "host.h"
+#include "plugin.h"
+#include "workflow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +90,7 @@ static void send_frame(int fd, char type, const void *data, size_t len)
 }
 
 /* A line nobody would show (a DEBUG line without REGIE_DEBUG) is not sent. */
-void rg_isolate_log(regie_ctx *ctx, int level, const char *msg)
+static void relay_log(regie_ctx *ctx, int level, const char *msg)
 {
     if (level > ctx->isolated->max_level) {
         return;
@@ -108,7 +112,7 @@ static void send_progress(struct rg_isolated *iso)
 
 /* Progress is shown in whole percents: it is sent when that changes, and
  * the last one told before the result (see finish_progress). */
-void rg_isolate_progress(regie_ctx *ctx, double fraction)
+static void relay_progress(regie_ctx *ctx, double fraction)
 {
     struct rg_isolated *iso = ctx->isolated;
     iso->progress = fraction;
@@ -146,6 +150,8 @@ static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, 
     }
     struct rg_isolated self = { fd, max_level, -1, 0, 0 };
     ctx->isolated = &self;
+    ctx->relay_log = relay_log;
+    ctx->relay_progress = relay_progress;
     int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
     if (self.held) {
         send_progress(&self); /* the step ends with the progress it told last */

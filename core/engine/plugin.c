@@ -450,14 +450,14 @@ int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs)
     return rc;
 }
 
-int rg_plugin_init(rg_plugin *p, rg_errors *errs)
+int rg_plugin_init(rg_plugin *p, const regie_host *host, rg_errors *errs)
 {
     if (p->initialised) {
         return 0;
     }
     if (p->desc->init) {
         void *state = NULL;
-        int rc = p->desc->init(&rg_host, &state);
+        int rc = p->desc->init(host, &state);
         if (rc != 0) {
             rg_err_add(errs, p->path, 0, "plugin %s: init failed (status %d)", p->desc->name, rc);
             return -1;

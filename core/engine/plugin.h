@@ -19,8 +19,6 @@ typedef struct rg_plugins {
     rg_errors refused; /* every file a scan refused, with the reason */
 } rg_plugins;
 
-extern const regie_host rg_host;
-
 /* Load one shared object; refuse wrong magic/ABI/duplicate names with the
  * path and reason in errs.  A file that is not an ELF shared object
  * exporting the entry symbol is refused before it is loaded. */
@@ -33,7 +31,9 @@ const char *rg_plugin_check_elf(const char *path, char *buf, size_t bufsize);
  * errors are not shown); -1 if any was refused. */
 int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs);
 rg_plugin *rg_plugin_find(rg_plugins *ps, const char *name);
-int rg_plugin_init(rg_plugin *p, rg_errors *errs);
+/* Call the plugin's init once, handing it host (the table of functions it
+ * calls back). */
+int rg_plugin_init(rg_plugin *p, const regie_host *host, rg_errors *errs);
 void rg_plugins_free(rg_plugins *ps);
 void rg_plugin_print_doc(const rg_plugin *p, FILE *f);
 const char *rg_param_type_name(regie_param_type t);

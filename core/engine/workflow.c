@@ -1,8 +1,16 @@
 /* workflow.c - reading a workflow INI file into steps and a DAG, and every
- * check that can be made without running anything.  Errors name FILE:LINE of
- * the key concerned; all errors of the files are collected. */
+ * check of its structure.  Errors name FILE:LINE of the key concerned; all
+ * errors of the files are collected.  What the steps run is attached by
+ * bind.c. */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "workflow.h"
+#include "calendar.h"
+#include "conf.h"
+#include "decimal.h"
+#include "expr.h"
+#include "map.h"
+#include "rg_csv.h"
+#include "rg_ini.h"
 
 #include <libgen.h>
 #include <limits.h>
@@ -46,15 +54,15 @@ const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
 }
 
 /* ---- small helpers ---- */
-static const char *const step_reserved[] = { "plugin", "script", "reads", "writes", "after",
-                                             "when", "retries", "retry_delay", "timeout",
-                                             "instructions", "memory_mb", "description", "wait",
-                                             "what", "four_eyes", "rerun", "preflight", "isolate", NULL };
+const char *const rg_step_keys[] = { "plugin", "script", "reads", "writes", "after",
+                                     "when", "retries", "retry_delay", "timeout",
+                                     "instructions", "memory_mb", "description", "wait",
+                                     "what", "four_eyes", "rerun", "preflight", "isolate", NULL };
 
 static int is_reserved(const char *k)
 {
-    for (int i = 0; step_reserved[i]; i++) {
-        if (strcmp(step_reserved[i], k) == 0) {
+    for (int i = 0; rg_step_keys[i]; i++) {
+        if (strcmp(rg_step_keys[i], k) == 0) {
             return 1;
         }
     }
@@ -78,7 +86,7 @@ static int valid_ident(const char *s)
 static const char *input_type_names[] = { "file", "csv", "ini", "text", "number", "integer",
                                           "date", "boolean", NULL };
 
-static const rg_setting *find_set(const rg_setting *sets, size_t n, const char *name)
+const rg_setting *rg_setting_find(const rg_setting *sets, size_t n, const char *name)
 {
     for (size_t i = n; i-- > 0;) {
         if (strcmp(sets[i].name, name) == 0) {
@@ -96,7 +104,7 @@ typedef struct subst_ctx {
 
 static const char *input_value_text(subst_ctx *sc, const char *name)
 {
-    const rg_setting *s = find_set(sc->sets, sc->nsets, name);
+    const rg_setting *s = rg_setting_find(sc->sets, sc->nsets, name);
     if (s) {
         return s->value;
     }
@@ -203,78 +211,6 @@ static int parse_num_key(rg_kv *kv, double *out, rg_errors *errs)
     }
     *out = v;
     return 0;
-}
-
-static void allowed_list(rg_buf *b, const regie_param *pt)
-{
-    int first = 1;
-    for (const regie_param *p = pt; p && p->key; p++) {
-        rg_buf_printf(b, "%s%s (%s)", first ? "" : ", ", p->key, rg_param_type_name(p->type));
-        first = 0;
-    }
-    if (first) {
-        rg_buf_puts(b, "none");
-    }
-}
-
-/* Own keys of a step against its parameter table. */
-static void check_params(rg_step *st, const char *what, rg_errors *errs)
-{
-    for (size_t i = 0; i < st->nparams; i++) {
-        rg_kv *kv = &st->params[i];
-        const regie_param *p = st->ptable;
-        while (p && p->key && strcmp(p->key, kv->key) != 0) {
-            p++;
-        }
-        if (!p || !p->key) {
-            rg_buf b = { 0 };
-            allowed_list(&b, st->ptable);
-            /* the nearest of its parameters and the step keys */
-            size_t nk = 0;
-            for (const regie_param *q = st->ptable; q && q->key; q++) {
-                nk++;
-            }
-            size_t nres = sizeof step_reserved / sizeof step_reserved[0] - 1;
-            const char **keys = rg_xmalloc((nk + nres + 1) * sizeof *keys);
-            for (size_t k = 0; k < nk; k++) {
-                keys[k] = st->ptable[k].key;
-            }
-            for (size_t k = 0; k < nres; k++) {
-                keys[nk + k] = step_reserved[k];
-            }
-            long near = rg_nearest(kv->key, keys, nk + nres);
-            rg_buf_puts(&b, "; step keys: ");
-            for (size_t k = 0; k < nres; k++) {
-                rg_buf_printf(&b, "%s%s", k ? ", " : "", step_reserved[k]);
-            }
-            rg_err_add(errs, kv->file, kv->line,
-                       "step %s: unknown key \"%s\" for %s (its parameters: %s)%s%s%s", st->name,
-                       kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
-                       near >= 0 ? keys[near] : "", near >= 0 ? "?" : "");
-            free(keys);
-            rg_buf_free(&b);
-            continue;
-        }
-        const char *expected = NULL;
-        if (rg_param_check(p->type, kv->value, &expected) != 0) {
-            rg_err_add(errs, kv->file, kv->line, "step %s: %s: found \"%s\", expected %s", st->name,
-                       kv->key, kv->value, expected);
-        }
-    }
-    for (const regie_param *p = st->ptable; p && p->key; p++) {
-        if (!p->required) {
-            continue;
-        }
-        int have = 0;
-        for (size_t i = 0; i < st->nparams; i++) {
-            have |= strcmp(st->params[i].key, p->key) == 0;
-        }
-        if (!have) {
-            rg_err_add(errs, st->file, st->line,
-                       "step %s: missing required key \"%s\" (%s: %s) for %s", st->name, p->key,
-                       rg_param_type_name(p->type), p->description ? p->description : "", what);
-        }
-    }
 }
 
 static void parse_names(rg_kv *kv, char ***names, int **optional, size_t *n, rg_errors *errs,
@@ -463,7 +399,7 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
     }
 }
 
-static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_errors *errs)
+static void load_steps(rg_workflow *wf, rg_errors *errs)
 {
     size_t nsteps = 0;
     for (size_t s = 0; s < wf->ini.n; s++) {
@@ -611,48 +547,13 @@ static void load_steps(rg_workflow *wf, rg_plugins *plugins, rg_lua *lua, rg_err
         if (plugin) {
             st->kind = RG_STEP_PLUGIN;
             st->plugin_name = rg_xstrdup(plugin->value);
-            st->plugin = rg_plugin_find(plugins, plugin->value);
-            if (!st->plugin) {
-                rg_buf b = { 0 };
-                rg_buf_puts(&b, "");
-                for (size_t i = 0; i < plugins->n; i++) {
-                    rg_buf_printf(&b, "%s%s", i ? ", " : "", plugins->v[i].desc->name);
-                }
-                rg_err_add(errs, plugin->file, plugin->line,
-                           "step %s: unknown plugin \"%s\" (found on the plugin path %s: %s)",
-                           st->name, plugin->value, wf->cfg.plugin_path,
-                           b.len ? b.data : "none");
-                rg_buf_free(&b);
-            } else {
-                st->ptable = st->plugin->desc->params;
-                check_params(st, "this plugin", errs);
-                if (rg_plugin_init(st->plugin, errs) != 0) {
-                    rg_err_add(errs, plugin->file, plugin->line,
-                               "step %s: plugin \"%s\" could not be initialised", st->name,
-                               plugin->value);
-                }
-            }
+            st->plugin_key = plugin;
         } else if (script) {
             st->kind = RG_STEP_SCRIPT;
             st->script = rg_xstrdup(script->value);
-            st->script_file = rg_lua_resolve(wf->cfg.script_path, wf->dir, script->value);
-            if (!st->script_file) {
-                rg_err_add(errs, script->file, script->line,
-                           "step %s: script \"%s\" not found (looked next to the workflow and on "
-                           "the script path %s)",
-                           st->name, script->value, wf->cfg.script_path);
-            } else {
-                size_t before = errs->n;
-                if (rg_lua_describe(lua, st->script_file, &st->limits, &st->sinfo, errs) == 0 &&
-                    errs->n == before) {
-                    st->ptable = st->sinfo.params;
-                    check_params(st, "this script", errs);
-                } else if (errs->n == before) {
-                    rg_err_add(errs, script->file, script->line, "step %s: script %s is not usable",
-                               st->name, st->script_file);
-                }
-            }
+            st->script_key = script;
         }
+        st->errs_at = errs->n;
     }
 }
 
@@ -817,6 +718,22 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
     }
     wf->order = queue;
     free(indeg);
+    /* data names to indices, once: a run looks its data up by index */
+    for (size_t s = 0; s < wf->nsteps; s++) {
+        rg_step *st = &wf->steps[s];
+        st->read_data = rg_xmalloc((st->nreads + 1) * sizeof *st->read_data);
+        for (size_t r = 0; r < st->nreads; r++) {
+            st->read_data[r] = map_get(&p->data, st->reads[r]);
+        }
+        st->write_data = rg_xmalloc((st->nwrites + 1) * sizeof *st->write_data);
+        for (size_t w = 0; w < st->nwrites; w++) {
+            st->write_data[w] = map_get(&p->data, st->writes[w]);
+        }
+        st->all_read_data = rg_xmalloc((st->nall_reads + 1) * sizeof *st->all_read_data);
+        for (size_t r = 0; r < st->nall_reads; r++) {
+            st->all_read_data[r] = map_get(&p->data, st->all_reads[r]);
+        }
+    }
 }
 
 static void check_sections(rg_workflow *wf, rg_errors *errs)
@@ -852,19 +769,8 @@ static void check_sections(rg_workflow *wf, rg_errors *errs)
     }
 }
 
-static void config_copy(rg_config *dst, const rg_config *src)
-{
-    *dst = *src;
-    dst->plugin_path = rg_xstrdup(src->plugin_path ? src->plugin_path : "");
-    dst->script_path = rg_xstrdup(src->script_path ? src->script_path : "");
-    dst->workflow_path = rg_xstrdup(src->workflow_path ? src->workflow_path : "");
-    dst->store_path = rg_xstrdup(src->store_path ? src->store_path : "");
-    dst->config_file = src->config_file ? rg_xstrdup(src->config_file) : NULL;
-}
-
 int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
-                     const rg_setting *sets, size_t nsets, rg_plugins *plugins, rg_lua *lua,
-                     rg_errors *errs)
+                     const rg_setting *sets, size_t nsets, rg_errors *errs)
 {
     memset(wf, 0, sizeof *wf);
     size_t before = errs->n;
@@ -872,9 +778,9 @@ int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
     char *tmp = rg_xstrdup(path);
     wf->dir = rg_xstrdup(dirname(tmp));
     free(tmp);
-    config_copy(&wf->cfg, cfg);
+    rg_config_copy(&wf->cfg, cfg);
     wf->priv = rg_xcalloc(1, sizeof *wf->priv);
-    if (rg_ini_load(&wf->ini, path, NULL, NULL, errs) != 0 && wf->ini.n == 0) {
+    if (rg_ini_load(&wf->ini, path, errs) != 0 && wf->ini.n == 0) {
         return -1;
     }
     subst_ctx sc = { wf, sets, nsets };
@@ -896,14 +802,6 @@ int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
         rg_config_set(&wf->cfg, eng->kv[k].key, eng->kv[k].value, eng->kv[k].file,
                       eng->kv[k].line, errs);
     }
-    /* a plugin directory named by the workflow is scanned too; a file it
-     * refuses is a warning (plugins->refused), as on the engine's path: a
-     * step that names a plugin not loaded is the error */
-    if (eng && rg_section_get(eng, "plugin_path")) {
-        rg_errors refused = { 0 };
-        rg_plugins_scan(plugins, wf->cfg.plugin_path, &refused);
-        rg_err_free(&refused);
-    }
     load_inputs(wf, errs);
     for (size_t i = 0; i < nsets; i++) {
         int known = 0;
@@ -921,7 +819,7 @@ int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
             rg_buf_free(&b);
         }
     }
-    load_steps(wf, plugins, lua, errs);
+    load_steps(wf, errs);
     build_dag(wf, errs);
     return errs->n > before ? -1 : 0;
 }
@@ -956,7 +854,12 @@ void rg_workflow_free(rg_workflow *wf)
         free(st->when_text);
         rg_strv_free(st->all_reads, st->nall_reads);
         free(st->params);
-        rg_script_info_free(&st->sinfo);
+        if (st->bound_free) {
+            st->bound_free(st->bound);
+        }
+        free(st->read_data);
+        free(st->write_data);
+        free(st->all_read_data);
         free(st->deps);
         free(st->dependents);
     }

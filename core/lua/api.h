@@ -2,7 +2,8 @@
  * core/lua; lua_api.h is its interface to the rest of regie).
  *
  * The module is split by topic, each file on the data model of
- * api_data.c (its conversions of values in lua_api.h): regie.X is the function rg_api_X of the file of its topic,
+ * api_data.c (its conversions of values in lua_api.h): regie.X is the
+ * function rg_api_X of the file of its topic,
  * gathered into the `regie` table by rg_lua_open_regie (lua_api.c).  Its
  * C code polls the step's limits through the sandbox (sandbox.h). */
 #ifndef REGIE_API_H
@@ -10,6 +11,13 @@
 
 #include "lua_api.h"
 #include "sandbox.h"
+/* what the topics work on: the step context and the data layer */
+#include "calendar.h"
+#include "decimal.h"
+#include "host.h"
+#include "rg_csv.h"
+#include "util.h"
+#include "value.h"
 
 #include <lauxlib.h>
 

@@ -3,6 +3,7 @@
  * regie.parse_number. */
 #define _GNU_SOURCE
 #include "api.h"
+#include "rational.h"
 
 #include <lauxlib.h>
 #include <string.h>

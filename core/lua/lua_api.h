@@ -3,7 +3,7 @@
 #ifndef REGIE_LUA_API_H
 #define REGIE_LUA_API_H
 
-#include "engine.h"
+#include "regie.h"
 
 #include <lua.h>
 

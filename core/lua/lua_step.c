@@ -7,6 +7,9 @@
 #include "config.h"
 #endif
 #include "lua_api.h"
+#include "decimal.h"
+#include "exec.h"
+#include "host.h"
 #include "lua_step.h"
 #include "sandbox.h"
 #include "sha256.h"

@@ -21,7 +21,7 @@
 #ifndef REGIE_LUA_STEP_H
 #define REGIE_LUA_STEP_H
 
-#include "sandbox.h"
+#include "conf.h" /* rg_lua_limits */
 #include "util.h"
 #include "value.h"
 

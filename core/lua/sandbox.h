@@ -13,14 +13,10 @@
 #ifndef REGIE_SANDBOX_H
 #define REGIE_SANDBOX_H
 
+#include "conf.h" /* rg_lua_limits */
+
 #include <lua.h>
 #include <stddef.h>
-
-typedef struct rg_lua_limits {
-    long long instructions; /* 0: no limit */
-    size_t memory;          /* bytes; 0: no limit */
-    double timeout;         /* seconds of wall time; 0: no limit */
-} rg_lua_limits;
 
 typedef struct rg_sandbox rg_sandbox;
 

@@ -6,6 +6,15 @@
 #define _GNU_SOURCE
 #include "durable.h"
 #include "crash.h"
+#include "calendar.h"
+#include "datum.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "rg_ini.h"
+#include "store.h"
+#include "workflow.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -200,7 +209,7 @@ static void reads_hash(rg_run *run, size_t s, char out[65])
     rg_sha256_add(h, "regie-reads-1\n", 14);
     for (size_t i = 0; i < n; i++) {
         char dh[65];
-        datum_hash(run, rg_workflow_data_index(run->wf, names[i]), dh);
+        datum_hash(run, step->all_read_data[i], dh);
         rg_sha256_add(h, names[i], strlen(names[i]) + 1);
         rg_sha256_add(h, dh, strlen(dh));
         rg_sha256_add(h, "\n", 1);
@@ -373,7 +382,7 @@ static int hook_reuse(rg_run *run, size_t s, regie_ctx *ctx)
     log_store_error(run, s, &e);
     rg_err_free(&e);
     for (size_t w = 0; reused && w < step->nwrites; w++) {
-        set_datum_hash(run, rg_workflow_data_index(run->wf, step->writes[w]), shas[w]);
+        set_datum_hash(run, step->write_data[w], shas[w]);
     }
     free(shas);
     if (reused) {
@@ -557,7 +566,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
         }
         rg_err_free(&e);
         for (size_t i = 0; rc == 0 && i < step->nwrites; i++) {
-            set_datum_hash(run, rg_workflow_data_index(run->wf, step->writes[i]), shas[i]);
+            set_datum_hash(run, step->write_data[i], shas[i]);
         }
         if (rc == 0) {
             rg_kill_point("after-commit", step->name);
@@ -820,12 +829,7 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
     }
     for (size_t i = 0; i < wf->ninputs && rc == 0; i++) {
         const rg_input *in = &wf->inputs[i];
-        const rg_setting *set = NULL;
-        for (size_t k = 0; k < nsets; k++) {
-            if (strcmp(sets[k].name, in->name) == 0) {
-                set = &sets[k];
-            }
-        }
+        const rg_setting *set = rg_setting_find(sets, nsets, in->name);
         const char *v = set ? set->value : in->def;
         if (!v) {
             continue;
@@ -972,7 +976,7 @@ int rg_durable_resume(rg_run *run, rg_store *store, const char *run_id, rg_error
         char (*shas)[65] = rg_xcalloc(step->nwrites ? step->nwrites : 1, sizeof *shas);
         if (load_recorded(run, s, outs, shas, errs) == 0) {
             for (size_t w = 0; w < step->nwrites; w++) {
-                long d = rg_workflow_data_index(wf, step->writes[w]);
+                long d = step->write_data[w];
                 rg_datum_clear(&run->data[d]);
                 run->data[d] = outs[w];
                 memcpy(ds->dhash[d], shas[w], 65);

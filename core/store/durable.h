@@ -3,9 +3,10 @@
 #ifndef REGIE_DURABLE_H
 #define REGIE_DURABLE_H
 
-#include "datum.h" /* rg_datum_save and rg_datum_load, once declared here */
-#include "engine.h"
+#include "exec.h"
+#include "lua_step.h"
 #include "store.h"
+#include "workflow.h"
 
 /* Definition of a workflow as it is now: every INI file, script and Lua
  * module it uses, and plugin names and versions, with their hashes. */

@@ -11,8 +11,14 @@
  *
  * Options: --quick (smaller sizes, fewer repetitions), --only N. */
 #define _GNU_SOURCE
-#include "engine.h"
 #include "mockhost.h"
+#include "bind.h"
+#include "conf.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "workflow.h"
 #include "durable.h"
 #include "store.h"
 
@@ -178,7 +184,8 @@ static int one_run(engine *e, const char *path, int jobs, rg_store *store, doubl
     rg_workflow wf;
     long r0 = rss_kb();
     double t0 = rg_now();
-    if (rg_workflow_load(&wf, path, &e->cfg, NULL, 0, &e->plugins, e->lua, &errs) != 0) {
+    if ((rg_workflow_load(&wf, path, &e->cfg, NULL, 0, &errs) |
+         rg_workflow_bind(&wf, &e->plugins, &rg_host, e->lua, &errs)) != 0) {
         rg_err_print(&errs, stderr);
         rg_err_free(&errs);
         rg_workflow_free(&wf);

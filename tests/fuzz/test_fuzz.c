@@ -13,16 +13,21 @@
  * module; elf feeds damaged shared objects to the plugin loader's check
  * (both in the test case "safety": CK_RUN_CASE=safety). */
 #define _GNU_SOURCE
-#include "engine.h"
 #include "mockhost.h"
 #include "util.h"
 #include "value.h"
 #include "decimal.h"
 #include "rational.h"
+#include "bind.h"
 #include "calendar.h"
+#include "conf.h"
+#include "exec.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
 #include "rg_csv.h"
 #include "rg_ini.h"
-#include "lua_step.h"
+#include "workflow.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -556,7 +561,7 @@ static void try_ini(const char *data, size_t len, void *arg)
     char *path = put_input(w->dir, "in.ini", data, len);
     rg_ini ini;
     rg_errors errs = { 0 };
-    if (rg_ini_load(&ini, path, NULL, NULL, &errs) != 0) {
+    if (rg_ini_load(&ini, path, &errs) != 0) {
         assert_named(&errs, path, data);
     }
     rg_ini_free(&ini);
@@ -584,7 +589,8 @@ static void try_workflow(const char *data, size_t len, void *arg)
     char *path = put_input(w->dir, "wf.ini", data, len);
     rg_workflow wf;
     rg_errors errs = { 0 };
-    if (rg_workflow_load(&wf, path, &w->cfg, NULL, 0, &w->plugins, w->lua, &errs) != 0) {
+    if ((rg_workflow_load(&wf, path, &w->cfg, NULL, 0, &errs) |
+         rg_workflow_bind(&wf, &w->plugins, &rg_host, w->lua, &errs)) != 0) {
         /* every message names a file: this one or a script it names */
         fuzz_assert(errs.n > 0, "refused without a message; input:\n%s", data);
         for (size_t i = 0; i < errs.n; i++) {

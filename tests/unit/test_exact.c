@@ -5,6 +5,7 @@
  * REGIE_FUZZ_SEED, see t_exact_points_property). */
 #include "rational.h"
 #include "lua_api.h"
+#include "util.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -1,6 +1,11 @@
 #define _GNU_SOURCE
-#include "engine.h"
+#include "bind.h"
+#include "conf.h"
+#include "exec.h"
+#include "host.h"
 #include "lua_step.h"
+#include "plugin.h"
+#include "workflow.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -143,7 +148,8 @@ START_TEST(tables_let_go_after_their_last_reader)
     memset(&plugins, 0, sizeof plugins);
     rg_lua *lua = rg_lua_new(cfg.script_path);
     rg_workflow wf;
-    int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+    int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
+              rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
     ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
     rg_run run;
     char *out = NULL;
@@ -233,7 +239,8 @@ START_TEST(isolated_step_relays_progress_log_and_output)
     ck_assert_int_eq(rg_plugin_load(&plugins, so, &errs), 0);
     rg_lua *lua = rg_lua_new(cfg.script_path);
     rg_workflow wf;
-    int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+    int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
+              rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
     ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
     ck_assert_int_eq(wf.steps[0].isolate, 1);
     rg_run run;

@@ -3,8 +3,11 @@
  * functions) and the regie module stop at the step's deadline, refuse
  * counts out of range, and leak nothing when an error unwinds them. */
 #define _GNU_SOURCE
-#include "engine.h"
 #include "mockhost.h"
+#include "calendar.h"
+#include "conf.h"
+#include "host.h"
+#include "lua_step.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -1,6 +1,10 @@
 #define _GNU_SOURCE
-#include "engine.h"
 #include "mockhost.h"
+#include "conf.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
+#include "workflow.h"
 #include "testutil.h"
 
 #include <check.h>

@@ -1,5 +1,7 @@
-#include "engine.h"
 #include "mockhost.h"
+#include "host.h"
+#include "plugin.h"
+#include "workflow.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -22,7 +24,7 @@ START_TEST(good_plugin_loads_and_runs)
     rg_plugin *g = rg_plugin_find(&ps, "good");
     ck_assert_ptr_nonnull(g);
     ck_assert_str_eq(g->desc->version, "1.2.3");
-    ck_assert_int_eq(rg_plugin_init(g, &e), 0);
+    ck_assert_int_eq(rg_plugin_init(g, &rg_host, &e), 0);
     /* run it through a standalone context */
     const char *kv[] = { "column", "n", "factor", "2", NULL };
     regie_ctx *ctx = rg_test_ctx_new("sum", kv, NULL);
@@ -78,7 +80,7 @@ START_TEST(init_failure_is_reported)
     rg_errors e = { 0 };
     char *p = fixture("init_fail");
     ck_assert_int_eq(rg_plugin_load(&ps, p, &e), 0);
-    ck_assert_int_eq(rg_plugin_init(rg_plugin_find(&ps, "init-fail"), &e), -1);
+    ck_assert_int_eq(rg_plugin_init(rg_plugin_find(&ps, "init-fail"), &rg_host, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], "init failed (status -5)"));
     rg_plugins_free(&ps);
     rg_err_free(&e);

@@ -6,11 +6,14 @@
  * constructors not run) before it is seen to be a plugin.  Meant to run
  * in the sanitizer build too. */
 #define _GNU_SOURCE
-#include "engine.h"
 #include "mockhost.h"
 #include "util.h"
 #include "value.h"
+#include "conf.h"
 #include "decimal.h"
+#include "host.h"
+#include "lua_step.h"
+#include "plugin.h"
 #include "rg_csv.h"
 #include "rg_ini.h"
 #include "lua_api.h"

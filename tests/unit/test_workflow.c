@@ -1,8 +1,13 @@
 /* core/engine/workflow.c: reading workflow INI files into inputs, steps and a DAG,
  * and every error that loading finds, named by FILE:LINE. */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "bind.h"
+#include "conf.h"
+#include "host.h"
 #include "lua_step.h"
+#include "plugin.h"
+#include "rg_csv.h"
+#include "workflow.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -50,7 +55,8 @@ static void teardown(void)
 }
 
 /* Write wf.ini with `text` and load it with the --set pairs given
- * (NULL-terminated NAME, VALUE list).  Returns rg_workflow_load's result. */
+ * (NULL-terminated NAME, VALUE list), then bind it.  Returns -1 if either
+ * failed. */
 static int load(const char *text, ...)
 {
     free(t_write(t_dir, "wf.ini", text));
@@ -67,7 +73,8 @@ static int load(const char *text, ...)
     va_end(ap);
     rg_workflow_free(&wf);
     rg_err_free(&errs);
-    return rg_workflow_load(&wf, wf_path, &cfg, sets, n, &plugins, lua, &errs);
+    return (rg_workflow_load(&wf, wf_path, &cfg, sets, n, &errs) |
+            rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
 }
 
 static char *all_errors(void)
@@ -593,7 +600,8 @@ START_TEST(shipped_workflows_load)
         free(want);
         rg_workflow_free(&wf);
         rg_err_free(&errs);
-        int rc = rg_workflow_load(&wf, path, &cfg, NULL, 0, &plugins, lua, &errs);
+        int rc = (rg_workflow_load(&wf, path, &cfg, NULL, 0, &errs) |
+                  rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
         char *e = all_errors();
         ck_assert_msg(rc == 0 && errs.n == 0, "%s: %s", names[i], e);
         free(e);
@@ -635,6 +643,48 @@ START_TEST(graph_as_dot)
 }
 END_TEST
 
+/* Loading checks the structure and attaches nothing; binding attaches the
+ * plugins and scripts.  Their errors come out as one reading of the file
+ * gives them: a step's own errors, then those of what it runs, then the
+ * next step's, and the DAG's last. */
+START_TEST(bind_errors_where_loading_reported_them)
+{
+    free(t_write(t_dir, "wf.ini",
+                 "[workflow]\nname = t\n"
+                 "[step.a]\nplugin = noop\nretries = x\nbogus = 1\n"          /* 3-6 */
+                 "[step.b]\nscript = missing.lua\nreads = nothing\ntimeout = -1\n" /* 7-10 */
+                 "[step.c]\nscript = step.lua\n"));                          /* 11, 12 */
+    ck_assert_int_eq(rg_workflow_load(&wf, wf_path, &cfg, NULL, 0, &errs), -1);
+    ck_assert_uint_eq(errs.n, 3);
+    ck_assert_ptr_null(step("a")->plugin);
+    ck_assert_ptr_null(step("b")->script_file);
+    ck_assert_ptr_null(step("c")->ptable);
+    ck_assert_int_eq(rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs), -1);
+    ck_assert_ptr_nonnull(step("a")->plugin);
+    ck_assert_ptr_nonnull(step("c")->ptable);
+    static const struct {
+        int line;
+        const char *start;
+    } want[] = {
+        { 5, "retries: found \"x\"" },
+        { 6, "step a: unknown key \"bogus\" for this plugin" },
+        { 10, "timeout: found \"-1\"" },
+        { 8, "step b: script \"missing.lua\" not found" },
+        { 11, "step c: missing required key \"level\"" },
+        { 9, "step b reads \"nothing\", which no input or step provides" },
+    };
+    char *e = all_errors();
+    ck_assert_msg(errs.n == sizeof want / sizeof want[0], "%s", e);
+    for (size_t i = 0; i < errs.n; i++) {
+        char *w = rg_xasprintf("%s:%d: %s", wf_path, want[i].line, want[i].start);
+        ck_assert_msg(strncmp(errs.msg[i], w, strlen(w)) == 0, "error %zu: want %s...; all:\n%s",
+                      i, w, e);
+        free(w);
+    }
+    free(e);
+}
+END_TEST
+
 Suite *suite_workflow(void);
 Suite *suite_workflow(void)
 {
@@ -647,6 +697,7 @@ Suite *suite_workflow(void)
     tcase_add_test(tc, steps_reads_writes_and_settings);
     tcase_add_test(tc, step_errors_name_file_and_line);
     tcase_add_test(tc, dag_errors);
+    tcase_add_test(tc, bind_errors_where_loading_reported_them);
     tcase_add_test(tc, cycles_are_refused_with_every_step_in_them);
     tcase_add_test(tc, when_conditions_and_their_data);
     tcase_add_test(tc, wait_kinds);

@@ -1,8 +1,10 @@
-/* paths.c - where regie finds its parts, and the engine configuration.
+/* conf.c - the engine configuration, and where regie finds its parts.
  * An uninstalled build (the binary sits in the build tree it was built in)
  * uses the source and build trees; an installed one its prefix. */
 #define _GNU_SOURCE
-#include "engine.h"
+#include "conf.h"
+#include "decimal.h"
+#include "rg_ini.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -206,7 +208,7 @@ int rg_config_load(rg_config *cfg, const char *file, rg_errors *errs)
     if (rg_file_exists(file)) {
         cfg->config_file = rg_xstrdup(file);
         rg_ini ini;
-        if (rg_ini_load(&ini, file, NULL, NULL, errs) != 0) {
+        if (rg_ini_load(&ini, file, errs) != 0) {
             rc = -1;
         }
         for (size_t s = 0; s < ini.n; s++) {
@@ -256,4 +258,14 @@ void rg_config_free(rg_config *cfg)
     free(cfg->store_path);
     free(cfg->config_file);
     memset(cfg, 0, sizeof *cfg);
+}
+
+void rg_config_copy(rg_config *dst, const rg_config *src)
+{
+    *dst = *src;
+    dst->plugin_path = rg_xstrdup(src->plugin_path ? src->plugin_path : "");
+    dst->script_path = rg_xstrdup(src->script_path ? src->script_path : "");
+    dst->workflow_path = rg_xstrdup(src->workflow_path ? src->workflow_path : "");
+    dst->store_path = rg_xstrdup(src->store_path ? src->store_path : "");
+    dst->config_file = src->config_file ? rg_xstrdup(src->config_file) : NULL;
 }
