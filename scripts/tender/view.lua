@@ -1,4 +1,4 @@
--- tender/view.lua - what the output steps (report.lua, send_letters.lua)
+-- tender/view.lua - what the output steps (report.lua, write_letters.lua)
 -- share: everything the evaluation produced, gathered per bid, and the
 -- score tables in Dutch.  No rules live here.
 

@@ -1,4 +1,4 @@
--- tender/send_letters.lua - step 10b: one letter per bid, letters/<bid_id>.md.
+-- tender/write_letters.lua - step 10b: one letter per bid, letters/<bid_id>.md.
 --
 -- Which letter a bid gets is decided in decision.lua (column `letter` of
 -- `outcome`); the texts are the templates of letters.lua.  This step only
