@@ -2137,7 +2137,7 @@ void rg_lua_open_regie(lua_State *L)
         { "easter", l_easter },          { NULL, NULL },
     };
     static const luaL_Reg csv_fns[] = { { "parse", l_csv_parse }, { "encode", l_csv_encode },
-                                        { "writer", l_csv_writer }, { NULL, NULL } };
+                                        { "writer", l_csv_writer }, { "field", rg_lua_csv_field }, { NULL, NULL } };
     /* list metatable */
     lua_newtable(L);
     lua_pushstring(L, "regie.list");

@@ -49,5 +49,7 @@ void rg_lua_charge(lua_State *L, size_t bytes);
 void rg_lua_open_limits(lua_State *L);
 /* regie.order(columns [, directions]) (lua_order.c). */
 int rg_lua_order(lua_State *L);
+/* regie.csv.field(text) (lua_csv_field.c). */
+int rg_lua_csv_field(lua_State *L);
 
 #endif

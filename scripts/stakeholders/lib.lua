@@ -725,26 +725,6 @@ function L.md(s)
   return md(type(s) == "string" and s or L.text(s), "\\|")
 end
 
--- A text as one field of a CSV line, as regie.csv.writer writes it: in
--- double quotes (a quote doubled) when it holds a comma, a quote or a line
--- break or begins or ends with a space or a tab; nil as an empty field.  For a file
--- whose lines share most of their fields, made of pieces escaped once.
-function L.csv_field(s)
-  if s == nil then
-    return ""
-  end
-  -- the usual text, quickly: two or more characters, none of them a
-  -- comma, quote or line break, no space or tab at either end (a reader
-  -- that trims a field not quoted would lose those)
-  if s:find('^[^ \t,"\r\n][^,"\r\n]*[^ \t,"\r\n]$') then
-    return s
-  end
-  if s:find('[,"\r\n]') or s:find("^[ \t]") or s:find("[ \t]$") then
-    return '"' .. s:gsub('"', '""') .. '"'
-  end
-  return s
-end
-
 -- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.
 function L.ics_text(s)
   s = L.text(s)

@@ -446,6 +446,32 @@ START_TEST(helpers)
 }
 END_TEST
 
+/* regie.csv.field quotes a text as regie.csv.writer writes it. */
+START_TEST(csv_field)
+{
+    regie_ctx *ctx;
+    int rc = run_script(
+        "f.lua",
+        "return { run = function()\n"
+        "  local F = regie.csv.field\n"
+        "  local cases = { 'plain', '', 'a,b', 'say \"hi\"', '\\ttab', 'tab\\t', ' space',\n"
+        "                  'two\\r\\nlines', 'in side', 'x;y' }\n"
+        "  for _, s in ipairs(cases) do\n"
+        "    local line = regie.csv.encode({ { a = s, b = 'x' } }, { 'a', 'b' }):match('\\r\\n(.*),x\\r\\n$')\n"
+        "    assert(F(s) == line, s)\n"
+        "  end\n"
+        "  assert(F('\\tlead') == '\"\\tlead\"')\n"
+        "  assert(F(nil) == '' and F(regie.null) == '' and F() == '')\n"
+        "  assert(F(12) == '12')\n"
+        "  local ok, e = pcall(F, {})\n"
+        "  assert(not ok and e:find('string expected'), e)\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
 static char *out_text(const char *name)
 {
     char *p = NULL;
@@ -1291,6 +1317,7 @@ Suite *suite_lua(void)
     tcase_add_test(tc, coroutines_as_lua);
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
+    tcase_add_test(tc, csv_field);
     tcase_add_test(tc, escapes_for_documents);
     tcase_add_test(tc, csv_writer_and_pieces);
     tcase_add_test(tc, csv_writer_streams);
