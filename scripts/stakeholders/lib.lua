@@ -725,40 +725,6 @@ function L.md(s)
   return md(type(s) == "string" and s or L.text(s), "\\|")
 end
 
--- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.
-function L.ics_text(s)
-  s = L.text(s)
-  if not s:find("[\\;,\r\n]") then
-    return s
-  end
-  s = s:gsub("\r\n", "\n"):gsub("\r", "\n")
-  s = s:gsub("\\", "\\\\"):gsub(";", "\\;"):gsub(",", "\\,"):gsub("\n", "\\n")
-  return s
-end
-
--- Fold a content line at 75 octets (CRLF + one space), never inside a
--- UTF-8 sequence.  Returns the line with CRLF.
-function L.ics_fold(line)
-  if #line <= 75 then
-    return line .. "\r\n"
-  end
-  local out = {}
-  local limit = 75
-  local i, n = 1, #line
-  while n - i + 1 > limit do
-    local j = i + limit -- first byte that does not fit
-    -- back up while j is a continuation byte
-    while j > i + 1 and (line:byte(j) & 0xC0) == 0x80 do
-      j = j - 1
-    end
-    out[#out + 1] = line:sub(i, j - 1)
-    i = j
-    limit = 74 -- continuation lines start with a space
-  end
-  out[#out + 1] = line:sub(i)
-  return table.concat(out, "\r\n ") .. "\r\n"
-end
-
 -- Approximate rendered width (px) of text in DejaVu Sans / Arial at `size`.
 local W = {
   a = .613, b = .635, c = .55, d = .635, e = .615, f = .352, g = .635, h = .634, i = .278,

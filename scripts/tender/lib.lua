@@ -15,7 +15,7 @@
 --   interviews.lua interview outcomes
 --   decision.lua   statuses, standstill dates
 --   report.lua     ranking.csv/md, explain/, report.html, scores.svg, lot-protocol.md
---   write_letters.lua + letters.lua (the letter texts), ics.lua (invitations)
+--   write_letters.lua + letters.lua (the letter texts; invitations with common/ics.lua)
 --   view.lua, svg.lua  shared by the output steps (no rules)
 
 local regie = regie or require "regie"

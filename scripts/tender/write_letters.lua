@@ -7,7 +7,37 @@
 local L = require "tender.lib"
 local V = require "tender.view"
 local letters = require "tender.letters"
-local ics = require "tender.ics"
+local ics = require "common.ics"
+
+-- An interview invitation as an iCalendar file: one event, times in
+-- Europe/Amsterdam with its VTIMEZONE, METHOD:PUBLISH (the files carry no
+-- attendee addresses), a stable UID <tender id>-<bid id>-interview@regie
+-- and DTSTAMP = the closing time in UTC, so the same input gives the same
+-- bytes.
+-- ev: { uid, dtstamp (UTC form), start, stop ("YYYY-MM-DDTHH:MM" local),
+--       summary, location, description }
+local function invitation(ev)
+  local lines = { "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//regie//tender-evaluation//NL",
+                  "CALSCALE:GREGORIAN", "METHOD:PUBLISH" }
+  table.move(ics.VTIMEZONE, 1, #ics.VTIMEZONE, #lines + 1, lines)
+  lines[#lines + 1] = "BEGIN:VEVENT"
+  lines[#lines + 1] = "UID:" .. ev.uid
+  lines[#lines + 1] = "DTSTAMP:" .. ev.dtstamp
+  lines[#lines + 1] = "DTSTART;TZID=" .. ics.TZID .. ":" .. ics.local_time(ev.start)
+  lines[#lines + 1] = "DTEND;TZID=" .. ics.TZID .. ":" .. ics.local_time(ev.stop)
+  lines[#lines + 1] = "SEQUENCE:0"
+  lines[#lines + 1] = "STATUS:CONFIRMED"
+  lines[#lines + 1] = "SUMMARY:" .. ics.text(L.str(ev.summary))
+  if ev.location and ev.location ~= "" then
+    lines[#lines + 1] = "LOCATION:" .. ics.text(L.str(ev.location))
+  end
+  if ev.description and ev.description ~= "" then
+    lines[#lines + 1] = "DESCRIPTION:" .. ics.text(L.str(ev.description))
+  end
+  lines[#lines + 1] = "END:VEVENT"
+  lines[#lines + 1] = "END:VCALENDAR"
+  return ics.lines(lines)
+end
 
 -- Interview slots: with [interviews] first_slot, every bid ever invited gets
 -- the next slot, first the initial invitees in rank order, then those
@@ -134,7 +164,7 @@ local function run(step)
       vars.interview_details = string.format(" Het gesprek is op %s om %s uur (%d minuten)%s. U vindt het ook in de bijgevoegde agenda-uitnodiging.",
                                              L.date_nl_long(sl.start), sl.start:sub(12, 16), cfg.interviews.slot_minutes,
                                              cfg.interviews.location ~= "" and (", locatie: " .. cfg.interviews.location) or "")
-      regie.write("invites/" .. id .. ".ics", ics.calendar({
+      regie.write("invites/" .. id .. ".ics", invitation({
         uid = cfg.tender.id .. "-" .. id .. "-interview@regie",
         dtstamp = ics.utc(L.stamp(cfg.tender.closing)),
         start = sl.start,

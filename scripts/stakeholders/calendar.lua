@@ -1,4 +1,4 @@
--- ics.lua - the contact moments as an iCalendar file (RFC 5545): CRLF line
+-- calendar.lua - the contact moments as an iCalendar file (RFC 5545): CRLF line
 -- ends, lines folded at 75 octets (never inside a UTF-8 character),
 -- METHOD:PUBLISH, all-day events, stable UIDs
 -- <analysis-id>-<stakeholder-id>-<n>@<domain>, DTSTAMP in UTC taken from
@@ -8,6 +8,7 @@
 local lib = require "stakeholders.lib"
 local R = lib.rules
 local CP = require "stakeholders.contact_plan"
+local ics = require "common.ics"
 
 local function stamp(cfg, epoch)
   epoch = lib.trim(epoch or "")
@@ -31,7 +32,7 @@ local KIND_NL = { regular = "contactmoment", address_concerns = "extra gesprek: 
 local SUMMARY = "%s: %s (%s)"
 local DESCRIPTION = "Doel: %s\nBoodschap: %s\nKanaal: %s (%s)\nEigenaar: %s\nContact %d voor %s (prioriteit %d)."
 
--- Escaping (lib.ics_text) a text made from a template is the same as
+-- Escaping (ics.text) a text made from a template is the same as
 -- filling the escaped template with the escaped values, which recur from
 -- event to event and are escaped once.  Not quite when a value holds a
 -- carriage return (CR LF across its end counts as one line break): then
@@ -43,12 +44,12 @@ local function esc(v)
   end
   local e = escaped[v]
   if e == nil then
-    e = not v:find("\r", 1, true) and lib.ics_text(v)
+    e = not v:find("\r", 1, true) and ics.text(v)
     escaped[v] = e
   end
   return e
 end
-local SUMMARY_ESC, DESCRIPTION_ESC = lib.ics_text(SUMMARY), lib.ics_text(DESCRIPTION)
+local SUMMARY_ESC, DESCRIPTION_ESC = ics.text(SUMMARY), ics.text(DESCRIPTION)
 
 return {
   summary = "Write the contact moments as contacts.ics",
@@ -69,27 +70,27 @@ return {
     end)
     local lines = {}
     local function prop(s)
-      lines[#lines + 1] = lib.ics_fold(s)
+      lines[#lines + 1] = ics.line(s)
     end
     prop("BEGIN:VCALENDAR")
     prop("VERSION:2.0")
     prop("PRODID:-//regie//stakeholder-analysis//NL")
     prop("CALSCALE:GREGORIAN")
     prop("METHOD:PUBLISH")
-    prop("X-WR-CALNAME:" .. lib.ics_text("Contactmomenten " .. cfg.title))
+    prop("X-WR-CALNAME:" .. ics.text("Contactmomenten " .. cfg.title))
     -- the lines that depend on the date or the channel only, made once
     local dates, categories = {}, {}
     for _, c in ipairs(contacts) do
       local when = dates[c.date]
       if not when then
         local day = lib.day(c.date)
-        when = lib.ics_fold("DTSTART;VALUE=DATE:" .. c.date:gsub("-", ""))
-          .. lib.ics_fold("DTEND;VALUE=DATE:" .. lib.iso(day + 1):gsub("-", ""))
+        when = ics.line("DTSTART;VALUE=DATE:" .. c.date:gsub("-", ""))
+          .. ics.line("DTEND;VALUE=DATE:" .. lib.iso(day + 1):gsub("-", ""))
         dates[c.date] = when
       end
       local category = categories[c.channel]
       if not category then
-        category = lib.ics_fold("CATEGORIES:" .. lib.ics_text(c.channel))
+        category = ics.line("CATEGORIES:" .. ics.text(c.channel))
         categories[c.channel] = category
       end
       prop("BEGIN:VEVENT")
@@ -101,7 +102,7 @@ return {
       if name and channel and kind_e then
         prop("SUMMARY:" .. string.format(SUMMARY_ESC, name, channel, kind_e))
       else
-        prop("SUMMARY:" .. lib.ics_text(string.format(SUMMARY, c.name, c.channel, kind)))
+        prop("SUMMARY:" .. ics.text(string.format(SUMMARY, c.name, c.channel, kind)))
       end
       -- an empty message or owner as the reports show it
       local c_message, c_owner = CP.shown(c.message), CP.shown(c.owner)
@@ -110,7 +111,7 @@ return {
         prop("DESCRIPTION:" .. string.format(DESCRIPTION_ESC, goal, message, channel, mode, owner,
                                              c.n, name, c.priority))
       else
-        prop("DESCRIPTION:" .. lib.ics_text(string.format(DESCRIPTION, c.goal, c_message, c.channel,
+        prop("DESCRIPTION:" .. ics.text(string.format(DESCRIPTION, c.goal, c_message, c.channel,
                                                           c.mode, c_owner, c.n, c.name, c.priority)))
       end
       lines[#lines + 1] = category
