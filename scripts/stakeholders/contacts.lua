@@ -28,7 +28,7 @@ return {
       middles[kind], goals[kind] = list, field(kind.goal.text)
     end
     -- the owners recur: each is made CSV text once
-    local owners = lib.memo(field)
+    local owners = lib.cache(field)
 
     local f = regie.file("contacts.csv")
     local header = {}

@@ -63,7 +63,7 @@ local SALIENCE_COLUMNS = { "priority", "id", "name", "power", "legitimacy", "urg
 local function open_files(cfg)
   -- power, interest and score as text (lib.num), once per distinct value:
   -- num[x]
-  local num = lib.memo(lib.num)
+  local num = lib.cache(lib.num)
   local class_csv = regie.csv.writer("classification.csv", CLASS_COLUMNS)
   local salience_csv = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
 

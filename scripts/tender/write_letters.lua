@@ -49,7 +49,7 @@ local function slots(c)
   for _, o in ipairs(c.outcome_rows) do
     local x = c.iv and c.iv[o.bid_id]
     local ever = o.status == "invited" or (x and (x.outcome ~= "" or x.invited_after ~= ""))
-    if ever and not L.isnull(c.rank[o.bid_id].rank) then
+    if ever and not L.is_null(c.rank[o.bid_id].rank) then
       if x and x.invited_after ~= "" then later[#later + 1] = o.bid_id else first[#first + 1] = o.bid_id end
     end
   end
@@ -131,8 +131,8 @@ local function run(step)
     vars.supplier = L.str(b.supplier)
     vars.candidate = L.str(b.candidate)
     local r = c.rank[id]
-    local shown_rank = not L.isnull(o.rank) and o.rank or (r and r.rank)
-    vars.rank = L.isnull(shown_rank) and "–" or tostring(shown_rank)
+    local shown_rank = not L.is_null(o.rank) and o.rank or (r and r.rank)
+    vars.rank = L.is_null(shown_rank) and "–" or tostring(shown_rank)
     vars.total = V.total_text(c, id)
     vars.scores_table = V.scored(c, id) and V.score_table(c, id) or ""
     vars.invited_after = ""

@@ -811,6 +811,29 @@ START_TEST(no_stakeholders_and_bad_threshold)
 }
 END_TEST
 
+/* A date the calendar does not know (year 0) is an input error of
+ * analysis.ini, where a step once stopped on it with a script error. */
+START_TEST(date_of_year_0_is_an_input_error)
+{
+    char *src = t_asprintf("%s/in/analysis.ini", t_dir);
+    char *text = t_read(src);
+    ck_assert_ptr_nonnull(text);
+    char *at = strstr(text, "start = 2026-02-02");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at + 8, "0000", 4);
+    char *in = t_asprintf("%s/in", t_dir);
+    free(t_write(in, "year0.ini", text));
+    char *err = NULL;
+    int rc = run_sa(NULL, "year0.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "year0.ini:17: [plan] start: found \"0000-02-02\", expected a date YYYY-MM-DD");
+    free(err);
+    free(in);
+    free(text);
+    free(src);
+}
+END_TEST
+
 /* `regie check` with the two required inputs plus extra arguments (NULL-ended). */
 static int check_sa(const char *analysis, const char *stakeholders, char **err, ...)
 {
@@ -1130,6 +1153,36 @@ START_TEST(contacts_ics_parses)
 }
 END_TEST
 
+/* SOURCE_DATE_EPOCH gives DTSTAMP to the second, up to the last second of
+ * 9999 (a DATE-TIME has a year of four digits): beyond it the run says
+ * so, where it once wrote a year of five digits. */
+START_TEST(contacts_ics_dtstamp_from_epoch)
+{
+    setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *ics = out_file("o", "contacts.ics");
+    HAS(ics, "\r\nDTSTAMP:99991231T235959Z\r\n");
+    free(ics);
+    setenv("SOURCE_DATE_EPOCH", "1767225645", 1);
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    ics = out_file("o2", "contacts.ics");
+    HAS(ics, "\r\nDTSTAMP:20260101T000045Z\r\n");
+    free(ics);
+    setenv("SOURCE_DATE_EPOCH", "253402300800", 1);
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o3", &err, NULL);
+    unsetenv("SOURCE_DATE_EPOCH");
+    ck_assert_int_eq(rc, 1);
+    HAS(err, "SOURCE_DATE_EPOCH: found \"253402300800\", expected a whole number of seconds up to "
+             "253402300799 (9999-12-31)");
+    free(err);
+}
+END_TEST
+
 Suite *suite_stakeholder(void);
 Suite *suite_stakeholder(void)
 {
@@ -1148,6 +1201,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s3_power_6_exit_2_exact_message);
     tcase_add_test(tc, all_data_errors_of_a_file_together);
     tcase_add_test(tc, no_stakeholders_and_bad_threshold);
+    tcase_add_test(tc, date_of_year_0_is_an_input_error);
     tcase_add_test(tc, mistyped_setting_is_an_error);
     tcase_add_test(tc, bad_priority_order_in_rules);
     tcase_add_test(tc, every_input_error_in_one_go);
@@ -1157,6 +1211,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, grid_of_many_draws_the_first);
     tcase_add_test(tc, ranked_in_any_order);
     tcase_add_test(tc, contacts_ics_parses);
+    tcase_add_test(tc, contacts_ics_dtstamp_from_epoch);
     tcase_add_test(tc, calendar_holds_the_first_by_priority);
     tcase_add_test(tc, grid_crowd_is_one_marker);
     suite_add_tcase(s, tc);
