@@ -68,6 +68,29 @@ local function priority_order(order)
 end
 L.check_priority_order = priority_order
 
+-- The columns R.score may multiply.
+local SCORE_COLUMNS = { power = true, interest = true, attitude = true, gap = true }
+
+-- R.score and R.score_decimals checked: the list of columns and the
+-- decimals, or nil and a message naming what is wrong (the caller names
+-- L.RULES_FILE).
+function L.check_score(score, decimals)
+  if type(score) ~= "table" or #score == 0 then
+    return nil, "score: expected a list of the columns to multiply (power, interest, attitude, gap)"
+  end
+  for i, column in ipairs(score) do
+    if not SCORE_COLUMNS[column] then
+      return nil, string.format("score[%d]: column \"%s\", expected one of power, interest, attitude, gap",
+                                i, tostring(column))
+    end
+  end
+  if math.type(decimals) ~= "integer" or decimals < 0 or decimals > 15 then
+    return nil, string.format("score_decimals: found %s, expected a whole number from 0 to 15",
+                              tostring(decimals))
+  end
+  return score, decimals
+end
+
 -- A text folded for comparing without case: ASCII letters in lower case
 -- (string.lower, in the C locale the steps run in) and the upper-case
 -- letters of Latin-1 (U+00C0..U+00DE but the multiplication sign, UTF-8

@@ -536,6 +536,77 @@ END_TEST
  * (legitimacy) and gap 1, so the list is by folded name, then id:
  *   alice (T7), alpha (T2), Alpha (T3), Anna (T6), bob (T8), bravo (T1),
  *   Zed (T4), Zed (T5). */
+/* rules.lua with `extra` appended (before its `return R`), on the script
+ * path ahead of the shipped scripts: returns the --engine argument. */
+static char *rules_with(const char *extra)
+{
+    char *src = t_src("scripts/stakeholders/rules.lua");
+    char *rules = t_read(src);
+    ck_assert_ptr_nonnull(rules);
+    char *end = strstr(rules, "\nreturn R\n");
+    ck_assert_ptr_nonnull(end);
+    char *edited = t_asprintf("%.*s\n%s%s", (int)(end - rules), rules, extra, end);
+    char *dir = t_asprintf("%s/scripts/stakeholders", t_dir);
+    char *cmd = t_asprintf("mkdir -p '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(t_write(dir, "rules.lua", edited));
+    char *shipped = t_src("scripts");
+    char *path = t_asprintf("script_path=%s/scripts:%s", t_dir, shipped);
+    free(shipped);
+    free(cmd);
+    free(dir);
+    free(edited);
+    free(rules);
+    free(src);
+    return path;
+}
+
+/* The score is data of rules.lua (R.score, R.score_decimals): power alone
+ * orders the stakeholders and is their score; a column it cannot multiply
+ * stops the run naming rules.lua. */
+START_TEST(score_in_rules)
+{
+    char *dir = t_asprintf("%s/in", t_dir);
+    free(t_write(dir, "score.csv",
+                 "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
+                 "A1,een,partij,2,5,nee,nee,0,neutral,neutral,Eigenaar,\n"
+                 "A2,twee,partij,3,1,nee,nee,0,neutral,neutral,Eigenaar,\n"
+                 "A3,drie,partij,1,5,nee,nee,0,neutral,neutral,Eigenaar,\n"));
+    free(dir);
+    char *path = rules_with("R.score = { \"power\" }\n");
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "score.csv", "o", &err, "--engine", path, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    free(path);
+    csvt c;
+    load_csv("o", "classification.csv", &c);
+    const char *want[][2] = { { "A2", "3" }, { "A1", "2" }, { "A3", "1" } };
+    for (int i = 0; i < 3; i++) {
+        ck_assert_str_eq(cell(&c, i + 1, "id"), want[i][0]);
+        ck_assert_str_eq(cell(&c, i + 1, "score"), want[i][1]);
+    }
+    csv_free(&c);
+    /* the shipped rules: power x interest (A1 10, A3 5, A2 3) */
+    rc = run_sa(NULL, "analysis.ini", "score.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    load_csv("o2", "classification.csv", &c);
+    ck_assert_str_eq(cell(&c, 1, "id"), "A1");
+    ck_assert_str_eq(cell(&c, 1, "score"), "10");
+    ck_assert_str_eq(cell(&c, 3, "id"), "A2");
+    csv_free(&c);
+    path = rules_with("R.score = { \"power\", \"macht\" }\n");
+    rc = run_sa(NULL, "analysis.ini", "score.csv", "o3", &err, "--engine", path, NULL);
+    ck_assert_msg(rc != 0, "exit 0: %s", err);
+    HAS(err, "scripts/stakeholders/rules.lua: score[2]: column \"macht\", expected one of power, "
+             "interest, attitude, gap");
+    ck_assert(!out_exists("o3", "classification.csv"));
+    free(err);
+    free(path);
+}
+END_TEST
+
 START_TEST(ties_by_name_then_id)
 {
     char *dir = t_asprintf("%s/in", t_dir);
@@ -1193,6 +1264,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s1_classification_exact);
     tcase_add_test(tc, s1_frequencies_and_ties);
     tcase_add_test(tc, ties_by_name_then_id);
+    tcase_add_test(tc, score_in_rules);
     tcase_add_test(tc, ties_by_name_fold_latin1);
     tcase_add_test(tc, empty_concern_and_owner);
     tcase_add_test(tc, tabs_at_the_ends_are_quoted);
