@@ -12,8 +12,6 @@ local date = regie.date
 
 D.MONTHS_NL = { "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
                 "september", "oktober", "november", "december" }
-D.MONTHS_NL_SHORT = { "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov",
-                      "dec" }
 D.WEEKDAYS_NL = { "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag" }
 
 -- The date part "YYYY-MM-DD" of a date or a date and time
@@ -62,16 +60,6 @@ function D.date_nl_long(iso)
   return D.weekday_nl(iso) .. " " .. D.date_nl(iso)
 end
 
--- "2 feb" of a date; any other text as it is.
-function D.date_nl_short(iso)
-  local d = valid(iso)
-  if not d then
-    return iso
-  end
-  local m, dd = d:match("^%d+%-(%d+)%-(%d+)$")
-  return string.format("%d %s", tonumber(dd), D.MONTHS_NL_SHORT[tonumber(m)])
-end
-
 -- ---- day numbers (days since 1970-01-01) ---------------------------------
 -- For a script that does arithmetic on many dates (a contact plan): a day
 -- is an integer, its date the text of regie.date.  A plan has a few
@@ -97,11 +85,6 @@ local iso_of = V.cache(function(day)
 end)
 function D.iso(day)
   return iso_of[day]
-end
-
--- ISO weekday of a day number: 1 = Monday .. 7 = Sunday.
-function D.weekday(day)
-  return (day + 3) % 7 + 1
 end
 
 -- Add calendar months to a day number, the day of the month clamped (31

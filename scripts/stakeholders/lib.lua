@@ -182,12 +182,9 @@ end
 
 L.day = dates.day -- "YYYY-MM-DD" -> day number, or nil
 L.iso = dates.iso -- day number -> "YYYY-MM-DD"
-L.weekday = dates.weekday -- of a day number: 1 = Monday .. 7 = Sunday
 L.add_months = dates.add_months
 L.date_nl = dates.date_nl -- "2 februari 2026"
-L.date_nl_short = dates.date_nl_short -- "2 feb"
 L.weekday_nl = dates.weekday_nl -- "maandag"
-L.months_nl = dates.MONTHS_NL
 
 -- The next working day on or after `day` in the calendar of the analysis.
 function L.next_workday(cfg, day)
