@@ -1,6 +1,6 @@
--- calendar.lua - the contact moments as an iCalendar file (RFC 5545): CRLF line
--- ends, lines folded at 75 octets (never inside a UTF-8 character),
--- METHOD:PUBLISH, all-day events, stable UIDs
+-- calendar.lua - the contact moments as an iCalendar file (RFC 5545,
+-- written with common/ics.lua: CRLF line ends, lines folded at 75 octets,
+-- never inside a UTF-8 character), METHOD:PUBLISH, all-day events, stable UIDs
 -- <analysis-id>-<stakeholder-id>-<n>@<domain>, DTSTAMP in UTC taken from
 -- SOURCE_DATE_EPOCH when set, else the plan start at 00:00 UTC, so the file
 -- is the same for the same input.
@@ -114,7 +114,7 @@ return {
                                              c.n, name, c.priority))
       else
         prop("DESCRIPTION:" .. ics.text(string.format(DESCRIPTION, c.goal, c_message, c.channel,
-                                                          c.mode, c_owner, c.n, c.name, c.priority)))
+                                                      c.mode, c_owner, c.n, c.name, c.priority)))
       end
       lines[#lines + 1] = category
       prop("TRANSP:TRANSPARENT")

@@ -1,6 +1,8 @@
 -- lib.lua - shared helpers of the stakeholder-analysis steps: reading
--- analysis.ini, engagement levels, dates, number formatting and escaping.
--- The rules themselves live in rules.lua (admin-editable).
+-- analysis.ini, the order of priority and the score, engagement levels,
+-- classification, escaping; the helpers of every workflow (values, texts,
+-- dates) come from scripts/common under the same names.  The rules
+-- themselves live in rules.lua (admin-editable).
 
 local R = require "stakeholders.rules"
 local settings = require "common.settings"
