@@ -4,7 +4,8 @@
 -- place that knows its keys, types and defaults), small data helpers, exact
 -- numbers and their Dutch texts, escaping, and FNV-1a-64 for seeded lots;
 -- the helpers of every workflow (values, texts, dates) come from
--- scripts/common under the same names.  The rules themselves live in the step scripts (one rule, one place):
+-- scripts/common under the same names.  The rules themselves live in the
+-- step scripts (one rule, one place):
 --   validate.lua   configuration and cross-file checks
 --   intake.lua     late bids, duplicate candidates
 --   knockout.lua   requirements (rate cap, documents, ko.csv)
