@@ -172,7 +172,21 @@ typedef struct regie_host {
     int32_t (*add_workdays)(const regie_calendar *cal, int32_t day, int n);
     int32_t (*sub_workdays)(const regie_calendar *cal, int32_t day, int n);
     int32_t (*next_workday)(const regie_calendar *cal, int32_t day);
+
+    /* Members appended since the first version: test with REGIE_HOST_HAS. */
+
+    /* CSV: the text s (n bytes) as one field of a line, by regie's own rule
+     * (in double quotes, a quote doubled, when it holds a comma, a quote or
+     * a line break or begins or ends with a space or a tab).  Writes at most
+     * bufsize bytes of the field into buf (no NUL) and returns its whole
+     * length: ask with bufsize 0 first when the field may not fit. */
+    size_t (*csv_field)(const char *s, size_t n, char *buf, size_t bufsize);
 } regie_host;
+
+/* Whether the host table a plugin was handed has MEMBER: a host built
+ * before MEMBER was appended hands a shorter table (its `size`). */
+#define REGIE_HOST_HAS(host, member)                                                               \
+    ((host)->size >= offsetof(regie_host, member) + sizeof((host)->member))
 
 /* ---- the plugin descriptor ---------------------------------------------- */
 typedef struct regie_plugin {

@@ -20,7 +20,8 @@ typedef struct sbuf {
     size_t len, cap;
 } sbuf;
 
-static void put(sbuf *b, const char *s, size_t n)
+/* Room for n more bytes; returns where they go. */
+static char *reserve(sbuf *b, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 4096;
@@ -34,28 +35,20 @@ static void put(sbuf *b, const char *s, size_t n)
         b->p = q;
         b->cap = cap;
     }
-    memcpy(b->p + b->len, s, n);
+    return b->p + b->len;
+}
+
+static void put(sbuf *b, const char *s, size_t n)
+{
+    memcpy(reserve(b, n), s, n);
     b->len += n;
 }
 
-static void put_field(sbuf *b, const char *s, size_t n)
+/* A field by the host's quoting rule, the one regie's own CSV files follow. */
+static void put_field(const regie_host *h, sbuf *b, const char *s, size_t n)
 {
-    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
-    for (size_t i = 0; i < n && !quote; i++) {
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    }
-    if (!quote) {
-        put(b, s, n);
-        return;
-    }
-    put(b, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        put(b, &s[i], 1);
-        if (s[i] == '"') {
-            put(b, "\"", 1);
-        }
-    }
-    put(b, "\"", 1);
+    size_t len = h->csv_field(s, n, NULL, 0);
+    b->len += h->csv_field(s, n, reserve(b, len), len);
 }
 
 static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int decimals)
@@ -89,7 +82,7 @@ static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int de
         put(b, tmp, strlen(tmp));
         break;
     case REGIE_STR:
-        put_field(b, v->u.s.ptr, v->u.s.len);
+        put_field(h, b, v->u.s.ptr, v->u.s.len);
         break;
     case REGIE_LIST: {
         sbuf inner = { 0 };
@@ -99,7 +92,7 @@ static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int de
             }
             put_value(h, &inner, h->list_at(v->u.list, i), decimals);
         }
-        put_field(b, inner.p ? inner.p : "", inner.len);
+        put_field(h, b, inner.p ? inner.p : "", inner.len);
         free(inner.p);
         break;
     }
@@ -112,6 +105,9 @@ static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state)
     const char *name = h->param(ctx, "data");
     const char *file = h->param(ctx, "file");
     int decimals = (int)h->param_int(ctx, "decimals", -1);
+    if (!REGIE_HOST_HAS(h, csv_field)) {
+        return h->fail(ctx, "this regie is older than the plugin: its host table has no csv_field");
+    }
     const regie_table *t = h->input_table(ctx, name);
     if (!t) {
         return h->fail(ctx, "no table named \"%s\" among the step's reads", name);
@@ -123,7 +119,7 @@ static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state)
             put(&b, ",", 1);
         }
         const char *cn = h->table_colname(t, c);
-        put_field(&b, cn, strlen(cn));
+        put_field(h, &b, cn, strlen(cn));
     }
     put(&b, "\r\n", 2);
     for (size_t r = 0; r < nr; r++) {

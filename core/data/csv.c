@@ -552,6 +552,28 @@ void rg_csv_put_text(rg_buf *b, const char *s, size_t n)
     rg_buf_put(b, "\"", 1);
 }
 
+size_t rg_csv_field(const char *s, size_t n, char *buf, size_t bufsize)
+{
+    if (!rg_csv_needs_quotes(s, n)) {
+        if (bufsize) {
+            memcpy(buf, s, n < bufsize ? n : bufsize);
+        }
+        return n;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i <= n + 1; i++) {
+        /* the opening quote, the text with its quotes doubled, the closing one */
+        char c = i == 0 || i == n + 1 ? '"' : s[i - 1];
+        for (int twice = c == '"' && i > 0 && i <= n; twice >= 0; twice--) {
+            if (len < bufsize) {
+                buf[len] = c;
+            }
+            len++;
+        }
+    }
+    return len;
+}
+
 void rg_csv_put_value(rg_buf *b, const regie_value *v)
 {
     char tmp[64];

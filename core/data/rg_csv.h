@@ -55,6 +55,9 @@ void rg_csv_write(rg_buf *out, const regie_table *t);
  * booleans yes/no; numbers in their shortest exact text. */
 void rg_csv_put_text(rg_buf *b, const char *s, size_t n);
 int rg_csv_needs_quotes(const char *s, size_t n);
+/* The same field into a buffer: at most bufsize bytes of it (no NUL);
+ * returns its whole length (the host table's csv_field). */
+size_t rg_csv_field(const char *s, size_t n, char *buf, size_t bufsize);
 /* A column name in a header line: also quoted when it holds a ';' (the
  * reader takes a header with more ';' than ',' outside quotes for one
  * separated by ';'). */

@@ -489,6 +489,7 @@ const regie_host rg_host = {
     .add_workdays = rg_add_workdays,
     .sub_workdays = rg_sub_workdays,
     .next_workday = rg_next_workday,
+    .csv_field = rg_csv_field,
 };
 
 /* ---- contexts ---- */

@@ -114,6 +114,7 @@ void rg_lua_open_writers(lua_State *L);
 /* ---- CSV text (api_csv.c) ---- */
 int rg_api_csv_parse(lua_State *L);
 int rg_api_csv_encode(lua_State *L);
+int rg_api_csv_field(lua_State *L);
 
 /* ---- text and numbers as text (api_text.c) ---- */
 int rg_api_html(lua_State *L);

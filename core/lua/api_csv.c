@@ -1,5 +1,5 @@
-/* api_csv.c - regie.csv.parse and regie.csv.encode (regie.csv.writer is
- * with the other writers, api_files.c). */
+/* api_csv.c - regie.csv.parse, regie.csv.encode and regie.csv.field
+ * (regie.csv.writer is with the other writers, api_files.c). */
 #define _GNU_SOURCE
 #include "api.h"
 
@@ -61,5 +61,32 @@ int rg_api_csv_encode(lua_State *L)
     }
     rg_csv_write(&o->b, t);
     lua_pushlstring(L, o->b.data, o->b.len);
+    return 1;
+}
+
+/* regie.csv.field(text): a text as one field of a CSV line, by the rule of
+ * regie's own CSV files (rg_csv_field).
+ *
+ *   f:write(regie.csv.field(name), ",", regie.csv.field(owner), "\r\n")
+ *
+ * For a script that puts a large file together from pieces it quotes
+ * once (a CSV line of parts shared by many lines); regie.csv.writer
+ * quotes each value itself.  nil and regie.null give the empty field. */
+int rg_api_csv_field(lua_State *L)
+{
+    if (lua_isnoneornil(L, 1) || rg_lua_is_null(L, 1)) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    size_t len = rg_csv_field(s, n, NULL, 0);
+    if (len == n) { /* not quoted: the text itself (a number already made one) */
+        lua_settop(L, 1);
+        return 1;
+    }
+    luaL_Buffer b;
+    rg_csv_field(s, n, luaL_buffinitsize(L, &b, len), len);
+    luaL_pushresultsize(&b, len);
     return 1;
 }

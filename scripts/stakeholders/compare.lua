@@ -25,7 +25,7 @@ return {
     local prev_ds = regie.input("previous")
     local prev, prev_order = {}, {}
     for _, rec in ipairs(prev_ds) do
-      local id = lib.text(rec.id)
+      local id = lib.str(rec.id)
       prev[id] = rec
       prev_order[#prev_order + 1] = id
     end
@@ -41,10 +41,10 @@ return {
       if not p then
         c.change = "new"
       else
-        c.previous_quadrant = lib.text(p.quadrant)
-        c.previous_salience = lib.text(p.salience)
-        c.previous_type = lib.text(p.type)
-        c.previous_priority = lib.text(p.priority)
+        c.previous_quadrant = lib.str(p.quadrant)
+        c.previous_salience = lib.str(p.salience)
+        c.previous_type = lib.str(p.type)
+        c.previous_priority = lib.str(p.priority)
         local what = {}
         if c.previous_quadrant ~= c.quadrant then
           what[#what + 1] = "quadrant"
@@ -64,11 +64,11 @@ return {
     for _, id in ipairs(prev_order) do
       if not seen[id] then
         local p = prev[id]
-        out[#out + 1] = { id = id, name = lib.text(p.name), change = "removed",
-                          previous_quadrant = lib.text(p.quadrant),
-                          previous_salience = lib.text(p.salience),
-                          previous_type = lib.text(p.type),
-                          previous_priority = lib.text(p.priority) }
+        out[#out + 1] = { id = id, name = lib.str(p.name), change = "removed",
+                          previous_quadrant = lib.str(p.quadrant),
+                          previous_salience = lib.str(p.salience),
+                          previous_type = lib.str(p.type),
+                          previous_priority = lib.str(p.priority) }
         counts.removed = counts.removed + 1
       end
     end

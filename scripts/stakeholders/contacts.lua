@@ -11,7 +11,7 @@ return {
   run = function(step)
     local cfg = lib.config()
     local P = CP.new(cfg, lib.channel_mix())
-    local field = lib.csv_field
+    local field = regie.csv.field -- (as regie.csv.writer quotes a value)
 
     -- A line is priority,id,name, then n,date,channel,mode,kind of the
     -- contact, then owner,goal,message.  The middle parts are the same for
@@ -28,7 +28,7 @@ return {
       middles[kind], goals[kind] = list, field(kind.goal.text)
     end
     -- the owners recur: each is made CSV text once
-    local owners = lib.memo(field)
+    local owners = lib.cache(field)
 
     local f = regie.file("contacts.csv")
     local header = {}

@@ -1,9 +1,14 @@
 -- lib.lua - shared helpers of the stakeholder-analysis steps: reading
--- analysis.ini, engagement levels, dates, number formatting and escaping.
--- The rules themselves live in rules.lua (admin-editable).
+-- analysis.ini, the order of priority and the score, engagement levels,
+-- classification, escaping; the helpers of every workflow (values, texts,
+-- dates) come from scripts/common under the same names.  The rules
+-- themselves live in rules.lua (admin-editable).
 
 local R = require "stakeholders.rules"
 local settings = require "common.settings"
+local V = require "common.value"
+local T = require "common.text"
+local dates = require "common.date"
 
 local L = { rules = R }
 
@@ -65,6 +70,29 @@ local function priority_order(order)
 end
 L.check_priority_order = priority_order
 
+-- The columns R.score may multiply.
+local SCORE_COLUMNS = { power = true, interest = true, attitude = true, gap = true }
+
+-- R.score and R.score_decimals checked: the list of columns and the
+-- decimals, or nil and a message naming what is wrong (the caller names
+-- L.RULES_FILE).
+function L.check_score(score, decimals)
+  if type(score) ~= "table" or #score == 0 then
+    return nil, "score: expected a list of the columns to multiply (power, interest, attitude, gap)"
+  end
+  for i, column in ipairs(score) do
+    if not SCORE_COLUMNS[column] then
+      return nil, string.format("score[%d]: column \"%s\", expected one of power, interest, attitude, gap",
+                                i, tostring(column))
+    end
+  end
+  if math.type(decimals) ~= "integer" or decimals < 0 or decimals > 15 then
+    return nil, string.format("score_decimals: found %s, expected a whole number from 0 to 15",
+                              tostring(decimals))
+  end
+  return score, decimals
+end
+
 -- A text folded for comparing without case: ASCII letters in lower case
 -- (string.lower, in the C locale the steps run in) and the upper-case
 -- letters of Latin-1 (U+00C0..U+00DE but the multiplication sign, UTF-8
@@ -81,93 +109,30 @@ function L.fold(s)
   return s
 end
 
--- ---- small helpers --------------------------------------------------------
+-- ---- small helpers (common/value.lua, common/text.lua) --------------------
 
-local function is_null(v)
-  return v == nil or v == regie.null
-end
+local is_null = V.is_null
 L.is_null = is_null
-
-function L.text(v)
-  if is_null(v) then
-    return ""
-  end
-  if type(v) == "boolean" then
-    return v and "yes" or "no"
-  end
-  if type(v) == "number" then
-    return L.num(v)
-  end
-  return tostring(v)
-end
-
-function L.trim(s)
-  return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
-end
-
--- A table t whose t[x] is make(x), worked out the first time x is asked
--- for and then remembered: for texts that recur thousands of times (owners,
--- scores, names of classes).  nil and NaN, which cannot be keys, are worked
--- out each time.
-function L.memo(make)
-  return setmetatable({}, { __index = function(t, x)
-    local v = make(x)
-    if x ~= nil and x == x then
-      t[x] = v
-    end
-    return v
-  end })
-end
-
--- The table t[k], made (empty) the first time: for indexes by two keys,
--- t[a][b].
-function L.sub(t, k)
-  local s = t[k]
-  if s == nil then
-    s = {}
-    t[k] = s
-  end
-  return s
-end
+L.cache = V.cache
+L.sub = V.sub
+L.contains = V.contains
+L.member = V.contains -- the name validate.lua uses
+L.trim = T.trim
 
 -- A number as text: integers without a fraction, others with up to four
--- decimals (half-up), trailing zeros dropped, decimal point.  A roster has
--- few distinct scores, so each is worked out once and remembered.
-local num_of, num_nl_of = {}, {}
-function L.num(x)
-  if math.type(x) == "integer" then
-    return tostring(x)
-  end
-  local s = num_of[x]
-  if s then
-    return s
-  end
-  local r = regie.round(x, 4)
-  if r == math.floor(r) and math.abs(r) < 2 ^ 53 then
-    s = string.format("%d", math.floor(r))
-  else
-    s = regie.format(r, 4)
-    s = s:gsub("0+$", ""):gsub("%.$", "")
-  end
-  if x == x then -- NaN cannot be a table key
-    num_of[x] = s
-  end
-  return s
-end
+-- decimals (half-up), trailing zeros dropped, decimal point.
+L.num = T.number(4)
 
--- Same with a decimal comma, for the Dutch reports.
+-- A value as text ("" for null; numbers as L.num).
+L.str = T.cell(4)
+L.text = L.str -- the name validate.lua uses
+
+-- A number with a decimal comma, for the Dutch reports.
 function L.num_nl(x)
   if math.type(x) == "integer" then
     return tostring(x)
   end
-  local s = num_nl_of[x]
-  if not s then
-    s = L.num(x):gsub("%.", ",")
-    if x == x then
-      num_nl_of[x] = s
-    end
-  end
-  return s
+  return T.comma(L.num(x))
 end
 
 -- Records (ranked) in priority order.  They usually come in that order
@@ -215,135 +180,13 @@ function L.each_ranked(columns)
   return regie.each("ranked", columns, {})
 end
 
--- ---- dates (proleptic Gregorian, days since 1970-01-01) ------------------
+-- ---- dates (common/date.lua: day numbers, days since 1970-01-01) ------
 
-local function days_from_civil(y, m, d)
-  y = (m <= 2) and (y - 1) or y
-  local era = (y >= 0 and y or y - 399) // 400
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = (153 * mp + 2) // 5 + d - 1
-  local doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-  return era * 146097 + doe - 719468
-end
-
-local function civil_from_days(z)
-  z = z + 719468
-  local era = (z >= 0 and z or z - 146096) // 146097
-  local doe = z - era * 146097
-  local yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-  local y = yoe + era * 400
-  local doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-  local mp = (5 * doy + 2) // 153
-  local d = doy - (153 * mp + 2) // 5 + 1
-  local m = mp < 10 and mp + 3 or mp - 9
-  if m <= 2 then
-    y = y + 1
-  end
-  return y, m, d
-end
-
-local function days_in_month(y, m)
-  local dim = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 }
-  if m == 2 and ((y % 4 == 0 and y % 100 ~= 0) or y % 400 == 0) then
-    return 29
-  end
-  return dim[m]
-end
-
--- A plan has a few hundred distinct days and asks for them again and
--- again: both conversions remember what they worked out (false = not a
--- date).
-local day_of, iso_of = {}, {}
-
--- "YYYY-MM-DD" -> day number, or nil.
-function L.day(iso)
-  if type(iso) ~= "string" then
-    return nil
-  end
-  local day = day_of[iso]
-  if day == nil then
-    day = false
-    local y, m, d = iso:match("^(%d%d%d%d)%-(%d%d)%-(%d%d)$")
-    if y then
-      y, m, d = tonumber(y), tonumber(m), tonumber(d)
-      if m >= 1 and m <= 12 and d >= 1 and d <= days_in_month(y, m) then
-        day = days_from_civil(y, m, d)
-      end
-    end
-    day_of[iso] = day
-  end
-  return day or nil
-end
-
--- day number -> "YYYY-MM-DD"
-function L.iso(day)
-  local s = iso_of[day]
-  if not s then
-    local y, m, d = civil_from_days(day)
-    s = string.format("%04d-%02d-%02d", y, m, d)
-    iso_of[day] = s
-  end
-  return s
-end
-
-function L.ymd(day)
-  return civil_from_days(day)
-end
-
--- ISO weekday: 1 = Monday .. 7 = Sunday.
-function L.weekday(day)
-  return (day + 3) % 7 + 1
-end
-
--- Add calendar months, clamping the day (31 Jan + 1 month = 28/29 Feb).
-function L.add_months(day, n)
-  local y, m, d = civil_from_days(day)
-  local idx = y * 12 + (m - 1) + n
-  local ny, nm = idx // 12, idx % 12 + 1
-  local dim = days_in_month(ny, nm)
-  return days_from_civil(ny, nm, d > dim and dim or d)
-end
-
-local MONTHS_NL = { "januari", "februari", "maart", "april", "mei", "juni", "juli",
-                    "augustus", "september", "oktober", "november", "december" }
-local MONTHS_NL_SHORT = { "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep",
-                          "okt", "nov", "dec" }
-local WEEKDAYS_NL = { "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
-                      "zondag" }
-
--- "2 februari 2026"
-local date_nl_of = {}
-function L.date_nl(iso)
-  local s = date_nl_of[iso]
-  if s then
-    return s
-  end
-  local day = L.day(iso)
-  if not day then
-    return iso
-  end
-  local y, m, d = civil_from_days(day)
-  s = string.format("%d %s %d", d, MONTHS_NL[m], y)
-  date_nl_of[iso] = s
-  return s
-end
-
-function L.date_nl_short(iso)
-  local day = L.day(iso)
-  if not day then
-    return iso
-  end
-  local _, m, d = civil_from_days(day)
-  return string.format("%d %s", d, MONTHS_NL_SHORT[m])
-end
-
-function L.weekday_nl(iso)
-  local day = L.day(iso)
-  return day and WEEKDAYS_NL[L.weekday(day)] or ""
-end
-
-L.months_nl = MONTHS_NL
+L.day = dates.day -- "YYYY-MM-DD" -> day number, or nil
+L.iso = dates.iso -- day number -> "YYYY-MM-DD"
+L.add_months = dates.add_months
+L.date_nl = dates.date_nl -- "2 februari 2026"
+L.weekday_nl = dates.weekday_nl -- "maandag"
 
 -- The next working day on or after `day` in the calendar of the analysis.
 function L.next_workday(cfg, day)
@@ -428,7 +271,7 @@ function L.settings(ds)
   end
   local seen, seen_section = {}, {}
   for i, rec in ipairs(ds) do
-    local sec, key, val = L.text(rec.section), L.text(rec.key), L.text(rec.value)
+    local sec, key, val = L.str(rec.section), L.str(rec.key), L.str(rec.value)
     local line = ds.lines and ds.lines[i] or 0
     val = L.trim(val)
     local spec = KEYS[sec] and KEYS[sec][key]
@@ -572,7 +415,7 @@ local function level_of(v)
   if is_null(v) then
     return nil
   end
-  local s = L.trim(L.text(v)):lower()
+  local s = L.trim(L.str(v)):lower()
   if s:match("^%d$") then
     local n = tonumber(s)
     if R.levels[n + 1] then
@@ -685,15 +528,6 @@ function L.class_of(r)
   return c
 end
 
-function L.member(list, v)
-  for _, x in ipairs(list) do
-    if x == v then
-      return true
-    end
-  end
-  return false
-end
-
 -- The channel mix: the `channels` input when given, else rules.lua.
 -- Returns { quadrant = { {channel=, mode=}, ... } }.
 function L.channel_mix()
@@ -701,10 +535,10 @@ function L.channel_mix()
     local ds = regie.input("channels")
     local mix = {}
     for _, rec in ipairs(ds) do
-      local q = L.trim(L.text(rec.quadrant))
+      local q = L.trim(L.str(rec.quadrant))
       mix[q] = mix[q] or {}
-      table.insert(mix[q], { channel = L.trim(L.text(rec.channel)),
-                             mode = L.trim(L.text(rec.mode)):lower() })
+      table.insert(mix[q], { channel = L.trim(L.str(rec.channel)),
+                             mode = L.trim(L.str(rec.mode)):lower() })
     end
     return mix, ds.source
   end
@@ -716,67 +550,13 @@ end
 local html, md = regie.html, regie.md
 
 function L.xml(s)
-  return html(type(s) == "string" and s or L.text(s))
+  return html(type(s) == "string" and s or L.str(s))
 end
 L.html = L.xml
 
 -- Markdown table cell: escape pipes and backslashes, no newlines.
 function L.md(s)
-  return md(type(s) == "string" and s or L.text(s), "\\|")
-end
-
--- A text as one field of a CSV line, as regie.csv.writer writes it: in
--- double quotes (a quote doubled) when it holds a comma, a quote or a line
--- break or begins or ends with a space or a tab; nil as an empty field.  For a file
--- whose lines share most of their fields, made of pieces escaped once.
-function L.csv_field(s)
-  if s == nil then
-    return ""
-  end
-  -- the usual text, quickly: two or more characters, none of them a
-  -- comma, quote or line break, no space or tab at either end (a reader
-  -- that trims a field not quoted would lose those)
-  if s:find('^[^ \t,"\r\n][^,"\r\n]*[^ \t,"\r\n]$') then
-    return s
-  end
-  if s:find('[,"\r\n]') or s:find("^[ \t]") or s:find("[ \t]$") then
-    return '"' .. s:gsub('"', '""') .. '"'
-  end
-  return s
-end
-
--- RFC 5545 TEXT: backslash, semicolon, comma and newline; not the colon.
-function L.ics_text(s)
-  s = L.text(s)
-  if not s:find("[\\;,\r\n]") then
-    return s
-  end
-  s = s:gsub("\r\n", "\n"):gsub("\r", "\n")
-  s = s:gsub("\\", "\\\\"):gsub(";", "\\;"):gsub(",", "\\,"):gsub("\n", "\\n")
-  return s
-end
-
--- Fold a content line at 75 octets (CRLF + one space), never inside a
--- UTF-8 sequence.  Returns the line with CRLF.
-function L.ics_fold(line)
-  if #line <= 75 then
-    return line .. "\r\n"
-  end
-  local out = {}
-  local limit = 75
-  local i, n = 1, #line
-  while n - i + 1 > limit do
-    local j = i + limit -- first byte that does not fit
-    -- back up while j is a continuation byte
-    while j > i + 1 and (line:byte(j) & 0xC0) == 0x80 do
-      j = j - 1
-    end
-    out[#out + 1] = line:sub(i, j - 1)
-    i = j
-    limit = 74 -- continuation lines start with a space
-  end
-  out[#out + 1] = line:sub(i)
-  return table.concat(out, "\r\n ") .. "\r\n"
+  return md(type(s) == "string" and s or L.str(s), "\\|")
 end
 
 -- Approximate rendered width (px) of text in DejaVu Sans / Arial at `size`.

@@ -44,7 +44,7 @@ local function md_plan(cfg)
     f:write("| ---: | --- | --- | --- | --- | --- | ---: | --- | --- |\n")
   end
   -- the values that recur (owners) are escaped once
-  local owners = lib.memo(lib.md)
+  local owners = lib.cache(lib.md)
   -- the cells of a kind of stakeholder (see contact_plan.lua), made once:
   -- those between the name and the message, and between the message and
   -- the owner, and after the owner

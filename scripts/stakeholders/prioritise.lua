@@ -1,14 +1,13 @@
--- prioritise.lua - order the stakeholders by the order of priority of
--- rules.lua (power x interest desc, attribute count desc, gap desc, name
--- asc ignoring case, id asc) and write classification.csv, salience.csv
--- and engagement.md.
+-- prioritise.lua - order the stakeholders by the score and the order of
+-- priority of rules.lua (R.score, R.priority_order) and write
+-- classification.csv, salience.csv and engagement.md.
 
 local lib = require "stakeholders.lib"
 local R = lib.rules
 local class_of = lib.class_of
 
 -- The order of priority, as rules.lua says it (R.priority_order; by
--- default power x interest highest first, then the number of salience
+-- default the score (R.score) highest first, then the number of salience
 -- attributes, the engagement gap, the name ignoring case and the id).
 -- scores[i] and classes[i] belong to rows[i]; returns the positions in
 -- `rows` in priority order.  regie.order sorts by these columns in C: on a
@@ -63,7 +62,7 @@ local SALIENCE_COLUMNS = { "priority", "id", "name", "power", "legitimacy", "urg
 local function open_files(cfg)
   -- power, interest and score as text (lib.num), once per distinct value:
   -- num[x]
-  local num = lib.memo(lib.num)
+  local num = lib.cache(lib.num)
   local class_csv = regie.csv.writer("classification.csv", CLASS_COLUMNS)
   local salience_csv = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
 
@@ -136,18 +135,26 @@ return {
     if not spec then
       regie.fail(lib.RULES_FILE .. ": " .. problem)
     end
+    local factors, decimals = lib.check_score(R.score, R.score_decimals)
+    if not factors then
+      regie.fail(lib.RULES_FILE .. ": " .. decimals)
+    end
     local rows = regie.input("classified")
-    -- each stakeholder's classification (lib.class_of) and score: power x
-    -- interest, kept exact enough for sorting decimal inputs (2.99 x 5),
-    -- rounded once per distinct product
+    -- each stakeholder's classification (lib.class_of) and score (R.score:
+    -- by default power x interest), kept exact enough for sorting decimal
+    -- inputs (2.99 x 5), rounded once per distinct product
     local classes, scores = {}, {}
     local score_of_product = {}
+    local first, nfactors = factors[1], #factors
     for i, r in ipairs(rows) do
       classes[i] = class_of(r)
-      local product = r.power * r.interest
+      local product = r[first]
+      for k = 2, nfactors do
+        product = product * r[factors[k]]
+      end
       local score = score_of_product[product]
       if not score then
-        score = regie.round(product, 6)
+        score = regie.round(product, decimals)
         if product == product then -- NaN cannot be a table key
           score_of_product[product] = score
         end

@@ -120,9 +120,9 @@ return {
     add("<tr><th>Prio</th><th>Stakeholder</th><th>Macht</th><th>Belang</th><th>Kwadrant</th><th>Saillantie</th><th>Attributen</th><th>Houding</th><th>Type</th></tr>")
     -- the values that recur (scores, names of classes, dates) are escaped
     -- once: H[x] is h(x)
-    local H = lib.memo(h)
+    local H = lib.cache(h)
     -- the scores as shown, once per distinct score
-    local score_text = lib.memo(function(x) return h(lib.num_nl(x)) end)
+    local score_text = lib.cache(function(x) return h(lib.num_nl(x)) end)
     -- a row is written in pieces; the cells after the interest depend only
     -- on the classification and the attitude, and are made once for each
     local class_cells = {}

@@ -44,7 +44,7 @@ R.undetermined_advice = "Houding onbekend: zoek uit hoe deze stakeholder erin st
 -- classification.csv and every later output list the stakeholders in this
 -- order: sorted by the first entry, ties by the second, and so on.  Each
 -- entry is { column, direction } or { column, direction, "case-insensitive" }:
---   column     score (power x interest), power, interest, attributes (the
+--   column     score (R.score below), power, interest, attributes (the
 --              number of salience attributes), gap (desired - current),
 --              attitude, name, id, side
 --   direction  "asc" (lowest first, A before B) or "desc" (highest first)
@@ -62,6 +62,13 @@ R.priority_order = {
   { "name", "asc", "case-insensitive" },
   { "id", "asc" },
 }
+
+-- The score of a stakeholder (column score of classification.csv, and of
+-- the order of priority): the product of these columns of stakeholders.csv
+-- (power, interest, attitude or gap), rounded half-up to score_decimals
+-- decimals.  Stakeholders with the same score are tied.
+R.score = { "power", "interest" }
+R.score_decimals = 6
 
 -- ---- Engagement levels (PMBOK engagement matrix) -------------------------
 -- Canonical names (written to the outputs) with their level number.

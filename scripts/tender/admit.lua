@@ -69,8 +69,8 @@ end
 function M.check_documents(cfg, bid)
   local cv, mot = bid.cv_count, bid.motivation_count
   local want_cv, want_mot = cfg.requirements.cv_count, cfg.requirements.motivation_count
-  local ok = not L.isnull(cv) and not L.isnull(mot) and cv == want_cv and mot == want_mot
-  local detail = delivered(L.isnull(cv) and 0 or cv, L.isnull(mot) and 0 or mot)
+  local ok = not L.is_null(cv) and not L.is_null(mot) and cv == want_cv and mot == want_mot
+  local detail = delivered(L.is_null(cv) and 0 or cv, L.is_null(mot) and 0 or mot)
   return ok, detail
 end
 

@@ -30,7 +30,7 @@ local function run(step)
 
   local ranked = 0
   for _, r in ipairs(ranking) do
-    if not L.isnull(r.rank) then ranked = ranked + 1 end
+    if not L.is_null(r.rank) then ranked = ranked + 1 end
   end
   local state
   if ranked == 0 then

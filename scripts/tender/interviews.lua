@@ -37,7 +37,7 @@ local function run(step)
 
   local ranked, row_of = {}, {}
   for _, r in ipairs(ranking) do
-    if not L.isnull(r.rank) then ranked[#ranked + 1] = r.bid_id end
+    if not L.is_null(r.rank) then ranked[#ranked + 1] = r.bid_id end
     row_of[r.bid_id] = r
   end
   -- A tie still open (a shared rank) at a place an exclusion frees, or at
@@ -158,7 +158,7 @@ local function run(step)
     local o = outcome[id]
     local res = result_of(id)
     local status
-    if L.isnull(r.rank) then
+    if L.is_null(r.rank) then
       status = "excluded"
     elseif excluded[id] then
       status = "excluded"

@@ -1,7 +1,7 @@
 -- tender/letters.lua - the texts of every letter (Dutch, Markdown).
 --
 -- An administrator may reword any text here.  {{name}} is replaced by a
--- value the letters step (send_letters.lua) fills in; an unknown name stops
+-- value the letters step (write_letters.lua) fills in; an unknown name stops
 -- the run with the template's name, so a typo is noticed at once.
 --
 -- Values available in every letter:

@@ -1,9 +1,11 @@
 -- tender/lib.lua - shared helpers of the tender-evaluation steps.
 --
 -- What lives here: reading tender.ini into a typed configuration (the one
--- place that knows its keys, types and defaults), small data helpers, number
--- and date formatting for Dutch texts, escaping, and FNV-1a-64 for seeded
--- lots.  The rules themselves live in the step scripts (one rule, one place):
+-- place that knows its keys, types and defaults), small data helpers, exact
+-- numbers and their Dutch texts, escaping, and FNV-1a-64 for seeded lots;
+-- the helpers of every workflow (values, texts, dates) come from
+-- scripts/common under the same names.  The rules themselves live in the
+-- step scripts (one rule, one place):
 --   validate.lua   configuration and cross-file checks
 --   intake.lua     late bids, duplicate candidates
 --   knockout.lua   requirements (rate cap, documents, ko.csv)
@@ -15,83 +17,35 @@
 --   interviews.lua interview outcomes
 --   decision.lua   statuses, standstill dates
 --   report.lua     ranking.csv/md, explain/, report.html, scores.svg, lot-protocol.md
---   send_letters.lua + letters.lua (the letter texts), ics.lua (invitations)
+--   write_letters.lua + letters.lua (the letter texts; invitations with common/ics.lua)
 --   view.lua, svg.lua  shared by the output steps (no rules)
 
 local regie = regie or require "regie"
 local settings = require "common.settings"
+local V = require "common.value"
+local T = require "common.text"
+local dates = require "common.date"
 
 local L = {}
 
 -- ---- values ----------------------------------------------------------------
+-- (common/value.lua and common/text.lua; the names the steps use)
 
-local type, mtype, tostring, floor = type, math.type, tostring, math.floor
+local type = type
 local null = regie.null
 
-function L.isnull(v)
-  return v == nil or v == null
-end
-local isnull = L.isnull
+L.is_null = V.is_null
+L.isnull = V.is_null -- the name validate.lua uses
+local is_null = V.is_null
 
--- f(k) = make(k), remembered: the output steps format the same few
--- levels, weights and points thousands of times.  Bounded: forgotten all
--- at once when it holds MEMO_MAX texts.
-local MEMO_MAX = 4096
-local function memo(make)
-  local m, n = {}, 0
-  return function(k)
-    if k == nil or k ~= k then
-      return make(k) -- nil, NaN: not a table key
-    end
-    local v = m[k]
-    if v == nil then
-      if n >= MEMO_MAX then
-        m, n = {}, 0
-      end
-      v = make(k)
-      m[k], n = v, n + 1
-    end
-    return v
-  end
-end
+local memo = V.memo
 L.memo = memo -- (for the steps' own values that recur: levels, rates, coordinates)
+L.sub = V.sub
+L.contains = V.contains
+L.trim = T.trim
 
--- The text of a non-integer number (see L.str).
-local float_text = memo(function(v)
-  if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
-    return string.format("%d", v)
-  end
-  local r = regie.round(v, 6)
-  if r == floor(r) and r < 2 ^ 53 and r > -2 ^ 53 then
-    return string.format("%d", r)
-  end
-  return (regie.format(r, 6):gsub("0+$", ""):gsub("%.$", ""))
-end)
-
--- A cell as plain text ("" for null).
-function L.str(v)
-  local t = type(v)
-  if t == "string" then
-    return v
-  end
-  if v == nil or v == null then
-    return ""
-  end
-  if t == "boolean" then
-    return v and "yes" or "no"
-  end
-  if t == "number" then
-    if mtype(v) == "integer" then
-      return tostring(v)
-    end
-    return float_text(v)
-  end
-  return tostring(v)
-end
-
-function L.trim(s)
-  return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
-end
+-- A cell as plain text ("" for null; numbers with at most 6 decimals).
+L.str = T.cell(6)
 
 -- An evaluator's name as scores are compared by: trimmed, and CONSENSUS
 -- (the agreed score) in any case as "CONSENSUS".  Remembered per text, as
@@ -108,7 +62,7 @@ end)
 -- "a, b ,c" -> {"a","b","c"} (trimmed, empty parts dropped)
 function L.split(s, sep)
   local out = {}
-  if isnull(s) then
+  if is_null(s) then
     return out
   end
   sep = sep or ","
@@ -124,7 +78,7 @@ end
 -- A Lua list of a regie list cell (or of nil/null: empty).
 function L.items(v)
   local out = {}
-  if isnull(v) then
+  if is_null(v) then
     return out
   end
   if type(v) == "table" then
@@ -182,17 +136,6 @@ function L.has_column(ds, name)
   return false
 end
 
--- The table t[k], made (empty) the first time: for indexes by more than
--- one key, t[a][b].
-function L.sub(t, k)
-  local s = t[k]
-  if s == nil then
-    s = {}
-    t[k] = s
-  end
-  return s
-end
-
 -- The items of a list put together by key(item): groups[k] is the list of
 -- the items with key k (in list order), `keys` the keys in order of first
 -- appearance.
@@ -235,15 +178,6 @@ function L.sorted_keys(t)
   end
   table.sort(ks)
   return ks
-end
-
-function L.contains(list, v)
-  for _, x in ipairs(list) do
-    if x == v then
-      return true
-    end
-  end
-  return false
 end
 
 -- Report something missing from an input file (no line to point at):
@@ -376,28 +310,17 @@ function L.eur_short(x)
 end
 
 -- A level or weight as short text: "75", "12.5" (nl: "12,5").
-local decimal_comma = memo(function(s)
-  return (s:gsub("%.", ","))
-end)
 function L.short(x, nl)
   local s = L.str(x)
-  return nl and decimal_comma(s) or s
+  return nl and T.comma(s) or s
 end
 
 -- ---- dates --------------------------------------------------------------------
 
-local MONTHS = { "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-                 "september", "oktober", "november", "december" }
-local WEEKDAYS = { "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag",
-                   "zondag" }
-
--- The date part of "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM".
-function L.date_of(s)
-  if isnull(s) then
-    return nil
-  end
-  return (tostring(s):match("^(%d%d%d%d%-%d%d%-%d%d)"))
-end
+-- (common/date.lua)
+L.date_of = dates.date_of -- the date part of "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM"
+L.date_nl = dates.date_nl -- "28 april 2026"
+L.date_nl_long = dates.date_nl_long -- "dinsdag 28 april 2026"
 
 -- "YYYY-MM-DDTHH:MM" for comparisons (a plain date counts as 00:00).
 function L.stamp(s)
@@ -411,20 +334,6 @@ function L.stamp(s)
     return d .. "T00:00"
   end
   return s
-end
-
--- "28 april 2026"
-function L.date_nl(iso)
-  local y, m, d = tostring(iso):match("^(%d%d%d%d)%-(%d%d)%-(%d%d)")
-  if not y then
-    return tostring(iso)
-  end
-  return string.format("%d %s %d", tonumber(d), MONTHS[tonumber(m)], tonumber(y))
-end
-
--- "dinsdag 28 april 2026"
-function L.date_nl_long(iso)
-  return WEEKDAYS[regie.date.weekday(L.date_of(iso))] .. " " .. L.date_nl(iso)
 end
 
 -- "12 januari 2026 12:00"
@@ -766,7 +675,7 @@ function L.criteria(ds)
   c.max_total = 0
   c.max_total_exact = D(0) -- Q_max exactly (§1.2: Q' = Q × W_Q / Q_max)
   for _, a in ipairs(c.award) do
-    if not isnull(a.max_points) then
+    if not is_null(a.max_points) then
       c.max_total = c.max_total + a.max_points
       c.max_total_exact = c.max_total_exact + L.exact(a.max_points)
     end

@@ -54,7 +54,7 @@ local function ordered_bids(c)
   for _, b in ipairs(c.bids) do
     rows[#rows + 1] = b.bid_id
     local r = c.out[b.bid_id].rank
-    rank[b.bid_id] = not L.isnull(r) and r or nil
+    rank[b.bid_id] = not L.is_null(r) and r or nil
   end
   table.sort(rows, function(a, b)
     local ra, rb = rank[a], rank[b]
@@ -79,7 +79,7 @@ local function ranking_csv(c, order, flags)
     local b, o, r = c.bid[id], c.out[id], c.rank[id]
     local scored = V.scored(c, id)
     local row = {
-      rank = L.isnull(o.rank) and "" or tostring(o.rank),
+      rank = L.is_null(o.rank) and "" or tostring(o.rank),
       bid_id = id,
       supplier = L.str(b.supplier),
       candidate = L.str(b.candidate),
@@ -87,11 +87,11 @@ local function ranking_csv(c, order, flags)
       status = o.status,
       reason = L.str(o.reason),
       quality = scored and L.fmt(L.rounded(r, "quality", c.d), c.d) or "",
-      quality_scaled = (scored and not L.isnull(r.quality_scaled)) and L.fmt(L.rounded(r, "quality_scaled", c.d), c.d) or "",
+      quality_scaled = (scored and not L.is_null(r.quality_scaled)) and L.fmt(L.rounded(r, "quality_scaled", c.d), c.d) or "",
       price = L.fmt(b.rate_excl_vat_eur, 2),
-      price_points = (scored and not L.isnull(r.price_points)) and L.fmt(L.rounded(r, "price_points", c.d), c.d) or "",
-      discount = (scored and not L.isnull(r.discount)) and L.fmt(L.rounded(r, "discount", c.d), c.d) or "",
-      gap = (scored and not L.isnull(o.rank) and c.best) and L.fmt(L.gap(c.best, r.score), c.d) or "",
+      price_points = (scored and not L.is_null(r.price_points)) and L.fmt(L.rounded(r, "price_points", c.d), c.d) or "",
+      discount = (scored and not L.is_null(r.discount)) and L.fmt(L.rounded(r, "discount", c.d), c.d) or "",
+      gap = (scored and not L.is_null(o.rank) and c.best) and L.fmt(L.gap(c.best, r.score), c.d) or "",
       flags = table.concat(flags[id], ";"),
     }
     for _, cr in ipairs(c.crit.award) do
@@ -152,10 +152,10 @@ local function figures(c, id)
     local v = V.points(c, id, cr.id)
     f[#f + 1] = v and L.nl(v, c.d) or "–"
   end
-  if c.scaled then f[#f + 1] = (scored and not L.isnull(r.price_points)) and L.nl(L.rounded(r, "price_points", c.d), c.d) or "–" end
-  if c.fict then f[#f + 1] = (scored and not L.isnull(r.discount)) and L.eur(r.discount) or "–" end
+  if c.scaled then f[#f + 1] = (scored and not L.is_null(r.price_points)) and L.nl(L.rounded(r, "price_points", c.d), c.d) or "–" end
+  if c.fict then f[#f + 1] = (scored and not L.is_null(r.discount)) and L.eur(r.discount) or "–" end
   f[#f + 1] = scored and (c.fict and L.eur(r.score) or L.nl(r.score, c.d)) or "–"
-  f[#f + 1] = (scored and not L.isnull(o.rank) and c.best) and L.nl(L.gap(c.best, r.score), c.d) or "–"
+  f[#f + 1] = (scored and not L.is_null(o.rank) and c.best) and L.nl(L.gap(c.best, r.score), c.d) or "–"
   return f
 end
 
@@ -178,7 +178,7 @@ local function ranking_md(c, order, flags)
   t[#t + 1] = "|" .. table.concat(sep, "|") .. "|"
   for _, id in ipairs(order) do
     local b, o = c.bid[id], c.out[id]
-    local cells = { L.isnull(o.rank) and "–" or tostring(o.rank), id, L.md(b.supplier), L.md(b.candidate) }
+    local cells = { L.is_null(o.rank) and "–" or tostring(o.rank), id, L.md(b.supplier), L.md(b.candidate) }
     for _, x in ipairs(V.once(c, "figures_of", id, figures)) do
       cells[#cells + 1] = x
     end
@@ -250,12 +250,12 @@ local function explain_md(c, id, flags, tiebreak)
     "- Ingediend: " .. submitted_text(b.submitted_at),
     "- Status: " .. (L.STATUS_NL[o.status] or o.status),
   }
-  if not L.isnull(o.rank) then
+  if not L.is_null(o.rank) then
     t[#t + 1] = "- Rang: " .. o.rank
   end
   if V.scored(c, id) then
     local line = "- " .. (c.fict and "Fictieve prijs: " or "Totaal: ") .. V.total_text(c, id)
-    if not L.isnull(o.rank) and c.best and r.score ~= c.best then
+    if not L.is_null(o.rank) and c.best and r.score ~= c.best then
       line = line .. string.format(" (%s achter nummer 1)", c.fict and L.eur(L.gap(c.best, r.score))
                                    or (L.nl(L.gap(c.best, r.score), c.d) .. " punten"))
     end
@@ -350,7 +350,7 @@ local function explain_md(c, id, flags, tiebreak)
     t[#t + 1] = ""
   end
 
-  if r and not L.isnull(r.tie_group) then
+  if r and not L.is_null(r.tie_group) then
     t[#t + 1] = "## Gelijke stand"
     t[#t + 1] = ""
     local group = tiebreak.by_group[r.tie_group] or {}
@@ -593,7 +593,7 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   add('<th class="n">' .. (c.fict and "Fictieve prijs" or "Totaal") .. '</th><th class="n">Achterstand</th><th>Status</th><th>Reden</th><th>Signalen</th></tr>')
   for _, id in ipairs(order) do
     local b, o = c.bid[id], c.out[id]
-    local row = { "<tr><td>" .. H(L.isnull(o.rank) and "–" or tostring(o.rank)) .. "</td><td>" .. H(id) .. "</td><td>"
+    local row = { "<tr><td>" .. H(L.is_null(o.rank) and "–" or tostring(o.rank)) .. "</td><td>" .. H(id) .. "</td><td>"
                   .. H(b.supplier) .. "</td><td>" .. H(b.candidate) .. "</td>" }
     for _, x in ipairs(V.once(c, "figures_of", id, figures)) do
       row[#row + 1] = '<td class="n">' .. H(x) .. "</td>"

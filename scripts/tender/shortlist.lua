@@ -25,17 +25,17 @@ local function run(step)
 
   local ranked = 0
   for _, r in ipairs(ranking) do
-    if not L.isnull(r.rank) then ranked = ranked + 1 end
+    if not L.is_null(r.rank) then ranked = ranked + 1 end
   end
   -- bids per rank: only a tie still open shares one
   local at_rank = {}
   for _, r in ipairs(ranking) do
-    if not L.isnull(r.rank) then at_rank[r.rank] = (at_rank[r.rank] or 0) + 1 end
+    if not L.is_null(r.rank) then at_rank[r.rank] = (at_rank[r.rank] or 0) + 1 end
   end
   local out, invited = {}, 0
   for _, r in ipairs(ranking) do
     local status
-    if L.isnull(r.rank) then
+    if L.is_null(r.rank) then
       status = "excluded"
     elseif r.rank <= n and r.rank + at_rank[r.rank] - 1 > n then
       -- a shared rank across the last place: the draw or the committee

@@ -25,7 +25,7 @@ function S.render(c)
   -- bars in ranking order (bids that were scored)
   local rows = {}
   for _, r in ipairs(c.ranking) do
-    if not L.isnull(r.score) then rows[#rows + 1] = r end
+    if not L.is_null(r.score) then rows[#rows + 1] = r end
   end
   local segs = {}
   local factor = 1
@@ -91,7 +91,7 @@ function S.render(c)
     for _, sg in ipairs(segs) do
       local v
       if sg.price then
-        v = L.isnull(r.price_points) and 0 or L.rounded(r, "price_points", c.d)
+        v = L.is_null(r.price_points) and 0 or L.rounded(r, "price_points", c.d)
       else
         v = (V.points(c, r.bid_id, sg.id) or 0) * factor
       end

@@ -1,4 +1,4 @@
--- tender/view.lua - what the output steps (report.lua, send_letters.lua)
+-- tender/view.lua - what the output steps (report.lua, write_letters.lua)
 -- share: everything the evaluation produced, gathered per bid, and the
 -- score tables in Dutch.  No rules live here.
 
@@ -43,7 +43,7 @@ function V.load()
   end
   -- the best rounded score, for the gap to first place
   for _, r in ipairs(c.ranking) do
-    if not L.isnull(r.score) and not L.isnull(c.out[r.bid_id].rank) then
+    if not L.is_null(r.score) and not L.is_null(c.out[r.bid_id].rank) then
       if c.best == nil or (c.fict and r.score < c.best) or (not c.fict and r.score > c.best) then
         c.best = r.score
       end
@@ -63,7 +63,7 @@ end
 -- Was the bid scored (admitted and priced)?
 function V.scored(c, id)
   local r = c.rank[id]
-  return r ~= nil and not L.isnull(r.score)
+  return r ~= nil and not L.is_null(r.score)
 end
 
 -- Points of one criterion, rounded for display.
@@ -77,7 +77,7 @@ end
 -- "67,92 punten" / "een fictieve prijs van €63,96"
 function V.total_text(c, id)
   local r = c.rank[id]
-  if not r or L.isnull(r.score) then return "" end
+  if not r or L.is_null(r.score) then return "" end
   if c.fict then
     return "een fictieve prijs van " .. L.eur(r.score)
   end
@@ -86,7 +86,7 @@ end
 
 function V.total_short(c, id)
   local r = c.rank[id]
-  if not r or L.isnull(r.score) then return "" end
+  if not r or L.is_null(r.score) then return "" end
   if c.fict then return L.eur(r.score) end
   return L.nl(r.score, c.d)
 end
@@ -110,7 +110,7 @@ end
 -- bid that was not scored.
 local function total_lines(c, id)
   local r = c.rank[id]
-  if not r or L.isnull(r.score) then return {} end
+  if not r or L.is_null(r.score) then return {} end
   local m = maxima(c)
   if c.scaled then
     return {
@@ -131,7 +131,7 @@ local function total_lines(c, id)
 end
 
 local function cell(c, v, euro)
-  if v == nil or L.isnull(v) then return "–" end
+  if v == nil or L.is_null(v) then return "–" end
   if euro then return L.eur(v) end
   return L.nl(v, c.d)
 end

@@ -536,6 +536,77 @@ END_TEST
  * (legitimacy) and gap 1, so the list is by folded name, then id:
  *   alice (T7), alpha (T2), Alpha (T3), Anna (T6), bob (T8), bravo (T1),
  *   Zed (T4), Zed (T5). */
+/* rules.lua with `extra` appended (before its `return R`), on the script
+ * path ahead of the shipped scripts: returns the --engine argument. */
+static char *rules_with(const char *extra)
+{
+    char *src = t_src("scripts/stakeholders/rules.lua");
+    char *rules = t_read(src);
+    ck_assert_ptr_nonnull(rules);
+    char *end = strstr(rules, "\nreturn R\n");
+    ck_assert_ptr_nonnull(end);
+    char *edited = t_asprintf("%.*s\n%s%s", (int)(end - rules), rules, extra, end);
+    char *dir = t_asprintf("%s/scripts/stakeholders", t_dir);
+    char *cmd = t_asprintf("mkdir -p '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(t_write(dir, "rules.lua", edited));
+    char *shipped = t_src("scripts");
+    char *path = t_asprintf("script_path=%s/scripts:%s", t_dir, shipped);
+    free(shipped);
+    free(cmd);
+    free(dir);
+    free(edited);
+    free(rules);
+    free(src);
+    return path;
+}
+
+/* The score is data of rules.lua (R.score, R.score_decimals): power alone
+ * orders the stakeholders and is their score; a column it cannot multiply
+ * stops the run naming rules.lua. */
+START_TEST(score_in_rules)
+{
+    char *dir = t_asprintf("%s/in", t_dir);
+    free(t_write(dir, "score.csv",
+                 "id,name,side,power,interest,legitimacy,urgency,attitude,current,desired,owner,concern\n"
+                 "A1,een,partij,2,5,nee,nee,0,neutral,neutral,Eigenaar,\n"
+                 "A2,twee,partij,3,1,nee,nee,0,neutral,neutral,Eigenaar,\n"
+                 "A3,drie,partij,1,5,nee,nee,0,neutral,neutral,Eigenaar,\n"));
+    free(dir);
+    char *path = rules_with("R.score = { \"power\" }\n");
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "score.csv", "o", &err, "--engine", path, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    free(path);
+    csvt c;
+    load_csv("o", "classification.csv", &c);
+    const char *want[][2] = { { "A2", "3" }, { "A1", "2" }, { "A3", "1" } };
+    for (int i = 0; i < 3; i++) {
+        ck_assert_str_eq(cell(&c, i + 1, "id"), want[i][0]);
+        ck_assert_str_eq(cell(&c, i + 1, "score"), want[i][1]);
+    }
+    csv_free(&c);
+    /* the shipped rules: power x interest (A1 10, A3 5, A2 3) */
+    rc = run_sa(NULL, "analysis.ini", "score.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    load_csv("o2", "classification.csv", &c);
+    ck_assert_str_eq(cell(&c, 1, "id"), "A1");
+    ck_assert_str_eq(cell(&c, 1, "score"), "10");
+    ck_assert_str_eq(cell(&c, 3, "id"), "A2");
+    csv_free(&c);
+    path = rules_with("R.score = { \"power\", \"macht\" }\n");
+    rc = run_sa(NULL, "analysis.ini", "score.csv", "o3", &err, "--engine", path, NULL);
+    ck_assert_msg(rc != 0, "exit 0: %s", err);
+    HAS(err, "scripts/stakeholders/rules.lua: score[2]: column \"macht\", expected one of power, "
+             "interest, attitude, gap");
+    ck_assert(!out_exists("o3", "classification.csv"));
+    free(err);
+    free(path);
+}
+END_TEST
+
 START_TEST(ties_by_name_then_id)
 {
     char *dir = t_asprintf("%s/in", t_dir);
@@ -808,6 +879,29 @@ START_TEST(no_stakeholders_and_bad_threshold)
              "start");
     ck_assert(!out_exists("o2", "classification.csv"));
     free(err);
+}
+END_TEST
+
+/* A date the calendar does not know (year 0) is an input error of
+ * analysis.ini, where a step once stopped on it with a script error. */
+START_TEST(date_of_year_0_is_an_input_error)
+{
+    char *src = t_asprintf("%s/in/analysis.ini", t_dir);
+    char *text = t_read(src);
+    ck_assert_ptr_nonnull(text);
+    char *at = strstr(text, "start = 2026-02-02");
+    ck_assert_ptr_nonnull(at);
+    memcpy(at + 8, "0000", 4);
+    char *in = t_asprintf("%s/in", t_dir);
+    free(t_write(in, "year0.ini", text));
+    char *err = NULL;
+    int rc = run_sa(NULL, "year0.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "year0.ini:17: [plan] start: found \"0000-02-02\", expected a date YYYY-MM-DD");
+    free(err);
+    free(in);
+    free(text);
+    free(src);
 }
 END_TEST
 
@@ -1130,6 +1224,36 @@ START_TEST(contacts_ics_parses)
 }
 END_TEST
 
+/* SOURCE_DATE_EPOCH gives DTSTAMP to the second, up to the last second of
+ * 9999 (a DATE-TIME has a year of four digits): beyond it the run says
+ * so, where it once wrote a year of five digits. */
+START_TEST(contacts_ics_dtstamp_from_epoch)
+{
+    setenv("SOURCE_DATE_EPOCH", "253402300799", 1);
+    char *err = NULL;
+    int rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *ics = out_file("o", "contacts.ics");
+    HAS(ics, "\r\nDTSTAMP:99991231T235959Z\r\n");
+    free(ics);
+    setenv("SOURCE_DATE_EPOCH", "1767225645", 1);
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o2", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    ics = out_file("o2", "contacts.ics");
+    HAS(ics, "\r\nDTSTAMP:20260101T000045Z\r\n");
+    free(ics);
+    setenv("SOURCE_DATE_EPOCH", "253402300800", 1);
+    rc = run_sa(NULL, "analysis.ini", "stakeholders.csv", "o3", &err, NULL);
+    unsetenv("SOURCE_DATE_EPOCH");
+    ck_assert_int_eq(rc, 1);
+    HAS(err, "SOURCE_DATE_EPOCH: found \"253402300800\", expected a whole number of seconds up to "
+             "253402300799 (9999-12-31)");
+    free(err);
+}
+END_TEST
+
 Suite *suite_stakeholder(void);
 Suite *suite_stakeholder(void)
 {
@@ -1140,6 +1264,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s1_classification_exact);
     tcase_add_test(tc, s1_frequencies_and_ties);
     tcase_add_test(tc, ties_by_name_then_id);
+    tcase_add_test(tc, score_in_rules);
     tcase_add_test(tc, ties_by_name_fold_latin1);
     tcase_add_test(tc, empty_concern_and_owner);
     tcase_add_test(tc, tabs_at_the_ends_are_quoted);
@@ -1148,6 +1273,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, s3_power_6_exit_2_exact_message);
     tcase_add_test(tc, all_data_errors_of_a_file_together);
     tcase_add_test(tc, no_stakeholders_and_bad_threshold);
+    tcase_add_test(tc, date_of_year_0_is_an_input_error);
     tcase_add_test(tc, mistyped_setting_is_an_error);
     tcase_add_test(tc, bad_priority_order_in_rules);
     tcase_add_test(tc, every_input_error_in_one_go);
@@ -1157,6 +1283,7 @@ Suite *suite_stakeholder(void)
     tcase_add_test(tc, grid_of_many_draws_the_first);
     tcase_add_test(tc, ranked_in_any_order);
     tcase_add_test(tc, contacts_ics_parses);
+    tcase_add_test(tc, contacts_ics_dtstamp_from_epoch);
     tcase_add_test(tc, calendar_holds_the_first_by_priority);
     tcase_add_test(tc, grid_crowd_is_one_marker);
     suite_add_tcase(s, tc);

@@ -17,6 +17,41 @@ static regie_table *parse(const char *text, const char *spec, const char *unique
     return t;
 }
 
+/* rg_csv_field: the field as rg_csv_write writes it, cut at the buffer's
+ * size, its whole length returned (the host table's csv_field). */
+START_TEST(field_by_the_writers_rule)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "plain", "plain" },           { "", "" },
+        { "a,b", "\"a,b\"" },           { "say \"hi\"", "\"say \"\"hi\"\"\"" },
+        { "\ttab", "\"\ttab\"" },       { "tab\t", "\"tab\t\"" },
+        { " space", "\" space\"" },     { "two\r\nlines", "\"two\r\nlines\"" },
+        { "in side", "in side" },       { "\"", "\"\"\"\"" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *in = cases[i].in, *want = cases[i].out;
+        size_t n = strlen(in), len = strlen(want);
+        ck_assert_uint_eq(rg_csv_field(in, n, NULL, 0), len);
+        char buf[32];
+        memset(buf, '#', sizeof buf);
+        ck_assert_uint_eq(rg_csv_field(in, n, buf, sizeof buf), len);
+        ck_assert_msg(memcmp(buf, want, len) == 0 && buf[len] == '#', "case %zu", i);
+        /* cut short: the first bytes only, nothing past them */
+        memset(buf, '#', sizeof buf);
+        ck_assert_uint_eq(rg_csv_field(in, n, buf, len / 2), len);
+        ck_assert(memcmp(buf, want, len / 2) == 0 && buf[len / 2] == '#');
+        /* the same as the writer's */
+        rg_buf b = { 0 };
+        rg_csv_put_text(&b, in, n);
+        ck_assert_uint_eq(b.len, len);
+        ck_assert(memcmp(b.data, want, len) == 0);
+        rg_buf_free(&b);
+    }
+}
+END_TEST
+
 START_TEST(dutch_export_bom_semicolon_decimal_comma)
 {
     rg_errors e = { 0 };
@@ -260,6 +295,7 @@ Suite *suite_csv(void)
 {
     Suite *s = suite_create("csv");
     TCase *tc = tcase_create("csv");
+    tcase_add_test(tc, field_by_the_writers_rule);
     tcase_add_test(tc, dutch_export_bom_semicolon_decimal_comma);
     tcase_add_test(tc, quoted_newlines_keep_line_numbers);
     tcase_add_test(tc, all_data_errors_of_a_file_together);

@@ -451,6 +451,95 @@ START_TEST(helpers)
 }
 END_TEST
 
+/* regie.csv.field quotes a text as regie.csv.writer writes it. */
+START_TEST(csv_field)
+{
+    regie_ctx *ctx;
+    int rc = run_script(
+        "f.lua",
+        "return { run = function()\n"
+        "  local F = regie.csv.field\n"
+        "  local cases = { 'plain', '', 'a,b', 'say \"hi\"', '\\ttab', 'tab\\t', ' space',\n"
+        "                  'two\\r\\nlines', 'in side', 'x;y' }\n"
+        "  for _, s in ipairs(cases) do\n"
+        "    local line = regie.csv.encode({ { a = s, b = 'x' } }, { 'a', 'b' }):match('\\r\\n(.*),x\\r\\n$')\n"
+        "    assert(F(s) == line, s)\n"
+        "  end\n"
+        "  assert(F('\\tlead') == '\"\\tlead\"')\n"
+        "  assert(F(nil) == '' and F(regie.null) == '' and F() == '')\n"
+        "  assert(F(12) == '12')\n"
+        "  local ok, e = pcall(F, {})\n"
+        "  assert(not ok and e:find('string expected'), e)\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
+/* A module of scripts/common, required as the shipped workflows do. */
+static void use_common(const char *module)
+{
+    char *rel = t_asprintf("scripts/common/%s.lua", module);
+    char *src = t_src(rel);
+    char *text = t_read(src);
+    ck_assert_msg(text != NULL, "%s", src);
+    char *dst = t_asprintf("common/%s.lua", module);
+    free(t_write(t_dir, dst, text));
+    free(dst);
+    free(text);
+    free(src);
+    free(rel);
+}
+
+/* common/ics.lua: RFC 5545 escaping (a lone CR is a line break too, never
+ * a raw CR in a content line), folding at 75 octets never inside a UTF-8
+ * character, Amsterdam time in UTC. */
+START_TEST(common_ics)
+{
+    use_common("ics");
+    regie_ctx *ctx;
+    int rc = run_script(
+        "i.lua",
+        "local ics = require 'common.ics'\n"
+        "return { run = function()\n"
+        "  assert(ics.text('plain: text') == 'plain: text')\n"
+        "  assert(ics.text('a\\\\b;c,d\\ne') == 'a\\\\\\\\b\\\\;c\\\\,d\\\\ne')\n"
+        "  assert(ics.text('crlf\\r\\nlf\\ncr\\rend') == 'crlf\\\\nlf\\\\ncr\\\\nend')\n"
+        "  assert(ics.line('X:' .. ('a'):rep(73)) == 'X:' .. ('a'):rep(73) .. '\\r\\n')\n"
+        "  for _, body in ipairs({ ('a'):rep(200), ('\\u{e9}'):rep(100), ('x\\u{20ac}'):rep(60),\n"
+        "                          ('a'):rep(74) .. '\\u{1f600}b' }) do\n"
+        "    local line = 'DESCRIPTION:' .. body\n"
+        "    local folded = ics.line(line)\n"
+        "    assert(folded:sub(-2) == '\\r\\n')\n"
+        "    local n = 0\n"
+        "    for part in folded:gmatch('(.-)\\r\\n') do\n"
+        "      n = n + 1\n"
+        "      assert(#part <= 75, #part)\n"
+        "      assert(n == 1 or part:sub(1, 1) == ' ')\n"
+        "      assert(utf8.len(part), 'a UTF-8 character split')\n"
+        "    end\n"
+        "    assert(n > 1)\n"
+        "    assert(folded:gsub('\\r\\n ', ''):sub(1, -3) == line)\n"
+        "  end\n"
+        "  assert(ics.lines({ 'A:1', 'B:2' }) == 'A:1\\r\\nB:2\\r\\n')\n"
+        "  assert(ics.utc('2026-01-12T12:00') == '20260112T110000Z')\n"
+        "  assert(ics.utc('2026-03-30T09:30') == '20260330T073000Z')\n"
+        "  assert(ics.utc('2026-03-29T01:59') == '20260329T005900Z')\n"
+        "  assert(ics.utc('2026-03-29T03:00') == '20260329T010000Z')\n"
+        "  assert(ics.utc('2026-10-25T02:59') == '20261025T005900Z')\n"
+        "  assert(ics.utc('2026-10-25T03:00') == '20261025T020000Z')\n"
+        "  assert(ics.utc('2027-01-01T00:30') == '20261231T233000Z')\n"
+        "  assert(ics.utc('2026-06-01') == '20260531T220000Z')\n"
+        "  assert(ics.add_minutes('2026-03-30T23:30', 45) == '2026-03-31T00:15')\n"
+        "  assert(ics.local_time('2026-03-30T09:30') == '20260330T093000')\n"
+        "end }\n",
+        &ctx, NULL, NULL);
+    ASSERT_RAN(rc, ctx);
+    rg_test_ctx_free(ctx);
+}
+END_TEST
+
 static char *out_text(const char *name)
 {
     char *p = NULL;
@@ -1296,6 +1385,8 @@ Suite *suite_lua(void)
     tcase_add_test(tc, coroutines_as_lua);
     tcase_add_test(tc, errors_and_tracebacks);
     tcase_add_test(tc, helpers);
+    tcase_add_test(tc, csv_field);
+    tcase_add_test(tc, common_ics);
     tcase_add_test(tc, escapes_for_documents);
     tcase_add_test(tc, csv_writer_and_pieces);
     tcase_add_test(tc, csv_writer_streams);

@@ -1,4 +1,4 @@
--- tender/send_letters.lua - step 10b: one letter per bid, letters/<bid_id>.md.
+-- tender/write_letters.lua - step 10b: one letter per bid, letters/<bid_id>.md.
 --
 -- Which letter a bid gets is decided in decision.lua (column `letter` of
 -- `outcome`); the texts are the templates of letters.lua.  This step only
@@ -7,7 +7,37 @@
 local L = require "tender.lib"
 local V = require "tender.view"
 local letters = require "tender.letters"
-local ics = require "tender.ics"
+local ics = require "common.ics"
+
+-- An interview invitation as an iCalendar file: one event, times in
+-- Europe/Amsterdam with its VTIMEZONE, METHOD:PUBLISH (the files carry no
+-- attendee addresses), a stable UID <tender id>-<bid id>-interview@regie
+-- and DTSTAMP = the closing time in UTC, so the same input gives the same
+-- bytes.
+-- ev: { uid, dtstamp (UTC form), start, stop ("YYYY-MM-DDTHH:MM" local),
+--       summary, location, description }
+local function invitation(ev)
+  local lines = { "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//regie//tender-evaluation//NL",
+                  "CALSCALE:GREGORIAN", "METHOD:PUBLISH" }
+  table.move(ics.VTIMEZONE, 1, #ics.VTIMEZONE, #lines + 1, lines)
+  lines[#lines + 1] = "BEGIN:VEVENT"
+  lines[#lines + 1] = "UID:" .. ev.uid
+  lines[#lines + 1] = "DTSTAMP:" .. ev.dtstamp
+  lines[#lines + 1] = "DTSTART;TZID=" .. ics.TZID .. ":" .. ics.local_time(ev.start)
+  lines[#lines + 1] = "DTEND;TZID=" .. ics.TZID .. ":" .. ics.local_time(ev.stop)
+  lines[#lines + 1] = "SEQUENCE:0"
+  lines[#lines + 1] = "STATUS:CONFIRMED"
+  lines[#lines + 1] = "SUMMARY:" .. ics.text(L.str(ev.summary))
+  if ev.location and ev.location ~= "" then
+    lines[#lines + 1] = "LOCATION:" .. ics.text(L.str(ev.location))
+  end
+  if ev.description and ev.description ~= "" then
+    lines[#lines + 1] = "DESCRIPTION:" .. ics.text(L.str(ev.description))
+  end
+  lines[#lines + 1] = "END:VEVENT"
+  lines[#lines + 1] = "END:VCALENDAR"
+  return ics.lines(lines)
+end
 
 -- Interview slots: with [interviews] first_slot, every bid ever invited gets
 -- the next slot, first the initial invitees in rank order, then those
@@ -19,7 +49,7 @@ local function slots(c)
   for _, o in ipairs(c.outcome_rows) do
     local x = c.iv and c.iv[o.bid_id]
     local ever = o.status == "invited" or (x and (x.outcome ~= "" or x.invited_after ~= ""))
-    if ever and not L.isnull(c.rank[o.bid_id].rank) then
+    if ever and not L.is_null(c.rank[o.bid_id].rank) then
       if x and x.invited_after ~= "" then later[#later + 1] = o.bid_id else first[#first + 1] = o.bid_id end
     end
   end
@@ -101,8 +131,8 @@ local function run(step)
     vars.supplier = L.str(b.supplier)
     vars.candidate = L.str(b.candidate)
     local r = c.rank[id]
-    local shown_rank = not L.isnull(o.rank) and o.rank or (r and r.rank)
-    vars.rank = L.isnull(shown_rank) and "–" or tostring(shown_rank)
+    local shown_rank = not L.is_null(o.rank) and o.rank or (r and r.rank)
+    vars.rank = L.is_null(shown_rank) and "–" or tostring(shown_rank)
     vars.total = V.total_text(c, id)
     vars.scores_table = V.scored(c, id) and V.score_table(c, id) or ""
     vars.invited_after = ""
@@ -134,7 +164,7 @@ local function run(step)
       vars.interview_details = string.format(" Het gesprek is op %s om %s uur (%d minuten)%s. U vindt het ook in de bijgevoegde agenda-uitnodiging.",
                                              L.date_nl_long(sl.start), sl.start:sub(12, 16), cfg.interviews.slot_minutes,
                                              cfg.interviews.location ~= "" and (", locatie: " .. cfg.interviews.location) or "")
-      regie.write("invites/" .. id .. ".ics", ics.calendar({
+      regie.write("invites/" .. id .. ".ics", invitation({
         uid = cfg.tender.id .. "-" .. id .. "-interview@regie",
         dtstamp = ics.utc(L.stamp(cfg.tender.closing)),
         start = sl.start,

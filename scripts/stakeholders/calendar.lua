@@ -1,6 +1,6 @@
--- ics.lua - the contact moments as an iCalendar file (RFC 5545): CRLF line
--- ends, lines folded at 75 octets (never inside a UTF-8 character),
--- METHOD:PUBLISH, all-day events, stable UIDs
+-- calendar.lua - the contact moments as an iCalendar file (RFC 5545,
+-- written with common/ics.lua: CRLF line ends, lines folded at 75 octets,
+-- never inside a UTF-8 character), METHOD:PUBLISH, all-day events, stable UIDs
 -- <analysis-id>-<stakeholder-id>-<n>@<domain>, DTSTAMP in UTC taken from
 -- SOURCE_DATE_EPOCH when set, else the plan start at 00:00 UTC, so the file
 -- is the same for the same input.
@@ -8,21 +8,24 @@
 local lib = require "stakeholders.lib"
 local R = lib.rules
 local CP = require "stakeholders.contact_plan"
+local ics = require "common.ics"
+
+-- the last second a DTSTAMP can hold (a year of four digits): 9999-12-31T23:59:59Z
+local EPOCH_MAX = 253402300799
 
 local function stamp(cfg, epoch)
   epoch = lib.trim(epoch or "")
   if epoch ~= "" then
     local e = epoch:match("^%d+$") and math.tointeger(tonumber(epoch))
-    if not e then
-      regie.fail(string.format("SOURCE_DATE_EPOCH: found \"%s\", expected a whole number of seconds",
-                               epoch))
+    if not e or e > EPOCH_MAX then
+      regie.fail(string.format("SOURCE_DATE_EPOCH: found \"%s\", expected a whole number of seconds%s",
+                               epoch, e and string.format(" up to %d (9999-12-31)", EPOCH_MAX) or ""))
     end
-    local day, secs = e // 86400, e % 86400
-    local y, m, d = lib.ymd(day)
-    return string.format("%04d%02d%02dT%02d%02d%02dZ", y, m, d, secs // 3600, secs % 3600 // 60,
-                         secs % 60)
+    local secs = e % 86400
+    return string.format("%sT%02d%02d%02dZ", ics.date(lib.iso(e // 86400)), secs // 3600,
+                         secs % 3600 // 60, secs % 60)
   end
-  return cfg.start:gsub("-", "") .. "T000000Z"
+  return ics.date(cfg.start) .. "T000000Z"
 end
 
 local KIND_NL = { regular = "contactmoment", address_concerns = "extra gesprek: zorgen wegnemen" }
@@ -31,7 +34,7 @@ local KIND_NL = { regular = "contactmoment", address_concerns = "extra gesprek: 
 local SUMMARY = "%s: %s (%s)"
 local DESCRIPTION = "Doel: %s\nBoodschap: %s\nKanaal: %s (%s)\nEigenaar: %s\nContact %d voor %s (prioriteit %d)."
 
--- Escaping (lib.ics_text) a text made from a template is the same as
+-- Escaping (ics.text) a text made from a template is the same as
 -- filling the escaped template with the escaped values, which recur from
 -- event to event and are escaped once.  Not quite when a value holds a
 -- carriage return (CR LF across its end counts as one line break): then
@@ -43,12 +46,12 @@ local function esc(v)
   end
   local e = escaped[v]
   if e == nil then
-    e = not v:find("\r", 1, true) and lib.ics_text(v)
+    e = not v:find("\r", 1, true) and ics.text(v)
     escaped[v] = e
   end
   return e
 end
-local SUMMARY_ESC, DESCRIPTION_ESC = lib.ics_text(SUMMARY), lib.ics_text(DESCRIPTION)
+local SUMMARY_ESC, DESCRIPTION_ESC = ics.text(SUMMARY), ics.text(DESCRIPTION)
 
 return {
   summary = "Write the contact moments as contacts.ics",
@@ -69,27 +72,27 @@ return {
     end)
     local lines = {}
     local function prop(s)
-      lines[#lines + 1] = lib.ics_fold(s)
+      lines[#lines + 1] = ics.line(s)
     end
     prop("BEGIN:VCALENDAR")
     prop("VERSION:2.0")
     prop("PRODID:-//regie//stakeholder-analysis//NL")
     prop("CALSCALE:GREGORIAN")
     prop("METHOD:PUBLISH")
-    prop("X-WR-CALNAME:" .. lib.ics_text("Contactmomenten " .. cfg.title))
+    prop("X-WR-CALNAME:" .. ics.text("Contactmomenten " .. cfg.title))
     -- the lines that depend on the date or the channel only, made once
     local dates, categories = {}, {}
     for _, c in ipairs(contacts) do
       local when = dates[c.date]
       if not when then
         local day = lib.day(c.date)
-        when = lib.ics_fold("DTSTART;VALUE=DATE:" .. c.date:gsub("-", ""))
-          .. lib.ics_fold("DTEND;VALUE=DATE:" .. lib.iso(day + 1):gsub("-", ""))
+        when = ics.line("DTSTART;VALUE=DATE:" .. ics.date(c.date))
+          .. ics.line("DTEND;VALUE=DATE:" .. ics.date(lib.iso(day + 1)))
         dates[c.date] = when
       end
       local category = categories[c.channel]
       if not category then
-        category = lib.ics_fold("CATEGORIES:" .. lib.ics_text(c.channel))
+        category = ics.line("CATEGORIES:" .. ics.text(c.channel))
         categories[c.channel] = category
       end
       prop("BEGIN:VEVENT")
@@ -101,7 +104,7 @@ return {
       if name and channel and kind_e then
         prop("SUMMARY:" .. string.format(SUMMARY_ESC, name, channel, kind_e))
       else
-        prop("SUMMARY:" .. lib.ics_text(string.format(SUMMARY, c.name, c.channel, kind)))
+        prop("SUMMARY:" .. ics.text(string.format(SUMMARY, c.name, c.channel, kind)))
       end
       -- an empty message or owner as the reports show it
       local c_message, c_owner = CP.shown(c.message), CP.shown(c.owner)
@@ -110,8 +113,8 @@ return {
         prop("DESCRIPTION:" .. string.format(DESCRIPTION_ESC, goal, message, channel, mode, owner,
                                              c.n, name, c.priority))
       else
-        prop("DESCRIPTION:" .. lib.ics_text(string.format(DESCRIPTION, c.goal, c_message, c.channel,
-                                                          c.mode, c_owner, c.n, c.name, c.priority)))
+        prop("DESCRIPTION:" .. ics.text(string.format(DESCRIPTION, c.goal, c_message, c.channel,
+                                                      c.mode, c_owner, c.n, c.name, c.priority)))
       end
       lines[#lines + 1] = category
       prop("TRANSP:TRANSPARENT")

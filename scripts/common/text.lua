@@ -1,0 +1,80 @@
+-- common/text.lua - values as text, shared by the workflows' scripts.
+--   local T = require "common.text"
+local regie = regie or require "regie"
+local V = require "common.value"
+
+local T = {}
+
+local type, mtype, tostring, floor = type, math.type, tostring, math.floor
+local null = regie.null
+
+function T.trim(s)
+  return (tostring(s):gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+-- T.number(d) is the function that writes a number as text: an integer
+-- as it is, any other number rounded half-up to d decimals, without
+-- trailing zeros, with a decimal point ("12.5", "3").  Each distinct number
+-- is worked out once (V.memo).
+local numbers = {}
+function T.number(d)
+  local f = numbers[d]
+  if f then
+    return f
+  end
+  local float_text = V.memo(function(v)
+    if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
+      return string.format("%d", v)
+    end
+    local r = regie.round(v, d)
+    if r == floor(r) and r < 2 ^ 53 and r > -2 ^ 53 then
+      return string.format("%d", r)
+    end
+    return (regie.format(r, d):gsub("0+$", ""):gsub("%.$", ""))
+  end)
+  f = function(x)
+    if mtype(x) == "integer" then
+      return tostring(x)
+    end
+    return float_text(x)
+  end
+  numbers[d] = f
+  return f
+end
+
+-- T.cell(d) is the function that writes a value of a record as plain
+-- text: a text as it is, "" for nil and null, yes/no for a boolean, a
+-- number as T.number(d) writes it.
+local cells = {}
+function T.cell(d)
+  local f = cells[d]
+  if f then
+    return f
+  end
+  local number = T.number(d)
+  f = function(v)
+    local t = type(v)
+    if t == "string" then
+      return v
+    end
+    if v == nil or v == null then
+      return ""
+    end
+    if t == "boolean" then
+      return v and "yes" or "no"
+    end
+    if t == "number" then
+      return number(v)
+    end
+    return tostring(v)
+  end
+  cells[d] = f
+  return f
+end
+
+-- A number's text with a decimal comma, for Dutch texts: "12.5" -> "12,5".
+T.comma = V.memo(function(s)
+  return (s:gsub("%.", ","))
+end)
+
+return T
