@@ -12,6 +12,7 @@
 #include "calendar.h"
 #include "rg_csv.h"
 #include "rg_ini.h"
+#include "ini_schema.h"
 #include "plugin.h"
 #include "lua_step.h"
 
@@ -80,6 +81,7 @@ typedef struct rg_input {
     rg_colspec *cols; /* csv: typed columns */
     size_t ncols;
     char *unique; /* csv: column whose values must be unique */
+    rg_ini_schema keys; /* ini: the keys of each section (keys.SECTION) */
     const char *file;
     int line;
 } rg_input;
