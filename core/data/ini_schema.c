@@ -171,11 +171,15 @@ static int parse_key(rg_keyspec *k, char *item, const char *file, long line, rg_
                                "key %s: found {}, expected the choices as {a|b|c}", name);
                 }
             }
-        } else if (k->lo || k->hi || parse_range(k, open + 1) != 0) {
-            rg_err_add(errs, file, line,
-                       "key %s: found range [%s], expected [LO..HI], [LO..], [>LO..] or [..HI] "
-                       "with numbers",
-                       name, open + 1);
+        } else {
+            char *as_written = rg_xstrdup(open + 1);
+            if (k->lo || k->hi || parse_range(k, open + 1) != 0) {
+                rg_err_add(errs, file, line,
+                           "key %s: found range [%s], expected [LO..HI], [LO..], [>LO..] or "
+                           "[..HI] with numbers",
+                           name, as_written);
+            }
+            free(as_written);
         }
         type = rg_trim(type);
     }
@@ -382,6 +386,7 @@ static const char *convert(const rg_keyspec *k, const char *text, regie_table *o
                            regie_value *v, rg_buf *expected)
 {
     int bad = 0;
+    v->type = REGIE_NULL;
     if (k->col.type == RG_COL_LIST) {
         /* items separated by ',', each trimmed; a list of numbers takes a
          * decimal point only */
