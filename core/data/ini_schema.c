@@ -298,7 +298,8 @@ static const char *what(rg_coltype t, int plural)
     case RG_COL_TEXT:
         return plural ? "texts" : "a text";
     case RG_COL_ID:
-        return plural ? "ids of 1-32 letters, digits, _ or -" : "an id of 1-32 letters, digits, _ or -";
+        return plural ? "ids of 1-32 letters, digits, _ or -"
+                      : "an id of 1-32 letters, digits, _ or -";
     case RG_COL_INTEGER:
         return plural ? "whole numbers" : "a whole number";
     case RG_COL_DECIMAL:

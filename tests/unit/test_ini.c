@@ -189,9 +189,9 @@ static char *joined(const rg_errors *e)
 static void schema(rg_ini_schema *s, rg_errors *e)
 {
     memset(s, 0, sizeof *s);
-    ck_assert_int_eq(rg_ini_schema_add(s, "tender", "id:text!, closing:datetime!, title:text=", "wf.ini",
-                                       3, e),
-                     0);
+    ck_assert_int_eq(
+        rg_ini_schema_add(s, "tender", "id:text!, closing:datetime!, title:text=", "wf.ini", 3, e),
+        0);
     ck_assert_int_eq(
         rg_ini_schema_add(s, "award",
                           "total_points:decimal[>0..]!, price_method:text{none|lowest_ratio|"
@@ -245,7 +245,8 @@ START_TEST(schema_declared_like_columns)
     ck_assert_msg(strstr(all, "wf.ini:9: key b: a range applies to integer and decimal keys only"),
                   "%s", all);
     ck_assert_msg(strstr(all, "wf.ini:9: key c: found range [one..]"), "%s", all);
-    ck_assert_msg(strstr(all, "wf.ini:9: key d: default \"many\" is not a whole number"), "%s", all);
+    ck_assert_msg(strstr(all, "wf.ini:9: key d: default \"many\" is not a whole number"), "%s",
+                  all);
     ck_assert_msg(strstr(all, "wf.ini:9: key \"e?\": expected a key name"), "%s", all);
     ck_assert_msg(strstr(all, "wf.ini:9: key f: found {}"), "%s", all);
     ck_assert_msg(strstr(all, "wf.ini:9: keys.x: key a declared twice"), "%s", all);
