@@ -70,7 +70,8 @@ static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_erro
             rg_err_add(errs, text, 0, "input %s: file not found", in->name);
             return -1;
         }
-        if (rg_ini_to_table(text, &t, errs) != 0) {
+        if (rg_ini_to_table(text, &t, errs) != 0 ||
+            rg_ini_schema_check(&in->keys, t, errs) != 0) {
             rg_table_free(t);
             return -1;
         }

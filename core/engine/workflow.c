@@ -376,10 +376,12 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                 rg_colspec_parse(kv->value, kv->file, kv->line, &in->cols, &in->ncols, errs);
             } else if (strcmp(kv->key, "unique") == 0) {
                 in->unique = rg_xstrdup(kv->value);
+            } else if (strncmp(kv->key, "keys.", 5) == 0) {
+                rg_ini_schema_add(&in->keys, kv->key + 5, kv->value, kv->file, kv->line, errs);
             } else {
                 rg_err_add(errs, kv->file, kv->line,
                            "unknown key \"%s\" in [%s] (allowed: type, required, default, "
-                           "description, columns, unique)",
+                           "description, columns, unique, keys.SECTION)",
                            kv->key, sec->name);
             }
         }
@@ -394,6 +396,10 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
         }
         if ((in->cols || in->unique) && in->type != RG_IN_CSV) {
             rg_err_add(errs, sec->file, sec->line, "[%s]: columns and unique apply to csv inputs only",
+                       sec->name);
+        }
+        if (in->keys.n && in->type != RG_IN_INI) {
+            rg_err_add(errs, sec->file, sec->line, "[%s]: keys.SECTION applies to ini inputs only",
                        sec->name);
         }
     }
@@ -833,6 +839,7 @@ void rg_workflow_free(rg_workflow *wf)
         free(in->description);
         free(in->unique);
         rg_colspec_free(in->cols, in->ncols);
+        rg_ini_schema_free(&in->keys);
     }
     free(wf->inputs);
     for (size_t s = 0; s < wf->nsteps; s++) {

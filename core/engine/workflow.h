@@ -6,6 +6,7 @@
 
 #include "conf.h"
 #include "expr.h"
+#include "ini_schema.h"
 #include "rg_csv.h"
 #include "rg_ini.h"
 #include "util.h"
@@ -33,6 +34,7 @@ typedef struct rg_input {
     rg_colspec *cols; /* csv: typed columns */
     size_t ncols;
     char *unique; /* csv: column whose values must be unique */
+    rg_ini_schema keys; /* ini: the keys of each section (keys.SECTION) */
     const char *file;
     int line;
 } rg_input;

@@ -113,6 +113,11 @@ return {
       regie.data_error(lib.RULES_FILE, 0, nil, nil, problem)
       count = count + 1
     end
+    -- analysis.ini: the type, range and choices of each key, and the
+    -- unknown keys and sections, are declared in the workflow
+    -- (keys.SECTION of [input.analysis]) and checked when the file is read;
+    -- a file with such an error is not given to this step.  lib.settings
+    -- finds what depends on several keys (the threshold in min..max).
     local analysis = regie.input("analysis")
     local cfg, problems = nil, {}
     if analysis then

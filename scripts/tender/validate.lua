@@ -106,25 +106,17 @@ local function run(step)
   end
 
   -- ---- tender.ini -------------------------------------------------------------
+  -- Each key's type, range, choices and whether it is required are declared
+  -- in the workflow (keys.SECTION of [input.tender]) and checked when the
+  -- file is read: a file with such an error, or an unknown key or section,
+  -- is not given to this step.  What is checked here is what depends on
+  -- several keys or on the other files.
   local ini = regie.input("tender")
   -- without it (it could not be read), the rules that depend on the
   -- settings are left out: no defaults stand in for what the file says
   local have_cfg = ini ~= nil
-  local cfg, cerrs, cwarns = L.config(ini)
-  if not have_cfg then
-    cerrs, cwarns = {}, {}
-  end
+  local cfg = L.config(ini)
   local ini_src = cfg.source
-  for _, w in ipairs(cwarns) do
-    regie.warn(string.format("%s:%d: %s", ini_src, w.line, w.text))
-  end
-  for _, e in ipairs(cerrs) do
-    if e.text then
-      err(ini_src, e.line, nil, nil, e.text)
-    else
-      err(ini_src, e.line, e.column, e.found, e.expected)
-    end
-  end
   local function line_of(full)
     return cfg.line[full] or 0
   end

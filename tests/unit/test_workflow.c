@@ -178,6 +178,7 @@ START_TEST(inputs_types_defaults_and_columns)
           "[input.bids]\ntype = csv\ndescription = the bids\n"
           "columns = bid_id:id!, rate:decimal, region?:text\nunique = bid_id\n"
           "[input.settings]\ntype = ini\nrequired = no\n"
+          "keys.plan = start:date!, months:integer[1..120]=12\n"
           "[input.decimals]\ntype = integer\ndefault = 2\n"
           "[input.strict]\ntype = boolean\ndefault = yes\nrequired = yes\n"
           "[input.day]\ntype = date\n"
@@ -201,6 +202,13 @@ START_TEST(inputs_types_defaults_and_columns)
     ck_assert_int_eq(b->line, 5); /* the [input.bids] header */
     ck_assert_int_eq(input("settings")->type, RG_IN_INI);
     ck_assert_int_eq(input("settings")->required, 0);
+    /* keys.SECTION: the settings an ini input may hold */
+    const rg_ini_schema *ks = &input("settings")->keys;
+    ck_assert_uint_eq(ks->n, 1);
+    ck_assert_str_eq(ks->secs[0].name, "plan");
+    ck_assert_uint_eq(ks->secs[0].n, 2);
+    ck_assert_int_eq(ks->secs[0].keys[0].col.required, 1);
+    ck_assert_str_eq(ks->secs[0].keys[1].def, "12");
     /* a default makes an input optional, unless required = says otherwise */
     ck_assert_int_eq(input("decimals")->type, RG_IN_INTEGER);
     ck_assert_int_eq(input("decimals")->required, 0);
@@ -232,18 +240,22 @@ START_TEST(input_errors_name_file_and_line)
                           "[input.d]\ntype = text\nunique = x\n"    /* 10, 11, 12 */
                           "[input.e]\ntype = csv\nrequired = maybe\n" /* 13, 14, 15 */
                           "[input.f g]\ntype = text\n"              /* 16, 17 */
-                          "[input.h]\ntype = csv\ncolumns = a:money\n", /* 18, 19, 20 */
+                          "[input.h]\ntype = csv\ncolumns = a:money\n"  /* 18, 19, 20 */
+                          "[input.i]\ntype = csv\nkeys.x = a:text\n"   /* 21, 22, 23 */
+                          "[input.j]\ntype = ini\nkeys.x = a:integer=many\n", /* 24, 25, 26 */
                           NULL),
                      -1);
     has_error(4, "type: found \"spreadsheet\", expected file, csv, ini, text, number, integer, "
                  "date or boolean");
     has_error(7, "unknown key \"requird\" in [input.b] (allowed: type, required, default, "
-                 "description, columns, unique)");
+                 "description, columns, unique, keys.SECTION)");
     has_error(8, "[input.c]: missing key \"type\"");
     has_error(10, "[input.d]: columns and unique apply to csv inputs only");
     has_error(15, "required: found \"maybe\", expected yes or no");
     has_error(16, "[input.f g]: \"f g\" is not a valid input name");
     has_error(20, "");
+    has_error(21, "[input.i]: keys.SECTION applies to ini inputs only");
+    has_error(26, "key a: default \"many\" is not a whole number");
     char *e = all_errors();
     ck_assert_msg(strstr(e, "money") != NULL, "the bad column type is not named: %s", e);
     free(e);
