@@ -14,6 +14,7 @@ struct rg_expr {
     ekind kind;
     cmpop op;
     char *text; /* name or literal */
+    long data;  /* a name: its data index (rg_expr_resolve), -1 if none */
     double num;
     struct rg_expr *a, *b;
 };
@@ -34,6 +35,7 @@ static rg_expr *node(ekind k)
 {
     rg_expr *e = rg_xcalloc(1, sizeof *e);
     e->kind = k;
+    e->data = -1;
     return e;
 }
 
@@ -264,6 +266,23 @@ void rg_expr_refs_collect(const rg_expr *e, rg_expr_refs *refs)
     rg_expr_refs_collect(e->b, refs);
 }
 
+void rg_expr_resolve(rg_expr *e, long (*index)(void *ud, const char *name), void *ud)
+{
+    if (!e) {
+        return;
+    }
+    if (e->kind == E_NAME) {
+        e->data = index(ud, e->text);
+    }
+    rg_expr_resolve(e->a, index, ud);
+    rg_expr_resolve(e->b, index, ud);
+}
+
+static const regie_value *name_value(const rg_expr *e, rg_expr_value value, void *ud)
+{
+    return e->data >= 0 ? value(ud, e->data) : NULL;
+}
+
 static int truthy(const regie_value *v)
 {
     if (!v) {
@@ -287,7 +306,7 @@ static int truthy(const regie_value *v)
 }
 
 /* Value of an operand as number (if it is one) and text. */
-static int operand(const rg_expr *e, rg_expr_lookup lookup, void *ud, double *num, char **text)
+static int operand(const rg_expr *e, rg_expr_value value, void *ud, double *num, char **text)
 {
     if (e->kind == E_NUM) {
         *num = e->num;
@@ -299,11 +318,11 @@ static int operand(const rg_expr *e, rg_expr_lookup lookup, void *ud, double *nu
         return rg_parse_decimal(e->text, '.', num) == 0;
     }
     if (e->kind != E_NAME) { /* a condition in parentheses: 1 when it holds, else 0 */
-        *num = rg_expr_eval(e, lookup, ud);
+        *num = rg_expr_eval(e, value, ud);
         *text = rg_xstrdup(*num ? "1" : "0");
         return 1;
     }
-    const regie_value *v = lookup(ud, e->text);
+    const regie_value *v = name_value(e, value, ud);
     if (!v) {
         *text = rg_xstrdup("");
         return 0;
@@ -324,26 +343,26 @@ static int operand(const rg_expr *e, rg_expr_lookup lookup, void *ud, double *nu
     return rg_parse_decimal(*text, '.', num) == 0;
 }
 
-int rg_expr_eval(const rg_expr *e, rg_expr_lookup lookup, void *ud)
+int rg_expr_eval(const rg_expr *e, rg_expr_value value, void *ud)
 {
     switch (e->kind) {
     case E_NAME:
-        return truthy(lookup(ud, e->text));
+        return truthy(name_value(e, value, ud));
     case E_STR:
         return e->text[0] != 0;
     case E_NUM:
         return e->num != 0;
     case E_NOT:
-        return !rg_expr_eval(e->a, lookup, ud);
+        return !rg_expr_eval(e->a, value, ud);
     case E_AND:
-        return rg_expr_eval(e->a, lookup, ud) && rg_expr_eval(e->b, lookup, ud);
+        return rg_expr_eval(e->a, value, ud) && rg_expr_eval(e->b, value, ud);
     case E_OR:
-        return rg_expr_eval(e->a, lookup, ud) || rg_expr_eval(e->b, lookup, ud);
+        return rg_expr_eval(e->a, value, ud) || rg_expr_eval(e->b, value, ud);
     case E_CMP: {
         double x = 0, y = 0;
         char *tx = NULL, *ty = NULL;
-        int nx = operand(e->a, lookup, ud, &x, &tx);
-        int ny = operand(e->b, lookup, ud, &y, &ty);
+        int nx = operand(e->a, value, ud, &x, &tx);
+        int ny = operand(e->b, value, ud, &y, &ty);
         int c;
         if (nx && ny) {
             c = x < y ? -1 : x > y ? 1 : 0;

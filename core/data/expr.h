@@ -14,8 +14,12 @@ typedef struct rg_expr_refs {
 rg_expr *rg_expr_parse(const char *text, char **error);
 void rg_expr_free(rg_expr *e);
 void rg_expr_refs_collect(const rg_expr *e, rg_expr_refs *refs);
-/* Look up a name's value (NULL: absent). */
-typedef const regie_value *(*rg_expr_lookup)(void *ud, const char *name);
-int rg_expr_eval(const rg_expr *e, rg_expr_lookup lookup, void *ud);
+/* Give every name the expression reads its data index, once (when the
+ * workflow's DAG is built): index(ud, name) is -1 for no such data, and a
+ * name never resolved reads as absent. */
+void rg_expr_resolve(rg_expr *e, long (*index)(void *ud, const char *name), void *ud);
+/* The value of data index d (NULL: absent); called with d >= 0 only. */
+typedef const regie_value *(*rg_expr_value)(void *ud, long d);
+int rg_expr_eval(const rg_expr *e, rg_expr_value value, void *ud);
 
 #endif /* REGIE_EXPR_H */

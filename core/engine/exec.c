@@ -253,13 +253,9 @@ static void drop_reader(sched *sc, long d)
     }
 }
 
-static const regie_value *when_lookup(void *ud, const char *name)
+static const regie_value *when_value(void *ud, long d)
 {
     rg_run *run = ud;
-    long d = rg_workflow_data_index(run->wf, name);
-    if (d < 0) {
-        return NULL;
-    }
     rg_datum *dt = &run->data[d];
     static const regie_value yes = { REGIE_BOOL, { .b = 1 } };
     if (dt->kind == RG_DATUM_VALUE) {
@@ -370,7 +366,7 @@ static void resolve_or_queue(sched *sc, size_t s)
             }
         }
     }
-    if (verdict == RG_ST_PENDING && step->when && !rg_expr_eval(step->when, when_lookup, run)) {
+    if (verdict == RG_ST_PENDING && step->when && !rg_expr_eval(step->when, when_value, run)) {
         verdict = RG_ST_SKIPPED;
     }
     int preflight_skip = 0;

@@ -24,6 +24,11 @@ static long map_get(const rg_map *m, const char *k)
     return rg_map_find(m, k, &v) == 0 ? (long)v : -1;
 }
 
+static long data_index(void *data_map, const char *name)
+{
+    return map_get(data_map, name);
+}
+
 /* The workflow keeps its maps behind the public struct. */
 struct wf_priv {
     rg_map data;  /* data name -> data index */
@@ -739,6 +744,7 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
         for (size_t r = 0; r < st->nall_reads; r++) {
             st->all_read_data[r] = map_get(&p->data, st->all_reads[r]);
         }
+        rg_expr_resolve(st->when, data_index, &p->data);
     }
 }
 

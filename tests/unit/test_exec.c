@@ -12,22 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const regie_value *lk(void *ud, const char *name)
+/* The data of the conditions below: n, method, empty (indices 0, 1, 2). */
+static const char *const names[] = { "n", "method", "empty" };
+
+static long lk_index(void *ud, const char *name)
+{
+    (void)ud;
+    for (long d = 0; d < 3; d++) {
+        if (strcmp(name, names[d]) == 0) {
+            return d;
+        }
+    }
+    return -1;
+}
+
+static const regie_value *lk(void *ud, long d)
 {
     static regie_value three = { REGIE_INT, { .i = 3 } };
     static regie_value none = { REGIE_STR, { .s = { "none", 4 } } };
     static regie_value null = { REGIE_NULL, { 0 } };
     (void)ud;
-    if (strcmp(name, "n") == 0) {
-        return &three;
-    }
-    if (strcmp(name, "method") == 0) {
-        return &none;
-    }
-    if (strcmp(name, "empty") == 0) {
-        return &null;
-    }
-    return NULL;
+    const regie_value *v[] = { &three, &none, &null };
+    return v[d];
 }
 
 static int eval(const char *text)
@@ -35,6 +41,7 @@ static int eval(const char *text)
     char *err = NULL;
     rg_expr *e = rg_expr_parse(text, &err);
     ck_assert_msg(e != NULL, "parse %s: %s", text, err ? err : "");
+    rg_expr_resolve(e, lk_index, NULL);
     int r = rg_expr_eval(e, lk, NULL);
     rg_expr_free(e);
     return r;
