@@ -145,7 +145,7 @@ static void obs_progress(void *ud, const rg_run *run, size_t s, double f)
 static void obs_finished(void *ud, const rg_run *run, size_t s)
 {
     display *d = ud;
-    const rg_step_state *state = &run->st[s];
+    const rg_step_state *state = &run->state[s];
     double ms = state->ended > 0 ? (state->ended - state->started) * 1000 : 0;
     if (d->tty) {
         fprintf(stderr, "\r\033[K");
@@ -278,7 +278,7 @@ static void write_summary(const rg_run *run, int status, double secs)
     rg_buf_printf(&b, "workflow: %s\nstatus: %s\nseconds: %.3f\nsteps:\n", run->wf->name,
                   status >= 0 && status <= 3 ? words[status] : "?", secs);
     for (size_t s = 0; s < run->wf->nsteps; s++) {
-        const rg_step_state *state = &run->st[s];
+        const rg_step_state *state = &run->state[s];
         rg_buf_printf(&b, "  %s: %s%s%s\n", run->wf->steps[s].name, rg_status_name(state->status),
                       state->error ? " - " : "", state->error ? state->error : "");
     }
@@ -418,7 +418,7 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
     write_summary(run, rc, secs);
     size_t counts[7] = { 0 };
     for (size_t s = 0; s < sess->wf.nsteps; s++) {
-        counts[run->st[s].status]++;
+        counts[run->state[s].status]++;
     }
     fprintf(stderr,
             "regie: %s %s in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; outputs in "
@@ -430,9 +430,9 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
         fprintf(stderr, "regie: run %s waits:\n", run->run_id ? run->run_id : "(not recorded)");
         for (size_t s = 0; s < sess->wf.nsteps; s++) {
             /* what the run waits for, not the steps queued behind it */
-            if (run->st[s].status == RG_ST_WAITING && run->st[s].error &&
-                strncmp(run->st[s].error, "waits for step ", 15) != 0) {
-                fprintf(stderr, "  %s %s\n", sess->wf.steps[s].name, run->st[s].error);
+            if (run->state[s].status == RG_ST_WAITING && run->state[s].error &&
+                strncmp(run->state[s].error, "waits for step ", 15) != 0) {
+                fprintf(stderr, "  %s %s\n", sess->wf.steps[s].name, run->state[s].error);
             }
         }
         if (!run->run_id) {

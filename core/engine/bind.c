@@ -25,20 +25,20 @@ static void allowed_list(rg_buf *b, const regie_param *pt)
 }
 
 /* Own keys of a step against its parameter table. */
-static void check_params(rg_step *st, const char *what, rg_errors *errs)
+static void check_params(rg_step *step, const char *what, rg_errors *errs)
 {
-    for (size_t i = 0; i < st->nparams; i++) {
-        rg_kv *kv = &st->params[i];
-        const regie_param *p = st->ptable;
+    for (size_t i = 0; i < step->nparams; i++) {
+        rg_kv *kv = &step->params[i];
+        const regie_param *p = step->ptable;
         while (p && p->key && strcmp(p->key, kv->key) != 0) {
             p++;
         }
         if (!p || !p->key) {
             rg_buf b = { 0 };
-            allowed_list(&b, st->ptable);
+            allowed_list(&b, step->ptable);
             /* the nearest of its parameters and the step keys */
             size_t nk = 0;
-            for (const regie_param *q = st->ptable; q && q->key; q++) {
+            for (const regie_param *q = step->ptable; q && q->key; q++) {
                 nk++;
             }
             size_t nres = 0;
@@ -47,7 +47,7 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
             }
             const char **keys = rg_xmalloc((nk + nres + 1) * sizeof *keys);
             for (size_t k = 0; k < nk; k++) {
-                keys[k] = st->ptable[k].key;
+                keys[k] = step->ptable[k].key;
             }
             for (size_t k = 0; k < nres; k++) {
                 keys[nk + k] = rg_step_keys[k];
@@ -58,7 +58,7 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
                 rg_buf_printf(&b, "%s%s", k ? ", " : "", rg_step_keys[k]);
             }
             rg_err_add(errs, kv->file, kv->line,
-                       "step %s: unknown key \"%s\" for %s (its parameters: %s)%s%s%s", st->name,
+                       "step %s: unknown key \"%s\" for %s (its parameters: %s)%s%s%s", step->name,
                        kv->key, what, b.data, near >= 0 ? "; did you mean " : "",
                        near >= 0 ? keys[near] : "", near >= 0 ? "?" : "");
             free(keys);
@@ -67,48 +67,48 @@ static void check_params(rg_step *st, const char *what, rg_errors *errs)
         }
         const char *expected = NULL;
         if (rg_param_check(p->type, kv->value, &expected) != 0) {
-            rg_err_add(errs, kv->file, kv->line, "step %s: %s: found \"%s\", expected %s", st->name,
-                       kv->key, kv->value, expected);
+            rg_err_add(errs, kv->file, kv->line, "step %s: %s: found \"%s\", expected %s",
+                       step->name, kv->key, kv->value, expected);
         }
     }
-    for (const regie_param *p = st->ptable; p && p->key; p++) {
+    for (const regie_param *p = step->ptable; p && p->key; p++) {
         if (!p->required) {
             continue;
         }
         int have = 0;
-        for (size_t i = 0; i < st->nparams; i++) {
-            have |= strcmp(st->params[i].key, p->key) == 0;
+        for (size_t i = 0; i < step->nparams; i++) {
+            have |= strcmp(step->params[i].key, p->key) == 0;
         }
         if (!have) {
-            rg_err_add(errs, st->file, st->line,
-                       "step %s: missing required key \"%s\" (%s: %s) for %s", st->name, p->key,
+            rg_err_add(errs, step->file, step->line,
+                       "step %s: missing required key \"%s\" (%s: %s) for %s", step->name, p->key,
                        rg_param_type_name(p->type), p->description ? p->description : "", what);
         }
     }
 }
 
-static void bind_plugin(rg_workflow *wf, rg_step *st, rg_plugins *plugins,
+static void bind_plugin(rg_workflow *wf, rg_step *step, rg_plugins *plugins,
                         const regie_host *host, rg_errors *errs)
 {
-    const rg_kv *plugin = st->plugin_key;
-    st->plugin = rg_plugin_find(plugins, plugin->value);
-    if (!st->plugin) {
+    const rg_kv *plugin = step->plugin_key;
+    step->plugin = rg_plugin_find(plugins, plugin->value);
+    if (!step->plugin) {
         rg_buf b = { 0 };
         rg_buf_puts(&b, "");
         for (size_t i = 0; i < plugins->n; i++) {
             rg_buf_printf(&b, "%s%s", i ? ", " : "", plugins->v[i].desc->name);
         }
         rg_err_add(errs, plugin->file, plugin->line,
-                   "step %s: unknown plugin \"%s\" (found on the plugin path %s: %s)", st->name,
+                   "step %s: unknown plugin \"%s\" (found on the plugin path %s: %s)", step->name,
                    plugin->value, wf->cfg.plugin_path, b.len ? b.data : "none");
         rg_buf_free(&b);
         return;
     }
-    st->ptable = st->plugin->desc->params;
-    check_params(st, "this plugin", errs);
-    if (rg_plugin_init(st->plugin, host, errs) != 0) {
+    step->ptable = step->plugin->desc->params;
+    check_params(step, "this plugin", errs);
+    if (rg_plugin_init(step->plugin, host, errs) != 0) {
         rg_err_add(errs, plugin->file, plugin->line,
-                   "step %s: plugin \"%s\" could not be initialised", st->name, plugin->value);
+                   "step %s: plugin \"%s\" could not be initialised", step->name, plugin->value);
     }
 }
 
@@ -118,28 +118,28 @@ static void script_info_drop(void *p)
     free(p);
 }
 
-static void bind_script(rg_workflow *wf, rg_step *st, rg_lua *lua, rg_errors *errs)
+static void bind_script(rg_workflow *wf, rg_step *step, rg_lua *lua, rg_errors *errs)
 {
-    const rg_kv *script = st->script_key;
-    st->script_file = rg_lua_resolve(wf->cfg.script_path, wf->dir, script->value);
-    if (!st->script_file) {
+    const rg_kv *script = step->script_key;
+    step->script_file = rg_lua_resolve(wf->cfg.script_path, wf->dir, script->value);
+    if (!step->script_file) {
         rg_err_add(errs, script->file, script->line,
                    "step %s: script \"%s\" not found (looked next to the workflow and on "
                    "the script path %s)",
-                   st->name, script->value, wf->cfg.script_path);
+                   step->name, script->value, wf->cfg.script_path);
         return;
     }
     rg_script_info *info = rg_xcalloc(1, sizeof *info);
-    st->bound = info;
-    st->bound_free = script_info_drop;
+    step->bound = info;
+    step->bound_free = script_info_drop;
     size_t before = errs->n;
-    if (rg_lua_describe(lua, st->script_file, &st->limits, info, errs) == 0 &&
+    if (rg_lua_describe(lua, step->script_file, &step->limits, info, errs) == 0 &&
         errs->n == before) {
-        st->ptable = info->params;
-        check_params(st, "this script", errs);
+        step->ptable = info->params;
+        check_params(step, "this script", errs);
     } else if (errs->n == before) {
-        rg_err_add(errs, script->file, script->line, "step %s: script %s is not usable", st->name,
-                   st->script_file);
+        rg_err_add(errs, script->file, script->line, "step %s: script %s is not usable", step->name,
+                   step->script_file);
     }
 }
 
@@ -157,14 +157,14 @@ int rg_workflow_bind(rg_workflow *wf, rg_plugins *plugins, const regie_host *hos
     }
     size_t added = 0;
     for (size_t s = 0; s < wf->nsteps; s++) {
-        rg_step *st = &wf->steps[s];
+        rg_step *step = &wf->steps[s];
         rg_errors own = { 0 };
-        if (st->plugin_key) {
-            bind_plugin(wf, st, plugins, host, &own);
-        } else if (st->script_key) {
-            bind_script(wf, st, lua, &own);
+        if (step->plugin_key) {
+            bind_plugin(wf, step, plugins, host, &own);
+        } else if (step->script_key) {
+            bind_script(wf, step, lua, &own);
         }
-        rg_err_insert(errs, st->errs_at + added, &own);
+        rg_err_insert(errs, step->errs_at + added, &own);
         added += own.n;
         rg_err_free(&own);
     }

@@ -138,7 +138,7 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
     }
     run->jobs = jobs;
     run->data = rg_xcalloc(wf->ndata ? wf->ndata : 1, sizeof *run->data);
-    run->st = rg_xcalloc(wf->nsteps ? wf->nsteps : 1, sizeof *run->st);
+    run->state = rg_xcalloc(wf->nsteps ? wf->nsteps : 1, sizeof *run->state);
     run->unreadable = rg_xcalloc(wf->ndata ? wf->ndata : 1, 1);
     pthread_mutex_init(&run->mu, NULL);
     size_t before = errs->n;
@@ -190,9 +190,9 @@ void rg_run_free(rg_run *run)
     }
     free(run->data);
     for (size_t s = 0; s < run->wf->nsteps; s++) {
-        free(run->st[s].error);
+        free(run->state[s].error);
     }
-    free(run->st);
+    free(run->state);
     free(run->unreadable);
     free(run->outdir);
     free(run->run_id);
@@ -299,7 +299,7 @@ static void finish_step(sched *sc, size_t s)
     const rg_step *step = &run->wf->steps[s];
     sc->remaining--;
     if (step->preflight && sc->gate > 0) {
-        rg_step_status status = run->st[s].status;
+        rg_step_status status = run->state[s].status;
         if (status != RG_ST_DONE && status != RG_ST_SKIPPED && sc->gate_verdict == RG_ST_PENDING) {
             sc->gate_verdict = status == RG_ST_WAITING ? RG_ST_WAITING : RG_ST_NOT_RUN;
             sc->gate_why = step->name;
@@ -309,13 +309,13 @@ static void finish_step(sched *sc, size_t s)
         }
     }
     /* a waiting step may yet read its data (when the run goes on) */
-    if (run->st[s].status != RG_ST_WAITING) {
+    if (run->state[s].status != RG_ST_WAITING) {
         for_each_read(sc, s, drop_reader);
     }
     for (size_t i = 0; i < step->ndependents; i++) {
         size_t d = step->dependents[i];
         /* a dependent completed by an earlier process (resume) is settled */
-        if (run->st[d].status != RG_ST_PENDING) {
+        if (run->state[d].status != RG_ST_PENDING) {
             continue;
         }
         if (--sc->pending[d] == 0) {
@@ -332,7 +332,7 @@ static void resolve_or_queue(sched *sc, size_t s)
     rg_step_status verdict = RG_ST_PENDING;
     const char *why = NULL;
     for (size_t i = 0; i < step->ndeps && verdict == RG_ST_PENDING; i++) {
-        rg_step_status ds = run->st[step->deps[i]].status;
+        rg_step_status ds = run->state[step->deps[i]].status;
         if (ds == RG_ST_FAILED || ds == RG_ST_NOT_RUN || ds == RG_ST_WAITING) {
             /* only a dependency whose data this step needs stops it */
             const rg_step *dep = &wf->steps[step->deps[i]];
@@ -384,22 +384,22 @@ static void resolve_or_queue(sched *sc, size_t s)
     }
     if (verdict == RG_ST_PENDING) {
         /* queued: no longer pending, so nothing queues it twice */
-        run->st[s].status = RG_ST_RUNNING;
+        run->state[s].status = RG_ST_RUNNING;
         sc->ready[sc->nready++] = s;
         pthread_cond_signal(&sc->cv);
         return;
     }
-    run->st[s].status = verdict;
+    run->state[s].status = verdict;
     if (verdict == RG_ST_WAITING) {
-        run->st[s].error = rg_xasprintf("waits for step %s", why);
+        run->state[s].error = rg_xasprintf("waits for step %s", why);
     } else if (verdict == RG_ST_NOT_RUN) {
-        run->st[s].error = rg_xasprintf("not run: step %s did not finish", why);
+        run->state[s].error = rg_xasprintf("not run: step %s did not finish", why);
     } else if (preflight_skip) {
-        run->st[s].error = rg_xstrdup("not run: not a pre-flight step");
+        run->state[s].error = rg_xstrdup("not run: not a pre-flight step");
     } else if (verdict == RG_ST_SKIPPED && why) {
-        run->st[s].error = rg_xasprintf("skipped: \"%s\" is not available", why);
+        run->state[s].error = rg_xasprintf("skipped: \"%s\" is not available", why);
     } else if (verdict == RG_ST_SKIPPED) {
-        run->st[s].error = rg_xasprintf("skipped: when %s is false", step->when_text);
+        run->state[s].error = rg_xasprintf("skipped: when %s is false", step->when_text);
     }
     notify_finished(run, s);
     finish_step(sc, s);
@@ -473,7 +473,7 @@ static void execute_step(worker *w, size_t s)
     sched *sc = w->sc;
     rg_run *run = sc->run;
     const rg_step *step = &run->wf->steps[s];
-    rg_step_state *state = &run->st[s];
+    rg_step_state *state = &run->state[s];
     regie_ctx ctx;
     rg_ctx_init(&ctx, run, s);
     state->started = rg_now();
@@ -594,7 +594,7 @@ static void worker_loop(worker *w)
             break;
         }
         size_t s = sc->ready[--sc->nready];
-        run->st[s].status = RG_ST_RUNNING;
+        run->state[s].status = RG_ST_RUNNING;
         pthread_mutex_unlock(&run->mu);
         execute_step(w, s);
         pthread_mutex_lock(&run->mu);
@@ -639,17 +639,17 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     sc.held = rg_xmalloc((wf->nsteps + 1) * sizeof *sc.held);
     sc.gate_verdict = RG_ST_PENDING;
     for (size_t i = 0; i < wf->nsteps; i++) {
-        sc.gate += wf->steps[i].preflight && run->st[i].status != RG_ST_DONE;
+        sc.gate += wf->steps[i].preflight && run->state[i].status != RG_ST_DONE;
     }
     for (size_t i = 0; i < wf->nsteps; i++) {
-        if (run->st[i].status != RG_ST_DONE) {
+        if (run->state[i].status != RG_ST_DONE) {
             for_each_read(&sc, i, count_reader);
         }
     }
     /* steps completed by an earlier process of this run (resume) */
     for (size_t k = 0; k < wf->nsteps; k++) {
         size_t s = wf->order[k];
-        if (run->st[s].status == RG_ST_DONE) {
+        if (run->state[s].status == RG_ST_DONE) {
             sc.remaining--;
             for (size_t i = 0; i < wf->steps[s].ndependents; i++) {
                 sc.pending[wf->steps[s].dependents[i]]--;
@@ -659,7 +659,7 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     /* steps already settled as waiting (a person must confirm them) */
     for (size_t k = 0; k < wf->nsteps; k++) {
         size_t s = wf->order[k];
-        if (run->st[s].status == RG_ST_WAITING) {
+        if (run->state[s].status == RG_ST_WAITING) {
             notify_finished(run, s);
             finish_step(&sc, s);
         }
@@ -667,7 +667,7 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     /* roots in reverse topological order so the stack pops them in order */
     for (size_t k = wf->nsteps; k-- > 0;) {
         size_t s = wf->order[k];
-        if (sc.pending[s] == 0 && run->st[s].status == RG_ST_PENDING) {
+        if (sc.pending[s] == 0 && run->state[s].status == RG_ST_PENDING) {
             resolve_or_queue(&sc, s);
         }
     }
@@ -698,10 +698,10 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
     int status = RG_EXIT_OK;
     int waiting = 0;
     for (size_t s = 0; s < wf->nsteps; s++) {
-        if (run->st[s].status == RG_ST_FAILED || run->st[s].status == RG_ST_NOT_RUN) {
+        if (run->state[s].status == RG_ST_FAILED || run->state[s].status == RG_ST_NOT_RUN) {
             status = RG_EXIT_FAILED;
         }
-        waiting |= run->st[s].status == RG_ST_WAITING;
+        waiting |= run->state[s].status == RG_ST_WAITING;
     }
     if (sc.invalid) {
         status = RG_EXIT_INVALID;
@@ -733,7 +733,7 @@ size_t rg_run_preflight(rg_run *run, rg_errors *errs)
     rg_err_free(&run->input_errors);
     for (size_t s = 0; s < run->wf->nsteps; s++) {
         const rg_step *step = &run->wf->steps[s];
-        const rg_step_state *state = &run->st[s];
+        const rg_step_state *state = &run->state[s];
         if (!step->preflight || state->status != RG_ST_FAILED || state->invalid_input) {
             continue;
         }

@@ -53,7 +53,7 @@ struct rg_run {
     char *outdir;
     int jobs;
     rg_datum *data; /* per data index */
-    rg_step_state *st; /* per step */
+    rg_step_state *state; /* per step */
     pthread_mutex_t mu;
     const rg_observer *obs;
     rg_errors input_errors; /* from loading inputs */

@@ -48,7 +48,7 @@ static void h_progress(regie_ctx *ctx, double f)
     if (ctx->relay_progress) {
         ctx->relay_progress(ctx, f);
     } else if (ctx->run) {
-        ctx->run->st[ctx->step].progress = f;
+        ctx->run->state[ctx->step].progress = f;
         if (ctx->run->obs && ctx->run->obs->step_progress) {
             ctx->run->obs->step_progress(ctx->run->obs->ud, ctx->run, ctx->step, f);
         }

@@ -141,7 +141,7 @@ static void put_datum(rg_buf *b, const rg_datum *d)
     rg_buf_free(&one);
 }
 
-static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, int max_level)
+static void child_main(regie_ctx *ctx, const rg_step *step, int fd, pid_t parent, int max_level)
 {
     /* regie killed (kill -9 in the middle of a run): a plugin that hangs
      * must not live on without it */
@@ -152,7 +152,7 @@ static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, 
     ctx->isolated = &self;
     ctx->relay_log = relay_log;
     ctx->relay_progress = relay_progress;
-    int rc = st->plugin->desc->run(&rg_host, ctx, st->plugin->state);
+    int rc = step->plugin->desc->run(&rg_host, ctx, step->plugin->state);
     if (self.held) {
         send_progress(&self); /* the step ends with the progress it told last */
     }
@@ -171,8 +171,8 @@ static void child_main(regie_ctx *ctx, const rg_step *st, int fd, pid_t parent, 
     for (size_t i = 0; i < ctx->nwritten; i++) {
         put_text(&b, ctx->written[i]);
     }
-    rg_buf_put_u64(&b, st->nwrites);
-    for (size_t i = 0; i < st->nwrites; i++) {
+    rg_buf_put_u64(&b, step->nwrites);
+    for (size_t i = 0; i < step->nwrites; i++) {
         put_datum(&b, &ctx->out[i]);
     }
     send_frame(fd, FRAME_RESULT, b.data, b.len);
@@ -203,7 +203,7 @@ static char *get_text(rg_reader *r)
 }
 
 /* Apply the child's result to ctx: 0 and *rc set, or -1 (malformed). */
-static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, size_t len, int *rc)
+static int apply_result(regie_ctx *ctx, const rg_step *step, const char *p, size_t len, int *rc)
 {
     rg_reader r;
     rg_reader_init(&r, p, len);
@@ -243,10 +243,10 @@ static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, size_t
         rg_ctx_note_written(ctx, w);
         free(w);
     }
-    if (rg_read_u64(&r) != st->nwrites || r.bad) {
+    if (rg_read_u64(&r) != step->nwrites || r.bad) {
         return -1;
     }
-    for (size_t i = 0; i < st->nwrites; i++) {
+    for (size_t i = 0; i < step->nwrites; i++) {
         size_t dlen;
         const char *bytes = rg_read_str(&r, &dlen);
         rg_datum d = { 0 };
@@ -262,7 +262,7 @@ static int apply_result(regie_ctx *ctx, const rg_step *st, const char *p, size_t
 
 /* Handle the whole frames at the start of buf; returns the bytes used.
  * *result is set once the result frame has been applied (-1: malformed). */
-static size_t take_frames(regie_ctx *ctx, const rg_step *st, const char *buf, size_t len,
+static size_t take_frames(regie_ctx *ctx, const rg_step *step, const char *buf, size_t len,
                           int *result, int *rc)
 {
     size_t used = 0;
@@ -285,7 +285,7 @@ static size_t take_frames(regie_ctx *ctx, const rg_step *st, const char *buf, si
             memcpy(&fraction, p, sizeof fraction);
             rg_host.progress(ctx, fraction);
         } else if (f[0] == FRAME_RESULT && !*result) {
-            *result = apply_result(ctx, st, p, (size_t)n, rc) == 0 ? 1 : -1;
+            *result = apply_result(ctx, step, p, (size_t)n, rc) == 0 ? 1 : -1;
         }
         used += FRAME_HEAD + (size_t)n;
     }
@@ -338,27 +338,27 @@ static int wait_exit(pid_t pid, int pidfd, double deadline)
     return 0;
 }
 
-static int child_failed(regie_ctx *ctx, const rg_step *st, int status)
+static int child_failed(regie_ctx *ctx, const rg_step *step, int status)
 {
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
-        return rg_host.fail(ctx, "plugin %s killed by signal %d (%s)", st->plugin_name, sig,
+        return rg_host.fail(ctx, "plugin %s killed by signal %d (%s)", step->plugin_name, sig,
                             strsignal(sig));
     }
     if (WIFEXITED(status)) {
         return rg_host.fail(ctx, "plugin %s exited with status %d before finishing",
-                            st->plugin_name, WEXITSTATUS(status));
+                            step->plugin_name, WEXITSTATUS(status));
     }
-    return rg_host.fail(ctx, "plugin %s: its process ended before finishing", st->plugin_name);
+    return rg_host.fail(ctx, "plugin %s: its process ended before finishing", step->plugin_name);
 }
 
-int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
+int rg_isolate_run(regie_ctx *ctx, const rg_step *step)
 {
     int fds[2];
     pthread_mutex_lock(&fork_mu);
     if (pipe2(fds, O_CLOEXEC) != 0) {
         pthread_mutex_unlock(&fork_mu);
-        return rg_host.fail(ctx, "cannot isolate plugin %s: pipe: %s", st->plugin_name,
+        return rg_host.fail(ctx, "cannot isolate plugin %s: pipe: %s", step->plugin_name,
                             strerror(errno));
     }
     /* text still buffered would be written again by a plugin's exit() */
@@ -368,14 +368,14 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_main(ctx, st, fds[1], parent, max_level);
+        child_main(ctx, step, fds[1], parent, max_level);
     }
     int fork_errno = errno;
     close(fds[1]);
     pthread_mutex_unlock(&fork_mu);
     if (pid < 0) {
         close(fds[0]);
-        return rg_host.fail(ctx, "cannot isolate plugin %s: fork: %s", st->plugin_name,
+        return rg_host.fail(ctx, "cannot isolate plugin %s: fork: %s", step->plugin_name,
                             strerror(fork_errno));
     }
 
@@ -397,7 +397,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
             close(pidfd);
         }
         remove_unfinished(ctx, pid);
-        return rg_host.fail(ctx, "cannot isolate plugin %s: fcntl: %s", st->plugin_name,
+        return rg_host.fail(ctx, "cannot isolate plugin %s: fcntl: %s", step->plugin_name,
                             strerror(e));
     }
     rg_buf in = { 0 };
@@ -421,7 +421,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
             ssize_t r = read(fds[0], chunk, sizeof chunk);
             if (r > 0) {
                 rg_buf_put(&in, chunk, (size_t)r);
-                size_t used = take_frames(ctx, st, in.data, in.len, &result, &rc);
+                size_t used = take_frames(ctx, step, in.data, in.len, &result, &rc);
                 /* what is left is the start of a frame: only that is kept */
                 memmove(in.data, in.data + used, in.len - used);
                 in.len -= used;
@@ -458,7 +458,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
         free(ctx->error);
         ctx->error = NULL;
         return rg_host.fail(ctx, "timed out after %g s (plugin %s, its process was killed)",
-                            st->timeout, st->plugin_name);
+                            step->timeout, step->plugin_name);
     }
     if (result > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         return rc;
@@ -466,7 +466,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *st)
     remove_unfinished(ctx, pid);
     if (result < 0) {
         return rg_host.fail(ctx, "plugin %s: its process sent a malformed result",
-                            st->plugin_name);
+                            step->plugin_name);
     }
-    return child_failed(ctx, st, status);
+    return child_failed(ctx, step, status);
 }

@@ -122,7 +122,7 @@ static const char *input_value_text(subst_ctx *sc, const char *name)
 }
 
 typedef struct what_check {
-    const rg_step *st;
+    const rg_step *step;
     const rg_kv *what;
     rg_errors *errs;
 } what_check;
@@ -132,26 +132,26 @@ static int what_data_read(void *ud, char *name, rg_buf *out)
     (void)out;
     what_check *wc = ud;
     int read = 0;
-    for (size_t i = 0; i < wc->st->nreads; i++) {
-        read |= strcmp(wc->st->reads[i], name) == 0;
+    for (size_t i = 0; i < wc->step->nreads; i++) {
+        read |= strcmp(wc->step->reads[i], name) == 0;
     }
     if (!read) {
         rg_err_add(wc->errs, wc->what->file, wc->what->line,
                    "step %s: what: ${data.%s} names data the step does not read (add it "
                    "to reads)",
-                   wc->st->name, name);
+                   wc->step->name, name);
     }
     return 1;
 }
 
 /* ${data.NAME} in a wait step's what is filled in when the wait opens; the
  * step must read NAME, so that it is there by then. */
-static void check_what_data(const rg_step *st, const rg_kv *what, rg_errors *errs)
+static void check_what_data(const rg_step *step, const rg_kv *what, rg_errors *errs)
 {
     if (!what) {
         return;
     }
-    what_check wc = { st, what, errs };
+    what_check wc = { step, what, errs };
     free(rg_substitute(what->value, "data.", what_data_read, &wc, NULL));
 }
 
@@ -252,30 +252,30 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* st->all_reads: the one list of what a step reads, for the scheduler
+/* step->all_reads: the one list of what a step reads, for the scheduler
  * (when a table can be let go), the hash of what a committed step read and
  * resume --set (which steps an input given again concerns). */
-static void step_all_reads(rg_step *st)
+static void step_all_reads(rg_step *step)
 {
     rg_expr_refs refs = { 0 };
-    if (st->when) {
-        rg_expr_refs_collect(st->when, &refs);
+    if (step->when) {
+        rg_expr_refs_collect(step->when, &refs);
     }
-    char **v = rg_xcalloc(st->nreads + refs.n + 3, sizeof *v);
+    char **v = rg_xcalloc(step->nreads + refs.n + 3, sizeof *v);
     size_t n = 0;
-    for (size_t r = 0; r < st->nreads; r++) {
-        v[n++] = rg_xstrdup(st->reads[r]);
+    for (size_t r = 0; r < step->nreads; r++) {
+        v[n++] = rg_xstrdup(step->reads[r]);
     }
     for (size_t i = 0; i < refs.n; i++) {
         v[n++] = refs.names[i]; /* taken over */
     }
     free(refs.names);
-    if (st->wait_input) {
-        v[n++] = rg_xstrdup(st->wait_input);
+    if (step->wait_input) {
+        v[n++] = rg_xstrdup(step->wait_input);
     }
     int32_t day;
-    if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
-        v[n++] = rg_xstrdup(st->wait_until);
+    if (step->wait_until && rg_date_parse(step->wait_until, &day) != 0) {
+        v[n++] = rg_xstrdup(step->wait_until);
     }
     qsort(v, n, sizeof *v, cmp_name);
     size_t k = 0;
@@ -286,9 +286,9 @@ static void step_all_reads(rg_step *st)
             v[k++] = v[i];
         }
     }
-    rg_strv_free(st->all_reads, st->nall_reads);
-    st->all_reads = v;
-    st->nall_reads = k;
+    rg_strv_free(step->all_reads, step->nall_reads);
+    step->all_reads = v;
+    step->nall_reads = k;
 }
 
 static void add_dep(rg_workflow *wf, size_t step, size_t dep)
@@ -422,149 +422,152 @@ static void load_steps(rg_workflow *wf, rg_errors *errs)
         if (strncmp(sec->name, "step.", 5) != 0) {
             continue;
         }
-        rg_step *st = &wf->steps[wf->nsteps++];
-        st->name = rg_xstrdup(sec->name + 5);
-        st->file = sec->file;
-        st->line = sec->line;
-        st->limits = wf->cfg.limits;
-        st->timeout = wf->cfg.step_timeout;
-        st->isolate = wf->cfg.isolate;
-        if (!valid_ident(st->name)) {
+        rg_step *step = &wf->steps[wf->nsteps++];
+        step->name = rg_xstrdup(sec->name + 5);
+        step->file = sec->file;
+        step->line = sec->line;
+        step->limits = wf->cfg.limits;
+        step->timeout = wf->cfg.step_timeout;
+        step->isolate = wf->cfg.isolate;
+        if (!valid_ident(step->name)) {
             rg_err_add(errs, sec->file, sec->line,
                        "[%s]: \"%s\" is not a valid step name (letters, digits, _ and -)", sec->name,
-                       st->name);
+                       step->name);
         }
         rg_kv *plugin = rg_section_get(sec, "plugin");
         rg_kv *script = rg_section_get(sec, "script");
         rg_kv *wait = rg_section_get(sec, "wait");
-        st->rerun = 1;
+        step->rerun = 1;
         if (wait && (plugin || script)) {
             rg_err_add(errs, wait->file, wait->line,
-                       "step %s: a wait step cannot also have plugin = or script =", st->name);
+                       "step %s: a wait step cannot also have plugin = or script =", step->name);
         } else if (wait) {
             /* wait = input:NAME | approval | until:DATE-or-DATA */
-            st->kind = RG_STEP_WAIT;
+            step->kind = RG_STEP_WAIT;
             char *v = wait->value;
             if (strncmp(v, "input:", 6) == 0 && v[6]) {
-                st->wait_kind = rg_xstrdup("input");
-                st->wait_input = rg_xstrdup(rg_trim(v + 6));
+                step->wait_kind = rg_xstrdup("input");
+                step->wait_input = rg_xstrdup(rg_trim(v + 6));
             } else if (strcmp(v, "approval") == 0) {
-                st->wait_kind = rg_xstrdup("approval");
+                step->wait_kind = rg_xstrdup("approval");
             } else if (strncmp(v, "until:", 6) == 0 && v[6]) {
                 /* the kind has one name from here to the store: timer */
-                st->wait_kind = rg_xstrdup("timer");
-                st->wait_until = rg_xstrdup(rg_trim(v + 6));
+                step->wait_kind = rg_xstrdup("timer");
+                step->wait_until = rg_xstrdup(rg_trim(v + 6));
             } else {
                 rg_err_add(errs, wait->file, wait->line,
                            "step %s: wait: found \"%s\", expected input:NAME, approval or "
                            "until:DATE (a date YYYY-MM-DD or the name of data holding one)",
-                           st->name, v);
+                           step->name, v);
             }
             rg_kv *what = rg_section_get(sec, "what");
-            st->wait_what = rg_xstrdup(what ? what->value : "");
+            step->wait_what = rg_xstrdup(what ? what->value : "");
             rg_kv *fe = rg_section_get(sec, "four_eyes");
             if (fe) {
-                st->four_eyes = rg_xstrdup(fe->value);
+                step->four_eyes = rg_xstrdup(fe->value);
             }
         } else if (plugin && script) {
             rg_err_add(errs, script->file, script->line,
                        "step %s: has both plugin = and script =; a step is one or the other",
-                       st->name);
+                       step->name);
         } else if (!plugin && !script) {
             rg_err_add(errs, sec->file, sec->line,
-                       "step %s: missing \"plugin =\" or \"script =\" (what the step runs)", st->name);
+                       "step %s: missing \"plugin =\" or \"script =\" (what the step runs)",
+                       step->name);
         }
         for (size_t k = 0; k < sec->n; k++) {
             rg_kv *kv = &sec->kv[k];
             long lv;
             if (strcmp(kv->key, "reads") == 0) {
-                st->reads_line = kv->line;
-                parse_names(kv, &st->reads, &st->read_optional, &st->nreads, errs, st->name);
+                step->reads_line = kv->line;
+                parse_names(kv, &step->reads, &step->read_optional, &step->nreads, errs,
+                            step->name);
             } else if (strcmp(kv->key, "writes") == 0) {
-                parse_names(kv, &st->writes, NULL, &st->nwrites, errs, st->name);
+                parse_names(kv, &step->writes, NULL, &step->nwrites, errs, step->name);
             } else if (strcmp(kv->key, "after") == 0) {
-                st->after_line = kv->line;
-                parse_names(kv, &st->after, NULL, &st->nafter, errs, st->name);
+                step->after_line = kv->line;
+                parse_names(kv, &step->after, NULL, &step->nafter, errs, step->name);
             } else if (strcmp(kv->key, "when") == 0) {
-                st->when_line = kv->line;
+                step->when_line = kv->line;
                 char *err = NULL;
-                st->when = rg_expr_parse(kv->value, &err);
-                st->when_text = rg_xstrdup(kv->value);
-                if (!st->when) {
-                    rg_err_add(errs, kv->file, kv->line, "step %s: when: %s", st->name, err);
+                step->when = rg_expr_parse(kv->value, &err);
+                step->when_text = rg_xstrdup(kv->value);
+                if (!step->when) {
+                    rg_err_add(errs, kv->file, kv->line, "step %s: when: %s", step->name, err);
                     free(err);
                 }
             } else if (strcmp(kv->key, "retries") == 0) {
                 if (parse_int_key(kv, 0, 100, &lv, errs) == 0) {
-                    st->retries = (int)lv;
+                    step->retries = (int)lv;
                 }
             } else if (strcmp(kv->key, "retry_delay") == 0) {
-                parse_num_key(kv, &st->retry_delay, errs);
+                parse_num_key(kv, &step->retry_delay, errs);
             } else if (strcmp(kv->key, "timeout") == 0) {
-                if (parse_num_key(kv, &st->timeout, errs) == 0) {
-                    st->limits.timeout = st->timeout;
+                if (parse_num_key(kv, &step->timeout, errs) == 0) {
+                    step->limits.timeout = step->timeout;
                 }
             } else if (strcmp(kv->key, "instructions") == 0) {
                 if (parse_int_key(kv, 0, LONG_MAX, &lv, errs) == 0) {
-                    st->limits.instructions = lv;
+                    step->limits.instructions = lv;
                 }
             } else if (strcmp(kv->key, "isolate") == 0) {
                 if (!plugin) {
                     rg_err_add(errs, kv->file, kv->line,
-                               "step %s: isolate applies to plugin steps only", st->name);
-                } else if (rg_parse_isolate(kv->value, &st->isolate) != 0) {
+                               "step %s: isolate applies to plugin steps only", step->name);
+                } else if (rg_parse_isolate(kv->value, &step->isolate) != 0) {
                     rg_err_add(errs, kv->file, kv->line,
                                "step %s: isolate: found \"%s\", expected none or process",
-                               st->name, kv->value);
+                               step->name, kv->value);
                 }
             } else if (strcmp(kv->key, "rerun") == 0) {
-                if (rg_parse_bool(kv->value, &st->rerun) != 0) {
+                if (rg_parse_bool(kv->value, &step->rerun) != 0) {
                     rg_err_add(errs, kv->file, kv->line, "rerun: found \"%s\", expected yes or no",
                                kv->value);
                 }
             } else if (strcmp(kv->key, "preflight") == 0) {
-                st->preflight_line = kv->line;
-                if (rg_parse_bool(kv->value, &st->preflight) != 0) {
+                step->preflight_line = kv->line;
+                if (rg_parse_bool(kv->value, &step->preflight) != 0) {
                     rg_err_add(errs, kv->file, kv->line,
                                "preflight: found \"%s\", expected yes or no", kv->value);
-                } else if (st->preflight && wait) {
+                } else if (step->preflight && wait) {
                     rg_err_add(errs, kv->file, kv->line,
-                               "step %s: a wait step cannot be a pre-flight step", st->name);
-                    st->preflight = 0;
+                               "step %s: a wait step cannot be a pre-flight step", step->name);
+                    step->preflight = 0;
                 }
             } else if ((strcmp(kv->key, "what") == 0 || strcmp(kv->key, "four_eyes") == 0) &&
                        !wait) {
                 rg_err_add(errs, kv->file, kv->line, "step %s: %s applies to wait steps only",
-                           st->name, kv->key);
+                           step->name, kv->key);
             } else if (strcmp(kv->key, "memory_mb") == 0) {
                 if (parse_int_key(kv, 0, 1 << 20, &lv, errs) == 0) {
-                    st->limits.memory = (size_t)lv * 1024 * 1024;
+                    step->limits.memory = (size_t)lv * 1024 * 1024;
                 }
             } else if (!is_reserved(kv->key)) {
                 if (wait) {
                     rg_err_add(errs, kv->file, kv->line,
                                "step %s: unknown key \"%s\" for a wait step (allowed: wait, what, "
                                "four_eyes, reads, writes, after, when)",
-                               st->name, kv->key);
+                               step->name, kv->key);
                     continue;
                 }
-                st->params = rg_xrealloc(st->params, (st->nparams + 1) * sizeof *st->params);
-                st->params[st->nparams++] = *kv; /* borrowed from the ini */
+                step->params =
+                    rg_xrealloc(step->params, (step->nparams + 1) * sizeof *step->params);
+                step->params[step->nparams++] = *kv; /* borrowed from the ini */
             }
         }
         if (wait) {
-            check_what_data(st, rg_section_get(sec, "what"), errs);
+            check_what_data(step, rg_section_get(sec, "what"), errs);
         }
         if (plugin) {
-            st->kind = RG_STEP_PLUGIN;
-            st->plugin_name = rg_xstrdup(plugin->value);
-            st->plugin_key = plugin;
+            step->kind = RG_STEP_PLUGIN;
+            step->plugin_name = rg_xstrdup(plugin->value);
+            step->plugin_key = plugin;
         } else if (script) {
-            st->kind = RG_STEP_SCRIPT;
-            st->script = rg_xstrdup(script->value);
-            st->script_key = script;
+            step->kind = RG_STEP_SCRIPT;
+            step->script = rg_xstrdup(script->value);
+            step->script_key = script;
         }
-        st->errs_at = errs->n;
+        step->errs_at = errs->n;
     }
 }
 
@@ -580,11 +583,11 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
         rg_map_put(&p->data, wf->data[d], d);
     }
     for (size_t s = 0; s < wf->nsteps; s++) {
-        rg_step *st = &wf->steps[s];
-        if (map_get(&p->steps, st->name) >= 0) {
-            rg_err_add(errs, st->file, st->line, "duplicate step \"%s\"", st->name);
+        rg_step *step = &wf->steps[s];
+        if (map_get(&p->steps, step->name) >= 0) {
+            rg_err_add(errs, step->file, step->line, "duplicate step \"%s\"", step->name);
         } else {
-            rg_map_put(&p->steps, st->name, s);
+            rg_map_put(&p->steps, step->name, s);
         }
     }
     p->producer = rg_xmalloc((wf->ndata + 1) * sizeof *p->producer);
@@ -592,83 +595,83 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
         p->producer[d] = -1;
     }
     for (size_t s = 0; s < wf->nsteps; s++) {
-        rg_step *st = &wf->steps[s];
-        for (size_t w = 0; w < st->nwrites; w++) {
-            long d = map_get(&p->data, st->writes[w]);
+        rg_step *step = &wf->steps[s];
+        for (size_t w = 0; w < step->nwrites; w++) {
+            long d = map_get(&p->data, step->writes[w]);
             if (d >= 0) {
                 const char *by = p->producer[d] >= 0 ? wf->steps[p->producer[d]].name : NULL;
-                rg_err_add(errs, st->file, st->line,
+                rg_err_add(errs, step->file, step->line,
                            "step %s writes \"%s\", which %s%s already provides (each data name has "
                            "one producer)",
-                           st->name, st->writes[w], by ? "step " : "an input",
+                           step->name, step->writes[w], by ? "step " : "an input",
                            by ? by : "");
                 continue;
             }
-            size_t nd = add_data(wf, st->writes[w]);
+            size_t nd = add_data(wf, step->writes[w]);
             rg_map_put(&p->data, wf->data[nd], nd);
             p->producer = rg_xrealloc(p->producer, (wf->ndata + 1) * sizeof *p->producer);
             p->producer[nd] = (long)s;
         }
     }
     for (size_t s = 0; s < wf->nsteps; s++) {
-        rg_step *st = &wf->steps[s];
-        for (size_t r = 0; r < st->nreads; r++) {
-            long d = map_get(&p->data, st->reads[r]);
+        rg_step *step = &wf->steps[s];
+        for (size_t r = 0; r < step->nreads; r++) {
+            long d = map_get(&p->data, step->reads[r]);
             if (d < 0) {
-                rg_err_add(errs, st->file, st->reads_line,
-                           "step %s reads \"%s\", which no input or step provides", st->name,
-                           st->reads[r]);
+                rg_err_add(errs, step->file, step->reads_line,
+                           "step %s reads \"%s\", which no input or step provides", step->name,
+                           step->reads[r]);
             } else if (p->producer[d] >= 0) {
                 if ((size_t)p->producer[d] == s) {
-                    rg_err_add(errs, st->file, st->reads_line, "step %s reads its own output \"%s\"",
-                               st->name, st->reads[r]);
+                    rg_err_add(errs, step->file, step->reads_line,
+                               "step %s reads its own output \"%s\"", step->name, step->reads[r]);
                 } else {
                     add_dep(wf, s, (size_t)p->producer[d]);
                 }
             }
         }
-        for (size_t a = 0; a < st->nafter; a++) {
-            long o = map_get(&p->steps, st->after[a]);
+        for (size_t a = 0; a < step->nafter; a++) {
+            long o = map_get(&p->steps, step->after[a]);
             if (o < 0) {
-                rg_err_add(errs, st->file, st->after_line, "step %s: after: no step named \"%s\"",
-                           st->name, st->after[a]);
+                rg_err_add(errs, step->file, step->after_line,
+                           "step %s: after: no step named \"%s\"", step->name, step->after[a]);
             } else if ((size_t)o == s) {
-                rg_err_add(errs, st->file, st->after_line, "step %s: after: a step cannot follow itself",
-                           st->name);
+                rg_err_add(errs, step->file, step->after_line,
+                           "step %s: after: a step cannot follow itself", step->name);
             } else {
                 add_dep(wf, s, (size_t)o);
             }
         }
-        if (st->kind == RG_STEP_WAIT) {
-            const char *ref = st->wait_input;
+        if (step->kind == RG_STEP_WAIT) {
+            const char *ref = step->wait_input;
             int32_t day;
-            if (st->wait_until && rg_date_parse(st->wait_until, &day) != 0) {
-                ref = st->wait_until;
+            if (step->wait_until && rg_date_parse(step->wait_until, &day) != 0) {
+                ref = step->wait_until;
             }
             long d = ref ? map_get(&p->data, ref) : -1;
             if (ref && d < 0) {
-                rg_err_add(errs, st->file, st->line,
+                rg_err_add(errs, step->file, step->line,
                            "step %s: waits for \"%s\", which is neither an input nor data a step "
                            "writes",
-                           st->name, ref);
-            } else if (st->wait_input && p->producer[d] >= 0) {
-                rg_err_add(errs, st->file, st->line,
+                           step->name, ref);
+            } else if (step->wait_input && p->producer[d] >= 0) {
+                rg_err_add(errs, step->file, step->line,
                            "step %s: wait = input:%s names data a step writes; expected an input",
-                           st->name, ref);
+                           step->name, ref);
             } else if (d >= 0 && p->producer[d] >= 0) {
                 add_dep(wf, s, (size_t)p->producer[d]);
             }
         }
-        step_all_reads(st);
-        if (st->when) {
+        step_all_reads(step);
+        if (step->when) {
             rg_expr_refs refs = { 0 };
-            rg_expr_refs_collect(st->when, &refs);
+            rg_expr_refs_collect(step->when, &refs);
             for (size_t i = 0; i < refs.n; i++) {
                 long d = map_get(&p->data, refs.names[i]);
                 if (d < 0) {
-                    rg_err_add(errs, st->file, st->when_line,
+                    rg_err_add(errs, step->file, step->when_line,
                                "step %s: when: \"%s\" is neither an input nor data a step writes",
-                               st->name, refs.names[i]);
+                               step->name, refs.names[i]);
                 } else if (p->producer[d] >= 0 && (size_t)p->producer[d] != s) {
                     add_dep(wf, s, (size_t)p->producer[d]);
                 }
@@ -679,15 +682,15 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
     /* a pre-flight step runs before every other step: it can only follow
      * pre-flight steps */
     for (size_t s = 0; s < wf->nsteps; s++) {
-        const rg_step *st = &wf->steps[s];
-        for (size_t i = 0; st->preflight && i < st->ndeps; i++) {
-            const rg_step *dep = &wf->steps[st->deps[i]];
+        const rg_step *step = &wf->steps[s];
+        for (size_t i = 0; step->preflight && i < step->ndeps; i++) {
+            const rg_step *dep = &wf->steps[step->deps[i]];
             if (!dep->preflight) {
-                rg_err_add(errs, st->file, st->preflight_line,
+                rg_err_add(errs, step->file, step->preflight_line,
                            "step %s: preflight = yes, but it follows step %s, which is not a "
                            "pre-flight step (a pre-flight step reads only inputs and what other "
                            "pre-flight steps write)",
-                           st->name, dep->name);
+                           step->name, dep->name);
             }
         }
     }
@@ -731,20 +734,20 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
     free(indeg);
     /* data names to indices, once: a run looks its data up by index */
     for (size_t s = 0; s < wf->nsteps; s++) {
-        rg_step *st = &wf->steps[s];
-        st->read_data = rg_xmalloc((st->nreads + 1) * sizeof *st->read_data);
-        for (size_t r = 0; r < st->nreads; r++) {
-            st->read_data[r] = map_get(&p->data, st->reads[r]);
+        rg_step *step = &wf->steps[s];
+        step->read_data = rg_xmalloc((step->nreads + 1) * sizeof *step->read_data);
+        for (size_t r = 0; r < step->nreads; r++) {
+            step->read_data[r] = map_get(&p->data, step->reads[r]);
         }
-        st->write_data = rg_xmalloc((st->nwrites + 1) * sizeof *st->write_data);
-        for (size_t w = 0; w < st->nwrites; w++) {
-            st->write_data[w] = map_get(&p->data, st->writes[w]);
+        step->write_data = rg_xmalloc((step->nwrites + 1) * sizeof *step->write_data);
+        for (size_t w = 0; w < step->nwrites; w++) {
+            step->write_data[w] = map_get(&p->data, step->writes[w]);
         }
-        st->all_read_data = rg_xmalloc((st->nall_reads + 1) * sizeof *st->all_read_data);
-        for (size_t r = 0; r < st->nall_reads; r++) {
-            st->all_read_data[r] = map_get(&p->data, st->all_reads[r]);
+        step->all_read_data = rg_xmalloc((step->nall_reads + 1) * sizeof *step->all_read_data);
+        for (size_t r = 0; r < step->nall_reads; r++) {
+            step->all_read_data[r] = map_get(&p->data, step->all_reads[r]);
         }
-        rg_expr_resolve(st->when, data_index, &p->data);
+        rg_expr_resolve(step->when, data_index, &p->data);
     }
 }
 
@@ -849,32 +852,32 @@ void rg_workflow_free(rg_workflow *wf)
     }
     free(wf->inputs);
     for (size_t s = 0; s < wf->nsteps; s++) {
-        rg_step *st = &wf->steps[s];
-        free(st->name);
-        free(st->plugin_name);
-        free(st->wait_kind);
-        free(st->wait_input);
-        free(st->wait_until);
-        free(st->wait_what);
-        free(st->four_eyes);
-        free(st->script);
-        free(st->script_file);
-        rg_strv_free(st->reads, st->nreads);
-        free(st->read_optional);
-        rg_strv_free(st->writes, st->nwrites);
-        rg_strv_free(st->after, st->nafter);
-        rg_expr_free(st->when);
-        free(st->when_text);
-        rg_strv_free(st->all_reads, st->nall_reads);
-        free(st->params);
-        if (st->bound_free) {
-            st->bound_free(st->bound);
+        rg_step *step = &wf->steps[s];
+        free(step->name);
+        free(step->plugin_name);
+        free(step->wait_kind);
+        free(step->wait_input);
+        free(step->wait_until);
+        free(step->wait_what);
+        free(step->four_eyes);
+        free(step->script);
+        free(step->script_file);
+        rg_strv_free(step->reads, step->nreads);
+        free(step->read_optional);
+        rg_strv_free(step->writes, step->nwrites);
+        rg_strv_free(step->after, step->nafter);
+        rg_expr_free(step->when);
+        free(step->when_text);
+        rg_strv_free(step->all_reads, step->nall_reads);
+        free(step->params);
+        if (step->bound_free) {
+            step->bound_free(step->bound);
         }
-        free(st->read_data);
-        free(st->write_data);
-        free(st->all_read_data);
-        free(st->deps);
-        free(st->dependents);
+        free(step->read_data);
+        free(step->write_data);
+        free(step->all_read_data);
+        free(step->deps);
+        free(step->dependents);
     }
     free(wf->steps);
     free(wf->order);
@@ -924,39 +927,41 @@ void rg_workflow_dot(const rg_workflow *wf, FILE *f)
         fprintf(f, "\", shape=note, style=filled, fillcolor=\"#e8f0fe\"];\n");
     }
     for (size_t s = 0; s < wf->nsteps; s++) {
-        const rg_step *st = &wf->steps[s];
+        const rg_step *step = &wf->steps[s];
         fprintf(f, "  \"step:");
-        dot_escape(f, st->name);
+        dot_escape(f, step->name);
         fprintf(f, "\" [label=\"");
-        dot_escape(f, st->name);
+        dot_escape(f, step->name);
         fprintf(f, "\\n(%s %s)\", shape=box, style=rounded];\n",
-                st->kind == RG_STEP_PLUGIN ? "plugin" : st->kind == RG_STEP_WAIT ? "wait" : "script",
-                st->kind == RG_STEP_PLUGIN ? st->plugin_name
-                : st->kind == RG_STEP_WAIT ? st->wait_kind ? st->wait_kind : "?"
-                                           : st->script);
-        for (size_t w = 0; w < st->nwrites; w++) {
+                step->kind == RG_STEP_PLUGIN ? "plugin"
+                : step->kind == RG_STEP_WAIT ? "wait"
+                                             : "script",
+                step->kind == RG_STEP_PLUGIN ? step->plugin_name
+                : step->kind == RG_STEP_WAIT ? step->wait_kind ? step->wait_kind : "?"
+                                             : step->script);
+        for (size_t w = 0; w < step->nwrites; w++) {
             fprintf(f, "  \"data:");
-            dot_escape(f, st->writes[w]);
+            dot_escape(f, step->writes[w]);
             fprintf(f, "\" [label=\"");
-            dot_escape(f, st->writes[w]);
+            dot_escape(f, step->writes[w]);
             fprintf(f, "\", shape=ellipse];\n  \"step:");
-            dot_escape(f, st->name);
+            dot_escape(f, step->name);
             fprintf(f, "\" -> \"data:");
-            dot_escape(f, st->writes[w]);
+            dot_escape(f, step->writes[w]);
             fprintf(f, "\";\n");
         }
-        for (size_t r = 0; r < st->nreads; r++) {
+        for (size_t r = 0; r < step->nreads; r++) {
             fprintf(f, "  \"data:");
-            dot_escape(f, st->reads[r]);
+            dot_escape(f, step->reads[r]);
             fprintf(f, "\" -> \"step:");
-            dot_escape(f, st->name);
-            fprintf(f, "\"%s;\n", st->read_optional[r] ? " [style=dashed]" : "");
+            dot_escape(f, step->name);
+            fprintf(f, "\"%s;\n", step->read_optional[r] ? " [style=dashed]" : "");
         }
-        for (size_t a = 0; a < st->nafter; a++) {
+        for (size_t a = 0; a < step->nafter; a++) {
             fprintf(f, "  \"step:");
-            dot_escape(f, st->after[a]);
+            dot_escape(f, step->after[a]);
             fprintf(f, "\" -> \"step:");
-            dot_escape(f, st->name);
+            dot_escape(f, step->name);
             fprintf(f, "\" [style=dotted];\n");
         }
     }

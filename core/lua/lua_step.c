@@ -876,7 +876,7 @@ static int step_main(lua_State *L)
     lua_createtable(L, 0, 3);
     lua_pushstring(L, ctx->s && ctx->s->name ? ctx->s->name : "");
     lua_setfield(L, -2, "name");
-    int attempt = ctx->run && ctx->step < ctx->run->wf->nsteps ? ctx->run->st[ctx->step].attempts : 1;
+    int attempt = ctx->run && ctx->step < ctx->run->wf->nsteps ? ctx->run->state[ctx->step].attempts : 1;
     lua_pushinteger(L, attempt > 0 ? attempt : 1);
     lua_setfield(L, -2, "attempt");
     lua_newtable(L);

@@ -70,19 +70,19 @@ static void genesis(const char *run_id, char hex[65])
 }
 
 /* Append an entry inside the caller's transaction. */
-int rg_audit_append(rg_store *st, const char *run_id, const char *who, const char *what,
+int rg_audit_append(rg_store *store, const char *run_id, const char *who, const char *what,
                     const char *detail, const char *hashes, rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT seq, hash FROM events WHERE run_id = ? ORDER BY seq DESC "
                                  "LIMIT 1",
                                  "s", run_id);
     if (!s) {
         return -1;
     }
-    int r = rg_db_step(st, errs, s);
+    int r = rg_db_step(store, errs, s);
     if (r < 0) {
-        rg_db_done(st, s);
+        rg_db_done(store, s);
         return -1;
     }
     char prev[65];
@@ -93,39 +93,39 @@ int rg_audit_append(rg_store *st, const char *run_id, const char *who, const cha
     } else {
         genesis(run_id, prev);
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     char t[32], hash[65];
     rg_now_iso(t);
-    who = who && *who ? who : st->actor;
+    who = who && *who ? who : store->actor;
     entry_hash(prev, run_id, t, who, what, detail, hashes, hash);
-    if (rg_db_exec(st, errs,
+    if (rg_db_exec(store, errs,
                    "INSERT INTO events (run_id, seq, time, who, what, detail, hashes, prev_hash, "
                    "hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    "sisssssss", run_id, seq, t, who, nz(what), nz(detail), nz(hashes), prev,
                    hash) != 0) {
         return -1;
     }
-    return rg_db_exec(st, errs, "UPDATE runs SET log_entries = ?, log_head = ? WHERE id = ?", "iss",
-                      seq, hash, run_id);
+    return rg_db_exec(store, errs, "UPDATE runs SET log_entries = ?, log_head = ? WHERE id = ?",
+                      "iss", seq, hash, run_id);
 }
 
-int rg_store_log_event(rg_store *st, const char *run_id, const char *who, const char *what,
+int rg_store_log_event(rg_store *store, const char *run_id, const char *who, const char *what,
                        const char *detail, const char *hashes_text, rg_errors *errs)
 {
     if (!what || !*what) {
-        rg_err_add(errs, NULL, 0, "%s: an audit entry needs a `what`", st->path);
+        rg_err_add(errs, NULL, 0, "%s: an audit entry needs a `what`", store->path);
         return -1;
     }
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = rg_audit_append(st, run_id, who, what, detail, hashes_text, errs);
+            rc = rg_audit_append(store, run_id, who, what, detail, hashes_text, errs);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
@@ -256,9 +256,10 @@ int rg_audit_chain_check(const char *run_id, const rg_event *v, size_t n, int64_
     return 0;
 }
 
-int rg_audit_load(rg_store *st, const char *run_id, rg_event **out, size_t *nout, rg_errors *errs)
+int rg_audit_load(rg_store *store, const char *run_id, rg_event **out, size_t *nout,
+                  rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT seq, run_id, time, who, what, detail, hashes, prev_hash, "
                                  "hash FROM events WHERE run_id = ? ORDER BY seq",
                                  "s", run_id);
@@ -268,7 +269,7 @@ int rg_audit_load(rg_store *st, const char *run_id, rg_event **out, size_t *nout
     rg_event *v = NULL;
     size_t n = 0, cap = 0;
     int r;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             v = rg_xrealloc(v, cap * sizeof *v);
@@ -285,7 +286,7 @@ int rg_audit_load(rg_store *st, const char *run_id, rg_event **out, size_t *nout
         e->prev = rg_db_col_dup(s, 7);
         e->hash = rg_db_col_dup(s, 8);
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     if (r < 0) {
         rg_events_free(v, n);
         return -1;

@@ -60,17 +60,17 @@ static int dir_is_empty_or_absent(const char *dir)
     return empty;
 }
 
-static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir, items *l,
+static int collect_items(rg_store *store, const rg_store_run *r, const char *outdir, items *l,
                          rg_errors *errs)
 {
     /* definition files */
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT path, sha256 FROM definition_files WHERE run_id = ? AND "
                                  "kind = 'file' ORDER BY rowid",
                                  "s", r->id);
     int q = -1, bad = 0;
     if (s) {
-        while ((q = rg_db_step(st, errs, s)) == 1) {
+        while ((q = rg_db_step(store, errs, s)) == 1) {
             const char *path = rg_db_col_str(s, 0);
             char *rel = rg_clean_rel(path, 1);
             if (!rel) {
@@ -83,17 +83,18 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
                       rg_xasprintf("definition file %s", path));
             free(rel);
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
     if (q < 0) {
         return -1;
     }
     /* inputs */
-    s = rg_db_prep(st, errs, "SELECT name, path, sha256 FROM inputs WHERE run_id = ? ORDER BY name",
-                   "s", r->id);
+    s = rg_db_prep(store, errs,
+                   "SELECT name, path, sha256 FROM inputs WHERE run_id = ? ORDER BY name", "s",
+                   r->id);
     q = -1;
     if (s) {
-        while ((q = rg_db_step(st, errs, s)) == 1) {
+        while ((q = rg_db_step(store, errs, s)) == 1) {
             const char *name = rg_db_col_str(s, 0), *path = rg_db_col_str(s, 1);
             const char *base = strrchr(path, '/');
             base = base ? base + 1 : path;
@@ -116,18 +117,18 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
             items_add(l, rg_xstrdup(path), rel, rg_db_col_str(s, 2),
                       rg_xasprintf("input %s (%s)", name, path));
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
     if (q < 0) {
         return -1;
     }
     /* outputs */
-    s = rg_db_prep(st, errs,
+    s = rg_db_prep(store, errs,
                    "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY relpath",
                    "s", r->id);
     q = -1;
     if (s) {
-        while ((q = rg_db_step(st, errs, s)) == 1) {
+        while ((q = rg_db_step(store, errs, s)) == 1) {
             const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1);
             char *rel = rg_clean_rel(relpath, 0);
             if (!rel) {
@@ -142,20 +143,20 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
             items_add(l, src, rg_xasprintf("outputs/%s", rel), rg_db_col_str(s, 2), what);
             free(rel);
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
     if (q < 0) {
         return -1;
     }
     /* earlier versions: kept by content below .regie/versions/ */
     s = rg_db_prep(
-        st, errs,
+        store, errs,
         "SELECT step, relpath, sha256, superseded_seq FROM output_versions WHERE run_id = "
         "? ORDER BY superseded_seq, relpath",
         "s", r->id);
     q = -1;
     if (s) {
-        while ((q = rg_db_step(st, errs, s)) == 1) {
+        while ((q = rg_db_step(store, errs, s)) == 1) {
             const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1),
                        *sha = rg_db_col_str(s, 2);
             char *rel = rg_clean_rel(relpath, 0);
@@ -178,7 +179,7 @@ static int collect_items(rg_store *st, const rg_store_run *r, const char *outdir
                       sha, what);
             free(rel);
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
     if (q < 0) {
         return -1;
@@ -202,7 +203,7 @@ static int write_bundle_file(const char *dir, const char *rel, const void *data,
     return rc;
 }
 
-int rg_store_export(rg_store *st, const char *run_id, const char *outdir, const char *dir,
+int rg_store_export(rg_store *store, const char *run_id, const char *outdir, const char *dir,
                     rg_errors *errs)
 {
     if (!dir || !*dir) {
@@ -223,20 +224,20 @@ int rg_store_export(rg_store *st, const char *run_id, const char *outdir, const 
     char *show = NULL;
     rg_buf manifest = { 0 }, log = { 0 }, meta = { 0 };
 
-    LOCK(st);
-    int rc = rg_db_run_get(st, run_id, &r, errs);
+    LOCK(store);
+    int rc = rg_db_run_get(store, run_id, &r, errs);
     if (rc == 0) {
-        rc = collect_items(st, &r, outdir && *outdir ? outdir : r.outdir, &l, errs);
+        rc = collect_items(store, &r, outdir && *outdir ? outdir : r.outdir, &l, errs);
     }
     if (rc == 0) {
-        rc = rg_audit_load(st, run_id, &v, &nev, errs);
+        rc = rg_audit_load(store, run_id, &v, &nev, errs);
     }
     if (rc == 0) {
         FILE *m = open_memstream(&show, &showlen);
-        rc = rg_show_run(st, run_id, m, errs);
+        rc = rg_show_run(store, run_id, m, errs);
         fclose(m);
     }
-    UNLOCK(st);
+    UNLOCK(store);
 
     /* every file as the run recorded it, or no bundle at all */
     size_t nbad = 0;
@@ -291,7 +292,8 @@ int rg_store_export(rg_store *st, const char *run_id, const char *outdir, const 
         rg_buf_printf(&meta,
                       "regie evidence bundle 1\nrun %s\nworkflow %s\nstore %s\nexported %s by "
                       "%s\nlog_entries %zu\nlog_head %s\n",
-                      r.id, r.workflow, st->path, t, st->actor, nev, nev ? v[nev - 1].hash : "");
+                      r.id, r.workflow, store->path, t, store->actor, nev,
+                      nev ? v[nev - 1].hash : "");
         rc = write_bundle_file(dir, "bundle.txt", meta.data, meta.len, &manifest, errs);
     }
     if (rc == 0) {

@@ -142,23 +142,24 @@ char *rg_clean_rel(const char *path, int allow_abs)
     return b.data; /* NULL if nothing was left */
 }
 
-void rg_db_error(rg_store *st, rg_errors *errs, int rc, const char *what)
+void rg_db_error(rg_store *store, rg_errors *errs, int rc, const char *what)
 {
-    const char *msg = st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc);
+    const char *msg = store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc);
     int prim = rc & 0xff;
     if (prim == SQLITE_FULL || prim == SQLITE_IOERR) {
-        rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: %s: %s", st->path, what, msg);
+        rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: %s: %s", store->path, what,
+                   msg);
     } else if (prim == SQLITE_NOTADB || prim == SQLITE_CORRUPT) {
-        rg_err_add(errs, NULL, 0, "%s: corrupt or not an SQLite file (%s)", st->path, msg);
+        rg_err_add(errs, NULL, 0, "%s: corrupt or not an SQLite file (%s)", store->path, msg);
     } else if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) {
         rg_err_add(errs, NULL, 0,
                    "%s: %s: the store stayed busy for more than 5 s (another regie process is "
                    "writing): %s",
-                   st->path, what, msg);
+                   store->path, what, msg);
     } else if (prim == SQLITE_READONLY || prim == SQLITE_CANTOPEN || prim == SQLITE_PERM) {
-        rg_err_add(errs, NULL, 0, "%s: %s: cannot write the run store: %s", st->path, what, msg);
+        rg_err_add(errs, NULL, 0, "%s: %s: cannot write the run store: %s", store->path, what, msg);
     } else {
-        rg_err_add(errs, NULL, 0, "%s: %s: %s", st->path, what, msg);
+        rg_err_add(errs, NULL, 0, "%s: %s: %s", store->path, what, msg);
     }
 }
 
@@ -192,57 +193,57 @@ static int bindv(sqlite3_stmt *s, const char *fmt, va_list ap)
 }
 
 /* A statement for sql: a cached one when free, else a fresh one. */
-static int prep_cached(rg_store *st, const char *sql, sqlite3_stmt **out)
+static int prep_cached(rg_store *store, const char *sql, sqlite3_stmt **out)
 {
-    for (int i = 0; i < st->ncache; i++) {
-        if (st->cache[i].sql == sql && !st->cache[i].busy) {
-            st->cache[i].busy = 1;
-            *out = st->cache[i].s;
+    for (int i = 0; i < store->ncache; i++) {
+        if (store->cache[i].sql == sql && !store->cache[i].busy) {
+            store->cache[i].busy = 1;
+            *out = store->cache[i].s;
             return SQLITE_OK;
         }
     }
-    int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
-    if (rc == SQLITE_OK && st->ncache < STMT_CACHE) {
-        st->cache[st->ncache].sql = sql;
-        st->cache[st->ncache].s = *out;
-        st->cache[st->ncache].busy = 1;
-        st->ncache++;
+    int rc = sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc == SQLITE_OK && store->ncache < STMT_CACHE) {
+        store->cache[store->ncache].sql = sql;
+        store->cache[store->ncache].s = *out;
+        store->cache[store->ncache].busy = 1;
+        store->ncache++;
     }
     return rc;
 }
 
 /* Done with a statement: a cached one is reset for reuse, others freed. */
-void rg_db_done(rg_store *st, sqlite3_stmt *s)
+void rg_db_done(rg_store *store, sqlite3_stmt *s)
 {
     if (!s) {
         return;
     }
-    for (int i = 0; i < st->ncache; i++) {
-        if (st->cache[i].s == s) {
+    for (int i = 0; i < store->ncache; i++) {
+        if (store->cache[i].s == s) {
             sqlite3_reset(s);
             sqlite3_clear_bindings(s);
-            st->cache[i].busy = 0;
+            store->cache[i].busy = 0;
             return;
         }
     }
     sqlite3_finalize(s);
 }
 
-static void cache_clear(rg_store *st)
+static void cache_clear(rg_store *store)
 {
-    for (int i = 0; i < st->ncache; i++) {
-        sqlite3_finalize(st->cache[i].s);
+    for (int i = 0; i < store->ncache; i++) {
+        sqlite3_finalize(store->cache[i].s);
     }
-    st->ncache = 0;
+    store->ncache = 0;
 }
 
 /* Prepare and bind; NULL with errs on failure. */
-sqlite3_stmt *rg_db_prep(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...)
+sqlite3_stmt *rg_db_prep(rg_store *store, rg_errors *errs, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep_cached(st, sql, &s);
+    int rc = prep_cached(store, sql, &s);
     if (rc != SQLITE_OK) {
-        rg_db_error(st, errs, rc, "reading");
+        rg_db_error(store, errs, rc, "reading");
         sqlite3_finalize(s);
         return NULL;
     }
@@ -251,18 +252,18 @@ sqlite3_stmt *rg_db_prep(rg_store *st, rg_errors *errs, const char *sql, const c
     rc = bindv(s, fmt, ap);
     va_end(ap);
     if (rc != SQLITE_OK) {
-        rg_db_error(st, errs, rc, "reading");
-        rg_db_done(st, s);
+        rg_db_error(store, errs, rc, "reading");
+        rg_db_done(store, s);
         return NULL;
     }
     return s;
 }
 
 /* Run a statement that returns no rows. */
-int rg_db_exec(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...)
+int rg_db_exec(rg_store *store, rg_errors *errs, const char *sql, const char *fmt, ...)
 {
     sqlite3_stmt *s = NULL;
-    int rc = prep_cached(st, sql, &s);
+    int rc = prep_cached(store, sql, &s);
     if (rc == SQLITE_OK) {
         va_list ap;
         va_start(ap, fmt);
@@ -274,11 +275,11 @@ int rg_db_exec(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, 
         }
     }
     if (rc != SQLITE_DONE && rc != SQLITE_OK) {
-        rg_db_error(st, errs, rc, "writing");
-        rg_db_done(st, s);
+        rg_db_error(store, errs, rc, "writing");
+        rg_db_done(store, s);
         return -1;
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     return 0;
 }
 
@@ -295,7 +296,7 @@ const char *rg_db_col_str(sqlite3_stmt *s, int i)
 }
 
 /* Step a query statement: 1 row, 0 done, -1 error (errs). */
-int rg_db_step(rg_store *st, rg_errors *errs, sqlite3_stmt *s)
+int rg_db_step(rg_store *store, rg_errors *errs, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
@@ -304,54 +305,54 @@ int rg_db_step(rg_store *st, rg_errors *errs, sqlite3_stmt *s)
     if (rc == SQLITE_DONE) {
         return 0;
     }
-    rg_db_error(st, errs, rc, "reading");
+    rg_db_error(store, errs, rc, "reading");
     return -1;
 }
 
-int rg_db_begin(rg_store *st, rg_errors *errs)
+int rg_db_begin(rg_store *store, rg_errors *errs)
 {
-    int rc = sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        rg_db_error(st, errs, rc, "starting a transaction");
+        rg_db_error(store, errs, rc, "starting a transaction");
         return -1;
     }
     return 0;
 }
 
-void rg_db_rollback(rg_store *st)
+void rg_db_rollback(rg_store *store)
 {
-    if (!sqlite3_get_autocommit(st->db)) {
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    if (!sqlite3_get_autocommit(store->db)) {
+        sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     }
 }
 
 /* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
-int rg_db_end(rg_store *st, int ok, rg_errors *errs)
+int rg_db_end(rg_store *store, int ok, rg_errors *errs)
 {
     if (ok != 0) {
-        rg_db_rollback(st);
+        rg_db_rollback(store);
         return -1;
     }
-    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    int rc = sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        rg_db_error(st, errs, rc, "committing");
-        rg_db_rollback(st);
+        rg_db_error(store, errs, rc, "committing");
+        rg_db_rollback(store);
         return -1;
     }
     return 0;
 }
 
 /* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
-int rg_db_run_exists(rg_store *st, const char *run_id, rg_errors *errs)
+int rg_db_run_exists(rg_store *store, const char *run_id, rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs, "SELECT 1 FROM runs WHERE id = ?", "s", nz(run_id));
+    sqlite3_stmt *s = rg_db_prep(store, errs, "SELECT 1 FROM runs WHERE id = ?", "s", nz(run_id));
     if (!s) {
         return -1;
     }
-    int r = rg_db_step(st, errs, s);
-    rg_db_done(st, s);
+    int r = rg_db_step(store, errs, s);
+    rg_db_done(store, s);
     if (r == 0) {
-        rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), st->path);
+        rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), store->path);
     }
     return r;
 }
@@ -466,12 +467,12 @@ static const char *const migrations[] = {
 
 /* Check the identity and version; 1 if migrations are due, 0 if current,
  * -1 refused. */
-static int check_identity(rg_store *st, rg_errors *errs, int64_t *version)
+static int check_identity(rg_store *store, rg_errors *errs, int64_t *version)
 {
     /* one statement: one consistent snapshot even while another process
      * creates the store */
     sqlite3_stmt *s =
-        rg_db_prep(st, errs,
+        rg_db_prep(store, errs,
                    "SELECT a.application_id, v.user_version, (SELECT count(*) FROM "
                    "sqlite_master) FROM pragma_application_id AS a, pragma_user_version "
                    "AS v",
@@ -479,29 +480,29 @@ static int check_identity(rg_store *st, rg_errors *errs, int64_t *version)
     if (!s) {
         return -1;
     }
-    int r = rg_db_step(st, errs, s);
+    int r = rg_db_step(store, errs, s);
     if (r != 1) {
         if (r == 0) {
-            rg_db_error(st, errs, SQLITE_ERROR, "reading the schema version");
+            rg_db_error(store, errs, SQLITE_ERROR, "reading the schema version");
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
         return -1;
     }
     int64_t appid = sqlite3_column_int64(s, 0), ver = sqlite3_column_int64(s, 1),
             ntables = sqlite3_column_int64(s, 2);
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     if (appid != RG_STORE_APPLICATION_ID) {
         if (appid != 0) {
             rg_err_add(errs, NULL, 0,
                        "%s: not a regie run store (application_id 0x%08llx, expected 0x%08x)",
-                       st->path, (unsigned long long)(uint32_t)appid, RG_STORE_APPLICATION_ID);
+                       store->path, (unsigned long long)(uint32_t)appid, RG_STORE_APPLICATION_ID);
             return -1;
         }
         if (ntables > 0 || ver != 0) {
             rg_err_add(errs, NULL, 0,
                        "%s: not a regie run store (application_id 0, expected 0x%08x; the file "
                        "is another SQLite database)",
-                       st->path, RG_STORE_APPLICATION_ID);
+                       store->path, RG_STORE_APPLICATION_ID);
             return -1;
         }
     }
@@ -509,32 +510,32 @@ static int check_identity(rg_store *st, rg_errors *errs, int64_t *version)
         rg_err_add(errs, NULL, 0,
                    "%s: run store schema version %lld is newer than this regie knows "
                    "(version %d); use a newer regie",
-                   st->path, (long long)ver, RG_STORE_SCHEMA_VERSION);
+                   store->path, (long long)ver, RG_STORE_SCHEMA_VERSION);
         return -1;
     }
     *version = ver;
     return ver < RG_STORE_SCHEMA_VERSION ? 1 : 0;
 }
 
-static int migrate(rg_store *st, rg_errors *errs)
+static int migrate(rg_store *store, rg_errors *errs)
 {
     int64_t ver = 0;
-    int due = check_identity(st, errs, &ver);
+    int due = check_identity(store, errs, &ver);
     if (due <= 0) {
         return due;
     }
-    if (rg_db_begin(st, errs) != 0) {
+    if (rg_db_begin(store, errs) != 0) {
         return -1;
     }
     /* Another process may have migrated while we waited for the lock. */
-    due = check_identity(st, errs, &ver);
+    due = check_identity(store, errs, &ver);
     int rc = due < 0 ? -1 : 0;
     for (int v = (int)ver; rc == 0 && v < NMIGRATIONS; v++) {
         char *err = NULL;
-        int r = sqlite3_exec(st->db, migrations[v], NULL, NULL, &err);
+        int r = sqlite3_exec(store->db, migrations[v], NULL, NULL, &err);
         if (r != SQLITE_OK) {
             char *what = rg_xasprintf("migrating the schema to version %d", v + 1);
-            rg_db_error(st, errs, r, what);
+            rg_db_error(store, errs, r, what);
             free(what);
             rc = -1;
         }
@@ -544,13 +545,13 @@ static int migrate(rg_store *st, rg_errors *errs)
         char sql[128];
         snprintf(sql, sizeof sql, "PRAGMA application_id = %d; PRAGMA user_version = %d",
                  RG_STORE_APPLICATION_ID, RG_STORE_SCHEMA_VERSION);
-        int r = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        int r = sqlite3_exec(store->db, sql, NULL, NULL, NULL);
         if (r != SQLITE_OK) {
-            rg_db_error(st, errs, r, "setting the schema version");
+            rg_db_error(store, errs, r, "setting the schema version");
             rc = -1;
         }
     }
-    return rg_db_end(st, rc, errs);
+    return rg_db_end(store, rc, errs);
 }
 
 rg_store *rg_store_open(const char *path, rg_errors *errs)
@@ -580,29 +581,29 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         sqlite3_close(db);
         return NULL;
     }
-    rg_store *st = rg_xcalloc(1, sizeof *st);
-    st->db = db;
-    st->path = rg_xstrdup(path);
-    st->actor = default_actor();
-    if (gethostname(st->host, sizeof st->host - 1) != 0 || !st->host[0]) {
-        strcpy(st->host, "localhost");
+    rg_store *store = rg_xcalloc(1, sizeof *store);
+    store->db = db;
+    store->path = rg_xstrdup(path);
+    store->actor = default_actor();
+    if (gethostname(store->host, sizeof store->host - 1) != 0 || !store->host[0]) {
+        strcpy(store->host, "localhost");
     }
     char *boot = read_small("/proc/sys/kernel/random/boot_id");
     if (boot) {
-        snprintf(st->boot, sizeof st->boot, "%s", boot);
+        snprintf(store->boot, sizeof store->boot, "%s", boot);
         free(boot);
     }
     pthread_mutexattr_t ma;
     pthread_mutexattr_init(&ma);
     pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&st->mu, &ma);
+    pthread_mutex_init(&store->mu, &ma);
     pthread_mutexattr_destroy(&ma);
 
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, 5000);
 
     int64_t ver = 0;
-    if (check_identity(st, errs, &ver) < 0) {
+    if (check_identity(store, errs, &ver) < 0) {
         goto fail;
     }
     /* WAL: readers never block the writer; several processes may share the
@@ -615,12 +616,12 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         if (rc == SQLITE_OK) {
             rc = sqlite3_step(s);
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
         if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
             break;
         }
         if ((rc & 0xff) != SQLITE_BUSY || tries >= 50) {
-            rg_db_error(st, errs, rc, "switching to WAL mode");
+            rg_db_error(store, errs, rc, "switching to WAL mode");
             goto fail;
         }
         usleep(100000);
@@ -628,67 +629,67 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
     rc =
         sqlite3_exec(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        rg_db_error(st, errs, rc, "setting up");
+        rg_db_error(store, errs, rc, "setting up");
         goto fail;
     }
     if (readonly && ver < RG_STORE_SCHEMA_VERSION) {
         rg_err_add(errs, NULL, 0, "%s: the run store needs an upgrade but is read-only", path);
         goto fail;
     }
-    if (!readonly && migrate(st, errs) != 0) {
+    if (!readonly && migrate(store, errs) != 0) {
         goto fail;
     }
-    return st;
+    return store;
 fail:
-    rg_store_close(st);
+    rg_store_close(store);
     return NULL;
 }
 
-void rg_store_close(rg_store *st)
+void rg_store_close(rg_store *store)
 {
-    if (!st) {
+    if (!store) {
         return;
     }
-    cache_clear(st);
-    sqlite3_close_v2(st->db);
-    pthread_mutex_destroy(&st->mu);
-    free(st->path);
-    free(st->actor);
-    free(st);
+    cache_clear(store);
+    sqlite3_close_v2(store->db);
+    pthread_mutex_destroy(&store->mu);
+    free(store->path);
+    free(store->actor);
+    free(store);
 }
 
-int rg_store_set_sync(rg_store *st, int full, rg_errors *errs)
+int rg_store_set_sync(rg_store *store, int full, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     int rc =
-        sqlite3_exec(st->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+        sqlite3_exec(store->db, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
                      NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        rg_err_add(errs, st->path, 0, "cannot set the sync mode: %s", sqlite3_errmsg(st->db));
+        rg_err_add(errs, store->path, 0, "cannot set the sync mode: %s", sqlite3_errmsg(store->db));
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc == SQLITE_OK ? 0 : -1;
 }
 
-const char *rg_store_path(const rg_store *st)
+const char *rg_store_path(const rg_store *store)
 {
-    return st->path;
+    return store->path;
 }
 
-void rg_store_set_actor(rg_store *st, const char *who)
+void rg_store_set_actor(rg_store *store, const char *who)
 {
-    LOCK(st);
-    free(st->actor);
-    st->actor = who && *who ? rg_xstrdup(who) : default_actor();
-    UNLOCK(st);
+    LOCK(store);
+    free(store->actor);
+    store->actor = who && *who ? rg_xstrdup(who) : default_actor();
+    UNLOCK(store);
 }
 
-const char *rg_store_actor(const rg_store *st)
+const char *rg_store_actor(const rg_store *store)
 {
-    return st->actor;
+    return store->actor;
 }
 
-void *rg_store_handle(rg_store *st)
+void *rg_store_handle(rg_store *store)
 {
-    return st->db;
+    return store->db;
 }

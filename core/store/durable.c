@@ -554,7 +554,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
     }
     if (rc == 0) {
         rg_errors e = { 0 };
-        const rg_step_state *state = &run->st[s];
+        const rg_step_state *state = &run->state[s];
         char reads[65];
         reads_hash(run, s, reads);
         rg_kill_point("before-commit", step->name);
@@ -584,7 +584,7 @@ static int hook_commit(rg_run *run, size_t s, regie_ctx *ctx)
 static void hook_failed(rg_run *run, size_t s)
 {
     rg_errors e = { 0 };
-    const rg_step_state *state = &run->st[s];
+    const rg_step_state *state = &run->state[s];
     if (rg_store_step_finish(run->store, run->run_id, run->wf->steps[s].name, "failed",
                              state->attempts, to_wall(state->started), to_wall(state->ended),
                              state->error, NULL, 0, &e) != 0) {
@@ -954,8 +954,8 @@ int rg_durable_resume(rg_run *run, rg_store *store, const char *run_id, rg_error
             free(note);
             if (state != 2) {
                 rg_store_wait_add(store, run_id, step->name, "approval", what, NULL, NULL, errs);
-                run->st[s].status = RG_ST_WAITING;
-                run->st[s].error = rg_xasprintf("waits for %s", what);
+                run->state[s].status = RG_ST_WAITING;
+                run->state[s].error = rg_xasprintf("waits for %s", what);
             }
             free(what);
         }
@@ -981,7 +981,7 @@ int rg_durable_resume(rg_run *run, rg_store *store, const char *run_id, rg_error
                 run->data[d] = outs[w];
                 memcpy(ds->dhash[d], shas[w], 65);
             }
-            run->st[s].status = RG_ST_DONE;
+            run->state[s].status = RG_ST_DONE;
             ds->recorded[s] = 0;
         }
         free(shas);
@@ -1188,7 +1188,7 @@ static void close_waits(rg_run *run, const char *run_status, rg_errors *errs)
         for (size_t k = 0; k < run->wf->nsteps && s < 0; k++) {
             s = strcmp(run->wf->steps[k].name, open[i]) == 0 ? (long)k : -1;
         }
-        const rg_step_state *state = s >= 0 ? &run->st[s] : NULL;
+        const rg_step_state *state = s >= 0 ? &run->state[s] : NULL;
         if (state && state->status == RG_ST_WAITING && strcmp(run_status, "waiting") == 0) {
             continue;
         }
@@ -1218,11 +1218,11 @@ int rg_durable_finish(rg_run *run, int exit_status, rg_errors *errs)
     for (size_t s = 0; ds && s < run->wf->nsteps; s++) {
         /* done with the earlier inputs, skipped with the new ones: what it
          * wrote then is an earlier version now */
-        if (ds->recheck[s] && run->st[s].status == RG_ST_SKIPPED) {
+        if (ds->recheck[s] && run->state[s].status == RG_ST_SKIPPED) {
             archive_outputs(run, s);
             drop_replaced(run, s, NULL, 0);
             rg_store_step_finish(run->store, run->run_id, run->wf->steps[s].name, "skipped", 0, 0,
-                                 0, run->st[s].error, NULL, 0, errs);
+                                 0, run->state[s].error, NULL, 0, errs);
         }
     }
     close_waits(run, status, errs);

@@ -42,13 +42,13 @@ void rg_durable_set_hint_db(const char *path);
 const char *rg_durable_hint_db(void); /* " --db PATH", or "" */
 
 /* Start recording a new run (inputs hashed); installs the run's hooks. */
-int rg_durable_begin(rg_run *run, rg_store *st, const rg_definition *def, const rg_setting *sets,
+int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, const rg_setting *sets,
                      size_t nsets, rg_errors *errs);
 /* Inputs given on resume (`given`, NAME=VALUE; `recorded` are the run's
  * settings before): recorded with the steps that must be judged again (those
  * reading a changed input, and every step after them) in one transaction,
  * before any step acts on them. */
-int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_id,
+int rg_durable_give_inputs(const rg_workflow *wf, rg_store *store, const char *run_id,
                            const char *who, const rg_setting *given, size_t ngiven,
                            const rg_setting *recorded, size_t nrecorded, rg_errors *errs);
 /* Install the hooks on a run resumed from the store and load the data of
@@ -57,7 +57,7 @@ int rg_durable_give_inputs(const rg_workflow *wf, rg_store *st, const char *run_
  * when the process died and declare rerun = no become waits for
  * confirmation.  An outdated step (rg_durable_give_inputs) runs again
  * unless what it reads is unchanged: then its recorded outputs stand. */
-int rg_durable_resume(rg_run *run, rg_store *st, const char *run_id, rg_errors *errs);
+int rg_durable_resume(rg_run *run, rg_store *store, const char *run_id, rg_errors *errs);
 /* ---- resume policy: what `regie resume` decides ---- */
 /* Read the run (rec; free with rg_store_run_clear) and take its lock for
  * this process: 0; 1 when the run is done (nothing to resume, no lock

@@ -79,14 +79,14 @@ static void tbl_free(tbl *t)
     memset(t, 0, sizeof *t);
 }
 
-int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *status_filter,
+int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char *status_filter,
                        FILE *out, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     /* "running" and "interrupted": both recorded as running, told apart
      * by the lock */
     const char *want = status_filter && *status_filter ? status_filter : NULL;
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT r.id, r.workflow, r.status, r.started, r.ended, r.user, "
                                  "l.run_id IS NOT NULL, l.pid, l.host, l.boot_id, l.proc_start "
                                  "FROM runs r LEFT JOIN locks l ON l.run_id = r.id WHERE "
@@ -96,19 +96,19 @@ int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *st
                                  "ss", workflow_filter && *workflow_filter ? workflow_filter : NULL,
                                  want);
     if (!s) {
-        UNLOCK(st);
+        UNLOCK(store);
         return -1;
     }
     static const char *const head[] = { "RUN", "WORKFLOW", "STATUS", "STARTED", "ENDED", "USER" };
     tbl t;
     tbl_init(&t, 6, head);
     int r, count = 0;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         const char *status = nz(rg_db_col_str(s, 2));
         int interrupted = 0;
         if (strcmp(status, "running") == 0) {
             interrupted = !sqlite3_column_int(s, 6) ||
-                          rg_lock_stale(st, sqlite3_column_int64(s, 7), nz(rg_db_col_str(s, 8)),
+                          rg_lock_stale(store, sqlite3_column_int64(s, 7), nz(rg_db_col_str(s, 8)),
                                         nz(rg_db_col_str(s, 9)), nz(rg_db_col_str(s, 10))) != NULL;
             if (want && (strcmp(want, "interrupted") == 0) != interrupted) {
                 continue;
@@ -119,18 +119,18 @@ int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *st
         }
         count++;
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     if (r == 0) {
         if (count) {
             tbl_print(&t, out, "");
         } else {
             fprintf(out, "no runs%s%s%s%s in %s\n", workflow_filter ? " of workflow " : "",
                     workflow_filter ? workflow_filter : "", status_filter ? " with status " : "",
-                    status_filter ? status_filter : "", st->path);
+                    status_filter ? status_filter : "", store->path);
         }
     }
     tbl_free(&t);
-    UNLOCK(st);
+    UNLOCK(store);
     return r < 0 ? -1 : count;
 }
 
@@ -141,23 +141,23 @@ static void print_kv(FILE *out, const char *k, const char *v)
 
 /* Run a query and print its rows as a table under a title; a line "none"
  * when empty.  0 or -1. */
-static int print_query(rg_store *st, rg_errors *errs, FILE *out, const char *title, size_t ncols,
+static int print_query(rg_store *store, rg_errors *errs, FILE *out, const char *title, size_t ncols,
                        const char *const *head, const char *sql, const char *run_id)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs, sql, "s", run_id);
+    sqlite3_stmt *s = rg_db_prep(store, errs, sql, "s", run_id);
     if (!s) {
         return -1;
     }
     tbl t;
     tbl_init(&t, ncols, head);
     int r, rows = 0;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         for (size_t i = 0; i < ncols; i++) {
             tbl_add(&t, rg_db_col_str(s, (int)i));
         }
         rows++;
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     if (r == 0) {
         fprintf(out, "\n%s:%s\n", title, rows ? "" : " none");
         if (rows) {
@@ -168,10 +168,10 @@ static int print_query(rg_store *st, rg_errors *errs, FILE *out, const char *tit
     return r < 0 ? -1 : 0;
 }
 
-int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
     rg_store_run r;
-    if (rg_db_run_get(st, run_id, &r, errs) != 0) {
+    if (rg_db_run_get(store, run_id, &r, errs) != 0) {
         return -1;
     }
     print_kv(out, "run", r.id);
@@ -180,7 +180,7 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
     free(wf);
     print_kv(out, "definition", r.definition_hash && *r.definition_hash ? r.definition_hash : NULL);
     int interrupted = r.status && strcmp(r.status, "running") == 0 &&
-                      rg_run_interrupted(st, run_id, errs) == 1;
+                      rg_run_interrupted(store, run_id, errs) == 1;
     print_kv(out, "status", interrupted ? INTERRUPTED : r.status);
     print_kv(out, "user", r.user);
     print_kv(out, "started", r.started);
@@ -208,17 +208,17 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
     }
     int rc = 0;
     /* lock */
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT pid, host, boot_id, proc_start, since FROM locks WHERE "
                                  "run_id = ?",
                                  "s", run_id);
     if (!s) {
         rc = -1;
     } else {
-        int q = rg_db_step(st, errs, s);
+        int q = rg_db_step(store, errs, s);
         if (q == 1) {
             int64_t pid = sqlite3_column_int64(s, 0);
-            const char *why = rg_lock_stale(st, pid, nz(rg_db_col_str(s, 1)),
+            const char *why = rg_lock_stale(store, pid, nz(rg_db_col_str(s, 1)),
                                             nz(rg_db_col_str(s, 2)), nz(rg_db_col_str(s, 3)));
             char *l = rg_xasprintf("pid %lld on host %s since %s%s%s%s", (long long)pid,
                                    nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 4)),
@@ -228,17 +228,17 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
         } else if (q < 0) {
             rc = -1;
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
     char *log = r.log_entries ? NULL : rg_xstrdup("no entries");
     if (!log) {
         sqlite3_stmt *h =
-            rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
-        if (h && rg_db_step(st, errs, h) == 1) {
+            rg_db_prep(store, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
+        if (h && rg_db_step(store, errs, h) == 1) {
             log = rg_xasprintf("%lld entries, head %s", (long long)r.log_entries,
                                nz(rg_db_col_str(h, 0)));
         }
-        rg_db_done(st, h);
+        rg_db_done(store, h);
     }
     print_kv(out, "log", log);
     free(log);
@@ -252,38 +252,38 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
     static const char *const hwait[] = { "STEP", "KIND", "SINCE", "DUE", "NEEDED", "RESOLVED BY",
                                          "AT", "NOTE" };
     if (rc == 0) {
-        rc = print_query(st, errs, out, "definition", 2, hdef,
+        rc = print_query(store, errs, out, "definition", 2, hdef,
                          "SELECT coalesce(sha256, ''), CASE kind WHEN 'file' THEN path ELSE path "
                          "|| ' (not a file)' END FROM definition_files WHERE run_id = ? ORDER BY "
                          "rowid",
                          run_id);
     }
     if (rc == 0) {
-        rc = print_query(st, errs, out, "inputs", 4, hin,
+        rc = print_query(store, errs, out, "inputs", 4, hin,
                          "SELECT name, size, sha256, path FROM inputs WHERE run_id = ? ORDER BY "
                          "name",
                          run_id);
     }
     if (rc == 0) {
-        rc = print_query(st, errs, out, "steps", 7, hsteps,
+        rc = print_query(store, errs, out, "steps", 7, hsteps,
                          "SELECT step, status, attempts, started, ended, printf('%.3f', seconds), "
                          "error FROM steps WHERE run_id = ? ORDER BY coalesce(started, ''), rowid",
                          run_id);
     }
     if (rc == 0) {
-        rc = print_query(st, errs, out, "outputs", 3, hout,
+        rc = print_query(store, errs, out, "outputs", 3, hout,
                          "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY "
                          "step, relpath",
                          run_id);
     }
     if (rc == 0) {
-        rc = print_query(st, errs, out, "earlier versions of outputs", 4, hver,
+        rc = print_query(store, errs, out, "earlier versions of outputs", 4, hver,
                          "SELECT step, sha256, relpath, superseded_seq FROM output_versions "
                          "WHERE run_id = ? ORDER BY superseded_seq, relpath",
                          run_id);
     }
     if (rc == 0) {
-        rc = print_query(st, errs, out, "waits", 8, hwait,
+        rc = print_query(store, errs, out, "waits", 8, hwait,
                          "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
                          "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
                          "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
@@ -295,20 +295,21 @@ int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
     return rc;
 }
 
-int rg_store_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+int rg_store_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
-    LOCK(st);
-    int rc = rg_show_run(st, run_id, out, errs);
-    UNLOCK(st);
+    LOCK(store);
+    int rc = rg_show_run(store, run_id, out, errs);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     rg_event *v = NULL;
     size_t n = 0;
-    int rc = rg_db_run_exists(st, run_id, errs) == 1 ? rg_audit_load(st, run_id, &v, &n, errs) : -1;
+    int rc = rg_db_run_exists(store, run_id, errs) == 1 ? rg_audit_load(store, run_id, &v, &n, errs)
+                                                        : -1;
     if (rc == 0) {
         static const char *const head[] = { "SEQ", "TIME", "WHO", "WHAT", "HASH", "DETAIL" };
         tbl t;
@@ -344,17 +345,17 @@ int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *e
         tbl_free(&t);
     }
     rg_events_free(v, n);
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
 /* The run's recorded outputs against the files in its output directory:
  * each one changed or missing is printed; returns how many (-1 on error). */
-static int verify_outputs(rg_store *st, const rg_store_run *r, FILE *out, size_t *nfiles,
+static int verify_outputs(rg_store *store, const rg_store_run *r, FILE *out, size_t *nfiles,
                           rg_errors *errs)
 {
     sqlite3_stmt *s =
-        rg_db_prep(st, errs,
+        rg_db_prep(store, errs,
                    "SELECT step, relpath, sha256 FROM outputs WHERE run_id = ? ORDER BY "
                    "relpath",
                    "s", r->id);
@@ -363,7 +364,7 @@ static int verify_outputs(rg_store *st, const rg_store_run *r, FILE *out, size_t
     }
     int q, bad = 0;
     *nfiles = 0;
-    while ((q = rg_db_step(st, errs, s)) == 1) {
+    while ((q = rg_db_step(store, errs, s)) == 1) {
         const char *step = rg_db_col_str(s, 0), *relpath = rg_db_col_str(s, 1),
                    *sha = rg_db_col_str(s, 2);
         char *rel = rg_clean_rel(relpath, 0);
@@ -388,26 +389,26 @@ static int verify_outputs(rg_store *st, const rg_store_run *r, FILE *out, size_t
         free(path);
         free(rel);
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     return q < 0 ? -1 : bad;
 }
 
-int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs)
+int rg_store_verify(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     rg_store_run r;
     rg_event *v = NULL;
     size_t n = 0;
     int rc = RG_VERIFY_ERROR;
-    if (rg_db_run_get(st, run_id, &r, errs) == 0) {
+    if (rg_db_run_get(store, run_id, &r, errs) == 0) {
         char *head = NULL;
         sqlite3_stmt *s =
-            rg_db_prep(st, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
-        if (s && rg_db_step(st, errs, s) == 1) {
+            rg_db_prep(store, errs, "SELECT log_head FROM runs WHERE id = ?", "s", run_id);
+        if (s && rg_db_step(store, errs, s) == 1) {
             head = rg_db_col_dup(s, 0);
         }
-        rg_db_done(st, s);
-        if (head && rg_audit_load(st, run_id, &v, &n, errs) == 0) {
+        rg_db_done(store, s);
+        if (head && rg_audit_load(store, run_id, &v, &n, errs) == 0) {
             char *msg = NULL;
             long line = 0;
             if (rg_audit_chain_check(run_id, v, n, r.log_entries, *head ? head : NULL, &msg,
@@ -422,7 +423,7 @@ int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
             free(msg);
             /* the chain vouches for the hashes; the files must still have them */
             size_t nfiles = 0;
-            int bad = verify_outputs(st, &r, out, &nfiles, errs);
+            int bad = verify_outputs(store, &r, out, &nfiles, errs);
             if (bad < 0) {
                 rc = RG_VERIFY_ERROR;
             } else if (bad > 0) {
@@ -438,16 +439,16 @@ int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs
         rg_store_run_clear(&r);
     }
     rg_events_free(v, n);
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs)
+int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs)
 {
-    LOCK(st);
-    sqlite3_stmt *s = rg_db_prep(st, errs, WAIT_COLS "ORDER BY w.since, w.id", NULL);
+    LOCK(store);
+    sqlite3_stmt *s = rg_db_prep(store, errs, WAIT_COLS "ORDER BY w.since, w.id", NULL);
     if (!s) {
-        UNLOCK(st);
+        UNLOCK(store);
         return -1;
     }
     static const char *const head[] = { "RUN", "WORKFLOW", "STEP", "KIND", "SINCE", "DUE",
@@ -455,7 +456,7 @@ int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs)
     tbl t;
     tbl_init(&t, 7, head);
     int r, count = 0;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         tbl_add(&t, rg_db_col_str(s, 0));
         tbl_add(&t, rg_db_col_str(s, 1));
         tbl_add(&t, rg_db_col_str(s, 2));
@@ -469,15 +470,15 @@ int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs)
         free(needed);
         count++;
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     if (r == 0) {
         if (count) {
             tbl_print(&t, out, "");
         } else {
-            fprintf(out, "nothing is waiting for a person or a date in %s\n", st->path);
+            fprintf(out, "nothing is waiting for a person or a date in %s\n", store->path);
         }
     }
     tbl_free(&t);
-    UNLOCK(st);
+    UNLOCK(store);
     return r < 0 ? -1 : count;
 }

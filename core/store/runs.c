@@ -27,63 +27,63 @@ static void new_run_id(char out[32])
     snprintf(out, 32, "%s-%02x%02x", date, rnd[0], rnd[1]);
 }
 
-int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_path,
+int rg_store_run_begin(rg_store *store, const char *workflow, const char *workflow_path,
                        const char *definition_hash, const char *params_text, const char *user,
                        const char *outdir, char **run_id, rg_errors *errs)
 {
     if (!workflow || !*workflow) {
-        rg_err_add(errs, NULL, 0, "%s: a run needs a workflow name", st->path);
+        rg_err_add(errs, NULL, 0, "%s: a run needs a workflow name", store->path);
         return -1;
     }
-    LOCK(st);
-    const char *u = user && *user ? user : st->actor;
+    LOCK(store);
+    const char *u = user && *user ? user : store->actor;
     int rc = -1;
     for (int tries = 0; tries < 20; tries++) {
         char id[32], t[32];
         new_run_id(id);
         rg_now_iso(t);
-        if (rg_db_begin(st, errs) != 0) {
+        if (rg_db_begin(store, errs) != 0) {
             break;
         }
-        sqlite3_stmt *s = rg_db_prep(st, errs, "SELECT 1 FROM runs WHERE id = ?", "s", id);
-        int r = s ? rg_db_step(st, errs, s) : -1;
-        rg_db_done(st, s);
+        sqlite3_stmt *s = rg_db_prep(store, errs, "SELECT 1 FROM runs WHERE id = ?", "s", id);
+        int r = s ? rg_db_step(store, errs, s) : -1;
+        rg_db_done(store, s);
         if (r == 1) {
-            rg_db_rollback(st); /* taken this second: draw again */
+            rg_db_rollback(store); /* taken this second: draw again */
             continue;
         }
         rc = r < 0 ? -1 : 0;
         if (rc == 0) {
             rc = rg_db_exec(
-                st, errs,
+                store, errs,
                 "INSERT INTO runs (id, workflow, workflow_path, definition_hash, params, "
                 "user, host, outdir, status, started) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
                 "'running', ?)",
                 "sssssssss", id, workflow, nz(workflow_path), nz(definition_hash), nz(params_text),
-                u, st->host, nz(outdir), t);
+                u, store->host, nz(outdir), t);
         }
         if (rc == 0) {
-            rc = rg_lock_insert(st, id, errs);
+            rc = rg_lock_insert(store, id, errs);
         }
         if (rc == 0) {
             char *detail = rg_xasprintf("workflow %s (%s), user %s, host %s, out %s%s%s", workflow,
-                                        nz(workflow_path), u, st->host, nz(outdir),
+                                        nz(workflow_path), u, store->host, nz(outdir),
                                         params_text && *params_text ? ", params: " : "",
                                         nz(params_text));
             char *hashes = definition_hash && *definition_hash
                                ? rg_xasprintf("%s  definition", definition_hash)
                                : NULL;
-            rc = rg_audit_append(st, id, u, "run_started", detail, hashes, errs);
+            rc = rg_audit_append(store, id, u, "run_started", detail, hashes, errs);
             free(detail);
             free(hashes);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
         if (rc == 0 && run_id) {
             *run_id = rg_xstrdup(id);
         }
         break;
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
@@ -114,9 +114,9 @@ void rg_definition_hash(char *const *names, char *const *shas, size_t n, char he
 
 /* Recompute the run's definition hash over what its definition lists now
  * (inside a transaction). */
-static int rehash_definition(rg_store *st, const char *run_id, const char *why, rg_errors *errs)
+static int rehash_definition(rg_store *store, const char *run_id, const char *why, rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
                                  "run_id = ?",
                                  "s", run_id);
@@ -126,24 +126,24 @@ static int rehash_definition(rg_store *st, const char *run_id, const char *why, 
     char **names = NULL, **shas = NULL;
     size_t n = 0;
     int r;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         names = rg_xrealloc(names, (n + 1) * sizeof *names);
         shas = rg_xrealloc(shas, (n + 1) * sizeof *shas);
         names[n] = rg_db_col_dup(s, 0);
         shas[n++] = rg_db_col_dup(s, 1);
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     int rc = r < 0 ? -1 : 0;
     char hex[65];
     if (rc == 0) {
         rg_definition_hash(names, shas, n, hex);
-        rc = rg_db_exec(st, errs, "UPDATE runs SET definition_hash = ? WHERE id = ?", "ss", hex,
+        rc = rg_db_exec(store, errs, "UPDATE runs SET definition_hash = ? WHERE id = ?", "ss", hex,
                         run_id);
     }
     if (rc == 0) {
         char *detail = rg_xasprintf("the definition hash covers %zu entries: %s", n, why);
         char *hashes = rg_xasprintf("%s  definition", hex);
-        rc = rg_audit_append(st, run_id, NULL, "definition_hash", detail, hashes, errs);
+        rc = rg_audit_append(store, run_id, NULL, "definition_hash", detail, hashes, errs);
         free(hashes);
         free(detail);
     }
@@ -151,28 +151,28 @@ static int rehash_definition(rg_store *st, const char *run_id, const char *why, 
     return rc;
 }
 
-static int add_definition(rg_store *st, const char *run_id, const char *path, const char *kind,
+static int add_definition(rg_store *store, const char *run_id, const char *path, const char *kind,
                           const char *sha256, rg_errors *errs)
 {
     if (!path || !*path) {
-        rg_err_add(errs, NULL, 0, "%s: a definition %s needs a name", st->path, kind);
+        rg_err_add(errs, NULL, 0, "%s: a definition %s needs a name", store->path, kind);
         return -1;
     }
     if (sha256 && !rg_sha256_valid(sha256)) {
-        rg_err_add(errs, NULL, 0, "%s: %s: invalid sha256 \"%s\"", st->path, path, sha256);
+        rg_err_add(errs, NULL, 0, "%s: %s: invalid sha256 \"%s\"", store->path, path, sha256);
         return -1;
     }
     if (!sha256 && strcmp(kind, "file") == 0) {
-        rg_err_add(errs, NULL, 0, "%s: definition file %s needs its sha256", st->path, path);
+        rg_err_add(errs, NULL, 0, "%s: definition file %s needs its sha256", store->path, path);
         return -1;
     }
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
             rc = rg_db_exec(
-                st, errs,
+                store, errs,
                 "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
                 "?, ?) ON CONFLICT (run_id, path) DO UPDATE SET kind = excluded.kind, "
                 "sha256 = excluded.sha256",
@@ -180,94 +180,95 @@ static int add_definition(rg_store *st, const char *run_id, const char *path, co
         }
         if (rc == 0) {
             char *hashes = sha256 ? rg_xasprintf("%s  %s", sha256, path) : NULL;
-            rc = rg_audit_append(st, run_id, NULL,
+            rc = rg_audit_append(store, run_id, NULL,
                                  strcmp(kind, "file") == 0 ? "definition_file" : "definition_item",
                                  path, hashes, errs);
             free(hashes);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_add_definition_file(rg_store *st, const char *run_id, const char *path,
+int rg_store_add_definition_file(rg_store *store, const char *run_id, const char *path,
                                  const char *sha256, rg_errors *errs)
 {
-    return add_definition(st, run_id, path, "file", sha256, errs);
+    return add_definition(store, run_id, path, "file", sha256, errs);
 }
 
-int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *what,
+int rg_store_add_definition_item(rg_store *store, const char *run_id, const char *what,
                                  const char *sha256, rg_errors *errs)
 {
-    return add_definition(st, run_id, what, "item", sha256, errs);
+    return add_definition(store, run_id, what, "item", sha256, errs);
 }
 
-int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
+int rg_store_add_definition_later(rg_store *store, const char *run_id, char *const *paths,
                                   char *const *sha256s, size_t n, const char *why,
                                   rg_errors *errs)
 {
     for (size_t i = 0; i < n; i++) {
         if (!paths[i] || !*paths[i] || !rg_sha256_valid(sha256s[i])) {
             rg_err_add(errs, NULL, 0, "%s: definition file %s needs a path and its sha256",
-                       st->path, paths[i] ? paths[i] : "?");
+                       store->path, paths[i] ? paths[i] : "?");
             return -1;
         }
     }
     if (!n) {
         return 0;
     }
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         rg_buf names = { 0 };
         for (size_t i = 0; i < n && rc == 0; i++) {
             /* a path already listed (recorded by another process or
              * worker meanwhile) stays as it is and is not logged again */
             rc = rg_db_exec(
-                st, errs,
+                store, errs,
                 "INSERT INTO definition_files (run_id, path, kind, sha256) VALUES (?, ?, "
                 "'file', ?) ON CONFLICT (run_id, path) DO NOTHING",
                 "sss", run_id, paths[i], sha256s[i]);
-            if (rc == 0 && sqlite3_changes(st->db) > 0) {
+            if (rc == 0 && sqlite3_changes(store->db) > 0) {
                 char *hashes = rg_xasprintf("%s  %s", sha256s[i], paths[i]);
-                rc = rg_audit_append(st, run_id, NULL, "definition_file", paths[i], hashes, errs);
+                rc =
+                    rg_audit_append(store, run_id, NULL, "definition_file", paths[i], hashes, errs);
                 free(hashes);
                 rg_buf_printf(&names, "%s%s", names.len ? ", " : "", paths[i]);
             }
         }
         if (rc == 0 && names.len) {
             char *w = rg_xasprintf("%s added%s%s", names.data, why && *why ? ", " : "", nz(why));
-            rc = rehash_definition(st, run_id, w, errs);
+            rc = rehash_definition(store, run_id, w, errs);
             free(w);
         }
         rg_buf_free(&names);
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,
+int rg_store_add_input(rg_store *store, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs)
 {
     if (!name || !*name || !path || !*path) {
-        rg_err_add(errs, NULL, 0, "%s: an input needs a name and a path", st->path);
+        rg_err_add(errs, NULL, 0, "%s: an input needs a name and a path", store->path);
         return -1;
     }
     if (!rg_sha256_valid(sha256)) {
-        rg_err_add(errs, NULL, 0, "%s: input %s: invalid sha256 \"%s\"", st->path, name,
+        rg_err_add(errs, NULL, 0, "%s: input %s: invalid sha256 \"%s\"", store->path, name,
                    nz(sha256));
         return -1;
     }
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
             rc =
-                rg_db_exec(st, errs,
+                rg_db_exec(store, errs,
                            "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
                            "size = excluded.size, sha256 = excluded.sha256",
@@ -276,24 +277,24 @@ int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const
         if (rc == 0) {
             char *detail = rg_xasprintf("%s: %s (%lld bytes)", name, path, (long long)size);
             char *hashes = rg_xasprintf("%s  %s", sha256, name);
-            rc = rg_audit_append(st, run_id, NULL, "input", detail, hashes, errs);
+            rc = rg_audit_append(store, run_id, NULL, "input", detail, hashes, errs);
             free(detail);
             free(hashes);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
 /* The outputs recorded for a step become earlier versions (kept in
  * output_versions with the log entry about to be appended, which replaces
  * them), except those the step records again unchanged (keep). */
-static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
+static int supersede_outputs(rg_store *store, const char *run_id, const char *step,
                              const rg_store_output *keep, size_t nkeep, rg_errors *errs)
 {
     sqlite3_stmt *s =
-        rg_db_prep(st, errs, "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step = ?",
+        rg_db_prep(store, errs, "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step = ?",
                    "ss", run_id, step);
     if (!s) {
         return -1;
@@ -301,14 +302,14 @@ static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
     char **rel = NULL, **sha = NULL;
     size_t n = 0;
     int r;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         rel = rg_xrealloc(rel, (n + 1) * sizeof *rel);
         sha = rg_xrealloc(sha, (n + 1) * sizeof *sha);
         rel[n] = rg_db_col_dup(s, 0);
         sha[n] = rg_db_col_dup(s, 1);
         n++;
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     int rc = r < 0 ? -1 : 0;
     char t[32];
     rg_now_iso(t);
@@ -319,7 +320,7 @@ static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
                    strcmp(keep[k].sha256, sha[i]) == 0;
         }
         if (!same) {
-            rc = rg_db_exec(st, errs,
+            rc = rg_db_exec(store, errs,
                             "INSERT OR IGNORE INTO output_versions (run_id, step, relpath, sha256, "
                             "superseded, superseded_seq) VALUES (?1, ?2, ?3, ?4, ?5, (SELECT "
                             "log_entries + 1 FROM runs WHERE id = ?1))",
@@ -328,31 +329,31 @@ static int supersede_outputs(rg_store *st, const char *run_id, const char *step,
     }
     rg_store_outputs_free(rel, sha, n);
     if (rc == 0) {
-        rc = rg_db_exec(st, errs, "DELETE FROM outputs WHERE run_id = ? AND step = ?", "ss", run_id,
-                        step);
+        rc = rg_db_exec(store, errs, "DELETE FROM outputs WHERE run_id = ? AND step = ?", "ss",
+                        run_id, step);
     }
     return rc;
 }
 
-int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int attempt,
+int rg_store_step_start(rg_store *store, const char *run_id, const char *step, int attempt,
                         rg_errors *errs)
 {
     if (!step || !*step) {
-        rg_err_add(errs, NULL, 0, "%s: a step needs a name", st->path);
+        rg_err_add(errs, NULL, 0, "%s: a step needs a name", store->path);
         return -1;
     }
-    LOCK(st);
+    LOCK(store);
     char t[32];
     rg_now_iso(t);
-    int rc = rg_db_begin(st, errs);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = supersede_outputs(st, run_id, step, NULL, 0, errs);
+            rc = supersede_outputs(store, run_id, step, NULL, 0, errs);
         }
         if (rc == 0) {
             rc =
-                rg_db_exec(st, errs,
+                rg_db_exec(store, errs,
                            "INSERT INTO steps (run_id, step, status, attempts, started) VALUES (?, "
                            "?, 'running', ?, ?) ON CONFLICT (run_id, step) DO UPDATE SET status = "
                            "'running', attempts = excluded.attempts, started = excluded.started, "
@@ -361,31 +362,32 @@ int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int 
         }
         if (rc == 0) {
             char *detail = rg_xasprintf("step %s: attempt %d", step, attempt);
-            rc = rg_audit_append(st, run_id, NULL, "step_started", detail, NULL, errs);
+            rc = rg_audit_append(store, run_id, NULL, "step_started", detail, NULL, errs);
             free(detail);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-static int step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
+static int step_finish(rg_store *store, const char *run_id, const char *step, const char *status,
                        int attempts, double started, double ended, const char *error_text,
                        const char *reads_sha, const rg_store_output *outputs, size_t noutputs,
                        rg_errors *errs)
 {
     if (!step || !*step || !status || !*status) {
-        rg_err_add(errs, NULL, 0, "%s: a finished step needs a name and a status", st->path);
+        rg_err_add(errs, NULL, 0, "%s: a finished step needs a name and a status", store->path);
         return -1;
     }
     for (size_t i = 0; i < noutputs; i++) {
         if (!outputs[i].relpath || !*outputs[i].relpath) {
-            rg_err_add(errs, NULL, 0, "%s: step %s: output %zu has no path", st->path, step, i + 1);
+            rg_err_add(errs, NULL, 0, "%s: step %s: output %zu has no path", store->path, step,
+                       i + 1);
             return -1;
         }
     }
-    LOCK(st);
+    LOCK(store);
     char ts[32] = "", te[32] = "";
     if (started > 0) {
         rg_iso_time((time_t)started, ts);
@@ -394,14 +396,14 @@ static int step_finish(rg_store *st, const char *run_id, const char *step, const
         rg_iso_time((time_t)ended, te);
     }
     double secs = started > 0 && ended >= started ? ended - started : -1;
-    int rc = rg_db_begin(st, errs);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = supersede_outputs(st, run_id, step, outputs, noutputs, errs);
+            rc = supersede_outputs(store, run_id, step, outputs, noutputs, errs);
         }
         if (rc == 0) {
-            rc = rg_db_exec(st, errs,
+            rc = rg_db_exec(store, errs,
                             "INSERT INTO steps (run_id, step, status, attempts, started, ended, "
                             "seconds, error, reads_sha256) VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), "
                             "nullif(?6, ''), CASE WHEN ?7 < 0 THEN NULL ELSE ?7 END, ?8, ?9) ON "
@@ -416,13 +418,14 @@ static int step_finish(rg_store *st, const char *run_id, const char *step, const
         for (size_t i = 0; rc == 0 && i < noutputs; i++) {
             if (!rg_sha256_valid(outputs[i].sha256)) {
                 rg_err_add(errs, NULL, 0, "%s: step %s: output %s: invalid sha256 \"%s\"",
-                           st->path, step, outputs[i].relpath, nz(outputs[i].sha256));
+                           store->path, step, outputs[i].relpath, nz(outputs[i].sha256));
                 rc = -1;
                 break;
             }
             rc = rg_db_exec(
-                st, errs, "INSERT INTO outputs (run_id, step, relpath, sha256) VALUES (?, ?, ?, ?)",
-                "ssss", run_id, step, outputs[i].relpath, outputs[i].sha256);
+                store, errs,
+                "INSERT INTO outputs (run_id, step, relpath, sha256) VALUES (?, ?, ?, ?)", "ssss",
+                run_id, step, outputs[i].relpath, outputs[i].sha256);
             rg_buf_printf(&hashes, "%s%s  %s", i ? "\n" : "", outputs[i].sha256,
                           outputs[i].relpath);
         }
@@ -431,66 +434,66 @@ static int step_finish(rg_store *st, const char *run_id, const char *step, const
             char *detail = rg_xasprintf("step %s: %s after %d attempt%s%s%s", step, status,
                                         attempts, attempts == 1 ? "" : "s", e1 ? ": " : "",
                                         e1 ? e1 : "");
-            rc = rg_audit_append(st, run_id, NULL, "step_finished", detail, hashes.data, errs);
+            rc = rg_audit_append(store, run_id, NULL, "step_finished", detail, hashes.data, errs);
             free(detail);
             free(e1);
         }
         rg_buf_free(&hashes);
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
+int rg_store_step_finish(rg_store *store, const char *run_id, const char *step, const char *status,
                          int attempts, double started, double ended, const char *error_text,
                          const rg_store_output *outputs, size_t noutputs, rg_errors *errs)
 {
-    return step_finish(st, run_id, step, status, attempts, started, ended, error_text, NULL,
+    return step_finish(store, run_id, step, status, attempts, started, ended, error_text, NULL,
                        outputs, noutputs, errs);
 }
 
-int rg_store_step_done(rg_store *st, const char *run_id, const char *step, int attempts,
+int rg_store_step_done(rg_store *store, const char *run_id, const char *step, int attempts,
                        double started, double ended, const char *reads_sha,
                        const rg_store_output *outputs, size_t noutputs, rg_errors *errs)
 {
     if (reads_sha && !rg_sha256_valid(reads_sha)) {
-        rg_err_add(errs, NULL, 0, "%s: step %s: invalid sha256 \"%s\" of what it read", st->path,
+        rg_err_add(errs, NULL, 0, "%s: step %s: invalid sha256 \"%s\" of what it read", store->path,
                    nz(step), reads_sha);
         return -1;
     }
-    return step_finish(st, run_id, step, "done", attempts, started, ended, NULL, reads_sha,
+    return step_finish(store, run_id, step, "done", attempts, started, ended, NULL, reads_sha,
                        outputs, noutputs, errs);
 }
 
-int rg_store_step_reads(rg_store *st, const char *run_id, const char *step, char **reads_sha,
+int rg_store_step_reads(rg_store *store, const char *run_id, const char *step, char **reads_sha,
                         rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     *reads_sha = NULL;
     int rc = -1;
     sqlite3_stmt *s =
-        rg_db_prep(st, errs, "SELECT reads_sha256 FROM steps WHERE run_id = ? AND step = ?", "ss",
-                   nz(run_id), nz(step));
+        rg_db_prep(store, errs, "SELECT reads_sha256 FROM steps WHERE run_id = ? AND step = ?",
+                   "ss", nz(run_id), nz(step));
     if (s) {
-        int r = rg_db_step(st, errs, s);
+        int r = rg_db_step(store, errs, s);
         if (r == 1 && sqlite3_column_type(s, 0) == SQLITE_TEXT) {
             *reads_sha = rg_db_col_dup(s, 0);
         }
         rc = r < 0 ? -1 : 0;
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_step_reused(rg_store *st, const char *run_id, const char *step, rg_errors *errs)
+int rg_store_step_reused(rg_store *store, const char *run_id, const char *step, rg_errors *errs)
 {
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
         rc = rg_db_exec(
-            st, errs,
+            store, errs,
             "UPDATE steps SET status = 'done' WHERE run_id = ? AND step = ? AND status = "
             "'outdated'",
             "ss", nz(run_id), nz(step));
@@ -498,40 +501,40 @@ int rg_store_step_reused(rg_store *st, const char *run_id, const char *step, rg_
             char *detail = rg_xasprintf("step %s: what it reads is unchanged; its recorded "
                                         "outputs stand",
                                         nz(step));
-            rc = rg_audit_append(st, run_id, NULL, "step_reused", detail, NULL, errs);
+            rc = rg_audit_append(store, run_id, NULL, "step_reused", detail, NULL, errs);
             free(detail);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, const char *params_text,
-                         const rg_store_input *inputs, size_t ninputs, char *const *outdated,
-                         size_t noutdated, rg_errors *errs)
+int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
+                         const char *params_text, const rg_store_input *inputs, size_t ninputs,
+                         char *const *outdated, size_t noutdated, rg_errors *errs)
 {
     for (size_t i = 0; i < ninputs; i++) {
         if (!inputs[i].name || !*inputs[i].name || !inputs[i].path || !*inputs[i].path ||
             !rg_sha256_valid(inputs[i].sha256)) {
             rg_err_add(errs, NULL, 0, "%s: input %zu given on resume: needs a name, a path and "
                                       "a sha256",
-                       st->path, i + 1);
+                       store->path, i + 1);
             return -1;
         }
     }
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0 && params_text && *params_text) {
-            rc = rg_db_exec(st, errs, "UPDATE runs SET params = params || ? WHERE id = ?", "ss",
+            rc = rg_db_exec(store, errs, "UPDATE runs SET params = params || ? WHERE id = ?", "ss",
                             params_text, run_id);
         }
         for (size_t i = 0; i < ninputs && rc == 0; i++) {
             const rg_store_input *in = &inputs[i];
             rc =
-                rg_db_exec(st, errs,
+                rg_db_exec(store, errs,
                            "INSERT INTO inputs (run_id, name, path, size, sha256) VALUES (?, ?, ?, "
                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
                            "size = excluded.size, sha256 = excluded.sha256",
@@ -539,7 +542,7 @@ int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, cons
             char *detail = rg_xasprintf("%s=%s", in->name, in->path);
             char *hashes = rg_xasprintf("%s  %s", in->sha256, in->name);
             if (rc == 0) {
-                rc = rg_audit_append(st, run_id, who, "input_given", detail, hashes, errs);
+                rc = rg_audit_append(store, run_id, who, "input_given", detail, hashes, errs);
             }
             free(detail);
             free(hashes);
@@ -547,78 +550,79 @@ int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, cons
         rg_buf marked = { 0 };
         for (size_t i = 0; i < noutdated && rc == 0; i++) {
             rc =
-                rg_db_exec(st, errs,
+                rg_db_exec(store, errs,
                            "UPDATE steps SET status = 'outdated' WHERE run_id = ? AND step = ? AND "
                            "status = 'done'",
                            "ss", run_id, outdated[i]);
-            if (rc == 0 && sqlite3_changes(st->db) > 0) {
+            if (rc == 0 && sqlite3_changes(store->db) > 0) {
                 rg_buf_printf(&marked, "%s%s", marked.len ? ", " : "", outdated[i]);
             }
         }
         if (rc == 0 && marked.len) {
             char *detail = rg_xasprintf("to run again unless what they read is unchanged: %s",
                                         marked.data);
-            rc = rg_audit_append(st, run_id, who, "steps_outdated", detail, NULL, errs);
+            rc = rg_audit_append(store, run_id, who, "steps_outdated", detail, NULL, errs);
             free(detail);
         }
         rg_buf_free(&marked);
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_run_finish(rg_store *st, const char *run_id, const char *status, rg_errors *errs)
+int rg_store_run_finish(rg_store *store, const char *run_id, const char *status, rg_errors *errs)
 {
     if (!status || !*status) {
-        rg_err_add(errs, NULL, 0, "%s: a finished run needs a status", st->path);
+        rg_err_add(errs, NULL, 0, "%s: a finished run needs a status", store->path);
         return -1;
     }
-    LOCK(st);
+    LOCK(store);
     char t[32];
     rg_now_iso(t);
-    int rc = rg_db_begin(st, errs);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = rg_db_exec(st, errs, "UPDATE runs SET status = ?, ended = ? WHERE id = ?", "sss",
-                            status, t, run_id);
+            rc = rg_db_exec(store, errs, "UPDATE runs SET status = ?, ended = ? WHERE id = ?",
+                            "sss", status, t, run_id);
         }
         if (rc == 0) {
-            rc = rg_db_exec(st, errs, "DELETE FROM locks WHERE run_id = ? AND pid = ? AND host = ?",
-                            "sis", run_id, (int64_t)getpid(), st->host);
+            rc = rg_db_exec(store, errs,
+                            "DELETE FROM locks WHERE run_id = ? AND pid = ? AND host = ?", "sis",
+                            run_id, (int64_t)getpid(), store->host);
         }
         if (rc == 0) {
             char *detail = rg_xasprintf("status %s", status);
-            rc = rg_audit_append(st, run_id, NULL, "run_finished", detail, NULL, errs);
+            rc = rg_audit_append(store, run_id, NULL, "run_finished", detail, NULL, errs);
             free(detail);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_run_resume(rg_store *st, const char *run_id, const char *detail, rg_errors *errs)
+int rg_store_run_resume(rg_store *store, const char *run_id, const char *detail, rg_errors *errs)
 {
-    LOCK(st);
-    int rc = rg_db_begin(st, errs);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         if (rc == 0) {
-            rc = rg_db_exec(st, errs,
+            rc = rg_db_exec(store, errs,
                             "UPDATE runs SET status = 'running', ended = NULL WHERE id = ?", "s",
                             run_id);
         }
         if (rc == 0) {
-            char *d = rg_xasprintf("by pid %ld on host %s%s%s", (long)getpid(), st->host,
+            char *d = rg_xasprintf("by pid %ld on host %s%s%s", (long)getpid(), store->host,
                                    detail && *detail ? ": " : "", nz(detail));
-            rc = rg_audit_append(st, run_id, NULL, "run_resumed", d, NULL, errs);
+            rc = rg_audit_append(store, run_id, NULL, "run_resumed", d, NULL, errs);
             free(d);
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
@@ -637,11 +641,11 @@ void rg_store_run_clear(rg_store_run *r)
     memset(r, 0, sizeof *r);
 }
 
-int rg_db_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs)
+int rg_db_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *s =
-        rg_db_prep(st, errs,
+        rg_db_prep(store, errs,
                    "SELECT id, workflow, workflow_path, definition_hash, params, user, "
                    "outdir, status, started, ended, log_entries, jobs FROM runs WHERE "
                    "id = ?",
@@ -649,7 +653,7 @@ int rg_db_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors
     if (!s) {
         return -1;
     }
-    int r = rg_db_step(st, errs, s);
+    int r = rg_db_step(store, errs, s);
     if (r == 1) {
         out->id = rg_db_col_dup(s, 0);
         out->workflow = rg_db_col_dup(s, 1);
@@ -664,54 +668,54 @@ int rg_db_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors
         out->log_entries = sqlite3_column_int64(s, 10);
         out->jobs = sqlite3_column_int(s, 11);
     } else if (r == 0) {
-        rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), st->path);
+        rg_err_add(errs, NULL, 0, "no run \"%s\" in %s", nz(run_id), store->path);
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     return r == 1 ? 0 : -1;
 }
 
-int rg_store_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs)
+int rg_store_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs)
 {
-    LOCK(st);
-    int rc = rg_db_run_get(st, run_id, out, errs);
-    UNLOCK(st);
+    LOCK(store);
+    int rc = rg_db_run_get(store, run_id, out, errs);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_last_run(rg_store *st, const char *workflow, char **run_id, rg_errors *errs)
+int rg_store_last_run(rg_store *store, const char *workflow, char **run_id, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     int rc = -1;
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT id FROM runs WHERE workflow = ? ORDER BY started DESC, "
                                  "rowid DESC LIMIT 1",
                                  "s", nz(workflow));
     if (s) {
-        int r = rg_db_step(st, errs, s);
+        int r = rg_db_step(store, errs, s);
         if (r == 1) {
             *run_id = rg_db_col_dup(s, 0);
             rc = 0;
         } else if (r == 0) {
             rc = 1;
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_step_status(rg_store *st, const char *run_id, const char *step, char **status,
+int rg_store_step_status(rg_store *store, const char *run_id, const char *step, char **status,
                          int *attempts, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     int rc = -1;
-    if (rg_db_run_exists(st, run_id, errs) == 1) {
-        sqlite3_stmt *s = rg_db_prep(st, errs,
+    if (rg_db_run_exists(store, run_id, errs) == 1) {
+        sqlite3_stmt *s = rg_db_prep(store, errs,
                                      "SELECT status, attempts FROM steps WHERE run_id = ? AND step "
                                      "= ?",
                                      "ss", run_id, nz(step));
         if (s) {
-            int r = rg_db_step(st, errs, s);
+            int r = rg_db_step(store, errs, s);
             if (r == 1) {
                 if (status) {
                     *status = rg_db_col_dup(s, 0);
@@ -723,31 +727,31 @@ int rg_store_step_status(rg_store *st, const char *run_id, const char *step, cha
             } else if (r == 0) {
                 rc = 1;
             }
-            rg_db_done(st, s);
+            rg_db_done(store, s);
         }
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, char ***relpaths,
+int rg_store_step_outputs(rg_store *store, const char *run_id, const char *step, char ***relpaths,
                           char ***sha256s, size_t *n, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     *relpaths = NULL;
     *sha256s = NULL;
     *n = 0;
     int rc = -1;
-    if (rg_db_run_exists(st, run_id, errs) == 1) {
+    if (rg_db_run_exists(store, run_id, errs) == 1) {
         sqlite3_stmt *s =
-            rg_db_prep(st, errs,
+            rg_db_prep(store, errs,
                        "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step "
                        "= ? ORDER BY relpath",
                        "ss", run_id, nz(step));
         if (s) {
             size_t cap = 0;
             int r;
-            while ((r = rg_db_step(st, errs, s)) == 1) {
+            while ((r = rg_db_step(store, errs, s)) == 1) {
                 if (*n == cap) {
                     cap = cap ? 2 * cap : 8;
                     *relpaths = rg_xrealloc(*relpaths, cap * sizeof **relpaths);
@@ -757,44 +761,44 @@ int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, ch
                 (*sha256s)[*n] = rg_db_col_dup(s, 1);
                 (*n)++;
             }
-            rg_db_done(st, s);
+            rg_db_done(store, s);
             rc = r < 0 ? -1 : 0;
         }
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors *errs)
+int rg_store_run_set_jobs(rg_store *store, const char *run_id, int jobs, rg_errors *errs)
 {
-    LOCK(st);
-    int rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+    LOCK(store);
+    int rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
     if (rc == 0) {
-        rc = rg_db_exec(st, errs, "UPDATE runs SET jobs = ? WHERE id = ?", "is", (int64_t)jobs,
+        rc = rg_db_exec(store, errs, "UPDATE runs SET jobs = ? WHERE id = ?", "is", (int64_t)jobs,
                         run_id);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char ***sha256s,
+int rg_store_definition(rg_store *store, const char *run_id, char ***paths, char ***sha256s,
                         size_t *n, rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     *paths = NULL;
     *sha256s = NULL;
     *n = 0;
     int rc = -1;
-    if (rg_db_run_exists(st, run_id, errs) == 1) {
+    if (rg_db_run_exists(store, run_id, errs) == 1) {
         sqlite3_stmt *s =
-            rg_db_prep(st, errs,
+            rg_db_prep(store, errs,
                        "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
                        "run_id = ? ORDER BY path",
                        "s", run_id);
         if (s) {
             size_t cap = 0;
             int r;
-            while ((r = rg_db_step(st, errs, s)) == 1) {
+            while ((r = rg_db_step(store, errs, s)) == 1) {
                 if (*n == cap) {
                     cap = cap ? 2 * cap : 8;
                     *paths = rg_xrealloc(*paths, cap * sizeof **paths);
@@ -804,11 +808,11 @@ int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char **
                 (*sha256s)[*n] = rg_db_col_dup(s, 1);
                 (*n)++;
             }
-            rg_db_done(st, s);
+            rg_db_done(store, s);
             rc = r < 0 ? -1 : 0;
         }
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 

@@ -46,18 +46,18 @@ typedef struct rg_store rg_store;
  * of another application ("not a regie run store (application_id ...)"), a
  * store with a newer schema than this build knows. */
 rg_store *rg_store_open(const char *path, rg_errors *errs);
-void rg_store_close(rg_store *st);
+void rg_store_close(rg_store *store);
 /* full != 0: every commit reaches the disk before it returns (survives a
  * power cut).  Default (normal): commits survive a killed process, and the
  * store is never corrupted; a power cut may lose the last ones. */
-int rg_store_set_sync(rg_store *st, int full, rg_errors *errs);
-const char *rg_store_path(const rg_store *st);
+int rg_store_set_sync(rg_store *store, int full, rg_errors *errs);
+const char *rg_store_path(const rg_store *store);
 /* Who is recorded in audit entries the store writes itself.  Default: the
  * login name of the process's user. */
-void rg_store_set_actor(rg_store *st, const char *who);
-const char *rg_store_actor(const rg_store *st);
+void rg_store_set_actor(rg_store *store, const char *who);
+const char *rg_store_actor(const rg_store *store);
 /* The underlying connection (sqlite3 *), for tests and diagnostics. */
-void *rg_store_handle(rg_store *st);
+void *rg_store_handle(rg_store *store);
 
 /* ---- runs ------------------------------------------------------------------ */
 /* Record a new run with status "running" and take its lock for this
@@ -65,17 +65,17 @@ void *rg_store_handle(rg_store *st);
  * start time + 4 random hex digits; caller frees).  outdir is the run's
  * output directory: outputs are recorded relative to it.  user NULL: the
  * actor.  Audit: run_started. */
-int rg_store_run_begin(rg_store *st, const char *workflow, const char *workflow_path,
+int rg_store_run_begin(rg_store *store, const char *workflow, const char *workflow_path,
                        const char *definition_hash, const char *params_text, const char *user,
                        const char *outdir, char **run_id, rg_errors *errs);
 /* A file that defines the workflow (INI, include, script, plugin .so).
  * Audit: definition_file. */
-int rg_store_add_definition_file(rg_store *st, const char *run_id, const char *path,
+int rg_store_add_definition_file(rg_store *store, const char *run_id, const char *path,
                                  const char *sha256, rg_errors *errs);
 /* Something else that defines it but is not a file to copy, e.g.
  * "plugin csv_write 1.2" with sha256 of its .so (or NULL).  Audit:
  * definition_item. */
-int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *what,
+int rg_store_add_definition_item(rg_store *store, const char *run_id, const char *what,
                                  const char *sha256, rg_errors *errs);
 /* Files that define the run found after it started (a Lua module a step
  * requires inside run()): recorded with the definition hash recomputed
@@ -83,18 +83,18 @@ int rg_store_add_definition_item(rg_store *st, const char *run_id, const char *w
  * them.  A path the definition already lists is left as it is.  Audit:
  * definition_file for each one added, then definition_hash (nothing when
  * none was). */
-int rg_store_add_definition_later(rg_store *st, const char *run_id, char *const *paths,
+int rg_store_add_definition_later(rg_store *store, const char *run_id, char *const *paths,
                                   char *const *sha256s, size_t n, const char *why,
                                   rg_errors *errs);
 /* The definition hash: SHA-256 over the entries sorted by name (bytewise),
  * each its name, a NUL byte and its SHA-256 in hex (doc/store.md). */
 void rg_definition_hash(char *const *names, char *const *shas, size_t n, char hex[65]);
 /* An input file of the run.  Audit: input. */
-int rg_store_add_input(rg_store *st, const char *run_id, const char *name, const char *path,
+int rg_store_add_input(rg_store *store, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs);
 /* Attempt `attempt` (1-based) of a step begins: status "running"; outputs
  * recorded for the step before are forgotten.  Audit: step_started. */
-int rg_store_step_start(rg_store *st, const char *run_id, const char *step, int attempt,
+int rg_store_step_start(rg_store *store, const char *run_id, const char *step, int attempt,
                         rg_errors *errs);
 
 typedef struct rg_store_output {
@@ -107,22 +107,22 @@ typedef struct rg_store_output {
  * UNIX times in seconds (0: unknown).  The status, the error text and the
  * outputs are committed in ONE transaction with the audit entry
  * step_finished (whose hashes list the outputs): all or nothing. */
-int rg_store_step_finish(rg_store *st, const char *run_id, const char *step, const char *status,
+int rg_store_step_finish(rg_store *store, const char *run_id, const char *step, const char *status,
                          int attempts, double started, double ended, const char *error_text,
                          const rg_store_output *outputs, size_t noutputs, rg_errors *errs);
 /* A step ends done, recording with its outputs the SHA-256 of what it read
  * (reads_sha, may be NULL: unknown), so that a resume can tell whether it
  * must run again.  Otherwise as rg_store_step_finish. */
-int rg_store_step_done(rg_store *st, const char *run_id, const char *step, int attempts,
+int rg_store_step_done(rg_store *store, const char *run_id, const char *step, int attempts,
                        double started, double ended, const char *reads_sha,
                        const rg_store_output *outputs, size_t noutputs, rg_errors *errs);
 /* The SHA-256 of what the step read when it last finished done: 0 and
  * *reads_sha (caller frees; NULL when not recorded), or -1. */
-int rg_store_step_reads(rg_store *st, const char *run_id, const char *step, char **reads_sha,
+int rg_store_step_reads(rg_store *store, const char *run_id, const char *step, char **reads_sha,
                         rg_errors *errs);
 /* An outdated step (see rg_store_give_inputs) found to read what it read
  * before: "done" again with its recorded outputs.  Audit: step_reused. */
-int rg_store_step_reused(rg_store *st, const char *run_id, const char *step, rg_errors *errs);
+int rg_store_step_reused(rg_store *store, const char *run_id, const char *step, rg_errors *errs);
 
 /* An input file given when a run is resumed. */
 typedef struct rg_store_input {
@@ -135,15 +135,15 @@ typedef struct rg_store_input {
  * who), and the steps named in `outdated` that are done become "outdated"
  * (audit steps_outdated): a resume runs them again unless what they read
  * is unchanged.  A crash after this point resumes with the new inputs. */
-int rg_store_give_inputs(rg_store *st, const char *run_id, const char *who, const char *params_text,
-                         const rg_store_input *inputs, size_t ninputs, char *const *outdated,
-                         size_t noutdated, rg_errors *errs);
+int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
+                         const char *params_text, const rg_store_input *inputs, size_t ninputs,
+                         char *const *outdated, size_t noutdated, rg_errors *errs);
 /* The run ends ("done", "failed", "invalid", "waiting", "cancelled"); this
  * process's lock on it is released.  Audit: run_finished. */
-int rg_store_run_finish(rg_store *st, const char *run_id, const char *status, rg_errors *errs);
+int rg_store_run_finish(rg_store *store, const char *run_id, const char *status, rg_errors *errs);
 /* A run is continued (after rg_store_lock_run succeeded): status
  * "running" again.  Audit: run_resumed with `detail` (may be NULL). */
-int rg_store_run_resume(rg_store *st, const char *run_id, const char *detail, rg_errors *errs);
+int rg_store_run_resume(rg_store *store, const char *run_id, const char *detail, rg_errors *errs);
 
 /* What the store knows of a run (strings owned, free with _clear). */
 typedef struct rg_store_run {
@@ -153,28 +153,28 @@ typedef struct rg_store_run {
     int jobs; /* parallel jobs it was started with; 0 not recorded */
 } rg_store_run;
 /* 0, or -1 with `no run "X" in STORE`. */
-int rg_store_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs);
+int rg_store_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs);
 void rg_store_run_clear(rg_store_run *r);
 /* The most recent run of a workflow: 0 and *run_id (caller frees), 1 if there
  * is none, -1 on error. */
-int rg_store_last_run(rg_store *st, const char *workflow, char **run_id, rg_errors *errs);
+int rg_store_last_run(rg_store *store, const char *workflow, char **run_id, rg_errors *errs);
 
 /* The recorded state of a step, for resume: 0 and *status (caller frees) and
  * *attempts (either may be NULL); 1 if the step was never recorded in this
  * run; -1 on error (unknown run included). */
-int rg_store_step_status(rg_store *st, const char *run_id, const char *step, char **status,
+int rg_store_step_status(rg_store *store, const char *run_id, const char *step, char **status,
                          int *attempts, rg_errors *errs);
 /* The outputs recorded for a step (arrays of owned strings); free with
  * rg_store_outputs_free. */
-int rg_store_step_outputs(rg_store *st, const char *run_id, const char *step, char ***relpaths,
+int rg_store_step_outputs(rg_store *store, const char *run_id, const char *step, char ***relpaths,
                           char ***sha256s, size_t *n, rg_errors *errs);
 void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
 /* Record the number of parallel jobs the run was started with (resume
  * uses it again unless told otherwise). */
-int rg_store_run_set_jobs(rg_store *st, const char *run_id, int jobs, rg_errors *errs);
+int rg_store_run_set_jobs(rg_store *store, const char *run_id, int jobs, rg_errors *errs);
 /* What defined the run when it started: paths (or "plugin NAME VERSION")
  * and their SHA-256, sorted by path.  Free with rg_store_outputs_free. */
-int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char ***sha256s,
+int rg_store_definition(rg_store *store, const char *run_id, char ***paths, char ***sha256s,
                         size_t *n, rg_errors *errs);
 
 /* ---- locks ------------------------------------------------------------- */
@@ -184,18 +184,18 @@ int rg_store_definition(rg_store *st, const char *run_id, char ***paths, char **
  * or from before a reboot): taken over, audit lock_taken_over.  Otherwise
  * -1, errs names the holder and *holder (if non-NULL) receives "pid N on
  * host H since T" (caller frees). */
-int rg_store_lock_run(rg_store *st, const char *run_id, char **holder, rg_errors *errs);
+int rg_store_lock_run(rg_store *store, const char *run_id, char **holder, rg_errors *errs);
 /* Release this process's lock (no-op if not held by it). */
-int rg_store_unlock_run(rg_store *st, const char *run_id, rg_errors *errs);
+int rg_store_unlock_run(rg_store *store, const char *run_id, rg_errors *errs);
 
 /* ---- reports ------------------------------------------------------------- */
 /* A table of runs (run, workflow, status, started, ended, user), oldest
  * first; filters may be NULL.  Returns the number of runs listed or -1. */
-int rg_store_list_runs(rg_store *st, const char *workflow_filter, const char *status_filter,
+int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char *status_filter,
                        FILE *out, rg_errors *errs);
 /* Everything recorded for a run: definition, inputs and outputs with their
  * hashes, steps with status/attempts/times/error, waits, lock, log head. */
-int rg_store_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+int rg_store_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs);
 
 /* ---- audit log ------------------------------------------------------------ */
 /* Append an entry: seq (1, 2, ...), time, who (NULL: the actor), what (one
@@ -203,15 +203,15 @@ int rg_store_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *er
  * NULL).  hash = SHA-256(prev_hash || canonical entry), where entry 1 chains
  * from a genesis value derived from the run id.  The events table refuses
  * UPDATE and DELETE at the SQL level. */
-int rg_store_log_event(rg_store *st, const char *run_id, const char *who, const char *what,
+int rg_store_log_event(rg_store *store, const char *run_id, const char *who, const char *what,
                        const char *detail, const char *hashes_text, rg_errors *errs);
 /* Recompute the run's chain; print "... chain intact" or the FIRST broken
  * place (an edited entry, a missing entry, entries out of order, a
  * truncated end) to out.  RG_VERIFY_OK, RG_VERIFY_BROKEN or
  * RG_VERIFY_ERROR (errs). */
-int rg_store_verify(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+int rg_store_verify(rg_store *store, const char *run_id, FILE *out, rg_errors *errs);
 /* The log as a table (seq, time, who, what, detail, hash prefix). */
-int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors *errs);
 
 /* ---- evidence bundle ------------------------------------------------------ */
 /* Write DIR (must not exist or be empty): manifest.txt ("SHA256  PATH" per
@@ -222,7 +222,7 @@ int rg_store_print_log(rg_store *st, const char *run_id, FILE *out, rg_errors *e
  * rg_store_run_begin.  Every file is checked against its recorded hash
  * first; if any is missing or changed, nothing is written and each is
  * named in errs. */
-int rg_store_export(rg_store *st, const char *run_id, const char *outdir, const char *dir,
+int rg_store_export(rg_store *store, const char *run_id, const char *outdir, const char *dir,
                     rg_errors *errs);
 /* Check a bundle without any store: every file against manifest.txt
  * (changed, missing, unlisted files named), the log chain of log.jsonl (the
@@ -239,37 +239,37 @@ typedef struct rg_store_wait {
  * needed; due is a date or date-time (NULL: none); four_eyes (approval
  * only, may be NULL) names the person whose work is checked: they may not
  * resolve it.  Idempotent while the same wait is open.  Audit: waiting. */
-int rg_store_wait_add(rg_store *st, const char *run_id, const char *step, const char *kind,
+int rg_store_wait_add(rg_store *store, const char *run_id, const char *step, const char *kind,
                       const char *what_text, const char *due, const char *four_eyes,
                       rg_errors *errs);
 /* Open waits: run, workflow, step, kind, what is needed, since, due. Returns
  * the number listed or -1. */
-int rg_store_wait_list(rg_store *st, FILE *out, rg_errors *errs);
+int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs);
 /* Resolve the open wait of a step: approval given, input supplied, timer
  * passed.  Refused when who is empty, when there is no open wait, and for an
  * approval when who is the four-eyes person (case-insensitive).  Audit:
  * approved / input_given / timer_passed. */
-int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, const char *who,
+int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step, const char *who,
                           const char *note, rg_errors *errs);
 /* Close the open wait of a step that ends without it being answered
  * (skipped, not run, the run ended): resolved_by stays NULL, the note says
  * why; `show` lists it as "(closed)".  Audit: wait_closed.  Returns 1 if a
  * wait was closed, 0 if none was open, -1 on error. */
-int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, const char *reason,
+int rg_store_wait_close(rg_store *store, const char *run_id, const char *step, const char *reason,
                         rg_errors *errs);
 /* The steps of a run with an open wait (caller frees with rg_strv_free). */
-int rg_store_waits_open(rg_store *st, const char *run_id, char ***steps, size_t *n,
+int rg_store_waits_open(rg_store *store, const char *run_id, char ***steps, size_t *n,
                         rg_errors *errs);
 /* State of a step's latest wait: 0 none (or closed without an answer), 1
  * open, 2 resolved (then *by and *note, if non-NULL, receive copies; caller
  * frees); -1 error. */
-int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char **by,
+int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, char **by,
                         char **note, rg_errors *errs);
 /* Call fn for every open wait whose due date/time is <= today (ISO text
  * compared as text: "2026-11-23" or "2026-11-23T10:00").  Returns the
  * number of calls or -1. */
 typedef void (*rg_store_wait_fn)(void *ud, const rg_store_wait *w);
-int rg_store_waits_due(rg_store *st, const char *today, rg_store_wait_fn fn, void *ud,
+int rg_store_waits_due(rg_store *store, const char *today, rg_store_wait_fn fn, void *ud,
                        rg_errors *errs);
 
 #endif /* REGIE_STORE_H */

@@ -36,8 +36,8 @@ struct rg_store {
     pthread_mutex_t mu;
 };
 
-#define LOCK(st) pthread_mutex_lock(&(st)->mu)
-#define UNLOCK(st) pthread_mutex_unlock(&(st)->mu)
+#define LOCK(store) pthread_mutex_lock(&(store)->mu)
+#define UNLOCK(store) pthread_mutex_unlock(&(store)->mu)
 
 static inline const char *nz(const char *s)
 {
@@ -53,24 +53,24 @@ void rg_proc_start(long pid, char out[32]);
 char *rg_one_line(const char *s);
 
 /* ---- SQLite helpers (db.c) ---- */
-void rg_db_error(rg_store *st, rg_errors *errs, int rc, const char *what);
+void rg_db_error(rg_store *store, rg_errors *errs, int rc, const char *what);
 /* Prepare and bind (fmt: s = text (NULL: null), i = int64, n = int,
  * d = double); NULL with errs on failure. */
-sqlite3_stmt *rg_db_prep(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...);
+sqlite3_stmt *rg_db_prep(rg_store *store, rg_errors *errs, const char *sql, const char *fmt, ...);
 /* Run a statement that returns no rows. */
-int rg_db_exec(rg_store *st, rg_errors *errs, const char *sql, const char *fmt, ...);
+int rg_db_exec(rg_store *store, rg_errors *errs, const char *sql, const char *fmt, ...);
 /* Done with a statement: a cached one is reset for reuse, others freed. */
-void rg_db_done(rg_store *st, sqlite3_stmt *s);
+void rg_db_done(rg_store *store, sqlite3_stmt *s);
 /* Step a query statement: 1 row, 0 done, -1 error (errs). */
-int rg_db_step(rg_store *st, rg_errors *errs, sqlite3_stmt *s);
+int rg_db_step(rg_store *store, rg_errors *errs, sqlite3_stmt *s);
 char *rg_db_col_dup(sqlite3_stmt *s, int i);
 const char *rg_db_col_str(sqlite3_stmt *s, int i);
-int rg_db_begin(rg_store *st, rg_errors *errs);
-void rg_db_rollback(rg_store *st);
+int rg_db_begin(rg_store *store, rg_errors *errs);
+void rg_db_rollback(rg_store *store);
 /* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
-int rg_db_end(rg_store *st, int ok, rg_errors *errs);
+int rg_db_end(rg_store *store, int ok, rg_errors *errs);
 /* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
-int rg_db_run_exists(rg_store *st, const char *run_id, rg_errors *errs);
+int rg_db_run_exists(rg_store *store, const char *run_id, rg_errors *errs);
 
 /* ---- audit log (audit.c) ---- */
 typedef struct rg_event {
@@ -81,14 +81,14 @@ typedef struct rg_event {
 void rg_event_free(rg_event *e);
 void rg_events_free(rg_event *v, size_t n);
 /* Append an entry inside the caller's transaction. */
-int rg_audit_append(rg_store *st, const char *run_id, const char *who, const char *what,
+int rg_audit_append(rg_store *store, const char *run_id, const char *who, const char *what,
                     const char *detail, const char *hashes, rg_errors *errs);
 char *rg_short_hash(const char *h);
 /* Check the chain of v[0..n) (in the order given).  0 intact; 1 broken with
  * the first problem in *msg (*line: the v[].line of the place, or 0). */
 int rg_audit_chain_check(const char *run_id, const rg_event *v, size_t n, int64_t expect_count,
                          const char *expect_head, char **msg, long *line);
-int rg_audit_load(rg_store *st, const char *run_id, rg_event **out, size_t *nout,
+int rg_audit_load(rg_store *store, const char *run_id, rg_event **out, size_t *nout,
                   rg_errors *errs);
 /* An entry as one line of log.jsonl, and one line read back: 0, or -1 with
  * *why. */
@@ -96,19 +96,19 @@ void rg_event_json(rg_buf *b, const rg_event *e);
 int rg_event_parse_json(const char *line, rg_event *e, const char **why);
 
 /* ---- runs (runs.c) ---- */
-int rg_db_run_get(rg_store *st, const char *run_id, rg_store_run *out, rg_errors *errs);
+int rg_db_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs);
 
 /* ---- locks (locks.c) ---- */
-int rg_lock_insert(rg_store *st, const char *run_id, rg_errors *errs);
-const char *rg_lock_stale(rg_store *st, int64_t pid, const char *host, const char *boot,
+int rg_lock_insert(rg_store *store, const char *run_id, rg_errors *errs);
+const char *rg_lock_stale(rg_store *store, int64_t pid, const char *host, const char *boot,
                           const char *pstart);
 /* What `runs` and `show` say of a run recorded as running that no process
  * runs any more (it crashed, or was killed): no lock, or a stale one. */
 #define INTERRUPTED "interrupted (the process died)"
-int rg_run_interrupted(rg_store *st, const char *run_id, rg_errors *errs);
+int rg_run_interrupted(rg_store *store, const char *run_id, rg_errors *errs);
 
 /* ---- listings (listing.c) ---- */
-int rg_show_run(rg_store *st, const char *run_id, FILE *out, rg_errors *errs);
+int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs);
 #define WAIT_COLS                                                                                  \
     "SELECT w.run_id, r.workflow, w.step, w.kind, w.what, w.since, w.due, w.four_eyes FROM waits " \
     "w JOIN runs r ON r.id = w.run_id WHERE w.resolved_at IS NULL "

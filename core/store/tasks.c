@@ -12,50 +12,50 @@ static int kind_ok(const char *k)
     return k && (!strcmp(k, "input") || !strcmp(k, "approval") || !strcmp(k, "timer"));
 }
 
-int rg_store_wait_add(rg_store *st, const char *run_id, const char *step, const char *kind,
+int rg_store_wait_add(rg_store *store, const char *run_id, const char *step, const char *kind,
                       const char *what_text, const char *due, const char *four_eyes,
                       rg_errors *errs)
 {
     if (!step || !*step) {
-        rg_err_add(errs, NULL, 0, "%s: a wait needs a step", st->path);
+        rg_err_add(errs, NULL, 0, "%s: a wait needs a step", store->path);
         return -1;
     }
     if (!kind_ok(kind)) {
         rg_err_add(errs, NULL, 0, "%s: step %s: unknown kind of wait \"%s\" (expected input, "
                                   "approval or timer)",
-                   st->path, step, nz(kind));
+                   store->path, step, nz(kind));
         return -1;
     }
     if (four_eyes && *four_eyes && strcmp(kind, "approval") != 0) {
-        rg_err_add(errs, NULL, 0, "%s: step %s: four eyes apply to approvals only", st->path,
+        rg_err_add(errs, NULL, 0, "%s: step %s: four eyes apply to approvals only", store->path,
                    step);
         return -1;
     }
     if (!strcmp(kind, "timer") && (!due || !*due)) {
-        rg_err_add(errs, NULL, 0, "%s: step %s: a timer needs a due date", st->path, step);
+        rg_err_add(errs, NULL, 0, "%s: step %s: a timer needs a due date", store->path, step);
         return -1;
     }
-    LOCK(st);
+    LOCK(store);
     char t[32];
     rg_now_iso(t);
-    int rc = rg_db_begin(st, errs);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         int open = 0;
         if (rc == 0) {
-            sqlite3_stmt *s = rg_db_prep(st, errs,
+            sqlite3_stmt *s = rg_db_prep(store, errs,
                                          "SELECT 1 FROM waits WHERE run_id = ? AND step = ? AND "
                                          "resolved_at IS NULL",
                                          "ss", run_id, step);
-            open = s ? rg_db_step(st, errs, s) : -1;
-            rg_db_done(st, s);
+            open = s ? rg_db_step(store, errs, s) : -1;
+            rg_db_done(store, s);
             rc = open < 0 ? -1 : 0;
         }
         if (rc == 0 && !open) {
             const char *what = what_text && *what_text ? what_text : kind;
             const char *fe = four_eyes && *four_eyes ? four_eyes : NULL;
             const char *d = due && *due ? due : NULL;
-            rc = rg_db_exec(st, errs,
+            rc = rg_db_exec(store, errs,
                             "INSERT INTO waits (run_id, step, kind, what, since, due, four_eyes) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
                             "sssssss", run_id, step, kind, what, t, d, fe);
@@ -63,13 +63,13 @@ int rg_store_wait_add(rg_store *st, const char *run_id, const char *step, const 
                 char *detail = rg_xasprintf("step %s waits for %s: %s%s%s%s%s", step, kind, what,
                                             d ? ", due " : "", d ? d : "",
                                             fe ? ", four eyes: not by " : "", fe ? fe : "");
-                rc = rg_audit_append(st, run_id, NULL, "waiting", detail, NULL, errs);
+                rc = rg_audit_append(store, run_id, NULL, "waiting", detail, NULL, errs);
                 free(detail);
             }
         }
-        rc = rg_db_end(st, rc, errs);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
@@ -82,37 +82,37 @@ static int same_person(const char *a, const char *b)
     return same;
 }
 
-int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, const char *who,
+int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step, const char *who,
                           const char *note, rg_errors *errs)
 {
     char *w = rg_xstrdup(nz(who));
     const char *whot = rg_trim(w);
     if (!*whot) {
         rg_err_add(errs, NULL, 0, "%s: resolving step %s of run %s needs the name of who does it",
-                   st->path, nz(step), nz(run_id));
+                   store->path, nz(step), nz(run_id));
         free(w);
         return -1;
     }
-    LOCK(st);
+    LOCK(store);
     char t[32];
     rg_now_iso(t);
-    int rc = rg_db_begin(st, errs);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         sqlite3_stmt *s = NULL;
         int r = 0;
         if (rc == 0) {
             s = rg_db_prep(
-                st, errs,
+                store, errs,
                 "SELECT id, kind, four_eyes, what FROM waits WHERE run_id = ? AND step = ? "
                 "AND resolved_at IS NULL",
                 "ss", run_id, nz(step));
-            r = s ? rg_db_step(st, errs, s) : -1;
+            r = s ? rg_db_step(store, errs, s) : -1;
             rc = r < 0 ? -1 : 0;
         }
         if (rc == 0 && r == 0) {
             rg_err_add(errs, NULL, 0, "%s: step %s of run %s is not waiting for anything",
-                       st->path, nz(step), run_id);
+                       store->path, nz(step), run_id);
             rc = -1;
         } else if (rc == 0) {
             int64_t id = sqlite3_column_int64(s, 0);
@@ -122,10 +122,10 @@ int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, co
                 rg_err_add(errs, NULL, 0,
                            "%s: four-eyes rule: %s may not approve step %s of run %s: the "
                            "approval must come from someone other than %s",
-                           st->path, whot, step, run_id, fe);
+                           store->path, whot, step, run_id, fe);
                 rc = -1;
             } else {
-                rc = rg_db_exec(st, errs,
+                rc = rg_db_exec(store, errs,
                                 "UPDATE waits SET resolved_by = ?, resolved_at = ?, note = ? WHERE "
                                 "id = ?",
                                 "sssi", whot, t, note && *note ? note : NULL, id);
@@ -136,7 +136,7 @@ int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, co
                     char *n1 = note && *note ? rg_one_line(note) : NULL;
                     char *detail = rg_xasprintf("step %s: %s (%s) resolved by %s%s%s", step, kind,
                                                 what, whot, n1 ? ": " : "", n1 ? n1 : "");
-                    rc = rg_audit_append(st, run_id, whot, ev_what, detail, NULL, errs);
+                    rc = rg_audit_append(store, run_id, whot, ev_what, detail, NULL, errs);
                     free(detail);
                     free(n1);
                 }
@@ -145,15 +145,15 @@ int rg_store_wait_resolve(rg_store *st, const char *run_id, const char *step, co
             free(fe);
             free(what);
         }
-        rg_db_done(st, s);
-        rc = rg_db_end(st, rc, errs);
+        rg_db_done(store, s);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     free(w);
     return rc;
 }
 
-int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char **by,
+int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, char **by,
                         char **note, rg_errors *errs)
 {
     if (by) {
@@ -162,16 +162,16 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
     if (note) {
         *note = NULL;
     }
-    LOCK(st);
+    LOCK(store);
     int rc = -1;
-    if (rg_db_run_exists(st, run_id, errs) == 1) {
-        sqlite3_stmt *s = rg_db_prep(st, errs,
+    if (rg_db_run_exists(store, run_id, errs) == 1) {
+        sqlite3_stmt *s = rg_db_prep(store, errs,
                                      "SELECT CASE WHEN resolved_at IS NULL THEN 1 WHEN resolved_by "
                                      "IS NULL THEN 0 ELSE 2 END, resolved_by, note FROM waits "
                                      "WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1",
                                      "ss", run_id, nz(step));
         if (s) {
-            int r = rg_db_step(st, errs, s);
+            int r = rg_db_step(store, errs, s);
             if (r == 0) {
                 rc = 0;
             } else if (r == 1) {
@@ -184,31 +184,31 @@ int rg_store_wait_state(rg_store *st, const char *run_id, const char *step, char
                     *note = rg_db_col_dup(s, 2);
                 }
             }
-            rg_db_done(st, s);
+            rg_db_done(store, s);
         }
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, const char *reason,
+int rg_store_wait_close(rg_store *store, const char *run_id, const char *step, const char *reason,
                         rg_errors *errs)
 {
-    LOCK(st);
+    LOCK(store);
     char t[32];
     rg_now_iso(t);
     int closed = 0;
-    int rc = rg_db_begin(st, errs);
+    int rc = rg_db_begin(store, errs);
     if (rc == 0) {
-        rc = rg_db_run_exists(st, run_id, errs) == 1 ? 0 : -1;
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
         sqlite3_stmt *s = NULL;
         int r = 0;
         if (rc == 0) {
-            s = rg_db_prep(st, errs,
+            s = rg_db_prep(store, errs,
                            "SELECT id, kind, what FROM waits WHERE run_id = ? AND step = ? AND "
                            "resolved_at IS NULL",
                            "ss", run_id, nz(step));
-            r = s ? rg_db_step(st, errs, s) : -1;
+            r = s ? rg_db_step(store, errs, s) : -1;
             rc = r < 0 ? -1 : 0;
         }
         if (rc == 0 && r == 1) {
@@ -217,14 +217,14 @@ int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, cons
             char *why = rg_one_line(reason && *reason ? reason : "no longer waited for");
             /* resolved_at without resolved_by: closed, not answered (see
              * rg_store_wait_state) */
-            rc = rg_db_exec(st, errs,
+            rc = rg_db_exec(store, errs,
                             "UPDATE waits SET resolved_by = NULL, resolved_at = ?, note = ? WHERE "
                             "id = ?",
                             "ssi", t, why, id);
             if (rc == 0) {
                 char *detail = rg_xasprintf("step %s: %s (%s) closed without an answer: %s", step,
                                             kind, what, why);
-                rc = rg_audit_append(st, run_id, NULL, "wait_closed", detail, NULL, errs);
+                rc = rg_audit_append(store, run_id, NULL, "wait_closed", detail, NULL, errs);
                 free(detail);
             }
             closed = rc == 0;
@@ -232,62 +232,62 @@ int rg_store_wait_close(rg_store *st, const char *run_id, const char *step, cons
             free(kind);
             free(what);
         }
-        rg_db_done(st, s);
-        rc = rg_db_end(st, rc, errs);
+        rg_db_done(store, s);
+        rc = rg_db_end(store, rc, errs);
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc != 0 ? -1 : closed;
 }
 
-int rg_store_waits_open(rg_store *st, const char *run_id, char ***steps, size_t *n,
+int rg_store_waits_open(rg_store *store, const char *run_id, char ***steps, size_t *n,
                         rg_errors *errs)
 {
     *steps = NULL;
     *n = 0;
-    LOCK(st);
+    LOCK(store);
     int rc = -1;
-    sqlite3_stmt *s = rg_db_prep(st, errs,
+    sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT step FROM waits WHERE run_id = ? AND resolved_at IS NULL "
                                  "ORDER BY id",
                                  "s", run_id);
     if (s) {
         int r;
-        while ((r = rg_db_step(st, errs, s)) == 1) {
+        while ((r = rg_db_step(store, errs, s)) == 1) {
             *steps = rg_xrealloc(*steps, (*n + 1) * sizeof **steps);
             (*steps)[(*n)++] = rg_db_col_dup(s, 0);
         }
-        rg_db_done(st, s);
+        rg_db_done(store, s);
         rc = r < 0 ? -1 : 0;
     }
-    UNLOCK(st);
+    UNLOCK(store);
     return rc;
 }
 
-int rg_store_waits_due(rg_store *st, const char *today, rg_store_wait_fn fn, void *ud,
+int rg_store_waits_due(rg_store *store, const char *today, rg_store_wait_fn fn, void *ud,
                        rg_errors *errs)
 {
     if (!today || !*today) {
-        rg_err_add(errs, NULL, 0, "%s: waits due: no date given", st->path);
+        rg_err_add(errs, NULL, 0, "%s: waits due: no date given", store->path);
         return -1;
     }
-    LOCK(st);
-    sqlite3_stmt *s =
-        rg_db_prep(st, errs, WAIT_COLS "AND w.due IS NOT NULL AND w.due <= ? ORDER BY w.due, w.id",
-                   "s", today);
+    LOCK(store);
+    sqlite3_stmt *s = rg_db_prep(
+        store, errs, WAIT_COLS "AND w.due IS NOT NULL AND w.due <= ? ORDER BY w.due, w.id", "s",
+        today);
     if (!s) {
-        UNLOCK(st);
+        UNLOCK(store);
         return -1;
     }
     /* collect first: fn may call back into the store */
     strv cells = { 0 };
     int r;
-    while ((r = rg_db_step(st, errs, s)) == 1) {
+    while ((r = rg_db_step(store, errs, s)) == 1) {
         for (int i = 0; i < 8; i++) {
             const char *c = rg_db_col_str(s, i);
             strv_push(&cells, c ? rg_xstrdup(c) : NULL);
         }
     }
-    rg_db_done(st, s);
+    rg_db_done(store, s);
     int count = -1;
     if (r == 0) {
         count = 0;
@@ -304,6 +304,6 @@ int rg_store_waits_due(rg_store *st, const char *today, rg_store_wait_fn fn, voi
         free(cells.v[i]);
     }
     free(cells.v);
-    UNLOCK(st);
+    UNLOCK(store);
     return count;
 }

@@ -169,8 +169,8 @@ START_TEST(tables_let_go_after_their_last_reader)
     int status = rg_run_execute(&run, &obs);
     ck_assert_int_eq(warnings[0], 3);
     for (size_t s = 0; s < wf.nsteps; s++) {
-        ck_assert_msg(run.st[s].status == RG_ST_DONE, "step %s: %s", wf.steps[s].name,
-                      run.st[s].error ? run.st[s].error : "");
+        ck_assert_msg(run.state[s].status == RG_ST_DONE, "step %s: %s", wf.steps[s].name,
+                      run.state[s].error ? run.state[s].error : "");
     }
     ck_assert_int_eq(status, RG_EXIT_OK);
     ck_assert_int_eq(run.data[rg_workflow_data_index(&wf, "x")].kind, RG_DATUM_NONE);
@@ -260,10 +260,10 @@ START_TEST(isolated_step_relays_progress_log_and_output)
     rg_observer obs = { &r, NULL, NULL, note_progress, note_log };
     unsetenv("REGIE_DEBUG");
     int status = rg_run_execute(&run, &obs);
-    ck_assert_msg(status == RG_EXIT_OK, "%s", run.st[0].error ? run.st[0].error : "");
+    ck_assert_msg(status == RG_EXIT_OK, "%s", run.state[0].error ? run.state[0].error : "");
     ck_assert_int_eq(r.progress_calls, 3);
     ck_assert_double_eq(r.last_progress, 0.75);
-    ck_assert_double_eq(run.st[0].progress, 0.75);
+    ck_assert_double_eq(run.state[0].progress, 0.75);
     ck_assert_int_eq(r.copied_logged, 1);
     const rg_datum *c = &run.data[rg_workflow_data_index(&wf, "copy")];
     ck_assert_int_eq(c->kind, RG_DATUM_TABLE);
@@ -280,7 +280,7 @@ START_TEST(isolated_step_relays_progress_log_and_output)
     ck_assert_int_eq(rg_run_init(&run, &wf, NULL, 0, out, 1, &errs), 0);
     status = rg_run_execute(&run, &obs);
     unsetenv("REGIE_DEBUG");
-    ck_assert_msg(status == RG_EXIT_OK, "%s", run.st[0].error ? run.st[0].error : "");
+    ck_assert_msg(status == RG_EXIT_OK, "%s", run.state[0].error ? run.state[0].error : "");
     ck_assert_int_eq(r.debug_logged, 1);
     ck_assert_int_eq(r.copied_logged, 2);
     rg_run_free(&run);
