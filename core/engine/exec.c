@@ -275,7 +275,8 @@ static void notify_finished(rg_run *run, size_t s)
 }
 
 /* Called with the lock held when every dependency of s is resolved: decide
- * whether it runs, or ends as skipped/upstream without running. */
+ * whether it runs, or ends without running: skipped, not run (shown as
+ * "upstream") or waiting. */
 static void resolve_or_queue(sched *sc, size_t s);
 
 /* The last pre-flight step has settled: the steps held back run now (or
@@ -603,7 +604,7 @@ static void worker_loop(worker *w)
 }
 
 /* A worker's Lua state is made and freed on the worker's own thread: its
- * memory is a heap of that thread's (see lua_step.c). */
+ * memory is a heap of that thread's (see sandbox.c). */
 static void worker_done(worker *w)
 {
     rg_lua_free(w->lua);

@@ -57,7 +57,7 @@ struct rg_run {
     pthread_mutex_t mu;
     const rg_observer *obs;
     rg_errors input_errors; /* from loading inputs */
-    void *store;            /* run store (store.c) or NULL */
+    void *store;            /* run store (store.h) or NULL */
     char *run_id;           /* id in the store, or NULL */
     /* Called when a step has finished successfully, before its outputs are
      * published: records them durably.  Non-zero fails the step. */

@@ -34,7 +34,7 @@ struct regie_ctx {
     char **modules;
     char **module_shas;
     size_t nmodules;
-    rg_datum *standalone_data; /* for rg_test_ctx */
+    rg_datum *standalone_data; /* for rg_test_ctx_new (tests/mockhost.c) */
     char **standalone_names;
     size_t nstandalone;
     /* set in the child of an isolated step (isolate.c): its log lines and

@@ -111,7 +111,7 @@ static void send_progress(struct rg_isolated *iso)
 }
 
 /* Progress is shown in whole percents: it is sent when that changes, and
- * the last one told before the result (see finish_progress). */
+ * the last one told before the result (see child_main). */
 static void relay_progress(regie_ctx *ctx, double fraction)
 {
     struct rg_isolated *iso = ctx->isolated;
@@ -127,8 +127,8 @@ static void put_text(rg_buf *b, const char *s)
     rg_buf_put_str(b, s, strlen(s));
 }
 
-/* An output as its length and durable.c's datum bytes; one the plugin did
- * not write (RG_DATUM_NONE) as length 0. */
+/* An output as its length and its datum bytes (rg_datum_save); one the
+ * plugin did not write (RG_DATUM_NONE) as length 0. */
 static void put_datum(rg_buf *b, const rg_datum *d)
 {
     if (d->kind == RG_DATUM_NONE) {

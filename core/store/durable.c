@@ -13,6 +13,7 @@
 #include "lua_step.h"
 #include "plugin.h"
 #include "rg_ini.h"
+#include "sha256.h"
 #include "store.h"
 #include "workflow.h"
 

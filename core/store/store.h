@@ -21,7 +21,6 @@
 #ifndef REGIE_STORE_H
 #define REGIE_STORE_H
 
-#include "sha256.h" /* rg_sha256_*, once declared here (core/lua/lua_step.c uses them) */
 #include "util.h"
 
 #include <stdint.h>

@@ -3,6 +3,7 @@
  * guessed delay, then resumed; the outputs must equal an uninterrupted
  * run's byte for byte, and no completed step may run twice. */
 #define _GNU_SOURCE
+#include "sha256.h"
 #include "store.h"
 #include "testutil.h"
 

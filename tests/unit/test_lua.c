@@ -953,7 +953,7 @@ END_TEST
 /* A loop of regie.each cannot be kept past the end of its step: the
  * string table it was put in (which the steps of a state once shared) is
  * the step's own, and the strings' metatable is out of a script's reach.
- * (Were it kept, it would stop with an error: see l_each.) */
+ * (Were it kept, it would stop with an error: see rg_api_each, api_inputs.c.) */
 START_TEST(each_past_its_step)
 {
     const char *cols[] = { "id" };

@@ -1,4 +1,4 @@
-/* Tests of the run store (core/store/store.c): schema, runs, locks, audit chain,
+/* Tests of the run store (core/store/, store.h): schema, runs, locks, audit chain,
  * evidence bundles, human tasks, faults and concurrent writers. */
 #define _GNU_SOURCE
 #include "sha256.h"
@@ -111,7 +111,7 @@ static char *raw_text(const char *path, const char *sql)
 }
 
 /* The entry hash exactly as doc/store.md specifies it, independently of
- * store.c: SHA-256(prev || "\nregie-event-1\n" || "NAME LEN:VALUE\n"...). */
+ * audit.c: SHA-256(prev || "\nregie-event-1\n" || "NAME LEN:VALUE\n"...). */
 static void doc_hash(const char *prev, const char *const f[6], char hex[65])
 {
     static const char *const names[6] = { "run", "time", "who", "what", "detail", "hashes" };
