@@ -1,12 +1,8 @@
 /* sha256.c - SHA-256 of buffers and files, as lowercase hex (nettle). */
 #include "sha256.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <nettle/sha2.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 struct rg_sha256 {
     struct sha256_ctx ctx;
@@ -52,40 +48,18 @@ void rg_sha256_buf(const void *data, size_t len, char hex[65])
     to_hex(d, sizeof d, hex);
 }
 
+static void add_piece(void *ctx, const void *piece, size_t len)
+{
+    sha256_update(ctx, len, piece);
+}
+
 int rg_sha256_file(const char *path, char hex[65])
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return -1;
-    }
-    struct stat sb;
-    if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        close(fd);
-        errno = EISDIR;
-        return -1;
-    }
     struct sha256_ctx ctx;
     sha256_init(&ctx);
-    uint8_t *buf = rg_xmalloc(65536);
-    for (;;) {
-        ssize_t r = read(fd, buf, 65536);
-        if (r < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            int e = errno;
-            free(buf);
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (r == 0) {
-            break;
-        }
-        sha256_update(&ctx, (size_t)r, buf);
+    if (rg_read_pieces(path, add_piece, &ctx) != 0) {
+        return -1;
     }
-    free(buf);
-    close(fd);
     uint8_t d[SHA256_DIGEST_SIZE];
     sha256_digest(&ctx, sizeof d, d);
     to_hex(d, sizeof d, hex);

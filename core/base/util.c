@@ -135,53 +135,58 @@ uint64_t rg_fnv1a(uint64_t h, const char *s)
     return h;
 }
 
-char *rg_read_file(const char *path, size_t *len)
+int rg_read_pieces(const char *path, void (*each)(void *ud, const void *piece, size_t len),
+                   void *ud)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return NULL;
+        return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
+    struct stat sb;
+    int e = fstat(fd, &sb) != 0 ? errno : S_ISDIR(sb.st_mode) ? EISDIR : 0;
+    if (e) {
         close(fd);
         errno = e;
-        return NULL;
+        return -1;
     }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        errno = EISDIR;
-        return NULL;
-    }
-    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
-    char *buf = rg_xmalloc(cap);
-    for (;;) {
-        if (cap - n < 2) {
-            cap *= 2;
-            buf = rg_xrealloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + n, cap - n - 1);
-        if (r < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            int e = errno;
+    enum { PIECE = 65536 };
+    char *buf = rg_xmalloc(PIECE);
+    ssize_t r;
+    while ((r = read(fd, buf, PIECE)) != 0) {
+        if (r > 0) {
+            each(ud, buf, (size_t)r);
+        } else if (errno != EINTR) {
+            e = errno;
             free(buf);
             close(fd);
             errno = e;
-            return NULL;
+            return -1;
         }
-        if (r == 0) {
-            break;
-        }
-        n += (size_t)r;
     }
+    free(buf);
     close(fd);
-    buf[n] = 0;
-    if (len) {
-        *len = n;
+    return 0;
+}
+
+static void append_piece(void *b, const void *piece, size_t len)
+{
+    rg_buf_put(b, piece, len);
+}
+
+char *rg_read_file(const char *path, size_t *len)
+{
+    rg_buf b = { 0 };
+    rg_buf_put(&b, "", 0); /* an empty file reads as "" */
+    if (rg_read_pieces(path, append_piece, &b) != 0) {
+        int e = errno;
+        rg_buf_free(&b);
+        errno = e;
+        return NULL;
     }
-    return buf;
+    if (len) {
+        *len = b.len;
+    }
+    return b.data;
 }
 
 unsigned long rg_dir_syncs = 0;

@@ -24,6 +24,11 @@ void rg_strv_free(char **v, size_t n);
 uint64_t rg_fnv1a(uint64_t h, const char *s);
 /* Read a whole file; NUL-terminated.  NULL with errno on failure. */
 char *rg_read_file(const char *path, size_t *len);
+/* Read a file from start to end, handing each piece to each(ud, piece,
+ * len): for what need not hold it all at once.  A directory is refused
+ * (EISDIR).  0, or -1 with errno. */
+int rg_read_pieces(const char *path, void (*each)(void *ud, const void *piece, size_t len),
+                   void *ud);
 /* Write atomically (tmp + rename; fsync of the file and its directory too
  * when rg_sync_writes is set);
  * creates parent directories.  A process killed at any moment leaves the
