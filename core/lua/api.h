@@ -110,6 +110,12 @@ int rg_api_csv_writer(lua_State *L);
 /* The types of regie.file's and regie.csv.writer's writers, and the
  * table of those not yet closed. */
 void rg_lua_open_writers(lua_State *L);
+/* Their part of rg_lua_end_writers (lua_api.h). */
+void rg_lua_end_file_writers(lua_State *L, regie_ctx *ctx, int succeeded);
+/* The metatable of a writer type (these and regie.output_writer's): its
+ * methods, its __gc, and its name for getmetatable (not the finalizer). */
+void rg_lua_writer_type(lua_State *L, const char *type, const luaL_Reg *methods,
+                        lua_CFunction gc);
 
 /* ---- CSV text (api_csv.c) ---- */
 int rg_api_csv_parse(lua_State *L);

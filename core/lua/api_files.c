@@ -212,9 +212,8 @@ static file_writer *writer_new(lua_State *L, const char *type, const char *path)
     return w;
 }
 
-void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded)
+void rg_lua_end_file_writers(lua_State *L, regie_ctx *ctx, int succeeded)
 {
-    rg_lua_end_output_writers(L, ctx, succeeded);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &writers_key);
     lua_pushnil(L);
     while (lua_next(L, -2)) {
@@ -468,14 +467,14 @@ int rg_api_csv_writer(lua_State *L)
     return 1;
 }
 
-/* The metatable of a writer type: its methods, and __gc. */
-static void writer_type(lua_State *L, const char *type, const luaL_Reg *methods)
+void rg_lua_writer_type(lua_State *L, const char *type, const luaL_Reg *methods,
+                        lua_CFunction gc)
 {
     luaL_newmetatable(L, type);
     lua_newtable(L);
     luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_writer_gc);
+    lua_pushcfunction(L, gc);
     lua_setfield(L, -2, "__gc");
     lua_pushstring(L, type); /* what getmetatable gives: not the finalizer */
     lua_setfield(L, -2, "__metatable");
@@ -492,6 +491,6 @@ void rg_lua_open_writers(lua_State *L)
                                          { NULL, NULL } };
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &writers_key);
-    writer_type(L, "regie.csv.writer", writer_fns);
-    writer_type(L, "regie.file", file_fns);
+    rg_lua_writer_type(L, "regie.csv.writer", writer_fns, l_writer_gc);
+    rg_lua_writer_type(L, "regie.file", file_fns, l_writer_gc);
 }

@@ -253,12 +253,5 @@ void rg_lua_open_output_writer(lua_State *L)
         { "add", l_out_writer_add }, { "record", l_out_writer_record }, { "close", l_out_writer_close },
         { NULL, NULL },
     };
-    luaL_newmetatable(L, OUT_WRITER);
-    luaL_newlib(L, out_writer_fns);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, l_out_writer_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushliteral(L, OUT_WRITER); /* what getmetatable gives: not the finalizer */
-    lua_setfield(L, -2, "__metatable");
-    lua_pop(L, 1);
+    rg_lua_writer_type(L, OUT_WRITER, out_writer_fns, l_out_writer_gc);
 }

@@ -1,5 +1,6 @@
 /* lua_api.c - the `regie` module for scripts: the table its topics
- * (api_*.c, see api.h) are gathered in. */
+ * (api_*.c, see api.h) are gathered in, and their writers ended with the
+ * step. */
 #define _GNU_SOURCE
 #include "api.h"
 
@@ -69,4 +70,10 @@ void rg_lua_open_regie(lua_State *L)
     lua_setfield(L, -2, "csv");
     lua_pushvalue(L, -1);
     lua_setglobal(L, "regie");
+}
+
+void rg_lua_end_writers(lua_State *L, regie_ctx *ctx, int succeeded)
+{
+    rg_lua_end_output_writers(L, ctx, succeeded);
+    rg_lua_end_file_writers(L, ctx, succeeded);
 }
