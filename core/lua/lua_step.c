@@ -152,6 +152,16 @@ static module_entry *module_chunk(rg_lua *R, lua_State *L, const char *name)
     return m;
 }
 
+/* The value on the top kept as t[key] (t and key at their indices), and
+ * returned: how require and a step's globals remember what they found. */
+static int keep_as(lua_State *L, int t, int key)
+{
+    lua_pushvalue(L, key);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, t);
+    return 1;
+}
+
 /* require: `regie`, or a module from the script path, run once per step in
  * the step's globals. */
 static int l_require(lua_State *L)
@@ -189,10 +199,7 @@ static int l_require(lua_State *L)
         lua_pop(L, 1);
         lua_pushboolean(L, 1);
     }
-    lua_pushvalue(L, 1);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, 2);
-    return 1;
+    return keep_as(L, 2, 1);
 }
 
 /* print: into the step's log, as regie.log, never onto regie's own output
@@ -312,10 +319,7 @@ static int env_index(lua_State *L)
     } else {
         lua_pushvalue(L, 3);
     }
-    lua_pushvalue(L, 2);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, 1);
-    return 1;
+    return keep_as(L, 1, 2);
 }
 
 /* The state's globals become the base of the steps' globals. */

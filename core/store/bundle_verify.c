@@ -62,15 +62,10 @@ static int log_has_hash(const rg_event *v, size_t n, const char *what, const cha
 
 static char *meta_get(const char *text, const char *key)
 {
-    size_t kl = strlen(key);
-    for (const char *p = text; p && *p;) {
-        size_t l = strcspn(p, "\n");
-        if (l > kl && strncmp(p, key, kl) == 0 && p[kl] == ' ') {
-            return rg_xstrndup(p + kl + 1, l - kl - 1);
-        }
-        p += l;
-        if (*p) {
-            p++;
+    size_t kl = strlen(key), l;
+    for (const char *p = text ? text : "", *line; next_line(&p, &line, &l);) {
+        if (l > kl && strncmp(line, key, kl) == 0 && line[kl] == ' ') {
+            return rg_xstrndup(line + kl + 1, l - kl - 1);
         }
     }
     return NULL;
@@ -90,13 +85,9 @@ int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs)
     strv paths = { 0 }, actual = { 0 };
     /* 1. every file against the manifest */
     long ln = 0;
-    for (char *p = mtext; *p;) {
-        size_t l = strcspn(p, "\n");
-        char *line = rg_xstrndup(p, l);
-        p += l;
-        if (*p) {
-            p++;
-        }
+    size_t l;
+    for (const char *p = mtext, *at; next_line(&p, &at, &l);) {
+        char *line = rg_xstrndup(at, l);
         ln++;
         size_t ll = strlen(line);
         if (ll && line[ll - 1] == '\r') {
@@ -175,13 +166,8 @@ int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs)
     } else {
         log_ok = 1;
         ln = 0;
-        for (char *p = ltext; *p;) {
-            size_t l = strcspn(p, "\n");
-            char *line = rg_xstrndup(p, l);
-            p += l;
-            if (*p) {
-                p++;
-            }
+        for (const char *p = ltext, *at; next_line(&p, &at, &l);) {
+            char *line = rg_xstrndup(at, l);
             ln++;
             if (!*rg_trim(line)) {
                 free(line);

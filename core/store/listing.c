@@ -192,16 +192,10 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
         print_kv(out, "jobs", jobs);
     }
     if (r.params && *r.params) {
-        const char *p = r.params;
-        int first = 1;
-        while (*p) {
-            size_t l = strcspn(p, "\n");
-            fprintf(out, "%-11s%.*s\n", first ? "params" : "", (int)l, p);
-            first = 0;
-            p += l;
-            if (*p) {
-                p++;
-            }
+        const char *p = r.params, *line;
+        size_t l;
+        for (int first = 1; next_line(&p, &line, &l); first = 0) {
+            fprintf(out, "%-11s%.*s\n", first ? "params" : "", (int)l, line);
         }
     } else {
         print_kv(out, "params", NULL);
@@ -243,52 +237,37 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
     print_kv(out, "log", log);
     free(log);
 
-    static const char *const hdef[] = { "SHA256", "FILE" };
-    static const char *const hin[] = { "INPUT", "BYTES", "SHA256", "PATH" };
-    static const char *const hsteps[] = { "STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED",
-                                          "SECONDS", "ERROR" };
-    static const char *const hout[] = { "STEP", "SHA256", "FILE" };
-    static const char *const hver[] = { "STEP", "SHA256", "FILE", "REPLACED AT ENTRY" };
-    static const char *const hwait[] = { "STEP", "KIND", "SINCE", "DUE", "NEEDED", "RESOLVED BY",
-                                         "AT", "NOTE" };
-    if (rc == 0) {
-        rc = print_query(store, errs, out, "definition", 2, hdef,
-                         "SELECT coalesce(sha256, ''), CASE kind WHEN 'file' THEN path ELSE path "
-                         "|| ' (not a file)' END FROM definition_files WHERE run_id = ? ORDER BY "
-                         "rowid",
-                         run_id);
-    }
-    if (rc == 0) {
-        rc = print_query(store, errs, out, "inputs", 4, hin,
-                         "SELECT name, size, sha256, path FROM inputs WHERE run_id = ? ORDER BY "
-                         "name",
-                         run_id);
-    }
-    if (rc == 0) {
-        rc = print_query(store, errs, out, "steps", 7, hsteps,
-                         "SELECT step, status, attempts, started, ended, printf('%.3f', seconds), "
-                         "error FROM steps WHERE run_id = ? ORDER BY coalesce(started, ''), rowid",
-                         run_id);
-    }
-    if (rc == 0) {
-        rc = print_query(store, errs, out, "outputs", 3, hout,
-                         "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY "
-                         "step, relpath",
-                         run_id);
-    }
-    if (rc == 0) {
-        rc = print_query(store, errs, out, "earlier versions of outputs", 4, hver,
-                         "SELECT step, sha256, relpath, superseded_seq FROM output_versions "
-                         "WHERE run_id = ? ORDER BY superseded_seq, relpath",
-                         run_id);
-    }
-    if (rc == 0) {
-        rc = print_query(store, errs, out, "waits", 8, hwait,
-                         "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
-                         "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
-                         "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
-                         "resolved_by END, resolved_at, note FROM waits WHERE run_id = ? ORDER "
-                         "BY id",
+    /* the run's parts, each a table: title, column heads, query */
+    static const struct {
+        const char *title;
+        const char *head[8]; /* the first NULL ends them */
+        const char *sql;
+    } parts[] = {
+        { "definition", { "SHA256", "FILE" },
+          "SELECT coalesce(sha256, ''), CASE kind WHEN 'file' THEN path ELSE path "
+          "|| ' (not a file)' END FROM definition_files WHERE run_id = ? ORDER BY rowid" },
+        { "inputs", { "INPUT", "BYTES", "SHA256", "PATH" },
+          "SELECT name, size, sha256, path FROM inputs WHERE run_id = ? ORDER BY name" },
+        { "steps", { "STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "SECONDS", "ERROR" },
+          "SELECT step, status, attempts, started, ended, printf('%.3f', seconds), "
+          "error FROM steps WHERE run_id = ? ORDER BY coalesce(started, ''), rowid" },
+        { "outputs", { "STEP", "SHA256", "FILE" },
+          "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY step, relpath" },
+        { "earlier versions of outputs", { "STEP", "SHA256", "FILE", "REPLACED AT ENTRY" },
+          "SELECT step, sha256, relpath, superseded_seq FROM output_versions "
+          "WHERE run_id = ? ORDER BY superseded_seq, relpath" },
+        { "waits", { "STEP", "KIND", "SINCE", "DUE", "NEEDED", "RESOLVED BY", "AT", "NOTE" },
+          "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
+          "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
+          "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
+          "resolved_by END, resolved_at, note FROM waits WHERE run_id = ? ORDER BY id" },
+    };
+    for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof parts[0]; i++) {
+        size_t ncols = 0;
+        while (ncols < 8 && parts[i].head[ncols]) {
+            ncols++;
+        }
+        rc = print_query(store, errs, out, parts[i].title, ncols, parts[i].head, parts[i].sql,
                          run_id);
     }
     rg_store_run_clear(&r);
@@ -326,19 +305,15 @@ int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors
             tbl_add(&t, v[i].detail);
             free(h);
             /* one row per hashed file under the entry */
-            const char *p = nz(v[i].hashes);
-            while (*p) {
-                size_t l = strcspn(p, "\n");
-                char *line = rg_xasprintf("  %.*s", (int)l, p);
+            const char *p = nz(v[i].hashes), *at;
+            size_t l;
+            while (next_line(&p, &at, &l)) {
+                char *line = rg_xasprintf("  %.*s", (int)l, at);
                 for (int k = 0; k < 5; k++) {
                     tbl_add_raw(&t, "");
                 }
                 tbl_add_raw(&t, line);
                 free(line);
-                p += l;
-                if (*p) {
-                    p++;
-                }
             }
         }
         tbl_print(&t, out, "");

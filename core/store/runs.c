@@ -112,28 +112,45 @@ void rg_definition_hash(char *const *names, char *const *shas, size_t n, char he
     free(e);
 }
 
+/* The first two columns of the rows of s (NULL: a query that could not be
+ * prepared) as two lists of text, *n each; s is done with.  0, or -1 (what
+ * was read stays in the lists: rg_store_outputs_free frees them). */
+static int two_columns(rg_store *store, sqlite3_stmt *s, char ***a, char ***b, size_t *n,
+                       rg_errors *errs)
+{
+    *a = *b = NULL;
+    *n = 0;
+    if (!s) {
+        return -1;
+    }
+    size_t cap = 0;
+    int r;
+    while ((r = rg_db_step(store, errs, s)) == 1) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            *a = rg_xrealloc(*a, cap * sizeof **a);
+            *b = rg_xrealloc(*b, cap * sizeof **b);
+        }
+        (*a)[*n] = rg_db_col_dup(s, 0);
+        (*b)[*n] = rg_db_col_dup(s, 1);
+        (*n)++;
+    }
+    rg_db_done(store, s);
+    return r < 0 ? -1 : 0;
+}
+
 /* Recompute the run's definition hash over what its definition lists now
  * (inside a transaction). */
 static int rehash_definition(rg_store *store, const char *run_id, const char *why, rg_errors *errs)
 {
-    sqlite3_stmt *s = rg_db_prep(store, errs,
-                                 "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
-                                 "run_id = ?",
-                                 "s", run_id);
-    if (!s) {
-        return -1;
-    }
-    char **names = NULL, **shas = NULL;
-    size_t n = 0;
-    int r;
-    while ((r = rg_db_step(store, errs, s)) == 1) {
-        names = rg_xrealloc(names, (n + 1) * sizeof *names);
-        shas = rg_xrealloc(shas, (n + 1) * sizeof *shas);
-        names[n] = rg_db_col_dup(s, 0);
-        shas[n++] = rg_db_col_dup(s, 1);
-    }
-    rg_db_done(store, s);
-    int rc = r < 0 ? -1 : 0;
+    char **names, **shas;
+    size_t n;
+    int rc = two_columns(store,
+                         rg_db_prep(store, errs,
+                                    "SELECT path, coalesce(sha256, '') FROM definition_files "
+                                    "WHERE run_id = ?",
+                                    "s", run_id),
+                         &names, &shas, &n, errs);
     char hex[65];
     if (rc == 0) {
         rg_definition_hash(names, shas, n, hex);
@@ -293,24 +310,13 @@ int rg_store_add_input(rg_store *store, const char *run_id, const char *name, co
 static int supersede_outputs(rg_store *store, const char *run_id, const char *step,
                              const rg_store_output *keep, size_t nkeep, rg_errors *errs)
 {
-    sqlite3_stmt *s =
+    char **rel, **sha;
+    size_t n;
+    int rc = two_columns(
+        store,
         rg_db_prep(store, errs, "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step = ?",
-                   "ss", run_id, step);
-    if (!s) {
-        return -1;
-    }
-    char **rel = NULL, **sha = NULL;
-    size_t n = 0;
-    int r;
-    while ((r = rg_db_step(store, errs, s)) == 1) {
-        rel = rg_xrealloc(rel, (n + 1) * sizeof *rel);
-        sha = rg_xrealloc(sha, (n + 1) * sizeof *sha);
-        rel[n] = rg_db_col_dup(s, 0);
-        sha[n] = rg_db_col_dup(s, 1);
-        n++;
-    }
-    rg_db_done(store, s);
-    int rc = r < 0 ? -1 : 0;
+                   "ss", run_id, step),
+        &rel, &sha, &n, errs);
     char t[32];
     rg_now_iso(t);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -743,27 +749,12 @@ int rg_store_step_outputs(rg_store *store, const char *run_id, const char *step,
     *n = 0;
     int rc = -1;
     if (rg_db_run_exists(store, run_id, errs) == 1) {
-        sqlite3_stmt *s =
-            rg_db_prep(store, errs,
-                       "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND step "
-                       "= ? ORDER BY relpath",
-                       "ss", run_id, nz(step));
-        if (s) {
-            size_t cap = 0;
-            int r;
-            while ((r = rg_db_step(store, errs, s)) == 1) {
-                if (*n == cap) {
-                    cap = cap ? 2 * cap : 8;
-                    *relpaths = rg_xrealloc(*relpaths, cap * sizeof **relpaths);
-                    *sha256s = rg_xrealloc(*sha256s, cap * sizeof **sha256s);
-                }
-                (*relpaths)[*n] = rg_db_col_dup(s, 0);
-                (*sha256s)[*n] = rg_db_col_dup(s, 1);
-                (*n)++;
-            }
-            rg_db_done(store, s);
-            rc = r < 0 ? -1 : 0;
-        }
+        rc = two_columns(store,
+                         rg_db_prep(store, errs,
+                                    "SELECT relpath, sha256 FROM outputs WHERE run_id = ? AND "
+                                    "step = ? ORDER BY relpath",
+                                    "ss", run_id, nz(step)),
+                         relpaths, sha256s, n, errs);
     }
     UNLOCK(store);
     return rc;
@@ -790,27 +781,12 @@ int rg_store_definition(rg_store *store, const char *run_id, char ***paths, char
     *n = 0;
     int rc = -1;
     if (rg_db_run_exists(store, run_id, errs) == 1) {
-        sqlite3_stmt *s =
-            rg_db_prep(store, errs,
-                       "SELECT path, coalesce(sha256, '') FROM definition_files WHERE "
-                       "run_id = ? ORDER BY path",
-                       "s", run_id);
-        if (s) {
-            size_t cap = 0;
-            int r;
-            while ((r = rg_db_step(store, errs, s)) == 1) {
-                if (*n == cap) {
-                    cap = cap ? 2 * cap : 8;
-                    *paths = rg_xrealloc(*paths, cap * sizeof **paths);
-                    *sha256s = rg_xrealloc(*sha256s, cap * sizeof **sha256s);
-                }
-                (*paths)[*n] = rg_db_col_dup(s, 0);
-                (*sha256s)[*n] = rg_db_col_dup(s, 1);
-                (*n)++;
-            }
-            rg_db_done(store, s);
-            rc = r < 0 ? -1 : 0;
-        }
+        rc = two_columns(store,
+                         rg_db_prep(store, errs,
+                                    "SELECT path, coalesce(sha256, '') FROM definition_files "
+                                    "WHERE run_id = ? ORDER BY path",
+                                    "s", run_id),
+                         paths, sha256s, n, errs);
     }
     UNLOCK(store);
     return rc;

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 /* Prepared statements kept for reuse, keyed by the SQL text's address (the
@@ -118,6 +119,22 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
  * cannot be used as one (absolute paths lose their leading '/' when
  * allow_abs). */
 char *rg_clean_rel(const char *path, int allow_abs);
+
+/* The line of text at *p: its start and length (without the "\n"), *p
+ * moved past it; 0 at the end of the text. */
+static inline int next_line(const char **p, const char **line, size_t *len)
+{
+    if (!**p) {
+        return 0;
+    }
+    *line = *p;
+    *len = strcspn(*p, "\n");
+    *p += *len;
+    if (**p) {
+        (*p)++;
+    }
+    return 1;
+}
 
 /* A growing list of strings (bundle_verify.c, tasks.c). */
 typedef struct strv {
