@@ -89,6 +89,13 @@ char *rg_trim(char *s)
     return s;
 }
 
+int rg_valid_id(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    return n >= 1 && n <= max &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
+}
+
 size_t rg_split(const char *s, char sep, char ***out)
 {
     size_t n = 0, cap = 4;

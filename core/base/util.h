@@ -15,6 +15,10 @@ char *rg_xstrndup(const char *s, size_t n);
 char *rg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *rg_xvasprintf(const char *fmt, va_list ap);
 char *rg_trim(char *s); /* in place, returns s moved past leading blanks */
+/* 1 if s is 1 to max characters, each an ASCII letter, a digit, _ or -:
+ * the names of inputs and steps (max 64) and the values of id columns
+ * (max 32). */
+int rg_valid_id(const char *s, size_t max);
 /* Split "a, b ,c" on `sep` into trimmed, non-empty parts; returns count. */
 size_t rg_split(const char *s, char sep, char ***out);
 void rg_strv_free(char **v, size_t n);

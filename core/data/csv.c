@@ -233,21 +233,6 @@ static void free_rows(pstate *ps)
     free(ps->rowline);
 }
 
-static int valid_id(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > 32) {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* Convert one cell; on failure returns the expectation text. */
 static const char *convert(regie_table *t, rg_coltype type, const char *text, char delim,
                            regie_value *v)
@@ -259,7 +244,7 @@ static const char *convert(regie_table *t, rg_coltype type, const char *text, ch
         *v = rg_str_value(text);
         return NULL;
     case RG_COL_ID:
-        if (!valid_id(text)) {
+        if (!rg_valid_id(text, 32)) {
             return "an id of 1-32 letters, digits, _ or -";
         }
         *v = rg_str_value(text);

@@ -350,14 +350,8 @@ static int scalar(rg_coltype t, const char *text, regie_table *owner, regie_valu
         v->u.s.ptr = rg_table_strdup(owner, text, strlen(text));
         v->u.s.len = strlen(text);
         return 0;
-    case RG_COL_ID: {
-        size_t n = strlen(text);
-        if (n < 1 || n > 32 || strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789_-") != n) {
-            return -1;
-        }
-        return scalar(RG_COL_TEXT, text, owner, v);
-    }
+    case RG_COL_ID:
+        return rg_valid_id(text, 32) ? scalar(RG_COL_TEXT, text, owner, v) : -1;
     case RG_COL_INTEGER:
         v->type = REGIE_INT;
         return rg_parse_int(text, &v->u.i);

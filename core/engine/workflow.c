@@ -74,20 +74,6 @@ static int is_reserved(const char *k)
     return 0;
 }
 
-static int valid_ident(const char *s)
-{
-    if (!*s || strlen(s) > 64) {
-        return 0;
-    }
-    for (; *s; s++) {
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-')) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 static const char *input_type_names[] = { "file", "csv", "ini", "text", "number", "integer",
                                           "date", "boolean", NULL };
 
@@ -237,7 +223,7 @@ static void parse_names(rg_kv *kv, char ***names, int **optional, size_t *n, rg_
         if (strncmp(nm, "input.", 6) == 0) {
             memmove(nm, nm + 6, strlen(nm + 6) + 1);
         }
-        if (!valid_ident(nm)) {
+        if (!rg_valid_id(nm, 64)) {
             rg_err_add(errs, kv->file, kv->line,
                        "step %s: %s: \"%s\" is not a valid name (letters, digits, _ and -)",
                        stepname, kv->key, nm);
@@ -344,7 +330,7 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
         in->file = sec->file;
         in->line = sec->line;
         in->required = 1;
-        if (!valid_ident(name)) {
+        if (!rg_valid_id(name, 64)) {
             rg_err_add(errs, sec->file, sec->line,
                        "[%s]: \"%s\" is not a valid input name (letters, digits, _ and -)",
                        sec->name, name);
@@ -429,7 +415,7 @@ static void load_steps(rg_workflow *wf, rg_errors *errs)
         step->limits = wf->cfg.limits;
         step->timeout = wf->cfg.step_timeout;
         step->isolate = wf->cfg.isolate;
-        if (!valid_ident(step->name)) {
+        if (!rg_valid_id(step->name, 64)) {
             rg_err_add(errs, sec->file, sec->line,
                        "[%s]: \"%s\" is not a valid step name (letters, digits, _ and -)", sec->name,
                        step->name);

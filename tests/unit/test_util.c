@@ -55,6 +55,24 @@ START_TEST(trim_strips_both_ends_only)
 }
 END_TEST
 
+/* rg_valid_id: the one check of input, step and id names */
+START_TEST(valid_ids)
+{
+    ck_assert(rg_valid_id("bid_A-07", 32));
+    ck_assert(rg_valid_id("x", 1));
+    ck_assert(!rg_valid_id("", 32));
+    ck_assert(!rg_valid_id("ab", 1));
+    ck_assert(!rg_valid_id("a b", 32));
+    ck_assert(!rg_valid_id("a.b", 32));
+    ck_assert(!rg_valid_id("\xc3\xa9", 32)); /* ASCII letters only */
+    char longest[65];
+    memset(longest, 'a', 64);
+    longest[64] = 0;
+    ck_assert(rg_valid_id(longest, 64));
+    ck_assert(!rg_valid_id(longest, 32));
+}
+END_TEST
+
 START_TEST(split_trims_and_drops_empty_parts)
 {
     char **v;
@@ -719,6 +737,7 @@ Suite *suite_util(void)
     Suite *s = suite_create("util");
     TCase *str = tcase_create("strings");
     tcase_add_test(str, trim_strips_both_ends_only);
+    tcase_add_test(str, valid_ids);
     tcase_add_test(str, split_trims_and_drops_empty_parts);
     tcase_add_test(str, copies_and_formatting);
     tcase_add_test(str, fmt_int_whole_range);
