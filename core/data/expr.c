@@ -176,17 +176,18 @@ static rg_expr *parse_not(parser *ps)
     return parse_cmp(ps);
 }
 
-static rg_expr *parse_and(parser *ps)
+/* operand (op operand)*, grouped from the left: and, or */
+static rg_expr *parse_chain(parser *ps, const char *op, ekind kind, rg_expr *(*operand)(parser *))
 {
-    rg_expr *a = parse_not(ps);
+    rg_expr *a = operand(ps);
     while (a) {
         skip(ps);
-        if (!word(ps, "and")) {
+        if (!word(ps, op)) {
             break;
         }
-        rg_expr *e = node(E_AND);
+        rg_expr *e = node(kind);
         e->a = a;
-        e->b = parse_not(ps);
+        e->b = operand(ps);
         if (!e->b) {
             rg_expr_free(e);
             return NULL;
@@ -196,24 +197,14 @@ static rg_expr *parse_and(parser *ps)
     return a;
 }
 
+static rg_expr *parse_and(parser *ps)
+{
+    return parse_chain(ps, "and", E_AND, parse_not);
+}
+
 static rg_expr *parse_or(parser *ps)
 {
-    rg_expr *a = parse_and(ps);
-    while (a) {
-        skip(ps);
-        if (!word(ps, "or")) {
-            break;
-        }
-        rg_expr *e = node(E_OR);
-        e->a = a;
-        e->b = parse_and(ps);
-        if (!e->b) {
-            rg_expr_free(e);
-            return NULL;
-        }
-        a = e;
-    }
-    return a;
+    return parse_chain(ps, "or", E_OR, parse_and);
 }
 
 rg_expr *rg_expr_parse(const char *text, char **error)

@@ -39,91 +39,55 @@ static void value_datum(rg_datum *d, const regie_value *v)
 /* Read one input into its datum; errors name the input. */
 static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_errors *errs)
 {
-    const char *where = "--set";
+    if ((in->type == RG_IN_FILE || in->type == RG_IN_CSV || in->type == RG_IN_INI) &&
+        !rg_file_exists(text)) {
+        rg_err_add(errs, text, 0, "input %s: file not found", in->name);
+        return -1;
+    }
+    regie_table *t = NULL;
+    regie_value v = rg_str_value(text); /* a file, a text, a date: the text as given */
+    const char *expected = NULL;
+    int32_t day;
     switch (in->type) {
-    case RG_IN_FILE: {
-        if (!rg_file_exists(text)) {
-            rg_err_add(errs, text, 0, "input %s: file not found", in->name);
-            return -1;
-        }
-        regie_value v = rg_str_value(text);
-        value_datum(d, &v);
-        return 0;
-    }
-    case RG_IN_CSV: {
-        regie_table *t = NULL;
-        if (!rg_file_exists(text)) {
-            rg_err_add(errs, text, 0, "input %s: file not found", in->name);
-            return -1;
-        }
-        if (rg_csv_read(text, in->cols, in->ncols, in->unique, &t, errs) != 0) {
+    case RG_IN_CSV:
+    case RG_IN_INI:
+        if (in->type == RG_IN_CSV
+                ? rg_csv_read(text, in->cols, in->ncols, in->unique, &t, errs) != 0
+                : rg_ini_to_table(text, &t, errs) != 0 ||
+                      rg_ini_schema_check(&in->keys, t, errs) != 0) {
             rg_table_free(t);
             return -1;
         }
         d->kind = RG_DATUM_TABLE;
         d->table = t;
         return 0;
+    case RG_IN_FILE:
+    case RG_IN_TEXT:
+        break;
+    case RG_IN_NUMBER:
+        v.type = REGIE_NUM;
+        expected = rg_parse_decimal(text, '.', &v.u.n) != 0 ? "a number" : NULL;
+        break;
+    case RG_IN_INTEGER:
+        v.type = REGIE_INT;
+        expected = rg_parse_int(text, &v.u.i) != 0 ? "an integer" : NULL;
+        break;
+    case RG_IN_DATE:
+        expected = rg_date_parse(text, &day) != 0 ? "a date YYYY-MM-DD" : NULL;
+        break;
+    case RG_IN_BOOLEAN:
+        v.type = REGIE_BOOL;
+        expected = rg_parse_bool(text, &v.u.b) != 0 ? "yes or no" : NULL;
+        break;
+    default:
+        return -1;
     }
-    case RG_IN_INI: {
-        regie_table *t = NULL;
-        if (!rg_file_exists(text)) {
-            rg_err_add(errs, text, 0, "input %s: file not found", in->name);
-            return -1;
-        }
-        if (rg_ini_to_table(text, &t, errs) != 0 ||
-            rg_ini_schema_check(&in->keys, t, errs) != 0) {
-            rg_table_free(t);
-            return -1;
-        }
-        d->kind = RG_DATUM_TABLE;
-        d->table = t;
-        return 0;
+    if (expected) {
+        rg_err_add(errs, "--set", 0, "%s: found \"%s\", expected %s", in->name, text, expected);
+        return -1;
     }
-    case RG_IN_TEXT: {
-        regie_value v = rg_str_value(text);
-        value_datum(d, &v);
-        return 0;
-    }
-    case RG_IN_NUMBER: {
-        regie_value v = { REGIE_NUM, { 0 } };
-        if (rg_parse_decimal(text, '.', &v.u.n) != 0) {
-            rg_err_add(errs, where, 0, "%s: found \"%s\", expected a number", in->name, text);
-            return -1;
-        }
-        value_datum(d, &v);
-        return 0;
-    }
-    case RG_IN_INTEGER: {
-        regie_value v = { REGIE_INT, { 0 } };
-        if (rg_parse_int(text, &v.u.i) != 0) {
-            rg_err_add(errs, where, 0, "%s: found \"%s\", expected an integer", in->name, text);
-            return -1;
-        }
-        value_datum(d, &v);
-        return 0;
-    }
-    case RG_IN_DATE: {
-        int32_t day;
-        if (rg_date_parse(text, &day) != 0) {
-            rg_err_add(errs, where, 0, "%s: found \"%s\", expected a date YYYY-MM-DD", in->name,
-                       text);
-            return -1;
-        }
-        regie_value v = rg_str_value(text);
-        value_datum(d, &v);
-        return 0;
-    }
-    case RG_IN_BOOLEAN: {
-        regie_value v = { REGIE_BOOL, { 0 } };
-        if (rg_parse_bool(text, &v.u.b) != 0) {
-            rg_err_add(errs, where, 0, "%s: found \"%s\", expected yes or no", in->name, text);
-            return -1;
-        }
-        value_datum(d, &v);
-        return 0;
-    }
-    }
-    return -1;
+    value_datum(d, &v);
+    return 0;
 }
 
 int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nsets,

@@ -141,26 +141,25 @@ static int h_param_bool(regie_ctx *ctx, const char *key, int fallback)
 }
 
 /* ---- data ---- */
-static long read_index(const regie_ctx *ctx, const char *name)
+/* Where name is among the step's reads or writes (names, n), or -1. */
+static long name_index(char *const *names, size_t n, const char *name)
 {
-    const rg_step *s = ctx->s;
-    for (size_t i = 0; s && i < s->nreads; i++) {
-        if (strcmp(s->reads[i], name) == 0) {
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
             return (long)i;
         }
     }
     return -1;
 }
 
+static long read_index(const regie_ctx *ctx, const char *name)
+{
+    return ctx->s ? name_index(ctx->s->reads, ctx->s->nreads, name) : -1;
+}
+
 static long write_index(const regie_ctx *ctx, const char *name)
 {
-    const rg_step *s = ctx->s;
-    for (size_t i = 0; s && i < s->nwrites; i++) {
-        if (strcmp(s->writes[i], name) == 0) {
-            return (long)i;
-        }
-    }
-    return -1;
+    return ctx->s ? name_index(ctx->s->writes, ctx->s->nwrites, name) : -1;
 }
 
 int rg_ctx_may_write(const regie_ctx *ctx, const char *name)
