@@ -727,15 +727,17 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
     /* data names to indices, once: a run looks its data up by index */
     for (size_t s = 0; s < wf->nsteps; s++) {
         rg_step *st = &wf->steps[s];
-        st->read_data = rg_xmalloc((st->nreads + 1) * sizeof *st->read_data);
+        /* one block: reads, then writes, then all reads */
+        st->read_data =
+            rg_xmalloc((st->nreads + st->nwrites + st->nall_reads + 1) * sizeof *st->read_data);
+        st->write_data = st->read_data + st->nreads;
+        st->all_read_data = st->write_data + st->nwrites;
         for (size_t r = 0; r < st->nreads; r++) {
             st->read_data[r] = map_get(&p->data, st->reads[r]);
         }
-        st->write_data = rg_xmalloc((st->nwrites + 1) * sizeof *st->write_data);
         for (size_t w = 0; w < st->nwrites; w++) {
             st->write_data[w] = map_get(&p->data, st->writes[w]);
         }
-        st->all_read_data = rg_xmalloc((st->nall_reads + 1) * sizeof *st->all_read_data);
         for (size_t r = 0; r < st->nall_reads; r++) {
             st->all_read_data[r] = map_get(&p->data, st->all_reads[r]);
         }
@@ -864,9 +866,7 @@ void rg_workflow_free(rg_workflow *wf)
         if (st->bound_free) {
             st->bound_free(st->bound);
         }
-        free(st->read_data);
-        free(st->write_data);
-        free(st->all_read_data);
+        free(st->read_data); /* with write_data and all_read_data */
         free(st->deps);
         free(st->dependents);
     }
