@@ -43,12 +43,8 @@ local function check_settings(cfg)
             string.format("[calendar] extra_closed: found \"%d dates\", expected at most 64 dates",
                           #cfg.calendar.extra_closed))
   end
-  table.sort(problems, function(a, b)
-    if a.line ~= b.line then
-      return a.line < b.line
-    end
-    return a.text < b.text
-  end)
+  -- in the order of the file (each key has a line of its own)
+  table.sort(problems, function(a, b) return a.line < b.line end)
   for _, p in ipairs(problems) do
     ini_err(cfg.file, p.line, p.text)
   end
