@@ -64,6 +64,19 @@ function T.cell(d)
   return cells[d]
 end
 
+-- T.escapes(d [, chars]) is the pair of functions that write a value as
+-- HTML (or XML) text and as Markdown text on one line: regie.html and
+-- regie.md (with its `chars` to escape, default all of them), a value that
+-- is not a text first written as T.cell(d) writes it.
+function T.escapes(d, chars)
+  local cell, html, md = T.cell(d), regie.html, regie.md
+  return function(s)
+    return html(type(s) == "string" and s or cell(s))
+  end, function(s)
+    return md(type(s) == "string" and s or cell(s), chars)
+  end
+end
+
 -- A number's text with a decimal comma, for Dutch texts: "12.5" -> "12,5".
 T.comma = V.memo(function(s)
   return (s:gsub("%.", ","))

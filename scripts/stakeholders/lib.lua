@@ -374,17 +374,10 @@ end
 
 -- ---- escaping ----------------------------------------------------------------
 
-local html, md = regie.html, regie.md
-
-function L.xml(s)
-  return html(type(s) == "string" and s or L.str(s))
-end
+-- L.xml: XML and HTML text; L.md: a Markdown table cell (pipes and
+-- backslashes escaped, no line breaks).  Other values as L.str writes them.
+L.xml, L.md = T.escapes(4, "\\|")
 L.html = L.xml
-
--- Markdown table cell: escape pipes and backslashes, no newlines.
-function L.md(s)
-  return md(type(s) == "string" and s or L.str(s), "\\|")
-end
 
 -- Approximate rendered width (px) of text in DejaVu Sans / Arial at `size`.
 local W = {

@@ -106,15 +106,7 @@ function L.basename(path)
 end
 
 function L.has_column(ds, name)
-  if not ds or not ds.columns then
-    return false
-  end
-  for _, c in ipairs(ds.columns) do
-    if c == name then
-      return true
-    end
-  end
-  return false
+  return ds ~= nil and ds.columns ~= nil and V.contains(ds.columns, name)
 end
 
 -- The items of a list put together by key(item): groups[k] is the list of
@@ -340,18 +332,11 @@ end
 
 -- ---- escaping -------------------------------------------------------------------
 
-local html, md = regie.html, regie.md
-
-function L.html(s)
-  return html(type(s) == "string" and s or L.str(s))
-end
+-- L.html: HTML text; L.md: text inside a Markdown table cell or line: no
+-- table breaks, no HTML (line breaks become a space; \ | * _ ` < > [ ]
+-- get a backslash).  Other values as L.str writes them.
+L.html, L.md = T.escapes(6)
 L.xml = L.html
-
--- Text inside a Markdown table cell or line: no table breaks, no HTML
--- (line breaks become a space; \ | * _ ` < > [ ] get a backslash).
-function L.md(s)
-  return md(type(s) == "string" and s or L.str(s))
-end
 
 -- ---- FNV-1a 64 (lots) ---------------------------------------------------------
 -- Lua 5.4 integers are 64-bit and wrap around on overflow, which is exactly
