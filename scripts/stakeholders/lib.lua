@@ -211,10 +211,10 @@ end
 
 -- The settings of the analysis: cfg.id, title, organisation, domain (of
 -- [analysis]), min, max, threshold ([scale]), start, months, owner
--- ([plan]), calendar (as regie.date takes it), start_day, end_day and
--- end (the plan's first day and the day after its last); cfg.file is the
--- file, cfg.lines["section.key"] the line of each key written.  nil when
--- analysis.ini could not be read.
+-- ([plan]), calendar (as regie.date takes it); start_day and end_day
+-- (day numbers: the start, and the start plus the months) and end (that
+-- date); cfg.file is the file, cfg.lines["section.key"] the line of each
+-- key written.  nil when analysis.ini could not be read.
 function L.config()
   local s, at = regie.settings("analysis")
   if not s then
