@@ -721,15 +721,17 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
     /* data names to indices, once: a run looks its data up by index */
     for (size_t s = 0; s < wf->nsteps; s++) {
         rg_step *step = &wf->steps[s];
-        step->read_data = rg_xmalloc((step->nreads + 1) * sizeof *step->read_data);
+        /* one block: reads, then writes, then all reads */
+        step->read_data = rg_xmalloc((step->nreads + step->nwrites + step->nall_reads + 1) *
+                                     sizeof *step->read_data);
+        step->write_data = step->read_data + step->nreads;
+        step->all_read_data = step->write_data + step->nwrites;
         for (size_t r = 0; r < step->nreads; r++) {
             step->read_data[r] = map_get(&p->data, step->reads[r]);
         }
-        step->write_data = rg_xmalloc((step->nwrites + 1) * sizeof *step->write_data);
         for (size_t w = 0; w < step->nwrites; w++) {
             step->write_data[w] = map_get(&p->data, step->writes[w]);
         }
-        step->all_read_data = rg_xmalloc((step->nall_reads + 1) * sizeof *step->all_read_data);
         for (size_t r = 0; r < step->nall_reads; r++) {
             step->all_read_data[r] = map_get(&p->data, step->all_reads[r]);
         }
@@ -859,9 +861,7 @@ void rg_workflow_free(rg_workflow *wf)
         if (step->bound_free) {
             step->bound_free(step->bound);
         }
-        free(step->read_data);
-        free(step->write_data);
-        free(step->all_read_data);
+        free(step->read_data); /* with write_data and all_read_data */
         free(step->deps);
         free(step->dependents);
     }

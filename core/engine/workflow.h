@@ -80,8 +80,8 @@ typedef struct rg_step {
     char **all_reads;
     size_t nall_reads;
     /* the data indices of reads, writes and all_reads (-1: no such data),
-     * resolved once when the DAG is built (the names `when` uses, in the
-     * expression itself: rg_expr_resolve) */
+     * resolved once when the DAG is built (one block, freed as read_data;
+     * the names `when` uses, in the expression itself: rg_expr_resolve) */
     long *read_data;
     long *write_data;
     long *all_read_data;

@@ -93,6 +93,7 @@ int rg_api_has_input(lua_State *L);
 int rg_api_describe(lua_State *L);
 int rg_api_rows(lua_State *L);
 int rg_api_each(lua_State *L);
+int rg_api_settings(lua_State *L);
 
 /* ---- outputs (api_outputs.c) ---- */
 int rg_api_output(lua_State *L);

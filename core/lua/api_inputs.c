@@ -1,7 +1,9 @@
 /* api_inputs.c - what a step reads: regie.input, regie.has_input,
- * regie.describe, regie.rows and regie.each. */
+ * regie.describe, regie.rows, regie.each and regie.settings. */
 #define _GNU_SOURCE
 #include "api.h"
+#include "exec.h"
+#include "ini_schema.h"
 
 #include <lauxlib.h>
 #include <limits.h>
@@ -410,4 +412,115 @@ void rg_lua_reset_inputs(lua_State *L)
     lua_pop(L, 1);
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &inputs_key);
+}
+
+/* ---- regie.settings: an ini input typed by the keys its workflow declares ---- */
+
+/* The text of column c of row r of an ini table ("" when it holds none). */
+static const char *ini_cell(const regie_table *t, size_t r, long c)
+{
+    const regie_value *v = rg_table_cell(t, r, (size_t)c);
+    return v->type == REGIE_STR ? v->u.s.ptr : "";
+}
+
+/* regie.settings(name): the settings of ini input `name` as section -> key
+ * -> value, each typed by the workflow's keys.SECTION (ini_schema.c), with
+ * its default when the file does not give it; a key with neither is
+ * absent.  Every declared section has its table.  Without keys.SECTION
+ * (or outside a run) every section and key of the file, as text.  The
+ * second result says where each key was written: { source = FILE, line =
+ * { ["section.key"] = LINE }, text = { ["section.key"] = "as written" } }.
+ * nil when the input is absent (optional and not given, or not readable).
+ * Made anew on each call. */
+int rg_api_settings(lua_State *L)
+{
+    regie_ctx *ctx = rg_lua_step_ctx(L);
+    const char *name = luaL_checkstring(L, 1);
+    const rg_datum *d = rg_ctx_input(ctx, name);
+    if (!d || d->kind == RG_DATUM_NONE) {
+        lua_pushnil(L);
+        return 1;
+    }
+    const rg_ini_schema *schema = NULL;
+    if (ctx->run) {
+        const rg_workflow *wf = ctx->run->wf;
+        const rg_input *in = NULL;
+        for (size_t i = 0; i < wf->ninputs && !in; i++) {
+            if (strcmp(wf->inputs[i].name, name) == 0) {
+                in = &wf->inputs[i];
+            }
+        }
+        if (!in || in->type != RG_IN_INI) {
+            return luaL_error(L, "regie.settings(\"%s\"): %s is not an ini input of the workflow",
+                              name, name);
+        }
+        schema = &in->keys;
+    }
+    const regie_table *t = d->kind == RG_DATUM_TABLE ? d->table : NULL;
+    long cs = t ? rg_table_colindex(t, "section") : -1, ck = t ? rg_table_colindex(t, "key") : -1,
+         cv = t ? rg_table_colindex(t, "value") : -1;
+    if (cs < 0 || ck < 0 || cv < 0) {
+        return luaL_error(L, "regie.settings(\"%s\"): expected an ini input (a table of section, "
+                             "key, value)", name);
+    }
+    luaL_checkstack(L, 8, NULL);
+    rg_lua_owned *o = rg_lua_owned_new(L); /* the strings and lists of the values */
+    o->t = rg_table_new(0, NULL);
+    int values = lua_gettop(L) + 1;
+    if (schema && schema->n) {
+        lua_createtable(L, 0, rg_lua_size_hint(schema->n));
+        for (size_t i = 0; i < schema->n; i++) {
+            const rg_secspec *sec = &schema->secs[i];
+            lua_createtable(L, 0, rg_lua_size_hint(sec->n));
+            for (size_t k = 0; k < sec->n; k++) {
+                const char *key = sec->keys[k].col.name;
+                regie_value v;
+                if (rg_ini_schema_value(schema, t, sec->name, key, o->t, &v) != 0) {
+                    /* the file was checked when it was read: only a value
+                     * kept from before the workflow changed gets here */
+                    return luaL_error(L, "regie.settings(\"%s\"): %s in [%s] is not of its "
+                                         "declared type",
+                                      name, key, sec->name);
+                }
+                if (v.type != REGIE_NULL) {
+                    rg_lua_push_value(L, &v);
+                    lua_setfield(L, -2, key);
+                }
+            }
+            lua_setfield(L, values, sec->name);
+        }
+    } else {
+        lua_newtable(L);
+        for (size_t r = 0; r < t->nrows; r++) {
+            const char *sec = ini_cell(t, r, cs);
+            if (lua_getfield(L, values, sec) != LUA_TTABLE) {
+                lua_pop(L, 1);
+                lua_newtable(L);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, values, sec);
+            }
+            lua_pushstring(L, ini_cell(t, r, cv));
+            lua_setfield(L, -2, ini_cell(t, r, ck));
+            lua_pop(L, 1);
+        }
+    }
+    /* where each key was written */
+    lua_createtable(L, 0, 3);
+    if (t->source) {
+        lua_pushstring(L, t->source);
+        lua_setfield(L, -2, "source");
+    }
+    lua_createtable(L, 0, rg_lua_size_hint(t->nrows));
+    lua_createtable(L, 0, rg_lua_size_hint(t->nrows));
+    for (size_t r = 0; r < t->nrows; r++) {
+        lua_pushfstring(L, "%s.%s", ini_cell(t, r, cs), ini_cell(t, r, ck));
+        lua_pushvalue(L, -1);
+        lua_pushinteger(L, t->lines ? t->lines[r] : 0);
+        lua_rawset(L, -5);
+        lua_pushstring(L, ini_cell(t, r, cv));
+        lua_rawset(L, -3);
+    }
+    lua_setfield(L, -3, "text");
+    lua_setfield(L, -2, "line");
+    return 2;
 }

@@ -36,6 +36,7 @@ void rg_lua_open_regie(lua_State *L)
         { "output_writer", rg_api_output_writer },
         { "order", rg_api_order },
         { "nearest", rg_api_nearest },
+        { "settings", rg_api_settings },
         { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {

@@ -15,13 +15,8 @@ end
 -- T.number(d) is the function that writes a number as text: an integer
 -- as it is, any other number rounded half-up to d decimals, without
 -- trailing zeros, with a decimal point ("12.5", "3").  Each distinct number
--- is worked out once (V.memo).
-local numbers = {}
-function T.number(d)
-  local f = numbers[d]
-  if f then
-    return f
-  end
+-- is worked out once (V.memo); the function for each d is made once.
+local numbers = V.cache(function(d)
   local float_text = V.memo(function(v)
     if v == floor(v) and v < 2 ^ 53 and v > -2 ^ 53 then
       return string.format("%d", v)
@@ -32,27 +27,23 @@ function T.number(d)
     end
     return (regie.format(r, d):gsub("0+$", ""):gsub("%.$", ""))
   end)
-  f = function(x)
+  return function(x)
     if mtype(x) == "integer" then
       return tostring(x)
     end
     return float_text(x)
   end
-  numbers[d] = f
-  return f
+end)
+function T.number(d)
+  return numbers[d]
 end
 
 -- T.cell(d) is the function that writes a value of a record as plain
 -- text: a text as it is, "" for nil and null, yes/no for a boolean, a
 -- number as T.number(d) writes it.
-local cells = {}
-function T.cell(d)
-  local f = cells[d]
-  if f then
-    return f
-  end
-  local number = T.number(d)
-  f = function(v)
+local cells = V.cache(function(d)
+  local number = numbers[d]
+  return function(v)
     local t = type(v)
     if t == "string" then
       return v
@@ -68,8 +59,22 @@ function T.cell(d)
     end
     return tostring(v)
   end
-  cells[d] = f
-  return f
+end)
+function T.cell(d)
+  return cells[d]
+end
+
+-- T.escapes(d [, chars]) is the pair of functions that write a value as
+-- HTML (or XML) text and as Markdown text on one line: regie.html and
+-- regie.md (with its `chars` to escape, default all of them), a value that
+-- is not a text first written as T.cell(d) writes it.
+function T.escapes(d, chars)
+  local cell, html, md = T.cell(d), regie.html, regie.md
+  return function(s)
+    return html(type(s) == "string" and s or cell(s))
+  end, function(s)
+    return md(type(s) == "string" and s or cell(s), chars)
+  end
 end
 
 -- A number's text with a decimal comma, for Dutch texts: "12.5" -> "12,5".

@@ -1,11 +1,10 @@
--- lib.lua - shared helpers of the stakeholder-analysis steps: reading
--- analysis.ini, the order of priority and the score, engagement levels,
--- classification, escaping; the helpers of every workflow (values, texts,
--- dates) come from scripts/common under the same names.  The rules
--- themselves live in rules.lua (admin-editable).
+-- lib.lua - shared helpers of the stakeholder-analysis steps: the
+-- settings of analysis.ini, the order of priority and the score,
+-- engagement levels, classification, escaping; the helpers of every
+-- workflow (values, texts, dates) come from scripts/common under the same
+-- names.  The rules themselves live in rules.lua (admin-editable).
 
 local R = require "stakeholders.rules"
-local settings = require "common.settings"
 local V = require "common.value"
 local T = require "common.text"
 local dates = require "common.date"
@@ -116,7 +115,6 @@ L.is_null = is_null
 L.cache = V.cache
 L.sub = V.sub
 L.contains = V.contains
-L.member = V.contains -- the name validate.lua uses
 L.trim = T.trim
 
 -- A number as text: integers without a fraction, others with up to four
@@ -125,7 +123,6 @@ L.num = T.number(4)
 
 -- A value as text ("" for null; numbers as L.num).
 L.str = T.cell(4)
-L.text = L.str -- the name validate.lua uses
 
 -- A number with a decimal comma, for the Dutch reports.
 function L.num_nl(x)
@@ -208,203 +205,33 @@ function L.is_workday(cfg, day)
 end
 
 -- ---- analysis.ini -----------------------------------------------------------
+-- Its keys (type, range, choices, required, default) are declared in the
+-- workflow, keys.SECTION of [input.analysis], and checked when the file is
+-- read; regie.settings hands them over typed, with the defaults.
 
-local function parse_bool(s)
-  local v = s:lower()
-  if v == "yes" or v == "ja" or v == "1" or v == "true" then
-    return true
-  end
-  if v == "no" or v == "nee" or v == "0" or v == "false" then
-    return false
-  end
-  return nil
-end
-
--- What analysis.ini may hold.  kind: text | number | integer | date |
--- boolean | choice | dates.
-local KEYS = {
-  analysis = {
-    id = { kind = "id", default = "stakeholders" },
-    title = { kind = "text", default = "Stakeholderanalyse" },
-    organisation = { kind = "text", default = "" },
-    domain = { kind = "text", default = "regie.invalid" },
-  },
-  scale = {
-    min = { kind = "number", default = 1 },
-    max = { kind = "number", default = 5 },
-    threshold = { kind = "number", default = 3 },
-  },
-  plan = {
-    start = { kind = "date", required = true },
-    months = { kind = "integer", default = 12, lo = 1, hi = 120 },
-    owner = { kind = "text", default = "" },
-  },
-  calendar = {
-    liberation_day = { kind = "choice", choices = { "yearly", "lustrum", "never" },
-                       default = "yearly" },
-    good_friday = { kind = "boolean", default = false },
-    extra_closed = { kind = "dates", default = {} },
-  },
-}
-L.ini_keys = KEYS
-
-local SECTIONS = { "analysis", "scale", "plan", "calendar" }
-
--- section -> its keys, sorted
-local KEY_LISTS = {}
-for _, sec in ipairs(SECTIONS) do
-  local known = {}
-  for k in pairs(KEYS[sec]) do
-    known[#known + 1] = k
-  end
-  table.sort(known)
-  KEY_LISTS[sec] = known
-end
-
--- Read the analysis INI dataset.  Returns cfg and a list of problems
--- { line =, text = , warning = bool }.  cfg.file is the file name.
-function L.settings(ds)
-  local cfg = { file = ds.source or "analysis.ini", lines = {} }
-  local problems = {}
-  local function problem(line, text, warning)
-    problems[#problems + 1] = { line = line or 0, text = text, warning = warning }
-  end
-  local seen, seen_section = {}, {}
-  for i, rec in ipairs(ds) do
-    local sec, key, val = L.str(rec.section), L.str(rec.key), L.str(rec.value)
-    local line = ds.lines and ds.lines[i] or 0
-    val = L.trim(val)
-    local spec = KEYS[sec] and KEYS[sec][key]
-    -- a mistyped setting must not fall back to its default unnoticed
-    if not KEYS[sec] then
-      if not seen_section[sec] then
-        seen_section[sec] = true
-        problem(line, settings.unknown_section(sec, SECTIONS))
-      end
-    elseif not spec then
-      problem(line, settings.unknown_key(sec, key, SECTIONS, KEY_LISTS,
-                                         string.format("[%s] unknown key %s", sec, key)))
-    else
-      local id = sec .. "." .. key
-      seen[id] = true
-      cfg.lines[id] = line
-      local v, expected
-      if spec.kind == "text" then
-        v = val
-      elseif spec.kind == "id" then
-        if val:match("^[A-Za-z0-9_-]+$") and #val <= 32 then
-          v = val
-        else
-          expected = "an identifier of 1 to 32 characters A-Z a-z 0-9 _ -"
-        end
-      elseif spec.kind == "number" then
-        v = regie.parse_number(val)
-        expected = v == nil and "a number" or nil
-      elseif spec.kind == "integer" then
-        v = val:match("^%d+$") and math.tointeger(tonumber(val)) or nil
-        if v == nil or (spec.lo and v < spec.lo) or (spec.hi and v > spec.hi) then
-          v = nil
-          expected = string.format("a whole number in %d..%d", spec.lo, spec.hi)
-        end
-      elseif spec.kind == "date" then
-        if L.day(val) then
-          v = val
-        else
-          expected = "a date YYYY-MM-DD"
-        end
-      elseif spec.kind == "boolean" then
-        v = parse_bool(val)
-        expected = v == nil and "yes or no" or nil
-      elseif spec.kind == "choice" then
-        for _, c in ipairs(spec.choices) do
-          if val == c then
-            v = val
-          end
-        end
-        expected = v == nil and ("one of " .. table.concat(spec.choices, ", ")) or nil
-      elseif spec.kind == "dates" then
-        v = {}
-        for part in val:gmatch("[^,%s]+") do
-          if L.day(part) then
-            v[#v + 1] = part
-          else
-            expected = "a comma-separated list of dates YYYY-MM-DD"
-            val = part
-          end
-        end
-        if not expected and #v > 64 then
-          -- regie.date takes at most 64 extra closed days
-          expected = "at most 64 dates"
-          val = tostring(#v) .. " dates"
-        end
-      end
-      if expected then
-        problem(line, string.format("[%s] %s: found \"%s\", expected %s", sec, key, val, expected))
-      else
-        cfg[id] = v
-      end
-    end
-  end
-  for sec, keys in pairs(KEYS) do
-    for key, spec in pairs(keys) do
-      local id = sec .. "." .. key
-      if cfg[id] == nil then
-        if spec.required and not seen[id] then
-          problem(0, string.format("[%s] %s: missing, expected a %s", sec, key,
-                                   spec.kind == "date" and "date YYYY-MM-DD" or spec.kind))
-        end
-        if spec.default ~= nil then
-          cfg[id] = spec.default
-        end
-      end
-    end
-  end
-  -- the scale must make sense
-  local lo, hi, th = cfg["scale.min"], cfg["scale.max"], cfg["scale.threshold"]
-  if lo >= hi then
-    problem(cfg.lines["scale.max"] or cfg.lines["scale.min"] or 0,
-            string.format("[scale] max: found \"%s\", expected a number greater than min %s",
-                          L.num(hi), L.num(lo)))
-  elseif th < lo or th > hi then
-    problem(cfg.lines["scale.threshold"] or 0,
-            string.format("[scale] threshold: found \"%s\", expected a value in %s..%s (min..max)",
-                          L.num(th), L.num(lo), L.num(hi)))
-  end
-  table.sort(problems, function(a, b)
-    if a.line ~= b.line then
-      return a.line < b.line
-    end
-    return a.text < b.text
-  end)
-  cfg.min, cfg.max, cfg.threshold = lo, hi, th
-  cfg.id = cfg["analysis.id"]
-  cfg.title = cfg["analysis.title"]
-  cfg.organisation = cfg["analysis.organisation"]
-  cfg.domain = cfg["analysis.domain"]
-  cfg.start = cfg["plan.start"]
-  cfg.months = cfg["plan.months"]
-  cfg.owner = cfg["plan.owner"]
-  cfg.calendar = {
-    liberation_day = cfg["calendar.liberation_day"],
-    good_friday = cfg["calendar.good_friday"],
-    extra_closed = cfg["calendar.extra_closed"],
-  }
-  if cfg.start then
-    cfg.start_day = L.day(cfg.start)
-    cfg.end_day = L.add_months(cfg.start_day, cfg.months)
-    cfg["end"] = L.iso(cfg.end_day)
-  end
-  return cfg, problems
-end
-
--- Settings for steps after validation (problems were reported there).
+-- The settings of the analysis: cfg.id, title, organisation, domain (of
+-- [analysis]), min, max, threshold ([scale]), start, months, owner
+-- ([plan]), calendar (as regie.date takes it); start_day and end_day
+-- (day numbers: the start, and the start plus the months) and end (that
+-- date); cfg.file is the file, cfg.lines["section.key"] the line of each
+-- key written.  nil when analysis.ini could not be read.
 function L.config()
-  local cfg, problems = L.settings(regie.input("analysis"))
-  for _, p in ipairs(problems) do
-    if not p.warning then
-      regie.fail(string.format("%s:%d: %s", cfg.file, p.line, p.text))
-    end
+  local s, at = regie.settings("analysis")
+  if not s then
+    return nil
   end
+  local analysis, scale, plan = s.analysis, s.scale, s.plan
+  local cfg = {
+    file = at.source or "analysis.ini", lines = at.line,
+    id = analysis.id, title = analysis.title, organisation = analysis.organisation,
+    domain = analysis.domain,
+    min = scale.min, max = scale.max, threshold = scale.threshold,
+    start = plan.start, months = plan.months, owner = plan.owner,
+    calendar = s.calendar,
+  }
+  cfg.start_day = L.day(cfg.start)
+  cfg.end_day = L.add_months(cfg.start_day, cfg.months)
+  cfg["end"] = L.iso(cfg.end_day)
   return cfg
 end
 
@@ -547,17 +374,10 @@ end
 
 -- ---- escaping ----------------------------------------------------------------
 
-local html, md = regie.html, regie.md
-
-function L.xml(s)
-  return html(type(s) == "string" and s or L.str(s))
-end
+-- L.xml: XML and HTML text; L.md: a Markdown table cell (pipes and
+-- backslashes escaped, no line breaks).  Other values as L.str writes them.
+L.xml, L.md = T.escapes(4, "\\|")
 L.html = L.xml
-
--- Markdown table cell: escape pipes and backslashes, no newlines.
-function L.md(s)
-  return md(type(s) == "string" and s or L.str(s), "\\|")
-end
 
 -- Approximate rendered width (px) of text in DejaVu Sans / Arial at `size`.
 local W = {

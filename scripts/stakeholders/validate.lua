@@ -12,14 +12,6 @@
 local lib = require "stakeholders.lib"
 local R = lib.rules
 
--- A text cell as text (an empty optional cell is null).
-local function text(v)
-  if type(v) == "string" then
-    return v
-  end
-  return lib.text(v)
-end
-
 local function err(file, line, column, found, expected)
   regie.data_error(file, line, column, found, expected)
 end
@@ -27,6 +19,36 @@ end
 -- An INI problem has no column: the message names section and key.
 local function ini_err(file, line, text)
   regie.data_error(file, line, nil, nil, text)
+end
+
+-- The scale of analysis.ini (min below max, the threshold between them)
+-- and the days regie.date can take.  Returns the number of errors.
+local function check_settings(cfg)
+  local problems, lines = {}, cfg.lines
+  local function problem(line, text)
+    problems[#problems + 1] = { line = line or 0, text = text }
+  end
+  local lo, hi, th = cfg.min, cfg.max, cfg.threshold
+  if lo >= hi then
+    problem(lines["scale.max"] or lines["scale.min"],
+            string.format("[scale] max: found \"%s\", expected a number greater than min %s",
+                          lib.num(hi), lib.num(lo)))
+  elseif th < lo or th > hi then
+    problem(lines["scale.threshold"],
+            string.format("[scale] threshold: found \"%s\", expected a value in %s..%s (min..max)",
+                          lib.num(th), lib.num(lo), lib.num(hi)))
+  end
+  if #cfg.calendar.extra_closed > 64 then
+    problem(lines["calendar.extra_closed"],
+            string.format("[calendar] extra_closed: found \"%d dates\", expected at most 64 dates",
+                          #cfg.calendar.extra_closed))
+  end
+  -- in the order of the file (each key has a line of its own)
+  table.sort(problems, function(a, b) return a.line < b.line end)
+  for _, p in ipairs(problems) do
+    ini_err(cfg.file, p.line, p.text)
+  end
+  return #problems
 end
 
 local function check_channels(count)
@@ -38,9 +60,9 @@ local function check_channels(count)
   local have = {}
   for i, rec in ipairs(ds) do
     local line = ds.lines and ds.lines[i] or 0
-    local q = lib.trim(lib.text(rec.quadrant))
-    local mode = lib.trim(lib.text(rec.mode)):lower()
-    if not lib.member(lib.QUADRANTS, q) then
+    local q = lib.trim(lib.str(rec.quadrant))
+    local mode = lib.trim(lib.str(rec.mode)):lower()
+    if not lib.contains(lib.QUADRANTS, q) then
       err(file, line, "quadrant", q, "one of " .. table.concat(lib.QUADRANTS, ", "))
       count = count + 1
     else
@@ -52,7 +74,7 @@ local function check_channels(count)
         modes[#modes + 1] = m
       end
       table.sort(modes)
-      err(file, line, "mode", lib.text(rec.mode), "one of " .. table.concat(modes, ", "))
+      err(file, line, "mode", lib.str(rec.mode), "one of " .. table.concat(modes, ", "))
       count = count + 1
     end
   end
@@ -83,7 +105,7 @@ local function check_previous(count)
   local lines = ds.lines or {}
   for i, rec in ipairs(ds) do
     local line = lines[i] or 0
-    local q, s = text(rec.quadrant), text(rec.salience)
+    local q, s = lib.str(rec.quadrant), lib.str(rec.salience)
     if not QUADRANT[q] then
       err(file, line, "quadrant", q, "one of " .. table.concat(lib.QUADRANTS, ", "))
       count = count + 1
@@ -93,8 +115,8 @@ local function check_previous(count)
       count = count + 1
     end
     local t = rec.type
-    if not lib.is_null(t) and text(t) ~= "" and not TYPE[text(t)] then
-      err(file, line, "type", text(t), "one of " .. table.concat(lib.TYPES, ", "))
+    if not lib.is_null(t) and lib.str(t) ~= "" and not TYPE[lib.str(t)] then
+      err(file, line, "type", lib.str(t), "one of " .. table.concat(lib.TYPES, ", "))
       count = count + 1
     end
   end
@@ -116,20 +138,12 @@ return {
     -- analysis.ini: the type, range and choices of each key, and the
     -- unknown keys and sections, are declared in the workflow
     -- (keys.SECTION of [input.analysis]) and checked when the file is read;
-    -- a file with such an error is not given to this step.  lib.settings
-    -- finds what depends on several keys (the threshold in min..max).
-    local analysis = regie.input("analysis")
-    local cfg, problems = nil, {}
-    if analysis then
-      cfg, problems = lib.settings(analysis)
-    end
-    for _, p in ipairs(problems) do
-      if p.warning then
-        regie.warn(string.format("%s:%d: %s", cfg.file, p.line, p.text))
-      else
-        ini_err(cfg.file, p.line, p.text)
-        count = count + 1
-      end
+    -- a file with such an error is not given to this step.  What is
+    -- checked here depends on several keys (the threshold in min..max) or
+    -- on regie.date (its 64 extra closed days).
+    local cfg = lib.config()
+    if cfg then
+      count = count + check_settings(cfg)
     end
     -- without analysis.ini the scale is not known: the ranges are not checked
     local scale_ok = cfg ~= nil and cfg.min < cfg.max
@@ -172,19 +186,19 @@ return {
       local cur, curv = lib.level(rec.current)
       local des, desv = lib.level(rec.desired)
       if not cur then
-        err(file, line, "current", lib.text(rec.current), levels)
+        err(file, line, "current", lib.str(rec.current), levels)
         bad = true
       end
       if not des then
-        err(file, line, "desired", lib.text(rec.desired), levels)
+        err(file, line, "desired", lib.str(rec.desired), levels)
         bad = true
       end
       if bad then
         count = count + 1
       elseif count == 0 and roster then
-        roster:add(rec.id, text(rec.name), text(rec.side), power, interest, rec.legitimacy == true,
+        roster:add(rec.id, lib.str(rec.name), lib.str(rec.side), power, interest, rec.legitimacy == true,
                    rec.urgency == true, math.tointeger(a) or 0, cur, des, curv, desv,
-                   text(rec.owner), text(rec.concern), line, file)
+                   lib.str(rec.owner), lib.str(rec.concern), line, file)
       end
     end
     count = check_channels(count)

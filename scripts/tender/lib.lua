@@ -1,8 +1,8 @@
 -- tender/lib.lua - shared helpers of the tender-evaluation steps.
 --
--- What lives here: reading tender.ini into a typed configuration (the one
--- place that knows its keys, types and defaults), small data helpers, exact
--- numbers and their Dutch texts, escaping, and FNV-1a-64 for seeded lots;
+-- What lives here: the settings of tender.ini (typed by the workflow's
+-- keys.SECTION), small data helpers, exact numbers and their Dutch texts,
+-- escaping, and FNV-1a-64 for seeded lots;
 -- the helpers of every workflow (values, texts, dates) come from
 -- scripts/common under the same names.  The rules themselves live in the
 -- step scripts (one rule, one place):
@@ -21,7 +21,6 @@
 --   view.lua, svg.lua  shared by the output steps (no rules)
 
 local regie = regie or require "regie"
-local settings = require "common.settings"
 local V = require "common.value"
 local T = require "common.text"
 local dates = require "common.date"
@@ -35,13 +34,11 @@ local type = type
 local null = regie.null
 
 L.is_null = V.is_null
-L.isnull = V.is_null -- the name validate.lua uses
 local is_null = V.is_null
 
 local memo = V.memo
 L.memo = memo -- (for the steps' own values that recur: levels, rates, coordinates)
 L.sub = V.sub
-L.contains = V.contains
 L.trim = T.trim
 
 -- A cell as plain text ("" for null; numbers with at most 6 decimals).
@@ -58,22 +55,6 @@ L.evaluator = memo(function(written)
   end
   return ev
 end)
-
--- "a, b ,c" -> {"a","b","c"} (trimmed, empty parts dropped)
-function L.split(s, sep)
-  local out = {}
-  if is_null(s) then
-    return out
-  end
-  sep = sep or ","
-  for part in (tostring(s) .. sep):gmatch("(.-)" .. sep:gsub("%p", "%%%0")) do
-    part = L.trim(part)
-    if part ~= "" then
-      out[#out + 1] = part
-    end
-  end
-  return out
-end
 
 -- A Lua list of a regie list cell (or of nil/null: empty).
 function L.items(v)
@@ -125,15 +106,7 @@ function L.basename(path)
 end
 
 function L.has_column(ds, name)
-  if not ds or not ds.columns then
-    return false
-  end
-  for _, c in ipairs(ds.columns) do
-    if c == name then
-      return true
-    end
-  end
-  return false
+  return ds ~= nil and ds.columns ~= nil and V.contains(ds.columns, name)
 end
 
 -- The items of a list put together by key(item): groups[k] is the list of
@@ -359,18 +332,11 @@ end
 
 -- ---- escaping -------------------------------------------------------------------
 
-local html, md = regie.html, regie.md
-
-function L.html(s)
-  return html(type(s) == "string" and s or L.str(s))
-end
+-- L.html: HTML text; L.md: text inside a Markdown table cell or line: no
+-- table breaks, no HTML (line breaks become a space; \ | * _ ` < > [ ]
+-- get a backslash).  Other values as L.str writes them.
+L.html, L.md = T.escapes(6)
 L.xml = L.html
-
--- Text inside a Markdown table cell or line: no table breaks, no HTML
--- (line breaks become a space; \ | * _ ` < > [ ] get a backslash).
-function L.md(s)
-  return md(type(s) == "string" and s or L.str(s))
-end
 
 -- ---- FNV-1a 64 (lots) ---------------------------------------------------------
 -- Lua 5.4 integers are 64-bit and wrap around on overflow, which is exactly
@@ -397,259 +363,20 @@ function L.hash_less(a, b)
 end
 
 -- ---- tender.ini -------------------------------------------------------------------
--- Every key the workflow knows: type, default, whether it is required.
--- Types: text, id, decimal, integer, bool, date, datetime, enum, list,
--- dates (list of dates), decimals (list of numbers).
+-- Its keys (type, range, choices, required, default) are declared in the
+-- workflow, keys.SECTION of [input.tender], and checked when the file is
+-- read; regie.settings hands them over typed, with the defaults.
 
-L.SCHEMA = {
-  tender = {
-    { "id", "text", required = true },
-    { "title", "text", default = "" },
-    { "procedure", "text", default = "" },
-    { "perceel", "text", default = "" },
-    { "organisation", "text", default = "" },
-    { "contact", "text", default = "" },
-    { "closing", "datetime", required = true },
-  },
-  requirements = {
-    { "max_rate", "decimal", min = 0, min_exclusive = true },
-    { "rate_rounding", "enum", default = "half_up", values = { "half_up", "reject" } },
-    { "cv_count", "integer", default = "1", min = 0 },
-    { "motivation_count", "integer", default = "1", min = 0 },
-  },
-  award = {
-    { "total_points", "decimal", required = true, min = 0, min_exclusive = true },
-    { "price_method", "enum", default = "none",
-      values = { "none", "lowest_ratio", "linear_ceiling", "relative_deviation",
-                 "fictitious_discount" } },
-    { "price_points", "decimal", default = "0", min = 0 },
-    { "price_ceiling", "decimal" },
-    { "price_floor", "decimal" },
-    { "discount_value_per_point", "decimal", min = 0 },
-    { "abnormal_low_fraction", "decimal", default = "0.30", min = 0, max = 1 },
-  },
-  scoring = {
-    { "scale", "decimals", default = "0,25,50,75,100" },
-    { "aggregation", "enum", default = "mean", values = { "mean", "median", "consensus" } },
-    { "round_decimals", "integer", default = "2", min = 0, max = 6 },
-    { "round_stage", "enum", default = "total", values = { "total", "criterion" } },
-    { "spread_warning_steps", "integer", default = "2", min = 0 },
-  },
-  ranking = {
-    { "tiebreak", "list", default = "lot" },
-    { "lot_mode", "enum", default = "external", values = { "seeded", "external" } },
-    { "lot_seed", "text", default = "" },
-    { "lot_result", "list", default = "" },
-    { "lot_date", "text", default = "" },
-    { "lot_place", "text", default = "" },
-    { "lot_by", "text", default = "" },
-  },
-  interviews = {
-    { "invite_top_n", "integer", default = "3", min = 1 },
-    { "notice_workdays", "integer", default = "4", min = 0 },
-    { "on_late_exclusion", "enum", default = "keep_ranking", values = { "keep_ranking" } },
-    { "location", "text", default = "" },
-    { "period", "text", default = "" },
-    { "first_slot", "datetime" },
-    { "slot_minutes", "integer", default = "60", min = 1 },
-    { "break_minutes", "integer", default = "0", min = 0 },
-  },
-  decision = {
-    { "sent", "date" },
-    { "standstill_days", "integer", default = "20", min = 0 },
-    { "extend_to_workday", "bool", default = "yes" },
-  },
-  calendar = {
-    { "liberation_day", "enum", default = "yearly", values = { "yearly", "lustrum", "never" } },
-    { "good_friday", "bool", default = "no" },
-    { "extra_closed", "dates", default = "" },
-    { "atw_extra_closed", "dates", default = "" },
-  },
-}
-L.SECTION_ORDER = { "tender", "requirements", "award", "scoring", "ranking", "interviews",
-                    "decision", "calendar" }
-
-local BOOLS = { yes = true, ja = true, ["1"] = true, ["true"] = true, on = true,
-                no = false, nee = false, ["0"] = false, ["false"] = false, off = false }
-
-local function valid_date(s)
-  return s:match("^%d%d%d%d%-%d%d%-%d%d$") and regie.date.valid(s)
-end
-
-local function parse_number(s)
-  local v = regie.parse_number(s)
-  if v == nil then
-    v = regie.parse_number(s, ",")
-  end
-  return v
-end
-
--- Convert one INI value; returns value or nil, expected-text.
-local function convert(spec, text)
-  local kind = spec[2]
-  if kind == "text" then
-    return text
-  elseif kind == "decimal" or kind == "integer" then
-    local v
-    if kind == "integer" then
-      v = text:match("^[+-]?%d+$") and math.tointeger(tonumber(text)) or nil
-    else
-      v = parse_number(text)
-    end
-    local what = kind == "integer" and "a whole number" or "a number"
-    if spec.min and spec.max then
-      what = what .. " from " .. L.str(spec.min) .. " to " .. L.str(spec.max)
-    elseif spec.min then
-      what = what .. (spec.min_exclusive and " above " or " of at least ") .. L.str(spec.min)
-    end
-    if v == nil then
-      return nil, what
-    end
-    if spec.min and (v < spec.min or (spec.min_exclusive and v == spec.min)) then
-      return nil, what
-    end
-    if spec.max and v > spec.max then
-      return nil, what
-    end
-    return v
-  elseif kind == "bool" then
-    local b = BOOLS[text:lower()]
-    if b == nil then
-      return nil, "yes or no"
-    end
-    return b
-  elseif kind == "date" then
-    if not valid_date(text) then
-      return nil, "a date YYYY-MM-DD"
-    end
-    return text
-  elseif kind == "datetime" then
-    local d, t = text:match("^(%d%d%d%d%-%d%d%-%d%d)T(%d%d):(%d%d)$")
-    if d then
-      local hh, mm = tonumber(t), tonumber(text:sub(-2))
-      if valid_date(d) and hh < 24 and mm < 60 then
-        return text
-      end
-    elseif valid_date(text) then
-      return text
-    end
-    return nil, "a date and time YYYY-MM-DDTHH:MM"
-  elseif kind == "enum" then
-    for _, v in ipairs(spec.values) do
-      if text == v then
-        return v
-      end
-    end
-    return nil, table.concat(spec.values, ", ", 1, #spec.values - 1) .. " or "
-      .. spec.values[#spec.values]
-  elseif kind == "list" then
-    return L.split(text, ",")
-  elseif kind == "dates" then
-    local out = {}
-    for _, d in ipairs(L.split(text, ",")) do
-      if not valid_date(d) then
-        return nil, "a comma-separated list of dates YYYY-MM-DD"
-      end
-      out[#out + 1] = d
-    end
-    return out
-  elseif kind == "decimals" then
-    local out = {}
-    for _, x in ipairs(L.split(text, ",")) do
-      local v = regie.parse_number(x)
-      if v == nil then
-        return nil, "a comma-separated list of numbers"
-      end
-      out[#out + 1] = v
-    end
-    return out
-  end
-  error("tender/lib.lua: unknown config type " .. tostring(kind))
-end
-
--- Strip an inline comment: " ; ..." or " # ..." after the value.
-local function strip_comment(v)
-  v = L.str(v)
-  v = v:gsub("%s+[;#].*$", "")
-  return L.trim(v)
-end
-
--- Read the tender INI dataset.  Returns cfg, errors, warnings.
---   cfg.<section>.<key>   typed values (defaults applied)
+-- The settings for the steps (tender.ini has no error when they run):
+--   cfg.<section>.<key>   typed values (defaults applied; nil: none)
 --   cfg.line["section.key"], cfg.raw["section.key"]   where/what was written
 --   cfg.source            the INI file
--- errors: { line=, column=, found=, expected= }, or { line=, text= } for
--- an unknown section or key (named with the one most likely meant);
--- warnings: { line=, text= }
-function L.config(ds)
-  local cfg = { line = {}, raw = {}, given = {}, source = L.source(ds, "tender.ini") }
-  local errs, warns = {}, {}
-  local specs, keys = {}, {}
-  for sec, list in pairs(L.SCHEMA) do
-    cfg[sec] = {}
-    specs[sec] = {}
-    keys[sec] = {}
-    for _, spec in ipairs(list) do
-      specs[sec][spec[1]] = spec
-      keys[sec][#keys[sec] + 1] = spec[1]
-    end
-  end
-  local seen_unknown_section = {}
-  for _, r in ipairs(L.rows(ds)) do
-    local sec, key = L.str(r.section), L.str(r.key)
-    local text = strip_comment(r.value)
-    local line = r._line
-    if not specs[sec] then
-      -- a mistyped setting must not fall back to its default unnoticed
-      if not seen_unknown_section[sec] then
-        seen_unknown_section[sec] = true
-        errs[#errs + 1] = { line = line, text = settings.unknown_section(sec, L.SECTION_ORDER) }
-      end
-    elseif not specs[sec][key] then
-      errs[#errs + 1] = { line = line, text = settings.unknown_key(sec, key, L.SECTION_ORDER, keys) }
-    else
-      local spec = specs[sec][key]
-      local full = sec .. "." .. key
-      if cfg.given[full] then
-        warns[#warns + 1] = { line = line, text = string.format(
-          "key \"%s\" in [%s] given twice; the last one counts", key, sec) }
-      end
-      cfg.line[full] = line
-      cfg.raw[full] = text
-      if text == "" and not spec.required then
-        cfg.given[full] = nil
-      else
-        local v, expected = convert(spec, text)
-        if v == nil then
-          errs[#errs + 1] = { line = line, column = key, found = text, expected = expected }
-        else
-          cfg[sec][key] = v
-          cfg.given[full] = true
-        end
-      end
-    end
-  end
-  for _, sec in ipairs(L.SECTION_ORDER) do
-    for _, spec in ipairs(L.SCHEMA[sec]) do
-      local key = spec[1]
-      local full = sec .. "." .. key
-      if cfg[sec][key] == nil then
-        if spec.required and cfg.raw[full] == nil then
-          errs[#errs + 1] = { line = 0, column = key, found = "",
-                              expected = string.format("a value for %s in [%s] (required)", key, sec) }
-        elseif spec.default ~= nil then
-          local v = convert(spec, spec.default)
-          cfg[sec][key] = v
-        end
-      end
-    end
-  end
-  return cfg, errs, warns
-end
-
--- The configuration for steps that run after validate (errors already reported).
+-- nil when tender.ini could not be read.
 function L.load_config()
-  local cfg = L.config(regie.input("tender"))
+  local cfg, at = regie.settings("tender")
+  if cfg then
+    cfg.source, cfg.line, cfg.raw = at.source or "tender.ini", at.line, at.text
+  end
   return cfg
 end
 

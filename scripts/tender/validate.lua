@@ -111,11 +111,11 @@ local function run(step)
   -- file is read: a file with such an error, or an unknown key or section,
   -- is not given to this step.  What is checked here is what depends on
   -- several keys or on the other files.
-  local ini = regie.input("tender")
+  local cfg = L.load_config()
   -- without it (it could not be read), the rules that depend on the
   -- settings are left out: no defaults stand in for what the file says
-  local have_cfg = ini ~= nil
-  local cfg = L.config(ini)
+  local have_cfg = cfg ~= nil
+  cfg = cfg or { line = {}, raw = {}, source = "tender.ini" }
   local ini_src = cfg.source
   local function line_of(full)
     return cfg.line[full] or 0
@@ -133,7 +133,7 @@ local function run(step)
     local check = L.trim(L.str(r.check)):lower()
     if kind == "award" then
       award_ids[#award_ids + 1] = r.id
-      if L.isnull(r.max_points) or r.max_points <= 0 then
+      if L.is_null(r.max_points) or r.max_points <= 0 then
         err(csrc, r._line, "max_points", r.max_points, "a number above 0 for an award criterion")
       end
       if scale ~= "" and scale ~= "binary" and scale ~= "graded" then
@@ -142,7 +142,7 @@ local function run(step)
       if check ~= "" then
         err(csrc, r._line, "check", r.check, "no check on an award criterion (checks belong to ko rows)")
       end
-      if not L.isnull(r.value_eur) and r.value_eur < 0 then
+      if not L.is_null(r.value_eur) and r.value_eur < 0 then
         err(csrc, r._line, "value_eur", r.value_eur, "a euro value of at least 0")
       end
     elseif kind == "ko" then
@@ -152,8 +152,7 @@ local function run(step)
       elseif check ~= "max_rate" and check ~= "documents" then
         err(csrc, r._line, "check", r.check, "max_rate, documents or empty (judged in ko.csv)")
       end
-      if have_cfg and check == "max_rate" and not cfg.requirements.max_rate
-          and not cfg.raw["requirements.max_rate"] then
+      if have_cfg and check == "max_rate" and not cfg.requirements.max_rate then
         err(ini_src, 0, "max_rate", "",
             string.format("a value for max_rate in [requirements] (requirement %s checks the rate)", r.id))
       end
@@ -178,7 +177,7 @@ local function run(step)
     if a.price_method == "none" and #award_ids > 0 then
       local sum = 0
       for _, c in ipairs(crit.award) do
-        if not L.isnull(c.max_points) then
+        if not L.is_null(c.max_points) then
           sum = sum + c.max_points
         end
       end
@@ -202,10 +201,8 @@ local function run(step)
   end
   if a.price_method == "linear_ceiling" then
     if not a.price_ceiling then
-      if not cfg.raw["award.price_ceiling"] then
-        err(ini_src, line_of("award.price_method"), "price_ceiling", "",
-            "a value for price_ceiling in [award] (price_method = linear_ceiling needs it)")
-      end
+      err(ini_src, line_of("award.price_method"), "price_ceiling", "",
+          "a value for price_ceiling in [award] (price_method = linear_ceiling needs it)")
     elseif a.price_floor and a.price_ceiling <= a.price_floor then
       err(ini_src, line_of("award.price_ceiling"), "price_ceiling", cfg.raw["award.price_ceiling"],
           string.format("more than price_floor (%s)", L.str(a.price_floor)))
@@ -214,11 +211,11 @@ local function run(step)
   if have_crit and a.price_method == "fictitious_discount" and not a.discount_value_per_point then
     local all = #crit.award > 0
     for _, c in ipairs(crit.award) do
-      if L.isnull(c.value_eur) then
+      if L.is_null(c.value_eur) then
         all = false
       end
     end
-    if not all and not cfg.raw["award.discount_value_per_point"] then
+    if not all then
       err(ini_src, line_of("award.price_method"), "discount_value_per_point", "",
           "a euro value per quality point in [award] (or value_eur for every award criterion) "
           .. "with price_method = fictitious_discount")
@@ -266,12 +263,12 @@ local function run(step)
     bid_set[r.bid_id] = true
     bid_ids[#bid_ids + 1] = r.bid_id
     local rate = r.rate_excl_vat_eur
-    if not L.isnull(rate) and rate <= 0 then
+    if not L.is_null(rate) and rate <= 0 then
       err(bsrc, bid_lines[i], "rate_excl_vat_eur", rate, "a rate above 0")
     end
     if needs_docs then
       for _, col in ipairs(doc_columns) do
-        if L.isnull(r[col]) then
+        if L.is_null(r[col]) then
           err(bsrc, bid_lines[i], col, "", "a count of documents (a requirement checks the documents)")
         elseif r[col] < 0 then
           err(bsrc, bid_lines[i], col, r[col], "a count of at least 0")
@@ -371,7 +368,7 @@ local function run(step)
       unknown_ids = true
       err(ssrc, line, "crit_id", r.crit_id,
           string.format("an award criterion id of %s (%s)", L.basename(csrc), idlist(award_ids)))
-    elseif not L.isnull(r.level) then
+    elseif not L.is_null(r.level) then
       if c.scale == "binary" then
         if r.level ~= 0 and r.level ~= 100 then
           err(ssrc, line, "level", r.level,
@@ -426,7 +423,7 @@ local function run(step)
       if o ~= "pass" and o ~= "fail" and o ~= "no_show" then
         err(isrc, r._line, "outcome", r.outcome, "pass, fail or no_show")
       end
-      if have_crit and not L.isnull(r.req_id) and L.str(r.req_id) ~= "" and not crit.by_id[r.req_id] then
+      if have_crit and not L.is_null(r.req_id) and L.str(r.req_id) ~= "" and not crit.by_id[r.req_id] then
         err(isrc, r._line, "req_id", r.req_id,
             string.format("a criterion id of %s (%s)", L.basename(csrc), idlist(ko_ids)))
       end

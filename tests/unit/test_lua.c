@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "mockhost.h"
+#include "bind.h"
 #include "conf.h"
+#include "exec.h"
 #include "host.h"
 #include "lua_step.h"
 #include "plugin.h"
@@ -1367,6 +1369,104 @@ START_TEST(limits_while_loading)
 }
 END_TEST
 
+/* regie.settings: an ini input typed by the keys its workflow declares,
+ * the defaults filled in, and where each key was written; without
+ * keys.SECTION the texts as written; nil for an optional input not given;
+ * an error for an input that is not an ini input. */
+START_TEST(settings_typed_by_the_declared_keys)
+{
+    free(t_write(t_dir, "s.ini",
+                 "[award]\ntotal_points = 90\nfraction = 0,25\nmethod = lowest\n"
+                 "[plan]\nstart = 2026-02-02\nmonths = 6\nshort =\n"
+                 "[calendar]\ngood_friday = ja\nextra_closed = 2026-05-15, 2026-05-16\n"));
+    free(t_write(t_dir, "plain.ini", "[a]\nx = 1\ny = two words ; a comment\n[b]\nz =\n"));
+    free(t_write(t_dir, "t.csv", "id\n1\n"));
+    free(t_write(t_dir, "set.lua",
+                 "return { run = function()\n"
+                 "  local s, at = regie.settings('s')\n"
+                 "  local a = s.award\n"
+                 "  assert(a.total_points == 90 and math.type(a.total_points) == 'float', 'decimal')\n"
+                 "  assert(a.fraction == 0.25, 'a decimal comma')\n"
+                 "  assert(a.method == 'lowest', 'a choice')\n"
+                 "  assert(a.points == 0.5 and math.type(a.points) == 'float', 'decimal default')\n"
+                 "  assert(a.ceiling == nil, 'no value, no default: nil')\n"
+                 "  assert(s.plan.start == '2026-02-02', 'date')\n"
+                 "  assert(s.plan.months == 6 and math.type(s.plan.months) == 'integer', 'integer')\n"
+                 "  assert(s.plan.weeks == 2 and math.type(s.plan.weeks) == 'integer', 'int default')\n"
+                 "  assert(s.plan.short == 'x', 'an empty value: the default')\n"
+                 "  assert(s.plan.owner == '', 'an empty default text')\n"
+                 "  local c = s.calendar\n"
+                 "  assert(c.good_friday == true and c.lustrum == false, 'booleans')\n"
+                 "  assert(regie.is_list(c.extra_closed) and #c.extra_closed == 2, 'list')\n"
+                 "  assert(c.extra_closed[2] == '2026-05-16', 'list items trimmed')\n"
+                 "  assert(regie.is_list(c.scale) and #c.scale == 3, 'list default')\n"
+                 "  assert(c.scale[2] == 25 and math.type(c.scale[2]) == 'float', 'list of decimals')\n"
+                 "  assert(regie.is_list(c.atw) and #c.atw == 0, 'an empty list')\n"
+                 "  assert(next(s.empty) == nil, 'a declared section without keys given')\n"
+                 "  assert(at.source:match('s%.ini$'), 'source')\n"
+                 "  assert(at.line['award.total_points'] == 2 and at.line['calendar.good_friday'] == 10,\n"
+                 "         'lines')\n"
+                 "  assert(at.text['award.fraction'] == '0,25', 'text as written')\n"
+                 "  assert(at.text['plan.short'] == '' and at.line['plan.short'] == 8, 'an empty value')\n"
+                 "  assert(at.line['award.points'] == nil, 'a default has no line')\n"
+                 "  local again = regie.settings('s')\n"
+                 "  assert(again ~= s and again.award.total_points == 90, 'made anew')\n"
+                 "  local p, pat = regie.settings('plain')\n"
+                 "  assert(p.a.x == '1' and p.a.y == 'two words' and p.b.z == '', 'plain: texts')\n"
+                 "  assert(pat.line['a.y'] == 3, 'plain: lines')\n"
+                 "  assert(regie.settings('absent') == nil, 'an input not given')\n"
+                 "  local ok, err = pcall(regie.settings, 't')\n"
+                 "  assert(not ok and err:find('t is not an ini input', 1, true), err)\n"
+                 "  regie.output('ok', true)\n"
+                 "end }\n"));
+    char *ini = t_asprintf(
+        "[workflow]\nname = settings\n"
+        "[input.s]\ntype = ini\nrequired = yes\n"
+        "keys.award = total_points:decimal[>0..]!, fraction:decimal[0..1], "
+        "method:text{lowest|linear}=linear, points:decimal=0.5, ceiling:decimal\n"
+        "keys.plan = start:date!, months:integer[1..120]=12, weeks:integer=2, short:text=x, "
+        "owner:text=\n"
+        "keys.calendar = good_friday:boolean=no, lustrum:boolean=no, extra_closed:list(date)=, "
+        "scale:list(decimal)=\"0,25,50\", atw:list(date)=\n"
+        "keys.empty = unused:text\n"
+        "[input.plain]\ntype = ini\nrequired = yes\n"
+        "[input.absent]\ntype = ini\nrequired = no\n"
+        "[input.t]\ntype = csv\nrequired = yes\n"
+        "[step.set]\nscript = %s/set.lua\nreads = s, plain, ?absent, t\nwrites = ok\n",
+        t_dir);
+    char *path = t_write(t_dir, "wf.ini", ini);
+    free(ini);
+    char *s_ini = t_asprintf("%s/s.ini", t_dir), *plain = t_asprintf("%s/plain.ini", t_dir),
+         *csv = t_asprintf("%s/t.csv", t_dir), *out = t_asprintf("%s/out", t_dir);
+    rg_setting sets[] = { { "s", s_ini }, { "plain", plain }, { "t", csv } };
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    rg_config_load(&cfg, NULL, &errs);
+    rg_plugins plugins;
+    memset(&plugins, 0, sizeof plugins);
+    rg_workflow wf;
+    int rc = (rg_workflow_load(&wf, path, &cfg, sets, 3, &errs) |
+              rg_workflow_bind(&wf, &plugins, &rg_host, lua, &errs));
+    ck_assert_msg(rc == 0, "%s", errs.n ? errs.msg[0] : "");
+    rg_run run;
+    ck_assert_int_eq(rg_run_init(&run, &wf, sets, 3, out, 1, &errs), 0);
+    ck_assert_msg(errs.n == 0, "%s", errs.n ? errs.msg[0] : "");
+    int status = rg_run_execute(&run, NULL);
+    const rg_step_state *st = &run.state[0];
+    ck_assert_msg(st->status == RG_ST_DONE, "%s", st->error ? st->error : "");
+    ck_assert_int_eq(status, RG_EXIT_OK);
+    rg_run_free(&run);
+    rg_workflow_free(&wf);
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    free(s_ini);
+    free(plain);
+    free(csv);
+    free(out);
+    free(path);
+}
+END_TEST
+
 Suite *suite_lua(void);
 Suite *suite_lua(void)
 {
@@ -1376,6 +1476,7 @@ Suite *suite_lua(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, types_round_trip);
     tcase_add_test(tc, params_typed_by_declaration);
+    tcase_add_test(tc, settings_typed_by_the_declared_keys);
     tcase_add_test(tc, sandbox_blocks);
     tcase_add_test(tc, require_from_script_path);
     tcase_add_test(tc, limits);
