@@ -50,17 +50,19 @@ static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_erro
     int32_t day;
     switch (in->type) {
     case RG_IN_CSV:
-    case RG_IN_INI:
-        if (in->type == RG_IN_CSV
-                ? rg_csv_read(text, in->cols, in->ncols, in->unique, &t, errs) != 0
-                : rg_ini_to_table(text, &t, errs) != 0 ||
-                      rg_ini_schema_check(&in->keys, t, errs) != 0) {
+    case RG_IN_INI: {
+        int bad = in->type == RG_IN_CSV
+                      ? rg_csv_read(text, in->cols, in->ncols, in->unique, &t, errs) != 0
+                      : rg_ini_to_table(text, &t, errs) != 0 ||
+                            rg_ini_schema_check(&in->keys, t, errs) != 0;
+        if (bad) {
             rg_table_free(t);
             return -1;
         }
         d->kind = RG_DATUM_TABLE;
         d->table = t;
         return 0;
+    }
     case RG_IN_FILE:
     case RG_IN_TEXT:
         break;
