@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,4 +911,44 @@ int rg_parse_bool(const char *v, int *out)
         }
     }
     return -1;
+}
+
+char *rg_person_key(const char *name)
+{
+    const unsigned char *p = (const unsigned char *)(name ? name : "");
+    char *key = rg_xmalloc(strlen((const char *)p) + 1);
+    size_t n = 0;
+    for (; *p; p++) {
+        int c = *p;
+        if (c >= 'A' && c <= 'Z') {
+            key[n++] = (char)(c - 'A' + 'a');
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+            key[n++] = (char)c;
+            /* U+00C0-U+00DE (but U+00D7, the multiplication sign) is
+             * 0xC3 0x80-0x9E in UTF-8; its small letter is 0x20 on */
+            if (c == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E && p[1] != 0x97) {
+                key[n++] = (char)(*++p + 0x20);
+            }
+        }
+    }
+    key[n] = 0;
+    return key;
+}
+
+char *rg_os_user(void)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name &&
+        *res->pw_name) {
+        return rg_xstrdup(res->pw_name);
+    }
+    static const char *const vars[] = { "USER", "LOGNAME" };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && *v) {
+            return rg_xstrdup(v);
+        }
+    }
+    return rg_xasprintf("uid %ld", (long)geteuid());
 }

@@ -133,4 +133,14 @@ void rg_err_sort(rg_errors *e);
  * none is close enough to be a likely typing error. */
 long rg_nearest(const char *word, const char *const *cands, size_t n);
 
+/* The form two spellings of one person's name share, for the four-eyes
+ * rule (doc/workflows.md): the name's letters and digits only, A-Z as a-z
+ * and the letters U+00C0-U+00DE as their small letters; every other ASCII
+ * character (blanks, punctuation, controls) is left out, every other
+ * non-ASCII byte kept.  "" when nothing is left.  Free with free(). */
+char *rg_person_key(const char *name);
+/* The operating-system user running regie: the name of the effective uid
+ * (getpwuid), else $USER, else $LOGNAME, else "uid N".  Free with free(). */
+char *rg_os_user(void);
+
 #endif /* REGIE_UTIL_H */

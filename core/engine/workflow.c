@@ -451,6 +451,16 @@ static void load_steps(rg_workflow *wf, rg_errors *errs)
             rg_kv *fe = rg_section_get(sec, "four_eyes");
             if (fe) {
                 step->four_eyes = rg_xstrdup(fe->value);
+                /* compared as rg_person_key gives it: a name without a
+                 * letter or digit would match nobody */
+                char *key = rg_person_key(fe->value);
+                if (!*key) {
+                    rg_err_add(errs, fe->file, fe->line,
+                               "step %s: four_eyes: found \"%s\", expected the name of the "
+                               "person who may not approve (with a letter or digit)",
+                               step->name, fe->value);
+                }
+                free(key);
             }
         } else if (plugin && script) {
             rg_err_add(errs, script->file, script->line,

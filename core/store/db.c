@@ -462,6 +462,9 @@ static const char *const migrations[] = {
     "  superseded_seq INTEGER NOT NULL,\n"
     "  PRIMARY KEY (run_id, relpath, sha256)\n"
     ");\n",
+    /* v3: the operating-system user who resolved a wait, beside the name
+     * given with --by (NULL: not recorded) */
+    "ALTER TABLE waits ADD COLUMN resolved_os_user TEXT;\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

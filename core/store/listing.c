@@ -260,7 +260,8 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
           "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
           "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
           "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
-          "resolved_by END, resolved_at, note FROM waits WHERE run_id = ? ORDER BY id" },
+          "resolved_by || coalesce(' (os user ' || resolved_os_user || ')', '') END, "
+          "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id" },
     };
     for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof parts[0]; i++) {
         size_t ncols = 0;

@@ -529,6 +529,8 @@ int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
             return -1;
         }
     }
+    char *os_user = rg_os_user();
+    char *ou = rg_one_line(os_user);
     LOCK(store);
     int rc = rg_db_begin(store, errs);
     if (rc == 0) {
@@ -545,7 +547,7 @@ int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
                            "size = excluded.size, sha256 = excluded.sha256",
                            "sssis", run_id, in->name, in->path, in->size, in->sha256);
-            char *detail = rg_xasprintf("%s=%s", in->name, in->path);
+            char *detail = rg_xasprintf("%s=%s; os user: %s", in->name, in->path, ou);
             char *hashes = rg_xasprintf("%s  %s", in->sha256, in->name);
             if (rc == 0) {
                 rc = rg_audit_append(store, run_id, who, "input_given", detail, hashes, errs);
@@ -574,6 +576,8 @@ int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
         rc = rg_db_end(store, rc, errs);
     }
     UNLOCK(store);
+    free(ou);
+    free(os_user);
     return rc;
 }
 
@@ -621,10 +625,14 @@ int rg_store_run_resume(rg_store *store, const char *run_id, const char *detail,
                             run_id);
         }
         if (rc == 0) {
-            char *d = rg_xasprintf("by pid %ld on host %s%s%s", (long)getpid(), store->host,
-                                   detail && *detail ? ": " : "", nz(detail));
+            char *os_user = rg_os_user();
+            char *ou = rg_one_line(os_user);
+            char *d = rg_xasprintf("by pid %ld on host %s%s%s; os user: %s", (long)getpid(),
+                                   store->host, detail && *detail ? ": " : "", nz(detail), ou);
             rc = rg_audit_append(store, run_id, NULL, "run_resumed", d, NULL, errs);
             free(d);
+            free(ou);
+            free(os_user);
         }
         rc = rg_db_end(store, rc, errs);
     }

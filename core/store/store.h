@@ -29,7 +29,7 @@
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 2
+#define RG_STORE_SCHEMA_VERSION 3
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -245,9 +245,12 @@ int rg_store_wait_add(rg_store *store, const char *run_id, const char *step, con
  * the number listed or -1. */
 int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs);
 /* Resolve the open wait of a step: approval given, input supplied, timer
- * passed.  Refused when who is empty, when there is no open wait, and for an
- * approval when who is the four-eyes person (case-insensitive).  Audit:
- * approved / input_given / timer_passed. */
+ * passed; the operating-system user (rg_os_user) is recorded beside who.
+ * Refused when who has no letter or digit, when there is no open wait, and
+ * for an approval when who is the four-eyes person (names compared as
+ * rg_person_key gives them; the refusal is logged: approval_refused).
+ * Audit: approved / timer_passed; none for an input (its input_given entry,
+ * or the step that wrote it, is the record). */
 int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step, const char *who,
                           const char *note, rg_errors *errs);
 /* Close the open wait of a step that ends without it being answered

@@ -73,13 +73,32 @@ int rg_store_wait_add(rg_store *store, const char *run_id, const char *step, con
     return rc;
 }
 
+/* The four-eyes rule compares names as rg_person_key gives them, so that
+ * "alice.", " Alice " and "ALICE" are one person. */
 static int same_person(const char *a, const char *b)
 {
-    char *x = rg_xstrdup(a), *y = rg_xstrdup(b);
-    int same = strcasecmp(rg_trim(x), rg_trim(y)) == 0;
+    char *x = rg_person_key(a), *y = rg_person_key(b);
+    int same = strcmp(x, y) == 0;
     free(x);
     free(y);
     return same;
+}
+
+/* An approval the four-eyes rule refuses is recorded too (approval_refused),
+ * in a transaction of its own; the wait stays open. */
+static int refuse(rg_store *store, const char *run_id, const char *step, const char *who,
+                  const char *what, const char *fe, const char *os_user, rg_errors *errs)
+{
+    rg_err_add(errs, NULL, 0,
+               "%s: four-eyes rule: %s may not approve step %s of run %s: the approval must come "
+               "from someone other than %s",
+               store->path, who, step, run_id, fe);
+    char *detail = rg_xasprintf("step %s: approval (%s) refused to %s: four eyes, not by %s; "
+                                "os user: %s",
+                                step, what, who, fe, os_user);
+    int rc = rg_audit_append(store, run_id, who, "approval_refused", detail, NULL, errs);
+    free(detail);
+    return rc;
 }
 
 int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step, const char *who,
@@ -87,15 +106,29 @@ int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step,
 {
     char *w = rg_xstrdup(nz(who));
     const char *whot = rg_trim(w);
-    if (!*whot) {
-        rg_err_add(errs, NULL, 0, "%s: resolving step %s of run %s needs the name of who does it",
-                   store->path, nz(step), nz(run_id));
+    char *key = rg_person_key(whot);
+    if (!*key) {
+        if (*whot) {
+            rg_err_add(errs, NULL, 0,
+                       "%s: resolving step %s of run %s needs the name of who does it (\"%s\" "
+                       "has no letter or digit)",
+                       store->path, nz(step), nz(run_id), whot);
+        } else {
+            rg_err_add(errs, NULL, 0,
+                       "%s: resolving step %s of run %s needs the name of who does it",
+                       store->path, nz(step), nz(run_id));
+        }
+        free(key);
         free(w);
         return -1;
     }
+    free(key);
+    char *os_user = rg_os_user();
+    char *ou = rg_one_line(os_user);
     LOCK(store);
     char t[32];
     rg_now_iso(t);
+    int refused = 0;
     int rc = rg_db_begin(store, errs);
     if (rc == 0) {
         rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
@@ -119,23 +152,24 @@ int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step,
             char *kind = rg_db_col_dup(s, 1), *fe = rg_db_col_dup(s, 2),
                  *what = rg_db_col_dup(s, 3);
             if (!strcmp(kind, "approval") && fe && *fe && same_person(whot, fe)) {
-                rg_err_add(errs, NULL, 0,
-                           "%s: four-eyes rule: %s may not approve step %s of run %s: the "
-                           "approval must come from someone other than %s",
-                           store->path, whot, step, run_id, fe);
-                rc = -1;
+                refused = 1;
+                rc = refuse(store, run_id, step, whot, what, fe, ou, errs);
             } else {
                 rc = rg_db_exec(store, errs,
-                                "UPDATE waits SET resolved_by = ?, resolved_at = ?, note = ? WHERE "
-                                "id = ?",
-                                "sssi", whot, t, note && *note ? note : NULL, id);
-                if (rc == 0) {
+                                "UPDATE waits SET resolved_by = ?, resolved_at = ?, note = ?, "
+                                "resolved_os_user = ? WHERE id = ?",
+                                "ssssi", whot, t, note && *note ? note : NULL, ou, id);
+                /* An input wait is answered by the input given on resume,
+                 * logged once where it is recorded (input_given, with its
+                 * hash), or by data a step wrote (step_finished): no entry
+                 * of its own. */
+                if (rc == 0 && strcmp(kind, "input") != 0) {
                     const char *ev_what = !strcmp(kind, "approval") ? "approved"
-                                          : !strcmp(kind, "input")  ? "input_given"
                                                                     : "timer_passed";
                     char *n1 = note && *note ? rg_one_line(note) : NULL;
-                    char *detail = rg_xasprintf("step %s: %s (%s) resolved by %s%s%s", step, kind,
-                                                what, whot, n1 ? ": " : "", n1 ? n1 : "");
+                    char *detail = rg_xasprintf("step %s: %s (%s) resolved by %s%s%s; os user: %s",
+                                                step, kind, what, whot, n1 ? ": " : "",
+                                                n1 ? n1 : "", ou);
                     rc = rg_audit_append(store, run_id, whot, ev_what, detail, NULL, errs);
                     free(detail);
                     free(n1);
@@ -149,8 +183,10 @@ int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step,
         rc = rg_db_end(store, rc, errs);
     }
     UNLOCK(store);
+    free(ou);
+    free(os_user);
     free(w);
-    return rc;
+    return refused ? -1 : rc;
 }
 
 int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, char **by,

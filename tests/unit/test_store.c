@@ -1083,7 +1083,8 @@ START_TEST(jobs_recorded_and_v1_upgraded)
     rg_store_close(st);
     /* a store of schema version 1 (no jobs, no read hashes, no output versions) is upgraded in place */
     raw_ok(path, "ALTER TABLE runs DROP COLUMN jobs; ALTER TABLE steps DROP COLUMN reads_sha256; "
-                 "DROP TABLE output_versions; PRAGMA user_version = 1");
+                 "DROP TABLE output_versions; ALTER TABLE waits DROP COLUMN resolved_os_user; "
+                 "PRAGMA user_version = 1");
     st = open_ok(path);
     ck_assert_int_eq(raw_int(path, "PRAGMA user_version"), RG_STORE_SCHEMA_VERSION);
     ck_assert_int_eq(rg_store_run_get(st, id, &r, &errs), 0);
