@@ -1,0 +1,371 @@
+/* The four-eyes rule and who answered a wait, with the real binary: the
+ * person a step's four_eyes names is refused under any spelling of the
+ * name, two different people are accepted, the operating-system user is
+ * recorded beside --by, and each wait event is logged once. */
+#define _GNU_SOURCE
+#include "store.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <check.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define ck_contains(hay, needle)                                                                   \
+    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
+                  (hay) ? (hay) : "(null)")
+
+static char *out_, *err_;
+static int regie(const char *const *argv)
+{
+    free(out_);
+    free(err_);
+    out_ = err_ = NULL;
+    return t_regie(t_dir, &out_, &err_, argv);
+}
+
+static void setup(void)
+{
+    t_dir_setup();
+    unsetenv("REGIE_TODAY");
+}
+
+static void teardown(void)
+{
+    free(out_);
+    free(err_);
+    out_ = err_ = NULL;
+    t_dir_teardown();
+}
+
+static char *only_run(void)
+{
+    const char *argv[] = { "runs", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(argv), 0);
+    char id[64];
+    const char *nl = strchr(out_, '\n');
+    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", out_);
+    return strdup(id);
+}
+
+/* How many entries of `regie log RUN` have `what` in their WHAT column (on
+ * an entry's first line, between the column gaps). */
+static int count_entries(const char *id, const char *what)
+{
+    const char *argv[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(argv), 0);
+    char *col = t_asprintf("  %s  ", what);
+    int n = 0;
+    for (const char *line = out_; line && *line;) {
+        const char *nl = strchr(line, '\n');
+        char *l = strndup(line, nl ? (size_t)(nl - line) : strlen(line));
+        if (l[0] >= '0' && l[0] <= '9' && strstr(l, col)) {
+            n++;
+        }
+        free(l);
+        line = nl ? nl + 1 : NULL;
+    }
+    free(col);
+    return n;
+}
+
+/* The user the tests run as, as regie finds it. */
+static char *os_user(void)
+{
+    struct passwd *pw = getpwuid(geteuid());
+    if (pw && pw->pw_name && *pw->pw_name) {
+        return strdup(pw->pw_name);
+    }
+    const char *u = getenv("USER");
+    return strdup(u && *u ? u : getenv("LOGNAME") ? getenv("LOGNAME") : "");
+}
+
+/* A decision alice prepares and someone else must approve; then the signed
+ * letter is given (an input wait) before it is sent. */
+static char *approval_run(const char *four_eyes)
+{
+    free(t_write(t_dir, "send.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    char *ini = t_asprintf("[workflow]\nname = decision\n"
+                           "[input.signed]\ntype = file\nrequired = no\n"
+                           "[step.ok]\nwait = approval\nfour_eyes = %s\n"
+                           "[step.letter]\nwait = input:signed\nafter = ok\n"
+                           "[step.send]\nscript = send.lua\nreads = signed\nafter = letter\n",
+                           four_eyes);
+    free(t_write(t_dir, "w.ini", ini));
+    free(ini);
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    return only_run();
+}
+
+static int approve(const char *id, const char *by)
+{
+    const char *argv[] = { "approve", id, "ok", "--by", by, "--db", "t.db", NULL };
+    return regie(argv);
+}
+
+START_TEST(same_approver_refused_under_any_spelling)
+{
+    char *id = approval_run("alice");
+    static const char *const same[] = { "alice", "alice.", " Alice ", "ALICE", "Alice!",
+                                        "a.lice", "al ice", "\tALICE,", "'alice'" };
+    size_t n = sizeof same / sizeof same[0];
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg(approve(id, same[i]) == 2, "--by \"%s\" accepted", same[i]);
+        ck_contains(err_, "four-eyes rule: ");
+        ck_contains(err_, "may not approve step ok of run");
+        ck_contains(err_, "the approval must come from someone other than alice");
+    }
+    /* still waiting: nothing was approved, every refusal is in the log */
+    const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(waiting), 0);
+    ck_contains(out_, id);
+    ck_assert_int_eq(count_entries(id, "approval_refused"), (int)n);
+    ck_assert_int_eq(count_entries(id, "approved"), 0);
+    /* a name that is no name is refused as such, and not logged */
+    ck_assert_int_eq(approve(id, "..."), 2);
+    ck_contains(err_, "needs the name of who does it (\"...\" has no letter or digit)");
+    ck_assert_int_eq(count_entries(id, "approval_refused"), (int)n);
+    /* a rule with accented capitals: the same letters in small */
+    free(id);
+    t_dir_teardown();
+    t_dir_setup();
+    id = approval_run("José Ñúñez");
+    ck_assert_int_eq(approve(id, "jOSÉ ñÚÑEZ."), 2);
+    free(id);
+}
+END_TEST
+
+START_TEST(two_people_accepted)
+{
+    char *id = approval_run("Alice Jansen");
+    ck_assert_int_eq(approve(id, "Alicia Jansen"), 0);
+    ck_contains(out_, "approved ok of run");
+    ck_assert_int_eq(count_entries(id, "approved"), 1);
+    ck_assert_int_eq(count_entries(id, "approval_refused"), 0);
+    free(id);
+
+    t_dir_teardown();
+    t_dir_setup();
+    id = approval_run("alice");
+    ck_assert_int_eq(approve(id, "bob"), 0);
+    /* approved once: a second approval finds nothing waiting */
+    ck_assert_int_eq(approve(id, "carol"), 2);
+    ck_contains(err_, "step ok of run");
+    ck_contains(err_, "is not waiting for anything");
+    const char *resume[] = { "resume", id, "--db", "t.db", NULL };
+    int rc = regie(resume);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    ck_contains(err_, "letter waits for input signed");
+    free(id);
+}
+END_TEST
+
+START_TEST(os_user_recorded)
+{
+    char *me = os_user();
+    char *mark = t_asprintf("; os user: %s", me);
+    char *id = approval_run("alice");
+    ck_assert_int_eq(approve(id, "Alice"), 2);
+    ck_assert_int_eq(approve(id, "bob"), 0);
+    const char *plain[] = { "resume", id, "--db", "t.db", NULL };
+    int rc = regie(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    free(t_write(t_dir, "signed.txt", "signed\n"));
+    const char *resume[] = { "resume", id, "--db", "t.db", "--by", "carol", "--set",
+                             "signed=signed.txt", NULL };
+    rc = regie(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+
+    /* each entry a person caused: who as given with --by, the OS user in
+     * the detail */
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(log), 0);
+    static const char *const kinds[][2] = { { "Alice", "approval_refused" },
+                                            { "bob", "approved" },
+                                            { "carol", "input_given" },
+                                            { "carol", "run_resumed" } };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        const char *line = out_;
+        int found = 0;
+        while (line && *line && !found) {
+            const char *nl = strchr(line, '\n');
+            char *l = strndup(line, nl ? (size_t)(nl - line) : strlen(line));
+            char seq[32], day[64], who[256], w[64];
+            if (sscanf(l, "%31s %63s %255s %63s", seq, day, who, w) == 4 &&
+                strcmp(who, kinds[i][0]) == 0 && strcmp(w, kinds[i][1]) == 0) {
+                ck_assert_msg(strstr(l, mark) != NULL, "\"%s\" not in: %s", mark, l);
+                found = 1;
+            }
+            free(l);
+            line = nl ? nl + 1 : NULL;
+        }
+        ck_assert_msg(found, "no %s entry by %s in:\n%s", kinds[i][1], kinds[i][0], out_);
+    }
+    /* show: the waits resolved, each with the OS user beside the name */
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    char *by = t_asprintf("bob (os user %s)", me);
+    ck_contains(out_, by);
+    free(by);
+    by = t_asprintf("carol (os user %s)", me);
+    ck_contains(out_, by);
+    free(by);
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(verify), 0);
+    free(id);
+    free(mark);
+    free(me);
+}
+END_TEST
+
+START_TEST(each_wait_event_logged_once)
+{
+    free(t_write(t_dir, "send.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(t_dir, "w.ini",
+                 "[workflow]\nname = waits\n"
+                 "[input.signed]\ntype = file\nrequired = no\n"
+                 "[step.standstill]\nwait = until:2026-05-01\n"
+                 "[step.ok]\nwait = approval\nafter = standstill\n"
+                 "[step.letter]\nwait = input:signed\nafter = ok\n"
+                 "[step.send]\nscript = send.lua\nreads = signed\nafter = letter\n"));
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--today", "2026-04-01",
+                          NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    char *id = only_run();
+    const char *due[] = { "resume", "--due", "--db", "t.db", "--today", "2026-05-01", NULL };
+    rc = regie(due);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert_int_eq(approve(id, "bob"), 0);
+    const char *plain[] = { "resume", id, "--db", "t.db", "--today", "2026-05-01", NULL };
+    rc = regie(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    /* resumed again while still waiting: the open wait is not logged anew */
+    rc = regie(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    free(t_write(t_dir, "signed.txt", "signed\n"));
+    const char *give[] = { "resume", id, "--db", "t.db", "--today", "2026-05-01", "--set",
+                           "signed=signed.txt", NULL };
+    rc = regie(give);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+
+    ck_assert_int_eq(count_entries(id, "waiting"), 3);
+    ck_assert_int_eq(count_entries(id, "timer_passed"), 1);
+    ck_assert_int_eq(count_entries(id, "approved"), 1);
+    ck_assert_int_eq(count_entries(id, "input_given"), 1);
+    ck_assert_int_eq(count_entries(id, "step_finished"), 4);
+    ck_assert_int_eq(count_entries(id, "wait_closed"), 0);
+    /* the one input_given carries the file's hash */
+    const char *log[] = { "log", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(log), 0);
+    ck_contains(out_, "signed=");
+    ck_contains(out_, "  signed\n");
+    free(id);
+}
+END_TEST
+
+/* A store written before the fix, with input_given twice for one input
+ * (once when the input was recorded, once when the wait was resolved),
+ * still verifies. */
+START_TEST(doubled_entries_still_verify)
+{
+    free(t_write(t_dir, "send.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(t_dir, "w.ini",
+                 "[workflow]\nname = doubled\n"
+                 "[input.signed]\ntype = file\nrequired = no\n"
+                 "[step.letter]\nwait = input:signed\n"
+                 "[step.send]\nscript = send.lua\nreads = signed\nafter = letter\n"));
+    const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
+    int rc = regie(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    char *id = only_run();
+    free(t_write(t_dir, "signed.txt", "signed\n"));
+    const char *give[] = { "resume", id, "--db", "t.db", "--set", "signed=signed.txt", NULL };
+    rc = regie(give);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    /* the entry an older regie wrote on resolving the wait */
+    char *db = t_path("t.db");
+    rg_errors errs = { 0 };
+    rg_store *st = rg_store_open(db, &errs);
+    ck_assert_ptr_nonnull(st);
+    ck_assert_int_eq(rg_store_log_event(st, id, "root", "input_given",
+                                        "step letter: input (input signed: regie resume) "
+                                        "resolved by root: input given",
+                                        NULL, &errs),
+                     0);
+    rg_store_close(st);
+    rg_err_free(&errs);
+    free(db);
+    ck_assert_int_eq(count_entries(id, "input_given"), 2);
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    ck_contains(out_, "chain intact");
+    const char *dir[] = { "export", id, "bundle", "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(dir), 0);
+    const char *vdir[] = { "verify", "bundle", NULL };
+    rc = regie(vdir);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    free(id);
+}
+END_TEST
+
+START_TEST(four_eyes_without_a_name_refused)
+{
+    free(t_write(t_dir, "w.ini", "[workflow]\nname = x\n[step.ok]\nwait = approval\n"
+                                 "four_eyes = ...\n"));
+    const char *check[] = { "check", "w.ini", NULL };
+    ck_assert_int_eq(regie(check), 2);
+    ck_contains(err_, "w.ini:5: step ok: four_eyes: found \"...\", expected the name of the "
+                      "person who may not approve");
+}
+END_TEST
+
+START_TEST(person_key)
+{
+    static const char *const cases[][2] = {
+        { "alice", "alice" },          { " Alice ", "alice" },     { "ALICE.", "alice" },
+        { "Jan  de\tVries", "jandevries" }, { "O'Brien-Smith", "obriensmith" },
+        { "José", "josé" },            { "JOSÉ", "josé" },          { "ÀÞ×", "àþ×" },
+        { "...", "" },                 { "", "" },                  { "agent 007", "agent007" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *k = rg_person_key(cases[i][0]);
+        ck_assert_msg(strcmp(k, cases[i][1]) == 0, "\"%s\": \"%s\", expected \"%s\"",
+                      cases[i][0], k, cases[i][1]);
+        free(k);
+    }
+    char *k = rg_person_key(NULL);
+    ck_assert_str_eq(k, "");
+    free(k);
+    char *u = rg_os_user();
+    ck_assert(u && *u);
+    free(u);
+}
+END_TEST
+
+Suite *suite_foureyes(void);
+Suite *suite_foureyes(void)
+{
+    Suite *s = suite_create("foureyes");
+    TCase *tc = tcase_create("foureyes");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, same_approver_refused_under_any_spelling);
+    tcase_add_test(tc, two_people_accepted);
+    tcase_add_test(tc, os_user_recorded);
+    tcase_add_test(tc, each_wait_event_logged_once);
+    tcase_add_test(tc, doubled_entries_still_verify);
+    tcase_add_test(tc, four_eyes_without_a_name_refused);
+    tcase_add_test(tc, person_key);
+    suite_add_tcase(s, tc);
+    return s;
+}
