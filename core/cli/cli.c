@@ -831,8 +831,10 @@ static const char *help_for(const char *cmd)
     }
     if (strcmp(cmd, "approve") == 0) {
         return "usage: regie approve RUN STEP --by NAME [--note TEXT]\n"
-               "Approves a step the run waits on (recorded in the audit trail with NAME and TEXT);\n"
-               "refused when NAME is the person the step's four_eyes names. Then: regie resume RUN.\n";
+               "Approves a step the run waits on (recorded in the audit trail with NAME, TEXT and\n"
+               "the operating-system user);\n"
+               "refused when NAME is the person the step's four_eyes names (compared by letters and\n"
+               "digits only, without case: `alice.` is alice). Then: regie resume RUN.\n";
     }
     if (strcmp(cmd, "runs") == 0 || strcmp(cmd, "show") == 0 || strcmp(cmd, "log") == 0 ||
         strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0) {
