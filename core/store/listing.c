@@ -407,25 +407,41 @@ static int check_runs_row(rg_store *store, const char *id, const rg_replay *rp, 
         disagree(out, id, "runs", "the run", "no run_started entry in the log records it");
         bad++;
     } else {
-        char *want = rg_xasprintf("workflow %s (%s), user %s, host %s, out %s",
-                                  nz(rg_db_col_str(s, 0)), nz(rg_db_col_str(s, 1)),
-                                  nz(rg_db_col_str(s, 4)), nz(rg_db_col_str(s, 5)),
-                                  nz(rg_db_col_str(s, 6)));
+        /* "workflow W (PATH), user U, host H, out DIR[, params: P]", field by field */
+        static const char *const name[] = { "workflow", "workflow file", "user", "host",
+                                            "output directory" };
+        static const char *const pre[] = { "workflow ", " (", "), user ", ", host ", ", out " };
+        static const char *const post[] = { " (", "), user ", ", host ", ", out ", ", params: " };
+        const int col[] = { 0, 1, 4, 5, 6 };
         const char *d = nz(rp->started->detail), *params = nz(rg_db_col_str(s, 3));
-        size_t wl = strlen(want);
-        int ok = strncmp(d, want, wl) == 0;
-        if (ok && d[wl]) {
-            /* params given later (resume --set) are appended to the row */
-            ok = strncmp(d + wl, ", params: ", 10) == 0 &&
-                 strncmp(params, d + wl + 10, strlen(d + wl + 10)) == 0;
+        for (int f = 0; f < 5 && !bad; f++) {
+            const char *row = nz(rg_db_col_str(s, col[f]));
+            size_t pl = strlen(pre[f]), rl = strlen(row);
+            int ok = strncmp(d, pre[f], pl) == 0 && strncmp(d + pl, row, rl) == 0 &&
+                     (f < 4 ? strncmp(d + pl + rl, post[f], strlen(post[f])) == 0
+                            : (!d[pl + rl] || !strncmp(d + pl + rl, post[f], strlen(post[f]))));
+            if (!ok) {
+                const char *v = strncmp(d, pre[f], pl) == 0 ? d + pl : d;
+                const char *e = strstr(v, post[f]);
+                char *said = e ? rg_xstrndup(v, (size_t)(e - v)) : rg_one_line(v);
+                disagree(out, id, "runs", name[f],
+                         "entry %lld (run_started) says \"%s\", the table says \"%s\"",
+                         (long long)rp->started->seq, said, row);
+                free(said);
+                bad++;
+            }
+            d += pl + rl;
         }
-        if (!ok) {
-            disagree(out, id, "runs", "the run",
-                     "entry %lld (run_started) says \"%s\", the table says \"%s%s%s\"",
-                     (long long)rp->started->seq, d, want, *params ? ", params: " : "", params);
+        /* params given later (resume --set) are appended to the row */
+        if (!bad && *d && strncmp(params, d + 10, strlen(d + 10)) != 0) {
+            char *said = rg_one_line(d + 10), *row = rg_one_line(params);
+            disagree(out, id, "runs", "params",
+                     "entry %lld (run_started) says \"%s\", the table says \"%s\"",
+                     (long long)rp->started->seq, said, row);
+            free(said);
+            free(row);
             bad++;
         }
-        free(want);
     }
     if (rp->status && !same_str(status, rp->status)) {
         disagree(out, id, "runs", "status",
