@@ -140,6 +140,9 @@ typedef struct rg_replay {
 void rg_replay_build(rg_replay *r, const rg_event *v, size_t n);
 void rg_replay_free(rg_replay *r);
 
+/* ---- bundles (bundle.c) ---- */
+char *rg_bundle_input_path(const char *name, const char *path);
+
 /* ---- runs (runs.c) ---- */
 int rg_db_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs);
 
