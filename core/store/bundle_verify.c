@@ -293,9 +293,13 @@ static size_t check_run_txt(const char *dir, const char *run, const rg_event *v,
                 seen_log = 1;
                 long long says = atoll(val);
                 if (strcmp(val, logline) != 0 && says > (long long)n) {
-                    RUNTXT_BAD("log %s, but log.jsonl has %s: entries %zu to %lld missing at "
-                               "its end (log truncated)",
-                               val, logline, n + 1, says);
+                    char *which = says == (long long)n + 1
+                                      ? rg_xasprintf("entry %lld", says)
+                                      : rg_xasprintf("entries %zu to %lld", n + 1, says);
+                    RUNTXT_BAD("log %s, but log.jsonl has %s: %s missing at its end (log "
+                               "truncated)",
+                               val, logline, which);
+                    free(which);
                 } else if (strcmp(val, logline) != 0) {
                     RUNTXT_BAD("log %s, but log.jsonl has %s", val, logline);
                 }
