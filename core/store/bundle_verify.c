@@ -60,6 +60,27 @@ static int log_has_hash(const rg_event *v, size_t n, const char *what, const cha
     return 0;
 }
 
+/* The kind of log entry that records the file at a bundle path (NULL: none). */
+static const char *path_kind(const char *path)
+{
+    return strncmp(path, "definition/", 11) == 0 ? "definition_file"
+           : strncmp(path, "inputs/", 7) == 0     ? "input"
+           : strncmp(path, "outputs/", 8) == 0    ? "step_finished"
+           : strncmp(path, "versions/", 9) == 0   ? "step_finished"
+                                                  : NULL;
+}
+
+/* Does an entry of the kind that records the file at path list sha? */
+static int hash_known(const rg_event *v, size_t n, const char *path, const char *sha)
+{
+    const char *kind = path_kind(path);
+    int known = kind && log_has_hash(v, n, kind, sha);
+    if (!known && kind && strcmp(kind, "input") == 0) {
+        known = log_has_hash(v, n, "input_given", sha); /* given on resume */
+    }
+    return known;
+}
+
 static char *meta_get(const char *text, const char *key)
 {
     size_t kl = strlen(key), l;
@@ -145,8 +166,8 @@ static void wanted_free(want_file *v, size_t n)
 
 /* The bundle's files against what the log records: one missing from the
  * bundle or added to it is named.  Marks in done[] the paths reported. */
-static size_t check_file_set(const char *dir, const rg_replay *rp, const strv *paths,
-                             const strv *actual, char *done, FILE *out)
+static size_t check_file_set(const char *dir, const rg_event *v, size_t n, const rg_replay *rp,
+                             const strv *paths, const strv *actual, char *done, FILE *out)
 {
     want_file *w = NULL;
     size_t nw = wanted_files(rp, &w), problems = 0;
@@ -163,7 +184,10 @@ static size_t check_file_set(const char *dir, const rg_replay *rp, const strv *p
             continue;
         }
         matched[i] = 1;
-        if (*actual->v[i] && strcmp(actual->v[i], w[k].sha) != 0) {
+        const char *got = actual->v[i];
+        int in_log = hash_known(v, n, paths->v[i], got);
+        /* a hash the log never saw is named below (step 5) */
+        if (*got && in_log && strcmp(got, w[k].sha) != 0) {
             fprintf(out, "%s/%s: sha256 %s, but entry %lld records %s with sha256 %s\n", dir,
                     w[k].path, actual->v[i], (long long)w[k].seq, w[k].what, w[k].sha);
             done[i] = 1;
@@ -582,7 +606,7 @@ int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs)
     if (log_ok) {
         rg_replay rp;
         rg_replay_build(&rp, v, n);
-        problems += check_file_set(dir, &rp, &paths, &actual, done, out);
+        problems += check_file_set(dir, v, n, &rp, &paths, &actual, done, out);
         problems += check_run_txt(dir, run, v, n, &rp, out);
         rg_replay_free(&rp);
     }
@@ -591,15 +615,8 @@ int rg_bundle_verify(const char *dir, FILE *out, rg_errors *errs)
         if (done[i]) {
             continue;
         }
-        const char *kind = strncmp(paths.v[i], "definition/", 11) == 0 ? "definition_file"
-                           : strncmp(paths.v[i], "inputs/", 7) == 0     ? "input"
-                           : strncmp(paths.v[i], "outputs/", 8) == 0    ? "step_finished"
-                           : strncmp(paths.v[i], "versions/", 9) == 0   ? "step_finished"
-                                                                        : NULL;
-        int known = kind && log_has_hash(v, n, kind, actual.v[i]);
-        if (!known && kind && strcmp(kind, "input") == 0) {
-            known = log_has_hash(v, n, "input_given", actual.v[i]); /* given on resume */
-        }
+        const char *kind = path_kind(paths.v[i]);
+        int known = hash_known(v, n, paths.v[i], actual.v[i]);
         if (kind && *actual.v[i] && !known) {
             fprintf(out, "%s/%s: its sha256 %s is not in the log (not the file the run "
                          "recorded)\n",
