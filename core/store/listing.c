@@ -754,12 +754,22 @@ static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FIL
                 bad++;
             } else if (at) {
                 char *n1 = note && *note ? rg_one_line(note) : NULL;
-                char *res = by ? rg_xasprintf("step %s: %s (%s) resolved by %s%s%s", nz(step),
-                                              nz(kind), nz(what), by, n1 ? ": " : "",
-                                              n1 ? n1 : "")
+                /* "step S: KIND (WHAT) resolved by WHO[...][: NOTE]" (tasks.c) */
+                char *res = by ? rg_xasprintf("step %s: %s (%s) resolved by %s", nz(step),
+                                              nz(kind), nz(what), by)
                                : rg_xasprintf("step %s: %s (%s) closed without an answer: %s",
                                               nz(step), nz(kind), nz(what), n1 ? n1 : "");
-                if (!same_str(w->res->detail, res) || (by && !same_str(w->res->who, by))) {
+                const char *rd = nz(w->res->detail);
+                size_t rl = strlen(res), dl = strlen(rd), nl = n1 ? strlen(n1) : 0;
+                int same = by ? strncmp(rd, res, rl) == 0 &&
+                                    (!n1 ? !strstr(rd + rl, ": ")
+                                         : (dl >= rl + nl + 2 && !strcmp(rd + dl - nl, n1) &&
+                                             !strncmp(rd + dl - nl - 2, ": ", 2)))
+                              : strcmp(rd, res) == 0;
+                if (!same || (by && !same_str(w->res->who, by))) {
+                    char *full = n1 && by ? rg_xasprintf("%s: %s", res, n1) : NULL;
+                    free(full ? res : NULL);
+                    res = full ? full : res;
                     disagree(out, id, "waits", row,
                              "entry %lld (%s by %s) says \"%s\", the table says \"%s\"",
                              (long long)w->res->seq, w->res->what, w->res->who, w->res->detail,
