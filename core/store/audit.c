@@ -533,7 +533,13 @@ static void replay_input(rg_replay *r, const rg_event *e)
             size = sz;
         }
     } else if (!strncmp(d, name, nl) && d[nl] == '=') {
-        path = rg_xstrdup(d + nl + 1);
+        /* "NAME=PATH (os user U)"; before the OS user was recorded, "NAME=PATH" */
+        const char *ou = NULL;
+        for (const char *p = d + nl + 1; (p = strstr(p, " (os user ")); p++) {
+            ou = p;
+        }
+        size_t pl = ou && d[strlen(d) - 1] == ')' ? (size_t)(ou - (d + nl + 1)) : strlen(d + nl + 1);
+        path = rg_xstrndup(d + nl + 1, pl);
     }
     rg_replay_input *in = NULL;
     for (size_t i = 0; i < r->ninputs && !in; i++) {
@@ -552,6 +558,19 @@ static void replay_input(rg_replay *r, const rg_event *e)
     in->sha = sha;
     in->size = size;
     in->seq = e->seq;
+}
+
+/* Does a waiting entry's detail, "step S waits for input: input NAME: ..."
+ * or "... input NAME - ...", wait for input name? */
+static int waits_for_input(const char *detail, const char *name)
+{
+    const char *p = strstr(nz(detail), " waits for input: input ");
+    size_t nl = strlen(name);
+    if (!p) {
+        return 0;
+    }
+    p += strlen(" waits for input: input ");
+    return !strncmp(p, name, nl) && (!strncmp(p + nl, ": ", 2) || !strncmp(p + nl, " - ", 3));
 }
 
 void rg_replay_build(rg_replay *r, const rg_event *v, size_t n)
@@ -638,6 +657,16 @@ void rg_replay_build(rg_replay *r, const rg_event *v, size_t n)
             r->waits = grow(r->waits, r->nwaits, &r->cwaits, sizeof *r->waits);
             r->waits[r->nwaits++] =
                 (rg_replay_wait){ rg_xstrdup(step), rg_xstrdup(e->detail), e->seq, NULL };
+        }
+        if (!strcmp(w, "input_given") && hash_line(e->hashes, 0, &sha, &name)) {
+            /* an input given on resume resolves the open wait for it in
+             * the same transaction (tasks.c rg_wait_input_given) */
+            for (size_t k = r->nwaits; k-- > 0;) {
+                if (!r->waits[k].res && waits_for_input(r->waits[k].detail, name)) {
+                    r->waits[k].res = e;
+                    break;
+                }
+            }
         }
         if ((!strcmp(w, "approved") || !strcmp(w, "timer_passed") || !strcmp(w, "wait_closed") ||
              (!strcmp(w, "input_given") && !*nz(e->hashes))) &&

@@ -762,7 +762,12 @@ static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FIL
                                               nz(step), nz(kind), nz(what), n1 ? n1 : "");
                 const char *rd = nz(w->res->detail);
                 size_t rl = strlen(res), dl = strlen(rd), nl = n1 ? strlen(n1) : 0;
-                int same = by ? strncmp(rd, res, rl) == 0 &&
+                /* an input given on resume: its input_given entry (with
+                 * the file's hash) resolved the wait; who must agree */
+                int given = by && !strcmp(nz(w->res->what), "input_given") &&
+                            *nz(w->res->hashes);
+                int same = given ? 1
+                           : by ? strncmp(rd, res, rl) == 0 &&
                                     (!n1 ? !strstr(rd + rl, ": ")
                                          : (dl >= rl + nl + 2 && !strcmp(rd + dl - nl, n1) &&
                                              !strncmp(rd + dl - nl - 2, ": ", 2)))

@@ -547,10 +547,13 @@ int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
                            "size = excluded.size, sha256 = excluded.sha256",
                            "sssis", run_id, in->name, in->path, in->size, in->sha256);
-            char *detail = rg_xasprintf("%s=%s; os user: %s", in->name, in->path, ou);
+            char *detail = rg_xasprintf("%s=%s (os user %s)", in->name, in->path, ou);
             char *hashes = rg_xasprintf("%s  %s", in->sha256, in->name);
             if (rc == 0) {
                 rc = rg_audit_append(store, run_id, who, "input_given", detail, hashes, errs);
+            }
+            if (rc == 0) {
+                rc = rg_wait_input_given(store, run_id, in->name, who, ou, errs);
             }
             free(detail);
             free(hashes);
@@ -627,8 +630,8 @@ int rg_store_run_resume(rg_store *store, const char *run_id, const char *detail,
         if (rc == 0) {
             char *os_user = rg_os_user();
             char *ou = rg_one_line(os_user);
-            char *d = rg_xasprintf("by pid %ld on host %s%s%s; os user: %s", (long)getpid(),
-                                   store->host, detail && *detail ? ": " : "", nz(detail), ou);
+            char *d = rg_xasprintf("by pid %ld on host %s (os user %s)%s%s", (long)getpid(),
+                                   store->host, ou, detail && *detail ? ": " : "", nz(detail));
             rc = rg_audit_append(store, run_id, NULL, "run_resumed", d, NULL, errs);
             free(d);
             free(ou);

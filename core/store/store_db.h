@@ -84,6 +84,12 @@ void rg_events_free(rg_event *v, size_t n);
 /* Append an entry inside the caller's transaction. */
 int rg_audit_append(rg_store *store, const char *run_id, const char *who, const char *what,
                     const char *detail, const char *hashes, rg_errors *errs);
+/* tasks.c: inside the caller's transaction, resolve the open input wait of
+ * input `name` (its what "input NAME: ..." or "input NAME - ...") as given
+ * by who (NULL: the actor), with the OS user; no audit entry of its own,
+ * the caller's input_given is the record. */
+int rg_wait_input_given(rg_store *store, const char *run_id, const char *name, const char *who,
+                        const char *os_user, rg_errors *errs);
 char *rg_short_hash(const char *h);
 /* Check the chain of v[0..n) (in the order given).  0 intact; 1 broken with
  * the first problem in *msg (*line: the v[].line of the place, or 0). */

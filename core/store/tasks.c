@@ -93,9 +93,9 @@ static int refuse(rg_store *store, const char *run_id, const char *step, const c
                "%s: four-eyes rule: %s may not approve step %s of run %s: the approval must come "
                "from someone other than %s",
                store->path, who, step, run_id, fe);
-    char *detail = rg_xasprintf("step %s: approval (%s) refused to %s: four eyes, not by %s; "
-                                "os user: %s",
-                                step, what, who, fe, os_user);
+    char *detail = rg_xasprintf("step %s: approval (%s) refused to %s (os user %s): four eyes, "
+                                "not by %s",
+                                step, what, who, os_user, fe);
     int rc = rg_audit_append(store, run_id, who, "approval_refused", detail, NULL, errs);
     free(detail);
     return rc;
@@ -159,17 +159,17 @@ int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step,
                                 "UPDATE waits SET resolved_by = ?, resolved_at = ?, note = ?, "
                                 "resolved_os_user = ? WHERE id = ?",
                                 "ssssi", whot, t, note && *note ? note : NULL, ou, id);
-                /* An input wait is answered by the input given on resume,
-                 * logged once where it is recorded (input_given, with its
-                 * hash), or by data a step wrote (step_finished): no entry
-                 * of its own. */
-                if (rc == 0 && strcmp(kind, "input") != 0) {
+                /* an input given on resume resolves its wait where it is
+                 * recorded (rg_store_give_inputs), without a second entry;
+                 * one resolved here was answered by data a step wrote */
+                if (rc == 0) {
                     const char *ev_what = !strcmp(kind, "approval") ? "approved"
+                                          : !strcmp(kind, "input")  ? "input_given"
                                                                     : "timer_passed";
                     char *n1 = note && *note ? rg_one_line(note) : NULL;
-                    char *detail = rg_xasprintf("step %s: %s (%s) resolved by %s%s%s; os user: %s",
-                                                step, kind, what, whot, n1 ? ": " : "",
-                                                n1 ? n1 : "", ou);
+                    char *detail = rg_xasprintf("step %s: %s (%s) resolved by %s (os user %s)%s%s",
+                                                step, kind, what, whot, ou, n1 ? ": " : "",
+                                                n1 ? n1 : "");
                     rc = rg_audit_append(store, run_id, whot, ev_what, detail, NULL, errs);
                     free(detail);
                     free(n1);
@@ -187,6 +187,23 @@ int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step,
     free(os_user);
     free(w);
     return refused ? -1 : rc;
+}
+
+int rg_wait_input_given(rg_store *store, const char *run_id, const char *name, const char *who,
+                        const char *os_user, rg_errors *errs)
+{
+    char t[32];
+    rg_now_iso(t);
+    /* input names are ids (letters, digits, _ and -): no GLOB wildcard */
+    char *g1 = rg_xasprintf("input %s: *", nz(name)), *g2 = rg_xasprintf("input %s - *", nz(name));
+    int rc = rg_db_exec(store, errs,
+                        "UPDATE waits SET resolved_by = ?, resolved_at = ?, note = 'input given', "
+                        "resolved_os_user = ? WHERE run_id = ? AND kind = 'input' AND "
+                        "resolved_at IS NULL AND (what GLOB ? OR what GLOB ?)",
+                        "ssssss", who && *who ? who : store->actor, t, os_user, run_id, g1, g2);
+    free(g1);
+    free(g2);
+    return rc;
 }
 
 int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, char **by,

@@ -169,7 +169,7 @@ END_TEST
 START_TEST(os_user_recorded)
 {
     char *me = os_user();
-    char *mark = t_asprintf("; os user: %s", me);
+    char *mark = t_asprintf(" (os user %s)", me);
     char *id = approval_run("alice");
     ck_assert_int_eq(approve(id, "Alice"), 2);
     ck_assert_int_eq(approve(id, "bob"), 0);
@@ -217,7 +217,8 @@ START_TEST(os_user_recorded)
     ck_contains(out_, by);
     free(by);
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(verify), 0);
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
     free(id);
     free(mark);
     free(me);
@@ -267,6 +268,10 @@ START_TEST(each_wait_event_logged_once)
     ck_assert_int_eq(regie(log), 0);
     ck_contains(out_, "signed=");
     ck_contains(out_, "  signed\n");
+    /* the tables agree with the log: the input_given resolved the wait */
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
     free(id);
 }
 END_TEST
