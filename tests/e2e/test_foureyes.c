@@ -276,6 +276,38 @@ START_TEST(each_wait_event_logged_once)
 }
 END_TEST
 
+/* An input given on resume resolves its wait in the same transaction as
+ * its one input_given entry: killed right after, the tables agree with the
+ * log, and the resumed run logs nothing more for it. */
+START_TEST(input_wait_resolved_with_its_entry)
+{
+    char *id = approval_run("alice");
+    ck_assert_int_eq(approve(id, "bob"), 0);
+    const char *plain[] = { "resume", id, "--db", "t.db", NULL };
+    int rc = regie(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    free(t_write(t_dir, "signed.txt", "signed\n"));
+    const char *give[] = { "resume", id, "--db", "t.db", "--by", "carol", "--set",
+                           "signed=signed.txt", NULL };
+    setenv("REGIE_TEST_KILL_AT", "after-input-commit", 1);
+    rc = regie(give);
+    unsetenv("REGIE_TEST_KILL_AT");
+    ck_assert_msg(rc == 128 + 9, "exit %d: %s", rc, err_);
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(regie(show), 0);
+    ck_contains(out_, "input given");
+    rc = regie(plain);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert_int_eq(count_entries(id, "input_given"), 1);
+    rc = regie(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    free(id);
+}
+END_TEST
+
 /* A store written before the fix, with input_given twice for one input
  * (once when the input was recorded, once when the wait was resolved),
  * still verifies. */
@@ -368,6 +400,7 @@ Suite *suite_foureyes(void)
     tcase_add_test(tc, two_people_accepted);
     tcase_add_test(tc, os_user_recorded);
     tcase_add_test(tc, each_wait_event_logged_once);
+    tcase_add_test(tc, input_wait_resolved_with_its_entry);
     tcase_add_test(tc, doubled_entries_still_verify);
     tcase_add_test(tc, four_eyes_without_a_name_refused);
     tcase_add_test(tc, person_key);
