@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -311,24 +312,58 @@ int rg_db_step(rg_store *store, rg_errors *errs, sqlite3_stmt *s)
 
 int rg_db_begin(rg_store *store, rg_errors *errs)
 {
+    if (store->damaged) {
+        rg_err_add(errs, NULL, 0,
+                   "%s: the run store is damaged (%s); regie writes nothing to it: restore "
+                   "the backup, or recover it with sqlite3 (doc/store.md, \"A damaged store\")",
+                   store->path, store->damaged);
+        return -1;
+    }
+    if (store->readonly) {
+        rg_err_add(errs, NULL, 0, "%s: opened read-only; this command cannot write to it",
+                   store->path);
+        return -1;
+    }
+    if (store->nest > 0) {
+        /* inside rg_store_txn_begin: part of the caller's transaction,
+         * unless SQLite has already rolled that back (a full disk) */
+        if (sqlite3_get_autocommit(store->db)) {
+            rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: the transaction was "
+                       "rolled back", store->path);
+            return -1;
+        }
+        store->nest++;
+        return 0;
+    }
     int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rg_db_error(store, errs, rc, "starting a transaction");
         return -1;
     }
+    store->nest = 1;
     return 0;
 }
 
 void rg_db_rollback(rg_store *store)
 {
+    if (store->nest > 1) {
+        store->nest--; /* the outer transaction decides */
+        return;
+    }
+    store->nest = 0;
     if (!sqlite3_get_autocommit(store->db)) {
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     }
 }
 
-/* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
+/* Commit if ok == 0, else roll back.  Returns 0 only if committed (inside
+ * rg_store_txn_begin: only if the part succeeded). */
 int rg_db_end(rg_store *store, int ok, rg_errors *errs)
 {
+    if (store->nest > 1) {
+        store->nest--;
+        return ok != 0 ? -1 : 0;
+    }
     if (ok != 0) {
         rg_db_rollback(store);
         return -1;
@@ -339,7 +374,25 @@ int rg_db_end(rg_store *store, int ok, rg_errors *errs)
         rg_db_rollback(store);
         return -1;
     }
+    store->nest = 0;
     return 0;
+}
+
+int rg_store_txn_begin(rg_store *store, rg_errors *errs)
+{
+    LOCK(store); /* held until rg_store_txn_end: other threads wait */
+    if (rg_db_begin(store, errs) != 0) {
+        UNLOCK(store);
+        return -1;
+    }
+    return 0;
+}
+
+int rg_store_txn_end(rg_store *store, int ok, rg_errors *errs)
+{
+    int rc = rg_db_end(store, ok, errs);
+    UNLOCK(store);
+    return rc;
 }
 
 /* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
@@ -554,6 +607,55 @@ static int migrate(rg_store *store, rg_errors *errs)
     return rg_db_end(store, rc, errs);
 }
 
+/* A handle on an open connection (owned from now on). */
+static rg_store *new_handle(sqlite3 *db, const char *path)
+{
+    rg_store *store = rg_xcalloc(1, sizeof *store);
+    store->db = db;
+    store->path = rg_xstrdup(path);
+    store->actor = default_actor();
+    if (gethostname(store->host, sizeof store->host - 1) != 0 || !store->host[0]) {
+        strcpy(store->host, "localhost");
+    }
+    char *boot = read_small("/proc/sys/kernel/random/boot_id");
+    if (boot) {
+        snprintf(store->boot, sizeof store->boot, "%s", boot);
+        free(boot);
+    }
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&store->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    return store;
+}
+
+/* SQLite's quick check (the fast part of integrity_check): NULL if the
+ * file is sound, else what it found first (caller frees). */
+static char *quick_check(rg_store *store)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(store->db, "PRAGMA quick_check(1)", -1, &s, NULL);
+    char *bad = NULL;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        if (!r || strcmp(r, "ok") != 0) {
+            bad = rg_xasprintf("quick_check: %s", r ? r : "?");
+        }
+    } else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        bad = rg_xasprintf("quick_check: %s", sqlite3_errmsg(store->db));
+    }
+    sqlite3_finalize(s);
+    if (bad) {
+        for (char *p = bad; *p; p++) {
+            *p = *p == '\n' ? ' ' : *p;
+        }
+    }
+    return bad;
+}
+
 rg_store *rg_store_open(const char *path, rg_errors *errs)
 {
     if (!path || !*path) {
@@ -581,26 +683,7 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         sqlite3_close(db);
         return NULL;
     }
-    rg_store *store = rg_xcalloc(1, sizeof *store);
-    store->db = db;
-    store->path = rg_xstrdup(path);
-    store->actor = default_actor();
-    if (gethostname(store->host, sizeof store->host - 1) != 0 || !store->host[0]) {
-        strcpy(store->host, "localhost");
-    }
-    char *boot = read_small("/proc/sys/kernel/random/boot_id");
-    if (boot) {
-        snprintf(store->boot, sizeof store->boot, "%s", boot);
-        free(boot);
-    }
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&store->mu, &ma);
-    pthread_mutexattr_destroy(&ma);
-
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, 5000);
+    rg_store *store = new_handle(db, path);
 
     int64_t ver = 0;
     if (check_identity(store, errs, &ver) < 0) {
@@ -636,6 +719,10 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         rg_err_add(errs, NULL, 0, "%s: the run store needs an upgrade but is read-only", path);
         goto fail;
     }
+    /* a damaged file is read where SQLite can, never written (rg_db_begin) */
+    if (ver > 0) {
+        store->damaged = quick_check(store);
+    }
     if (!readonly && migrate(store, errs) != 0) {
         goto fail;
     }
@@ -643,6 +730,113 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
 fail:
     rg_store_close(store);
     return NULL;
+}
+
+/* path as an SQLite URI file name with query (URI-escaped). */
+static char *uri_for(const char *path, const char *query)
+{
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#') {
+            rg_buf_printf(&b, "%%%02X", (unsigned char)*p);
+        } else {
+            rg_buf_put(&b, p, 1);
+        }
+    }
+    rg_buf_printf(&b, "?%s", query);
+    return b.data;
+}
+
+/* Try to read the store through uri: 0 and *out, or the SQLite code of the
+ * failure (msg: its text, caller frees). */
+static int try_read(const char *path, const char *uri, rg_store **out, int64_t *ver, char **msg,
+                    rg_errors *errs)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        *msg = rg_xstrdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return rc;
+    }
+    rg_store *store = new_handle(db, path);
+    rg_errors e = { 0 };
+    if (check_identity(store, &e, ver) < 0) {
+        rc = sqlite3_extended_errcode(db);
+        int prim = rc & 0xff;
+        if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM ||
+            prim == SQLITE_IOERR) {
+            *msg = rg_xstrdup(sqlite3_errmsg(db));
+        } else {
+            rc = SQLITE_ERROR; /* a refusal that names the file: final */
+            for (size_t i = 0; i < e.n; i++) {
+                rg_err_add(errs, NULL, 0, "%s", e.msg[i]);
+            }
+        }
+        rg_err_free(&e);
+        rg_store_close(store);
+        return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+    }
+    *out = store;
+    return 0;
+}
+
+rg_store *rg_store_open_read(const char *path, rg_errors *errs)
+{
+    struct stat sb;
+    if (!path || !*path || stat(path, &sb) != 0) {
+        return rg_store_open(path, errs); /* as before: an empty store */
+    }
+    rg_store *store = NULL;
+    int64_t ver = 0;
+    char *msg = NULL;
+    char *uri = uri_for(path, "mode=ro");
+    int rc = try_read(path, uri, &store, &ver, &msg, errs);
+    free(uri);
+    if (rc != 0 && rc != SQLITE_ERROR) {
+        /* The WAL's index (-shm) cannot be made: a read-only directory or
+         * mount.  Without a -wal file all of the store is in the main
+         * file, and it is read as it is (immutable).  A -wal file holds
+         * commits not yet in the main file: reading without it would show
+         * an older store. */
+        char *wal = rg_xasprintf("%s-wal", path);
+        struct stat wb;
+        if (stat(wal, &wb) == 0 && wb.st_size > 0) {
+            rg_err_add(errs, NULL, 0,
+                       "%s: cannot read the run store (%s): %s holds changes not yet in the "
+                       "main file, and SQLite cannot open it here; copy the store with its -wal "
+                       "and -shm files to a folder you may write, or ask its owner for a backup "
+                       "(sqlite3 %s \".backup FILE\")",
+                       path, msg, wal, path);
+        } else {
+            free(msg);
+            msg = NULL;
+            uri = uri_for(path, "immutable=1");
+            rc = try_read(path, uri, &store, &ver, &msg, errs);
+            free(uri);
+            if (rc != 0 && rc != SQLITE_ERROR) {
+                rg_err_add(errs, NULL, 0, "%s: cannot read the run store: %s", path, msg);
+            }
+        }
+        free(wal);
+    }
+    free(msg);
+    if (!store) {
+        return NULL;
+    }
+    store->readonly = 1;
+    if (ver < RG_STORE_SCHEMA_VERSION) {
+        rg_err_add(errs, NULL, 0,
+                   "%s: the run store was made by an older regie (schema version %lld); open it "
+                   "once with a command that may write it (regie resume, or regie run) to upgrade "
+                   "it",
+                   path, (long long)ver);
+        rg_store_close(store);
+        return NULL;
+    }
+    sqlite3_exec(store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    return store;
 }
 
 void rg_store_close(rg_store *store)
@@ -655,6 +849,7 @@ void rg_store_close(rg_store *store)
     pthread_mutex_destroy(&store->mu);
     free(store->path);
     free(store->actor);
+    free(store->damaged);
     free(store);
 }
 

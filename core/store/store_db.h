@@ -34,6 +34,9 @@ struct rg_store {
     char *actor;
     char host[256];
     char boot[64];
+    int nest;      /* open rg_db_begin levels: 1 a transaction, more inside one */
+    char *damaged; /* what quick_check said at open (writes refused), or NULL */
+    int readonly;  /* opened by rg_store_open_read */
     pthread_mutex_t mu;
 };
 
