@@ -409,6 +409,13 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
     double secs = rg_now() - t0;
     if (store && rg_durable_finish(run, rc, errs) != 0) {
         print_errors(errs);
+        fprintf(stderr,
+                "regie: run %s: its end could not be recorded in %s; it is listed as interrupted, "
+                "and `regie resume %s%s` continues it once the store can be written\n",
+                run->run_id, rg_store_path(store), run->run_id, rg_durable_hint_db());
+        if (rc == RG_EXIT_OK || rc == RG_EXIT_WAITING) {
+            rc = RG_EXIT_FAILED;
+        }
     }
     if (rc == RG_EXIT_INVALID) {
         print_errors(&run->input_errors);

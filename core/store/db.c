@@ -147,6 +147,7 @@ void rg_db_error(rg_store *store, rg_errors *errs, int rc, const char *what)
 {
     const char *msg = store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc);
     int prim = rc & 0xff;
+    store->last_rc = rc;
     if (prim == SQLITE_FULL || prim == SQLITE_IOERR) {
         rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: %s: %s", store->path, what,
                    msg);
@@ -656,6 +657,30 @@ static char *quick_check(rg_store *store)
     return bad;
 }
 
+/* Test hook (doc/store.md): REGIE_TEST_STORE_PAGES=N lets the store grow
+ * by N pages at most in this process (SQLite's max_page_count): past that
+ * SQLite answers SQLITE_FULL, "database or disk is full", as on a full
+ * disk.  Only this file reads it. */
+static void test_full_disk(rg_store *store)
+{
+    const char *v = getenv("REGIE_TEST_STORE_PAGES");
+    if (!v || !*v) {
+        return;
+    }
+    sqlite3_stmt *s = NULL;
+    long long pages = -1;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA page_count", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        pages = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (pages >= 0) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages + atoll(v));
+        sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+    }
+}
+
 rg_store *rg_store_open(const char *path, rg_errors *errs)
 {
     if (!path || !*path) {
@@ -726,6 +751,7 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
     if (!readonly && migrate(store, errs) != 0) {
         goto fail;
     }
+    test_full_disk(store);
     return store;
 fail:
     rg_store_close(store);

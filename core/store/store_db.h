@@ -37,6 +37,7 @@ struct rg_store {
     int nest;      /* open rg_db_begin levels: 1 a transaction, more inside one */
     char *damaged; /* what quick_check said at open (writes refused), or NULL */
     int readonly;  /* opened by rg_store_open_read */
+    int last_rc;   /* the SQLite code of the last error reported (rg_db_error) */
     pthread_mutex_t mu;
 };
 
