@@ -10,6 +10,7 @@
 #include "store_db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -657,6 +658,33 @@ static char *quick_check(rg_store *store)
     return bad;
 }
 
+/* Room kept beside the store (STORE-reserve) for the end of a run on a
+ * full disk: made when a process opens the store to write, given back by
+ * rg_db_reserve_release. */
+#define RESERVE_BYTES (256 * 1024)
+
+static void reserve_make(rg_store *store)
+{
+    char *p = rg_xasprintf("%s-reserve", store->path);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        int ok = posix_fallocate(fd, 0, RESERVE_BYTES) == 0;
+        close(fd);
+        if (!ok) {
+            unlink(p); /* no room for it now; the next process tries again */
+        }
+    }
+    free(p);
+}
+
+int rg_db_reserve_release(rg_store *store)
+{
+    char *p = rg_xasprintf("%s-reserve", store->path);
+    int rc = unlink(p);
+    free(p);
+    return rc;
+}
+
 /* Test hook (doc/store.md): REGIE_TEST_STORE_PAGES=N lets the store grow
  * by N pages at most in this process (SQLite's max_page_count): past that
  * SQLite answers SQLITE_FULL, "database or disk is full", as on a full
@@ -752,6 +780,9 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         goto fail;
     }
     test_full_disk(store);
+    if (!store->damaged) {
+        reserve_make(store);
+    }
     return store;
 fail:
     rg_store_close(store);

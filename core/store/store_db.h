@@ -74,6 +74,9 @@ int rg_db_begin(rg_store *store, rg_errors *errs);
 void rg_db_rollback(rg_store *store);
 /* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
 int rg_db_end(rg_store *store, int ok, rg_errors *errs);
+/* Give back the room kept beside the store for a full disk (STORE-reserve):
+ * 0 if there was some. */
+int rg_db_reserve_release(rg_store *store);
 /* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
 int rg_db_run_exists(rg_store *store, const char *run_id, rg_errors *errs);
 
