@@ -839,6 +839,31 @@ static int try_read(const char *path, const char *uri, rg_store **out, int64_t *
     return 0;
 }
 
+/* A store made by an older regie, read without writing it: copied into
+ * memory and upgraded there (the file stays as it is). */
+static int read_upgraded(rg_store *store, rg_errors *errs)
+{
+    sqlite3 *mem = NULL;
+    int rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(mem, "main", store->db, "main") : NULL;
+    if (b) {
+        sqlite3_backup_step(b, -1);
+        rc = sqlite3_backup_finish(b);
+    } else if (rc == SQLITE_OK) {
+        rc = sqlite3_errcode(mem);
+    }
+    if (rc != SQLITE_OK) {
+        rg_db_error(store, errs, rc, "reading the store (made by an older regie) into memory");
+        sqlite3_close(mem);
+        return -1;
+    }
+    cache_clear(store);
+    sqlite3_close_v2(store->db);
+    store->db = mem;
+    sqlite3_extended_result_codes(mem, 1);
+    return migrate(store, errs);
+}
+
 rg_store *rg_store_open_read(const char *path, rg_errors *errs)
 {
     struct stat sb;
@@ -882,16 +907,11 @@ rg_store *rg_store_open_read(const char *path, rg_errors *errs)
     if (!store) {
         return NULL;
     }
-    store->readonly = 1;
-    if (ver < RG_STORE_SCHEMA_VERSION) {
-        rg_err_add(errs, NULL, 0,
-                   "%s: the run store was made by an older regie (schema version %lld); open it "
-                   "once with a command that may write it (regie resume, or regie run) to upgrade "
-                   "it",
-                   path, (long long)ver);
+    if (ver < RG_STORE_SCHEMA_VERSION && read_upgraded(store, errs) != 0) {
         rg_store_close(store);
         return NULL;
     }
+    store->readonly = 1;
     sqlite3_exec(store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     return store;
 }

@@ -52,7 +52,8 @@ rg_store *rg_store_open(const char *path, rg_errors *errs);
  * so a read-only file, folder or mount can be read.  With no -wal file
  * beside it and no way to make the -shm file, the file is read as it is
  * (SQLite's immutable=1); a -wal file that cannot be opened is refused,
- * naming it.  A path that does not exist is opened as by rg_store_open.
+ * naming it.  An older schema is upgraded in a copy in memory, never in
+ * the file.  A path that does not exist is opened as by rg_store_open.
  * Every write through the handle is refused. */
 rg_store *rg_store_open_read(const char *path, rg_errors *errs);
 void rg_store_close(rg_store *store);

@@ -403,6 +403,28 @@ START_TEST(read_only_store_is_readable)
     ck_contains(err, copy);
     free(out);
     free(err);
+    /* a copy made by an older regie (schema version 1) reads the same */
+    chmod(ro, 0755);
+    chmod(copy, 0644);
+    ck_assert_int_eq(sqlite3_open(copy, &h), SQLITE_OK);
+    ck_assert_int_eq(sqlite3_exec(h,
+                                  "PRAGMA journal_mode = DELETE; ALTER TABLE runs DROP COLUMN jobs; "
+                                  "ALTER TABLE steps DROP COLUMN reads_sha256; DROP TABLE "
+                                  "output_versions; PRAGMA user_version = 1",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    chmod(copy, 0444);
+    chmod(ro, 0555);
+    for (size_t i = 0; i < 4; i++) {
+        int rc2 = as_reader(rw, &out, &err, cmds[i]);
+        ck_assert_msg(rc2 == 0, "%s on a read-only store of schema 1: exit %d: %s%s", cmds[i][0],
+                      rc2, out, err);
+        ck_contains(out, expect[i]);
+        free(out);
+        free(err);
+    }
+    ck_assert_msg(access(wal, F_OK) != 0, "%s made", wal);
     chmod(ro, 0755);
     free(wal);
     free(bundle);
