@@ -79,7 +79,7 @@ static int regie_env(const char *dir, const char *name, const char *value, char 
     return rc;
 }
 
-/* The ids of the runs in dir/t.db, in order (caller frees). */
+/* The ids of the runs in dir/t.db, oldest first: how many. */
 static size_t run_ids(const char *dir, char ids[][64], size_t max)
 {
     char *out = NULL, *err = NULL;
@@ -324,11 +324,8 @@ static int as_reader(const char *rw, char **out, char **err, const char *const *
         }
         char *o = NULL, *e = NULL;
         int rc = t_regie(t_dir, &o, &e, argv);
-        char *po = t_asprintf("%s/out.txt", rw), *pe = t_asprintf("%s/err.txt", rw);
         free(t_write(rw, "out.txt", o ? o : ""));
         free(t_write(rw, "err.txt", e ? e : ""));
-        free(po);
-        free(pe);
         _exit(rc);
     }
     int st = 0;
