@@ -292,22 +292,23 @@ static void write_summary(const rg_run *run, int status, double secs)
 
 /* The store: --db, else cfg's (the workflow's [engine] or --engine store,
  * else etc/regie.ini's [store] path, else the default).  bare: the store a
- * command without --db or --engine finds. */
-static int open_store(const opts *o, const rg_config *cfg, const char *bare, rg_store **store,
-                      rg_errors *errs)
+ * command without --db or --engine finds.  read: the command only reads
+ * (a read-only copy or mount can be read). */
+static int open_store(const opts *o, const rg_config *cfg, const char *bare, int read,
+                      rg_store **store, rg_errors *errs)
 {
     *store = NULL;
     const char *path = o->db ? o->db : cfg->store_path;
     if (o->no_store || !path || !*path || strcmp(path, "off") == 0) {
         return 0;
     }
-    *store = rg_store_open(path, errs);
+    *store = read ? rg_store_open_read(path, errs) : rg_store_open(path, errs);
     /* hints printed for this run name the store unless a bare command finds it */
     rg_durable_set_hint_db(strcmp(path, nz_str(bare)) != 0 ? path : NULL);
     if (*store && o->by) {
         rg_store_set_actor(*store, o->by);
     }
-    if (*store && cfg->sync_full) {
+    if (*store && cfg->sync_full && !read) {
         rg_sync_writes = 1;
         rg_store_set_sync(*store, 1, errs);
     }
@@ -355,7 +356,7 @@ static int cmd_run(const opts *o, int check_only)
                sess.wf.ninputs, sess.wf.nsteps, npre);
         goto done;
     }
-    if (open_store(o, &sess.wf.cfg, sess.bare_store, &store, &errs) != 0) {
+    if (open_store(o, &sess.wf.cfg, sess.bare_store, 0, &store, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
         goto done;
@@ -408,6 +409,13 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
     double secs = rg_now() - t0;
     if (store && rg_durable_finish(run, rc, errs) != 0) {
         print_errors(errs);
+        fprintf(stderr,
+                "regie: run %s: its end could not be recorded in %s; it is listed as interrupted, "
+                "and `regie resume %s%s` continues it once the store can be written\n",
+                run->run_id, rg_store_path(store), run->run_id, rg_durable_hint_db());
+        if (rc == RG_EXIT_OK || rc == RG_EXIT_WAITING) {
+            rc = RG_EXIT_FAILED;
+        }
     }
     if (rc == RG_EXIT_INVALID) {
         print_errors(&run->input_errors);
@@ -545,7 +553,8 @@ static int cmd_workflows(const opts *o)
 /* ---- the run store ---- */
 /* The commands that find a run by its id read no workflow: the store is
  * --db, --engine store=FILE, or the one of etc/regie.ini or the default. */
-static int need_store(const opts *o, rg_config *cfg, rg_store **store, rg_errors *errs)
+static int need_store(const opts *o, rg_config *cfg, int read, rg_store **store,
+                      rg_errors *errs)
 {
     if (rg_config_load(cfg, o->config, errs) != 0) {
         return -1;
@@ -558,7 +567,7 @@ static int need_store(const opts *o, rg_config *cfg, rg_store **store, rg_errors
         }
     }
     if (rc == 0) {
-        rc = open_store(o, cfg, bare, store, errs);
+        rc = open_store(o, cfg, bare, read, store, errs);
     }
     free(bare);
     if (rc != 0) {
@@ -607,7 +616,7 @@ static int cmd_resume(const opts *o, const char *id)
     size_t nsets = 0;
     rg_buf changes = { 0 };
     int rc = RG_EXIT_INVALID;
-    if (need_store(o, &cfg, &store, &errs) != 0) {
+    if (need_store(o, &cfg, 0, &store, &errs) != 0) {
         print_errors(&errs);
         goto out;
     }
@@ -681,7 +690,7 @@ static int cmd_resume_due(const opts *o)
     size_t ndue = 0;
     int rc = RG_EXIT_OK;
     char *today = rg_durable_today();
-    if (need_store(o, &cfg, &store, &errs) != 0 ||
+    if (need_store(o, &cfg, 0, &store, &errs) != 0 ||
         rg_durable_runs_due(store, today, &due, &ndue, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
@@ -711,7 +720,7 @@ static int cmd_approve(const opts *o)
     rg_config cfg;
     rg_store *store = NULL;
     int rc = RG_EXIT_INVALID;
-    if (need_store(o, &cfg, &store, &errs) == 0 &&
+    if (need_store(o, &cfg, 0, &store, &errs) == 0 &&
         rg_store_wait_resolve(store, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
         printf("approved %s of run %s by %s; continue with: regie resume %s%s\n", o->pos[1],
                o->pos[0], o->by, o->pos[0], rg_durable_hint_db());
@@ -750,7 +759,7 @@ static int cmd_store(const opts *o)
         rg_err_free(&errs);
         return v == RG_VERIFY_OK ? RG_EXIT_OK : v == RG_VERIFY_BROKEN ? RG_EXIT_FAILED : RG_EXIT_INVALID;
     }
-    if (need_store(o, &cfg, &store, &errs) != 0) {
+    if (need_store(o, &cfg, 1, &store, &errs) != 0) {
         print_errors(&errs);
         rg_config_free(&cfg);
         rg_err_free(&errs);

@@ -10,11 +10,13 @@
 #include "store_db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -146,6 +148,7 @@ void rg_db_error(rg_store *store, rg_errors *errs, int rc, const char *what)
 {
     const char *msg = store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc);
     int prim = rc & 0xff;
+    store->last_rc = rc;
     if (prim == SQLITE_FULL || prim == SQLITE_IOERR) {
         rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: %s: %s", store->path, what,
                    msg);
@@ -311,24 +314,58 @@ int rg_db_step(rg_store *store, rg_errors *errs, sqlite3_stmt *s)
 
 int rg_db_begin(rg_store *store, rg_errors *errs)
 {
+    if (store->damaged) {
+        rg_err_add(errs, NULL, 0,
+                   "%s: the run store is damaged (%s); regie writes nothing to it: restore "
+                   "the backup, or recover it with sqlite3 (doc/store.md, \"A damaged store\")",
+                   store->path, store->damaged);
+        return -1;
+    }
+    if (store->readonly) {
+        rg_err_add(errs, NULL, 0, "%s: opened read-only; this command cannot write to it",
+                   store->path);
+        return -1;
+    }
+    if (store->nest > 0) {
+        /* inside rg_store_txn_begin: part of the caller's transaction,
+         * unless SQLite has already rolled that back (a full disk) */
+        if (sqlite3_get_autocommit(store->db)) {
+            rg_err_add(errs, NULL, 0, "disk full or I/O error writing %s: the transaction was "
+                       "rolled back", store->path);
+            return -1;
+        }
+        store->nest++;
+        return 0;
+    }
     int rc = sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rg_db_error(store, errs, rc, "starting a transaction");
         return -1;
     }
+    store->nest = 1;
     return 0;
 }
 
 void rg_db_rollback(rg_store *store)
 {
+    if (store->nest > 1) {
+        store->nest--; /* the outer transaction decides */
+        return;
+    }
+    store->nest = 0;
     if (!sqlite3_get_autocommit(store->db)) {
         sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
     }
 }
 
-/* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
+/* Commit if ok == 0, else roll back.  Returns 0 only if committed (inside
+ * rg_store_txn_begin: only if the part succeeded). */
 int rg_db_end(rg_store *store, int ok, rg_errors *errs)
 {
+    if (store->nest > 1) {
+        store->nest--;
+        return ok != 0 ? -1 : 0;
+    }
     if (ok != 0) {
         rg_db_rollback(store);
         return -1;
@@ -339,7 +376,25 @@ int rg_db_end(rg_store *store, int ok, rg_errors *errs)
         rg_db_rollback(store);
         return -1;
     }
+    store->nest = 0;
     return 0;
+}
+
+int rg_store_txn_begin(rg_store *store, rg_errors *errs)
+{
+    LOCK(store); /* held until rg_store_txn_end: other threads wait */
+    if (rg_db_begin(store, errs) != 0) {
+        UNLOCK(store);
+        return -1;
+    }
+    return 0;
+}
+
+int rg_store_txn_end(rg_store *store, int ok, rg_errors *errs)
+{
+    int rc = rg_db_end(store, ok, errs);
+    UNLOCK(store);
+    return rc;
 }
 
 /* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
@@ -557,6 +612,106 @@ static int migrate(rg_store *store, rg_errors *errs)
     return rg_db_end(store, rc, errs);
 }
 
+/* A handle on an open connection (owned from now on). */
+static rg_store *new_handle(sqlite3 *db, const char *path)
+{
+    rg_store *store = rg_xcalloc(1, sizeof *store);
+    store->db = db;
+    store->path = rg_xstrdup(path);
+    store->actor = default_actor();
+    if (gethostname(store->host, sizeof store->host - 1) != 0 || !store->host[0]) {
+        strcpy(store->host, "localhost");
+    }
+    char *boot = read_small("/proc/sys/kernel/random/boot_id");
+    if (boot) {
+        snprintf(store->boot, sizeof store->boot, "%s", boot);
+        free(boot);
+    }
+    pthread_mutexattr_t ma;
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&store->mu, &ma);
+    pthread_mutexattr_destroy(&ma);
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
+    return store;
+}
+
+/* SQLite's quick check (the fast part of integrity_check): NULL if the
+ * file is sound, else what it found first (caller frees). */
+static char *quick_check(rg_store *store)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(store->db, "PRAGMA quick_check(1)", -1, &s, NULL);
+    char *bad = NULL;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        if (!r || strcmp(r, "ok") != 0) {
+            bad = rg_xasprintf("quick_check: %s", r ? r : "?");
+        }
+    } else if ((rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB) {
+        bad = rg_xasprintf("quick_check: %s", sqlite3_errmsg(store->db));
+    }
+    sqlite3_finalize(s);
+    if (bad) {
+        for (char *p = bad; *p; p++) {
+            *p = *p == '\n' ? ' ' : *p;
+        }
+    }
+    return bad;
+}
+
+/* Room kept beside the store (STORE-reserve) for the end of a run on a
+ * full disk: made when a process opens the store to write, given back by
+ * rg_db_reserve_release. */
+#define RESERVE_BYTES (256 * 1024)
+
+static void reserve_make(rg_store *store)
+{
+    char *p = rg_xasprintf("%s-reserve", store->path);
+    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        int ok = posix_fallocate(fd, 0, RESERVE_BYTES) == 0;
+        close(fd);
+        if (!ok) {
+            unlink(p); /* no room for it now; the next process tries again */
+        }
+    }
+    free(p);
+}
+
+int rg_db_reserve_release(rg_store *store)
+{
+    char *p = rg_xasprintf("%s-reserve", store->path);
+    int rc = unlink(p);
+    free(p);
+    return rc;
+}
+
+/* Test hook (doc/store.md): REGIE_TEST_STORE_PAGES=N lets the store grow
+ * by N pages at most in this process (SQLite's max_page_count): past that
+ * SQLite answers SQLITE_FULL, "database or disk is full", as on a full
+ * disk.  Only this file reads it. */
+static void test_full_disk(rg_store *store)
+{
+    const char *v = getenv("REGIE_TEST_STORE_PAGES");
+    if (!v || !*v) {
+        return;
+    }
+    sqlite3_stmt *s = NULL;
+    long long pages = -1;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA page_count", -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        pages = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (pages >= 0) {
+        char sql[96];
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", pages + atoll(v));
+        sqlite3_exec(store->db, sql, NULL, NULL, NULL);
+    }
+}
+
 rg_store *rg_store_open(const char *path, rg_errors *errs)
 {
     if (!path || !*path) {
@@ -584,26 +739,7 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         sqlite3_close(db);
         return NULL;
     }
-    rg_store *store = rg_xcalloc(1, sizeof *store);
-    store->db = db;
-    store->path = rg_xstrdup(path);
-    store->actor = default_actor();
-    if (gethostname(store->host, sizeof store->host - 1) != 0 || !store->host[0]) {
-        strcpy(store->host, "localhost");
-    }
-    char *boot = read_small("/proc/sys/kernel/random/boot_id");
-    if (boot) {
-        snprintf(store->boot, sizeof store->boot, "%s", boot);
-        free(boot);
-    }
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&store->mu, &ma);
-    pthread_mutexattr_destroy(&ma);
-
-    sqlite3_extended_result_codes(db, 1);
-    sqlite3_busy_timeout(db, 5000);
+    rg_store *store = new_handle(db, path);
 
     int64_t ver = 0;
     if (check_identity(store, errs, &ver) < 0) {
@@ -639,13 +775,148 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         rg_err_add(errs, NULL, 0, "%s: the run store needs an upgrade but is read-only", path);
         goto fail;
     }
+    /* a damaged file is read where SQLite can, never written (rg_db_begin) */
+    if (ver > 0) {
+        store->damaged = quick_check(store);
+    }
     if (!readonly && migrate(store, errs) != 0) {
         goto fail;
+    }
+    test_full_disk(store);
+    if (!store->damaged) {
+        reserve_make(store);
     }
     return store;
 fail:
     rg_store_close(store);
     return NULL;
+}
+
+/* path as an SQLite URI file name with query (URI-escaped). */
+static char *uri_for(const char *path, const char *query)
+{
+    rg_buf b = { 0 };
+    rg_buf_puts(&b, "file:");
+    for (const char *p = path; *p; p++) {
+        if (*p == '%' || *p == '?' || *p == '#') {
+            rg_buf_printf(&b, "%%%02X", (unsigned char)*p);
+        } else {
+            rg_buf_put(&b, p, 1);
+        }
+    }
+    rg_buf_printf(&b, "?%s", query);
+    return b.data;
+}
+
+/* Try to read the store through uri: 0 and *out, or the SQLite code of the
+ * failure (msg: its text, caller frees). */
+static int try_read(const char *path, const char *uri, rg_store **out, int64_t *ver, char **msg,
+                    rg_errors *errs)
+{
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+    if (rc != SQLITE_OK) {
+        *msg = rg_xstrdup(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return rc;
+    }
+    rg_store *store = new_handle(db, path);
+    rg_errors e = { 0 };
+    if (check_identity(store, &e, ver) < 0) {
+        rc = sqlite3_extended_errcode(db);
+        int prim = rc & 0xff;
+        if (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY || prim == SQLITE_PERM ||
+            prim == SQLITE_IOERR) {
+            *msg = rg_xstrdup(sqlite3_errmsg(db));
+        } else {
+            rc = SQLITE_ERROR; /* a refusal that names the file: final */
+            for (size_t i = 0; i < e.n; i++) {
+                rg_err_add(errs, NULL, 0, "%s", e.msg[i]);
+            }
+        }
+        rg_err_free(&e);
+        rg_store_close(store);
+        return rc == SQLITE_OK ? SQLITE_ERROR : rc;
+    }
+    *out = store;
+    return 0;
+}
+
+/* A store made by an older regie, read without writing it: copied into
+ * memory and upgraded there (the file stays as it is). */
+static int read_upgraded(rg_store *store, rg_errors *errs)
+{
+    sqlite3 *mem = NULL;
+    int rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL);
+    sqlite3_backup *b = rc == SQLITE_OK ? sqlite3_backup_init(mem, "main", store->db, "main") : NULL;
+    if (b) {
+        sqlite3_backup_step(b, -1);
+        rc = sqlite3_backup_finish(b);
+    } else if (rc == SQLITE_OK) {
+        rc = sqlite3_errcode(mem);
+    }
+    if (rc != SQLITE_OK) {
+        rg_db_error(store, errs, rc, "reading the store (made by an older regie) into memory");
+        sqlite3_close(mem);
+        return -1;
+    }
+    cache_clear(store);
+    sqlite3_close_v2(store->db);
+    store->db = mem;
+    sqlite3_extended_result_codes(mem, 1);
+    return migrate(store, errs);
+}
+
+rg_store *rg_store_open_read(const char *path, rg_errors *errs)
+{
+    struct stat sb;
+    if (!path || !*path || stat(path, &sb) != 0) {
+        return rg_store_open(path, errs); /* as before: an empty store */
+    }
+    rg_store *store = NULL;
+    int64_t ver = 0;
+    char *msg = NULL;
+    char *uri = uri_for(path, "mode=ro");
+    int rc = try_read(path, uri, &store, &ver, &msg, errs);
+    free(uri);
+    if (rc != 0 && rc != SQLITE_ERROR) {
+        /* The WAL's index (-shm) cannot be made: a read-only directory or
+         * mount.  Without a -wal file all of the store is in the main
+         * file, and it is read as it is (immutable).  A -wal file holds
+         * commits not yet in the main file: reading without it would show
+         * an older store. */
+        char *wal = rg_xasprintf("%s-wal", path);
+        struct stat wb;
+        if (stat(wal, &wb) == 0 && wb.st_size > 0) {
+            rg_err_add(errs, NULL, 0,
+                       "%s: cannot read the run store (%s): %s holds changes not yet in the "
+                       "main file, and SQLite cannot open it here; copy the store with its -wal "
+                       "and -shm files to a folder you may write, or ask its owner for a backup "
+                       "(sqlite3 %s \".backup FILE\")",
+                       path, msg, wal, path);
+        } else {
+            free(msg);
+            msg = NULL;
+            uri = uri_for(path, "immutable=1");
+            rc = try_read(path, uri, &store, &ver, &msg, errs);
+            free(uri);
+            if (rc != 0 && rc != SQLITE_ERROR) {
+                rg_err_add(errs, NULL, 0, "%s: cannot read the run store: %s", path, msg);
+            }
+        }
+        free(wal);
+    }
+    free(msg);
+    if (!store) {
+        return NULL;
+    }
+    if (ver < RG_STORE_SCHEMA_VERSION && read_upgraded(store, errs) != 0) {
+        rg_store_close(store);
+        return NULL;
+    }
+    store->readonly = 1;
+    sqlite3_exec(store->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    return store;
 }
 
 void rg_store_close(rg_store *store)
@@ -658,6 +929,7 @@ void rg_store_close(rg_store *store)
     pthread_mutex_destroy(&store->mu);
     free(store->path);
     free(store->actor);
+    free(store->damaged);
     free(store);
 }
 

@@ -797,6 +797,34 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
                      size_t nsets, rg_errors *errs)
 {
     rg_workflow *wf = run->wf;
+    /* the input files are hashed first, outside the transaction */
+    rg_store_input *ins = rg_xcalloc(wf->ninputs + 1, sizeof *ins);
+    char **reals = rg_xcalloc(wf->ninputs + 1, sizeof *reals);
+    char (*shas)[65] = rg_xcalloc(wf->ninputs + 1, sizeof *shas);
+    size_t nin = 0;
+    int rc = 0;
+    for (size_t i = 0; i < wf->ninputs && rc == 0; i++) {
+        const rg_input *in = &wf->inputs[i];
+        const rg_setting *set = rg_setting_find(sets, nsets, in->name);
+        const char *v = set ? set->value : in->def;
+        struct stat sb;
+        if (!v || (in->type != RG_IN_CSV && in->type != RG_IN_INI && in->type != RG_IN_FILE)) {
+            continue; /* a value, recorded with the run's settings */
+        }
+        if (stat(v, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            continue; /* no file: nothing the run read */
+        }
+        if (rg_sha256_file(v, shas[nin]) != 0) {
+            rg_err_add(errs, NULL, 0, "input %s: cannot read %s to record it: %s", in->name, v,
+                       strerror(errno));
+            rc = -1;
+            break;
+        }
+        reals[nin] = realpath(v, NULL);
+        ins[nin] = (rg_store_input){ in->name, reals[nin] ? reals[nin] : v, shas[nin],
+                                     (int64_t)sb.st_size };
+        nin++;
+    }
     rg_buf params = { 0 };
     rg_buf_puts(&params, "");
     for (size_t i = 0; i < nsets; i++) {
@@ -808,47 +836,56 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
         outdir = realpath(run->outdir, NULL);
     }
     char *wfpath = realpath(wf->path, NULL);
-    int rc = rg_store_run_begin(store, wf->name, wfpath ? wfpath : wf->path, def->hash, params.data,
-                                NULL, outdir ? outdir : run->outdir, &run->run_id, errs);
+    /* The run, its definition and every input in ONE transaction: a kill
+     * or a full disk before its commit leaves no run at all, never a run
+     * without its inputs (the kill points between are for the tests). */
+    char *id = NULL;
+    if (rc == 0 && rg_store_txn_begin(store, errs) == 0) {
+        rc = rg_store_run_begin(store, wf->name, wfpath ? wfpath : wf->path, def->hash,
+                                params.data, NULL, outdir ? outdir : run->outdir, &id, errs);
+        if (rc == 0) {
+            rg_kill_point("run-created", NULL);
+            rc = rg_store_run_set_jobs(store, id, run->jobs, errs);
+        }
+        for (size_t i = 0; i < def->n && rc == 0; i++) {
+            rc = def->items[i].is_file
+                     ? rg_store_add_definition_file(store, id, def->items[i].what,
+                                                    def->items[i].sha, errs)
+                     : rg_store_add_definition_item(store, id, def->items[i].what,
+                                                    def->items[i].sha, errs);
+        }
+        if (rc == 0) {
+            rg_kill_point("definition-recorded", NULL);
+        }
+        for (size_t i = 0; i < nin && rc == 0; i++) {
+            rc = rg_store_add_input(store, id, ins[i].name, ins[i].path, ins[i].size,
+                                    ins[i].sha256, errs);
+        }
+        if (rc == 0) {
+            rg_kill_point("inputs-recorded", NULL);
+        }
+        rc = rg_store_txn_end(store, rc, errs);
+    } else {
+        rc = -1;
+    }
     free(wfpath);
     rg_buf_free(&params);
+    rg_strv_free(reals, wf->ninputs);
+    free(shas);
+    free(ins);
     if (rc != 0) {
+        free(id);
         free(outdir);
         return -1;
     }
+    run->run_id = id;
     if (outdir) {
         free(run->outdir);
         run->outdir = outdir;
     }
-    rc = rg_store_run_set_jobs(store, run->run_id, run->jobs, errs);
-    for (size_t i = 0; i < def->n && rc == 0; i++) {
-        rc = def->items[i].is_file
-                 ? rg_store_add_definition_file(store, run->run_id, def->items[i].what,
-                                                def->items[i].sha, errs)
-                 : rg_store_add_definition_item(store, run->run_id, def->items[i].what,
-                                                def->items[i].sha, errs);
-    }
-    for (size_t i = 0; i < wf->ninputs && rc == 0; i++) {
-        const rg_input *in = &wf->inputs[i];
-        const rg_setting *set = rg_setting_find(sets, nsets, in->name);
-        const char *v = set ? set->value : in->def;
-        if (!v) {
-            continue;
-        }
-        struct stat sb;
-        char sha[65];
-        if (in->type != RG_IN_CSV && in->type != RG_IN_INI && in->type != RG_IN_FILE) {
-            continue; /* a value, recorded with the run's settings */
-        }
-        if (stat(v, &sb) == 0 && rg_sha256_file(v, sha) == 0) {
-            char *real = realpath(v, NULL);
-            rc = rg_store_add_input(store, run->run_id, in->name, real ? real : v,
-                                    (int64_t)sb.st_size, sha, errs);
-            free(real);
-        }
-    }
+    rg_kill_point("run-recorded", NULL);
     install(run, store);
-    return rc;
+    return 0;
 }
 
 /* Does step `step` read (also optionally, in `when`, or by waiting for it)

@@ -584,7 +584,7 @@ int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
     return rc;
 }
 
-int rg_store_run_finish(rg_store *store, const char *run_id, const char *status, rg_errors *errs)
+static int run_finish(rg_store *store, const char *run_id, const char *status, rg_errors *errs)
 {
     if (!status || !*status) {
         rg_err_add(errs, NULL, 0, "%s: a finished run needs a status", store->path);
@@ -612,6 +612,38 @@ int rg_store_run_finish(rg_store *store, const char *run_id, const char *status,
         }
         rc = rg_db_end(store, rc, errs);
     }
+    UNLOCK(store);
+    return rc;
+}
+
+int rg_store_run_finish(rg_store *store, const char *run_id, const char *status, rg_errors *errs)
+{
+    LOCK(store);
+    rg_errors first = { 0 };
+    store->last_rc = SQLITE_OK;
+    int rc = run_finish(store, run_id, status, &first);
+    int prim = store->last_rc & 0xff;
+    if (rc != 0 && (prim == SQLITE_FULL || prim == SQLITE_IOERR)) {
+        /* The end of a run must be on record: the room kept beside the
+         * store is given back for it; failing that, a full disk may have
+         * room again once the write-ahead log is copied into the store and
+         * cut back (it only grows between checkpoints). */
+        for (int k = 0; k < 2 && rc != 0; k++) {
+            if (k == 0 && rg_db_reserve_release(store) != 0) {
+                continue;
+            }
+            if (k == 1) {
+                sqlite3_exec(store->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+            }
+            rg_errors again = { 0 };
+            rc = run_finish(store, run_id, status, &again);
+            rg_err_free(&again);
+        }
+    }
+    for (size_t i = 0; rc != 0 && i < first.n; i++) {
+        rg_err_add(errs, NULL, 0, "%s", first.msg[i]);
+    }
+    rg_err_free(&first);
     UNLOCK(store);
     return rc;
 }

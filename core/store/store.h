@@ -43,8 +43,19 @@ typedef struct rg_store rg_store;
  * pending schema migrations in one transaction.  Refuses, naming the path:
  * a file that is not SQLite ("corrupt or not an SQLite file"), an SQLite file
  * of another application ("not a regie run store (application_id ...)"), a
- * store with a newer schema than this build knows. */
+ * store with a newer schema than this build knows.  A store that SQLite's
+ * quick_check finds damaged is opened, but every write to it is refused
+ * with how to recover it (doc/store.md). */
 rg_store *rg_store_open(const char *path, rg_errors *errs);
+/* Open an existing store only to read it (`runs`, `show`, `log`, `verify`,
+ * `export`): nothing is written, no migration, no change of journal mode,
+ * so a read-only file, folder or mount can be read.  With no -wal file
+ * beside it and no way to make the -shm file, the file is read as it is
+ * (SQLite's immutable=1); a -wal file that cannot be opened is refused,
+ * naming it.  An older schema is upgraded in a copy in memory, never in
+ * the file.  A path that does not exist is opened as by rg_store_open.
+ * Every write through the handle is refused. */
+rg_store *rg_store_open_read(const char *path, rg_errors *errs);
 void rg_store_close(rg_store *store);
 /* full != 0: every commit reaches the disk before it returns (survives a
  * power cut).  Default (normal): commits survive a killed process, and the
@@ -55,6 +66,12 @@ const char *rg_store_path(const rg_store *store);
  * login name of the process's user. */
 void rg_store_set_actor(rg_store *store, const char *who);
 const char *rg_store_actor(const rg_store *store);
+/* One transaction around several of the calls below (e.g. a run and
+ * everything that defines it): they commit together at rg_store_txn_end
+ * with ok == 0, or not at all.  The handle is this thread's meanwhile.
+ * 0, or -1 (errs); rg_store_txn_end returns 0 only if committed. */
+int rg_store_txn_begin(rg_store *store, rg_errors *errs);
+int rg_store_txn_end(rg_store *store, int ok, rg_errors *errs);
 /* The underlying connection (sqlite3 *), for tests and diagnostics. */
 void *rg_store_handle(rg_store *store);
 

@@ -34,6 +34,10 @@ struct rg_store {
     char *actor;
     char host[256];
     char boot[64];
+    int nest;      /* open rg_db_begin levels: 1 a transaction, more inside one */
+    char *damaged; /* what quick_check said at open (writes refused), or NULL */
+    int readonly;  /* opened by rg_store_open_read */
+    int last_rc;   /* the SQLite code of the last error reported (rg_db_error) */
     pthread_mutex_t mu;
 };
 
@@ -70,6 +74,9 @@ int rg_db_begin(rg_store *store, rg_errors *errs);
 void rg_db_rollback(rg_store *store);
 /* Commit if ok == 0, else roll back.  Returns 0 only if committed. */
 int rg_db_end(rg_store *store, int ok, rg_errors *errs);
+/* Give back the room kept beside the store for a full disk (STORE-reserve):
+ * 0 if there was some. */
+int rg_db_reserve_release(rg_store *store);
 /* 1 if the run exists; 0 (with `no run "X" in STORE`) if not; -1 error. */
 int rg_db_run_exists(rg_store *store, const char *run_id, rg_errors *errs);
 
