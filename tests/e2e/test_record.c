@@ -407,7 +407,8 @@ START_TEST(read_only_store_is_readable)
     ck_assert_int_eq(sqlite3_exec(h,
                                   "PRAGMA journal_mode = DELETE; ALTER TABLE runs DROP COLUMN jobs; "
                                   "ALTER TABLE steps DROP COLUMN reads_sha256; DROP TABLE "
-                                  "output_versions; PRAGMA user_version = 1",
+                                  "output_versions; ALTER TABLE waits DROP COLUMN "
+                                  "resolved_os_user; PRAGMA user_version = 1",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(h);
