@@ -655,6 +655,7 @@ void rg_store_close(rg_store *store)
     pthread_mutex_destroy(&store->mu);
     free(store->path);
     free(store->actor);
+    rg_anchor_forget(store);
     free(store);
 }
 
