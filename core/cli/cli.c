@@ -317,7 +317,8 @@ static int open_store(const opts *o, const rg_config *cfg, const char *bare, rg_
         rg_sync_writes = 1;
         rg_store_set_sync(*store, 1, errs);
     }
-    if (*store && cfg->signing_key && rg_store_set_signing_key(*store, cfg->signing_key, errs) != 0) {
+    if (*store && cfg->signing_key &&
+        rg_store_set_signing_key(*store, cfg->signing_key, errs) != 0) {
         rg_store_close(*store);
         *store = NULL;
     }

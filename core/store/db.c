@@ -655,7 +655,10 @@ void rg_store_close(rg_store *store)
     pthread_mutex_destroy(&store->mu);
     free(store->path);
     free(store->actor);
-    rg_anchor_forget(store);
+    if (store->sign_key) { /* anchor.c */
+        explicit_bzero(store->sign_key, RG_SIGN_KEY_BYTES);
+        free(store->sign_key);
+    }
     free(store);
 }
 

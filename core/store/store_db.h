@@ -108,7 +108,8 @@ int rg_anchor_after(rg_store *store, const char *run_id, const char *what, int64
 /* The run's recorded signatures as signatures.txt of a bundle ("" none). */
 int rg_anchor_bundle_text(rg_store *store, const char *run_id, rg_buf *out, char **pubkey,
                           rg_errors *errs);
-void rg_anchor_forget(rg_store *store);
+/* The size of store->sign_key (freed by rg_store_close). */
+#define RG_SIGN_KEY_BYTES 64
 
 /* ---- runs (runs.c) ---- */
 int rg_db_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs);
