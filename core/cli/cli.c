@@ -893,16 +893,21 @@ static const char *help_for(const char *cmd)
                "refused when NAME is the person the step's four_eyes names. Then: regie resume RUN.\n";
     }
     if (strcmp(cmd, "runs") == 0 || strcmp(cmd, "show") == 0 || strcmp(cmd, "log") == 0 ||
-        strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0) {
+        strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "anchor") == 0 ||
+        strcmp(cmd, "key") == 0) {
         return "usage: regie runs [--workflow W] [--status S] [--waiting]\n"
                "       regie show RUN | regie log RUN\n"
-               "       regie verify RUN | regie verify DIR\n"
+               "       regie verify RUN | regie verify DIR   [--anchor FILE]\n"
                "       regie export RUN DIR\n"
+               "       regie key new FILE | regie anchor RUN [--out FILE]\n"
                "runs lists runs (--waiting: open tasks); show prints a run's definition, inputs,\n"
                "steps and outputs with their SHA-256; log its audit trail; verify checks the\n"
                "hash chain of the trail (or an exported bundle, without the store: exit 1 if\n"
                "anything was changed, and where); export writes a self-contained evidence bundle.\n"
-               "All take --db FILE.\n";
+               "key new makes a key pair; with [store] signing_key = FILE the head of the trail is\n"
+               "signed at every wait, approval and run end; anchor prints (or writes) the signed\n"
+               "head to keep elsewhere; verify --anchor FILE checks the trail against it.\n"
+               "All but key take --db FILE.\n";
     }
     return usage_text;
 }
