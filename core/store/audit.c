@@ -423,3 +423,292 @@ void rg_audit_rehash(const char *run_id, const char *prev, const rg_event *e, ch
     }
     entry_hash(prev, e->run, e->time, e->who, e->what, e->detail, e->hashes, hex);
 }
+
+/* ---- replay: the tables as the log says they are ---- */
+
+static void *grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap) {
+        return v;
+    }
+    *cap = *cap ? 2 * *cap : 16;
+    return rg_xrealloc(v, *cap * size);
+}
+
+/* "SHA256  NAME" lines of an entry's hashes: the i-th, or 0. */
+static int hash_line(const char *hashes, size_t i, char **sha, char **name)
+{
+    const char *p = nz(hashes), *at;
+    size_t l;
+    for (size_t k = 0; next_line(&p, &at, &l); k++) {
+        if (k == i) {
+            if (l < 66 || at[64] != ' ' || at[65] != ' ') {
+                *sha = rg_xstrndup(at, l < 64 ? l : 64);
+                *name = rg_xstrdup("");
+            } else {
+                *sha = rg_xstrndup(at, 64);
+                *name = rg_xstrndup(at + 66, l - 66);
+            }
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The step a detail "step NAME<sep>..." is about (NULL if it is not). */
+static char *detail_step(const char *detail, const char *sep)
+{
+    if (strncmp(nz(detail), "step ", 5) != 0) {
+        return NULL;
+    }
+    const char *e = strstr(detail + 5, sep);
+    return e ? rg_xstrndup(detail + 5, (size_t)(e - detail - 5)) : NULL;
+}
+
+static rg_replay_step *replay_step(rg_replay *r, const char *name)
+{
+    for (size_t i = 0; i < r->nsteps; i++) {
+        if (strcmp(r->steps[i].name, name) == 0) {
+            return &r->steps[i];
+        }
+    }
+    r->steps = grow(r->steps, r->nsteps, &r->csteps, sizeof *r->steps);
+    rg_replay_step *s = &r->steps[r->nsteps++];
+    *s = (rg_replay_step){ rg_xstrdup(name), rg_xstrdup(""), NULL, 0, 0 };
+    return s;
+}
+
+static void set_str(char **slot, const char *v)
+{
+    free(*slot);
+    *slot = v ? rg_xstrdup(v) : NULL;
+}
+
+static void replay_version(rg_replay *r, const rg_replay_out *o, int64_t seq)
+{
+    for (size_t i = 0; i < r->nversions; i++) {
+        if (!strcmp(r->versions[i].relpath, o->relpath) && !strcmp(r->versions[i].sha, o->sha)) {
+            return; /* kept once, at the first entry that replaced it */
+        }
+    }
+    r->versions = grow(r->versions, r->nversions, &r->cversions, sizeof *r->versions);
+    r->versions[r->nversions++] = (rg_replay_out){ rg_xstrdup(o->step), rg_xstrdup(o->relpath),
+                                                   rg_xstrdup(o->sha), seq };
+}
+
+/* A step starts or finishes: its outputs not recorded again unchanged
+ * become earlier versions (runs.c supersede_outputs). */
+static void replay_outputs(rg_replay *r, const char *step, const char *hashes, int64_t seq)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < r->noutputs; i++) {
+        rg_replay_out *o = &r->outputs[i];
+        if (strcmp(o->step, step) != 0) {
+            r->outputs[k++] = *o;
+            continue;
+        }
+        char *want = rg_xasprintf("%s  %s", o->sha, o->relpath);
+        int kept = 0;
+        const char *p = nz(hashes), *at;
+        size_t l;
+        while (!kept && next_line(&p, &at, &l)) {
+            kept = l == strlen(want) && strncmp(at, want, l) == 0;
+        }
+        free(want);
+        if (!kept) {
+            replay_version(r, o, seq);
+        }
+        free(o->step);
+        free(o->relpath);
+        free(o->sha);
+    }
+    r->noutputs = k;
+    char *sha, *name;
+    for (size_t i = 0; hash_line(hashes, i, &sha, &name); i++) {
+        r->outputs = grow(r->outputs, r->noutputs, &r->coutputs, sizeof *r->outputs);
+        r->outputs[r->noutputs++] = (rg_replay_out){ rg_xstrdup(step), name, sha, seq };
+    }
+}
+
+static void replay_input(rg_replay *r, const rg_event *e)
+{
+    char *sha, *name;
+    if (!hash_line(e->hashes, 0, &sha, &name)) {
+        return; /* an input given to a waiting step: its file has its own entry */
+    }
+    char *path = NULL;
+    int64_t size = -1;
+    const char *d = nz(e->detail);
+    size_t nl = strlen(name);
+    if (!strcmp(e->what, "input") && !strncmp(d, name, nl) && !strncmp(d + nl, ": ", 2)) {
+        const char *b = strrchr(d, '(');
+        long long sz;
+        if (b && b > d + nl + 2 && sscanf(b, "(%lld bytes)", &sz) == 1) {
+            path = rg_xstrndup(d + nl + 2, (size_t)(b - 1 - (d + nl + 2)));
+            size = sz;
+        }
+    } else if (!strncmp(d, name, nl) && d[nl] == '=') {
+        path = rg_xstrdup(d + nl + 1);
+    }
+    rg_replay_input *in = NULL;
+    for (size_t i = 0; i < r->ninputs && !in; i++) {
+        in = strcmp(r->inputs[i].name, name) == 0 ? &r->inputs[i] : NULL;
+    }
+    if (!in) {
+        r->inputs = grow(r->inputs, r->ninputs, &r->cinputs, sizeof *r->inputs);
+        in = &r->inputs[r->ninputs++];
+        *in = (rg_replay_input){ name, NULL, NULL, -1, 0 };
+    } else {
+        free(name);
+    }
+    free(in->path);
+    free(in->sha);
+    in->path = path ? path : rg_xstrdup("");
+    in->sha = sha;
+    in->size = size;
+    in->seq = e->seq;
+}
+
+void rg_replay_build(rg_replay *r, const rg_event *v, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < n; i++) {
+        const rg_event *e = &v[i];
+        const char *w = nz(e->what);
+        char *step = NULL, *sha = NULL, *name = NULL;
+        if (!strcmp(w, "run_started")) {
+            r->started = e;
+            set_str(&r->status, "running");
+            r->status_seq = e->seq;
+            if (hash_line(e->hashes, 0, &sha, &name)) {
+                set_str(&r->def_hash, sha);
+                r->def_seq = e->seq;
+            }
+        } else if (!strcmp(w, "run_resumed")) {
+            set_str(&r->status, "running");
+            r->status_seq = e->seq;
+        } else if (!strcmp(w, "run_finished") && !strncmp(nz(e->detail), "status ", 7)) {
+            set_str(&r->status, e->detail + 7);
+            r->status_seq = e->seq;
+        } else if (!strcmp(w, "definition_hash") && hash_line(e->hashes, 0, &sha, &name)) {
+            set_str(&r->def_hash, sha);
+            r->def_seq = e->seq;
+        } else if (!strcmp(w, "definition_file") || !strcmp(w, "definition_item")) {
+            rg_replay_def *d = NULL;
+            for (size_t k = 0; k < r->ndefs && !d; k++) {
+                d = strcmp(r->defs[k].path, nz(e->detail)) == 0 ? &r->defs[k] : NULL;
+            }
+            if (!d) {
+                r->defs = grow(r->defs, r->ndefs, &r->cdefs, sizeof *r->defs);
+                d = &r->defs[r->ndefs++];
+                *d = (rg_replay_def){ rg_xstrdup(nz(e->detail)), NULL, 0, 0 };
+            }
+            hash_line(e->hashes, 0, &sha, &name);
+            set_str(&d->sha, sha);
+            d->file = !strcmp(w, "definition_file");
+            d->seq = e->seq;
+        } else if (!strcmp(w, "input") || !strcmp(w, "input_given")) {
+            replay_input(r, e);
+        } else if (!strcmp(w, "step_started") && (step = detail_step(e->detail, ": attempt "))) {
+            rg_replay_step *s = replay_step(r, step);
+            set_str(&s->status, "running");
+            set_str(&s->error, NULL);
+            s->attempts = atoi(strstr(e->detail, ": attempt ") + 10);
+            s->seq = e->seq;
+            replay_outputs(r, step, NULL, e->seq);
+        } else if (!strcmp(w, "step_finished") && (step = detail_step(e->detail, ": "))) {
+            /* "step NAME: STATUS after N attempt(s)[: ERROR]" */
+            rg_replay_step *s = replay_step(r, step);
+            const char *p = e->detail + 5 + strlen(step) + 2, *a = strstr(p, " after ");
+            char *status = a ? rg_xstrndup(p, (size_t)(a - p)) : rg_xstrdup(p);
+            free(s->status);
+            s->status = status;
+            s->attempts = a ? atoi(a + 7) : 0;
+            const char *err = a ? strstr(a + 7, " attempt") : NULL;
+            err = err ? strchr(err + 8, ':') : NULL;
+            set_str(&s->error, err && err[1] == ' ' ? err + 2 : NULL);
+            s->seq = e->seq;
+            replay_outputs(r, step, e->hashes, e->seq);
+        } else if (!strcmp(w, "step_reused") && (step = detail_step(e->detail, ": "))) {
+            rg_replay_step *s = replay_step(r, step);
+            if (!strcmp(s->status, "outdated")) {
+                set_str(&s->status, "done");
+                s->seq = e->seq;
+            }
+        } else if (!strcmp(w, "steps_outdated")) {
+            const char *p = strstr(nz(e->detail), ": ");
+            for (p = p ? p + 2 : ""; *p;) {
+                size_t l = strcspn(p, ",");
+                char *nm = rg_xstrndup(p, l);
+                rg_replay_step *s = replay_step(r, nm);
+                if (!strcmp(s->status, "done")) {
+                    set_str(&s->status, "outdated");
+                    s->seq = e->seq;
+                }
+                free(nm);
+                p += l;
+                p += strspn(p, ", ");
+            }
+        } else if (!strcmp(w, "waiting") && (step = detail_step(e->detail, " waits for "))) {
+            r->waits = grow(r->waits, r->nwaits, &r->cwaits, sizeof *r->waits);
+            r->waits[r->nwaits++] =
+                (rg_replay_wait){ rg_xstrdup(step), rg_xstrdup(e->detail), e->seq, NULL };
+        }
+        if ((!strcmp(w, "approved") || !strcmp(w, "timer_passed") || !strcmp(w, "wait_closed") ||
+             (!strcmp(w, "input_given") && !*nz(e->hashes))) &&
+            (step = detail_step(e->detail, ": "))) {
+            for (size_t k = r->nwaits; k-- > 0;) {
+                if (!strcmp(r->waits[k].step, step)) {
+                    if (!r->waits[k].res) {
+                        r->waits[k].res = e;
+                    }
+                    break;
+                }
+            }
+        }
+        free(step);
+        free(sha);
+        free(name);
+    }
+}
+
+void rg_replay_free(rg_replay *r)
+{
+    for (size_t i = 0; i < r->ndefs; i++) {
+        free(r->defs[i].path);
+        free(r->defs[i].sha);
+    }
+    for (size_t i = 0; i < r->ninputs; i++) {
+        free(r->inputs[i].name);
+        free(r->inputs[i].path);
+        free(r->inputs[i].sha);
+    }
+    for (size_t i = 0; i < r->nsteps; i++) {
+        free(r->steps[i].name);
+        free(r->steps[i].status);
+        free(r->steps[i].error);
+    }
+    for (size_t i = 0; i < r->noutputs; i++) {
+        free(r->outputs[i].step);
+        free(r->outputs[i].relpath);
+        free(r->outputs[i].sha);
+    }
+    for (size_t i = 0; i < r->nversions; i++) {
+        free(r->versions[i].step);
+        free(r->versions[i].relpath);
+        free(r->versions[i].sha);
+    }
+    for (size_t i = 0; i < r->nwaits; i++) {
+        free(r->waits[i].step);
+        free(r->waits[i].detail);
+    }
+    free(r->defs);
+    free(r->inputs);
+    free(r->steps);
+    free(r->outputs);
+    free(r->versions);
+    free(r->waits);
+    free(r->def_hash);
+    free(r->status);
+    memset(r, 0, sizeof *r);
+}

@@ -60,6 +60,29 @@ static int dir_is_empty_or_absent(const char *dir)
     return empty;
 }
 
+/* Where an input is put in a bundle: inputs/NAME/BASENAME (NULL if it
+ * cannot be).  Also what verify DIR expects there. */
+char *rg_bundle_input_path(const char *name, const char *path)
+{
+    const char *base = strrchr(nz(path), '/');
+    base = base ? base + 1 : nz(path);
+    char *n1 = rg_xstrdup(nz(name));
+    for (char *c = n1; *c; c++) {
+        if (*c == '/' || *c == '\\' || *c == '\n') {
+            *c = '_';
+        }
+    }
+    char *dst = rg_xasprintf("inputs/%s/%s", n1, base);
+    char *rel = rg_clean_rel(dst, 0);
+    free(dst);
+    free(n1);
+    if (rel && strncmp(rel, "inputs/", 7) != 0) {
+        free(rel);
+        rel = NULL;
+    }
+    return rel;
+}
+
 static int collect_items(rg_store *store, const rg_store_run *r, const char *outdir, items *l,
                          rg_errors *errs)
 {
@@ -96,21 +119,9 @@ static int collect_items(rg_store *store, const rg_store_run *r, const char *out
     if (s) {
         while ((q = rg_db_step(store, errs, s)) == 1) {
             const char *name = rg_db_col_str(s, 0), *path = rg_db_col_str(s, 1);
-            const char *base = strrchr(path, '/');
-            base = base ? base + 1 : path;
-            char *n1 = rg_xstrdup(name);
-            for (char *c = n1; *c; c++) {
-                if (*c == '/' || *c == '\\' || *c == '\n') {
-                    *c = '_';
-                }
-            }
-            char *dst = rg_xasprintf("inputs/%s/%s", n1, base);
-            char *rel = rg_clean_rel(dst, 0);
-            free(dst);
-            free(n1);
-            if (!rel || strncmp(rel, "inputs/", 7) != 0) {
+            char *rel = rg_bundle_input_path(name, path);
+            if (!rel) {
                 rg_err_add(errs, NULL, 0, "input %s (%s): cannot be put in a bundle", name, path);
-                free(rel);
                 bad = 1;
                 continue;
             }

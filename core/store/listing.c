@@ -4,6 +4,7 @@
 #include "store_db.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -368,6 +369,454 @@ static int verify_outputs(rg_store *store, const rg_store_run *r, FILE *out, siz
     return q < 0 ? -1 : bad;
 }
 
+/* ---- every table against the log ---- */
+
+/* One disagreement: "run ID: table T, ROW: WHAT". */
+static void disagree(FILE *out, const char *run_id, const char *table, const char *row,
+                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void disagree(FILE *out, const char *run_id, const char *table, const char *row,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(out, "run %s: table %s, %s: ", run_id, table, row);
+    vfprintf(out, fmt, ap);
+    fputc('\n', out);
+    va_end(ap);
+}
+
+static int same_str(const char *a, const char *b)
+{
+    return strcmp(nz(a), nz(b)) == 0;
+}
+
+static int check_runs_row(rg_store *store, const char *id, const rg_replay *rp, FILE *out,
+                          rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT workflow, workflow_path, definition_hash, params, user, "
+                                 "host, outdir, status FROM runs WHERE id = ?",
+                                 "s", id);
+    if (!s || rg_db_step(store, errs, s) != 1) {
+        rg_db_done(store, s);
+        return -1;
+    }
+    int bad = 0;
+    const char *status = rg_db_col_str(s, 7), *dh = rg_db_col_str(s, 2);
+    if (!rp->started) {
+        disagree(out, id, "runs", "the run", "no run_started entry in the log records it");
+        bad++;
+    } else {
+        /* "workflow W (PATH), user U, host H, out DIR[, params: P]", field by field */
+        static const char *const name[] = { "workflow", "workflow file", "user", "host",
+                                            "output directory" };
+        static const char *const pre[] = { "workflow ", " (", "), user ", ", host ", ", out " };
+        static const char *const post[] = { " (", "), user ", ", host ", ", out ", ", params: " };
+        const int col[] = { 0, 1, 4, 5, 6 };
+        const char *d = nz(rp->started->detail), *params = nz(rg_db_col_str(s, 3));
+        for (int f = 0; f < 5 && !bad; f++) {
+            const char *row = nz(rg_db_col_str(s, col[f]));
+            size_t pl = strlen(pre[f]), rl = strlen(row);
+            int ok = strncmp(d, pre[f], pl) == 0 && strncmp(d + pl, row, rl) == 0 &&
+                     (f < 4 ? strncmp(d + pl + rl, post[f], strlen(post[f])) == 0
+                            : (!d[pl + rl] || !strncmp(d + pl + rl, post[f], strlen(post[f]))));
+            if (!ok) {
+                const char *v = strncmp(d, pre[f], pl) == 0 ? d + pl : d;
+                const char *e = strstr(v, post[f]);
+                char *said = e ? rg_xstrndup(v, (size_t)(e - v)) : rg_one_line(v);
+                disagree(out, id, "runs", name[f],
+                         "entry %lld (run_started) says \"%s\", the table says \"%s\"",
+                         (long long)rp->started->seq, said, row);
+                free(said);
+                bad++;
+            }
+            d += pl + rl;
+        }
+        /* params given later (resume --set) are appended to the row */
+        if (!bad && *d && strncmp(params, d + 10, strlen(d + 10)) != 0) {
+            char *said = rg_one_line(d + 10), *row = rg_one_line(params);
+            disagree(out, id, "runs", "params",
+                     "entry %lld (run_started) says \"%s\", the table says \"%s\"",
+                     (long long)rp->started->seq, said, row);
+            free(said);
+            free(row);
+            bad++;
+        }
+    }
+    if (rp->status && !same_str(status, rp->status)) {
+        disagree(out, id, "runs", "status",
+                 "entry %lld says \"%s\", the table says \"%s\"", (long long)rp->status_seq,
+                 rp->status, nz(status));
+        bad++;
+    }
+    if (rp->def_hash && !same_str(dh, rp->def_hash)) {
+        disagree(out, id, "runs", "definition hash",
+                 "entry %lld says %s, the table says %s", (long long)rp->def_seq, rp->def_hash,
+                 *nz(dh) ? dh : "none");
+        bad++;
+    }
+    rg_db_done(store, s);
+    return bad;
+}
+
+static int check_definition(rg_store *store, const char *id, const rg_replay *rp, FILE *out,
+                            rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT path, kind, sha256 FROM definition_files WHERE run_id = "
+                                 "? ORDER BY rowid",
+                                 "s", id);
+    if (!s) {
+        return -1;
+    }
+    int q, bad = 0;
+    char *seen = rg_xcalloc(rp->ndefs + 1, 1);
+    while ((q = rg_db_step(store, errs, s)) == 1) {
+        const char *path = rg_db_col_str(s, 0), *kind = rg_db_col_str(s, 1),
+                   *sha = rg_db_col_str(s, 2);
+        char *row = rg_xasprintf("%s %s", same_str(kind, "file") ? "file" : "item", nz(path));
+        size_t k = 0;
+        while (k < rp->ndefs && !same_str(rp->defs[k].path, path)) {
+            k++;
+        }
+        if (k == rp->ndefs) {
+            disagree(out, id, "definition_files", row, "no log entry records it");
+            bad++;
+        } else {
+            const rg_replay_def *d = &rp->defs[k];
+            seen[k] = 1;
+            if (d->file != same_str(kind, "file")) {
+                disagree(out, id, "definition_files", row, "entry %lld records it as a %s",
+                         (long long)d->seq, d->file ? "file" : "item");
+                bad++;
+            } else if (!same_str(d->sha, sha)) {
+                disagree(out, id, "definition_files", row,
+                         "entry %lld records sha256 %s, the table says %s", (long long)d->seq,
+                         d->sha ? d->sha : "none", sha ? sha : "none");
+                bad++;
+            }
+        }
+        free(row);
+    }
+    rg_db_done(store, s);
+    for (size_t k = 0; q == 0 && k < rp->ndefs; k++) {
+        if (!seen[k]) {
+            char *row = rg_xasprintf("%s %s", rp->defs[k].file ? "file" : "item",
+                                     rp->defs[k].path);
+            disagree(out, id, "definition_files", row,
+                     "recorded by entry %lld, but the table has no row for it",
+                     (long long)rp->defs[k].seq);
+            free(row);
+            bad++;
+        }
+    }
+    free(seen);
+    return q < 0 ? -1 : bad;
+}
+
+static int check_inputs(rg_store *store, const char *id, const rg_replay *rp, FILE *out,
+                        rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT name, path, size, sha256 FROM inputs WHERE run_id = ? "
+                                 "ORDER BY name",
+                                 "s", id);
+    if (!s) {
+        return -1;
+    }
+    int q, bad = 0;
+    char *seen = rg_xcalloc(rp->ninputs + 1, 1);
+    while ((q = rg_db_step(store, errs, s)) == 1) {
+        const char *name = rg_db_col_str(s, 0), *path = rg_db_col_str(s, 1),
+                   *sha = rg_db_col_str(s, 3);
+        int64_t size = sqlite3_column_int64(s, 2);
+        char *row = rg_xasprintf("input %s", nz(name));
+        size_t k = 0;
+        while (k < rp->ninputs && !same_str(rp->inputs[k].name, name)) {
+            k++;
+        }
+        if (k == rp->ninputs) {
+            disagree(out, id, "inputs", row, "no log entry records it");
+            bad++;
+        } else {
+            const rg_replay_input *in = &rp->inputs[k];
+            seen[k] = 1;
+            if (!same_str(in->sha, sha)) {
+                disagree(out, id, "inputs", row,
+                         "entry %lld records sha256 %s, the table says %s", (long long)in->seq,
+                         in->sha, nz(sha));
+                bad++;
+            } else if (*in->path && !same_str(in->path, path)) {
+                disagree(out, id, "inputs", row, "entry %lld records path %s, the table says %s",
+                         (long long)in->seq, in->path, nz(path));
+                bad++;
+            } else if (in->size >= 0 && in->size != size) {
+                disagree(out, id, "inputs", row,
+                         "entry %lld records %lld bytes, the table says %lld", (long long)in->seq,
+                         (long long)in->size, (long long)size);
+                bad++;
+            }
+        }
+        free(row);
+    }
+    rg_db_done(store, s);
+    for (size_t k = 0; q == 0 && k < rp->ninputs; k++) {
+        if (!seen[k]) {
+            char *row = rg_xasprintf("input %s", rp->inputs[k].name);
+            disagree(out, id, "inputs", row,
+                     "recorded by entry %lld, but the table has no row for it",
+                     (long long)rp->inputs[k].seq);
+            free(row);
+            bad++;
+        }
+    }
+    free(seen);
+    return q < 0 ? -1 : bad;
+}
+
+static int check_steps(rg_store *store, const char *id, const rg_replay *rp, FILE *out,
+                       rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT step, status, attempts, error FROM steps WHERE run_id = "
+                                 "? ORDER BY step",
+                                 "s", id);
+    if (!s) {
+        return -1;
+    }
+    int q, bad = 0;
+    char *seen = rg_xcalloc(rp->nsteps + 1, 1);
+    while ((q = rg_db_step(store, errs, s)) == 1) {
+        const char *step = rg_db_col_str(s, 0), *status = rg_db_col_str(s, 1);
+        int attempts = sqlite3_column_int(s, 2);
+        const char *err = rg_db_col_str(s, 3);
+        char *row = rg_xasprintf("step %s", nz(step));
+        size_t k = 0;
+        while (k < rp->nsteps && !same_str(rp->steps[k].name, step)) {
+            k++;
+        }
+        if (k == rp->nsteps) {
+            disagree(out, id, "steps", row, "no log entry records it");
+            bad++;
+        } else {
+            const rg_replay_step *st = &rp->steps[k];
+            char *e1 = err && *err ? rg_one_line(err) : NULL;
+            seen[k] = 1;
+            if (!same_str(st->status, status)) {
+                disagree(out, id, "steps", row,
+                         "entry %lld says status \"%s\", the table says \"%s\"",
+                         (long long)st->seq, st->status, nz(status));
+                bad++;
+            } else if (st->attempts != attempts) {
+                disagree(out, id, "steps", row,
+                         "entry %lld says %d attempt%s, the table says %d", (long long)st->seq,
+                         st->attempts, st->attempts == 1 ? "" : "s", attempts);
+                bad++;
+            } else if (!same_str(st->error, e1)) {
+                disagree(out, id, "steps", row, "entry %lld says error \"%s\", the table says "
+                                                "\"%s\"",
+                         (long long)st->seq, st->error ? st->error : "", e1 ? e1 : "");
+                bad++;
+            }
+            free(e1);
+        }
+        free(row);
+    }
+    rg_db_done(store, s);
+    for (size_t k = 0; q == 0 && k < rp->nsteps; k++) {
+        if (!seen[k]) {
+            char *row = rg_xasprintf("step %s", rp->steps[k].name);
+            disagree(out, id, "steps", row,
+                     "recorded by entry %lld, but the table has no row for it",
+                     (long long)rp->steps[k].seq);
+            free(row);
+            bad++;
+        }
+    }
+    free(seen);
+    return q < 0 ? -1 : bad;
+}
+
+/* outputs, or output_versions (versions: the entry that replaced it). */
+static int check_outputs(rg_store *store, const char *id, const rg_replay *rp, int versions,
+                         FILE *out, rg_errors *errs)
+{
+    const char *table = versions ? "output_versions" : "outputs";
+    sqlite3_stmt *s =
+        versions ? rg_db_prep(store, errs,
+                              "SELECT step, relpath, sha256, superseded_seq FROM output_versions "
+                              "WHERE run_id = ? ORDER BY superseded_seq, relpath",
+                              "s", id)
+                 : rg_db_prep(store, errs,
+                              "SELECT step, relpath, sha256, 0 FROM outputs WHERE run_id = ? "
+                              "ORDER BY relpath",
+                              "s", id);
+    if (!s) {
+        return -1;
+    }
+    const rg_replay_out *v = versions ? rp->versions : rp->outputs;
+    size_t n = versions ? rp->nversions : rp->noutputs;
+    int q, bad = 0;
+    char *seen = rg_xcalloc(n + 1, 1);
+    while ((q = rg_db_step(store, errs, s)) == 1) {
+        const char *step = rg_db_col_str(s, 0), *rel = rg_db_col_str(s, 1),
+                   *sha = rg_db_col_str(s, 2);
+        int64_t seq = sqlite3_column_int64(s, 3);
+        char *row = rg_xasprintf("output %s of step %s", nz(rel), nz(step));
+        size_t k = 0;
+        while (k < n && !(same_str(v[k].relpath, rel) &&
+                          (!versions || same_str(v[k].sha, sha)))) {
+            k++;
+        }
+        if (k == n) {
+            if (versions) {
+                disagree(out, id, table, row,
+                         "sha256 %s, replaced at entry %lld: no log entry records it", nz(sha),
+                         (long long)seq);
+            } else {
+                disagree(out, id, table, row, "sha256 %s: no log entry records it", nz(sha));
+            }
+            bad++;
+        } else {
+            seen[k] = 1;
+            if (!same_str(v[k].step, step)) {
+                disagree(out, id, table, row, "entry %lld records it for step %s",
+                         (long long)v[k].seq, v[k].step);
+                bad++;
+            } else if (!same_str(v[k].sha, sha)) {
+                disagree(out, id, table, row,
+                         "entry %lld records sha256 %s, the table says %s", (long long)v[k].seq,
+                         v[k].sha, nz(sha));
+                bad++;
+            } else if (versions && v[k].seq != seq) {
+                disagree(out, id, table, row,
+                         "replaced at entry %lld by the log, the table says entry %lld",
+                         (long long)v[k].seq, (long long)seq);
+                bad++;
+            }
+        }
+        free(row);
+    }
+    rg_db_done(store, s);
+    for (size_t k = 0; q == 0 && k < n; k++) {
+        if (!seen[k]) {
+            char *row = rg_xasprintf("output %s of step %s", v[k].relpath, v[k].step);
+            disagree(out, id, table, row,
+                     "sha256 %s, %s entry %lld, but the table has no row for it", v[k].sha,
+                     versions ? "replaced at" : "recorded by", (long long)v[k].seq);
+            free(row);
+            bad++;
+        }
+    }
+    free(seen);
+    return q < 0 ? -1 : bad;
+}
+
+static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FILE *out,
+                       rg_errors *errs)
+{
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT step, kind, what, due, four_eyes, resolved_by, "
+                                 "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id",
+                                 "s", id);
+    if (!s) {
+        return -1;
+    }
+    int q, bad = 0;
+    size_t k = 0;
+    while ((q = rg_db_step(store, errs, s)) == 1) {
+        const char *step = rg_db_col_str(s, 0), *kind = rg_db_col_str(s, 1),
+                   *what = rg_db_col_str(s, 2), *due = rg_db_col_str(s, 3),
+                   *fe = rg_db_col_str(s, 4), *by = rg_db_col_str(s, 5),
+                   *at = rg_db_col_str(s, 6), *note = rg_db_col_str(s, 7);
+        char *row = rg_xasprintf("wait %zu (step %s)", k + 1, nz(step));
+        char *want = rg_xasprintf("step %s waits for %s: %s%s%s%s%s", nz(step), nz(kind), nz(what),
+                                  due ? ", due " : "", nz(due), fe ? ", four eyes: not by " : "",
+                                  nz(fe));
+        if (k == rp->nwaits) {
+            disagree(out, id, "waits", row, "\"%s\": no log entry records it", want);
+            bad++;
+        } else {
+            const rg_replay_wait *w = &rp->waits[k];
+            if (!same_str(w->detail, want)) {
+                disagree(out, id, "waits", row, "entry %lld says \"%s\", the table says \"%s\"",
+                         (long long)w->seq, w->detail, want);
+                bad++;
+            } else if (!at && w->res) {
+                disagree(out, id, "waits", row,
+                         "entry %lld (%s) resolved it, the table says it is open",
+                         (long long)w->res->seq, w->res->what);
+                bad++;
+            } else if (at && !w->res) {
+                disagree(out, id, "waits", row,
+                         "no log entry resolves it, the table says it was %s at %s",
+                         by ? "resolved" : "closed", at);
+                bad++;
+            } else if (at) {
+                char *n1 = note && *note ? rg_one_line(note) : NULL;
+                /* "step S: KIND (WHAT) resolved by WHO[...][: NOTE]" (tasks.c) */
+                char *res = by ? rg_xasprintf("step %s: %s (%s) resolved by %s", nz(step),
+                                              nz(kind), nz(what), by)
+                               : rg_xasprintf("step %s: %s (%s) closed without an answer: %s",
+                                              nz(step), nz(kind), nz(what), n1 ? n1 : "");
+                const char *rd = nz(w->res->detail);
+                size_t rl = strlen(res), dl = strlen(rd), nl = n1 ? strlen(n1) : 0;
+                int same = by ? strncmp(rd, res, rl) == 0 &&
+                                    (!n1 ? !strstr(rd + rl, ": ")
+                                         : (dl >= rl + nl + 2 && !strcmp(rd + dl - nl, n1) &&
+                                             !strncmp(rd + dl - nl - 2, ": ", 2)))
+                              : strcmp(rd, res) == 0;
+                if (!same || (by && !same_str(w->res->who, by))) {
+                    char *full = n1 && by ? rg_xasprintf("%s: %s", res, n1) : NULL;
+                    free(full ? res : NULL);
+                    res = full ? full : res;
+                    disagree(out, id, "waits", row,
+                             "entry %lld (%s by %s) says \"%s\", the table says \"%s\"",
+                             (long long)w->res->seq, w->res->what, w->res->who, w->res->detail,
+                             res);
+                    bad++;
+                }
+                free(res);
+                free(n1);
+            }
+        }
+        free(want);
+        free(row);
+        k++;
+    }
+    rg_db_done(store, s);
+    for (; q == 0 && k < rp->nwaits; k++) {
+        char *row = rg_xasprintf("wait %zu (step %s)", k + 1, rp->waits[k].step);
+        disagree(out, id, "waits", row, "entry %lld says \"%s\", but the table has no row for it",
+                 (long long)rp->waits[k].seq, rp->waits[k].detail);
+        free(row);
+        bad++;
+    }
+    return q < 0 ? -1 : bad;
+}
+
+/* Each table's rows against the log replayed: how many disagree, or -1. */
+static int verify_tables(rg_store *store, const char *id, const rg_event *v, size_t n, FILE *out,
+                         rg_errors *errs)
+{
+    rg_replay rp;
+    rg_replay_build(&rp, v, n);
+    int total = 0, r;
+    int (*const checks[])(rg_store *, const char *, const rg_replay *, FILE *, rg_errors *) = {
+        check_runs_row, check_definition, check_inputs, check_steps, check_waits, NULL
+    };
+    for (size_t i = 0; checks[i] && total >= 0; i++) {
+        r = checks[i](store, id, &rp, out, errs);
+        total = r < 0 ? -1 : total + r;
+    }
+    for (int versions = 0; versions < 2 && total >= 0; versions++) {
+        r = check_outputs(store, id, &rp, versions, out, errs);
+        total = r < 0 ? -1 : total + r;
+    }
+    rg_replay_free(&rp);
+    return total;
+}
+
 int rg_store_verify(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
     LOCK(store);
@@ -396,6 +845,19 @@ int rg_store_verify(rg_store *store, const char *run_id, FILE *out, rg_errors *e
                 rc = RG_VERIFY_BROKEN;
             }
             free(msg);
+            /* the tables say what the log says */
+            int nt = verify_tables(store, run_id, v, n, out, errs);
+            if (nt < 0) {
+                rc = RG_VERIFY_ERROR;
+            } else if (nt > 0) {
+                fprintf(out, "run %s: %d row%s of its tables disagree%s with the log\n", run_id, nt,
+                        nt == 1 ? "" : "s", nt == 1 ? "s" : "");
+                rc = rc == RG_VERIFY_OK ? RG_VERIFY_BROKEN : rc;
+            } else {
+                fprintf(out, "run %s: its tables (runs, definition_files, inputs, steps, outputs, "
+                             "output_versions, waits) agree with the log\n",
+                        run_id);
+            }
             /* the chain vouches for the hashes; the files must still have them */
             size_t nfiles = 0;
             int bad = verify_outputs(store, &r, out, &nfiles, errs);

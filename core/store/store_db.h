@@ -111,6 +111,53 @@ int rg_anchor_bundle_text(rg_store *store, const char *run_id, rg_buf *out, char
 /* The size of store->sign_key (freed by rg_store_close). */
 #define RG_SIGN_KEY_BYTES 64
 
+/* What the tables of a run must hold, rebuilt from its log alone (replay
+ * in entry order; each item names the entry that recorded it last).  Used
+ * by verify RUN (tables against the log) and verify DIR (a bundle's files
+ * and run.txt against its log). */
+typedef struct rg_replay_def {
+    char *path, *sha; /* sha NULL: an item without one */
+    int file;
+    int64_t seq;
+} rg_replay_def;
+typedef struct rg_replay_input {
+    char *name, *path, *sha;
+    int64_t size; /* -1: the entry does not say */
+    int64_t seq;
+} rg_replay_input;
+typedef struct rg_replay_step {
+    char *name, *status, *error; /* error NULL: none */
+    int attempts;
+    int64_t seq;
+} rg_replay_step;
+typedef struct rg_replay_out {
+    char *step, *relpath, *sha;
+    int64_t seq; /* outputs: the step_finished entry; versions: the entry that replaced it */
+} rg_replay_out;
+typedef struct rg_replay_wait {
+    char *step, *detail;
+    int64_t seq;
+    const rg_event *res; /* the entry that resolved or closed it, or NULL */
+} rg_replay_wait;
+typedef struct rg_replay {
+    const rg_event *started; /* run_started, or NULL */
+    char *def_hash, *status;
+    int64_t def_seq, status_seq;
+    rg_replay_def *defs;
+    rg_replay_input *inputs;
+    rg_replay_step *steps;
+    rg_replay_out *outputs, *versions;
+    rg_replay_wait *waits;
+    size_t ndefs, ninputs, nsteps, noutputs, nversions, nwaits;
+    size_t cdefs, cinputs, csteps, coutputs, cversions, cwaits;
+} rg_replay;
+/* Replay v[0..n) (which must outlive r). */
+void rg_replay_build(rg_replay *r, const rg_event *v, size_t n);
+void rg_replay_free(rg_replay *r);
+
+/* ---- bundles (bundle.c) ---- */
+char *rg_bundle_input_path(const char *name, const char *path);
+
 /* ---- runs (runs.c) ---- */
 int rg_db_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs);
 

@@ -106,9 +106,10 @@ static char *signed_whats(const char *id)
     return b.data ? b.data : strdup("");
 }
 
-/* The attack: drop the triggers, change entry `seq`'s detail, recompute
- * every hash after it and the run's head, as the documented formula says. */
-static void edit_and_recompute(const char *id, int64_t seq)
+/* The attack: drop the triggers, change who resumed the run (an
+ * entry no table repeats), recompute every hash after it and the run's
+ * head, as the documented formula says. */
+static void edit_and_recompute(const char *id)
 {
     char *db = t_asprintf("%s/t.db", t_dir);
     sqlite3 *h;
@@ -133,9 +134,10 @@ static void edit_and_recompute(const char *id, int64_t seq)
     sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
     char prev[65] = "", hash[65];
     int64_t n = 0;
+    int edited = 0;
     sqlite3_stmt *u;
     ck_assert_int_eq(sqlite3_prepare_v2(h,
-                                        "UPDATE events SET detail = ?, prev_hash = ?, hash = ? "
+                                        "UPDATE events SET who = ?, prev_hash = ?, hash = ? "
                                         "WHERE run_id = ? AND seq = ?",
                                         -1, &u, NULL),
                      SQLITE_OK);
@@ -145,10 +147,12 @@ static void edit_and_recompute(const char *id, int64_t seq)
         e.seq = sqlite3_column_int64(s, 0);
         e.run = strdup((const char *)sqlite3_column_text(s, 1));
         e.time = strdup((const char *)sqlite3_column_text(s, 2));
-        e.who = strdup((const char *)sqlite3_column_text(s, 3));
         e.what = strdup((const char *)sqlite3_column_text(s, 4));
-        e.detail = e.seq == seq ? strdup("forged by the store's writer")
-                                : strdup((const char *)sqlite3_column_text(s, 5));
+        e.who = !edited && !strcmp(e.what, "run_resumed")
+                    ? strdup("mallory")
+                    : strdup((const char *)sqlite3_column_text(s, 3));
+        edited = edited || !strcmp(e.who, "mallory");
+        e.detail = strdup((const char *)sqlite3_column_text(s, 5));
         e.hashes = strdup((const char *)sqlite3_column_text(s, 6));
         rg_audit_rehash(id, e.seq == 1 ? NULL : prev, &e, hash);
         char *p = e.seq == 1 ? NULL : strdup(prev);
@@ -162,7 +166,7 @@ static void edit_and_recompute(const char *id, int64_t seq)
             p = strdup((const char *)sqlite3_column_text(g, 0));
             sqlite3_finalize(g);
         }
-        sqlite3_bind_text(u, 1, e.detail, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(u, 1, e.who, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(u, 2, p, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(u, 3, hash, -1, SQLITE_TRANSIENT);
         sqlite3_bind_text(u, 4, id, -1, SQLITE_STATIC);
@@ -242,7 +246,7 @@ START_TEST(edit_and_recompute_in_the_store_fails_the_anchor)
     char *id = approved_run("k");
     const char *an[] = { "anchor", id, "--db", "t.db", "--out", "a.txt", NULL };
     ck_assert_int_eq(regie(an), 0);
-    edit_and_recompute(id, 2);
+    edit_and_recompute(id);
     const char *plain[] = { "verify", id, "--db", "t.db", NULL };
     int rc = regie(plain);
     ck_assert_msg(rc == 0, "the recomputed chain passes plain verify: exit %d: %s", rc, out_);
@@ -256,8 +260,8 @@ START_TEST(edit_and_recompute_in_the_store_fails_the_anchor)
 }
 END_TEST
 
-/* A bundle's log.jsonl edited, its chain, bundle.txt and manifest.txt
- * recomputed: `verify DIR` and sha256sum pass it, the anchor does not. */
+/* A bundle's log.jsonl edited, its chain, bundle.txt, run.txt and
+ * manifest.txt recomputed: `verify DIR` and sha256sum pass it, the anchor does not. */
 START_TEST(edit_and_recompute_in_a_bundle_fails_the_anchor)
 {
     new_key("k");
@@ -279,13 +283,15 @@ START_TEST(edit_and_recompute_in_a_bundle_fails_the_anchor)
     rg_buf nb = { 0 };
     char prev[65] = "";
     int64_t n = 0;
+    int edited = 0;
     for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
         rg_event e;
         const char *why;
         ck_assert_int_eq(rg_event_parse_json(line, &e, &why), 0);
-        if (e.seq == 2) {
-            free(e.detail);
-            e.detail = strdup("forged by the bundle's holder");
+        if (!edited && !strcmp(e.what, "run_resumed")) {
+            free(e.who);
+            e.who = strdup("mallory");
+            edited = 1;
         }
         if (e.seq > 1) {
             free(e.prev);
@@ -303,8 +309,20 @@ START_TEST(edit_and_recompute_in_a_bundle_fails_the_anchor)
     free(t_write(t_dir, "b/log.jsonl", nb.data));
     char *head = strstr(meta, "log_head ");
     ck_assert_ptr_nonnull(head);
+    char old[65];
+    memcpy(old, head + 9, 64);
+    old[64] = 0;
     memcpy(head + 9, prev, 64);
     free(t_write(t_dir, "b/bundle.txt", meta));
+    /* run.txt names the head too */
+    char *rp = t_asprintf("%s/b/run.txt", t_dir);
+    char *rt = t_read(rp);
+    for (char *at = strstr(rt, old); at; at = strstr(at + 64, old)) {
+        memcpy(at, prev, 64);
+    }
+    free(t_write(t_dir, "b/run.txt", rt));
+    free(rt);
+    free(rp);
     (void)n;
     char *mp = t_asprintf("%s/b/manifest.txt", t_dir);
     char *man = t_read(mp);
