@@ -3,7 +3,7 @@
 # Works as root or through sudo.
 set -e
 PKGS="gcc make autoconf automake libtool pkg-config git
-      liblua5.4-dev libinih-dev check libsqlite3-dev nettle-dev libcsv-dev libmimalloc-dev
+      liblua5.4-dev libinih-dev check libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev
       librsvg2-bin python3 python3-icalendar chromium"
 missing=""
 for p in $PKGS; do

@@ -52,8 +52,12 @@ static const char *usage_text =
     "  runs [--workflow W] [--status S] [--waiting]   list runs, or open tasks\n"
     "  show RUN            a run: definition, inputs, steps, outputs with hashes\n"
     "  log RUN             its audit trail\n"
-    "  verify RUN|DIR      check the audit trail (of a run, or an exported bundle)\n"
+    "  verify RUN|DIR [--anchor FILE]\n"
+    "                      check the audit trail (of a run, or an exported bundle),\n"
+    "                      and against an anchor\n"
     "  export RUN DIR      write a self-contained evidence bundle\n"
+    "  anchor RUN [--out FILE]   the signed head of its audit trail, to keep elsewhere\n"
+    "  key new FILE        make a key pair to sign with ([store] signing_key = FILE)\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE       engine configuration (default: etc/regie.ini)\n"
@@ -85,6 +89,7 @@ typedef struct opts {
     int due;
     int waiting;
     const char *by, *note, *wf_filter, *status_filter;
+    const char *anchor;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -201,7 +206,8 @@ static const char *nz_str(const char *s)
 /* Engine keys that say where the store is and how it syncs. */
 static int is_store_key(const char *key)
 {
-    return strcmp(key, "store") == 0 || strcmp(key, "path") == 0 || strcmp(key, "sync") == 0;
+    return strcmp(key, "store") == 0 || strcmp(key, "path") == 0 || strcmp(key, "sync") == 0 ||
+           strcmp(key, "signing_key") == 0;
 }
 
 static int session_open(session *sess, const opts *o, int need_workflow, rg_errors *errs)
@@ -311,6 +317,11 @@ static int open_store(const opts *o, const rg_config *cfg, const char *bare, int
     if (*store && cfg->sync_full && !read) {
         rg_sync_writes = 1;
         rg_store_set_sync(*store, 1, errs);
+    }
+    if (*store && cfg->signing_key &&
+        rg_store_set_signing_key(*store, cfg->signing_key, errs) != 0) {
+        rg_store_close(*store);
+        *store = NULL;
     }
     return *store ? 0 : -1;
 }
@@ -552,7 +563,10 @@ static int cmd_workflows(const opts *o)
 
 /* ---- the run store ---- */
 /* The commands that find a run by its id read no workflow: the store is
- * --db, --engine store=FILE, or the one of etc/regie.ini or the default. */
+ * --db, --engine store=FILE, or the one of etc/regie.ini or the default.
+ * read: 1 the command only reads, 0 it writes, READ_UNLESS_SIGNING it
+ * writes only when a signing key is set (anchor signs the head then). */
+#define READ_UNLESS_SIGNING (-1)
 static int need_store(const opts *o, rg_config *cfg, int read, rg_store **store,
                       rg_errors *errs)
 {
@@ -565,6 +579,9 @@ static int need_store(const opts *o, rg_config *cfg, int read, rg_store **store,
         if (is_store_key(o->engine[i].name)) {
             rc = rg_config_set(cfg, o->engine[i].name, o->engine[i].value, "--engine", 0, errs);
         }
+    }
+    if (read == READ_UNLESS_SIGNING) {
+        read = cfg->signing_key == NULL;
     }
     if (rc == 0) {
         rc = open_store(o, cfg, bare, read, store, errs);
@@ -736,6 +753,29 @@ static int cmd_approve(const opts *o)
     return rc;
 }
 
+/* regie key new FILE */
+static int cmd_key(const opts *o)
+{
+    if (o->npos != 2 || strcmp(o->pos[0], "new") != 0) {
+        return usage_error("%s", "usage: regie key new FILE");
+    }
+    rg_errors errs = { 0 };
+    char *pub = NULL;
+    int rc = RG_EXIT_OK;
+    if (rg_key_new(o->pos[1], &pub, &errs) == 0) {
+        printf("secret key written to %s (mode 600: keep it off the store's machine or readable "
+               "only by regie), public key %s to %s.pub\n"
+               "sign with it: [store] signing_key = %s (or --engine signing_key=%s)\n",
+               o->pos[1], pub, o->pos[1], o->pos[1], o->pos[1]);
+    } else {
+        print_errors(&errs);
+        rc = RG_EXIT_INVALID;
+    }
+    free(pub);
+    rg_err_free(&errs);
+    return rc;
+}
+
 static int cmd_store(const opts *o)
 {
     rg_errors errs = { 0 };
@@ -755,11 +795,16 @@ static int cmd_store(const opts *o)
     if (strcmp(c, "verify") == 0 && stat(o->pos[0], &sb) == 0 && S_ISDIR(sb.st_mode)) {
         /* an exported bundle, checked without any store */
         int v = rg_bundle_verify(o->pos[0], stdout, &errs);
+        if (v != RG_VERIFY_ERROR && o->anchor) {
+            int a = rg_bundle_verify_anchor(o->pos[0], o->anchor, stdout, &errs);
+            v = a == RG_VERIFY_OK ? v : a;
+        }
         print_errors(&errs);
         rg_err_free(&errs);
         return v == RG_VERIFY_OK ? RG_EXIT_OK : v == RG_VERIFY_BROKEN ? RG_EXIT_FAILED : RG_EXIT_INVALID;
     }
-    if (need_store(o, &cfg, 1, &store, &errs) != 0) {
+    int read = strcmp(c, "anchor") == 0 ? READ_UNLESS_SIGNING : 1;
+    if (need_store(o, &cfg, read, &store, &errs) != 0) {
         print_errors(&errs);
         rg_config_free(&cfg);
         rg_err_free(&errs);
@@ -775,9 +820,29 @@ static int cmd_store(const opts *o)
         r = rg_store_print_log(store, o->pos[0], stdout, &errs);
     } else if (strcmp(c, "verify") == 0) {
         r = rg_store_verify(store, o->pos[0], stdout, &errs);
+        if (r != RG_VERIFY_ERROR && o->anchor) {
+            int a = rg_store_verify_anchor(store, o->pos[0], o->anchor, stdout, &errs);
+            r = a == RG_VERIFY_OK ? r : a;
+        }
         if (r == RG_VERIFY_BROKEN) {
             rc = RG_EXIT_FAILED;
         }
+    } else if (strcmp(c, "anchor") == 0) {
+        char *text = rg_store_anchor(store, o->pos[0], &errs);
+        r = text ? 0 : RG_VERIFY_ERROR;
+        if (text && o->out) {
+            if (rg_write_file_atomic(o->out, text, strlen(text)) != 0) {
+                rg_err_add(&errs, NULL, 0, "%s: cannot write it: %s", o->out, strerror(errno));
+                r = RG_VERIFY_ERROR;
+            } else {
+                printf("anchor of run %s written to %s: keep it where the store's writers cannot "
+                       "change it; check with: regie verify %s --anchor %s\n",
+                       o->pos[0], o->out, o->pos[0], o->out);
+            }
+        } else if (text) {
+            fputs(text, stdout);
+        }
+        free(text);
     } else {
         r = rg_store_export(store, o->pos[0], o->out, o->pos[1], &errs);
         if (r == 0) {
@@ -846,16 +911,21 @@ static const char *help_for(const char *cmd)
                "digits only, without case: `alice.` is alice). Then: regie resume RUN.\n";
     }
     if (strcmp(cmd, "runs") == 0 || strcmp(cmd, "show") == 0 || strcmp(cmd, "log") == 0 ||
-        strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0) {
+        strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "anchor") == 0 ||
+        strcmp(cmd, "key") == 0) {
         return "usage: regie runs [--workflow W] [--status S] [--waiting]\n"
                "       regie show RUN | regie log RUN\n"
-               "       regie verify RUN | regie verify DIR\n"
+               "       regie verify RUN | regie verify DIR   [--anchor FILE]\n"
                "       regie export RUN DIR\n"
+               "       regie key new FILE | regie anchor RUN [--out FILE]\n"
                "runs lists runs (--waiting: open tasks); show prints a run's definition, inputs,\n"
                "steps and outputs with their SHA-256; log its audit trail; verify checks the\n"
                "hash chain of the trail (or an exported bundle, without the store: exit 1 if\n"
                "anything was changed, and where); export writes a self-contained evidence bundle.\n"
-               "All take --db FILE.\n";
+               "key new makes a key pair; with [store] signing_key = FILE the head of the trail is\n"
+               "signed at every wait, approval and run end; anchor prints (or writes) the signed\n"
+               "head to keep elsewhere; verify --anchor FILE checks the trail against it.\n"
+               "All but key take --db FILE.\n";
     }
     return usage_text;
 }
@@ -883,7 +953,7 @@ int rg_cli_main(int argc, char **argv)
             o.waiting = 1;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--by") == 0 || strcmp(a, "--note") == 0 ||
                    strcmp(a, "--workflow") == 0 || strcmp(a, "--status") == 0 ||
-                   strcmp(a, "--today") == 0) {
+                   strcmp(a, "--today") == 0 || strcmp(a, "--anchor") == 0) {
             if (i + 1 >= argc) {
                 rc = usage_error("%s needs a value", a);
                 goto out;
@@ -895,6 +965,8 @@ int rg_cli_main(int argc, char **argv)
                 o.by = v;
             } else if (strcmp(a, "--note") == 0) {
                 o.note = v;
+            } else if (strcmp(a, "--anchor") == 0) {
+                o.anchor = v;
             } else if (strcmp(a, "--workflow") == 0) {
                 o.wf_filter = v;
             } else if (strcmp(a, "--today") == 0) {
@@ -996,8 +1068,10 @@ int rg_cli_main(int argc, char **argv)
                                  : usage_error("%s", "usage: regie approve RUN STEP --by NAME [--note TEXT]");
     } else if (strcmp(o.cmd, "runs") == 0 || strcmp(o.cmd, "show") == 0 ||
                strcmp(o.cmd, "log") == 0 || strcmp(o.cmd, "verify") == 0 ||
-               strcmp(o.cmd, "export") == 0) {
+               strcmp(o.cmd, "export") == 0 || strcmp(o.cmd, "anchor") == 0) {
         rc = cmd_store(&o);
+    } else if (strcmp(o.cmd, "key") == 0) {
+        rc = cmd_key(&o);
     } else {
         rc = usage_error("unknown command %s", o.cmd);
     }

@@ -133,6 +133,13 @@ int rg_config_set(rg_config *cfg, const char *key, const char *value, const char
         if (*value) {
             set_str(&cfg->store_path, value);
         }
+    } else if (strcmp(key, "signing_key") == 0) {
+        free(cfg->signing_key);
+        cfg->signing_key = NULL;
+        if (*value) {
+            cfg->signing_key = value[0] == '/' || !dir ? rg_xstrdup(value)
+                                                       : rg_xasprintf("%s/%s", dir, value);
+        }
     } else if (strcmp(key, "sync") == 0) {
         if (strcmp(value, "full") == 0 || strcmp(value, "normal") == 0) {
             cfg->sync_full = value[0] == 'f';
@@ -179,7 +186,7 @@ int rg_config_set(rg_config *cfg, const char *key, const char *value, const char
     } else {
         rg_err_add(errs, file, line,
                    "unknown engine key \"%s\" (allowed: plugin_path, script_path, workflow_path, "
-                   "store, sync, instructions, memory_mb, timeout, jobs, isolate)",
+                   "store, sync, signing_key, instructions, memory_mb, timeout, jobs, isolate)",
                    key);
         rc = -1;
     }
@@ -256,6 +263,7 @@ void rg_config_free(rg_config *cfg)
     free(cfg->script_path);
     free(cfg->workflow_path);
     free(cfg->store_path);
+    free(cfg->signing_key);
     free(cfg->config_file);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -268,4 +276,5 @@ void rg_config_copy(rg_config *dst, const rg_config *src)
     dst->workflow_path = rg_xstrdup(src->workflow_path ? src->workflow_path : "");
     dst->store_path = rg_xstrdup(src->store_path ? src->store_path : "");
     dst->config_file = src->config_file ? rg_xstrdup(src->config_file) : NULL;
+    dst->signing_key = src->signing_key ? rg_xstrdup(src->signing_key) : NULL;
 }

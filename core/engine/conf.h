@@ -21,6 +21,7 @@ typedef struct rg_config {
     char *workflow_path; /* ':'-separated */
     char *store_path;    /* SQLite file; "" or "off": no store */
     int sync_full;       /* [store] sync = full: fsync every commit and file */
+    char *signing_key;   /* [store] signing_key: Ed25519 secret key file, or NULL */
     rg_lua_limits limits; /* defaults per Lua step */
     double step_timeout;  /* default per step, seconds, 0 none */
     int jobs;             /* 0: number of cores */

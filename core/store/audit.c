@@ -105,8 +105,11 @@ int rg_audit_append(rg_store *store, const char *run_id, const char *who, const 
                    hash) != 0) {
         return -1;
     }
-    return rg_db_exec(store, errs, "UPDATE runs SET log_entries = ?, log_head = ? WHERE id = ?",
-                      "iss", seq, hash, run_id);
+    if (rg_db_exec(store, errs, "UPDATE runs SET log_entries = ?, log_head = ? WHERE id = ?",
+                   "iss", seq, hash, run_id) != 0) {
+        return -1;
+    }
+    return rg_anchor_after(store, run_id, what, seq, hash, t, errs);
 }
 
 int rg_store_log_event(rg_store *store, const char *run_id, const char *who, const char *what,
@@ -407,6 +410,18 @@ int rg_event_parse_json(const char *line, rg_event *e, const char **why)
         return -1;
     }
     return 0;
+}
+
+/* The hash of entry e recomputed from its fields on top of prev (genesis
+ * for entry 1): for checks that trust no stored hash (anchor.c). */
+void rg_audit_rehash(const char *run_id, const char *prev, const rg_event *e, char hex[65])
+{
+    char g[65];
+    if (!prev) {
+        genesis(run_id, g);
+        prev = g;
+    }
+    entry_hash(prev, e->run, e->time, e->who, e->what, e->detail, e->hashes, hex);
 }
 
 /* ---- replay: the tables as the log says they are ---- */

@@ -233,7 +233,8 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
     rg_event *v = NULL;
     size_t nev = 0, showlen = 0;
     char *show = NULL;
-    rg_buf manifest = { 0 }, log = { 0 }, meta = { 0 };
+    rg_buf manifest = { 0 }, log = { 0 }, meta = { 0 }, sigs = { 0 };
+    char *pubkey = NULL;
 
     LOCK(store);
     int rc = rg_db_run_get(store, run_id, &r, errs);
@@ -242,6 +243,9 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
     }
     if (rc == 0) {
         rc = rg_audit_load(store, run_id, &v, &nev, errs);
+    }
+    if (rc == 0) {
+        rc = rg_anchor_bundle_text(store, run_id, &sigs, &pubkey, errs);
     }
     if (rc == 0) {
         FILE *m = open_memstream(&show, &showlen);
@@ -297,6 +301,9 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
     if (rc == 0) {
         rc = write_bundle_file(dir, "run.txt", show ? show : "", showlen, &manifest, errs);
     }
+    if (rc == 0 && sigs.len) {
+        rc = write_bundle_file(dir, "signatures.txt", sigs.data, sigs.len, &manifest, errs);
+    }
     if (rc == 0) {
         char t[32];
         rg_now_iso(t);
@@ -305,6 +312,9 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
                       "%s\nlog_entries %zu\nlog_head %s\n",
                       r.id, r.workflow, store->path, t, store->actor, nev,
                       nev ? v[nev - 1].hash : "");
+        if (pubkey) {
+            rg_buf_printf(&meta, "public_key %s\n", pubkey);
+        }
         rc = write_bundle_file(dir, "bundle.txt", meta.data, meta.len, &manifest, errs);
     }
     if (rc == 0) {
@@ -316,6 +326,8 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
         free(mpath);
     }
     rg_buf_free(&manifest);
+    rg_buf_free(&sigs);
+    free(pubkey);
     rg_buf_free(&log);
     rg_buf_free(&meta);
     items_free(&l);

@@ -930,6 +930,10 @@ void rg_store_close(rg_store *store)
     free(store->path);
     free(store->actor);
     free(store->damaged);
+    if (store->sign_key) { /* anchor.c */
+        explicit_bzero(store->sign_key, RG_SIGN_KEY_BYTES);
+        free(store->sign_key);
+    }
     free(store);
 }
 

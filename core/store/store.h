@@ -291,4 +291,25 @@ typedef void (*rg_store_wait_fn)(void *ud, const rg_store_wait *w);
 int rg_store_waits_due(rg_store *store, const char *today, rg_store_wait_fn fn, void *ud,
                        rg_errors *errs);
 
+/* ---- anchoring (anchor.c, doc/store.md "Anchoring") ------------------------ */
+/* A new Ed25519 key pair: the secret key in `path` (mode 0600) and the
+ * public key in `path`.pub; refuses to overwrite either.  *pubhex receives
+ * the public key in hex (caller frees). */
+int rg_key_new(const char *path, char **pubhex, rg_errors *errs);
+/* Sign the head at every wait, approval and run end with the secret key in
+ * `path` (made by rg_key_new); the error names the file. */
+int rg_store_set_signing_key(rg_store *store, const char *path, rg_errors *errs);
+/* The run's head as an anchor file's text (caller frees): with a signing
+ * key the current head, signed now; without, the last signed head. */
+char *rg_store_anchor(rg_store *store, const char *run_id, rg_errors *errs);
+/* Check the run's log against the anchor file: the anchored head is in the
+ * chain at its place, its signature verifies with the anchored public key,
+ * and so does every recorded signature.  Prints what does not match (or
+ * one line saying all do) to out; RG_VERIFY_OK, _BROKEN or _ERROR. */
+int rg_store_verify_anchor(rg_store *store, const char *run_id, const char *anchor_file,
+                           FILE *out, rg_errors *errs);
+/* The same for an exported bundle (log.jsonl, signatures.txt). */
+int rg_bundle_verify_anchor(const char *dir, const char *anchor_file, FILE *out,
+                            rg_errors *errs);
+
 #endif /* REGIE_STORE_H */

@@ -39,6 +39,7 @@ struct rg_store {
     int readonly;  /* opened by rg_store_open_read */
     int last_rc;   /* the SQLite code of the last error reported (rg_db_error) */
     pthread_mutex_t mu;
+    unsigned char *sign_key; /* Ed25519 secret key (anchor.c), or NULL */
 };
 
 #define LOCK(store) pthread_mutex_lock(&(store)->mu)
@@ -104,10 +105,24 @@ int rg_audit_chain_check(const char *run_id, const rg_event *v, size_t n, int64_
                          const char *expect_head, char **msg, long *line);
 int rg_audit_load(rg_store *store, const char *run_id, rg_event **out, size_t *nout,
                   rg_errors *errs);
+/* Entry e's hash recomputed from its fields after prev (NULL: entry 1). */
+void rg_audit_rehash(const char *run_id, const char *prev, const rg_event *e, char hex[65]);
 /* An entry as one line of log.jsonl, and one line read back: 0, or -1 with
  * *why. */
 void rg_event_json(rg_buf *b, const rg_event *e);
 int rg_event_parse_json(const char *line, rg_event *e, const char **why);
+
+/* ---- anchoring (anchor.c) ---- */
+/* Inside the caller's transaction: with a signing key, sign the head (entry
+ * seq, its hash, time) after an entry `what` that ends a stretch of the run
+ * (a wait, its resolution, the run's end); nothing otherwise. */
+int rg_anchor_after(rg_store *store, const char *run_id, const char *what, int64_t seq,
+                    const char *hash, const char *time, rg_errors *errs);
+/* The run's recorded signatures as signatures.txt of a bundle ("" none). */
+int rg_anchor_bundle_text(rg_store *store, const char *run_id, rg_buf *out, char **pubkey,
+                          rg_errors *errs);
+/* The size of store->sign_key (freed by rg_store_close). */
+#define RG_SIGN_KEY_BYTES 64
 
 /* What the tables of a run must hold, rebuilt from its log alone (replay
  * in entry order; each item names the entry that recorded it last).  Used
