@@ -90,7 +90,8 @@ return {
         end
       end
       csv:add(m.id, v[1], target, met)
-      out:add(m.id, v[1], target, met, m.label, v[2] or regie.null, v[3] or regie.null)
+      local label = (m.label or m.id):gsub("{min}", tostring(cfg.satisfaction_min))
+      out:add(m.id, v[1], target, met, label, v[2] or regie.null, v[3] or regie.null)
     end
     csv:close()
     out:close()

@@ -7,10 +7,11 @@ return {
   -- The measures of summary.csv, in this order.  `target` names the key of
   -- [sla] in sla.ini that holds the target percentage; a measure without
   -- one is a figure for the report only (target and met left empty).
+  -- `label` is the report's name for it; {min} stands for satisfaction_min.
   measures = {
     { id = "on_time_pct", target = "target_pct", label = "Op tijd beantwoord" },
-    { id = "satisfaction_pct", target = "satisfaction_target_pct", label = "Tevreden (score ≥ minimum)" },
-    { id = "advisers_mean_ok_pct", label = "Adviseurs met een gemiddelde ≥ minimum" },
+    { id = "satisfaction_pct", target = "satisfaction_target_pct", label = "Tevreden (score ≥ {min})" },
+    { id = "advisers_mean_ok_pct", label = "Adviseurs met een gemiddelde ≥ {min}" },
     { id = "mean_score", label = "Gemiddelde score" },
     { id = "counted", label = "Meegeteld (beantwoord + overschreden)" },
     { id = "on_time", label = "Op tijd" },
