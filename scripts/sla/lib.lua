@@ -122,4 +122,23 @@ function L.ratio(num, den, d)
   return (s:gsub("0+$", ""))
 end
 
+-- A number's text ("90", "66.7", "-2.25") as hundredths (an integer), or
+-- nil when it is no such number.
+function L.hundredths(text)
+  local sign, whole, frac = tostring(text):match("^(%-?)(%d+)%.?(%d?%d?)$")
+  if not whole or #whole > 15 then
+    return nil
+  end
+  local h = tonumber(whole) * 100 + tonumber((frac .. "00"):sub(1, 2))
+  return sign == "-" and -h or h
+end
+
+-- hundredths as a signed change: "+1.1", "-10", "0".
+function L.change(h)
+  if h == 0 then
+    return "0"
+  end
+  return (h < 0 and "-" or "+") .. L.ratio(math.abs(h), 100, 2)
+end
+
 return L

@@ -6,7 +6,9 @@
 --   advisers_mean_ok_pct = the share of advisers (assignees of rated
 --                       requests) whose mean score is >= satisfaction_min
 -- A target is met when count*100 >= target*total (integers: the boundary
--- counts).  Which measures, in which order: sla/rules.lua.
+-- counts).  Which measures, in which order: sla/rules.lua.  With the
+-- summary.csv of an earlier run (input previous), trend.csv
+-- (measure,previous,value,change): the change of each measure since then.
 
 local L = require "sla.lib"
 local R = L.rules
@@ -68,8 +70,17 @@ return {
       advisers = { tostring(#advisers) },
     }
     local csv = regie.csv.writer("summary.csv", { "measure", "value", "target", "met" })
+    -- the values of an earlier run's summary.csv, for trend.csv
+    local before, trend = nil, nil
+    if regie.has_input("previous") then
+      before = {}
+      for _, measure, v in regie.each("previous", { "measure", "value" }) do
+        before[measure] = L.is_null(v) and "" or v
+      end
+      trend = regie.csv.writer("trend.csv", { "measure", "previous", "value", "change" })
+    end
     local out = regie.output_writer("measures", { "measure", "value", "target", "met", "label", "count",
-                                                  "total" })
+                                                  "total", "previous", "change" })
     for _, m in ipairs(R.measures) do
       local v = value[m.id]
       if not v then
@@ -91,9 +102,19 @@ return {
       end
       csv:add(m.id, v[1], target, met)
       local label = (m.label or m.id):gsub("{min}", tostring(cfg.satisfaction_min))
-      out:add(m.id, v[1], target, met, label, v[2] or regie.null, v[3] or regie.null)
+      local was, change = "", ""
+      if before then
+        was = before[m.id] or ""
+        local a, b = L.hundredths(v[1]), L.hundredths(was)
+        change = a and b and L.change(a - b) or ""
+        trend:add(m.id, was, v[1], change)
+      end
+      out:add(m.id, v[1], target, met, label, v[2] or regie.null, v[3] or regie.null, was, change)
     end
     csv:close()
+    if trend then
+      trend:close()
+    end
     out:close()
     regie.info(string.format("on time %s%% of %d, satisfied %s%% of %d", value.on_time_pct[1], counted,
                              value.satisfaction_pct[1], scores))

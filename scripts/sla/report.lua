@@ -70,14 +70,20 @@ return {
       cfg.cutoff and (", binnengekomen na " .. html(cfg.cutoff_time) .. " telt vanaf de volgende dag") or "",
       ".</p>\n")
 
-    w("<h2>Normen</h2>\n<table>\n<tr><th>Maatstaf</th><th>Waarde</th><th>Norm</th><th>Gehaald</th></tr>\n")
-    for _, measure, value, target, met, label in regie.each("measures", { "measure", "value", "target", "met",
-                                                                          "label" }) do
+    local compared = regie.has_input("previous")
+    w("<h2>Normen</h2>\n<table>\n<tr><th>Maatstaf</th><th>Waarde</th><th>Norm</th><th>Gehaald</th>",
+      compared and "<th>Vorige keer</th><th>Verschil</th>" or "", "</tr>\n")
+    for _, measure, value, target, met, label, was, change in
+      regie.each("measures", { "measure", "value", "target", "met", "label", "previous", "change" }) do
       local pct = measure:match("_pct$") and value ~= "" and "%" or ""
       local m = met == "yes" and '<td class="ja">ja</td>' or met == "no" and '<td class="nee">nee</td>'
                 or "<td></td>"
       w("<tr><td>", html(label), "</td><td>", html(value:gsub("%.", ",") .. pct), "</td><td>",
-        target ~= "" and html(target .. "%") or "", "</td>", m, "</tr>\n")
+        target ~= "" and html(target .. "%") or "", "</td>", m)
+      if compared then
+        w("<td>", html((was:gsub("%.", ","))), "</td><td>", html((change:gsub("%.", ","))), "</td>")
+      end
+      w("</tr>\n")
     end
     w("</table>\n")
 

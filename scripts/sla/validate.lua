@@ -95,6 +95,18 @@ return {
       end
     end
 
+    -- previous: the summary.csv of an earlier run, its values numbers
+    local previous = regie.describe("previous")
+    if previous then
+      local file = previous.source or "previous.csv"
+      for _, line, value in regie.each("previous", { "_line", "value" }) do
+        if not L.is_null(value) and value ~= "" and not L.hundredths(value) then
+          err(file, line, "value", value, "a number with at most 2 decimals, or empty")
+          count = count + 1
+        end
+      end
+    end
+
     if count > 0 then
       -- the data errors are printed by the engine; this only ends the step
       regie.fail(string.format("%d invalid input row(s) or setting(s)", count))

@@ -380,6 +380,45 @@ START_TEST(type_and_settings_errors)
 }
 END_TEST
 
+/* the summary of an earlier run (the lustrum variant, 80 %) given as
+ * previous: trend.csv with the change of each measure; a value that is
+ * not a number is an input error */
+START_TEST(trend_against_previous_run)
+{
+    sla_variant("lustrum.ini", "liberation_day = yearly", "liberation_day = lustrum");
+    char *err = NULL;
+    int rc = run_sla("lustrum.ini", "requests.csv", "ratings.csv", "o1", &err, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    ck_assert(!out_exists("o1", "trend.csv"));
+    char *prev = t_asprintf("previous=%s/o1/summary.csv", t_dir);
+    err = NULL;
+    rc = run_sla("sla.ini", "requests.csv", "ratings.csv", "o2", &err, "--set", prev, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *trend = out_file("o2", "trend.csv");
+    ck_assert_ptr_nonnull(trend);
+    ck_assert_msg(strncmp(trend, "measure,previous,value,change\non_time_pct,80,90,+10\n"
+                                 "satisfaction_pct,80,80,0\n", 77) == 0, "%s", trend);
+    HAS(trend, "\non_time,8,9,+1\n");
+    HAS(trend, "\nlate,1,0,-1\n");
+    char *html = out_file("o2", "report.html");
+    HAS(html, "<td class=\"ja\">ja</td><td>80</td><td>+10</td>");
+    free(html);
+    free(trend);
+    free(err);
+    char *dir = t_asprintf("%s/in", t_dir);
+    free(t_write(dir, "prev-bad.csv", "measure,value,target,met\non_time_pct,veel,90,yes\n"));
+    err = NULL;
+    rc = run_sla("sla.ini", "requests.csv", "ratings.csv", "o3", &err, "--set", "previous=prev-bad.csv", NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "prev-bad.csv:2: column value: found \"veel\", expected a number with at most 2 decimals, or empty\n");
+    ck_assert(!out_exists("o3", "summary.csv"));
+    free(err);
+    free(dir);
+    free(prev);
+}
+END_TEST
+
 Suite *suite_sla(void);
 Suite *suite_sla(void)
 {
@@ -396,6 +435,7 @@ Suite *suite_sla(void)
     tcase_add_test(tc, cutoff_time_and_report_date);
     tcase_add_test(tc, every_error_in_one_go);
     tcase_add_test(tc, type_and_settings_errors);
+    tcase_add_test(tc, trend_against_previous_run);
     suite_add_tcase(s, tc);
     return s;
 }
