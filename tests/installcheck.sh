@@ -165,10 +165,13 @@ check_sla() {
         run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
             --set ratings=ratings.csv --set faq=faq.csv --out out &&
             run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
-                --set ratings=ratings.csv --set report_date=2026-05-26 --out out-may
+                --set ratings=ratings.csv --set report_date=2026-05-26 --out out-may &&
+            run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
+                --set ratings=ratings.csv --set previous=out-may/summary.csv --out out-trend
     done
     same sla out service-levels
     same sla out-may "service-levels (report date given on the command line)"
+    same sla out-trend "service-levels (compared with the run of 26 May)"
 }
 
 # Every workflow shipped in etc/workflows/ must have its case here, and be
