@@ -37,7 +37,8 @@ return {
       end
       csv:add(id, due, result)
       -- the age of an open request in calendar days on the report date
-      local age = rdate and 0 or report_day - day(date_of(received))
+      -- (0 for one received after it)
+      local age = rdate and 0 or math.max(0, report_day - day(date_of(received)))
       out:add(id, date_of(received), due, rdate or "", result, week_of[due], age,
               is_null(assignee) and "" or assignee, topic)
     end
