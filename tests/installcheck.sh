@@ -159,6 +159,21 @@ check_stakeholders() {
     same stakeholders out-compared "stakeholder-analysis (compared with the first run)"
 }
 
+check_sla() {
+    stage sla sla
+    for side in inst built; do
+        run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
+            --set ratings=ratings.csv --set faq=faq.csv --out out &&
+            run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
+                --set ratings=ratings.csv --set report_date=2026-05-26 --out out-may &&
+            run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
+                --set ratings=ratings.csv --set previous=out-may/summary.csv --out out-trend
+    done
+    same sla out service-levels
+    same sla out-may "service-levels (report date given on the command line)"
+    same sla out-trend "service-levels (compared with the run of 26 May)"
+}
+
 # Every workflow shipped in etc/workflows/ must have its case here, and be
 # listed by the installed regie.
 listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
@@ -204,6 +219,7 @@ for wf in "$src"/etc/workflows/*.ini; do
     demo) check_demo ;;
     tender-evaluation) check_tender ;;
     stakeholder-analysis) check_stakeholders ;;
+    service-levels) check_sla ;;
     *) fail "workflow $name is shipped but has no case in $0" ;;
     esac
 done

@@ -589,6 +589,75 @@ static char **gen_stakeholders(void)
     return sets;
 }
 
+static char **gen_sla(void)
+{
+    char *dir = rg_xasprintf("%s/sla100", tmp);
+    rg_mkdir_p(dir);
+    size_t len;
+    const char *copy[] = { "sla.ini", "faq.csv" };
+    for (int i = 0; i < 2; i++) {
+        char *ex = rg_xasprintf("%s/examples/sla/%s", srcdir, copy[i]);
+        char *text = rg_read_file(ex, &len);
+        char *p = rg_xasprintf("%s/%s", dir, copy[i]);
+        write_text(p, text);
+        free(p);
+        free(text);
+        free(ex);
+    }
+    /* 100,000 requests over the five months before the report date (1
+     * June 2026), as a desk registers them: a few topics asked most, most
+     * answered within a week, some late, some never; a rating for about
+     * two in three */
+    rg_buf rq = { 0 }, ra = { 0 };
+    rg_buf_puts(&rq, "req_id,received_at,channel,requester_type,topic,first_response_at,resolved_at,assignee\n");
+    rg_buf_puts(&ra, "req_id,score\n");
+    const char *channel[] = { "telefoon", "mail", "balie", "webformulier" };
+    const char *who[] = { "inwoner", "ondernemer", "school", "zorginstelling" };
+    const int mdays[] = { 31, 28, 31, 30, 31 };
+    for (int i = 0; i < 100000; i++) {
+        int m = (int)rnd(5), d = 1 + (int)rnd((unsigned)mdays[m]);
+        int topic = rnd(4) ? (int)rnd(12) : 12 + (int)rnd(200);
+        rg_buf_printf(&rq, "Q%06d,2026-%02d-%02dT%02d:%02d,%s,%s,onderwerp %d,", i, m + 1, d, 8 + (int)rnd(10),
+                      (int)rnd(60), channel[rnd(4)], who[rnd(4)], topic);
+        unsigned r = rnd(20);
+        if (r < 18 && !(m == 4 && d > 24)) {
+            /* answered after 0..9 (mostly 0..6) days, within the month */
+            int after = r < 15 ? (int)rnd(7) : 7 + (int)rnd(3);
+            int rd = d + after, rm = m;
+            if (rd > mdays[m]) {
+                rd -= mdays[m];
+                rm = m + 1;
+            }
+            rg_buf_printf(&rq, "2026-%02d-%02d,", rm + 1, rd);
+            if (rnd(2)) {
+                rg_buf_printf(&rq, "2026-%02d-%02d", rm + 1, rd);
+            }
+        } else {
+            rg_buf_puts(&rq, ",");
+        }
+        rg_buf_printf(&rq, ",Adviseur %d\n", (int)rnd(40));
+        if (rnd(3)) {
+            rg_buf_printf(&ra, "Q%06d,%d\n", i, rnd(4) ? 6 + (int)rnd(5) : 1 + (int)rnd(10));
+        }
+    }
+    char *p = rg_xasprintf("%s/requests.csv", dir);
+    write_text(p, rq.data);
+    free(p);
+    p = rg_xasprintf("%s/ratings.csv", dir);
+    write_text(p, ra.data);
+    free(p);
+    rg_buf_free(&rq);
+    rg_buf_free(&ra);
+    char **sets = rg_xcalloc(9, sizeof *sets);
+    const char *names[] = { "sla=sla.ini", "requests=requests.csv", "ratings=ratings.csv", "faq=faq.csv" };
+    for (int i = 0; i < 4; i++) {
+        sets[2 * i] = rg_xstrdup("--set");
+        sets[2 * i + 1] = rg_xstrdup(names[i]);
+    }
+    free(dir);
+    return sets;
+}
+
 /* Adding a workflow to the bench: one line here and a generator above. */
 static const struct {
     const char *workflow; /* name under etc/workflows */
@@ -599,6 +668,7 @@ static const struct {
     { "tender-evaluation", "tender100", "10k bids", gen_tender },
     { "stakeholder-analysis", "stakeholders100", "100k", gen_stakeholders },
     { "event-organisation", NULL, "100k regs", NULL },
+    { "service-levels", "sla100", "100k reqs", gen_sla },
 };
 
 /* reps runs of argv in dir, each with its outputs in a new folder out-N

@@ -1,0 +1,144 @@
+-- sla/lib.lua - what the steps of the service-level report share: the
+-- settings of sla.ini, the day a request counts from, its due date and
+-- the week of a date.  The calendar is regie.date's (the Dutch working
+-- days with the options of [calendar]).
+local V = require "common.value"
+local T = require "common.text"
+local D = require "common.date"
+
+local L = {}
+
+L.rules = require "sla.rules"
+L.RULES_FILE = "sla/rules.lua"
+L.is_null = V.is_null
+L.date_of = D.date_of
+
+-- A value of a record as text ("" for null).
+L.str = T.cell(2)
+
+-- ---- sla.ini ------------------------------------------------------------------
+-- Its keys (type, range, default) are declared in the workflow, keys.SECTION
+-- of [input.sla], and checked when the file is read.
+
+-- "HH:MM" -> minutes since midnight, or nil.
+function L.minutes(hhmm)
+  local h, m = tostring(hhmm):match("^(%d%d?):(%d%d)$")
+  h, m = tonumber(h), tonumber(m)
+  if not h or h > 23 or m > 59 then
+    return nil
+  end
+  return h * 60 + m
+end
+
+-- The settings: cfg.workdays, target_pct, satisfaction_min,
+-- satisfaction_target_pct, report_date (the input report_date when given,
+-- else [sla] report_date), cutoff (minutes, or nil), cutoff_time (its
+-- text), calendar (as regie.date takes it); cfg.file and cfg.lines of
+-- sla.ini.  nil when sla.ini could not be read.
+function L.config()
+  local s, at = regie.settings("sla")
+  if not s then
+    return nil
+  end
+  local sla = s.sla
+  local cfg = {
+    file = at.source or "sla.ini", lines = at.line,
+    workdays = sla.response_workdays, target_pct = sla.target_pct,
+    satisfaction_min = sla.satisfaction_min, satisfaction_target_pct = sla.satisfaction_target_pct,
+    report_date = sla.report_date, cutoff_time = sla.cutoff_time or "",
+    calendar = s.calendar,
+  }
+  if regie.has_input("report_date") then
+    cfg.report_date = regie.input("report_date")
+  end
+  if cfg.cutoff_time ~= "" then
+    cfg.cutoff = L.minutes(cfg.cutoff_time)
+  end
+  return cfg
+end
+
+-- ---- days ---------------------------------------------------------------------
+
+-- The day a request received at `at` (a date, or a date and time) counts
+-- from: its date, or the next day when it arrived at or after the cutoff
+-- time.  The day itself never counts (add_workdays).
+function L.start_day(at, cfg)
+  local d = D.date_of(at)
+  if cfg.cutoff then
+    local h, m = tostring(at):match("T(%d%d):(%d%d)")
+    if h and tonumber(h) * 60 + tonumber(m) >= cfg.cutoff then
+      d = regie.date.add_days(d, 1)
+    end
+  end
+  return d
+end
+
+-- due_of(cfg) is a table: due[start_day] is the due date of a request
+-- counted from that day.  A month holds few distinct days: each is worked
+-- out once.
+function L.due_of(cfg)
+  local add, n, cal = regie.date.add_workdays, cfg.workdays, cfg.calendar
+  return V.cache(function(d)
+    return add(d, n, cal)
+  end)
+end
+
+-- week_of[d]: the ISO week of date d, "2026-W15".
+L.week_of = V.cache(function(d)
+  local day = D.day(d)
+  local thursday = day - (regie.date.weekday(d) - 1) + 3
+  local year = D.iso(thursday):sub(1, 4)
+  local week = (thursday - D.day(year .. "-01-01")) // 7 + 1
+  return string.format("%s-W%02d", year, week)
+end)
+
+L.day = D.day
+L.iso = D.iso
+L.date_nl = D.date_nl
+
+-- ---- numbers ------------------------------------------------------------------
+
+-- num * 100 / den, rounded half-up to d decimals, as text ("90", "66.7");
+-- exact: done on integers.  "" when den is 0.
+function L.pct(num, den, d)
+  return L.ratio(num * 100, den, d)
+end
+
+-- num / den rounded half-up to d decimals as text; "" when den is 0.
+function L.ratio(num, den, d)
+  if den == 0 then
+    return ""
+  end
+  local scale = 1
+  for _ = 1, d do
+    scale = scale * 10
+  end
+  local q = (num * scale * 2 + den) // (2 * den)
+  local whole, frac = q // scale, q % scale
+  if frac == 0 then
+    return tostring(whole)
+  end
+  local s = string.format("%d.%0" .. d .. "d", whole, frac)
+  return (s:gsub("0+$", ""))
+end
+
+-- A number's text ("90", "66.7", "-2.25") as hundredths (an integer), or
+-- nil when it is no such number.
+function L.hundredths(text)
+  local sign, whole, frac = tostring(text):match("^(%-?)(%d+)%.?(%d?%d?)$")
+  if not whole or #whole > 15 then
+    return nil
+  end
+  local h = tonumber(whole) * 100 + tonumber((frac .. "00"):sub(1, 2))
+  return sign == "-" and -h or h
+end
+
+-- hundredths as a signed change: "+1.1", "-10", "0".
+function L.change(h)
+  if h == 0 then
+    return "0"
+  end
+  return (h < 0 and "-" or "+") .. L.ratio(math.abs(h), 100, 2)
+end
+
+return L
