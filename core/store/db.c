@@ -775,8 +775,10 @@ rg_store *rg_store_open(const char *path, rg_errors *errs)
         rg_err_add(errs, NULL, 0, "%s: the run store needs an upgrade but is read-only", path);
         goto fail;
     }
-    /* a damaged file is read where SQLite can, never written (rg_db_begin) */
-    if (ver > 0) {
+    /* a damaged file is read where SQLite can, never written (rg_db_begin);
+     * the check reads the whole file (about 4 ms a MB), so only a process
+     * that may write pays for it */
+    if (ver > 0 && !readonly) {
         store->damaged = quick_check(store);
     }
     if (!readonly && migrate(store, errs) != 0) {
