@@ -313,6 +313,49 @@ START_TEST(older_store_read_as_it_is_and_upgraded)
 }
 END_TEST
 
+/* Through the library: a file that changed since it was hashed is refused,
+ * nothing kept; one larger than SQLite keeps in a value is recorded by its
+ * hash only (the limit lowered here for the test). */
+START_TEST(changed_or_too_large_content)
+{
+    char *path = t_path("t.db");
+    rg_errors errs = { 0 };
+    rg_store *st = rg_store_open(path, &errs);
+    ck_assert_msg(st != NULL, "%s", errs.n ? errs.msg[0] : "?");
+    char *a = t_path("a.txt");
+    char sha[65], other[65];
+    ck_assert_int_eq(rg_sha256_file(a, sha), 0);
+    rg_sha256_buf("before", 6, other);
+    ck_assert_int_eq(rg_store_keep_input(st, "a", a, other, &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    char *want = t_asprintf("input a: %s changed while it was recorded (sha256 %s when hashed, "
+                            "now %s)",
+                            a, other, sha);
+    ck_contains(errs.msg[0], want);
+    rg_err_free(&errs);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM input_contents"), 0);
+    char big[4001];
+    memset(big, 'x', 4000);
+    big[4000] = 0;
+    char *bigp = t_write(t_dir, "big.txt", big), bigsha[65];
+    ck_assert_int_eq(rg_sha256_file(bigp, bigsha), 0);
+    sqlite3_limit(rg_store_handle(st), SQLITE_LIMIT_LENGTH, 1000);
+    ck_assert_int_eq(rg_store_keep_input(st, "big", bigp, bigsha, &errs), 0);
+    ck_assert_msg(errs.n == 0, "%s", errs.n ? errs.msg[0] : "");
+    ck_assert_int_eq(db_int("SELECT count(*) FROM input_contents"), 0);
+    free(bigp);
+    sqlite3_limit(rg_store_handle(st), SQLITE_LIMIT_LENGTH, 1000000000);
+    ck_assert_int_eq(rg_store_keep_input(st, "a", a, sha, &errs), 0);
+    ck_assert_int_eq(rg_store_keep_input(st, "again", a, sha, &errs), 0);
+    ck_assert_uint_eq(errs.n, 0);
+    ck_assert_int_eq(db_int("SELECT count(*) FROM input_contents"), 1);
+    rg_store_close(st);
+    free(want);
+    free(a);
+    free(path);
+}
+END_TEST
+
 Suite *suite_incontent(void);
 Suite *suite_incontent(void)
 {
@@ -325,6 +368,7 @@ Suite *suite_incontent(void)
     tcase_add_test(tc, bundle_complete_after_the_input_went);
     tcase_add_test(tc, tampered_content_reported);
     tcase_add_test(tc, older_store_read_as_it_is_and_upgraded);
+    tcase_add_test(tc, changed_or_too_large_content);
     suite_add_tcase(s, tc);
     return s;
 }
