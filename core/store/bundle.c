@@ -15,6 +15,7 @@ typedef struct item {
     char *dst;  /* relative to the bundle */
     char *sha;  /* recorded */
     char *what; /* for messages */
+    int input;  /* an input: its content kept in the store, if any, is used */
 } item;
 
 typedef struct items {
@@ -28,7 +29,7 @@ static void items_add(items *l, char *src, char *dst, const char *sha, char *wha
         l->cap = l->cap ? 2 * l->cap : 16;
         l->v = rg_xrealloc(l->v, l->cap * sizeof *l->v);
     }
-    l->v[l->n++] = (item){ src, dst, rg_xstrdup(nz(sha)), what };
+    l->v[l->n++] = (item){ src, dst, rg_xstrdup(nz(sha)), what, 0 };
 }
 
 static void items_free(items *l)
@@ -127,6 +128,7 @@ static int collect_items(rg_store *store, const rg_store_run *r, const char *out
             }
             items_add(l, rg_xstrdup(path), rel, rg_db_col_str(s, 2),
                       rg_xasprintf("input %s (%s)", name, path));
+            l->v[l->n - 1].input = 1;
         }
         rg_db_done(store, s);
     }
@@ -198,6 +200,29 @@ static int collect_items(rg_store *store, const rg_store_run *r, const char *out
     return bad ? -1 : 0;
 }
 
+/* An input's content kept in the store: 1 and *data if it has its
+ * recorded hash, 2 if it has not (said in errs), 0 none kept (its file is
+ * used), -1 error. */
+static int kept_content(rg_store *store, const item *it, char **data, size_t *len,
+                        rg_errors *errs)
+{
+    LOCK(store);
+    int k = rg_content_get(store, it->sha, data, len, errs);
+    UNLOCK(store);
+    if (k == 1) {
+        char hex[65];
+        rg_sha256_buf(*data, *len, hex);
+        if (strcmp(hex, it->sha) != 0) {
+            rg_err_add(errs, NULL, 0,
+                       "%s: its content kept in the store does not match its hash (recorded "
+                       "sha256 %s, content %s)",
+                       it->what, it->sha, hex);
+            k = 2;
+        }
+    }
+    return k;
+}
+
 static int write_bundle_file(const char *dir, const char *rel, const void *data, size_t len,
                              rg_buf *manifest, rg_errors *errs)
 {
@@ -254,11 +279,23 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
     }
     UNLOCK(store);
 
-    /* every file as the run recorded it, or no bundle at all */
+    /* every file as the run recorded it, or no bundle at all; an input's
+     * content kept in the store stands for its file, which may have
+     * changed or gone since */
     size_t nbad = 0;
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         char hex[65];
-        if (rg_sha256_file(l.v[i].src, hex) != 0) {
+        char *kept = NULL;
+        size_t klen = 0;
+        int k = l.v[i].input ? kept_content(store, &l.v[i], &kept, &klen, errs) : 0;
+        free(kept);
+        if (k < 0) {
+            rc = -1;
+        } else if (k == 1) {
+            continue;
+        } else if (k == 2) {
+            nbad++;
+        } else if (rg_sha256_file(l.v[i].src, hex) != 0) {
             rg_err_add(errs, NULL, 0, "%s: cannot read it: %s", l.v[i].what, strerror(errno));
             nbad++;
         } else if (strcmp(hex, l.v[i].sha) != 0) {
@@ -274,7 +311,16 @@ int rg_store_export(rg_store *store, const char *run_id, const char *outdir, con
     }
     for (size_t i = 0; rc == 0 && i < l.n; i++) {
         size_t len = 0;
-        char *data = rg_read_file(l.v[i].src, &len);
+        char *data = NULL;
+        int k = l.v[i].input ? kept_content(store, &l.v[i], &data, &len, errs) : 0;
+        if (k < 0 || k == 2) {
+            free(data);
+            rc = -1;
+            break;
+        }
+        if (k == 0) {
+            data = rg_read_file(l.v[i].src, &len);
+        }
         char hex[65];
         if (!data) {
             rg_err_add(errs, NULL, 0, "%s: cannot read it: %s", l.v[i].what, strerror(errno));

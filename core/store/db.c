@@ -520,6 +520,18 @@ static const char *const migrations[] = {
     /* v3: the operating-system user who resolved a wait, beside the name
      * given with --by (NULL: not recorded) */
     "ALTER TABLE waits ADD COLUMN resolved_os_user TEXT;\n",
+    /* v4: the content of every input file, kept once per SHA-256 however
+     * many runs read it (contents.c); and the signed heads (anchor_key.c),
+     * a table a regie before v4 made when it first signed (hence IF NOT
+     * EXISTS, as for a store another test or tool made by hand) */
+    "CREATE TABLE IF NOT EXISTS input_contents (\n"
+    "  sha256 TEXT PRIMARY KEY CHECK (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+    "  size INTEGER NOT NULL,\n"
+    "  content BLOB NOT NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS signatures (run_id TEXT NOT NULL, seq INTEGER NOT NULL, time "
+    "TEXT NOT NULL, head TEXT NOT NULL, public_key TEXT NOT NULL, signature TEXT NOT NULL, "
+    "PRIMARY KEY (run_id, seq));\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -860,6 +860,9 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
         for (size_t i = 0; i < nin && rc == 0; i++) {
             rc = rg_store_add_input(store, id, ins[i].name, ins[i].path, ins[i].size,
                                     ins[i].sha256, errs);
+            if (rc == 0) {
+                rc = rg_store_keep_input(store, ins[i].name, ins[i].path, ins[i].sha256, errs);
+            }
         }
         if (rc == 0) {
             rg_kill_point("inputs-recorded", NULL);

@@ -864,6 +864,27 @@ int rg_store_verify(rg_store *store, const char *run_id, FILE *out, rg_errors *e
                              "output_versions, waits) agree with the log\n",
                         run_id);
             }
+            /* each input's content kept in the store has its recorded hash */
+            size_t nkept = 0, nnone = 0;
+            int badc = rg_content_verify(store, run_id, out, &nkept, &nnone, errs);
+            if (badc < 0) {
+                rc = RG_VERIFY_ERROR;
+            } else if (badc > 0) {
+                fprintf(out, "run %s: %d of %zu input contents kept in the store differ from "
+                             "their recorded hashes\n",
+                        run_id, badc, nkept);
+                rc = rc == RG_VERIFY_OK ? RG_VERIFY_BROKEN : rc;
+            } else if (nkept > 0) {
+                fprintf(out, "run %s: %zu input content%s kept in the store match%s %s hash%s\n",
+                        run_id, nkept, nkept == 1 ? "" : "s", nkept == 1 ? "es" : "",
+                        nkept == 1 ? "its" : "their", nkept == 1 ? "" : "es");
+            }
+            if (badc >= 0 && nnone > 0) {
+                fprintf(out, "run %s: %zu input%s without content kept in the store (recorded by "
+                             "a regie before schema version 4, or larger than 1 GB): checked by "
+                             "hash only\n",
+                        run_id, nnone, nnone == 1 ? "" : "s");
+            }
             /* the chain vouches for the hashes; the files must still have them */
             size_t nfiles = 0;
             int bad = verify_outputs(store, &r, out, &nfiles, errs);

@@ -547,6 +547,9 @@ int rg_store_give_inputs(rg_store *store, const char *run_id, const char *who,
                            "?, ?) ON CONFLICT (run_id, name) DO UPDATE SET path = excluded.path, "
                            "size = excluded.size, sha256 = excluded.sha256",
                            "sssis", run_id, in->name, in->path, in->size, in->sha256);
+            if (rc == 0) {
+                rc = rg_store_keep_input(store, in->name, in->path, in->sha256, errs);
+            }
             char *detail = rg_xasprintf("%s=%s (os user %s)", in->name, in->path, ou);
             char *hashes = rg_xasprintf("%s  %s", in->sha256, in->name);
             if (rc == 0) {

@@ -29,7 +29,7 @@
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 3
+#define RG_STORE_SCHEMA_VERSION 4
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -108,6 +108,13 @@ void rg_definition_hash(char *const *names, char *const *shas, size_t n, char he
 /* An input file of the run.  Audit: input. */
 int rg_store_add_input(rg_store *store, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs);
+/* The content of input `name`'s file at path, whose SHA-256 (hashed before)
+ * is sha256, kept in the store once per SHA-256 (contents.c), best inside
+ * the transaction that records the input.  -1 if the file cannot be read
+ * or now has another content (it changed since it was hashed).  A file
+ * larger than SQLite keeps in one value (1 GB) is left out: 0. */
+int rg_store_keep_input(rg_store *store, const char *name, const char *path, const char *sha256,
+                        rg_errors *errs);
 /* Attempt `attempt` (1-based) of a step begins: status "running"; outputs
  * recorded for the step before are forgotten.  Audit: step_started. */
 int rg_store_step_start(rg_store *store, const char *run_id, const char *step, int attempt,

@@ -171,6 +171,16 @@ void rg_replay_free(rg_replay *r);
 /* ---- bundles (bundle.c) ---- */
 char *rg_bundle_input_path(const char *name, const char *path);
 
+/* ---- input contents (contents.c) ---- */
+/* The kept content of sha256: 1 and *data (NUL-terminated, caller frees),
+ * 0 none kept, -1 error. */
+int rg_content_get(rg_store *store, const char *sha256, char **data, size_t *len, rg_errors *errs);
+/* Each kept content of the run's inputs against its hash: a line on out
+ * for each that differs; how many differ, or -1.  *nkept: inputs with a
+ * content kept, *nnone: without one. */
+int rg_content_verify(rg_store *store, const char *run_id, FILE *out, size_t *nkept,
+                      size_t *nnone, rg_errors *errs);
+
 /* ---- runs (runs.c) ---- */
 int rg_db_run_get(rg_store *store, const char *run_id, rg_store_run *out, rg_errors *errs);
 
