@@ -277,7 +277,7 @@ static void print_errors(const rg_errors *errs)
     }
 }
 
-static void write_summary(const rg_run *run, int status, double secs)
+static void write_summary(const rg_run *run, rg_store *store, int status, double secs)
 {
     rg_buf b = { 0 };
     static const char *words[] = { "done", "failed", "invalid input", "waiting" };
@@ -288,6 +288,13 @@ static void write_summary(const rg_run *run, int status, double secs)
         rg_buf_printf(&b, "  %s: %s%s%s\n", run->wf->steps[s].name, rg_status_name(state->status),
                       state->error ? " - " : "", state->error ? state->error : "");
     }
+    /* with a signing key: what ties these outputs to the signed audit trail */
+    char *pk = rg_store_public_key(store);
+    if (pk && run->run_id) {
+        rg_buf_printf(&b, "run: %s\naudit trail signed with Ed25519 public key: %s\n", run->run_id,
+                      pk);
+    }
+    free(pk);
     char *path = rg_xasprintf("%s/run-summary.txt", run->outdir);
     if (rg_write_file_atomic(path, b.data, b.len) != 0) {
         fprintf(stderr, "regie: cannot write %s: %s\n", path, strerror(errno));
@@ -434,7 +441,7 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
                 run->input_errors.n, run->input_errors.n == 1 ? "" : "s");
         return rc;
     }
-    write_summary(run, rc, secs);
+    write_summary(run, store, rc, secs);
     size_t counts[7] = { 0 };
     for (size_t s = 0; s < sess->wf.nsteps; s++) {
         counts[run->state[s].status]++;

@@ -233,3 +233,14 @@ int rg_anchor_after(rg_store *store, const char *run_id, const char *what, int64
     }
     return 0;
 }
+char *rg_store_public_key(const rg_store *store)
+{
+    if (!store || !store->sign_key) {
+        return NULL;
+    }
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    crypto_sign_ed25519_sk_to_pk(pk, store->sign_key);
+    char *hex = rg_xmalloc(2 * sizeof pk + 1);
+    rg_anchor_hex(pk, sizeof pk, hex);
+    return hex;
+}

@@ -306,6 +306,9 @@ int rg_key_new(const char *path, char **pubhex, rg_errors *errs);
 /* Sign the head at every wait, approval and run end with the secret key in
  * `path` (made by rg_key_new); the error names the file. */
 int rg_store_set_signing_key(rg_store *store, const char *path, rg_errors *errs);
+/* The public key of the signing key set, as hex, or NULL without one
+ * (caller frees). */
+char *rg_store_public_key(const rg_store *store);
 /* The run's head as an anchor file's text (caller frees): with a signing
  * key the current head, signed now; without, the last signed head. */
 char *rg_store_anchor(rg_store *store, const char *run_id, rg_errors *errs);
