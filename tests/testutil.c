@@ -73,11 +73,33 @@ void t_rmtree(const char *dir)
 }
 
 char *t_dir;
+char *t_out, *t_err;
 
 void t_dir_setup(void) { t_dir = t_tmpdir(); }
 
+void t_dir_setup_no_today(void)
+{
+    t_dir_setup();
+    unsetenv("REGIE_TODAY");
+}
+
+void t_dir_setup_copy(const char *srcrel)
+{
+    t_dir_setup();
+    char *src = t_src(srcrel);
+    char *cmd = NULL;
+    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, t_dir) < 0 || system(cmd) != 0) {
+        abort();
+    }
+    free(cmd);
+    free(src);
+}
+
 void t_dir_teardown(void)
 {
+    free(t_out);
+    free(t_err);
+    t_out = t_err = NULL;
     t_rmtree(t_dir);
     free(t_dir);
     t_dir = NULL;
@@ -229,6 +251,24 @@ int t_regie(const char *cwd, char **out, char **err, const char *const *argv)
         free(eb);
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int t_run(const char *const *argv)
+{
+    free(t_out);
+    free(t_err);
+    t_out = t_err = NULL;
+    return t_regie(t_dir, &t_out, &t_err, argv);
+}
+
+char *t_only_run(const char *db)
+{
+    const char *argv[] = { "runs", "--db", db, NULL };
+    ck_assert_int_eq(t_run(argv), 0);
+    char id[64];
+    const char *nl = strchr(t_out, '\n');
+    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", t_out);
+    return strdup(id);
 }
 
 void t_tool_missing(const char *test, const char *tool, const char *install)

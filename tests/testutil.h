@@ -11,10 +11,15 @@ char *t_build(const char *rel);
 char *t_tmpdir(void);
 void t_rmtree(const char *dir);
 /* The temporary directory of the running test: t_dir_setup makes it,
- * t_dir_teardown removes it and sets t_dir to NULL (a Check fixture pair). */
+ * t_dir_teardown removes it and sets t_dir to NULL (a Check fixture pair);
+ * t_dir_teardown also frees t_out and t_err (see t_run). */
 extern char *t_dir;
 void t_dir_setup(void);
 void t_dir_teardown(void);
+/* t_dir_setup with REGIE_TODAY unset, so runs go by the real date. */
+void t_dir_setup_no_today(void);
+/* t_dir_setup, then the source folder srcrel copied to t_dir/in. */
+void t_dir_setup_copy(const char *srcrel);
 /* t_dir/name. Caller frees. */
 char *t_path(const char *name);
 /* asprintf that aborts when out of memory. Caller frees. */
@@ -28,6 +33,18 @@ char *t_read(const char *path);
  * optional working directory, capturing stdout and stderr (caller frees).
  * Returns the exit status, or 128+signal. */
 int t_regie(const char *cwd, char **out, char **err, const char *const *argv);
+/* t_regie in t_dir; stdout and stderr kept in t_out and t_err until the
+ * next call or t_dir_teardown. */
+extern char *t_out, *t_err;
+int t_run(const char *const *argv);
+/* The id of the only run in the store db (t_dir-relative): the first column
+ * of the second line of `regie runs --db DB`. Caller frees. */
+char *t_only_run(const char *db);
+
+/* Fails the check unless the string needle is in hay (which may be NULL). */
+#define T_CONTAINS(hay, needle)                                                                    \
+    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
+                  (hay) ? (hay) : "(null)")
 
 /* A program or module that a check needs is missing.  Under CI (the
  * environment variable CI=true) the test fails, naming what to install;
