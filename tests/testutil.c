@@ -142,6 +142,46 @@ char *t_write(const char *dir, const char *name, const char *text)
     return p;
 }
 
+char *t_readf(const char *fmt, ...)
+{
+    char *p = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&p, fmt, ap) < 0) {
+        abort();
+    }
+    va_end(ap);
+    char *text = t_read(p);
+    free(p);
+    return text;
+}
+
+int t_existsf(const char *fmt, ...)
+{
+    char *p = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&p, fmt, ap) < 0) {
+        abort();
+    }
+    va_end(ap);
+    struct stat st;
+    int ok = stat(p, &st) == 0;
+    free(p);
+    return ok;
+}
+
+void t_strip_cr(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r != '\r') {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+}
+
 char *t_read(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -251,6 +291,42 @@ int t_regie(const char *cwd, char **out, char **err, const char *const *argv)
         free(eb);
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int t_workflow(const char *cwd, const char *cmd, const char *wf, const char *const *sets,
+               va_list extra, int extra_sets, const char *out, char **err)
+{
+    size_t cap = 8, n = 0;
+    const char **argv = malloc(cap * sizeof *argv);
+#define T_ARG(x)                                                                                   \
+    do {                                                                                           \
+        if (n + 1 >= cap) {                                                                        \
+            argv = realloc(argv, (cap *= 2) * sizeof *argv);                                       \
+        }                                                                                          \
+        argv[n++] = (x);                                                                           \
+    } while (0)
+    T_ARG(cmd);
+    T_ARG(wf);
+    for (size_t i = 0; sets[i]; i++) {
+        T_ARG("--set");
+        T_ARG(sets[i]);
+    }
+    const char *x;
+    while ((x = va_arg(extra, const char *)) != NULL) {
+        if (extra_sets) {
+            T_ARG("--set");
+        }
+        T_ARG(x);
+    }
+    if (out) {
+        T_ARG("--out");
+        T_ARG(out);
+    }
+#undef T_ARG
+    argv[n] = NULL;
+    int rc = t_regie(cwd, NULL, err, argv);
+    free(argv);
+    return rc;
 }
 
 int t_run(const char *const *argv)

@@ -1,6 +1,7 @@
 /* Helpers shared by the test suites. */
 #ifndef REGIE_TESTUTIL_H
 #define REGIE_TESTUTIL_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,11 @@ char *t_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *t_write(const char *dir, const char *name, const char *text);
 /* Read a whole file (NULL if missing). Caller frees. */
 char *t_read(const char *path);
+/* t_read and "does it exist" of the path printf would format. */
+char *t_readf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int t_existsf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Drop every carriage return from s, in place. */
+void t_strip_cr(char *s);
 
 /* Run the real regie binary with argv (NULL-terminated, without argv[0]),
  * optional working directory, capturing stdout and stderr (caller frees).
@@ -37,6 +43,12 @@ int t_regie(const char *cwd, char **out, char **err, const char *const *argv);
  * next call or t_dir_teardown. */
 extern char *t_out, *t_err;
 int t_run(const char *const *argv);
+/* `regie CMD WF --set SETS[0] --set SETS[1] ... EXTRA... [--out OUT]` in cwd:
+ * sets is NULL-terminated; extra is a NULL-ended list of further arguments,
+ * each after a "--set" of its own when extra_sets; no --out when out is NULL.
+ * stdout is dropped, stderr in *err when err is given (caller frees). */
+int t_workflow(const char *cwd, const char *cmd, const char *wf, const char *const *sets,
+               va_list extra, int extra_sets, const char *out, char **err);
 /* The id of the only run in the store db (t_dir-relative): the first column
  * of the second line of `regie runs --db DB`. Caller frees. */
 char *t_only_run(const char *db);

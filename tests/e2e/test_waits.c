@@ -15,10 +15,7 @@
 
 static int exists(const char *rel)
 {
-    char *p = t_asprintf("%s/%s", t_dir, rel);
-    int ok = access(p, F_OK) == 0;
-    free(p);
-    return ok;
+    return t_existsf("%s/%s", t_dir, rel);
 }
 
 /* A notice period written as documented: the letter goes out once the date
