@@ -105,14 +105,20 @@ void t_dir_teardown(void)
     t_dir = NULL;
 }
 
-char *t_asprintf(const char *fmt, ...)
+static char *vfmt(const char *fmt, va_list ap)
 {
     char *p = NULL;
-    va_list ap;
-    va_start(ap, fmt);
     if (vasprintf(&p, fmt, ap) < 0) {
         abort();
     }
+    return p;
+}
+
+char *t_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = vfmt(fmt, ap);
     va_end(ap);
     return p;
 }
@@ -144,12 +150,9 @@ char *t_write(const char *dir, const char *name, const char *text)
 
 char *t_readf(const char *fmt, ...)
 {
-    char *p = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&p, fmt, ap) < 0) {
-        abort();
-    }
+    char *p = vfmt(fmt, ap);
     va_end(ap);
     char *text = t_read(p);
     free(p);
@@ -158,12 +161,9 @@ char *t_readf(const char *fmt, ...)
 
 int t_existsf(const char *fmt, ...)
 {
-    char *p = NULL;
     va_list ap;
     va_start(ap, fmt);
-    if (vasprintf(&p, fmt, ap) < 0) {
-        abort();
-    }
+    char *p = vfmt(fmt, ap);
     va_end(ap);
     struct stat st;
     int ok = stat(p, &st) == 0;
