@@ -73,24 +73,52 @@ void t_rmtree(const char *dir)
 }
 
 char *t_dir;
+char *t_out, *t_err;
 
 void t_dir_setup(void) { t_dir = t_tmpdir(); }
 
+void t_dir_setup_no_today(void)
+{
+    t_dir_setup();
+    unsetenv("REGIE_TODAY");
+}
+
+void t_dir_setup_copy(const char *srcrel)
+{
+    t_dir_setup();
+    char *src = t_src(srcrel);
+    char *cmd = NULL;
+    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, t_dir) < 0 || system(cmd) != 0) {
+        abort();
+    }
+    free(cmd);
+    free(src);
+}
+
 void t_dir_teardown(void)
 {
+    free(t_out);
+    free(t_err);
+    t_out = t_err = NULL;
     t_rmtree(t_dir);
     free(t_dir);
     t_dir = NULL;
 }
 
-char *t_asprintf(const char *fmt, ...)
+static char *vfmt(const char *fmt, va_list ap)
 {
     char *p = NULL;
-    va_list ap;
-    va_start(ap, fmt);
     if (vasprintf(&p, fmt, ap) < 0) {
         abort();
     }
+    return p;
+}
+
+char *t_asprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = vfmt(fmt, ap);
     va_end(ap);
     return p;
 }
@@ -118,6 +146,40 @@ char *t_write(const char *dir, const char *name, const char *text)
     fputs(text, f);
     fclose(f);
     return p;
+}
+
+char *t_readf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = vfmt(fmt, ap);
+    va_end(ap);
+    char *text = t_read(p);
+    free(p);
+    return text;
+}
+
+int t_existsf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = vfmt(fmt, ap);
+    va_end(ap);
+    struct stat st;
+    int ok = stat(p, &st) == 0;
+    free(p);
+    return ok;
+}
+
+void t_strip_cr(char *s)
+{
+    char *w = s;
+    for (char *r = s; *r; r++) {
+        if (*r != '\r') {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
 }
 
 char *t_read(const char *path)
@@ -229,6 +291,60 @@ int t_regie(const char *cwd, char **out, char **err, const char *const *argv)
         free(eb);
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int t_workflow(const char *cwd, const char *cmd, const char *wf, const char *const *sets,
+               va_list extra, int extra_sets, const char *out, char **err)
+{
+    size_t cap = 8, n = 0;
+    const char **argv = malloc(cap * sizeof *argv);
+#define T_ARG(x)                                                                                   \
+    do {                                                                                           \
+        if (n + 1 >= cap) {                                                                        \
+            argv = realloc(argv, (cap *= 2) * sizeof *argv);                                       \
+        }                                                                                          \
+        argv[n++] = (x);                                                                           \
+    } while (0)
+    T_ARG(cmd);
+    T_ARG(wf);
+    for (size_t i = 0; sets[i]; i++) {
+        T_ARG("--set");
+        T_ARG(sets[i]);
+    }
+    const char *x;
+    while ((x = va_arg(extra, const char *)) != NULL) {
+        if (extra_sets) {
+            T_ARG("--set");
+        }
+        T_ARG(x);
+    }
+    if (out) {
+        T_ARG("--out");
+        T_ARG(out);
+    }
+#undef T_ARG
+    argv[n] = NULL;
+    int rc = t_regie(cwd, NULL, err, argv);
+    free(argv);
+    return rc;
+}
+
+int t_run(const char *const *argv)
+{
+    free(t_out);
+    free(t_err);
+    t_out = t_err = NULL;
+    return t_regie(t_dir, &t_out, &t_err, argv);
+}
+
+char *t_only_run(const char *db)
+{
+    const char *argv[] = { "runs", "--db", db, NULL };
+    ck_assert_int_eq(t_run(argv), 0);
+    char id[64];
+    const char *nl = strchr(t_out, '\n');
+    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", t_out);
+    return strdup(id);
 }
 
 void t_tool_missing(const char *test, const char *tool, const char *install)

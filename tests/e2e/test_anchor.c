@@ -14,48 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ck_contains(hay, needle)                                                                   \
-    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
-                  (hay) ? (hay) : "(null)")
-
-static char *out_, *err_;
-static int regie(const char *const *argv)
-{
-    free(out_);
-    free(err_);
-    out_ = err_ = NULL;
-    return t_regie(t_dir, &out_, &err_, argv);
-}
-
-static void setup(void)
-{
-    t_dir_setup();
-    unsetenv("REGIE_TODAY");
-}
-
-static void teardown(void)
-{
-    free(out_);
-    free(err_);
-    out_ = err_ = NULL;
-    t_dir_teardown();
-}
-
-static char *only_run(void)
-{
-    const char *argv[] = { "runs", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(argv), 0);
-    char id[64];
-    const char *nl = strchr(out_, '\n');
-    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", out_);
-    return strdup(id);
-}
-
 static void new_key(const char *name)
 {
     const char *argv[] = { "key", "new", name, NULL };
-    int rc = regie(argv);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    int rc = t_run(argv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
 }
 
 /* A run that waits for an approval, approved, then resumed to its end. */
@@ -68,16 +31,16 @@ static char *approved_run(const char *key)
                  "[step.ok]\nwait = approval\nafter = a\n"));
     char *eng = t_asprintf("signing_key=%s", key);
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--engine", eng, NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    char *id = only_run();
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     const char *approve[] = { "approve", id, "ok", "--by", "bob", "--db", "t.db",
                               "--engine", eng, NULL };
-    rc = regie(approve);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(approve);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     const char *resume[] = { "resume", id, "--db", "t.db", "--engine", eng, NULL };
-    rc = regie(resume);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     free(eng);
     return id;
 }
@@ -192,18 +155,18 @@ static void edit_and_recompute(const char *id)
 START_TEST(key_new_makes_a_private_pair_once)
 {
     new_key("k");
-    ck_contains(out_, "k.pub");
+    T_CONTAINS(t_out, "k.pub");
     char *p = t_asprintf("%s/k", t_dir);
     struct stat sb;
     ck_assert_int_eq(stat(p, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
     char *pub = t_asprintf("%s/k.pub", t_dir);
     char *text = t_read(pub);
-    ck_contains(text, "regie ed25519 public key 1\n");
+    T_CONTAINS(text, "regie ed25519 public key 1\n");
     free(text);
     const char *again[] = { "key", "new", "k", NULL };
-    ck_assert_int_eq(regie(again), 2);
-    ck_contains(err_, "already exists; not overwritten");
+    ck_assert_int_eq(t_run(again), 2);
+    T_CONTAINS(t_err, "already exists; not overwritten");
     free(p);
     free(pub);
 }
@@ -215,23 +178,23 @@ START_TEST(head_signed_at_wait_approval_and_end)
     char *id = approved_run("k");
     char *w = signed_whats(id);
     /* the wait, the approval and each end of the run */
-    ck_contains(w, "waiting ");
-    ck_contains(w, "approved ");
-    ck_contains(w, "run_finished ");
+    T_CONTAINS(w, "waiting ");
+    T_CONTAINS(w, "approved ");
+    T_CONTAINS(w, "run_finished ");
     const char *an[] = { "anchor", id, "--db", "t.db", "--out", "a.txt", NULL };
-    int rc = regie(an);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    int rc = t_run(an);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     char *ap = t_asprintf("%s/a.txt", t_dir);
     char *text = t_read(ap);
-    ck_contains(text, "regie anchor 1\n");
+    T_CONTAINS(text, "regie anchor 1\n");
     char *l = t_asprintf("run %s\n", id);
-    ck_contains(text, l);
-    ck_contains(text, "public_key ");
-    ck_contains(text, "signature ");
+    T_CONTAINS(text, l);
+    T_CONTAINS(text, "public_key ");
+    T_CONTAINS(text, "signature ");
     const char *v[] = { "verify", id, "--db", "t.db", "--anchor", "a.txt", NULL };
-    rc = regie(v);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
-    ck_contains(out_, "matches");
+    rc = t_run(v);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
+    T_CONTAINS(t_out, "matches");
     free(l);
     free(text);
     free(ap);
@@ -245,17 +208,17 @@ START_TEST(edit_and_recompute_in_the_store_fails_the_anchor)
     new_key("k");
     char *id = approved_run("k");
     const char *an[] = { "anchor", id, "--db", "t.db", "--out", "a.txt", NULL };
-    ck_assert_int_eq(regie(an), 0);
+    ck_assert_int_eq(t_run(an), 0);
     edit_and_recompute(id);
     const char *plain[] = { "verify", id, "--db", "t.db", NULL };
-    int rc = regie(plain);
-    ck_assert_msg(rc == 0, "the recomputed chain passes plain verify: exit %d: %s", rc, out_);
+    int rc = t_run(plain);
+    ck_assert_msg(rc == 0, "the recomputed chain passes plain verify: exit %d: %s", rc, t_out);
     const char *v[] = { "verify", id, "--db", "t.db", "--anchor", "a.txt", NULL };
-    rc = regie(v);
-    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, out_, err_);
-    ck_contains(out_, "the anchor a.txt says");
-    ck_contains(out_, "were changed");
-    ck_contains(out_, "does not match the anchor a.txt");
+    rc = t_run(v);
+    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, t_out, t_err);
+    T_CONTAINS(t_out, "the anchor a.txt says");
+    T_CONTAINS(t_out, "were changed");
+    T_CONTAINS(t_out, "does not match the anchor a.txt");
     free(id);
 }
 END_TEST
@@ -267,13 +230,13 @@ START_TEST(edit_and_recompute_in_a_bundle_fails_the_anchor)
     new_key("k");
     char *id = approved_run("k");
     const char *an[] = { "anchor", id, "--db", "t.db", "--out", "a.txt", NULL };
-    ck_assert_int_eq(regie(an), 0);
+    ck_assert_int_eq(t_run(an), 0);
     const char *ex[] = { "export", id, "b", "--db", "t.db", NULL };
-    int rc = regie(ex);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    int rc = t_run(ex);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     char *bt = t_asprintf("%s/b/bundle.txt", t_dir);
     char *meta = t_read(bt);
-    ck_contains(meta, "public_key ");
+    T_CONTAINS(meta, "public_key ");
     char *sp = t_asprintf("%s/b/signatures.txt", t_dir);
     ck_assert_int_eq(access(sp, F_OK), 0);
 
@@ -337,15 +300,15 @@ START_TEST(edit_and_recompute_in_a_bundle_fails_the_anchor)
     free(t_write(t_dir, "b/manifest.txt", nm.data));
 
     const char *plain[] = { "verify", "b", NULL };
-    rc = regie(plain);
-    ck_assert_msg(rc == 0, "the recomputed bundle passes plain verify: exit %d: %s%s", rc, out_,
-                  err_);
+    rc = t_run(plain);
+    ck_assert_msg(rc == 0, "the recomputed bundle passes plain verify: exit %d: %s%s", rc, t_out,
+                  t_err);
     const char *v[] = { "verify", "b", "--anchor", "a.txt", NULL };
-    rc = regie(v);
-    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, out_, err_);
-    ck_contains(out_, "b: entry ");
-    ck_contains(out_, "the anchor a.txt says");
-    ck_contains(out_, "the signature of entry");
+    rc = t_run(v);
+    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, t_out, t_err);
+    T_CONTAINS(t_out, "b: entry ");
+    T_CONTAINS(t_out, "the anchor a.txt says");
+    T_CONTAINS(t_out, "the signature of entry");
     free(nm.data);
     free(man);
     free(mp);
@@ -367,7 +330,7 @@ START_TEST(wrong_key_is_named)
     new_key("other");
     char *id = approved_run("k");
     const char *an[] = { "anchor", id, "--db", "t.db", "--out", "a.txt", NULL };
-    ck_assert_int_eq(regie(an), 0);
+    ck_assert_int_eq(t_run(an), 0);
     char *ap = t_asprintf("%s/a.txt", t_dir);
     char *text = t_read(ap);
     char *op = t_asprintf("%s/other.pub", t_dir);
@@ -377,20 +340,20 @@ START_TEST(wrong_key_is_named)
     memcpy(pk + 11, strchr(other, '\n') + 1, 64);
     free(t_write(t_dir, "a2.txt", text));
     const char *v[] = { "verify", id, "--db", "t.db", "--anchor", "a2.txt", NULL };
-    int rc = regie(v);
-    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, out_, err_);
-    ck_contains(out_, "its signature does not verify with its public key");
-    ck_contains(out_, "not the anchored key");
+    int rc = t_run(v);
+    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, t_out, t_err);
+    T_CONTAINS(t_out, "its signature does not verify with its public key");
+    T_CONTAINS(t_out, "not the anchored key");
 
     /* the store's later signatures made with another key */
     const char *an2[] = { "anchor", id, "--db", "t.db", "--engine", "signing_key=other", NULL };
-    rc = regie(an2);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    free(t_write(t_dir, "a3.txt", out_));
+    rc = t_run(an2);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    free(t_write(t_dir, "a3.txt", t_out));
     const char *v3[] = { "verify", id, "--db", "t.db", "--anchor", "a3.txt", NULL };
-    rc = regie(v3);
-    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, out_, err_);
-    ck_contains(out_, "was made with key");
+    rc = t_run(v3);
+    ck_assert_msg(rc == 1, "exit %d: %s%s", rc, t_out, t_err);
+    T_CONTAINS(t_out, "was made with key");
     free(other);
     free(op);
     free(text);
@@ -405,29 +368,29 @@ START_TEST(missing_key_file_is_named)
     free(t_write(t_dir, "w.ini", "[workflow]\nname = nokey\n[step.a]\nscript = a.lua\n"));
     const char *run[] = { "run",      "w.ini", "--db", "t.db", "--out", "out",
                           "--engine", "signing_key=/nonexistent/regie.key", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
-    ck_contains(err_, "signing key /nonexistent/regie.key: cannot read it");
-    ck_contains(err_, "regie key new");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "signing key /nonexistent/regie.key: cannot read it");
+    T_CONTAINS(t_err, "regie key new");
     /* a key others may read is refused too */
     new_key("k");
     char *p = t_asprintf("%s/k", t_dir);
     chmod(p, 0644);
     const char *run2[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--engine",
                            "signing_key=k", NULL };
-    rc = regie(run2);
-    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
-    ck_contains(err_, "others may read it");
+    rc = t_run(run2);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "others may read it");
     /* without a key: as before, and nothing to anchor */
     const char *run3[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
-    ck_assert_int_eq(regie(run3), 0);
-    char *id = only_run();
+    ck_assert_int_eq(t_run(run3), 0);
+    char *id = t_only_run("t.db");
     const char *an[] = { "anchor", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(an), 2);
-    ck_contains(err_, "has no signed head");
+    ck_assert_int_eq(t_run(an), 2);
+    T_CONTAINS(t_err, "has no signed head");
     const char *v[] = { "verify", id, "--db", "t.db", "--anchor", "missing.txt", NULL };
-    ck_assert_int_eq(regie(v), 2);
-    ck_contains(err_, "anchor missing.txt: cannot read it");
+    ck_assert_int_eq(t_run(v), 2);
+    T_CONTAINS(t_err, "anchor missing.txt: cannot read it");
     free(id);
     free(p);
 }
@@ -438,7 +401,7 @@ Suite *suite_anchor(void)
 {
     Suite *s = suite_create("anchor");
     TCase *tc = tcase_create("anchor");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup_no_today, t_dir_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, key_new_makes_a_private_pair_once);
     tcase_add_test(tc, head_signed_at_wait_approval_and_end);

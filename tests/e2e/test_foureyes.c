@@ -14,52 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ck_contains(hay, needle)                                                                   \
-    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
-                  (hay) ? (hay) : "(null)")
-
-static char *out_, *err_;
-static int regie(const char *const *argv)
-{
-    free(out_);
-    free(err_);
-    out_ = err_ = NULL;
-    return t_regie(t_dir, &out_, &err_, argv);
-}
-
-static void setup(void)
-{
-    t_dir_setup();
-    unsetenv("REGIE_TODAY");
-}
-
-static void teardown(void)
-{
-    free(out_);
-    free(err_);
-    out_ = err_ = NULL;
-    t_dir_teardown();
-}
-
-static char *only_run(void)
-{
-    const char *argv[] = { "runs", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(argv), 0);
-    char id[64];
-    const char *nl = strchr(out_, '\n');
-    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", out_);
-    return strdup(id);
-}
-
 /* How many entries of `regie log RUN` have `what` in their WHAT column (on
  * an entry's first line, between the column gaps). */
 static int count_entries(const char *id, const char *what)
 {
     const char *argv[] = { "log", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(argv), 0);
+    ck_assert_int_eq(t_run(argv), 0);
     char *col = t_asprintf("  %s  ", what);
     int n = 0;
-    for (const char *line = out_; line && *line;) {
+    for (const char *line = t_out; line && *line;) {
         const char *nl = strchr(line, '\n');
         char *l = strndup(line, nl ? (size_t)(nl - line) : strlen(line));
         if (l[0] >= '0' && l[0] <= '9' && strstr(l, col)) {
@@ -98,15 +61,15 @@ static char *approval_run(const char *four_eyes)
     free(t_write(t_dir, "w.ini", ini));
     free(ini);
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    return only_run();
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    return t_only_run("t.db");
 }
 
 static int approve(const char *id, const char *by)
 {
     const char *argv[] = { "approve", id, "ok", "--by", by, "--db", "t.db", NULL };
-    return regie(argv);
+    return t_run(argv);
 }
 
 START_TEST(same_approver_refused_under_any_spelling)
@@ -117,19 +80,19 @@ START_TEST(same_approver_refused_under_any_spelling)
     size_t n = sizeof same / sizeof same[0];
     for (size_t i = 0; i < n; i++) {
         ck_assert_msg(approve(id, same[i]) == 2, "--by \"%s\" accepted", same[i]);
-        ck_contains(err_, "four-eyes rule: ");
-        ck_contains(err_, "may not approve step ok of run");
-        ck_contains(err_, "the approval must come from someone other than alice");
+        T_CONTAINS(t_err, "four-eyes rule: ");
+        T_CONTAINS(t_err, "may not approve step ok of run");
+        T_CONTAINS(t_err, "the approval must come from someone other than alice");
     }
     /* still waiting: nothing was approved, every refusal is in the log */
     const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, id);
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, id);
     ck_assert_int_eq(count_entries(id, "approval_refused"), (int)n);
     ck_assert_int_eq(count_entries(id, "approved"), 0);
     /* a name that is no name is refused as such, and not logged */
     ck_assert_int_eq(approve(id, "..."), 2);
-    ck_contains(err_, "needs the name of who does it (\"...\" has no letter or digit)");
+    T_CONTAINS(t_err, "needs the name of who does it (\"...\" has no letter or digit)");
     ck_assert_int_eq(count_entries(id, "approval_refused"), (int)n);
     /* a rule with accented capitals: the same letters in small */
     free(id);
@@ -145,7 +108,7 @@ START_TEST(two_people_accepted)
 {
     char *id = approval_run("Alice Jansen");
     ck_assert_int_eq(approve(id, "Alicia Jansen"), 0);
-    ck_contains(out_, "approved ok of run");
+    T_CONTAINS(t_out, "approved ok of run");
     ck_assert_int_eq(count_entries(id, "approved"), 1);
     ck_assert_int_eq(count_entries(id, "approval_refused"), 0);
     free(id);
@@ -156,12 +119,12 @@ START_TEST(two_people_accepted)
     ck_assert_int_eq(approve(id, "bob"), 0);
     /* approved once: a second approval finds nothing waiting */
     ck_assert_int_eq(approve(id, "carol"), 2);
-    ck_contains(err_, "step ok of run");
-    ck_contains(err_, "is not waiting for anything");
+    T_CONTAINS(t_err, "step ok of run");
+    T_CONTAINS(t_err, "is not waiting for anything");
     const char *resume[] = { "resume", id, "--db", "t.db", NULL };
-    int rc = regie(resume);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "letter waits for input signed");
+    int rc = t_run(resume);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "letter waits for input signed");
     free(id);
 }
 END_TEST
@@ -174,24 +137,24 @@ START_TEST(os_user_recorded)
     ck_assert_int_eq(approve(id, "Alice"), 2);
     ck_assert_int_eq(approve(id, "bob"), 0);
     const char *plain[] = { "resume", id, "--db", "t.db", NULL };
-    int rc = regie(plain);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    int rc = t_run(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
     free(t_write(t_dir, "signed.txt", "signed\n"));
     const char *resume[] = { "resume", id, "--db", "t.db", "--by", "carol", "--set",
                              "signed=signed.txt", NULL };
-    rc = regie(resume);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
 
     /* each entry a person caused: who as given with --by, the OS user in
      * the detail */
     const char *log[] = { "log", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(log), 0);
+    ck_assert_int_eq(t_run(log), 0);
     static const char *const kinds[][2] = { { "Alice", "approval_refused" },
                                             { "bob", "approved" },
                                             { "carol", "input_given" },
                                             { "carol", "run_resumed" } };
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        const char *line = out_;
+        const char *line = t_out;
         int found = 0;
         while (line && *line && !found) {
             const char *nl = strchr(line, '\n');
@@ -205,20 +168,20 @@ START_TEST(os_user_recorded)
             free(l);
             line = nl ? nl + 1 : NULL;
         }
-        ck_assert_msg(found, "no %s entry by %s in:\n%s", kinds[i][1], kinds[i][0], out_);
+        ck_assert_msg(found, "no %s entry by %s in:\n%s", kinds[i][1], kinds[i][0], t_out);
     }
     /* show: the waits resolved, each with the OS user beside the name */
     const char *show[] = { "show", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
+    ck_assert_int_eq(t_run(show), 0);
     char *by = t_asprintf("bob (os user %s)", me);
-    ck_contains(out_, by);
+    T_CONTAINS(t_out, by);
     free(by);
     by = t_asprintf("carol (os user %s)", me);
-    ck_contains(out_, by);
+    T_CONTAINS(t_out, by);
     free(by);
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     free(id);
     free(mark);
     free(me);
@@ -238,24 +201,24 @@ START_TEST(each_wait_event_logged_once)
                  "[step.send]\nscript = send.lua\nreads = signed\nafter = letter\n"));
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--today", "2026-04-01",
                           NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    char *id = only_run();
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     const char *due[] = { "resume", "--due", "--db", "t.db", "--today", "2026-05-01", NULL };
-    rc = regie(due);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(due);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     ck_assert_int_eq(approve(id, "bob"), 0);
     const char *plain[] = { "resume", id, "--db", "t.db", "--today", "2026-05-01", NULL };
-    rc = regie(plain);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    rc = t_run(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
     /* resumed again while still waiting: the open wait is not logged anew */
-    rc = regie(plain);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    rc = t_run(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
     free(t_write(t_dir, "signed.txt", "signed\n"));
     const char *give[] = { "resume", id, "--db", "t.db", "--today", "2026-05-01", "--set",
                            "signed=signed.txt", NULL };
-    rc = regie(give);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(give);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
 
     ck_assert_int_eq(count_entries(id, "waiting"), 3);
     ck_assert_int_eq(count_entries(id, "timer_passed"), 1);
@@ -265,13 +228,13 @@ START_TEST(each_wait_event_logged_once)
     ck_assert_int_eq(count_entries(id, "wait_closed"), 0);
     /* the one input_given carries the file's hash */
     const char *log[] = { "log", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(log), 0);
-    ck_contains(out_, "signed=");
-    ck_contains(out_, "  signed\n");
+    ck_assert_int_eq(t_run(log), 0);
+    T_CONTAINS(t_out, "signed=");
+    T_CONTAINS(t_out, "  signed\n");
     /* the tables agree with the log: the input_given resolved the wait */
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     free(id);
 }
 END_TEST
@@ -284,26 +247,26 @@ START_TEST(input_wait_resolved_with_its_entry)
     char *id = approval_run("alice");
     ck_assert_int_eq(approve(id, "bob"), 0);
     const char *plain[] = { "resume", id, "--db", "t.db", NULL };
-    int rc = regie(plain);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    int rc = t_run(plain);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
     free(t_write(t_dir, "signed.txt", "signed\n"));
     const char *give[] = { "resume", id, "--db", "t.db", "--by", "carol", "--set",
                            "signed=signed.txt", NULL };
     setenv("REGIE_TEST_KILL_AT", "after-input-commit", 1);
-    rc = regie(give);
+    rc = t_run(give);
     unsetenv("REGIE_TEST_KILL_AT");
-    ck_assert_msg(rc == 128 + 9, "exit %d: %s", rc, err_);
+    ck_assert_msg(rc == 128 + 9, "exit %d: %s", rc, t_err);
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     const char *show[] = { "show", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
-    ck_contains(out_, "input given");
-    rc = regie(plain);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    ck_assert_int_eq(t_run(show), 0);
+    T_CONTAINS(t_out, "input given");
+    rc = t_run(plain);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     ck_assert_int_eq(count_entries(id, "input_given"), 1);
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     free(id);
 }
 END_TEST
@@ -321,13 +284,13 @@ START_TEST(doubled_entries_still_verify)
                  "[step.letter]\nwait = input:signed\n"
                  "[step.send]\nscript = send.lua\nreads = signed\nafter = letter\n"));
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    char *id = only_run();
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     free(t_write(t_dir, "signed.txt", "signed\n"));
     const char *give[] = { "resume", id, "--db", "t.db", "--set", "signed=signed.txt", NULL };
-    rc = regie(give);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(give);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     /* the entry an older regie wrote on resolving the wait */
     char *db = t_path("t.db");
     rg_errors errs = { 0 };
@@ -343,14 +306,14 @@ START_TEST(doubled_entries_still_verify)
     free(db);
     ck_assert_int_eq(count_entries(id, "input_given"), 2);
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
-    ck_contains(out_, "chain intact");
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
+    T_CONTAINS(t_out, "chain intact");
     const char *dir[] = { "export", id, "bundle", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(dir), 0);
+    ck_assert_int_eq(t_run(dir), 0);
     const char *vdir[] = { "verify", "bundle", NULL };
-    rc = regie(vdir);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(vdir);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     free(id);
 }
 END_TEST
@@ -360,8 +323,8 @@ START_TEST(four_eyes_without_a_name_refused)
     free(t_write(t_dir, "w.ini", "[workflow]\nname = x\n[step.ok]\nwait = approval\n"
                                  "four_eyes = ...\n"));
     const char *check[] = { "check", "w.ini", NULL };
-    ck_assert_int_eq(regie(check), 2);
-    ck_contains(err_, "w.ini:5: step ok: four_eyes: found \"...\", expected the name of the "
+    ck_assert_int_eq(t_run(check), 2);
+    T_CONTAINS(t_err, "w.ini:5: step ok: four_eyes: found \"...\", expected the name of the "
                       "person who may not approve");
 }
 END_TEST
@@ -394,7 +357,7 @@ Suite *suite_foureyes(void)
 {
     Suite *s = suite_create("foureyes");
     TCase *tc = tcase_create("foureyes");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup_no_today, t_dir_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, same_approver_refused_under_any_spelling);
     tcase_add_test(tc, two_people_accepted);

@@ -20,10 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ck_contains(hay, needle)                                                                   \
-    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
-                  (hay) ? (hay) : "(null)")
-
 #define NSTEPS 6
 static const char *const input_names[] = { "a", "b", "c" };
 
@@ -196,8 +192,8 @@ START_TEST(full_store_marks_the_run_and_resume_completes)
         } else if (nruns == 0) {
             not_recorded++;
             ck_assert_msg(rc == 2, "%d pages: exit %d: %s", pages, rc, err);
-            ck_contains(err, "disk full or I/O error writing");
-            ck_contains(err, "the run could not be recorded; nothing was run");
+            T_CONTAINS(err, "disk full or I/O error writing");
+            T_CONTAINS(err, "the run could not be recorded; nothing was run");
             char *s1 = t_asprintf("%s/out/parts/s1.txt", dir);
             ck_assert_msg(access(s1, F_OK) != 0, "%d pages: a step ran", pages);
             free(s1);
@@ -205,7 +201,7 @@ START_TEST(full_store_marks_the_run_and_resume_completes)
             failed++;
             ck_assert_msg(rc == 1, "%d pages: exit %d: %s", pages, rc, err);
             ck_assert_int_eq(nruns, 1);
-            ck_contains(err, "disk full or I/O error writing");
+            T_CONTAINS(err, "disk full or I/O error writing");
             char *o2 = NULL, *e2 = NULL;
             const char *rv[] = { "runs", "--db", "t.db", NULL };
             ck_assert_int_eq(t_regie(dir, &o2, &e2, rv), 0);
@@ -287,9 +283,9 @@ START_TEST(damaged_store_refuses_writes)
                             "--set", "b=b.txt", NULL };
     int rc = t_regie(t_dir, &out, &err, again);
     ck_assert_msg(rc == 2, "run on a damaged store: exit %d: %s", rc, err);
-    ck_contains(err, "the run store is damaged");
-    ck_contains(err, "restore the backup");
-    ck_contains(err, "nothing was run");
+    T_CONTAINS(err, "the run store is damaged");
+    T_CONTAINS(err, "restore the backup");
+    T_CONTAINS(err, "nothing was run");
     char *s1 = t_path("out2/parts/s1.txt");
     ck_assert_msg(access(s1, F_OK) != 0, "a step ran");
     free(s1);
@@ -303,7 +299,7 @@ START_TEST(damaged_store_refuses_writes)
     /* reading still works where SQLite can read */
     const char *lv[] = { "log", ids[0], "--db", "t.db", NULL };
     ck_assert_int_eq(t_regie(t_dir, &out, &err, lv), 0);
-    ck_contains(out, "run_started");
+    T_CONTAINS(out, "run_started");
     free(out);
     free(err);
     ck_assert_int_eq(run_ids(t_dir, ids, 4), 1);
@@ -384,7 +380,7 @@ START_TEST(read_only_store_is_readable)
         int rc = as_reader(rw, &out, &err, cmds[i]);
         ck_assert_msg(rc == 0, "%s on a read-only store: exit %d: %s%s", cmds[i][0], rc, out,
                       err);
-        ck_contains(out, expect[i]);
+        T_CONTAINS(out, expect[i]);
         free(out);
         free(err);
     }
@@ -397,7 +393,7 @@ START_TEST(read_only_store_is_readable)
     const char *rv[] = { "approve", ids[0], "s1", "--by", "x", "--db", copy, NULL };
     int rc = as_reader(rw, &out, &err, rv);
     ck_assert_int_ne(rc, 0);
-    ck_contains(err, copy);
+    T_CONTAINS(err, copy);
     free(out);
     free(err);
     /* a copy made by an older regie (schema version 1) reads the same */
@@ -418,7 +414,7 @@ START_TEST(read_only_store_is_readable)
         int rc2 = as_reader(rw, &out, &err, cmds[i]);
         ck_assert_msg(rc2 == 0, "%s on a read-only store of schema 1: exit %d: %s%s", cmds[i][0],
                       rc2, out, err);
-        ck_contains(out, expect[i]);
+        T_CONTAINS(out, expect[i]);
         free(out);
         free(err);
     }

@@ -15,22 +15,7 @@
 /* The example is copied to tmp/in and the runs start there, so messages
  * name the files as given ("requests.csv:4: ...") and nothing (such as the
  * test run store) is written into the source tree. */
-static void setup(void)
-{
-    t_dir_setup();
-    char *src = t_src("examples/sla");
-    char *cmd = NULL;
-    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, t_dir) < 0 || system(cmd) != 0) {
-        abort();
-    }
-    free(cmd);
-    free(src);
-}
-
-static void teardown(void)
-{
-    t_dir_teardown();
-}
+static void setup(void) { t_dir_setup_copy("examples/sla"); }
 
 /* Run service-levels in tmp/in with the inputs given, outputs in tmp/OUT;
  * extra arguments end in NULL.  stderr in *err (caller frees). */
@@ -43,29 +28,11 @@ static int run_sla(const char *sla, const char *requests, const char *ratings, c
     char *r = t_asprintf("requests=%s", requests);
     char *s = t_asprintf("ratings=%s", ratings);
     char *o = t_asprintf("%s/%s", t_dir, out);
-    const char *argv[32];
-    int n = 0;
-    argv[n++] = "run";
-    argv[n++] = wf;
-    argv[n++] = "--set";
-    argv[n++] = a;
-    argv[n++] = "--set";
-    argv[n++] = r;
-    argv[n++] = "--set";
-    argv[n++] = s;
+    const char *sets[] = { a, r, s, NULL };
     va_list ap;
     va_start(ap, err);
-    const char *x;
-    while ((x = va_arg(ap, const char *)) != NULL && n < 26) {
-        argv[n++] = x;
-    }
+    int rc = t_workflow(cwd, "run", wf, sets, ap, 0, o, err);
     va_end(ap);
-    argv[n++] = "--out";
-    argv[n++] = o;
-    argv[n] = NULL;
-    char *outtext = NULL;
-    int rc = t_regie(cwd, &outtext, err, argv);
-    free(outtext);
     free(wf);
     free(cwd);
     free(a);
@@ -75,36 +42,19 @@ static int run_sla(const char *sla, const char *requests, const char *ratings, c
     return rc;
 }
 
-static void strip_cr(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r != '\r') {
-            *w++ = *r;
-        }
-    }
-    *w = '\0';
-}
-
 /* tmp/OUT/NAME without carriage returns (caller frees), or NULL. */
 static char *out_file(const char *out, const char *name)
 {
-    char *p = t_asprintf("%s/%s/%s", t_dir, out, name);
-    char *text = t_read(p);
-    free(p);
+    char *text = t_readf("%s/%s/%s", t_dir, out, name);
     if (text) {
-        strip_cr(text);
+        t_strip_cr(text);
     }
     return text;
 }
 
 static int out_exists(const char *out, const char *name)
 {
-    char *p = t_asprintf("%s/%s/%s", t_dir, out, name);
-    struct stat st;
-    int ok = stat(p, &st) == 0;
-    free(p);
-    return ok;
+    return t_existsf("%s/%s/%s", t_dir, out, name);
 }
 
 /* A copy of the example's sla.ini with one line replaced, in tmp/in/NAME. */
@@ -425,7 +375,7 @@ Suite *suite_sla(void)
     Suite *s = suite_create("sla");
     TCase *tc = tcase_create("e2e");
     tcase_set_timeout(tc, 120);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, t_dir_teardown);
     tcase_add_test(tc, example_due_dates_and_on_time_share);
     tcase_add_test(tc, variant_lustrum_not_met);
     tcase_add_test(tc, variant_good_friday_still_90);

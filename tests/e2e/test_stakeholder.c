@@ -15,22 +15,7 @@
 /* The inputs are copied to tmp/in and the runs start there, so messages
  * name the files as given ("stakeholders.csv:9: ...") and nothing (such as
  * the test run store) is ever written into the source tree. */
-static void setup(void)
-{
-    t_dir_setup();
-    char *src = t_src("tests/e2e/stakeholders");
-    char *cmd = NULL;
-    if (asprintf(&cmd, "cp -R '%s' '%s/in'", src, t_dir) < 0 || system(cmd) != 0) {
-        abort();
-    }
-    free(cmd);
-    free(src);
-}
-
-static void teardown(void)
-{
-    t_dir_teardown();
-}
+static void setup(void) { t_dir_setup_copy("tests/e2e/stakeholders"); }
 
 /* Run the workflow with cwd = a copy of tests/e2e/stakeholders[/<sub>],
  * output below tmp/<out>.  Extra arguments
@@ -46,27 +31,11 @@ static int run_sa(const char *sub, const char *analysis, const char *stakeholder
     char *a = t_asprintf("analysis=%s", analysis);
     char *s = t_asprintf("stakeholders=%s", stakeholders);
     char *o = t_asprintf("%s/%s", t_dir, out);
-    const char *argv[32];
-    int n = 0;
-    argv[n++] = "run";
-    argv[n++] = wf;
-    argv[n++] = "--set";
-    argv[n++] = a;
-    argv[n++] = "--set";
-    argv[n++] = s;
+    const char *sets[] = { a, s, NULL };
     va_list ap;
     va_start(ap, err);
-    const char *x;
-    while ((x = va_arg(ap, const char *)) != NULL && n < 26) {
-        argv[n++] = x;
-    }
+    int rc = t_workflow(cwd, "run", wf, sets, ap, 0, o, err);
     va_end(ap);
-    argv[n++] = "--out";
-    argv[n++] = o;
-    argv[n] = NULL;
-    char *outtext = NULL;
-    int rc = t_regie(cwd, &outtext, err, argv);
-    free(outtext);
     free(wf);
     free(cwd);
     free(a);
@@ -77,30 +46,12 @@ static int run_sa(const char *sub, const char *analysis, const char *stakeholder
 
 static char *out_file(const char *out, const char *name)
 {
-    char *p = t_asprintf("%s/%s/%s", t_dir, out, name);
-    char *text = t_read(p);
-    free(p);
-    return text;
+    return t_readf("%s/%s/%s", t_dir, out, name);
 }
 
 static int out_exists(const char *out, const char *name)
 {
-    char *p = t_asprintf("%s/%s/%s", t_dir, out, name);
-    struct stat st;
-    int ok = stat(p, &st) == 0;
-    free(p);
-    return ok;
-}
-
-static void strip_cr(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r != '\r') {
-            *w++ = *r;
-        }
-    }
-    *w = 0;
+    return t_existsf("%s/%s/%s", t_dir, out, name);
 }
 
 /* ---- a small RFC 4180 reader for the outputs ---- */
@@ -446,8 +397,8 @@ START_TEST(s1_classification_exact)
     char *exp_path = t_src("tests/e2e/stakeholders/expected-classification.csv");
     char *want = t_read(exp_path);
     ck_assert_ptr_nonnull(want);
-    strip_cr(got);
-    strip_cr(want);
+    t_strip_cr(got);
+    t_strip_cr(want);
     ck_assert_str_eq(got, want);
     const char *files[] = { "salience.csv", "engagement.md", "commplan.csv", "commplan.md",
                             "contacts.csv", "contacts.ics", "grid.svg", "report.html", NULL };
@@ -930,25 +881,11 @@ static int check_sa(const char *analysis, const char *stakeholders, char **err, 
     char *cwd = t_asprintf("%s/in", t_dir);
     char *a = t_asprintf("analysis=%s", analysis);
     char *s = t_asprintf("stakeholders=%s", stakeholders);
-    const char *argv[32];
-    int n = 0;
-    argv[n++] = "check";
-    argv[n++] = wf;
-    argv[n++] = "--set";
-    argv[n++] = a;
-    argv[n++] = "--set";
-    argv[n++] = s;
+    const char *sets[] = { a, s, NULL };
     va_list ap;
     va_start(ap, err);
-    const char *x;
-    while ((x = va_arg(ap, const char *)) != NULL && n < 30) {
-        argv[n++] = x;
-    }
+    int rc = t_workflow(cwd, "check", wf, sets, ap, 0, NULL, err);
     va_end(ap);
-    argv[n] = NULL;
-    char *outtext = NULL;
-    int rc = t_regie(cwd, &outtext, err, argv);
-    free(outtext);
     free(wf);
     free(cwd);
     free(a);
@@ -1278,7 +1215,7 @@ Suite *suite_stakeholder(void)
     Suite *s = suite_create("stakeholder");
     TCase *tc = tcase_create("e2e");
     tcase_set_timeout(tc, 120);
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, setup, t_dir_teardown);
     tcase_add_test(tc, s1_classification_exact);
     tcase_add_test(tc, s1_frequencies_and_ties);
     tcase_add_test(tc, ties_by_name_then_id);

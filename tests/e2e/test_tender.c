@@ -100,33 +100,9 @@ static int tender_case(const char *cmd, const char *name, char **err, va_list ap
     char *wf = t_src("etc/workflows/tender-evaluation.ini");
     char *cwd = t_asprintf("%s/%s", t_dir, name);
     char *out = strcmp(cmd, "run") == 0 ? t_asprintf("%s/%s/out", t_dir, name) : NULL;
-    const char *argv[40];
-    int n = 0;
-    argv[n++] = cmd;
-    argv[n++] = wf;
     const char *req[] = { "tender=tender.ini", "criteria=criteria.csv", "bids=bids.csv",
                           "ko=ko.csv", "scores=scores.csv", NULL };
-    for (int i = 0; req[i]; i++) {
-        argv[n++] = "--set";
-        argv[n++] = req[i];
-    }
-    const char *x;
-    while ((x = va_arg(ap, const char *)) != NULL && n < 34) {
-        argv[n++] = "--set";
-        argv[n++] = x;
-    }
-    if (out) {
-        argv[n++] = "--out";
-        argv[n++] = out;
-    }
-    argv[n] = NULL;
-    char *o = NULL, *own_err = NULL;
-    if (!err) {
-        err = &own_err;
-    }
-    int rc = t_regie(cwd, &o, err, argv);
-    free(own_err);
-    free(o);
+    int rc = t_workflow(cwd, cmd, wf, req, ap, 1, out, err);
     free(wf);
     free(cwd);
     free(out);
@@ -164,19 +140,12 @@ static int check_case(const char *name, char **err, ...)
 
 static char *outf(const char *name, const char *file)
 {
-    char *p = t_asprintf("%s/%s/out/%s", t_dir, name, file);
-    char *text = t_read(p);
-    free(p);
-    return text;
+    return t_readf("%s/%s/out/%s", t_dir, name, file);
 }
 
 static int out_exists(const char *name, const char *file)
 {
-    char *p = t_asprintf("%s/%s/out/%s", t_dir, name, file);
-    struct stat st;
-    int ok = stat(p, &st) == 0;
-    free(p);
-    return ok;
+    return t_existsf("%s/%s/out/%s", t_dir, name, file);
 }
 
 /* No results written: the output directory is missing or holds nothing but
@@ -200,17 +169,6 @@ static int out_empty(const char *name)
     return n == 0;
 }
 
-static void strip_cr(char *s)
-{
-    char *w = s;
-    for (char *r = s; *r; r++) {
-        if (*r != '\r') {
-            *w++ = *r;
-        }
-    }
-    *w = 0;
-}
-
 #define HAS(hay, needle)                                                                           \
     ck_assert_msg(strstr((hay), (needle)) != NULL, "missing \"%s\" in:\n%s", (needle), (hay))
 #define HASNT(hay, needle)                                                                         \
@@ -226,8 +184,8 @@ static void same_ranking(const char *name, const char *exp)
     char *path = t_src(rel);
     char *want = t_read(path);
     ck_assert_msg(want != NULL, "%s missing", path);
-    strip_cr(got);
-    strip_cr(want);
+    t_strip_cr(got);
+    t_strip_cr(want);
     ck_assert_str_eq(got, want);
     free(want);
     free(path);

@@ -13,10 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ck_contains(hay, needle)                                                                   \
-    ck_assert_msg((hay) && strstr((hay), (needle)), "\"%s\" not in:\n%s", (needle),              \
-                  (hay) ? (hay) : "(null)")
-
 static int regie(const char *dir, char **out, const char *a0, const char *a1, const char *a2)
 {
     const char *argv[] = { a0, a1, a2, NULL };
@@ -81,9 +77,9 @@ START_TEST(run_verified_clean)
     char *out = NULL;
     int rc = regie(t_dir, &out, "verify", id, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, out);
-    ck_contains(out, "chain intact");
-    ck_contains(out, "agree with the log");
-    ck_contains(out, "2 recorded outputs unchanged in");
+    T_CONTAINS(out, "chain intact");
+    T_CONTAINS(out, "agree with the log");
+    T_CONTAINS(out, "2 recorded outputs unchanged in");
     free(out);
     free(id);
     t_dir_teardown();
@@ -100,12 +96,12 @@ START_TEST(output_changed_or_removed_on_disk)
     char *out = NULL;
     int rc = regie(t_dir, &out, "verify", id, NULL);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
-    ck_contains(out, "chain intact");
-    ck_contains(out, "output hello.txt of step greet");
-    ck_contains(out, "changed since the run (recorded sha256 ");
-    ck_contains(out, "output sub/common.txt of step greet");
-    ck_contains(out, "common.txt): missing");
-    ck_contains(out, "2 of 2 recorded outputs changed or missing");
+    T_CONTAINS(out, "chain intact");
+    T_CONTAINS(out, "output hello.txt of step greet");
+    T_CONTAINS(out, "changed since the run (recorded sha256 ");
+    T_CONTAINS(out, "output sub/common.txt of step greet");
+    T_CONTAINS(out, "common.txt): missing");
+    T_CONTAINS(out, "2 of 2 recorded outputs changed or missing");
     free(out);
     free(gone);
     free(id);
@@ -123,10 +119,10 @@ START_TEST(table_edited_behind_the_log)
     char *out = NULL;
     int rc = regie(t_dir, &out, "verify", id, NULL);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
-    ck_contains(out, "chain intact");
-    ck_contains(out, "table steps, step greet: entry ");
-    ck_contains(out, "says status \"done\", the table says \"failed\"");
-    ck_contains(out, "1 row of its tables disagrees with the log");
+    T_CONTAINS(out, "chain intact");
+    T_CONTAINS(out, "table steps, step greet: entry ");
+    T_CONTAINS(out, "says status \"done\", the table says \"failed\"");
+    T_CONTAINS(out, "1 row of its tables disagrees with the log");
     free(out);
     sql(t_dir, "UPDATE steps SET status = 'done' WHERE step = 'greet';"
                "UPDATE outputs SET sha256 = '" /* a hash the log never saw */
@@ -140,16 +136,16 @@ START_TEST(table_edited_behind_the_log)
                "'1111111111111111111111111111111111111111111111111111111111111111' FROM runs");
     rc = regie(t_dir, &out, "verify", id, NULL);
     ck_assert_msg(rc == 1, "exit %d: %s", rc, out);
-    ck_contains(out, "table outputs, output hello.txt of step greet: entry ");
-    ck_contains(out, "the table says 0000000000000000000000000000000000000000000000000000000000000000");
-    ck_contains(out, "table inputs, input who: recorded by entry ");
-    ck_contains(out, "but the table has no row for it");
-    ck_contains(out, "table waits, wait 1 (step ok): entry ");
-    ck_contains(out, "resolved by mallory");
-    ck_contains(out, "table runs, user: entry 1 (run_started) says ");
-    ck_contains(out, "the table says \"eve\"");
-    ck_contains(out, "table definition_files, file /etc/extra.lua: no log entry records it");
-    ck_contains(out, "5 rows of its tables disagree with the log");
+    T_CONTAINS(out, "table outputs, output hello.txt of step greet: entry ");
+    T_CONTAINS(out, "the table says 0000000000000000000000000000000000000000000000000000000000000000");
+    T_CONTAINS(out, "table inputs, input who: recorded by entry ");
+    T_CONTAINS(out, "but the table has no row for it");
+    T_CONTAINS(out, "table waits, wait 1 (step ok): entry ");
+    T_CONTAINS(out, "resolved by mallory");
+    T_CONTAINS(out, "table runs, user: entry 1 (run_started) says ");
+    T_CONTAINS(out, "the table says \"eve\"");
+    T_CONTAINS(out, "table definition_files, file /etc/extra.lua: no log entry records it");
+    T_CONTAINS(out, "5 rows of its tables disagree with the log");
     free(out);
     free(id);
     t_dir_teardown();
@@ -212,7 +208,7 @@ START_TEST(bundle_edits_detected_and_named)
     /* intact */
     char *b0 = export_copy(t_dir, id, "b0");
     out = verify_bundle(t_dir, b0, 0);
-    ck_contains(out, "intact");
+    T_CONTAINS(out, "intact");
     free(out);
 
     /* run.txt edited: a step's status, manifest made to match */
@@ -226,9 +222,9 @@ START_TEST(bundle_edits_detected_and_named)
     free(text);
     manifest_fix(b1, "run.txt");
     out = verify_bundle(t_dir, b1, 1);
-    ck_contains(out, "/b1/run.txt:");
-    ck_contains(out, "step greet: status fail, attempts 1, but entry ");
-    ck_contains(out, "says status done, attempts 1");
+    T_CONTAINS(out, "/b1/run.txt:");
+    T_CONTAINS(out, "step greet: status fail, attempts 1, but entry ");
+    T_CONTAINS(out, "says status done, attempts 1");
     free(out);
     free(rt);
 
@@ -238,8 +234,8 @@ START_TEST(bundle_edits_detected_and_named)
     ck_assert_int_eq(unlink(gone), 0);
     manifest_fix(b2, "outputs/sub/common.txt");
     out = verify_bundle(t_dir, b2, 1);
-    ck_contains(out, "/b2/outputs/sub/common.txt: missing from the bundle (entry ");
-    ck_contains(out, "records output sub/common.txt of step greet, sha256 ");
+    T_CONTAINS(out, "/b2/outputs/sub/common.txt: missing from the bundle (entry ");
+    T_CONTAINS(out, "records output sub/common.txt of step greet, sha256 ");
     free(out);
     free(gone);
 
@@ -250,7 +246,7 @@ START_TEST(bundle_edits_detected_and_named)
     free(t_write(b3, "outputs/hello-too.txt", copy));
     manifest_fix(b3, "outputs/hello-too.txt");
     out = verify_bundle(t_dir, b3, 1);
-    ck_contains(out, "/b3/outputs/hello-too.txt: added to the bundle: no log entry records a "
+    T_CONTAINS(out, "/b3/outputs/hello-too.txt: added to the bundle: no log entry records a "
                      "file there");
     free(out);
     free(copy);
@@ -289,9 +285,9 @@ START_TEST(bundle_edits_detected_and_named)
     manifest_fix(b4, "log.jsonl");
     manifest_fix(b4, "bundle.txt");
     out = verify_bundle(t_dir, b4, 1);
-    ck_contains(out, "/b4/run.txt:");
-    ck_contains(out, "missing at its end (log truncated)");
-    ck_contains(out, "status done, but entry ");
+    T_CONTAINS(out, "/b4/run.txt:");
+    T_CONTAINS(out, "missing at its end (log truncated)");
+    T_CONTAINS(out, "status done, but entry ");
     ck_assert_msg(strstr(out, "manifest.txt says") == NULL, "%s", out);
     free(out);
     free(newmeta);

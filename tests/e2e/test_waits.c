@@ -13,53 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define ck_contains(hay, needle)                                                                   \
-    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%s", (needle),       \
-                  (hay) ? (hay) : "(null)")
-
-/* Run regie in t_dir; the exit status, stdout and stderr (freed by the next
- * call or by done()). */
-static char *out_, *err_;
-static int regie(const char *const *argv)
-{
-    free(out_);
-    free(err_);
-    out_ = err_ = NULL;
-    return t_regie(t_dir, &out_, &err_, argv);
-}
-
-static void setup(void)
-{
-    t_dir_setup();
-    unsetenv("REGIE_TODAY");
-}
-
-static void teardown(void)
-{
-    free(out_);
-    free(err_);
-    out_ = err_ = NULL;
-    t_dir_teardown();
-}
-
 static int exists(const char *rel)
 {
-    char *p = t_asprintf("%s/%s", t_dir, rel);
-    int ok = access(p, F_OK) == 0;
-    free(p);
-    return ok;
-}
-
-/* The id of the only run in the store: the first column of `runs`' second
- * line. */
-static char *only_run(const char *db)
-{
-    const char *argv[] = { "runs", "--db", db, NULL };
-    ck_assert_int_eq(regie(argv), 0);
-    char id[64];
-    const char *nl = strchr(out_, '\n');
-    ck_assert_msg(nl && sscanf(nl + 1, "%63s", id) == 1, "no run in:\n%s", out_);
-    return strdup(id);
+    return t_existsf("%s/%s", t_dir, rel);
 }
 
 /* A notice period written as documented: the letter goes out once the date
@@ -85,46 +41,46 @@ static void timer_wait_resumed_when_due(const char *until)
     timed_workflow(until);
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--today", "2026-04-01",
                           NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "waits for the date 2026-05-01 - the end of the standstill");
-    ck_assert(strstr(err_, "unknown kind of wait") == NULL);
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "waits for the date 2026-05-01 - the end of the standstill");
+    ck_assert(strstr(t_err, "unknown kind of wait") == NULL);
     ck_assert(!exists("out/sent.txt"));
-    char *id = only_run("t.db");
+    char *id = t_only_run("t.db");
 
     /* the wait is recorded, with its due date */
     const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, id);
-    ck_contains(out_, "standstill");
-    ck_contains(out_, "timer");
-    ck_contains(out_, "2026-05-01");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, id);
+    T_CONTAINS(t_out, "standstill");
+    T_CONTAINS(t_out, "timer");
+    T_CONTAINS(t_out, "2026-05-01");
 
     /* the day before: nothing to do */
     const char *early[] = { "resume", "--due", "--db", "t.db", "--today", "2026-04-30", NULL };
-    rc = regie(early);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    ck_contains(out_, "no run waits for a date on or before 2026-04-30");
+    rc = t_run(early);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_out, "no run waits for a date on or before 2026-04-30");
     ck_assert(!exists("out/sent.txt"));
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, id);
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, id);
 
     /* on the day: the run goes on and finishes */
     const char *due[] = { "resume", "--due", "--db", "t.db", "--today", "2026-05-01", NULL };
-    rc = regie(due);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(due);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     ck_assert(exists("out/sent.txt"));
     const char *runs[] = { "runs", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(runs), 0);
-    ck_contains(out_, "done");
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "nothing is waiting");
+    ck_assert_int_eq(t_run(runs), 0);
+    T_CONTAINS(t_out, "done");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "nothing is waiting");
     const char *log[] = { "log", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(log), 0);
-    ck_contains(out_, "timer_passed");
+    ck_assert_int_eq(t_run(log), 0);
+    T_CONTAINS(t_out, "timer_passed");
     /* and a second --due finds nothing left */
-    ck_assert_int_eq(regie(due), 0);
-    ck_contains(out_, "no run waits for a date");
+    ck_assert_int_eq(t_run(due), 0);
+    T_CONTAINS(t_out, "no run waits for a date");
     free(id);
 }
 
@@ -145,23 +101,23 @@ START_TEST(timer_wait_clock_from_the_environment)
     timed_workflow("standstill_end");
     setenv("REGIE_TODAY", "2026-04-01", 1);
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
     setenv("REGIE_TODAY", "2026-05-02", 1);
     const char *due[] = { "resume", "--due", "--db", "t.db", NULL };
-    rc = regie(due);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(due);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     ck_assert(exists("out/sent.txt"));
     unsetenv("REGIE_TODAY");
     /* a date already passed does not wait at all, store or not */
     const char *past[] = { "run", "w.ini", "--no-store", "--out", "o2", "--today", "2026-06-01",
                            NULL };
-    rc = regie(past);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(past);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     ck_assert(exists("o2/sent.txt"));
     const char *bad[] = { "resume", "--due", "--today", "2026-02-30", NULL };
-    ck_assert_int_eq(regie(bad), 64);
-    ck_contains(err_, "--today: found \"2026-02-30\"");
+    ck_assert_int_eq(t_run(bad), 64);
+    T_CONTAINS(t_err, "--today: found \"2026-02-30\"");
 }
 END_TEST
 
@@ -172,13 +128,13 @@ START_TEST(timer_wait_bad_clock_in_the_environment)
     timed_workflow("standstill_end");
     setenv("REGIE_TODAY", "2026-13-01", 1);
     const char *due[] = { "resume", "--due", "--db", "t.db", NULL };
-    int rc = regie(due);
-    ck_assert_msg(rc == 64, "exit %d: %s", rc, err_);
-    ck_contains(err_, "REGIE_TODAY: found \"2026-13-01\"");
+    int rc = t_run(due);
+    ck_assert_msg(rc == 64, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "REGIE_TODAY: found \"2026-13-01\"");
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
-    rc = regie(run);
-    ck_assert_msg(rc == 64, "exit %d: %s", rc, err_);
-    ck_contains(err_, "REGIE_TODAY");
+    rc = t_run(run);
+    ck_assert_msg(rc == 64, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "REGIE_TODAY");
     ck_assert(!exists("out"));
     unsetenv("REGIE_TODAY");
 }
@@ -229,17 +185,17 @@ START_TEST(no_store_input_given_does_not_wait)
     argv[n++] = set_iv;
     argv[n] = NULL;
     /* given: no wait */
-    int rc = regie(argv);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    ck_assert(strstr(err_, "waits") == NULL);
-    ck_contains(err_, "done     await_interviews");
+    int rc = t_run(argv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    ck_assert(strstr(t_err, "waits") == NULL);
+    T_CONTAINS(t_err, "done     await_interviews");
     ck_assert(exists("with/ranking.csv"));
     /* not given: it waits, and says how to give it without the store */
     argv[n - 3] = "without";
     argv[n - 2] = NULL;
-    rc = regie(argv);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "give it with --set interviews=FILE");
+    rc = t_run(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "give it with --set interviews=FILE");
     tender_free();
     free(set_iv);
     free(iv);
@@ -262,28 +218,28 @@ START_TEST(input_given_at_resume_is_an_input)
     argv[n++] = "--out";
     argv[n++] = "out";
     argv[n] = NULL;
-    int rc = regie(argv);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    char *id = only_run("t.db");
+    int rc = t_run(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     const char *resume[] = { "resume", id, "--db", "t.db", "--set", set_iv, NULL };
-    rc = regie(resume);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
 
     /* show lists it with the run's inputs, with its hash */
     const char *show[] = { "show", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
-    const char *inputs = strstr(out_, "inputs:");
+    ck_assert_int_eq(t_run(show), 0);
+    const char *inputs = strstr(t_out, "inputs:");
     const char *steps = inputs ? strstr(inputs, "steps:") : NULL;
-    ck_assert_msg(inputs && steps, "%s", out_);
+    ck_assert_msg(inputs && steps, "%s", t_out);
     char *table = strndup(inputs, (size_t)(steps - inputs));
-    ck_contains(table, "interviews");
-    ck_contains(table, iv);
+    T_CONTAINS(table, "interviews");
+    T_CONTAINS(table, iv);
     free(table);
 
     /* and the bundle holds a copy of it, checked like every other input */
     const char *exp[] = { "export", id, "bundle", "--db", "t.db", NULL };
-    rc = regie(exp);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(exp);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     char *copy = t_asprintf("%s/bundle/inputs/interviews/interviews.csv", t_dir);
     char *a = t_read(copy), *b = t_read(iv);
     ck_assert_msg(a != NULL, "%s missing", copy);
@@ -293,12 +249,12 @@ START_TEST(input_given_at_resume_is_an_input)
     free(copy);
     char *manifest = t_asprintf("%s/bundle/manifest.txt", t_dir);
     char *m = t_read(manifest);
-    ck_contains(m, "  inputs/interviews/interviews.csv\n");
+    T_CONTAINS(m, "  inputs/interviews/interviews.csv\n");
     free(m);
     free(manifest);
     const char *vb[] = { "verify", "bundle", NULL };
-    rc = regie(vb);
-    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, out_, err_);
+    rc = t_run(vb);
+    ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     free(id);
     tender_free();
     free(set_iv);
@@ -321,12 +277,12 @@ START_TEST(what_names_data_of_the_run)
                  "[step.await_draw]\nwait = input:draw\nwhat = the draw for ${data.tied}\n"
                  "reads = tied\n"));
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "waits for input draw - the draw for K, L at rank 3-4: regie resume");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "waits for input draw - the draw for K, L at rank 3-4: regie resume");
     const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "input draw - the draw for K, L at rank 3-4");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "input draw - the draw for K, L at rank 3-4");
 
     free(t_write(t_dir, "bad.ini",
                  "[workflow]\nname = draw\n"
@@ -335,9 +291,9 @@ START_TEST(what_names_data_of_the_run)
                  "[step.await_draw]\nwait = input:draw\nwhat = the draw for ${data.tied}\n"
                  "after = rank\n"));
     const char *bad[] = { "run", "bad.ini", "--db", "t.db", "--out", "out2", NULL };
-    rc = regie(bad);
-    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
-    ck_contains(err_, "bad.ini:11: step await_draw: what: ${data.tied} names data the step does not "
+    rc = t_run(bad);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "bad.ini:11: step await_draw: what: ${data.tied} names data the step does not "
                       "read (add it to reads)");
 }
 END_TEST
@@ -348,33 +304,33 @@ START_TEST(verify_checks_the_outputs)
     /* sync = full: files, and the directories holding their names, synced */
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--today", "2026-06-01",
                           "--engine", "sync=full", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    char *id = only_run("t.db");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
-    ck_contains(out_, "chain intact");
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_out);
+    T_CONTAINS(t_out, "chain intact");
     /* an output edited after the run is named, though the log is intact */
     free(t_write(t_dir, "out/sent.txt", "never sent\n"));
-    rc = regie(verify);
-    ck_assert_msg(rc == 1, "exit %d: %s", rc, out_);
-    ck_contains(out_, "chain intact");
-    ck_contains(out_, "output sent.txt of step send");
-    ck_contains(out_, "changed since the run");
+    rc = t_run(verify);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, t_out);
+    T_CONTAINS(t_out, "chain intact");
+    T_CONTAINS(t_out, "output sent.txt of step send");
+    T_CONTAINS(t_out, "changed since the run");
     /* and one removed is named as missing */
     char *p = t_asprintf("%s/out/sent.txt", t_dir);
     unlink(p);
     free(p);
-    rc = regie(verify);
-    ck_assert_msg(rc == 1, "exit %d: %s", rc, out_);
-    ck_contains(out_, "output sent.txt of step send");
-    ck_contains(out_, "missing");
+    rc = t_run(verify);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, t_out);
+    T_CONTAINS(t_out, "output sent.txt of step send");
+    T_CONTAINS(t_out, "missing");
     /* put back as it was: intact again */
     free(t_write(t_dir, "out/sent.txt", "sent\n"));
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
-    ck_contains(out_, "2 recorded outputs unchanged in");
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_out);
+    T_CONTAINS(t_out, "2 recorded outputs unchanged in");
     free(id);
 }
 END_TEST
@@ -390,35 +346,35 @@ START_TEST(resume_keeps_jobs_and_store)
     free(t_write(t_dir, "answer.txt", "yes\n"));
     const char *run[] = { "run", "w.ini", "--db", "my runs.db", "--out", "out", "--jobs", "3",
                           NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "(3 steps, 3 jobs)");
-    char *said = strdup(err_);
-    char *id = only_run("my runs.db");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "(3 steps, 3 jobs)");
+    char *said = strdup(t_err);
+    char *id = t_only_run("my runs.db");
     /* the hint names the store the run is in, ready to paste */
     char *hint = t_asprintf("regie resume %s --db 'my runs.db' --set answer=FILE", id);
     const char *resume[] = { "resume", id, "--db", "my runs.db", "--set", "answer=answer.txt",
                              NULL };
-    rc = regie(resume);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    ck_contains(err_, "(3 steps, 3 jobs)");
-    ck_contains(said, hint);
+    rc = t_run(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "(3 steps, 3 jobs)");
+    T_CONTAINS(said, hint);
     free(hint);
     free(said);
     const char *show[] = { "show", id, "--db", "my runs.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
-    ck_contains(out_, "jobs       3\n");
+    ck_assert_int_eq(t_run(show), 0);
+    T_CONTAINS(t_out, "jobs       3\n");
     free(id);
     /* in the default store the hint needs no --db; --jobs on resume wins */
     const char *run2[] = { "run", "w.ini", "--out", "out2", "--jobs", "3", NULL };
-    rc = regie(run2);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_assert(strstr(err_, "--db") == NULL);
-    id = only_run("test-runs.db");
+    rc = t_run(run2);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    ck_assert(strstr(t_err, "--db") == NULL);
+    id = t_only_run("test-runs.db");
     const char *resume2[] = { "resume", id, "--set", "answer=answer.txt", "--jobs", "1", NULL };
-    rc = regie(resume2);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    ck_contains(err_, "(3 steps, 1 jobs)");
+    rc = t_run(resume2);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "(3 steps, 1 jobs)");
     free(id);
 }
 END_TEST
@@ -437,45 +393,45 @@ START_TEST(store_named_by_the_workflow)
     free(t_write(t_dir, "answer.txt", "yes\n"));
     free(t_write(t_dir, "cfg.ini", "[store]\npath = cfg.db\n"));
     const char *run[] = { "run", "w.ini", "--config", "cfg.ini", "--out", "out", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "recorded in wf.db");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "recorded in wf.db");
     ck_assert(exists("wf.db"));
     ck_assert(!exists("cfg.db"));
     ck_assert(!exists("test-runs.db")); /* REGIE_DB */
-    char *said = strdup(err_);
-    char *id = only_run("wf.db");
+    char *said = strdup(t_err);
+    char *id = t_only_run("wf.db");
     char *hint = t_asprintf("regie resume %s --db wf.db --set answer=FILE", id);
-    ck_contains(said, hint);
+    T_CONTAINS(said, hint);
     free(hint);
     free(said);
     const char *resume[] = { "resume", id, "--db", "wf.db", "--set", "answer=answer.txt", NULL };
-    rc = regie(resume);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(resume);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     free(id);
 
     /* the command line over the workflow */
     const char *eng[] = { "run", "w.ini", "--engine", "store=cli.db", "--out", "o2", NULL };
-    rc = regie(eng);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "--db cli.db --set answer=FILE");
+    rc = t_run(eng);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "--db cli.db --set answer=FILE");
     ck_assert(exists("cli.db"));
-    id = only_run("cli.db");
+    id = t_only_run("cli.db");
     const char *runs[] = { "runs", "--engine", "store=cli.db", NULL };
-    ck_assert_int_eq(regie(runs), 0);
-    ck_contains(out_, id);
+    ck_assert_int_eq(t_run(runs), 0);
+    T_CONTAINS(t_out, id);
     free(id);
     const char *db[] = { "run", "w.ini", "--engine", "store=cli.db", "--db", "db.db", "--out",
                          "o3", NULL };
-    rc = regie(db);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "recorded in db.db");
-    id = only_run("db.db");
+    rc = t_run(db);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "recorded in db.db");
+    id = t_only_run("db.db");
     free(id);
     const char *wfruns[] = { "runs", "--db", "wf.db", NULL };
-    ck_assert_int_eq(regie(wfruns), 0);
-    const char *nl = strchr(out_, '\n');
-    ck_assert_msg(nl && strchr(nl + 1, '\n') == strrchr(out_, '\n'), "one run only:\n%s", out_);
+    ck_assert_int_eq(t_run(wfruns), 0);
+    const char *nl = strchr(t_out, '\n');
+    ck_assert_msg(nl && strchr(nl + 1, '\n') == strrchr(t_out, '\n'), "one run only:\n%s", t_out);
 }
 END_TEST
 
@@ -496,15 +452,15 @@ START_TEST(inputs_given_on_resume_are_checked_first)
     argv[n++] = "--out";
     argv[n++] = "out";
     argv[n] = NULL;
-    int rc = regie(argv);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    char *id = only_run("t.db");
+    int rc = t_run(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     const char *show[] = { "show", id, "--db", "t.db", NULL };
     const char *log[] = { "log", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
-    char *show0 = strdup(out_);
-    ck_assert_int_eq(regie(log), 0);
-    char *log0 = strdup(out_);
+    ck_assert_int_eq(t_run(show), 0);
+    char *show0 = strdup(t_out);
+    ck_assert_int_eq(t_run(log), 0);
+    char *log0 = strdup(t_out);
 
     /* a type error in the interviews, a level off the scale in scores.csv
      * given anew: both, in file order */
@@ -517,38 +473,38 @@ START_TEST(inputs_given_on_resume_are_checked_first)
     free(t_write(t_dir, "s80.csv", scores));
     const char *both[] = { "resume", id, "--db", "t.db", "--set", "interviews=iv.csv", "--set",
                            "scores=s80.csv", NULL };
-    rc = regie(both);
-    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
-    const char *e1 = strstr(err_, "iv.csv:3: column bid_id: found nothing");
-    const char *e2 = strstr(err_, "s80.csv:5: column level: found \"80\", expected a level on the "
+    rc = t_run(both);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, t_err);
+    const char *e1 = strstr(t_err, "iv.csv:3: column bid_id: found nothing");
+    const char *e2 = strstr(t_err, "s80.csv:5: column level: found \"80\", expected a level on the "
                                   "scale");
-    ck_assert_msg(e1 && e2 && e1 < e2, "%s", err_);
-    ck_contains(err_, "2 errors in the inputs; nothing was recorded");
+    ck_assert_msg(e1 && e2 && e1 < e2, "%s", t_err);
+    T_CONTAINS(t_err, "2 errors in the inputs; nothing was recorded");
 
     /* rule errors of the interviews themselves: an unknown bid, an outcome
      * that does not exist */
     free(t_write(t_dir, "bad.csv", "bid_id,outcome,reason\nZ,pass,Goed\nA,maybe,Twijfel\n"));
     const char *bad[] = { "resume", id, "--db", "t.db", "--set", "interviews=bad.csv", NULL };
-    rc = regie(bad);
-    ck_assert_msg(rc == 2, "exit %d: %s", rc, err_);
-    ck_contains(err_, "bad.csv:2: column bid_id: found \"Z\", expected a bid_id of bids.csv");
-    ck_contains(err_, "bad.csv:3: column outcome: found \"maybe\"");
-    ck_assert(strstr(err_, "running") == NULL);
+    rc = t_run(bad);
+    ck_assert_msg(rc == 2, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "bad.csv:2: column bid_id: found \"Z\", expected a bid_id of bids.csv");
+    T_CONTAINS(t_err, "bad.csv:3: column outcome: found \"maybe\"");
+    ck_assert(strstr(t_err, "running") == NULL);
 
     /* nothing was recorded: the run still waits for the interviews */
-    ck_assert_int_eq(regie(show), 0);
-    ck_assert_str_eq(out_, show0);
-    ck_assert_int_eq(regie(log), 0);
-    ck_assert_str_eq(out_, log0);
+    ck_assert_int_eq(t_run(show), 0);
+    ck_assert_str_eq(t_out, show0);
+    ck_assert_int_eq(t_run(log), 0);
+    ck_assert_str_eq(t_out, log0);
     const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "await_interviews");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "await_interviews");
 
     char *iv = t_src("examples/tender/interviews.csv");
     char *set_iv = t_asprintf("interviews=%s", iv);
     const char *good[] = { "resume", id, "--db", "t.db", "--set", set_iv, NULL };
-    rc = regie(good);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(good);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     free(set_iv);
     free(iv);
     free(scores);
@@ -596,43 +552,43 @@ START_TEST(wait_skipped_on_resume_is_closed)
     const char *run[] = { "run", wf, "--set", "tender=tender.ini", "--set", "criteria=criteria.csv",
                           "--set", "bids=bids.csv", "--set", "ko=ko.csv", "--set",
                           "scores=scores.csv", "--db", "t.db", "--out", "out", NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "await_consensus waits for input consensus");
-    char *id = only_run("t.db");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "await_consensus waits for input consensus");
+    char *id = t_only_run("t.db");
     const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "await_consensus");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "await_consensus");
 
     const char *again[] = { "resume", id, "--db", "t.db", "--set", "scores=scores2.csv", NULL };
-    rc = regie(again);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
-    ck_contains(err_, "skipped  await_consensus");
-    ck_contains(err_, "await_interviews waits for input interviews");
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "await_interviews");
-    ck_assert_msg(strstr(out_, "await_consensus") == NULL, "still listed:\n%s", out_);
+    rc = t_run(again);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "skipped  await_consensus");
+    T_CONTAINS(t_err, "await_interviews waits for input interviews");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "await_interviews");
+    ck_assert_msg(strstr(t_out, "await_consensus") == NULL, "still listed:\n%s", t_out);
     /* closed, not answered: who and why are on record */
     const char *show[] = { "show", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
-    const char *waits = strstr(out_, "\nwaits:");
+    ck_assert_int_eq(t_run(show), 0);
+    const char *waits = strstr(t_out, "\nwaits:");
     ck_assert_ptr_nonnull(waits);
-    ck_contains(waits, "(closed)");
-    ck_contains(waits, "skipped: when consensus_needed is false");
+    T_CONTAINS(waits, "(closed)");
+    T_CONTAINS(waits, "skipped: when consensus_needed is false");
     const char *log[] = { "log", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(log), 0);
-    ck_contains(out_, "wait_closed");
-    ck_contains(out_, "step await_consensus: input (input consensus");
+    ck_assert_int_eq(t_run(log), 0);
+    T_CONTAINS(t_out, "wait_closed");
+    T_CONTAINS(t_out, "step await_consensus: input (input consensus");
 
     const char *last[] = { "resume", id, "--db", "t.db", "--set", "interviews=interviews.csv",
                            NULL };
-    rc = regie(last);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "nothing is waiting");
+    rc = t_run(last);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "nothing is waiting");
     const char *verify[] = { "verify", id, "--db", "t.db", NULL };
-    rc = regie(verify);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, out_);
+    rc = t_run(verify);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_out);
     free(id);
     free(wf);
 }
@@ -657,28 +613,28 @@ START_TEST(wait_closed_when_the_run_fails)
                  "[step.b]\nscript = b.lua\nreads = ready\nafter = ok\n"));
     const char *run[] = { "run", "w.ini", "--db", "t.db", "--out", "out", "--set", "mode=fail",
                           NULL };
-    int rc = regie(run);
-    ck_assert_msg(rc == 1, "exit %d: %s", rc, err_);
-    char *id = only_run("t.db");
+    int rc = t_run(run);
+    ck_assert_msg(rc == 1, "exit %d: %s", rc, t_err);
+    char *id = t_only_run("t.db");
     const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, "nothing is waiting");
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, "nothing is waiting");
     const char *show[] = { "show", id, "--db", "t.db", NULL };
-    ck_assert_int_eq(regie(show), 0);
-    ck_contains(out_, "the run ended (failed)");
+    ck_assert_int_eq(t_run(show), 0);
+    T_CONTAINS(t_out, "the run ended (failed)");
     const char *approve[] = { "approve", id, "ok", "--by", "bob", "--db", "t.db", NULL };
-    ck_assert_int_ne(regie(approve), 0);
+    ck_assert_int_ne(t_run(approve), 0);
 
     const char *resume[] = { "resume", id, "--db", "t.db", "--set", "mode=good", NULL };
-    rc = regie(resume);
-    ck_assert_msg(rc == 3, "exit %d: %s", rc, err_);
+    rc = t_run(resume);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
     ck_assert(!exists("out/sent.txt"));
-    ck_assert_int_eq(regie(waiting), 0);
-    ck_contains(out_, id);
-    ck_assert_int_eq(regie(approve), 0);
+    ck_assert_int_eq(t_run(waiting), 0);
+    T_CONTAINS(t_out, id);
+    ck_assert_int_eq(t_run(approve), 0);
     const char *plain[] = { "resume", id, "--db", "t.db", NULL };
-    rc = regie(plain);
-    ck_assert_msg(rc == 0, "exit %d: %s", rc, err_);
+    rc = t_run(plain);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
     ck_assert(exists("out/sent.txt"));
     free(id);
 }
@@ -689,7 +645,7 @@ Suite *suite_waits(void)
 {
     Suite *s = suite_create("waits");
     TCase *tc = tcase_create("waits");
-    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_checked_fixture(tc, t_dir_setup_no_today, t_dir_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, timer_wait_until_a_date);
     tcase_add_test(tc, timer_wait_until_a_date_from_data);
