@@ -195,6 +195,22 @@ START_TEST(head_signed_at_wait_approval_and_end)
     rc = t_run(v);
     ck_assert_msg(rc == 0, "exit %d: %s%s", rc, t_out, t_err);
     T_CONTAINS(t_out, "matches");
+    /* the run's report names the run and the key that signs its trail */
+    char *pubp = t_asprintf("%s/k.pub", t_dir);
+    char *pub = t_read(pubp);
+    ck_assert_ptr_nonnull(pub);
+    char *hex = strchr(pub, '\n');
+    ck_assert_ptr_nonnull(hex);
+    hex[1 + strcspn(hex + 1, "\n")] = '\0';
+    char *sump = t_asprintf("%s/out/run-summary.txt", t_dir);
+    char *sum = t_read(sump);
+    char *want = t_asprintf("run: %s\naudit trail signed with Ed25519 public key: %s\n", id, hex + 1);
+    T_CONTAINS(sum, want);
+    free(want);
+    free(sum);
+    free(sump);
+    free(pub);
+    free(pubp);
     free(l);
     free(text);
     free(ap);
@@ -385,6 +401,12 @@ START_TEST(missing_key_file_is_named)
     const char *run3[] = { "run", "w.ini", "--db", "t.db", "--out", "out", NULL };
     ck_assert_int_eq(t_run(run3), 0);
     char *id = t_only_run("t.db");
+    char *sump = t_asprintf("%s/out/run-summary.txt", t_dir);
+    char *sum = t_read(sump);
+    ck_assert_ptr_nonnull(sum);
+    ck_assert_msg(!strstr(sum, "public key"), "%s", sum);
+    free(sum);
+    free(sump);
     const char *an[] = { "anchor", id, "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(an), 2);
     T_CONTAINS(t_err, "has no signed head");

@@ -135,7 +135,7 @@ static void read_call_graph(arch_graph *g, const char *objects)
             if (strcmp(uses[u].sym, defs[d].sym) == 0 && defs[d].file != uses[u].file) {
                 int a = uses[u].file, b = defs[d].file;
                 if (!g->edge[a][b])
-                    snprintf(g->why[a][b], sizeof g->why[a][b], "%s", uses[u].sym);
+                    snprintf(g->why[a][b], sizeof g->why[a][b], "%.63s", uses[u].sym);
                 g->edge[a][b] = 1;
                 break;
             }
@@ -300,6 +300,7 @@ START_TEST(no_include_of_a_higher_layer)
 }
 END_TEST
 
+Suite *suite_arch(void);
 Suite *suite_arch(void)
 {
     Suite *s = suite_create("arch");
