@@ -40,7 +40,10 @@ static atomic_int installed;
 static atomic_int running; /* steps running in process now */
 static pid_t main_pid;
 static _Atomic(char *) run_id;
-static void *main_stack;
+/* the main thread's alternate signal stack: only the kernel uses it, but the
+ * pointer is kept (volatile: a store the compiler may not drop) so that the
+ * block stays reachable for the process's life, not a leak */
+static void *volatile main_stack;
 
 static const int fatal[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 #define NFATAL (sizeof fatal / sizeof fatal[0])
