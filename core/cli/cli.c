@@ -336,19 +336,67 @@ static int open_store(const opts *o, const rg_config *cfg, const char *bare, int
 static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_store *store,
                               rg_errors *errs);
 
+/* Does the run take an input from an earlier run (from_previous_run, not
+ * given with --set)?  Then the store is opened before the inputs are read. */
+static int wants_previous(const rg_workflow *wf, const opts *o)
+{
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        if (wf->inputs[i].from_previous && !rg_setting_find(o->sets, o->nsets, wf->inputs[i].name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static int cmd_run(const opts *o, int check_only)
 {
     rg_errors errs = { 0 };
     rg_store *store = NULL;
+    int store_opened = 0;
     session sess;
     int rc = session_open(&sess, o, 1, &errs);
     rg_run run;
     memset(&run, 0, sizeof run);
     char *outdir = NULL;
+    /* the --set values, then the inputs taken from an earlier run */
+    rg_setting *sets = NULL;
+    size_t nsets = 0;
+    for (size_t i = 0; i < o->nsets; i++) {
+        char *p = rg_xasprintf("%s=%s", o->sets[i].name, o->sets[i].value);
+        add_pair(&sets, &nsets, p, "--set");
+        free(p);
+    }
+    if (rc == 0 && !check_only && wants_previous(&sess.wf, o)) {
+        if (open_store(o, &sess.wf.cfg, sess.bare_store, 0, &store, &errs) != 0) {
+            print_errors(&errs);
+            rc = RG_EXIT_INVALID;
+            goto done;
+        }
+        store_opened = 1;
+        rg_setting *prev = NULL;
+        size_t nprev = 0;
+        rg_buf notes = { 0 };
+        if (store &&
+            rg_durable_previous(store, &sess.wf, sets, nsets, &prev, &nprev, &notes, &errs) != 0) {
+            print_errors(&errs);
+            rc = RG_EXIT_INVALID;
+            rg_buf_free(&notes);
+            goto done;
+        }
+        if (notes.len) {
+            fputs(notes.data, stderr);
+        }
+        rg_buf_free(&notes);
+        sets = rg_xrealloc(sets, (nsets + nprev + 1) * sizeof *sets);
+        for (size_t i = 0; i < nprev; i++) {
+            sets[nsets++] = prev[i];
+        }
+        free(prev);
+    }
     if (rc == 0) {
         outdir = o->out ? rg_xstrdup(o->out) : rg_xasprintf("out/%s", sess.wf.name);
         int jobs = o->jobs ? o->jobs : sess.wf.cfg.jobs;
-        int irc = rg_run_init(&run, &sess.wf, o->sets, o->nsets, outdir, jobs, &errs);
+        int irc = rg_run_init(&run, &sess.wf, sets, nsets, outdir, jobs, &errs);
         /* The pre-flight steps check what could be read (check: always), so
          * that the errors of every input come out together. */
         if ((irc != 0 || check_only) && rg_run_preflight(&run, &errs) > 0) {
@@ -374,7 +422,7 @@ static int cmd_run(const opts *o, int check_only)
                sess.wf.ninputs, sess.wf.nsteps, npre);
         goto done;
     }
-    if (open_store(o, &sess.wf.cfg, sess.bare_store, 0, &store, &errs) != 0) {
+    if (!store_opened && open_store(o, &sess.wf.cfg, sess.bare_store, 0, &store, &errs) != 0) {
         print_errors(&errs);
         rc = RG_EXIT_INVALID;
         goto done;
@@ -382,7 +430,7 @@ static int cmd_run(const opts *o, int check_only)
     if (store) {
         rg_definition def;
         rg_definition_compute(&sess.wf, sess.lua, &def);
-        int brc = rg_durable_begin(&run, store, &def, o->sets, o->nsets, &errs);
+        int brc = rg_durable_begin(&run, store, &def, sets, nsets, &errs);
         rg_definition_free(&def);
         if (brc != 0) {
             print_errors(&errs);
@@ -398,6 +446,7 @@ static int cmd_run(const opts *o, int check_only)
 done:
     rg_run_free(&run);
     free(outdir);
+    free_pairs(sets, nsets);
     session_close(&sess);
     rg_err_free(&errs);
     if (store) {
@@ -505,6 +554,11 @@ static int cmd_inputs(const opts *o)
             printf("  %-16s %-8s %s%s%s\n      %s\n", in->name, input_type_name(in->type),
                    in->required ? "required" : "optional", in->def ? ", default " : "",
                    in->def ? in->def : "", in->description ? in->description : "");
+            if (in->from_previous) {
+                printf("      not given: %s of the latest earlier run of %s that finished done "
+                       "(from_previous_run; the run store)\n",
+                       in->from_previous, sess.wf.name);
+            }
         }
     } else {
         print_errors(&errs);

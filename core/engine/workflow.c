@@ -315,6 +315,26 @@ static void priv_drop(rg_workflow *wf)
 }
 
 /* ---- loading ---- */
+/* from_previous_run = RELPATH: an output file relative to the run's output
+ * folder, as the store records it (no leading /, no .. part, not empty). */
+static void check_previous_path(const rg_kv *kv, rg_errors *errs)
+{
+    const char *v = kv->value;
+    int bad = !*v || *v == '/' || v[strlen(v) - 1] == '/' ||
+              v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/")];
+    for (const char *p = v; !bad && *p; p += strcspn(p, "/"), p += *p == '/') {
+        size_t l = strcspn(p, "/");
+        bad = l == 0 || (l == 2 && !strncmp(p, "..", 2)) || (l == 1 && *p == '.');
+    }
+    if (bad) {
+        rg_err_add(errs, kv->file, kv->line,
+                   "from_previous_run: found \"%s\", expected an output file relative to the "
+                   "output folder (e.g. summary.csv: letters, digits, . _ - and /; no leading /, "
+                   "no . or .. part)",
+                   v);
+    }
+}
+
 static void load_inputs(rg_workflow *wf, rg_errors *errs)
 {
     for (size_t s = 0; s < wf->ini.n; s++) {
@@ -369,10 +389,14 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                 in->unique = rg_xstrdup(kv->value);
             } else if (strncmp(kv->key, "keys.", 5) == 0) {
                 rg_ini_schema_add(&in->keys, kv->key + 5, kv->value, kv->file, kv->line, errs);
+            } else if (strcmp(kv->key, "from_previous_run") == 0) {
+                check_previous_path(kv, errs);
+                free(in->from_previous);
+                in->from_previous = rg_xstrdup(kv->value);
             } else {
                 rg_err_add(errs, kv->file, kv->line,
                            "unknown key \"%s\" in [%s] (allowed: type, required, default, "
-                           "description, columns, unique, keys.SECTION)",
+                           "description, columns, unique, keys.SECTION, from_previous_run)",
                            kv->key, sec->name);
             }
         }
@@ -391,6 +415,12 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
         }
         if (in->keys.n && in->type != RG_IN_INI) {
             rg_err_add(errs, sec->file, sec->line, "[%s]: keys.SECTION applies to ini inputs only",
+                       sec->name);
+        }
+        if (in->from_previous && in->type != RG_IN_CSV && in->type != RG_IN_INI &&
+            in->type != RG_IN_FILE) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "[%s]: from_previous_run applies to file, csv and ini inputs only",
                        sec->name);
         }
     }
@@ -845,6 +875,7 @@ void rg_workflow_free(rg_workflow *wf)
         free(in->def);
         free(in->description);
         free(in->unique);
+        free(in->from_previous);
         rg_colspec_free(in->cols, in->ncols);
         rg_ini_schema_free(&in->keys);
     }

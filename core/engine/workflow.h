@@ -35,6 +35,9 @@ typedef struct rg_input {
     size_t ncols;
     char *unique; /* csv: column whose values must be unique */
     rg_ini_schema keys; /* ini: the keys of each section (keys.SECTION) */
+    char *from_previous; /* from_previous_run: an output of the workflow's
+                          * latest earlier done run (relative path), taken
+                          * when the input is not given; NULL: none */
     const char *file;
     int line;
 } rg_input;

@@ -793,6 +793,94 @@ void rg_durable_local(rg_run *run)
     run->wait_check = hook_wait;
 }
 
+/* The inputs rg_durable_previous took from earlier runs, for the record of
+ * the run rg_durable_begin makes next (one run per process). */
+typedef struct prev_taken {
+    char *name, *path, *run_id, *relpath;
+} prev_taken;
+static prev_taken *prev_v;
+static size_t prev_n;
+
+static void prev_clear(void)
+{
+    for (size_t i = 0; i < prev_n; i++) {
+        free(prev_v[i].name);
+        free(prev_v[i].path);
+        free(prev_v[i].run_id);
+        free(prev_v[i].relpath);
+    }
+    free(prev_v);
+    prev_v = NULL;
+    prev_n = 0;
+}
+
+static const prev_taken *prev_find(const char *name, const char *value)
+{
+    for (size_t i = 0; i < prev_n; i++) {
+        if (!strcmp(prev_v[i].name, name) && !strcmp(prev_v[i].path, value)) {
+            return &prev_v[i];
+        }
+    }
+    return NULL;
+}
+
+int rg_durable_previous(rg_store *store, const rg_workflow *wf, const rg_setting *sets,
+                        size_t nsets, rg_setting **out, size_t *nout, rg_buf *notes,
+                        rg_errors *errs)
+{
+    prev_clear();
+    *out = NULL;
+    *nout = 0;
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        const rg_input *in = &wf->inputs[i];
+        if (!in->from_previous || rg_setting_find(sets, nsets, in->name)) {
+            continue; /* none declared, or given: --set wins */
+        }
+        char *id = NULL, *path = NULL;
+        char rec[65], now[65];
+        int r = rg_store_previous_output(store, wf->name, in->from_previous, &id, &path, rec, errs);
+        if (r < 0) {
+            return -1;
+        }
+        if (r == 0) {
+            continue; /* no earlier run recorded it: not given */
+        }
+        struct stat sb;
+        errno = 0;
+        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+            rg_buf_printf(notes,
+                          "regie: input %s: not taken from run %s: its output %s (%s) is gone%s%s; "
+                          "%s is not given\n",
+                          in->name, id, in->from_previous, path, errno ? ": " : "",
+                          errno ? strerror(errno) : "", in->name);
+        } else if (rg_sha256_file(path, now) != 0) {
+            rg_buf_printf(notes,
+                          "regie: input %s: not taken from run %s: its output %s (%s) cannot be "
+                          "read: %s; %s is not given\n",
+                          in->name, id, in->from_previous, path, strerror(errno), in->name);
+        } else if (strcmp(now, rec) != 0) {
+            rg_buf_printf(notes,
+                          "regie: input %s: not taken from run %s: its output %s (%s) was changed "
+                          "after that run recorded it (sha256 %s recorded, %s now); %s is not "
+                          "given\n",
+                          in->name, id, in->from_previous, path, rec, now, in->name);
+        } else {
+            rg_buf_printf(notes, "regie: input %s: %s of run %s (%s)\n", in->name,
+                          in->from_previous, id, path);
+            *out = rg_xrealloc(*out, (*nout + 1) * sizeof **out);
+            (*out)[*nout] = (rg_setting){ rg_xstrdup(in->name), rg_xstrdup(path) };
+            (*nout)++;
+            prev_v = rg_xrealloc(prev_v, (prev_n + 1) * sizeof *prev_v);
+            prev_v[prev_n++] = (prev_taken){ rg_xstrdup(in->name), rg_xstrdup(path), id,
+                                             rg_xstrdup(in->from_previous) };
+            id = NULL;
+        }
+        free(id);
+        free(path);
+    }
+    return 0;
+}
+
 int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, const rg_setting *sets,
                      size_t nsets, rg_errors *errs)
 {
@@ -801,6 +889,7 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
     rg_store_input *ins = rg_xcalloc(wf->ninputs + 1, sizeof *ins);
     char **reals = rg_xcalloc(wf->ninputs + 1, sizeof *reals);
     char (*shas)[65] = rg_xcalloc(wf->ninputs + 1, sizeof *shas);
+    const prev_taken **froms = rg_xcalloc(wf->ninputs + 1, sizeof *froms);
     size_t nin = 0;
     int rc = 0;
     for (size_t i = 0; i < wf->ninputs && rc == 0; i++) {
@@ -823,6 +912,7 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
         reals[nin] = realpath(v, NULL);
         ins[nin] = (rg_store_input){ in->name, reals[nin] ? reals[nin] : v, shas[nin],
                                      (int64_t)sb.st_size };
+        froms[nin] = prev_find(in->name, v);
         nin++;
     }
     rg_buf params = { 0 };
@@ -858,8 +948,9 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
             rg_kill_point("definition-recorded", NULL);
         }
         for (size_t i = 0; i < nin && rc == 0; i++) {
-            rc = rg_store_add_input(store, id, ins[i].name, ins[i].path, ins[i].size,
-                                    ins[i].sha256, errs);
+            rc = rg_store_add_input_from(store, id, ins[i].name, ins[i].path, ins[i].size,
+                                         ins[i].sha256, froms[i] ? froms[i]->run_id : NULL,
+                                         froms[i] ? froms[i]->relpath : NULL, errs);
             if (rc == 0) {
                 rc = rg_store_keep_input(store, ins[i].name, ins[i].path, ins[i].sha256, errs);
             }
@@ -876,6 +967,7 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
     rg_strv_free(reals, wf->ninputs);
     free(shas);
     free(ins);
+    free(froms);
     if (rc != 0) {
         free(id);
         free(outdir);

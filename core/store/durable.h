@@ -41,6 +41,15 @@ char *rg_durable_today(void);
 void rg_durable_set_hint_db(const char *path);
 const char *rg_durable_hint_db(void); /* " --db PATH", or "" */
 
+/* The inputs with from_previous_run that sets does not give: each from the
+ * latest earlier run of the workflow that ended done and recorded that
+ * output, if its file still has the recorded SHA-256.  out: NAME=PATH for
+ * each one taken (caller frees, rg_settings_free-style), to give the run
+ * as settings; notes: a line for each taken or refused (changed, gone).
+ * rg_durable_begin records each taken input with the run it came from. */
+int rg_durable_previous(rg_store *store, const rg_workflow *wf, const rg_setting *sets,
+                        size_t nsets, rg_setting **out, size_t *nout, rg_buf *notes,
+                        rg_errors *errs);
 /* Start recording a new run (inputs hashed); installs the run's hooks. */
 int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, const rg_setting *sets,
                      size_t nsets, rg_errors *errs);

@@ -169,6 +169,43 @@ static int print_query(rg_store *store, rg_errors *errs, FILE *out, const char *
     return r < 0 ? -1 : 0;
 }
 
+/* The inputs taken from an earlier run (from_previous_run): their input
+ * entries end ", from run RUN output RELPATH" (runs.c); listed only when
+ * the run has one. */
+static int print_inputs_from(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
+{
+    static const char *const head[] = { "INPUT", "RUN", "OUTPUT", "ENTRY" };
+    sqlite3_stmt *s = rg_db_prep(
+        store, errs,
+        "SELECT substr(detail, 1, instr(detail, ': ') - 1), "
+        "substr(detail, instr(detail, ', from run ') + 11), seq FROM events "
+        "WHERE run_id = ? AND what = 'input' AND instr(detail, ', from run ') > 0 ORDER BY seq",
+        "s", run_id);
+    if (!s) {
+        return -1;
+    }
+    tbl t;
+    tbl_init(&t, 4, head);
+    int r, rows = 0;
+    while ((r = rg_db_step(store, errs, s)) == 1) {
+        const char *from = nz(rg_db_col_str(s, 1)), *o = strstr(from, " output ");
+        char *id = o ? rg_xstrndup(from, (size_t)(o - from)) : rg_xstrdup(from);
+        tbl_add(&t, rg_db_col_str(s, 0));
+        tbl_add(&t, id);
+        tbl_add(&t, o ? o + 8 : "");
+        tbl_add(&t, rg_db_col_str(s, 2));
+        free(id);
+        rows++;
+    }
+    rg_db_done(store, s);
+    if (r == 0 && rows) {
+        fprintf(out, "\ninputs from earlier runs:\n");
+        tbl_print(&t, out, "  ");
+    }
+    tbl_free(&t);
+    return r < 0 ? -1 : 0;
+}
+
 int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
     rg_store_run r;
@@ -271,6 +308,9 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
         }
         rc = print_query(store, errs, out, parts[i].title, ncols, parts[i].head, parts[i].sql,
                          run_id);
+        if (rc == 0 && i == 1) {
+            rc = print_inputs_from(store, run_id, out, errs);
+        }
     }
     rg_store_run_clear(&r);
     return rc;

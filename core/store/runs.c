@@ -270,6 +270,13 @@ int rg_store_add_definition_later(rg_store *store, const char *run_id, char *con
 int rg_store_add_input(rg_store *store, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs)
 {
+    return rg_store_add_input_from(store, run_id, name, path, size, sha256, NULL, NULL, errs);
+}
+
+int rg_store_add_input_from(rg_store *store, const char *run_id, const char *name,
+                            const char *path, int64_t size, const char *sha256,
+                            const char *from_run, const char *from_output, rg_errors *errs)
+{
     if (!name || !*name || !path || !*path) {
         rg_err_add(errs, NULL, 0, "%s: an input needs a name and a path", store->path);
         return -1;
@@ -292,7 +299,12 @@ int rg_store_add_input(rg_store *store, const char *run_id, const char *name, co
                            "sssis", run_id, name, path, size, sha256);
         }
         if (rc == 0) {
-            char *detail = rg_xasprintf("%s: %s (%lld bytes)", name, path, (long long)size);
+            /* taken from an earlier run: ", from run RUN output RELPATH" after
+             * the size (the replay reads the path up to the last "(") */
+            char *detail =
+                from_run ? rg_xasprintf("%s: %s (%lld bytes), from run %s output %s", name, path,
+                                        (long long)size, from_run, nz(from_output))
+                         : rg_xasprintf("%s: %s (%lld bytes)", name, path, (long long)size);
             char *hashes = rg_xasprintf("%s  %s", sha256, name);
             rc = rg_audit_append(store, run_id, NULL, "input", detail, hashes, errs);
             free(detail);
@@ -842,4 +854,27 @@ void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n)
 {
     rg_strv_free(relpaths, n);
     rg_strv_free(sha256s, n);
+}
+
+int rg_store_previous_output(rg_store *store, const char *workflow, const char *relpath,
+                             char **run_id, char **path, char sha256[65], rg_errors *errs)
+{
+    *run_id = *path = NULL;
+    sha256[0] = 0;
+    LOCK(store);
+    sqlite3_stmt *s =
+        rg_db_prep(store, errs,
+                   "SELECT r.id, r.outdir, o.sha256 FROM runs r JOIN outputs o ON o.run_id = r.id "
+                   "WHERE r.workflow = ? AND r.status = 'done' AND o.relpath = ? "
+                   "ORDER BY r.started DESC, r.rowid DESC LIMIT 1",
+                   "ss", workflow, relpath);
+    int r = s ? rg_db_step(store, errs, s) : -1;
+    if (r == 1) {
+        *run_id = rg_xstrdup(nz(rg_db_col_str(s, 0)));
+        *path = rg_xasprintf("%s/%s", nz(rg_db_col_str(s, 1)), relpath);
+        snprintf(sha256, 65, "%s", nz(rg_db_col_str(s, 2)));
+    }
+    rg_db_done(store, s);
+    UNLOCK(store);
+    return r;
 }

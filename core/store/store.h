@@ -108,6 +108,16 @@ void rg_definition_hash(char *const *names, char *const *shas, size_t n, char he
 /* An input file of the run.  Audit: input. */
 int rg_store_add_input(rg_store *store, const char *run_id, const char *name, const char *path,
                        int64_t size, const char *sha256, rg_errors *errs);
+/* The same, for an input taken from output from_output of the earlier run
+ * from_run (from_previous_run; NULL: given); the audit entry names them. */
+int rg_store_add_input_from(rg_store *store, const char *run_id, const char *name,
+                            const char *path, int64_t size, const char *sha256,
+                            const char *from_run, const char *from_output, rg_errors *errs);
+/* The output relpath of the latest run of workflow that ended done and
+ * recorded it: 1 with its run id and path (caller frees) and the recorded
+ * SHA-256; 0 when there is none; -1 (errs). */
+int rg_store_previous_output(rg_store *store, const char *workflow, const char *relpath,
+                             char **run_id, char **path, char sha256[65], rg_errors *errs);
 /* The content of input `name`'s file at path, whose SHA-256 (hashed before)
  * is sha256, kept in the store once per SHA-256 (contents.c), best inside
  * the transaction that records the input.  -1 if the file cannot be read

@@ -248,7 +248,7 @@ START_TEST(input_errors_name_file_and_line)
     has_error(4, "type: found \"spreadsheet\", expected file, csv, ini, text, number, integer, "
                  "date or boolean");
     has_error(7, "unknown key \"requird\" in [input.b] (allowed: type, required, default, "
-                 "description, columns, unique, keys.SECTION)");
+                 "description, columns, unique, keys.SECTION, from_previous_run)");
     has_error(8, "[input.c]: missing key \"type\"");
     has_error(10, "[input.d]: columns and unique apply to csv inputs only");
     has_error(15, "required: found \"maybe\", expected yes or no");
