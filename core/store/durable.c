@@ -968,6 +968,7 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
     free(shas);
     free(ins);
     free(froms);
+    prev_clear();
     if (rc != 0) {
         free(id);
         free(outdir);

@@ -282,6 +282,10 @@ START_TEST(service_levels_twice_has_a_trend)
     ck_assert_ptr_nonnull(r2);
     ck_assert_ptr_nonnull(r3);
     ck_assert_str_eq(r2, r3);
+    /* previous given empty: given, as before (no file: refused), never replaced */
+    ck_assert_int_eq(run_sla("m5", "--set", "previous="), 2);
+    T_CONTAINS(t_err, "input previous: file not found");
+    ck_assert(strstr(t_err, "regie: input previous:") == NULL);
     /* without the store: as before, no trend */
     char *wf = t_src("etc/workflows/service-levels.ini");
     char *cwd = t_asprintf("%s/in", t_dir);
