@@ -341,7 +341,8 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
 static int wants_previous(const rg_workflow *wf, const opts *o)
 {
     for (size_t i = 0; i < wf->ninputs; i++) {
-        if (wf->inputs[i].from_previous && !rg_setting_find(o->sets, o->nsets, wf->inputs[i].name)) {
+        const rg_input *in = &wf->inputs[i];
+        if (in->from_previous && !rg_setting_find(o->sets, o->nsets, in->name)) {
             return 1;
         }
     }
@@ -359,12 +360,10 @@ static int cmd_run(const opts *o, int check_only)
     memset(&run, 0, sizeof run);
     char *outdir = NULL;
     /* the --set values, then the inputs taken from an earlier run */
-    rg_setting *sets = NULL;
-    size_t nsets = 0;
-    for (size_t i = 0; i < o->nsets; i++) {
-        char *p = rg_xasprintf("%s=%s", o->sets[i].name, o->sets[i].value);
-        add_pair(&sets, &nsets, p, "--set");
-        free(p);
+    size_t nsets = o->nsets;
+    rg_setting *sets = rg_xcalloc(nsets + 1, sizeof *sets);
+    for (size_t i = 0; i < nsets; i++) {
+        sets[i] = (rg_setting){ rg_xstrdup(o->sets[i].name), rg_xstrdup(o->sets[i].value) };
     }
     if (rc == 0 && !check_only && wants_previous(&sess.wf, o)) {
         if (open_store(o, &sess.wf.cfg, sess.bare_store, 0, &store, &errs) != 0) {
