@@ -37,6 +37,12 @@ return {
       "gereed op tijd tot ", cfg.tolerance, " werkdagen na de uiterste datum; zonder voortgangsbericht in ",
       cfg.stale, " werkdagen telt een mijlpaal als risico.</p>\n")
 
+    -- the change of each region's share, for its fall signal
+    local trend_of = {}
+    for _, region, trend in regie.each("regions", { "region", "trend" }) do
+      trend_of[region] = trend
+    end
+
     w("<h2>Signalen</h2>\n")
     local any = false
     for _, region, id, signal, since in regie.each("signals", { "region", "milestone_id", "signal", "since" }) do
@@ -45,7 +51,8 @@ return {
         any = true
       end
       w('<tr class="signaal"><td>', html(region), "</td><td>", html(id), "</td><td>",
-        html(label[signal] or signal), "</td><td>", html(L.date_nl(since)), "</td></tr>\n")
+        html(label[signal] or signal), signal == "fall" and html(" (" .. nl(trend_of[region] or "") .. " procentpunt)")
+        or "", "</td><td>", html(L.date_nl(since)), "</td></tr>\n")
     end
     w(any and "</table>\n" or "<p>Geen signalen.</p>\n")
 

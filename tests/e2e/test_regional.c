@@ -361,6 +361,7 @@ START_TEST(report_signals_first_chart_tables)
     char *tables = strstr(report, "<h2>Per regio</h2>");
     ck_assert_msg(signals && svg && tables && signals < svg && svg < tables, "order of the report:\n%s", report);
     HAS(report, "<td>O3</td><td>te laat</td><td>1 mei 2026</td>");
+    HAS(report, "<td>Noord</td><td></td><td>aandeel op tijd gedaald (-66,7 procentpunt)</td>");
     HAS(report, "<title>2026-Q2: 33,3% op tijd (1 van 3)</title>");
     HAS(report, "<title>2026-Q1: 100% op tijd (2 van 2)</title>");
     HAS(report, "<title>2025-Q3: geen mijlpalen</title>");
