@@ -324,8 +324,8 @@ START_TEST(every_error_in_one_go)
 }
 END_TEST
 
-/* settings: a quarter that is none, an unknown key, a type error of a CSV
- * file, all together */
+/* settings: a quarter that is none (in monitor.ini or given), none at all,
+ * an unknown key and a type error of a CSV file together */
 START_TEST(settings_and_type_errors)
 {
     in_file("badq.ini", "[monitor]\nquarter = 2026-Q5\nstale_workday = 40\n");
@@ -343,6 +343,19 @@ START_TEST(settings_and_type_errors)
     rc = run_example("badq2.ini", "o2", &err, NULL);
     ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
     HAS(err, "badq2.ini:2: column quarter: found \"2026-Q5\", expected a quarter YYYY-Qn, such as 2026-Q2\n");
+    free(err);
+    err = NULL;
+    rc = run_example("monitor.ini", "o3", &err, "--set", "quarter=2026Q2", NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "--set quarter: column quarter: found \"2026Q2\", expected a quarter YYYY-Qn, such as 2026-Q2\n");
+    free(err);
+    in_file("noq.ini", "[monitor]\nstale_workdays = 40\n");
+    err = NULL;
+    rc = run_example("noq.ini", "o4", &err, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "noq.ini: column quarter: found \"\", expected a value for quarter in [monitor] (or --set "
+             "quarter=YYYY-Qn)\n");
+    ck_assert_msg(!out_exists("o4", "regions.csv"), "regions.csv written");
     free(err);
 }
 END_TEST
