@@ -174,6 +174,19 @@ check_sla() {
     same sla out-trend "service-levels (compared with the run of 26 May)"
 }
 
+check_regional() {
+    stage regional regional
+    for side in inst built; do
+        run $side 0 regional run regional-monitor --set monitor=monitor.ini --set milestones=milestones.csv \
+            --set updates=updates.csv --set deployments=deployments.csv --out out &&
+            run $side 0 regional run regional-monitor --set monitor=monitor.ini \
+                --set milestones=milestones.csv --set updates=updates.csv --set deployments=deployments.csv \
+                --set previous=out/regions.csv --out out-trend
+    done
+    same regional out regional-monitor
+    same regional out-trend "regional-monitor (compared with an earlier run)"
+}
+
 # Every workflow shipped in etc/workflows/ must have its case here, and be
 # listed by the installed regie.
 listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
@@ -220,6 +233,7 @@ for wf in "$src"/etc/workflows/*.ini; do
     tender-evaluation) check_tender ;;
     stakeholder-analysis) check_stakeholders ;;
     service-levels) check_sla ;;
+    regional-monitor) check_regional ;;
     *) fail "workflow $name is shipped but has no case in $0" ;;
     esac
 done

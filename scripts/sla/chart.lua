@@ -4,6 +4,7 @@
 -- formatting; every text is XML-escaped.
 
 local L = require "sla.lib"
+local S = require "common.svg"
 
 local C = {}
 
@@ -21,22 +22,15 @@ function C.render(weeks, target, title)
     out[#out + 1] = s
   end
   local html = regie.html
-  add(string.format('<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" '
-                    .. 'font-family="sans-serif" font-size="11" role="img">', width, height, width, height))
-  add(string.format("<title>%s</title>", html(title)))
-  add(string.format('<rect x="0" y="0" width="%d" height="%d" fill="#ffffff"/>', width, height))
+  S.open(add, width, height, title)
   add(string.format('<text x="10" y="20" font-size="13" font-weight="bold">%s</text>', html(title)))
   local y0 = top + plot_h
   -- the axis: 0, 25, 50, 75, 100 %
-  for k = 0, 4 do
-    local y = y0 - plot_h * k // 4
-    add(string.format('<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#cccccc"/>', left, y, width - 10, y))
-    add(string.format('<text x="%d" y="%d" text-anchor="end">%d%%</text>', left - 4, y + 4, k * 25))
-  end
+  S.pct_axis(add, left, y0, plot_h, width - 10, 4)
   for i, w in ipairs(weeks) do
     local x = left + (i - 1) * (barw + gap) + gap // 2
     -- the height in whole pixels, rounded half-up on integers
-    local h = w.counted > 0 and (w.on_time * plot_h * 2 + w.counted) // (2 * w.counted) or 0
+    local h = S.bar_height(w.on_time, w.counted, plot_h)
     local ok = w.on_time * 100 >= target * w.counted
     local pct = L.pct(w.on_time, w.counted, 1)
     add(string.format('<rect x="%d" y="%d" width="%d" height="%d" fill="%s"><title>%s</title></rect>', x,

@@ -658,6 +658,82 @@ static char **gen_sla(void)
     return sets;
 }
 
+static char **gen_regional(void)
+{
+    char *dir = rg_xasprintf("%s/regional100", tmp);
+    rg_mkdir_p(dir);
+    size_t len;
+    char *ex = rg_xasprintf("%s/examples/regional/monitor.ini", srcdir);
+    char *text = rg_read_file(ex, &len);
+    char *p = rg_xasprintf("%s/monitor.ini", dir);
+    write_text(p, text);
+    free(p);
+    free(text);
+    free(ex);
+    /* 400 regions x 50 milestones due from July 2025 to December 2026
+     * (quarter 2026-Q2): most done around their due date, some late, some
+     * open; 0-3 updates each up to 30 June 2026; 20 deployments a region */
+    rg_buf ms = { 0 }, up = { 0 }, dp = { 0 };
+    rg_buf_puts(&ms, "region,agreement,milestone_id,title,due,done_at,owner\n");
+    rg_buf_puts(&up, "region,milestone_id,date,status,note\n");
+    rg_buf_puts(&dp, "region,specialist,expertise,date,hours,milestone_id\n");
+    const char *status[] = { "on_track", "at_risk", "delayed", "done" };
+    const char *expertise[] = { "juridisch", "financieel", "ruimtelijk", "sociaal", "data" };
+    for (int r = 0; r < 400; r++) {
+        for (int m = 0; m < 50; m++) {
+            int month = 7 + (int)rnd(18), year = 2025 + (month - 1) / 12;
+            month = (month - 1) % 12 + 1;
+            int day = 1 + (int)rnd(28);
+            rg_buf_printf(&ms, "Regio %03d,Afspraak %d,M%02d,Mijlpaal %d,%d-%02d-%02d,", r, m % 6, m, m, year, month,
+                          day);
+            if (year * 100 + month <= 202606 && rnd(5)) {
+                int dd = day + (int)rnd(10) - 6, dm = month;
+                if (dd < 1) {
+                    dd += 28;
+                    dm = month > 1 ? month - 1 : 1;
+                } else if (dd > 28) {
+                    dd -= 28;
+                    dm = month < 12 ? month + 1 : 12;
+                }
+                if (year * 100 + dm > 202606) {
+                    dm = 6;
+                }
+                rg_buf_printf(&ms, "%d-%02d-%02d", year, dm, dd);
+            }
+            rg_buf_printf(&ms, ",Eigenaar %d\n", (int)rnd(30));
+            for (int u = (int)rnd(4); u > 0; u--) {
+                rg_buf_printf(&up, "Regio %03d,M%02d,2026-%02d-%02d,%s,\n", r, m, 1 + (int)rnd(6), 1 + (int)rnd(28),
+                              status[rnd(4)]);
+            }
+        }
+        for (int d = 0; d < 20; d++) {
+            rg_buf_printf(&dp, "Regio %03d,Specialist %d,%s,2026-%02d-%02d,%d.%d,", r, (int)rnd(50),
+                          expertise[rnd(5)], 1 + (int)rnd(6), 1 + (int)rnd(28), (int)rnd(16), (int)rnd(4) * 25);
+            if (rnd(4)) {
+                rg_buf_printf(&dp, "M%02d", (int)rnd(50));
+            }
+            rg_buf_puts(&dp, "\n");
+        }
+    }
+    const char *files[] = { "milestones.csv", "updates.csv", "deployments.csv" };
+    rg_buf *bufs[] = { &ms, &up, &dp };
+    for (int i = 0; i < 3; i++) {
+        p = rg_xasprintf("%s/%s", dir, files[i]);
+        write_text(p, bufs[i]->data);
+        free(p);
+        rg_buf_free(bufs[i]);
+    }
+    char **sets = rg_xcalloc(9, sizeof *sets);
+    const char *names[] = { "monitor=monitor.ini", "milestones=milestones.csv", "updates=updates.csv",
+                            "deployments=deployments.csv" };
+    for (int i = 0; i < 4; i++) {
+        sets[2 * i] = rg_xstrdup("--set");
+        sets[2 * i + 1] = rg_xstrdup(names[i]);
+    }
+    free(dir);
+    return sets;
+}
+
 /* Adding a workflow to the bench: one line here and a generator above. */
 static const struct {
     const char *workflow; /* name under etc/workflows */
@@ -669,6 +745,7 @@ static const struct {
     { "stakeholder-analysis", "stakeholders100", "100k", gen_stakeholders },
     { "event-organisation", NULL, "100k regs", NULL },
     { "service-levels", "sla100", "100k reqs", gen_sla },
+    { "regional-monitor", "regional100", "400x50", gen_regional },
 };
 
 /* reps runs of argv in dir, each with its outputs in a new folder out-N
