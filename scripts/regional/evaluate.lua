@@ -9,14 +9,16 @@
 --   support_hours the hours of deployments.csv dated in the quarter
 --   trend         on_time_pct minus that of the previous quarter, worked
 --                 out from the same data at the previous quarter's end, or
---                 taken from an earlier run's regions.csv (input previous)
+--                 taken from an earlier run's regions.csv (input previous:
+--                 given, or the latest earlier run's in the run store when
+--                 that run reported on the quarter before; L.use_previous)
 -- Each quarter is evaluated at its own end: a milestone done later, an
 -- update made later, do not count yet.  Signals (signals.csv): every
 -- milestone late or stale at the end of the quarter reported on, whatever
 -- quarter it was due in, and every region whose on-time share fell by
--- rules.fall_points or more.  regions.csv and signals.csv, and the data
--- regions, signals and history (each region's share per quarter) for the
--- report.
+-- rules.fall_points or more.  regions.csv, signals.csv and quarter.csv
+-- (the quarter reported on, for the next run), and the data regions,
+-- signals and history (each region's share per quarter) for the report.
 
 local L = require "regional.lib"
 local R = L.rules
@@ -124,7 +126,14 @@ return {
       end or nil)
     end
     local now, before = per_quarter[#per_quarter], per_quarter[#per_quarter - 1]
-    if regie.has_input("previous") then
+    local use, was = L.use_previous(cfg)
+    if regie.has_input("previous") and not use then
+      regie.info(string.format("previous (%s) is the report on %s, not on %s, the quarter before: "
+                               .. "the trend is worked out from the data", regie.describe("previous").source
+                               or "previous", was or "no quarter",
+                               cfg.year and L.quarter_name(L.quarter_back(cfg.year, cfg.q, 1)) or "?"))
+    end
+    if use then
       before = {}
       for _, region, pct in regie.each("previous", { "region", "on_time_pct" }) do
         before[region] = { pct = is_null(pct) and "" or pct }
@@ -166,6 +175,9 @@ return {
     end
     csv:close()
     out:close()
+    local qf = regie.csv.writer("quarter.csv", { "quarter" })
+    qf:add(cfg.quarter)
+    qf:close()
     sig:close()
     sigout:close()
 

@@ -52,6 +52,44 @@ function L.quarter_of(d)
   return L.quarter_name(tonumber(y), (tonumber(m) - 1) // 3 + 1)
 end
 
+-- ---- the previous run ----------------------------------------------------------------
+-- Input previous is regions.csv of an earlier run: given with --set, or,
+-- not given, taken from the latest earlier run in the run store that
+-- finished done (from_previous_run), with that run's quarter.csv (input
+-- previous_quarter: the quarter it reported on).  Its shares replace those
+-- worked out from the data for the quarter before cfg's only when it is
+-- that quarter's report: a previous_quarter in the folder of previous
+-- must name the quarter before (a re-run of the same quarter, or of an
+-- older one, is not compared with); without one there (a regions.csv
+-- given by hand, as before quarter.csv was written) previous is trusted
+-- as last quarter's.
+
+local function folder(path)
+  return tostring(path or ""):match("^(.*)/[^/]*$") or "."
+end
+
+-- Whether previous is to be used, and the quarter its run reported on
+-- (nil when not known): true|false, quarter.
+function L.use_previous(cfg)
+  local p = regie.describe("previous")
+  if not p then
+    return false
+  end
+  local pq = regie.describe("previous_quarter")
+  if not pq or not p.source or not pq.source or folder(p.source) ~= folder(pq.source) then
+    return true
+  end
+  local was
+  for _, q in regie.each("previous_quarter", { "quarter" }) do
+    was = q
+    break
+  end
+  if not cfg.year or not was then
+    return false, was
+  end
+  return was == L.quarter_name(L.quarter_back(cfg.year, cfg.q, 1)), was
+end
+
 -- ---- monitor.ini ------------------------------------------------------------------
 -- Its keys (type, range, default) are declared in the workflow, keys.SECTION
 -- of [input.monitor], and checked when the file is read.

@@ -95,7 +95,7 @@ return {
     end
 
     w("<h2>Per regio</h2>\n")
-    local compared = regie.has_input("previous") and "vorige rapportage" or "vorig kwartaal"
+    local compared = L.use_previous(cfg) and "vorige rapportage" or "vorig kwartaal"
     for _, region, due, done, late, risk, pct, hours, trend, was in
       regie.each("regions", { "region", "due", "done_on_time", "late", "at_risk", "on_time_pct", "support_hours",
                               "trend", "previous" }) do

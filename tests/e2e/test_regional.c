@@ -274,6 +274,97 @@ START_TEST(quarter_given_on_the_command_line)
 }
 END_TEST
 
+/* Two runs in one store (tmp/in/r.db), Q1 then Q2: Q2's trend comes from
+ * Q1's stored regions.csv, as its quarter.csv says 2026-Q1.  Between the
+ * runs N2 becomes done on 18 Apr instead of 18 Mar, so worked out from the
+ * data Noord's Q1 share is 1/2 = 50 % (trend -16.7), while the stored one
+ * is 100 % (trend -66.7).  A re-run of Q2 takes the first Q2 run's files,
+ * of 2026-Q2: not the quarter before, so the trend is the data's; so is it
+ * with --no-store. */
+START_TEST(trend_from_the_previous_run_in_the_store)
+{
+    in_file("upd-q1.csv", "region,milestone_id,date,status,note\nWest,W3,2026-03-02,on_track,\n");
+    in_file("dep-q1.csv", "region,specialist,expertise,date,hours,milestone_id\n");
+    char *ms = t_readf("%s/in/milestones.csv", t_dir);
+    ck_assert_ptr_nonnull(ms);
+    char *at = strstr(ms, ",N2,");
+    ck_assert_ptr_nonnull(at);
+    at = strstr(at, "2026-03-18");
+    ck_assert_ptr_nonnull(at);
+    at[6] = '4'; /* 2026-04-18 */
+    in_file("ms-later.csv", ms);
+    free(ms);
+    char *err = NULL;
+    int rc = run_regional("monitor.ini", "milestones.csv", "upd-q1.csv", "dep-q1.csv", "q1", &err, "--set",
+                          "quarter=2026-Q1", "--db", "r.db", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    char *text = out_file("q1", "quarter.csv");
+    ck_assert_str_eq(text, "quarter\n2026-Q1\n");
+    free(text);
+    free(err);
+
+    err = NULL;
+    rc = run_regional("monitor.ini", "ms-later.csv", "updates.csv", "deployments.csv", "q2", &err, "--db", "r.db",
+                      NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    HAS(err, "input previous: regions.csv of run ");
+    HAS(err, "input previous_quarter: quarter.csv of run ");
+    text = out_file("q2", "regions.csv");
+    ck_assert_str_eq(text, "region,due,done_on_time,late,at_risk,on_time_pct,support_hours,trend\n"
+                           "Noord,3,1,0,0,33.3,11.75,-66.7\n"
+                           "Oost,4,2,1,1,50,5.5,0\n"
+                           "West,2,1,0,1,50,0,0\n");
+    free(text);
+    text = out_file("q2", "quarter.csv");
+    ck_assert_str_eq(text, "quarter\n2026-Q2\n");
+    free(text);
+    text = out_file("q2", "report.html");
+    HAS(text, "vorige rapportage");
+    free(text);
+    free(err);
+
+    static const char data_trend[] = "region,due,done_on_time,late,at_risk,on_time_pct,support_hours,trend\n"
+                                     "Noord,3,1,0,0,33.3,11.75,-16.7\n"
+                                     "Oost,4,2,1,1,50,5.5,0\n"
+                                     "West,2,1,0,1,50,0,0\n";
+    err = NULL;
+    rc = run_regional("monitor.ini", "ms-later.csv", "updates.csv", "deployments.csv", "q2again", &err, "--db",
+                      "r.db", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    HAS(err, "is the report on 2026-Q2, not on 2026-Q1, the quarter before: the trend is worked out from the "
+             "data");
+    text = out_file("q2again", "regions.csv");
+    ck_assert_str_eq(text, data_trend);
+    free(text);
+    text = out_file("q2again", "report.html");
+    HAS(text, "vorig kwartaal");
+    free(text);
+    free(err);
+
+    err = NULL;
+    rc = run_regional("monitor.ini", "ms-later.csv", "updates.csv", "deployments.csv", "q2none", &err,
+                      "--no-store", NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    text = out_file("q2none", "regions.csv");
+    ck_assert_str_eq(text, data_trend);
+    free(text);
+    free(err);
+
+    /* given by hand, Q1's regions.csv keeps its trend, with or without its
+     * quarter.csv next to it */
+    err = NULL;
+    char *prev = t_asprintf("previous=%s/q1/regions.csv", t_dir);
+    rc = run_regional("monitor.ini", "ms-later.csv", "updates.csv", "deployments.csv", "q2hand", &err,
+                      "--no-store", "--set", prev, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    text = out_file("q2hand", "regions.csv");
+    HAS(text, "Noord,3,1,0,0,33.3,11.75,-66.7\n");
+    free(text);
+    free(prev);
+    free(err);
+}
+END_TEST
+
 /* every error of every file in one go, exit 2, nothing written */
 START_TEST(every_error_in_one_go)
 {
@@ -400,6 +491,7 @@ Suite *suite_regional(void)
     tcase_add_test(tc, late_tolerance_in_working_days);
     tcase_add_test(tc, trend_and_ten_point_signal);
     tcase_add_test(tc, quarter_given_on_the_command_line);
+    tcase_add_test(tc, trend_from_the_previous_run_in_the_store);
     tcase_add_test(tc, every_error_in_one_go);
     tcase_add_test(tc, settings_and_type_errors);
     tcase_add_test(tc, report_signals_first_chart_tables);
