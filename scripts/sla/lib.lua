@@ -58,6 +58,43 @@ function L.config()
   return cfg
 end
 
+-- ---- the previous run ----------------------------------------------------------------
+-- Input previous is summary.csv of an earlier run: given with --set, or,
+-- not given, taken from the latest earlier run in the run store that
+-- finished done (from_previous_run), with that run's period.csv (input
+-- previous_period: the report date it reported on).  It is compared with
+-- (trend.csv) only when that report date is earlier than cfg's: a
+-- previous_period in the folder of previous must name an earlier day (a
+-- re-run of the same month, or of a later one, is not compared with);
+-- without one there (a summary.csv given by hand, as before period.csv
+-- was written) previous is trusted as an earlier run's.
+
+local function folder(path)
+  return tostring(path or ""):match("^(.*)/[^/]*$") or "."
+end
+
+-- Whether previous is to be used, and the report date of its run (nil
+-- when not known): true|false, date.
+function L.use_previous(cfg)
+  local p = regie.describe("previous")
+  if not p then
+    return false
+  end
+  local pp = regie.describe("previous_period")
+  if not pp or not p.source or not pp.source or folder(p.source) ~= folder(pp.source) then
+    return true
+  end
+  local was
+  for _, d in regie.each("previous_period", { "report_date" }) do
+    was = tostring(d)
+    break
+  end
+  if not cfg or not cfg.report_date or not was then
+    return false, was
+  end
+  return was < tostring(cfg.report_date), was
+end
+
 -- ---- days ---------------------------------------------------------------------
 
 -- The day a request received at `at` (a date, or a date and time) counts

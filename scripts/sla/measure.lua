@@ -8,7 +8,10 @@
 -- A target is met when count*100 >= target*total (integers: the boundary
 -- counts).  Which measures, in which order: sla/rules.lua.  With the
 -- summary.csv of an earlier run (input previous), trend.csv
--- (measure,previous,value,change): the change of each measure since then.
+-- (measure,previous,value,change): the change of each measure since then,
+-- only when that run's report date (its period.csv, input previous_period)
+-- is earlier than this one's (L.use_previous).  period.csv (report_date):
+-- the report date of this run, for the next one.
 
 local L = require "sla.lib"
 local R = L.rules
@@ -72,7 +75,13 @@ return {
     local csv = regie.csv.writer("summary.csv", { "measure", "value", "target", "met" })
     -- the values of an earlier run's summary.csv, for trend.csv
     local before, trend = nil, nil
-    if regie.has_input("previous") then
+    local use, was_date = L.use_previous(cfg)
+    if regie.has_input("previous") and not use then
+      regie.info(string.format("previous (%s) is the summary of the run on %s, not earlier than %s: "
+                               .. "no trend.csv", regie.describe("previous").source or "previous",
+                               was_date or "no report date", tostring(cfg.report_date)))
+    end
+    if use then
       before = {}
       for _, measure, v in regie.each("previous", { "measure", "value" }) do
         before[measure] = L.is_null(v) and "" or v
@@ -112,6 +121,9 @@ return {
       out:add(m.id, v[1], target, met, label, v[2] or regie.null, v[3] or regie.null, was, change)
     end
     csv:close()
+    local period = regie.csv.writer("period.csv", { "report_date" })
+    period:add(cfg.report_date)
+    period:close()
     if trend then
       trend:close()
     end

@@ -70,7 +70,7 @@ return {
       cfg.cutoff and (", binnengekomen na " .. html(cfg.cutoff_time) .. " telt vanaf de volgende dag") or "",
       ".</p>\n")
 
-    local compared = regie.has_input("previous")
+    local compared = L.use_previous(cfg)
     w("<h2>Normen</h2>\n<table>\n<tr><th>Maatstaf</th><th>Waarde</th><th>Norm</th><th>Gehaald</th>",
       compared and "<th>Vorige keer</th><th>Verschil</th>" or "", "</tr>\n")
     for _, measure, value, target, met, label, was, change in

@@ -264,8 +264,13 @@ static int run_sla(const char *out, const char *x1, const char *x2)
 
 START_TEST(service_levels_twice_has_a_trend)
 {
-    ck_assert_msg(run_sla("m1", NULL, NULL) == 0, "%s", t_err);
+    /* May, then June (sla.ini's report date) in one store: June compares with May */
+    ck_assert_msg(run_sla("m1", "--set", "report_date=2026-05-01") == 0, "%s", t_err);
     ck_assert(!t_existsf("%s/m1/trend.csv", t_dir));
+    char *period = t_readf("%s/m1/period.csv", t_dir);
+    ck_assert_ptr_nonnull(period);
+    ck_assert_str_eq(period, "report_date\r\n2026-05-01\r\n");
+    free(period);
     ck_assert_msg(run_sla("m2", NULL, NULL) == 0, "%s", t_err);
     T_CONTAINS(t_err, "regie: input previous: summary.csv of run ");
     char *trend = t_readf("%s/m2/trend.csv", t_dir);
@@ -282,6 +287,19 @@ START_TEST(service_levels_twice_has_a_trend)
     ck_assert_ptr_nonnull(r2);
     ck_assert_ptr_nonnull(r3);
     ck_assert_str_eq(r2, r3);
+    /* June again: the latest run in the store is June's too: not compared with */
+    ck_assert_msg(run_sla("m6", NULL, NULL) == 0, "%s", t_err);
+    T_CONTAINS(t_err, "regie: input previous: summary.csv of run ");
+    T_CONTAINS(t_err, "is the summary of the run on 2026-06-01, not earlier than 2026-06-01: no trend.csv");
+    ck_assert(!t_existsf("%s/m6/trend.csv", t_dir));
+    char *r6 = t_readf("%s/m6/report.html", t_dir);
+    ck_assert_ptr_nonnull(r6);
+    ck_assert(strstr(r6, "Vorige keer") == NULL);
+    free(r6);
+    period = t_readf("%s/m6/period.csv", t_dir);
+    ck_assert_ptr_nonnull(period);
+    ck_assert_str_eq(period, "report_date\r\n2026-06-01\r\n");
+    free(period);
     /* previous given empty: given, as before (no file: refused), never replaced */
     ck_assert_int_eq(run_sla("m5", "--set", "previous="), 2);
     T_CONTAINS(t_err, "input previous: file not found");

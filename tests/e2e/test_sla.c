@@ -341,7 +341,18 @@ START_TEST(trend_against_previous_run)
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
     free(err);
     ck_assert(!out_exists("o1", "trend.csv"));
+    /* o1 reported on the same day: beside its period.csv, not compared with */
     char *prev = t_asprintf("previous=%s/o1/summary.csv", t_dir);
+    err = NULL;
+    rc = run_sla("sla.ini", "requests.csv", "ratings.csv", "o0", &err, "--set", prev, NULL);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    ck_assert(!out_exists("o0", "trend.csv"));
+    HAS(err, "/o1/summary.csv) is the summary of the run on 2026-06-01, not earlier than 2026-06-01: no trend.csv\n");
+    free(err);
+    /* without a period.csv beside it (a summary.csv given by hand): trusted as an earlier run's */
+    char *period = t_asprintf("%s/o1/period.csv", t_dir);
+    ck_assert_int_eq(unlink(period), 0);
+    free(period);
     err = NULL;
     rc = run_sla("sla.ini", "requests.csv", "ratings.csv", "o2", &err, "--set", prev, NULL);
     ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
