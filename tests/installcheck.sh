@@ -161,6 +161,9 @@ check_stakeholders() {
 
 check_sla() {
     stage sla sla
+    # out-may (26 May) is not compared with the June run before it in the
+    # side's store (not an earlier report date: no trend.csv); out-trend is
+    # compared with out-may (its period.csv names 26 May, before 1 June)
     for side in inst built; do
         run $side 0 sla run service-levels --set sla=sla.ini --set requests=requests.csv \
             --set ratings=ratings.csv --set faq=faq.csv --out out &&
