@@ -5,6 +5,7 @@
 local V = require "common.value"
 local D = require "common.date"
 local P = require "common.pct"
+local PR = require "common.previous"
 
 local L = {}
 
@@ -64,30 +65,12 @@ end
 -- given by hand, as before quarter.csv was written) previous is trusted
 -- as last quarter's.
 
-local function folder(path)
-  return tostring(path or ""):match("^(.*)/[^/]*$") or "."
-end
-
 -- Whether previous is to be used, and the quarter its run reported on
--- (nil when not known): true|false, quarter.
+-- (nil when not known): true|false, quarter (common/previous.lua).
 function L.use_previous(cfg)
-  local p = regie.describe("previous")
-  if not p then
-    return false
-  end
-  local pq = regie.describe("previous_quarter")
-  if not pq or not p.source or not pq.source or folder(p.source) ~= folder(pq.source) then
-    return true
-  end
-  local was
-  for _, q in regie.each("previous_quarter", { "quarter" }) do
-    was = q
-    break
-  end
-  if not cfg.year or not was then
-    return false, was
-  end
-  return was == L.quarter_name(L.quarter_back(cfg.year, cfg.q, 1)), was
+  return PR.use("previous", "previous_quarter", "quarter", function(was)
+    return cfg.year ~= nil and was == L.quarter_name(L.quarter_back(cfg.year, cfg.q, 1))
+  end)
 end
 
 -- ---- monitor.ini ------------------------------------------------------------------

@@ -6,6 +6,7 @@ local V = require "common.value"
 local T = require "common.text"
 local D = require "common.date"
 local P = require "common.pct"
+local PR = require "common.previous"
 
 local L = {}
 
@@ -69,30 +70,12 @@ end
 -- without one there (a summary.csv given by hand, as before period.csv
 -- was written) previous is trusted as an earlier run's.
 
-local function folder(path)
-  return tostring(path or ""):match("^(.*)/[^/]*$") or "."
-end
-
 -- Whether previous is to be used, and the report date of its run (nil
--- when not known): true|false, date.
+-- when not known): true|false, date (common/previous.lua).
 function L.use_previous(cfg)
-  local p = regie.describe("previous")
-  if not p then
-    return false
-  end
-  local pp = regie.describe("previous_period")
-  if not pp or not p.source or not pp.source or folder(p.source) ~= folder(pp.source) then
-    return true
-  end
-  local was
-  for _, d in regie.each("previous_period", { "report_date" }) do
-    was = tostring(d)
-    break
-  end
-  if not cfg or not cfg.report_date or not was then
-    return false, was
-  end
-  return was < tostring(cfg.report_date), was
+  return PR.use("previous", "previous_period", "report_date", function(was)
+    return cfg ~= nil and cfg.report_date ~= nil and was < tostring(cfg.report_date)
+  end)
 end
 
 -- ---- days ---------------------------------------------------------------------
