@@ -12,6 +12,9 @@
 -- with); without one there (a file given by hand, as before the period
 -- file was written) previous is trusted.
 
+local V = require "common.value"
+local P = require "common.pct"
+
 local PR = {}
 
 local function folder(path)
@@ -40,6 +43,24 @@ function PR.use(previous, period_input, column, fits)
     return false
   end
   return fits(was) and true or false, was
+end
+
+-- Check the numbers of input `previous`'s column as validate steps do: each
+-- empty or a number with at most 2 decimals; err(file, line, column,
+-- found, expected) for each that is not.  Returns how many were not.
+function PR.check_numbers(previous, column, err)
+  local d = regie.describe(previous)
+  if not d then
+    return 0
+  end
+  local file, count = d.source or "previous.csv", 0
+  for _, line, v in regie.each(previous, { "_line", column }) do
+    if not V.is_null(v) and v ~= "" and not P.hundredths(v) then
+      err(file, line, column, v, "a number with at most 2 decimals, or empty")
+      count = count + 1
+    end
+  end
+  return count
 end
 
 return PR

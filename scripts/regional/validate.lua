@@ -12,6 +12,7 @@
 -- input could not be read (the engine has reported why).  That input is
 -- absent here; the rules that need it are left out, the others still apply.
 
+local PR = require "common.previous"
 local L = require "regional.lib"
 local R = L.rules
 
@@ -122,16 +123,7 @@ return {
     end
 
     -- previous: the regions.csv of an earlier run, its shares numbers
-    local previous = regie.describe("previous")
-    if previous then
-      local file = previous.source or "previous.csv"
-      for _, line, pct in regie.each("previous", { "_line", "on_time_pct" }) do
-        if not L.is_null(pct) and pct ~= "" and not L.hundredths(pct) then
-          err(file, line, "on_time_pct", pct, "a number with at most 2 decimals, or empty")
-          count = count + 1
-        end
-      end
-    end
+    count = count + PR.check_numbers("previous", "on_time_pct", err)
 
     if count > 0 then
       -- the data errors are printed by the engine; this only ends the step

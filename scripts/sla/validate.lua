@@ -10,6 +10,7 @@
 -- input could not be read (the engine has reported why).  That input is
 -- absent here; the rules that need it are left out, the others still apply.
 
+local PR = require "common.previous"
 local L = require "sla.lib"
 
 local function err(file, line, column, found, expected)
@@ -96,16 +97,7 @@ return {
     end
 
     -- previous: the summary.csv of an earlier run, its values numbers
-    local previous = regie.describe("previous")
-    if previous then
-      local file = previous.source or "previous.csv"
-      for _, line, value in regie.each("previous", { "_line", "value" }) do
-        if not L.is_null(value) and value ~= "" and not L.hundredths(value) then
-          err(file, line, "value", value, "a number with at most 2 decimals, or empty")
-          count = count + 1
-        end
-      end
-    end
+    count = count + PR.check_numbers("previous", "value", err)
 
     if count > 0 then
       -- the data errors are printed by the engine; this only ends the step

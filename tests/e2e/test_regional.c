@@ -271,6 +271,15 @@ START_TEST(quarter_given_on_the_command_line)
     HAS(err, "updates.csv:2: column date: found \"2026-06-01\", expected a date on or before 2026-03-31, "
              "the end of 2026-Q1\n");
     free(err);
+    /* an earlier regions.csv given as previous is checked like the other inputs */
+    in_file("prev-bad.csv", "region,due,done_on_time,late,at_risk,on_time_pct,support_hours,trend\n"
+                            "Noord,2,1,0,0,veel,0,\n");
+    err = NULL;
+    rc = run_example("monitor.ini", "o3", &err, "--set", "previous=prev-bad.csv", NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2: %s", rc, err);
+    HAS(err, "prev-bad.csv:2: column on_time_pct: found \"veel\", expected a number with at most 2 "
+             "decimals, or empty\n");
+    free(err);
 }
 END_TEST
 
