@@ -222,7 +222,7 @@ START_TEST(inputs_and_check_document_the_key)
     const char *inputs[] = { "inputs", "w.ini", NULL };
     ck_assert_msg(t_run(inputs) == 0, "%s", t_err);
     T_CONTAINS(t_out, "not given: count.csv of the latest earlier run of counter that finished "
-                      "done (from_previous_run; the run store)");
+                      "done or waits (from_previous_run; the run store)");
     free(t_write(t_dir, "bad.ini",
                  "[workflow]\nname = bad\n"
                  "[input.a]\ntype = csv\nrequired = no\nfrom_previous_run = ../x.csv\n"

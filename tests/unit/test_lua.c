@@ -500,6 +500,8 @@ static void use_common(const char *module)
 START_TEST(common_ics)
 {
     use_common("ics");
+    use_common("date"); /* ics.lua uses it (DTSTAMP of SOURCE_DATE_EPOCH) */
+    use_common("value");
     regie_ctx *ctx;
     int rc = run_script(
         "i.lua",
