@@ -56,6 +56,10 @@ typedef struct {
     unsigned char *affb; /* and whether they could use its slot before */
     size_t *snap_t;     /* the deepest failure: what was placed */
     long *snap_r;
+    size_t NW;          /* 64-bit words of a set of positions */
+    uint64_t *conf;     /* [p * NW]: the positions a failure below p depends on */
+    long *occ;          /* [t * R + r]: the position in slot t, rank r, or -1 */
+    long *spk_at;       /* [k * T + t]: the position where speaker k speaks in t, or -1 */
 } work;
 
 struct rg_sched {
@@ -206,7 +210,8 @@ long rg_sched_add_slot(rg_sched *s, const char *id)
     if (s->solved || !id || !*id) {
         return RG_SCHED_BAD;
     }
-    if (rg_map_find(&s->slot_map, id, NULL) == 0) {
+    size_t had;
+    if (rg_map_find(&s->slot_map, id, &had) == 0) {
         return RG_SCHED_DUP;
     }
     s->slots = grow(s->slots, s->nslots, &s->cap_slots, sizeof *s->slots);
@@ -220,7 +225,8 @@ long rg_sched_add_room(rg_sched *s, const char *id, long long capacity)
     if (s->solved || !id || !*id || capacity < 0) {
         return RG_SCHED_BAD;
     }
-    if (rg_map_find(&s->room_map, id, NULL) == 0) {
+    size_t had;
+    if (rg_map_find(&s->room_map, id, &had) == 0) {
         return RG_SCHED_DUP;
     }
     s->rooms = grow(s->rooms, s->nrooms, &s->cap_rooms, sizeof *s->rooms);
@@ -234,7 +240,8 @@ long rg_sched_add_session(rg_sched *s, const char *id, long long expected)
     if (s->solved || !id || !*id || expected < 0) {
         return RG_SCHED_BAD;
     }
-    if (rg_map_find(&s->sess_map, id, NULL) == 0) {
+    size_t had;
+    if (rg_map_find(&s->sess_map, id, &had) == 0) {
         return RG_SCHED_DUP;
     }
     s->sess = grow(s->sess, s->nsess, &s->cap_sess, sizeof *s->sess);
@@ -410,6 +417,10 @@ static void lay_out(const rg_sched *s, work *w, layout *l)
     w->affb = piece(l, n, sizeof *w->affb);
     w->snap_t = piece(l, n, sizeof *w->snap_t);
     w->snap_r = piece(l, n, sizeof *w->snap_r);
+    w->NW = (n + 63) / 64;
+    w->conf = piece(l, mul(l, n, w->NW), sizeof *w->conf);
+    w->occ = piece(l, mul(l, T, R), sizeof *w->occ);
+    w->spk_at = piece(l, mul(l, K, T), sizeof *w->spk_at);
 }
 
 size_t rg_sched_memory(const rg_sched *s)
@@ -508,13 +519,16 @@ static long change(rg_sched *s, size_t p, size_t t, long r, int place)
     } else {
         bit_set(fr, (size_t)r);
     }
+    w->occ[t * w->R + (size_t)r] = place ? (long)p : -1;
     w->maxfree[t] = m1;
     for (size_t i = w->ps_off[p]; i < w->ps_off[p + 1]; i++) {
+        size_t k = w->ps[i];
         if (place) {
-            bit_set(w->busy + w->ps[i] * w->SW, t);
+            bit_set(w->busy + k * w->SW, t);
         } else {
-            bit_clr(w->busy + w->ps[i] * w->SW, t);
+            bit_clr(w->busy + k * w->SW, t);
         }
+        w->spk_at[k * w->T + t] = place ? (long)p : -1;
     }
     long bad = -1;
     for (size_t i = 0; i < naff; i++) {
@@ -653,6 +667,12 @@ static void prepare(rg_sched *s)
         }
     }
     memset(w->busy, 0, K * SW * sizeof *w->busy);
+    for (size_t i = 0; i < T * R; i++) {
+        w->occ[i] = -1;
+    }
+    for (size_t i = 0; i < K * T; i++) {
+        w->spk_at[i] = -1;
+    }
     for (size_t t = 0; t < T; t++) {
         uint64_t *fr = w->freer + t * RW;
         memset(fr, 0, RW * sizeof *fr);
@@ -670,6 +690,57 @@ static void prepare(rg_sched *s)
         w->stamp[p] = 0;
     }
     s->gen = 0;
+}
+
+/* Conflict-directed backjumping: when every pair of session d has failed,
+ * the search goes back to the deepest session that had a part in it,
+ * not merely to d - 1; the sessions in between cannot change the outcome,
+ * so no complete assignment is skipped and the first one found stays the
+ * same.  Its part: the placements that took what d would have needed. */
+
+/* Add to set `into` the positions whose placements keep session u out of
+ * the slots it may use (rooms from rank `from` up; with `all`, every such
+ * slot, else only the slots it has no free room left in): per slot, a
+ * session whose speaker is there, else the sessions in the rooms that
+ * would hold u, whichever goes less deep. */
+static void explain(const work *w, size_t u, int all, uint64_t *into)
+{
+    for (size_t t = 0; t < w->T; t++) {
+        if (!bit_get(w->allowed + u * w->SW, t)) {
+            continue; /* no placement keeps it out */
+        }
+        long clash = -1;
+        for (size_t i = w->ps_off[u]; i < w->ps_off[u + 1]; i++) {
+            long q = w->spk_at[w->ps[i] * w->T + t];
+            if (q >= 0 && (clash < 0 || q < clash)) {
+                clash = q;
+            }
+        }
+        long deepest = -1, taken = 0;
+        for (size_t r = (size_t)w->r0[u]; r < w->R; r++) {
+            long q = w->occ[t * w->R + r];
+            if (q >= 0) {
+                taken++;
+                deepest = q > deepest ? q : deepest;
+            }
+        }
+        int full = taken == (long)w->R - w->r0[u];
+        if (!all && clash < 0 && !full) {
+            continue; /* a free room: not a reason (tried, or not the failure) */
+        }
+        /* the rooms taken explain the whole slot only when none is free;
+         * a free one was tried, and its failure is counted already */
+        if (clash >= 0 && (!full || clash <= deepest)) {
+            bit_set(into, (size_t)clash);
+        } else {
+            for (size_t r = (size_t)w->r0[u]; r < w->R; r++) {
+                long q = w->occ[t * w->R + r];
+                if (q >= 0) {
+                    bit_set(into, (size_t)q);
+                }
+            }
+        }
+    }
 }
 
 static void build_reason(rg_sched *s);
@@ -700,10 +771,11 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
             return RG_SCHED_NONE;
         }
     }
-    size_t d = 0;
+    size_t d = 0, NW = w->NW;
     if (n) {
         w->at_t[0] = 0;
         w->at_r[0] = -1;
+        memset(w->conf, 0, NW * sizeof *w->conf);
     }
     s->deepest = 0;
     for (;;) {
@@ -712,13 +784,26 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
         }
         size_t t = w->at_t[d];
         long r = w->at_r[d];
+        uint64_t *cd = w->conf + d * NW;
         if (!next_pair(w, d, &t, &r)) {
-            if (d == 0) {
+            /* every pair failed: what the untried ones were taken by
+             * joins what the tried ones failed on */
+            explain(w, d, 1, cd);
+            bit_clr(cd, d);
+            long h = prev_set(cd, d);
+            if (h < 0) {
                 build_reason(s);
                 return RG_SCHED_NONE;
             }
-            d--;
-            change(s, d, w->at_t[d], w->at_r[d], 0);
+            while (d > (size_t)h) {
+                d--;
+                change(s, d, w->at_t[d], w->at_r[d], 0);
+            }
+            uint64_t *ch = w->conf + d * NW;
+            for (size_t i = 0; i < NW; i++) {
+                ch[i] |= cd[i];
+            }
+            bit_clr(ch, d);
             continue;
         }
         if (s->tried >= limit) {
@@ -735,6 +820,8 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
         long bad = change(s, d, t, r, 1);
         if (bad >= 0) {
             record(s, d + 1, (size_t)bad);
+            explain(w, (size_t)bad, 0, cd);
+            bit_clr(cd, d);
             change(s, d, t, r, 0);
             continue;
         }
@@ -745,6 +832,7 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
         if (d < n) {
             w->at_t[d] = 0;
             w->at_r[d] = -1;
+            memset(w->conf + d * NW, 0, NW * sizeof *w->conf);
         }
     }
 }
@@ -858,9 +946,11 @@ static void put_speaker(rg_buf *b, const rg_sched *s, size_t k, const unsigned c
 
 /* The reasons for the slots c[0..nc), grouped: one group per speaker who
  * already speaks there and one for "no room free", each in the order of
- * its first slot; "; " between groups.  single: one slot, named before. */
+ * its first slot; "; " between groups.  With `compact` (one slot, named
+ * just before), without the slot. */
 static void put_slot_reasons(rg_buf *b, const rg_sched *s, const snapshot *sn, const size_t *c,
-                             size_t nc, const unsigned char *named, size_t *kind, long *with)
+                             size_t nc, const unsigned char *named, size_t *kind, long *with,
+                             int compact)
 {
     const work *w = &s->w;
     long long e = s->sess[w->ord[s->fail]].expected;
@@ -876,7 +966,7 @@ static void put_slot_reasons(rg_buf *b, const rg_sched *s, const snapshot *sn, c
             with[i] = -1;
         }
     }
-    if (nc == 1) {
+    if (compact) {
         if (kind[0] < w->K) {
             put_speaker(b, s, kind[0], named);
             rg_buf_printf(b, " already speaks in %s", s->sess[w->ord[with[0]]].id);
@@ -1011,7 +1101,7 @@ static void put_reason(rg_buf *b, rg_sched *s)
         if (clauses) {
             rg_buf_puts(b, ", where ");
         }
-        put_slot_reasons(b, s, &sn, list, nc, named, kind, with);
+        put_slot_reasons(b, s, &sn, list, nc, named, kind, with, clauses && nc == 1);
     }
     free(sn.first);
     free(sn.by);

@@ -14,6 +14,7 @@
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,15 +69,19 @@ static const char *shown(lua_State *L, int idx)
     }
 }
 
-/* The error for the value at idx of `where` (a pushed string): missing,
- * or found what it is instead of `expected`. */
-static int bad(lua_State *L, const char *where, int idx, const char *expected)
+/* The error for the value at idx, which is `where` (printf-like after
+ * `expected`): missing, or found what it is instead of `expected`. */
+static int bad(lua_State *L, int idx, const char *expected, const char *where, ...)
 {
     idx = lua_absindex(L, idx);
+    va_list ap;
+    va_start(ap, where);
+    const char *w = lua_pushvfstring(L, where, ap);
+    va_end(ap);
     if (lua_isnil(L, idx)) {
-        return luaL_error(L, WHO "%s is missing, expected %s", where, expected);
+        return luaL_error(L, WHO "%s is missing, expected %s", w, expected);
     }
-    return luaL_error(L, WHO "%s: found %s, expected %s", where, shown(L, idx), expected);
+    return luaL_error(L, WHO "%s: found %s, expected %s", w, shown(L, idx), expected);
 }
 
 /* A whole number at idx (an integer, or a float without a fraction): 1
@@ -117,7 +122,7 @@ static size_t get_list(lua_State *L, const char *name, const char *expected, int
         return 0;
     }
     if (!lua_istable(L, -1)) {
-        bad(L, lua_pushfstring(L, "field %s", name), -1, expected);
+        bad(L, -1, expected, "field %s", name);
     }
     return (size_t)lua_rawlen(L, -1);
 }
@@ -150,7 +155,7 @@ static void read_slots(lua_State *L, rg_sched *s)
         lua_rawgeti(L, list, (lua_Integer)i);
         const char *id = text(L, -1);
         if (!id) {
-            bad(L, lua_pushfstring(L, "slots[%d]", (int)i), -1, "a slot id (text)");
+            bad(L, -1, "a slot id (text)", "slots[%d]", (int)i);
         }
         if (rg_sched_add_slot(s, id) == RG_SCHED_DUP) {
             luaL_error(L, WHO "slots[%d]: \"%s\" given twice (also slots[%d])", (int)i, id,
@@ -166,12 +171,12 @@ static void read_slots(lua_State *L, rg_sched *s)
 static const char *entry_id(lua_State *L, const char *list, size_t i, const char *what)
 {
     if (!lua_istable(L, -1)) {
-        bad(L, lua_pushfstring(L, "%s[%d]", list, (int)i), -1, what);
+        bad(L, -1, what, "%s[%d]", list, (int)i);
     }
     lua_getfield(L, -1, "id");
     const char *id = text(L, -1);
     if (!id) {
-        bad(L, lua_pushfstring(L, "%s[%d]: field id", list, (int)i), -1, "an id (text)");
+        bad(L, -1, "an id (text)", "%s[%d]: field id", list, (int)i);
     }
     return id;
 }
@@ -183,8 +188,7 @@ static long long entry_count(lua_State *L, int entry, const char *list, size_t i
     lua_getfield(L, entry, name);
     long long v;
     if (!whole(L, -1, &v) || v < 0) {
-        bad(L, lua_pushfstring(L, "%s[%d] (\"%s\"): field %s", list, (int)i, id, name), -1,
-            "a whole number of 0 or more");
+        bad(L, -1, "a whole number of 0 or more", "%s[%d] (\"%s\"): field %s", list, (int)i, id, name);
     }
     lua_pop(L, 1);
     return v;
@@ -226,16 +230,15 @@ static void read_sessions(lua_State *L, rg_sched *s)
         int spk = lua_gettop(L);
         if (!lua_isnil(L, spk) && !rg_lua_is_null(L, spk)) {
             if (!lua_istable(L, spk)) {
-                bad(L, lua_pushfstring(L, "sessions[%d] (\"%s\"): field speakers", (int)i, id), spk,
-                    "a list of names");
+                bad(L, spk, "a list of names", "sessions[%d] (\"%s\"): field speakers", (int)i, id);
             }
             size_t m = (size_t)lua_rawlen(L, spk);
             for (size_t j = 1; j <= m; j++) {
                 lua_rawgeti(L, spk, (lua_Integer)j);
                 const char *name = text(L, -1);
                 if (!name) {
-                    bad(L, lua_pushfstring(L, "sessions[%d] (\"%s\"): speakers[%d]", (int)i, id, (int)j),
-                        -1, "a speaker's name (text)");
+                    bad(L, -1, "a speaker's name (text)", "sessions[%d] (\"%s\"): speakers[%d]", (int)i, id,
+                        (int)j);
                 }
                 rg_sched_add_speaker(s, (size_t)x, name);
                 lua_pop(L, 1);
@@ -262,7 +265,7 @@ static void read_available(lua_State *L, rg_sched *s)
         return;
     }
     if (!lua_istable(L, av)) {
-        bad(L, "field available", av, "a table { speaker = { slot id, ... }, ... }");
+        bad(L, av, "a table { speaker = { slot id, ... }, ... }", "field available");
     }
     size_t n = 0;
     lua_pushnil(L);
@@ -289,7 +292,7 @@ static void read_available(lua_State *L, rg_sched *s)
         lua_getfield(L, av, names[i]);
         int slots = lua_gettop(L);
         if (!lua_istable(L, slots)) {
-            bad(L, lua_pushfstring(L, "available[\"%s\"]", names[i]), slots, "a list of slot ids");
+            bad(L, slots, "a list of slot ids", "available[\"%s\"]", names[i]);
         }
         size_t m = (size_t)lua_rawlen(L, slots);
         rg_sched_add_available(s, names[i], NULL);
@@ -297,8 +300,7 @@ static void read_available(lua_State *L, rg_sched *s)
             lua_rawgeti(L, slots, (lua_Integer)j);
             const char *slot = text(L, -1);
             if (!slot || rg_sched_add_available(s, names[i], slot) == RG_SCHED_UNKNOWN) {
-                bad(L, lua_pushfstring(L, "available[\"%s\"][%d]", names[i], (int)j), -1,
-                    "a slot id given in slots");
+                bad(L, -1, "a slot id given in slots", "available[\"%s\"][%d]", names[i], (int)j);
             }
             lua_pop(L, 1);
         }
@@ -327,7 +329,7 @@ int rg_api_schedule(lua_State *L)
     lua_getfield(L, 1, "limit");
     long long limit = 0;
     if (!lua_isnil(L, -1) && (!whole(L, -1, &limit) || limit < 1)) {
-        bad(L, "field limit", -1, "a whole number of 1 or more");
+        bad(L, -1, "a whole number of 1 or more", "field limit");
     }
     lua_pop(L, 1);
     size_t need = rg_sched_memory(s);
