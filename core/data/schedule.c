@@ -32,6 +32,13 @@ typedef struct {
     size_t speaker, slot;
 } avail_pair;
 
+/* Why a session could not be placed. */
+enum {
+    FAIL_PAIR,    /* no feasible pair left for it */
+    FAIL_ROOMS,   /* more sessions need the rooms from rank v up than they have places */
+    FAIL_SPEAKER, /* its speaker has more sessions than slots */
+};
+
 /* the search's working memory (one block) */
 typedef struct {
     size_t n, T, R, K;  /* sessions, slots, rooms, speakers */
@@ -83,6 +90,12 @@ struct rg_sched {
     uint64_t tried;
     long best;   /* most sessions placed when one could not be placed; -1 */
     size_t fail; /* the position that could not be placed then */
+    int fail_kind; /* why: FAIL_* */
+    long fail_v;   /* FAIL_ROOMS: the rank; FAIL_SPEAKER: the speaker */
+    /* what counting alone showed before the search (too_many) */
+    int count_kind; /* FAIL_ROOMS or FAIL_SPEAKER; FAIL_PAIR: nothing */
+    size_t count_fail;
+    long count_v;
     long deepest; /* most sessions ever placed */
     int gave_up;
     char *reason;
@@ -543,11 +556,13 @@ static long change(rg_sched *s, size_t p, size_t t, long r, int place)
 
 /* Session q cannot be placed with `placed` sessions placed: kept when
  * that is deeper than any such point so far. */
-static void record(rg_sched *s, size_t placed, size_t q)
+static void record(rg_sched *s, size_t placed, size_t q, int kind, long v)
 {
     if ((long)placed > s->best) {
         s->best = (long)placed;
         s->fail = q;
+        s->fail_kind = kind;
+        s->fail_v = v;
         memcpy(s->w.snap_t, s->w.at_t, placed * sizeof *s->w.snap_t);
         memcpy(s->w.snap_r, s->w.at_r, placed * sizeof *s->w.snap_r);
     }
@@ -692,6 +707,41 @@ static void prepare(rg_sched *s)
     s->gen = 0;
 }
 
+/* What counting alone shows before any search: more sessions that need
+ * the rooms from some size up than those rooms have places in all slots,
+ * or a speaker with more sessions than slots to speak in.  Such a
+ * programme cannot exist, but the search still tells why in its own
+ * terms when it gets to the end quickly (E3's variant is one: Smit in two
+ * sessions, available in one slot); when it does not, this is the reason
+ * (too_many notes it, 1 when so). */
+#define COUNT_BUDGET 10000
+
+static int too_many(rg_sched *s)
+{
+    work *w = &s->w;
+    /* the largest rank v whose rooms are outnumbered: a session there
+     * needs exactly rank v (with none, rank v + 1 would be too) */
+    for (size_t v = w->R; v-- > 0;) {
+        /* sessions needing rank v or more: the first first_le[v] */
+        if (w->first_le[v] > w->T * (w->R - v)) {
+            s->count_kind = FAIL_ROOMS;
+            s->count_fail = w->first_le[v] - 1;
+            s->count_v = (long)v;
+            return 1;
+        }
+    }
+    for (size_t k = 0; k < w->K; k++) {
+        size_t m = w->sp_off[k + 1] - w->sp_off[k];
+        if (m > popcount(w->avail + k * w->SW, w->SW)) {
+            s->count_kind = FAIL_SPEAKER;
+            s->count_fail = w->sp[w->sp_off[k + 1] - 1];
+            s->count_v = (long)k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Conflict-directed backjumping: when every pair of session d has failed,
  * the search goes back to the deepest session that had a part in it,
  * not merely to d - 1; the sessions in between cannot change the outcome,
@@ -699,10 +749,10 @@ static void prepare(rg_sched *s)
  * same.  Its part: the placements that took what d would have needed. */
 
 /* Add to set `into` the positions whose placements keep session u out of
- * the slots it may use (rooms from rank `from` up; with `all`, every such
- * slot, else only the slots it has no free room left in): per slot, a
+ * the slots it may use (with `all`, out of every pair not free in them,
+ * else only out of the slots it has no free room left in): per slot, a
  * session whose speaker is there, else the sessions in the rooms that
- * would hold u, whichever goes less deep. */
+ * would hold u (rank r0[u] up), whichever goes less deep. */
 static void explain(const work *w, size_t u, int all, uint64_t *into)
 {
     for (size_t t = 0; t < w->T; t++) {
@@ -766,10 +816,13 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
     size_t n = w->n;
     for (size_t p = 0; p < n; p++) {
         if (w->cnt[p] == 0) {
-            record(s, 0, p);
+            record(s, 0, p, FAIL_PAIR, 0);
             build_reason(s);
             return RG_SCHED_NONE;
         }
+    }
+    if (too_many(s) && limit > COUNT_BUDGET) {
+        limit = COUNT_BUDGET;
     }
     size_t d = 0, NW = w->NW;
     if (n) {
@@ -807,6 +860,15 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
             continue;
         }
         if (s->tried >= limit) {
+            if (s->count_kind != FAIL_PAIR) {
+                /* no need to search on: counting says there is none */
+                s->best = 0;
+                s->fail = s->count_fail;
+                s->fail_kind = s->count_kind;
+                s->fail_v = s->count_v;
+                build_reason(s);
+                return RG_SCHED_NONE;
+            }
             s->gave_up = 1;
             build_reason(s);
             return RG_SCHED_GAVE_UP;
@@ -819,7 +881,7 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
         w->at_r[d] = r;
         long bad = change(s, d, t, r, 1);
         if (bad >= 0) {
-            record(s, d + 1, (size_t)bad);
+            record(s, d + 1, (size_t)bad, FAIL_PAIR, 0);
             explain(w, (size_t)bad, 0, cd);
             bit_clr(cd, d);
             change(s, d, t, r, 0);
@@ -1021,6 +1083,77 @@ static void put_slot_reasons(rg_buf *b, const rg_sched *s, const snapshot *sn, c
     }
 }
 
+/* "A, B and C" of the names of n things, at most `most` then "and N more
+ * WHAT". */
+static void put_names(rg_buf *b, const char *const *names, size_t n, size_t most, const char *what)
+{
+    size_t shown = n > most ? most : n;
+    for (size_t i = 0; i < shown; i++) {
+        if (i > 0) {
+            rg_buf_puts(b, i + 1 == shown && shown == n ? " and " : ", ");
+        }
+        rg_buf_puts(b, names[i]);
+    }
+    if (shown < n) {
+        rg_buf_printf(b, " and %zu more %s", n - shown, what);
+    }
+}
+
+/* Too many sessions for the rooms from rank v up (counted before the
+ * search). */
+static void put_rooms_outnumbered(rg_buf *b, const rg_sched *s)
+{
+    const work *w = &s->w;
+    long v = s->fail_v;
+    size_t need = w->first_le[v], places = w->T * (w->R - (size_t)v);
+    long long e = s->sess[w->ord[s->fail]].expected;
+    const char **names = rg_xcalloc(w->R, sizeof *names);
+    size_t nn = 0;
+    for (size_t i = 0; i < w->R; i++) { /* in the order given */
+        for (size_t r = (size_t)v; r < w->R; r++) {
+            if (w->rank_room[r] == i) {
+                names[nn++] = s->rooms[i].id;
+            }
+        }
+    }
+    rg_buf_printf(b, "%zu sessions need a room of at least %lld and there are only %zu such places (", need, e, places);
+    put_names(b, names, nn, MAX_ROOMS_LISTED, "rooms");
+    if (w->T > 1) {
+        rg_buf_printf(b, " in each of %zu slots", w->T);
+    }
+    rg_buf_puts(b, ")");
+    free(names);
+}
+
+/* A speaker with more sessions than slots (counted before the search). */
+static void put_speaker_outnumbered(rg_buf *b, const rg_sched *s)
+{
+    const work *w = &s->w;
+    size_t k = (size_t)s->fail_v, m = w->sp_off[k + 1] - w->sp_off[k];
+    const char **names = rg_xcalloc(m > w->T ? m : w->T, sizeof *names);
+    for (size_t i = 0; i < m; i++) {
+        names[i] = s->sess[w->ord[w->sp[w->sp_off[k] + i]]].id;
+    }
+    rg_buf_printf(b, "speaker %s speaks in %zu sessions (", s->spk_names[k], m);
+    put_names(b, names, m, MAX_SLOTS_LISTED, "sessions");
+    size_t a = 0;
+    for (size_t t = 0; t < w->T; t++) {
+        if (bit_get(w->avail + k * w->SW, t)) {
+            names[a++] = s->slots[t];
+        }
+    }
+    if (a == w->T) {
+        rg_buf_printf(b, ") and there are only %zu slots", w->T);
+    } else if (a == 0) {
+        rg_buf_puts(b, ") and is not available in any slot");
+    } else {
+        rg_buf_printf(b, ") and is available in only %zu slot%s (", a, a == 1 ? "" : "s");
+        put_names(b, names, a, MAX_SLOTS_LISTED, "slots");
+        rg_buf_puts(b, ")");
+    }
+    free(names);
+}
+
 static void put_reason(rg_buf *b, rg_sched *s)
 {
     work *w = &s->w;
@@ -1032,6 +1165,14 @@ static void put_reason(rg_buf *b, rg_sched *s)
     }
     if (R == 0) {
         rg_buf_puts(b, "there are no rooms");
+        return;
+    }
+    if (s->fail_kind == FAIL_ROOMS) {
+        put_rooms_outnumbered(b, s);
+        return;
+    }
+    if (s->fail_kind == FAIL_SPEAKER) {
+        put_speaker_outnumbered(b, s);
         return;
     }
     if (w->r0[u] == (long)R) {

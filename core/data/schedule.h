@@ -11,8 +11,14 @@
  * in that slot and every speaker is available in it.  The first complete
  * assignment in that order is the result.  A forward check (a branch ends
  * as soon as some session not yet placed has no feasible pair left) cuts
- * only branches that hold no complete assignment, so it never changes
- * which one is found first.
+ * only branches that hold no complete assignment, and so does
+ * conflict-directed backjumping (back to the deepest session that had a
+ * part in a failure): neither changes which assignment is found first.
+ * When counting alone shows that none exists (more sessions needing the
+ * rooms from some size up than those rooms have places, a speaker with
+ * more sessions than slots), the search still runs, for at most 10,000
+ * placements, to say why in its terms; past that the count is the
+ * reason.
  *
  * Everything the scheduler holds is in its rg_sched: a caller whose poll
  * function does not return (a longjmp) loses nothing as long as it frees
