@@ -61,12 +61,23 @@ typedef struct {
     unsigned *stamp;    /* position -> generation last counted in */
     size_t *aff;        /* the sessions a placement touches */
     unsigned char *affb; /* and whether they could use its slot before */
-    size_t *snap_t;     /* the deepest failure: what was placed */
-    long *snap_r;
+    size_t *snap_t;     /* the deepest failure: what was placed (i-th: position */
+    long *snap_r;       /* snap_p[i] in slot snap_t[i], rank snap_r[i]) */
+    size_t *snap_p;
     size_t NW;          /* 64-bit words of a set of positions */
     uint64_t *conf;     /* [p * NW]: the positions a failure below p depends on */
     long *occ;          /* [t * R + r]: the position in slot t, rank r, or -1 */
     long *spk_at;       /* [k * T + t]: the position where speaker k speaks in t, or -1 */
+    uint64_t *forced_in; /* [t * NW]: the positions with one slot left, t */
+    size_t *forced_slot; /* position -> that slot (while cnt is 1) */
+    size_t *newly;      /* slots that got a forced session in this placement */
+    size_t nnewly;
+    uint64_t *sim_free; /* (trying a slot's forced sessions) its free rooms */
+    unsigned *spk_stamp; /* speaker -> the try it speaks in */
+    unsigned sim_gen;
+    size_t *sim_p;      /* the sessions placed in the try, and where */
+    long *sim_r;
+    size_t nsim;
 } work;
 
 struct rg_sched {
@@ -430,10 +441,18 @@ static void lay_out(const rg_sched *s, work *w, layout *l)
     w->affb = piece(l, n, sizeof *w->affb);
     w->snap_t = piece(l, n, sizeof *w->snap_t);
     w->snap_r = piece(l, n, sizeof *w->snap_r);
+    w->snap_p = piece(l, n, sizeof *w->snap_p);
     w->NW = (n + 63) / 64;
     w->conf = piece(l, mul(l, n, w->NW), sizeof *w->conf);
     w->occ = piece(l, mul(l, T, R), sizeof *w->occ);
     w->spk_at = piece(l, mul(l, K, T), sizeof *w->spk_at);
+    w->forced_in = piece(l, mul(l, T, w->NW), sizeof *w->forced_in);
+    w->forced_slot = piece(l, n, sizeof *w->forced_slot);
+    w->newly = piece(l, n + 1, sizeof *w->newly);
+    w->sim_free = piece(l, w->RW, sizeof *w->sim_free);
+    w->spk_stamp = piece(l, K, sizeof *w->spk_stamp);
+    w->sim_p = piece(l, n, sizeof *w->sim_p);
+    w->sim_r = piece(l, n, sizeof *w->sim_r);
 }
 
 size_t rg_sched_memory(const rg_sched *s)
@@ -544,14 +563,66 @@ static long change(rg_sched *s, size_t p, size_t t, long r, int place)
         w->spk_at[k * w->T + t] = place ? (long)p : -1;
     }
     long bad = -1;
+    w->nnewly = 0;
     for (size_t i = 0; i < naff; i++) {
         size_t q = w->aff[i];
+        long before = w->cnt[q];
         w->cnt[q] += slot_ok(w, q, t) - w->affb[i];
         if (place && q > p && w->cnt[q] == 0 && (bad < 0 || (long)q < bad)) {
             bad = (long)q;
         }
+        /* the sessions left with one slot, by slot */
+        if (before == 1 && w->cnt[q] != 1) {
+            bit_clr(w->forced_in + w->forced_slot[q] * w->NW, q);
+        } else if (before != 1 && w->cnt[q] == 1) {
+            size_t u = t; /* coming back to 1, t is the slot it regained */
+            if (place) {
+                for (u = 0; u < w->T && !slot_ok(w, q, u); u++) {
+                }
+            }
+            w->forced_slot[q] = u;
+            bit_set(w->forced_in + u * w->NW, q);
+            if (place && q > p) {
+                w->newly[w->nnewly++] = u;
+            }
+        }
     }
     return bad;
+}
+
+/* The sessions from position `from` on that have one slot left, t, all placed
+ * there in their order, each in the smallest free room that holds it
+ * (what a later placement in t could only make worse): the first that
+ * finds no room or a speaker of its taken in t, or -1.  Those placed in
+ * the try are in sim_p / sim_r.  Taking rooms in this order, largest
+ * need first and best fit, seats them all whenever any way does. */
+static long try_forced(work *w, size_t from, size_t t)
+{
+    memcpy(w->sim_free, w->freer + t * w->RW, w->RW * sizeof *w->sim_free);
+    if (++w->sim_gen == 0) {
+        memset(w->spk_stamp, 0, w->K * sizeof *w->spk_stamp);
+        w->sim_gen = 1;
+    }
+    w->nsim = 0;
+    const uint64_t *f = w->forced_in + t * w->NW;
+    for (long q = next_set(f, from, w->n); q >= 0; q = next_set(f, (size_t)q + 1, w->n)) {
+        for (size_t i = w->ps_off[q]; i < w->ps_off[q + 1]; i++) {
+            if (w->spk_stamp[w->ps[i]] == w->sim_gen) {
+                return q;
+            }
+        }
+        long r = next_set(w->sim_free, (size_t)w->r0[q], w->R);
+        if (r < 0) {
+            return q;
+        }
+        bit_clr(w->sim_free, (size_t)r);
+        for (size_t i = w->ps_off[q]; i < w->ps_off[q + 1]; i++) {
+            w->spk_stamp[w->ps[i]] = w->sim_gen;
+        }
+        w->sim_p[w->nsim] = (size_t)q;
+        w->sim_r[w->nsim++] = r;
+    }
+    return -1;
 }
 
 /* Session q cannot be placed with `placed` sessions placed: kept when
@@ -565,6 +636,26 @@ static void record(rg_sched *s, size_t placed, size_t q, int kind, long v)
         s->fail_v = v;
         memcpy(s->w.snap_t, s->w.at_t, placed * sizeof *s->w.snap_t);
         memcpy(s->w.snap_r, s->w.at_r, placed * sizeof *s->w.snap_r);
+        for (size_t i = 0; i < placed; i++) {
+            s->w.snap_p[i] = i;
+        }
+    }
+}
+
+/* Session q, one of those with slot t as their last, cannot be placed
+ * once the others before it are (try_forced): recorded as if they were,
+ * after the `placed` sessions placed. */
+static void record_forced(rg_sched *s, size_t placed, size_t q, size_t t)
+{
+    work *w = &s->w;
+    if ((long)(placed + w->nsim) > s->best) {
+        record(s, placed, q, FAIL_PAIR, 0);
+        for (size_t i = 0; i < w->nsim; i++) {
+            w->snap_p[placed + i] = w->sim_p[i];
+            w->snap_t[placed + i] = t;
+            w->snap_r[placed + i] = w->sim_r[i];
+        }
+        s->best = (long)(placed + w->nsim);
     }
 }
 
@@ -703,6 +794,14 @@ static void prepare(rg_sched *s)
         }
         w->cnt[p] = c;
         w->stamp[p] = 0;
+        if (c == 1) {
+            size_t u = 0;
+            while (!slot_ok(w, p, u)) {
+                u++;
+            }
+            w->forced_slot[p] = u;
+            bit_set(w->forced_in + u * w->NW, p);
+        }
     }
     s->gen = 0;
 }
@@ -821,6 +920,15 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
             return RG_SCHED_NONE;
         }
     }
+    /* sessions with one slot left that cannot all have it */
+    for (size_t t = 0; t < w->T; t++) {
+        long q = try_forced(w, 0, t);
+        if (q >= 0) {
+            record_forced(s, 0, (size_t)q, t);
+            build_reason(s);
+            return RG_SCHED_NONE;
+        }
+    }
     if (too_many(s) && limit > COUNT_BUDGET) {
         limit = COUNT_BUDGET;
     }
@@ -887,6 +995,32 @@ int rg_sched_solve(rg_sched *s, uint64_t limit, rg_sched_poll poll, void *ud)
             change(s, d, t, r, 0);
             continue;
         }
+        /* the sessions left with one slot: in slot t, which has less
+         * room now, and in the slots some of them have just been left */
+        w->newly[w->nnewly++] = t;
+        long q = -1;
+        size_t u = 0;
+        for (size_t i = 0; i < w->nnewly && q < 0; i++) {
+            u = w->newly[i];
+            q = try_forced(w, d + 1, u);
+        }
+        if (q >= 0) {
+            record_forced(s, d + 1, (size_t)q, u);
+            /* their part: what left each of them that one slot, and what
+             * is in it */
+            const uint64_t *f = w->forced_in + u * NW;
+            for (long x = next_set(f, d + 1, n); x >= 0 && x <= q; x = next_set(f, (size_t)x + 1, n)) {
+                explain(w, (size_t)x, 0, cd);
+            }
+            for (size_t i = 0; i < w->R; i++) {
+                if (w->occ[u * w->R + i] >= 0) {
+                    bit_set(cd, (size_t)w->occ[u * w->R + i]);
+                }
+            }
+            bit_clr(cd, d);
+            change(s, d, t, r, 0);
+            continue;
+        }
         d++;
         if ((long)d > s->deepest) {
             s->deepest = (long)d;
@@ -932,7 +1066,7 @@ static long occupant(const rg_sched *s, const snapshot *sn, size_t t, long r)
 {
     for (size_t i = sn->first[t]; i < sn->first[t + 1]; i++) {
         if (s->w.snap_r[sn->by[i]] == r) {
-            return (long)sn->by[i];
+            return (long)s->w.snap_p[sn->by[i]];
         }
     }
     return -1;
@@ -943,7 +1077,7 @@ static long speaking(const rg_sched *s, const snapshot *sn, size_t t, size_t k)
 {
     const work *w = &s->w;
     for (size_t i = sn->first[t]; i < sn->first[t + 1]; i++) {
-        size_t q = sn->by[i];
+        size_t q = w->snap_p[sn->by[i]];
         for (size_t j = w->ps_off[q]; j < w->ps_off[q + 1]; j++) {
             if (w->ps[j] == k) {
                 return (long)q;
@@ -1265,6 +1399,9 @@ static void build_reason(rg_sched *s)
             s->fail = (size_t)s->deepest;
             memcpy(s->w.snap_t, s->w.at_t, (size_t)s->deepest * sizeof *s->w.snap_t);
             memcpy(s->w.snap_r, s->w.at_r, (size_t)s->deepest * sizeof *s->w.snap_r);
+            for (long i = 0; i < s->deepest; i++) {
+                s->w.snap_p[i] = (size_t)i;
+            }
             rg_buf_printf(&b, "deepest: %ld of %zu sessions placed, %s not yet tried", s->deepest,
                           s->w.n, s->sess[s->w.ord[s->fail]].id);
             s->reason = b.data;

@@ -10,8 +10,9 @@
  * holds the expected attendance, no speaker of the session already speaks
  * in that slot and every speaker is available in it.  The first complete
  * assignment in that order is the result.  A forward check (a branch ends
- * as soon as some session not yet placed has no feasible pair left) cuts
- * only branches that hold no complete assignment, and so does
+ * as soon as some session not yet placed has no feasible pair left, or
+ * the sessions left with one slot cannot all have it) cuts only branches
+ * that hold no complete assignment, and so does
  * conflict-directed backjumping (back to the deepest session that had a
  * part in a failure): neither changes which assignment is found first.
  * When counting alone shows that none exists (more sessions needing the

@@ -123,15 +123,16 @@ START_TEST(room_too_small)
     rg_sched_free(s);
 
     /* two slots: five sessions for four places of 70 or more; the deepest
-     * point is X4 placed (four placed), where P2 finds S1 full and its
-     * speaker in S2 */
+     * point is X3 placed (three placed), where P2 finds S1 full and its
+     * speaker in S2 (X4 after it had S2 left, and P2 too: they could not
+     * both have it) */
     const char *const two_slots[] = { "S1", "S2", NULL };
     sess_def five[] = { { "X1", 150, { "Jansen" } }, { "X2", 150, { "de Vries" } }, { "X3", 75, { "Bakker" } },
                         { "X4", 75, { "Smit" } },    { "P2", 70, { "de Vries" } } };
     s = build(two_slots, e3_rooms, e3_caps, five, 5);
     ck_assert_int_eq(rg_sched_solve(s, 0, NULL, NULL), RG_SCHED_NONE);
     ck_assert_str_eq(rg_sched_session_id(s, rg_sched_failed_session(s)), "P2");
-    ck_assert_str_eq(rg_sched_reason(s), "no room of at least 70 is free in S1 (Zaal1 has X1, Zaal2 has X4); "
+    ck_assert_str_eq(rg_sched_reason(s), "no room of at least 70 is free in S1 (Zaal1 has X1, Zaal2 has X3); "
                                          "speaker de Vries already speaks in S2 (X2)");
     rg_sched_free(s);
 }
@@ -383,9 +384,6 @@ START_TEST(large_programme)
 {
     static instance g;
     for (uint64_t seed = 1; seed <= 8; seed++) {
-        if (seed == 3) {
-            continue; /* a feasible one the search gives up on: the order it must keep leads it astray (bench section 7 times it) */
-        }
         generate(&g, seed, 200, 40, 20, 40);
         rg_sched *s = from_instance(&g);
         int rc = rg_sched_solve(s, 0, NULL, NULL);
@@ -651,7 +649,7 @@ START_TEST(lua_e3)
            "  assert(r == nil and type(err) == 'table', 'no programme')\n"
            "  assert(err.session == 'P6', err.session)\n"
            "  assert(err.reason == 'speaker Smit is only available in S3, where Smit already speaks in P4', err.reason)\n"
-           "  assert(err.gave_up == false and math.type(err.tried) == 'integer' and err.tried > 0, 'tried')\n"
+           "  assert(err.gave_up == false and math.type(err.tried) == 'integer' and err.tried >= 0, 'tried')\n"
            "  t.sessions[4].speakers = { 'Bakker' }\n"
            "  t.limit = 2\n"
            "  r, err = regie.schedule(t)\n"
