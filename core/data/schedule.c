@@ -8,7 +8,11 @@
  * placement changes only its own slot, and only for the sessions that
  * share a speaker with it or whose smallest fitting room was the largest
  * free one there, so the forward check costs what those few sessions
- * cost. */
+ * cost.  The sessions left with one slot are kept by slot (forced_in):
+ * after a placement, those of its slot and of the slots some have just
+ * been left with are tried there together (try_forced).  When a session
+ * has no pair left, the search goes back to the deepest session that had
+ * a part in it (conflict sets, conf), not merely one step. */
 #include "schedule.h"
 #include "map.h"
 #include "util.h"
@@ -625,20 +629,27 @@ static long try_forced(work *w, size_t from, size_t t)
     return -1;
 }
 
+/* What is placed now (positions 0 .. placed), as the point where session
+ * q could not be placed. */
+static void take_snapshot(rg_sched *s, size_t placed, size_t q, int kind, long v)
+{
+    s->best = (long)placed;
+    s->fail = q;
+    s->fail_kind = kind;
+    s->fail_v = v;
+    memcpy(s->w.snap_t, s->w.at_t, placed * sizeof *s->w.snap_t);
+    memcpy(s->w.snap_r, s->w.at_r, placed * sizeof *s->w.snap_r);
+    for (size_t i = 0; i < placed; i++) {
+        s->w.snap_p[i] = i;
+    }
+}
+
 /* Session q cannot be placed with `placed` sessions placed: kept when
  * that is deeper than any such point so far. */
 static void record(rg_sched *s, size_t placed, size_t q, int kind, long v)
 {
     if ((long)placed > s->best) {
-        s->best = (long)placed;
-        s->fail = q;
-        s->fail_kind = kind;
-        s->fail_v = v;
-        memcpy(s->w.snap_t, s->w.at_t, placed * sizeof *s->w.snap_t);
-        memcpy(s->w.snap_r, s->w.at_r, placed * sizeof *s->w.snap_r);
-        for (size_t i = 0; i < placed; i++) {
-            s->w.snap_p[i] = i;
-        }
+        take_snapshot(s, placed, q, kind, v);
     }
 }
 
@@ -649,7 +660,7 @@ static void record_forced(rg_sched *s, size_t placed, size_t q, size_t t)
 {
     work *w = &s->w;
     if ((long)(placed + w->nsim) > s->best) {
-        record(s, placed, q, FAIL_PAIR, 0);
+        take_snapshot(s, placed, q, FAIL_PAIR, 0);
         for (size_t i = 0; i < w->nsim; i++) {
             w->snap_p[placed + i] = w->sim_p[i];
             w->snap_t[placed + i] = t;

@@ -123,16 +123,16 @@ START_TEST(room_too_small)
     rg_sched_free(s);
 
     /* two slots: five sessions for four places of 70 or more; the deepest
-     * point is X3 placed (three placed), where P2 finds S1 full and its
-     * speaker in S2 (X4 after it had S2 left, and P2 too: they could not
-     * both have it) */
+     * point is X3 in S2 and X4 in S1 (four placed), where P2 finds S1
+     * full and its speaker in S2 (found before X4 is placed: X4 and P2
+     * both have only S1 left, and it has one room for them) */
     const char *const two_slots[] = { "S1", "S2", NULL };
     sess_def five[] = { { "X1", 150, { "Jansen" } }, { "X2", 150, { "de Vries" } }, { "X3", 75, { "Bakker" } },
                         { "X4", 75, { "Smit" } },    { "P2", 70, { "de Vries" } } };
     s = build(two_slots, e3_rooms, e3_caps, five, 5);
     ck_assert_int_eq(rg_sched_solve(s, 0, NULL, NULL), RG_SCHED_NONE);
     ck_assert_str_eq(rg_sched_session_id(s, rg_sched_failed_session(s)), "P2");
-    ck_assert_str_eq(rg_sched_reason(s), "no room of at least 70 is free in S1 (Zaal1 has X1, Zaal2 has X3); "
+    ck_assert_str_eq(rg_sched_reason(s), "no room of at least 70 is free in S1 (Zaal1 has X1, Zaal2 has X4); "
                                          "speaker de Vries already speaks in S2 (X2)");
     rg_sched_free(s);
 }
