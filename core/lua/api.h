@@ -162,4 +162,7 @@ void rg_lua_push_decimal(lua_State *L, struct rg_rat r);
 /* ---- regie.order (api_order.c) ---- */
 int rg_api_order(lua_State *L);
 
+/* ---- regie.schedule (api_schedule.c) ---- */
+int rg_api_schedule(lua_State *L);
+
 #endif

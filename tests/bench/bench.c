@@ -8,6 +8,8 @@
  *   4  the shipped workflows on generated data 100x a real case
  *   5  the same no-op chain and fan-out in GNU make (and Snakemake)
  *   6  a C no-op step in a child process (isolate = process) against in process
+ *   7  the programme scheduler (regie.schedule): 200 sessions x 40 slots x
+ *      20 rooms, and hard cases until it gives up or counting settles it
  *
  * Options: --quick (smaller sizes, fewer repetitions), --only N. */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 #include "plugin.h"
 #include "workflow.h"
 #include "durable.h"
+#include "schedule.h"
 #include "store.h"
 
 #include <errno.h>
@@ -1115,6 +1118,264 @@ static void section6(void)
     engine_close(&e);
 }
 
+/* ---- 7: the programme scheduler ---- */
+static uint64_t sched_rng;
+static unsigned sched_rnd(unsigned n)
+{
+    sched_rng ^= sched_rng << 13;
+    sched_rng ^= sched_rng >> 7;
+    sched_rng ^= sched_rng << 17;
+    return (unsigned)(sched_rng % n);
+}
+
+/* n sessions, T slots, R rooms, K speakers made around a programme that
+ * works (as tests/unit/test_schedule.c makes them): expected attendance
+ * 90-100 % of its room there, up to three speakers never twice in a slot,
+ * half of the speakers available in their slots and 30 % of the others. */
+static rg_sched *sched_generate(uint64_t seed, size_t n, size_t T, size_t R, size_t K)
+{
+    sched_rng = seed * 2654435761u + 1;
+    rg_sched *s = rg_sched_new();
+    char id[32];
+    long long cap[64];
+    unsigned char used[64 * 64] = { 0 }, speaks[128][64], restricted[128];
+    memset(speaks, 0, sizeof speaks);
+    for (size_t t = 0; t < T; t++) {
+        snprintf(id, sizeof id, "T%02zu", t + 1);
+        rg_sched_add_slot(s, id);
+    }
+    for (size_t r = 0; r < R; r++) {
+        cap[r] = 20 + sched_rnd(381);
+        snprintf(id, sizeof id, "R%02zu", r + 1);
+        rg_sched_add_room(s, id, cap[r]);
+    }
+    for (size_t k = 0; k < K; k++) {
+        restricted[k] = sched_rnd(10) < 5;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t t, r;
+        do {
+            t = sched_rnd((unsigned)T);
+            r = sched_rnd((unsigned)R);
+        } while (used[t * R + r]);
+        used[t * R + r] = 1;
+        long long lo = cap[r] * 9 / 10;
+        snprintf(id, sizeof id, "P%03zu", i + 1);
+        rg_sched_add_session(s, id, lo + sched_rnd((unsigned)(cap[r] - lo + 1)));
+        size_t nsp = 1 + sched_rnd(3);
+        for (size_t j = 0; j < nsp; j++) {
+            for (int tries = 0; tries < 20; tries++) {
+                size_t k = sched_rnd((unsigned)K);
+                if (!speaks[k][t]) {
+                    speaks[k][t] = 1;
+                    snprintf(id, sizeof id, "K%03zu", k + 1);
+                    rg_sched_add_speaker(s, i, id);
+                    break;
+                }
+            }
+        }
+    }
+    for (size_t k = 0; k < K; k++) {
+        int avail[64];
+        for (size_t t = 0; t < T; t++) {
+            avail[t] = !restricted[k] || speaks[k][t] || sched_rnd(10) < 3;
+        }
+        if (restricted[k]) {
+            snprintf(id, sizeof id, "K%03zu", k + 1);
+            rg_sched_add_available(s, id, NULL);
+            for (size_t t = 0; t < T; t++) {
+                if (avail[t]) {
+                    rg_sched_add_available(s, id, rg_sched_slot_id(s, t));
+                }
+            }
+        }
+    }
+    return s;
+}
+
+/* 41 sessions of 900 and one room of 1000 in each of 40 slots (19 rooms
+ * of 400 beside it): counting shows there is no programme; the search
+ * runs for 10,000 placements first to say why in its own terms. */
+static rg_sched *sched_pigeonhole(void)
+{
+    rg_sched *s = rg_sched_new();
+    char id[32];
+    for (int t = 0; t < 40; t++) {
+        snprintf(id, sizeof id, "T%02d", t + 1);
+        rg_sched_add_slot(s, id);
+    }
+    rg_sched_add_room(s, "Big", 1000);
+    for (int r = 0; r < 19; r++) {
+        snprintf(id, sizeof id, "R%02d", r + 1);
+        rg_sched_add_room(s, id, 400);
+    }
+    for (int i = 0; i < 200; i++) {
+        snprintf(id, sizeof id, "P%03d", i + 1);
+        rg_sched_add_session(s, id, i < 41 ? 900 : 100 + i);
+    }
+    return s;
+}
+
+/* 200 sessions, 40 slots, 20 rooms; the largest 36 are talks by every
+ * two of nine speakers who are all available only in the first 8 slots:
+ * each has 8 talks for 8 slots and the rooms have room, so no count shows
+ * it, but at most 4 of the 36 fit in a slot.  The search must give up. */
+static rg_sched *sched_pairs(void)
+{
+    rg_sched *s = rg_sched_new();
+    char id[32], a[16], b[16];
+    for (int t = 0; t < 40; t++) {
+        snprintf(id, sizeof id, "T%02d", t + 1);
+        rg_sched_add_slot(s, id);
+    }
+    for (int r = 0; r < 20; r++) {
+        snprintf(id, sizeof id, "R%02d", r + 1);
+        rg_sched_add_room(s, id, 100 + 20 * r);
+    }
+    size_t n = 0;
+    for (int i = 0; i < 9; i++) {
+        for (int j = i + 1; j < 9; j++) {
+            snprintf(id, sizeof id, "C%d%d", i + 1, j + 1);
+            rg_sched_add_session(s, id, 300);
+            snprintf(a, sizeof a, "core%d", i + 1);
+            snprintf(b, sizeof b, "core%d", j + 1);
+            rg_sched_add_speaker(s, n, a);
+            rg_sched_add_speaker(s, n, b);
+            n++;
+        }
+    }
+    for (int k = 0; k < 9; k++) {
+        snprintf(a, sizeof a, "core%d", k + 1);
+        for (int t = 0; t < 8; t++) {
+            rg_sched_add_available(s, a, rg_sched_slot_id(s, (size_t)t));
+        }
+    }
+    for (int i = 0; n < 200; i++, n++) {
+        snprintf(id, sizeof id, "P%03d", i + 1);
+        rg_sched_add_session(s, id, 50 + i % 200);
+        snprintf(a, sizeof a, "K%02d", i % 60);
+        rg_sched_add_speaker(s, n, a);
+    }
+    return s;
+}
+
+/* Seconds of one search; its outcome and placements tried. */
+static double sched_time(rg_sched *s, int *rc, uint64_t *tried)
+{
+    double t0 = rg_now();
+    *rc = rg_sched_solve(s, 0, NULL, NULL);
+    double secs = rg_now() - t0;
+    *tried = rg_sched_tried(s);
+    rg_sched_free(s);
+    return secs;
+}
+
+/* The same kind of programme made in Lua: 200 sessions around a plan
+ * that works, then regie.schedule on it `calls` times (0: only made). */
+static const char sched_lua[] =
+    "local calls = %d\n"
+    "return { run = function()\n"
+    "  local seed = 12345\n"
+    "  local function rnd(n) seed = (seed * 1103515245 + 12345) %% 2147483648 return (seed >> 16) %% n end\n"
+    "  local t = { sessions = {}, rooms = {}, slots = {}, available = {} }\n"
+    "  for i = 1, 40 do t.slots[i] = string.format('T%%02d', i) end\n"
+    "  for i = 1, 20 do t.rooms[i] = { id = string.format('R%%02d', i), capacity = 20 + rnd(381) } end\n"
+    "  local used, speaks = {}, {}\n"
+    "  for i = 1, 200 do\n"
+    "    local s, r\n"
+    "    repeat s, r = 1 + rnd(40), 1 + rnd(20) until not used[s * 100 + r]\n"
+    "    used[s * 100 + r] = true\n"
+    "    local cap = t.rooms[r].capacity\n"
+    "    local sp = {}\n"
+    "    for j = 1, 1 + rnd(2) do\n"
+    "      local k = string.format('K%%02d', 1 + rnd(60))\n"
+    "      speaks[k] = speaks[k] or {}\n"
+    "      if not speaks[k][s] then speaks[k][s] = true sp[#sp + 1] = k end\n"
+    "    end\n"
+    "    t.sessions[i] = { id = string.format('P%%03d', i), expected = cap - rnd(cap // 10 + 1), speakers = sp }\n"
+    "  end\n"
+    "  for k, slots in pairs(speaks) do\n"
+    "    if rnd(2) == 0 then\n"
+    "      local av = {}\n"
+    "      for s = 1, 40 do if slots[s] or rnd(10) < 3 then av[#av + 1] = t.slots[s] end end\n"
+    "      t.available[k] = av\n"
+    "    end\n"
+    "  end\n"
+    "  for c = 1, calls do\n"
+    "    local r, err = regie.schedule(t)\n"
+    "    assert(r and #r == 200, err and err.reason)\n"
+    "  end\n"
+    "end }\n";
+
+/* Seconds of a script step running sched_lua with `calls` calls. */
+static double sched_lua_seconds(int calls)
+{
+    char *text = rg_xasprintf(sched_lua, calls);
+    char *path = rg_xasprintf("%s/sched-%d.lua", tmp, calls);
+    write_text(path, text);
+    double reps[5];
+    for (int r = 0; r < 5; r++) {
+        rg_lua *L = rg_lua_new(tmp);
+        regie_ctx *ctx = rg_test_ctx_new("sched", NULL, NULL);
+        double t0 = rg_now();
+        if (rg_lua_run(L, path, ctx, NULL) != 0) {
+            fprintf(stderr, "bench: %s failed: %s\n", path, rg_test_ctx_error(ctx));
+        }
+        reps[r] = rg_now() - t0;
+        rg_test_ctx_free(ctx);
+        rg_lua_free(L);
+    }
+    free(path);
+    free(text);
+    return median(reps, 5);
+}
+
+static void section7(void)
+{
+    printf("\n7. The programme scheduler (regie.schedule's search), C, one search per instance\n");
+    /* generated instances that have a programme; seed 3 is the one that
+     * takes the search longest (timed apart) */
+    double ms[16];
+    int nms = 0, rc;
+    uint64_t tried, most = 0;
+    for (uint64_t seed = 1; seed <= 12; seed++) {
+        if (seed == 3) {
+            continue;
+        }
+        double secs = sched_time(sched_generate(seed, 200, 40, 20, 40), &rc, &tried);
+        if (rc != RG_SCHED_FOUND) {
+            printf("  seed %d: no programme found (%d)\n", (int)seed, rc);
+            continue;
+        }
+        ms[nms++] = secs * 1e3;
+        most = tried > most ? tried : most;
+    }
+    char note[96];
+    double worst = 0;
+    for (int i = 0; i < nms; i++) {
+        worst = ms[i] > worst ? ms[i] : worst;
+    }
+    snprintf(note, sizeof note, "%d instances, slowest %.3f ms, at most %llu placements", nms, worst,
+             (unsigned long long)most);
+    row("schedule, feasible (median)", "200x40x20", median(ms, nms), "ms", 1000, note);
+    double secs = sched_time(sched_generate(3, 200, 40, 20, 40), &rc, &tried);
+    snprintf(note, sizeof note, "%s after %llu placements",
+             rc == RG_SCHED_GAVE_UP ? "gave up" : rc == RG_SCHED_FOUND ? "found" : "none", (unsigned long long)tried);
+    row("schedule, feasible, hardest seen (seed 3)", "200x40x20", secs * 1e3, "ms", 1000, note);
+    secs = sched_time(sched_pairs(), &rc, &tried);
+    snprintf(note, sizeof note, "%s after %llu placements (default limit)",
+             rc == RG_SCHED_GAVE_UP ? "gave up" : "ended", (unsigned long long)tried);
+    row("schedule, infeasible, no count shows it", "200x40x20", secs * 1e3, "ms", 1000, note);
+    secs = sched_time(sched_pigeonhole(), &rc, &tried);
+    snprintf(note, sizeof note, "%s after %llu placements (counted: none exists)",
+             rc == RG_SCHED_NONE ? "no programme" : "ended", (unsigned long long)tried);
+    row("schedule, infeasible: 41 sessions, 40 places", "200x40x20", secs * 1e3, "ms", 1000, note);
+    /* from a script: the table handed over, the search, the result made */
+    double made = sched_lua_seconds(0), with = sched_lua_seconds(10);
+    row("regie.schedule from Lua, per call", "200x40x20", (with - made) / 10 * 1e3, "ms", 1000,
+        "a programme made in Lua: 10 calls, less the step that only makes it");
+}
+
 int main(int argc, char **argv)
 {
     int only = 0;
@@ -1171,6 +1432,9 @@ int main(int argc, char **argv)
     }
     if (!only || only == 6) {
         section6();
+    }
+    if (!only || only == 7) {
+        section7();
     }
     char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
     if (getenv("REGIE_BENCH_KEEP")) {
