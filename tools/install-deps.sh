@@ -1,10 +1,17 @@
 #!/bin/sh
-# Install the Debian packages regie needs to build and test, if missing.
-# Works as root or through sudo.
+# Install the Debian packages regie needs, if missing: to build and run it
+# (the quick start's first command), and with --test also what the test
+# suite needs (tools/test.sh).  Works as root or through sudo.
 set -e
-PKGS="gcc make autoconf automake libtool pkg-config git
-      liblua5.4-dev libinih-dev check libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev
-      librsvg2-bin python3 python3-icalendar chromium"
+# building and running regie
+PKGS="gcc make autoconf automake libtool pkg-config
+      liblua5.4-dev libinih-dev libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev"
+# the test suite only: Check, git (fresh-clone tests), SVG and ICS readers,
+# a headless browser for the reports
+TEST_PKGS="check git librsvg2-bin python3 python3-icalendar chromium"
+if [ "$1" = "--test" ]; then
+    PKGS="$PKGS $TEST_PKGS"
+fi
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

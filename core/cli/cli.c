@@ -554,7 +554,7 @@ static int cmd_inputs(const opts *o)
                    in->required ? "required" : "optional", in->def ? ", default " : "",
                    in->def ? in->def : "", in->description ? in->description : "");
             if (in->from_previous) {
-                printf("      not given: %s of the latest earlier run of %s that finished done "
+                printf("      not given: %s of the latest earlier run of %s that finished done or waits "
                        "(from_previous_run; the run store)\n",
                        in->from_previous, sess.wf.name);
             }

@@ -125,6 +125,7 @@ int rg_api_csv_field(lua_State *L);
 
 /* ---- text and numbers as text (api_text.c) ---- */
 int rg_api_html(lua_State *L);
+int rg_api_sha256(lua_State *L);
 int rg_api_md(lua_State *L);
 int rg_api_nearest(lua_State *L);
 int rg_api_round(lua_State *L);

@@ -1,9 +1,10 @@
 /* api_text.c - text for documents and numbers as text: regie.html,
  * regie.md, regie.nearest, regie.round, regie.format and
- * regie.parse_number. */
+ * regie.parse_number, regie.sha256. */
 #define _GNU_SOURCE
 #include "api.h"
 #include "rational.h"
+#include "sha256.h"
 
 #include <lauxlib.h>
 #include <string.h>
@@ -194,5 +195,17 @@ int rg_api_parse_number(lua_State *L)
     } else {
         lua_pushnil(L);
     }
+    return 1;
+}
+
+/* regie.sha256(text): the SHA-256 of a string's bytes, as 64 lowercase hex
+ * digits (a digest to tell whether a document changed since a run before). */
+int rg_api_sha256(lua_State *L)
+{
+    size_t n;
+    const char *s = luaL_checklstring(L, 1, &n);
+    char hex[65];
+    rg_sha256_buf(s, n, hex);
+    lua_pushlstring(L, hex, 64);
     return 1;
 }

@@ -37,6 +37,7 @@ void rg_lua_open_regie(lua_State *L)
         { "order", rg_api_order },
         { "nearest", rg_api_nearest },
         { "settings", rg_api_settings },
+        { "sha256", rg_api_sha256 },
         { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {

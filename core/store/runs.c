@@ -865,7 +865,7 @@ int rg_store_previous_output(rg_store *store, const char *workflow, const char *
     sqlite3_stmt *s =
         rg_db_prep(store, errs,
                    "SELECT r.id, r.outdir, o.sha256 FROM runs r JOIN outputs o ON o.run_id = r.id "
-                   "WHERE r.workflow = ? AND r.status = 'done' AND o.relpath = ? "
+                   "WHERE r.workflow = ? AND r.status IN ('done', 'waiting') AND o.relpath = ? "
                    "ORDER BY r.started DESC, r.rowid DESC LIMIT 1",
                    "ss", workflow, relpath);
     int r = s ? rg_db_step(store, errs, s) : -1;

@@ -113,8 +113,8 @@ int rg_store_add_input(rg_store *store, const char *run_id, const char *name, co
 int rg_store_add_input_from(rg_store *store, const char *run_id, const char *name,
                             const char *path, int64_t size, const char *sha256,
                             const char *from_run, const char *from_output, rg_errors *errs);
-/* The output relpath of the latest run of workflow that ended done and
- * recorded it: 1 with its run id and path (caller frees) and the recorded
+/* The output relpath of the latest run of workflow that ended done, or
+ * waits (the step that wrote it is complete), and recorded it: 1 with its run id and path (caller frees) and the recorded
  * SHA-256; 0 when there is none; -1 (errs). */
 int rg_store_previous_output(rg_store *store, const char *workflow, const char *relpath,
                              char **run_id, char **path, char sha256[65], rg_errors *errs);

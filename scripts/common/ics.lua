@@ -8,6 +8,7 @@
 --
 -- A file is its content lines, each folded and ended in CRLF.
 local regie = regie or require "regie"
+local dates = require "common.date"
 
 local I = {}
 
@@ -53,6 +54,39 @@ function I.lines(list)
     out[i] = I.line(l)
   end
   return table.concat(out)
+end
+
+-- A parameter value (RFC 5545 §3.2: CN=...): in double quotes when it
+-- holds a colon, semicolon or comma; a double quote (never allowed) and
+-- control characters become a space.
+function I.param(s)
+  s = tostring(s):gsub('[%c"]', " ")
+  if s:find("[:;,]") then
+    return '"' .. s .. '"'
+  end
+  return s
+end
+
+-- the last second a DTSTAMP can hold (a year of four digits): 9999-12-31T23:59:59Z
+local EPOCH_MAX = 253402300799
+
+-- DTSTAMP (UTC, "YYYYMMDDTHHMMSSZ") of SOURCE_DATE_EPOCH (seconds since
+-- 1970, as text) when it is set (not empty), else `fallback`, so that the
+-- same input gives the same file.  A SOURCE_DATE_EPOCH that is not a
+-- whole number of seconds fails the step, saying so.
+function I.dtstamp(epoch, fallback)
+  epoch = tostring(epoch or ""):match("^%s*(.-)%s*$")
+  if epoch == "" then
+    return fallback
+  end
+  local e = epoch:match("^%d+$") and math.tointeger(tonumber(epoch))
+  if not e or e > EPOCH_MAX then
+    regie.fail(string.format("SOURCE_DATE_EPOCH: found \"%s\", expected a whole number of seconds%s",
+                             epoch, e and string.format(" up to %d (9999-12-31)", EPOCH_MAX) or ""))
+  end
+  local secs = e % 86400
+  return string.format("%sT%02d%02d%02dZ", I.date(dates.iso(e // 86400)), secs // 3600,
+                       secs % 3600 // 60, secs % 60)
 end
 
 -- ---- Europe/Amsterdam -------------------------------------------------------

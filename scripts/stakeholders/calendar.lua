@@ -10,22 +10,8 @@ local R = lib.rules
 local CP = require "stakeholders.contact_plan"
 local ics = require "common.ics"
 
--- the last second a DTSTAMP can hold (a year of four digits): 9999-12-31T23:59:59Z
-local EPOCH_MAX = 253402300799
-
 local function stamp(cfg, epoch)
-  epoch = lib.trim(epoch or "")
-  if epoch ~= "" then
-    local e = epoch:match("^%d+$") and math.tointeger(tonumber(epoch))
-    if not e or e > EPOCH_MAX then
-      regie.fail(string.format("SOURCE_DATE_EPOCH: found \"%s\", expected a whole number of seconds%s",
-                               epoch, e and string.format(" up to %d (9999-12-31)", EPOCH_MAX) or ""))
-    end
-    local secs = e % 86400
-    return string.format("%sT%02d%02d%02dZ", ics.date(lib.iso(e // 86400)), secs // 3600,
-                         secs % 3600 // 60, secs % 60)
-  end
-  return ics.date(cfg.start) .. "T000000Z"
+  return ics.dtstamp(epoch, ics.date(cfg.start) .. "T000000Z")
 end
 
 local KIND_NL = { regular = "contactmoment", address_concerns = "extra gesprek: zorgen wegnemen" }

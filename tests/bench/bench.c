@@ -734,6 +734,90 @@ static char **gen_regional(void)
     return sets;
 }
 
+/* The event workflow at 100x the Onderwijsdag (domain reference §3.4, E1):
+ * 10,000 registrations from January to March 2024 in time order (1 in 100
+ * a duplicate e-mail address, 1 in 30 cancelled, the last 100 after the
+ * deadline), 9,500 seats, and a congress programme of 200 sessions in 40
+ * slots and 20 rooms (100 speakers, a fifth of them available in half the
+ * slots), attendance and evaluations of the first 8,000. */
+static char **gen_event(void)
+{
+    char *dir = rg_xasprintf("%s/event100", tmp);
+    rg_mkdir_p(dir);
+    rg_buf ev = { 0 }, rg = { 0 }, rm = { 0 }, sl = { 0 }, se = { 0 }, av = { 0 }, at = { 0 }, evl = { 0 };
+    rg_buf_puts(&ev, "[event]\nid = onderwijsdag-2024\ntitle = Onderwijsdag 2024\nstart = 2024-04-03T14:30\n"
+                     "end = 2024-04-03T17:30\nvenue = De Bonte Wever, zaal Magenta\naddress = Stadsbroek 17, Assen\n"
+                     "capacity = 9500\nmin_participants = 5000\nregistration_close = -2wd\n"
+                     "organizer = mailto:secretariaat@example.org\nmax_per_org = 0\n"
+                     "[reminders]\noffsets = P7D,P1D\n");
+    rg_buf_puts(&rg, "reg_id,registered_at,name,email,organisation,status,cancelled_at\n");
+    for (int i = 1; i <= 10000; i++) {
+        /* 9,900 spread over 1 January - 29 March, then 100 on 30-31 March */
+        int minute = i <= 9900 ? (i - 1) * (88 * 1440 / 9900) : 88 * 1440 + (i - 9900) * 20;
+        int day = minute / 1440, m = minute % 1440;
+        int month = day < 31 ? 1 : day < 60 ? 2 : 3, dom = day < 31 ? day + 1 : day < 60 ? day - 30 : day - 59;
+        int mail = (i % 100 == 0) ? i - 50 : i;
+        rg_buf_printf(&rg, "R%05d,2024-%02d-%02dT%02d:%02d,Deelnemer %d,deelnemer%05d@gemeente%d.nl,Gemeente %d,", i,
+                      month, dom, m / 60, m % 60, i, mail, mail % 12, i % 12);
+        if (i % 30 == 0 && i < 9000) {
+            rg_buf_printf(&rg, "cancelled,2024-03-%02dT10:00\n", 1 + i % 28);
+        } else {
+            rg_buf_puts(&rg, ",\n");
+        }
+    }
+    rg_buf_puts(&rm, "room_id,capacity\n");
+    for (int r = 0; r < 20; r++) {
+        rg_buf_printf(&rm, "Zaal%02d,%d\n", r + 1, 40 + 20 * r);
+    }
+    rg_buf_puts(&sl, "slot_id,start,end\n");
+    for (int s = 0; s < 40; s++) {
+        int d = 16 + s / 8, h = 9 + s % 8;
+        rg_buf_printf(&sl, "S%02d,2026-11-%02dT%02d:00,2026-11-%02dT%02d:50\n", s + 1, d, h, d, h);
+    }
+    rg_buf_puts(&se, "session_id,title,speakers,expected\n");
+    for (int p = 0; p < 200; p++) {
+        rg_buf_printf(&se, "P%03d,Sessie %d,Spreker %d", p + 1, p + 1, p % 100);
+        if (p % 3 == 0) {
+            rg_buf_printf(&se, ";Spreker %d", (p + 37) % 100);
+        }
+        rg_buf_printf(&se, ",%d\n", 10 + (int)rnd(400));
+    }
+    rg_buf_puts(&av, "speaker,slot_id\n");
+    for (int k = 0; k < 100; k += 5) {
+        for (int s = k % 2; s < 40; s += 2) {
+            rg_buf_printf(&av, "Spreker %d,S%02d\n", k, s + 1);
+        }
+    }
+    rg_buf_puts(&at, "reg_id,attended\n");
+    rg_buf_puts(&evl, "reg_id,score\n");
+    for (int i = 1; i <= 8000; i++) {
+        if (i % 30 == 0 || i % 100 == 0) {
+            continue; /* cancelled or a duplicate */
+        }
+        rg_buf_printf(&at, "R%05d,%s\n", i, rnd(10) ? "yes" : "no");
+        if (rnd(3) == 0) {
+            rg_buf_printf(&evl, "R%05d,%d\n", i, 1 + (int)rnd(10));
+        }
+    }
+    const char *files[] = { "event.ini", "registrations.csv", "rooms.csv", "slots.csv", "sessions.csv",
+                            "availability.csv", "attendance.csv", "evaluations.csv" };
+    rg_buf *bufs[] = { &ev, &rg, &rm, &sl, &se, &av, &at, &evl };
+    char **sets = rg_xcalloc(2 * 8 + 1, sizeof *sets);
+    for (int i = 0; i < 8; i++) {
+        char *p = rg_xasprintf("%s/%s", dir, files[i]);
+        write_text(p, bufs[i]->data);
+        free(p);
+        rg_buf_free(bufs[i]);
+        sets[2 * i] = rg_xstrdup("--set");
+        char *name = rg_xstrdup(files[i]);
+        *strchr(name, '.') = 0;
+        sets[2 * i + 1] = rg_xasprintf("%s=%s", name, files[i]);
+        free(name);
+    }
+    free(dir);
+    return sets;
+}
+
 /* Adding a workflow to the bench: one line here and a generator above. */
 static const struct {
     const char *workflow; /* name under etc/workflows */
@@ -743,7 +827,7 @@ static const struct {
 } shipped[] = {
     { "tender-evaluation", "tender100", "10k bids", gen_tender },
     { "stakeholder-analysis", "stakeholders100", "100k", gen_stakeholders },
-    { "event-organisation", NULL, "100k regs", NULL },
+    { "event-organisation", "event100", "10k regs", gen_event },
     { "service-levels", "sla100", "100k reqs", gen_sla },
     { "regional-monitor", "regional100", "400x50", gen_regional },
 };
