@@ -789,6 +789,9 @@ static void e2_no_go_outputs(const char *name, const char *out)
     HAS(u, "mailto:i.brink@assen.example.nl\r\n");
     HASNT(u, "k.wieringa@meppel.example.nl");
     HASNT(u, "l.steenbergen@noordenveld.example.nl");
+    /* the 11 in each of the four VEVENTs (RFC 5546: a CANCEL names whom it
+     * cancels for) */
+    ck_assert_int_eq(count_of(u, "\r\nATTENDEE"), 44);
     free(u);
     free(ics);
 
@@ -907,6 +910,51 @@ START_TEST(e2_go_and_late)
     csv_free(&c);
     free(text);
     ck_assert(!out_exists("e2b", "out", "letters/L15-afgelast.md"));
+}
+END_TEST
+
+/* ics_times = local: TZID=Europe/Amsterdam with a VTIMEZONE (CET/CEST,
+ * last Sunday of March and October); the clock times stay 09:30-16:30 on
+ * both sides of 25 October. */
+START_TEST(e2_local_times)
+{
+    stage("e2", "leeratelier");
+    edit("e2", "event.ini", "organizer_name =", "ics_times = local\norganizer_name =");
+    append("e2", "registrations.csv",
+           "L14,2026-09-17T23:50,Roos Kuipers,r.kuipers@emmen.example.nl,Gemeente Emmen,"
+           "registered,\n");
+    int rc = ev_run("e2", "out", "2026-09-18", NULL, NULL);
+    ck_assert_msg(rc == 0, "exit %d:\n%s", rc, t_err);
+    static const char *const files[] = { "event.ics", "invites/L01.ics", NULL };
+    for (int f = 0; files[f]; f++) {
+        char *ics = outf("e2", "out", files[f]);
+        ics_well_formed(files[f], ics);
+        char *u = unfold(ics);
+        ck_assert_int_eq(count_of(u, "BEGIN:VTIMEZONE\r\n"), 1);
+        HAS(u, "\r\nTZID:Europe/Amsterdam\r\n");
+        HAS(u, "\r\nBEGIN:DAYLIGHT\r\n");
+        HAS(u, "\r\nBEGIN:STANDARD\r\n");
+        HAS(u, "\r\nTZOFFSETTO:+0200\r\n");
+        HAS(u, "\r\nTZOFFSETTO:+0100\r\n");
+        HAS(u, "BYMONTH=3");
+        HAS(u, "BYMONTH=10");
+        HAS(u, "BYDAY=-1SU");
+        static const char *const days[] = { "20261001", "20261015", "20261029", "20261112", NULL };
+        for (int d = 0; days[d]; d++) {
+            char *st = t_asprintf("\r\nDTSTART;TZID=Europe/Amsterdam:%sT093000\r\n", days[d]);
+            char *en = t_asprintf("\r\nDTEND;TZID=Europe/Amsterdam:%sT163000\r\n", days[d]);
+            HAS(u, st);
+            HAS(u, en);
+            free(st);
+            free(en);
+        }
+        HASNT(u, "T073000Z");
+        HASNT(u, "T083000Z");
+        free(u);
+        free(ics);
+    }
+    ics_parses("e2_local_times", "e2", "out", "invites/*.ics", "REQUEST", 4);
+    ics_parses("e2_local_times", "e2", "out", "event.ics", "PUBLISH", 4);
 }
 END_TEST
 
@@ -1219,6 +1267,7 @@ Suite *suite_event(void)
     tcase_add_test(tc, e2_no_go);
     tcase_add_test(tc, e2_go_and_late);
     tcase_add_test(tc, e2_waits_for_the_deadline);
+    tcase_add_test(tc, e2_local_times);
     tcase_add_test(tc, e3_schedule);
     tcase_add_test(tc, e3_variant_smit_twice);
     tcase_add_test(tc, e3_session_larger_than_every_room);
