@@ -1038,6 +1038,48 @@ START_TEST(e3_schedule)
 }
 END_TEST
 
+/* The congress's registrations alone (no programme inputs: no scheduling):
+ * max_per_org = 2, organisations compared trimmed and lower-cased, an
+ * empty organisation never limited; the freed Emmen seat goes to the first
+ * waitlisted Emmen registration. */
+START_TEST(e3_max_per_org)
+{
+    stage("e3", "congres");
+    int rc = ev_run("e3", "out", "2026-11-10", NULL, NULL);
+    ck_assert_msg(rc == 0, "exit %d:\n%s", rc, t_err);
+    ck_assert(!out_exists("e3", "out", "schedule.csv"));
+    char *text = outf("e3", "out", "participants.csv");
+    csv_t c = csv_parse(text);
+    ck_assert_int_eq(c.nrows, 8);
+    expect_participant(&c, "C01", "confirmed", "", "no");
+    expect_participant(&c, "C02", "cancelled", "", "no");
+    expect_participant(&c, "C03", "confirmed", "", "no");
+    expect_participant(&c, "C04", "confirmed", "", "yes");
+    expect_participant(&c, "C05", "confirmed", "", "no");
+    expect_participant(&c, "C06", "waitlisted", "1", "no");
+    expect_participant(&c, "C07", "confirmed", "", "no");
+    ck_assert_str_eq(csv_get(&c, csv_row(&c, "C04"), "letters"), "wachtlijst;plaats");
+    ck_assert_str_eq(csv_get(&c, csv_row(&c, "C06"), "letters"), "wachtlijst");
+    csv_free(&c);
+    free(text);
+
+    /* without the cancellation C04 and C06 both wait (positions 1, 2),
+     * though 195 seats are free */
+    edit("e3", "registrations.csv", "Gemeente Emmen,cancelled,2026-10-01T09:00",
+         "Gemeente Emmen,registered,");
+    rc = ev_run("e3", "out2", "2026-11-10", NULL, NULL);
+    ck_assert_msg(rc == 0, "exit %d:\n%s", rc, t_err);
+    text = outf("e3", "out2", "participants.csv");
+    c = csv_parse(text);
+    expect_participant(&c, "C02", "confirmed", "", "no");
+    expect_participant(&c, "C04", "waitlisted", "1", "no");
+    expect_participant(&c, "C06", "waitlisted", "2", "no");
+    expect_participant(&c, "C05", "confirmed", "", "no");
+    csv_free(&c);
+    free(text);
+}
+END_TEST
+
 START_TEST(e3_variant_smit_twice)
 {
     stage("e3", "congres");
@@ -1269,6 +1311,7 @@ Suite *suite_event(void)
     tcase_add_test(tc, e2_waits_for_the_deadline);
     tcase_add_test(tc, e2_local_times);
     tcase_add_test(tc, e3_schedule);
+    tcase_add_test(tc, e3_max_per_org);
     tcase_add_test(tc, e3_variant_smit_twice);
     tcase_add_test(tc, e3_session_larger_than_every_room);
     suite_add_tcase(s, tc);
