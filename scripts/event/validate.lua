@@ -37,6 +37,7 @@ local function check_event(cfg)
     bad("min_participants", tostring(e.min_participants),
         string.format("a number from 0 to the capacity (%d)", e.capacity))
   end
+  local ok = 0
   for _, key in ipairs({ "registration_close", "promote_until" }) do
     local day, why = L.deadline_day(e[key], start_day, cfg.cal)
     if not day then
@@ -44,9 +45,11 @@ local function check_event(cfg)
     elseif day >= start_day then
       bad(key, e[key], string.format("a deadline before the start (%s)%s", start_day,
                                      day ~= e[key] and ", found " .. day or ""))
+    else
+      ok = ok + 1
     end
   end
-  if cfg.deadline and cfg.promote_until and cfg.promote_until < cfg.deadline then
+  if ok == 2 and cfg.promote_until < cfg.deadline then
     bad("promote_until", e.promote_until,
         string.format("a day on or after registration_close (%s)", cfg.deadline))
   end
