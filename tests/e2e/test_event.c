@@ -988,6 +988,42 @@ START_TEST(e2_waits_for_the_deadline)
 }
 END_TEST
 
+/* The invitations were sent (run before the deadline: SEQUENCE 0), then
+ * updated with a new venue (SEQUENCE 1); the NO-GO after the deadline
+ * cancels with SEQUENCE 2 (the invitations' + 1) and the same UIDs. */
+START_TEST(e2_cancel_after_an_update)
+{
+    stage("e2", "leeratelier");
+    int rc = ev_run("e2", "o1", "2026-09-17", "t.db", NULL);
+    ck_assert_msg(rc == 3, "exit %d, expected 3 (waiting):\n%s", rc, t_err);
+    char *ics = outf("e2", "o1", "invites/L01.ics");
+    ck_assert_msg(ics != NULL, "the run before the deadline wrote no invites/L01.ics");
+    ck_assert_int_eq(count_of(ics, "\r\nSEQUENCE:0\r\n"), 4);
+    free(ics);
+    ck_assert(!out_exists("e2", "o1", "invites/L04.ics"));
+
+    edit("e2", "event.ini", "venue = Drents Archief", "venue = Provinciehuis");
+    rc = ev_run("e2", "o2", "2026-09-17", "t.db", NULL);
+    ck_assert_msg(rc == 3, "exit %d, expected 3 (waiting):\n%s", rc, t_err);
+    ics = outf("e2", "o2", "invites/L01.ics");
+    ck_assert_msg(ics != NULL, "invites/L01.ics missing");
+    ck_assert_int_eq(count_of(ics, "\r\nSEQUENCE:1\r\n"), 4);
+    HAS(ics, "\r\nLOCATION:Provinciehuis\\, Brink 4\\, Assen\r\n");
+    free(ics);
+
+    rc = ev_run("e2", "o3", "2026-09-18", "t.db", NULL);
+    ck_assert_msg(rc == 0, "exit %d:\n%s", rc, t_err);
+    ics = outf("e2", "o3", "cancel.ics");
+    ics_well_formed("cancel.ics", ics);
+    HAS(ics, "\r\nMETHOD:CANCEL\r\n");
+    ck_assert_int_eq(count_of(ics, "\r\nSEQUENCE:2\r\n"), 4);
+    ck_assert_int_eq(count_of(ics, "\r\nSTATUS:CANCELLED\r\n"), 4);
+    e2_four_days("cancel.ics", ics);
+    free(ics);
+    ics_parses("e2_cancel_after_an_update", "e2", "o3", "cancel.ics", "CANCEL", 4);
+}
+END_TEST
+
 /* ---- E3: the congress programme ---- */
 
 START_TEST(e3_schedule)
@@ -1310,6 +1346,7 @@ Suite *suite_event(void)
     tcase_add_test(tc, e2_go_and_late);
     tcase_add_test(tc, e2_waits_for_the_deadline);
     tcase_add_test(tc, e2_local_times);
+    tcase_add_test(tc, e2_cancel_after_an_update);
     tcase_add_test(tc, e3_schedule);
     tcase_add_test(tc, e3_max_per_org);
     tcase_add_test(tc, e3_variant_smit_twice);
