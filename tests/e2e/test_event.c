@@ -724,6 +724,70 @@ START_TEST(e1_summary)
 }
 END_TEST
 
+/* The rules' edges on E1's data (event-contract "Rules"), worked by hand:
+ * - R106 (22 Mar) has the address of R007, who cancels later (25 Mar):
+ *   still a duplicate;
+ * - R107 registers on 30 March, after the deadline (29 Mar 23:59), and
+ *   cancels on the 31st: late;
+ * - R108 (22 Mar 10:00) comes after R107 in the file but before it in
+ *   time: waitlisted behind R104 (position 5 then; R101-R103 are promoted
+ *   on 25-27 Mar);
+ * - R040 cancels at 2 April 23:59, the last minute of promote_until (one
+ *   working day before 3 April): R104 is promoted; R030 cancels on 3 April
+ *   09:00, after it: the seat stays empty and R108 stays waitlisted, 1.
+ * The decision counts 100 at the deadline; 99 are confirmed at the end. */
+START_TEST(e1_rule_edges)
+{
+    stage("e1", "onderwijsdag");
+    edit("e1", "registrations.csv", "Gemeente Coevorden,registered,\nR031",
+         "Gemeente Coevorden,cancelled,2024-04-03T09:00\nR031");
+    edit("e1", "registrations.csv", "Gemeente Midden-Drenthe,registered,\nR041",
+         "Gemeente Midden-Drenthe,cancelled,2024-04-02T23:59\nR041");
+    append("e1", "registrations.csv",
+           "R106,2024-03-22T09:00,Vincent Meijer,v.meijer@westerveld.example.nl,"
+           "Gemeente Westerveld,registered,\n"
+           "R107,2024-03-30T10:00,Harm Post,h.post@emmen.example.nl,Gemeente Emmen,cancelled,"
+           "2024-03-31T10:00\n"
+           "R108,2024-03-22T10:00,Gea Kremer,g.kremer@meppel.example.nl,Gemeente Meppel,"
+           "registered,\n");
+    int rc = ev_run("e1", "out", "2024-04-05", NULL, NULL);
+    ck_assert_msg(rc == 0, "exit %d:\n%s", rc, t_err);
+    char *text = outf("e1", "out", "participants.csv");
+    csv_t c = csv_parse(text);
+    ck_assert_int_eq(c.nrows, 109);
+    ck_assert_msg(strcmp(csv_get(&c, 30, "reg_id"), "R030") == 0, "row 30 is %s",
+                  csv_get(&c, 30, "reg_id"));
+    expect_participant(&c, "R030", "cancelled", "", "no");
+    expect_participant(&c, "R040", "cancelled", "", "no");
+    expect_participant(&c, "R101", "confirmed", "", "yes");
+    expect_participant(&c, "R103", "confirmed", "", "yes");
+    expect_participant(&c, "R104", "confirmed", "", "yes");
+    expect_participant(&c, "R105", "duplicate", "", "no");
+    expect_participant(&c, "R106", "duplicate", "", "no");
+    expect_participant(&c, "R107", "late", "", "no");
+    expect_participant(&c, "R108", "waitlisted", "1", "no");
+    ck_assert_str_eq(csv_get(&c, csv_row(&c, "R104"), "letters"), "wachtlijst;plaats");
+    ck_assert_str_eq(csv_get(&c, csv_row(&c, "R108"), "letters"), "wachtlijst");
+    csv_free(&c);
+    free(text);
+    char *dec = outf("e1", "out", "decision.txt");
+    ck_assert_msg(dec != NULL, "decision.txt missing");
+    HAS(dec, "GO\nconfirmed at the deadline: 100\n");
+    free(dec);
+    char *sum = outf("e1", "out", "summary.csv");
+    expect_measure(sum, "confirmed", "99");
+    expect_measure(sum, "waitlisted", "1");
+    expect_measure(sum, "cancelled", "5");
+    expect_measure(sum, "duplicate", "2");
+    expect_measure(sum, "late", "1");
+    free(sum);
+    ck_assert_int_eq(count_files("e1", "out", "invites", ".ics"), 99);
+    ck_assert(out_exists("e1", "out", "invites/R104.ics"));
+    ck_assert(!out_exists("e1", "out", "invites/R108.ics"));
+    ck_assert(!out_exists("e1", "out", "invites/R030.ics"));
+}
+END_TEST
+
 /* ---- E2: the leeratelier ---- */
 
 static const char *const E2_DTSTART[] = { "DTSTART:20261001T073000Z", "DTSTART:20261015T073000Z",
@@ -1222,6 +1286,90 @@ START_TEST(error_score_zero)
 }
 END_TEST
 
+/* the contract's further errors (event-contract: registrations.csv,
+ * settings, the other inputs) */
+START_TEST(error_unknown_key_did_you_mean)
+{
+    const char *const n[] = { "event.ini:11:", "capacty", "did you mean", "capacity", NULL };
+    e1_error("event.ini", "capacity = 100", "capacty = 100", n);
+}
+END_TEST
+
+START_TEST(error_cancelled_without_cancelled_at)
+{
+    const char *const n[] = { "registrations.csv:8:", NULL };
+    e1_error("registrations.csv", "cancelled,2024-03-25T10:15", "cancelled,", n);
+}
+END_TEST
+
+START_TEST(error_cancelled_before_registered)
+{
+    const char *const n[] = { "registrations.csv:51:", "\"2024-03-01T08:00\"", NULL };
+    e1_error("registrations.csv", "cancelled,2024-03-26T16:40", "cancelled,2024-03-01T08:00", n);
+}
+END_TEST
+
+START_TEST(error_email_without_at)
+{
+    const char *const n[] = { "registrations.csv:2: column email: found "
+                              "\"d.bos.borger-odoorn.example.nl\"",
+                              NULL };
+    e1_error("registrations.csv", "d.bos@borger-odoorn", "d.bos.borger-odoorn", n);
+}
+END_TEST
+
+START_TEST(error_reg_id_twice)
+{
+    const char *const n[] = { "registrations.csv:3: column reg_id: found \"R001\"", NULL };
+    e1_error("registrations.csv", "R002,2024-03-01T10:51", "R001,2024-03-01T10:51", n);
+}
+END_TEST
+
+START_TEST(error_attended_not_a_boolean)
+{
+    const char *const n[] = { "attendance.csv:3: column attended: found \"misschien\"", NULL };
+    e1_error("attendance.csv", "R002,yes", "R002,misschien", n);
+}
+END_TEST
+
+START_TEST(error_meeting_date_not_iso)
+{
+    const char *const n[] = { "meetings.csv:2: column date: found \"12-2-2026\"", NULL };
+    e1_error("meetings.csv", "2026-02-12,Noord", "12-2-2026,Noord", n);
+}
+END_TEST
+
+START_TEST(error_timezone_not_amsterdam)
+{
+    const char *const n[] = { "event.ini:8:", "\"Europe/London\"", NULL };
+    e1_error("event.ini", "timezone = Europe/Amsterdam", "timezone = Europe/London", n);
+}
+END_TEST
+
+/* days: the first must be the day of start, ascending */
+START_TEST(error_days_not_from_start)
+{
+    stage("e", "leeratelier");
+    edit("e", "event.ini", "days = 2026-10-01, 2026-10-15", "days = 2026-10-15, 2026-10-01");
+    int rc = ev_run("e", "out", "2026-09-18", NULL, NULL);
+    ck_assert_msg(rc == 2, "exit %d, expected 2:\n%s", rc, t_err);
+    HAS(t_err, "event.ini:8:");
+    ck_assert_msg(out_empty("e", "out"), "something was written to the output directory");
+}
+END_TEST
+
+START_TEST(error_slot_ends_before_it_starts)
+{
+    stage("e", "congres");
+    edit("e", "slots.csv", "S2,2026-11-16T11:00,2026-11-16T12:00",
+         "S2,2026-11-16T11:00,2026-11-16T10:00");
+    int rc = ev_run("e", "out", "2026-11-10", NULL, E3_SETS);
+    ck_assert_msg(rc == 2, "exit %d, expected 2:\n%s", rc, t_err);
+    HAS(t_err, "slots.csv:3: column end: found \"2026-11-16T10:00\"");
+    ck_assert_msg(out_empty("e", "out"), "something was written to the output directory");
+}
+END_TEST
+
 /* errors of two files come out together, in one run */
 START_TEST(errors_of_two_files_together)
 {
@@ -1342,6 +1490,7 @@ Suite *suite_event(void)
     tcase_add_test(tc, e1_invitations);
     tcase_add_test(tc, e1_good_friday);
     tcase_add_test(tc, e1_summary);
+    tcase_add_test(tc, e1_rule_edges);
     tcase_add_test(tc, e2_no_go);
     tcase_add_test(tc, e2_go_and_late);
     tcase_add_test(tc, e2_waits_for_the_deadline);
@@ -1365,6 +1514,16 @@ Suite *suite_event(void)
     tcase_add_test(te, error_date_not_iso_in_registrations);
     tcase_add_test(te, error_score_outside_scale);
     tcase_add_test(te, error_score_zero);
+    tcase_add_test(te, error_unknown_key_did_you_mean);
+    tcase_add_test(te, error_cancelled_without_cancelled_at);
+    tcase_add_test(te, error_cancelled_before_registered);
+    tcase_add_test(te, error_email_without_at);
+    tcase_add_test(te, error_reg_id_twice);
+    tcase_add_test(te, error_attended_not_a_boolean);
+    tcase_add_test(te, error_meeting_date_not_iso);
+    tcase_add_test(te, error_timezone_not_amsterdam);
+    tcase_add_test(te, error_days_not_from_start);
+    tcase_add_test(te, error_slot_ends_before_it_starts);
     tcase_add_test(te, errors_of_two_files_together);
     suite_add_tcase(s, te);
 
