@@ -1177,6 +1177,21 @@ START_TEST(e3_max_per_org)
     expect_participant(&c, "C05", "confirmed", "", "no");
     csv_free(&c);
     free(text);
+
+    /* the congress's calendar: 16 November is in winter time (UTC+1) */
+    char *ics = outf("e3", "out", "event.ics");
+    ics_well_formed("event.ics", ics);
+    HAS(ics, "\r\nUID:congres-2026-1@vdg.example.nl\r\n");
+    HAS(ics, "\r\nDTSTART:20261116T080000Z\r\n");
+    HAS(ics, "\r\nDTEND:20261116T160000Z\r\n");
+    HAS(ics, "\r\nLOCATION:MartiniPlaza\\, Leonard Springerlaan 2\\, Groningen\r\n");
+    char *u = unfold(ics);
+    HAS(u, "\r\nORGANIZER;CN=VDG Congresbureau:mailto:congres@vdg.example.nl\r\n");
+    free(u);
+    free(ics);
+    ck_assert_int_eq(count_files("e3", "out", "invites", ".ics"), 5);
+    ics_parses("e3_max_per_org", "e3", "out", "invites/*.ics", "REQUEST", 1);
+    ics_parses("e3_max_per_org", "e3", "out", "event.ics", "PUBLISH", 1);
 }
 END_TEST
 
