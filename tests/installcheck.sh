@@ -190,6 +190,23 @@ check_regional() {
     same regional out-again "regional-monitor (a re-run of 2026-Q2: not compared with the earlier run)"
 }
 
+# E1 of the domain reference (examples/event/onderwijsdag): registrations,
+# go/no-go at the deadline (passed: --today after the event), invitations,
+# attendance, evaluation and meetings; the decision must be GO
+check_event() {
+    stage event event/onderwijsdag
+    for side in inst built; do
+        run $side 0 event run event-organisation --set event=event.ini \
+            --set registrations=registrations.csv --set attendance=attendance.csv \
+            --set evaluations=evaluations.csv --set meetings=meetings.csv \
+            --today 2024-04-05 --out out
+    done
+    same event out event-organisation
+    if [ "$(head -1 "$work/event/inst/out/decision.txt" 2>/dev/null)" != GO ]; then
+        fail "event-organisation: the installed regie's decision.txt does not start with GO"
+    fi
+}
+
 # Every workflow shipped in etc/workflows/ must have its case here, and be
 # listed by the installed regie.
 listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
@@ -237,6 +254,7 @@ for wf in "$src"/etc/workflows/*.ini; do
     stakeholder-analysis) check_stakeholders ;;
     service-levels) check_sla ;;
     regional-monitor) check_regional ;;
+    event-organisation) check_event ;;
     *) fail "workflow $name is shipped but has no case in $0" ;;
     esac
 done
