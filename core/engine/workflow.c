@@ -403,8 +403,8 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
             } else {
                 rg_err_add(errs, kv->file, kv->line,
                            "unknown key \"%s\" in [%s] (allowed: type, required, default, "
-                           "description, columns, unique, encoding, keys.SECTION, "
-                           "from_previous_run)",
+                           "description, columns, unique, keys.SECTION, from_previous_run); "
+                           "a csv input also takes encoding",
                            kv->key, sec->name);
             }
         }
