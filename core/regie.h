@@ -181,6 +181,21 @@ typedef struct regie_host {
      * bufsize bytes of the field into buf (no NUL) and returns its whole
      * length: ask with bufsize 0 first when the field may not fit. */
     size_t (*csv_field)(const char *s, size_t n, char *buf, size_t bufsize);
+
+    /* CSV in the run's dialect (engine setting `csv = standard | dutch`,
+     * `regie run --csv`): its field separator (',' or ';'), its decimal
+     * separator ('.' or ','), and whether a file begins with the UTF-8 BOM
+     * (returned: 1 or 0).  A plugin writing CSV writes the BOM first, joins
+     * fields with *delimiter, ends lines with CRLF, and writes each field
+     * with csv_field_run. */
+    int (*csv_dialect)(regie_ctx *ctx, char *delimiter, char *decimal_sep);
+    /* csv_field by the run's dialect: quoted when it holds the dialect's
+     * separator (not only a comma).  With `decimal` non-zero, a text that
+     * is exactly a decimal number (-?D+.D+: 67.92, -0.5) is written with
+     * the run's decimal separator; give 0 for a text that is not a
+     * number (a list's items joined, a name). */
+    size_t (*csv_field_run)(regie_ctx *ctx, int decimal, const char *s, size_t n, char *buf,
+                            size_t bufsize);
 } regie_host;
 
 /* Whether the host table a plugin was handed has MEMBER: a host built

@@ -1,6 +1,8 @@
 /* csv_write - writes a table the step reads to a CSV file in the output
- * directory: ',' delimiter, CRLF, quoting where needed, numbers with a
- * decimal point (the contract of the shipped workflows). */
+ * directory in the run's CSV dialect: standard (',' delimiter, numbers
+ * with a decimal point: the contract of the shipped workflows) or dutch
+ * (';', decimal comma, a UTF-8 BOM); CRLF, quoting where needed.  A host
+ * without csv_dialect (older than the dialects) gets the standard CSV. */
 #include <inttypes.h>
 #include <regie.h>
 #include <stdio.h>
@@ -44,14 +46,30 @@ static void put(sbuf *b, const char *s, size_t n)
     b->len += n;
 }
 
-/* A field by the host's quoting rule, the one regie's own CSV files follow. */
-static void put_field(const regie_host *h, sbuf *b, const char *s, size_t n)
+/* How the file is written: the run's dialect, when the host knows them. */
+typedef struct how {
+    regie_ctx *ctx;
+    int run_dialect; /* the host has csv_dialect and csv_field_run */
+    char delim, decimal_sep;
+    char list_sep[2];
+} how;
+
+/* A field by the host's quoting rule, the one regie's own CSV files follow;
+ * number: the decimal rule of the run's dialect applies. */
+static void put_field(const regie_host *h, const how *w, sbuf *b, const char *s, size_t n,
+                      int number)
 {
+    if (w->run_dialect) {
+        size_t len = h->csv_field_run(w->ctx, number, s, n, NULL, 0);
+        b->len += h->csv_field_run(w->ctx, number, s, n, reserve(b, len), len);
+        return;
+    }
     size_t len = h->csv_field(s, n, NULL, 0);
     b->len += h->csv_field(s, n, reserve(b, len), len);
 }
 
-static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int decimals)
+static void put_value(const regie_host *h, const how *w, sbuf *b, const regie_value *v,
+                      int decimals, int in_list)
 {
     char tmp[64];
     switch (v->type) {
@@ -79,20 +97,28 @@ static void put_value(const regie_host *h, sbuf *b, const regie_value *v, int de
                 }
             }
         }
-        put(b, tmp, strlen(tmp));
+        if (in_list || !w->run_dialect) {
+            put(b, tmp, strlen(tmp));
+        } else { /* with the run's decimal separator */
+            char *dot = strchr(tmp, '.');
+            if (dot) {
+                *dot = w->decimal_sep;
+            }
+            put(b, tmp, strlen(tmp));
+        }
         break;
     case REGIE_STR:
-        put_field(h, b, v->u.s.ptr, v->u.s.len);
+        put_field(h, w, b, v->u.s.ptr, v->u.s.len, !in_list);
         break;
     case REGIE_LIST: {
         sbuf inner = { 0 };
         for (size_t i = 0; i < h->list_len(v->u.list); i++) {
             if (i) {
-                put(&inner, ";", 1);
+                put(&inner, w->list_sep, 1);
             }
-            put_value(h, &inner, h->list_at(v->u.list, i), decimals);
+            put_value(h, w, &inner, h->list_at(v->u.list, i), decimals, 1);
         }
-        put_field(h, b, inner.p ? inner.p : "", inner.len);
+        put_field(h, w, b, inner.p ? inner.p : "", inner.len, 0);
         free(inner.p);
         break;
     }
@@ -112,22 +138,30 @@ static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state)
     if (!t) {
         return h->fail(ctx, "no table named \"%s\" among the step's reads", name);
     }
+    how w = { ctx, 0, ',', '.', ";" };
     sbuf b = { 0 };
+    if (REGIE_HOST_HAS(h, csv_field_run)) {
+        w.run_dialect = 1;
+        if (h->csv_dialect(ctx, &w.delim, &w.decimal_sep)) {
+            put(&b, "\xEF\xBB\xBF", 3); /* the UTF-8 BOM */
+        }
+        w.list_sep[0] = w.delim == ';' ? ',' : ';'; /* as the reader splits a list */
+    }
     size_t nc = h->table_cols(t), nr = h->table_rows(t);
     for (size_t c = 0; c < nc; c++) {
         if (c) {
-            put(&b, ",", 1);
+            put(&b, &w.delim, 1);
         }
         const char *cn = h->table_colname(t, c);
-        put_field(h, &b, cn, strlen(cn));
+        put_field(h, &w, &b, cn, strlen(cn), 0);
     }
     put(&b, "\r\n", 2);
     for (size_t r = 0; r < nr; r++) {
         for (size_t c = 0; c < nc; c++) {
             if (c) {
-                put(&b, ",", 1);
+                put(&b, &w.delim, 1);
             }
-            put_value(h, &b, h->table_cell(t, r, c), decimals);
+            put_value(h, &w, &b, h->table_cell(t, r, c), decimals, 0);
         }
         put(&b, "\r\n", 2);
         if ((r & 4095) == 0 && h->cancelled(ctx)) {

@@ -11,7 +11,8 @@
         X(plugin) X(workflow) X(exec) X(store) X(cli) X(resume) X(waits) X(tender) X(stakeholder)  \
             X(render) X(isolate) X(fuzz) X(arch) X(verify) X(record) X(foureyes) X(anchor) X(sla)  \
                 X(regional) X(incontent) X(previous) X(schedule) \
-                X(event)
+                X(event) \
+                X(nlcsv) X(nlcsv_unit)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

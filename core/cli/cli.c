@@ -33,7 +33,7 @@ static const char *usage_text =
     "usage: regie COMMAND [OPTIONS]\n"
     "\n"
     "Commands:\n"
-    "  run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N]\n"
+    "  run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N] [--csv DIALECT]\n"
     "                      run a workflow (a path, or a name on the workflow path)\n"
     "  check WORKFLOW [--set NAME=VALUE]...\n"
     "                      find everything `run` would refuse, writing nothing\n"
@@ -248,7 +248,8 @@ static int session_open(session *sess, const opts *o, int need_workflow, rg_erro
     /* the store: --engine on the command line over the workflow's [engine]
      * (which is over etc/regie.ini); --db over both (open_store) */
     for (size_t i = 0; rc == 0 && i < o->nengine; i++) {
-        if (is_store_key(o->engine[i].name)) {
+        /* (and the CSV dialect: --csv over the workflow's [engine] csv) */
+        if (is_store_key(o->engine[i].name) || strcmp(o->engine[i].name, "csv") == 0) {
             rg_config_set(&sess->wf.cfg, o->engine[i].name, o->engine[i].value, "--engine", 0,
                           errs);
         }
@@ -287,6 +288,11 @@ static void write_summary(const rg_run *run, rg_store *store, int status, double
         const rg_step_state *state = &run->state[s];
         rg_buf_printf(&b, "  %s: %s%s%s\n", run->wf->steps[s].name, rg_status_name(state->status),
                       state->error ? " - " : "", state->error ? state->error : "");
+    }
+    const rg_csv_dialect *csv = run->wf->cfg.csv;
+    if (csv && csv != &rg_csv_standard) {
+        rg_buf_printf(&b, "csv: %s ('%c' separated, decimal '%c'%s, CRLF)\n", csv->name, csv->delim,
+                      csv->decimal, csv->bom ? ", UTF-8 BOM" : "");
     }
     /* with a signing key: what ties these outputs to the signed audit trail */
     char *pk = rg_store_public_key(store);
@@ -689,8 +695,8 @@ static int cmd_resume(const opts *o, const char *id)
     memset(&sess, 0, sizeof sess);
     rg_run run;
     memset(&run, 0, sizeof run);
-    rg_setting *sets = NULL;
-    size_t nsets = 0;
+    rg_setting *sets = NULL, *engine2 = NULL;
+    size_t nsets = 0, nall = 0;
     rg_buf changes = { 0 };
     int rc = RG_EXIT_INVALID;
     if (need_store(o, &cfg, 0, &store, &errs) != 0) {
@@ -710,6 +716,31 @@ static int cmd_resume(const opts *o, const char *id)
     nsets = merge_sets(rec.params, o, &sets);
     opts o2 = *o;
     o2.workflow = rec.workflow_path;
+    /* the CSV dialect the run was started with (engine.csv=..., recorded
+     * with its settings) is an engine setting again, unless --engine or
+     * --csv says otherwise; those lines go to the end of sets, not counted */
+    engine2 = rg_xcalloc(o->nengine + 1, sizeof *engine2);
+    size_t nengine2 = 0, keep = 0;
+    int csv_given = 0;
+    for (size_t i = 0; i < o->nengine; i++) {
+        engine2[nengine2++] = o->engine[i];
+        csv_given |= strcmp(o->engine[i].name, "csv") == 0;
+    }
+    nall = nsets;
+    for (size_t i = 0; i < nsets; i++) {
+        if (strcmp(sets[i].name, "engine.csv") != 0) {
+            rg_setting t = sets[keep];
+            sets[keep++] = sets[i];
+            sets[i] = t;
+        }
+    }
+    for (size_t i = keep; i < nsets && !csv_given; i++) {
+        engine2[o->nengine] = (rg_setting){ (char *)"csv", sets[i].value }; /* the last one */
+        nengine2 = o->nengine + 1;
+    }
+    nsets = keep;
+    o2.engine = engine2;
+    o2.nengine = nengine2;
     o2.sets = sets;
     o2.nsets = nsets;
     if (session_open(&sess, &o2, 1, &errs) != 0) {
@@ -747,7 +778,8 @@ out:
     if (sess.wfpath || sess.have_wf || sess.plugins.n) {
         session_close(&sess);
     }
-    free_pairs(sets, nsets);
+    free_pairs(sets, nall > nsets ? nall : nsets);
+    free(engine2);
     rg_store_run_clear(&rec);
     if (store) {
         rg_store_close(store);
@@ -923,11 +955,18 @@ static int cmd_store(const opts *o)
 static const char *help_for(const char *cmd)
 {
     if (strcmp(cmd, "run") == 0) {
-        return "usage: regie run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N] [--quiet]\n"
+        return "usage: regie run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N]\n"
+               "                 [--csv standard|dutch] [--quiet]\n"
                "Runs WORKFLOW (a path to an INI file, or a name on the workflow path).\n"
                "  --set NAME=VALUE  give an input (see `regie inputs WORKFLOW`)\n"
                "  --out DIR         where outputs go (default out/WORKFLOW-NAME)\n"
                "  --jobs N          steps run in parallel (default: number of cores)\n"
+               "  --csv DIALECT     how the run writes its CSV files: standard (',' separated,\n"
+               "                    decimal point: for machines, the default) or dutch (';'\n"
+               "                    separated, decimal comma, UTF-8 BOM: Dutch Excel opens it\n"
+               "                    as is); the same as --engine csv=DIALECT, over [output] csv\n"
+               "                    of etc/regie.ini and the workflow's [engine]; recorded with\n"
+               "                    the run (run-summary.txt, `regie show`), kept on resume\n"
                "  --today DATE      the date `wait = until:` compares with (default: today,\n"
                "                    or REGIE_TODAY)\n"
                "Exit status: 0 done, 1 a step failed, 2 invalid workflow or input, 3 waiting.\n";
@@ -1039,7 +1078,7 @@ int rg_cli_main(int argc, char **argv)
             }
         } else if (strcmp(a, "--set") == 0 || strcmp(a, "--engine") == 0 ||
                    strcmp(a, "--out") == 0 || strcmp(a, "--jobs") == 0 ||
-                   strcmp(a, "--config") == 0) {
+                   strcmp(a, "--config") == 0 || strcmp(a, "--csv") == 0) {
             if (i + 1 >= argc) {
                 rc = usage_error("%s needs a value", a);
                 goto out;
@@ -1055,6 +1094,14 @@ int rg_cli_main(int argc, char **argv)
                     rc = RG_EXIT_USAGE;
                     goto out;
                 }
+            } else if (strcmp(a, "--csv") == 0) {
+                if (!rg_csv_dialect_find(v)) {
+                    rc = usage_error("--csv: found \"%s\", expected standard or dutch", v);
+                    goto out;
+                }
+                char *pair = rg_xasprintf("csv=%s", v);
+                add_pair(&o.engine, &o.nengine, pair, "--csv");
+                free(pair);
             } else if (strcmp(a, "--out") == 0) {
                 o.out = v;
             } else if (strcmp(a, "--config") == 0) {

@@ -10,6 +10,8 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <iconv.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +56,13 @@ int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec *
             type[--tl] = 0;
         }
         c[i].name = rg_xstrdup(rg_trim(name));
+        /* date(d-m-yyyy), datetime(d-m-yyyy): also day-month-year */
+        char *paren = strchr(type, '(');
+        if (paren && strcmp(paren, "(d-m-yyyy)") == 0 &&
+            (strncmp(type, "date(", 5) == 0 || strncmp(type, "datetime(", 9) == 0)) {
+            c[i].dmy = 1;
+            *paren = 0;
+        }
         int found = -1;
         for (int t = 0; type_names[t]; t++) {
             if (strcmp(type, type_names[t]) == 0) {
@@ -63,8 +72,8 @@ int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec *
         if (found < 0) {
             rg_err_add(errs, file, line,
                        "unknown column type \"%s\" for %s (expected text, id, integer, decimal, "
-                       "boolean, date, datetime, list, then ! for a required value and ~ to "
-                       "trim spaces)",
+                       "boolean, date, datetime, date(d-m-yyyy), datetime(d-m-yyyy), list, then "
+                       "! for a required value and ~ to trim spaces)",
                        type, c[i].name);
             rc = -1;
             found = 0;
@@ -234,9 +243,67 @@ static void free_rows(pstate *ps)
 }
 
 /* Convert one cell; on failure returns the expectation text. */
-static const char *convert(regie_table *t, rg_coltype type, const char *text, char delim,
+/* A day-month-year date of a Dutch spreadsheet, 9-1-2026 or 09-01-2026,
+ * with time_ok also followed by a space and H:MM or HH:MM (9-1-2026
+ * 10:15): 0 and the ISO text in iso (2026-01-09, 2026-01-09T10:15), or -1. */
+static int parse_dmy(const char *text, int time_ok, char iso[32])
+{
+    int d = 0, m = 0, y = 0, h = -1, mi = 0, nd = 0, nm = 0, ny = 0;
+    const char *p = text;
+    for (; *p >= '0' && *p <= '9'; p++, nd++) {
+        d = d * 10 + (*p - '0');
+    }
+    if (nd < 1 || nd > 2 || *p++ != '-') {
+        return -1;
+    }
+    for (; *p >= '0' && *p <= '9'; p++, nm++) {
+        m = m * 10 + (*p - '0');
+    }
+    if (nm < 1 || nm > 2 || *p++ != '-') {
+        return -1;
+    }
+    for (; *p >= '0' && *p <= '9'; p++, ny++) {
+        y = y * 10 + (*p - '0');
+    }
+    if (ny != 4) {
+        return -1;
+    }
+    if (*p == ' ' && time_ok) {
+        int nh = 0, nmi = 0;
+        h = 0;
+        for (p++; *p >= '0' && *p <= '9'; p++, nh++) {
+            h = h * 10 + (*p - '0');
+        }
+        if (nh < 1 || nh > 2 || *p++ != ':') {
+            return -1;
+        }
+        for (; *p >= '0' && *p <= '9'; p++, nmi++) {
+            mi = mi * 10 + (*p - '0');
+        }
+        if (nmi != 2 || h > 23 || mi > 59) {
+            return -1;
+        }
+    }
+    if (*p || m < 1 || m > 12 || d < 1) {
+        return -1;
+    }
+    int y2, m2, d2;
+    rg_date_to_ymd(rg_date_from_ymd(y, m, d), &y2, &m2, &d2);
+    if (y2 != y || m2 != m || d2 != d) {
+        return -1; /* 31-4-2026 */
+    }
+    if (h >= 0) {
+        snprintf(iso, 32, "%04d-%02d-%02dT%02d:%02d", y, m, d, h, mi);
+    } else {
+        snprintf(iso, 32, "%04d-%02d-%02d", y, m, d);
+    }
+    return 0;
+}
+
+static const char *convert(regie_table *t, rg_coltype type, int dmy, const char *text, char delim,
                            regie_value *v)
 {
+    char iso[32];
     int32_t day;
     int minute;
     switch (type) {
@@ -265,12 +332,27 @@ static const char *convert(regie_table *t, rg_coltype type, const char *text, ch
         v->type = REGIE_BOOL;
         return rg_parse_bool(text, &v->u.b) == 0 ? NULL : "yes/no/ja/nee/1/0";
     case RG_COL_DATE:
+        if (dmy && rg_date_parse(text, &day) != 0) {
+            if (parse_dmy(text, 0, iso) != 0) {
+                return "a date D-M-YYYY (9-1-2026) or YYYY-MM-DD";
+            }
+            *v = rg_str_value(iso);
+            return NULL;
+        }
         if (rg_date_parse(text, &day) != 0) {
             return "a date YYYY-MM-DD";
         }
         *v = rg_str_value(text);
         return NULL;
     case RG_COL_DATETIME:
+        if (dmy && rg_datetime_parse(text, &day, &minute) != 0) {
+            if (parse_dmy(text, 1, iso) != 0) {
+                return "a date and time D-M-YYYY H:MM (9-1-2026 10:15), D-M-YYYY, or "
+                       "YYYY-MM-DD[THH:MM]";
+            }
+            *v = rg_str_value(iso);
+            return NULL;
+        }
         if (rg_datetime_parse(text, &day, &minute) != 0) {
             return "a date YYYY-MM-DD or YYYY-MM-DDTHH:MM";
         }
@@ -308,8 +390,9 @@ static size_t line_length(const char *s, size_t n)
     return lf ? upto + 1 : n;
 }
 
-int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,
-                 size_t nspec, const char *unique, regie_table **out, rg_errors *errs)
+static int parse_csv(const char *name, const char *data, size_t len, const rg_colspec *spec,
+                     size_t nspec, const char *unique, regie_table **out, rg_errors *errs,
+                     const char *utf8_hint)
 {
     *out = NULL;
     size_t before = errs->n;
@@ -339,7 +422,7 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
         size_t n = line_length(data + off, len - off);
         line++;
         if (!valid_utf8((const unsigned char *)data + off, n)) {
-            rg_err_add(errs, name, line, "invalid UTF-8 (save the file as UTF-8)");
+            rg_err_add(errs, name, line, "invalid UTF-8 (%s)", utf8_hint);
             failed = 1;
             break;
         }
@@ -459,7 +542,8 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
                 row[c].type = REGIE_NULL;
                 continue;
             }
-            const char *exp = convert(t, cs[c] ? cs[c]->type : RG_COL_TEXT, text, delim, &row[c]);
+            const char *exp = convert(t, cs[c] ? cs[c]->type : RG_COL_TEXT, cs[c] ? cs[c]->dmy : 0, text,
+                                      delim, &row[c]);
             if (exp) {
                 rg_err_add(errs, name, ln, "column %s: found \"%s\", expected %s", hdr[c], text, exp);
                 row[c].type = REGIE_NULL;
@@ -488,6 +572,88 @@ int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspe
     return 0;
 }
 
+int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,
+                 size_t nspec, const char *unique, regie_table **out, rg_errors *errs)
+{
+    return parse_csv(name, data, len, spec, nspec, unique, out, errs, "save the file as UTF-8");
+}
+
+int rg_encoding_parse(const char *name, rg_encoding *enc)
+{
+    if (strcasecmp(name, "utf-8") == 0 || strcasecmp(name, "utf8") == 0) {
+        *enc = RG_ENC_UTF8;
+        return 0;
+    }
+    if (strcasecmp(name, "cp1252") == 0 || strcasecmp(name, "windows-1252") == 0) {
+        *enc = RG_ENC_CP1252;
+        return 0;
+    }
+    return -1;
+}
+
+int rg_cp1252_to_utf8(const char *data, size_t len, char **out, size_t *outlen, long *badline)
+{
+    *out = NULL;
+    *outlen = 0;
+    *badline = 0;
+    iconv_t cd = iconv_open("UTF-8", "CP1252");
+    if (cd == (iconv_t)-1) {
+        return -1;
+    }
+    size_t cap = len * 3 + 1; /* at most 3 bytes of UTF-8 a byte */
+    char *buf = rg_xmalloc(cap);
+    char *in = (char *)data, *o = buf;
+    size_t inleft = len, oleft = cap;
+    int rc = 0;
+    if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1) {
+        long line = 1;
+        for (const char *q = data; q < in; q++) {
+            line += *q == '\n';
+        }
+        *badline = line;
+        rc = -1;
+    }
+    iconv_close(cd);
+    if (rc != 0) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    *outlen = (size_t)(o - buf);
+    return 0;
+}
+
+int rg_csv_read_enc(const char *path, rg_encoding enc, const rg_colspec *spec, size_t nspec,
+                    const char *unique, regie_table **out, rg_errors *errs)
+{
+    size_t len;
+    *out = NULL;
+    char *data = rg_read_file(path, &len);
+    if (!data) {
+        rg_err_add(errs, path, 0, "cannot read: %s", strerror(errno));
+        return -1;
+    }
+    if (enc == RG_ENC_CP1252) {
+        char *u;
+        size_t ulen;
+        long bad;
+        if (rg_cp1252_to_utf8(data, len, &u, &ulen, &bad) != 0) {
+            rg_err_add(errs, path, bad, "a byte that is no character of cp1252 (encoding = cp1252)");
+            free(data);
+            return -1;
+        }
+        free(data);
+        data = u;
+        len = ulen;
+    }
+    int rc = parse_csv(path, data, len, spec, nspec, unique, out, errs,
+                       enc == RG_ENC_CP1252 ? "after conversion from cp1252"
+                                            : "save the file as UTF-8, or declare the input's "
+                                              "encoding: encoding = cp1252");
+    free(data);
+    return rc;
+}
+
 int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const char *unique,
                 regie_table **out, rg_errors *errs)
 {
@@ -504,19 +670,102 @@ int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const ch
 }
 
 /* ---- writing ---- */
-int rg_csv_needs_quotes(const char *s, size_t n)
+const rg_csv_dialect rg_csv_standard = { "standard", ',', '.', ';', 0 };
+const rg_csv_dialect rg_csv_dutch = { "dutch", ';', ',', ',', 1 };
+
+const rg_csv_dialect *rg_csv_dialect_find(const char *name)
 {
+    if (strcmp(name, "standard") == 0) {
+        return &rg_csv_standard;
+    }
+    if (strcmp(name, "dutch") == 0) {
+        return &rg_csv_dutch;
+    }
+    return NULL;
+}
+
+int rg_csv_is_decimal_text(const char *s, size_t n)
+{
+    size_t i = n && s[0] == '-' ? 1 : 0, digits = 0, dot = 0, after = 0;
+    for (; i < n; i++) {
+        if (s[i] >= '0' && s[i] <= '9') {
+            digits++;
+            after += dot;
+        } else if (s[i] == '.' && !dot && digits) {
+            dot = i;
+        } else {
+            return 0;
+        }
+    }
+    return dot && after;
+}
+
+int rg_csv_needs_quotes_d(const rg_csv_dialect *d, const char *s, size_t n)
+{
+    char delim = d ? d->delim : ',';
     /* spaces and tabs at the ends are quoted: a reader that trims an
      * unquoted field (a column marked ~, many other programs) keeps them */
     if (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t')) {
         return 1;
     }
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
+        if (s[i] == delim || s[i] == '"' || s[i] == '\r' || s[i] == '\n') {
             return 1;
         }
     }
     return 0;
+}
+
+int rg_csv_needs_quotes(const char *s, size_t n)
+{
+    return rg_csv_needs_quotes_d(NULL, s, n);
+}
+
+/* The field of s (n bytes) into buf (at most bufsize bytes); its whole
+ * length.  decimal: the decimal rule applies (a text that is exactly a
+ * decimal number gets the dialect's decimal separator). */
+static size_t field_d(const rg_csv_dialect *d, int decimal, const char *s, size_t n, char *buf,
+                      size_t bufsize)
+{
+    char dot = d && d->decimal != '.' && decimal && rg_csv_is_decimal_text(s, n) ? d->decimal
+                                                                                  : '.';
+    int quoted = rg_csv_needs_quotes_d(d, s, n);
+    size_t len = 0;
+#define PUTC(ch)                                                                                   \
+    do {                                                                                           \
+        if (len < bufsize) {                                                                       \
+            buf[len] = (ch);                                                                       \
+        }                                                                                          \
+        len++;                                                                                     \
+    } while (0)
+    if (quoted) {
+        PUTC('"');
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i] == '.' ? dot : s[i];
+        if (quoted && c == '"') {
+            PUTC('"');
+        }
+        PUTC(c);
+    }
+    if (quoted) {
+        PUTC('"');
+    }
+#undef PUTC
+    return len;
+}
+
+static void put_field_d(rg_buf *b, const rg_csv_dialect *d, int decimal, const char *s, size_t n)
+{
+    if (!d || d == &rg_csv_standard) {
+        rg_csv_put_text(b, s, n);
+        return;
+    }
+    size_t len = field_d(d, decimal, s, n, NULL, 0);
+    char *tmp = rg_xmalloc(len ? len : 1);
+    field_d(d, decimal, s, n, tmp, len);
+    rg_buf_put(b, tmp, len);
+    free(tmp);
 }
 
 void rg_csv_put_text(rg_buf *b, const char *s, size_t n)
@@ -537,29 +786,23 @@ void rg_csv_put_text(rg_buf *b, const char *s, size_t n)
     rg_buf_put(b, "\"", 1);
 }
 
-size_t rg_csv_field(const char *s, size_t n, char *buf, size_t bufsize)
+void rg_csv_put_text_d(rg_buf *b, const rg_csv_dialect *d, const char *s, size_t n)
 {
-    if (!rg_csv_needs_quotes(s, n)) {
-        if (bufsize) {
-            memcpy(buf, s, n < bufsize ? n : bufsize);
-        }
-        return n;
-    }
-    size_t len = 0;
-    for (size_t i = 0; i <= n + 1; i++) {
-        /* the opening quote, the text with its quotes doubled, the closing one */
-        char c = i == 0 || i == n + 1 ? '"' : s[i - 1];
-        for (int twice = c == '"' && i > 0 && i <= n; twice >= 0; twice--) {
-            if (len < bufsize) {
-                buf[len] = c;
-            }
-            len++;
-        }
-    }
-    return len;
+    put_field_d(b, d, 1, s, n);
 }
 
-void rg_csv_put_value(rg_buf *b, const regie_value *v)
+size_t rg_csv_field(const char *s, size_t n, char *buf, size_t bufsize)
+{
+    return field_d(NULL, 0, s, n, buf, bufsize);
+}
+
+size_t rg_csv_field_d(const rg_csv_dialect *d, int decimal, const char *s, size_t n, char *buf,
+                      size_t bufsize)
+{
+    return field_d(d, decimal, s, n, buf, bufsize);
+}
+
+void rg_csv_put_value_d(rg_buf *b, const rg_csv_dialect *d, const regie_value *v)
 {
     char tmp[64];
     switch (v->type) {
@@ -573,49 +816,93 @@ void rg_csv_put_value(rg_buf *b, const regie_value *v)
         break;
     case REGIE_NUM:
         rg_format_shortest(v->u.n, tmp, sizeof tmp);
+        if (d && d->decimal != '.') { /* a number: its point, also in 1.5e-07 */
+            char *dot = strchr(tmp, '.');
+            if (dot) {
+                *dot = d->decimal;
+            }
+        }
         rg_buf_puts(b, tmp);
         break;
     case REGIE_STR:
-        rg_csv_put_text(b, v->u.s.ptr, v->u.s.len);
+        put_field_d(b, d, 1, v->u.s.ptr, v->u.s.len);
         break;
     case REGIE_LIST: {
-        char *s = rg_value_to_text(v);
-        rg_csv_put_text(b, s, strlen(s));
+        char *s;
+        if (d && d->list_sep != ';') { /* the items as the reader splits them in this dialect */
+            rg_buf l = { 0 };
+            rg_buf_puts(&l, "");
+            for (size_t i = 0; v->u.list && i < v->u.list->n; i++) {
+                char *item = rg_value_to_text(&v->u.list->items[i]);
+                rg_buf_printf(&l, "%s%s", i ? "," : "", item);
+                free(item);
+            }
+            s = l.data;
+        } else {
+            s = rg_value_to_text(v);
+        }
+        put_field_d(b, d, 0, s, strlen(s));
         free(s);
         break;
     }
     }
 }
 
-void rg_csv_put_name(rg_buf *b, const char *name)
+void rg_csv_put_value(rg_buf *b, const regie_value *v)
+{
+    rg_csv_put_value_d(b, NULL, v);
+}
+
+void rg_csv_put_name_d(rg_buf *b, const rg_csv_dialect *d, const char *name)
 {
     size_t n = strlen(name);
-    if (memchr(name, ';', n) && !rg_csv_needs_quotes(name, n)) {
-        /* quoted, so that the header is not taken for one separated by ';' */
+    /* the other separator of the two quoted, so that the header is not
+     * taken for one separated by it */
+    char other = d && d->delim == ';' ? ',' : ';';
+    if (memchr(name, other, n) && !rg_csv_needs_quotes_d(d, name, n)) {
         rg_buf_put(b, "\"", 1);
         rg_buf_put(b, name, n);
         rg_buf_put(b, "\"", 1);
         return;
     }
-    rg_csv_put_text(b, name, n);
+    put_field_d(b, d, 0, name, n);
 }
 
-void rg_csv_write(rg_buf *out, const regie_table *t)
+void rg_csv_put_name(rg_buf *b, const char *name)
 {
+    rg_csv_put_name_d(b, NULL, name);
+}
+
+void rg_csv_begin(rg_buf *b, const rg_csv_dialect *d)
+{
+    if (d && d->bom) {
+        rg_buf_put(b, "\xEF\xBB\xBF", 3);
+    }
+}
+
+void rg_csv_write_d(rg_buf *out, const regie_table *t, const rg_csv_dialect *d)
+{
+    char delim = d ? d->delim : ',';
+    rg_csv_begin(out, d);
     for (size_t c = 0; c < t->ncols; c++) {
         if (c) {
-            rg_buf_put(out, ",", 1);
+            rg_buf_put(out, &delim, 1);
         }
-        rg_csv_put_name(out, t->cols[c]);
+        rg_csv_put_name_d(out, d, t->cols[c]);
     }
     rg_buf_put(out, "\r\n", 2);
     for (size_t r = 0; r < t->nrows; r++) {
         for (size_t c = 0; c < t->ncols; c++) {
             if (c) {
-                rg_buf_put(out, ",", 1);
+                rg_buf_put(out, &delim, 1);
             }
-            rg_csv_put_value(out, rg_table_cell(t, r, c));
+            rg_csv_put_value_d(out, d, rg_table_cell(t, r, c));
         }
         rg_buf_put(out, "\r\n", 2);
     }
+}
+
+void rg_csv_write(rg_buf *out, const regie_table *t)
+{
+    rg_csv_write_d(out, t, NULL);
 }

@@ -22,11 +22,15 @@ typedef struct rg_colspec {
     int optional; /* the column may be absent from the header */
     int required; /* every cell must be non-empty */
     int trim;     /* spaces and tabs around a text value are not part of it */
+    int dmy;      /* date(d-m-yyyy), datetime(d-m-yyyy): also the day-month-year
+                   * dates of Dutch spreadsheets (9-1-2026, 9-1-2026 10:15),
+                   * kept as ISO text (2026-01-09, 2026-01-09T10:15) */
 } rg_colspec;
 
 /* Parse "bid_id:id!, rate:decimal, region?:text~"  (! = value required,
  * ~ = spaces and tabs around the value trimmed, also in a text column;
- * ? = column optional).  Errors are reported as FILE:LINE. */
+ * ? = column optional; date(d-m-yyyy) and datetime(d-m-yyyy): dates also
+ * as day-month-year).  Errors are reported as FILE:LINE. */
 int rg_colspec_parse(const char *spec, const char *file, long line, rg_colspec **out, size_t *n,
                      rg_errors *errs);
 void rg_colspec_free(rg_colspec *c, size_t n);
@@ -43,6 +47,19 @@ const char *rg_coltype_name(rg_coltype t);
  * Returns 0 and a table whose rows carry their line numbers, or -1. */
 int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const char *unique,
                 regie_table **out, rg_errors *errs);
+/* The encodings an input file may be declared in (`encoding =`). */
+typedef enum { RG_ENC_UTF8 = 0, RG_ENC_CP1252 } rg_encoding;
+/* "utf-8" (also utf8), "cp1252" (also windows-1252): 0, or -1. */
+int rg_encoding_parse(const char *name, rg_encoding *enc);
+/* rg_csv_read of an input file declared in `enc`: a cp1252 file is
+ * converted to UTF-8 (iconv) before it is parsed, a byte that is no
+ * character of cp1252 reported as FILE:LINE; a file read as UTF-8 that is
+ * not says so with the hint to declare `encoding = cp1252`. */
+int rg_csv_read_enc(const char *path, rg_encoding enc, const rg_colspec *spec, size_t nspec,
+                    const char *unique, regie_table **out, rg_errors *errs);
+/* data (len bytes) in cp1252 as UTF-8 (*out malloc'd, *outlen); -1 with
+ * the line of the first byte that is not a cp1252 character in *badline. */
+int rg_cp1252_to_utf8(const char *data, size_t len, char **out, size_t *outlen, long *badline);
 /* Same, from memory; `name` is used in messages and as the table source. */
 int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,
                  size_t nspec, const char *unique, regie_table **out, rg_errors *errs);
@@ -63,5 +80,44 @@ size_t rg_csv_field(const char *s, size_t n, char *buf, size_t bufsize);
  * separated by ';'). */
 void rg_csv_put_name(rg_buf *b, const char *name);
 void rg_csv_put_value(rg_buf *b, const regie_value *v);
+
+/* ---- dialects: one writer, two ways of writing ----
+ * standard: the contract's CSV for machines (',', decimal point, no BOM).
+ * dutch: what Dutch Excel opens as is (';', decimal comma, a UTF-8 BOM).
+ * Both end lines with CRLF.  The decimal rule of the dutch dialect: a
+ * number (REGIE_NUM) is written with ',' for its point; a text field gets
+ * ',' for its point only when it is exactly a decimal number, -?D+.D+
+ * (one or more digits, a point, one or more digits: 67.92, -0.5); every
+ * other text (dates, times, 1.2.3, 1e5, .5, ids), integers and booleans
+ * are written as they are.  A list's items are joined with ',' (as the
+ * reader splits a list in a ';' file) and keep their points.  Fields are
+ * quoted when they hold the dialect's separator, a quote, a line break,
+ * or begin or end with a space or tab; a header name also when it holds
+ * the other separator.  A NULL dialect is the standard one. */
+typedef struct rg_csv_dialect {
+    const char *name; /* as configured: csv = standard | dutch */
+    char delim;       /* field separator */
+    char decimal;     /* decimal separator of numbers */
+    char list_sep;    /* between the items of a list in a field */
+    int bom;          /* a file begins with the UTF-8 byte order mark */
+} rg_csv_dialect;
+extern const rg_csv_dialect rg_csv_standard;
+extern const rg_csv_dialect rg_csv_dutch;
+/* "standard" or "dutch"; NULL for another name. */
+const rg_csv_dialect *rg_csv_dialect_find(const char *name);
+/* Whether s (n bytes) is exactly a decimal number -?D+.D+ (the decimal rule). */
+int rg_csv_is_decimal_text(const char *s, size_t n);
+int rg_csv_needs_quotes_d(const rg_csv_dialect *d, const char *s, size_t n);
+/* A text field (the decimal rule applies). */
+void rg_csv_put_text_d(rg_buf *b, const rg_csv_dialect *d, const char *s, size_t n);
+/* rg_csv_field in dialect d; decimal: whether the decimal rule applies. */
+size_t rg_csv_field_d(const rg_csv_dialect *d, int decimal, const char *s, size_t n, char *buf,
+                      size_t bufsize);
+void rg_csv_put_name_d(rg_buf *b, const rg_csv_dialect *d, const char *name);
+void rg_csv_put_value_d(rg_buf *b, const rg_csv_dialect *d, const regie_value *v);
+/* What a file in dialect d begins with: the BOM, or nothing. */
+void rg_csv_begin(rg_buf *b, const rg_csv_dialect *d);
+/* rg_csv_write in dialect d: the BOM, the header, the rows. */
+void rg_csv_write_d(rg_buf *out, const regie_table *t, const rg_csv_dialect *d);
 
 #endif /* REGIE_RG_CSV_H */

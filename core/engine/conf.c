@@ -183,10 +183,22 @@ int rg_config_set(rg_config *cfg, const char *key, const char *value, const char
             rg_err_add(errs, file, line, "%s: found \"%s\", expected none or process", key, value);
             rc = -1;
         }
+    } else if (strcmp(key, "csv") == 0) {
+        const rg_csv_dialect *dl = rg_csv_dialect_find(value);
+        if (!dl) {
+            rg_err_add(errs, file, line,
+                       "%s: found \"%s\", expected standard (',', decimal point: for machines) or "
+                       "dutch (';', decimal comma, BOM: what Dutch Excel opens)",
+                       key, value);
+            rc = -1;
+        } else {
+            cfg->csv = dl;
+        }
     } else {
         rg_err_add(errs, file, line,
                    "unknown engine key \"%s\" (allowed: plugin_path, script_path, workflow_path, "
-                   "store, sync, signing_key, instructions, memory_mb, timeout, jobs, isolate)",
+                   "store, sync, signing_key, instructions, memory_mb, timeout, jobs, isolate, "
+                   "csv)",
                    key);
         rc = -1;
     }
@@ -207,6 +219,7 @@ int rg_config_load(rg_config *cfg, const char *file, rg_errors *errs)
     cfg->limits.timeout = RG_DEFAULT_TIMEOUT;
     cfg->step_timeout = RG_DEFAULT_TIMEOUT;
     cfg->jobs = 0;
+    cfg->csv = &rg_csv_standard;
     const char *env = getenv("REGIE_CONFIG");
     if (!file) {
         file = env && *env ? env : rg_default_config_file();
@@ -221,10 +234,12 @@ int rg_config_load(rg_config *cfg, const char *file, rg_errors *errs)
         for (size_t s = 0; s < ini.n; s++) {
             rg_section *sec = &ini.secs[s];
             int known = strcmp(sec->name, "paths") == 0 || strcmp(sec->name, "store") == 0 ||
-                        strcmp(sec->name, "limits") == 0 || strcmp(sec->name, "run") == 0;
+                        strcmp(sec->name, "limits") == 0 || strcmp(sec->name, "run") == 0 ||
+                        strcmp(sec->name, "output") == 0;
             if (!known) {
                 rg_err_add(errs, sec->file, sec->line,
-                           "unknown section [%s] (expected [paths], [store], [limits], [run])",
+                           "unknown section [%s] (expected [paths], [store], [limits], [run], "
+                           "[output])",
                            sec->name);
                 rc = -1;
                 continue;

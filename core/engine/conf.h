@@ -3,6 +3,7 @@
 #ifndef REGIE_CONF_H
 #define REGIE_CONF_H
 
+#include "rg_csv.h"
 #include "util.h"
 
 /* Seconds a step may run when nothing else is configured. */
@@ -26,6 +27,7 @@ typedef struct rg_config {
     double step_timeout;  /* default per step, seconds, 0 none */
     int jobs;             /* 0: number of cores */
     int isolate;          /* 1: plugin steps run in a child process (isolate = process) */
+    const rg_csv_dialect *csv; /* [output] csv = standard | dutch: how CSV outputs are written */
     char *config_file;    /* what was read, for messages */
 } rg_config;
 

@@ -52,7 +52,8 @@ static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_erro
     case RG_IN_CSV:
     case RG_IN_INI: {
         int bad = in->type == RG_IN_CSV
-                      ? rg_csv_read(text, in->cols, in->ncols, in->unique, &t, errs) != 0
+                      ? rg_csv_read_enc(text, in->encoding, in->cols, in->ncols, in->unique, &t,
+                                        errs) != 0
                       : rg_ini_to_table(text, &t, errs) != 0 ||
                             rg_ini_schema_check(&in->keys, t, errs) != 0;
         if (bad) {

@@ -449,6 +449,24 @@ static int h_list_push(regie_list *l, const regie_value *v)
     return l && v ? rg_list_push(l, v) : -1;
 }
 
+static int h_csv_dialect(regie_ctx *ctx, char *delimiter, char *decimal_sep)
+{
+    const rg_csv_dialect *d = rg_ctx_csv(ctx);
+    if (delimiter) {
+        *delimiter = d->delim;
+    }
+    if (decimal_sep) {
+        *decimal_sep = d->decimal;
+    }
+    return d->bom;
+}
+
+static size_t h_csv_field_run(regie_ctx *ctx, int decimal, const char *s, size_t n, char *buf,
+                              size_t bufsize)
+{
+    return rg_csv_field_d(rg_ctx_csv(ctx), decimal, s, n, buf, bufsize);
+}
+
 const regie_host rg_host = {
     .size = sizeof(regie_host),
     .abi_version = REGIE_ABI_VERSION,
@@ -489,9 +507,19 @@ const regie_host rg_host = {
     .sub_workdays = rg_sub_workdays,
     .next_workday = rg_next_workday,
     .csv_field = rg_csv_field,
+    .csv_dialect = h_csv_dialect,
+    .csv_field_run = h_csv_field_run,
 };
 
 /* ---- contexts ---- */
+const rg_csv_dialect *rg_ctx_csv(const regie_ctx *ctx)
+{
+    if (ctx && ctx->run && ctx->run->wf && ctx->run->wf->cfg.csv) {
+        return ctx->run->wf->cfg.csv;
+    }
+    return &rg_csv_standard;
+}
+
 void rg_ctx_init(regie_ctx *ctx, rg_run *run, size_t step)
 {
     memset(ctx, 0, sizeof *ctx);

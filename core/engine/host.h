@@ -45,6 +45,8 @@ struct regie_ctx {
 };
 
 void rg_ctx_init(regie_ctx *ctx, struct rg_run *run, size_t step);
+/* The CSV dialect of the step's run (the standard one outside a run). */
+const rg_csv_dialect *rg_ctx_csv(const regie_ctx *ctx);
 void rg_ctx_reset(regie_ctx *ctx);
 
 /* Note relpath among the files the step wrote (a file written in the

@@ -355,7 +355,7 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                        "[%s]: \"%s\" is not a valid input name (letters, digits, _ and -)",
                        sec->name, name);
         }
-        int has_required = 0;
+        int has_required = 0, has_encoding = 0;
         for (size_t k = 0; k < sec->n; k++) {
             rg_kv *kv = &sec->kv[k];
             if (strcmp(kv->key, "type") == 0) {
@@ -387,6 +387,13 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                 rg_colspec_parse(kv->value, kv->file, kv->line, &in->cols, &in->ncols, errs);
             } else if (strcmp(kv->key, "unique") == 0) {
                 in->unique = rg_xstrdup(kv->value);
+            } else if (strcmp(kv->key, "encoding") == 0) {
+                if (rg_encoding_parse(kv->value, &in->encoding) != 0) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "encoding: found \"%s\", expected utf-8 (the default) or cp1252",
+                               kv->value);
+                }
+                has_encoding = 1;
             } else if (strncmp(kv->key, "keys.", 5) == 0) {
                 rg_ini_schema_add(&in->keys, kv->key + 5, kv->value, kv->file, kv->line, errs);
             } else if (strcmp(kv->key, "from_previous_run") == 0) {
@@ -396,7 +403,8 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
             } else {
                 rg_err_add(errs, kv->file, kv->line,
                            "unknown key \"%s\" in [%s] (allowed: type, required, default, "
-                           "description, columns, unique, keys.SECTION, from_previous_run)",
+                           "description, columns, unique, keys.SECTION, from_previous_run); "
+                           "a csv input also takes encoding",
                            kv->key, sec->name);
             }
         }
@@ -411,6 +419,10 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
         }
         if ((in->cols || in->unique) && in->type != RG_IN_CSV) {
             rg_err_add(errs, sec->file, sec->line, "[%s]: columns and unique apply to csv inputs only",
+                       sec->name);
+        }
+        if (has_encoding && in->type != RG_IN_CSV) {
+            rg_err_add(errs, sec->file, sec->line, "[%s]: encoding applies to csv inputs only",
                        sec->name);
         }
         if (in->keys.n && in->type != RG_IN_INI) {

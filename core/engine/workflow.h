@@ -34,6 +34,7 @@ typedef struct rg_input {
     rg_colspec *cols; /* csv: typed columns */
     size_t ncols;
     char *unique; /* csv: column whose values must be unique */
+    rg_encoding encoding; /* csv: encoding = utf-8 (default) | cp1252 */
     rg_ini_schema keys; /* ini: the keys of each section (keys.SECTION) */
     char *from_previous; /* from_previous_run: an output of the workflow's
                           * latest earlier done run (relative path), taken

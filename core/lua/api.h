@@ -122,6 +122,9 @@ void rg_lua_writer_type(lua_State *L, const char *type, const luaL_Reg *methods,
 int rg_api_csv_parse(lua_State *L);
 int rg_api_csv_encode(lua_State *L);
 int rg_api_csv_field(lua_State *L);
+int rg_api_csv_dialect(lua_State *L);
+/* The CSV dialect of the running step's run; the standard one outside a step. */
+const rg_csv_dialect *rg_lua_csv_dialect(lua_State *L);
 
 /* ---- text and numbers as text (api_text.c) ---- */
 int rg_api_html(lua_State *L);

@@ -6,6 +6,11 @@
 #include <lauxlib.h>
 #include <string.h>
 
+const rg_csv_dialect *rg_lua_csv_dialect(lua_State *L)
+{
+    return rg_ctx_csv(*rg_lua_ctx_slot(L));
+}
+
 int rg_api_csv_parse(lua_State *L)
 {
     size_t len;
@@ -59,7 +64,7 @@ int rg_api_csv_encode(lua_State *L)
         }
         lua_pop(L, 1);
     }
-    rg_csv_write(&o->b, t);
+    rg_csv_write_d(&o->b, t, rg_lua_csv_dialect(L));
     lua_pushlstring(L, o->b.data, o->b.len);
     return 1;
 }
@@ -79,14 +84,47 @@ int rg_api_csv_field(lua_State *L)
         return 1;
     }
     size_t n;
+    const rg_csv_dialect *d = rg_lua_csv_dialect(L);
+    if (lua_type(L, 1) == LUA_TNUMBER && !lua_isinteger(L, 1) && d->decimal != '.') {
+        /* a number as the writer writes it: its shortest text, the run's separator */
+        regie_value v = { .type = REGIE_NUM };
+        v.u.n = (double)lua_tonumber(L, 1);
+        rg_buf nb = { 0 };
+        rg_csv_put_value_d(&nb, d, &v);
+        lua_pushlstring(L, nb.data, nb.len);
+        rg_buf_free(&nb);
+        return 1;
+    }
     const char *s = luaL_checklstring(L, 1, &n);
-    size_t len = rg_csv_field(s, n, NULL, 0);
-    if (len == n) { /* not quoted: the text itself (a number already made one) */
+    size_t len = rg_csv_field_d(d, 1, s, n, NULL, 0);
+    if (len == n && (d->decimal == '.' || !rg_csv_is_decimal_text(s, n))) {
+        /* not quoted: the text itself (a number already made one) */
         lua_settop(L, 1);
         return 1;
     }
     luaL_Buffer b;
-    rg_csv_field(s, n, luaL_buffinitsize(L, &b, len), len);
+    rg_csv_field_d(d, 1, s, n, luaL_buffinitsize(L, &b, len), len);
     luaL_pushresultsize(&b, len);
+    return 1;
+}
+
+/* regie.csv.dialect(): how the run writes CSV, for a script that puts
+ * lines together from regie.csv.field pieces:
+ *   { name = "standard" | "dutch", delimiter = "," | ";", decimal = "." | ",",
+ *     bom = "" | "\239\187\191", eol = "\r\n" } */
+int rg_api_csv_dialect(lua_State *L)
+{
+    const rg_csv_dialect *d = rg_lua_csv_dialect(L);
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, d->name);
+    lua_setfield(L, -2, "name");
+    lua_pushlstring(L, &d->delim, 1);
+    lua_setfield(L, -2, "delimiter");
+    lua_pushlstring(L, &d->decimal, 1);
+    lua_setfield(L, -2, "decimal");
+    lua_pushstring(L, d->bom ? "\xEF\xBB\xBF" : "");
+    lua_setfield(L, -2, "bom");
+    lua_pushliteral(L, "\r\n");
+    lua_setfield(L, -2, "eol");
     return 1;
 }

@@ -133,6 +133,7 @@ int rg_api_write(lua_State *L)
 typedef struct file_writer {
     char *path;
     char **cols; /* a CSV writer's columns; NULL for regie.file */
+    const rg_csv_dialect *dialect; /* a CSV writer's: the run's */
     size_t ncols, lines, size;
     regie_ctx *ctx; /* the step that writes it */
     rg_afile file;  /* the unfinished file (fd -1: none) */
@@ -245,6 +246,10 @@ static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
     case LUA_TSTRING: { /* the common case straight into the file */
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
+        if (w->dialect != &rg_csv_standard) {
+            rg_csv_put_text_d(b, w->dialect, s, len);
+            break;
+        }
         if (!rg_csv_needs_quotes(s, len)) {
             lbuf_put(L, &w->out, s, len);
             return;
@@ -255,7 +260,7 @@ static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
     case LUA_TBOOLEAN:
         v.type = REGIE_BOOL;
         v.u.b = lua_toboolean(L, idx);
-        rg_csv_put_value(b, &v);
+        rg_csv_put_value_d(b, w->dialect, &v);
         break;
     case LUA_TNUMBER:
         if (lua_isinteger(L, idx)) {
@@ -265,7 +270,7 @@ static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
         }
         v.type = REGIE_NUM;
         v.u.n = (double)lua_tonumber(L, idx);
-        rg_csv_put_value(b, &v);
+        rg_csv_put_value_d(b, w->dialect, &v);
         break;
     case LUA_TLIGHTUSERDATA:
         if (rg_lua_is_null(L, idx)) {
@@ -277,7 +282,7 @@ static void writer_put(lua_State *L, file_writer *w, int idx, size_t c)
         const char *err = lua_type(L, idx) == LUA_TTABLE ? rg_lua_to_value(L, idx, scratch, &v)
                                                           : "cannot write this value";
         if (!err) {
-            rg_csv_put_value(b, &v);
+            rg_csv_put_value_d(b, w->dialect, &v);
         }
         rg_table_free(scratch);
         if (err) {
@@ -311,7 +316,7 @@ static int l_writer_add(lua_State *L)
     line_begin(w);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
-            lbuf_put(L, &w->out, ",", 1);
+            lbuf_put(L, &w->out, &w->dialect->delim, 1);
         }
         writer_put(L, w, (int)c + 2, c);
     }
@@ -331,7 +336,7 @@ static int l_writer_record(lua_State *L)
     line_begin(w);
     for (size_t c = 0; c < w->ncols; c++) {
         if (c) {
-            lbuf_put(L, &w->out, ",", 1);
+            lbuf_put(L, &w->out, &w->dialect->delim, 1);
         }
         writer_put(L, w, 3 + (int)c, c);
     }
@@ -450,17 +455,21 @@ int rg_api_csv_writer(lua_State *L)
         lua_pop(L, 1);
     }
     file_writer *w = writer_new(L, "regie.csv.writer", path);
+    w->dialect = rg_ctx_csv(w->ctx);
     w->cols = rg_xcalloc(ncols, sizeof *w->cols);
+    if (w->dialect->bom) {
+        lbuf_put(L, &w->out, "\xEF\xBB\xBF", 3);
+    }
     for (size_t c = 0; c < ncols; c++) {
         lua_rawgeti(L, 2, (lua_Integer)c + 1);
         w->cols[c] = rg_xstrdup(lua_tostring(L, -1));
         w->ncols++;
         lua_pop(L, 1);
         if (c) {
-            lbuf_put(L, &w->out, ",", 1);
+            lbuf_put(L, &w->out, &w->dialect->delim, 1);
         }
         w->row.len = 0;
-        rg_csv_put_name(&w->row, w->cols[c]);
+        rg_csv_put_name_d(&w->row, w->dialect, w->cols[c]);
         lbuf_put(L, &w->out, w->row.data, w->row.len);
     }
     lbuf_put(L, &w->out, "\r\n", 2);

@@ -55,6 +55,7 @@ void rg_lua_open_regie(lua_State *L)
     };
     static const luaL_Reg csv_fns[] = { { "parse", rg_api_csv_parse }, { "encode", rg_api_csv_encode },
                                         { "writer", rg_api_csv_writer }, { "field", rg_api_csv_field },
+                                        { "dialect", rg_api_csv_dialect },
                                         { NULL, NULL } };
     rg_lua_open_lists(L);
     rg_lua_reset_inputs(L);

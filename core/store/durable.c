@@ -920,6 +920,11 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
     for (size_t i = 0; i < nsets; i++) {
         rg_buf_printf(&params, "%s=%s\n", sets[i].name, sets[i].value);
     }
+    /* a CSV dialect other than the standard one is recorded with the
+     * settings (`regie show`), and is the run's again on resume */
+    if (wf->cfg.csv && wf->cfg.csv != &rg_csv_standard) {
+        rg_buf_printf(&params, "engine.csv=%s\n", wf->cfg.csv->name);
+    }
     char *outdir = realpath(run->outdir, NULL);
     if (!outdir) {
         rg_mkdir_p(run->outdir);

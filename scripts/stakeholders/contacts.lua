@@ -12,6 +12,8 @@ return {
     local cfg = lib.config()
     local P = CP.new(cfg, lib.channel_mix())
     local field = regie.csv.field -- (as regie.csv.writer quotes a value)
+    local dialect = regie.csv.dialect() -- the run's: its separator, a BOM or not
+    local sep = dialect.delimiter
 
     -- A line is priority,id,name, then n,date,channel,mode,kind of the
     -- contact, then owner,goal,message.  The middle parts are the same for
@@ -22,8 +24,8 @@ return {
     local function prepare(kind)
       local list = {}
       for k, m in ipairs(kind.contacts) do
-        list[k] = k .. "," .. field(m.date) .. "," .. field(m.channel) .. "," .. field(m.mode)
-          .. "," .. field(m.kind)
+        list[k] = k .. sep .. field(m.date) .. sep .. field(m.channel) .. sep .. field(m.mode)
+          .. sep .. field(m.kind)
       end
       middles[kind], goals[kind] = list, field(kind.goal.text)
     end
@@ -35,7 +37,7 @@ return {
     for i, column in ipairs(CP.CONTACT_COLUMNS) do
       header[i] = field(column)
     end
-    f:write(table.concat(header, ","), "\r\n")
+    f:write(dialect.bom, table.concat(header, sep), "\r\n")
     -- the columns of ranked used here (lib.class_of, CP.kind, the line)
     local columns = { "priority", "id", "name", "power_high", "interest_high", "legitimacy",
                       "urgency", "attitude", "gap", "owner", "concern" }
@@ -45,8 +47,8 @@ return {
       if not middles[kind] then
         prepare(kind)
       end
-      local head = r.priority .. "," .. field(r.id) .. "," .. field(r.name) .. ","
-      local tail = "," .. owners[CP.owner(cfg, r)] .. "," .. goals[kind] .. ","
+      local head = r.priority .. sep .. field(r.id) .. sep .. field(r.name) .. sep
+      local tail = sep .. owners[CP.owner(cfg, r)] .. sep .. goals[kind] .. sep
         .. field(CP.message(c, r)) .. "\r\n"
       for _, middle in ipairs(middles[kind]) do
         f:write(head, middle, tail)
