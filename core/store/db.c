@@ -532,6 +532,9 @@ static const char *const migrations[] = {
     "CREATE TABLE IF NOT EXISTS signatures (run_id TEXT NOT NULL, seq INTEGER NOT NULL, time "
     "TEXT NOT NULL, head TEXT NOT NULL, public_key TEXT NOT NULL, signature TEXT NOT NULL, "
     "PRIMARY KEY (run_id, seq));\n",
+    /* v5: the run's case (a workflow's `case =`: tender reference, event
+     * title), shown beside its id; NULL for runs before it or without one */
+    "ALTER TABLE runs ADD COLUMN run_case TEXT;\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
