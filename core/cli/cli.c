@@ -890,6 +890,7 @@ static int cmd_store(const opts *o)
         return RG_EXIT_INVALID;
     }
     int r = 0;
+    rg_store_for_people(store, 1);
     if (strcmp(c, "runs") == 0) {
         r = o->waiting ? rg_store_wait_list(store, stdout, &errs)
                        : rg_store_list_runs(store, o->wf_filter, o->status_filter, stdout, &errs);

@@ -15,6 +15,11 @@
  * run.txt is written by the same code for machines: UTC and English, as
  * bundle_verify.c reads it. */
 static __thread int for_people;
+
+void rg_store_for_people(rg_store *store, int on)
+{
+    store->for_people = on;
+}
 #define N_(s) s
 static const char *P_(const char *s)
 {
@@ -144,7 +149,7 @@ int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char 
     }
     static const char *const head[] = { N_("RUN"),     N_("CASE"),  N_("WORKFLOW"), N_("STATUS"),
                                         N_("STARTED"), N_("ENDED"), N_("USER") };
-    for_people = 1;
+    for_people = store->for_people;
     tbl t;
     tbl_init(&t, 7, head);
     int r, count = 0;
@@ -398,7 +403,7 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 int rg_store_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
     LOCK(store);
-    for_people = 1;
+    for_people = store->for_people;
     int rc = rg_show_run(store, run_id, out, errs);
     for_people = 0;
     UNLOCK(store);
@@ -415,7 +420,7 @@ int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors
     if (rc == 0) {
         static const char *const head[] = { N_("SEQ"),  N_("TIME"), N_("WHO"),
                                             N_("WHAT"), N_("HASH"), N_("DETAIL") };
-        for_people = 1;
+        for_people = store->for_people;
         tbl t;
         tbl_init(&t, 6, head);
         for (size_t i = 0; i < n; i++) {
@@ -1041,7 +1046,7 @@ int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs)
     }
     static const char *const head[] = { N_("RUN"),   N_("WORKFLOW"), N_("STEP"),  N_("KIND"),
                                         N_("SINCE"), N_("DUE"),      N_("NEEDED") };
-    for_people = 1;
+    for_people = store->for_people;
     tbl t;
     tbl_init(&t, 7, head);
     int r, count = 0;

@@ -205,6 +205,10 @@ void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
 /* Record the number of parallel jobs the run was started with (resume
  * uses it again unless told otherwise). */
 int rg_store_run_set_jobs(rg_store *store, const char *run_id, int jobs, rg_errors *errs);
+/* Listings (runs, show, log, the waits) for people: times in the local zone
+ * (TZ) and headers in the user's language (gettext domain "regie").  Off:
+ * UTC and English, as stored. */
+void rg_store_for_people(rg_store *store, int on);
 /* Record the run's case (the workflow's `case =`: a tender reference, an
  * event title), shown beside its id by `regie runs` and `show`. */
 int rg_store_run_set_case(rg_store *store, const char *run_id, const char *run_case,
