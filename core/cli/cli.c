@@ -1224,7 +1224,9 @@ int rg_cli_main(int argc, char **argv)
     }
     if (want_help || (o.cmd && strcmp(o.cmd, "help") == 0)) {
         /* regie help [CMD], regie [CMD] --help */
-        const char *what = o.cmd && strcmp(o.cmd, "help") == 0 ? (o.npos ? o.pos[0] : NULL) : o.cmd;
+        const char *what = o.cmd && strcmp(o.cmd, "help") == 0
+                               ? (o.npos ? o.pos[0] : want_help ? "help" : NULL)
+                               : o.cmd;
         const char *text = what ? help_for(what) : _(usage_text);
         if (!text && o.cmd && strcmp(o.cmd, "help") == 0) {
             rc = usage_error("unknown command %s", what);
