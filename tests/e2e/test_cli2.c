@@ -269,6 +269,16 @@ START_TEST(runs_show_the_case)
     const char *show[] = { "show", id, "--db", "t.db", NULL };
     ck_assert_int_eq(run_argv(show), 0);
     ck_assert_msg(strstr(t_out, "case       VNG-PSD-2026-004"), "%s", t_out);
+    /* the open task: SINCE in local time */
+    if (rc == 3) {
+        setenv("TZ", "Europe/Amsterdam", 1);
+        const char *waiting[] = { "runs", "--waiting", "--db", "t.db", NULL };
+        ck_assert_int_eq(run_argv(waiting), 0);
+        line = line_of(t_out, id);
+        ck_assert_msg(line && (strstr(line, " CET ") || strstr(line, " CEST ")), "%s", t_out);
+        free(line);
+        unsetenv("TZ");
+    }
     /* a store made before the case was recorded (schema 4, no column) */
     char *db = t_path("t.db");
     sql(db, "ALTER TABLE runs DROP COLUMN run_case; PRAGMA user_version = 4");
