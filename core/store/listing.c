@@ -181,9 +181,10 @@ int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char 
         if (count) {
             tbl_print(&t, out, "");
         } else {
-            fprintf(out, "no runs%s%s%s%s in %s\n", workflow_filter ? " of workflow " : "",
-                    workflow_filter ? workflow_filter : "", status_filter ? " with status " : "",
-                    status_filter ? status_filter : "", store->path);
+            fprintf(out, P_("no runs%s%s%s%s in %s\n"), workflow_filter ? P_(" of workflow ") : "",
+                    workflow_filter ? workflow_filter : "",
+                    status_filter ? P_(" with status ") : "", status_filter ? status_filter : "",
+                    store->path);
         }
     }
     tbl_free(&t);
@@ -1069,7 +1070,7 @@ int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs)
         if (count) {
             tbl_print(&t, out, "");
         } else {
-            fprintf(out, "nothing is waiting for a person or a date in %s\n", store->path);
+            fprintf(out, P_("nothing is waiting for a person or a date in %s\n"), store->path);
         }
     }
     tbl_free(&t);
