@@ -12,7 +12,8 @@
             X(render) X(isolate) X(fuzz) X(arch) X(verify) X(record) X(foureyes) X(anchor) X(sla)  \
                 X(regional) X(incontent) X(previous) X(schedule) \
                 X(event) \
-                X(nlcsv) X(nlcsv_unit)
+                X(nlcsv) X(nlcsv_unit) \
+                X(cli2)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

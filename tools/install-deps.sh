@@ -4,7 +4,7 @@
 # suite needs (tools/test.sh).  Works as root or through sudo.
 set -e
 # building and running regie
-PKGS="gcc make autoconf automake libtool pkg-config
+PKGS="gcc make autoconf automake libtool pkg-config gettext
       liblua5.4-dev libinih-dev libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev"
 # the test suite only: Check, git (fresh-clone tests), SVG and ICS readers,
 # a headless browser for the reports

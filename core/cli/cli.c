@@ -3,6 +3,9 @@
  * workflow or input (nothing ran), 3 waiting, 64 usage, 70 exit() called
  * by a step (crash.h). */
 #define _GNU_SOURCE
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include "cli.h"
 #include "crash.h"
 #include "durable.h"
@@ -19,6 +22,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <libintl.h>
+#include <locale.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <stdlib.h>
@@ -28,8 +33,15 @@
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "0"
 #endif
+#ifndef REGIE_LOCALEDIR
+#define REGIE_LOCALEDIR "/usr/share/locale"
+#endif
 
-static const char *usage_text =
+/* Messages in the user's language (po/nl.po): English texts are the keys. */
+#define _(s) dgettext("regie", s)
+#define N_(s) s
+
+static const char *usage_text = N_(
     "usage: regie COMMAND [OPTIONS]\n"
     "\n"
     "Commands:\n"
@@ -62,12 +74,13 @@ static const char *usage_text =
     "Options for every command:\n"
     "  --config FILE       engine configuration (default: etc/regie.ini)\n"
     "  --engine KEY=VALUE  override an engine setting (plugin_path, script_path, timeout, ...)\n"
-    "  -h, --help          this text;  --version  the version\n"
+    "  -h, --help          this text (COMMAND --help: that command's);  --version  the release\n"
     "\n"
     "Exit status: 0 done, 1 a step failed (verify: tampering found), 2 invalid workflow,\n"
     "input, store or run id (nothing ran), 3 the run waits for a person or a date,\n"
     "64 wrong usage, 70 a plugin called exit() in the middle of the run, 128+N a crash\n"
-    "by signal N (after 70 or a crash, `regie resume RUN` continues the run).\n";
+    "by signal N (after 70 or a crash, `regie resume RUN` continues the run).\n"
+    "`regie help COMMAND` (or `regie COMMAND --help`) tells more about one command.\n");
 
 typedef struct opts {
     const char *cmd;
@@ -92,11 +105,12 @@ typedef struct opts {
     const char *anchor;
 } opts;
 
+/* fmt and arg are English; both are translated. */
 static int usage_error(const char *fmt, const char *arg)
 {
     fprintf(stderr, "regie: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'regie --help'.\n");
+    fprintf(stderr, _(fmt), strcmp(fmt, "%s") == 0 ? _(arg) : arg);
+    fprintf(stderr, "\n%s\n", _("Try 'regie --help'."));
     return RG_EXIT_USAGE;
 }
 
@@ -104,7 +118,7 @@ static int add_pair(rg_setting **v, size_t *n, const char *arg, const char *opt)
 {
     const char *eq = strchr(arg, '=');
     if (!eq || eq == arg) {
-        fprintf(stderr, "regie: %s expects NAME=VALUE, found \"%s\"\n", opt, arg);
+        fprintf(stderr, _("regie: %s expects NAME=VALUE, found \"%s\"\n"), opt, arg);
         return -1;
     }
     *v = rg_xrealloc(*v, (*n + 1) * sizeof **v);
@@ -468,8 +482,8 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
     display disp = { isatty(2), rg_now() };
     rg_observer obs = { &disp, obs_started, obs_finished, obs_progress, obs_log };
     if (!o->quiet) {
-        fprintf(stderr, "regie: running %s (%zu steps, %d jobs)%s%s\n", sess->wf.name,
-                sess->wf.nsteps, run->jobs, run->run_id ? ", run " : "",
+        fprintf(stderr, _("regie: running %s (%zu steps, %d jobs)%s%s\n"), sess->wf.name,
+                sess->wf.nsteps, run->jobs, run->run_id ? _(", run ") : "",
                 run->run_id ? run->run_id : "");
     }
     double t0 = rg_now();
@@ -500,14 +514,19 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
     for (size_t s = 0; s < sess->wf.nsteps; s++) {
         counts[run->state[s].status]++;
     }
-    fprintf(stderr,
-            "regie: %s %s in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; outputs in "
-            "%s/\n",
-            sess->wf.name, rc == 0 ? "finished" : rc == RG_EXIT_WAITING ? "waits" : "failed", secs,
-            counts[RG_ST_DONE], counts[RG_ST_FAILED], counts[RG_ST_SKIPPED],
-            counts[RG_ST_NOT_RUN], outdir);
+    const char *fmt =
+        rc == 0 ? N_("regie: %s finished in %.3f s: %zu done, %zu failed, %zu skipped, %zu not "
+                     "run; outputs in %s/\n")
+        : rc == RG_EXIT_WAITING
+            ? N_("regie: %s waits in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; "
+                 "outputs in %s/\n")
+            : N_("regie: %s failed in %.3f s: %zu done, %zu failed, %zu skipped, %zu not run; "
+                 "outputs in %s/\n");
+    fprintf(stderr, _(fmt), sess->wf.name, secs, counts[RG_ST_DONE], counts[RG_ST_FAILED],
+            counts[RG_ST_SKIPPED], counts[RG_ST_NOT_RUN], outdir);
     if (rc == RG_EXIT_WAITING) {
-        fprintf(stderr, "regie: run %s waits:\n", run->run_id ? run->run_id : "(not recorded)");
+        fprintf(stderr, _("regie: run %s waits:\n"),
+                run->run_id ? run->run_id : _("(not recorded)"));
         for (size_t s = 0; s < sess->wf.nsteps; s++) {
             /* what the run waits for, not the steps queued behind it */
             if (run->state[s].status == RG_ST_WAITING && run->state[s].error &&
@@ -516,12 +535,12 @@ static int execute_and_report(const opts *o, session *sess, rg_run *run, rg_stor
             }
         }
         if (!run->run_id) {
-            fprintf(stderr, "regie: without the run store (--no-store) it cannot be resumed; run "
-                            "it again with the missing input\n");
+            fprintf(stderr, "%s", _("regie: without the run store (--no-store) it cannot be "
+                                    "resumed; run it again with the missing input\n"));
         }
     }
     if (run->run_id) {
-        fprintf(stderr, "regie: run %s recorded in %s\n", run->run_id, rg_store_path(store));
+        fprintf(stderr, _("regie: run %s recorded in %s\n"), run->run_id, rg_store_path(store));
     }
     return rc;
 }
@@ -849,7 +868,7 @@ static int cmd_approve(const opts *o)
 static int cmd_key(const opts *o)
 {
     if (o->npos != 2 || strcmp(o->pos[0], "new") != 0) {
-        return usage_error("%s", "usage: regie key new FILE");
+        return usage_error("%s", N_("usage: regie key new FILE"));
     }
     rg_errors errs = { 0 };
     char *pub = NULL;
@@ -879,9 +898,9 @@ static int cmd_store(const opts *o)
     int want = strcmp(c, "runs") == 0 ? 0 : strcmp(c, "export") == 0 ? 2 : 1;
     if (o->npos != want) {
         rg_config_free(&cfg);
-        return usage_error("%s", strcmp(c, "export") == 0 ? "usage: regie export RUN DIR"
-                                 : want ? "this command needs a RUN"
-                                        : "usage: regie runs [--workflow W] [--status S] [--waiting]");
+        return usage_error("%s", strcmp(c, "export") == 0 ? N_("usage: regie export RUN DIR")
+                                 : want ? N_("this command needs a RUN")
+                                        : N_("usage: regie runs [--workflow W] [--status S] [--waiting]"));
     }
     struct stat sb;
     if (strcmp(c, "verify") == 0 && stat(o->pos[0], &sb) == 0 && S_ISDIR(sb.st_mode)) {
@@ -903,6 +922,7 @@ static int cmd_store(const opts *o)
         return RG_EXIT_INVALID;
     }
     int r = 0;
+    rg_store_for_people(store, 1);
     if (strcmp(c, "runs") == 0) {
         r = o->waiting ? rg_store_wait_list(store, stdout, &errs)
                        : rg_store_list_runs(store, o->wf_filter, o->status_filter, stdout, &errs);
@@ -952,81 +972,197 @@ static int cmd_store(const opts *o)
     return rc;
 }
 
+/* Each command's own help: what it does, its options, its exit status. */
+static const struct {
+    const char *cmd;
+    const char *text;
+} helps[] = {
+    { "run",
+      N_("usage: regie run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N]\n"
+         "                 [--csv standard|dutch] [--quiet]\n"
+         "Runs WORKFLOW (a path to an INI file, or a name on the workflow path) and records\n"
+         "the run in the store.\n"
+         "  --set NAME=VALUE  give an input (see `regie inputs WORKFLOW`)\n"
+         "  --out DIR         where outputs go (default out/WORKFLOW-NAME)\n"
+         "  --jobs N          steps run in parallel (default: number of cores)\n"
+         "  --csv DIALECT     how the run writes its CSV files: standard (',' separated,\n"
+         "                    decimal point: for machines, the default) or dutch (';'\n"
+         "                    separated, decimal comma, UTF-8 BOM: Dutch Excel opens it\n"
+         "                    as is); the same as --engine csv=DIALECT, over [output] csv\n"
+         "                    of etc/regie.ini and the workflow's [engine]; recorded with\n"
+         "                    the run (run-summary.txt, `regie show`), kept on resume\n"
+         "  --today DATE      the date `wait = until:` compares with (default: today,\n"
+         "                    or REGIE_TODAY)\n"
+         "  -q, --quiet       no progress lines\n"
+         "  --db FILE         the run store;  --no-store  record nothing\n"
+         "Exit status: 0 done, 1 a step failed, 2 invalid workflow or input (nothing ran),\n"
+         "3 waiting for a person or a date, 64 wrong usage, 70 a plugin called exit().\n") },
+    { "check",
+      N_("usage: regie check WORKFLOW [--set NAME=VALUE]...\n"
+         "Checks everything `run` would refuse, writing nothing: plugins load, parameters\n"
+         "are valid, scripts compile, the DAG is sound, inputs are present and parse, and\n"
+         "the workflow's pre-flight steps (preflight = yes) find no error in them. Every\n"
+         "error is printed as FILE:LINE: message, sorted by file and line.\n"
+         "  --set NAME=VALUE  give an input, as for run\n"
+         "Exit status: 0 all is well, 2 errors found, 64 wrong usage.\n") },
+    { "graph",
+      N_("usage: regie graph WORKFLOW\n"
+         "Prints the steps and data of WORKFLOW as Graphviz DOT (render with `dot -Tsvg`).\n"
+         "Exit status: 0 printed, 2 the workflow does not load, 64 wrong usage.\n") },
+    { "inputs",
+      N_("usage: regie inputs WORKFLOW\n"
+         "Lists the inputs of WORKFLOW with their types, defaults and descriptions: what\n"
+         "run takes with --set NAME=VALUE.\n"
+         "Exit status: 0 listed, 2 the workflow does not load, 64 wrong usage.\n") },
+    { "plugins",
+      N_("usage: regie plugins [NAME]\n"
+         "Lists the plugins on the plugin path with their versions, or prints the\n"
+         "parameter table of the plugin NAME.\n"
+         "Exit status: 0 listed, 2 no plugin of that name.\n") },
+    { "workflows",
+      N_("usage: regie workflows\n"
+         "Lists the workflows on the workflow path: each name and its file.\n"
+         "Exit status: 0.\n") },
+    { "resume",
+      N_("usage: regie resume RUN [--set NAME=VALUE]... [--allow-changed] [--jobs N]\n"
+         "       regie resume --due [--today YYYY-MM-DD]\n"
+         "Finishes a run that stopped, crashed or waits. Completed steps are not run again;\n"
+         "inputs given with --set make the steps that read them run again. If the\n"
+         "workflow's files changed since the run started, resume names them and refuses\n"
+         "unless --allow-changed. --due resumes every run whose date wait has passed.\n"
+         "  --jobs N          steps run in parallel (default: as the run was started)\n"
+         "  --today DATE      the date timer waits compare with (default: today, or\n"
+         "                    REGIE_TODAY)\n"
+         "  --db FILE         the run store\n"
+         "Exit status as for run; 2 when the run is unknown or held by another process.\n") },
+    { "approve",
+      N_("usage: regie approve RUN STEP --by NAME [--note TEXT]\n"
+         "Approves a step the run waits on (recorded in the audit trail with NAME, TEXT and\n"
+         "the operating-system user); refused when NAME is the person the step's four_eyes\n"
+         "names (compared by letters and digits only, without case: `alice.` is alice).\n"
+         "Then: regie resume RUN.\n"
+         "  --by NAME         who approves (required)\n"
+         "  --note TEXT       why, kept in the audit trail\n"
+         "  --db FILE         the run store\n"
+         "Exit status: 0 approved, 2 no such run or wait, or refused, 64 wrong usage.\n") },
+    { "runs",
+      N_("usage: regie runs [--workflow W] [--status S] [--waiting] [--db FILE]\n"
+         "Lists the runs in the store: id, case (the workflow's `case =`: a tender\n"
+         "reference, an event title), workflow, status, start and end in local time\n"
+         "(TZ, default Europe/Amsterdam) and user.\n"
+         "  --workflow W      only the runs of workflow W\n"
+         "  --status S        only runs with status S (done, failed, waiting, running,\n"
+         "                    interrupted)\n"
+         "  --waiting         the open tasks instead: what each waiting run waits for\n"
+         "Exit status: 0 listed, 2 the store cannot be read, 64 wrong usage.\n") },
+    { "show",
+      N_("usage: regie show RUN [--db FILE]\n"
+         "Prints a run: its case, definition, inputs, steps and outputs with their SHA-256,\n"
+         "and its waits; times in local time (TZ, default Europe/Amsterdam).\n"
+         "Exit status: 0 shown, 2 no such run or the store cannot be read, 64 wrong usage.\n") },
+    { "log",
+      N_("usage: regie log RUN [--db FILE]\n"
+         "Prints the audit trail of a run: every entry with its time (local), who, what,\n"
+         "hash and detail, and the files hashed under it.\n"
+         "Exit status: 0 printed, 2 no such run or the store cannot be read, 64 wrong usage.\n") },
+    { "verify",
+      N_("usage: regie verify RUN [--anchor FILE] [--db FILE]\n"
+         "       regie verify DIR [--anchor FILE]\n"
+         "Checks the hash chain of a run's audit trail and every table of the store against\n"
+         "it, and the run's outputs against their recorded hashes; or an exported bundle DIR,\n"
+         "without any store. Says what was changed, and where.\n"
+         "  --anchor FILE     also check against an anchor written by `regie anchor`\n"
+         "Exit status: 0 intact, 1 tampering found, 2 no such run or bundle, 64 wrong usage.\n") },
+    { "export",
+      N_("usage: regie export RUN DIR [--out OUTDIR] [--db FILE]\n"
+         "Writes a self-contained evidence bundle of the run to DIR: its audit trail, the\n"
+         "definition, inputs and outputs as recorded, checked later with `regie verify DIR`.\n"
+         "  --out OUTDIR      where the run's outputs are now (default: where it wrote them)\n"
+         "Exit status: 0 written, 2 no such run, a file differs from its record, or DIR\n"
+         "cannot be written, 64 wrong usage.\n") },
+    { "anchor",
+      N_("usage: regie anchor RUN [--out FILE] [--db FILE]\n"
+         "Prints the signed head of the run's audit trail (with [store] signing_key = FILE),\n"
+         "to keep where the store's writers cannot change it; `regie verify RUN --anchor\n"
+         "FILE` checks the trail against it later.\n"
+         "  --out FILE        write it to FILE instead of printing it\n"
+         "Exit status: 0 printed or written, 2 no such run or no signing key, 64 wrong usage.\n") },
+    { "key",
+      N_("usage: regie key new FILE\n"
+         "Makes an Ed25519 key pair: the secret key in FILE (mode 600), the public key in\n"
+         "FILE.pub. Sign with it: [store] signing_key = FILE (or --engine signing_key=FILE);\n"
+         "the head of every audit trail is then signed at every wait, approval and run end.\n"
+         "Exit status: 0 made, 2 FILE cannot be written, 64 wrong usage.\n") },
+    { "help",
+      N_("usage: regie help [COMMAND]\n"
+         "Prints the help of COMMAND (the same as `regie COMMAND --help`), or without one\n"
+         "the list of commands.\n"
+         "Exit status: 0, 64 no such command.\n") },
+};
+
+/* The help of cmd (translated); NULL if there is no such command. */
 static const char *help_for(const char *cmd)
 {
-    if (strcmp(cmd, "run") == 0) {
-        return "usage: regie run WORKFLOW [--set NAME=VALUE]... [--out DIR] [--jobs N]\n"
-               "                 [--csv standard|dutch] [--quiet]\n"
-               "Runs WORKFLOW (a path to an INI file, or a name on the workflow path).\n"
-               "  --set NAME=VALUE  give an input (see `regie inputs WORKFLOW`)\n"
-               "  --out DIR         where outputs go (default out/WORKFLOW-NAME)\n"
-               "  --jobs N          steps run in parallel (default: number of cores)\n"
-               "  --csv DIALECT     how the run writes its CSV files: standard (',' separated,\n"
-               "                    decimal point: for machines, the default) or dutch (';'\n"
-               "                    separated, decimal comma, UTF-8 BOM: Dutch Excel opens it\n"
-               "                    as is); the same as --engine csv=DIALECT, over [output] csv\n"
-               "                    of etc/regie.ini and the workflow's [engine]; recorded with\n"
-               "                    the run (run-summary.txt, `regie show`), kept on resume\n"
-               "  --today DATE      the date `wait = until:` compares with (default: today,\n"
-               "                    or REGIE_TODAY)\n"
-               "Exit status: 0 done, 1 a step failed, 2 invalid workflow or input, 3 waiting.\n";
+    for (size_t i = 0; cmd && i < sizeof helps / sizeof helps[0]; i++) {
+        if (strcmp(cmd, helps[i].cmd) == 0) {
+            return _(helps[i].text);
+        }
     }
-    if (strcmp(cmd, "check") == 0) {
-        return "usage: regie check WORKFLOW [--set NAME=VALUE]...\n"
-               "Checks everything `run` would refuse, writing nothing: plugins load, parameters\n"
-               "are valid, scripts compile, the DAG is sound, inputs are present and parse, and\n"
-               "the workflow's pre-flight steps (preflight = yes) find no error in them. Every\n"
-               "error is printed as FILE:LINE: message, sorted by file and line. Exit 0 or 2.\n";
+    return NULL;
+}
+
+/* Times for people in the zone of TZ, or Europe/Amsterdam; UTC (said once)
+ * when that zone is not installed.  The store keeps UTC. */
+static void setup_zone(void)
+{
+    const char *tz = getenv("TZ");
+    const char *zone = tz && *tz ? tz : "Europe/Amsterdam";
+    const char *name = zone[0] == ':' ? zone + 1 : zone;
+    /* a zone name (not a POSIX rule such as CET-1CEST) needs its file */
+    int rule = strpbrk(name, "0123456789") && !strchr(name, '/');
+    if (!rule && strcmp(name, "UTC") != 0) {
+        const char *dir = getenv("TZDIR");
+        char *path = name[0] == '/' ? rg_xstrdup(name)
+                                    : rg_xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo",
+                                                   name);
+        if (access(path, R_OK) != 0) {
+            fprintf(stderr, _("regie: time zone %s not found (%s); times are shown in UTC\n"),
+                    name, path);
+            zone = "UTC";
+        }
+        free(path);
     }
-    if (strcmp(cmd, "graph") == 0) {
-        return "usage: regie graph WORKFLOW\nPrints the steps and data as Graphviz DOT "
-               "(render with `dot -Tsvg`).\n";
+    setenv("TZ", zone, 1);
+    tzset();
+}
+
+/* The language of messages: Dutch when the first of LANGUAGE (unless the
+ * locale is C), LC_ALL, LC_MESSAGES and LANG that is set starts with "nl",
+ * else English.  glibc's gettext reads LANGUAGE only under a locale other
+ * than C, and a minimal Debian has no nl_NL locale generated (setlocale
+ * fails): then C.UTF-8, which is built in, with LANGUAGE set here. */
+static void setup_language(void)
+{
+    const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+    const char *loc = NULL;
+    for (size_t i = 0; i < 3 && !loc; i++) {
+        const char *v = getenv(vars[i]);
+        loc = v && *v ? v : NULL;
     }
-    if (strcmp(cmd, "plugins") == 0) {
-        return "usage: regie plugins [NAME]\nLists the plugins on the plugin path, or prints "
-               "NAME's parameter table.\n";
+    int c_locale = !loc || strcmp(loc, "C") == 0 || strcmp(loc, "POSIX") == 0;
+    const char *language = getenv("LANGUAGE");
+    const char *lang = !c_locale && language && *language ? language : loc;
+    int dutch = lang && strncmp(lang, "nl", 2) == 0;
+    if (!setlocale(LC_MESSAGES, "") || dutch) {
+        setlocale(LC_MESSAGES, "C.UTF-8");
     }
-    if (strcmp(cmd, "inputs") == 0) {
-        return "usage: regie inputs WORKFLOW\nLists the inputs of WORKFLOW with their types "
-               "and descriptions.\n";
+    setenv("LANGUAGE", dutch ? "nl" : "en", 1);
+    const char *dir = getenv("REGIE_LOCALEDIR");
+    if (!dir || !*dir) {
+        dir = rg_running_uninstalled() ? REGIE_BUILDDIR "/po" : REGIE_LOCALEDIR;
     }
-    if (strcmp(cmd, "resume") == 0) {
-        return "usage: regie resume RUN [--set NAME=VALUE]... [--allow-changed] [--jobs N]\n"
-               "       regie resume --due [--today YYYY-MM-DD]\n"
-               "Finishes a run that stopped, crashed or waits. Completed steps are not run again;\n"
-               "inputs given with --set make the steps that read them run again. If the\n"
-               "workflow's files changed since the run started, resume names them and refuses\n"
-               "unless --allow-changed. --due resumes every run whose date wait has passed.\n"
-               "  --jobs N          steps run in parallel (default: as the run was started)\n"
-               "  --today DATE      the date timer waits compare with (default: today, or\n"
-               "                    REGIE_TODAY); also for run\n"
-               "Exit status as for run; 2 when the run is held by another process.\n";
-    }
-    if (strcmp(cmd, "approve") == 0) {
-        return "usage: regie approve RUN STEP --by NAME [--note TEXT]\n"
-               "Approves a step the run waits on (recorded in the audit trail with NAME, TEXT and\n"
-               "the operating-system user);\n"
-               "refused when NAME is the person the step's four_eyes names (compared by letters and\n"
-               "digits only, without case: `alice.` is alice). Then: regie resume RUN.\n";
-    }
-    if (strcmp(cmd, "runs") == 0 || strcmp(cmd, "show") == 0 || strcmp(cmd, "log") == 0 ||
-        strcmp(cmd, "verify") == 0 || strcmp(cmd, "export") == 0 || strcmp(cmd, "anchor") == 0 ||
-        strcmp(cmd, "key") == 0) {
-        return "usage: regie runs [--workflow W] [--status S] [--waiting]\n"
-               "       regie show RUN | regie log RUN\n"
-               "       regie verify RUN | regie verify DIR   [--anchor FILE]\n"
-               "       regie export RUN DIR\n"
-               "       regie key new FILE | regie anchor RUN [--out FILE]\n"
-               "runs lists runs (--waiting: open tasks); show prints a run's definition, inputs,\n"
-               "steps and outputs with their SHA-256; log its audit trail; verify checks the\n"
-               "hash chain of the trail (or an exported bundle, without the store: exit 1 if\n"
-               "anything was changed, and where); export writes a self-contained evidence bundle.\n"
-               "key new makes a key pair; with [store] signing_key = FILE the head of the trail is\n"
-               "signed at every wait, approval and run end; anchor prints (or writes) the signed\n"
-               "head to keep elsewhere; verify --anchor FILE checks the trail against it.\n"
-               "All but key take --db FILE.\n";
-    }
-    return usage_text;
+    bindtextdomain("regie", dir);
+    bind_textdomain_codeset("regie", "UTF-8");
 }
 
 int rg_cli_main(int argc, char **argv)
@@ -1035,6 +1171,7 @@ int rg_cli_main(int argc, char **argv)
     memset(&o, 0, sizeof o);
     int rc = 0;
     int want_help = 0;
+    setup_language();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -1132,8 +1269,17 @@ int rg_cli_main(int argc, char **argv)
             goto out;
         }
     }
-    if (want_help) {
-        fputs(help_for(o.cmd ? o.cmd : ""), stdout);
+    if (want_help || (o.cmd && strcmp(o.cmd, "help") == 0)) {
+        /* regie help [CMD], regie [CMD] --help */
+        const char *what = o.cmd && strcmp(o.cmd, "help") == 0
+                               ? (o.npos ? o.pos[0] : want_help ? "help" : NULL)
+                               : o.cmd;
+        const char *text = what ? help_for(what) : _(usage_text);
+        if (!text && o.cmd && strcmp(o.cmd, "help") == 0) {
+            rc = usage_error("unknown command %s", what);
+            goto out;
+        }
+        fputs(text ? text : _(usage_text), stdout);
         goto out;
     }
     /* checked as --today is: a date that does not parse is not quietly
@@ -1145,7 +1291,7 @@ int rg_cli_main(int argc, char **argv)
         goto out;
     }
     if (!o.cmd) {
-        fputs(usage_text, stderr);
+        fputs(_(usage_text), stderr);
         rc = RG_EXIT_USAGE;
         goto out;
     }
@@ -1154,6 +1300,9 @@ int rg_cli_main(int argc, char **argv)
     if (needs_wf && !o.workflow) {
         rc = usage_error("%s needs a WORKFLOW (a path or a name)", o.cmd);
         goto out;
+    }
+    if (strcmp(o.cmd, "runs") == 0 || strcmp(o.cmd, "show") == 0 || strcmp(o.cmd, "log") == 0) {
+        setup_zone();
     }
     if (strcmp(o.cmd, "run") == 0) {
         rc = cmd_run(&o, 0);
@@ -1169,10 +1318,10 @@ int rg_cli_main(int argc, char **argv)
         rc = cmd_workflows(&o);
     } else if (strcmp(o.cmd, "resume") == 0) {
         rc = o.due ? cmd_resume_due(&o) : o.npos == 1 ? cmd_resume(&o, o.pos[0])
-                                                      : usage_error("%s", "resume needs RUN, or --due");
+                                                      : usage_error("%s", N_("resume needs RUN, or --due"));
     } else if (strcmp(o.cmd, "approve") == 0) {
         rc = o.npos == 2 && o.by ? cmd_approve(&o)
-                                 : usage_error("%s", "usage: regie approve RUN STEP --by NAME [--note TEXT]");
+                                 : usage_error("%s", N_("usage: regie approve RUN STEP --by NAME [--note TEXT]"));
     } else if (strcmp(o.cmd, "runs") == 0 || strcmp(o.cmd, "show") == 0 ||
                strcmp(o.cmd, "log") == 0 || strcmp(o.cmd, "verify") == 0 ||
                strcmp(o.cmd, "export") == 0 || strcmp(o.cmd, "anchor") == 0) {

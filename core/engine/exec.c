@@ -147,6 +147,73 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
     return errs->n > before ? -1 : 0;
 }
 
+static char *value_text(const regie_value *v)
+{
+    switch (v->type) {
+    case REGIE_STR:
+        return rg_xstrdup(v->u.s.ptr);
+    case REGIE_INT:
+        return rg_xasprintf("%lld", (long long)v->u.i);
+    case REGIE_NUM:
+        return rg_xasprintf("%g", v->u.n);
+    case REGIE_BOOL:
+        return rg_xstrdup(v->u.b ? "yes" : "no");
+    default:
+        return NULL;
+    }
+}
+
+/* One alternative of case = (checked by workflow.c): INPUT or
+ * INPUT:SECTION.KEY. */
+static char *case_alt(const rg_run *run, const char *alt)
+{
+    const char *colon = strchr(alt, ':');
+    char *name = colon ? rg_xstrndup(alt, (size_t)(colon - alt)) : rg_xstrdup(alt);
+    long d = rg_workflow_data_index(run->wf, name);
+    free(name);
+    if (d < 0) {
+        return NULL;
+    }
+    const rg_datum *dt = &run->data[d];
+    if (!colon) {
+        return dt->kind == RG_DATUM_VALUE ? value_text(&dt->value) : NULL;
+    }
+    const char *dot = strrchr(colon + 1, '.');
+    if (dt->kind != RG_DATUM_TABLE || !dot) {
+        return NULL;
+    }
+    char *section = rg_xstrndup(colon + 1, (size_t)(dot - colon - 1));
+    long cs = rg_table_colindex(dt->table, "section"), ck = rg_table_colindex(dt->table, "key"),
+         cv = rg_table_colindex(dt->table, "value");
+    char *found = NULL;
+    for (size_t r = 0; !found && cs >= 0 && ck >= 0 && cv >= 0 && r < dt->table->nrows; r++) {
+        const regie_value *s = rg_table_cell(dt->table, r, (size_t)cs),
+                          *k = rg_table_cell(dt->table, r, (size_t)ck);
+        if (s->type == REGIE_STR && k->type == REGIE_STR && strcmp(s->u.s.ptr, section) == 0 &&
+            strcmp(k->u.s.ptr, dot + 1) == 0) {
+            found = value_text(rg_table_cell(dt->table, r, (size_t)cv));
+        }
+    }
+    free(section);
+    return found;
+}
+
+char *rg_run_case(const rg_run *run)
+{
+    if (!run->wf || !run->wf->case_spec || !run->data) {
+        return NULL;
+    }
+    char **alts = NULL;
+    size_t n = rg_split(run->wf->case_spec, ',', &alts);
+    char *found = NULL;
+    for (size_t i = 0; i < n && !(found && *found); i++) {
+        free(found);
+        found = case_alt(run, alts[i]);
+    }
+    rg_strv_free(alts, n);
+    return found;
+}
+
 void rg_run_free(rg_run *run)
 {
     if (!run->wf) {

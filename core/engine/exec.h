@@ -93,5 +93,9 @@ int rg_run_execute(rg_run *run, const rg_observer *obs);
  * the number added.  The run is not executed after it. */
 size_t rg_run_preflight(rg_run *run, rg_errors *errs);
 void rg_run_free(rg_run *run);
+/* The run's case as its workflow's `case =` names it (the input's value,
+ * or the key of an INI input), read from the loaded inputs; NULL when the
+ * workflow names none or the input lacks it.  Caller frees. */
+char *rg_run_case(const rg_run *run);
 
 #endif /* REGIE_EXEC_H */

@@ -791,6 +791,60 @@ static void build_dag(rg_workflow *wf, rg_errors *errs)
     }
 }
 
+/* One alternative of case = : INPUT or INPUT:SECTION.KEY (a key of an INI
+ * input); 0 or -1 with the error. */
+static int check_case_alt(const rg_workflow *wf, const rg_kv *kv, const char *v, rg_errors *errs)
+{
+    const char *colon = strchr(v, ':');
+    char *name = colon ? rg_xstrndup(v, (size_t)(colon - v)) : rg_xstrdup(v);
+    const char *dot = colon ? strrchr(colon + 1, '.') : NULL;
+    const rg_input *in = NULL;
+    for (size_t i = 0; i < wf->ninputs; i++) {
+        if (strcmp(wf->inputs[i].name, name) == 0) {
+            in = &wf->inputs[i];
+        }
+    }
+    size_t before = errs->n;
+    if (!*name || (colon && (!dot || dot == colon + 1 || !dot[1]))) {
+        rg_err_add(errs, kv->file, kv->line,
+                   "case: found \"%s\", expected INPUT or INPUT:SECTION.KEY (the key of an INI "
+                   "input), several separated by commas",
+                   v);
+    } else if (!in) {
+        rg_err_add(errs, kv->file, kv->line, "case: the workflow has no input \"%s\"", name);
+    } else if (colon && in->type != RG_IN_INI) {
+        rg_err_add(errs, kv->file, kv->line,
+                   "case: input %s is not an INI file, so it has no SECTION.KEY (write case = %s)",
+                   name, name);
+    } else if (!colon && (in->type == RG_IN_INI || in->type == RG_IN_CSV)) {
+        rg_err_add(errs, kv->file, kv->line,
+                   "case: input %s is a file of many values: name one (case = %s:SECTION.KEY)",
+                   name, name);
+    }
+    free(name);
+    return errs->n > before ? -1 : 0;
+}
+
+static void load_case(rg_workflow *wf, const rg_kv *kv, rg_errors *errs)
+{
+    if (!kv) {
+        return;
+    }
+    char **alts = NULL;
+    size_t n = rg_split(kv->value, ',', &alts);
+    int bad = n == 0;
+    for (size_t i = 0; i < n; i++) {
+        bad |= check_case_alt(wf, kv, alts[i], errs) != 0;
+    }
+    if (n == 0) {
+        rg_err_add(errs, kv->file, kv->line, "case: empty (expected INPUT or INPUT:SECTION.KEY)");
+    }
+    rg_strv_free(alts, n);
+    if (!bad) {
+        wf->case_spec = rg_xstrdup(kv->value);
+    }
+}
+
 static void check_sections(rg_workflow *wf, rg_errors *errs)
 {
     for (size_t s = 0; s < wf->ini.n; s++) {
@@ -799,10 +853,10 @@ static void check_sections(rg_workflow *wf, rg_errors *errs)
             for (size_t k = 0; k < sec->n; k++) {
                 rg_kv *kv = &sec->kv[k];
                 if (strcmp(kv->key, "name") && strcmp(kv->key, "description") &&
-                    strcmp(kv->key, "version")) {
+                    strcmp(kv->key, "version") && strcmp(kv->key, "case")) {
                     rg_err_add(errs, kv->file, kv->line,
                                "unknown key \"%s\" in [workflow] (allowed: name, description, "
-                               "version)",
+                               "version, case)",
                                kv->key);
                 }
             }
@@ -858,6 +912,9 @@ int rg_workflow_load(rg_workflow *wf, const char *path, const rg_config *cfg,
                       eng->kv[k].line, errs);
     }
     load_inputs(wf, errs);
+    if (w) {
+        load_case(wf, rg_section_get(w, "case"), errs);
+    }
     for (size_t i = 0; i < nsets; i++) {
         int known = 0;
         for (size_t k = 0; k < wf->ninputs; k++) {
@@ -927,6 +984,7 @@ void rg_workflow_free(rg_workflow *wf)
     free(wf->name);
     free(wf->description);
     free(wf->version);
+    free(wf->case_spec);
     free(wf->path);
     free(wf->dir);
     memset(wf, 0, sizeof *wf);

@@ -134,6 +134,10 @@ typedef struct rg_workflow {
     char *name;
     char *description;
     char *version;
+    /* case = INPUT[:SECTION.KEY][, ...]: what names the run's case in
+     * `regie runs` (NULL: none) - an input's value, or a key of an INI
+     * input; the first of them that has a value */
+    char *case_spec;
     char *path; /* main INI file */
     char *dir;  /* its directory */
     rg_ini ini;

@@ -942,6 +942,11 @@ int rg_durable_begin(rg_run *run, rg_store *store, const rg_definition *def, con
             rg_kill_point("run-created", NULL);
             rc = rg_store_run_set_jobs(store, id, run->jobs, errs);
         }
+        char *run_case = rc == 0 ? rg_run_case(run) : NULL;
+        if (run_case && *run_case) {
+            rc = rg_store_run_set_case(store, id, run_case, errs);
+        }
+        free(run_case);
         for (size_t i = 0; i < def->n && rc == 0; i++) {
             rc = def->items[i].is_file
                      ? rg_store_add_definition_file(store, id, def->items[i].what,

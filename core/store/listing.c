@@ -4,9 +4,47 @@
 #include "store_db.h"
 
 #include <errno.h>
+#include <libintl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* For people (`regie runs`, `show`, `log`): times in the local zone (TZ,
+ * which the CLI sets up) and headers in the user's language.  A bundle's
+ * run.txt is written by the same code for machines: UTC and English, as
+ * bundle_verify.c reads it. */
+static __thread int for_people;
+
+void rg_store_for_people(rg_store *store, int on)
+{
+    store->for_people = on;
+}
+#define N_(s) s
+static const char *P_(const char *s)
+{
+    return for_people && *s ? dgettext("regie", s) : s;
+}
+
+/* A stored time (UTC, 2026-12-05T11:34:11Z) as the local time people read
+ * (2026-12-05 12:34:11 CET); anything else (a date, a blank) as it is.
+ * Caller frees. */
+static char *people_time(const char *iso)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    const char *end = iso && for_people ? strptime(iso, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+    if (!end || (*end != 'Z' && *end != 0) || (*end && end[1])) {
+        return iso ? rg_xstrdup(iso) : NULL;
+    }
+    time_t t = timegm(&tm);
+    struct tm lt;
+    char buf[64];
+    if (!localtime_r(&t, &lt) || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &lt) == 0) {
+        return rg_xstrdup(iso);
+    }
+    return rg_xstrdup(buf);
+}
 
 typedef struct tbl {
     size_t ncols;
@@ -35,8 +73,16 @@ static void tbl_init(tbl *t, size_t ncols, const char *const *head)
     memset(t, 0, sizeof *t);
     t->ncols = ncols;
     for (size_t i = 0; i < ncols; i++) {
-        tbl_add(t, head[i]);
+        tbl_add(t, P_(head[i]));
     }
+}
+
+/* A cell holding a stored time. */
+static void tbl_add_time(tbl *t, const char *iso)
+{
+    char *s = people_time(iso);
+    tbl_add(t, s);
+    free(s);
 }
 
 static size_t u8len(const char *s)
@@ -89,7 +135,8 @@ int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char 
     const char *want = status_filter && *status_filter ? status_filter : NULL;
     sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT r.id, r.workflow, r.status, r.started, r.ended, r.user, "
-                                 "l.run_id IS NOT NULL, l.pid, l.host, l.boot_id, l.proc_start "
+                                 "l.run_id IS NOT NULL, l.pid, l.host, l.boot_id, l.proc_start, "
+                                 "r.run_case "
                                  "FROM runs r LEFT JOIN locks l ON l.run_id = r.id WHERE "
                                  "(?1 IS NULL OR r.workflow = ?1) AND (?2 IS NULL OR r.status = ?2 "
                                  "OR (?2 = 'interrupted' AND r.status = 'running')) "
@@ -100,9 +147,11 @@ int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char 
         UNLOCK(store);
         return -1;
     }
-    static const char *const head[] = { "RUN", "WORKFLOW", "STATUS", "STARTED", "ENDED", "USER" };
+    static const char *const head[] = { N_("RUN"),     N_("CASE"),  N_("WORKFLOW"), N_("STATUS"),
+                                        N_("STARTED"), N_("ENDED"), N_("USER") };
+    for_people = store->for_people;
     tbl t;
-    tbl_init(&t, 6, head);
+    tbl_init(&t, 7, head);
     int r, count = 0;
     while ((r = rg_db_step(store, errs, s)) == 1) {
         const char *status = nz(rg_db_col_str(s, 2));
@@ -116,7 +165,14 @@ int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char 
             }
         }
         for (int i = 0; i < 6; i++) {
-            tbl_add(&t, i == 2 && interrupted ? INTERRUPTED : rg_db_col_str(s, i));
+            if (i == 3 || i == 4) {
+                tbl_add_time(&t, rg_db_col_str(s, i));
+            } else {
+                tbl_add(&t, i == 2 && interrupted ? INTERRUPTED : rg_db_col_str(s, i));
+            }
+            if (i == 0) {
+                tbl_add(&t, rg_db_col_str(s, 11));
+            }
         }
         count++;
     }
@@ -125,25 +181,30 @@ int rg_store_list_runs(rg_store *store, const char *workflow_filter, const char 
         if (count) {
             tbl_print(&t, out, "");
         } else {
-            fprintf(out, "no runs%s%s%s%s in %s\n", workflow_filter ? " of workflow " : "",
-                    workflow_filter ? workflow_filter : "", status_filter ? " with status " : "",
-                    status_filter ? status_filter : "", store->path);
+            fprintf(out, P_("no runs%s%s%s%s in %s\n"), workflow_filter ? P_(" of workflow ") : "",
+                    workflow_filter ? workflow_filter : "",
+                    status_filter ? P_(" with status ") : "", status_filter ? status_filter : "",
+                    store->path);
         }
     }
     tbl_free(&t);
+    for_people = 0;
     UNLOCK(store);
     return r < 0 ? -1 : count;
 }
 
 static void print_kv(FILE *out, const char *k, const char *v)
 {
-    fprintf(out, "%-11s%s\n", k, v && *v ? v : "-");
+    k = P_(k);
+    /* padded by characters, not bytes */
+    fprintf(out, "%s%*s%s\n", k, (int)(u8len(k) < 11 ? 11 - u8len(k) : 1), "", v && *v ? v : "-");
 }
 
 /* Run a query and print its rows as a table under a title; a line "none"
  * when empty.  0 or -1. */
 static int print_query(rg_store *store, rg_errors *errs, FILE *out, const char *title, size_t ncols,
-                       const char *const *head, const char *sql, const char *run_id)
+                       const char *const *head, const char *sql, const char *run_id,
+                       unsigned times)
 {
     sqlite3_stmt *s = rg_db_prep(store, errs, sql, "s", run_id);
     if (!s) {
@@ -154,13 +215,17 @@ static int print_query(rg_store *store, rg_errors *errs, FILE *out, const char *
     int r, rows = 0;
     while ((r = rg_db_step(store, errs, s)) == 1) {
         for (size_t i = 0; i < ncols; i++) {
-            tbl_add(&t, rg_db_col_str(s, (int)i));
+            if (times & (1u << i)) {
+                tbl_add_time(&t, rg_db_col_str(s, (int)i));
+            } else {
+                tbl_add(&t, rg_db_col_str(s, (int)i));
+            }
         }
         rows++;
     }
     rg_db_done(store, s);
     if (r == 0) {
-        fprintf(out, "\n%s:%s\n", title, rows ? "" : " none");
+        fprintf(out, "\n%s:%s\n", P_(title), rows ? "" : P_(" none"));
         if (rows) {
             tbl_print(&t, out, "  ");
         }
@@ -174,7 +239,7 @@ static int print_query(rg_store *store, rg_errors *errs, FILE *out, const char *
  * the run has one. */
 static int print_inputs_from(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
-    static const char *const head[] = { "INPUT", "RUN", "OUTPUT", "ENTRY" };
+    static const char *const head[] = { N_("INPUT"), N_("RUN"), N_("OUTPUT"), N_("ENTRY") };
     sqlite3_stmt *s = rg_db_prep(
         store, errs,
         "SELECT substr(detail, 1, instr(detail, ': ') - 1), "
@@ -199,7 +264,7 @@ static int print_inputs_from(rg_store *store, const char *run_id, FILE *out, rg_
     }
     rg_db_done(store, s);
     if (r == 0 && rows) {
-        fprintf(out, "\ninputs from earlier runs:\n");
+        fprintf(out, "\n%s:\n", P_("inputs from earlier runs"));
         tbl_print(&t, out, "  ");
     }
     tbl_free(&t);
@@ -212,31 +277,41 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
     if (rg_db_run_get(store, run_id, &r, errs) != 0) {
         return -1;
     }
-    print_kv(out, "run", r.id);
+    print_kv(out, N_("run"), r.id);
+    sqlite3_stmt *cs = rg_db_prep(store, errs, "SELECT run_case FROM runs WHERE id = ?", "s", run_id);
+    if (cs && rg_db_step(store, errs, cs) == 1 && rg_db_col_str(cs, 0)) {
+        print_kv(out, N_("case"), rg_db_col_str(cs, 0));
+    }
+    rg_db_done(store, cs);
     char *wf = rg_xasprintf("%s (%s)", r.workflow, nz(r.workflow_path));
-    print_kv(out, "workflow", wf);
+    print_kv(out, N_("workflow"), wf);
     free(wf);
-    print_kv(out, "definition", r.definition_hash && *r.definition_hash ? r.definition_hash : NULL);
+    print_kv(out, N_("definition"), r.definition_hash && *r.definition_hash ? r.definition_hash : NULL);
     int interrupted = r.status && strcmp(r.status, "running") == 0 &&
                       rg_run_interrupted(store, run_id, errs) == 1;
-    print_kv(out, "status", interrupted ? INTERRUPTED : r.status);
-    print_kv(out, "user", r.user);
-    print_kv(out, "started", r.started);
-    print_kv(out, "ended", r.ended);
-    print_kv(out, "out", r.outdir);
+    print_kv(out, N_("status"), interrupted ? INTERRUPTED : r.status);
+    print_kv(out, N_("user"), r.user);
+    char *started = people_time(r.started), *ended = people_time(r.ended);
+    print_kv(out, N_("started"), started);
+    print_kv(out, N_("ended"), ended);
+    free(started);
+    free(ended);
+    print_kv(out, N_("out"), r.outdir);
     if (r.jobs > 0) {
         char jobs[24];
         snprintf(jobs, sizeof jobs, "%d", r.jobs);
-        print_kv(out, "jobs", jobs);
+        print_kv(out, N_("jobs"), jobs);
     }
     if (r.params && *r.params) {
         const char *p = r.params, *line;
         size_t l;
         for (int first = 1; next_line(&p, &line, &l); first = 0) {
-            fprintf(out, "%-11s%.*s\n", first ? "params" : "", (int)l, line);
+            const char *k = first ? P_("params") : "";
+            fprintf(out, "%s%*s%.*s\n", k, (int)(u8len(k) < 11 ? 11 - u8len(k) : 1), "", (int)l,
+                    line);
         }
     } else {
-        print_kv(out, "params", NULL);
+        print_kv(out, N_("params"), NULL);
     }
     int rc = 0;
     /* lock */
@@ -252,10 +327,12 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
             int64_t pid = sqlite3_column_int64(s, 0);
             const char *why = rg_lock_stale(store, pid, nz(rg_db_col_str(s, 1)),
                                             nz(rg_db_col_str(s, 2)), nz(rg_db_col_str(s, 3)));
+            char *since = people_time(nz(rg_db_col_str(s, 4)));
             char *l = rg_xasprintf("pid %lld on host %s since %s%s%s%s", (long long)pid,
-                                   nz(rg_db_col_str(s, 1)), nz(rg_db_col_str(s, 4)),
-                                   why ? " (stale: " : "", why ? why : "", why ? ")" : "");
-            print_kv(out, "locked by", l);
+                                   nz(rg_db_col_str(s, 1)), since, why ? " (stale: " : "",
+                                   why ? why : "", why ? ")" : "");
+            free(since);
+            print_kv(out, N_("locked by"), l);
             free(l);
         } else if (q < 0) {
             rc = -1;
@@ -272,7 +349,7 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
         }
         rg_db_done(store, h);
     }
-    print_kv(out, "log", log);
+    print_kv(out, N_("log"), log);
     free(log);
 
     /* the run's parts, each a table: title, column heads, query */
@@ -280,26 +357,34 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
         const char *title;
         const char *head[8]; /* the first NULL ends them */
         const char *sql;
+        unsigned times; /* the columns holding times (bits) */
     } parts[] = {
-        { "definition", { "SHA256", "FILE" },
+        { N_("definition"), { N_("SHA256"), N_("FILE") },
           "SELECT coalesce(sha256, ''), CASE kind WHEN 'file' THEN path ELSE path "
-          "|| ' (not a file)' END FROM definition_files WHERE run_id = ? ORDER BY rowid" },
-        { "inputs", { "INPUT", "BYTES", "SHA256", "PATH" },
-          "SELECT name, size, sha256, path FROM inputs WHERE run_id = ? ORDER BY name" },
-        { "steps", { "STEP", "STATUS", "ATTEMPTS", "STARTED", "ENDED", "SECONDS", "ERROR" },
+          "|| ' (not a file)' END FROM definition_files WHERE run_id = ? ORDER BY rowid", 0 },
+        { N_("inputs"), { N_("INPUT"), N_("BYTES"), N_("SHA256"), N_("PATH") },
+          "SELECT name, size, sha256, path FROM inputs WHERE run_id = ? ORDER BY name", 0 },
+        { N_("steps"),
+          { N_("STEP"), N_("STATUS"), N_("ATTEMPTS"), N_("STARTED"), N_("ENDED"), N_("SECONDS"),
+            N_("ERROR") },
           "SELECT step, status, attempts, started, ended, printf('%.3f', seconds), "
-          "error FROM steps WHERE run_id = ? ORDER BY coalesce(started, ''), rowid" },
-        { "outputs", { "STEP", "SHA256", "FILE" },
-          "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY step, relpath" },
-        { "earlier versions of outputs", { "STEP", "SHA256", "FILE", "REPLACED AT ENTRY" },
+          "error FROM steps WHERE run_id = ? ORDER BY coalesce(started, ''), rowid",
+          (1u << 3) | (1u << 4) },
+        { N_("outputs"), { N_("STEP"), N_("SHA256"), N_("FILE") },
+          "SELECT step, sha256, relpath FROM outputs WHERE run_id = ? ORDER BY step, relpath", 0 },
+        { N_("earlier versions of outputs"),
+          { N_("STEP"), N_("SHA256"), N_("FILE"), N_("REPLACED AT ENTRY") },
           "SELECT step, sha256, relpath, superseded_seq FROM output_versions "
-          "WHERE run_id = ? ORDER BY superseded_seq, relpath" },
-        { "waits", { "STEP", "KIND", "SINCE", "DUE", "NEEDED", "RESOLVED BY", "AT", "NOTE" },
+          "WHERE run_id = ? ORDER BY superseded_seq, relpath", 0 },
+        { N_("waits"),
+          { N_("STEP"), N_("KIND"), N_("SINCE"), N_("DUE"), N_("NEEDED"), N_("RESOLVED BY"),
+            N_("AT"), N_("NOTE") },
           "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
           "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
           "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
           "resolved_by || coalesce(' (os user ' || resolved_os_user || ')', '') END, "
-          "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id" },
+          "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id",
+          (1u << 2) | (1u << 3) | (1u << 6) },
     };
     for (size_t i = 0; rc == 0 && i < sizeof parts / sizeof parts[0]; i++) {
         size_t ncols = 0;
@@ -307,7 +392,7 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
             ncols++;
         }
         rc = print_query(store, errs, out, parts[i].title, ncols, parts[i].head, parts[i].sql,
-                         run_id);
+                         run_id, parts[i].times);
         if (rc == 0 && i == 1) {
             rc = print_inputs_from(store, run_id, out, errs);
         }
@@ -319,7 +404,9 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 int rg_store_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
 {
     LOCK(store);
+    for_people = store->for_people;
     int rc = rg_show_run(store, run_id, out, errs);
+    for_people = 0;
     UNLOCK(store);
     return rc;
 }
@@ -332,7 +419,9 @@ int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors
     int rc = rg_db_run_exists(store, run_id, errs) == 1 ? rg_audit_load(store, run_id, &v, &n, errs)
                                                         : -1;
     if (rc == 0) {
-        static const char *const head[] = { "SEQ", "TIME", "WHO", "WHAT", "HASH", "DETAIL" };
+        static const char *const head[] = { N_("SEQ"),  N_("TIME"), N_("WHO"),
+                                            N_("WHAT"), N_("HASH"), N_("DETAIL") };
+        for_people = store->for_people;
         tbl t;
         tbl_init(&t, 6, head);
         for (size_t i = 0; i < n; i++) {
@@ -340,7 +429,7 @@ int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors
             snprintf(seq, sizeof seq, "%lld", (long long)v[i].seq);
             char *h = rg_short_hash(v[i].hash);
             tbl_add(&t, seq);
-            tbl_add(&t, v[i].time);
+            tbl_add_time(&t, v[i].time);
             tbl_add(&t, v[i].who);
             tbl_add(&t, v[i].what);
             tbl_add(&t, h);
@@ -360,6 +449,7 @@ int rg_store_print_log(rg_store *store, const char *run_id, FILE *out, rg_errors
         }
         tbl_print(&t, out, "");
         tbl_free(&t);
+        for_people = 0;
     }
     rg_events_free(v, n);
     UNLOCK(store);
@@ -955,8 +1045,9 @@ int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs)
         UNLOCK(store);
         return -1;
     }
-    static const char *const head[] = { "RUN", "WORKFLOW", "STEP", "KIND", "SINCE", "DUE",
-                                        "NEEDED" };
+    static const char *const head[] = { N_("RUN"),   N_("WORKFLOW"), N_("STEP"),  N_("KIND"),
+                                        N_("SINCE"), N_("DUE"),      N_("NEEDED") };
+    for_people = store->for_people;
     tbl t;
     tbl_init(&t, 7, head);
     int r, count = 0;
@@ -965,8 +1056,8 @@ int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs)
         tbl_add(&t, rg_db_col_str(s, 1));
         tbl_add(&t, rg_db_col_str(s, 2));
         tbl_add(&t, rg_db_col_str(s, 3));
-        tbl_add(&t, rg_db_col_str(s, 5));
-        tbl_add(&t, rg_db_col_str(s, 6));
+        tbl_add_time(&t, rg_db_col_str(s, 5));
+        tbl_add_time(&t, rg_db_col_str(s, 6));
         const char *fe = rg_db_col_str(s, 7);
         char *needed = fe ? rg_xasprintf("%s (four eyes: not by %s)", nz(rg_db_col_str(s, 4)), fe)
                           : rg_xstrdup(nz(rg_db_col_str(s, 4)));
@@ -979,10 +1070,11 @@ int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs)
         if (count) {
             tbl_print(&t, out, "");
         } else {
-            fprintf(out, "nothing is waiting for a person or a date in %s\n", store->path);
+            fprintf(out, P_("nothing is waiting for a person or a date in %s\n"), store->path);
         }
     }
     tbl_free(&t);
+    for_people = 0;
     UNLOCK(store);
     return r < 0 ? -1 : count;
 }

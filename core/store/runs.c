@@ -830,6 +830,19 @@ int rg_store_run_set_jobs(rg_store *store, const char *run_id, int jobs, rg_erro
     return rc;
 }
 
+int rg_store_run_set_case(rg_store *store, const char *run_id, const char *run_case,
+                          rg_errors *errs)
+{
+    LOCK(store);
+    int rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
+    if (rc == 0) {
+        rc = rg_db_exec(store, errs, "UPDATE runs SET run_case = ? WHERE id = ?", "ss", run_case,
+                        run_id);
+    }
+    UNLOCK(store);
+    return rc;
+}
+
 int rg_store_definition(rg_store *store, const char *run_id, char ***paths, char ***sha256s,
                         size_t *n, rg_errors *errs)
 {

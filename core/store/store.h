@@ -29,7 +29,7 @@
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 4
+#define RG_STORE_SCHEMA_VERSION 5
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -205,6 +205,14 @@ void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
 /* Record the number of parallel jobs the run was started with (resume
  * uses it again unless told otherwise). */
 int rg_store_run_set_jobs(rg_store *store, const char *run_id, int jobs, rg_errors *errs);
+/* Listings (runs, show, log, the waits) for people: times in the local zone
+ * (TZ) and headers in the user's language (gettext domain "regie").  Off:
+ * UTC and English, as stored. */
+void rg_store_for_people(rg_store *store, int on);
+/* Record the run's case (the workflow's `case =`: a tender reference, an
+ * event title), shown beside its id by `regie runs` and `show`. */
+int rg_store_run_set_case(rg_store *store, const char *run_id, const char *run_case,
+                          rg_errors *errs);
 /* What defined the run when it started: paths (or "plugin NAME VERSION")
  * and their SHA-256, sorted by path.  Free with rg_store_outputs_free. */
 int rg_store_definition(rg_store *store, const char *run_id, char ***paths, char ***sha256s,

@@ -40,6 +40,7 @@ struct rg_store {
     int last_rc;   /* the SQLite code of the last error reported (rg_db_error) */
     pthread_mutex_t mu;
     unsigned char *sign_key; /* Ed25519 secret key (anchor.c), or NULL */
+    int for_people; /* listings in local time and the user's language (listing.c) */
 };
 
 #define LOCK(store) pthread_mutex_lock(&(store)->mu)

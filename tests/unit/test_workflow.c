@@ -575,7 +575,7 @@ START_TEST(sections_and_workflow_keys)
                           NULL),
                      -1);
     has_error(1, "key \"stray\" outside any section (only include = FILE may stand there)");
-    has_error(4, "unknown key \"author\" in [workflow] (allowed: name, description, version)");
+    has_error(4, "unknown key \"author\" in [workflow] (allowed: name, description, version, case)");
     has_error(5, "unknown section [steps.a] (expected [workflow], [engine], [input.NAME] or "
                  "[step.NAME])");
     has_error(8, "timeout: found \"soon\", expected seconds >= 0");
