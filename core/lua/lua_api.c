@@ -38,6 +38,7 @@ void rg_lua_open_regie(lua_State *L)
         { "nearest", rg_api_nearest },
         { "settings", rg_api_settings },
         { "sha256", rg_api_sha256 },
+        { "run_info", rg_api_run_info },
         { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {
