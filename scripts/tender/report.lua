@@ -496,7 +496,9 @@ th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-al
 thead th { background: #eee; }
 td.n, th.n { text-align: right; }
 table.ranking { width: 100%; }
-table.ranking td, table.ranking th { overflow-wrap: anywhere; hyphens: auto; }
+td, th { overflow-wrap: break-word; }
+table.ranking td { overflow-wrap: anywhere; hyphens: auto; }
+table.ranking td.n, table.ranking td:nth-child(-n+2) { overflow-wrap: normal; white-space: nowrap; }
 q.published { quotes: "“" "”" "‘" "’"; }
 .published-text { margin: 0.3em 0 0 0; font-style: italic; }
 .flag { color: #a00000; font-weight: bold; }
@@ -518,7 +520,6 @@ figure.chart figcaption { font-weight: bold; margin-bottom: 0.3em; }
   figure.chart, .keep { break-inside: avoid; page-break-inside: avoid; }
   figure.chart img { max-height: 230mm; }
   table { width: 100%; }
-  td, th { overflow-wrap: anywhere; }
   table.ranking { font-size: 7.5pt; }
   table.ranking td, table.ranking th { padding: 2px 3px; }
   table.ranking .np { display: none; }
@@ -673,13 +674,17 @@ local function table_close(add) add("</tbody></table>") end
 
 -- The head of the page: a document in its own right (the report, or a
 -- bid's page of it).
-local function page_open(add, title, css)
+local function page_open(add, title, css, css_file)
   add("<!DOCTYPE html>")
   add('<html lang="nl">')
   add("<head>")
   add('<meta charset="utf-8">')
   add("<title>" .. H(title) .. "</title>")
-  add("<style>" .. css .. "</style>")
+  if css_file then
+    add('<link rel="stylesheet" href="' .. css_file .. '">')
+  else
+    add("<style>" .. css .. "</style>")
+  end
   add("</head>")
   add("<body>")
 end
@@ -741,13 +746,48 @@ local function tiebreak_table(c, add, records)
   table_close(add)
 end
 
+-- The tie groups, one line each (a tender split into pages: each bid's
+-- steps are on its page): the equal total, the bids, the rules that
+-- separated them.
+local function tie_groups_table(c, add, tiebreak)
+  local gorder, seen = {}, {}
+  for _, tr in ipairs(tiebreak) do
+    if not seen[tr.group] then
+      seen[tr.group] = true
+      gorder[#gorder + 1] = tr.group
+    end
+  end
+  table_open(add, { "Groep", "Gelijk totaal", "Aantal", "Inschrijvingen", "Gescheiden door" })
+  for _, gno in ipairs(gorder) do
+    local g = tiebreak.by_group[gno]
+    local ids, rules, rseen, total, open = {}, {}, {}, "", false
+    for _, tr in ipairs(g) do
+      if tr.step == 0 then
+        ids[#ids + 1] = tr.bid_id
+        local _, v = B.tiebreak_step(tr, c.crit.by_id)
+        total = v
+      else
+        local label, _, outcome = B.tiebreak_step(tr, c.crit.by_id)
+        if not rseen[label] then
+          rseen[label] = true
+          rules[#rules + 1] = label
+        end
+        open = open or outcome:match("nodig") ~= nil or tr.rule == "-"
+      end
+    end
+    add("<tr><td>" .. H(gno) .. "</td><td>" .. H(total) .. "</td><td>" .. #ids .. "</td><td>" .. H(table.concat(ids, ", "))
+        .. "</td><td>" .. H(table.concat(rules, "; ") .. (open and " (nog niet geheel beslist)" or "")) .. "</td></tr>")
+  end
+  table_close(add)
+end
+
 -- report/bid-<id>.html: everything the report shows of one bid when the
 -- tender is too large to show every bid's detail in report.html.
 local function bid_page(c, id, flags, tiebreak, parts)
   local cfg = c.cfg
   local b, o, r = c.bid[id], c.out[id], c.rank[id]
   local t, add = lines()
-  page_open(add, "Inschrijving " .. id .. " – " .. cfg.tender.id, CSS)
+  page_open(add, "Inschrijving " .. id .. " – " .. cfg.tender.id, nil, "report.css")
   add('<p><a href="../report.html#rangschikking">← proces-verbaal ' .. H(cfg.tender.id) .. "</a></p>")
   add("<h1>" .. H("Inschrijving " .. id) .. "</h1>")
   add('<p class="sub">' .. H("Bijlage bij het proces-verbaal " .. cfg.tender.id) .. "</p>")
@@ -900,16 +940,26 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows, s
   if split then
     add("<p>" .. H(string.format("Deze aanbesteding telt %d inschrijvingen: de scores, motiveringen en toetsing per inschrijving staan elk op een eigen pagina (report/bid-<inschrijving>.html), te openen via de inschrijving in de tabel.", #c.bids)) .. "</p>")
   end
+  -- (above the split, the points per criterion are on each bid's page:
+  -- a row per bid of a large tender is kept short, its cells aligned by
+  -- the column's place instead of a class on each)
   local heads = { "Rang", "Inschrijving", "Inschrijver", "Kandidaat" }
-  for _, cr in ipairs(c.crit.award) do heads[#heads + 1] = { cr.id, "n" } end
-  if c.scaled then heads[#heads + 1] = { "Prijspunten", "n" } end
-  if c.fict then heads[#heads + 1] = { "Fictieve korting", "n" } end
+  if not split then
+    for _, cr in ipairs(c.crit.award) do heads[#heads + 1] = { cr.id, "n" } end
+    if c.scaled then heads[#heads + 1] = { "Prijspunten", "n" } end
+    if c.fict then heads[#heads + 1] = { "Fictieve korting", "n" } end
+  end
   heads[#heads + 1] = { c.fict and "Fictieve prijs" or "Totaal", "n" }
   heads[#heads + 1] = { "Achterstand", "n np" }
   heads[#heads + 1] = "Status"
   heads[#heads + 1] = "Reden"
   heads[#heads + 1] = "Signalen"
-  table_open(add, heads, "ranking")
+  if split then
+    add(string.format("<style>table.ranking.split td:nth-child(%d), table.ranking.split td:nth-child(%d) { text-align: right; overflow-wrap: normal; white-space: nowrap; } "
+                      .. "table.ranking.split td:nth-child(%d) { color: #a00000; font-weight: bold; } "
+                      .. "@media print { table.ranking.split td:nth-child(%d) { display: none; } }</style>", 5, 6, 9, 6))
+  end
+  table_open(add, heads, split and "ranking split" or "ranking")
   for _, id in ipairs(order) do
     local b, o = c.bid[id], c.out[id]
     local bid = H(id)
@@ -917,11 +967,15 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows, s
                   .. (split and ('<a href="report/bid-' .. bid .. '.html">' .. bid .. "</a>") or bid) .. "</td><td>"
                   .. H(b.supplier) .. "</td><td>" .. H(b.candidate) .. "</td>" }
     local f = V.once(c, "figures_of", id, figures)
-    for i, x in ipairs(f) do
-      row[#row + 1] = (i == #f and '<td class="n np">' or '<td class="n">') .. H(x) .. "</td>"
+    if split then
+      row[#row + 1] = "<td>" .. H(f[#f - 1]) .. "</td><td>" .. H(f[#f]) .. "</td>"
+    else
+      for i, x in ipairs(f) do
+        row[#row + 1] = (i == #f and '<td class="n np">' or '<td class="n">') .. H(x) .. "</td>"
+      end
     end
     row[#row + 1] = "<td>" .. H(L.STATUS_NL[o.status] or o.status) .. "</td><td>" .. H(o.reason) .. "</td>"
-    row[#row + 1] = '<td class="flag">' .. H(flags_nl(flags[id])) .. "</td></tr>"
+    row[#row + 1] = (split and "<td>" or '<td class="flag">') .. H(flags_nl(flags[id])) .. "</td></tr>"
     add(table.concat(row))
   end
   table_close(add)
@@ -978,7 +1032,11 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows, s
     add("<p>Geen gelijke stand.</p>")
   else
     add("<p>" .. H("Beslisregels: " .. B.tiebreak_rules(cfg.ranking.tiebreak, c.crit.by_id) .. ".") .. "</p>")
-    tiebreak_table(c, add, tiebreak)
+    if split then
+      tie_groups_table(c, add, tiebreak)
+    else
+      tiebreak_table(c, add, tiebreak)
+    end
     if #lots > 0 then
       add('<p>Zie <a href="lot-protocol.md">het protocol van de loting</a>.</p>')
     end
@@ -1155,6 +1213,7 @@ local function run(step)
     chart = { file = "scores-top.svg",
               caption = string.format("Punten per criterium van de %d hoogst geplaatste inschrijvingen (alle inschrijvingen: scores.svg)", CHART_TOP) }
     local parts = score_parts(c)
+    regie.write("report/report.css", CSS)
     for _, b in ipairs(c.bids) do
       regie.write("report/bid-" .. b.bid_id .. ".html", bid_page(c, b.bid_id, flags, tiebreak, parts))
     end
