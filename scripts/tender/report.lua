@@ -497,8 +497,8 @@ thead th { background: #eee; }
 td.n, th.n { text-align: right; }
 table.ranking { width: 100%; }
 td, th { overflow-wrap: break-word; }
-table.ranking td { overflow-wrap: anywhere; hyphens: auto; }
-table.ranking td.n, table.ranking td:nth-child(-n+2) { overflow-wrap: normal; white-space: nowrap; }
+table.ranking td, table.ranking th { overflow-wrap: anywhere; hyphens: auto; }
+table.ranking td.n, table.ranking td:nth-child(-n+2) { overflow-wrap: normal; }
 q.published { quotes: "“" "”" "‘" "’"; }
 .published-text { margin: 0.3em 0 0 0; font-style: italic; }
 .flag { color: #a00000; font-weight: bold; }
@@ -955,7 +955,7 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows, s
   heads[#heads + 1] = "Reden"
   heads[#heads + 1] = "Signalen"
   if split then
-    add(string.format("<style>table.ranking.split td:nth-child(%d), table.ranking.split td:nth-child(%d) { text-align: right; overflow-wrap: normal; white-space: nowrap; } "
+    add(string.format("<style>table.ranking.split td:nth-child(%d), table.ranking.split td:nth-child(%d) { text-align: right; overflow-wrap: normal; } "
                       .. "table.ranking.split td:nth-child(%d) { color: #a00000; font-weight: bold; } "
                       .. "@media print { table.ranking.split td:nth-child(%d) { display: none; } }</style>", 5, 6, 9, 6))
   end
