@@ -831,6 +831,21 @@ local function bid_page(c, id, flags, tiebreak, parts)
     score_rows(c, add, id, false, parts)
     table_close(add)
   end
+  if V.scored(c, id) then
+    -- the points as the ranking of a report without the split shows them
+    add("<h2>Puntentelling</h2>")
+    local names = {}
+    for _, cr in ipairs(c.crit.award) do names[#names + 1] = cr.id .. " " .. cr.title end
+    if c.scaled then names[#names + 1] = "Prijspunten" end
+    if c.fict then names[#names + 1] = "Fictieve korting" end
+    names[#names + 1] = c.fict and "Fictieve prijs" or "Totaal"
+    names[#names + 1] = "Achterstand op nummer 1"
+    table_open(add, { "Onderdeel", { c.fict and "Bedrag of punten" or "Punten", "n" } })
+    for i, x in ipairs(V.once(c, "figures_of", id, figures)) do
+      add("<tr><td>" .. H(names[i]) .. '</td><td class="n">' .. H(x) .. "</td></tr>")
+    end
+    table_close(add)
+  end
   if r and not L.is_null(r.tie_group) then
     local g = tiebreak.by_group[r.tie_group]
     if g then
