@@ -862,6 +862,24 @@ START_TEST(printed_tables_fit_a4)
                      dir, chrome, t_dir, dir, dir);
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
+    /* for a person to look at: page 1 as a screenshot and the PDF, kept
+     * under the build's tests/output/ */
+    char *keep = t_build("tests/output");
+    mkdir(keep, 0755);
+    cmd = t_asprintf("cd '%s' && timeout 60 '%s' --headless --no-sandbox --disable-gpu --disable-quic "
+                     "--no-first-run --disable-background-networking --disable-component-update "
+                     "--disable-sync --user-data-dir='%s/profile' --window-size=794,1123 --hide-scrollbars "
+                     "--screenshot='%s/tender-report-page1.png' 'file://%s/report.html' >/dev/null 2>&1 && "
+                     "cp '%s/report.pdf' '%s/tender-report.pdf'",
+                     dir, chrome, t_dir, keep, dir, dir, keep);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    struct stat sb;
+    char *shot = t_asprintf("%s/tender-report-page1.png", keep);
+    ck_assert_int_eq(stat(shot, &sb), 0);
+    ck_assert_msg(sb.st_size > 20000, "screenshot only %lld bytes", (long long)sb.st_size);
+    free(shot);
+    free(keep);
     if (access("/usr/bin/pdfinfo", X_OK) == 0) {
         cmd = t_asprintf("pdfinfo '%s/report.pdf' > '%s/pdfinfo.txt' 2>&1", dir, dir);
         ck_assert_int_eq(system(cmd), 0);
