@@ -139,8 +139,14 @@ function B.tiebreak_rules(rules, crit)
 end
 
 -- A step of the tie-break record (rank.lua's `tiebreak` rows): the rule,
--- the value compared and the outcome, as words.
-function B.tiebreak_step(tr, crit)
+-- the value compared and the outcome, as words; `euro`: the totals are
+-- fictitious prices (fictitious_discount).
+local function euro_text(value)
+  local whole, frac = value:match("^(%-?%d+)%.?(%d*)$")
+  return "€" .. whole .. "," .. (frac .. "00"):sub(1, 2)
+end
+
+function B.tiebreak_step(tr, crit, euro)
   local rule, value, outcome = tr.rule, tr.value or "", tr.outcome or ""
   local label
   if rule == "totaal" then
@@ -152,9 +158,8 @@ function B.tiebreak_step(tr, crit)
   else
     label = B.tiebreak_rule(rule, crit)
   end
-  if rule == "price" and value:match("^%-?%d+%.?%d*$") then
-    local whole, frac = value:match("^(%-?%d+)%.?(%d*)$")
-    value = "€ " .. whole .. "," .. (frac .. "00"):sub(1, 2)
+  if (rule == "price" or (rule == "totaal" and euro)) and value:match("^%-?%d+%.?%d*$") then
+    value = euro_text(value)
   elseif (rule == "totaal" or rule:match("^criterion:")) and value:match("^%-?%d+%.?%d*$") then
     value = value:gsub("%.", ",")
   elseif rule == "lot" and value == "lot_result" then

@@ -739,7 +739,7 @@ end
 local function tiebreak_table(c, add, records)
   table_open(add, { "Groep", "Stap", "Regel", "Inschrijving", "Waarde", "Uitkomst" })
   for _, tr in ipairs(records) do
-    local label, value, outcome = B.tiebreak_step(tr, c.crit.by_id)
+    local label, value, outcome = B.tiebreak_step(tr, c.crit.by_id, c.fict)
     add("<tr><td>" .. H(tr.group) .. "</td><td>" .. H(tr.step) .. "</td><td>" .. H(label) .. "</td><td>" .. H(tr.bid_id)
         .. "</td><td>" .. H(value) .. "</td><td>" .. H(outcome) .. "</td></tr>")
   end
@@ -764,10 +764,10 @@ local function tie_groups_table(c, add, tiebreak)
     for _, tr in ipairs(g) do
       if tr.step == 0 then
         ids[#ids + 1] = tr.bid_id
-        local _, v = B.tiebreak_step(tr, c.crit.by_id)
+        local _, v = B.tiebreak_step(tr, c.crit.by_id, c.fict)
         total = v
       else
-        local label, _, outcome = B.tiebreak_step(tr, c.crit.by_id)
+        local label, _, outcome = B.tiebreak_step(tr, c.crit.by_id, c.fict)
         if not rseen[label] then
           rseen[label] = true
           rules[#rules + 1] = label
