@@ -13,7 +13,8 @@
                 X(regional) X(incontent) X(previous) X(schedule) \
                 X(event) \
                 X(nlcsv) X(nlcsv_unit) \
-                X(cli2)
+                X(cli2) \
+                X(pv)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

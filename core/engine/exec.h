@@ -71,6 +71,11 @@ struct rg_run {
      * reads is unchanged since it ran); its outputs are then in ctx->out and
      * it does not run.  0: run it. */
     int (*reuse)(rg_run *run, size_t step, regie_ctx *ctx);
+    /* The SHA-256 (hex, malloc'd) of the latest entry of the run's audit
+     * log as it is now, or NULL (no store, no entry yet, an error): for
+     * scripts that tie a document to the trail (regie.run_info).  Called
+     * from the worker threads. */
+    char *(*audit_head)(const rg_run *run);
     void *hook_state;               /* owned by the hooks above */
     void (*hook_free)(void *state); /* frees hook_state (rg_run_free) */
     /* per data index: 1 an input that was given (or required) but could

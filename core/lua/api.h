@@ -162,6 +162,9 @@ struct rg_rat;
 struct rg_rat *rg_lua_test_decimal(lua_State *L, int idx);
 void rg_lua_push_decimal(lua_State *L, struct rg_rat r);
 
+/* ---- the run (api_run.c) ---- */
+int rg_api_run_info(lua_State *L);
+
 /* ---- regie.order (api_order.c) ---- */
 int rg_api_order(lua_State *L);
 

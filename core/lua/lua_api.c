@@ -39,6 +39,7 @@ void rg_lua_open_regie(lua_State *L)
         { "settings", rg_api_settings },
         { "sha256", rg_api_sha256 },
         { "schedule", rg_api_schedule },
+        { "run_info", rg_api_run_info },
         { NULL, NULL },
     };
     static const luaL_Reg date_fns[] = {

@@ -132,6 +132,26 @@ int rg_store_log_event(rg_store *store, const char *run_id, const char *who, con
     return rc;
 }
 
+int rg_store_log_head(rg_store *store, const char *run_id, char **head, rg_errors *errs)
+{
+    *head = NULL;
+    LOCK(store);
+    int rc = -1;
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT hash FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1",
+                                 "s", run_id);
+    if (s) {
+        int r = rg_db_step(store, errs, s);
+        if (r == 1) {
+            *head = rg_db_col_dup(s, 0);
+        }
+        rc = r < 0 ? -1 : 0;
+        rg_db_done(store, s);
+    }
+    UNLOCK(store);
+    return rc;
+}
+
 /* "entry 7 (step_finished: step rank: done ...)" */
 static char *ev_label(const rg_event *e)
 {

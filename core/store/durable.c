@@ -764,6 +764,18 @@ static int hook_wait(rg_run *run, size_t s, char **what)
     return waiting;
 }
 
+static char *hook_audit_head(const rg_run *run)
+{
+    rg_errors e = { 0 };
+    char *head = NULL;
+    if (rg_store_log_head(run->store, run->run_id, &head, &e) != 0) {
+        free(head);
+        head = NULL;
+    }
+    rg_err_free(&e);
+    return head;
+}
+
 static void install(rg_run *run, rg_store *store)
 {
     run->store = store;
@@ -772,6 +784,7 @@ static void install(rg_run *run, rg_store *store)
     run->wait_check = hook_wait;
     run->step_begin = hook_begin;
     run->reuse = hook_reuse;
+    run->audit_head = hook_audit_head;
     durable_state *ds = rg_xcalloc(1, sizeof *ds);
     pthread_mutex_init(&ds->mu, NULL);
     size_t ns = run->wf->nsteps ? run->wf->nsteps : 1;

@@ -246,6 +246,9 @@ int rg_store_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors 
  * UPDATE and DELETE at the SQL level. */
 int rg_store_log_event(rg_store *store, const char *run_id, const char *who, const char *what,
                        const char *detail, const char *hashes_text, rg_errors *errs);
+/* The hash of the run's latest log entry (hex, caller frees) in *head, NULL
+ * when the run has no entry yet.  0, or -1 with errs. */
+int rg_store_log_head(rg_store *store, const char *run_id, char **head, rg_errors *errs);
 /* Recompute the run's chain; print "... chain intact" or the FIRST broken
  * place (an edited entry, a missing entry, entries out of order, a
  * truncated end) to out.  RG_VERIFY_OK, RG_VERIFY_BROKEN or

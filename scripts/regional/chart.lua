@@ -7,7 +7,7 @@ local S = require "common.svg"
 
 local C = {}
 
-C.BAR = "#1f77b4"
+C.BAR = S.PALETTE[1]
 C.COLS = 4
 
 -- panels: a list of { region = "Noord", quarters = { { quarter = "2026-Q1",

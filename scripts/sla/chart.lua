@@ -8,8 +8,10 @@ local S = require "common.svg"
 
 local C = {}
 
-C.ON_TIME = "#2ca02c"
-C.BELOW = "#d62728"
+-- (on time and below the norm: a pair not told apart by red and green
+-- alone, common/svg.lua)
+C.ON_TIME = S.GOOD
+C.BELOW = S.BAD
 
 -- weeks: a list of { week = "2026-W15", on_time = n, counted = m } in
 -- week order; target: the target percentage.  Returns the SVG text.

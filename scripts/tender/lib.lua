@@ -392,6 +392,7 @@ function L.criteria(ds)
     end
     r.check = L.trim(L.str(r.check)):lower()
     r.title = L.str(r.title)
+    r.text = L.str(r.text) -- the published text (optional column)
     if r.kind == "award" then
       c.award[#c.award + 1] = r
     elseif r.kind == "ko" then

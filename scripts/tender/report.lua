@@ -18,6 +18,7 @@
 local L = require "tender.lib"
 local V = require "tender.view"
 local S = require "tender.svg"
+local B = require "tender.labels"
 
 -- ---- ranking.csv ---------------------------------------------------------------
 
@@ -232,9 +233,9 @@ end)
 -- How the totals are rounded: the same line in every explanation.
 local function rounding_text(c)
   if c.cfg.scoring.round_stage == "criterion" then
-    return string.format("Afronding: per criterium op %d decimalen (half-up), daarna opgeteld.", c.d)
+    return string.format("Afronding: per criterium op %d decimalen, %s, daarna opgeteld.", c.d, B.HALF_UP)
   end
-  return string.format("Afronding: alleen het totaal, op %d decimalen (half-up).", c.d)
+  return string.format("Afronding: alleen het totaal, op %d decimalen, %s.", c.d, B.HALF_UP)
 end
 
 local function explain_md(c, id, flags, tiebreak)
@@ -396,7 +397,7 @@ local function lot_protocol(c, lots, tiebreak)
   local groups, gorder = L.group_by(lots, function(l) return l.group end)
   local seeded = cfg.ranking.lot_mode == "seeded"
   if seeded then
-    add("Methode: geautomatiseerde loting (lot_mode = seeded). De gelijk geëindigde inschrijvingen worden gesorteerd op de oplopende FNV-1a-64-hash van de UTF-8-tekst `<seed>|<bid_id>`. Iedereen kan de uitkomst narekenen.")
+    add("Methode: geautomatiseerde loting met een vooraf vastgelegde sleutel. De gelijk geëindigde inschrijvingen worden gesorteerd op de oplopende FNV-1a-64-hash van de UTF-8-tekst `<seed>|<bid_id>`. Iedereen kan de uitkomst narekenen.")
     add("")
     add(string.format("Seed: `%s` (vastgelegd in %s, regel %d, vóór bekend was of er een gelijke stand zou zijn).",
                       cfg.ranking.lot_seed, L.md(L.basename(cfg.source)), cfg.line["ranking.lot_seed"] or 0))
@@ -404,7 +405,7 @@ local function lot_protocol(c, lots, tiebreak)
     add("Controlewaarden van de hashfunctie: FNV-1a-64(\"\") = `" .. L.hex64(L.fnv1a64("")) .. "`, FNV-1a-64(\"a\") = `"
         .. L.hex64(L.fnv1a64("a")) .. "`, FNV-1a-64(\"foobar\") = `" .. L.hex64(L.fnv1a64("foobar")) .. "`.")
   else
-    add("Methode: loting door een fysieke trekking (lot_mode = external). Inschrijvers worden vooraf geïnformeerd over wanneer, waar en door wie de loting plaatsvindt en mogen daarbij aanwezig zijn.")
+    add("Methode: loting door een fysieke trekking. Inschrijvers worden vooraf geïnformeerd over wanneer, waar en door wie de loting plaatsvindt en mogen daarbij aanwezig zijn.")
     add("")
     -- as [ranking] announces it, or else as the draw's result records it
     local d = {}
@@ -438,7 +439,7 @@ local function lot_protocol(c, lots, tiebreak)
         before[#before + 1] = rule
       end
       add("Gelijk rangschikkingscijfer: " .. L.md((score:gsub("%.", ","))) .. "."
-          .. (#before > 0 and (" De eerdere beslisregels (" .. L.md(table.concat(before, ", ")) .. ") gaven geen verschil.") or ""))
+          .. (#before > 0 and (" De eerdere beslisregels (" .. L.md(B.tiebreak_rules(before, c.crit.by_id)) .. ") gaven geen verschil.") or ""))
       add("")
     end
     if members[1].mode == "pending" then
@@ -454,7 +455,7 @@ local function lot_protocol(c, lots, tiebreak)
                                     l.place ~= "" and (" in " .. L.md(l.place)) or "")
           if drawn[#drawn] ~= who then drawn[#drawn + 1] = who end
         else
-          add(string.format("%d. **%s** (uitslag trekking, lot_result)", l.position, L.md(l.bid_id)))
+          add(string.format("%d. **%s** (uitslag trekking, vastgelegd in de instellingen)", l.position, L.md(l.bid_id)))
         end
       end
       if #drawn > 0 then
@@ -467,19 +468,63 @@ local function lot_protocol(c, lots, tiebreak)
   return table.concat(t, "\n")
 end
 
+-- The bars the report's chart shows of a tender whose detail is split
+-- into pages (scores.svg keeps them all).
+local CHART_TOP = 30
+
 -- ---- report.html ----------------------------------------------------------------------------------
+--
+-- The proces-verbaal: what was published (requirements and criteria quoted
+-- from criteria.csv), the settings in words (tender.labels), the committee,
+-- the ranking, every score with its motivation, exclusions, the tie-break
+-- record, the dates, the run id and the audit head (regie.run_info) and a
+-- signature block.  Above [tender] report_split_above bids the detail per
+-- bid goes to report/bid-<id>.html, linked from the ranking.
 
 local H = L.html
 
+-- Screen and print (A4): table heads repeated on every page, no table
+-- forced onto a page of its own (a long table would leave a blank one),
+-- a chart kept with its caption, the ranking shrunk to the width.
 local CSS = [[
-body { font-family: sans-serif; font-size: 11pt; margin: 2em; color: #000; }
-h1 { font-size: 18pt; } h2 { font-size: 14pt; margin-top: 1.5em; border-bottom: 1px solid #999; }
+body { font-family: sans-serif; font-size: 11pt; margin: 2em; color: #000; line-height: 1.35; }
+h1 { font-size: 18pt; margin-bottom: 0.2em; } h2 { font-size: 14pt; margin-top: 1.5em; border-bottom: 1px solid #999; }
+h3 { font-size: 12pt; }
+.sub { font-size: 12pt; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 th, td { border: 1px solid #999; padding: 3px 6px; text-align: left; vertical-align: top; }
+thead th { background: #eee; }
 td.n, th.n { text-align: right; }
+table.ranking { width: 100%; }
+td, th { overflow-wrap: break-word; }
+table.ranking td, table.ranking th { overflow-wrap: anywhere; hyphens: auto; }
+table.ranking td.n, table.ranking td:nth-child(-n+2) { overflow-wrap: normal; }
+q.published { quotes: "“" "”" "‘" "’"; }
+.published-text { margin: 0.3em 0 0 0; font-style: italic; }
 .flag { color: #a00000; font-weight: bold; }
 .state { border: 2px solid #000; padding: 0.5em; }
-@media print { body { margin: 1cm; } h2 { page-break-after: avoid; } table { page-break-inside: avoid; } }
+figure.chart { margin: 1em 0; }
+figure.chart img { max-width: 100%; height: auto; }
+figure.chart figcaption { font-weight: bold; margin-bottom: 0.3em; }
+.hash { font-family: monospace; overflow-wrap: anywhere; }
+.signatures { display: flex; flex-wrap: wrap; gap: 1.5em 3em; margin-top: 1em; }
+.signature { width: 15em; }
+.signature .line { border-bottom: 1px solid #000; height: 3em; margin-bottom: 0.2em; }
+@page { size: A4; margin: 18mm 15mm 18mm 15mm; }
+@media print {
+  body { margin: 0; font-size: 9.5pt; }
+  h1 { font-size: 15pt; } h2 { font-size: 12pt; } h3 { font-size: 10.5pt; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  thead { display: table-header-group; }
+  tr, .signature, .state { break-inside: avoid; page-break-inside: avoid; }
+  figure.chart, .keep { break-inside: avoid; page-break-inside: avoid; }
+  figure.chart img { max-height: 230mm; }
+  table { width: 100%; }
+  table.ranking { font-size: 7.5pt; }
+  table.ranking td, table.ranking th { padding: 2px 3px; }
+  table.ranking .np { display: none; }
+  a { color: inherit; text-decoration: none; }
+}
 ]]
 
 -- An evaluator's name and a level as they show in the report (the same
@@ -491,162 +536,490 @@ local level_html = L.memo(function(v)
   return H(L.short(v, true))
 end)
 
--- report.html as pieces for regie.write: each line, then its line break
--- (a report of a large tender is tens of megabytes: no need to join it
--- into one string first).
-local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
+-- The date of the report: [tender] report_date, else the day the decision
+-- is sent ([decision] sent), else the day after which a bidder not invited
+-- was not selected, else the closing day: never the clock, so a run again
+-- on the same inputs writes the same report.
+local function report_date(c)
   local cfg = c.cfg
-  local t, n = {}, 0
-  local function add(s)
-    t[n + 1], t[n + 2] = s, "\n"
-    n = n + 2
-  end
-  add("<!DOCTYPE html>")
-  add('<html lang="nl">')
-  add("<head>")
-  add('<meta charset="utf-8">')
-  add("<title>" .. H("Evaluatierapport " .. cfg.tender.id) .. "</title>")
-  add("<style>" .. CSS .. "</style>")
-  add("</head>")
-  add("<body>")
-  add("<h1>" .. H("Evaluatierapport (proces-verbaal) " .. cfg.tender.id) .. "</h1>")
-  add('<p class="state">' .. H(state_text(c)) .. "</p>")
+  if cfg.tender.report_date then return cfg.tender.report_date end
+  if cfg.decision.sent then return cfg.decision.sent end
+  if c.notice ~= "" then return c.notice end
+  return L.date_of(cfg.tender.closing)
+end
 
-  add("<h2>Aanbesteding</h2>")
-  add("<table>")
-  local function kv(k, v) add("<tr><th>" .. H(k) .. "</th><td>" .. H(v) .. "</td></tr>") end
-  kv("Kenmerk", cfg.tender.id)
-  if cfg.tender.title ~= "" then kv("Titel", cfg.tender.title) end
-  if cfg.tender.organisation ~= "" then kv("Opdrachtgever", cfg.tender.organisation) end
-  if cfg.tender.procedure ~= "" then kv("Procedure", cfg.tender.procedure) end
-  if cfg.tender.perceel ~= "" then kv("Perceel", cfg.tender.perceel) end
-  kv("Sluiting", L.datetime_nl(cfg.tender.closing))
-  kv("Aantal inschrijvingen", tostring(#c.bids))
-  kv("Prijsmethode", L.METHOD_NL[cfg.award.price_method] or cfg.award.price_method)
-  kv("Scoreschaal", table.concat((function()
-    local s = {}
-    for i, v in ipairs(cfg.scoring.scale) do s[i] = L.short(v, true) end
-    return s
-  end)(), ", ") .. " (" .. (AGG_NL[cfg.scoring.aggregation] or cfg.scoring.aggregation) .. ")")
-  kv("Afronding", string.format("%d decimalen, half-up, %s", c.d,
-                                cfg.scoring.round_stage == "criterion" and "per criterium" or "alleen het totaal"))
-  kv("Beslisregels gelijke stand", table.concat(cfg.ranking.tiebreak, ", "))
-  add("</table>")
+-- The committee of [committee] members (tender.labels: "Naam (rol)").
+local function committee(c)
+  return B.members(c.cfg.committee and c.cfg.committee.members)
+end
 
-  add("<h2>Gunningscriteria en weging</h2>")
-  add('<table><tr><th>Id</th><th>Criterium</th><th class="n">Max. punten</th><th>Soort</th></tr>')
-  for _, cr in ipairs(c.crit.award) do
-    add(string.format('<tr><td>%s</td><td>%s</td><td class="n">%s</td><td>%s</td></tr>', H(cr.id), H(cr.title),
-                      H(L.short(cr.max_points, true)), cr.scale == "binary" and "ja/nee" or "schaal"))
-  end
-  if c.scaled then
-    add(string.format('<tr><td>–</td><td>Prijs</td><td class="n">%s</td><td>%s</td></tr>', H(L.short(cfg.award.price_points, true)),
-                      H(cfg.award.price_method)))
-  end
-  add(string.format('<tr><th></th><th>Totaal</th><th class="n">%s</th><th></th></tr>',
-                    H(L.short(c.scaled and cfg.award.total_points or c.crit.max_total, true))))
-  add("</table>")
-  local binary = false
-  for _, cr in ipairs(c.crit.award) do binary = binary or cr.scale == "binary" end
-  if binary then
-    add("<p>" .. H("Ja/nee-criteria geven de volle punten of 0. Zijn de beoordelaars het oneens (de een ja, de ander nee), "
-                   .. "dan wacht de beoordeling op een consensusscore van de commissie voor die inschrijving en dat criterium "
-                   .. "(beoordelaar CONSENSUS); er wordt niet gemiddeld en geen meerderheid geteld.") .. "</p>")
-  end
-  if c.scaled then
-    add("<p>" .. H(string.format("Kwaliteit wordt herschaald: Q' = Q × %s / %s.", L.short(cfg.award.total_points - cfg.award.price_points, true),
-                                 L.short(c.crit.max_total, true))) .. "</p>")
-  end
-
-  add("<h2>Eisen (knock-out)</h2>")
-  add("<table><tr><th>Id</th><th>Eis</th><th>Toetsing</th></tr>")
-  for _, k in ipairs(c.crit.ko) do
-    add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td></tr>", H(k.id), H(L.requirement_label(k, cfg)),
-                      k.check == "" and "oordeel in ko.csv" or ("berekend (" .. H(k.check) .. ")")))
-  end
-  add("</table>")
-
-  -- evaluators
+-- The evaluators named in the scores, sorted.
+local function evaluators(c, order)
   local evs, seen = {}, {}
   for _, id in ipairs(order) do
-    for _, cr in ipairs(c.crit.award) do
-      local q = c.q[id] and c.q[id][cr.id]
-      if q then
-        for _, ev in ipairs(L.items_shared(q.evaluators)) do
-          if not seen[ev] then
-            seen[ev] = true
-            evs[#evs + 1] = ev
+    local per = c.q[id]
+    if per then
+      for _, cr in ipairs(c.crit.award) do
+        local q = per[cr.id]
+        if q then
+          for _, ev in ipairs(L.items_shared(q.evaluators)) do
+            if not seen[ev] then
+              seen[ev] = true
+              evs[#evs + 1] = ev
+            end
           end
         end
       end
     end
   end
   table.sort(evs)
-  add("<h2>Beoordelaars</h2>")
-  add("<p>" .. (#evs > 0 and H(table.concat(evs, ", ")) or "Geen scores (geen toegelaten inschrijvingen).") .. "</p>")
+  return evs
+end
 
-  add("<h2>Rangschikking</h2>")
-  add("<table><tr><th>Rang</th><th>Inschrijving</th><th>Inschrijver</th><th>Kandidaat</th>")
-  for _, cr in ipairs(c.crit.award) do add('<th class="n">' .. H(cr.id) .. "</th>") end
-  if c.scaled then add('<th class="n">Prijspunten</th>') end
-  if c.fict then add('<th class="n">Fictieve korting</th>') end
-  add('<th class="n">' .. (c.fict and "Fictieve prijs" or "Totaal") .. '</th><th class="n">Achterstand</th><th>Status</th><th>Reden</th><th>Signalen</th></tr>')
+-- A requirement or criterion as published: its title in quotes, its text
+-- (the optional column) below it, both exactly as in criteria.csv.
+local function published(cr)
+  local s = '<q class="published">' .. H(cr.title) .. "</q>"
+  if cr.text ~= "" then
+    s = s .. '<p class="published-text">' .. H(cr.text) .. "</p>"
+  end
+  return s
+end
+
+-- How a requirement is tested, in words.
+local function requirement_test(k, cfg)
+  local s = B.CHECK[k.check] or B.CHECK[""]
+  if k.check == "max_rate" and cfg.requirements.max_rate then
+    s = s .. ": maximaal " .. L.eur_short(cfg.requirements.max_rate) .. " per uur excl. btw; "
+      .. B.of(B.RATE_ROUNDING, cfg.requirements.rate_rounding)
+  elseif k.check == "documents" then
+    s = s .. string.format(": precies %d cv en %d motivatiebrief", cfg.requirements.cv_count,
+                           cfg.requirements.motivation_count)
+  end
+  return s
+end
+
+-- The settings of tender.ini as label and words, in the order of §1.3.
+local function settings_rows(c)
+  local cfg = c.cfg
+  local rows = {}
+  local function kv(k, v) if v and v ~= "" then rows[#rows + 1] = { k, v } end end
+  local aw, sc, rk, iv, dc, cal = cfg.award, cfg.scoring, cfg.ranking, cfg.interviews, cfg.decision, cfg.calendar
+  if cfg.requirements.max_rate then
+    kv("Maximumtarief", L.eur_short(cfg.requirements.max_rate) .. " per uur excl. btw, alle kosten inbegrepen")
+    kv("Toetsing van het tarief", B.of(B.RATE_ROUNDING, cfg.requirements.rate_rounding))
+  end
+  kv("Vereiste documenten", string.format("%d cv en %d motivatiebrief", cfg.requirements.cv_count,
+                                          cfg.requirements.motivation_count))
+  kv("Prijsmethode", L.METHOD_NL[aw.price_method] or aw.price_method)
+  kv("Maximaal aantal punten", L.short(c.scaled and aw.total_points or c.crit.max_total, true))
+  if c.scaled then
+    kv("Punten voor de prijs", L.short(aw.price_points, true))
+    if aw.price_ceiling then kv("Plafondprijs", L.eur(aw.price_ceiling)) end
+    if aw.price_floor then kv("Bodemprijs", L.eur(aw.price_floor)) end
+  end
+  if c.fict and aw.discount_value_per_point then
+    kv("Waarde per kwaliteitspunt", L.eur(aw.discount_value_per_point))
+  end
+  kv("Signaal abnormaal lage prijs", string.format("een prijs meer dan %s%% onder de mediaan van de andere toegelaten inschrijvingen (een signaal, geen uitsluiting: de inschrijver wordt om een toelichting gevraagd)",
+                                                   L.short(L.round(aw.abnormal_low_fraction * 100, 2), true)))
+  local scale = {}
+  for i, v in ipairs(sc.scale) do scale[i] = L.short(v, true) end
+  kv("Scoreschaal", table.concat(scale, ", ") .. " (procent van de maximale punten van het criterium)")
+  kv("Niveau per criterium", B.of(B.AGGREGATION, sc.aggregation))
+  kv("Afronding", string.format("op %d decimalen, %s; %s", c.d, B.HALF_UP, B.of(B.ROUND_STAGE, sc.round_stage)))
+  kv("Signaal spreiding", string.format("beoordelaars die meer dan %d schaalstappen uit elkaar liggen, bespreken hun scores",
+                                        sc.spread_warning_steps))
+  kv("Beslisregels bij gelijke stand", B.tiebreak_rules(rk.tiebreak, c.crit.by_id))
+  local uses_lot = false
+  for _, r in ipairs(rk.tiebreak) do uses_lot = uses_lot or r == "lot" end
+  if uses_lot then
+    kv("Loting", B.of(B.LOT_MODE, rk.lot_mode))
+    if rk.lot_mode == "seeded" and rk.lot_seed ~= "" then kv("Sleutel van de loting", rk.lot_seed) end
+    kv("Datum loting", rk.lot_date)
+    kv("Plaats loting", rk.lot_place)
+    kv("Loting door", rk.lot_by)
+  end
+  kv("Uit te nodigen voor een gesprek", string.format("de %d hoogst geplaatste inschrijvingen", iv.invite_top_n))
+  kv("Bericht van niet-selectie", string.format("wie %d werkdagen na de sluiting geen uitnodiging heeft, is niet geselecteerd",
+                                                 iv.notice_workdays))
+  kv("Uitsluiting na het gesprek", B.of(B.ON_LATE_EXCLUSION, iv.on_late_exclusion))
+  kv("Plaats gesprekken", iv.location)
+  kv("Periode gesprekken", iv.period)
+  if dc.sent then kv("Verzending gunningsbeslissing", L.date_nl_long(dc.sent)) end
+  kv("Opschortende termijn", string.format("%d kalenderdagen na verzending%s", dc.standstill_days,
+                                           dc.extend_to_workday and "; valt de laatste dag op een zaterdag, zondag of feestdag (Algemene termijnenwet), dan loopt de termijn door tot de eerstvolgende werkdag" or ""))
+  kv("Bevrijdingsdag (5 mei)", B.of(B.LIBERATION_DAY, cal.liberation_day))
+  kv("Goede Vrijdag", cal.good_friday and "een vrije dag" or "een werkdag")
+  if cal.extra_closed and #cal.extra_closed > 0 then
+    local d = {}
+    for i, x in ipairs(cal.extra_closed) do d[i] = L.date_nl(x) end
+    kv("Extra gesloten dagen", table.concat(d, ", "))
+  end
+  return rows
+end
+
+-- A <table> with a head row that repeats on every printed page.
+local function table_open(add, heads, class)
+  local t = { class and ('<table class="' .. class .. '"><thead><tr>') or "<table><thead><tr>" }
+  for _, h in ipairs(heads) do
+    local text, cls = h, nil
+    if type(h) == "table" then text, cls = h[1], h[2] end
+    t[#t + 1] = (cls and ('<th class="' .. cls .. '">') or "<th>") .. H(text) .. "</th>"
+  end
+  t[#t + 1] = "</tr></thead><tbody>"
+  add(table.concat(t))
+end
+local function table_close(add) add("</tbody></table>") end
+
+-- The head of the page: a document in its own right (the report, or a
+-- bid's page of it).
+local function page_open(add, title, css, css_file)
+  add("<!DOCTYPE html>")
+  add('<html lang="nl">')
+  add("<head>")
+  add('<meta charset="utf-8">')
+  add("<title>" .. H(title) .. "</title>")
+  if css_file then
+    add('<link rel="stylesheet" href="' .. css_file .. '">')
+  else
+    add("<style>" .. css .. "</style>")
+  end
+  add("</head>")
+  add("<body>")
+end
+
+-- pieces for regie.write: each line, then its line break
+local function lines()
+  local t, n = {}, 0
+  local function add(s)
+    t[n + 1], t[n + 2] = s, "\n"
+    n = n + 2
+  end
+  return t, add
+end
+
+-- The scores of one bid: per award criterion every evaluator's level and
+-- motivation, then the aggregated level and the points.  With `with_bid`,
+-- a first column holds the bid (the report's one table of all bids).
+local function score_rows(c, add, id, with_bid, parts)
+  local bid = H(id)
+  for i, cr in ipairs(c.crit.award) do
+    local q = c.q[id][cr.id]
+    local start = with_bid and ("<tr><td>" .. bid .. "</td><td>" .. parts.crit_id[i] .. "</td><td>")
+                  or ("<tr><td>" .. parts.crit_id[i] .. "</td><td>")
+    local evs, lv, mo = L.items_shared(q.evaluators), L.items_shared(q.levels), L.items_shared(q.motivations)
+    for j, ev in ipairs(evs) do
+      add(start .. evaluator_html(ev) .. '</td><td class="n">' .. level_html(lv[j]) .. "</td><td>" .. H(mo[j]) .. "</td></tr>")
+    end
+    add("<tr>" .. (with_bid and ("<th>" .. bid .. "</th>") or "") .. "<th>" .. parts.crit_id[i] .. "</th><th>" .. parts.crit_total[i]
+        .. '</th><th class="n">' .. H(L.nl(q.level, 2)) .. "</th><th>" .. H(L.nl(V.points(c, id, cr.id), c.d)) .. " punten</th></tr>")
+  end
+end
+
+local function score_parts(c)
+  local parts = { crit_id = {}, crit_total = {} }
+  for i, cr in ipairs(c.crit.award) do
+    parts.crit_id[i] = H(cr.id)
+    parts.crit_total[i] = H(cr.scale == "binary" and "uitkomst" or B.of(B.AGGREGATION_SHORT, c.cfg.scoring.aggregation))
+  end
+  return parts
+end
+
+-- The exclusion lines of a bid, with those after the interview.
+local function exclusions_of(c, id)
+  local lines = V.exclusion_lines(c, id)
+  if c.out[id].stage == "interview" then
+    lines[#lines + 1] = "Uitgesloten na het gesprek: " .. V.interview_outcome(c, id)
+      .. (c.iv[id].reason ~= "" and (" (" .. c.iv[id].reason .. ")") or "")
+  end
+  return lines
+end
+
+local function tiebreak_table(c, add, records)
+  table_open(add, { "Groep", "Stap", "Regel", "Inschrijving", "Waarde", "Uitkomst" })
+  for _, tr in ipairs(records) do
+    local label, value, outcome = B.tiebreak_step(tr, c.crit.by_id, c.fict)
+    add("<tr><td>" .. H(tr.group) .. "</td><td>" .. H(tr.step) .. "</td><td>" .. H(label) .. "</td><td>" .. H(tr.bid_id)
+        .. "</td><td>" .. H(value) .. "</td><td>" .. H(outcome) .. "</td></tr>")
+  end
+  table_close(add)
+end
+
+-- The tie groups, one line each (a tender split into pages: each bid's
+-- steps are on its page): the equal total, the bids, the rules that
+-- separated them.
+local function tie_groups_table(c, add, tiebreak)
+  local gorder, seen = {}, {}
+  for _, tr in ipairs(tiebreak) do
+    if not seen[tr.group] then
+      seen[tr.group] = true
+      gorder[#gorder + 1] = tr.group
+    end
+  end
+  table_open(add, { "Groep", "Gelijk totaal", "Aantal", "Inschrijvingen", "Gescheiden door" })
+  for _, gno in ipairs(gorder) do
+    local g = tiebreak.by_group[gno]
+    local ids, rules, rseen, total, open = {}, {}, {}, "", false
+    for _, tr in ipairs(g) do
+      if tr.step == 0 then
+        ids[#ids + 1] = tr.bid_id
+        local _, v = B.tiebreak_step(tr, c.crit.by_id, c.fict)
+        total = v
+      else
+        local label, _, outcome = B.tiebreak_step(tr, c.crit.by_id, c.fict)
+        if not rseen[label] then
+          rseen[label] = true
+          rules[#rules + 1] = label
+        end
+        open = open or outcome:match("nodig") ~= nil or tr.rule == "-"
+      end
+    end
+    add("<tr><td>" .. H(gno) .. "</td><td>" .. H(total) .. "</td><td>" .. #ids .. "</td><td>" .. H(table.concat(ids, ", "))
+        .. "</td><td>" .. H(table.concat(rules, "; ") .. (open and " (nog niet geheel beslist)" or "")) .. "</td></tr>")
+  end
+  table_close(add)
+end
+
+-- report/bid-<id>.html: everything the report shows of one bid when the
+-- tender is too large to show every bid's detail in report.html.
+local function bid_page(c, id, flags, tiebreak, parts)
+  local cfg = c.cfg
+  local b, o, r = c.bid[id], c.out[id], c.rank[id]
+  local t, add = lines()
+  page_open(add, "Inschrijving " .. id .. " – " .. cfg.tender.id, nil, "report.css")
+  add('<p><a href="../report.html#rangschikking">← proces-verbaal ' .. H(cfg.tender.id) .. "</a></p>")
+  add("<h1>" .. H("Inschrijving " .. id) .. "</h1>")
+  add('<p class="sub">' .. H("Bijlage bij het proces-verbaal " .. cfg.tender.id) .. "</p>")
+  add("<table>")
+  local function kv(k, v) add("<tr><th>" .. H(k) .. "</th><td>" .. H(v) .. "</td></tr>") end
+  kv("Inschrijver", L.str(b.supplier))
+  kv("Kandidaat", L.str(b.candidate))
+  kv("Tarief", L.eur(b.rate_excl_vat_eur) .. " excl. btw")
+  kv("Ingediend", L.datetime_nl(b.submitted_at))
+  kv("Status", L.STATUS_NL[o.status] or o.status)
+  if not L.is_null(o.rank) then kv("Rang", tostring(o.rank)) end
+  if V.scored(c, id) then kv(c.fict and "Fictieve prijs" or "Totaal", V.total_text(c, id)) end
+  if #flags[id] > 0 then kv("Signalen", flags_nl(flags[id])) end
+  add("</table>")
+  local excl = exclusions_of(c, id)
+  if #excl > 0 then
+    add("<h2>Uitsluiting</h2>")
+    add("<ul>")
+    for _, l in ipairs(excl) do add("<li>" .. H(l) .. "</li>") end
+    add("</ul>")
+  end
+  add("<h2>Eisen</h2>")
+  local kos = V.ko_of(c, id) or {}
+  if #kos == 0 then
+    add("<p>Geen eisen getoetst.</p>")
+  else
+    table_open(add, { "Eis", "Uitkomst", "Toelichting" })
+    for _, k in ipairs(kos) do
+      if k.req_id == "intake" then
+        add("<tr><td>tijdig ingediend</td><td>voldoet niet</td><td>" .. H(k.detail) .. "</td></tr>")
+      else
+        add("<tr><td>" .. H(k.req_id) .. "</td><td>" .. (k.result == "pass" and "voldoet" or '<span class="flag">voldoet niet</span>')
+            .. "</td><td>" .. H(k.detail) .. "</td></tr>")
+      end
+    end
+    table_close(add)
+  end
+  if c.q[id] then
+    add("<h2>Scores en motiveringen</h2>")
+    table_open(add, { "Criterium", "Beoordelaar", { "Niveau", "n" }, "Motivering" })
+    score_rows(c, add, id, false, parts)
+    table_close(add)
+  end
+  if V.scored(c, id) then
+    -- the points as the ranking of a report without the split shows them
+    add("<h2>Puntentelling</h2>")
+    local names = {}
+    for _, cr in ipairs(c.crit.award) do names[#names + 1] = cr.id .. " " .. cr.title end
+    if c.scaled then names[#names + 1] = "Prijspunten" end
+    if c.fict then names[#names + 1] = "Fictieve korting" end
+    names[#names + 1] = c.fict and "Fictieve prijs" or "Totaal"
+    names[#names + 1] = "Achterstand op nummer 1"
+    table_open(add, { "Onderdeel", { c.fict and "Bedrag of punten" or "Punten", "n" } })
+    for i, x in ipairs(V.once(c, "figures_of", id, figures)) do
+      add("<tr><td>" .. H(names[i]) .. '</td><td class="n">' .. H(x) .. "</td></tr>")
+    end
+    table_close(add)
+  end
+  if r and not L.is_null(r.tie_group) then
+    local g = tiebreak.by_group[r.tie_group]
+    if g then
+      add("<h2>Gelijke stand</h2>")
+      tiebreak_table(c, add, g.of[id] or {})
+    end
+  end
+  if c.iv and c.iv[id] and (c.iv[id].outcome ~= "" or c.iv[id].invited_after ~= "") then
+    local x = c.iv[id]
+    add("<h2>Gesprek</h2>")
+    if x.invited_after ~= "" then add("<p>" .. H("Uitgenodigd na uitsluiting van inschrijving " .. x.invited_after .. ".") .. "</p>") end
+    if x.outcome ~= "" then
+      add("<p>" .. H("Uitkomst: " .. B.of(B.INTERVIEW, x.outcome) .. (x.reason ~= "" and (" – " .. x.reason) or "")) .. "</p>")
+    end
+  end
+  add("<h2>Brief en toelichting</h2>")
+  add('<p><a href="../letters/' .. H(id) .. '.md">' .. H("Brief: " .. B.of(B.LETTER, o.letter)) .. '</a> · <a href="../explain/'
+      .. H(id) .. '.md">toelichting per beoordelaar</a></p>')
+  add("</body>")
+  add("</html>")
+  return t
+end
+
+-- report.html as pieces for regie.write (a report of a large tender need
+-- not be joined into one string first).  `split`: the detail per bid is in
+-- report/bid-<id>.html.
+local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows, split, chart)
+  local cfg = c.cfg
+  local t, add = lines()
+  local date = report_date(c)
+  page_open(add, "Proces-verbaal " .. cfg.tender.id, CSS)
+  add("<h1>" .. H("Proces-verbaal van de beoordeling " .. cfg.tender.id) .. "</h1>")
+  if cfg.tender.title ~= "" then add('<p class="sub">' .. H(cfg.tender.title) .. "</p>") end
+  add('<p class="state">' .. H(state_text(c)) .. "</p>")
+
+  add("<h2>Aanbesteding</h2>")
+  add("<table>")
+  local function kv(k, v, id) add("<tr" .. (id and (' id="' .. id .. '"') or "") .. "><th>" .. H(k) .. "</th><td>" .. H(v) .. "</td></tr>") end
+  kv("Kenmerk", cfg.tender.id)
+  if cfg.tender.title ~= "" then kv("Titel", cfg.tender.title) end
+  if cfg.tender.organisation ~= "" then kv("Opdrachtgever", cfg.tender.organisation) end
+  if cfg.tender.contact ~= "" then kv("Contact", cfg.tender.contact) end
+  if cfg.tender.procedure ~= "" then kv("Procedure", B.procedure(cfg.tender.procedure)) end
+  if cfg.tender.perceel ~= "" then kv("Perceel", cfg.tender.perceel) end
+  kv("Sluiting inschrijving", L.datetime_nl(cfg.tender.closing))
+  kv("Aantal inschrijvingen", tostring(#c.bids))
+  kv("Datum proces-verbaal", L.date_nl_long(date), "report-date")
+  add("</table>")
+
+  add("<h2>Commissie</h2>")
+  local members = committee(c)
+  if #members == 0 then
+    add("<p>Geen leden van de beoordelingscommissie opgegeven.</p>")
+  else
+    table_open(add, { "Naam", "Rol" })
+    for _, m in ipairs(members) do add("<tr><td>" .. H(m.name) .. "</td><td>" .. H(m.role) .. "</td></tr>") end
+    table_close(add)
+  end
+  local evs = evaluators(c, order)
+  add("<p>Beoordelaars: " .. (#evs > 0 and H(table.concat(evs, ", ")) or "geen scores (geen toegelaten inschrijvingen)") .. ".</p>")
+
+  add("<h2>Eisen (knock-out), zoals gepubliceerd</h2>")
+  if #c.crit.ko == 0 then
+    add("<p>Geen.</p>")
+  else
+    table_open(add, { "Id", "Eis", "Toetsing" })
+    for _, k in ipairs(c.crit.ko) do
+      add("<tr><td>" .. H(k.id) .. "</td><td>" .. published(k) .. "</td><td>" .. H(requirement_test(k, cfg)) .. "</td></tr>")
+    end
+    table_close(add)
+  end
+
+  add("<h2>Gunningscriteria en weging, zoals gepubliceerd</h2>")
+  table_open(add, { "Id", "Criterium", { "Max. punten", "n" }, "Beoordeling" })
+  local scale = {}
+  for i, v in ipairs(cfg.scoring.scale) do scale[i] = L.short(v, true) end
+  for _, cr in ipairs(c.crit.award) do
+    add(string.format('<tr><td>%s</td><td>%s</td><td class="n">%s</td><td>%s</td></tr>', H(cr.id), published(cr),
+                      H(L.short(cr.max_points, true)),
+                      cr.scale == "binary" and "ja/nee: de volle punten of 0" or H("schaal " .. table.concat(scale, ", ") .. " %")))
+  end
+  if c.scaled then
+    add(string.format('<tr><td>–</td><td>Prijs</td><td class="n">%s</td><td>%s</td></tr>', H(L.short(cfg.award.price_points, true)),
+                      H(B.of(B.PRICE_METHOD_SHORT, cfg.award.price_method))))
+  end
+  add(string.format('<tr><th></th><th>Totaal</th><th class="n">%s</th><th></th></tr>',
+                    H(L.short(c.scaled and cfg.award.total_points or c.crit.max_total, true))))
+  table_close(add)
+  local binary = false
+  for _, cr in ipairs(c.crit.award) do binary = binary or cr.scale == "binary" end
+  if binary then
+    add("<p>" .. H("Ja/nee-criteria geven de volle punten of 0. Zijn de beoordelaars het oneens (de een ja, de ander nee), "
+                   .. "dan wacht de beoordeling op een consensusscore van de commissie voor die inschrijving en dat criterium; "
+                   .. "er wordt niet gemiddeld en geen meerderheid geteld.") .. "</p>")
+  end
+  if c.scaled then
+    add("<p>" .. H(string.format("Kwaliteit wordt herschaald: Q' = Q × %s / %s.", L.short(cfg.award.total_points - cfg.award.price_points, true),
+                                 L.short(c.crit.max_total, true))) .. "</p>")
+  end
+
+  add("<h2>Beoordelingsregels</h2>")
+  add("<table>")
+  for _, row in ipairs(settings_rows(c)) do kv(row[1], row[2]) end
+  add("</table>")
+
+  add('<h2 id="rangschikking">Rangschikking</h2>')
+  if split then
+    add("<p>" .. H(string.format("Deze aanbesteding telt %d inschrijvingen: de scores, motiveringen en toetsing per inschrijving staan elk op een eigen pagina (report/bid-<inschrijving>.html), te openen via de inschrijving in de tabel.", #c.bids)) .. "</p>")
+  end
+  -- (above the split, the points per criterion are on each bid's page:
+  -- a row per bid of a large tender is kept short, its cells aligned by
+  -- the column's place instead of a class on each)
+  local heads = { "Rang", "Inschrijving", "Inschrijver", "Kandidaat" }
+  if not split then
+    for _, cr in ipairs(c.crit.award) do heads[#heads + 1] = { cr.id, "n" } end
+    if c.scaled then heads[#heads + 1] = { "Prijspunten", "n" } end
+    if c.fict then heads[#heads + 1] = { "Fictieve korting", "n" } end
+  end
+  heads[#heads + 1] = { c.fict and "Fictieve prijs" or "Totaal", "n" }
+  heads[#heads + 1] = { "Achterstand", "n np" }
+  heads[#heads + 1] = "Status"
+  heads[#heads + 1] = "Reden"
+  heads[#heads + 1] = "Signalen"
+  if split then
+    add(string.format("<style>table.ranking.split td:nth-child(%d), table.ranking.split td:nth-child(%d) { text-align: right; overflow-wrap: normal; } "
+                      .. "table.ranking.split td:nth-child(%d) { color: #a00000; font-weight: bold; } "
+                      .. "@media print { table.ranking.split td:nth-child(%d) { display: none; } }</style>", 5, 6, 9, 6))
+  end
+  table_open(add, heads, split and "ranking split" or "ranking")
   for _, id in ipairs(order) do
     local b, o = c.bid[id], c.out[id]
-    local row = { "<tr><td>" .. H(L.is_null(o.rank) and "–" or tostring(o.rank)) .. "</td><td>" .. H(id) .. "</td><td>"
+    local bid = H(id)
+    local row = { "<tr><td>" .. H(L.is_null(o.rank) and "–" or tostring(o.rank)) .. "</td><td>"
+                  .. (split and ('<a href="report/bid-' .. bid .. '.html">' .. bid .. "</a>") or bid) .. "</td><td>"
                   .. H(b.supplier) .. "</td><td>" .. H(b.candidate) .. "</td>" }
-    for _, x in ipairs(V.once(c, "figures_of", id, figures)) do
-      row[#row + 1] = '<td class="n">' .. H(x) .. "</td>"
+    local f = V.once(c, "figures_of", id, figures)
+    if split then
+      row[#row + 1] = "<td>" .. H(f[#f - 1]) .. "</td><td>" .. H(f[#f]) .. "</td>"
+    else
+      for i, x in ipairs(f) do
+        row[#row + 1] = (i == #f and '<td class="n np">' or '<td class="n">') .. H(x) .. "</td>"
+      end
     end
     row[#row + 1] = "<td>" .. H(L.STATUS_NL[o.status] or o.status) .. "</td><td>" .. H(o.reason) .. "</td>"
-    row[#row + 1] = '<td class="flag">' .. H(flags_nl(flags[id])) .. "</td></tr>"
+    row[#row + 1] = (split and "<td>" or '<td class="flag">') .. H(flags_nl(flags[id])) .. "</td></tr>"
     add(table.concat(row))
   end
-  add("</table>")
-  add('<p><img src="scores.svg" alt="Punten per criterium per inschrijving"></p>')
+  table_close(add)
+  add('<figure class="chart"><figcaption>' .. H(chart.caption) .. '</figcaption><img src="' .. H(chart.file)
+      .. '" alt="' .. H(chart.caption) .. '"></figure>')
 
-  add("<h2>Scores en motiveringen</h2>")
-  -- per criterion: its id and what its line of points is called
-  local crit_id, crit_total = {}, {}
-  for i, cr in ipairs(c.crit.award) do
-    crit_id[i] = H(cr.id)
-    crit_total[i] = H(cr.scale == "binary" and "uitkomst" or (AGG_NL[cfg.scoring.aggregation] or ""))
-  end
-  local any_scores = false
-  for _, id in ipairs(order) do
-    if c.q[id] then
-      if not any_scores then
-        add('<table><tr><th>Inschrijving</th><th>Criterium</th><th>Beoordelaar</th><th class="n">Niveau</th><th>Motivering</th></tr>')
-        any_scores = true
-      end
-      local bid = H(id)
-      for i, cr in ipairs(c.crit.award) do
-        local q = c.q[id][cr.id]
-        local start = "<tr><td>" .. bid .. "</td><td>" .. crit_id[i] .. "</td><td>"
-        local evs, lv, mo = L.items_shared(q.evaluators), L.items_shared(q.levels), L.items_shared(q.motivations)
-        for j, ev in ipairs(evs) do
-          add(start .. evaluator_html(ev) .. '</td><td class="n">' .. level_html(lv[j]) .. "</td><td>" .. H(mo[j]) .. "</td></tr>")
+  if not split then
+    add("<h2>Scores en motiveringen</h2>")
+    local parts = score_parts(c)
+    local any_scores = false
+    for _, id in ipairs(order) do
+      if c.q[id] then
+        if not any_scores then
+          table_open(add, { "Inschrijving", "Criterium", "Beoordelaar", { "Niveau", "n" }, "Motivering" })
+          any_scores = true
         end
-        add("<tr><th>" .. bid .. "</th><th>" .. crit_id[i] .. "</th><th>" .. crit_total[i] .. '</th><th class="n">'
-            .. H(L.nl(q.level, 2)) .. "</th><th>" .. H(L.nl(V.points(c, id, cr.id), c.d)) .. " punten</th></tr>")
+        score_rows(c, add, id, true, parts)
       end
     end
+    if any_scores then table_close(add) else add("<p>Geen.</p>") end
   end
-  if any_scores then add("</table>") else add("<p>Geen.</p>") end
 
   add("<h2>Uitsluitingen</h2>")
   local any = false
   add("<ul>")
   for _, b in ipairs(c.bids) do
-    local id = b.bid_id
-    local lines = V.exclusion_lines(c, id)
-    if c.out[id].stage == "interview" then
-      lines[#lines + 1] = "Uitgesloten na het gesprek: " .. V.interview_outcome(c, id)
-        .. (c.iv[id].reason ~= "" and (" (" .. c.iv[id].reason .. ")") or "")
-    end
-    for _, l in ipairs(lines) do
+    for _, l in ipairs(exclusions_of(c, b.bid_id)) do
       any = true
-      add("<li>" .. H(id .. " (" .. L.str(b.supplier) .. "): " .. l) .. "</li>")
+      add("<li>" .. H(b.bid_id .. " (" .. L.str(b.supplier) .. "): " .. l) .. "</li>")
     end
   end
   add("</ul>")
@@ -673,14 +1046,14 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   if #tiebreak == 0 then
     add("<p>Geen gelijke stand.</p>")
   else
-    add("<table><tr><th>Groep</th><th>Stap</th><th>Regel</th><th>Inschrijving</th><th>Waarde</th><th>Uitkomst</th></tr>")
-    for _, tr in ipairs(tiebreak) do
-      add("<tr><td>" .. H(tr.group) .. "</td><td>" .. H(tr.step) .. "</td><td>" .. H(tr.rule) .. "</td><td>" .. H(tr.bid_id)
-          .. "</td><td>" .. H(tr.value) .. "</td><td>" .. H(tr.outcome) .. "</td></tr>")
+    add("<p>" .. H("Beslisregels: " .. B.tiebreak_rules(cfg.ranking.tiebreak, c.crit.by_id) .. ".") .. "</p>")
+    if split then
+      tie_groups_table(c, add, tiebreak)
+    else
+      tiebreak_table(c, add, tiebreak)
     end
-    add("</table>")
     if #lots > 0 then
-      add('<p>Zie <a href="lot-protocol.md">lot-protocol.md</a> voor het protocol van de loting.</p>')
+      add('<p>Zie <a href="lot-protocol.md">het protocol van de loting</a>.</p>')
     end
     for _, tr in ipairs(tiebreak) do
       if tr.rule == "besluit" then
@@ -694,18 +1067,18 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
 
   if c.iv then
     add("<h2>Gesprekken</h2>")
-    add("<table><tr><th>Inschrijving</th><th>Uitkomst</th><th>Toelichting</th><th>Uitgenodigd na</th><th>Status</th></tr>")
+    table_open(add, { "Inschrijving", "Uitkomst", "Toelichting", "Uitgenodigd na", "Status" })
     for _, id in ipairs(order) do
       local x = c.iv[id]
       if x.outcome ~= "" or x.invited_after ~= "" or c.out[id].status == "invited" then
         add(string.format("<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>", H(id),
-                          H(({ pass = "voldoende", fail = "onvoldoende", no_show = "niet verschenen" })[x.outcome] or "nog niet gehouden"),
+                          H(B.INTERVIEW[x.outcome] or "nog niet gehouden"),
                           H(x.reason .. (x.req_id ~= "" and (" (eis " .. x.req_id .. ")") or "")), H(x.invited_after),
                           H(L.STATUS_NL[c.out[id].status] or c.out[id].status)))
       end
     end
-    add("</table>")
-    add("<p>De rangschikking blijft na een uitsluiting ongewijzigd (on_late_exclusion = keep_ranking).</p>")
+    table_close(add)
+    add("<p>" .. H("Uitsluiting na het gesprek: " .. B.of(B.ON_LATE_EXCLUSION, cfg.interviews.on_late_exclusion) .. ".") .. "</p>")
   end
 
   add("<h2>Data</h2>")
@@ -727,17 +1100,51 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows)
   end
 
   add("<h2>Brieven</h2>")
-  add("<table><tr><th>Inschrijving</th><th>Brief</th></tr>")
-  local LETTER_NL = { invitation = "uitnodiging gesprek", not_selected = "niet geselecteerd", exclusion = "uitsluiting",
-                      exclusion_interview = "uitsluiting na gesprek", pending = "uitslag gesprek",
-                      award = "voornemen tot gunning (winnaar)", award_other = "voornemen tot gunning (overige)" }
-  for _, b in ipairs(c.bids) do
-    local o = c.out[b.bid_id]
-    local bid = H(b.bid_id)
-    add("<tr><td>" .. bid .. '</td><td><a href="letters/' .. bid .. '.md">' .. H(LETTER_NL[o.letter] or o.letter) .. "</a></td></tr>")
+  if split then
+    add("<p>" .. H("Elke inschrijver krijgt een brief (letters/<inschrijving>.md); de pagina van elke inschrijving verwijst naar de hare.") .. "</p>")
+  else
+    table_open(add, { "Inschrijving", "Brief" })
+    for _, b in ipairs(c.bids) do
+      local o = c.out[b.bid_id]
+      local bid = H(b.bid_id)
+      add("<tr><td>" .. bid .. '</td><td><a href="letters/' .. bid .. '.md">' .. H(B.of(B.LETTER, o.letter)) .. "</a></td></tr>")
+    end
+    table_close(add)
+    add("<p>Per inschrijving een toelichting met elke score en motivering: explain/&lt;inschrijving&gt;.md.</p>")
+  end
+
+  -- the run and the audit trail this document belongs to
+  add("<h2>Vastlegging</h2>")
+  local info = regie.run_info()
+  add('<div class="keep"><table>')
+  if info.id then
+    kv("Run", info.id, "run-id")
+    add('<tr id="audit-head"><th>Auditlog bij het opstellen</th><td>SHA-256 van de laatste vastlegging: <span class="hash">'
+        .. H(info.audit_head or "–") .. "</span></td></tr>")
+  else
+    kv("Run", "zonder run-opslag: geen run-id", "run-id")
   end
   add("</table>")
-  add("<p>Per inschrijving een toelichting met elke score en motivering: explain/&lt;inschrijving&gt;.md.</p>")
+  if info.id then
+    add("<p>" .. H("Dit proces-verbaal hoort bij de run hierboven: de vastlegging met deze hash en alle eerdere staan in het auditlog (regie log " .. info.id .. "); regie verify " .. info.id .. " controleert de keten.") .. "</p>")
+  else
+    add("<p>Deze beoordeling is uitgevoerd zonder run-opslag; er is geen auditlog om dit document aan te koppelen.</p>")
+  end
+  add("</div>")
+
+  -- the signature block: one per member, or two blank ones
+  add("<h2>Ondertekening</h2>")
+  local place = cfg.committee and cfg.committee.place or ""
+  add("<p>" .. H("Aldus vastgesteld" .. (place ~= "" and (" te " .. place) or "") .. " op " .. L.date_nl_long(date) .. ".") .. "</p>")
+  add('<div class="signatures">')
+  local signers = #members > 0 and members or { { name = "", role = "" }, { name = "", role = "" } }
+  for _, m in ipairs(signers) do
+    add('<div class="signature"><div class="line"></div>'
+        .. "<div>Naam: " .. (m.name ~= "" and H(m.name) or "…………………………") .. "</div>"
+        .. "<div>Rol: " .. (m.role ~= "" and H(m.role) or "…………………………") .. "</div>"
+        .. "<div>Datum: " .. H(L.date_nl(date)) .. "</div></div>")
+  end
+  add("</div>")
   add("</body>")
   add("</html>")
   return t
@@ -797,7 +1204,7 @@ local function run(step)
   for _, b in ipairs(c.bids) do
     local r = c.rank[b.bid_id]
     if r and r.open == "lot_pending" then
-      notes[#notes + 1] = "Inschrijving " .. b.bid_id .. ": gelijke stand, loting nodig (lot_mode = external)."
+      notes[#notes + 1] = "Inschrijving " .. b.bid_id .. ": gelijke stand, loting nodig (fysieke trekking)."
     end
   end
 
@@ -811,9 +1218,25 @@ local function run(step)
   if #lots > 0 then
     regie.write("lot-protocol.md", lot_protocol(c, lots, tiebreak))
   end
-  regie.write("report.html", report_html(c, order, flags, tiebreak, lots, notes, drows))
+  -- above [tender] report_split_above bids, the detail per bid goes to a
+  -- page of its own, and the report's chart shows the best only
+  local split = #c.bids > (c.cfg.tender.report_split_above or 200)
+  local chart = { file = "scores.svg", caption = "Punten per criterium per inschrijving" }
+  if split then
+    local top = S.render(c, CHART_TOP)
+    regie.write("scores-top.svg", top)
+    chart = { file = "scores-top.svg",
+              caption = string.format("Punten per criterium van de %d hoogst geplaatste inschrijvingen (alle inschrijvingen: scores.svg)", CHART_TOP) }
+    local parts = score_parts(c)
+    regie.write("report/report.css", CSS)
+    for _, b in ipairs(c.bids) do
+      regie.write("report/bid-" .. b.bid_id .. ".html", bid_page(c, b.bid_id, flags, tiebreak, parts))
+    end
+  end
+  regie.write("report.html", report_html(c, order, flags, tiebreak, lots, notes, drows, split, chart))
   regie.info("reports written: ranking.csv, ranking.md, dates.csv, " .. (explanations and "explain/, " or "")
-             .. "scores.svg, report.html" .. (#lots > 0 and ", lot-protocol.md" or ""))
+             .. "scores.svg, report.html" .. (split and string.format(" (detail of the %d bids in report/)", #c.bids) or "")
+             .. (#lots > 0 and ", lot-protocol.md" or ""))
 end
 
 return {

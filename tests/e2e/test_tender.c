@@ -369,6 +369,16 @@ START_TEST(t1_round_stage_criterion)
 }
 END_TEST
 
+/* The report's section Vastlegging (run id, audit head) cut out of text. */
+static void without_trail(char *text)
+{
+    char *from = text ? strstr(text, "<h2>Vastlegging</h2>") : NULL;
+    char *to = from ? strstr(from, "<h2>Ondertekening</h2>") : NULL;
+    if (to) {
+        memmove(from, to, strlen(to) + 1);
+    }
+}
+
 START_TEST(t1_report_and_svg)
 {
     stage("t1", NULL);
@@ -396,6 +406,10 @@ START_TEST(t1_report_and_svg)
                            "letters/C.md", "explain/A.md", NULL };
     for (int i = 0; same[i]; i++) {
         char *x = outf("t1", same[i]), *y = outf("t1b", same[i]);
+        /* but for the run id and the audit head the report names (its
+         * section Vastlegging), each run's own */
+        without_trail(x);
+        without_trail(y);
         ck_assert_msg(x && y && strcmp(x, y) == 0, "%s differs between runs", same[i]);
         free(x);
         free(y);
@@ -571,7 +585,7 @@ START_TEST(t3_ties_criterion_and_seeded_lot)
     HAS(lot, "af63dc4c8601ec8c");
     HAS(lot, "85944171f73967e8");
     char *html = outf("t3", "report.html");
-    HAS(html, "criterion:W3");
+    HAS(html, "hoogste score op criterium W3");
     HAS(html, "b462f45ab460a9e0");
     free(html);
     free(lot);
