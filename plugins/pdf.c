@@ -39,8 +39,9 @@ static const regie_param params[] = {
     { "letters", REGIE_PARAM_STRING, 1, NULL,
       "name of the table of letters (one of the step's reads); columns path (e.g. "
       "letters/A.pdf), body (Markdown subset: # heading, paragraphs, - lists, **bold**, pipe "
-      "tables) and optionally addressee (lines), place_date, reference, subject, signature "
-      "(lines)" },
+      "tables) and optionally addressee (lines), place_date (e.g. Assen, 28 april 2026), "
+      "reference (kenmerk), subject, signature (lines: else the style's), date (YYYY-MM-DD: "
+      "the PDF's creation date unless SOURCE_DATE_EPOCH is set)" },
     { "style", REGIE_PARAM_STRING, 0, NULL,
       "the house style: the name of an ini input the step reads (a default file next to the "
       "workflow is found there), or the path of an INI file (relative: to the current "
@@ -342,7 +343,8 @@ static int style_key(style_src *src, style *s, long line, const char *sec, const
         }
     } else if (strcmp(sec, "document") == 0) {
         if (strcmp(key, "author") == 0) {
-            set_str(&s->author, v);
+            free(s->author);
+            s->author = *v ? strdup(v) : NULL;
         } else if (strcmp(key, "creator") == 0) {
             set_str(&s->creator, v);
         } else {
@@ -443,9 +445,10 @@ static int style_from_table(style_src *src, style *s, const regie_table *t)
 }
 
 /* ---- the letters, as the step's thread read them ---- */
-enum { C_PATH, C_BODY, C_ADDRESSEE, C_PLACE_DATE, C_REFERENCE, C_SUBJECT, C_SIGNATURE, NCOLS };
+enum { C_PATH, C_BODY, C_ADDRESSEE, C_PLACE_DATE, C_REFERENCE, C_SUBJECT, C_SIGNATURE, C_DATE,
+       NCOLS };
 static const char *const colnames[NCOLS] = { "path",      "body",    "addressee", "place_date",
-                                             "reference", "subject", "signature" };
+                                             "reference", "subject", "signature", "date" };
 
 typedef struct letter {
     const char *f[NCOLS]; /* "" when absent or null */
@@ -461,6 +464,7 @@ typedef struct block {
     char **cells;
     int nrows, ncols;
     int header; /* the first row is a header (a |---| line follows it) */
+    char align[16]; /* per column: 'r' for ---: (numbers), else left */
 } block;
 
 typedef struct doc {
@@ -615,6 +619,16 @@ static void parse_markdown(doc *d, const char *text)
             if (is_rule_row(line, n)) {
                 if (table && table->nrows == 1) {
                     table->header = 1;
+                    /* ---: aligns the column right */
+                    int c = -1;
+                    for (size_t k = ind; k < n; k++) {
+                        if (line[k] == '|') {
+                            c++;
+                        } else if (line[k] == ':' && c >= 0 && c < 16 &&
+                                   (k + 1 >= n || line[k + 1] == '|' || line[k + 1] == ' ')) {
+                            table->align[c] = 'r';
+                        }
+                    }
                 }
                 continue;
             }
@@ -823,7 +837,8 @@ static void flow_table(flow *f, const block *b, double x0, double width)
         double rh = 0;
         for (int c = 0; c < nc; c++) {
             cells[c] = new_layout(f, b->cells[r * nc + c], size, b->header && r == 0, w[c] - 2 * pad,
-                                  PANGO_ALIGN_LEFT);
+                                  c < 16 && b->align[c] == 'r' ? PANGO_ALIGN_RIGHT
+                                                               : PANGO_ALIGN_LEFT);
             double h = layout_height(cells[c]) + 2 * pad;
             if (h > rh) {
                 rh = h;
@@ -841,7 +856,9 @@ static void flow_table(flow *f, const block *b, double x0, double width)
                 double x = x0;
                 for (int c = 0; c < nc; c++) {
                     PangoLayout *hl =
-                        new_layout(f, b->cells[c], size, 1, w[c] - 2 * pad, PANGO_ALIGN_LEFT);
+                        new_layout(f, b->cells[c], size, 1, w[c] - 2 * pad,
+                                   c < 16 && b->align[c] == 'r' ? PANGO_ALIGN_RIGHT
+                                                                : PANGO_ALIGN_LEFT);
                     item *it = add_item(f, I_LAYOUT);
                     it->layout = hl;
                     it->x = x + pad;
@@ -914,6 +931,7 @@ typedef struct render_out {
 } render_out;
 
 static const char *create_date; /* the documents' creation date, ISO 8601 */
+static int source_date_epoch;   /* it comes from SOURCE_DATE_EPOCH */
 
 static void render_letter(const style *st, worker_res *res, const letter *L, render_out *out)
 {
@@ -1083,8 +1101,18 @@ static void render_letter(const style *st, worker_res *res, const letter *L, ren
         cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_SUBJECT, L->f[C_REFERENCE]);
     }
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, st->creator);
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, create_date);
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_MOD_DATE, create_date);
+    /* the same letter gives the same bytes: SOURCE_DATE_EPOCH, else the
+     * letter's own date, else now */
+    char day[32];
+    const char *cd = create_date;
+    const char *ld = L->f[C_DATE];
+    if (!source_date_epoch && strlen(ld) == 10 && ld[4] == '-' && ld[7] == '-' &&
+        strspn(ld, "0123456789-") == 10) {
+        snprintf(day, sizeof day, "%sT00:00:00Z", ld);
+        cd = day;
+    }
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATE_DATE, cd);
+    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_MOD_DATE, cd);
     cairo_t *cr = cairo_create(surf);
     size_t next = 0;
     for (int p = 0; p < pages; p++) {
@@ -1325,12 +1353,14 @@ static void set_create_date(void)
 {
     static char buf[32];
     const char *sde = getenv("SOURCE_DATE_EPOCH");
+    source_date_epoch = 0;
     time_t t = time(NULL);
     if (sde && *sde) {
         char *end;
         long long v = strtoll(sde, &end, 10);
         if (!*end && v >= 0) {
             t = (time_t)v;
+            source_date_epoch = 1;
         }
     }
     struct tm tm;
