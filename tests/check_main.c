@@ -10,7 +10,7 @@
     X(util) X(value) X(decimal) X(exact) X(calendar) X(csv) X(ini) X(lua) X(safety) X(limits)    \
         X(plugin) X(workflow) X(exec) X(store) X(cli) X(resume) X(waits) X(tender) X(stakeholder)  \
             X(render) X(isolate) X(fuzz) X(arch) X(verify) X(record) X(foureyes) X(anchor) X(sla)  \
-                X(regional) X(incontent) X(previous)
+                X(regional) X(incontent) X(previous) X(pdf)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)
