@@ -8,10 +8,13 @@
  *   4  the shipped workflows on generated data 100x a real case
  *   5  the same no-op chain and fan-out in GNU make (and Snakemake)
  *   6  a C no-op step in a child process (isolate = process) against in process
+ *   7  letters as PDF (the pdf plugin): 100x the tender's letters, pages per
+ *      second and peak memory, by the number of rendering threads
  *
  * Options: --quick (smaller sizes, fewer repetitions), --only N. */
 #define _GNU_SOURCE
 #include "mockhost.h"
+#include "regie-mock.h"
 #include "bind.h"
 #include "conf.h"
 #include "exec.h"
@@ -22,6 +25,7 @@
 #include "durable.h"
 #include "store.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1115,6 +1119,126 @@ static void section6(void)
     engine_close(&e);
 }
 
+/* ---- 7: letters as PDF ---- */
+
+/* One run of the pdf plugin on n letters with `threads` threads, in a
+ * child process (its own peak memory): seconds and pages through a pipe. */
+static void pdf_row(const regie_plugin *pl, int n, int threads, const char *style)
+{
+    int fds[2];
+    if (pipe(fds) != 0) {
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        char *outdir = rg_xasprintf("%s/pdf-%d-%d", tmp, n, threads);
+        mkdir(outdir, 0777);
+        char th[16];
+        snprintf(th, sizeof th, "%d", threads);
+        const char *kv[] = { "letters", "letters", "style", style, "threads", th,
+                             "pages", "pages", NULL };
+        regie_ctx *ctx = regie_mock_ctx_new(pl, "letters_pdf", kv, outdir);
+        const regie_host *h = regie_mock_host();
+        static const char *const cols[] = { "path", "body", "addressee", "place_date",
+                                            "reference", "subject", "signature", "date" };
+        regie_table *t = h->table_new(ctx, 8, cols);
+        for (int i = 0; i < n; i++) {
+            char path[64], ref[64], addr[160], body[2048];
+            snprintf(path, sizeof path, "letters/%05d.pdf", i);
+            snprintf(ref, sizeof ref, "VNG-PSD-2026-004/B%05d", i);
+            snprintf(addr, sizeof addr, "Adviesbureau %d\nt.a.v. Kandidaat %d\nPostbus %d\n9400 AA Assen",
+                     i, i, i % 1000);
+            snprintf(body, sizeof body,
+                     "# Niet geselecteerd voor een gesprek\n\nGeachte heer, mevrouw,\n\n"
+                     "Hartelijk dank voor uw inschrijving. De beoordelingscommissie heeft alle "
+                     "toegelaten inschrijvingen beoordeeld op de gunningscriteria. Uw inschrijving "
+                     "staat op plaats %d met %d,%02d punten. Alleen de 3 hoogst geplaatste "
+                     "inschrijvingen worden uitgenodigd voor een gesprek; uw inschrijving hoort daar "
+                     "niet bij.\n\nZoals in de uitvraag staat: wie uiterlijk vrijdag 16 januari 2026 "
+                     "geen uitnodiging heeft ontvangen, is niet geselecteerd. Deze brief bevestigt "
+                     "dat.\n\nUw scores:\n\n| Criterium | Max. | Punten |\n|---|---:|---:|\n"
+                     "| W1 Wo-opleiding bestuurskunde of bedrijfskunde | 10 | 7,50 |\n"
+                     "| W2 Ervaring met regionale of interbestuurlijke programma's | 25 | 20,83 |\n"
+                     "| W3 Zelfstandig strategisch adviseren in de publieke sector | 30 | 22,50 |\n"
+                     "| W4 Ervaring met SW-bedrijven en sociale ontwikkelbedrijven | 25 | 14,58 |\n"
+                     "| **Totaal** | 90 | **%d,%02d** |\n",
+                     i + 4, 40 + i % 50, i % 100, 40 + i % 50, i % 100);
+            const char *vals[] = { path, body, addr, "Assen, 16 januari 2026", ref,
+                                   "Strategisch adviseur sociaal domein (VNG-PSD-2026-004)",
+                                   "Met vriendelijke groet,\n\nVereniging van Nederlandse Gemeenten\nTeam Inkoop",
+                                   "2026-01-16" };
+            regie_value row[8];
+            for (int c = 0; c < 8; c++) {
+                row[c].type = REGIE_STR;
+                row[c].u.s.ptr = vals[c];
+                row[c].u.s.len = strlen(vals[c]);
+            }
+            h->table_append(t, row);
+        }
+        regie_mock_give_table(ctx, "letters", t);
+        double t0 = rg_now();
+        int rc = regie_mock_run(pl, ctx);
+        double secs = rg_now() - t0;
+        regie_value pages = { 0 };
+        if (rc != 0 || regie_mock_value(ctx, "pages", &pages) != 0) {
+            fprintf(stderr, "bench: pdf: %s\n", regie_mock_error(ctx) ? regie_mock_error(ctx) : "failed");
+            _exit(1);
+        }
+        double res[2] = { secs, (double)pages.u.i };
+        if (write(fds[1], res, sizeof res) != (ssize_t)sizeof res) {
+            _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    double res[2] = { 0, 0 };
+    ssize_t got = read(fds[0], res, sizeof res);
+    close(fds[0]);
+    int status = 0;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) < 0 || got != (ssize_t)sizeof res ||
+        !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        printf("  %-44s failed\n", "pdf letters");
+        return;
+    }
+    char what[64], size[32], extra[96];
+    snprintf(what, sizeof what, "pdf letters, %d thread(s)", threads);
+    snprintf(size, sizeof size, "%d", n);
+    snprintf(extra, sizeof extra, "%.0f pages in %.2f s; peak memory %ld MB (the whole step)",
+             res[1], res[0], ru.ru_maxrss / 1024);
+    /* the goal: at least 1,000 pages/s on 2 cores */
+    double pps = res[0] > 0 ? res[1] / res[0] : 0;
+    printf("  %-44s %-9s %12.0f %-3s  %-14s %-4s %s\n", what, size, pps, "p/s",
+           threads == 2 ? ">= 1000 p/s" : "-", threads == 2 ? (pps >= 1000 ? "ok" : "MISS") : "",
+           extra);
+    fflush(stdout);
+}
+
+static void section7(void)
+{
+    printf("7. letters as PDF (pdf plugin: cairo + pango, A4, the shipped house style)\n");
+    char *so = rg_xasprintf("%s/plugins/.libs/pdf.so", builddir);
+    void *dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    if (!dl) {
+        printf("  the pdf plugin is not built (configure found no cairo/pango): skipped\n");
+        free(so);
+        return;
+    }
+    const regie_plugin *pl = dlsym(dl, REGIE_PLUGIN_SYMBOL);
+    char *style = rg_xasprintf("%s/etc/house-style.ini", srcdir);
+    int n = quick ? 1000 : 10000;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    pdf_row(pl, n, 1, style);
+    pdf_row(pl, n, 2, style);
+    if (cpus > 2) {
+        pdf_row(pl, n, (int)cpus, style);
+    }
+    free(style);
+    free(so);
+    /* the plugin stays loaded: glib's types cannot be unloaded */
+}
+
 int main(int argc, char **argv)
 {
     int only = 0;
@@ -1171,6 +1295,9 @@ int main(int argc, char **argv)
     }
     if (!only || only == 6) {
         section6();
+    }
+    if (!only || only == 7) {
+        section7();
     }
     char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
     if (getenv("REGIE_BENCH_KEEP")) {
