@@ -706,6 +706,7 @@ typedef struct item {
 typedef struct worker_res {
     PangoFontMap *fm;
     PangoContext *pc;
+    PangoFontDescription *font; /* the style's family, parsed once */
     cairo_surface_t *logo;
 } worker_res;
 
@@ -740,7 +741,7 @@ static PangoLayout *new_layout(flow *f, const char *markup, double size, int bol
                                PangoAlignment align)
 {
     PangoLayout *l = pango_layout_new(f->res->pc);
-    PangoFontDescription *fd = pango_font_description_from_string(f->st->font);
+    PangoFontDescription *fd = pango_font_description_copy_static(f->res->font);
     pango_font_description_set_size(fd, (gint)(size * PANGO_SCALE));
     if (bold) {
         pango_font_description_set_weight(fd, PANGO_WEIGHT_BOLD);
@@ -814,15 +815,25 @@ static void flow_table(flow *f, const block *b, double x0, double width)
     int nc = b->ncols;
     double nat[MAX_COLS] = { 0 }, w[MAX_COLS];
     double total = 0;
-    for (int c = 0; c < nc; c++) {
-        for (int r = 0; r < b->nrows; r++) {
-            PangoLayout *l = new_layout(f, b->cells[r * nc + c], size, b->header && r == 0, -1,
-                                        PANGO_ALIGN_LEFT);
-            double lw = layout_width(l) + 2 * pad;
-            if (lw > nat[c]) {
-                nat[c] = lw;
+    /* each cell laid out once: unwrapped to find the columns' natural
+     * widths, given a width only when it must wrap */
+    size_t ncells = (size_t)b->nrows * (size_t)nc;
+    PangoLayout **cell = malloc((ncells ? ncells : 1) * sizeof *cell);
+    double *cw = malloc((ncells ? ncells : 1) * sizeof *cw);
+    if (!cell || !cw) {
+        abort();
+    }
+    for (int r = 0; r < b->nrows; r++) {
+        for (int c = 0; c < nc; c++) {
+            size_t k = (size_t)r * (size_t)nc + (size_t)c;
+            cell[k] = new_layout(f, b->cells[k], size, b->header && r == 0, -1, PANGO_ALIGN_LEFT);
+            cw[k] = layout_width(cell[k]);
+            if (cw[k] + 2 * pad > nat[c]) {
+                nat[c] = cw[k] + 2 * pad;
             }
         }
+    }
+    for (int c = 0; c < nc; c++) {
         total += nat[c];
     }
     for (int c = 0; c < nc; c++) {
@@ -831,15 +842,19 @@ static void flow_table(flow *f, const block *b, double x0, double width)
             w[c] = 30;
         }
     }
-    PangoLayout *cells[MAX_COLS];
+    for (size_t k = 0; k < ncells; k++) {
+        int c = (int)(k % (size_t)nc);
+        if (cw[k] > w[c] - 2 * pad + 0.01) {
+            pango_layout_set_width(cell[k], (int)((w[c] - 2 * pad) * PANGO_SCALE));
+            pango_layout_set_wrap(cell[k], PANGO_WRAP_WORD_CHAR);
+            cw[k] = layout_width(cell[k]);
+        }
+    }
     double hdr_h = 0;
     for (int r = 0; r < b->nrows; r++) {
         double rh = 0;
         for (int c = 0; c < nc; c++) {
-            cells[c] = new_layout(f, b->cells[r * nc + c], size, b->header && r == 0, w[c] - 2 * pad,
-                                  c < 16 && b->align[c] == 'r' ? PANGO_ALIGN_RIGHT
-                                                               : PANGO_ALIGN_LEFT);
-            double h = layout_height(cells[c]) + 2 * pad;
+            double h = layout_height(cell[r * nc + c]) + 2 * pad;
             if (h > rh) {
                 rh = h;
             }
@@ -849,44 +864,34 @@ static void flow_table(flow *f, const block *b, double x0, double width)
         }
         /* a header row keeps with the first row of the body */
         double need = rh + (r == 0 && b->header && b->nrows > 1 ? rh : 0);
+        int rows_here = 1;
         if (f->y + need > f->bottom && f->y > f->top) {
             new_page(f);
-            if (b->header && r > 0) {
-                /* the header row again on the new page */
-                double x = x0;
-                for (int c = 0; c < nc; c++) {
-                    PangoLayout *hl =
-                        new_layout(f, b->cells[c], size, 1, w[c] - 2 * pad,
-                                   c < 16 && b->align[c] == 'r' ? PANGO_ALIGN_RIGHT
-                                                                : PANGO_ALIGN_LEFT);
-                    item *it = add_item(f, I_LAYOUT);
-                    it->layout = hl;
-                    it->x = x + pad;
-                    it->y = f->y + pad;
-                    x += w[c];
-                }
-                f->y += hdr_h;
-                item *ru = add_item(f, I_RULE);
-                ru->x = x0;
-                ru->y = f->y;
-                ru->w = x - x0;
+            /* the header row again on the new page */
+            rows_here = b->header && r > 0 ? 2 : 1;
+        }
+        for (int pass = rows_here - 1; pass >= 0; pass--) {
+            int row = pass ? 0 : r;
+            double x = x0;
+            for (int c = 0; c < nc; c++) {
+                size_t k = (size_t)row * (size_t)nc + (size_t)c;
+                item *it = add_item(f, I_LAYOUT);
+                it->layout = cell[k];
+                /* ---: numbers to the right */
+                it->x = x + pad + (c < 16 && b->align[c] == 'r' ? w[c] - 2 * pad - cw[k] : 0);
+                it->y = f->y + pad;
+                x += w[c];
             }
+            f->y += pass ? hdr_h : rh;
+            item *ru = add_item(f, I_RULE);
+            ru->x = x0;
+            ru->y = f->y;
+            ru->w = x - x0;
+            ru->line = row == 0 && b->header; /* a heavier rule under the header */
         }
-        double x = x0;
-        for (int c = 0; c < nc; c++) {
-            item *it = add_item(f, I_LAYOUT);
-            it->layout = cells[c];
-            it->x = x + pad;
-            it->y = f->y + pad;
-            x += w[c];
-        }
-        f->y += rh;
-        item *ru = add_item(f, I_RULE);
-        ru->x = x0;
-        ru->y = f->y;
-        ru->w = x - x0;
-        ru->line = r == 0 && b->header; /* a heavier rule under the header */
     }
+    free(cell);
+    free(cw);
 }
 
 /* Lines joined as markup (escaped). */
@@ -1255,6 +1260,7 @@ static int worker_res_init(const style *st, worker_res *r)
     cairo_font_options_set_hint_style(fo, CAIRO_HINT_STYLE_NONE);
     pango_cairo_context_set_font_options(r->pc, fo);
     cairo_font_options_destroy(fo);
+    r->font = pango_font_description_from_string(st->font);
     PangoLanguage *nl = pango_language_from_string("nl");
     pango_context_set_language(r->pc, nl);
     if (st->logo_png) {
@@ -1276,6 +1282,9 @@ static void worker_res_free(worker_res *r)
     }
     if (r->pc) {
         g_object_unref(r->pc);
+    }
+    if (r->font) {
+        pango_font_description_free(r->font);
     }
     if (r->fm) {
         g_object_unref(r->fm);
