@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,6 +91,7 @@ static void sbuf_puts(sbuf *b, const char *s)
 typedef struct style {
     double margin_top, margin_bottom, margin_left, margin_right; /* points */
     char *font;
+    long font_line; /* where [font] family was set, for the warning */
     double font_size, heading_size;
     char *sender[MAX_LINES];
     int nsender;
@@ -271,6 +273,7 @@ static int style_key(style_src *src, style *s, long line, const char *sec, const
                                             "(fc-list : family lists them)");
             }
             set_str(&s->font, v);
+            s->font_line = line;
         } else if (strcmp(key, "size") == 0 || strcmp(key, "heading_size") == 0) {
             if (parse_num(v, 6, 36, &d) != 0) {
                 return style_err(src, line, "[font] %s: found \"%s\", expected points from 6 to 36",
@@ -1422,6 +1425,41 @@ static int pdf_run(const regie_host *h, regie_ctx *ctx, void *state)
         }
     }
     set_create_date();
+    /* fontconfig puts another font in place of a family it does not have,
+     * without a word: say so, where the family was set */
+    {
+        PangoFontMap *fm = pango_cairo_font_map_new();
+        PangoContext *pc = pango_font_map_create_context(fm);
+        PangoFontDescription *fd = pango_font_description_from_string(st.font);
+        PangoFont *font = pango_font_map_load_font(fm, pc, fd);
+        if (font) {
+            PangoFontDescription *got = pango_font_describe(font);
+            const char *fam = pango_font_description_get_family(got);
+            const char *want = pango_font_description_get_family(fd);
+            if (fam && want && strcasecmp(fam, want) != 0) {
+                const char *src = style_name && *style_name ? style_name : "style";
+                const regie_table *stt = style_name ? h->input_table(ctx, style_name) : NULL;
+                if (stt && h->table_source(stt)) {
+                    src = h->table_source(stt);
+                }
+                if (st.font_line > 0) {
+                    h->log(ctx, REGIE_LOG_WARN,
+                           "%s:%ld: [font] family: \"%s\" is not installed; the letters are set "
+                           "in %s (fc-list : family lists the fonts there are)",
+                           src, st.font_line, want, fam);
+                } else {
+                    h->log(ctx, REGIE_LOG_WARN,
+                           "font family \"%s\" is not installed; the letters are set in %s", want,
+                           fam);
+                }
+            }
+            pango_font_description_free(got);
+            g_object_unref(font);
+        }
+        pango_font_description_free(fd);
+        g_object_unref(pc);
+        g_object_unref(fm);
+    }
 
     size_t n = h->table_rows(t);
     letter *L = calloc(n ? n : 1, sizeof *L);
