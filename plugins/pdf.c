@@ -1556,6 +1556,9 @@ static int pdf_run(const regie_host *h, regie_ctx *ctx, void *state)
             }
             free(out.pdf.p);
             free(out.error);
+            if (rc == 0 && (i & 63) == 63 && h->cancelled(ctx)) {
+                rc = h->fail(ctx, "cancelled after %zu of %zu letters", i + 1, n);
+            }
             pthread_mutex_lock(&P.mu);
             P.written++;
             if (rc != 0) {
