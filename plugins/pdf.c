@@ -706,12 +706,41 @@ typedef struct item {
     int line;
 } item;
 
+/* Layouts of short texts a thread has made before (labels, the sender
+ * block, the footer, page numbers, headings, table cells: the same in many
+ * letters), kept for the letters after: shaping is much of the work. */
+#define CACHE_SLOTS 2048 /* a power of two; at most half of them used */
+#define CACHE_MAX_TEXT 256
+
+typedef struct cache_entry {
+    char *markup;
+    double size, width;
+    int bold, align;
+    PangoLayout *layout;
+} cache_entry;
+
 typedef struct worker_res {
     PangoFontMap *fm;
     PangoContext *pc;
     PangoFontDescription *font; /* the style's family, parsed once */
     cairo_surface_t *logo;
+    cache_entry *cache;
+    size_t ncached;
 } worker_res;
+
+static void cache_clear(worker_res *r)
+{
+    for (size_t i = 0; r->cache && i < CACHE_SLOTS; i++) {
+        if (r->cache[i].layout) {
+            g_object_unref(r->cache[i].layout);
+            free(r->cache[i].markup);
+        }
+    }
+    if (r->cache) {
+        memset(r->cache, 0, CACHE_SLOTS * sizeof *r->cache);
+    }
+    r->ncached = 0;
+}
 
 typedef struct flow {
     const style *st;
@@ -740,8 +769,68 @@ static item *add_item(flow *f, ikind k)
     return it;
 }
 
+static PangoLayout *make_layout(flow *f, const char *markup, double size, int bold, double width,
+                                PangoAlignment align);
+
+/* The letter holds l until it is drawn. */
+static void keep_layout(flow *f, PangoLayout *l)
+{
+    if (f->nowned == f->capowned) {
+        f->capowned = f->capowned ? f->capowned * 2 : 64;
+        f->owned = realloc(f->owned, f->capowned * sizeof *f->owned);
+        if (!f->owned) {
+            abort();
+        }
+    }
+    f->owned[f->nowned++] = l;
+}
+
+/* A layout to draw, not to change (it may be shared with other letters). */
 static PangoLayout *new_layout(flow *f, const char *markup, double size, int bold, double width,
                                PangoAlignment align)
+{
+    worker_res *r = f->res;
+    size_t len = strlen(markup);
+    if (!r->cache || len > CACHE_MAX_TEXT) {
+        return make_layout(f, markup, size, bold, width, align);
+    }
+    uint64_t hsh = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++) {
+        hsh = (hsh ^ (unsigned char)markup[i]) * 1099511628211ULL;
+    }
+    hsh ^= (uint64_t)(size * 64) * 31 + (uint64_t)(width * 64) * 131 + (uint64_t)bold * 7 +
+           (uint64_t)align;
+    hsh *= 1099511628211ULL;
+    size_t i = (size_t)(hsh >> 11) & (CACHE_SLOTS - 1);
+    for (;; i = (i + 1) & (CACHE_SLOTS - 1)) {
+        cache_entry *e = &r->cache[i];
+        if (!e->layout) {
+            break;
+        }
+        if (e->size == size && e->width == width && e->bold == bold && e->align == (int)align &&
+            strcmp(e->markup, markup) == 0) {
+            return e->layout;
+        }
+    }
+    if (r->ncached >= CACHE_SLOTS / 2) {
+        /* full: emptied before the next letter (render_letter) */
+        return make_layout(f, markup, size, bold, width, align);
+    }
+    cache_entry *e = &r->cache[i];
+    e->layout = make_layout(f, markup, size, bold, width, align);
+    /* the letter lets go of its reference; the cache keeps one */
+    g_object_ref(e->layout);
+    e->markup = strdup(markup);
+    e->size = size;
+    e->width = width;
+    e->bold = bold;
+    e->align = (int)align;
+    r->ncached++;
+    return e->layout;
+}
+
+static PangoLayout *make_layout(flow *f, const char *markup, double size, int bold, double width,
+                                PangoAlignment align)
 {
     PangoLayout *l = pango_layout_new(f->res->pc);
     PangoFontDescription *fd = pango_font_description_copy_static(f->res->font);
@@ -757,14 +846,7 @@ static PangoLayout *new_layout(flow *f, const char *markup, double size, int bol
     }
     pango_layout_set_alignment(l, align);
     pango_layout_set_markup(l, markup, -1);
-    if (f->nowned == f->capowned) {
-        f->capowned = f->capowned ? f->capowned * 2 : 64;
-        f->owned = realloc(f->owned, f->capowned * sizeof *f->owned);
-        if (!f->owned) {
-            abort();
-        }
-    }
-    f->owned[f->nowned++] = l;
+    keep_layout(f, l);
     return l;
 }
 
@@ -848,6 +930,10 @@ static void flow_table(flow *f, const block *b, double x0, double width)
     for (size_t k = 0; k < ncells; k++) {
         int c = (int)(k % (size_t)nc);
         if (cw[k] > w[c] - 2 * pad + 0.01) {
+            /* a copy of its own to wrap: the first may be shared */
+            PangoLayout *own = pango_layout_copy(cell[k]);
+            keep_layout(f, own);
+            cell[k] = own;
             pango_layout_set_width(cell[k], (int)((w[c] - 2 * pad) * PANGO_SCALE));
             pango_layout_set_wrap(cell[k], PANGO_WRAP_WORD_CHAR);
             cw[k] = layout_width(cell[k]);
@@ -944,6 +1030,11 @@ static int source_date_epoch;   /* it comes from SOURCE_DATE_EPOCH */
 static void render_letter(const style *st, worker_res *res, const letter *L, render_out *out)
 {
     flow f = { .st = st, .res = res };
+    if (res->ncached >= CACHE_SLOTS / 2) {
+        /* full: start again (the letters' common texts come back at once);
+         * between letters, when no letter holds a layout of it */
+        cache_clear(res);
+    }
     double left = st->margin_left, right = PAGE_W - st->margin_right, width = right - left;
     double small = st->font_size * 0.85;
     f.top = st->margin_top;
@@ -1264,6 +1355,7 @@ static int worker_res_init(const style *st, worker_res *r)
     pango_cairo_context_set_font_options(r->pc, fo);
     cairo_font_options_destroy(fo);
     r->font = pango_font_description_from_string(st->font);
+    r->cache = calloc(CACHE_SLOTS, sizeof *r->cache);
     PangoLanguage *nl = pango_language_from_string("nl");
     pango_context_set_language(r->pc, nl);
     if (st->logo_png) {
@@ -1280,6 +1372,8 @@ static int worker_res_init(const style *st, worker_res *r)
 
 static void worker_res_free(worker_res *r)
 {
+    cache_clear(r);
+    free(r->cache);
     if (r->logo) {
         cairo_surface_destroy(r->logo);
     }

@@ -225,6 +225,13 @@ START_TEST(tender_letters_read_back)
     char *c2 = t_asprintf("cmp -s '%s' '%s/out2/letters/A.pdf'", pdf, dir);
     ck_assert_msg(system(c2) == 0, "letters/A.pdf differs between two runs of the same input");
     free(c2);
+    /* --set pdf_letters=no: the Markdown letters only */
+    err = NULL;
+    rc = run_tender(dir, "out3", "pdf_letters=no", &err);
+    ck_assert_msg(rc == 0, "pdf_letters=no: exit %d: %s", rc, err);
+    free(err);
+    ck_assert(t_existsf("%s/out3/letters/A.md", dir));
+    ck_assert(!t_existsf("%s/out3/letters/A.pdf", dir));
     free(cmd);
     free(shots);
     free(textb);
