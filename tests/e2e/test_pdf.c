@@ -311,6 +311,33 @@ START_TEST(long_letter_over_pages)
     char *first = strstr(text, "Bieding");
     ck_assert_ptr_nonnull(first);
     ck_assert_msg(strstr(first + 1, "Bieding") != NULL, "the table header is not repeated");
+    /* a house style with a logo (a PNG beside the style file): on page 1 */
+    char *mk = t_asprintf("cd '%s' && mkdir -p hs && pdftoppm -png -r 8 -f 1 -l 1 -singlefile "
+                          "out/letters/long.pdf hs/logo",
+                          dir);
+    ck_assert_int_eq(system(mk), 0);
+    free(t_write(dir, "hs/style.ini",
+                 "[sender]\nline1 = Gemeente X\nlogo = logo.png\nlogo_width = 30\n"
+                 "[footer]\npage_numbers = blad {page}/{pages}\n"));
+    const char *argv2[] = { "run", "wf.ini", "--set", "letters=letters.csv", "--set",
+                            "style=hs/style.ini", "--out", "out2", "--no-store", NULL };
+    free(out);
+    free(err);
+    out = err = NULL;
+    rc = t_regie(dir, &out, &err, argv2);
+    ck_assert_msg(rc == 0, "with a logo: exit %d: %s", rc, err);
+    char *imgs_cmd = t_asprintf("pdfimages -list '%s/out2/letters/long.pdf' 2>&1", dir);
+    char *imgs = sh(imgs_cmd, &rc);
+    ck_assert_msg(rc == 0 && strstr(imgs, "\n   1     0 image") != NULL, "no image on page 1:\n%s",
+                  imgs);
+    char *pdf2 = t_asprintf("%s/out2/letters/long.pdf", dir);
+    char *text2 = pdf_text(pdf2);
+    T_CONTAINS(text2, "blad 1/");
+    free(text2);
+    free(pdf2);
+    free(imgs);
+    free(imgs_cmd);
+    free(mk);
     free(text);
     free(info);
     free(pdf);
