@@ -32,7 +32,7 @@ static int ready(const char *test)
     int built = access(so, R_OK) == 0;
     free(so);
     if (!built) {
-        t_tool_missing(test, "the pdf plugin (configure found no cairo/pango)",
+        t_tool_missing(test, "the pdf plugin (not built: see the end of configure's output)",
                        "apt-get install libcairo2-dev libpango1.0-dev, then configure again");
         return 0;
     }
