@@ -212,9 +212,10 @@ local function run(step)
       body = body:gsub("\n\n\n+", "\n\n")
     end
     -- the letter's date: the shortlist's letters are sent on the notice
-    -- date, the decision's when the decision is sent
+    -- date, the decision's (once there is one) when the decision is sent
     local day = c.notice
-    if cfg.decision.sent and o.letter ~= "invitation" and o.letter ~= "not_selected" then
+    local decided = winner or c.state == "no_award_possible"
+    if cfg.decision.sent and decided and o.letter ~= "invitation" and o.letter ~= "not_selected" then
       day = cfg.decision.sent
     end
     local date_text = L.date_nl(day)
