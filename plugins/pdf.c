@@ -870,9 +870,19 @@ static void new_page(flow *f)
     f->y = f->top;
 }
 
-/* A layout line by line at x, breaking pages between lines. */
+/* A layout line by line at x, breaking pages between lines; a paragraph
+ * does not leave its first line alone at the foot of a page. */
 static void flow_lines(flow *f, PangoLayout *l, double x)
 {
+    int nlines = pango_layout_get_line_count(l);
+    if (nlines > 1 && f->y > f->top) {
+        PangoRectangle logical;
+        pango_layout_get_extents(l, NULL, &logical);
+        double two = 2.0 * (double)logical.height / PANGO_SCALE / nlines;
+        if (f->y + two > f->bottom) {
+            new_page(f);
+        }
+    }
     PangoLayoutIter *it = pango_layout_get_iter(l);
     int i = 0;
     do {
@@ -1438,6 +1448,13 @@ static const char *cell_text(const regie_host *h, const regie_table *t, size_t r
     char tmp[64];
     switch (v->type) {
     case REGIE_STR:
+        if (!g_utf8_validate(v->u.s.ptr, (gssize)v->u.s.len, NULL)) {
+            /* pango and cairo take UTF-8 only: a bad byte becomes U+FFFD */
+            gchar *ok = g_utf8_make_valid(v->u.s.ptr, (gssize)v->u.s.len);
+            *owned = strdup(ok);
+            g_free(ok);
+            return *owned ? *owned : "";
+        }
         return v->u.s.ptr;
     case REGIE_INT:
         snprintf(tmp, sizeof tmp, "%" PRId64, v->u.i);
