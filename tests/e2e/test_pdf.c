@@ -6,9 +6,11 @@
  * one letter is left in tests/output/pdf/ of the build tree for a person to
  * look at. */
 #define _GNU_SOURCE
+#include "regie-mock.h"
 #include "testutil.h"
 
 #include <check.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -445,6 +447,69 @@ START_TEST(plugins_pdf_documents_its_parameters)
 }
 END_TEST
 
+/* The plugin alone, on regie's mock host (doc/plugin-testing.md): a path
+ * that is not a .pdf is refused naming the row; text that is not UTF-8
+ * still makes a letter; the page count as data. */
+START_TEST(plugin_on_the_mock_host)
+{
+    char *so = t_build("plugins/.libs/pdf.so");
+    void *dl = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    free(so);
+    if (!dl) {
+        t_tool_missing("plugin_on_the_mock_host", "the pdf plugin",
+                       "apt-get install libcairo2-dev libpango1.0-dev, then configure again");
+        return;
+    }
+    const regie_plugin *pl = dlsym(dl, REGIE_PLUGIN_SYMBOL);
+    ck_assert_ptr_nonnull(pl);
+    char *dir = t_tmpdir();
+    const regie_host *h = regie_mock_host();
+    static const char *const cols[] = { "path", "body", "subject" };
+    for (int bad = 1; bad >= 0; bad--) {
+        const char *kv[] = { "letters", "letters", "pages", "pages", "threads", "2", NULL };
+        regie_ctx *ctx = regie_mock_ctx_new(pl, "pdf", kv, dir);
+        regie_table *t = h->table_new(ctx, 3, cols);
+        const char *rows[][3] = { { "letters/x.pdf", "# Kop\n\nTekst met \xff een fout byte.",
+                                    "Onderwerp \xc3" },
+                                  { bad ? "letters/y.txt" : "letters/y.pdf", "Tweede", "" } };
+        for (int r = 0; r < 2; r++) {
+            regie_value row[3];
+            for (int c = 0; c < 3; c++) {
+                row[c].type = REGIE_STR;
+                row[c].u.s.ptr = rows[r][c];
+                row[c].u.s.len = strlen(rows[r][c]);
+            }
+            ck_assert_int_eq(h->table_append(t, row), 0);
+        }
+        ck_assert_int_eq(regie_mock_give_table(ctx, "letters", t), 0);
+        int rc = regie_mock_run(pl, ctx);
+        if (bad) {
+            ck_assert_int_ne(rc, 0);
+            const char *e = regie_mock_error(ctx);
+            T_CONTAINS(e, "row 2: path \"letters/y.txt\": expected a relative path ending in .pdf");
+        } else {
+            ck_assert_msg(rc == 0, "%s", regie_mock_error(ctx));
+            regie_value pages;
+            ck_assert_int_eq(regie_mock_value(ctx, "pages", &pages), 0);
+            ck_assert_int_eq(pages.type, REGIE_INT);
+            ck_assert_int_eq(pages.u.i, 2);
+            ck_assert(t_existsf("%s/letters/x.pdf", dir));
+            if (have_tool("pdftotext")) {
+                char *pdf = t_asprintf("%s/letters/x.pdf", dir);
+                char *text = pdf_text(pdf);
+                T_CONTAINS(text, "Tekst met \xef\xbf\xbd een fout byte.");
+                free(text);
+                free(pdf);
+            }
+        }
+        regie_mock_ctx_free(ctx);
+    }
+    /* the plugin stays loaded (linked nodelete): glib's types cannot go */
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *suite_pdf(void);
 Suite *suite_pdf(void)
 {
@@ -456,6 +521,7 @@ Suite *suite_pdf(void)
     tcase_add_test(tc, bad_style_names_file_and_line);
     tcase_add_test(tc, optional_plugin_not_installed);
     tcase_add_test(tc, plugins_pdf_documents_its_parameters);
+    tcase_add_test(tc, plugin_on_the_mock_host);
     suite_add_tcase(s, tc);
     return s;
 }
