@@ -931,8 +931,22 @@ static void flow_table(flow *f, const block *b, double x0, double width)
     for (int c = 0; c < nc; c++) {
         total += nat[c];
     }
+    /* too wide: the text columns give way, the numbers (---:) keep their
+     * width */
+    double fixed = 0;
     for (int c = 0; c < nc; c++) {
-        w[c] = total > width ? nat[c] * width / total : nat[c];
+        fixed += c < 16 && b->align[c] == 'r' ? nat[c] : 0;
+    }
+    int shrink_all = fixed >= width * 0.6 || fixed >= total;
+    for (int c = 0; c < nc; c++) {
+        int num = c < 16 && b->align[c] == 'r';
+        if (total <= width) {
+            w[c] = nat[c];
+        } else if (shrink_all) {
+            w[c] = nat[c] * width / total;
+        } else {
+            w[c] = num ? nat[c] : nat[c] * (width - fixed) / (total - fixed);
+        }
         if (total > width && w[c] < 30 && nat[c] > 30) {
             w[c] = 30;
         }
