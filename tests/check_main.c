@@ -14,7 +14,8 @@
                 X(event) \
                 X(nlcsv) X(nlcsv_unit) \
                 X(cli2) \
-                X(pv)
+                X(pv) \
+                X(pdf)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

@@ -4,11 +4,14 @@
 # suite needs (tools/test.sh).  Works as root or through sudo.
 set -e
 # building and running regie
+# (cairo, pango and a font: the pdf plugin, letters as PDF; optional for
+# configure, installed so the shipped workflow writes its PDF letters)
 PKGS="gcc make autoconf automake libtool pkg-config gettext
-      liblua5.4-dev libinih-dev libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev"
-# the test suite only: Check, git (fresh-clone tests), SVG and ICS readers,
+      liblua5.4-dev libinih-dev libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev
+      libcairo2-dev libpango1.0-dev fonts-dejavu-core"
+# the test suite only: Check, git (fresh-clone tests), SVG, ICS and PDF readers,
 # a headless browser for the reports
-TEST_PKGS="check git librsvg2-bin python3 python3-icalendar chromium"
+TEST_PKGS="check git librsvg2-bin python3 python3-icalendar chromium poppler-utils"
 if [ "$1" = "--test" ]; then
     PKGS="$PKGS $TEST_PKGS"
 fi

@@ -92,6 +92,11 @@ static void bind_plugin(rg_workflow *wf, rg_step *step, rg_plugins *plugins,
 {
     const rg_kv *plugin = step->plugin_key;
     step->plugin = rg_plugin_find(plugins, plugin->value);
+    if (!step->plugin && step->optional) {
+        /* skipped when the run reaches it (exec.c); its own keys cannot
+         * be checked without the plugin's table */
+        return;
+    }
     if (!step->plugin) {
         rg_buf b = { 0 };
         rg_buf_puts(&b, "");

@@ -404,6 +404,12 @@ static void resolve_or_queue(sched *sc, size_t s)
     if (verdict == RG_ST_PENDING && step->when && !rg_expr_eval(step->when, when_value, run)) {
         verdict = RG_ST_SKIPPED;
     }
+    int not_installed = 0;
+    if (verdict == RG_ST_PENDING && step->kind == RG_STEP_PLUGIN && !step->plugin) {
+        /* optional = yes and the plugin is not installed (bind.c) */
+        verdict = RG_ST_SKIPPED;
+        not_installed = 1;
+    }
     int preflight_skip = 0;
     if (verdict == RG_ST_PENDING && !step->preflight) {
         if (run->preflight_only) {
@@ -429,6 +435,10 @@ static void resolve_or_queue(sched *sc, size_t s)
         run->state[s].error = rg_xasprintf("waits for step %s", why);
     } else if (verdict == RG_ST_NOT_RUN) {
         run->state[s].error = rg_xasprintf("not run: step %s did not finish", why);
+    } else if (not_installed) {
+        run->state[s].error = rg_xasprintf(
+            "skipped: plugin \"%s\" is not installed (optional = yes)",
+            step->plugin_name);
     } else if (preflight_skip) {
         run->state[s].error = rg_xstrdup("not run: not a pre-flight step");
     } else if (verdict == RG_ST_SKIPPED && why) {

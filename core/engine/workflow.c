@@ -62,7 +62,8 @@ const rg_step *rg_workflow_producer(const rg_workflow *wf, const char *data)
 const char *const rg_step_keys[] = { "plugin", "script", "reads", "writes", "after",
                                      "when", "retries", "retry_delay", "timeout",
                                      "instructions", "memory_mb", "description", "wait",
-                                     "what", "four_eyes", "rerun", "preflight", "isolate", NULL };
+                                     "what", "four_eyes", "rerun", "preflight", "isolate", "optional",
+                                     NULL };
 
 static int is_reserved(const char *k)
 {
@@ -556,6 +557,15 @@ static void load_steps(rg_workflow *wf, rg_errors *errs)
                     rg_err_add(errs, kv->file, kv->line,
                                "step %s: isolate: found \"%s\", expected none or process",
                                step->name, kv->value);
+                }
+            } else if (strcmp(kv->key, "optional") == 0) {
+                if (!plugin) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "step %s: optional applies to plugin steps only", step->name);
+                } else if (rg_parse_bool(kv->value, &step->optional) != 0) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "step %s: optional: found \"%s\", expected yes or no", step->name,
+                               kv->value);
                 }
             } else if (strcmp(kv->key, "rerun") == 0) {
                 if (rg_parse_bool(kv->value, &step->rerun) != 0) {

@@ -123,6 +123,8 @@ typedef struct rg_step {
                         * step has finished */
     int preflight_line;
     int isolate;       /* 1: run() in a child process (isolate = process) */
+    int optional;      /* `optional = yes` (plugin steps): a plugin not installed skips
+                        * the step instead of refusing the workflow */
     const char *file;
     int line;       /* the [step.NAME] header */
     int reads_line; /* the reads = key, for errors about it */

@@ -2,7 +2,11 @@
 --
 -- Which letter a bid gets is decided in decision.lua (column `letter` of
 -- `outcome`); the texts are the templates of letters.lua.  This step only
--- fills them in.
+-- fills them in.  It also hands the letters on as data (`letter_documents`:
+-- path, body, addressee, place_date, reference, subject, signature, date)
+-- for the pdf step, which sets them in the house style: there the
+-- letterhead carries the subject and reference, so the body starts at the
+-- salutation and the signature is set apart.
 
 local L = require "tender.lib"
 local V = require "tender.view"
@@ -75,6 +79,22 @@ local function subject_of(cfg)
          .. (cfg.tender.perceel ~= "" and (", perceel " .. cfg.tender.perceel) or "")
 end
 
+-- The addressee's lines: the supplier, for the attention of the contact
+-- (or the candidate), and the address (bids.csv columns contact, address:
+-- optional; address lines separated by ";" or line breaks).
+local function addressee(b)
+  local lines = { L.str(b.supplier) }
+  local contact = L.trim(L.str(b.contact or ""))
+  lines[#lines + 1] = "t.a.v. " .. (contact ~= "" and contact or L.str(b.candidate))
+  for part in (L.str(b.address or "") .. ";"):gmatch("([^;\n]*)[;\n]") do
+    part = L.trim(part)
+    if part ~= "" then lines[#lines + 1] = part end
+  end
+  return table.concat(lines, "\n")
+end
+
+local DOC_COLUMNS = { "path", "body", "addressee", "place_date", "reference", "subject", "signature", "date" }
+
 local function run(step)
   local c = V.load()
   local cfg = c.cfg
@@ -123,6 +143,8 @@ local function run(step)
   -- each letter's values: its own, and those of `base` for the rest
   local with_base = { __index = base }
   local count = 0
+  local docs = regie.output_writer("letter_documents", DOC_COLUMNS)
+  local place = L.trim(cfg.tender.place or "")
   for _, b in ipairs(c.bids) do
     local id = b.bid_id
     local o = c.out[id]
@@ -182,8 +204,29 @@ local function run(step)
       text = text:gsub("\n\n\n+", "\n\n")
     end
     regie.write("letters/" .. id .. ".md", text)
+    -- the same letter as a document: the letterhead holds what the
+    -- Markdown header says, so the body starts at the salutation
+    local dvars = setmetatable({ header = "Geachte heer, mevrouw,\n", signature = "" }, { __index = vars })
+    local body = letters.render(o.letter, dvars)
+    if body:find("\n\n\n", 1, true) then
+      body = body:gsub("\n\n\n+", "\n\n")
+    end
+    -- the letter's date: the shortlist's letters are sent on the notice
+    -- date, the decision's (once there is one) when the decision is sent
+    local day = c.notice
+    local decided = winner or c.state == "no_award_possible"
+    if cfg.decision.sent and decided and o.letter ~= "invitation" and o.letter ~= "not_selected" then
+      day = cfg.decision.sent
+    end
+    local date_text = L.date_nl(day)
+    docs:add("letters/" .. id .. ".pdf", body, addressee(b),
+             place ~= "" and (place .. ", " .. date_text) or date_text,
+             cfg.tender.id .. "/" .. id, subject_of(cfg),
+             (letters.render("signature", vars):gsub("%s+$", "")),
+             L.str(day))
     count = count + 1
   end
+  docs:close()
   regie.info(string.format("%d letter(s) written to letters/", count))
 end
 

@@ -379,7 +379,7 @@ START_TEST(step_errors_name_file_and_line)
         ck_assert_msg(strstr(all, "; step keys: plugin, script, reads, writes, after, when, "
                                   "retries, retry_delay, timeout, instructions, memory_mb, "
                                   "description, wait, what, four_eyes, rerun, preflight, "
-                                  "isolate)") != NULL,
+                                  "isolate, optional)") != NULL,
                       "%s", all);
         free(all);
     }
