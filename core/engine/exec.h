@@ -76,6 +76,11 @@ struct rg_run {
      * scripts that tie a document to the trail (regie.run_info).  Called
      * from the worker threads. */
     char *(*audit_head)(const rg_run *run);
+    /* The date (YYYY-MM-DD, malloc'd) timer waits compare with (--today,
+     * REGIE_TODAY or the clock), or NULL when no one set the hook: for
+     * scripts that must know whether a date wait will hold
+     * (regie.run_info).  Called from the worker threads. */
+    char *(*today)(const rg_run *run);
     void *hook_state;               /* owned by the hooks above */
     void (*hook_free)(void *state); /* frees hook_state (rg_run_free) */
     /* per data index: 1 an input that was given (or required) but could

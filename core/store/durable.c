@@ -776,6 +776,12 @@ static char *hook_audit_head(const rg_run *run)
     return head;
 }
 
+static char *hook_today(const rg_run *run)
+{
+    (void)run;
+    return rg_durable_today();
+}
+
 static void install(rg_run *run, rg_store *store)
 {
     run->store = store;
@@ -785,6 +791,7 @@ static void install(rg_run *run, rg_store *store)
     run->step_begin = hook_begin;
     run->reuse = hook_reuse;
     run->audit_head = hook_audit_head;
+    run->today = hook_today;
     durable_state *ds = rg_xcalloc(1, sizeof *ds);
     pthread_mutex_init(&ds->mu, NULL);
     size_t ns = run->wf->nsteps ? run->wf->nsteps : 1;
@@ -804,6 +811,7 @@ void rg_durable_local(rg_run *run)
 {
     run->store = NULL;
     run->wait_check = hook_wait;
+    run->today = hook_today;
 }
 
 /* The inputs rg_durable_previous took from earlier runs, for the record of

@@ -10,6 +10,9 @@
 -- name); an invitation sent before to someone no longer confirmed becomes
 -- a METHOD:CANCEL with the next SEQUENCE.  invites.csv records them for
 -- the next run: reg_id,uid,sequence,digest,method (reg_id * is event.ics).
+-- A run that starts after the deadline with too few confirmed (NO-GO
+-- already decided: the run's date is past decide_on) writes no invitation
+-- to be cancelled at once: event.ics, and cancel.ics from the decide step.
 
 local L = require "event.lib"
 
@@ -87,10 +90,15 @@ return {
     end
 
     regie.write("event.ics", L.calendar(cfg, "PUBLISH", dtstamp, sequences(EVENT, "PUBLISH")))
+    local today = regie.run_info().today
+    local no_go = today and today >= regie.input("decide_on")
+      and regie.input("at_deadline") < cfg.event.min_participants
     local invites, cancels = 0, 0
     for _, p in ipairs(people) do
       local attendee = { { name = p.name, email = p.email } }
-      if p.status == "confirmed" then
+      if p.status == "confirmed" and no_go then
+        -- NO-GO is decided: no invitation (cancel.ics says the event is off)
+      elseif p.status == "confirmed" then
         regie.write("invites/" .. p.reg_id .. ".ics",
                     L.calendar(cfg, "REQUEST", dtstamp, sequences(p.reg_id, "REQUEST", attendee), attendee))
         invites = invites + 1
@@ -103,7 +111,8 @@ return {
     end
     rec:close()
     csv:close()
-    regie.info(string.format("%d letters, %d invitations%s%s", letters, invites,
+    regie.info(string.format("%d letters, %d invitations%s%s%s", letters, invites,
+                             no_go and " (NO-GO already decided: none written)" or "",
                              cancels > 0 and string.format(", %d withdrawn", cancels) or "",
                              changed > 0 and string.format(" (%d events changed since the run before)", changed) or ""))
   end,
