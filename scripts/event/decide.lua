@@ -46,16 +46,21 @@ return {
         end
       end
       local attendees, letters = {}, 0
+      -- sent the day after the deadline, also as documents (the pdf step)
+      local docs = regie.output_writer("cancel_documents", L.DOC_COLUMNS)
+      local day = L.day_after(cfg.deadline)
       for _, p in ipairs(people) do
         if p.status == "confirmed" or p.status == "waitlisted" then
-          regie.write(string.format("letters/%s-afgelast.md", p.reg_id),
-                      L.fill("afgelast", L.letter_values(cfg, p)))
+          local values = L.letter_values(cfg, p)
+          regie.write(string.format("letters/%s-afgelast.md", p.reg_id), L.fill("afgelast", values))
+          docs:add(table.unpack(L.document(cfg, p, "afgelast", values, day)))
           letters = letters + 1
           if p.status == "confirmed" then
             attendees[#attendees + 1] = { name = p.name, email = p.email }
           end
         end
       end
+      docs:close()
       local dtstamp = L.dtstamp(cfg, step.params.source_date_epoch)
       regie.write("cancel.ics", L.calendar(cfg, "CANCEL", dtstamp, function(day)
         return (seq[day.uid] or 0) + 1
@@ -65,7 +70,8 @@ return {
       return
     end
 
-    -- GO: the reminders
+    -- GO: no cancellation letters; the reminders
+    regie.output_writer("cancel_documents", L.DOC_COLUMNS):close()
     local w = regie.csv.writer("outbox/reminders.csv", { "reg_id", "email", "offset", "send_at" })
     local n = 0
     for _, p in ipairs(people) do

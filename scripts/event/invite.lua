@@ -45,16 +45,22 @@ return {
     w:close()
 
     -- the letters so far
+    -- (and as documents for the pdf step: sent on the day of the
+    -- registration, or of the cancellation that freed the seat)
     local letters = 0
+    local docs = regie.output_writer("letter_documents", L.DOC_COLUMNS)
     for _, p in ipairs(people) do
       if #p.letters > 0 then
         local values = L.letter_values(cfg, p)
         for _, kind in ipairs(p.letters) do
           regie.write(string.format("letters/%s-%s.md", p.reg_id, kind), L.fill(kind, values))
+          local day = (kind == "plaats" and p.promoted_at or p.registered_at):sub(1, 10)
+          docs:add(table.unpack(L.document(cfg, p, kind, values, day)))
           letters = letters + 1
         end
       end
     end
+    docs:close()
 
     -- the SEQUENCE of each invitation sent before
     local before = {}

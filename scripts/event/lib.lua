@@ -467,4 +467,41 @@ function L.letter_values(cfg, p)
   }
 end
 
+-- ---- letters as documents (the pdf step) -------------------------------------------
+-- The columns of `letter_documents` (doc/letters.md): the pdf plugin sets
+-- them in the house style, with the addressee, place and date, reference
+-- (kenmerk) and subject in the letterhead, so the body starts at the
+-- salutation and the signature is set apart.
+L.DOC_COLUMNS = { "path", "body", "addressee", "place_date", "reference", "subject", "signature", "date" }
+
+-- The place letters are sent from: the last part of the event's address
+-- ("Stadsbroek 17, Assen": Assen), or nothing.
+local function place_of(cfg)
+  local a = L.text(cfg.event.address)
+  return T.trim(a:match("([^,]*)$") or "")
+end
+
+-- One letter as a row of L.DOC_COLUMNS: kind (event/letters.lua), its
+-- values (L.letter_values), the day it is sent (YYYY-MM-DD).
+function L.document(cfg, p, kind, values, day)
+  local dv = setmetatable({ header = "Beste " .. p.name .. ",\n", signature = "" }, { __index = values })
+  local body = L.fill(kind, dv):gsub("\n\n\n+", "\n\n")
+  local addressee = { p.name }
+  if p.organisation ~= "" then
+    addressee[#addressee + 1] = p.organisation
+  end
+  addressee[#addressee + 1] = p.email
+  local place, date_text = place_of(cfg), D.date_nl(day)
+  return {
+    string.format("letters/%s-%s.pdf", p.reg_id, kind),
+    body,
+    table.concat(addressee, "\n"),
+    place ~= "" and (place .. ", " .. date_text) or date_text,
+    cfg.event.id .. "/" .. p.reg_id,
+    values.title .. ": " .. L.rules.LETTER_NL[kind],
+    (L.fill("signature", values):gsub("%s+$", "")),
+    day,
+  }
+end
+
 return L

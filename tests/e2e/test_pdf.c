@@ -261,6 +261,52 @@ static const char *const solo_wf = "[workflow]\n"
                                    "style = style\n"
                                    "threads = 2\n";
 
+/* The event's letters (examples/event/leeratelier, E2: NO-GO) as PDF: a
+ * confirmation per registration and a cancellation per participant, with
+ * the addressee, the reference (event id / reg_id), the place and date
+ * (the day after the deadline for a cancellation) and A4 pages. */
+START_TEST(event_letters_read_back)
+{
+    if (!ready("event_letters_read_back")) {
+        return;
+    }
+    char *dir = t_tmpdir();
+    char *wf = t_src("etc/workflows/event-organisation.ini");
+    char *ev = t_asprintf("event=%s/examples/event/leeratelier/event.ini", TEST_SRCDIR);
+    char *rg = t_asprintf("registrations=%s/examples/event/leeratelier/registrations.csv", TEST_SRCDIR);
+    const char *argv[] = { "run", wf, "--set", ev, "--set", rg, "--today", "2026-09-18", "--out", "out",
+                           "--no-store", NULL };
+    char *out = NULL, *err = NULL;
+    int rc = t_regie(dir, &out, &err, argv);
+    ck_assert_msg(rc == 0, "regie run: exit %d: %s", rc, err);
+    char *pdf = t_asprintf("%s/out/letters/L01-afgelast.pdf", dir);
+    char *info = pdf_info(pdf);
+    T_CONTAINS(info, "Page size:       595.28 x 841.89 pts (A4)");
+    char *text = pdf_text(pdf);
+    T_CONTAINS(text, "Marieke Oosting");
+    T_CONTAINS(text, "leeratelier-2026/L01");
+    T_CONTAINS(text, "Assen, 18 september 2026");
+    T_CONTAINS(text, "Leeratelier Regionaal samenwerken: afgelast");
+    T_CONTAINS(text, "niet doorgaat");
+    free(text);
+    free(info);
+    free(pdf);
+    pdf = t_asprintf("%s/out/letters/L01-bevestiging.pdf", dir);
+    text = pdf_text(pdf);
+    T_CONTAINS(text, "Bevestiging van uw aanmelding");
+    T_CONTAINS(text, "leeratelier-2026/L01");
+    free(text);
+    free(pdf);
+    free(out);
+    free(err);
+    free(rg);
+    free(ev);
+    free(wf);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(long_letter_over_pages)
 {
     if (!ready("long_letter_over_pages")) {
@@ -517,6 +563,7 @@ Suite *suite_pdf(void)
     TCase *tc = tcase_create("letters");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, tender_letters_read_back);
+    tcase_add_test(tc, event_letters_read_back);
     tcase_add_test(tc, long_letter_over_pages);
     tcase_add_test(tc, bad_style_names_file_and_line);
     tcase_add_test(tc, optional_plugin_not_installed);
