@@ -467,6 +467,37 @@ function L.letter_values(cfg, p)
   }
 end
 
+-- ---- the programme ------------------------------------------------------------------
+
+-- The placements of data `schedule` in the order people read them: slot
+-- by slot (slots.csv order), then room by room (rooms.csv order); each
+-- { session_id, slot_id, room_id, session (its sessions.csv record),
+-- slot (its slots.csv record) }.
+function L.programme()
+  local slot_at, room_at, slot_by, session_by = {}, {}, {}, {}
+  for i, s in ipairs(regie.input("slots")) do
+    slot_at[s.slot_id], slot_by[s.slot_id] = i, s
+  end
+  for i, r in ipairs(regie.input("rooms")) do
+    room_at[r.room_id] = i
+  end
+  for _, s in ipairs(regie.input("sessions")) do
+    session_by[s.session_id] = s
+  end
+  local rows = {}
+  for _, a in ipairs(regie.input("schedule")) do
+    rows[#rows + 1] = { session_id = a.session_id, slot_id = a.slot_id, room_id = a.room_id,
+                        session = session_by[a.session_id], slot = slot_by[a.slot_id] }
+  end
+  table.sort(rows, function(a, b)
+    if a.slot_id ~= b.slot_id then
+      return slot_at[a.slot_id] < slot_at[b.slot_id]
+    end
+    return room_at[a.room_id] < room_at[b.room_id]
+  end)
+  return rows
+end
+
 -- ---- letters as documents (the pdf step) -------------------------------------------
 -- The columns of `letter_documents` (doc/letters.md): the pdf plugin sets
 -- them in the house style, with the addressee, place and date, reference

@@ -162,31 +162,11 @@ return {
 
     if regie.has_input("schedule") then
       add("<h2>Programma</h2>")
-      local slot_by, session_by = {}, {}
-      for _, s in ipairs(regie.input("slots")) do
-        slot_by[s.slot_id] = s
-      end
-      for _, s in ipairs(regie.input("sessions")) do
-        session_by[s.session_id] = s
-      end
-      local slot_at = {}
-      for i, s in ipairs(regie.input("slots")) do
-        slot_at[s.slot_id] = i
-      end
-      local rows = {}
-      for _, a in ipairs(regie.input("schedule")) do
-        rows[#rows + 1] = a
-      end
-      table.sort(rows, function(a, b)
-        if a.slot_id ~= b.slot_id then
-          return slot_at[a.slot_id] < slot_at[b.slot_id]
-        end
-        return a.room_id < b.room_id
-      end)
+      local rows = L.programme()
       add("<table><thead><tr><th>Blok</th><th>Tijd</th><th>Zaal</th><th>Sessie</th><th>Sprekers</th>"
           .. '<th class="n">Verwacht</th></tr></thead><tbody>')
       for _, a in ipairs(rows) do
-        local s, slot = session_by[a.session_id], slot_by[a.slot_id]
+        local s, slot = a.session, a.slot
         add("<tr><td>", H(a.slot_id), "</td><td>", H(L.datetime_nl(L.stamp(slot.start)) .. "–"
             .. L.stamp(slot["end"]):sub(12, 16)), "</td><td>", H(a.room_id), "</td><td>",
             H(a.session_id .. " " .. s.title), "</td><td>", H((L.text(s.speakers):gsub(";", ", "))),
