@@ -293,9 +293,11 @@ static int parse_dmy(const char *text, int time_ok, char iso[32])
         return -1; /* 31-4-2026 */
     }
     if (h >= 0) {
-        snprintf(iso, 32, "%04d-%02d-%02dT%02d:%02d", y, m, d, h, mi);
+        /* (each within its range here: the modulo tells the compiler so) */
+        snprintf(iso, 32, "%04u-%02u-%02uT%02u:%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u, (unsigned)h % 100u, (unsigned)mi % 100u);
     } else {
-        snprintf(iso, 32, "%04d-%02d-%02d", y, m, d);
+        snprintf(iso, 32, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
     }
     return 0;
 }

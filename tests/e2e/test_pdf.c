@@ -307,6 +307,43 @@ START_TEST(event_letters_read_back)
 }
 END_TEST
 
+/* The stakeholder analysis's communication plan as a document
+ * (commplan.pdf, examples/stakeholders): the approach per kind and the
+ * stakeholders with the highest priority, A4. */
+START_TEST(stakeholder_plan_read_back)
+{
+    if (!ready("stakeholder_plan_read_back")) {
+        return;
+    }
+    char *dir = t_tmpdir();
+    char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
+    char *an = t_asprintf("analysis=%s/examples/stakeholders/analysis.ini", TEST_SRCDIR);
+    char *sh = t_asprintf("stakeholders=%s/examples/stakeholders/stakeholders.csv", TEST_SRCDIR);
+    const char *argv[] = { "run", wf, "--set", an, "--set", sh, "--out", "out", "--no-store", NULL };
+    char *out = NULL, *err = NULL;
+    int rc = t_regie(dir, &out, &err, argv);
+    ck_assert_msg(rc == 0, "regie run: exit %d: %s", rc, err);
+    char *pdf = t_asprintf("%s/out/commplan.pdf", dir);
+    char *info = pdf_info(pdf);
+    T_CONTAINS(info, "Page size:       595.28 x 841.89 pts (A4)");
+    char *text = pdf_text(pdf);
+    T_CONTAINS(text, "Communicatieplan: Focus op Uitvoering");
+    T_CONTAINS(text, "Aanpak per soort stakeholder");
+    T_CONTAINS(text, "VNG-bestuur");
+    T_CONTAINS(text, "focus-op-uitvoering"); /* kenmerk: the analysis id */
+    free(text);
+    free(info);
+    free(pdf);
+    free(out);
+    free(err);
+    free(sh);
+    free(an);
+    free(wf);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(long_letter_over_pages)
 {
     if (!ready("long_letter_over_pages")) {
@@ -564,6 +601,7 @@ Suite *suite_pdf(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, tender_letters_read_back);
     tcase_add_test(tc, event_letters_read_back);
+    tcase_add_test(tc, stakeholder_plan_read_back);
     tcase_add_test(tc, long_letter_over_pages);
     tcase_add_test(tc, bad_style_names_file_and_line);
     tcase_add_test(tc, optional_plugin_not_installed);

@@ -305,6 +305,13 @@ static char *with_calendar_max(const char *value)
     free(changed);
     free(text);
     free(src);
+    /* the house style the workflow names beside its folder (../house-style.ini) */
+    char *hs_src = t_src("etc/house-style.ini");
+    char *hs = t_read(hs_src);
+    ck_assert_ptr_nonnull(hs);
+    free(t_write(t_dir, "house-style.ini", hs));
+    free(hs);
+    free(hs_src);
     return path;
 }
 
