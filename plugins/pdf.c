@@ -50,6 +50,9 @@ static const regie_param params[] = {
       "[document] (doc/letters.md)" },
     { "threads", REGIE_PARAM_INT, 0, "0",
       "letters rendered at the same time (0: the number of CPUs)" },
+    { "html", REGIE_PARAM_BOOL, 0, "yes",
+      "also write each letter as HTML beside its PDF (the path with .html for .pdf): the same "
+      "house style as a web page that prints on A4" },
     { "pages", REGIE_PARAM_STRING, 0, NULL,
       "name of an integer value to write with the number of pages rendered (one of the step's "
       "writes)" },
@@ -1044,6 +1047,7 @@ static cairo_status_t to_sbuf(void *closure, const unsigned char *data, unsigned
 
 typedef struct render_out {
     sbuf pdf;
+    sbuf html; /* when asked for (param html) */
     int pages;
     char *error;
 } render_out;
@@ -1332,6 +1336,162 @@ static void render_letter(const style *st, worker_res *res, const letter *L, ren
 }
 
 /* ---- the thread pool ---- */
+/* ---- the same letter as HTML ---- */
+
+/* Text as HTML: & < > " escaped, each line break a <br>. */
+static void html_lines(sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            sbuf_puts(b, "&amp;");
+            break;
+        case '<':
+            sbuf_puts(b, "&lt;");
+            break;
+        case '>':
+            sbuf_puts(b, "&gt;");
+            break;
+        case '"':
+            sbuf_puts(b, "&quot;");
+            break;
+        case '\r':
+            break;
+        case '\n':
+            if (s[1]) {
+                sbuf_puts(b, "<br>\n");
+            }
+            break;
+        default:
+            sbuf_put(b, s, 1);
+        }
+    }
+}
+
+/* The letter as one HTML page in the house style: the sender block, the
+ * addressee, date, reference and subject, the body (the blocks the PDF
+ * sets: pango markup is <b> and escaped text, valid HTML as it is), the
+ * signature and the footer; print CSS for A4 with the style's margins. */
+static void render_html(const style *st, const letter *L, sbuf *b)
+{
+    sbuf_puts(b, "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    html_lines(b, *L->f[C_SUBJECT] ? L->f[C_SUBJECT] : L->f[C_PATH]);
+    char css[1024];
+    snprintf(css, sizeof css,
+             "</title>\n<style>\n"
+             "@page { size: A4; margin: %.0fpt %.0fpt %.0fpt %.0fpt; }\n"
+             "body { font-family: \"%s\", sans-serif; font-size: %.1fpt; max-width: 170mm; "
+             "margin: 2em auto; color: #000; }\n"
+             "h1 { font-size: %.1fpt; } h2 { font-size: %.1fpt; }\n"
+             ".sender { text-align: right; } .addressee { margin: 2em 0 1.5em; }\n"
+             "table { border-collapse: collapse; } td, th { padding: 2px 8px 2px 0; vertical-align: top; "
+             "text-align: left; }\n"
+             ".body td, .body th { border-bottom: 1px solid #999; } td.r, th.r { text-align: right; }\n"
+             ".meta th { font-weight: normal; font-size: 85%%; width: 28mm; }\n"
+             ".signature { margin-top: 1.5em; } footer { margin-top: 3em; font-size: 80%%; color: #444; }\n"
+             "@media print { body { margin: 0; max-width: none; } thead { display: table-header-group; } "
+             "tr { page-break-inside: avoid; } }\n"
+             "</style>\n</head>\n<body>\n",
+             st->margin_top, st->margin_right, st->margin_bottom, st->margin_left,
+             st->font ? st->font : "sans-serif", st->font_size, st->heading_size, st->font_size * 1.1);
+    sbuf_puts(b, css);
+    if (st->nsender > 0) {
+        sbuf_puts(b, "<div class=\"sender\">");
+        for (int i = 0; i < st->nsender; i++) {
+            html_lines(b, st->sender[i]);
+            sbuf_puts(b, i + 1 < st->nsender ? "<br>\n" : "");
+        }
+        sbuf_puts(b, "</div>\n");
+    }
+    if (*L->f[C_ADDRESSEE]) {
+        sbuf_puts(b, "<div class=\"addressee\">");
+        html_lines(b, L->f[C_ADDRESSEE]);
+        sbuf_puts(b, "</div>\n");
+    }
+    static const char *const labels[] = { "Datum", "Kenmerk", "Onderwerp" };
+    const int cols[] = { C_PLACE_DATE, C_REFERENCE, C_SUBJECT };
+    sbuf_puts(b, "<table class=\"meta\">\n");
+    for (int i = 0; i < 3; i++) {
+        if (*L->f[cols[i]]) {
+            sbuf_puts(b, "<tr><th>");
+            sbuf_puts(b, labels[i]);
+            sbuf_puts(b, "</th><td>");
+            html_lines(b, L->f[cols[i]]);
+            sbuf_puts(b, "</td></tr>\n");
+        }
+    }
+    sbuf_puts(b, "</table>\n");
+    doc d = { 0 };
+    parse_markdown(&d, L->f[C_BODY]);
+    int in_list = 0;
+    for (size_t k = 0; k < d.n; k++) {
+        const block *x = &d.b[k];
+        if (x->kind != B_ITEM && in_list) {
+            sbuf_puts(b, "</ul>\n");
+            in_list = 0;
+        }
+        switch (x->kind) {
+        case B_H1:
+        case B_H2:
+            sbuf_puts(b, x->kind == B_H1 ? "<h1>" : "<h2>");
+            sbuf_puts(b, x->markup);
+            sbuf_puts(b, x->kind == B_H1 ? "</h1>\n" : "</h2>\n");
+            break;
+        case B_PARA:
+            sbuf_puts(b, "<p>");
+            sbuf_puts(b, x->markup);
+            sbuf_puts(b, "</p>\n");
+            break;
+        case B_ITEM:
+            if (!in_list) {
+                sbuf_puts(b, "<ul>\n");
+                in_list = 1;
+            }
+            sbuf_puts(b, "<li>");
+            sbuf_puts(b, x->markup);
+            sbuf_puts(b, "</li>\n");
+            break;
+        case B_TABLE:
+            sbuf_puts(b, "<table class=\"body\">\n");
+            for (int r = 0; r < x->nrows; r++) {
+                int head = x->header && r == 0;
+                sbuf_puts(b, head ? "<thead><tr>" : "<tr>");
+                for (int c = 0; c < x->ncols; c++) {
+                    int right = c < (int)sizeof x->align && x->align[c] == 'r';
+                    sbuf_puts(b, head ? (right ? "<th class=\"r\">" : "<th>")
+                                      : (right ? "<td class=\"r\">" : "<td>"));
+                    const char *cell = x->cells[r * x->ncols + c];
+                    sbuf_puts(b, cell ? cell : "");
+                    sbuf_puts(b, head ? "</th>" : "</td>");
+                }
+                sbuf_puts(b, head ? "</tr></thead>\n<tbody>\n" : "</tr>\n");
+            }
+            sbuf_puts(b, x->header && x->nrows > 0 ? "</tbody>\n</table>\n" : "</table>\n");
+            break;
+        }
+    }
+    if (in_list) {
+        sbuf_puts(b, "</ul>\n");
+    }
+    doc_free(&d);
+    sbuf_puts(b, "<div class=\"signature\">");
+    if (*L->f[C_SIGNATURE]) {
+        html_lines(b, L->f[C_SIGNATURE]);
+    } else {
+        for (int i = 0; i < st->nsignature; i++) {
+            html_lines(b, st->signature[i]);
+            sbuf_puts(b, i + 1 < st->nsignature ? "<br>\n" : "");
+        }
+    }
+    sbuf_puts(b, "</div>\n");
+    if (st->footer && *st->footer) {
+        sbuf_puts(b, "<footer>");
+        html_lines(b, st->footer);
+        sbuf_puts(b, "</footer>\n");
+    }
+    sbuf_puts(b, "</body>\n</html>\n");
+}
+
 typedef struct slot {
     render_out out;
     int done;
@@ -1340,6 +1500,7 @@ typedef struct slot {
 typedef struct pool {
     const style *st;
     const letter *letters;
+    int html;       /* also each letter as HTML (param html) */
     size_t n;
     size_t next;    /* the next letter to take */
     size_t written; /* letters handed to the host */
@@ -1441,6 +1602,9 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&P->mu);
         render_out out = { 0 };
         render_letter(P->st, &res, &P->letters[i], &out);
+        if (P->html && !out.error) {
+            render_html(P->st, &P->letters[i], &out.html);
+        }
         pthread_mutex_lock(&P->mu);
         P->slots[i % P->window].out = out;
         P->slots[i % P->window].done = 1;
@@ -1627,7 +1791,7 @@ static int pdf_run(const regie_host *h, regie_ctx *ctx, void *state)
         if (threads > 256) {
             threads = 256;
         }
-        pool P = { .st = &st, .letters = L, .n = n };
+        pool P = { .st = &st, .letters = L, .n = n, .html = h->param_bool(ctx, "html", 1) };
         P.window = (size_t)threads * 8;
         P.slots = calloc(P.window, sizeof *P.slots);
         pthread_mutex_init(&P.mu, NULL);
@@ -1678,8 +1842,23 @@ static int pdf_run(const regie_host *h, regie_ctx *ctx, void *state)
             } else {
                 rc = h->write_file(ctx, L[i].f[C_PATH], out.pdf.p, out.pdf.len);
                 total_pages += (size_t)out.pages;
+                if (rc == 0 && out.html.p) {
+                    /* letters/A.pdf -> letters/A.html (another name: + .html) */
+                    const char *pp = L[i].f[C_PATH];
+                    size_t pl = strlen(pp);
+                    int ext = pl > 4 && strcmp(pp + pl - 4, ".pdf") == 0;
+                    char *hp = malloc(pl + 6);
+                    if (!hp) {
+                        abort();
+                    }
+                    memcpy(hp, pp, ext ? pl - 4 : pl);
+                    strcpy(hp + (ext ? pl - 4 : pl), ".html");
+                    rc = h->write_file(ctx, hp, out.html.p, out.html.len);
+                    free(hp);
+                }
             }
             free(out.pdf.p);
+            free(out.html.p);
             free(out.error);
             if (rc == 0 && (i & 63) == 63 && h->cancelled(ctx)) {
                 rc = h->fail(ctx, "cancelled after %zu of %zu letters", i + 1, n);
@@ -1700,6 +1879,7 @@ static int pdf_run(const regie_host *h, regie_ctx *ctx, void *state)
         }
         for (size_t i = 0; i < P.window; i++) {
             free(P.slots[i].out.pdf.p);
+            free(P.slots[i].out.html.p);
             free(P.slots[i].out.error);
         }
         free(P.slots);

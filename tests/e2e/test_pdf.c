@@ -291,6 +291,14 @@ START_TEST(event_letters_read_back)
     free(text);
     free(info);
     free(pdf);
+    /* the same letter as HTML in the house style (param html) */
+    char *html = t_readf("%s/out/letters/L01-afgelast.html", dir);
+    ck_assert_msg(html != NULL, "no letters/L01-afgelast.html");
+    T_CONTAINS(html, "<tr><th>Kenmerk</th><td>leeratelier-2026/L01</td></tr>");
+    T_CONTAINS(html, "<div class=\"addressee\">Marieke Oosting<br>");
+    T_CONTAINS(html, "@page { size: A4;");
+    T_CONTAINS(html, "<h1>Leeratelier Regionaal samenwerken gaat niet door</h1>");
+    free(html);
     pdf = t_asprintf("%s/out/letters/L01-bevestiging.pdf", dir);
     text = pdf_text(pdf);
     T_CONTAINS(text, "Bevestiging van uw aanmelding");
