@@ -486,6 +486,23 @@ local H = L.html
 -- Screen and print (A4): table heads repeated on every page, no table
 -- forced onto a page of its own (a long table would leave a blank one),
 -- a chart kept with its caption, the ranking shrunk to the width.
+-- The letters are documents (letters/<bid>.pdf and .html, the pdf step in
+-- the house style) unless --set pdf_letters=no; the Markdown beside them
+-- is the text they were made from.
+local function pdf_letters()
+  local v = regie.input("pdf_letters")
+  return v == nil or v == true
+end
+
+-- The links to one letter (base: its path without extension; label: HTML).
+local function letter_links(base, label)
+  if pdf_letters() then
+    return '<a href="' .. base .. '.pdf">' .. label .. '</a> (<a href="' .. base .. '.html">HTML</a>, <a href="'
+      .. base .. '.md">tekst</a>)'
+  end
+  return '<a href="' .. base .. '.md">' .. label .. "</a>"
+end
+
 local CSS = [[
 body { font-family: sans-serif; font-size: 11pt; margin: 2em; color: #000; line-height: 1.35; }
 h1 { font-size: 18pt; margin-bottom: 0.2em; } h2 { font-size: 14pt; margin-top: 1.5em; border-bottom: 1px solid #999; }
@@ -862,7 +879,7 @@ local function bid_page(c, id, flags, tiebreak, parts)
     end
   end
   add("<h2>Brief en toelichting</h2>")
-  add('<p><a href="../letters/' .. H(id) .. '.md">' .. H("Brief: " .. B.of(B.LETTER, o.letter)) .. '</a> · <a href="../explain/'
+  add('<p>' .. letter_links("../letters/" .. H(id), H("Brief: " .. B.of(B.LETTER, o.letter))) .. ' · <a href="../explain/'
       .. H(id) .. '.md">toelichting per beoordelaar</a></p>')
   add("</body>")
   add("</html>")
@@ -1101,13 +1118,14 @@ local function report_html(c, order, flags, tiebreak, lots, notes, dates_rows, s
 
   add("<h2>Brieven</h2>")
   if split then
-    add("<p>" .. H("Elke inschrijver krijgt een brief (letters/<inschrijving>.md); de pagina van elke inschrijving verwijst naar de hare.") .. "</p>")
+    add("<p>" .. H("Elke inschrijver krijgt een brief (letters/<inschrijving>" .. (pdf_letters() and ".pdf, .html en .md" or ".md")
+                   .. "); de pagina van elke inschrijving verwijst naar de hare.") .. "</p>")
   else
     table_open(add, { "Inschrijving", "Brief" })
     for _, b in ipairs(c.bids) do
       local o = c.out[b.bid_id]
       local bid = H(b.bid_id)
-      add("<tr><td>" .. bid .. '</td><td><a href="letters/' .. bid .. '.md">' .. H(B.of(B.LETTER, o.letter)) .. "</a></td></tr>")
+      add("<tr><td>" .. bid .. "</td><td>" .. letter_links("letters/" .. bid, H(B.of(B.LETTER, o.letter))) .. "</td></tr>")
     end
     table_close(add)
     add("<p>Per inschrijving een toelichting met elke score en motivering: explain/&lt;inschrijving&gt;.md.</p>")

@@ -177,6 +177,12 @@ START_TEST(tender_letters_read_back)
     int rc = run_tender(dir, "out", NULL, &err);
     ck_assert_msg(rc == 0, "regie run: exit %d: %s", rc, err);
     free(err);
+    /* the report links the letters as documents, the text beside them */
+    char *report = t_readf("%s/out/report.html", dir);
+    ck_assert_ptr_nonnull(report);
+    T_CONTAINS(report, "<a href=\"letters/A.pdf\">");
+    T_CONTAINS(report, "(<a href=\"letters/A.html\">HTML</a>, <a href=\"letters/A.md\">tekst</a>)");
+    free(report);
     static const char *const bids[] = { "A", "B", "C", "D", "E", "F", "G" };
     for (size_t i = 0; i < sizeof bids / sizeof bids[0]; i++) {
         char *pdf = t_asprintf("%s/out/letters/%s.pdf", dir, bids[i]);
