@@ -302,10 +302,11 @@ static int parse_dmy(const char *text, int time_ok, char iso[32])
     return 0;
 }
 
+/* iso: where a d-m-yyyy date's ISO text is kept until the row is appended
+ * (the value points into it). */
 static const char *convert(regie_table *t, rg_coltype type, int dmy, const char *text, char delim,
-                           regie_value *v)
+                           regie_value *v, char iso[32])
 {
-    char iso[32];
     int32_t day;
     int minute;
     switch (type) {
@@ -515,6 +516,7 @@ static int parse_csv(const char *name, const char *data, size_t len, const rg_co
     regie_table *t = rg_table_new(ncols, (const char *const *)hdr);
     rg_table_set_source(t, name);
     regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    char(*iso)[32] = rg_xcalloc(ncols ? ncols : 1, sizeof *iso); /* (convert) */
     for (size_t r = 1; r < ps.nrows; r++) {
         long ln = ps.rowline[r];
         if (ps.rowlen[r] != ncols) {
@@ -545,7 +547,7 @@ static int parse_csv(const char *name, const char *data, size_t len, const rg_co
                 continue;
             }
             const char *exp = convert(t, cs[c] ? cs[c]->type : RG_COL_TEXT, cs[c] ? cs[c]->dmy : 0, text,
-                                      delim, &row[c]);
+                                      delim, &row[c], iso[c]);
             if (exp) {
                 rg_err_add(errs, name, ln, "column %s: found \"%s\", expected %s", hdr[c], text, exp);
                 row[c].type = REGIE_NULL;
@@ -562,6 +564,7 @@ static int parse_csv(const char *name, const char *data, size_t len, const rg_co
         }
         rg_table_append(t, row, ln);
     }
+    free(iso);
     free(row);
     free(cs);
     rg_map_free(&useen);

@@ -43,6 +43,9 @@ static void lbuf_reserve(lua_State *L, lbuf *b, size_t more)
 
 static void lbuf_put(lua_State *L, lbuf *b, const void *p, size_t n)
 {
+    if (n == 0) {
+        return; /* (nothing to copy, and maybe no buffer yet) */
+    }
     lbuf_reserve(L, b, n);
     memcpy(b->data + b->len, p, n);
     b->len += n;

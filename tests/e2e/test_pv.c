@@ -76,6 +76,8 @@ static int run_case(const char *name, char **err, ...)
                           "ko=ko.csv", "scores=scores.csv", NULL };
     va_list ap;
     va_start(ap, err);
+    free(*err); /* (of the run before in the same test) */
+    *err = NULL;
     int rc = t_workflow(cwd, "run", wf, req, ap, 0, out, err);
     va_end(ap);
     free(wf);
