@@ -747,7 +747,8 @@ static char **gen_regional(void)
 
 /* The event workflow at 100x the Onderwijsdag (domain reference §3.4, E1):
  * 10,000 registrations from January to March 2024 in time order (1 in 100
- * a duplicate e-mail address, 1 in 30 cancelled, the last 100 after the
+ * a duplicate e-mail address, 1 in 30 of the first 6,000 cancelled in
+ * March, the last 100 after the
  * deadline), 9,500 seats, and a congress programme of 200 sessions in 40
  * slots and 20 rooms (100 speakers, a fifth of them available in half the
  * slots), attendance and evaluations of the first 8,000. */
@@ -770,7 +771,7 @@ static char **gen_event(void)
         int mail = (i % 100 == 0) ? i - 50 : i;
         rg_buf_printf(&rg, "R%05d,2024-%02d-%02dT%02d:%02d,Deelnemer %d,deelnemer%05d@gemeente%d.nl,Gemeente %d,", i,
                       month, dom, m / 60, m % 60, i, mail, mail % 12, i % 12);
-        if (i % 30 == 0 && i < 9000) {
+        if (i % 30 == 0 && i < 6000) { /* registered by February, cancelled in March */
             rg_buf_printf(&rg, "cancelled,2024-03-%02dT10:00\n", 1 + i % 28);
         } else {
             rg_buf_puts(&rg, ",\n");
@@ -813,7 +814,10 @@ static char **gen_event(void)
     const char *files[] = { "event.ini", "registrations.csv", "rooms.csv", "slots.csv", "sessions.csv",
                             "availability.csv", "attendance.csv", "evaluations.csv" };
     rg_buf *bufs[] = { &ev, &rg, &rm, &sl, &se, &av, &at, &evl };
-    char **sets = rg_xcalloc(2 * 8 + 1, sizeof *sets);
+    /* (and without the letters as PDF, as the tender: section 8 times them) */
+    char **sets = rg_xcalloc(2 * 9 + 1, sizeof *sets);
+    sets[16] = rg_xstrdup("--set");
+    sets[17] = rg_xstrdup("pdf_letters=no");
     for (int i = 0; i < 8; i++) {
         char *p = rg_xasprintf("%s/%s", dir, files[i]);
         write_text(p, bufs[i]->data);
@@ -1336,6 +1340,8 @@ static double sched_lua_seconds(int calls)
     free(path);
     free(text);
     return median(reps, 5);
+}
+
 /* ---- 8: letters as PDF ---- */
 
 /* One run of the pdf plugin on n letters with `threads` threads, in a
