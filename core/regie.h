@@ -20,8 +20,18 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change of this header. */
-#define REGIE_ABI_VERSION 1u
+/* The ABI this header describes.  Version 2 added step types (several per
+ * plugin, each with per-step instances and parameters bound to a struct),
+ * readers of input files, Lua functions and the step journal; the host
+ * still loads plugins built for version 1 (REGIE_ABI_MIN) unchanged, and
+ * refuses any other version with the path and both numbers.
+ *
+ *   1  regie 0.1: one step type per plugin (init/run/fini, `params`).
+ *   2  regie 0.2: `types`, `readers`, `lua` in the descriptor; regie_param
+ *      gained `at`; the host table gained the members after csv_field_run.
+ */
+#define REGIE_ABI_VERSION 2u
+#define REGIE_ABI_MIN 1u
 /* "REGI": the first field of every descriptor, so a stray symbol is refused. */
 #define REGIE_PLUGIN_MAGIC 0x52454749u
 #define REGIE_PLUGIN_SYMBOL "regie_plugin_entry"
@@ -80,7 +90,24 @@ typedef struct regie_param {
     int required;
     const char *def; /* default as text, or NULL */
     const char *description;
+    /* ABI 2: where the value goes in the step type's config struct, as
+     * REGIE_AT(struct, member) (offset + 1); 0: not bound (read it with
+     * host->param).  Bound members have these C types:
+     *   STRING  const char *      (NULL when absent and no default)
+     *   INT     int64_t           NUM   double
+     *   BOOL    int (0/1)         DATE  int32_t (days since 1970-01-01)
+     *   LIST    regie_strlist
+     * The host owns the strings; they live as long as the step instance. */
+    size_t at;
 } regie_param;
+
+#define REGIE_AT(type, member) (offsetof(type, member) + 1)
+
+/* A bound LIST parameter: its items, trimmed. */
+typedef struct regie_strlist {
+    size_t n;
+    const char *const *v;
+} regie_strlist;
 
 /* ---- calendar -----------------------------------------------------------
  * Dates are days since 1970-01-01 (proleptic Gregorian), as int32_t.
@@ -196,12 +223,121 @@ typedef struct regie_host {
      * number (a list's items joined, a name). */
     size_t (*csv_field_run)(regie_ctx *ctx, int decimal, const char *s, size_t n, char *buf,
                             size_t bufsize);
+
+    /* ---- ABI 2 ---- */
+
+    /* Readers (regie_reader.read): name the sheet being read, as errors
+     * show it (FILE:SHEET!CELL). */
+    int (*sheet_name)(regie_ctx *ctx, const char *name);
+    /* Hand one cell of the sheet: row and col count from 1 (A1 is 1, 1),
+     * in any order; a cell given twice keeps the last.  kind is one of
+     * REGIE_CELL_*, text its text as said there (copied). */
+    int (*sheet_cell)(regie_ctx *ctx, uint32_t row, uint32_t col, int kind, const char *text);
+
+    /* The step's journal: short records that survive a crash, a retry and
+     * `regie resume` of the same run (kept in the run store with the
+     * step), for work that must happen once, such as a message sent.
+     * journal_put returns once the record is durable (committed), and
+     * replaces an earlier value of the same key.  journal_get copies the
+     * value (NUL-terminated, cut at bufsize) into buf and returns its whole
+     * length, or -1 when there is no record for key.  Keys and values are
+     * text up to 4096 bytes; they go into the store, never the audit trail
+     * or the log. */
+    int (*journal_put)(regie_ctx *ctx, const char *key, const char *value);
+    long (*journal_get)(regie_ctx *ctx, const char *key, char *buf, size_t bufsize);
+
+    /* The step's name and the run's output directory (absolute), for
+     * messages and for files a library writes itself; NULL in a reader. */
+    const char *(*step_name)(regie_ctx *ctx);
+    const char *(*output_dir)(regie_ctx *ctx);
 } regie_host;
+
+/* Kinds of sheet cells (host->sheet_cell). */
+enum {
+    REGIE_CELL_TEXT = 1,   /* a text, as typed */
+    REGIE_CELL_NUMBER = 2, /* a number, written with '.' and no exponent where
+                              it fits: "95", "95.5", "-0.25" (at most 15
+                              significant digits, as a spreadsheet shows) */
+    REGIE_CELL_DATE = 3,   /* a date or date-time from a cell formatted as
+                              one: "2026-01-09" or "2026-01-09T10:15[:SS]" */
+    REGIE_CELL_BOOL = 4,   /* "1" or "0" */
+    REGIE_CELL_ERROR = 5   /* a formula's error value: "#DIV/0!", "#N/A" */
+};
 
 /* Whether the host table a plugin was handed has MEMBER: a host built
  * before MEMBER was appended hands a shorter table (its `size`). */
 #define REGIE_HOST_HAS(host, member)                                                               \
     ((host)->size >= offsetof(regie_host, member) + sizeof((host)->member))
+
+/* ---- step types (ABI 2) --------------------------------------------------
+ * A plugin offers one or more step types; a workflow's step names one with
+ * `plugin = TYPE`.  Type names are unique among all loaded plugins.
+ *
+ * Threads: the plugin's `state` (from init) is shared, and `open`, `run`
+ * and `close` of different steps run on several threads at once: state
+ * must be read-only after init or locked.  A step instance belongs to one
+ * step of one run and is used by one thread at a time: open once before
+ * the step's first attempt, run once per attempt, close once at the end
+ * (also after a failure or timeout).  With `isolate = process` all three
+ * run in the child process.
+ */
+typedef struct regie_step_type {
+    uint32_t size;       /* sizeof(regie_step_type) */
+    const char *name;    /* [a-z0-9_-]+ */
+    const char *summary;
+    const regie_param *params; /* ends in {0}; may be NULL for none */
+    uint32_t param_size;       /* sizeof(regie_param) as the plugin was built */
+    uint32_t config_size;      /* size of the struct params are bound to; 0: none */
+    /* The step's instance: config holds the bound parameters (NULL when
+     * config_size is 0; valid until close).  May be NULL (no instance).
+     * Non-zero fails the step (host->fail says why). */
+    int (*open)(const regie_host *host, regie_ctx *ctx, void *plugin_state, const void *config,
+                void **instance);
+    /* One attempt.  0: done; non-zero: failed (see host->fail). */
+    int (*run)(const regie_host *host, regie_ctx *ctx, void *plugin_state, void *instance);
+    void (*close)(void *plugin_state, void *instance); /* may be NULL */
+} regie_step_type;
+
+#define REGIE_STEP_TYPE(name_, summary_, params_, config_type_, open_, run_, close_)             \
+    { (uint32_t)sizeof(regie_step_type), (name_), (summary_), (params_),                         \
+      (uint32_t)sizeof(regie_param), (uint32_t)sizeof(config_type_), (open_), (run_), (close_) }
+
+/* ---- readers (ABI 2) ------------------------------------------------------
+ * A reader turns a file of another format (a workbook) into the cells of
+ * one sheet; the host then reads them with the input's column specs, types
+ * and errors, exactly as a CSV file.  An input of `type = csv` whose file a
+ * reader recognises (by content, not name) is read by it; `format = NAME`
+ * on an input insists on one, `sheet = NAME` picks a sheet (else the
+ * first).  The first row is the header.
+ */
+typedef struct regie_reader {
+    uint32_t size;       /* sizeof(regie_reader) */
+    const char *format;  /* "xlsx", "ods": [a-z0-9_-]+, unique */
+    const char *summary;
+    /* 1 when the file at path, beginning with head (n bytes, at most 4096),
+     * is of this format; it may open the file to look further. */
+    int (*sniff)(void *plugin_state, const char *path, const unsigned char *head, size_t n);
+    /* Read sheet (NULL: the first) of path through host->sheet_name and
+     * host->sheet_cell.  Non-zero: unreadable, with host->fail saying why
+     * (no such sheet: name the sheets there are). */
+    int (*read)(const regie_host *host, regie_ctx *ctx, void *plugin_state, const char *path,
+                const char *sheet);
+} regie_reader;
+
+/* ---- Lua functions (ABI 2) ------------------------------------------------
+ * A plugin may give Lua steps functions, called as
+ * regie.plugin.PLUGIN.NAME(...) (PLUGIN with '-' as '_').  Arguments and the
+ * result are values (tables are not passed); ctx is the calling step's, so
+ * host->fail, log and the journal work.  Return 0 with *result set (a string
+ * or list the host copies at once), or non-zero after host->fail: the Lua
+ * call raises that error.  Called on several threads at once.
+ */
+typedef struct regie_lua_fn {
+    const char *name; /* [a-z0-9_]+ */
+    const char *summary;
+    int (*fn)(const regie_host *host, regie_ctx *ctx, void *plugin_state, const regie_value *args,
+              size_t nargs, regie_value *result);
+} regie_lua_fn;
 
 /* ---- the plugin descriptor ---------------------------------------------- */
 typedef struct regie_plugin {
@@ -211,18 +347,36 @@ typedef struct regie_plugin {
     const char *name;     /* [a-z0-9_-]+, unique among loaded plugins */
     const char *version;
     const char *summary;
-    const regie_param *params; /* ends in {0}; may be NULL for none */
-    /* Once per process; may set *state.  Non-zero refuses the plugin. */
+    /* The plain form (REGIE_PLUGIN_INIT): one step type named as the plugin,
+     * with these parameters (read with host->param; `at` is not used) and
+     * `run`.  A plugin built for ABI 1 has only this form, and its entries
+     * lack `at` (the host knows their size by abi_version).  NULL when the
+     * plugin lists `types`. */
+    const regie_param *params;
+    /* Once per process, before anything else; may set *state.  May be
+     * NULL.  Non-zero refuses the plugin. */
     int (*init)(const regie_host *host, void **state);
-    /* Once per step execution.  0: done; non-zero: failed (see host->fail). */
+    /* The plain form: once per step attempt.  NULL when `types` is used. */
     int (*run)(const regie_host *host, regie_ctx *ctx, void *state);
-    void (*fini)(void *state);
-    void *reserved[8]; /* zero */
+    void (*fini)(void *state); /* may be NULL */
+    /* ABI 2 (zero in ABI 1): each list ends in a {0} entry, may be NULL. */
+    const regie_step_type *types;
+    const regie_reader *readers;
+    const regie_lua_fn *lua;
+    void *reserved[5]; /* zero */
 } regie_plugin;
 
+/* An ABI 2 descriptor: types, readers and Lua functions (each list ends in
+ * {0} and may be NULL). */
+#define REGIE_PLUGIN_V2(name_, version_, summary_, init_, fini_, types_, readers_, lua_)        \
+    { REGIE_PLUGIN_MAGIC, REGIE_ABI_VERSION, (uint32_t)sizeof(regie_plugin), (name_),          \
+      (version_), (summary_), NULL, (init_), NULL, (fini_), (types_), (readers_), (lua_), { 0 } }
+
+/* The plain form: one step type named as the plugin. */
 #define REGIE_PLUGIN_INIT(name_, version_, summary_, params_, init_, run_, fini_)              \
     { REGIE_PLUGIN_MAGIC, REGIE_ABI_VERSION, (uint32_t)sizeof(regie_plugin), (name_),          \
-      (version_), (summary_), (params_), (init_), (run_), (fini_), { 0 } }
+      (version_), (summary_),                                                                  \
+      (params_), (init_), (run_), (fini_), NULL, NULL, NULL, { 0 } }
 
 #ifdef __cplusplus
 }
