@@ -4,14 +4,22 @@
 # suite needs (tools/test.sh).  Works as root or through sudo.
 set -e
 # building and running regie
-# (cairo, pango and a font: the pdf plugin, letters as PDF; optional for
-# configure, installed so the shipped workflow writes its PDF letters)
+# The plugins' libraries are optional for configure (each plugin is left out,
+# saying why, when its library is missing) and installed here so that the
+# shipped workflows have them all:
+#   pdf       letters as PDF: cairo, pango and a font
+#   workbook  .xlsx and .ods inputs: libzip, expat
+#   xlsx      Excel outputs: libxlsxwriter
+#   mail      sending letters over SMTP: libcurl
+#   the web console (regie serve): libmicrohttpd
 PKGS="gcc make autoconf automake libtool pkg-config gettext
       liblua5.4-dev libinih-dev libsqlite3-dev nettle-dev libsodium-dev libcsv-dev libmimalloc-dev
-      libcairo2-dev libpango1.0-dev fonts-dejavu-core"
+      libcairo2-dev libpango1.0-dev fonts-dejavu-core
+      libzip-dev libexpat1-dev libxlsxwriter-dev libcurl4-openssl-dev libmicrohttpd-dev"
 # the test suite only: Check, git (fresh-clone tests), SVG, ICS and PDF readers,
 # a headless browser for the reports
-TEST_PKGS="check git librsvg2-bin python3 python3-icalendar chromium poppler-utils"
+# (python3-openpyxl: an Excel reader no one here wrote, for the workbooks)
+TEST_PKGS="check git librsvg2-bin python3 python3-icalendar python3-openpyxl chromium poppler-utils"
 if [ "$1" = "--test" ]; then
     PKGS="$PKGS $TEST_PKGS"
 fi
