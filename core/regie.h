@@ -278,8 +278,11 @@ enum {
  * must be read-only after init or locked.  A step instance belongs to one
  * step of one run and is used by one thread at a time: open once before
  * the step's first attempt, run once per attempt, close once at the end
- * (also after a failure or timeout).  With `isolate = process` all three
- * run in the child process.
+ * (also after a failure or timeout); an open that fails fails the step
+ * without further attempts.  With `isolate = process` all three run in
+ * the child process, and each attempt is a child of its own: it opens,
+ * runs and closes an instance of its own (a crashed attempt takes its
+ * instance with it).
  */
 typedef struct regie_step_type {
     uint32_t size;       /* sizeof(regie_step_type) */

@@ -97,6 +97,24 @@ int rg_valid_id(const char *s, size_t max)
            strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == n;
 }
 
+char *rg_abs_path(const char *path)
+{
+    if (path[0] == '/') {
+        return rg_xstrdup(path);
+    }
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd) {
+        return rg_xstrdup(path);
+    }
+    while (path[0] == '.' && path[1] == '/') {
+        path += 2;
+    }
+    char *abs = strcmp(path, ".") == 0 || !*path ? rg_xstrdup(cwd)
+                                                 : rg_xasprintf("%s/%s", cwd, path);
+    free(cwd);
+    return abs;
+}
+
 size_t rg_split(const char *s, char sep, char ***out)
 {
     size_t n = 0, cap = 4;

@@ -15,6 +15,9 @@ char *rg_xstrndup(const char *s, size_t n);
 char *rg_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *rg_xvasprintf(const char *fmt, va_list ap);
 char *rg_trim(char *s); /* in place, returns s moved past leading blanks */
+/* path as an absolute path (the working directory before a relative one;
+ * not resolved further); caller frees. */
+char *rg_abs_path(const char *path);
 /* 1 if s is 1 to max characters, each an ASCII letter, a digit, _ or -:
  * the names of inputs and steps (max 64) and the values of id columns
  * (max 32). */

@@ -600,9 +600,13 @@ static int cmd_plugins(const opts *o)
     print_errors(&errs);
     int rc = 0;
     if (o->positional2) {
+        /* a plugin, or one of its step types */
         rg_plugin *p = rg_plugin_find(&sess.plugins, o->positional2);
         if (!p) {
-            fprintf(stderr, "regie: no plugin named \"%s\" on %s\n", o->positional2,
+            rg_plugin_find_type(&sess.plugins, o->positional2, &p);
+        }
+        if (!p) {
+            fprintf(stderr, "regie: no plugin or step type named \"%s\" on %s\n", o->positional2,
                     sess.cfg.plugin_path);
             rc = RG_EXIT_INVALID;
         } else {
@@ -610,9 +614,32 @@ static int cmd_plugins(const opts *o)
         }
     } else {
         for (size_t i = 0; i < sess.plugins.n; i++) {
-            const regie_plugin *d = sess.plugins.v[i].desc;
+            const rg_plugin *p = &sess.plugins.v[i];
+            const regie_plugin *d = p->desc;
             printf("%-16s %-8s %s\n", d->name, d->version ? d->version : "",
                    d->summary ? d->summary : "");
+            /* what it offers, beyond the plain form's one type named as the plugin */
+            if (p->ntypes && !(p->ntypes == 1 && p->types[0].plain)) {
+                printf("  step types:");
+                for (size_t k = 0; k < p->ntypes; k++) {
+                    printf("%s %s", k ? "," : "", p->types[k].name);
+                }
+                printf("\n");
+            }
+            if (p->nreaders) {
+                printf("  readers:");
+                for (size_t k = 0; k < p->nreaders; k++) {
+                    printf("%s %s", k ? "," : "", p->readers[k].format);
+                }
+                printf("\n");
+            }
+            if (p->nlua) {
+                printf("  Lua functions:");
+                for (size_t k = 0; k < p->nlua; k++) {
+                    printf("%s %s", k ? "," : "", p->lua[k].name);
+                }
+                printf("\n");
+            }
         }
     }
     session_close(&sess);
@@ -1016,9 +1043,10 @@ static const struct {
          "Exit status: 0 listed, 2 the workflow does not load, 64 wrong usage.\n") },
     { "plugins",
       N_("usage: regie plugins [NAME]\n"
-         "Lists the plugins on the plugin path with their versions, or prints the\n"
-         "parameter table of the plugin NAME.\n"
-         "Exit status: 0 listed, 2 no plugin of that name.\n") },
+         "Lists the plugins on the plugin path with their versions, step types, readers\n"
+         "and Lua functions, or documents the plugin NAME (or the plugin of the step\n"
+         "type NAME): each step type's parameters, its readers and Lua functions.\n"
+         "Exit status: 0 listed, 2 no plugin or step type of that name.\n") },
     { "workflows",
       N_("usage: regie workflows\n"
          "Lists the workflows on the workflow path: each name and its file.\n"

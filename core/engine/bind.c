@@ -91,7 +91,10 @@ static void bind_plugin(rg_workflow *wf, rg_step *step, rg_plugins *plugins,
                         const regie_host *host, rg_errors *errs)
 {
     const rg_kv *plugin = step->plugin_key;
-    step->plugin = rg_plugin_find(plugins, plugin->value);
+    step->type = rg_plugin_find_type(plugins, plugin->value, &step->plugin);
+    if (!step->type) {
+        step->plugin = NULL;
+    }
     if (!step->plugin && step->optional) {
         /* skipped when the run reaches it (exec.c); its own keys cannot
          * be checked without the plugin's table */
@@ -101,15 +104,17 @@ static void bind_plugin(rg_workflow *wf, rg_step *step, rg_plugins *plugins,
         rg_buf b = { 0 };
         rg_buf_puts(&b, "");
         for (size_t i = 0; i < plugins->n; i++) {
-            rg_buf_printf(&b, "%s%s", i ? ", " : "", plugins->v[i].desc->name);
+            for (size_t k = 0; k < plugins->v[i].ntypes; k++) {
+                rg_buf_printf(&b, "%s%s", b.len ? ", " : "", plugins->v[i].types[k].name);
+            }
         }
         rg_err_add(errs, plugin->file, plugin->line,
-                   "step %s: unknown plugin \"%s\" (found on the plugin path %s: %s)", step->name,
-                   plugin->value, wf->cfg.plugin_path, b.len ? b.data : "none");
+                   "step %s: unknown plugin \"%s\" (found on the plugin path %s: step types %s)",
+                   step->name, plugin->value, wf->cfg.plugin_path, b.len ? b.data : "none");
         rg_buf_free(&b);
         return;
     }
-    step->ptable = step->plugin->desc->params;
+    step->ptable = step->type->params;
     check_params(step, "this plugin", errs);
     if (rg_plugin_init(step->plugin, host, errs) != 0) {
         rg_err_add(errs, plugin->file, plugin->line,
@@ -160,6 +165,7 @@ int rg_workflow_bind(rg_workflow *wf, rg_plugins *plugins, const regie_host *hos
         rg_plugins_scan(plugins, wf->cfg.plugin_path, &refused);
         rg_err_free(&refused);
     }
+    wf->plugins = plugins;
     size_t added = 0;
     for (size_t s = 0; s < wf->nsteps; s++) {
         rg_step *step = &wf->steps[s];

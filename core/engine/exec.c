@@ -99,6 +99,7 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
     memset(run, 0, sizeof *run);
     run->wf = wf;
     run->outdir = outdir ? rg_xstrdup(outdir) : NULL;
+    run->outdir_abs = outdir ? rg_abs_path(outdir) : NULL;
     if (jobs <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         jobs = n > 0 ? (int)n : 1;
@@ -229,6 +230,7 @@ void rg_run_free(rg_run *run)
     free(run->state);
     free(run->unreadable);
     free(run->outdir);
+    free(run->outdir_abs);
     free(run->run_id);
     if (run->hook_free) {
         run->hook_free(run->hook_state);
@@ -470,7 +472,7 @@ typedef struct worker {
     rg_crash_worker crash; /* names the step running here if the process ends */
 } worker;
 
-static int run_once(worker *w, regie_ctx *ctx, const rg_step *step)
+static int run_once(worker *w, regie_ctx *ctx, const rg_step *step, rg_instance *inst)
 {
     if (step->kind == RG_STEP_WAIT) {
         return 0; /* decided before: see execute_step */
@@ -482,7 +484,11 @@ static int run_once(worker *w, regie_ctx *ctx, const rg_step *step)
             rc = rg_isolate_run(ctx, step);
         } else {
             rg_crash_step_begin(&w->crash, step->name, "plugin", step->plugin_name);
-            rc = step->plugin->desc->run(&rg_host, ctx, step->plugin->state);
+            /* the step's instance: opened before its first attempt */
+            rc = inst->type ? 0 : rg_instance_open(inst, step->plugin, step->type, &rg_host, ctx);
+            if (rc == 0) {
+                rc = rg_instance_run(inst, &rg_host, ctx);
+            }
             rg_crash_step_end(&w->crash);
         }
         if (rc == 0 && ctx->deadline > 0 && rg_now() > ctx->deadline) {
@@ -527,6 +533,8 @@ static void execute_step(worker *w, size_t s)
     }
     int rc = -1;
     double delay = step->retry_delay;
+    rg_instance inst;
+    memset(&inst, 0, sizeof inst);
     if (step->kind == RG_STEP_WAIT) {
         char *what = NULL;
         int waiting = 1;
@@ -564,10 +572,19 @@ static void execute_step(worker *w, size_t s)
         if (run->step_begin) {
             run->step_begin(run, s, attempt + 1);
         }
-        rc = run_once(w, &ctx, step);
+        rc = run_once(w, &ctx, step, &inst);
         if (rc == 0 || ctx.data_errors) {
             break; /* bad input does not get better by retrying */
         }
+        if (inst.open_failed) {
+            break; /* an instance is opened once: no attempt without one */
+        }
+    }
+    if (inst.type) {
+        /* once at the end, whatever the attempts came to */
+        rg_crash_step_begin(&w->crash, step->name, "plugin", step->plugin_name);
+        rg_instance_close(&inst);
+        rg_crash_step_end(&w->crash);
     }
     if (reused) {
         rc = 0;

@@ -51,6 +51,7 @@ typedef struct rg_observer {
 struct rg_run {
     rg_workflow *wf;
     char *outdir;
+    char *outdir_abs; /* outdir as an absolute path (host->output_dir) */
     int jobs;
     rg_datum *data; /* per data index */
     rg_step_state *state; /* per step */

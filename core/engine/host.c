@@ -467,6 +467,25 @@ static size_t h_csv_field_run(regie_ctx *ctx, int decimal, const char *s, size_t
     return rg_csv_field_d(rg_ctx_csv(ctx), decimal, s, n, buf, bufsize);
 }
 
+static const char *h_step_name(regie_ctx *ctx)
+{
+    return ctx && ctx->s ? ctx->s->name : NULL;
+}
+
+static const char *h_output_dir(regie_ctx *ctx)
+{
+    if (!ctx) {
+        return NULL;
+    }
+    if (ctx->run) {
+        return ctx->run->outdir ? ctx->run->outdir_abs : NULL;
+    }
+    if (ctx->outdir && !ctx->outdir_abs) {
+        ctx->outdir_abs = rg_abs_path(ctx->outdir);
+    }
+    return ctx->outdir_abs;
+}
+
 const regie_host rg_host = {
     .size = sizeof(regie_host),
     .abi_version = REGIE_ABI_VERSION,
@@ -509,6 +528,9 @@ const regie_host rg_host = {
     .csv_field = rg_csv_field,
     .csv_dialect = h_csv_dialect,
     .csv_field_run = h_csv_field_run,
+    /* sheet_name, sheet_cell (readers.c) and journal_put, journal_get: not yet */
+    .step_name = h_step_name,
+    .output_dir = h_output_dir,
 };
 
 /* ---- contexts ---- */

@@ -24,6 +24,7 @@ struct regie_ctx {
     /* outputs produced during this attempt; committed on success only */
     rg_datum *out;
     const char *outdir;
+    char *outdir_abs; /* outside a run: outdir made absolute (host->output_dir) */
     char **written; /* files written by this attempt (relpaths) */
     size_t nwritten;
     size_t written_cap;

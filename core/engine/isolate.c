@@ -152,7 +152,14 @@ static void child_main(regie_ctx *ctx, const rg_step *step, int fd, pid_t parent
     ctx->isolated = &self;
     ctx->relay_log = relay_log;
     ctx->relay_progress = relay_progress;
-    int rc = step->plugin->desc->run(&rg_host, ctx, step->plugin->state);
+    /* the instance lives in the child: open, one attempt, close */
+    rg_instance inst;
+    memset(&inst, 0, sizeof inst);
+    int rc = rg_instance_open(&inst, step->plugin, step->type, &rg_host, ctx);
+    if (rc == 0) {
+        rc = rg_instance_run(&inst, &rg_host, ctx);
+    }
+    rg_instance_close(&inst);
     if (self.held) {
         send_progress(&self); /* the step ends with the progress it told last */
     }

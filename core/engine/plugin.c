@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -343,6 +344,377 @@ const char *rg_plugin_check_elf(const char *path, char *buf, size_t bufsize)
     return why;
 }
 
+/* ---- the descriptor vetted ----
+ * Everything a plugin hands in is read once here, with the sizes it was
+ * built with, into the host's own entries: an entry smaller than this
+ * host knows is read up to its size (the rest zero), a larger one is
+ * fine.  Lists are bounded so that one without its {0} end is refused
+ * rather than read past. */
+#define MAX_ENTRIES 1024
+
+/* [a-z0-9_]+ (the names of Lua functions) */
+static int valid_lua_name(const char *s)
+{
+    if (!s || !*s || strlen(s) > 64) {
+        return 0;
+    }
+    for (; *s; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+size_t rg_param_bound_size(regie_param_type t)
+{
+    switch (t) {
+    case REGIE_PARAM_STRING:
+        return sizeof(const char *);
+    case REGIE_PARAM_INT:
+        return sizeof(int64_t);
+    case REGIE_PARAM_NUM:
+        return sizeof(double);
+    case REGIE_PARAM_BOOL:
+        return sizeof(int);
+    case REGIE_PARAM_DATE:
+        return sizeof(int32_t);
+    case REGIE_PARAM_LIST:
+        return sizeof(regie_strlist);
+    }
+    return 0;
+}
+
+static size_t bound_align(regie_param_type t)
+{
+    switch (t) {
+    case REGIE_PARAM_STRING:
+        return _Alignof(const char *);
+    case REGIE_PARAM_INT:
+        return _Alignof(int64_t);
+    case REGIE_PARAM_NUM:
+        return _Alignof(double);
+    case REGIE_PARAM_BOOL:
+        return _Alignof(int);
+    case REGIE_PARAM_DATE:
+        return _Alignof(int32_t);
+    case REGIE_PARAM_LIST:
+        return _Alignof(regie_strlist);
+    }
+    return 1;
+}
+
+/* The parameter table at src (entries of stride bytes, ending in an
+ * entry whose key is NULL) copied into *out; `what` names the table in a
+ * refusal.  With bind, `at` is read and checked against config_size;
+ * else it is zero.  NULL, or why not (in buf). */
+static const char *copy_params(const regie_param *src, size_t stride, int bind, size_t config_size,
+                               const char *what, regie_param **out, size_t *nout, char *buf,
+                               size_t bufsize)
+{
+    size_t n = 0;
+    const unsigned char *base = (const unsigned char *)src;
+    while (src) {
+        if (n == MAX_ENTRIES) {
+            snprintf(buf, bufsize, "%s: more than %d parameters (no {0} entry at its end?)", what,
+                     MAX_ENTRIES);
+            return buf;
+        }
+        const regie_param *e = (const regie_param *)(const void *)(base + n * stride);
+        if (!e->key) {
+            break;
+        }
+        n++;
+    }
+    regie_param *v = rg_xcalloc(n + 1, sizeof *v);
+    *out = v;
+    *nout = n;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(&v[i], base + i * stride, stride < sizeof *v ? stride : sizeof *v);
+        if (!bind) {
+            v[i].at = 0;
+        }
+        const regie_param *q = &v[i];
+        if (!valid_name(q->key)) {
+            snprintf(buf, bufsize, "%s: parameter \"%.64s\": name not of [a-z0-9_-]", what, q->key);
+            return buf;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(v[j].key, q->key) == 0) {
+                snprintf(buf, bufsize, "%s: parameter \"%s\" declared twice", what, q->key);
+                return buf;
+            }
+        }
+        if ((int)q->type < (int)REGIE_PARAM_STRING || (int)q->type > (int)REGIE_PARAM_LIST) {
+            snprintf(buf, bufsize, "%s: parameter \"%s\": unknown type %d", what, q->key,
+                     (int)q->type);
+            return buf;
+        }
+        const char *expected = NULL;
+        if (q->def && rg_param_check(q->type, q->def, &expected) != 0) {
+            snprintf(buf, bufsize, "%s: parameter \"%s\": default \"%.64s\" is not %s", what,
+                     q->key, q->def, expected);
+            return buf;
+        }
+        if (q->at) {
+            size_t off = q->at - 1, size = rg_param_bound_size(q->type);
+            if (off > config_size || size > config_size - off) {
+                snprintf(buf, bufsize,
+                         "%s: parameter \"%s\" bound at offset %zu (%zu bytes), outside its "
+                         "config struct of %zu bytes",
+                         what, q->key, off, size, config_size);
+                return buf;
+            }
+            if (off % bound_align(q->type) != 0) {
+                snprintf(buf, bufsize,
+                         "%s: parameter \"%s\" bound at offset %zu, not aligned for a %s member",
+                         what, q->key, off, rg_param_type_name(q->type));
+                return buf;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void free_types(rg_steptype *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(t[i].params);
+    }
+    free(t);
+}
+
+/* Whether a step type `name` is among those of ps (the plain form's
+ * named as its plugin): that plugin, or NULL. */
+static const rg_plugin *type_owner(rg_plugins *ps, const char *name)
+{
+    rg_plugin *owner = NULL;
+    return rg_plugin_find_type(ps, name, &owner) ? owner : NULL;
+}
+
+/* The step types, readers and Lua functions of d (of ABI version abi)
+ * read into p.  NULL, or why d is refused (in buf). */
+static const char *vet_descriptor(rg_plugins *ps, rg_plugin *p, const regie_plugin *d, uint32_t abi,
+                                  char *buf, size_t bufsize)
+{
+    const char *why;
+    if (abi == 1 || !d->types) {
+        /* the plain form: one type named as the plugin */
+        if (!d->run) {
+            if (abi == 1 || (!d->readers && !d->lua)) {
+                return abi == 1 ? "plugin has no run callback"
+                                : "plugin offers nothing: no run, no step types, readers or Lua "
+                                  "functions";
+            }
+        } else {
+            p->types = rg_xcalloc(1, sizeof *p->types);
+            rg_steptype *t = &p->types[0];
+            t->name = d->name;
+            t->summary = d->summary;
+            t->plain = 1;
+            p->ntypes = 1;
+            /* ABI 1 entries end before `at` */
+            size_t stride = abi == 1 ? offsetof(regie_param, at) : sizeof(regie_param);
+            why = copy_params(d->params, stride, 0, 0, "parameters", &t->params, &t->nparams, buf,
+                              bufsize);
+            if (why) {
+                return why;
+            }
+        }
+    } else if (d->run || d->params) {
+        return "plugin has both `types` and the plain form's run or params (one or the other)";
+    } else {
+        const unsigned char *base = (const unsigned char *)d->types;
+        uint32_t stride = d->types[0].size;
+        size_t min = offsetof(regie_step_type, run) + sizeof d->types[0].run;
+        if (stride != 0 && stride < min) {
+            snprintf(buf, bufsize, "step type entries of %u bytes, fewer than the %zu an entry needs",
+                     stride, min);
+            return buf;
+        }
+        size_t n = 0;
+        while (stride != 0) {
+            if (n == MAX_ENTRIES) {
+                snprintf(buf, bufsize, "more than %d step types (no {0} entry at its end?)",
+                         MAX_ENTRIES);
+                return buf;
+            }
+            const regie_step_type *e = (const regie_step_type *)(const void *)(base + n * stride);
+            if (e->size == 0) {
+                break;
+            }
+            if (e->size != stride) {
+                snprintf(buf, bufsize,
+                         "step type %zu: size %u, the others %u (entries of one list are of one "
+                         "size)",
+                         n + 1, e->size, stride);
+                return buf;
+            }
+            n++;
+        }
+        if (n == 0 && !d->readers && !d->lua) {
+            return "plugin offers nothing: its list of step types is empty";
+        }
+        p->types = rg_xcalloc(n ? n : 1, sizeof *p->types);
+        for (size_t i = 0; i < n; i++) {
+            regie_step_type e;
+            memset(&e, 0, sizeof e);
+            memcpy(&e, base + i * stride, stride < sizeof e ? stride : sizeof e);
+            rg_steptype *t = &p->types[i];
+            p->ntypes = i + 1;
+            t->name = e.name;
+            t->summary = e.summary;
+            t->open = e.open;
+            t->run = e.run;
+            t->close = e.close;
+            t->config_size = e.config_size;
+            if (!valid_name(e.name)) {
+                snprintf(buf, bufsize, "step type %zu: name \"%.64s\" missing or not of [a-z0-9_-]",
+                         i + 1, e.name ? e.name : "");
+                return buf;
+            }
+            if (!e.run) {
+                snprintf(buf, bufsize, "step type %s: no run callback", e.name);
+                return buf;
+            }
+            for (size_t j = 0; j < i; j++) {
+                if (strcmp(p->types[j].name, e.name) == 0) {
+                    snprintf(buf, bufsize, "step type \"%s\" listed twice", e.name);
+                    return buf;
+                }
+            }
+            size_t pmin = offsetof(regie_param, at);
+            if (e.params && e.param_size < pmin) {
+                snprintf(buf, bufsize,
+                         "step type %s: parameter entries of %u bytes, fewer than the %zu an "
+                         "entry needs",
+                         e.name, e.param_size, pmin);
+                return buf;
+            }
+            char what[96];
+            snprintf(what, sizeof what, "step type %s", e.name);
+            why = copy_params(e.params, e.param_size, 1, e.config_size, what, &t->params,
+                              &t->nparams, buf, bufsize);
+            if (why) {
+                return why;
+            }
+            int binds = 0;
+            for (size_t k = 0; k < t->nparams; k++) {
+                binds |= t->params[k].at != 0;
+            }
+            if (binds && !e.open) {
+                snprintf(buf, bufsize,
+                         "step type %s: binds parameters to its config struct but has no open "
+                         "to receive it",
+                         e.name);
+                return buf;
+            }
+        }
+    }
+    for (size_t i = 0; i < p->ntypes; i++) {
+        const rg_plugin *other = type_owner(ps, p->types[i].name);
+        if (other) {
+            snprintf(buf, bufsize, "step type \"%s\" is already offered by plugin %s (%s)",
+                     p->types[i].name, other->desc->name, other->path);
+            return buf;
+        }
+    }
+    if (abi == 1) {
+        return NULL;
+    }
+    if (d->readers) {
+        const unsigned char *base = (const unsigned char *)d->readers;
+        uint32_t stride = d->readers[0].size;
+        size_t min = offsetof(regie_reader, read) + sizeof d->readers[0].read;
+        if (stride != 0 && stride < min) {
+            snprintf(buf, bufsize, "reader entries of %u bytes, fewer than the %zu an entry needs",
+                     stride, min);
+            return buf;
+        }
+        size_t n = 0;
+        while (stride != 0) {
+            if (n == MAX_ENTRIES) {
+                snprintf(buf, bufsize, "more than %d readers (no {0} entry at its end?)",
+                         MAX_ENTRIES);
+                return buf;
+            }
+            const regie_reader *e = (const regie_reader *)(const void *)(base + n * stride);
+            if (e->size == 0) {
+                break;
+            }
+            if (e->size != stride) {
+                snprintf(buf, bufsize,
+                         "reader %zu: size %u, the others %u (entries of one list are of one size)",
+                         n + 1, e->size, stride);
+                return buf;
+            }
+            n++;
+        }
+        p->readers = rg_xcalloc(n ? n : 1, sizeof *p->readers);
+        for (size_t i = 0; i < n; i++) {
+            regie_reader *r = &p->readers[i];
+            memcpy(r, base + i * stride, stride < sizeof *r ? stride : sizeof *r);
+            r->size = sizeof *r;
+            p->nreaders = i + 1;
+            if (!valid_name(r->format)) {
+                snprintf(buf, bufsize, "reader %zu: format \"%.64s\" missing or not of [a-z0-9_-]",
+                         i + 1, r->format ? r->format : "");
+                return buf;
+            }
+            if (!r->sniff || !r->read) {
+                snprintf(buf, bufsize, "reader %s: no %s callback", r->format,
+                         r->sniff ? "read" : "sniff");
+                return buf;
+            }
+            for (size_t j = 0; j < i; j++) {
+                if (strcmp(p->readers[j].format, r->format) == 0) {
+                    snprintf(buf, bufsize, "reader of format \"%s\" listed twice", r->format);
+                    return buf;
+                }
+            }
+            for (size_t k = 0; k < ps->n; k++) {
+                for (size_t j = 0; j < ps->v[k].nreaders; j++) {
+                    if (strcmp(ps->v[k].readers[j].format, r->format) == 0) {
+                        snprintf(buf, bufsize,
+                                 "a reader of format \"%s\" is already offered by plugin %s (%s)",
+                                 r->format, ps->v[k].desc->name, ps->v[k].path);
+                        return buf;
+                    }
+                }
+            }
+        }
+    }
+    if (d->lua) {
+        size_t n = 0;
+        while (d->lua[n].name) {
+            if (n == MAX_ENTRIES) {
+                snprintf(buf, bufsize, "more than %d Lua functions (no {0} entry at its end?)",
+                         MAX_ENTRIES);
+                return buf;
+            }
+            const regie_lua_fn *f = &d->lua[n];
+            if (!valid_lua_name(f->name)) {
+                snprintf(buf, bufsize, "Lua function \"%.64s\": name not of [a-z0-9_]", f->name);
+                return buf;
+            }
+            if (!f->fn) {
+                snprintf(buf, bufsize, "Lua function %s: no fn callback", f->name);
+                return buf;
+            }
+            for (size_t j = 0; j < n; j++) {
+                if (strcmp(d->lua[j].name, f->name) == 0) {
+                    snprintf(buf, bufsize, "Lua function \"%s\" listed twice", f->name);
+                    return buf;
+                }
+            }
+            n++;
+        }
+        p->lua = d->lua;
+        p->nlua = n;
+    }
+    return NULL;
+}
+
 int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
 {
     char ebuf[160];
@@ -361,31 +733,38 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
     }
     const regie_plugin *d = dlsym(h, REGIE_PLUGIN_SYMBOL);
     const char *why = NULL;
-    char buf[160];
+    char buf[320];
+    rg_plugin np;
+    memset(&np, 0, sizeof np);
+    /* the descriptor up to `fini` is the same in every version */
+    size_t min_size = offsetof(regie_plugin, fini) + sizeof d->fini;
     if (!d) {
         why = "not a regie plugin (no " REGIE_PLUGIN_SYMBOL " symbol)";
     } else if (d->magic != REGIE_PLUGIN_MAGIC) {
         why = "not a regie plugin (bad magic number)";
-    } else if (d->abi_version != REGIE_ABI_VERSION) {
-        snprintf(buf, sizeof buf, "plugin ABI version %u, this regie speaks version %u: rebuild it",
-                 d->abi_version, REGIE_ABI_VERSION);
+    } else if (d->abi_version < REGIE_ABI_MIN || d->abi_version > REGIE_ABI_VERSION) {
+        snprintf(buf, sizeof buf,
+                 "plugin ABI version %u, this regie speaks versions %u to %u: rebuild it",
+                 d->abi_version, REGIE_ABI_MIN, REGIE_ABI_VERSION);
         why = buf;
-    } else if (d->size < sizeof(regie_plugin)) {
-        why = "plugin descriptor too small for this ABI version";
+    } else if (d->size < (d->abi_version == 1 ? min_size : sizeof(regie_plugin))) {
+        why = "plugin descriptor too small for its ABI version";
     } else if (!valid_name(d->name)) {
         why = "plugin name missing or not of [a-z0-9_-]";
-    } else if (!d->run) {
-        why = "plugin has no run callback";
     } else {
         rg_plugin *dup = rg_plugin_find(ps, d->name);
         if (dup) {
             snprintf(buf, sizeof buf, "duplicate plugin name \"%s\" (already loaded from %s)",
                      d->name, dup->path);
             why = buf;
+        } else {
+            why = vet_descriptor(ps, &np, d, d->abi_version, buf, sizeof buf);
         }
     }
     if (why) {
         rg_err_add(errs, path, 0, "refused: %s", why);
+        free_types(np.types, np.ntypes);
+        free(np.readers);
         dlclose(h);
         return -1;
     }
@@ -394,11 +773,51 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
         ps->v = rg_xrealloc(ps->v, ps->cap * sizeof *ps->v);
     }
     rg_plugin *p = &ps->v[ps->n++];
-    memset(p, 0, sizeof *p);
+    *p = np;
     p->path = rg_xstrdup(path);
     p->handle = h;
     p->desc = d;
     return 0;
+}
+
+const rg_steptype *rg_plugin_find_type(rg_plugins *ps, const char *name, rg_plugin **owner)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        for (size_t k = 0; k < ps->v[i].ntypes; k++) {
+            if (strcmp(ps->v[i].types[k].name, name) == 0) {
+                if (owner) {
+                    *owner = &ps->v[i];
+                }
+                return &ps->v[i].types[k];
+            }
+        }
+    }
+    return NULL;
+}
+
+const regie_lua_fn *rg_plugin_lua_fn(const rg_plugin *p, const char *name)
+{
+    for (size_t i = 0; i < p->nlua; i++) {
+        if (strcmp(p->lua[i].name, name) == 0) {
+            return &p->lua[i];
+        }
+    }
+    return NULL;
+}
+
+rg_plugin *rg_plugin_find_lua(rg_plugins *ps, const char *lua_name)
+{
+    for (size_t i = 0; i < ps->n; i++) {
+        const char *a = ps->v[i].desc->name, *b = lua_name;
+        while (*a && *b && (*a == *b || (*a == '-' && *b == '_'))) {
+            a++;
+            b++;
+        }
+        if (!*a && !*b) {
+            return &ps->v[i];
+        }
+    }
+    return NULL;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -450,22 +869,32 @@ int rg_plugins_scan(rg_plugins *ps, const char *dirs, rg_errors *errs)
     return rc;
 }
 
+/* init runs once per plugin, also when a Lua step on a worker thread is
+ * the first to call one of its functions */
+static pthread_mutex_t init_mu = PTHREAD_MUTEX_INITIALIZER;
+
 int rg_plugin_init(rg_plugin *p, const regie_host *host, rg_errors *errs)
 {
-    if (p->initialised) {
-        return 0;
-    }
-    if (p->desc->init) {
+    pthread_mutex_lock(&init_mu);
+    int rc = 0;
+    if (!p->initialised && p->init_failed) {
+        rc = -1;
+    } else if (!p->initialised && p->desc->init) {
         void *state = NULL;
-        int rc = p->desc->init(host, &state);
-        if (rc != 0) {
-            rg_err_add(errs, p->path, 0, "plugin %s: init failed (status %d)", p->desc->name, rc);
-            return -1;
+        int st = p->desc->init(host, &state);
+        if (st != 0) {
+            rg_err_add(errs, p->path, 0, "plugin %s: init failed (status %d)", p->desc->name, st);
+            p->init_failed = 1;
+            rc = -1;
+        } else {
+            p->state = state;
         }
-        p->state = state;
     }
-    p->initialised = 1;
-    return 0;
+    if (rc == 0) {
+        p->initialised = 1;
+    }
+    pthread_mutex_unlock(&init_mu);
+    return rc;
 }
 
 void rg_plugins_free(rg_plugins *ps)
@@ -481,10 +910,130 @@ void rg_plugins_free(rg_plugins *ps)
             dlclose(p->handle);
         }
         free(p->path);
+        free_types(p->types, p->ntypes);
+        free(p->readers);
     }
     free(ps->v);
     rg_err_free(&ps->refused);
     memset(ps, 0, sizeof *ps);
+}
+
+/* ---- step instances ---- */
+static void *own(rg_instance *in, void *mem)
+{
+    in->owned = rg_xrealloc(in->owned, (in->nowned + 1) * sizeof *in->owned);
+    in->owned[in->nowned++] = mem;
+    return mem;
+}
+
+int rg_instance_open(rg_instance *in, rg_plugin *p, const rg_steptype *t, const regie_host *host,
+                     regie_ctx *ctx)
+{
+    in->type = t;
+    in->plugin = p;
+    if (t->plain || !t->open) {
+        return 0;
+    }
+    if (t->config_size) {
+        in->config = rg_xcalloc(1, t->config_size);
+    }
+    unsigned char *cfg = in->config;
+    for (size_t i = 0; cfg && i < t->nparams; i++) {
+        const regie_param *q = &t->params[i];
+        const char *v = host->param(ctx, q->key);
+        if (!q->at || !v) {
+            continue; /* not bound, or absent without a default: zero (NULL, 0, empty list) */
+        }
+        void *m = cfg + (q->at - 1);
+        const char *expected = NULL;
+        int64_t i64;
+        double num;
+        int b;
+        int32_t day;
+        int bad = 0;
+        switch (q->type) {
+        case REGIE_PARAM_STRING: {
+            const char *copy = own(in, rg_xstrdup(v));
+            memcpy(m, &copy, sizeof copy);
+            break;
+        }
+        case REGIE_PARAM_INT:
+            bad = rg_parse_int(v, &i64) != 0;
+            expected = "an integer";
+            memcpy(m, &i64, sizeof i64);
+            break;
+        case REGIE_PARAM_NUM:
+            bad = rg_parse_decimal(v, '.', &num) != 0;
+            expected = "a number";
+            memcpy(m, &num, sizeof num);
+            break;
+        case REGIE_PARAM_BOOL:
+            bad = rg_parse_bool(v, &b) != 0;
+            expected = "yes or no";
+            b = b ? 1 : 0;
+            memcpy(m, &b, sizeof b);
+            break;
+        case REGIE_PARAM_DATE:
+            bad = rg_date_parse(v, &day) != 0;
+            expected = "a date YYYY-MM-DD";
+            memcpy(m, &day, sizeof day);
+            break;
+        case REGIE_PARAM_LIST: {
+            char **items = NULL;
+            size_t n = rg_split(v, ',', &items);
+            own(in, items);
+            for (size_t k = 0; k < n; k++) {
+                own(in, items[k]);
+            }
+            regie_strlist l = { n, (const char *const *)items };
+            memcpy(m, &l, sizeof l);
+            break;
+        }
+        }
+        if (bad) {
+            /* checked when the workflow was bound; a value from elsewhere (a test) */
+            host->fail(ctx, "%s: found \"%s\", expected %s", q->key, v, expected);
+            in->open_failed = 1;
+            return -1;
+        }
+    }
+    void *instance = NULL;
+    int rc = t->open(host, ctx, p->state, in->config, &instance);
+    if (rc != 0) {
+        in->open_failed = 1;
+        /* (the plugin's own message, when it gave one, is kept) */
+        host->fail(ctx, "step type %s: open failed (status %d)", t->name, rc);
+        return -1;
+    }
+    in->instance = instance;
+    in->opened = 1;
+    return 0;
+}
+
+int rg_instance_run(rg_instance *in, const regie_host *host, regie_ctx *ctx)
+{
+    const rg_steptype *t = in->type;
+    if (t->plain) {
+        return in->plugin->desc->run(host, ctx, in->plugin->state);
+    }
+    return t->run(host, ctx, in->plugin->state, in->instance);
+}
+
+void rg_instance_close(rg_instance *in)
+{
+    if (in->opened && in->type->close) {
+        in->type->close(in->plugin->state, in->instance);
+    }
+    in->opened = 0;
+    in->instance = NULL;
+    for (size_t i = 0; i < in->nowned; i++) {
+        free(in->owned[i]);
+    }
+    free(in->owned);
+    in->owned = NULL;
+    in->nowned = 0;
+    free(in->config);
+    in->config = NULL;
 }
 
 const char *rg_param_type_name(regie_param_type t)
@@ -533,22 +1082,51 @@ int rg_param_check(regie_param_type t, const char *value, const char **expected)
     return -1;
 }
 
+static void print_params(const regie_param *params, FILE *f)
+{
+    if (!params || !params[0].key) {
+        fprintf(f, "    parameters: none\n");
+        return;
+    }
+    fprintf(f, "    parameters:\n");
+    for (const regie_param *q = params; q->key; q++) {
+        fprintf(f, "      %-20s %-8s %s", q->key, rg_param_type_name(q->type),
+                q->required ? "required" : "optional");
+        if (q->def) {
+            fprintf(f, ", default %s", q->def);
+        }
+        fprintf(f, "\n          %s\n", q->description ? q->description : "");
+    }
+}
+
 void rg_plugin_print_doc(const rg_plugin *p, FILE *f)
 {
     const regie_plugin *d = p->desc;
     fprintf(f, "%s %s - %s\n", d->name, d->version ? d->version : "", d->summary ? d->summary : "");
     fprintf(f, "  file: %s\n  ABI version: %u\n", p->path, d->abi_version);
-    if (!d->params || !d->params[0].key) {
-        fprintf(f, "  parameters: none\n");
-        return;
+    fprintf(f, "  step types:%s\n", p->ntypes ? "" : " none");
+    for (size_t i = 0; i < p->ntypes; i++) {
+        const rg_steptype *t = &p->types[i];
+        fprintf(f, "  %s - %s\n", t->name, t->summary ? t->summary : "");
+        print_params(t->params, f);
     }
-    fprintf(f, "  parameters:\n");
-    for (const regie_param *q = d->params; q->key; q++) {
-        fprintf(f, "    %-20s %-8s %s", q->key, rg_param_type_name(q->type),
-                q->required ? "required" : "optional");
-        if (q->def) {
-            fprintf(f, ", default %s", q->def);
+    if (p->nreaders) {
+        fprintf(f, "  readers (input formats):\n");
+        for (size_t i = 0; i < p->nreaders; i++) {
+            fprintf(f, "    %-20s %s\n", p->readers[i].format,
+                    p->readers[i].summary ? p->readers[i].summary : "");
         }
-        fprintf(f, "\n        %s\n", q->description ? q->description : "");
+    }
+    if (p->nlua) {
+        fprintf(f, "  Lua functions:\n");
+        for (size_t i = 0; i < p->nlua; i++) {
+            char *lname = rg_xstrdup(d->name);
+            for (char *c = lname; *c; c++) {
+                *c = *c == '-' ? '_' : *c;
+            }
+            fprintf(f, "    regie.plugin.%s.%s(...)\n        %s\n", lname, p->lua[i].name,
+                    p->lua[i].summary ? p->lua[i].summary : "");
+            free(lname);
+        }
     }
 }

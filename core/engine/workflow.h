@@ -60,6 +60,8 @@ typedef enum { RG_STEP_PLUGIN = 1, RG_STEP_SCRIPT, RG_STEP_WAIT } rg_step_kind;
 extern const char *const rg_step_keys[];
 
 struct rg_plugin;
+struct rg_steptype;
+struct rg_plugins;
 
 typedef struct rg_step {
     char *name;
@@ -100,6 +102,7 @@ typedef struct rg_step {
     /* what bind attached: the plugin, or what the script declared (bound,
      * freed with bound_free when the workflow is freed) */
     struct rg_plugin *plugin;
+    const struct rg_steptype *type; /* the step type `plugin =` names (of plugin) */
     void *bound;
     void (*bound_free)(void *bound);
     /* errors of the workflow's load when the step's keys had been read:
@@ -151,6 +154,8 @@ typedef struct rg_workflow {
     char **data;   /* every data name (inputs first), index = data id */
     size_t ndata;
     rg_config cfg; /* engine config with workflow overrides */
+    /* the plugins loaded when it was bound (their Lua functions), or NULL */
+    struct rg_plugins *plugins;
     struct wf_priv *priv; /* name maps (workflow.c) */
 } rg_workflow;
 

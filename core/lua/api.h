@@ -168,6 +168,10 @@ int rg_api_run_info(lua_State *L);
 /* ---- regie.order (api_order.c) ---- */
 int rg_api_order(lua_State *L);
 
+/* ---- regie.plugin (api_plugin.c) ---- */
+/* Push the regie.plugin table: the Lua functions of the loaded C plugins. */
+void rg_lua_open_plugins(lua_State *L);
+
 /* ---- regie.schedule (api_schedule.c) ---- */
 int rg_api_schedule(lua_State *L);
 

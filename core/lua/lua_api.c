@@ -73,6 +73,8 @@ void rg_lua_open_regie(lua_State *L)
     rg_lua_open_output_writer(L);
     luaL_newlib(L, csv_fns);
     lua_setfield(L, -2, "csv");
+    rg_lua_open_plugins(L);
+    lua_setfield(L, -2, "plugin");
     lua_pushvalue(L, -1);
     lua_setglobal(L, "regie");
 }

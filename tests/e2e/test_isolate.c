@@ -420,7 +420,7 @@ START_TEST(refused_plugins_reported_by_every_command)
         int rc = t_regie(t_dir, &out, &err, argv[i]);
         ck_assert_msg(rc == 0, "%s %s: status %d\n%s", argv[i][0], argv[i][1], rc, err);
         HAS(err, "regie: warning: ");
-        HAS(err, "plug/bad_abi.so: refused: plugin ABI version 42, this regie speaks version 1");
+        HAS(err, "plug/bad_abi.so: refused: plugin ABI version 42, this regie speaks versions 1 to 2");
         HAS(err, "plug/not_plugin.so: refused: not a regie plugin");
         /* once each */
         ck_assert_ptr_null(strstr(strstr(err, "bad_abi.so") + 1, "bad_abi.so"));

@@ -63,7 +63,7 @@ START_TEST(refusals_name_path_and_reason)
     char *notp = fixture("not_plugin");
     ck_assert_int_eq(rg_plugin_load(&ps, bad, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[0], bad));
-    ck_assert_ptr_nonnull(strstr(e.msg[0], "plugin ABI version 42, this regie speaks version 1"));
+    ck_assert_ptr_nonnull(strstr(e.msg[0], "plugin ABI version 42, this regie speaks versions 1 to 2"));
     ck_assert_int_eq(rg_plugin_load(&ps, notp, &e), -1);
     ck_assert_ptr_nonnull(strstr(e.msg[1], "not a regie plugin"));
     ck_assert_int_eq(rg_plugin_load(&ps, "/nonexistent/x.so", &e), -1);
