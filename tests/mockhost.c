@@ -76,6 +76,7 @@ void rg_test_ctx_free(regie_ctx *ctx)
     free(ctx->standalone_names);
     free(ctx->standalone_data);
     free((char *)ctx->outdir);
+    free(ctx->outdir_abs);
     for (size_t i = 0; i < t->step.nparams; i++) {
         free(t->step.params[i].key);
         free(t->step.params[i].value);
