@@ -6,12 +6,17 @@
 #include "plugin.h"
 #include "regie-mock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct test_ctx {
     regie_ctx ctx;
     rg_step step;
+    /* regie_mock_ctx_new_type: the plugin as the host vetted it, and the type */
+    rg_plugin plugin;
+    const rg_steptype *type;
+    regie_table *results; /* regie_mock_call's results */
 } test_ctx;
 
 regie_ctx *rg_test_ctx_new(const char *name, const char *const *kv, const char *outdir)
@@ -83,6 +88,8 @@ void rg_test_ctx_free(regie_ctx *ctx)
     }
     free(t->step.params);
     free(t->step.name);
+    rg_plugin_release(&t->plugin);
+    rg_table_free(t->results);
     free(t);
 }
 
@@ -110,24 +117,123 @@ int regie_mock_give_value(regie_ctx *ctx, const char *name, const regie_value *v
     return rg_host.output_value(ctx, name, v);
 }
 
-int regie_mock_run(const regie_plugin *plugin, regie_ctx *ctx)
+regie_ctx *regie_mock_ctx_new_type(const regie_plugin *plugin, const char *type_name,
+                                   const char *step, const char *const *kv, const char *outdir)
 {
+    rg_plugin p;
+    char buf[320];
+    const char *why = plugin ? rg_plugin_vet(plugin, &p, buf, sizeof buf) : "no plugin";
+    if (why) {
+        fprintf(stderr, "regie-mock: plugin %s refused: %s\n",
+                plugin && plugin->name ? plugin->name : "?", why);
+        if (plugin) {
+            rg_plugin_release(&p);
+        }
+        return NULL;
+    }
+    const rg_steptype *type = NULL;
+    for (size_t i = 0; type_name && i < p.ntypes; i++) {
+        if (strcmp(p.types[i].name, type_name) == 0) {
+            type = &p.types[i];
+        }
+    }
+    if (!type) {
+        fprintf(stderr, "regie-mock: plugin %s has no step type \"%s\"\n", plugin->name,
+                type_name ? type_name : "");
+        rg_plugin_release(&p);
+        return NULL;
+    }
+    regie_ctx *ctx = rg_test_ctx_new(step ? step : "test", kv, outdir);
+    test_ctx *t = (test_ctx *)ctx;
+    t->plugin = p;
+    t->type = type;
+    t->step.ptable = type->params;
+    return ctx;
+}
+
+/* The plugin's init, as a run calls it: 0 with *state, or its status. */
+static int mock_init(const regie_plugin *plugin, regie_ctx *ctx, void **state)
+{
+    *state = NULL;
     if (plugin->magic != REGIE_PLUGIN_MAGIC) {
         return rg_host.fail(ctx, "not a regie plugin (bad magic)");
     }
-    if (plugin->abi_version != REGIE_ABI_VERSION) {
-        return rg_host.fail(ctx, "plugin ABI version %u, this regie speaks version %u",
-                            plugin->abi_version, REGIE_ABI_VERSION);
+    if (plugin->abi_version < REGIE_ABI_MIN || plugin->abi_version > REGIE_ABI_VERSION) {
+        return rg_host.fail(ctx, "plugin ABI version %u, this regie speaks versions %u to %u",
+                            plugin->abi_version, REGIE_ABI_MIN, REGIE_ABI_VERSION);
     }
-    void *state = NULL;
     if (plugin->init) {
-        int rc = plugin->init(&rg_host, &state);
+        int rc = plugin->init(&rg_host, state);
         if (rc != 0) {
             rg_host.fail(ctx, "plugin %s: init failed (status %d)", plugin->name, rc);
             return rc;
         }
     }
-    int rc = plugin->run(&rg_host, ctx, state);
+    return 0;
+}
+
+int regie_mock_run(const regie_plugin *plugin, regie_ctx *ctx)
+{
+    test_ctx *t = (test_ctx *)ctx;
+    if (!t->type && !plugin->run) {
+        return rg_host.fail(ctx, "plugin %s has step types: make the context with "
+                                 "regie_mock_ctx_new_type",
+                            plugin->name ? plugin->name : "?");
+    }
+    void *state = NULL;
+    int rc = mock_init(plugin, ctx, &state);
+    if (rc != 0) {
+        return rc;
+    }
+    if (t->type) {
+        rg_instance inst;
+        memset(&inst, 0, sizeof inst);
+        t->plugin.state = state;
+        rc = rg_instance_open(&inst, &t->plugin, t->type, &rg_host, ctx);
+        if (rc == 0) {
+            rc = rg_instance_run(&inst, &rg_host, ctx);
+        }
+        rg_instance_close(&inst);
+    } else {
+        rc = plugin->run(&rg_host, ctx, state);
+    }
+    if (plugin->fini) {
+        plugin->fini(state);
+    }
+    return rc;
+}
+
+int regie_mock_call(const regie_plugin *plugin, regie_ctx *ctx, const char *name,
+                    const regie_value *args, size_t nargs, regie_value *result)
+{
+    test_ctx *t = (test_ctx *)ctx;
+    result->type = REGIE_NULL;
+    const regie_lua_fn *f = NULL;
+    for (size_t i = 0; plugin->abi_version >= 2 && plugin->lua && plugin->lua[i].name; i++) {
+        if (strcmp(plugin->lua[i].name, name) == 0) {
+            f = &plugin->lua[i];
+        }
+    }
+    if (!f) {
+        return rg_host.fail(ctx, "plugin %s has no Lua function \"%s\"",
+                            plugin->name ? plugin->name : "?", name);
+    }
+    void *state = NULL;
+    int rc = mock_init(plugin, ctx, &state);
+    if (rc != 0) {
+        return rc;
+    }
+    regie_value r = { REGIE_NULL, { 0 } };
+    rc = f->fn(&rg_host, ctx, state, args, nargs, &r);
+    if (rc == 0) {
+        /* copied at once, as the host does: the plugin's memory may go with fini */
+        if (!t->results) {
+            t->results = rg_table_new(0, NULL);
+        }
+        rg_value_copy(t->results, result, &r);
+    } else if (!ctx->error) {
+        rg_host.fail(ctx, "%s failed (status %d)", name, rc);
+    }
     if (plugin->fini) {
         plugin->fini(state);
     }

@@ -37,10 +37,27 @@ regie_ctx *regie_mock_ctx_new(const regie_plugin *plugin, const char *step,
  * afterwards, also on failure), or a value (copied).  0 or -1. */
 int regie_mock_give_table(regie_ctx *ctx, const char *name, regie_table *t);
 int regie_mock_give_value(regie_ctx *ctx, const char *name, const regie_value *v);
-/* Run the plugin on ctx as a run does: init (if any), run, fini (if any).
+/* Run the plugin on ctx as a run does: init (if any), run, fini (if any)
+ * (with a context of regie_mock_ctx_new_type: open and close around run).
  * What run returned, or init's non-zero status (the step's error says
  * so). */
 int regie_mock_run(const regie_plugin *plugin, regie_ctx *ctx);
+
+/* ABI 2: a context for one run of a step of the step type TYPE_NAME of
+ * PLUGIN (one of its `types`, or the plain form's one named as the
+ * plugin), as regie_mock_ctx_new; the type's parameter table gives the
+ * defaults.  NULL, with the reason on stderr, when PLUGIN has no such
+ * type or regie would refuse its descriptor.  regie_mock_run on it runs
+ * init, the type's open with its parameters bound into its config struct
+ * (as a run binds them), run, close and fini. */
+regie_ctx *regie_mock_ctx_new_type(const regie_plugin *plugin, const char *type_name,
+                                   const char *step, const char *const *kv, const char *outdir);
+/* ABI 2: call the Lua function NAME of PLUGIN with ctx as a Lua step
+ * calls it: init, the function, fini.  0 with *result a copy owned by ctx
+ * (until regie_mock_ctx_free), or non-zero with the plugin's message as
+ * regie_mock_error. */
+int regie_mock_call(const regie_plugin *plugin, regie_ctx *ctx, const char *name,
+                    const regie_value *args, size_t nargs, regie_value *result);
 
 /* What the step wrote (or was given): the table or value NAME; NULL or -1
  * when there is none of that kind.  Owned by the context. */

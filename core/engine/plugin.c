@@ -780,6 +780,35 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
     return 0;
 }
 
+const char *rg_plugin_vet(const regie_plugin *d, rg_plugin *p, char *buf, size_t bufsize)
+{
+    memset(p, 0, sizeof *p);
+    p->desc = d;
+    if (d->magic != REGIE_PLUGIN_MAGIC) {
+        return "not a regie plugin (bad magic number)";
+    }
+    if (d->abi_version < REGIE_ABI_MIN || d->abi_version > REGIE_ABI_VERSION) {
+        snprintf(buf, bufsize, "plugin ABI version %u, this regie speaks versions %u to %u",
+                 d->abi_version, REGIE_ABI_MIN, REGIE_ABI_VERSION);
+        return buf;
+    }
+    if (!valid_name(d->name)) {
+        return "plugin name missing or not of [a-z0-9_-]";
+    }
+    rg_plugins none;
+    memset(&none, 0, sizeof none);
+    return vet_descriptor(&none, p, d, d->abi_version, buf, bufsize);
+}
+
+void rg_plugin_release(rg_plugin *p)
+{
+    free_types(p->types, p->ntypes);
+    free(p->readers);
+    p->types = NULL;
+    p->readers = NULL;
+    p->ntypes = p->nreaders = 0;
+}
+
 const rg_steptype *rg_plugin_find_type(rg_plugins *ps, const char *name, rg_plugin **owner)
 {
     for (size_t i = 0; i < ps->n; i++) {

@@ -62,6 +62,11 @@ const rg_steptype *rg_plugin_find_type(rg_plugins *ps, const char *name, rg_plug
 const regie_lua_fn *rg_plugin_lua_fn(const rg_plugin *p, const char *name);
 /* The plugin whose Lua name (its name with '-' as '_') is lua_name. */
 rg_plugin *rg_plugin_find_lua(rg_plugins *ps, const char *lua_name);
+/* The descriptor d vetted alone (no other plugin to clash with) into *p
+ * (zeroed first; no path or handle): NULL, or why it would be refused (in
+ * buf).  rg_plugin_release frees what it made. */
+const char *rg_plugin_vet(const regie_plugin *d, rg_plugin *p, char *buf, size_t bufsize);
+void rg_plugin_release(rg_plugin *p);
 /* Call the plugin's init once, handing it host (the table of functions it
  * calls back). */
 int rg_plugin_init(rg_plugin *p, const regie_host *host, rg_errors *errs);
