@@ -231,7 +231,7 @@ check_mock_host() {
     fi
     # shellcheck disable=SC2086
     if ! ${CC:-cc} -o "$work/mock/csv_write_test" "$src/doc/examples/csv_write_test.c" \
-        "$src/plugins/csv_write.c" $flags >"$work/mock/log" 2>&1; then
+        "$src/plugins/csv-write/csv_write.c" $flags >"$work/mock/log" 2>&1; then
         fail "doc/examples/csv_write_test.c does not build against the installed regie-mock:"
         sed 's/^/    /' "$work/mock/log" >&2
         return

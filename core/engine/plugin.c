@@ -732,15 +732,28 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
         return -1;
     }
     const regie_plugin *d = dlsym(h, REGIE_PLUGIN_SYMBOL);
+    if (!d) {
+        rg_err_add(errs, path, 0, "refused: not a regie plugin (no " REGIE_PLUGIN_SYMBOL " symbol)");
+        dlclose(h);
+        return -1;
+    }
+    if (rg_plugin_add(ps, d, path, h, errs) != 0) {
+        dlclose(h);
+        return -1;
+    }
+    return 0;
+}
+
+int rg_plugin_add(rg_plugins *ps, const regie_plugin *d, const char *path, void *handle,
+                  rg_errors *errs)
+{
     const char *why = NULL;
     char buf[320];
     rg_plugin np;
     memset(&np, 0, sizeof np);
     /* the descriptor up to `fini` is the same in every version */
     size_t min_size = offsetof(regie_plugin, fini) + sizeof d->fini;
-    if (!d) {
-        why = "not a regie plugin (no " REGIE_PLUGIN_SYMBOL " symbol)";
-    } else if (d->magic != REGIE_PLUGIN_MAGIC) {
+    if (d->magic != REGIE_PLUGIN_MAGIC) {
         why = "not a regie plugin (bad magic number)";
     } else if (d->abi_version < REGIE_ABI_MIN || d->abi_version > REGIE_ABI_VERSION) {
         snprintf(buf, sizeof buf,
@@ -763,9 +776,7 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
     }
     if (why) {
         rg_err_add(errs, path, 0, "refused: %s", why);
-        free_types(np.types, np.ntypes);
-        free(np.readers);
-        dlclose(h);
+        rg_plugin_release(&np);
         return -1;
     }
     if (ps->n == ps->cap) {
@@ -775,7 +786,7 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
     rg_plugin *p = &ps->v[ps->n++];
     *p = np;
     p->path = rg_xstrdup(path);
-    p->handle = h;
+    p->handle = handle;
     p->desc = d;
     return 0;
 }

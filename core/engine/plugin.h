@@ -47,6 +47,12 @@ typedef struct rg_plugins {
  * path and reason in errs.  A file that is not an ELF shared object
  * exporting the entry symbol is refused before it is loaded. */
 int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs);
+/* A descriptor already in memory (handle: its dlopen handle, closed by
+ * rg_plugins_free; NULL for one built in), vetted as rg_plugin_load vets
+ * a file's, path naming it in errors.  The caller keeps the handle of a
+ * refused one. */
+int rg_plugin_add(rg_plugins *ps, const regie_plugin *d, const char *path, void *handle,
+                  rg_errors *errs);
 /* That check alone: NULL, or why the file at path is no plugin (in buf
  * or a constant). */
 const char *rg_plugin_check_elf(const char *path, char *buf, size_t bufsize);

@@ -91,10 +91,9 @@ static int call_fn(lua_State *L)
     }
     rg_errors errs = { 0 };
     if (rg_plugin_init(p, &rg_host, &errs) != 0) {
-        lua_pushfstring(L, "regie.plugin.%s.%s: %s", pname, fname,
-                        errs.n ? errs.msg[0] : "the plugin could not be initialised");
+        lua_pushstring(L, errs.n ? errs.msg[0] : "the plugin could not be initialised");
         rg_err_free(&errs);
-        return lua_error(L);
+        return luaL_error(L, "regie.plugin.%s.%s: %s", pname, fname, lua_tostring(L, -1));
     }
     rg_err_free(&errs);
     /* the plugin's message is the Lua error's, not (yet) the step's */
@@ -105,10 +104,9 @@ static int call_fn(lua_State *L)
     char *msg = ctx->error;
     ctx->error = before;
     if (rc != 0) {
-        lua_pushfstring(L, "regie.plugin.%s.%s: %s", pname, fname,
-                        msg ? msg : "failed (the plugin gave no reason)");
+        lua_pushstring(L, msg ? msg : "failed (the plugin gave no reason)");
         free(msg);
-        return lua_error(L);
+        return luaL_error(L, "regie.plugin.%s.%s: %s", pname, fname, lua_tostring(L, -1));
     }
     free(msg);
     rg_lua_push_value(L, &result);

@@ -1,4 +1,4 @@
-/* csv_write_test.c - a test of the csv-write plugin (plugins/csv_write.c)
+/* csv_write_test.c - a test of the csv-write plugin (plugins/csv-write/csv_write.c)
  * against regie's mock host (doc/plugin-testing.md): the plugin is
  * compiled into the test, run on tables given to it, and the file it
  * writes is compared byte for byte.
@@ -52,7 +52,9 @@ static regie_ctx *bids_step(const char *dir, const char *data, const char *file)
 {
     const regie_host *h = regie_mock_host();
     const char *kv[] = { "data", "bids", "file", file, "decimals", "2", NULL };
-    regie_ctx *ctx = regie_mock_ctx_new(&regie_plugin_entry, "write-bids", kv, dir);
+    /* a step of the plugin's step type csv-write, its parameters bound as a run binds them */
+    regie_ctx *ctx =
+        regie_mock_ctx_new_type(&regie_plugin_entry, "csv-write", "write-bids", kv, dir);
     const char *cols[] = { "bid", "price", "note", "admitted" };
     regie_table *t = h->table_new(ctx, 4, cols);
     regie_value row[4] = { str("A"), { REGIE_NUM, { .n = 120.5 } }, { REGIE_NULL, { 0 } },

@@ -9,11 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The step's parameters, bound by the host (ABI 2). */
+typedef struct csv_write_config {
+    const char *data;
+    const char *file;
+    int64_t decimals;
+} csv_write_config;
+
 static const regie_param params[] = {
-    { "data", REGIE_PARAM_STRING, 1, NULL, "name of the table to write (one of the step's reads)" },
-    { "file", REGIE_PARAM_STRING, 1, NULL, "file name below the output directory, e.g. ranking.csv" },
-    { "decimals", REGIE_PARAM_INT, 0, NULL,
-      "round decimal numbers half-up to this many places (default: shortest exact text)" },
+    { "data", REGIE_PARAM_STRING, 1, NULL, "name of the table to write (one of the step's reads)",
+      REGIE_AT(csv_write_config, data) },
+    { "file", REGIE_PARAM_STRING, 1, NULL, "file name below the output directory, e.g. ranking.csv",
+      REGIE_AT(csv_write_config, file) },
+    { "decimals", REGIE_PARAM_INT, 0, "-1",
+      "round decimal numbers half-up to this many places (-1: the shortest exact text)",
+      REGIE_AT(csv_write_config, decimals) },
     { 0 },
 };
 
@@ -125,12 +135,24 @@ static void put_value(const regie_host *h, const how *w, sbuf *b, const regie_va
     }
 }
 
-static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state)
+/* The instance is the bound config itself (the host keeps it until close). */
+static int csv_write_open(const regie_host *h, regie_ctx *ctx, void *state, const void *config,
+                          void **instance)
+{
+    (void)h;
+    (void)ctx;
+    (void)state;
+    *instance = (void *)config;
+    return 0;
+}
+
+static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state, void *instance)
 {
     (void)state;
-    const char *name = h->param(ctx, "data");
-    const char *file = h->param(ctx, "file");
-    int decimals = (int)h->param_int(ctx, "decimals", -1);
+    const csv_write_config *cfg = instance;
+    const char *name = cfg->data;
+    const char *file = cfg->file;
+    int decimals = cfg->decimals < 0 || cfg->decimals > 17 ? -1 : (int)cfg->decimals;
     if (!REGIE_HOST_HAS(h, csv_field)) {
         return h->fail(ctx, "this regie is older than the plugin: its host table has no csv_field");
     }
@@ -174,6 +196,12 @@ static int csv_write_run(const regie_host *h, regie_ctx *ctx, void *state)
     return rc;
 }
 
+static const regie_step_type types[] = {
+    REGIE_STEP_TYPE("csv-write", "write a table as CSV into the output directory", params,
+                    csv_write_config, csv_write_open, csv_write_run, NULL),
+    { 0 },
+};
+
 const regie_plugin regie_plugin_entry =
-    REGIE_PLUGIN_INIT("csv-write", "1.0", "write a table as CSV into the output directory", params,
-                      NULL, csv_write_run, NULL);
+    REGIE_PLUGIN_V2("csv-write", "1.0", "write a table as CSV into the output directory", NULL,
+                    NULL, types, NULL, NULL);
