@@ -146,7 +146,7 @@ START_TEST(csv_write_plugin_reads_back)
     t_dir_setup();
     const char *kv[] = { "data", "rows", "file", "out.csv", NULL };
     regie_ctx *ctx = rg_test_ctx_new("write", kv, t_dir);
-    ((rg_step *)ctx->s)->ptable = w->desc->params;
+    ((rg_step *)ctx->s)->ptable = w->types[0].params;
     static const char *const texts[] = { "\tleading tab", "trailing tab\t", " space", "space ",
                                          "a,b", "say \"hi\"", "two\nlines", "plain" };
     const size_t n = sizeof texts / sizeof texts[0];
@@ -157,7 +157,11 @@ START_TEST(csv_write_plugin_reads_back)
         rg_table_append(d.table, &v, (long)i + 2);
     }
     rg_test_ctx_set(ctx, "rows", &d);
-    ck_assert_int_eq(w->desc->run(&rg_host, ctx, w->state), 0);
+    /* (a step type with an instance: its parameters bound) */
+    rg_instance inst;
+    memset(&inst, 0, sizeof inst);
+    ck_assert_int_eq(rg_instance_open(&inst, w, &w->types[0], &rg_host, ctx), 0);
+    ck_assert_int_eq(rg_instance_run(&inst, &rg_host, ctx), 0);
     char *path = t_path("out.csv");
     char *text = t_read(path);
     ck_assert_ptr_nonnull(text);
@@ -195,8 +199,9 @@ START_TEST(csv_write_plugin_reads_back)
     old.size = (uint32_t)offsetof(regie_host, csv_field);
     ck_assert(REGIE_HOST_HAS(&rg_host, csv_field));
     ck_assert(!REGIE_HOST_HAS(&old, csv_field));
-    ck_assert_int_ne(w->desc->run(&old, ctx, w->state), 0);
+    ck_assert_int_ne(rg_instance_run(&inst, &old, ctx), 0);
     ck_assert_ptr_nonnull(strstr(rg_test_ctx_error(ctx), "no csv_field"));
+    rg_instance_close(&inst);
     rg_test_ctx_free(ctx);
     rg_plugins_free(&ps);
     rg_err_free(&e);
