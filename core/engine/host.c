@@ -6,6 +6,7 @@
 #include "decimal.h"
 #include "exec.h"
 #include "map.h"
+#include "readers.h"
 #include "value.h"
 #include "workflow.h"
 
@@ -509,6 +510,8 @@ const regie_host rg_host = {
     .csv_field = rg_csv_field,
     .csv_dialect = h_csv_dialect,
     .csv_field_run = h_csv_field_run,
+    .sheet_name = rg_reader_sheet_name,
+    .sheet_cell = rg_reader_sheet_cell,
 };
 
 /* ---- contexts ---- */
