@@ -109,6 +109,14 @@ static void bind_plugin(rg_workflow *wf, rg_step *step, rg_plugins *plugins,
         rg_buf_free(&b);
         return;
     }
+    if (!step->plugin->desc->run) {
+        /* (until step types of ABI 2 are bound: a plugin of readers alone) */
+        rg_err_add(errs, plugin->file, plugin->line,
+                   "step %s: plugin \"%s\" offers no step of its own (it reads input files)",
+                   step->name, plugin->value);
+        step->plugin = NULL;
+        return;
+    }
     step->ptable = step->plugin->desc->params;
     check_params(step, "this plugin", errs);
     if (rg_plugin_init(step->plugin, host, errs) != 0) {

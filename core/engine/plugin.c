@@ -374,7 +374,8 @@ int rg_plugin_load(rg_plugins *ps, const char *path, rg_errors *errs)
         why = "plugin descriptor too small for this ABI version";
     } else if (!valid_name(d->name)) {
         why = "plugin name missing or not of [a-z0-9_-]";
-    } else if (!d->run) {
+    } else if (!d->run && !(d->abi_version >= 2 && (d->types || d->readers || d->lua))) {
+        /* (an ABI 2 plugin may offer readers or Lua functions alone) */
         why = "plugin has no run callback";
     } else {
         rg_plugin *dup = rg_plugin_find(ps, d->name);
