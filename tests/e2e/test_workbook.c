@@ -278,6 +278,43 @@ START_TEST(sheet_key_and_typed_cells)
 }
 END_TEST
 
+/* A zip bomb: 300 MB of XML packed into 300 KB is refused, quickly. */
+START_TEST(zip_bomb_refused)
+{
+    if (!have_plugin("zip_bomb_refused")) {
+        return;
+    }
+    char *dir = stage("bomb", NULL);
+    char *cmd = t_asprintf(
+        "cd '%s' && python3 -c \"import zipfile\n"
+        "z = zipfile.ZipFile('bids.xlsx', 'w', zipfile.ZIP_DEFLATED)\n"
+        "z.writestr('xl/workbook.xml', '<workbook xmlns:r=\\\"urn:r\\\"><sheets><sheet name=\\\"S\\\" "
+        "r:id=\\\"rId1\\\"/></sheets></workbook>')\n"
+        "z.writestr('xl/_rels/workbook.xml.rels', '<Relationships><Relationship Id=\\\"rId1\\\" "
+        "Target=\\\"worksheets/sheet1.xml\\\"/></Relationships>')\n"
+        "f = z.open('xl/worksheets/sheet1.xml', 'w', force_zip64=True)\n"
+        "f.write(b'<worksheet><sheetData>')\n"
+        "[f.write(b' ' * (1 << 20)) for i in range(300)]\n"
+        "f.write(b'</sheetData></worksheet>'); f.close(); z.close()\"",
+        dir);
+    int src = system(cmd);
+    free(cmd);
+    if (src != 0) {
+        fprintf(stderr, "zip_bomb_refused: SKIPPED: python3 could not make the archive\n");
+        free(dir);
+        return;
+    }
+    char *err = NULL;
+    int rc = tender("check", "bomb", NULL, "bids.xlsx", "criteria.csv", "ko.csv", "scores.csv",
+                    &err);
+    ck_assert_int_eq(rc, 2);
+    T_CONTAINS(err, "bids.xlsx: input bids: the workbook's part xl/worksheets/sheet1.xml unpacks "
+                    "to more than 256 MB (a zip bomb?): refused");
+    free(err);
+    free(dir);
+}
+END_TEST
+
 /* With LibreOffice at hand: the example's CSV files converted afresh. */
 START_TEST(fresh_conversion_by_libreoffice)
 {
@@ -324,6 +361,7 @@ Suite *suite_workbook(void)
     tcase_add_test(tc, content_decides_not_the_name);
     tcase_add_test(tc, bad_cell_names_sheet_and_cell);
     tcase_add_test(tc, sheet_key_and_typed_cells);
+    tcase_add_test(tc, zip_bomb_refused);
     tcase_add_test(tc, fresh_conversion_by_libreoffice);
     suite_add_tcase(s, tc);
     return s;
