@@ -278,6 +278,43 @@ START_TEST(sheet_key_and_typed_cells)
 }
 END_TEST
 
+/* An .ods made by hand: rows and cells repeated (and a million empty rows
+ * not expanded), spaces (text:s), two paragraphs, a comment left out, a
+ * covered cell, a percentage, an error value; the second table by name. */
+START_TEST(ods_repeats_and_text)
+{
+    if (!have_plugin("ods_repeats_and_text")) {
+        return;
+    }
+    static const char *const fx[] = { "repeats.ods", "t.ods", "repeats_error.ods", "t2.ods",
+                                      NULL };
+    char *dir = stage("ods", fx);
+    free(t_write(dir, "w.ini",
+                 "[workflow]\nname = odstest\n[input.t]\ntype = csv\nsheet = data\n"
+                 "columns = id:text, n:integer, note:text, day:date, ok:text\n"
+                 "[step.w]\nplugin = csv-write\nreads = t\ndata = t\nfile = t.csv\n"));
+    const char *argv[] = { "run", "w.ini", "--set", "t=t.ods", "--out", "out", NULL };
+    char *err = NULL;
+    int rc = t_regie(dir, NULL, &err, argv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, err);
+    free(err);
+    char *out = t_readf("%s/out/t.csv", dir);
+    ck_assert_ptr_nonnull(out);
+    t_strip_cr(out);
+    ck_assert_str_eq(out, "id,n,note,day,ok\nr,5,\"a   b\ntweede\",2026-01-09,TRUE\n"
+                          "r,5,\"a   b\ntweede\",2026-01-09,TRUE\n");
+    free(out);
+    const char *argv2[] = { "check", "w.ini", "--set", "t=t2.ods", NULL };
+    rc = t_regie(dir, NULL, &err, argv2);
+    ck_assert_int_eq(rc, 2);
+    T_CONTAINS(err, "t2.ods:Data!B1048574: column n: found \"0.15\", expected an integer\n");
+    T_CONTAINS(err, "t2.ods:Data!D1048574: column day: found \"#DIV/0!\" (an error of the "
+                    "cell's formula), expected a date YYYY-MM-DD\n");
+    free(err);
+    free(dir);
+}
+END_TEST
+
 /* A zip bomb: 300 MB of XML packed into 300 KB is refused, quickly. */
 START_TEST(zip_bomb_refused)
 {
@@ -361,6 +398,7 @@ Suite *suite_workbook(void)
     tcase_add_test(tc, content_decides_not_the_name);
     tcase_add_test(tc, bad_cell_names_sheet_and_cell);
     tcase_add_test(tc, sheet_key_and_typed_cells);
+    tcase_add_test(tc, ods_repeats_and_text);
     tcase_add_test(tc, zip_bomb_refused);
     tcase_add_test(tc, fresh_conversion_by_libreoffice);
     suite_add_tcase(s, tc);
