@@ -99,7 +99,9 @@ int rg_sheet_to_table(rg_sheet *sh, const rg_colspec *spec, size_t nspec, const 
     if (!sh->name) {
         sh->name = rg_xstrdup("Sheet1");
     }
-    qsort(sh->cells, sh->n, sizeof *sh->cells, cell_cmp);
+    if (sh->n) {
+        qsort(sh->cells, sh->n, sizeof *sh->cells, cell_cmp);
+    }
     /* a cell given twice: the last one (sorted after the earlier) */
     size_t k = 0;
     for (size_t i = 0; i < sh->n; i++) {
