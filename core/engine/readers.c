@@ -114,11 +114,15 @@ int rg_readers_load(struct rg_plugins *ps, const rg_input *in, const char *path,
             rg_err_add(errs, path, 0, "input %s: format = %s: no loaded plugin reads it "
                        "(readers: %s); %s",
                        in->name, format, formats.len ? formats.data : "none", NEED_PLUGIN);
+        } else if (formats.len) {
+            /* the readers are there: the archive is no workbook they know */
+            rg_err_add(errs, path, 0, "input %s: a zip archive, not a CSV file, and no workbook "
+                       "the readers know (%s): damaged, or another kind of archive?",
+                       in->name, formats.data);
         } else {
             rg_err_add(errs, path, 0, "input %s: a zip archive, not a CSV file, and no loaded "
-                       "plugin reads it%s%s%s; %s",
-                       in->name, formats.len ? " (readers: " : "",
-                       formats.len ? formats.data : "", formats.len ? ")" : "", NEED_PLUGIN);
+                       "plugin reads it; %s",
+                       in->name, NEED_PLUGIN);
         }
         rg_buf_free(&formats);
         return -1;

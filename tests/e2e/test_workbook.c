@@ -217,6 +217,15 @@ START_TEST(bad_cell_names_sheet_and_cell)
     ck_assert_int_eq(rc, 2);
     T_CONTAINS(err, "bids.xlsx:Inschrijvingen!D5: column rate_excl_vat_eur");
     free(err);
+    /* a workbook cut short: its zip directory is gone */
+    char *cut = t_asprintf("cd '%s/bad' && head -c 3000 bids.xlsx > cut.xlsx", t_dir);
+    ck_assert_int_eq(system(cut), 0);
+    free(cut);
+    rc = tender("check", "bad", NULL, "cut.xlsx", "criteria.csv", "ko.csv", "scores.csv", &err);
+    ck_assert_int_eq(rc, 2);
+    T_CONTAINS(err, "cut.xlsx: input bids: a zip archive, not a CSV file, and no workbook the "
+                    "readers know (xlsx, ods): damaged, or another kind of archive?");
+    free(err);
 }
 END_TEST
 
