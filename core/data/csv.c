@@ -574,8 +574,11 @@ int rg_grid_to_table(rg_grid *g, const rg_colspec *spec, size_t nspec, const cha
         for (size_t s = 0; s < nspec; s++) {
             rg_buf_printf(&exp, "%s%s", s ? ", " : "", spec[s].name);
         }
-        grid_err(g, errs, -1, -1, "missing column%s %s (expected columns: %s)",
-                 strchr(missing.data, ',') ? "s" : "", missing.data, exp.data);
+        grid_err(g, errs, -1, -1, "missing column%s %s (expected columns: %s)%s",
+                 strchr(missing.data, ',') ? "s" : "", missing.data, exp.data,
+                 g->sheet ? "; another sheet of the workbook? sheet = NAME in the input's "
+                            "section picks it"
+                          : "");
         rg_buf_free(&exp);
     }
     rg_buf_free(&missing);

@@ -255,6 +255,8 @@ START_TEST(sheet_key_and_typed_cells)
                     &err);
     ck_assert_int_eq(rc, 2);
     T_CONTAINS(err, "bids.xlsx:Toelichting, row 1: missing columns bid_id");
+    T_CONTAINS(err, "; another sheet of the workbook? sheet = NAME in the input's section picks "
+                    "it\n");
     free(err);
     rc = tender("run", "sheet", wf, "bids.xlsx", "criteria.csv", "ko.csv", "scores.csv", &err);
     ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
