@@ -17,7 +17,9 @@
                 X(pv) \
                 X(pdf) \
                 X(abi2) \
-                X(abi2_e2e)
+                X(abi2_e2e) \
+                X(workbook) \
+                X(sheet)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

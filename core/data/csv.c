@@ -11,6 +11,8 @@
 #include <csv.h>
 #include <errno.h>
 #include <iconv.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -379,6 +381,327 @@ static const char *convert(regie_table *t, rg_coltype type, int dmy, const char 
     return "a value";
 }
 
+/* ---- rows to a typed table: CSV files and sheets alike ---- */
+
+/* A column's letters as a spreadsheet shows them: 1 A, 27 AA. */
+static void col_letters(size_t col, char *buf)
+{
+    char tmp[8];
+    size_t n = 0;
+    while (col > 0 && n < sizeof tmp) {
+        col--;
+        tmp[n++] = (char)('A' + col % 26);
+        col /= 26;
+    }
+    for (size_t i = 0; i < n; i++) {
+        buf[i] = tmp[n - 1 - i];
+    }
+    buf[n] = 0;
+}
+
+void rg_cell_ref(uint32_t row, uint32_t col, char buf[24])
+{
+    col_letters(col, buf);
+    snprintf(buf + strlen(buf), 16, "%" PRIu32, row);
+}
+
+/* An error about row r of g (-1: the header) at column c (-1: the whole
+ * row): FILE:LINE: TEXT for a CSV file, FILE:SHEET!CELL: TEXT (or
+ * FILE:SHEET, row N: TEXT) for a sheet; its place is the file and line
+ * (the row) either way, so that errors sort by row. */
+static void grid_err(const rg_grid *g, rg_errors *errs, long r, long c, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static void grid_err(const rg_grid *g, rg_errors *errs, long r, long c, const char *fmt, ...)
+{
+    long line = r < 0 ? 1 : g->line[r];
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = rg_xvasprintf(fmt, ap);
+    va_end(ap);
+    rg_err_add(errs, g->name, line, "%s", text);
+    if (g->sheet) {
+        char ref[24];
+        char *m;
+        if (c >= 0) {
+            rg_cell_ref((uint32_t)line, (uint32_t)c + 1, ref);
+            m = rg_xasprintf("%s:%s!%s: %s", g->name, g->sheet, ref, text);
+        } else {
+            m = rg_xasprintf("%s:%s, row %ld: %s", g->name, g->sheet, line, text);
+        }
+        free(errs->msg[errs->n - 1]);
+        errs->msg[errs->n - 1] = m;
+    }
+    free(text);
+}
+
+/* A spreadsheet's day number (1900 system, with its 29 February 1900 that
+ * never was: serial 60) as ISO text, with the time to the minute when
+ * with_time and the serial has one.  -1: no date (before 1900-01-01,
+ * serial 60, after 9999-12-31); 1: a date column got a time. */
+int rg_serial_to_iso(double serial, int with_time, char iso[32])
+{
+    if (!(serial >= 1 && serial < 2958466)) {
+        return -1;
+    }
+    double whole = floor(serial);
+    long minutes = lround((serial - whole) * 1440.0);
+    long days = (long)whole;
+    if (minutes >= 1440) {
+        days++;
+        minutes -= 1440;
+    }
+    if (days == 60) {
+        return -1;
+    }
+    /* day 0 is 1899-12-31 up to the phantom leap day, 1899-12-30 after it */
+    int32_t day = rg_date_from_ymd(1899, 12, days < 60 ? 31 : 30) + (int32_t)days;
+    int y, m, d;
+    rg_date_to_ymd(day, &y, &m, &d);
+    if (minutes && !with_time) {
+        return 1;
+    }
+    if (minutes) {
+        snprintf(iso, 32, "%04u-%02u-%02uT%02u:%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u, (unsigned)(minutes / 60) % 100u, (unsigned)(minutes % 60));
+    } else {
+        snprintf(iso, 32, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)d % 100u);
+    }
+    return 0;
+}
+
+/* One cell of a sheet of kind REGIE_CELL_*: as convert, with what a
+ * spreadsheet holds beyond text. */
+static const char *convert_cell(regie_table *t, const rg_colspec *cs, int kind, const char *text,
+                                regie_value *v, char iso[32])
+{
+    rg_coltype type = cs ? cs->type : RG_COL_TEXT;
+    switch (kind) {
+    case REGIE_CELL_TEXT:
+        if (type == RG_COL_DECIMAL) {
+            /* typed in: with a decimal comma (Dutch) or point */
+            v->type = REGIE_NUM;
+            if (rg_parse_decimal(text, '.', &v->u.n) == 0 ||
+                rg_parse_decimal(text, ',', &v->u.n) == 0) {
+                return NULL;
+            }
+            return "a number";
+        }
+        if ((type == RG_COL_DATE || type == RG_COL_DATETIME) && !(cs && cs->dmy)) {
+            /* dates typed as text: also day-month-year */
+            return convert(t, type, 1, text, ',', v, iso);
+        }
+        return convert(t, type, cs ? cs->dmy : 0, text, ',', v, iso);
+    case REGIE_CELL_NUMBER:
+        if (type == RG_COL_DATE || type == RG_COL_DATETIME) {
+            double serial;
+            int rc = rg_parse_decimal(text, '.', &serial) == 0
+                         ? rg_serial_to_iso(serial, type == RG_COL_DATETIME, iso)
+                         : -1;
+            if (rc != 0) {
+                return type == RG_COL_DATE
+                           ? "a date YYYY-MM-DD (a spreadsheet's day number without a time)"
+                           : "a date YYYY-MM-DD or YYYY-MM-DDTHH:MM";
+            }
+            *v = rg_str_value(iso);
+            return NULL;
+        }
+        return convert(t, type, 0, text, ',', v, iso);
+    case REGIE_CELL_DATE: {
+        size_t n = strlen(text);
+        if (type == RG_COL_DATE || type == RG_COL_DATETIME) {
+            int32_t day;
+            int minute;
+            if (n < 10 || (n > 10 && text[10] != 'T')) {
+                return "a date YYYY-MM-DD";
+            }
+            memcpy(iso, text, n < 16 ? n : 16);
+            iso[n < 16 ? n : 16] = 0;
+            if (n > 16 && strcmp(text + 16, ":00") != 0) {
+                return type == RG_COL_DATE ? "a date YYYY-MM-DD"
+                                           : "a date and time to the minute";
+            }
+            if (type == RG_COL_DATE && n > 10) {
+                if (strcmp(iso + 10, "T00:00") != 0) {
+                    return "a date YYYY-MM-DD (the cell holds a time too)";
+                }
+                iso[10] = 0;
+            }
+            if (type == RG_COL_DATE ? rg_date_parse(iso, &day) != 0
+                                    : rg_datetime_parse(iso, &day, &minute) != 0) {
+                return type == RG_COL_DATE ? "a date YYYY-MM-DD"
+                                           : "a date YYYY-MM-DD or YYYY-MM-DDTHH:MM";
+            }
+            *v = rg_str_value(iso);
+            return NULL;
+        }
+        return convert(t, type, 0, text, ',', v, iso);
+    }
+    case REGIE_CELL_BOOL:
+    default:
+        return convert(t, type, 0, text, ',', v, iso);
+    }
+}
+
+int rg_grid_to_table(rg_grid *g, const rg_colspec *spec, size_t nspec, const char *unique,
+                     regie_table **out, rg_errors *errs)
+{
+    *out = NULL;
+    size_t before = errs->n;
+    size_t ncols = g->ncols;
+    char **hdr = g->hdr;
+    for (size_t i = 0; i < ncols; i++) {
+        char *t = rg_trim(hdr[i]);
+        memmove(hdr[i], t, strlen(t) + 1);
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(hdr[i], hdr[j]) == 0) {
+                grid_err(g, errs, -1, (long)i, "duplicate column %s in the header", hdr[i]);
+            }
+        }
+    }
+    rg_buf missing = { 0 };
+    for (size_t s = 0; s < nspec; s++) {
+        int have = 0;
+        for (size_t i = 0; i < ncols; i++) {
+            have |= strcmp(hdr[i], spec[s].name) == 0;
+        }
+        if (!have && !spec[s].optional) {
+            rg_buf_printf(&missing, "%s%s", missing.len ? ", " : "", spec[s].name);
+        }
+    }
+    if (missing.len) {
+        rg_buf exp = { 0 };
+        for (size_t s = 0; s < nspec; s++) {
+            rg_buf_printf(&exp, "%s%s", s ? ", " : "", spec[s].name);
+        }
+        grid_err(g, errs, -1, -1, "missing column%s %s (expected columns: %s)%s",
+                 strchr(missing.data, ',') ? "s" : "", missing.data, exp.data,
+                 g->sheet ? "; another sheet of the workbook? sheet = NAME in the input's "
+                            "section picks it"
+                          : "");
+        rg_buf_free(&exp);
+    }
+    rg_buf_free(&missing);
+    if (errs->n > before) {
+        return -1;
+    }
+    /* per column: its spec, if any */
+    const rg_colspec **cs = rg_xcalloc(ncols ? ncols : 1, sizeof *cs);
+    for (size_t i = 0; i < ncols; i++) {
+        for (size_t s = 0; s < nspec; s++) {
+            if (strcmp(hdr[i], spec[s].name) == 0) {
+                cs[i] = &spec[s];
+            }
+        }
+    }
+    long ucol = -1;
+    if (unique) {
+        for (size_t i = 0; i < ncols; i++) {
+            if (strcmp(hdr[i], unique) == 0) {
+                ucol = (long)i;
+            }
+        }
+    }
+    rg_map useen = { 0 }; /* cell text of the unique column -> first row */
+    regie_table *t = rg_table_new(ncols, (const char *const *)hdr);
+    rg_table_set_source(t, g->name);
+    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
+    char(*iso)[32] = rg_xcalloc(ncols ? ncols : 1, sizeof *iso); /* (convert) */
+    for (size_t r = 0; r < g->nrows; r++) {
+        long ln = g->line[r];
+        char **cells = g->cells[r];
+        if (g->rowlen && g->rowlen[r] != ncols) {
+            /* a blank line, or one of spaces only (a row of several
+             * fields; in a file of one column, it is a value) */
+            if (g->rowlen[r] == 1 && cells[0][strspn(cells[0], " \t")] == 0) {
+                continue;
+            }
+            grid_err(g, errs, (long)r, -1, "expected %zu fields as in the header, found %zu",
+                     ncols, g->rowlen[r]);
+            break;
+        }
+        for (size_t c = 0; c < ncols; c++) {
+            char *text = cells[c];
+            int kind = g->kinds ? g->kinds[r][c] : 0;
+            /* a typed value never holds spaces at its ends: they are
+             * trimmed, as in a text column marked ~ */
+            if (cs[c] && (cs[c]->type != RG_COL_TEXT || cs[c]->trim)) {
+                char *tt = rg_trim(text);
+                memmove(text, tt, strlen(tt) + 1);
+            }
+            if (cs[c] && !*text && (cs[c]->type != RG_COL_TEXT || cs[c]->required)) {
+                if (cs[c]->required) {
+                    grid_err(g, errs, (long)r, (long)c, "column %s: found nothing, expected %s",
+                             hdr[c],
+                             cs[c]->type == RG_COL_ID ? "an id of 1-32 letters, digits, _ or -"
+                                                      : "a value (required)");
+                }
+                row[c].type = REGIE_NULL;
+                continue;
+            }
+            const char *exp;
+            if (kind == REGIE_CELL_ERROR) {
+                /* what the column expects instead (any value for text) */
+                exp = cs[c] && cs[c]->type != RG_COL_TEXT && cs[c]->type != RG_COL_LIST
+                          ? convert(t, cs[c]->type, cs[c]->dmy, text, ',', &row[c], iso[c])
+                          : NULL;
+                grid_err(g, errs, (long)r, (long)c,
+                         "column %s: found \"%s\" (an error of the cell's formula), expected %s",
+                         hdr[c], text, exp ? exp : "a value");
+                row[c].type = REGIE_NULL;
+                continue;
+            }
+            if (kind == REGIE_CELL_BOOL && !(cs[c] && cs[c]->type == RG_COL_BOOLEAN)) {
+                /* as a spreadsheet shows it */
+                const char *shown = strcmp(text, "1") == 0 ? "TRUE" : "FALSE";
+                free(cells[c]);
+                cells[c] = text = rg_xstrdup(shown);
+                kind = REGIE_CELL_TEXT;
+            }
+            if (kind) {
+                exp = convert_cell(t, cs[c], kind, text, &row[c], iso[c]);
+            } else {
+                exp = convert(t, cs[c] ? cs[c]->type : RG_COL_TEXT, cs[c] ? cs[c]->dmy : 0, text,
+                              g->delim, &row[c], iso[c]);
+            }
+            if (exp) {
+                grid_err(g, errs, (long)r, (long)c, "column %s: found \"%s\", expected %s", hdr[c],
+                         text, exp);
+                row[c].type = REGIE_NULL;
+            }
+        }
+        if (ucol >= 0 && *cells[ucol]) {
+            const char *key = cells[ucol];
+            size_t first;
+            if (rg_map_add(&useen, key, r, &first)) {
+                if (g->sheet) {
+                    char ref[24];
+                    rg_cell_ref((uint32_t)g->line[first], (uint32_t)ucol + 1, ref);
+                    grid_err(g, errs, (long)r, ucol,
+                             "column %s: found \"%s\", expected a unique value (first at %s)",
+                             hdr[ucol], key, ref);
+                } else {
+                    grid_err(g, errs, (long)r, ucol,
+                             "column %s: found \"%s\", expected a unique value (first at line "
+                             "%ld)",
+                             hdr[ucol], key, g->line[first]);
+                }
+            }
+        }
+        rg_table_append(t, row, ln);
+    }
+    free(iso);
+    free(row);
+    free(cs);
+    rg_map_free(&useen);
+    if (errs->n > before) {
+        rg_table_free(t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
 /* The length of the line at s (n bytes left), its end included: LF, CRLF
  * or a CR alone (files saved as "CSV (Macintosh)"), so that lines are
  * counted as an editor shows them. */
@@ -398,7 +721,6 @@ static int parse_csv(const char *name, const char *data, size_t len, const rg_co
                      const char *utf8_hint)
 {
     *out = NULL;
-    size_t before = errs->n;
     if (len >= 3 && (unsigned char)data[0] == 0xEF && (unsigned char)data[1] == 0xBB &&
         (unsigned char)data[2] == 0xBF) {
         data += 3;
@@ -459,122 +781,18 @@ static int parse_csv(const char *name, const char *data, size_t len, const rg_co
         free_rows(&ps);
         return -1;
     }
-    /* header */
-    size_t ncols = ps.rowlen[0];
-    char **hdr = ps.rows[0];
-    for (size_t i = 0; i < ncols; i++) {
-        char *t = rg_trim(hdr[i]);
-        memmove(hdr[i], t, strlen(t) + 1);
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(hdr[i], hdr[j]) == 0) {
-                rg_err_add(errs, name, 1, "duplicate column %s in the header", hdr[i]);
-            }
-        }
-    }
-    rg_buf missing = { 0 };
-    for (size_t s = 0; s < nspec; s++) {
-        int have = 0;
-        for (size_t i = 0; i < ncols; i++) {
-            have |= strcmp(hdr[i], spec[s].name) == 0;
-        }
-        if (!have && !spec[s].optional) {
-            rg_buf_printf(&missing, "%s%s", missing.len ? ", " : "", spec[s].name);
-        }
-    }
-    if (missing.len) {
-        rg_buf exp = { 0 };
-        for (size_t s = 0; s < nspec; s++) {
-            rg_buf_printf(&exp, "%s%s", s ? ", " : "", spec[s].name);
-        }
-        rg_err_add(errs, name, 1, "missing column%s %s (expected columns: %s)",
-                   strchr(missing.data, ',') ? "s" : "", missing.data, exp.data);
-        rg_buf_free(&exp);
-    }
-    rg_buf_free(&missing);
-    if (errs->n > before) {
-        free_rows(&ps);
-        return -1;
-    }
-    /* per column: its spec, if any */
-    const rg_colspec **cs = rg_xcalloc(ncols ? ncols : 1, sizeof *cs);
-    for (size_t i = 0; i < ncols; i++) {
-        for (size_t s = 0; s < nspec; s++) {
-            if (strcmp(hdr[i], spec[s].name) == 0) {
-                cs[i] = &spec[s];
-            }
-        }
-    }
-    long ucol = -1;
-    if (unique) {
-        for (size_t i = 0; i < ncols; i++) {
-            if (strcmp(hdr[i], unique) == 0) {
-                ucol = (long)i;
-            }
-        }
-    }
-    rg_map useen = { 0 }; /* cell text of the unique column -> first row */
-    regie_table *t = rg_table_new(ncols, (const char *const *)hdr);
-    rg_table_set_source(t, name);
-    regie_value *row = rg_xcalloc(ncols ? ncols : 1, sizeof *row);
-    char(*iso)[32] = rg_xcalloc(ncols ? ncols : 1, sizeof *iso); /* (convert) */
-    for (size_t r = 1; r < ps.nrows; r++) {
-        long ln = ps.rowline[r];
-        if (ps.rowlen[r] != ncols) {
-            /* a blank line, or one of spaces only (a row of several
-             * fields; in a file of one column, it is a value) */
-            if (ps.rowlen[r] == 1 && ps.rows[r][0][strspn(ps.rows[r][0], " \t")] == 0) {
-                continue;
-            }
-            rg_err_add(errs, name, ln, "expected %zu fields as in the header, found %zu", ncols,
-                       ps.rowlen[r]);
-            break;
-        }
-        for (size_t c = 0; c < ncols; c++) {
-            char *text = ps.rows[r][c];
-            /* a typed value never holds spaces at its ends: they are
-             * trimmed, as in a text column marked ~ */
-            if (cs[c] && (cs[c]->type != RG_COL_TEXT || cs[c]->trim)) {
-                char *tt = rg_trim(text);
-                memmove(text, tt, strlen(tt) + 1);
-            }
-            if (cs[c] && !*text && (cs[c]->type != RG_COL_TEXT || cs[c]->required)) {
-                if (cs[c]->required) {
-                    rg_err_add(errs, name, ln, "column %s: found nothing, expected %s", hdr[c],
-                               cs[c]->type == RG_COL_ID ? "an id of 1-32 letters, digits, _ or -"
-                                                        : "a value (required)");
-                }
-                row[c].type = REGIE_NULL;
-                continue;
-            }
-            const char *exp = convert(t, cs[c] ? cs[c]->type : RG_COL_TEXT, cs[c] ? cs[c]->dmy : 0, text,
-                                      delim, &row[c], iso[c]);
-            if (exp) {
-                rg_err_add(errs, name, ln, "column %s: found \"%s\", expected %s", hdr[c], text, exp);
-                row[c].type = REGIE_NULL;
-            }
-        }
-        if (ucol >= 0 && *ps.rows[r][ucol]) {
-            const char *key = ps.rows[r][ucol];
-            size_t first;
-            if (rg_map_add(&useen, key, r, &first)) {
-                rg_err_add(errs, name, ln,
-                           "column %s: found \"%s\", expected a unique value (first at line %ld)",
-                           hdr[ucol], key, ps.rowline[first]);
-            }
-        }
-        rg_table_append(t, row, ln);
-    }
-    free(iso);
-    free(row);
-    free(cs);
-    rg_map_free(&useen);
+    rg_grid g = { 0 };
+    g.name = name;
+    g.delim = delim;
+    g.ncols = ps.rowlen[0];
+    g.hdr = ps.rows[0];
+    g.nrows = ps.nrows - 1;
+    g.cells = ps.rows + 1;
+    g.rowlen = ps.rowlen + 1;
+    g.line = ps.rowline + 1;
+    int rc = rg_grid_to_table(&g, spec, nspec, unique, out, errs);
     free_rows(&ps);
-    if (errs->n > before) {
-        rg_table_free(t);
-        return -1;
-    }
-    *out = t;
-    return 0;
+    return rc;
 }
 
 int rg_csv_parse(const char *name, const char *data, size_t len, const rg_colspec *spec,

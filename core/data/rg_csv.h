@@ -47,6 +47,33 @@ const char *rg_coltype_name(rg_coltype t);
  * Returns 0 and a table whose rows carry their line numbers, or -1. */
 int rg_csv_read(const char *path, const rg_colspec *spec, size_t nspec, const char *unique,
                 regie_table **out, rg_errors *errs);
+/* Rows of text to a typed table, as a CSV file's are read: the header
+ * (no duplicate, every column of the spec not optional present), then
+ * each row's cells converted by the spec, every data error collected.  A
+ * CSV file's rows and a sheet's (sheet.h) go through it alike. */
+typedef struct rg_grid {
+    const char *name;  /* the file: in messages, and the table's source */
+    const char *sheet; /* NULL: a CSV file, errors FILE:LINE; a sheet's
+                        * name: errors FILE:SHEET!CELL (line = row) */
+    char delim;        /* CSV: the field separator (',' or ';') */
+    size_t ncols;
+    char **hdr;        /* ncols names (trimmed in place) */
+    size_t nrows;      /* data rows */
+    char ***cells;     /* [row][col] texts, modifiable (trimmed in place) */
+    unsigned char **kinds; /* [row][col] REGIE_CELL_* (0: empty), or NULL:
+                            * every cell is CSV text */
+    size_t *rowlen;    /* CSV: fields each row has (NULL: ncols) */
+    long *line;        /* [row] its line (a sheet: its row number) */
+} rg_grid;
+int rg_grid_to_table(rg_grid *g, const rg_colspec *spec, size_t nspec, const char *unique,
+                     regie_table **out, rg_errors *errs);
+/* A cell's name: row 5, column 4 -> "D5". */
+void rg_cell_ref(uint32_t row, uint32_t col, char buf[24]);
+/* A spreadsheet's day number (1900 system) as ISO text (2026-01-09, with
+ * with_time also 2026-01-09T10:15): 0; -1 no such date; 1 it has a time
+ * and with_time is 0. */
+int rg_serial_to_iso(double serial, int with_time, char iso[32]);
+
 /* The encodings an input file may be declared in (`encoding =`). */
 typedef enum { RG_ENC_UTF8 = 0, RG_ENC_CP1252 } rg_encoding;
 /* "utf-8" (also utf8), "cp1252" (also windows-1252): 0, or -1. */

@@ -159,6 +159,7 @@ int rg_workflow_bind(rg_workflow *wf, rg_plugins *plugins, const regie_host *hos
     /* a plugin directory named by the workflow is scanned too; a file it
      * refuses is a warning (plugins->refused), as on the engine's path: a
      * step that names a plugin not loaded is the error */
+    wf->plugins = plugins; /* (their readers read workbook inputs) */
     rg_section *eng = rg_ini_section(&wf->ini, "engine");
     if (eng && rg_section_get(eng, "plugin_path")) {
         rg_errors refused = { 0 };

@@ -11,6 +11,7 @@
 #include "isolate.h"
 #include "lua_step.h"
 #include "plugin.h"
+#include "readers.h"
 #include "rg_csv.h"
 #include "rg_ini.h"
 #include "workflow.h"
@@ -37,7 +38,8 @@ static void value_datum(rg_datum *d, const regie_value *v)
 }
 
 /* Read one input into its datum; errors name the input. */
-static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_errors *errs)
+static int load_input(const rg_workflow *wf, const rg_input *in, const char *text, rg_datum *d,
+                      rg_errors *errs)
 {
     if ((in->type == RG_IN_FILE || in->type == RG_IN_CSV || in->type == RG_IN_INI) &&
         !rg_file_exists(text)) {
@@ -51,7 +53,10 @@ static int load_input(const rg_input *in, const char *text, rg_datum *d, rg_erro
     switch (in->type) {
     case RG_IN_CSV:
     case RG_IN_INI: {
-        int bad = in->type == RG_IN_CSV
+        /* a workbook, by its content or format =: through a plugin's reader */
+        int wb = in->type == RG_IN_CSV ? rg_readers_load(wf->plugins, in, text, &t, errs) : 1;
+        int bad = wb != 1 ? wb != 0
+                  : in->type == RG_IN_CSV
                       ? rg_csv_read_enc(text, in->encoding, in->cols, in->ncols, in->unique, &t,
                                         errs) != 0
                       : rg_ini_to_table(text, &t, errs) != 0 ||
@@ -140,7 +145,7 @@ int rg_run_init(rg_run *run, rg_workflow *wf, const rg_setting *sets, size_t nse
             resolved = rg_xasprintf("%s/%s", wf->dir, text);
             text = resolved;
         }
-        if (load_input(in, text, &run->data[d], errs) != 0) {
+        if (load_input(wf, in, text, &run->data[d], errs) != 0) {
             run->unreadable[d] = 1;
         }
         free(resolved);

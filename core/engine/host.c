@@ -6,6 +6,7 @@
 #include "decimal.h"
 #include "exec.h"
 #include "map.h"
+#include "readers.h"
 #include "value.h"
 #include "workflow.h"
 
@@ -531,6 +532,8 @@ const regie_host rg_host = {
     /* sheet_name, sheet_cell (readers.c) and journal_put, journal_get: not yet */
     .step_name = h_step_name,
     .output_dir = h_output_dir,
+    .sheet_name = rg_reader_sheet_name,
+    .sheet_cell = rg_reader_sheet_cell,
 };
 
 /* ---- contexts ---- */

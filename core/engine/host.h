@@ -43,6 +43,8 @@ struct regie_ctx {
     struct rg_isolated *isolated;
     void (*relay_log)(regie_ctx *ctx, int level, const char *msg);
     void (*relay_progress)(regie_ctx *ctx, double fraction);
+    /* a reader's context (readers.c): the sheet its cells go to */
+    struct rg_sheet *sheet;
 };
 
 void rg_ctx_init(regie_ctx *ctx, struct rg_run *run, size_t step);

@@ -395,6 +395,24 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                                kv->value);
                 }
                 has_encoding = 1;
+            } else if (strcmp(kv->key, "format") == 0) {
+                if (!*kv->value || strspn(kv->value, "abcdefghijklmnopqrstuvwxyz0123456789_-") !=
+                                        strlen(kv->value)) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "format: found \"%s\", expected csv, xlsx or ods (or the format "
+                               "of another plugin's reader)",
+                               kv->value);
+                }
+                free(in->format);
+                in->format = rg_xstrdup(kv->value);
+            } else if (strcmp(kv->key, "sheet") == 0) {
+                if (!*kv->value) {
+                    rg_err_add(errs, kv->file, kv->line,
+                               "sheet: found nothing, expected the name of a sheet of the "
+                               "workbook");
+                }
+                free(in->sheet);
+                in->sheet = rg_xstrdup(kv->value);
             } else if (strncmp(kv->key, "keys.", 5) == 0) {
                 rg_ini_schema_add(&in->keys, kv->key + 5, kv->value, kv->file, kv->line, errs);
             } else if (strcmp(kv->key, "from_previous_run") == 0) {
@@ -405,7 +423,7 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                 rg_err_add(errs, kv->file, kv->line,
                            "unknown key \"%s\" in [%s] (allowed: type, required, default, "
                            "description, columns, unique, keys.SECTION, from_previous_run); "
-                           "a csv input also takes encoding",
+                           "a csv input also takes encoding, format and sheet",
                            kv->key, sec->name);
             }
         }
@@ -425,6 +443,15 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
         if (has_encoding && in->type != RG_IN_CSV) {
             rg_err_add(errs, sec->file, sec->line, "[%s]: encoding applies to csv inputs only",
                        sec->name);
+        }
+        if ((in->format || in->sheet) && in->type != RG_IN_CSV) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "[%s]: format and sheet apply to csv inputs only (which may be "
+                       "workbooks)",
+                       sec->name);
+        } else if (in->sheet && in->format && strcmp(in->format, "csv") == 0) {
+            rg_err_add(errs, sec->file, sec->line,
+                       "[%s]: sheet applies to workbooks, not to format = csv", sec->name);
         }
         if (in->keys.n && in->type != RG_IN_INI) {
             rg_err_add(errs, sec->file, sec->line, "[%s]: keys.SECTION applies to ini inputs only",
@@ -954,6 +981,8 @@ void rg_workflow_free(rg_workflow *wf)
         free(in->def);
         free(in->description);
         free(in->unique);
+        free(in->format);
+        free(in->sheet);
         free(in->from_previous);
         rg_colspec_free(in->cols, in->ncols);
         rg_ini_schema_free(&in->keys);

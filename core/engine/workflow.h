@@ -35,6 +35,9 @@ typedef struct rg_input {
     size_t ncols;
     char *unique; /* csv: column whose values must be unique */
     rg_encoding encoding; /* csv: encoding = utf-8 (default) | cp1252 */
+    char *format; /* csv: format = csv | xlsx | ods (a reader's): insisted on;
+                   * NULL: by the file's content */
+    char *sheet;  /* csv: sheet = NAME of a workbook (NULL: the first) */
     rg_ini_schema keys; /* ini: the keys of each section (keys.SECTION) */
     char *from_previous; /* from_previous_run: an output of the workflow's
                           * latest earlier done run (relative path), taken
@@ -157,6 +160,9 @@ typedef struct rg_workflow {
     /* the plugins loaded when it was bound (their Lua functions), or NULL */
     struct rg_plugins *plugins;
     struct wf_priv *priv; /* name maps (workflow.c) */
+    /* the plugins the workflow was bound to (rg_workflow_bind): their
+     * readers read workbook inputs; NULL before */
+    struct rg_plugins *plugins;
 } rg_workflow;
 
 /* Read a workflow and check its structure (sections, keys, inputs, names,
