@@ -262,7 +262,7 @@ char *md_inline(const char *s, size_t n)
 }
 
 /* ---- blocks as HTML ---- */
-char *md_html(const md_doc *d)
+char *md_html(const md_doc *d, int line_breaks)
 {
     sbuf out = { 0 };
     sbuf *b = &out;
@@ -282,7 +282,12 @@ char *md_html(const md_doc *d)
             break;
         case MD_PARA:
             sbuf_puts(b, "<p>");
-            sbuf_puts(b, x->markup);
+            for (const char *m = x->markup; *m; m++) {
+                if (*m == '\n' && line_breaks) {
+                    sbuf_puts(b, "<br>");
+                }
+                sbuf_put(b, m, 1);
+            }
             sbuf_puts(b, "</p>\n");
             break;
         case MD_ITEM:

@@ -37,7 +37,8 @@ void md_doc_free(md_doc *d);
 /* n bytes of text as markup (escaped, **bold** as <b>); malloc'd. */
 char *md_inline(const char *s, size_t n);
 /* The blocks as HTML (h1, h2, p, ul/li, table with thead/tbody and
- * class="r" on right-aligned cells); malloc'd. */
-char *md_html(const md_doc *d);
+ * class="r" on right-aligned cells); malloc'd.  line_breaks: the lines of
+ * a paragraph end in <br> (else they run on, as a browser joins them). */
+char *md_html(const md_doc *d, int line_breaks);
 
 #endif /* REGIE_PLUGIN_MARKDOWN_H */

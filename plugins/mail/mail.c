@@ -734,7 +734,7 @@ static int build_message(const regie_host *h, regie_ctx *ctx, const settings *st
             text = data;
             md_doc d = { 0 };
             md_parse(&d, data);
-            char *body = md_html(&d);
+            char *body = md_html(&d, 1);
             md_doc_free(&d);
             buf hb = { 0 };
             puts_(&hb, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
@@ -1216,7 +1216,7 @@ static int mail_run(const regie_host *h, regie_ctx *ctx, void *state)
     }
     if (rc == 0 && st.send) {
         const char *user = getenv("REGIE_SMTP_USER"), *pw = getenv("REGIE_SMTP_PASSWORD");
-        if (st.credentials) {
+        if (st.credentials && *st.credentials) {
             rc = read_credentials(h, ctx, st.credentials, &lg);
         } else if (user && *user) {
             lg.user = strdup(user);

@@ -1189,7 +1189,7 @@ static void render_html(const style *st, const letter *L, sbuf *b)
     sbuf_puts(b, "</table>\n");
     md_doc d = { 0 };
     md_parse(&d, L->f[C_BODY]);
-    char *body = md_html(&d);
+    char *body = md_html(&d, 0);
     sbuf_puts(b, body);
     free(body);
     md_doc_free(&d);
