@@ -363,6 +363,7 @@ static void setup_mail(void)
     unsetenv("MAIL_TEST_ISOLATE");
     unsetenv("MAIL_TEST_CREDENTIALS");
     unsetenv("MAIL_TEST_ATTEMPTS");
+    unsetenv("MAIL_TEST_TLS");
     unsetenv("REGIE_SMTP_USER");
     unsetenv("REGIE_SMTP_PASSWORD");
 }
@@ -658,6 +659,66 @@ START_TEST(password_never_in_log_store_or_audit)
 }
 END_TEST
 
+/* STARTTLS (the default) with a server that does not offer it: nothing is
+ * sent; plain text to another machine without insecure = yes: refused
+ * before anything is read. */
+START_TEST(tls_required_unless_told_otherwise)
+{
+    if (!built("tls_required_unless_told_otherwise")) {
+        return;
+    }
+    setup_mail();
+    char *sd = t_path("sink");
+    sink s;
+    sink_start(&s, sd, (sink_opts){ 0 });
+    send_to(&s);
+    setenv("MAIL_TEST_TLS", "starttls", 1);
+    setenv("MAIL_TEST_ATTEMPTS", "1", 1);
+    int rc = run_mail();
+    ck_assert_int_eq(rc, 1);
+    T_CONTAINS(t_err, "recipient anna@example.org (recipients:1): not sent after 1 attempt: ");
+    T_CONTAINS(t_err, "STARTTLS");
+    size_t n;
+    char **v = sink_messages(&s, &n);
+    ck_assert_int_eq(n, 0);
+    messages_free(v, n);
+    setenv("MAIL_TEST_TLS", "none", 1);
+    setenv("MAIL_TEST_URL", "smtp://mail.example.org:587", 1);
+    rc = run_mail();
+    ck_assert_int_eq(rc, 1);
+    T_CONTAINS(t_err, "tls = none to smtp://mail.example.org:587 sends the password and the "
+                      "letters readable on the way: refused (set insecure = yes to do so anyway)");
+    unsetenv("MAIL_TEST_TLS");
+    unsetenv("MAIL_TEST_ATTEMPTS");
+    sink_stop(&s);
+    free(sd);
+    t_dir_teardown();
+}
+END_TEST
+
+/* Without a store the journal lives for the process: one message each. */
+START_TEST(send_without_store)
+{
+    if (!built("send_without_store")) {
+        return;
+    }
+    setup_mail();
+    char *sd = t_path("sink");
+    sink s;
+    sink_start(&s, sd, (sink_opts){ .fail_first = 1 });
+    send_to(&s);
+    const char *argv[] = { "run", "in/mail.ini", "--out", "out", "--no-store", NULL };
+    int rc = t_run(argv);
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    T_CONTAINS(t_err, "6 messages sent, 0 sent before");
+    exactly_one_each(&s);
+    ck_assert(!t_existsf("%s/test-runs.db", t_dir));
+    sink_stop(&s);
+    free(sd);
+    t_dir_teardown();
+}
+END_TEST
+
 static pid_t spawn_regie(const char *cwd, const char *const *argv)
 {
     char *bin = t_build("regie");
@@ -833,6 +894,8 @@ Suite *suite_mail(void)
     tcase_add_test(tc, password_never_in_log_store_or_audit);
     tcase_add_test(tc, kill_mid_step_then_resume_sends_each_once);
     tcase_add_test(tc, mock_host_journal_and_bad_address);
+    tcase_add_test(tc, tls_required_unless_told_otherwise);
+    tcase_add_test(tc, send_without_store);
     suite_add_tcase(s, tc);
     return s;
 }
