@@ -43,10 +43,13 @@ static const regie_param params[] = {
       "name of the table of recipients (one of the step's reads): one message per row; columns "
       "to (an address, required), name, subject, letter (path of a .md or .html file below the "
       "output directory), attachments (paths below the output directory: a list, or text "
-      "separated by commas), cc (addresses, as attachments)",
+      "separated by commas), cc (addresses, as attachments), from (this row's sender, as the "
+      "step's from)",
       0 },
-    { "from", REGIE_PARAM_STRING, 1, NULL,
-      "the sender: an address, or Name <address> (the Message-ID's domain is its domain)", 0 },
+    { "from", REGIE_PARAM_STRING, 0, NULL,
+      "the sender: an address, or Name <address> (the Message-ID's domain is its domain); "
+      "required unless the recipients have a from column",
+      0 },
     { "reply_to", REGIE_PARAM_STRING, 0, NULL, "address for replies (Reply-To)", 0 },
     { "subject", REGIE_PARAM_STRING, 0, NULL,
       "the subject of a row without a subject column or value", 0 },
@@ -539,9 +542,13 @@ static char *html_to_text(const char *s)
 }
 
 /* ---- the step ---- */
+typedef struct sender {
+    char *name, *addr, *domain;
+} sender;
+
 typedef struct settings {
     const char *recipients, *from, *reply_to, *subject, *outbox, *smtp_url, *tls, *credentials;
-    char *from_name, *from_addr, *domain;
+    sender sender;
     int send, insecure;
     int64_t attempts;
     double backoff, timeout;
@@ -550,6 +557,7 @@ typedef struct settings {
 typedef struct message {
     size_t row;
     long line;
+    sender from; /* the row's own (from column), else empty */
     char *to, *name, *subject, *letter;
     char **cc;
     size_t ncc;
@@ -559,6 +567,9 @@ typedef struct message {
 
 static void message_free(message *m)
 {
+    free(m->from.name);
+    free(m->from.addr);
+    free(m->from.domain);
     free(m->to);
     free(m->name);
     free(m->subject);
@@ -630,31 +641,38 @@ static void cell_items(const regie_host *h, const regie_table *t, size_t r, long
     }
 }
 
-/* from = "Name <addr>" or "addr". */
-static int parse_from(settings *st)
+/* A sender, "Name <addr>" or "addr": 0, or -1 (not an address). */
+static int parse_from(const char *from, sender *out)
 {
-    const char *lt = strchr(st->from, '<');
+    const char *lt = strchr(from, '<');
+    memset(out, 0, sizeof *out);
     if (lt) {
         const char *gt = strchr(lt, '>');
         if (!gt || gt[1]) {
             return -1;
         }
-        st->from_addr = clean_line(lt + 1, (size_t)(gt - lt - 1));
-        char *name = clean_line(st->from, (size_t)(lt - st->from));
+        out->addr = clean_line(lt + 1, (size_t)(gt - lt - 1));
+        char *name = clean_line(from, (size_t)(lt - from));
         size_t n = strlen(name);
         if (n >= 2 && name[0] == '"' && name[n - 1] == '"') {
             memmove(name, name + 1, n - 2);
             name[n - 2] = 0;
         }
-        st->from_name = name;
+        out->name = name;
     } else {
-        st->from_addr = clean_line(st->from, strlen(st->from));
+        out->addr = clean_line(from, strlen(from));
     }
-    if (!valid_address(st->from_addr)) {
+    if (!valid_address(out->addr)) {
         return -1;
     }
-    st->domain = strdup(strrchr(st->from_addr, '@') + 1);
+    out->domain = strdup(strrchr(out->addr, '@') + 1);
     return 0;
+}
+
+/* The sender of m: its row's, else the step's. */
+static const sender *sender_of(const settings *st, const message *m)
+{
+    return m->from.addr ? &m->from : &st->sender;
 }
 
 /* The step's seed of Message-IDs, made once and kept in its journal. */
@@ -758,7 +776,7 @@ static int build_message(const regie_host *h, regie_ctx *ctx, const settings *st
     snprintf(alt, sizeof alt, "=_regie_alt_%016llx", (unsigned long long)bh);
 
     puts_(out, "From: ");
-    mailbox(out, st->from_name, st->from_addr);
+    mailbox(out, sender_of(st, m)->name, sender_of(st, m)->addr);
     puts_(out, "\r\nTo: ");
     mailbox(out, m->name, m->to);
     puts_(out, "\r\n");
@@ -941,7 +959,7 @@ static int send_once(CURL *c, const settings *st, const login *lg, const message
     upload u = { msg->p, msg->len };
     char ebuf[CURL_ERROR_SIZE] = "";
     curl_easy_setopt(c, CURLOPT_URL, st->smtp_url);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, st->from_addr);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, sender_of(st, m)->addr);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
@@ -1042,7 +1060,8 @@ static int read_rows(const regie_host *h, regie_ctx *ctx, const settings *st,
     const char *file = src ? src : st->recipients;
     long c_to = h->table_colindex(t, "to"), c_name = h->table_colindex(t, "name"),
          c_subject = h->table_colindex(t, "subject"), c_letter = h->table_colindex(t, "letter"),
-         c_att = h->table_colindex(t, "attachments"), c_cc = h->table_colindex(t, "cc");
+         c_att = h->table_colindex(t, "attachments"), c_cc = h->table_colindex(t, "cc"),
+         c_from = h->table_colindex(t, "from");
     if (c_to < 0) {
         return h->fail(ctx, "recipients %s: no column `to` (the address of each recipient)",
                        file);
@@ -1058,6 +1077,16 @@ static int read_rows(const regie_host *h, regie_ctx *ctx, const settings *st,
         m->to = clean_line(to ? to : "", to ? strlen(to) : 0);
         if (!valid_address(m->to)) {
             h->data_error(ctx, file, m->line, "to", m->to, "an e-mail address (name@example.org)");
+            bad = 1;
+        }
+        const char *from = cell_str(h, t, r, c_from);
+        if (from && *from && parse_from(from, &m->from) != 0) {
+            h->data_error(ctx, file, m->line, "from", from,
+                          "an address or Name <address>");
+            bad = 1;
+        } else if ((!from || !*from) && !st->sender.addr) {
+            h->data_error(ctx, file, m->line, "from", "",
+                          "a sender (or the step's `from`)");
             bad = 1;
         }
         const char *name = cell_str(h, t, r, c_name);
@@ -1123,14 +1152,14 @@ static int settings_read(const regie_host *h, regie_ctx *ctx, settings *st)
     st->attempts = h->param_int(ctx, "attempts", 3);
     st->backoff = h->param_num(ctx, "backoff", 5);
     st->timeout = h->param_num(ctx, "timeout", 60);
-    if (!st->recipients || !st->from) {
-        return h->fail(ctx, "mail-send needs `recipients` and `from`");
+    if (!st->recipients) {
+        return h->fail(ctx, "mail-send needs `recipients`");
     }
     if (!st->outbox || !*st->outbox || !safe_relpath(st->outbox)) {
         return h->fail(ctx, "outbox = %s: expected a folder below the output directory",
                        st->outbox ? st->outbox : "");
     }
-    if (parse_from(st) != 0) {
+    if (st->from && parse_from(st->from, &st->sender) != 0) {
         return h->fail(ctx, "from = %s: expected an address or Name <address>", st->from);
     }
     if (st->reply_to && !valid_address(st->reply_to)) {
@@ -1230,7 +1259,7 @@ static int mail_run(const regie_host *h, regie_ctx *ctx, void *state)
     size_t sent = 0, skipped = 0, written = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         message *m = &msgs[i];
-        char *id = message_id(seed, m, st.domain);
+        char *id = message_id(seed, m, sender_of(&st, m)->domain);
         int dup = 0;
         for (size_t k = 0; k < i && !dup; k++) {
             if (strcmp(msgs[k].to, m->to) == 0 && strcmp(msgs[k].subject, m->subject) == 0 &&
@@ -1319,9 +1348,9 @@ static int mail_run(const regie_host *h, regie_ctx *ctx, void *state)
         message_free(&msgs[i]);
     }
     free(msgs);
-    free(st.from_name);
-    free(st.from_addr);
-    free(st.domain);
+    free(st.sender.name);
+    free(st.sender.addr);
+    free(st.sender.domain);
     return rc;
 }
 

@@ -719,6 +719,65 @@ START_TEST(send_without_store)
 }
 END_TEST
 
+/* The event workflow's optional mail step (--set mail_letters=yes): each
+ * letter once at the sink, from the organizer, with the invitation of a
+ * confirmed participant attached. */
+START_TEST(event_workflow_letters_by_mail)
+{
+    if (!built("event_workflow_letters_by_mail")) {
+        return;
+    }
+    setup_mail();
+    t_dir_teardown();
+    t_dir_setup_copy("examples/event/onderwijsdag");
+    char *sd = t_path("sink");
+    sink s;
+    sink_start(&s, sd, (sink_opts){ 0 });
+    char *url = t_asprintf("smtp://127.0.0.1:%d", s.port);
+    setenv("REGIE_MAIL_SEND", "yes", 1);
+    setenv("REGIE_SMTP_URL", url, 1);
+    setenv("REGIE_SMTP_TLS", "none", 1);
+    char *wf = t_src("etc/workflows/event-organisation.ini");
+    const char *argv[] = { "run", wf, "--set", "event=in/event.ini", "--set",
+                           "registrations=in/registrations.csv", "--set", "mail_letters=yes",
+                           "--set", "pdf_letters=no", "--today", "2024-06-01", "--out", "out",
+                           NULL };
+    int rc = t_run(argv);
+    unsetenv("REGIE_MAIL_SEND");
+    unsetenv("REGIE_SMTP_URL");
+    unsetenv("REGIE_SMTP_TLS");
+    ck_assert_msg(rc == 0, "exit %d: %s", rc, t_err);
+    /* as many messages as letters, each letter once */
+    char *letters = t_asprintf("ls %s/out/letters/*.md | wc -l", t_dir);
+    FILE *p = popen(letters, "r");
+    int nletters = 0;
+    ck_assert_int_eq(fscanf(p, "%d", &nletters), 1);
+    pclose(p);
+    ck_assert_int_gt(nletters, 0);
+    char *want = t_asprintf("%d messages sent, 0 sent before", nletters);
+    T_CONTAINS(t_err, want);
+    size_t n;
+    char **v = sink_messages(&s, &n);
+    ck_assert_int_eq(n, (size_t)nletters);
+    int with_ics = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *from = header(v[i], "From");
+        T_CONTAINS(from, "@example.org>");
+        free(from);
+        with_ics += strstr(v[i], "Content-Type: text/calendar; charset=UTF-8; method=REQUEST") != NULL;
+    }
+    ck_assert_int_gt(with_ics, 0);
+    messages_free(v, n);
+    free(want);
+    free(letters);
+    free(wf);
+    free(url);
+    sink_stop(&s);
+    free(sd);
+    t_dir_teardown();
+}
+END_TEST
+
 static pid_t spawn_regie(const char *cwd, const char *const *argv)
 {
     char *bin = t_build("regie");
@@ -896,6 +955,7 @@ Suite *suite_mail(void)
     tcase_add_test(tc, mock_host_journal_and_bad_address);
     tcase_add_test(tc, tls_required_unless_told_otherwise);
     tcase_add_test(tc, send_without_store);
+    tcase_add_test(tc, event_workflow_letters_by_mail);
     suite_add_tcase(s, tc);
     return s;
 }
