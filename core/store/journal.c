@@ -43,9 +43,9 @@ int rg_store_journal_get(rg_store *store, const char *run_id, const char *step, 
 {
     *value = NULL;
     LOCK(store);
-    sqlite3_stmt *s = rg_db_prep(store, errs,
-                                 "SELECT value FROM journal WHERE run_id = ? AND step = ? AND key = ?",
-                                 "sss", nz(run_id), nz(step), nz(key));
+    sqlite3_stmt *s =
+        rg_db_prep(store, errs, "SELECT value FROM journal WHERE run_id = ? AND step = ? AND key = ?",
+                   "sss", nz(run_id), nz(step), nz(key));
     int r = -1;
     if (s) {
         r = rg_db_step(store, errs, s);

@@ -304,7 +304,8 @@ static void quoted_printable(buf *b, const char *s, size_t n)
             col = 0;
             continue;
         }
-        int at_end = i + 1 == n || s[i + 1] == '\n' || (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
+        int at_end = i + 1 == n || s[i + 1] == '\n' ||
+                     (s[i + 1] == '\r' && i + 2 < n && s[i + 2] == '\n');
         char enc[3];
         size_t len;
         if ((c >= 33 && c <= 126 && c != '=' && !(c == '.' && col == 0)) ||
@@ -494,7 +495,8 @@ static char *html_to_text(const char *s)
                 puts_(&b, " ");
             }
             if (strncasecmp(s, "<style", 6) == 0 || strncasecmp(s, "<title", 6) == 0) {
-                const char *close = strcasestr(e, s[1] == 's' || s[1] == 'S' ? "</style" : "</title");
+                int style = s[1] == 's' || s[1] == 'S';
+                const char *close = strcasestr(e, style ? "</style" : "</title");
                 e = close ? strchr(close, '>') : NULL;
                 if (!e) {
                     break;
@@ -503,8 +505,9 @@ static char *html_to_text(const char *s)
             s = e + 1;
             continue;
         }
-        static const char *const ent[][2] = { { "&amp;", "&" },  { "&lt;", "<" },  { "&gt;", ">" },
-                                              { "&quot;", "\"" }, { "&#39;", "'" }, { "&nbsp;", " " } };
+        static const char *const ent[][2] = { { "&amp;", "&" },   { "&lt;", "<" },
+                                              { "&gt;", ">" },    { "&quot;", "\"" },
+                                              { "&#39;", "'" },   { "&nbsp;", " " } };
         int done = 0;
         for (size_t i = 0; i < sizeof ent / sizeof ent[0] && !done; i++) {
             size_t n = strlen(ent[i][0]);
@@ -799,7 +802,8 @@ static int build_message(const regie_host *h, regie_ctx *ctx, const settings *st
     puts_(out, "MIME-Version: 1.0\r\n");
     printf_(out, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", mixed);
     puts_(out, "This is a message in MIME format.\r\n\r\n");
-    printf_(out, "--%s\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", mixed, alt);
+    printf_(out, "--%s\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", mixed,
+            alt);
     printf_(out, "--%s\r\nContent-Type: text/plain; charset=UTF-8\r\n"
                  "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
             alt);
@@ -1137,6 +1141,32 @@ static int read_rows(const regie_host *h, regie_ctx *ctx, const settings *st,
     return bad ? -1 : 0;
 }
 
+/* Send m, trying again after backoff, doubling, up to st->attempts tries;
+ * then fail the step naming the recipient, its row and the last error. */
+static int send_retrying(const regie_host *h, regie_ctx *ctx, CURL *c, const settings *st,
+                         const login *lg, const message *m, const buf *msg, const regie_table *t)
+{
+    char err[CURL_ERROR_SIZE + 64] = "";
+    double wait = st->backoff;
+    for (int64_t tries = 1;; tries++) {
+        if (send_once(c, st, lg, m, msg, err, sizeof err) == 0) {
+            return 0;
+        }
+        if (tries >= st->attempts) {
+            const char *src = h->table_source(t);
+            return h->fail(ctx, "recipient %s (%s:%ld): not sent after %lld attempt%s: %s", m->to,
+                           src ? src : st->recipients, m->line, (long long)tries,
+                           tries == 1 ? "" : "s", err);
+        }
+        h->log(ctx, REGIE_LOG_WARN, "%s: attempt %lld failed: %s; again in %g s", m->to,
+               (long long)tries, err, wait);
+        if (pause_for(h, ctx, wait) != 0) {
+            return h->fail(ctx, "recipient %s: cancelled while waiting to try again", m->to);
+        }
+        wait *= 2;
+    }
+}
+
 static int settings_read(const regie_host *h, regie_ctx *ctx, settings *st)
 {
     st->recipients = h->param(ctx, "recipients");
@@ -1292,34 +1322,16 @@ static int mail_run(const regie_host *h, regie_ctx *ctx, void *state)
                 h->log(ctx, REGIE_LOG_INFO, "%s: sent before (%s), not again", m->to, id);
             } else {
                 rc = build_message(h, ctx, &st, m, id, &msg);
-                char err[CURL_ERROR_SIZE + 64] = "";
-                int64_t tries = 0;
-                double wait = st.backoff;
-                while (rc == 0) {
-                    tries++;
-                    if (send_once(c, &st, &lg, m, &msg, err, sizeof err) == 0) {
-                        break;
-                    }
-                    if (tries >= st.attempts) {
-                        rc = h->fail(ctx, "recipient %s (%s:%ld): not sent after %lld attempt%s: %s",
-                                     m->to, h->table_source(t) ? h->table_source(t) : st.recipients,
-                                     m->line, (long long)tries, tries == 1 ? "" : "s", err);
-                        break;
-                    }
-                    h->log(ctx, REGIE_LOG_WARN, "%s: attempt %lld failed: %s; again in %g s", m->to,
-                           (long long)tries, err, wait);
-                    if (pause_for(h, ctx, wait) != 0) {
-                        rc = h->fail(ctx, "recipient %s: cancelled while waiting to try again",
-                                     m->to);
-                        break;
-                    }
-                    wait *= 2;
+                if (rc == 0) {
+                    rc = send_retrying(h, ctx, c, &st, &lg, m, &msg, t);
                 }
                 if (rc == 0) {
                     char value[600];
                     snprintf(value, sizeof value, "%s %s", id, m->to);
                     rc = h->journal_put(ctx, key, value);
-                    sent += rc == 0;
+                }
+                if (rc == 0) {
+                    sent++;
                     h->log(ctx, REGIE_LOG_INFO, "%s: sent (%s)", m->to, id);
                 }
             }
