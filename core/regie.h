@@ -240,7 +240,9 @@ typedef struct regie_host {
      * journal_put returns once the record is durable (committed), and
      * replaces an earlier value of the same key.  journal_get copies the
      * value (NUL-terminated, cut at bufsize) into buf and returns its whole
-     * length, or -1 when there is no record for key.  Keys and values are
+     * length, or -1 when there is no record for key, or -2 when the journal
+     * cannot be read (the step's error says why: never take it for "no
+     * record").  Keys and values are
      * text up to 4096 bytes; they go into the store, never the audit trail
      * or the log. */
     int (*journal_put)(regie_ctx *ctx, const char *key, const char *value);

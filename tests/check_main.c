@@ -19,7 +19,8 @@
                 X(abi2) \
                 X(abi2_e2e) \
                 X(workbook) \
-                X(sheet)
+                X(sheet) \
+                X(mail)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

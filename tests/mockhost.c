@@ -74,6 +74,7 @@ void rg_test_ctx_free(regie_ctx *ctx)
     }
     test_ctx *t = (test_ctx *)ctx;
     rg_ctx_reset(ctx);
+    rg_ctx_journal_free(ctx);
     for (size_t i = 0; i < ctx->nstandalone; i++) {
         free(ctx->standalone_names[i]);
         rg_datum_clear(&ctx->standalone_data[i]);
@@ -273,6 +274,30 @@ size_t regie_mock_files(regie_ctx *ctx)
 const char *regie_mock_file(regie_ctx *ctx, size_t i)
 {
     return i < ctx->nwritten ? ctx->written[i] : NULL;
+}
+
+int regie_mock_journal_put(regie_ctx *ctx, const char *key, const char *value)
+{
+    if (!ctx || !key || !*key || !value) {
+        return -1;
+    }
+    rg_ctx_journal_set(ctx, key, value);
+    return 0;
+}
+
+size_t regie_mock_journal(regie_ctx *ctx)
+{
+    return ctx->njournal;
+}
+
+const char *regie_mock_journal_key(regie_ctx *ctx, size_t i)
+{
+    return i < ctx->njournal ? ctx->journal_keys[i] : NULL;
+}
+
+const char *regie_mock_journal_value(regie_ctx *ctx, size_t i)
+{
+    return i < ctx->njournal ? ctx->journal_values[i] : NULL;
 }
 
 void regie_mock_ctx_free(regie_ctx *ctx)

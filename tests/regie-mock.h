@@ -73,6 +73,15 @@ const char *regie_mock_data_error(regie_ctx *ctx, size_t i);
  * NULL past the last. */
 size_t regie_mock_files(regie_ctx *ctx);
 const char *regie_mock_file(regie_ctx *ctx, size_t i);
+/* The step's journal (host->journal_put, journal_get), kept in the
+ * context: its records in the order first put (NULL past the last), and
+ * a record put beforehand, as an earlier attempt or a run before a crash
+ * would have left it (0 or -1).  It lasts as long as the context: run the
+ * plugin twice on one context to see a resumed run. */
+size_t regie_mock_journal(regie_ctx *ctx);
+const char *regie_mock_journal_key(regie_ctx *ctx, size_t i);
+const char *regie_mock_journal_value(regie_ctx *ctx, size_t i);
+int regie_mock_journal_put(regie_ctx *ctx, const char *key, const char *value);
 void regie_mock_ctx_free(regie_ctx *ctx);
 
 #ifdef __cplusplus

@@ -159,14 +159,13 @@ int rg_workflow_bind(rg_workflow *wf, rg_plugins *plugins, const regie_host *hos
     /* a plugin directory named by the workflow is scanned too; a file it
      * refuses is a warning (plugins->refused), as on the engine's path: a
      * step that names a plugin not loaded is the error */
-    wf->plugins = plugins; /* (their readers read workbook inputs) */
     rg_section *eng = rg_ini_section(&wf->ini, "engine");
     if (eng && rg_section_get(eng, "plugin_path")) {
         rg_errors refused = { 0 };
         rg_plugins_scan(plugins, wf->cfg.plugin_path, &refused);
         rg_err_free(&refused);
     }
-    wf->plugins = plugins;
+    wf->plugins = plugins; /* (their readers read workbook inputs) */
     size_t added = 0;
     for (size_t s = 0; s < wf->nsteps; s++) {
         rg_step *step = &wf->steps[s];

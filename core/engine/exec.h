@@ -82,6 +82,15 @@ struct rg_run {
      * scripts that must know whether a date wait will hold
      * (regie.run_info).  Called from the worker threads. */
     char *(*today)(const rg_run *run);
+    /* The step journal (host->journal_put, journal_get) of step s, kept
+     * with the run (durable.c: in the store): put returns 0 once the record
+     * is committed, or -1 with *err (malloc'd); get returns 1 with *value
+     * (malloc'd), 0 when there is no record, -1 with *err.  NULL when no
+     * one set them: the host then keeps the records in the step's context
+     * (they last as long as the process).  Called from the worker threads. */
+    int (*journal_put)(rg_run *run, size_t step, const char *key, const char *value,
+                       char **err);
+    int (*journal_get)(rg_run *run, size_t step, const char *key, char **value, char **err);
     void *hook_state;               /* owned by the hooks above */
     void (*hook_free)(void *state); /* frees hook_state (rg_run_free) */
     /* per data index: 1 an input that was given (or required) but could

@@ -468,6 +468,104 @@ static size_t h_csv_field_run(regie_ctx *ctx, int decimal, const char *s, size_t
     return rg_csv_field_d(rg_ctx_csv(ctx), decimal, s, n, buf, bufsize);
 }
 
+/* ---- the step journal ---- */
+#define JOURNAL_MAX 4096
+
+void rg_ctx_journal_set(regie_ctx *ctx, const char *key, const char *value)
+{
+    for (size_t i = 0; i < ctx->njournal; i++) {
+        if (strcmp(ctx->journal_keys[i], key) == 0) {
+            free(ctx->journal_values[i]);
+            ctx->journal_values[i] = rg_xstrdup(value);
+            return;
+        }
+    }
+    ctx->journal_keys = rg_xrealloc(ctx->journal_keys, (ctx->njournal + 1) * sizeof(char *));
+    ctx->journal_values = rg_xrealloc(ctx->journal_values, (ctx->njournal + 1) * sizeof(char *));
+    ctx->journal_keys[ctx->njournal] = rg_xstrdup(key);
+    ctx->journal_values[ctx->njournal] = rg_xstrdup(value);
+    ctx->njournal++;
+}
+
+void rg_ctx_journal_free(regie_ctx *ctx)
+{
+    rg_strv_free(ctx->journal_keys, ctx->njournal);
+    rg_strv_free(ctx->journal_values, ctx->njournal);
+    ctx->journal_keys = ctx->journal_values = NULL;
+    ctx->njournal = 0;
+}
+
+static int h_journal_put(regie_ctx *ctx, const char *key, const char *value)
+{
+    if (!key || !*key || !value) {
+        return h_fail(ctx, "step journal: a record needs a key and a value");
+    }
+    if (strlen(key) > JOURNAL_MAX || strlen(value) > JOURNAL_MAX) {
+        return h_fail(ctx, "step journal: key %.40s...: a key or value longer than %d bytes",
+                      key, JOURNAL_MAX);
+    }
+    if (ctx->relay_journal_put) {
+        return ctx->relay_journal_put(ctx, key, value);
+    }
+    if (!ctx->run) {
+        rg_ctx_journal_set(ctx, key, value);
+        return 0;
+    }
+    if (!ctx->run->journal_put) {
+        return h_fail(ctx, "step journal: this run keeps none");
+    }
+    char *err = NULL;
+    if (ctx->run->journal_put(ctx->run, ctx->step, key, value, &err) != 0) {
+        h_fail(ctx, "step journal: %s", err ? err : "cannot record");
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The length of the value, -1 without a record, -2 when the journal could
+ * not be read (the step's error says why). */
+static long h_journal_get(regie_ctx *ctx, const char *key, char *buf, size_t bufsize)
+{
+    char *value = NULL;
+    int found = 0;
+    if (!key || !*key) {
+        return -1;
+    }
+    if (ctx->relay_journal_get) {
+        found = ctx->relay_journal_get(ctx, key, &value);
+    } else if (!ctx->run) {
+        for (size_t i = 0; i < ctx->njournal && !found; i++) {
+            if (strcmp(ctx->journal_keys[i], key) == 0) {
+                value = rg_xstrdup(ctx->journal_values[i]);
+                found = 1;
+            }
+        }
+    } else if (!ctx->run->journal_get) {
+        h_fail(ctx, "step journal: this run keeps none");
+        return -2;
+    } else {
+        char *err = NULL;
+        found = ctx->run->journal_get(ctx->run, ctx->step, key, &value, &err);
+        if (found < 0) {
+            h_fail(ctx, "step journal: %s", err ? err : "cannot read");
+        }
+        free(err);
+    }
+    if (found <= 0) {
+        free(value);
+        return found < 0 ? -2 : -1;
+    }
+    size_t len = strlen(value);
+    if (buf && bufsize) {
+        size_t n = len < bufsize - 1 ? len : bufsize - 1;
+        memcpy(buf, value, n);
+        buf[n] = 0;
+    }
+    free(value);
+    return (long)len;
+}
+
 static const char *h_step_name(regie_ctx *ctx)
 {
     return ctx && ctx->s ? ctx->s->name : NULL;
@@ -529,11 +627,12 @@ const regie_host rg_host = {
     .csv_field = rg_csv_field,
     .csv_dialect = h_csv_dialect,
     .csv_field_run = h_csv_field_run,
-    /* sheet_name, sheet_cell (readers.c) and journal_put, journal_get: not yet */
     .step_name = h_step_name,
     .output_dir = h_output_dir,
     .sheet_name = rg_reader_sheet_name,
     .sheet_cell = rg_reader_sheet_cell,
+    .journal_put = h_journal_put,
+    .journal_get = h_journal_get,
 };
 
 /* ---- contexts ---- */
@@ -572,6 +671,8 @@ void rg_ctx_reset(regie_ctx *ctx)
     ctx->modules = NULL;
     ctx->module_shas = NULL;
     ctx->nmodules = 0;
+    free(ctx->outdir_abs);
+    ctx->outdir_abs = NULL;
     for (size_t i = 0; ctx->s && i < ctx->s->nwrites && ctx->out; i++) {
         rg_datum_clear(&ctx->out[i]);
     }

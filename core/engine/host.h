@@ -45,6 +45,15 @@ struct regie_ctx {
     void (*relay_progress)(regie_ctx *ctx, double fraction);
     /* a reader's context (readers.c): the sheet its cells go to */
     struct rg_sheet *sheet;
+    /* the step journal there: the parent keeps the records (isolate.c);
+     * put: 0 or -1, get: 1 with *value (malloc'd), 0 none, -1; the step's
+     * error is set on -1 */
+    int (*relay_journal_put)(regie_ctx *ctx, const char *key, const char *value);
+    int (*relay_journal_get)(regie_ctx *ctx, const char *key, char **value);
+    /* the step journal of a context without a run (tests/mockhost.c) */
+    char **journal_keys;
+    char **journal_values;
+    size_t njournal;
 };
 
 void rg_ctx_init(regie_ctx *ctx, struct rg_run *run, size_t step);
@@ -70,5 +79,10 @@ int rg_ctx_may_write(const regie_ctx *ctx, const char *name);
 int rg_output_open(regie_ctx *ctx, const char *relpath, rg_afile *f);
 int rg_output_write(regie_ctx *ctx, rg_afile *f, const void *data, size_t len);
 int rg_output_commit(regie_ctx *ctx, const char *relpath, rg_afile *f);
+
+/* The step journal of a context without a run, kept in the context:
+ * records set (replacing one of the same key) and freed. */
+void rg_ctx_journal_set(regie_ctx *ctx, const char *key, const char *value);
+void rg_ctx_journal_free(regie_ctx *ctx);
 
 #endif /* REGIE_HOST_H */

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -40,6 +41,10 @@
 
 /* Frames on the pipe: one type byte, a 64-bit length, the payload. */
 enum { FRAME_LOG = 'L', FRAME_PROGRESS = 'P', FRAME_RESULT = 'R' };
+/* The step journal is kept by the parent (one writer of the store, and no
+ * store handle crosses the fork): the child asks with a frame and waits for
+ * the answer on a socket, a frame of type 'A' (status, text). */
+enum { FRAME_JOURNAL_PUT = 'J', FRAME_JOURNAL_GET = 'G', FRAME_ANSWER = 'A' };
 #define FRAME_HEAD (1 + sizeof(uint64_t))
 
 struct rg_isolated {
@@ -48,6 +53,7 @@ struct rg_isolated {
     int percent; /* of the last progress sent, -1 none */
     int held; /* the last progress told was not sent */
     double progress; /* the last progress told */
+    int answer_fd; /* read end of the pipe of the parent's answers */
 };
 
 /* One fork at a time: a pipe made for one child must not leak into a
@@ -127,6 +133,82 @@ static void put_text(rg_buf *b, const char *s)
     rg_buf_put_str(b, s, strlen(s));
 }
 
+static int read_full(int fd, void *buf, size_t len)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t r = read(fd, p, len);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0) {
+            return -1;
+        }
+        p += r;
+        len -= (size_t)r;
+    }
+    return 0;
+}
+
+/* Ask the parent for a journal record (type 'J': put key, value; 'G': get
+ * key) and wait for its answer: its status, and its text in *text (the
+ * value found, or the error), malloc'd. */
+static int64_t relay_journal(regie_ctx *ctx, char type, const char *key, const char *value,
+                             char **text)
+{
+    rg_buf b = { 0 };
+    put_text(&b, key);
+    if (value) {
+        put_text(&b, value);
+    }
+    send_frame(ctx->isolated->fd, type, b.data, b.len);
+    rg_buf_free(&b);
+    char head[FRAME_HEAD];
+    uint64_t n;
+    if (read_full(ctx->isolated->answer_fd, head, sizeof head) != 0) {
+        _exit(127); /* the parent is gone */
+    }
+    memcpy(&n, head + 1, sizeof n);
+    char *p = n < (1u << 20) ? malloc((size_t)n) : NULL;
+    if (!p || head[0] != FRAME_ANSWER || read_full(ctx->isolated->answer_fd, p, (size_t)n) != 0) {
+        _exit(127);
+    }
+    rg_reader r;
+    rg_reader_init(&r, p, (size_t)n);
+    int64_t status = (int64_t)rg_read_u64(&r);
+    size_t len;
+    const char *t = rg_read_str(&r, &len);
+    *text = r.bad ? rg_xstrdup("malformed answer") : rg_xstrndup(t, len);
+    free(p);
+    return r.bad ? -1 : status;
+}
+
+static int relay_journal_put(regie_ctx *ctx, const char *key, const char *value)
+{
+    char *text = NULL;
+    int64_t st = relay_journal(ctx, FRAME_JOURNAL_PUT, key, value, &text);
+    if (st != 0) {
+        rg_host.fail(ctx, "%s", text);
+    }
+    free(text);
+    return st == 0 ? 0 : -1;
+}
+
+static int relay_journal_get(regie_ctx *ctx, const char *key, char **value)
+{
+    char *text = NULL;
+    int64_t st = relay_journal(ctx, FRAME_JOURNAL_GET, key, NULL, &text);
+    if (st == 1) {
+        *value = text;
+        return 1;
+    }
+    if (st < 0) {
+        rg_host.fail(ctx, "%s", text);
+    }
+    free(text);
+    return st == 0 ? 0 : -1;
+}
+
 /* An output as its length and its datum bytes (rg_datum_save); one the
  * plugin did not write (RG_DATUM_NONE) as length 0. */
 static void put_datum(rg_buf *b, const rg_datum *d)
@@ -141,17 +223,20 @@ static void put_datum(rg_buf *b, const rg_datum *d)
     rg_buf_free(&one);
 }
 
-static void child_main(regie_ctx *ctx, const rg_step *step, int fd, pid_t parent, int max_level)
+static void child_main(regie_ctx *ctx, const rg_step *step, int fd, int answer_fd, pid_t parent,
+                       int max_level)
 {
     /* regie killed (kill -9 in the middle of a run): a plugin that hangs
      * must not live on without it */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) {
         _exit(127);
     }
-    struct rg_isolated self = { fd, max_level, -1, 0, 0 };
+    struct rg_isolated self = { fd, max_level, -1, 0, 0, answer_fd };
     ctx->isolated = &self;
     ctx->relay_log = relay_log;
     ctx->relay_progress = relay_progress;
+    ctx->relay_journal_put = relay_journal_put;
+    ctx->relay_journal_get = relay_journal_get;
     /* the instance lives in the child: open, one attempt, close */
     rg_instance inst;
     memset(&inst, 0, sizeof inst);
@@ -267,10 +352,72 @@ static int apply_result(regie_ctx *ctx, const rg_step *step, const char *p, size
     return 0;
 }
 
+/* A journal request of the child, done here on ctx (the step's error left
+ * as it was), and answered on answer_fd. */
+static void answer_journal(regie_ctx *ctx, char type, const char *p, size_t len, int answer_fd)
+{
+    rg_reader r;
+    rg_reader_init(&r, p, len);
+    size_t nk = 0, nv = 0;
+    const char *k = rg_read_str(&r, &nk);
+    const char *v = type == FRAME_JOURNAL_PUT ? rg_read_str(&r, &nv) : NULL;
+    char *key = r.bad ? NULL : rg_xstrndup(k, nk);
+    char *value = r.bad || !v ? NULL : rg_xstrndup(v, nv);
+    char *saved = ctx->error;
+    ctx->error = NULL;
+    int64_t status = -1;
+    char *text = NULL;
+    if (!key) {
+        text = rg_xstrdup("step journal: malformed request");
+    } else if (type == FRAME_JOURNAL_PUT) {
+        status = rg_host.journal_put(ctx, key, value ? value : "");
+    } else {
+        long n = rg_host.journal_get(ctx, key, NULL, 0);
+        if (n >= 0) {
+            text = rg_xcalloc(1, (size_t)n + 1);
+            rg_host.journal_get(ctx, key, text, (size_t)n + 1);
+            status = 1;
+        } else {
+            status = n == -1 ? 0 : -1;
+        }
+    }
+    if (!text) {
+        text = ctx->error ? ctx->error : rg_xstrdup("");
+    } else {
+        free(ctx->error);
+    }
+    ctx->error = saved;
+    rg_buf b = { 0 };
+    rg_buf_put_u64(&b, (uint64_t)status);
+    put_text(&b, text);
+    char head[FRAME_HEAD];
+    uint64_t n = b.len;
+    head[0] = FRAME_ANSWER;
+    memcpy(head + 1, &n, sizeof n);
+    /* a child gone meanwhile is seen by the caller's loop */
+    if (send(answer_fd, head, sizeof head, MSG_NOSIGNAL) == (ssize_t)sizeof head) {
+        size_t off = 0;
+        while (off < b.len) {
+            ssize_t w = send(answer_fd, b.data + off, b.len - off, MSG_NOSIGNAL);
+            if (w < 0 && errno == EINTR) {
+                continue;
+            }
+            if (w <= 0) {
+                break;
+            }
+            off += (size_t)w;
+        }
+    }
+    rg_buf_free(&b);
+    free(text);
+    free(key);
+    free(value);
+}
+
 /* Handle the whole frames at the start of buf; returns the bytes used.
  * *result is set once the result frame has been applied (-1: malformed). */
 static size_t take_frames(regie_ctx *ctx, const rg_step *step, const char *buf, size_t len,
-                          int *result, int *rc)
+                          int *result, int *rc, int answer_fd)
 {
     size_t used = 0;
     while (len - used >= FRAME_HEAD) {
@@ -291,6 +438,8 @@ static size_t take_frames(regie_ctx *ctx, const rg_step *step, const char *buf, 
             double fraction;
             memcpy(&fraction, p, sizeof fraction);
             rg_host.progress(ctx, fraction);
+        } else if ((f[0] == FRAME_JOURNAL_PUT || f[0] == FRAME_JOURNAL_GET) && !*result) {
+            answer_journal(ctx, f[0], p, (size_t)n, answer_fd);
         } else if (f[0] == FRAME_RESULT && !*result) {
             *result = apply_result(ctx, step, p, (size_t)n, rc) == 0 ? 1 : -1;
         }
@@ -361,9 +510,18 @@ static int child_failed(regie_ctx *ctx, const rg_step *step, int status)
 
 int rg_isolate_run(regie_ctx *ctx, const rg_step *step)
 {
-    int fds[2];
+    int fds[2], answer[2];
     pthread_mutex_lock(&fork_mu);
+    /* a socket, not a pipe: an answer to a child gone meanwhile must not
+     * raise SIGPIPE here (send with MSG_NOSIGNAL) */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, answer) != 0) {
+        pthread_mutex_unlock(&fork_mu);
+        return rg_host.fail(ctx, "cannot isolate plugin %s: pipe: %s", step->plugin_name,
+                            strerror(errno));
+    }
     if (pipe2(fds, O_CLOEXEC) != 0) {
+        close(answer[0]);
+        close(answer[1]);
         pthread_mutex_unlock(&fork_mu);
         return rg_host.fail(ctx, "cannot isolate plugin %s: pipe: %s", step->plugin_name,
                             strerror(errno));
@@ -375,13 +533,16 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *step)
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        child_main(ctx, step, fds[1], parent, max_level);
+        close(answer[1]);
+        child_main(ctx, step, fds[1], answer[0], parent, max_level);
     }
     int fork_errno = errno;
     close(fds[1]);
+    close(answer[0]);
     pthread_mutex_unlock(&fork_mu);
     if (pid < 0) {
         close(fds[0]);
+        close(answer[1]);
         return rg_host.fail(ctx, "cannot isolate plugin %s: fork: %s", step->plugin_name,
                             strerror(fork_errno));
     }
@@ -400,6 +561,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *step)
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
         }
         close(fds[0]);
+        close(answer[1]);
         if (pidfd >= 0) {
             close(pidfd);
         }
@@ -428,7 +590,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *step)
             ssize_t r = read(fds[0], chunk, sizeof chunk);
             if (r > 0) {
                 rg_buf_put(&in, chunk, (size_t)r);
-                size_t used = take_frames(ctx, step, in.data, in.len, &result, &rc);
+                size_t used = take_frames(ctx, step, in.data, in.len, &result, &rc, answer[1]);
                 /* what is left is the start of a frame: only that is kept */
                 memmove(in.data, in.data + used, in.len - used);
                 in.len -= used;
@@ -442,6 +604,7 @@ int rg_isolate_run(regie_ctx *ctx, const rg_step *step)
         }
     }
     close(fds[0]);
+    close(answer[1]);
     rg_buf_free(&in);
 
     /* The child is leaving: one that sent its result has only _exit left;

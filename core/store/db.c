@@ -535,6 +535,16 @@ static const char *const migrations[] = {
     /* v5: the run's case (a workflow's `case =`: tender reference, event
      * title), shown beside its id; NULL for runs before it or without one */
     "ALTER TABLE runs ADD COLUMN run_case TEXT;\n",
+    /* v6: the step journal (journal.c): records a step keeps for work that
+     * must happen once, such as a message sent, by run, step and key */
+    "CREATE TABLE IF NOT EXISTS journal (\n"
+    "  run_id TEXT NOT NULL REFERENCES runs(id),\n"
+    "  step TEXT NOT NULL,\n"
+    "  key TEXT NOT NULL,\n"
+    "  value TEXT NOT NULL,\n"
+    "  time TEXT NOT NULL,\n"
+    "  PRIMARY KEY (run_id, step, key)\n"
+    ");\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

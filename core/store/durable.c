@@ -782,6 +782,30 @@ static char *hook_today(const rg_run *run)
     return rg_durable_today();
 }
 
+/* The step journal in the store (journal.c). */
+static int hook_journal_put(rg_run *run, size_t s, const char *key, const char *value,
+                            char **err)
+{
+    rg_errors e = { 0 };
+    int rc = rg_store_journal_put(run->store, run->run_id, run->wf->steps[s].name, key, value, &e);
+    if (rc != 0) {
+        *err = rg_xstrdup(e.n ? e.msg[0] : "cannot record");
+    }
+    rg_err_free(&e);
+    return rc;
+}
+
+static int hook_journal_get(rg_run *run, size_t s, const char *key, char **value, char **err)
+{
+    rg_errors e = { 0 };
+    int rc = rg_store_journal_get(run->store, run->run_id, run->wf->steps[s].name, key, value, &e);
+    if (rc < 0) {
+        *err = rg_xstrdup(e.n ? e.msg[0] : "cannot read");
+    }
+    rg_err_free(&e);
+    return rc;
+}
+
 static void install(rg_run *run, rg_store *store)
 {
     run->store = store;
@@ -792,6 +816,8 @@ static void install(rg_run *run, rg_store *store)
     run->reuse = hook_reuse;
     run->audit_head = hook_audit_head;
     run->today = hook_today;
+    run->journal_put = hook_journal_put;
+    run->journal_get = hook_journal_get;
     durable_state *ds = rg_xcalloc(1, sizeof *ds);
     pthread_mutex_init(&ds->mu, NULL);
     size_t ns = run->wf->nsteps ? run->wf->nsteps : 1;
@@ -807,11 +833,86 @@ static void install(rg_run *run, rg_store *store)
     run->hook_free = state_free;
 }
 
+/* Without a store, the step journal is kept in memory for the process:
+ * a step's retries see what its earlier attempts recorded; nothing can be
+ * resumed anyway. */
+typedef struct local_journal {
+    pthread_mutex_t mu;
+    char **keys; /* "STEP\nKEY" */
+    char **values;
+    size_t n;
+} local_journal;
+
+static void local_free(void *p)
+{
+    local_journal *lj = p;
+    if (!lj) {
+        return;
+    }
+    pthread_mutex_destroy(&lj->mu);
+    rg_strv_free(lj->keys, lj->n);
+    rg_strv_free(lj->values, lj->n);
+    free(lj);
+}
+
+/* The position of k plus one, 0 when not there (under lj->mu). */
+static size_t local_find(const local_journal *lj, const char *k)
+{
+    for (size_t i = 0; i < lj->n; i++) {
+        if (strcmp(lj->keys[i], k) == 0) {
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static int local_put(rg_run *run, size_t s, const char *key, const char *value, char **err)
+{
+    (void)err;
+    local_journal *lj = run->hook_state;
+    char *k = rg_xasprintf("%s\n%s", run->wf->steps[s].name, key);
+    pthread_mutex_lock(&lj->mu);
+    size_t at = local_find(lj, k);
+    if (at) {
+        free(lj->values[at - 1]);
+        lj->values[at - 1] = rg_xstrdup(value);
+        free(k);
+    } else {
+        lj->keys = rg_xrealloc(lj->keys, (lj->n + 1) * sizeof *lj->keys);
+        lj->values = rg_xrealloc(lj->values, (lj->n + 1) * sizeof *lj->values);
+        lj->keys[lj->n] = k;
+        lj->values[lj->n++] = rg_xstrdup(value);
+    }
+    pthread_mutex_unlock(&lj->mu);
+    return 0;
+}
+
+static int local_get(rg_run *run, size_t s, const char *key, char **value, char **err)
+{
+    (void)err;
+    local_journal *lj = run->hook_state;
+    char *k = rg_xasprintf("%s\n%s", run->wf->steps[s].name, key);
+    pthread_mutex_lock(&lj->mu);
+    size_t at = local_find(lj, k);
+    *value = at ? rg_xstrdup(lj->values[at - 1]) : NULL;
+    pthread_mutex_unlock(&lj->mu);
+    free(k);
+    return at ? 1 : 0;
+}
+
 void rg_durable_local(rg_run *run)
 {
     run->store = NULL;
     run->wait_check = hook_wait;
     run->today = hook_today;
+    if (!run->hook_state) {
+        local_journal *lj = rg_xcalloc(1, sizeof *lj);
+        pthread_mutex_init(&lj->mu, NULL);
+        run->hook_state = lj;
+        run->hook_free = local_free;
+        run->journal_put = local_put;
+        run->journal_get = local_get;
+    }
 }
 
 /* The inputs rg_durable_previous took from earlier runs, for the record of

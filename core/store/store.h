@@ -29,7 +29,7 @@
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 5
+#define RG_STORE_SCHEMA_VERSION 6
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -202,6 +202,15 @@ int rg_store_step_status(rg_store *store, const char *run_id, const char *step, 
 int rg_store_step_outputs(rg_store *store, const char *run_id, const char *step, char ***relpaths,
                           char ***sha256s, size_t *n, rg_errors *errs);
 void rg_store_outputs_free(char **relpaths, char **sha256s, size_t n);
+/* The step journal (journal.c): record VALUE under KEY for a step of a
+ * run, replacing an earlier value; committed when it returns.  No audit
+ * entry. */
+int rg_store_journal_put(rg_store *store, const char *run_id, const char *step, const char *key,
+                         const char *value, rg_errors *errs);
+/* The value recorded under KEY (*value malloc'd): 1 found, 0 none, -1
+ * error. */
+int rg_store_journal_get(rg_store *store, const char *run_id, const char *step, const char *key,
+                         char **value, rg_errors *errs);
 /* Record the number of parallel jobs the run was started with (resume
  * uses it again unless told otherwise). */
 int rg_store_run_set_jobs(rg_store *store, const char *run_id, int jobs, rg_errors *errs);

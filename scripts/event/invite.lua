@@ -13,6 +13,11 @@
 -- A run that starts after the deadline with too few confirmed (NO-GO
 -- already decided: the run's date is past decide_on) writes no invitation
 -- to be cancelled at once: event.ics, and cancel.ics from the decide step.
+--
+-- mail_documents: each letter as a message for the mail step (the
+-- mail-send plugin, doc/mail.md): to, name, subject, letter, attachments
+-- (the participant's invitation, when one was written) and from (the
+-- organizer).
 
 local L = require "event.lib"
 
@@ -49,13 +54,17 @@ return {
     -- registration, or of the cancellation that freed the seat)
     local letters = 0
     local docs = regie.output_writer("letter_documents", L.DOC_COLUMNS)
+    local mails = {}
     for _, p in ipairs(people) do
       if #p.letters > 0 then
         local values = L.letter_values(cfg, p)
         for _, kind in ipairs(p.letters) do
-          regie.write(string.format("letters/%s-%s.md", p.reg_id, kind), L.fill(kind, values))
+          local path = string.format("letters/%s-%s.md", p.reg_id, kind)
+          regie.write(path, L.fill(kind, values))
           local day = (kind == "plaats" and p.promoted_at or p.registered_at):sub(1, 10)
-          docs:add(table.unpack(L.document(cfg, p, kind, values, day)))
+          local doc = L.document(cfg, p, kind, values, day)
+          docs:add(table.unpack(doc))
+          mails[#mails + 1] = { p = p, subject = doc[6], letter = path }
           letters = letters + 1
         end
       end
@@ -100,6 +109,7 @@ return {
     local no_go = today and today >= regie.input("decide_on")
       and regie.input("at_deadline") < cfg.event.min_participants
     local invites, cancels = 0, 0
+    local ics_written = {} -- reg_id: the path of the invitation written
     for _, p in ipairs(people) do
       local attendee = { { name = p.name, email = p.email } }
       if p.status == "confirmed" and no_go then
@@ -107,16 +117,29 @@ return {
       elseif p.status == "confirmed" then
         regie.write("invites/" .. p.reg_id .. ".ics",
                     L.calendar(cfg, "REQUEST", dtstamp, sequences(p.reg_id, "REQUEST", attendee), attendee))
+        ics_written[p.reg_id] = "invites/" .. p.reg_id .. ".ics"
         invites = invites + 1
       elseif before[p.reg_id .. "\0" .. days[1].uid] then
         -- invited before, no longer confirmed: the invitation is withdrawn
         regie.write("invites/" .. p.reg_id .. ".ics",
                     L.calendar(cfg, "CANCEL", dtstamp, sequences(p.reg_id, "CANCEL", attendee), attendee))
+        ics_written[p.reg_id] = "invites/" .. p.reg_id .. ".ics"
         cancels = cancels + 1
       end
     end
     rec:close()
     csv:close()
+
+    -- each letter as a message, with the participant's invitation
+    local from = cfg.organizer_name ~= "" and (cfg.organizer_name .. " <" .. cfg.organizer .. ">")
+      or cfg.organizer
+    local mail = regie.output_writer("mail_documents",
+                                     { "to", "name", "subject", "letter", "attachments", "from" })
+    for _, m in ipairs(mails) do
+      local ics = ics_written[m.p.reg_id]
+      mail:add(m.p.email, m.p.name, m.subject, m.letter, ics or regie.null, from)
+    end
+    mail:close()
     regie.info(string.format("%d letters, %d invitations%s%s%s", letters, invites,
                              no_go and " (NO-GO already decided: none written)" or "",
                              cancels > 0 and string.format(", %d withdrawn", cancels) or "",

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "markdown.h"
+
 #define PAGE_W 595.28 /* A4 in points */
 #define PAGE_H 841.89
 #define MM (72.0 / 25.4)
@@ -42,20 +44,20 @@ static const regie_param params[] = {
       "letters/A.pdf), body (Markdown subset: # heading, paragraphs, - lists, **bold**, pipe "
       "tables) and optionally addressee (lines), place_date (e.g. Assen, 28 april 2026), "
       "reference (kenmerk), subject, signature (lines: else the style's), date (YYYY-MM-DD: "
-      "the PDF's creation date unless SOURCE_DATE_EPOCH is set)" },
+      "the PDF's creation date unless SOURCE_DATE_EPOCH is set)", 0 },
     { "style", REGIE_PARAM_STRING, 0, NULL,
       "the house style: the name of an ini input the step reads (a default file next to the "
       "workflow is found there), or the path of an INI file (relative: to the current "
       "directory); none: a plain style. Sections [page] [font] [sender] [signature] [footer] "
-      "[document] (doc/letters.md)" },
+      "[document] (doc/letters.md)", 0 },
     { "threads", REGIE_PARAM_INT, 0, "0",
-      "letters rendered at the same time (0: the number of CPUs)" },
+      "letters rendered at the same time (0: the number of CPUs)", 0 },
     { "html", REGIE_PARAM_BOOL, 0, "yes",
       "also write each letter as HTML beside its PDF (the path with .html for .pdf): the same "
-      "house style as a web page that prints on A4" },
+      "house style as a web page that prints on A4", 0 },
     { "pages", REGIE_PARAM_STRING, 0, NULL,
       "name of an integer value to write with the number of pages rendered (one of the step's "
-      "writes)" },
+      "writes)", 0 },
     { 0 },
 };
 
@@ -460,243 +462,6 @@ typedef struct letter {
     const char *f[NCOLS]; /* "" when absent or null */
 } letter;
 
-/* ---- Markdown subset to blocks ---- */
-typedef enum { B_PARA, B_H1, B_H2, B_ITEM, B_TABLE } bkind;
-
-typedef struct block {
-    bkind kind;
-    char *markup; /* pango markup (para, heading, item) */
-    /* table: cells as markup, row-major */
-    char **cells;
-    int nrows, ncols;
-    int header; /* the first row is a header (a |---| line follows it) */
-    char align[16]; /* per column: 'r' for ---: (numbers), else left */
-} block;
-
-typedef struct doc {
-    block *b;
-    size_t n, cap;
-} doc;
-
-/* Text with **bold** as pango markup (the rest escaped). */
-static void inline_markup(sbuf *out, const char *s, size_t n)
-{
-    int bold = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == '*' && i + 1 < n && s[i + 1] == '*') {
-            /* a ** opening only when a closing one follows */
-            if (bold || memmem(s + i + 2, n - i - 2, "**", 2)) {
-                sbuf_puts(out, bold ? "</b>" : "<b>");
-                bold = !bold;
-                i++;
-                continue;
-            }
-        }
-        switch (c) {
-        case '&':
-            sbuf_puts(out, "&amp;");
-            break;
-        case '<':
-            sbuf_puts(out, "&lt;");
-            break;
-        case '>':
-            sbuf_puts(out, "&gt;");
-            break;
-        case '\r':
-            break;
-        default:
-            sbuf_put(out, &c, 1);
-        }
-    }
-    if (bold) {
-        sbuf_puts(out, "</b>");
-    }
-}
-
-static block *doc_add(doc *d, bkind k)
-{
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 32;
-        d->b = realloc(d->b, d->cap * sizeof *d->b);
-        if (!d->b) {
-            abort();
-        }
-    }
-    block *b = &d->b[d->n++];
-    memset(b, 0, sizeof *b);
-    b->kind = k;
-    return b;
-}
-
-static void doc_free(doc *d)
-{
-    for (size_t i = 0; i < d->n; i++) {
-        free(d->b[i].markup);
-        for (int c = 0; c < d->b[i].nrows * d->b[i].ncols; c++) {
-            free(d->b[i].cells[c]);
-        }
-        free(d->b[i].cells);
-    }
-    free(d->b);
-}
-
-static int is_rule_row(const char *s, size_t n)
-{
-    int dash = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '-') {
-            dash = 1;
-        } else if (s[i] != '|' && s[i] != ':' && s[i] != ' ' && s[i] != '\t' && s[i] != '\r') {
-            return 0;
-        }
-    }
-    return dash;
-}
-
-/* The cells of a pipe-table line (outer pipes optional). */
-static int split_cells(const char *s, size_t n, char **cells, int max)
-{
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\r' || s[n - 1] == '\t')) {
-        n--;
-    }
-    size_t i = 0;
-    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
-        i++;
-    }
-    if (i < n && s[i] == '|') {
-        i++;
-    }
-    if (n > i && s[n - 1] == '|') {
-        n--;
-    }
-    int k = 0;
-    while (i <= n && k < max) {
-        size_t j = i;
-        while (j < n && s[j] != '|') {
-            j++;
-        }
-        size_t a = i, b = j;
-        while (a < b && (s[a] == ' ' || s[a] == '\t')) {
-            a++;
-        }
-        while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) {
-            b--;
-        }
-        sbuf m = { 0 };
-        inline_markup(&m, s + a, b - a);
-        cells[k++] = m.p ? m.p : strdup("");
-        i = j + 1;
-    }
-    return k;
-}
-
-#define MAX_COLS 16
-
-static void parse_markdown(doc *d, const char *text)
-{
-    const char *p = text;
-    sbuf para = { 0 };
-    bkind pk = B_PARA;
-    block *table = NULL;
-    int ntab = 0;
-#define FLUSH()                                                                                    \
-    do {                                                                                           \
-        if (para.len) {                                                                            \
-            doc_add(d, pk)->markup = para.p;                                                       \
-            para = (sbuf){ 0 };                                                                    \
-        }                                                                                          \
-        pk = B_PARA;                                                                               \
-    } while (0)
-    while (*p) {
-        const char *e = strchr(p, '\n');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        const char *line = p;
-        p = e ? e + 1 : p + n;
-        while (n && line[n - 1] == '\r') {
-            n--;
-        }
-        size_t ind = 0;
-        while (ind < n && (line[ind] == ' ' || line[ind] == '\t')) {
-            ind++;
-        }
-        if (ind < n && line[ind] == '|') {
-            FLUSH();
-            if (is_rule_row(line, n)) {
-                if (table && table->nrows == 1) {
-                    table->header = 1;
-                    /* ---: aligns the column right */
-                    int c = -1;
-                    for (size_t k = ind; k < n; k++) {
-                        if (line[k] == '|') {
-                            c++;
-                        } else if (line[k] == ':' && c >= 0 && c < 16 &&
-                                   (k + 1 >= n || line[k + 1] == '|' || line[k + 1] == ' ')) {
-                            table->align[c] = 'r';
-                        }
-                    }
-                }
-                continue;
-            }
-            char *cells[MAX_COLS];
-            int k = split_cells(line, n, cells, MAX_COLS);
-            if (!table) {
-                table = doc_add(d, B_TABLE);
-                ntab = k;
-                table->ncols = k;
-            }
-            table->cells = realloc(table->cells,
-                                   (size_t)(table->nrows + 1) * (size_t)table->ncols * sizeof(char *));
-            if (!table->cells) {
-                abort();
-            }
-            for (int c = 0; c < table->ncols; c++) {
-                table->cells[table->nrows * table->ncols + c] = c < k ? cells[c] : strdup("");
-            }
-            for (int c = table->ncols; c < k; c++) {
-                free(cells[c]);
-            }
-            table->nrows++;
-            (void)ntab;
-            continue;
-        }
-        table = NULL;
-        if (ind == n) {
-            FLUSH();
-            continue;
-        }
-        if (n - ind >= 2 && line[ind] == '#' && (line[ind + 1] == ' ' ||
-                                                 (line[ind + 1] == '#' && n - ind >= 3))) {
-            FLUSH();
-            size_t lvl = 0;
-            while (ind + lvl < n && line[ind + lvl] == '#') {
-                lvl++;
-            }
-            size_t a = ind + lvl;
-            while (a < n && line[a] == ' ') {
-                a++;
-            }
-            sbuf m = { 0 };
-            inline_markup(&m, line + a, n - a);
-            doc_add(d, lvl == 1 ? B_H1 : B_H2)->markup = m.p ? m.p : strdup("");
-            continue;
-        }
-        if (n - ind >= 2 && (line[ind] == '-' || line[ind] == '*') && line[ind + 1] == ' ') {
-            FLUSH();
-            pk = B_ITEM;
-            inline_markup(&para, line + ind + 2, n - ind - 2);
-            continue;
-        }
-        if (para.len) {
-            /* the templates write their lines as lines: a break, not a space */
-            sbuf_puts(&para, "\n");
-        }
-        inline_markup(&para, line + ind, n - ind);
-    }
-    FLUSH();
-#undef FLUSH
-}
-
 /* ---- layout: what goes where on which page, then drawing ---- */
 typedef enum { I_LINE, I_LAYOUT, I_RULE } ikind;
 
@@ -906,12 +671,12 @@ static void flow_lines(flow *f, PangoLayout *l, double x)
     pango_layout_iter_free(it);
 }
 
-static void flow_table(flow *f, const block *b, double x0, double width)
+static void flow_table(flow *f, const md_block *b, double x0, double width)
 {
     const style *st = f->st;
     double pad = 3, size = st->font_size * 0.92;
     int nc = b->ncols;
-    double nat[MAX_COLS] = { 0 }, w[MAX_COLS];
+    double nat[MD_MAX_COLS] = { 0 }, w[MD_MAX_COLS];
     double total = 0;
     /* each cell laid out once: unwrapped to find the columns' natural
      * widths, given a width only when it must wrap */
@@ -1013,7 +778,9 @@ static void flow_table(flow *f, const block *b, double x0, double width)
 /* Lines joined as markup (escaped). */
 static void lines_markup(sbuf *m, const char *text)
 {
-    inline_markup(m, text, strlen(text));
+    char *t = md_inline(text, strlen(text));
+    sbuf_puts(m, t);
+    free(t);
 }
 
 static char *page_label(const char *fmt, int page, int pages)
@@ -1034,10 +801,9 @@ static char *page_label(const char *fmt, int page, int pages)
             p++;
         }
     }
-    sbuf m = { 0 };
-    inline_markup(&m, b.p ? b.p : "", b.len);
+    char *m = md_inline(b.p ? b.p : "", b.len);
     free(b.p);
-    return m.p ? m.p : strdup("");
+    return m;
 }
 
 static cairo_status_t to_sbuf(void *closure, const unsigned char *data, unsigned int length)
@@ -1138,15 +904,15 @@ static void render_letter(const style *st, worker_res *res, const letter *L, ren
     f.y = y + st->font_size * 2;
 
     /* ---- the body ---- */
-    doc d = { 0 };
-    parse_markdown(&d, L->f[C_BODY]);
+    md_doc d = { 0 };
+    md_parse(&d, L->f[C_BODY]);
     double gap = st->font_size * 0.7;
     for (size_t i = 0; i < d.n; i++) {
-        block *b = &d.b[i];
+        md_block *b = &d.b[i];
         switch (b->kind) {
-        case B_H1:
-        case B_H2: {
-            PangoLayout *l = new_layout(&f, b->markup, b->kind == B_H1 ? st->heading_size
+        case MD_H1:
+        case MD_H2: {
+            PangoLayout *l = new_layout(&f, b->markup, b->kind == MD_H1 ? st->heading_size
                                                                       : st->font_size * 1.1,
                                         1, width, PANGO_ALIGN_LEFT);
             /* with at least two lines of what follows */
@@ -1157,13 +923,13 @@ static void render_letter(const style *st, worker_res *res, const letter *L, ren
             f.y += gap;
             break;
         }
-        case B_PARA: {
+        case MD_PARA: {
             PangoLayout *l = new_layout(&f, b->markup, st->font_size, 0, width, PANGO_ALIGN_LEFT);
             flow_lines(&f, l, left);
             f.y += gap;
             break;
         }
-        case B_ITEM: {
+        case MD_ITEM: {
             double ind = st->font_size * 1.4;
             PangoLayout *l = new_layout(&f, b->markup, st->font_size, 0, width - ind,
                                         PANGO_ALIGN_LEFT);
@@ -1179,12 +945,12 @@ static void render_letter(const style *st, worker_res *res, const letter *L, ren
             f.v[bi].x = left + ind * 0.3;
             f.v[bi].y = f.v[bi + 1].y;
             f.y += st->font_size * 0.25;
-            if (i + 1 >= d.n || d.b[i + 1].kind != B_ITEM) {
+            if (i + 1 >= d.n || d.b[i + 1].kind != MD_ITEM) {
                 f.y += gap;
             }
             break;
         }
-        case B_TABLE:
+        case MD_TABLE:
             flow_table(&f, b, left, width);
             f.y += gap;
             break;
@@ -1211,7 +977,7 @@ static void render_letter(const style *st, worker_res *res, const letter *L, ren
         flow_lines(&f, l, left);
     }
     free(sm.p);
-    doc_free(&d);
+    md_doc_free(&d);
     int pages = f.page + 1;
 
     /* ---- drawing ---- */
@@ -1421,59 +1187,12 @@ static void render_html(const style *st, const letter *L, sbuf *b)
         }
     }
     sbuf_puts(b, "</table>\n");
-    doc d = { 0 };
-    parse_markdown(&d, L->f[C_BODY]);
-    int in_list = 0;
-    for (size_t k = 0; k < d.n; k++) {
-        const block *x = &d.b[k];
-        if (x->kind != B_ITEM && in_list) {
-            sbuf_puts(b, "</ul>\n");
-            in_list = 0;
-        }
-        switch (x->kind) {
-        case B_H1:
-        case B_H2:
-            sbuf_puts(b, x->kind == B_H1 ? "<h1>" : "<h2>");
-            sbuf_puts(b, x->markup);
-            sbuf_puts(b, x->kind == B_H1 ? "</h1>\n" : "</h2>\n");
-            break;
-        case B_PARA:
-            sbuf_puts(b, "<p>");
-            sbuf_puts(b, x->markup);
-            sbuf_puts(b, "</p>\n");
-            break;
-        case B_ITEM:
-            if (!in_list) {
-                sbuf_puts(b, "<ul>\n");
-                in_list = 1;
-            }
-            sbuf_puts(b, "<li>");
-            sbuf_puts(b, x->markup);
-            sbuf_puts(b, "</li>\n");
-            break;
-        case B_TABLE:
-            sbuf_puts(b, "<table class=\"body\">\n");
-            for (int r = 0; r < x->nrows; r++) {
-                int head = x->header && r == 0;
-                sbuf_puts(b, head ? "<thead><tr>" : "<tr>");
-                for (int c = 0; c < x->ncols; c++) {
-                    int right = c < (int)sizeof x->align && x->align[c] == 'r';
-                    sbuf_puts(b, head ? (right ? "<th class=\"r\">" : "<th>")
-                                      : (right ? "<td class=\"r\">" : "<td>"));
-                    const char *cell = x->cells[r * x->ncols + c];
-                    sbuf_puts(b, cell ? cell : "");
-                    sbuf_puts(b, head ? "</th>" : "</td>");
-                }
-                sbuf_puts(b, head ? "</tr></thead>\n<tbody>\n" : "</tr>\n");
-            }
-            sbuf_puts(b, x->header && x->nrows > 0 ? "</tbody>\n</table>\n" : "</table>\n");
-            break;
-        }
-    }
-    if (in_list) {
-        sbuf_puts(b, "</ul>\n");
-    }
-    doc_free(&d);
+    md_doc d = { 0 };
+    md_parse(&d, L->f[C_BODY]);
+    char *body = md_html(&d, 0);
+    sbuf_puts(b, body);
+    free(body);
+    md_doc_free(&d);
     sbuf_puts(b, "<div class=\"signature\">");
     if (*L->f[C_SIGNATURE]) {
         html_lines(b, L->f[C_SIGNATURE]);
