@@ -48,8 +48,9 @@ static const regie_param params[] = {
       0 },
     { "formats", REGIE_PARAM_LIST, 0, NULL,
       "Excel number formats per column as COLUMN:FORMAT, e.g. `total:0.00, share:0%, "
-      "price:#,##0.00` (a piece without ':' belongs to the format before it); for the numbers and "
-      "dates of that column in every sheet; default: a number shows the decimals its column's data "
+      "price:#,##0.00` (a piece without ':' belongs to the format before it), for the numbers and "
+      "dates of that column in every sheet; `*:FORMAT` for every other column holding decimal "
+      "numbers (not only integers); default: a number shows the most decimals its column's data "
       "has, a date dd-mm-yyyy, a date-time dd-mm-yyyy hh:mm",
       0 },
     { "freeze", REGIE_PARAM_BOOL, 0, "yes", "freeze the header row (it stays in view)", 0 },
@@ -611,16 +612,21 @@ static int write_sheet(job *j, sheet *sh)
             continue;
         }
         int dec = -2; /* -2: no number, -1: General */
-        for (size_t r = 0; r < nr && dec != -1; r++) {
+        int decimal = 0; /* the column holds decimal numbers (not only integers) */
+        for (size_t r = 0; r < nr; r++) {
             const regie_value *v = cell_at(j, sh, r, c);
-            if (v->type == REGIE_INT && dec < 0) {
+            if (v->type == REGIE_INT && dec == -2) {
                 dec = v->u.i > -1000000000000000LL && v->u.i < 1000000000000000LL ? 0 : -1;
             } else if (v->type == REGIE_NUM) {
                 int d = num_decimals(v->u.n);
-                dec = d < 0 || d > 10 ? -1 : d > dec ? d : dec;
+                decimal = 1;
+                dec = dec == -1 || d < 0 || d > 10 ? -1 : d > dec ? d : dec;
             }
         }
-        if (dec >= 0) {
+        const char *any = decimal ? user_format(j, "*") : NULL;
+        if (any) {
+            col->num = number_format(j, any);
+        } else if (dec >= 0) {
             char f[16] = "0";
             if (dec > 0) {
                 f[1] = '.';
@@ -848,7 +854,7 @@ static int xlsx_write_run(const regie_host *h, regie_ctx *ctx, void *state)
         rc = write_sheet(&j, &j.sheets[i]);
     }
     for (size_t i = 0; i < j.nfmts && rc == 0; i++) {
-        if (!j.fmts[i].used) {
+        if (!j.fmts[i].used && strcmp(j.fmts[i].column, "*") != 0) {
             rc = h->fail(ctx, "parameter formats: no sheet has a column %s", j.fmts[i].column);
         }
     }
