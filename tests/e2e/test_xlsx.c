@@ -156,8 +156,8 @@ START_TEST(tender_ranking_matches_csv)
     free(err);
     /* every cell, value and type, against ranking.csv; numbers shown with
      * two decimals as there, the rank as a whole number */
-    char *args = t_asprintf("compare '%s/out/ranking.xlsx' Rangschikking '%s/out/ranking.csv' " RANKING_TEXT
-                            " --format rank=0 --format '*=0.00'",
+    char *args = t_asprintf("compare '%s/out/ranking.xlsx' Rangschikking '%s/out/ranking.csv' "
+                            RANKING_TEXT " --format rank=0 --format '*=0.00'",
                             dir, dir);
     char *out = check(args, &rc);
     ck_assert_msg(rc == 0, "ranking.xlsx differs from ranking.csv:\n%s", out);
@@ -251,9 +251,11 @@ static const char MIXED_LUA[] =
     "      { id = 1, name = '=1+1', amount = 12.5, share = 0.25, ok = true, day = '2026-03-01',\n"
     "        at = '2026-03-01T09:30', tags = regie.list{ 'a', 'b' }, none = regie.null },\n"
     "      { id = 2, name = 'Zo\xc3\xab', amount = 3.0, share = 0.125, ok = false,\n"
-    "        day = '2026-02-30', at = '2026-03-01T09:30:15', tags = regie.list{}, none = regie.null },\n"
+    "        day = '2026-02-30', at = '2026-03-01T09:30:15', tags = regie.list{},\n"
+    "        none = regie.null },\n"
     "      { id = 9007199254740993, name = '@SUM(A1)', amount = -0.1, share = 1.0, ok = true,\n"
-    "        day = '2026-13-01', at = '2026-03-01 09:30', tags = regie.list{ 1, 2.5 }, none = '' },\n"
+    "        day = '2026-13-01', at = '2026-03-01 09:30', tags = regie.list{ 1, 2.5 },\n"
+    "        none = '' },\n"
     "    }\n"
     "    regie.output('mixed', rows, regie.list{ 'id', 'name', 'amount', 'share', 'ok', 'day', "
     "'at', 'tags', 'none' })\n"
@@ -273,7 +275,8 @@ static int run_mixed(const char *dir, const char *out_dir, const char *xlsx_keys
     free(t_write(dir, "mixed.ini", ini));
     free(ini);
     char *sp = t_asprintf("script_path=%s", dir);
-    const char *argv[] = { "run", "mixed.ini", "--engine", sp, "--out", out_dir, "--no-store", NULL };
+    const char *argv[] = { "run",   "mixed.ini", "--engine",   sp,
+                           "--out", out_dir,     "--no-store", NULL };
     char *out = NULL;
     int rc = t_regie(dir, &out, err, argv);
     free(out);
