@@ -818,9 +818,10 @@ static int xlsx_write_run(const regie_host *h, regie_ctx *ctx, void *state)
         sheet *sh = &j.sheets[i];
         sh->t = h->input_table(ctx, sh->data);
         if (!sh->t && h->input_value(ctx, sh->data, &sh->value) != 0) {
-            rc = h->fail(
-                ctx, "dataset %s: not there (expected one of the step's reads, given to this run)",
-                sh->data);
+            rc = h->fail(ctx,
+                         "parameter data: no dataset %s (expected one of the step's reads; an "
+                         "optional read, ?NAME, must be there too)",
+                         sh->data);
             goto out;
         }
     }

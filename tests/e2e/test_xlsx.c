@@ -416,7 +416,9 @@ START_TEST(refusals_name_what_is_wrong)
           "parameter formats: no sheet has a column total" },
         { "data = mixed\nformats = 0.00\nfile = b.xlsx\n",
           "parameter formats: \"0.00\" is not COLUMN:FORMAT" },
-        { "data = mixed, missing\nfile = b.xlsx\n", "missing" },
+        { "data = mixed, missing\nfile = b.xlsx\n",
+          "parameter data: no dataset missing (expected one of the step's reads" },
+        { "data = mixed, mixed\nfile = b.xlsx\n", "parameter data: mixed is named twice" },
     };
     char *dir = t_tmpdir();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
