@@ -835,7 +835,7 @@ static int xlsx_write_run(const regie_host *h, regie_ctx *ctx, void *state)
         goto out;
     }
     close(fd);
-    lxw_workbook_options opt = { .constant_memory = 0, .tmpdir = NULL, .use_zip64 = 0 };
+    lxw_workbook_options opt = { .constant_memory = 1, .tmpdir = NULL, .use_zip64 = 0 };
     j.wb = workbook_new_opt(tmp, &opt);
     if (!j.wb) {
         rc = h->fail(ctx, "cannot start the workbook in %s", tmp);

@@ -240,6 +240,35 @@ START_TEST(stakeholder_workbook_matches_csvs)
 }
 END_TEST
 
+START_TEST(switched_off_with_xlsx_no)
+{
+    if (!ready("switched_off_with_xlsx_no", 0)) {
+        return;
+    }
+    char *dir = t_tmpdir();
+    char *wf = t_src("etc/workflows/stakeholder-analysis.ini");
+    char *ex = t_src("examples/stakeholders");
+    char *a = t_asprintf("analysis=%s/analysis.ini", ex);
+    char *s = t_asprintf("stakeholders=%s/stakeholders.csv", ex);
+    const char *argv[] = { "run", wf, "--set", a, "--set", s, "--set", "pdf_plan=no", "--set",
+                           "xlsx=no", "--out", "out", "--no-store", NULL };
+    char *out = NULL, *err = NULL;
+    int rc = t_regie(dir, &out, &err, argv);
+    ck_assert_msg(rc == 0, "regie run: exit %d: %s", rc, err);
+    T_CONTAINS(err, "skipped: when xlsx is false");
+    ck_assert(t_existsf("%s/out/classification.csv", dir));
+    ck_assert(!t_existsf("%s/out/stakeholders.xlsx", dir));
+    free(out);
+    free(err);
+    free(a);
+    free(s);
+    free(wf);
+    free(ex);
+    t_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* A Lua step making a table of every kind of value, a second table and a
  * single value, and a step writing them into one workbook (extra: more keys
  * of the xlsx step; file: its file). */
@@ -275,8 +304,8 @@ static int run_mixed(const char *dir, const char *out_dir, const char *xlsx_keys
     free(t_write(dir, "mixed.ini", ini));
     free(ini);
     char *sp = t_asprintf("script_path=%s", dir);
-    const char *argv[] = { "run",   "mixed.ini", "--engine",   sp,
-                           "--out", out_dir,     "--no-store", NULL };
+    const char *argv[] = { "run", "mixed.ini", "--engine", sp, "--out", out_dir, "--no-store",
+                           NULL };
     char *out = NULL;
     int rc = t_regie(dir, &out, err, argv);
     free(out);
@@ -521,6 +550,7 @@ Suite *suite_xlsx(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, tender_ranking_matches_csv);
     tcase_add_test(tc, stakeholder_workbook_matches_csvs);
+    tcase_add_test(tc, switched_off_with_xlsx_no);
     tcase_add_test(tc, several_datasets_typed_cells);
     tcase_add_test(tc, same_bytes_for_same_data);
     tcase_add_test(tc, refusals_name_what_is_wrong);
