@@ -20,7 +20,8 @@
                 X(abi2_e2e) \
                 X(workbook) \
                 X(sheet) \
-                X(mail)
+                X(mail) \
+                X(xlsx)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

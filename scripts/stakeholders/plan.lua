@@ -79,6 +79,8 @@ return {
   params = {
     calendar_max = { type = "integer", default = CALENDAR_MAX,
                      description = "contacts.ics holds the contact moments of this many stakeholders, those with the highest priority (contacts.csv holds all)" },
+    plan_data = { type = "string", default = "",
+                  description = "also hand the rows of commplan.csv as this data (one of the step's writes; stakeholders.xlsx is made from it); empty: not" },
   },
   run = function(step)
     local cfg = lib.config()
@@ -95,6 +97,7 @@ return {
     -- each written as it is made; the plan of each kind for the report;
     -- the contact moments of the calendar
     local w = regie.csv.writer("commplan.csv", PLAN_COLUMNS)
+    local typed = step.params.plan_data ~= "" and regie.output_writer(step.params.plan_data, PLAN_COLUMNS) or nil
     local md = md_plan(cfg)
     md.head()
     local kinds, listed = {}, {}
@@ -131,9 +134,17 @@ return {
       w:add(r.priority, r.id, r.name, kind.quadrant, c.type, goal.code, goal.text, message,
             kind.names, kind.modes, kind.frequency, kind.base, #kind.contacts,
             kind.concerns and "yes" or "no", owner, kind.first, kind.last)
+      if typed then
+        typed:add(r.priority, r.id, r.name, kind.quadrant, c.type, goal.code, goal.text, message,
+                  kind.names, kind.modes, kind.frequency, kind.base, #kind.contacts,
+                  kind.concerns and "yes" or "no", owner, kind.first, kind.last)
+      end
       md.line(r, kind, message, owner)
     end
     w:close()
+    if typed then
+      typed:close()
+    end
     md.close()
     regie.output("plan", kinds, PLAN_DATA_COLUMNS)
     regie.output("contacts", contacts, CONTACT_COLUMNS)

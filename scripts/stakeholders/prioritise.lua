@@ -59,11 +59,14 @@ local SALIENCE_COLUMNS = { "priority", "id", "name", "power", "legitimacy", "urg
 -- stakeholder in each, written as they are made: files.add(r, priority, c,
 -- score) for stakeholder r with classification c in priority order, then
 -- files.close().
-local function open_files(cfg)
+local function open_files(cfg, typed_name)
   -- power, interest and score as text (lib.num), once per distinct value:
   -- num[x]
   local num = lib.cache(lib.num)
   local class_csv = regie.csv.writer("classification.csv", CLASS_COLUMNS)
+  -- the rows of classification.csv typed (for stakeholders.xlsx): score,
+  -- power and interest the numbers their text reads as
+  local typed = typed_name ~= "" and regie.output_writer(typed_name, CLASS_COLUMNS) or nil
   local salience_csv = regie.csv.writer("salience.csv", SALIENCE_COLUMNS)
 
   -- engagement.md: the C/D table, then a note for each negative gap
@@ -93,6 +96,12 @@ local function open_files(cfg)
     class_csv:add(priority, r.id, r.name, c.quadrant, c.salience, c.attributes, c.type, r.current,
                   r.desired, r.gap, num[score], num[r.power], num[r.interest], r.legitimacy,
                   r.urgency, r.attitude, c.salience_group, r.side)
+    if typed then
+      typed:add(priority, r.id, r.name, c.quadrant, c.salience, c.attributes, c.type, r.current,
+                r.desired, r.gap, tonumber(num[score]), tonumber(num[r.power]),
+                tonumber(num[r.interest]), r.legitimacy, r.urgency, r.attitude, c.salience_group,
+                r.side)
+    end
     salience_csv:add(priority, r.id, r.name, r.power_high, r.legitimacy, r.urgency, c.attributes,
                      c.attribute_codes, c.salience, c.salience_group)
     local by_desired = lib.sub(marks, r.current)
@@ -114,6 +123,9 @@ local function open_files(cfg)
   end
   function files.close()
     class_csv:close()
+    if typed then
+      typed:close()
+    end
     salience_csv:close()
     if #neg > 0 then
       md:write("\n")
@@ -128,7 +140,10 @@ end
 
 return {
   summary = "Prioritise stakeholders and write classification.csv, salience.csv, engagement.md",
-  params = {},
+  params = {
+    classification_data = { type = "string", default = "",
+                            description = "also hand the rows of classification.csv, typed, as this data (one of the step's writes; stakeholders.xlsx is made from it); empty: not" },
+  },
   run = function(step)
     local cfg = lib.config()
     local spec, problem = lib.check_priority_order(R.priority_order)
@@ -165,7 +180,7 @@ return {
     -- in priority order: the stakeholder's lines in the three files, and
     -- its record of the `ranked` data, handed on as it is made (no table
     -- per record)
-    local files = open_files(cfg)
+    local files = open_files(cfg, step.params.classification_data)
     local ranked = regie.output_writer("ranked", RANKED_COLUMNS)
     for priority, i in ipairs(order) do
       local r = rows[i]

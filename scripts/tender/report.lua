@@ -101,7 +101,33 @@ local function ranking_csv(c, order, flags)
     end
     rows[#rows + 1] = row
   end
-  return regie.csv.encode(rows, cols)
+  return regie.csv.encode(rows, cols), rows, cols
+end
+
+-- The rows of ranking.csv as typed data (for ranking.xlsx): rank an integer,
+-- the points, price and gap numbers (each the value its text in ranking.csv
+-- reads as), an empty field null, the rest text as written.
+local RANKING_TEXT = { bid_id = true, supplier = true, candidate = true, status = true,
+                       reason = true, flags = true }
+local function ranking_typed(rows, cols)
+  local out = {}
+  for i, row in ipairs(rows) do
+    local t = {}
+    for _, k in ipairs(cols) do
+      local v = row[k]
+      if RANKING_TEXT[k] then
+        t[k] = v
+      elseif v == "" then
+        t[k] = regie.null
+      elseif k == "rank" then
+        t[k] = math.tointeger(tonumber(v))
+      else
+        t[k] = tonumber(v) + 0.0
+      end
+    end
+    out[i] = t
+  end
+  return out
 end
 
 -- ---- ranking.md -------------------------------------------------------------------
@@ -1226,7 +1252,11 @@ local function run(step)
     end
   end
 
-  regie.write("ranking.csv", ranking_csv(c, order, flags))
+  local ranking_text, ranking_rows, ranking_cols = ranking_csv(c, order, flags)
+  regie.write("ranking.csv", ranking_text)
+  if step.params.ranking_data ~= "" then
+    regie.output(step.params.ranking_data, ranking_typed(ranking_rows, ranking_cols), regie.list(ranking_cols))
+  end
   regie.write("ranking.md", ranking_md(c, order, flags))
   local drows = L.rows("dates")
   local dcsv = {}
@@ -1260,6 +1290,8 @@ end
 return {
   summary = "Reports: ranking.csv/md, explanations, scores.svg, lot protocol, report.html",
   params = {
+    ranking_data = { type = "string", default = "",
+                     description = "also hand the rows of ranking.csv, typed, as this data (one of the step's writes; ranking.xlsx is made from it); empty: not" },
     part = { type = "string", default = "all",
              description = "reports (all but explain/), explanations (only explain/) or all; two steps with a part each run side by side" },
   },
