@@ -262,6 +262,23 @@ START_TEST(refusals)
     HAS(out, "usage: regie plugin new NAME [DIR]");
     free(out);
     free(err);
+    /* and in Dutch */
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    unsetenv("LANGUAGE");
+    setenv("LANG", "nl_NL.UTF-8", 1);
+    ck_assert_int_eq(RUN(&out, &err, "help", "plugin"), 0);
+    HAS(out, "gebruik: regie plugin new NAAM [MAP]");
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "plugin", "new"), 64);
+    HAS(err, "gebruik: regie plugin new NAAM [MAP]");
+    free(out);
+    free(err);
+    ck_assert_int_eq(RUN(&out, &err, "--help"), 0);
+    HAS(out, "  plugin new NAAM [MAP]\n");
+    free(out);
+    free(err);
 }
 END_TEST
 
