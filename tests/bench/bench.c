@@ -1567,6 +1567,60 @@ static void section8(void)
     free(ini);
 }
 
+/* ---- 10: isolation, the whole regie process ----
+ * Section 6 times the engine in this process; this one the regie binary
+ * as a user runs it, on workflows of N no-op C steps in process and with
+ * `isolate = process` (a child per step).  The cost per step is the slope
+ * between a run of N0 and one of N steps, so regie's start and end (Lua,
+ * the plugins, the output folder) count once, not per step. */
+static double iso_run_seconds(const char *bin, const char *mode, const char *shape, int n, int jobs)
+{
+    char *wf = gen_isolated(mode, shape, n);
+    char *out = rg_xasprintf("%s/iso-out", tmp);
+    char js[16];
+    snprintf(js, sizeof js, "%d", jobs);
+    double t[5];
+    for (int r = 0; r < 5; r++) {
+        char *argv[] = { (char *)bin, "run", wf, "--no-store", "--quiet", "--jobs", js, "--out", out, NULL };
+        if (run_cmd(tmp, argv, &t[r], NULL, NULL) != 0) {
+            printf("  run failed: %s\n", wf);
+        }
+    }
+    free(out);
+    free(wf);
+    return median(t, 5);
+}
+
+static void section10(void)
+{
+    printf("\n10. Isolation: regie run of N no-op C steps, in process and isolate = process, median "
+           "of 5, µs per step\n");
+    char *bin = rg_xasprintf("%s/regie", builddir);
+    const int n0 = 10, n = quick ? 200 : 1000;
+    const char *shapes[] = { "chain", "fanout" };
+    const int jobs[] = { 1, 2 };
+    char size[16];
+    snprintf(size, sizeof size, "%d", n);
+    for (int s = 0; s < 2; s++) {
+        double per[2];
+        const char *modes[] = { "none", "process" };
+        for (int m = 0; m < 2; m++) {
+            double a = iso_run_seconds(bin, modes[m], shapes[s], n0, jobs[s]);
+            double b = iso_run_seconds(bin, modes[m], shapes[s], n, jobs[s]);
+            per[m] = (b - a) / (n - n0) * 1e6;
+            char what[80], note[64];
+            snprintf(what, sizeof what, "%s (--jobs %d), isolate = %s", shapes[s], jobs[s], modes[m]);
+            snprintf(note, sizeof note, "run of %d steps: %.1f ms", n, b * 1e3);
+            row(what, size, per[m], "µs", 0, note);
+        }
+        char what[80];
+        snprintf(what, sizeof what, "  %s: isolate = process / in process", shapes[s]);
+        row(what, "", per[0] > 0 ? per[1] / per[0] : 0, "x", 0,
+            per[0] > 0 ? NULL : "(in process: within the noise of the run)");
+    }
+    free(bin);
+}
+
 int main(int argc, char **argv)
 {
     int only = 0;
@@ -1629,6 +1683,9 @@ int main(int argc, char **argv)
     }
     if (!only || only == 8) {
         section8();
+    }
+    if (!only || only == 10) {
+        section10();
     }
     char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
     if (getenv("REGIE_BENCH_KEEP")) {
