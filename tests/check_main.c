@@ -16,7 +16,8 @@
                 X(cli2) \
                 X(pv) \
                 X(pdf) \
-                X(sdk)
+                X(sdk) \
+                X(isolate2)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)
