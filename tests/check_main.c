@@ -21,7 +21,9 @@
                 X(workbook) \
                 X(sheet) \
                 X(mail) \
-                X(xlsx)
+                X(xlsx) \
+                X(sdk) \
+                X(isolate2)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

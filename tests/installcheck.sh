@@ -7,7 +7,8 @@
 # installed run fail or differ.  Then the example test of a plugin against
 # the mock host (doc/examples/csv_write_test.c) is built with the installed
 # headers, pkg-config files and libregie-mock only, and run: a file of the
-# mock host left out of the install makes it fail.
+# mock host left out of the install makes it fail.  So is the skeleton
+# that `regie plugin new` writes, which is then installed and run.
 #
 # usage: installcheck.sh INSTALLED_REGIE BUILD_REGIE SRCDIR [PKGCONFIGDIR]
 # (without PKGCONFIGDIR the mock host is not tried: two builds compared)
@@ -245,6 +246,50 @@ check_mock_host() {
     echo "installcheck: doc/examples/csv_write_test.c, built against the installed regie-mock, passes"
 }
 
+# The plugin skeleton of `regie plugin new`, written by the installed regie
+# from its installed templates, then built, tested and installed as its
+# README says, with the installed pkg-config files alone (PKG_CONFIG_LIBDIR:
+# no other .pc file is found); the installed regie then finds it where
+# `make install` put it (pkg-config --variable=plugindir regie) and runs a
+# step of it.  It is uninstalled again at the end (make uninstall).
+check_sdk() {
+    d=$work/sdk
+    mkdir -p "$d"
+    if ! (cd "$d" && "$inst" plugin new sdkdemo) >"$d/log" 2>&1; then
+        fail "regie plugin new sdkdemo fails:"
+        sed 's/^/    /' "$d/log" >&2
+        return
+    fi
+    for goal in all check install; do
+        if ! (cd "$d/sdkdemo" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+            PKG_CONFIG_LIBDIR="$pcdir" make CC="${CC:-cc}" PKG_CONFIG="${PKG_CONFIG:-pkg-config}" \
+            "$goal") >"$d/log" 2>&1; then
+            fail "the skeleton of regie plugin new: make $goal fails against the installed regie:"
+            sed 's/^/    /' "$d/log" >&2
+            return
+        fi
+    done
+    printf '%s\n' "[workflow]" "name = sdkdemo" "[input.costs]" "type = csv" \
+        "[step.big]" "plugin = sdkdemo" "reads = costs" "data = costs" "column = amount" \
+        "min = 100" "rows = big" "writes = big" \
+        "[step.write]" "plugin = csv-write" "reads = big" "data = big" "file = big.csv" \
+        >"$d/w.ini"
+    printf 'item,amount\nhall,450.00\ncoffee,20.5\nlunch,835.125\n' >"$d/costs.csv"
+    if ! (cd "$d" && REGIE_DB="$d/runs.db" "$inst" run w.ini --set costs=costs.csv --out out) \
+        >"$d/log" 2>&1; then
+        fail "a step of the skeleton's plugin, installed, fails in the installed regie:"
+        sed 's/^/    /' "$d/log" >&2
+    elif [ "$(tr -d '\r' <"$d/out/big.csv")" != "$(printf 'item,amount\nhall,450.00\nlunch,835.125')" ]; then
+        fail "the skeleton's plugin wrote, in the installed regie:"
+        sed 's/^/    /' "$d/out/big.csv" >&2
+    else
+        echo "installcheck: the skeleton of regie plugin new builds, passes its tests and runs installed"
+    fi
+    (cd "$d/sdkdemo" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL PKG_CONFIG_LIBDIR="$pcdir" \
+        make PKG_CONFIG="${PKG_CONFIG:-pkg-config}" uninstall) >"$d/log" 2>&1 ||
+        fail "the skeleton's make uninstall fails"
+}
+
 for wf in "$src"/etc/workflows/*.ini; do
     name=$(basename "$wf" .ini)
     case " $listed " in
@@ -262,6 +307,7 @@ for wf in "$src"/etc/workflows/*.ini; do
     esac
 done
 [ -z "$pcdir" ] || check_mock_host
+[ -z "$pcdir" ] || check_sdk
 if [ $status -eq 0 ]; then
     echo "installcheck: $runs workflow runs, the installed regie and the build tree agree"
 else

@@ -17,6 +17,7 @@
 #include "host.h"
 #include "lua_step.h"
 #include "plugin.h"
+#include "sdk.h"
 #include "store.h"
 #include "workflow.h"
 
@@ -52,6 +53,8 @@ static const char *usage_text = N_(
     "  graph WORKFLOW      print the steps and data as Graphviz DOT\n"
     "  inputs WORKFLOW     list the inputs a workflow takes\n"
     "  plugins [NAME]      list plugins, or print one plugin's parameters\n"
+    "  plugin new NAME [DIR]\n"
+    "                      write the skeleton of a C plugin to build, test and install\n"
     "  workflows           list the workflows on the workflow path\n"
     "\n"
     "Runs in the store (--db FILE, default ~/.local/share/regie/runs.db; --no-store: none):\n"
@@ -1047,6 +1050,14 @@ static const struct {
          "and Lua functions, or documents the plugin NAME (or the plugin of the step\n"
          "type NAME): each step type's parameters, its readers and Lua functions.\n"
          "Exit status: 0 listed, 2 no plugin or step type of that name.\n") },
+    { "plugin",
+      N_("usage: regie plugin new NAME [DIR]\n"
+         "Writes the skeleton of a C plugin named NAME into DIR (default ./NAME, which must\n"
+         "not exist): NAME.c, a step that adds up a column and keeps the rows at a minimum;\n"
+         "NAME_test.c, its tests against the mock host; a Makefile (make, make check,\n"
+         "make install: regie's files found with pkg-config) and a README.md.\n"
+         "NAME: a lowercase letter, then lowercase letters, digits, '_' or '-'.\n"
+         "Exit status: 0 written, 2 DIR exists or cannot be written, 64 wrong usage.\n") },
     { "workflows",
       N_("usage: regie workflows\n"
          "Lists the workflows on the workflow path: each name and its file.\n"
@@ -1344,6 +1355,10 @@ int rg_cli_main(int argc, char **argv)
         rc = cmd_plugins(&o);
     } else if (strcmp(o.cmd, "workflows") == 0) {
         rc = cmd_workflows(&o);
+    } else if (strcmp(o.cmd, "plugin") == 0) {
+        rc = o.npos >= 2 && o.npos <= 3 && strcmp(o.pos[0], "new") == 0
+                 ? rg_plugin_new(rg_sdk_dir(), o.pos[1], o.npos == 3 ? o.pos[2] : NULL)
+                 : usage_error("%s", N_("usage: regie plugin new NAME [DIR]"));
     } else if (strcmp(o.cmd, "resume") == 0) {
         rc = o.due ? cmd_resume_due(&o) : o.npos == 1 ? cmd_resume(&o, o.pos[0])
                                                       : usage_error("%s", N_("resume needs RUN, or --due"));

@@ -1673,6 +1673,82 @@ static void section9(void)
     free(so);
 }
 
+/* ---- 10: isolation, the whole regie process ----
+ * Section 6 times the engine in this process; this one the regie binary
+ * as a user runs it, on workflows of N no-op C steps in process and with
+ * `isolate = process` (a child per step).  The cost per step is the slope
+ * between a run of N0 steps and one of N, so regie's start and end (Lua,
+ * the plugins, the output folder) count once, not per step.  In process a
+ * step costs so little (loading its INI lines included) that N is larger
+ * there, for the slope to stand above the noise of a whole process. */
+static double iso_run_seconds(const char *bin, const char *mode, const char *shape, int n, int jobs)
+{
+    char *wf = gen_isolated(mode, shape, n);
+    char *out = rg_xasprintf("%s/iso-out", tmp);
+    char js[16];
+    snprintf(js, sizeof js, "%d", jobs);
+    double t[7];
+    for (int r = 0; r < 7; r++) {
+        char *argv[] = { (char *)bin, "run", wf, "--no-store", "--quiet", "--jobs", js, "--out", out, NULL };
+        if (run_cmd(tmp, argv, &t[r], NULL, NULL) != 0) {
+            printf("  run failed: %s\n", wf);
+        }
+    }
+    free(out);
+    free(wf);
+    return median(t, 7);
+}
+
+static void section10(void)
+{
+    printf("\n10. Isolation: regie run of N no-op C steps, in process and isolate = process, median "
+           "of 7, µs per step (slope from N0 = 10 steps)\n");
+    char *bin = rg_xasprintf("%s/regie", builddir);
+    const int n0 = 10;
+    const int ns[] = { quick ? 5000 : 20000, quick ? 200 : 1000 };
+    const char *modes[] = { "none", "process" };
+    const char *shapes[] = { "chain", "fanout" };
+    const int jobs[] = { 1, 2 };
+    for (int s = 0; s < 2; s++) {
+        double per[2];
+        for (int m = 0; m < 2; m++) {
+            double a = iso_run_seconds(bin, modes[m], shapes[s], n0, jobs[s]);
+            double b = iso_run_seconds(bin, modes[m], shapes[s], ns[m], jobs[s]);
+            per[m] = (b - a) / (ns[m] - n0) * 1e6;
+            char what[80], size[16], note[80];
+            snprintf(what, sizeof what, "%s (--jobs %d), isolate = %s", shapes[s], jobs[s], modes[m]);
+            snprintf(size, sizeof size, "%d", ns[m]);
+            snprintf(note, sizeof note, "runs of %d / %d steps: %.1f / %.1f ms", n0, ns[m], a * 1e3,
+                     b * 1e3);
+            row(what, size, per[m], "µs", 0, note);
+        }
+        char what[80];
+        snprintf(what, sizeof what, "  %s: isolate = process / in process", shapes[s]);
+        row(what, "", per[0] > 0 ? per[1] / per[0] : 0, "x", 0,
+            per[0] > 0 ? NULL : "(in process: within the noise of the run)");
+    }
+    /* what the machine asks for a bare fork, for reading the figures above
+     * (a VM may make every fork cost milliseconds) */
+    double t[7];
+    for (int r = 0; r < 7; r++) {
+        double t0 = rg_now();
+        for (int i = 0; i < 50; i++) {
+            pid_t pid = fork();
+            if (pid == 0) {
+                _exit(0);
+            }
+            if (pid > 0) {
+                waitpid(pid, NULL, 0);
+            }
+        }
+        t[r] = (rg_now() - t0) / 50;
+    }
+    char note[64];
+    snprintf(note, sizeof note, "this bench process, RSS %ld MB", rss_kb() / 1024);
+    row("fork + _exit + wait, for reference", "50", median(t, 7) * 1e6, "µs", 0, note);
+    free(bin);
+}
+
 int main(int argc, char **argv)
 {
     int only = 0;
@@ -1738,6 +1814,9 @@ int main(int argc, char **argv)
     }
     if (!only || only == 9) {
         section9();
+    }
+    if (!only || only == 10) {
+        section10();
     }
     char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
     if (getenv("REGIE_BENCH_KEEP")) {
