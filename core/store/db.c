@@ -535,6 +535,20 @@ static const char *const migrations[] = {
     /* v5: the run's case (a workflow's `case =`: tender reference, event
      * title), shown beside its id; NULL for runs before it or without one */
     "ALTER TABLE runs ADD COLUMN run_case TEXT;\n",
+    /* v6: the people who sign in to the web console (users.c): an Argon2id
+     * hash (crypto_pwhash_str) and roles per workflow, "ROLE:WORKFLOW"
+     * separated by blanks; notify 0: no notifications.  And indexes for the
+     * console's run list (filters by status, newest first). */
+    "CREATE TABLE IF NOT EXISTS users (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  hash TEXT NOT NULL,\n"
+    "  roles TEXT NOT NULL DEFAULT '',\n"
+    "  notify INTEGER NOT NULL DEFAULT 1,\n"
+    "  created TEXT NOT NULL,\n"
+    "  changed TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS runs_by_started ON runs(started);\n"
+    "CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, started);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
