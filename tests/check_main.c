@@ -15,7 +15,8 @@
                 X(nlcsv) X(nlcsv_unit) \
                 X(cli2) \
                 X(pv) \
-                X(pdf)
+                X(pdf) \
+                X(web)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

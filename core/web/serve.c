@@ -41,7 +41,8 @@ extern char **environ;
 #define MAX_SESSIONS 512
 #define SESSION_SECONDS (8 * 3600)
 #define MAX_FAIL_KEYS 256
-#define FAIL_LIMIT 5
+#define FAIL_LIMIT 5     /* failures for one name before it is locked */
+#define FAIL_LIMIT_IP 20 /* for one client address (many people behind a proxy) */
 #define LOCK_SECONDS 30
 #define MAX_JOBS 128
 #define PAGE_ROWS 50
@@ -374,7 +375,7 @@ static long locked_for(const char *key)
     return left;
 }
 
-static void note_failure(const char *key)
+static void note_failure(const char *key, int limit)
 {
     pthread_mutex_lock(&W.mu);
     fail_rec *f = fail_slot(key, 1);
@@ -382,7 +383,7 @@ static void note_failure(const char *key)
         f->count = 0;
         f->until = 0;
     }
-    if (++f->count >= FAIL_LIMIT) {
+    if (++f->count >= limit) {
         f->until = time(NULL) + LOCK_SECONDS;
         f->count = 0;
     }
@@ -636,8 +637,8 @@ static enum MHD_Result do_login(req *r)
     pthread_mutex_unlock(&W.db_mu);
     rg_err_free(&errs);
     if (ok != 1) {
-        note_failure(kip);
-        note_failure(kuser);
+        note_failure(kip, FAIL_LIMIT_IP);
+        note_failure(kuser, FAIL_LIMIT);
         free(roles);
         return page_login(r, TR(r, "Onbekende gebruiker of onjuist wachtwoord.",
                                 "Unknown user or wrong password."),

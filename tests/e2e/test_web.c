@@ -1,0 +1,826 @@
+/* The web console (`regie serve`, issue 24) over HTTP with libcurl: the
+ * real binary on a free port (--listen 127.0.0.1:0) over a store with a
+ * waiting tender run (examples/tender without interviews).  Each page, and
+ * each refusal: no session, a wrong role, a missing or wrong CSRF token,
+ * the four-eyes person approving, path escapes in the output browser, an
+ * oversize upload, a bad CSV (errors with FILE:LINE, escaped, nothing
+ * recorded), the sign-in limit; a good interviews.csv resumes the run to
+ * done. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <check.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifdef REGIE_TEST_CURL
+#include <curl/curl.h>
+
+static pid_t server_pid;
+static char base_url[64];
+
+static int console_built(const char *test)
+{
+    char *o = t_build("core/web/regie-serve.o");
+    int built = access(o, R_OK) == 0;
+    free(o);
+    if (!built) {
+        t_tool_missing(test, "the web console (not built: see the end of configure's output)",
+                       "apt-get install libmicrohttpd-dev, then configure again");
+    }
+    return built;
+}
+
+static long sql_int(const char *sql)
+{
+    char *db = t_path("t.db");
+    sqlite3 *h;
+    ck_assert_int_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(h, 5000);
+    sqlite3_stmt *s;
+    ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s", sql,
+                  sqlite3_errmsg(h));
+    ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+    long v = (long)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    free(db);
+    return v;
+}
+
+static void add_user(const char *name, const char *password, const char *roles)
+{
+    char *bin = t_build("regie");
+    char *cmd = t_asprintf("cd '%s' && printf '%%s\\n' '%s' | '%s' user add %s %s --db t.db "
+                           ">/dev/null",
+                           t_dir, password, bin, name, roles);
+    ck_assert_msg(system(cmd) == 0, "%s", cmd);
+    free(cmd);
+    free(bin);
+}
+
+/* regie serve on a free port; its address in base_url. */
+static void start_server(const char *extra)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    char *bin = t_build("regie");
+    server_pid = fork();
+    if (server_pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        if (chdir(t_dir) != 0) {
+            _exit(127);
+        }
+        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--db", "t.db", "--upload-max",
+              extra ? extra : "1048576", (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    FILE *f = fdopen(p[0], "r");
+    char line[256] = "";
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    fclose(f);
+    unsigned port = 0;
+    const char *at = strstr(line, "http://127.0.0.1:");
+    ck_assert_msg(at && sscanf(at, "http://127.0.0.1:%u/", &port) == 1, "%s", line);
+    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%u", port);
+    free(bin);
+}
+
+static void stop_server(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        int st;
+        waitpid(server_pid, &st, 0);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "regie serve ended with %d", st);
+        server_pid = 0;
+    }
+}
+
+typedef struct resp {
+    long code;
+    char *body;
+    size_t len;
+    char *type;
+    char *location;
+} resp;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    resp *r = ud;
+    r->body = realloc(r->body, r->len + size * n + 1);
+    memcpy(r->body + r->len, p, size * n);
+    r->len += size * n;
+    r->body[r->len] = '\0';
+    return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    resp *r = ud;
+    if (n * size > 10 && !strncasecmp(p, "Location: ", 10)) {
+        r->location = strndup(p + 10, strcspn(p + 10, "\r\n"));
+    }
+    return size * n;
+}
+
+static void resp_free(resp *r)
+{
+    free(r->body);
+    free(r->type);
+    free(r->location);
+    memset(r, 0, sizeof *r);
+}
+
+/* A request with the client's cookies: form fields "k=v&..." (POST), or a
+ * multipart form (mime), or neither (GET). */
+static resp req(CURL *c, const char *path, const char *form, curl_mime *mime, const char *lang)
+{
+    resp r = { 0 };
+    char *url = t_asprintf("%s%s", base_url, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    if (form) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+    } else if (mime) {
+        curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    }
+    struct curl_slist *h = NULL;
+    if (lang) {
+        char *al = t_asprintf("Accept-Language: %s", lang);
+        h = curl_slist_append(h, al);
+        free(al);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    CURLcode cc = curl_easy_perform(c);
+    ck_assert_msg(cc == CURLE_OK, "%s: %s", url, curl_easy_strerror(cc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.code);
+    char *ct = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+    r.type = strdup(ct ? ct : "");
+    if (!r.body) {
+        r.body = strdup("");
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, NULL);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, NULL);
+    curl_slist_free_all(h);
+    free(url);
+    return r;
+}
+
+static long get_code(CURL *c, const char *path)
+{
+    resp r = req(c, path, NULL, NULL, NULL);
+    long code = r.code;
+    resp_free(&r);
+    return code;
+}
+
+static CURL *client(void)
+{
+    CURL *c = curl_easy_init();
+    ck_assert_ptr_nonnull(c);
+    curl_easy_setopt(c, CURLOPT_COOKIEFILE, ""); /* cookies kept in memory */
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    return c;
+}
+
+static CURL *login(const char *user, const char *password)
+{
+    CURL *c = client();
+    char *form = t_asprintf("user=%s&password=%s", user, password);
+    resp r = req(c, "/login", form, NULL, NULL);
+    ck_assert_msg(r.code == 303 && r.location && !strcmp(r.location, "/inbox"),
+                  "login %s: %ld %s", user, r.code, r.body);
+    resp_free(&r);
+    free(form);
+    return c;
+}
+
+/* The CSRF token of the client's session, from a page's form. */
+static char *csrf_of(CURL *c)
+{
+    resp r = req(c, "/inbox", NULL, NULL, NULL);
+    const char *at = strstr(r.body, "name=\"csrf\" value=\"");
+    ck_assert_msg(at != NULL, "%s", r.body);
+    char *t = strndup(at + 19, 64);
+    resp_free(&r);
+    return t;
+}
+
+/* The tender run of examples/tender without the interviews: it waits. */
+static char *waiting_tender(void)
+{
+    char *in = t_src("examples/tender");
+    const char *files[] = { "tender.ini", "criteria.csv", "bids.csv", "ko.csv", "scores.csv",
+                            "interviews.csv" };
+    for (size_t i = 0; i < 6; i++) {
+        char *cmd = t_asprintf("cp '%s/%s' '%s/'", in, files[i], t_dir);
+        ck_assert_int_eq(system(cmd), 0);
+        free(cmd);
+    }
+    free(in);
+    const char *argv[] = { "run", "tender-evaluation", "--set", "tender=tender.ini", "--set",
+                           "criteria=criteria.csv", "--set", "bids=bids.csv", "--set", "ko=ko.csv",
+                           "--set", "scores=scores.csv", "--out", "out", "--db", "t.db", "-q",
+                           NULL };
+    int rc = t_run(argv);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, t_err);
+    return t_only_run("t.db");
+}
+
+static void web_setup(void)
+{
+    t_dir_setup();
+    curl_global_init(CURL_GLOBAL_ALL);
+}
+
+static void web_teardown(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+        server_pid = 0;
+    }
+    curl_global_cleanup();
+    t_dir_teardown();
+}
+
+START_TEST(pages_and_refusals)
+{
+    if (!console_built("pages_and_refusals")) {
+        return;
+    }
+    char *id = waiting_tender();
+    add_user("alice", "alice-secret-1", "--role operator:tender-evaluation --role approver:*");
+    add_user("bob", "bob-secret-12", "--role viewer:other-workflow");
+    add_user("carol", "carol-secret-1", "--role viewer:tender-evaluation");
+    start_server(NULL);
+    char *run_path = t_asprintf("/run/%s", id);
+    char *task_path = t_asprintf("/task/%s/await_interviews", id);
+
+    /* no session: the pages send to the sign-in, the rest is refused */
+    CURL *anon = client();
+    resp r = req(anon, "/inbox", NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 303);
+    ck_assert_str_eq(r.location, "/login");
+    resp_free(&r);
+    ck_assert_int_eq(get_code(anon, run_path), 401);
+    ck_assert_int_eq(get_code(anon, task_path), 401);
+    r = req(anon, task_path, "csrf=x&action=upload", NULL, NULL);
+    ck_assert_int_eq(r.code, 401);
+    resp_free(&r);
+    r = req(anon, "/login", NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "<label for=\"password\">Wachtwoord</label>");
+    resp_free(&r);
+    r = req(anon, "/login", "user=alice&password=wrong-password", NULL, NULL);
+    ck_assert_int_eq(r.code, 401);
+    T_CONTAINS(r.body, "onjuist wachtwoord");
+    resp_free(&r);
+
+    /* the session cookie */
+    CURL *alice = client();
+    r = req(alice, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    ck_assert_int_eq(r.code, 303);
+    resp_free(&r);
+    struct curl_slist *cookies = NULL;
+    curl_easy_getinfo(alice, CURLINFO_COOKIELIST, &cookies);
+    ck_assert_ptr_nonnull(cookies);
+    T_CONTAINS(cookies->data, "#HttpOnly_127.0.0.1"); /* curl's mark of HttpOnly */
+    T_CONTAINS(cookies->data, "regie_session");
+    curl_slist_free_all(cookies);
+
+    /* inbox: the waiting task, in Dutch; in English when asked */
+    r = req(alice, "/inbox", NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "<html lang=\"nl\">");
+    T_CONTAINS(r.body, id);
+    T_CONTAINS(r.body, "tender-evaluation");
+    T_CONTAINS(r.body, ">await_interviews</a>");
+    T_CONTAINS(r.body, "input interviews - the interview results");
+    T_CONTAINS(r.body, "<th scope=\"col\">Sinds</th>");
+    T_CONTAINS(r.body, "Afmelden");
+    resp_free(&r);
+    r = req(alice, "/inbox", NULL, NULL, "en-GB,en;q=0.9,nl;q=0.5");
+    T_CONTAINS(r.body, "<html lang=\"en\">");
+    T_CONTAINS(r.body, "Tasks waiting for you");
+    T_CONTAINS(r.body, "Sign out");
+    resp_free(&r);
+
+    /* runs: the run, filters */
+    r = req(alice, "/runs", NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, id);
+    T_CONTAINS(r.body, ">wacht<");
+    resp_free(&r);
+    r = req(alice, "/runs?status=done", NULL, NULL, NULL);
+    ck_assert_msg(!strstr(r.body, id), "a waiting run listed as done: %s", r.body);
+    resp_free(&r);
+    r = req(alice, "/runs?workflow=tender-evaluation&status=waiting", NULL, NULL, NULL);
+    T_CONTAINS(r.body, id);
+    resp_free(&r);
+
+    /* run: steps, inputs with their SHA-256, outputs, audit trail, task */
+    r = req(alice, run_path, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "<th scope=\"row\">knockout</th><td>klaar</td><td>1</td>");
+    T_CONTAINS(r.body, "e1891993dad43610c39a077afcf4184602e4187fc79046b631db3305c7abcf3e"); /* tender.ini */
+    T_CONTAINS(r.body, "/file/report.html\">report.html</a>");
+    T_CONTAINS(r.body, ">run_started</td>");
+    T_CONTAINS(r.body, "/await_interviews\">await_interviews</a>");
+    resp_free(&r);
+    char *status = t_asprintf("%s/status.json", run_path);
+    r = req(alice, status, NULL, NULL, NULL);
+    T_CONTAINS(r.body, "\"status\":\"waiting\"");
+    resp_free(&r);
+    free(status);
+
+    /* the task page: an upload form for the interviews */
+    r = req(alice, task_path, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "enctype=\"multipart/form-data\"");
+    T_CONTAINS(r.body, "<label for=\"file\">Bestand (interviews)</label>");
+    resp_free(&r);
+
+    /* a viewer of another workflow sees none of it; a viewer of this one
+     * sees the run but may not act */
+    CURL *bob = login("bob", "bob-secret-12");
+    ck_assert_int_eq(get_code(bob, run_path), 403);
+    ck_assert_int_eq(get_code(bob, task_path), 403);
+    r = req(bob, "/inbox", NULL, NULL, NULL);
+    ck_assert_msg(!strstr(r.body, id), "%s", r.body);
+    resp_free(&r);
+    r = req(bob, "/runs", NULL, NULL, NULL);
+    ck_assert_msg(!strstr(r.body, id), "%s", r.body);
+    resp_free(&r);
+    CURL *carol = login("carol", "carol-secret-1");
+    ck_assert_int_eq(get_code(carol, run_path), 200);
+    ck_assert_int_eq(get_code(carol, task_path), 403);
+    char *carol_csrf = csrf_of(carol);
+    char *form = t_asprintf("csrf=%s&action=upload", carol_csrf);
+    r = req(carol, task_path, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 403);
+    resp_free(&r);
+    free(form);
+    free(carol_csrf);
+
+    /* CSRF: a POST without the token, or with another session's, is refused */
+    char *verify = t_asprintf("%s/verify", run_path);
+    r = req(alice, verify, "x=1", NULL, NULL);
+    ck_assert_int_eq(r.code, 403);
+    T_CONTAINS(r.body, "CSRF");
+    resp_free(&r);
+    char *bob_csrf = csrf_of(bob);
+    form = t_asprintf("csrf=%s", bob_csrf);
+    r = req(alice, verify, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 403);
+    resp_free(&r);
+    free(form);
+    free(bob_csrf);
+    r = req(alice, "/logout", "x=1", NULL, NULL);
+    ck_assert_int_eq(r.code, 403);
+    resp_free(&r);
+    /* with it: the verification of `regie verify` */
+    char *csrf = csrf_of(alice);
+    form = t_asprintf("csrf=%s", csrf);
+    r = req(alice, verify, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "chain intact");
+    T_CONTAINS(r.body, "UITKOMST: intact");
+    resp_free(&r);
+    free(verify);
+
+    /* the output browser: a report with its type; no way out of the folder */
+    char *file = t_asprintf("%s/file/report.html", run_path);
+    r = req(alice, file, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    ck_assert_str_eq(r.type, "text/html; charset=utf-8");
+    char *report = t_readf("%s/out/report.html", t_dir);
+    ck_assert_msg(report && r.len == strlen(report) && !memcmp(r.body, report, r.len),
+                  "report.html differs from the file");
+    free(report);
+    resp_free(&r);
+    free(file);
+    file = t_asprintf("%s/file/scores.svg", run_path);
+    r = req(alice, file, NULL, NULL, NULL);
+    ck_assert_str_eq(r.type, "image/svg+xml");
+    resp_free(&r);
+    free(file);
+    char *outside = t_write(t_dir, "secret.txt", "not for the browser\n");
+    free(outside);
+    char *link = t_asprintf("ln -s '%s/secret.txt' '%s/out/link.txt' && ln -s /etc '%s/out/etc'",
+                            t_dir, t_dir, t_dir);
+    ck_assert_int_eq(system(link), 0);
+    free(link);
+    const char *escapes[] = { "../secret.txt", "..%2Fsecret.txt", "%2E%2E/secret.txt",
+                              "/etc/passwd", "%2Fetc%2Fpasswd", "link.txt", "etc/passwd",
+                              "explain/../../secret.txt", ".regie/data", "", NULL };
+    for (int i = 0; escapes[i]; i++) {
+        file = t_asprintf("%s/file/%s", run_path, escapes[i]);
+        r = req(alice, file, NULL, NULL, NULL);
+        ck_assert_msg(r.code == 404 && !strstr(r.body, "not for the browser") &&
+                          !strstr(r.body, "root:"),
+                      "%s: %ld %s", file, r.code, r.body);
+        resp_free(&r);
+        free(file);
+    }
+
+    /* the evidence bundle: a tar of `regie export` */
+    char *bundle = t_asprintf("%s/bundle", run_path);
+    r = req(alice, bundle, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    ck_assert_str_eq(r.type, "application/x-tar");
+    ck_assert_msg(r.len > 10240 && !strncmp(r.body, id, strlen(id)), "%zu bytes", r.len);
+    char *tar = t_asprintf("%s/b.tar", t_dir);
+    FILE *tf = fopen(tar, "wb");
+    fwrite(r.body, 1, r.len, tf);
+    fclose(tf);
+    resp_free(&r);
+    char *cmd = t_asprintf("mkdir '%s/b' && tar -xf '%s' -C '%s/b'", t_dir, tar, t_dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    char *bdir = t_asprintf("b/%s", id);
+    const char *vargv[] = { "verify", bdir, NULL };
+    ck_assert_msg(t_run(vargv) == 0, "%s%s", t_out, t_err);
+    T_CONTAINS(t_out, "intact");
+    free(bdir);
+    free(tar);
+    free(bundle);
+
+    /* start: a form from the workflow's inputs */
+    r = req(alice, "/start", NULL, NULL, NULL);
+    T_CONTAINS(r.body, "<a href=\"/start/tender-evaluation\">tender-evaluation</a>");
+    resp_free(&r);
+    r = req(alice, "/start/tender-evaluation", NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "<label for=\"in-bids\">bids *</label>");
+    T_CONTAINS(r.body, "name=\"bids\" type=\"file\"");
+    resp_free(&r);
+    ck_assert_int_eq(get_code(carol, "/start/tender-evaluation"), 403);
+
+    /* sign out: the session is gone */
+    r = req(alice, "/logout", form, NULL, NULL);
+    ck_assert_int_eq(r.code, 303);
+    resp_free(&r);
+    ck_assert_int_eq(get_code(alice, run_path), 401);
+    free(form);
+    free(csrf);
+
+    /* sign-in limit: after 5 failures for a name even the right password
+     * waits; another person from the same address is not held up */
+    for (int i = 0; i < 5; i++) {
+        r = req(anon, "/login", "user=carol&password=not-her-password", NULL, NULL);
+        ck_assert_int_eq(r.code, 401);
+        resp_free(&r);
+    }
+    r = req(anon, "/login", "user=carol&password=carol-secret-1", NULL, NULL);
+    ck_assert_int_eq(r.code, 429);
+    T_CONTAINS(r.body, "Te veel mislukte pogingen");
+    resp_free(&r);
+    CURL *again = login("alice", "alice-secret-1");
+    curl_easy_cleanup(again);
+    /* and 20 failures from one address hold up every name from it */
+    for (int i = 0; i < 14; i++) {
+        char *guess = t_asprintf("user=nobody%d&password=guess-guess", i);
+        r = req(anon, "/login", guess, NULL, NULL);
+        ck_assert_int_eq(r.code, 401);
+        resp_free(&r);
+        free(guess);
+    }
+    r = req(anon, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    ck_assert_int_eq(r.code, 429);
+    resp_free(&r);
+
+    curl_easy_cleanup(anon);
+    curl_easy_cleanup(alice);
+    curl_easy_cleanup(bob);
+    curl_easy_cleanup(carol);
+    stop_server();
+    free(run_path);
+    free(task_path);
+    free(id);
+}
+END_TEST
+
+static curl_mime *upload_form(CURL *c, const char *csrf, const char *path, const char *name)
+{
+    curl_mime *m = curl_mime_init(c);
+    curl_mimepart *p = curl_mime_addpart(m);
+    curl_mime_name(p, "csrf");
+    curl_mime_data(p, csrf, CURL_ZERO_TERMINATED);
+    p = curl_mime_addpart(m);
+    curl_mime_name(p, "action");
+    curl_mime_data(p, "upload", CURL_ZERO_TERMINATED);
+    p = curl_mime_addpart(m);
+    curl_mime_name(p, "file");
+    curl_mime_filedata(p, path);
+    curl_mime_filename(p, name);
+    return m;
+}
+
+START_TEST(uploads_bad_big_then_good)
+{
+    if (!console_built("uploads_bad_big_then_good")) {
+        return;
+    }
+    char *id = waiting_tender();
+    add_user("alice", "alice-secret-1", "--role operator:*");
+    start_server("20000");
+    char *run_path = t_asprintf("/run/%s", id);
+    char *task_path = t_asprintf("/task/%s/await_interviews", id);
+    CURL *alice = login("alice", "alice-secret-1");
+    char *csrf = csrf_of(alice);
+    long events = sql_int("SELECT count(*) FROM events");
+    long inputs = sql_int("SELECT count(*) FROM inputs");
+
+    /* too large: refused before anything is kept */
+    char *big = malloc(100001);
+    memset(big, 'x', 100000);
+    big[100000] = '\0';
+    free(t_write(t_dir, "big.csv", big));
+    free(big);
+    char *bigpath = t_path("big.csv");
+    curl_mime *m = upload_form(alice, csrf, bigpath, "big.csv");
+    resp r = req(alice, task_path, NULL, m, NULL);
+    ck_assert_int_eq(r.code, 413);
+    resp_free(&r);
+    curl_mime_free(m);
+    free(bigpath);
+
+    /* without the token, even a good file is refused */
+    char *good = t_path("interviews.csv");
+    m = upload_form(alice, "0000000000000000000000000000000000000000000000000000000000000000",
+                    good, "interviews.csv");
+    r = req(alice, task_path, NULL, m, NULL);
+    ck_assert_int_eq(r.code, 403);
+    resp_free(&r);
+    curl_mime_free(m);
+
+    /* a bad CSV: its errors as FILE:LINE beside the form, a supplier
+     * named <script> escaped; nothing recorded, the run still waits */
+    free(t_write(t_dir, "bad.csv",
+                 "bid_id,outcome,reason,req_id\n"
+                 "B,maybe,x,\n"
+                 "Z,pass,,\n"));
+    char *bad = t_path("bad.csv");
+    m = upload_form(alice, csrf, bad, "bad.csv");
+    r = req(alice, task_path, NULL, m, NULL);
+    ck_assert_int_eq(r.code, 422);
+    T_CONTAINS(r.body, "bad.csv:2: column outcome: found &quot;maybe&quot;, expected pass, fail or "
+                       "no_show");
+    T_CONTAINS(r.body, "bad.csv:3: column bid_id: found &quot;Z&quot;, expected a bid_id of "
+                       "bids.csv");
+    ck_assert_msg(!strstr(r.body, t_dir), "the kept file's path is shown: %s", r.body);
+    T_CONTAINS(r.body, "Niets vastgelegd");
+    T_CONTAINS(r.body, "enctype=\"multipart/form-data\""); /* the form again */
+    resp_free(&r);
+    curl_mime_free(m);
+    free(bad);
+    free(t_write(t_dir, "bad2.csv",
+                 "bid_id,outcome,reason,req_id\n"
+                 "<script>alert(1)</script>,pass,,\n"));
+    bad = t_path("bad2.csv");
+    m = upload_form(alice, csrf, bad, "<script>.csv");
+    r = req(alice, task_path, NULL, m, NULL);
+    ck_assert_int_eq(r.code, 422);
+    T_CONTAINS(r.body, "&lt;script&gt;.csv:2: column bid_id: found "
+                       "&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
+    ck_assert_msg(!strstr(r.body, "<script>"), "unescaped: %s", r.body);
+    resp_free(&r);
+    curl_mime_free(m);
+    free(bad);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM events"), events);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM inputs"), inputs);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM runs WHERE status = 'waiting'"), 1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE resolved_at IS NULL"), 1);
+
+    /* the interviews: the run resumes in the background to done */
+    m = upload_form(alice, csrf, good, "interviews.csv");
+    r = req(alice, task_path, NULL, m, NULL);
+    ck_assert_msg(r.code == 303 && r.location && !strcmp(r.location, run_path), "%ld %s",
+                  r.code, r.body);
+    resp_free(&r);
+    curl_mime_free(m);
+    char *status = t_asprintf("%s/status.json", run_path);
+    int done = 0;
+    for (int i = 0; i < 1200 && !done; i++) {
+        r = req(alice, status, NULL, NULL, NULL);
+        done = strstr(r.body, "\"status\":\"done\"") && strstr(r.body, "\"busy\":false");
+        ck_assert_msg(!strstr(r.body, "\"status\":\"failed\""), "%s", r.body);
+        resp_free(&r);
+        if (!done) {
+            usleep(100000);
+        }
+    }
+    ck_assert_msg(done, "the run did not finish");
+    free(status);
+    /* the input and the resume carry the signed-in person */
+    ck_assert_int_ge(sql_int("SELECT count(*) FROM events WHERE what = 'input_given' AND who = "
+                             "'alice'"),
+                     1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM inputs WHERE name = 'interviews'"), 1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM runs WHERE status = 'done'"), 1);
+    /* the final ranking: F excluded, B awarded */
+    char *file = t_asprintf("%s/file/ranking.csv", run_path);
+    r = req(alice, file, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    ck_assert_str_eq(r.type, "text/csv; charset=utf-8");
+    char *ranking = t_readf("%s/out/ranking.csv", t_dir);
+    ck_assert_str_eq(r.body, ranking);
+    free(ranking);
+    resp_free(&r);
+    free(file);
+    r = req(alice, "/inbox", NULL, NULL, NULL);
+    T_CONTAINS(r.body, "Er wacht niets op u.");
+    resp_free(&r);
+    r = req(alice, run_path, NULL, NULL, NULL);
+    T_CONTAINS(r.body, ">klaar</dd>");
+    resp_free(&r);
+
+    curl_easy_cleanup(alice);
+    stop_server();
+    free(good);
+    free(csrf);
+    free(run_path);
+    free(task_path);
+    free(id);
+}
+END_TEST
+
+/* An approval alice prepared: she may not approve it herself; a rejection
+ * is recorded and the run keeps waiting; bob's approval lets it go on. */
+START_TEST(four_eyes_with_signed_in_people)
+{
+    if (!console_built("four_eyes_with_signed_in_people")) {
+        return;
+    }
+    free(t_write(t_dir, "send.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(t_dir, "decision.ini",
+                 "[workflow]\nname = decision\n"
+                 "[step.ok]\nwait = approval\nfour_eyes = alice\n"
+                 "[step.send]\nscript = send.lua\nafter = ok\n"));
+    const char *argv[] = { "run", "decision.ini", "--out", "out", "--db", "t.db", "-q", NULL };
+    ck_assert_msg(t_run(argv) == 3, "%s", t_err);
+    char *id = t_only_run("t.db");
+    add_user("alice", "alice-secret-1", "--role approver:decision");
+    add_user("bob", "bob-secret-12", "--role approver:*");
+    add_user("carol", "carol-secret-1", "--role operator:decision");
+    start_server(NULL);
+    char *task_path = t_asprintf("/task/%s/ok", id);
+
+    CURL *carol = login("carol", "carol-secret-1");
+    ck_assert_int_eq(get_code(carol, task_path), 403); /* an operator does not approve */
+    CURL *alice = login("alice", "alice-secret-1");
+    resp r = req(alice, task_path, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "value=\"approve\"");
+    T_CONTAINS(r.body, "Vier ogen");
+    resp_free(&r);
+    char *csrf = csrf_of(alice);
+    char *form = t_asprintf("csrf=%s&action=approve&note=looks+fine", csrf);
+    r = req(alice, task_path, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 403);
+    T_CONTAINS(r.body, "alice");
+    resp_free(&r);
+    free(form);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'approval_refused' AND "
+                             "who = 'alice'"),
+                     1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE resolved_at IS NULL"), 1);
+    free(csrf);
+
+    CURL *bob = login("bob", "bob-secret-12");
+    csrf = csrf_of(bob);
+    form = t_asprintf("csrf=%s&action=reject&note=%%3Cb%%3Enot+yet%%3C%%2Fb%%3E", csrf);
+    r = req(bob, task_path, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    T_CONTAINS(r.body, "&lt;b&gt;not yet&lt;/b&gt;"); /* the note, escaped in the trail */
+    resp_free(&r);
+    free(form);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'rejected' AND who = 'bob'"),
+                     1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE resolved_at IS NULL"), 1);
+    form = t_asprintf("csrf=%s&action=approve&note=ok", csrf);
+    r = req(bob, task_path, form, NULL, NULL);
+    ck_assert_msg(r.code == 303, "%ld %s", r.code, r.body);
+    resp_free(&r);
+    free(form);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'approved' AND who = 'bob'"),
+                     1);
+    char *status = t_asprintf("/run/%s/status.json", id);
+    int done = 0;
+    for (int i = 0; i < 600 && !done; i++) {
+        r = req(bob, status, NULL, NULL, NULL);
+        done = strstr(r.body, "\"status\":\"done\"") && strstr(r.body, "\"busy\":false");
+        resp_free(&r);
+        if (!done) {
+            usleep(100000);
+        }
+    }
+    ck_assert_msg(done, "the approved run did not finish");
+    ck_assert_msg(t_existsf("%s/out/sent.txt", t_dir), "send did not run");
+    /* approving again: there is nothing left to approve */
+    form = t_asprintf("csrf=%s&action=approve", csrf);
+    r = req(bob, task_path, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 404);
+    resp_free(&r);
+    free(form);
+    free(csrf);
+    free(status);
+    curl_easy_cleanup(alice);
+    curl_easy_cleanup(bob);
+    curl_easy_cleanup(carol);
+    stop_server();
+    free(task_path);
+    free(id);
+}
+END_TEST
+
+/* regie user: list, passwd, del, and refusals (no password, a short one,
+ * a bad role). */
+START_TEST(user_command)
+{
+    add_user("dora", "dora-secret-1", "--role viewer:*");
+    const char *list[] = { "user", "list", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(list), 0);
+    T_CONTAINS(t_out, "dora");
+    T_CONTAINS(t_out, "viewer:*");
+    ck_assert_msg(!strstr(t_out, "dora-secret-1") && !strstr(t_out, "argon"), "%s", t_out);
+    char *hash = NULL;
+    {
+        char *db = t_path("t.db");
+        sqlite3 *h;
+        sqlite3_open(db, &h);
+        sqlite3_stmt *s;
+        sqlite3_prepare_v2(h, "SELECT hash FROM users WHERE name = 'dora'", -1, &s, NULL);
+        ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+        hash = strdup((const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        sqlite3_close(h);
+        free(db);
+    }
+    ck_assert_msg(!strncmp(hash, "$argon2id$", 10), "%s", hash);
+    free(hash);
+    /* stdin is /dev/null under t_run: no password, nothing added */
+    const char *add[] = { "user", "add", "erik", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(add), 2);
+    T_CONTAINS(t_err, "no password read");
+    const char *badrole[] = { "user", "add", "erik", "--role", "boss:*", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(badrole), 64);
+    T_CONTAINS(t_err, "ROLE:WORKFLOW");
+    char *bin = t_build("regie");
+    char *cmd = t_asprintf("cd '%s' && printf 'short\\n' | '%s' user add erik --db t.db 2>&1 | "
+                           "grep -q '8 to 1024'", t_dir, bin);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    cmd = t_asprintf("cd '%s' && printf 'x\\n' | '%s' user add dora --db t.db 2>/dev/null; "
+                     "printf 'another-secret\\n' | '%s' user add dora --db t.db 2>&1 | grep -q "
+                     "'exists already'", t_dir, bin, bin);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    cmd = t_asprintf("cd '%s' && printf 'another-secret\\n' | '%s' user passwd dora --db t.db >/dev/null",
+                     t_dir, bin);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(bin);
+    const char *del[] = { "user", "del", "dora", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(del), 0);
+    ck_assert_int_eq(t_run(del), 2);
+    T_CONTAINS(t_err, "no user \"dora\"");
+}
+END_TEST
+#endif
+
+Suite *suite_web(void);
+Suite *suite_web(void)
+{
+    Suite *s = suite_create("web");
+    TCase *tc = tcase_create("console");
+#ifdef REGIE_TEST_CURL
+    tcase_add_checked_fixture(tc, web_setup, web_teardown);
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, pages_and_refusals);
+    tcase_add_test(tc, uploads_bad_big_then_good);
+    tcase_add_test(tc, four_eyes_with_signed_in_people);
+    tcase_add_test(tc, user_command);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}
