@@ -649,8 +649,11 @@ static enum MHD_Result do_login(req *r)
     session_new(user, roles, id);
     free(roles);
     char cookie[200];
+    /* Secure over TLS, ours or a reverse proxy's that says so */
+    const char *proto = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "X-Forwarded-Proto");
+    int secure = W.tls || (proto && !strcasecmp(proto, "https"));
     snprintf(cookie, sizeof cookie, COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict%s", id,
-             W.tls ? "; Secure" : "");
+             secure ? "; Secure" : "");
     return redirect(r, "/inbox", cookie);
 }
 

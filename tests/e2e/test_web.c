@@ -22,6 +22,12 @@
 #ifdef REGIE_TEST_CURL
 #include <curl/curl.h>
 
+/* As T_CONTAINS, with at most 3000 bytes of a page in the message (Check
+ * refuses longer ones). */
+#define HAS(hay, needle)                                                                           \
+    ck_assert_msg((hay) && strstr((hay), (needle)) != NULL, "\"%s\" not in:\n%.3000s", (needle),  \
+                  (hay) ? (hay) : "(null)")
+
 static pid_t server_pid;
 static char base_url[64];
 
@@ -206,7 +212,7 @@ static CURL *login(const char *user, const char *password)
     char *form = t_asprintf("user=%s&password=%s", user, password);
     resp r = req(c, "/login", form, NULL, NULL);
     ck_assert_msg(r.code == 303 && r.location && !strcmp(r.location, "/inbox"),
-                  "login %s: %ld %s", user, r.code, r.body);
+                  "login %s: %ld %.3000s", user, r.code, r.body);
     resp_free(&r);
     free(form);
     return c;
@@ -217,7 +223,7 @@ static char *csrf_of(CURL *c)
 {
     resp r = req(c, "/inbox", NULL, NULL, NULL);
     const char *at = strstr(r.body, "name=\"csrf\" value=\"");
-    ck_assert_msg(at != NULL, "%s", r.body);
+    ck_assert_msg(at != NULL, "%.3000s", r.body);
     char *t = strndup(at + 19, 64);
     resp_free(&r);
     return t;
@@ -287,11 +293,11 @@ START_TEST(pages_and_refusals)
     resp_free(&r);
     r = req(anon, "/login", NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "<label for=\"password\">Wachtwoord</label>");
+    HAS(r.body, "<label for=\"password\">Wachtwoord</label>");
     resp_free(&r);
     r = req(anon, "/login", "user=alice&password=wrong-password", NULL, NULL);
     ck_assert_int_eq(r.code, 401);
-    T_CONTAINS(r.body, "onjuist wachtwoord");
+    HAS(r.body, "onjuist wachtwoord");
     resp_free(&r);
 
     /* the session cookie */
@@ -302,60 +308,60 @@ START_TEST(pages_and_refusals)
     struct curl_slist *cookies = NULL;
     curl_easy_getinfo(alice, CURLINFO_COOKIELIST, &cookies);
     ck_assert_ptr_nonnull(cookies);
-    T_CONTAINS(cookies->data, "#HttpOnly_127.0.0.1"); /* curl's mark of HttpOnly */
-    T_CONTAINS(cookies->data, "regie_session");
+    HAS(cookies->data, "#HttpOnly_127.0.0.1"); /* curl's mark of HttpOnly */
+    HAS(cookies->data, "regie_session");
     curl_slist_free_all(cookies);
 
     /* inbox: the waiting task, in Dutch; in English when asked */
     r = req(alice, "/inbox", NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "<html lang=\"nl\">");
-    T_CONTAINS(r.body, id);
-    T_CONTAINS(r.body, "tender-evaluation");
-    T_CONTAINS(r.body, ">await_interviews</a>");
-    T_CONTAINS(r.body, "input interviews - the interview results");
-    T_CONTAINS(r.body, "<th scope=\"col\">Sinds</th>");
-    T_CONTAINS(r.body, "Afmelden");
+    HAS(r.body, "<html lang=\"nl\">");
+    HAS(r.body, id);
+    HAS(r.body, "tender-evaluation");
+    HAS(r.body, ">await_interviews</a>");
+    HAS(r.body, "input interviews - the interview results");
+    HAS(r.body, "<th scope=\"col\">Sinds</th>");
+    HAS(r.body, "Afmelden");
     resp_free(&r);
     r = req(alice, "/inbox", NULL, NULL, "en-GB,en;q=0.9,nl;q=0.5");
-    T_CONTAINS(r.body, "<html lang=\"en\">");
-    T_CONTAINS(r.body, "Tasks waiting for you");
-    T_CONTAINS(r.body, "Sign out");
+    HAS(r.body, "<html lang=\"en\">");
+    HAS(r.body, "Tasks waiting for you");
+    HAS(r.body, "Sign out");
     resp_free(&r);
 
     /* runs: the run, filters */
     r = req(alice, "/runs", NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, id);
-    T_CONTAINS(r.body, ">wacht<");
+    HAS(r.body, id);
+    HAS(r.body, ">wacht<");
     resp_free(&r);
     r = req(alice, "/runs?status=done", NULL, NULL, NULL);
-    ck_assert_msg(!strstr(r.body, id), "a waiting run listed as done: %s", r.body);
+    ck_assert_msg(!strstr(r.body, id), "a waiting run listed as done: %.3000s", r.body);
     resp_free(&r);
     r = req(alice, "/runs?workflow=tender-evaluation&status=waiting", NULL, NULL, NULL);
-    T_CONTAINS(r.body, id);
+    HAS(r.body, id);
     resp_free(&r);
 
     /* run: steps, inputs with their SHA-256, outputs, audit trail, task */
     r = req(alice, run_path, NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "<th scope=\"row\">knockout</th><td>klaar</td><td>1</td>");
-    T_CONTAINS(r.body, "e1891993dad43610c39a077afcf4184602e4187fc79046b631db3305c7abcf3e"); /* tender.ini */
-    T_CONTAINS(r.body, "/file/report.html\">report.html</a>");
-    T_CONTAINS(r.body, ">run_started</td>");
-    T_CONTAINS(r.body, "/await_interviews\">await_interviews</a>");
+    HAS(r.body, "<th scope=\"row\">knockout</th><td>klaar</td><td>1</td>");
+    HAS(r.body, "e1891993dad43610c39a077afcf4184602e4187fc79046b631db3305c7abcf3e"); /* tender.ini */
+    HAS(r.body, "/file/report.html\">report.html</a>");
+    HAS(r.body, ">run_started</td>");
+    HAS(r.body, "/await_interviews\">await_interviews</a>");
     resp_free(&r);
     char *status = t_asprintf("%s/status.json", run_path);
     r = req(alice, status, NULL, NULL, NULL);
-    T_CONTAINS(r.body, "\"status\":\"waiting\"");
+    HAS(r.body, "\"status\":\"waiting\"");
     resp_free(&r);
     free(status);
 
     /* the task page: an upload form for the interviews */
     r = req(alice, task_path, NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "enctype=\"multipart/form-data\"");
-    T_CONTAINS(r.body, "<label for=\"file\">Bestand (interviews)</label>");
+    HAS(r.body, "enctype=\"multipart/form-data\"");
+    HAS(r.body, "<label for=\"file\">Bestand (interviews)</label>");
     resp_free(&r);
 
     /* a viewer of another workflow sees none of it; a viewer of this one
@@ -364,10 +370,10 @@ START_TEST(pages_and_refusals)
     ck_assert_int_eq(get_code(bob, run_path), 403);
     ck_assert_int_eq(get_code(bob, task_path), 403);
     r = req(bob, "/inbox", NULL, NULL, NULL);
-    ck_assert_msg(!strstr(r.body, id), "%s", r.body);
+    ck_assert_msg(!strstr(r.body, id), "%.3000s", r.body);
     resp_free(&r);
     r = req(bob, "/runs", NULL, NULL, NULL);
-    ck_assert_msg(!strstr(r.body, id), "%s", r.body);
+    ck_assert_msg(!strstr(r.body, id), "%.3000s", r.body);
     resp_free(&r);
     CURL *carol = login("carol", "carol-secret-1");
     ck_assert_int_eq(get_code(carol, run_path), 200);
@@ -384,7 +390,7 @@ START_TEST(pages_and_refusals)
     char *verify = t_asprintf("%s/verify", run_path);
     r = req(alice, verify, "x=1", NULL, NULL);
     ck_assert_int_eq(r.code, 403);
-    T_CONTAINS(r.body, "CSRF");
+    HAS(r.body, "CSRF");
     resp_free(&r);
     char *bob_csrf = csrf_of(bob);
     form = t_asprintf("csrf=%s", bob_csrf);
@@ -401,8 +407,8 @@ START_TEST(pages_and_refusals)
     form = t_asprintf("csrf=%s", csrf);
     r = req(alice, verify, form, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "chain intact");
-    T_CONTAINS(r.body, "UITKOMST: intact");
+    HAS(r.body, "chain intact");
+    HAS(r.body, "UITKOMST: intact");
     resp_free(&r);
     free(verify);
 
@@ -436,7 +442,7 @@ START_TEST(pages_and_refusals)
         r = req(alice, file, NULL, NULL, NULL);
         ck_assert_msg(r.code == 404 && !strstr(r.body, "not for the browser") &&
                           !strstr(r.body, "root:"),
-                      "%s: %ld %s", file, r.code, r.body);
+                      "%s: %ld %.3000s", file, r.code, r.body);
         resp_free(&r);
         free(file);
     }
@@ -458,19 +464,19 @@ START_TEST(pages_and_refusals)
     char *bdir = t_asprintf("b/%s", id);
     const char *vargv[] = { "verify", bdir, NULL };
     ck_assert_msg(t_run(vargv) == 0, "%s%s", t_out, t_err);
-    T_CONTAINS(t_out, "intact");
+    HAS(t_out, "intact");
     free(bdir);
     free(tar);
     free(bundle);
 
     /* start: a form from the workflow's inputs */
     r = req(alice, "/start", NULL, NULL, NULL);
-    T_CONTAINS(r.body, "<a href=\"/start/tender-evaluation\">tender-evaluation</a>");
+    HAS(r.body, "<a href=\"/start/tender-evaluation\">tender-evaluation</a>");
     resp_free(&r);
     r = req(alice, "/start/tender-evaluation", NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "<label for=\"in-bids\">bids *</label>");
-    T_CONTAINS(r.body, "name=\"bids\" type=\"file\"");
+    HAS(r.body, "<label for=\"in-bids\">bids *</label>");
+    HAS(r.body, "name=\"bids\" type=\"file\"");
     resp_free(&r);
     ck_assert_int_eq(get_code(carol, "/start/tender-evaluation"), 403);
 
@@ -491,7 +497,7 @@ START_TEST(pages_and_refusals)
     }
     r = req(anon, "/login", "user=carol&password=carol-secret-1", NULL, NULL);
     ck_assert_int_eq(r.code, 429);
-    T_CONTAINS(r.body, "Te veel mislukte pogingen");
+    HAS(r.body, "Te veel mislukte pogingen");
     resp_free(&r);
     CURL *again = login("alice", "alice-secret-1");
     curl_easy_cleanup(again);
@@ -582,13 +588,13 @@ START_TEST(uploads_bad_big_then_good)
     m = upload_form(alice, csrf, bad, "bad.csv");
     r = req(alice, task_path, NULL, m, NULL);
     ck_assert_int_eq(r.code, 422);
-    T_CONTAINS(r.body, "bad.csv:2: column outcome: found &quot;maybe&quot;, expected pass, fail or "
+    HAS(r.body, "bad.csv:2: column outcome: found &quot;maybe&quot;, expected pass, fail or "
                        "no_show");
-    T_CONTAINS(r.body, "bad.csv:3: column bid_id: found &quot;Z&quot;, expected a bid_id of "
+    HAS(r.body, "bad.csv:3: column bid_id: found &quot;Z&quot;, expected a bid_id of "
                        "bids.csv");
-    ck_assert_msg(!strstr(r.body, t_dir), "the kept file's path is shown: %s", r.body);
-    T_CONTAINS(r.body, "Niets vastgelegd");
-    T_CONTAINS(r.body, "enctype=\"multipart/form-data\""); /* the form again */
+    ck_assert_msg(!strstr(r.body, t_dir), "the kept file's path is shown: %.3000s", r.body);
+    HAS(r.body, "Niets vastgelegd");
+    HAS(r.body, "enctype=\"multipart/form-data\""); /* the form again */
     resp_free(&r);
     curl_mime_free(m);
     free(bad);
@@ -599,9 +605,9 @@ START_TEST(uploads_bad_big_then_good)
     m = upload_form(alice, csrf, bad, "<script>.csv");
     r = req(alice, task_path, NULL, m, NULL);
     ck_assert_int_eq(r.code, 422);
-    T_CONTAINS(r.body, "&lt;script&gt;.csv:2: column bid_id: found "
+    HAS(r.body, "&lt;script&gt;.csv:2: column bid_id: found "
                        "&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
-    ck_assert_msg(!strstr(r.body, "<script>"), "unescaped: %s", r.body);
+    ck_assert_msg(!strstr(r.body, "<script>"), "unescaped: %.3000s", r.body);
     resp_free(&r);
     curl_mime_free(m);
     free(bad);
@@ -622,7 +628,7 @@ START_TEST(uploads_bad_big_then_good)
     for (int i = 0; i < 1200 && !done; i++) {
         r = req(alice, status, NULL, NULL, NULL);
         done = strstr(r.body, "\"status\":\"done\"") && strstr(r.body, "\"busy\":false");
-        ck_assert_msg(!strstr(r.body, "\"status\":\"failed\""), "%s", r.body);
+        ck_assert_msg(!strstr(r.body, "\"status\":\"failed\""), "%.3000s", r.body);
         resp_free(&r);
         if (!done) {
             usleep(100000);
@@ -647,10 +653,10 @@ START_TEST(uploads_bad_big_then_good)
     resp_free(&r);
     free(file);
     r = req(alice, "/inbox", NULL, NULL, NULL);
-    T_CONTAINS(r.body, "Er wacht niets op u.");
+    HAS(r.body, "Er wacht niets op u.");
     resp_free(&r);
     r = req(alice, run_path, NULL, NULL, NULL);
-    T_CONTAINS(r.body, ">klaar</dd>");
+    HAS(r.body, ">klaar</dd>");
     resp_free(&r);
 
     curl_easy_cleanup(alice);
@@ -690,14 +696,14 @@ START_TEST(four_eyes_with_signed_in_people)
     CURL *alice = login("alice", "alice-secret-1");
     resp r = req(alice, task_path, NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "value=\"approve\"");
-    T_CONTAINS(r.body, "Vier ogen");
+    HAS(r.body, "value=\"approve\"");
+    HAS(r.body, "Vier ogen");
     resp_free(&r);
     char *csrf = csrf_of(alice);
     char *form = t_asprintf("csrf=%s&action=approve&note=looks+fine", csrf);
     r = req(alice, task_path, form, NULL, NULL);
     ck_assert_int_eq(r.code, 403);
-    T_CONTAINS(r.body, "alice");
+    HAS(r.body, "alice");
     resp_free(&r);
     free(form);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'approval_refused' AND "
@@ -711,7 +717,7 @@ START_TEST(four_eyes_with_signed_in_people)
     form = t_asprintf("csrf=%s&action=reject&note=%%3Cb%%3Enot+yet%%3C%%2Fb%%3E", csrf);
     r = req(bob, task_path, form, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
-    T_CONTAINS(r.body, "&lt;b&gt;not yet&lt;/b&gt;"); /* the note, escaped in the trail */
+    HAS(r.body, "&lt;b&gt;not yet&lt;/b&gt;"); /* the note, escaped in the trail */
     resp_free(&r);
     free(form);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'rejected' AND who = 'bob'"),
@@ -719,7 +725,7 @@ START_TEST(four_eyes_with_signed_in_people)
     ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE resolved_at IS NULL"), 1);
     form = t_asprintf("csrf=%s&action=approve&note=ok", csrf);
     r = req(bob, task_path, form, NULL, NULL);
-    ck_assert_msg(r.code == 303, "%ld %s", r.code, r.body);
+    ck_assert_msg(r.code == 303, "%ld %.3000s", r.code, r.body);
     resp_free(&r);
     free(form);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'approved' AND who = 'bob'"),
@@ -760,8 +766,8 @@ START_TEST(user_command)
     add_user("dora", "dora-secret-1", "--role viewer:*");
     const char *list[] = { "user", "list", "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(list), 0);
-    T_CONTAINS(t_out, "dora");
-    T_CONTAINS(t_out, "viewer:*");
+    HAS(t_out, "dora");
+    HAS(t_out, "viewer:*");
     ck_assert_msg(!strstr(t_out, "dora-secret-1") && !strstr(t_out, "argon"), "%s", t_out);
     char *hash = NULL;
     {
@@ -781,10 +787,10 @@ START_TEST(user_command)
     /* stdin is /dev/null under t_run: no password, nothing added */
     const char *add[] = { "user", "add", "erik", "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(add), 2);
-    T_CONTAINS(t_err, "no password read");
+    HAS(t_err, "no password read");
     const char *badrole[] = { "user", "add", "erik", "--role", "boss:*", "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(badrole), 64);
-    T_CONTAINS(t_err, "ROLE:WORKFLOW");
+    HAS(t_err, "ROLE:WORKFLOW");
     char *bin = t_build("regie");
     char *cmd = t_asprintf("cd '%s' && printf 'short\\n' | '%s' user add erik --db t.db 2>&1 | "
                            "grep -q '8 to 1024'", t_dir, bin);
@@ -803,7 +809,7 @@ START_TEST(user_command)
     const char *del[] = { "user", "del", "dora", "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(del), 0);
     ck_assert_int_eq(t_run(del), 2);
-    T_CONTAINS(t_err, "no user \"dora\"");
+    HAS(t_err, "no user \"dora\"");
 }
 END_TEST
 #endif
