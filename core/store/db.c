@@ -548,7 +548,8 @@ static const char *const migrations[] = {
     "  changed TEXT NOT NULL\n"
     ");\n"
     "CREATE INDEX IF NOT EXISTS runs_by_started ON runs(started);\n"
-    "CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, started);\n",
+    "CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, started);\n"
+    "CREATE INDEX IF NOT EXISTS runs_by_workflow_status ON runs(workflow, status, started);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

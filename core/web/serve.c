@@ -755,16 +755,39 @@ static enum MHD_Result page_runs(req *r)
     /* indexed: runs_by_workflow (workflow, started), runs_by_status
      * (status, started), runs_by_started; newest first, a page at a time */
     pthread_mutex_lock(&W.db_mu);
-    sqlite3_stmt *s = q("SELECT id, workflow, status, started, ended, user, run_case FROM runs "
-                        "WHERE (?1 IS NULL OR workflow = ?1) AND (?2 IS NULL OR status = ?2) "
-                        "AND (?3 IS NULL OR started >= ?3) AND (?4 IS NULL OR started < ?4 || "
-                        "'T99') ORDER BY started DESC, id DESC LIMIT ?5 OFFSET ?6");
+    /* only the filters given, so that SQLite picks the index for them */
+    rg_buf sql = { 0 };
+    rg_buf_puts(&sql, "SELECT id, workflow, status, started, ended, user, run_case FROM runs "
+                      "WHERE 1");
+    if (wf) {
+        rg_buf_puts(&sql, " AND workflow = ?1");
+    }
+    if (st) {
+        rg_buf_puts(&sql, " AND status = ?2");
+    }
+    if (from) {
+        rg_buf_puts(&sql, " AND started >= ?3");
+    }
+    if (to) {
+        rg_buf_puts(&sql, " AND started < ?4 || 'T99'");
+    }
+    rg_buf_puts(&sql, " ORDER BY started DESC, rowid DESC LIMIT ?5 OFFSET ?6");
+    sqlite3_stmt *s = q(sql.data);
+    rg_buf_free(&sql);
     int n = 0;
     if (s) {
-        sqlite3_bind_text(s, 1, wf, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, st, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, to, -1, SQLITE_STATIC);
+        if (wf) {
+            sqlite3_bind_text(s, 1, wf, -1, SQLITE_STATIC);
+        }
+        if (st) {
+            sqlite3_bind_text(s, 2, st, -1, SQLITE_STATIC);
+        }
+        if (from) {
+            sqlite3_bind_text(s, 3, from, -1, SQLITE_STATIC);
+        }
+        if (to) {
+            sqlite3_bind_text(s, 4, to, -1, SQLITE_STATIC);
+        }
         sqlite3_bind_int(s, 5, PAGE_ROWS + 1);
         sqlite3_bind_int64(s, 6, (sqlite3_int64)page * PAGE_ROWS);
         rg_html(&b, "<table><caption>%S</caption><thead><tr><th scope=\"col\">%S</th>"
