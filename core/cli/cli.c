@@ -113,7 +113,8 @@ typedef struct opts {
     const char *anchor;
     const char *roles[32]; /* user add|roles: --role ROLE:WORKFLOW */
     int nroles;
-    const char *listen, *tls_cert, *tls_key, *upload_max; /* serve */
+    const char *listen, *tls_cert, *tls_key, *upload_max, *outbox; /* serve */
+    const char *email; /* user add */
 } opts;
 
 /* fmt and arg are English; both are translated. */
@@ -946,10 +947,17 @@ static char *read_password(const char *prompt, int confirm)
 static int cmd_user(const opts *o)
 {
     const char *sub = o->npos >= 1 ? o->pos[0] : "";
-    int want = strcmp(sub, "list") == 0 ? 1 : 2;
-    if (o->npos != want || (strcmp(sub, "add") && strcmp(sub, "passwd") && strcmp(sub, "del") &&
-                            strcmp(sub, "list") && strcmp(sub, "roles"))) {
-        return usage_error("%s", N_("usage: regie user add|passwd|roles|del NAME, or regie user list"));
+    int want = strcmp(sub, "list") == 0                                ? 1
+               : strcmp(sub, "notify") == 0 || strcmp(sub, "email") == 0 ? 3
+                                                                         : 2;
+    if (o->npos != want ||
+        (strcmp(sub, "add") && strcmp(sub, "passwd") && strcmp(sub, "del") &&
+         strcmp(sub, "list") && strcmp(sub, "roles") && strcmp(sub, "notify") &&
+         strcmp(sub, "email")) ||
+        (!strcmp(sub, "notify") && strcmp(o->pos[2], "on") && strcmp(o->pos[2], "off"))) {
+        return usage_error("%s", N_("usage: regie user add|passwd|roles|del NAME, regie user "
+                                    "notify NAME on|off, regie user email NAME ADDRESS, or regie "
+                                    "user list"));
     }
     rg_errors errs = { 0 };
     rg_config cfg;
@@ -971,10 +979,20 @@ static int cmd_user(const opts *o)
         }
     }
     if (need_store(o, &cfg, !strcmp(sub, "list"), &store, &errs) == 0) {
-        const char *name = o->npos == 2 ? o->pos[1] : NULL;
+        const char *name = o->npos >= 2 ? o->pos[1] : NULL;
         int r;
         if (!strcmp(sub, "add")) {
             r = rg_store_user_add(store, name, password, roles.data ? roles.data : "", &errs);
+            if (r == 0 && o->email && rg_store_user_set_email(store, name, o->email, &errs) != 0) {
+                rg_errors ignored = { 0 };
+                rg_store_user_del(store, name, &ignored); /* all or nothing */
+                rg_err_free(&ignored);
+                r = -1;
+            }
+        } else if (!strcmp(sub, "notify")) {
+            r = rg_store_user_set_notify(store, name, !strcmp(o->pos[2], "on"), &errs);
+        } else if (!strcmp(sub, "email")) {
+            r = rg_store_user_set_email(store, name, o->pos[2], &errs);
         } else if (!strcmp(sub, "passwd")) {
             r = rg_store_user_passwd(store, name, password, &errs);
         } else if (!strcmp(sub, "roles")) {
@@ -1024,6 +1042,7 @@ static int cmd_serve(const opts *o)
         w.config = o->config;
         w.cfg = &cfg;
         w.upload_max = 10 * 1024 * 1024;
+        w.outbox = o->outbox;
         if (o->upload_max) {
             int64_t m;
             if (rg_parse_int(o->upload_max, &m) != 0 || m < 1024) {
@@ -1259,13 +1278,16 @@ static const struct {
          "the head of every audit trail is then signed at every wait, approval and run end.\n"
          "Exit status: 0 made, 2 FILE cannot be written, 64 wrong usage.\n") },
     { "user",
-      N_("usage: regie user add NAME [--role ROLE:WORKFLOW]... [--db FILE]\n"
+      N_("usage: regie user add NAME [--role ROLE:WORKFLOW]... [--email ADDRESS] [--db FILE]\n"
          "       regie user passwd NAME | roles NAME [--role ...]... | del NAME | list\n"
+         "       regie user notify NAME on|off | email NAME ADDRESS\n"
          "The people who sign in to the web console (regie serve). ROLE is viewer (sees\n"
          "the runs), operator (starts runs, gives inputs) or approver (approves or\n"
          "rejects); WORKFLOW a workflow's name or * for every one. The password (8 to 1024\n"
          "characters) is read from the terminal without echo, or from the first line of\n"
          "standard input when it is not a terminal, and kept only as an Argon2id hash.\n"
+         "notify: whether the console writes them a notification when a run waits for\n"
+         "them, fails or passes a due date (to --email, in the console's outbox).\n"
          "Exit status: 0 done, 2 refused (unknown or existing user, short password), 64\n"
          "wrong usage.\n") },
     { "serve",
@@ -1278,6 +1300,7 @@ static const struct {
          "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080)\n"
          "  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
          "  --upload-max BYTES  the largest file accepted (default 10485760)\n"
+         "  --outbox DIR      where notifications go as .eml files (default STORE.console/outbox)\n"
          "Exit status: 0 stopped by SIGTERM or SIGINT, 2 cannot listen or open the store.\n") },
     { "help",
       N_("usage: regie help [COMMAND]\n"
@@ -1378,7 +1401,8 @@ int rg_cli_main(int argc, char **argv)
                    strcmp(a, "--today") == 0 || strcmp(a, "--anchor") == 0 ||
                    strcmp(a, "--role") == 0 || strcmp(a, "--listen") == 0 ||
                    strcmp(a, "--tls-cert") == 0 || strcmp(a, "--tls-key") == 0 ||
-                   strcmp(a, "--upload-max") == 0) {
+                   strcmp(a, "--upload-max") == 0 || strcmp(a, "--email") == 0 ||
+                   strcmp(a, "--outbox") == 0) {
             if (i + 1 >= argc) {
                 rc = usage_error("%s needs a value", a);
                 goto out;
@@ -1409,6 +1433,10 @@ int rg_cli_main(int argc, char **argv)
                 o.tls_key = v;
             } else if (strcmp(a, "--upload-max") == 0) {
                 o.upload_max = v;
+            } else if (strcmp(a, "--email") == 0) {
+                o.email = v;
+            } else if (strcmp(a, "--outbox") == 0) {
+                o.outbox = v;
             } else if (strcmp(a, "--workflow") == 0) {
                 o.wf_filter = v;
             } else if (strcmp(a, "--today") == 0) {

@@ -537,15 +537,24 @@ static const char *const migrations[] = {
     "ALTER TABLE runs ADD COLUMN run_case TEXT;\n",
     /* v6: the people who sign in to the web console (users.c): an Argon2id
      * hash (crypto_pwhash_str) and roles per workflow, "ROLE:WORKFLOW"
-     * separated by blanks; notify 0: no notifications.  And indexes for the
+     * separated by blanks; notify 0: no notifications; email for them.
+     * notices: the notifications the console sent (each once).  And indexes for the
      * console's run list (filters by status, newest first). */
     "CREATE TABLE IF NOT EXISTS users (\n"
     "  name TEXT PRIMARY KEY,\n"
     "  hash TEXT NOT NULL,\n"
     "  roles TEXT NOT NULL DEFAULT '',\n"
     "  notify INTEGER NOT NULL DEFAULT 1,\n"
+    "  email TEXT,\n"
     "  created TEXT NOT NULL,\n"
     "  changed TEXT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS notices (\n"
+    "  kind TEXT NOT NULL,\n"
+    "  run_id TEXT NOT NULL,\n"
+    "  step TEXT NOT NULL,\n"
+    "  sent TEXT NOT NULL,\n"
+    "  PRIMARY KEY (kind, run_id, step)\n"
     ");\n"
     "CREATE INDEX IF NOT EXISTS runs_by_started ON runs(started);\n"
     "CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, started);\n"

@@ -358,10 +358,17 @@ int rg_store_user_add(rg_store *store, const char *name, const char *password, c
 int rg_store_user_passwd(rg_store *store, const char *name, const char *password, rg_errors *errs);
 int rg_store_user_set_roles(rg_store *store, const char *name, const char *roles, rg_errors *errs);
 int rg_store_user_set_notify(rg_store *store, const char *name, int on, rg_errors *errs);
+/* The address notifications go to ("" or NULL: none). */
+int rg_store_user_set_email(rg_store *store, const char *name, const char *email, rg_errors *errs);
 int rg_store_user_del(rg_store *store, const char *name, rg_errors *errs);
-/* 1 and *roles (caller frees) and *notify, 0 no such user, -1 error. */
-int rg_store_user_get(rg_store *store, const char *name, char **roles, int *notify,
+/* 1 and *roles, *email (caller frees; NULL: none) and *notify, 0 no such
+ * user, -1 error.  Any pointer may be NULL. */
+int rg_store_user_get(rg_store *store, const char *name, char **roles, int *notify, char **email,
                       rg_errors *errs);
+/* Record that notification kind was sent for run_id/step: 1 the first
+ * time, 0 when it was already (send nothing again), -1 error. */
+int rg_store_notice_once(rg_store *store, const char *kind, const char *run_id, const char *step,
+                         rg_errors *errs);
 /* 1 the password is right (*roles: the user's, caller frees), 0 wrong name
  * or password (taking as long either way), -1 error. */
 int rg_store_user_check(rg_store *store, const char *name, const char *password, char **roles,

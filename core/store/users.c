@@ -206,6 +206,39 @@ int rg_store_user_set_notify(rg_store *store, const char *name, int on, rg_error
                        on ? "1" : "0", errs);
 }
 
+int rg_store_user_set_email(rg_store *store, const char *name, const char *email, rg_errors *errs)
+{
+    if (email && *email &&
+        (strlen(email) > 254 || !strchr(email, '@') || strpbrk(email, " \t\r\n<>\"',;"))) {
+        rg_err_add(errs, NULL, 0, "%s: e-mail address \"%s\": expected NAME@DOMAIN", store->path,
+                   email);
+        return -1;
+    }
+    return update_user(store, name,
+                       "UPDATE users SET email = nullif(?, ''), changed = ? WHERE name = ?",
+                       nz(email), errs);
+}
+
+int rg_store_notice_once(rg_store *store, const char *kind, const char *run_id, const char *step,
+                         rg_errors *errs)
+{
+    char t[32];
+    rg_now_iso(t);
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
+    int added = 0;
+    if (rc == 0) {
+        rc = rg_db_exec(store, errs,
+                        "INSERT OR IGNORE INTO notices (kind, run_id, step, sent) VALUES (?, ?, "
+                        "?, ?)",
+                        "ssss", nz(kind), nz(run_id), nz(step), t);
+        added = rc == 0 && sqlite3_changes(store->db) > 0;
+        rc = rg_db_end(store, rc, errs);
+    }
+    UNLOCK(store);
+    return rc != 0 ? -1 : added;
+}
+
 int rg_store_user_del(rg_store *store, const char *name, rg_errors *errs)
 {
     LOCK(store);
@@ -223,14 +256,17 @@ int rg_store_user_del(rg_store *store, const char *name, rg_errors *errs)
 }
 
 int rg_store_user_get(rg_store *store, const char *name, char **roles, int *notify,
-                      rg_errors *errs)
+                      char **email, rg_errors *errs)
 {
     if (roles) {
         *roles = NULL;
     }
+    if (email) {
+        *email = NULL;
+    }
     LOCK(store);
-    sqlite3_stmt *s =
-        rg_db_prep(store, errs, "SELECT roles, notify FROM users WHERE name = ?", "s", nz(name));
+    sqlite3_stmt *s = rg_db_prep(store, errs, "SELECT roles, notify, email FROM users WHERE name = ?",
+                                 "s", nz(name));
     int r = s ? rg_db_step(store, errs, s) : -1;
     if (r == 1) {
         if (roles) {
@@ -238,6 +274,9 @@ int rg_store_user_get(rg_store *store, const char *name, char **roles, int *noti
         }
         if (notify) {
             *notify = sqlite3_column_int(s, 1);
+        }
+        if (email && sqlite3_column_type(s, 2) != SQLITE_NULL) {
+            *email = rg_db_col_dup(s, 2);
         }
     }
     rg_db_done(store, s);
@@ -266,16 +305,18 @@ int rg_store_user_check(rg_store *store, const char *name, const char *password,
         *roles = rg_db_col_dup(s, 1);
     }
     rg_db_done(store, s);
-    if (r == 0 && !dummy_hash[0]) {
+    if (r == 0 && !dummy_hash[0] &&
         crypto_pwhash_str_alg(dummy_hash, "regie", 5, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+        dummy_hash[0] = '\0';
     }
     UNLOCK(store);
     if (r < 0) {
         return -1;
     }
     const char *pw = password ? password : "";
-    int ok = crypto_pwhash_str_verify(hash ? hash : dummy_hash, pw, strlen(pw)) == 0 && hash;
+    int ok = (hash || dummy_hash[0]) &&
+             crypto_pwhash_str_verify(hash ? hash : dummy_hash, pw, strlen(pw)) == 0 && hash;
     free(hash);
     if (!ok) {
         free(*roles);
@@ -288,15 +329,19 @@ int rg_store_user_list(rg_store *store, FILE *out, rg_errors *errs)
 {
     LOCK(store);
     sqlite3_stmt *s = rg_db_prep(store, errs,
-                                 "SELECT name, roles, notify, changed FROM users ORDER BY name", "");
+                                 "SELECT name, roles, notify, changed, email FROM users ORDER BY "
+                                 "name",
+                                 "");
     int n = 0, r = 0;
     if (s) {
-        fprintf(out, "%-20s %-8s %-20s %s\n", "USER", "NOTIFY", "CHANGED", "ROLES");
+        fprintf(out, "%-20s %-8s %-20s %-28s %s\n", "USER", "NOTIFY", "CHANGED", "E-MAIL", "ROLES");
     }
     while (s && (r = rg_db_step(store, errs, s)) == 1) {
         char *roles = rg_one_line(rg_db_col_str(s, 1));
-        fprintf(out, "%-20s %-8s %-20s %s\n", rg_db_col_str(s, 0),
-                sqlite3_column_int(s, 2) ? "yes" : "no", rg_db_col_str(s, 3), roles);
+        const char *email = rg_db_col_str(s, 4);
+        fprintf(out, "%-20s %-8s %-20s %-28s %s\n", rg_db_col_str(s, 0),
+                sqlite3_column_int(s, 2) ? "yes" : "no", rg_db_col_str(s, 3),
+                email && *email ? email : "-", roles);
         free(roles);
         n++;
     }

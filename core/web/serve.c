@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include "serve.h"
 
+#include "durable.h"
 #include "sha256.h"
 #include "util.h"
 #include "workflow.h"
@@ -80,6 +81,10 @@ static struct {
     char exe[4096];
     char workdir[400]; /* uploads and outputs of runs started here */
     pthread_mutex_t db_mu, mu;
+    char base_url[200];   /* for the links in notifications */
+    char started[32];     /* UTC ISO time the console started */
+    char outbox[512];
+    volatile int stop;
     session sessions[MAX_SESSIONS];
     fail_rec fails[MAX_FAIL_KEYS];
     job jobs[MAX_JOBS];
@@ -237,12 +242,13 @@ static void page_head(req *r, rg_buf *b, const char *title, int refresh)
     if (r->user[0]) {
         rg_html(b,
                 "<nav aria-label=\"%S\"><a href=\"/inbox\">%S</a><a href=\"/runs\">%S</a>"
-                "<a href=\"/start\">%S</a>"
+                "<a href=\"/start\">%S</a><a href=\"/settings\">%S</a>"
                 "<form method=\"post\" action=\"/logout\" style=\"display:inline\">"
                 "<input type=\"hidden\" name=\"csrf\" value=\"%s\">%s "
                 "<button type=\"submit\">%S</button></form></nav>",
                 TR(r, "Menu", "Menu"), TR(r, "Inbox", "Inbox"), TR(r, "Runs", "Runs"),
-                TR(r, "Starten", "Start"), r->csrf, r->user, TR(r, "Afmelden", "Sign out"));
+                TR(r, "Starten", "Start"), TR(r, "Instellingen", "Settings"), r->csrf, r->user,
+                TR(r, "Afmelden", "Sign out"));
     }
     rg_html(b, "<main id=\"main\"><h1>%s</h1>", title);
 }
@@ -1700,6 +1706,190 @@ static enum MHD_Result do_start(req *r, const char *wfname)
     return ret;
 }
 
+/* ---- notifications: .eml files in the outbox ---- */
+typedef struct notice {
+    char *kind, *run_id, *step, *workflow, *what, *due, *wait_kind;
+} notice;
+
+static void notice_free(notice *n)
+{
+    free(n->kind);
+    free(n->run_id);
+    free(n->step);
+    free(n->workflow);
+    free(n->what);
+    free(n->due);
+    free(n->wait_kind);
+}
+
+/* A header value on one line. */
+static char *header_safe(const char *s)
+{
+    char *c = rg_xstrdup(s ? s : "");
+    for (char *p = c; *p; p++) {
+        if (*p == '\r' || *p == '\n') {
+            *p = ' ';
+        }
+    }
+    return c;
+}
+
+static void write_eml(const notice *n, const char *user, const char *email)
+{
+    char date[64], stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    char msgid[65];
+    random_hex(msgid);
+    const char *subject_nl, *intro;
+    if (!strcmp(n->kind, "failed")) {
+        subject_nl = "Run mislukt";
+        intro = "Deze run is mislukt / This run failed:";
+    } else if (!strcmp(n->kind, "overdue")) {
+        subject_nl = "Termijn verstreken";
+        intro = "De termijn van deze taak is verstreken / This task is past its due date:";
+    } else {
+        subject_nl = "Taak voor u";
+        intro = "Deze run wacht op u / This run waits for you:";
+    }
+    char *link = *n->step ? rg_xasprintf("%s/task/%s/%s", W.base_url, n->run_id, n->step)
+                          : rg_xasprintf("%s/run/%s", W.base_url, n->run_id);
+    char *to = header_safe(email && *email ? email : user);
+    char *subj = header_safe(n->workflow);
+    rg_buf b = { 0 };
+    rg_buf_printf(&b,
+                  "Date: %s\r\nFrom: regie <regie@localhost>\r\nTo: %s <%s>\r\n"
+                  "Subject: [regie] %s: %s %s%s%s\r\nMessage-ID: <%s@regie>\r\n"
+                  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                  "Content-Transfer-Encoding: 8bit\r\nX-Regie-Run: %s\r\nX-Regie-User: %s\r\n"
+                  "X-Regie-Notice: %s\r\n\r\n"
+                  "%s\r\n\r\n  run:      %s\r\n  workflow: %s\r\n%s%s%s%s%s%s%s%s%s\r\n%s\r\n\r\n"
+                  "(regie user notify %s off: geen berichten meer / no more messages)\r\n",
+                  date, user, to, subject_nl, subj, n->run_id, *n->step ? " " : "", n->step, msgid,
+                  n->run_id, user, n->kind, intro, n->run_id, n->workflow,
+                  *n->step ? "  step:     " : "", n->step, *n->step ? "\r\n" : "",
+                  *n->what ? "  needed:   " : "", n->what, *n->what ? "\r\n" : "",
+                  *n->due ? "  due:      " : "", n->due, *n->due ? "\r\n" : "", link, user);
+    char *path = rg_xasprintf("%s/%s-%s-%s%s%s-%s.eml", W.outbox, stamp, n->kind, n->run_id,
+                              *n->step ? "-" : "", n->step, user);
+    if (rg_write_file_atomic(path, b.data, b.len) != 0) {
+        fprintf(stderr, "regie serve: cannot write %s: %s\n", path, strerror(errno));
+    }
+    free(path);
+    rg_buf_free(&b);
+    free(to);
+    free(subj);
+    free(link);
+}
+
+/* Under db_mu: the waits, failures and passed due dates not yet noticed. */
+static size_t collect_notices(notice **out)
+{
+    size_t n = 0;
+    notice *v = NULL;
+    char *today = rg_durable_today();
+    sqlite3_stmt *s = q(
+        "SELECT 'waiting', w.run_id, w.step, r.workflow, w.what, coalesce(w.due, ''), w.kind "
+        "FROM waits w JOIN runs r ON r.id = w.run_id WHERE w.resolved_at IS NULL AND w.kind IN "
+        "('input', 'approval') AND r.status = 'waiting' AND NOT EXISTS (SELECT 1 FROM notices n "
+        "WHERE n.kind = 'waiting' AND n.run_id = w.run_id AND n.step = w.step) "
+        "UNION ALL SELECT 'overdue', w.run_id, w.step, r.workflow, w.what, w.due, w.kind FROM "
+        "waits w JOIN runs r ON r.id = w.run_id WHERE w.resolved_at IS NULL AND w.due IS NOT "
+        "NULL AND substr(w.due, 1, 10) < ?1 AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
+        "n.kind = 'overdue' AND n.run_id = w.run_id AND n.step = w.step) "
+        "UNION ALL SELECT 'failed', r.id, '', r.workflow, '', '', 'input' FROM runs r WHERE "
+        "r.status = 'failed' AND r.ended >= ?2 AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
+        "n.kind = 'failed' AND n.run_id = r.id) LIMIT 200");
+    if (s) {
+        sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, W.started, -1, SQLITE_STATIC);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            v = rg_xrealloc(v, (n + 1) * sizeof *v);
+            v[n++] = (notice){ rg_xstrdup(col(s, 0)), rg_xstrdup(col(s, 1)), rg_xstrdup(col(s, 2)),
+                               rg_xstrdup(col(s, 3)), rg_xstrdup(col(s, 4)), rg_xstrdup(col(s, 5)),
+                               rg_xstrdup(col(s, 6)) };
+        }
+        sqlite3_finalize(s);
+    }
+    free(today);
+    *out = v;
+    return n;
+}
+
+static void notify_round(void)
+{
+    notice *v;
+    pthread_mutex_lock(&W.db_mu);
+    size_t n = collect_notices(&v);
+    for (size_t i = 0; i < n; i++) {
+        rg_errors errs = { 0 };
+        if (rg_store_notice_once(W.store, v[i].kind, v[i].run_id, v[i].step, &errs) == 1) {
+            const char *role = !strcmp(v[i].wait_kind, "approval") ? "approver" : "operator";
+            sqlite3_stmt *s = q("SELECT name, roles, email FROM users WHERE notify = 1 ORDER BY name");
+            while (s && sqlite3_step(s) == SQLITE_ROW) {
+                if (rg_user_may(col(s, 1), role, v[i].workflow)) {
+                    write_eml(&v[i], col(s, 0), col(s, 2));
+                }
+            }
+            if (s) {
+                sqlite3_finalize(s);
+            }
+        }
+        rg_err_free(&errs);
+        notice_free(&v[i]);
+    }
+    pthread_mutex_unlock(&W.db_mu);
+    free(v);
+}
+
+static void *notifier(void *arg)
+{
+    (void)arg;
+    while (!W.stop) {
+        notify_round();
+        for (int i = 0; i < 10 && !W.stop; i++) {
+            usleep(100000);
+        }
+    }
+    return NULL;
+}
+
+static enum MHD_Result page_settings(req *r, int post)
+{
+    rg_errors errs = { 0 };
+    if (post) {
+        const char *on = field_get(r, "notify");
+        pthread_mutex_lock(&W.db_mu);
+        rg_store_user_set_notify(W.store, r->user, on && !strcmp(on, "on"), &errs);
+        pthread_mutex_unlock(&W.db_mu);
+    }
+    int notify = 0;
+    char *email = NULL;
+    pthread_mutex_lock(&W.db_mu);
+    rg_store_user_get(W.store, r->user, NULL, &notify, &email, &errs);
+    pthread_mutex_unlock(&W.db_mu);
+    rg_err_free(&errs);
+    rg_buf b = { 0 };
+    page_head(r, &b, TR(r, "Instellingen", "Settings"), 0);
+    if (post) {
+        rg_html(&b, "<p class=\"ok\" role=\"status\">%S</p>", TR(r, "Opgeslagen.", "Saved."));
+    }
+    rg_html(&b,
+            "<form method=\"post\" action=\"/settings\"><input type=\"hidden\" name=\"csrf\" "
+            "value=\"%s\"><p><input type=\"checkbox\" id=\"notify\" name=\"notify\" "
+            "value=\"on\"%S> <label for=\"notify\">%S</label> (%s)</p><p><button "
+            "type=\"submit\">%S</button></p></form>",
+            r->csrf, notify ? " checked" : "",
+            TR(r, "Bericht bij een taak, een mislukte run of een verstreken termijn",
+               "Notify me of a task, a failed run or a passed due date"),
+            email ? email : "-", TR(r, "Opslaan", "Save"));
+    free(email);
+    return page_send(r, &b, 200);
+}
+
 /* ---- routing ---- */
 /* "/run/ID/rest" -> id (caller frees) and rest (into url), or NULL */
 static char *path_part(const char *url, const char *prefix, const char **rest)
@@ -1770,6 +1960,9 @@ static enum MHD_Result route(req *r, const char *url, const char *method)
     }
     if (!strcmp(url, "/start")) {
         return page_start(r, NULL, NULL);
+    }
+    if (!strcmp(url, "/settings")) {
+        return page_settings(r, post);
     }
     const char *rest = NULL;
     char *id = path_part(url, "/start/", &rest);
@@ -1965,11 +2158,27 @@ int rg_web_serve(rg_store *store, const rg_web_options *opt, rg_errors *errs)
         return -1;
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    snprintf(W.base_url, sizeof W.base_url, "%s://%s:%u", W.tls ? "https" : "http", host,
+             di ? di->port : (unsigned)port);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(W.started, sizeof W.started, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (opt->outbox && strlen(opt->outbox) < sizeof W.outbox) {
+        snprintf(W.outbox, sizeof W.outbox, "%s", opt->outbox);
+    } else {
+        snprintf(W.outbox, sizeof W.outbox, "%s/outbox", W.workdir);
+    }
+    rg_mkdir_p(W.outbox);
+    pthread_t nt;
+    pthread_create(&nt, NULL, notifier, NULL);
     printf("regie: console on %s://%s:%u/ (store %s)\n", W.tls ? "https" : "http", host,
            di ? di->port : (unsigned)port, opt->db);
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
+    W.stop = 1;
+    pthread_join(nt, NULL);
     MHD_stop_daemon(d);
     for (int i = 0; i < MAX_SESSIONS; i++) {
         free(W.sessions[i].roles);

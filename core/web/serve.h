@@ -17,6 +17,7 @@ typedef struct rg_web_options {
     const char *config;   /* --config given, or NULL */
     const rg_config *cfg; /* the engine configuration (workflow path) */
     int64_t upload_max;   /* bytes */
+    const char *outbox;   /* notifications as .eml files; NULL: DB.console/outbox */
 } rg_web_options;
 
 /* Serve until SIGTERM or SIGINT.  The address served is printed on

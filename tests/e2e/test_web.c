@@ -480,6 +480,17 @@ START_TEST(pages_and_refusals)
     resp_free(&r);
     ck_assert_int_eq(get_code(carol, "/start/tender-evaluation"), 403);
 
+    /* settings: notifications off */
+    r = req(alice, "/settings", NULL, NULL, NULL);
+    HAS(r.body, "name=\"notify\" value=\"on\" checked");
+    resp_free(&r);
+    ck_assert_int_eq(sql_int("SELECT notify FROM users WHERE name = 'alice'"), 1);
+    r = req(alice, "/settings", form, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    ck_assert_msg(!strstr(r.body, " checked"), "%.3000s", r.body);
+    resp_free(&r);
+    ck_assert_int_eq(sql_int("SELECT notify FROM users WHERE name = 'alice'"), 0);
+
     /* sign out: the session is gone */
     r = req(alice, "/logout", form, NULL, NULL);
     ck_assert_int_eq(r.code, 303);
@@ -546,7 +557,11 @@ START_TEST(uploads_bad_big_then_good)
         return;
     }
     char *id = waiting_tender();
-    add_user("alice", "alice-secret-1", "--role operator:*");
+    add_user("alice", "alice-secret-1", "--role operator:* --email alice@example.org");
+    add_user("dave", "dave-secret-12", "--role operator:*");
+    add_user("erin", "erin-secret-12", "--role viewer:* --role approver:*");
+    const char *off[] = { "user", "notify", "dave", "off", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(off), 0);
     start_server("20000");
     char *run_path = t_asprintf("/run/%s", id);
     char *task_path = t_asprintf("/task/%s/await_interviews", id);
@@ -554,6 +569,38 @@ START_TEST(uploads_bad_big_then_good)
     char *csrf = csrf_of(alice);
     long events = sql_int("SELECT count(*) FROM events");
     long inputs = sql_int("SELECT count(*) FROM inputs");
+
+    /* the waiting task is told to the operators who want it, once */
+    char *outbox = t_path("t.db.console/outbox");
+    int found = 0;
+    char *eml = NULL;
+    for (int i = 0; i < 300 && !found; i++) {
+        char *cmd = t_asprintf("ls '%s' 2>/dev/null", outbox);
+        FILE *p = popen(cmd, "r");
+        char name[512];
+        while (p && fgets(name, sizeof name, p)) {
+            name[strcspn(name, "\n")] = '\0';
+            ck_assert_msg(strstr(name, "-alice.eml"), "a notification for another: %s", name);
+            free(eml);
+            eml = t_readf("%s/%s", outbox, name);
+            found++;
+        }
+        pclose(p);
+        free(cmd);
+        if (!found) {
+            usleep(100000);
+        }
+    }
+    ck_assert_int_eq(found, 1);
+    HAS(eml, "To: alice <alice@example.org>\r\n");
+    char *subject = t_asprintf("Subject: [regie] Taak voor u: tender-evaluation %s await_interviews\r\n", id);
+    HAS(eml, subject);
+    free(subject);
+    char *link = t_asprintf("%s/task/%s/await_interviews\r\n", base_url, id);
+    HAS(eml, link);
+    free(link);
+    HAS(eml, "needed:   input interviews - the interview results");
+    free(eml);
 
     /* too large: refused before anything is kept */
     char *big = malloc(100001);
@@ -655,6 +702,10 @@ START_TEST(uploads_bad_big_then_good)
     r = req(alice, "/inbox", NULL, NULL, NULL);
     HAS(r.body, "Er wacht niets op u.");
     resp_free(&r);
+    char *ls = t_asprintf("test $(ls '%s' | wc -l) -eq 1", outbox);
+    ck_assert_msg(system(ls) == 0, "more than one notification in %s", outbox);
+    free(ls);
+    free(outbox);
     r = req(alice, run_path, NULL, NULL, NULL);
     HAS(r.body, ">klaar</dd>");
     resp_free(&r);
@@ -759,6 +810,84 @@ START_TEST(four_eyes_with_signed_in_people)
 }
 END_TEST
 
+/* The outbox file of kind for run id (caller frees), waiting for the
+ * console's notifier to write it; NULL if it never does. */
+static char *await_eml(const char *kind, const char *id)
+{
+    char *outbox = t_path("t.db.console/outbox");
+    char *found = NULL;
+    for (int i = 0; i < 300 && !found; i++) {
+        char *cmd = t_asprintf("ls '%s' 2>/dev/null | grep -- '-%s-%s'", outbox, kind, id);
+        FILE *p = popen(cmd, "r");
+        char name[512];
+        if (p && fgets(name, sizeof name, p)) {
+            name[strcspn(name, "\n")] = '\0';
+            found = t_readf("%s/%s", outbox, name);
+        }
+        pclose(p);
+        free(cmd);
+        if (!found) {
+            usleep(100000);
+        }
+    }
+    free(outbox);
+    return found;
+}
+
+/* A date wait whose date has passed, and a run that fails while the
+ * console runs: each told once to the operators. */
+START_TEST(notices_of_passed_dates_and_failures)
+{
+    if (!console_built("notices_of_passed_dates_and_failures")) {
+        return;
+    }
+    free(t_write(t_dir, "later.ini",
+                 "[workflow]\nname = later\n[step.until]\nwait = until:2020-06-01\n"));
+    free(t_write(t_dir, "boom.lua", "return { run = function() error('the ledger is gone') end }\n"));
+    free(t_write(t_dir, "boom.ini", "[workflow]\nname = boom\n[step.b]\nscript = boom.lua\n"));
+    const char *later[] = { "run", "later.ini", "--today", "2020-01-01", "--out", "o1", "--db",
+                            "t.db", "-q", NULL };
+    ck_assert_msg(t_run(later) == 3, "%s", t_err);
+    char *id = t_only_run("t.db");
+    add_user("olga", "olga-secret-12", "--role operator:*");
+    setenv("REGIE_TODAY", "2021-01-01", 1);
+    start_server(NULL);
+    char *eml = await_eml("overdue", id);
+    ck_assert_msg(eml != NULL, "no notice of the passed date");
+    HAS(eml, "Subject: [regie] Termijn verstreken: later ");
+    HAS(eml, "due:      2020-06-01");
+    HAS(eml, "To: olga <olga>");
+    free(eml);
+    const char *boom[] = { "run", "boom.ini", "--out", "o2", "--db", "t.db", "-q", NULL };
+    ck_assert_int_eq(t_run(boom), 1);
+    char *bid = NULL;
+    {
+        char *db = t_path("t.db");
+        sqlite3 *h;
+        sqlite3_open(db, &h);
+        sqlite3_stmt *s;
+        sqlite3_prepare_v2(h, "SELECT id FROM runs WHERE workflow = 'boom'", -1, &s, NULL);
+        ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+        bid = strdup((const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        sqlite3_close(h);
+        free(db);
+    }
+    eml = await_eml("failed", bid);
+    ck_assert_msg(eml != NULL, "no notice of the failed run");
+    HAS(eml, "Subject: [regie] Run mislukt: boom ");
+    char *link = t_asprintf("%s/run/%s\r\n", base_url, bid);
+    HAS(eml, link);
+    free(link);
+    free(eml);
+    stop_server();
+    unsetenv("REGIE_TODAY");
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM notices"), 2);
+    free(bid);
+    free(id);
+}
+END_TEST
+
 /* regie user: list, passwd, del, and refusals (no password, a short one,
  * a bad role). */
 START_TEST(user_command)
@@ -826,6 +955,7 @@ Suite *suite_web(void)
     tcase_add_test(tc, uploads_bad_big_then_good);
     tcase_add_test(tc, four_eyes_with_signed_in_people);
     tcase_add_test(tc, user_command);
+    tcase_add_test(tc, notices_of_passed_dates_and_failures);
 #endif
     suite_add_tcase(s, tc);
     return s;
