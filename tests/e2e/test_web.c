@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -810,6 +811,333 @@ START_TEST(four_eyes_with_signed_in_people)
 }
 END_TEST
 
+
+/* ---- a browser: headless Chromium driven over its DevTools pipe ---- */
+/* --remote-debugging-pipe: commands go to the browser's fd 3, answers and
+ * events come from its fd 4, each a JSON text ended by a NUL byte. */
+typedef struct cdp {
+    pid_t pid;
+    int to, from;
+    int next_id;
+    int loads; /* Page.loadEventFired seen */
+    char session[128];
+    char *pending;
+    size_t npending;
+} cdp;
+
+/* One message (caller frees), or NULL when the browser is gone. */
+static char *cdp_read(cdp *b)
+{
+    for (;;) {
+        char *nul = b->pending ? memchr(b->pending, '\0', b->npending) : NULL;
+        if (nul) {
+            size_t len = (size_t)(nul - b->pending);
+            char *msg = strndup(b->pending, len);
+            memmove(b->pending, nul + 1, b->npending - len - 1);
+            b->npending -= len + 1;
+            if (strstr(msg, "\"method\":\"Page.loadEventFired\"")) {
+                b->loads++;
+            }
+            return msg;
+        }
+        char buf[65536];
+        ssize_t n = read(b->from, buf, sizeof buf);
+        if (n <= 0) {
+            return NULL;
+        }
+        b->pending = realloc(b->pending, b->npending + (size_t)n);
+        memcpy(b->pending + b->npending, buf, (size_t)n);
+        b->npending += (size_t)n;
+    }
+}
+
+/* Send a command (params: a JSON object's text) and return its answer
+ * (caller frees); events read meanwhile are counted. */
+static char *cdp_call(cdp *b, const char *method, const char *params)
+{
+    int id = ++b->next_id;
+    char *msg = b->session[0]
+                    ? t_asprintf("{\"id\":%d,\"sessionId\":\"%s\",\"method\":\"%s\",\"params\":%s}", id,
+                                 b->session, method, params ? params : "{}")
+                    : t_asprintf("{\"id\":%d,\"method\":\"%s\",\"params\":%s}", id, method,
+                                 params ? params : "{}");
+    size_t len = strlen(msg) + 1;
+    ck_assert_int_eq(write(b->to, msg, len), (ssize_t)len);
+    free(msg);
+    char *want = t_asprintf("{\"id\":%d,", id);
+    for (;;) {
+        char *m = cdp_read(b);
+        ck_assert_msg(m != NULL, "the browser went away during %s", method);
+        if (!strncmp(m, want, strlen(want))) {
+            free(want);
+            ck_assert_msg(!strstr(m, "\"error\":{"), "%s: %.2000s", method, m);
+            return m;
+        }
+        free(m);
+    }
+}
+
+static void cdp_wait_load(cdp *b, int before)
+{
+    while (b->loads <= before) {
+        char *m = cdp_read(b);
+        ck_assert_msg(m != NULL, "the browser went away waiting for a page");
+        free(m);
+    }
+}
+
+static void cdp_open(cdp *b, const char *url)
+{
+    int before = b->loads;
+    char *params = t_asprintf("{\"url\":\"%s\"}", url);
+    free(cdp_call(b, "Page.navigate", params));
+    free(params);
+    cdp_wait_load(b, before);
+}
+
+/* The string a JavaScript expression gives (caller frees). */
+static char *cdp_eval(cdp *b, const char *js)
+{
+    size_t n = strlen(js);
+    char *q = malloc(2 * n + 1), *w = q;
+    for (const char *p = js; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            *w++ = '\\';
+        }
+        *w++ = *p;
+    }
+    *w = '\0';
+    char *params = t_asprintf("{\"expression\":\"%s\",\"returnByValue\":true}", q);
+    char *m = cdp_call(b, "Runtime.evaluate", params);
+    free(params);
+    free(q);
+    const char *v = strstr(m, "\"value\":\"");
+    char *out = NULL;
+    if (v) {
+        v += 9;
+        size_t len = 0;
+        while (v[len] && !(v[len] == '"' && v[len - 1] != '\\')) {
+            len++;
+        }
+        out = strndup(v, len);
+    }
+    free(m);
+    return out ? out : strdup("");
+}
+
+static int b64(char c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+           : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+static size_t cdp_screenshot(cdp *b, const char *path)
+{
+    char *m = cdp_call(b, "Page.captureScreenshot",
+                       "{\"format\":\"png\",\"captureBeyondViewport\":true}");
+    const char *d = strstr(m, "\"data\":\"");
+    ck_assert_ptr_nonnull(d);
+    d += 8;
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    unsigned acc = 0;
+    int bits = 0;
+    size_t n = 0;
+    for (; *d && *d != '"'; d++) {
+        int v = b64(*d);
+        if (v < 0) {
+            continue;
+        }
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            fputc((int)((acc >> bits) & 0xff), f);
+            n++;
+        }
+    }
+    fclose(f);
+    free(m);
+    return n;
+}
+
+static int cdp_start(cdp *b, const char *chrome, const char *profile)
+{
+    memset(b, 0, sizeof *b);
+    int in[2], out[2];
+    ck_assert_int_eq(pipe(in), 0);
+    ck_assert_int_eq(pipe(out), 0);
+    b->pid = fork();
+    if (b->pid == 0) {
+        /* its fd 3: commands (read), fd 4: answers (write) */
+        int r = dup(in[0]), w = dup(out[1]);
+        dup2(r, 3);
+        dup2(w, 4);
+        int dn = open("/dev/null", O_RDWR);
+        dup2(dn, 0);
+        dup2(dn, 1);
+        dup2(dn, 2);
+        char *dir = t_asprintf("--user-data-dir=%s", profile);
+        execl(chrome, chrome, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+              "--no-first-run", "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", "--remote-debugging-pipe", "--window-size=1200,900",
+              "--lang=nl-NL", "--accept-lang=nl-NL,nl", dir,
+              "about:blank", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    b->to = in[1];
+    b->from = out[0];
+    char *m = cdp_call(b, "Target.createTarget", "{\"url\":\"about:blank\"}");
+    const char *t = strstr(m, "\"targetId\":\"");
+    ck_assert_ptr_nonnull(t);
+    char target[128];
+    snprintf(target, sizeof target, "%.*s", (int)strcspn(t + 12, "\""), t + 12);
+    free(m);
+    char *params = t_asprintf("{\"targetId\":\"%s\",\"flatten\":true}", target);
+    m = cdp_call(b, "Target.attachToTarget", params);
+    free(params);
+    const char *sid = strstr(m, "\"sessionId\":\"");
+    ck_assert_ptr_nonnull(sid);
+    snprintf(b->session, sizeof b->session, "%.*s", (int)strcspn(sid + 13, "\""), sid + 13);
+    free(m);
+    free(cdp_call(b, "Page.enable", NULL));
+    return 0;
+}
+
+static void cdp_stop(cdp *b)
+{
+    b->session[0] = '\0';
+    char *msg = t_asprintf("{\"id\":%d,\"method\":\"Browser.close\",\"params\":{}}", ++b->next_id);
+    ssize_t wr = write(b->to, msg, strlen(msg) + 1);
+    (void)wr;
+    free(msg);
+    close(b->to);
+    close(b->from);
+    int st;
+    for (int i = 0; i < 100 && waitpid(b->pid, &st, WNOHANG) == 0; i++) {
+        usleep(100000);
+    }
+    if (waitpid(b->pid, &st, WNOHANG) == 0) {
+        kill(b->pid, SIGKILL);
+        waitpid(b->pid, &st, 0);
+    }
+    free(b->pending);
+}
+
+/* A person in a real browser: signs in, finds the task in the inbox,
+ * uploads interviews.csv, watches the run finish and opens its report.
+ * Screenshots of the inbox and the run page go to tests/output/web/ of the
+ * build tree. */
+START_TEST(browser_uploads_and_watches)
+{
+    if (!console_built("browser_uploads_and_watches")) {
+        return;
+    }
+    const char *chrome = access("/usr/bin/chromium", X_OK) == 0 ? "/usr/bin/chromium"
+                         : access("/usr/bin/chromium-browser", X_OK) == 0 ? "/usr/bin/chromium-browser"
+                                                                           : NULL;
+    if (!chrome) {
+        t_tool_missing("browser_uploads_and_watches", "chromium", "apt-get install chromium");
+        return;
+    }
+    char *id = waiting_tender();
+    add_user("alice", "alice-secret-1", "--role operator:*");
+    start_server(NULL);
+    char *shots = t_build("tests/output/web");
+    char *mk = t_asprintf("mkdir -p '%s'", shots);
+    ck_assert_int_eq(system(mk), 0);
+    free(mk);
+    char *profile = t_path("profile");
+    cdp b;
+    cdp_start(&b, chrome, profile);
+    char *url = t_asprintf("%s/login", base_url);
+    cdp_open(&b, url);
+    free(url);
+    char *title = cdp_eval(&b, "document.querySelector('h1').textContent");
+    ck_assert_str_eq(title, "Aanmelden");
+    free(title);
+    int before = b.loads;
+    free(cdp_eval(&b, "document.getElementById('user').value = 'alice';"
+                      "document.getElementById('password').value = 'alice-secret-1';"
+                      "document.querySelector('main form').submit(); 'sent'"));
+    cdp_wait_load(&b, before);
+    char *where = cdp_eval(&b, "location.pathname");
+    ck_assert_str_eq(where, "/inbox");
+    free(where);
+    char *task = cdp_eval(&b, "document.querySelector('main table a[href^=\"/task/\"]').textContent");
+    ck_assert_str_eq(task, "await_interviews");
+    free(task);
+    char *png = t_asprintf("%s/inbox.png", shots);
+    ck_assert_uint_gt(cdp_screenshot(&b, png), 10000);
+    free(png);
+    /* to the task, as a person would: its link */
+    before = b.loads;
+    free(cdp_eval(&b, "document.querySelector('main table a[href^=\"/task/\"]').click(); 'ok'"));
+    cdp_wait_load(&b, before);
+    char *m = cdp_call(&b, "DOM.getDocument", NULL);
+    const char *nid = strstr(m, "\"nodeId\":");
+    ck_assert_ptr_nonnull(nid);
+    int root = atoi(nid + 9);
+    free(m);
+    char *params = t_asprintf("{\"nodeId\":%d,\"selector\":\"#file\"}", root);
+    m = cdp_call(&b, "DOM.querySelector", params);
+    free(params);
+    nid = strstr(m, "\"nodeId\":");
+    ck_assert_ptr_nonnull(nid);
+    int input = atoi(nid + 9);
+    free(m);
+    ck_assert_int_gt(input, 0);
+    char *csv = t_path("interviews.csv");
+    params = t_asprintf("{\"nodeId\":%d,\"files\":[\"%s\"]}", input, csv);
+    free(cdp_call(&b, "DOM.setFileInputFiles", params));
+    free(params);
+    free(csv);
+    before = b.loads;
+    free(cdp_eval(&b, "document.querySelector('form[enctype] button').click(); 'ok'"));
+    cdp_wait_load(&b, before);
+    /* the run page, refreshing itself until the run is done */
+    char *path = cdp_eval(&b, "location.pathname");
+    char *want = t_asprintf("/run/%s", id);
+    ck_assert_str_eq(path, want);
+    free(path);
+    int done = 0;
+    for (int i = 0; i < 600 && !done; i++) {
+        char *st = cdp_eval(&b, "document.getElementById('status').textContent");
+        done = !strcmp(st, "klaar");
+        free(st);
+        if (!done) {
+            before = b.loads;
+            url = t_asprintf("%s%s", base_url, want);
+            cdp_open(&b, url);
+            free(url);
+        }
+    }
+    ck_assert_msg(done, "the run page never said the run was done");
+    png = t_asprintf("%s/run.png", shots);
+    ck_assert_uint_gt(cdp_screenshot(&b, png), 20000);
+    free(png);
+    /* the report from the run's outputs: the final ranking */
+    before = b.loads;
+    free(cdp_eval(&b, "document.querySelector('a[href$=\"/file/report.html\"]').click(); 'ok'"));
+    cdp_wait_load(&b, before);
+    char *text = cdp_eval(&b, "document.body.innerText");
+    HAS(text, "Rangschikking");
+    HAS(text, "Bureau Beleid");
+    free(text);
+    png = t_asprintf("%s/report.png", shots);
+    cdp_screenshot(&b, png);
+    free(png);
+    cdp_stop(&b);
+    stop_server();
+    free(want);
+    free(profile);
+    free(shots);
+    free(id);
+}
+END_TEST
+
 /* The outbox file of kind for run id (caller frees), waiting for the
  * console's notifier to write it; NULL if it never does. */
 static char *await_eml(const char *kind, const char *id)
@@ -956,6 +1284,7 @@ Suite *suite_web(void)
     tcase_add_test(tc, four_eyes_with_signed_in_people);
     tcase_add_test(tc, user_command);
     tcase_add_test(tc, notices_of_passed_dates_and_failures);
+    tcase_add_test(tc, browser_uploads_and_watches);
 #endif
     suite_add_tcase(s, tc);
     return s;
