@@ -525,8 +525,12 @@ static int job_state(const char *run_id, int *status, char *log, size_t nlog)
 static sqlite3_stmt *q(const char *sql)
 {
     sqlite3_stmt *s = NULL;
+    static const char *said; /* each failing query is said once, not every second */
     if (sqlite3_prepare_v2(W.db, sql, -1, &s, NULL) != SQLITE_OK) {
-        fprintf(stderr, "regie serve: %s: %s\n", sql, sqlite3_errmsg(W.db));
+        if (said != sql) {
+            fprintf(stderr, "regie serve: %s: %s\n", sql, sqlite3_errmsg(W.db));
+            said = sql;
+        }
         return NULL;
     }
     return s;

@@ -72,8 +72,9 @@ static void add_user(const char *name, const char *password, const char *roles)
     free(bin);
 }
 
-/* regie serve on a free port; its address in base_url. */
-static void start_server(const char *extra)
+/* regie serve on a free port with the further arguments tls (NULL or
+ * "CERT KEY" files); its address in base_url. */
+static void start_server_tls(const char *upload_max, const char *cert, const char *key)
 {
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
@@ -86,8 +87,13 @@ static void start_server(const char *extra)
         if (chdir(t_dir) != 0) {
             _exit(127);
         }
-        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--db", "t.db", "--upload-max",
-              extra ? extra : "1048576", (char *)NULL);
+        if (cert) {
+            execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--db", "t.db", "--tls-cert", cert,
+                  "--tls-key", key, (char *)NULL);
+        } else {
+            execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--db", "t.db", "--upload-max",
+                  upload_max ? upload_max : "1048576", (char *)NULL);
+        }
         _exit(127);
     }
     close(p[1]);
@@ -96,10 +102,18 @@ static void start_server(const char *extra)
     ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
     fclose(f);
     unsigned port = 0;
-    const char *at = strstr(line, "http://127.0.0.1:");
-    ck_assert_msg(at && sscanf(at, "http://127.0.0.1:%u/", &port) == 1, "%s", line);
-    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%u", port);
+    const char *scheme = cert ? "https" : "http";
+    char *prefix = t_asprintf("%s://127.0.0.1:", scheme);
+    const char *at = strstr(line, prefix);
+    ck_assert_msg(at && sscanf(at + strlen(prefix), "%u/", &port) == 1, "%s", line);
+    snprintf(base_url, sizeof base_url, "%s://127.0.0.1:%u", scheme, port);
+    free(prefix);
     free(bin);
+}
+
+static void start_server(const char *upload_max)
+{
+    start_server_tls(upload_max, NULL, NULL);
 }
 
 static void stop_server(void)
@@ -1216,6 +1230,45 @@ START_TEST(notices_of_passed_dates_and_failures)
 }
 END_TEST
 
+/* Native TLS (--tls-cert/--tls-key): HTTPS, and the session cookie is
+ * Secure. */
+START_TEST(tls_with_a_secure_cookie)
+{
+    if (!console_built("tls_with_a_secure_cookie")) {
+        return;
+    }
+    char *cmd = t_asprintf("cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem "
+                           "-out cert.pem -days 2 -subj /CN=localhost >/dev/null 2>&1",
+                           t_dir);
+    if (system(cmd) != 0) {
+        free(cmd);
+        t_tool_missing("tls_with_a_secure_cookie", "openssl", "apt-get install openssl");
+        return;
+    }
+    free(cmd);
+    add_user("alice", "alice-secret-1", "--role viewer:*");
+    start_server_tls(NULL, "cert.pem", "key.pem");
+    CURL *c = client();
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    resp r = req(c, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    ck_assert_int_eq(r.code, 303);
+    resp_free(&r);
+    struct curl_slist *cookies = NULL;
+    curl_easy_getinfo(c, CURLINFO_COOKIELIST, &cookies);
+    ck_assert_ptr_nonnull(cookies);
+    /* the fourth field of curl's cookie line: TRUE when Secure */
+    ck_assert_msg(strstr(cookies->data, "\tTRUE\t") != NULL, "%s", cookies->data);
+    curl_slist_free_all(cookies);
+    r = req(c, "/inbox", NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    HAS(r.body, "Er wacht niets op u.");
+    resp_free(&r);
+    curl_easy_cleanup(c);
+    stop_server();
+}
+END_TEST
+
 /* regie user: list, passwd, del, and refusals (no password, a short one,
  * a bad role). */
 START_TEST(user_command)
@@ -1285,6 +1338,7 @@ Suite *suite_web(void)
     tcase_add_test(tc, user_command);
     tcase_add_test(tc, notices_of_passed_dates_and_failures);
     tcase_add_test(tc, browser_uploads_and_watches);
+    tcase_add_test(tc, tls_with_a_secure_cookie);
 #endif
     suite_add_tcase(s, tc);
     return s;
