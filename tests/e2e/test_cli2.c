@@ -22,7 +22,7 @@
 static const char *const commands[] = { "run",     "check",  "graph",   "inputs", "plugins",
                                         "workflows", "resume", "approve", "runs",   "show",
                                         "log",     "verify", "export",  "anchor", "key",
-                                        "help" };
+                                        "user",    "serve",  "help" };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 /* The test's language and zone: none of the caller's (the child inherits). */
