@@ -717,7 +717,36 @@ START_TEST(uploads_bad_big_then_good)
     r = req(alice, "/inbox", NULL, NULL, NULL);
     HAS(r.body, "Er wacht niets op u.");
     resp_free(&r);
-    char *ls = t_asprintf("test $(ls '%s' | wc -l) -eq 1", outbox);
+    /* start: the workflow's form with its five files starts a run of alice's */
+    m = curl_mime_init(alice);
+    curl_mimepart *part = curl_mime_addpart(m);
+    curl_mime_name(part, "csrf");
+    curl_mime_data(part, csrf, CURL_ZERO_TERMINATED);
+    const char *inputs_given[] = { "tender", "criteria", "bids", "ko", "scores" };
+    const char *files_given[] = { "tender.ini", "criteria.csv", "bids.csv", "ko.csv", "scores.csv" };
+    for (int i = 0; i < 5; i++) {
+        char *fp = t_path(files_given[i]);
+        part = curl_mime_addpart(m);
+        curl_mime_name(part, inputs_given[i]);
+        curl_mime_filedata(part, fp);
+        free(fp);
+    }
+    r = req(alice, "/start/tender-evaluation", NULL, m, NULL);
+    ck_assert_msg(r.code == 303, "%ld %.3000s", r.code, r.body);
+    resp_free(&r);
+    curl_mime_free(m);
+    int started = 0;
+    for (int i = 0; i < 600 && !started; i++) {
+        started = sql_int("SELECT count(*) FROM runs WHERE status = 'waiting' AND user = 'alice'") == 1;
+        if (!started) {
+            usleep(100000);
+        }
+    }
+    ck_assert_msg(started, "the run started from the form does not wait for its interviews");
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'run_started' AND who = "
+                             "'alice'"),
+                     1);
+    char *ls = t_asprintf("test $(ls '%s' | grep -c -- '-waiting-%s-') -eq 1", outbox, id);
     ck_assert_msg(system(ls) == 0, "more than one notification in %s", outbox);
     free(ls);
     free(outbox);
