@@ -602,27 +602,69 @@ static const char *status_word(req *r, const char *st)
 }
 
 /* ---- pages ---- */
+/* The sign-in form has a token too, before any session: the same random
+ * value in a cookie of its own (regie_login) and in the form, compared on
+ * POST, so that no other site can sign a browser in under its account. */
+static int is_token(const char *t)
+{
+    if (!t || strlen(t) != 64) {
+        return 0;
+    }
+    for (const char *p = t; *p; p++) {
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static enum MHD_Result page_login(req *r, const char *msg, unsigned code)
 {
+    char token[65];
+    const char *have = MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, "regie_login");
+    if (is_token(have)) {
+        memcpy(token, have, 65);
+    } else {
+        random_hex(token);
+    }
+    /* the form's token is the one checked on this page's POST */
+    snprintf(r->csrf, sizeof r->csrf, "%s", token);
     rg_buf b = { 0 };
     page_head(r, &b, TR(r, "Aanmelden", "Sign in"), 0);
     if (msg) {
         rg_html(&b, "<p class=\"err\" role=\"alert\">%s</p>", msg);
     }
     rg_html(&b,
-            "<form method=\"post\" action=\"/login\">"
+            "<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"csrf\" "
+            "value=\"%s\">"
             "<p><label for=\"user\">%S</label><br><input id=\"user\" name=\"user\" "
             "autocomplete=\"username\" required autofocus></p>"
             "<p><label for=\"password\">%S</label><br><input id=\"password\" name=\"password\" "
             "type=\"password\" autocomplete=\"current-password\" required></p>"
             "<p><button type=\"submit\">%S</button></p></form>",
-            TR(r, "Gebruikersnaam", "User name"), TR(r, "Wachtwoord", "Password"),
+            token, TR(r, "Gebruikersnaam", "User name"), TR(r, "Wachtwoord", "Password"),
             TR(r, "Aanmelden", "Sign in"));
-    return page_send(r, &b, code);
+    rg_buf_puts(&b, "</main></body></html>\n");
+    char cookie[200];
+    snprintf(cookie, sizeof cookie, "regie_login=%s; Path=/login; HttpOnly; SameSite=Strict%s",
+             token, W.tls ? "; Secure" : "");
+    enum MHD_Result ret =
+        respond(r, code, "text/html; charset=utf-8", b.data, b.len, cookie, NULL);
+    rg_buf_free(&b);
+    return ret;
 }
 
 static enum MHD_Result do_login(req *r)
 {
+    const char *have = MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, "regie_login");
+    const char *sent = field_get(r, "csrf");
+    if (!is_token(have) || !is_token(sent) || sodium_memcmp(have, sent, 64) != 0) {
+        return page_login(r,
+                          TR(r, "Het formulier is verlopen of niet van deze console (CSRF); "
+                                "probeer het opnieuw.",
+                             "The form expired or is not from this console (CSRF); try again."),
+                          403);
+    }
     const char *user = field_get(r, "user"), *pw = field_get(r, "password");
     char kip[128], kuser[128];
     snprintf(kip, sizeof kip, "ip:%s", r->client);

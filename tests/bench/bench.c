@@ -1579,9 +1579,11 @@ static void section8(void)
 static unsigned console_port;
 static char console_cookie[128];
 
-/* One HTTP/1.1 request on a new connection (Connection: close): the
- * status code, or -1; the response's Set-Cookie session into cookie_out. */
-static int http_once(const char *method, const char *path, const char *body, char *cookie_out)
+/* One HTTP/1.1 request on a new connection (Connection: close) with the
+ * cookie console_cookie ("NAME=VALUE"): the status code, or -1; the value
+ * of the response's cookie `want` (e.g. "regie_session=") into cookie_out. */
+static int http_once(const char *method, const char *path, const char *body, const char *want,
+                     char *cookie_out)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sa;
@@ -1596,11 +1598,12 @@ static int http_once(const char *method, const char *path, const char *body, cha
         return -1;
     }
     char *req = body ? rg_xasprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                    "Cookie: %s\r\n"
                                     "Content-Type: application/x-www-form-urlencoded\r\n"
                                     "Content-Length: %zu\r\n\r\n%s",
-                                    method, path, strlen(body), body)
+                                    method, path, console_cookie, strlen(body), body)
                      : rg_xasprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-                                    "Cookie: regie_session=%s\r\n\r\n",
+                                    "Cookie: %s\r\n\r\n",
                                     method, path, console_cookie);
     size_t len = strlen(req);
     if (write(fd, req, len) != (ssize_t)len) {
@@ -1620,9 +1623,9 @@ static int http_once(const char *method, const char *path, const char *body, cha
     if (got.data && sscanf(got.data, "HTTP/1.1 %d", &code) != 1) {
         code = -1;
     }
-    const char *c = got.data ? strstr(got.data, "regie_session=") : NULL;
+    const char *c = got.data && want ? strstr(got.data, want) : NULL;
     if (cookie_out && c) {
-        snprintf(cookie_out, 65, "%.64s", c + 14);
+        snprintf(cookie_out, 65, "%.64s", c + strlen(want));
     }
     rg_buf_free(&got);
     return code;
@@ -1640,7 +1643,7 @@ static void *console_worker(void *arg)
     console_client *c = arg;
     for (int i = 0; i < c->n; i++) {
         double t0 = rg_now();
-        int code = http_once("GET", c->path, NULL, NULL);
+        int code = http_once("GET", c->path, NULL, NULL, NULL);
         c->lat[i] = rg_now() - t0;
         c->errors += code != 200;
     }
@@ -1766,7 +1769,15 @@ static void section11(void)
         return;
     }
     fclose(f);
-    if (http_once("POST", "/login", "user=bench&password=bench-secret-1", console_cookie) != 303) {
+    /* the sign-in form's token (its cookie and field), then the session */
+    char token[65] = "", session[65] = "";
+    http_once("GET", "/login", NULL, "regie_login=", token);
+    snprintf(console_cookie, sizeof console_cookie, "regie_login=%s", token);
+    char *form = rg_xasprintf("csrf=%s&user=bench&password=bench-secret-1", token);
+    int signed_in = http_once("POST", "/login", form, "regie_session=", session) == 303;
+    free(form);
+    snprintf(console_cookie, sizeof console_cookie, "regie_session=%s", session);
+    if (!signed_in) {
         printf("  (skipped: cannot sign in)\n");
     } else {
         int scale = quick ? 4 : 1;

@@ -212,6 +212,36 @@ static long get_code(CURL *c, const char *path)
     return code;
 }
 
+/* POST /login as the form does: its token (from GET /login) and fields. */
+static resp login_post(CURL *c, const char *fields)
+{
+    resp page = req(c, "/login", NULL, NULL, NULL);
+    const char *at = strstr(page.body, "name=\"csrf\" value=\"");
+    ck_assert_msg(at != NULL, "%.3000s", page.body);
+    char *form = t_asprintf("csrf=%.64s&%s", at + 19, fields);
+    resp_free(&page);
+    resp r = req(c, "/login", form, NULL, NULL);
+    free(form);
+    return r;
+}
+
+/* curl's line of the client's cookie name (caller frees), or NULL. */
+static char *cookie_line(CURL *c, const char *name)
+{
+    struct curl_slist *cookies = NULL, *e;
+    curl_easy_getinfo(c, CURLINFO_COOKIELIST, &cookies);
+    char *line = NULL;
+    char *tab = t_asprintf("\t%s\t", name);
+    for (e = cookies; e && !line; e = e->next) {
+        if (strstr(e->data, tab)) {
+            line = strdup(e->data);
+        }
+    }
+    free(tab);
+    curl_slist_free_all(cookies);
+    return line;
+}
+
 static CURL *client(void)
 {
     CURL *c = curl_easy_init();
@@ -225,7 +255,7 @@ static CURL *login(const char *user, const char *password)
 {
     CURL *c = client();
     char *form = t_asprintf("user=%s&password=%s", user, password);
-    resp r = req(c, "/login", form, NULL, NULL);
+    resp r = login_post(c, form);
     ck_assert_msg(r.code == 303 && r.location && !strcmp(r.location, "/inbox"),
                   "login %s: %ld %.3000s", user, r.code, r.body);
     resp_free(&r);
@@ -310,22 +340,26 @@ START_TEST(pages_and_refusals)
     ck_assert_int_eq(r.code, 200);
     HAS(r.body, "<label for=\"password\">Wachtwoord</label>");
     resp_free(&r);
-    r = req(anon, "/login", "user=alice&password=wrong-password", NULL, NULL);
+    r = login_post(anon, "user=alice&password=wrong-password");
     ck_assert_int_eq(r.code, 401);
     HAS(r.body, "onjuist wachtwoord");
+    resp_free(&r);
+    /* the sign-in form's token: without it, even the right password is refused */
+    r = req(anon, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    ck_assert_int_eq(r.code, 403);
+    HAS(r.body, "CSRF");
     resp_free(&r);
 
     /* the session cookie */
     CURL *alice = client();
-    r = req(alice, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    r = login_post(alice, "user=alice&password=alice-secret-1");
     ck_assert_int_eq(r.code, 303);
     resp_free(&r);
-    struct curl_slist *cookies = NULL;
-    curl_easy_getinfo(alice, CURLINFO_COOKIELIST, &cookies);
-    ck_assert_ptr_nonnull(cookies);
-    HAS(cookies->data, "#HttpOnly_127.0.0.1"); /* curl's mark of HttpOnly */
-    HAS(cookies->data, "regie_session");
-    curl_slist_free_all(cookies);
+char *cookie = cookie_line(alice, "regie_session");
+    ck_assert_ptr_nonnull(cookie);
+    HAS(cookie, "#HttpOnly_127.0.0.1"); /* curl's mark of HttpOnly */
+    HAS(cookie, "\t/\tFALSE\t"); /* path /, not Secure over plain HTTP */
+    free(cookie);
 
     /* inbox: the waiting task, in Dutch; in English when asked */
     r = req(alice, "/inbox", NULL, NULL, NULL);
@@ -517,11 +551,11 @@ START_TEST(pages_and_refusals)
     /* sign-in limit: after 5 failures for a name even the right password
      * waits; another person from the same address is not held up */
     for (int i = 0; i < 5; i++) {
-        r = req(anon, "/login", "user=carol&password=not-her-password", NULL, NULL);
+        r = login_post(anon, "user=carol&password=not-her-password");
         ck_assert_int_eq(r.code, 401);
         resp_free(&r);
     }
-    r = req(anon, "/login", "user=carol&password=carol-secret-1", NULL, NULL);
+    r = login_post(anon, "user=carol&password=carol-secret-1");
     ck_assert_int_eq(r.code, 429);
     HAS(r.body, "Te veel mislukte pogingen");
     resp_free(&r);
@@ -530,12 +564,12 @@ START_TEST(pages_and_refusals)
     /* and 20 failures from one address hold up every name from it */
     for (int i = 0; i < 14; i++) {
         char *guess = t_asprintf("user=nobody%d&password=guess-guess", i);
-        r = req(anon, "/login", guess, NULL, NULL);
+        r = login_post(anon, guess);
         ck_assert_int_eq(r.code, 401);
         resp_free(&r);
         free(guess);
     }
-    r = req(anon, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    r = login_post(anon, "user=alice&password=alice-secret-1");
     ck_assert_int_eq(r.code, 429);
     resp_free(&r);
 
@@ -1280,15 +1314,15 @@ START_TEST(tls_with_a_secure_cookie)
     CURL *c = client();
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    resp r = req(c, "/login", "user=alice&password=alice-secret-1", NULL, NULL);
+    resp r = login_post(c, "user=alice&password=alice-secret-1");
     ck_assert_int_eq(r.code, 303);
     resp_free(&r);
-    struct curl_slist *cookies = NULL;
-    curl_easy_getinfo(c, CURLINFO_COOKIELIST, &cookies);
-    ck_assert_ptr_nonnull(cookies);
+char *cookie = cookie_line(c, "regie_session");
+    ck_assert_ptr_nonnull(cookie);
     /* the fourth field of curl's cookie line: TRUE when Secure */
-    ck_assert_msg(strstr(cookies->data, "\tTRUE\t") != NULL, "%s", cookies->data);
-    curl_slist_free_all(cookies);
+    HAS(cookie, "\t/\tTRUE\t");
+    HAS(cookie, "#HttpOnly_");
+    free(cookie);
     r = req(c, "/inbox", NULL, NULL, NULL);
     ck_assert_int_eq(r.code, 200);
     HAS(r.body, "Er wacht niets op u.");
