@@ -23,7 +23,8 @@
                 X(mail) \
                 X(xlsx) \
                 X(sdk) \
-                X(isolate2)
+                X(isolate2) \
+                X(web)
 
 #define DECLARE(name) Suite *suite_##name(void) __attribute__((weak));
 SUITES(DECLARE)

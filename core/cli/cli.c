@@ -20,8 +20,12 @@
 #include "sdk.h"
 #include "store.h"
 #include "workflow.h"
+#ifdef REGIE_CONSOLE
+#include "serve.h"
+#endif
 
 #include <dirent.h>
+#include <termios.h>
 #include <errno.h>
 #include <libintl.h>
 #include <locale.h>
@@ -73,6 +77,10 @@ static const char *usage_text = N_(
     "  export RUN DIR      write a self-contained evidence bundle\n"
     "  anchor RUN [--out FILE]   the signed head of its audit trail, to keep elsewhere\n"
     "  key new FILE        make a key pair to sign with ([store] signing_key = FILE)\n"
+    "  user add|passwd|roles|del NAME [--role ROLE:WORKFLOW]..., user list\n"
+    "                      the people of the web console and their roles\n"
+    "  serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+    "                      the web console (default 127.0.0.1:8080)\n"
     "\n"
     "Options for every command:\n"
     "  --config FILE       engine configuration (default: etc/regie.ini)\n"
@@ -106,6 +114,10 @@ typedef struct opts {
     int waiting;
     const char *by, *note, *wf_filter, *status_filter;
     const char *anchor;
+    const char *roles[32]; /* user add|roles: --role ROLE:WORKFLOW */
+    int nroles;
+    const char *listen, *tls_cert, *tls_key, *upload_max, *outbox; /* serve */
+    const char *email; /* user add */
 } opts;
 
 /* fmt and arg are English; both are translated. */
@@ -917,6 +929,178 @@ static int cmd_key(const opts *o)
     return rc;
 }
 
+/* A password from the terminal without echo (twice when confirm), or the
+ * first line of standard input when it is not a terminal; never from the
+ * command line, where other users could see it.  NULL: none read. */
+static char *read_password(const char *prompt, int confirm)
+{
+    char buf[1100];
+    int tty = isatty(0);
+    struct termios old, quiet;
+    char *first = NULL;
+    for (int round = 0; round < (tty && confirm ? 2 : 1); round++) {
+        if (tty) {
+            fprintf(stderr, "%s", round ? _("Again: ") : prompt);
+            fflush(stderr);
+            if (tcgetattr(0, &old) != 0) {
+                free(first);
+                return NULL;
+            }
+            quiet = old;
+            quiet.c_lflag &= ~(tcflag_t)ECHO;
+            tcsetattr(0, TCSAFLUSH, &quiet);
+        }
+        char *got = fgets(buf, sizeof buf, stdin);
+        if (tty) {
+            tcsetattr(0, TCSAFLUSH, &old);
+            fputc('\n', stderr);
+        }
+        if (!got) {
+            free(first);
+            return NULL;
+        }
+        buf[strcspn(buf, "\r\n")] = '\0';
+        if (round == 0) {
+            first = rg_xstrdup(buf);
+        } else if (strcmp(first, buf) != 0) {
+            fprintf(stderr, "%s", _("regie: the two passwords differ\n"));
+            free(first);
+            first = NULL;
+        }
+        memset(buf, 0, sizeof buf);
+    }
+    return first;
+}
+
+/* regie user add NAME [--role ROLE:WF]... | passwd NAME | roles NAME
+ * [--role ...]... | del NAME | list */
+static int cmd_user(const opts *o)
+{
+    const char *sub = o->npos >= 1 ? o->pos[0] : "";
+    int want = strcmp(sub, "list") == 0                                ? 1
+               : strcmp(sub, "notify") == 0 || strcmp(sub, "email") == 0 ? 3
+                                                                         : 2;
+    if (o->npos != want ||
+        (strcmp(sub, "add") && strcmp(sub, "passwd") && strcmp(sub, "del") &&
+         strcmp(sub, "list") && strcmp(sub, "roles") && strcmp(sub, "notify") &&
+         strcmp(sub, "email")) ||
+        (!strcmp(sub, "notify") && strcmp(o->pos[2], "on") && strcmp(o->pos[2], "off"))) {
+        return usage_error("%s", N_("usage: regie user add|passwd|roles|del NAME, regie user "
+                                    "notify NAME on|off, regie user email NAME ADDRESS, or regie "
+                                    "user list"));
+    }
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    rg_store *store = NULL;
+    int rc = RG_EXIT_INVALID;
+    rg_buf roles = { 0 };
+    for (int i = 0; i < o->nroles; i++) {
+        rg_buf_printf(&roles, "%s%s", i ? " " : "", o->roles[i]);
+    }
+    char *password = NULL;
+    if (!strcmp(sub, "add") || !strcmp(sub, "passwd")) {
+        password = read_password(_("Password: "), 1);
+        if (!password) {
+            fprintf(stderr, "%s", _("regie: no password read (from the terminal, or the first "
+                                    "line of standard input)\n"));
+            rg_buf_free(&roles);
+            return RG_EXIT_INVALID;
+        }
+    }
+    if (need_store(o, &cfg, !strcmp(sub, "list"), &store, &errs) == 0) {
+        const char *name = o->npos >= 2 ? o->pos[1] : NULL;
+        int r;
+        if (!strcmp(sub, "add")) {
+            r = rg_store_user_add(store, name, password, roles.data ? roles.data : "", &errs);
+            if (r == 0 && o->email && rg_store_user_set_email(store, name, o->email, &errs) != 0) {
+                rg_errors ignored = { 0 };
+                rg_store_user_del(store, name, &ignored); /* all or nothing */
+                rg_err_free(&ignored);
+                r = -1;
+            }
+        } else if (!strcmp(sub, "notify")) {
+            r = rg_store_user_set_notify(store, name, !strcmp(o->pos[2], "on"), &errs);
+        } else if (!strcmp(sub, "email")) {
+            r = rg_store_user_set_email(store, name, o->pos[2], &errs);
+        } else if (!strcmp(sub, "passwd")) {
+            r = rg_store_user_passwd(store, name, password, &errs);
+        } else if (!strcmp(sub, "roles")) {
+            r = rg_store_user_set_roles(store, name, roles.data ? roles.data : "", &errs);
+        } else if (!strcmp(sub, "del")) {
+            r = rg_store_user_del(store, name, &errs);
+        } else {
+            r = rg_store_user_list(store, stdout, &errs) < 0 ? -1 : 0;
+        }
+        if (r == 0) {
+            rc = RG_EXIT_OK;
+            if (strcmp(sub, "list") != 0) {
+                printf("user %s: %s\n", name,
+                       !strcmp(sub, "add") ? "added" : !strcmp(sub, "del") ? "deleted" : "changed");
+            }
+        }
+    }
+    print_errors(&errs);
+    if (password) {
+        memset(password, 0, strlen(password));
+        free(password);
+    }
+    rg_buf_free(&roles);
+    if (store) {
+        rg_store_close(store);
+    }
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    return rc;
+}
+
+/* regie serve: the web console (core/web/, built unless --disable-console). */
+static int cmd_serve(const opts *o)
+{
+#ifdef REGIE_CONSOLE
+    rg_errors errs = { 0 };
+    rg_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    rg_store *store = NULL;
+    int rc = RG_EXIT_INVALID;
+    if (need_store(o, &cfg, 0, &store, &errs) == 0) {
+        rg_web_options w = { 0 };
+        w.listen = o->listen ? o->listen : "127.0.0.1:8080";
+        w.tls_cert = o->tls_cert;
+        w.tls_key = o->tls_key;
+        w.db = rg_store_path(store);
+        w.config = o->config;
+        w.cfg = &cfg;
+        w.upload_max = 10 * 1024 * 1024;
+        w.outbox = o->outbox;
+        if (o->upload_max) {
+            int64_t m;
+            if (rg_parse_int(o->upload_max, &m) != 0 || m < 1024) {
+                rg_store_close(store);
+                rg_config_free(&cfg);
+                return usage_error("--upload-max: found \"%s\", expected a number of bytes "
+                                   ">= 1024",
+                                   o->upload_max);
+            }
+            w.upload_max = m;
+        }
+        rc = rg_web_serve(store, &w, &errs) == 0 ? RG_EXIT_OK : RG_EXIT_INVALID;
+    }
+    print_errors(&errs);
+    if (store) {
+        rg_store_close(store);
+    }
+    rg_config_free(&cfg);
+    rg_err_free(&errs);
+    return rc;
+#else
+    (void)o;
+    fprintf(stderr, "%s", _("regie: this regie was built without the web console "
+                            "(configure --disable-console, or libmicrohttpd missing)\n"));
+    return RG_EXIT_INVALID;
+#endif
+}
+
 static int cmd_store(const opts *o)
 {
     rg_errors errs = { 0 };
@@ -1132,6 +1316,31 @@ static const struct {
          "FILE.pub. Sign with it: [store] signing_key = FILE (or --engine signing_key=FILE);\n"
          "the head of every audit trail is then signed at every wait, approval and run end.\n"
          "Exit status: 0 made, 2 FILE cannot be written, 64 wrong usage.\n") },
+    { "user",
+      N_("usage: regie user add NAME [--role ROLE:WORKFLOW]... [--email ADDRESS] [--db FILE]\n"
+         "       regie user passwd NAME | roles NAME [--role ...]... | del NAME | list\n"
+         "       regie user notify NAME on|off | email NAME ADDRESS\n"
+         "The people who sign in to the web console (regie serve). ROLE is viewer (sees\n"
+         "the runs), operator (starts runs, gives inputs) or approver (approves or\n"
+         "rejects); WORKFLOW a workflow's name or * for every one. The password (8 to 1024\n"
+         "characters) is read from the terminal without echo, or from the first line of\n"
+         "standard input when it is not a terminal, and kept only as an Argon2id hash.\n"
+         "notify: whether the console writes them a notification when a run waits for\n"
+         "them, fails or passes a due date (to --email, in the console's outbox).\n"
+         "Exit status: 0 done, 2 refused (unknown or existing user, short password), 64\n"
+         "wrong usage.\n") },
+    { "serve",
+      N_("usage: regie serve [--listen ADDR:PORT] [--db FILE] [--tls-cert FILE --tls-key FILE]\n"
+         "                   [--upload-max BYTES]\n"
+         "The web console over the run store: the inbox of waiting tasks, the runs, each\n"
+         "run with its steps, files, audit trail, verification and evidence bundle, and a\n"
+         "form to start a run. People sign in as `regie user` made them. Port 0: any free\n"
+         "port; the address served is printed on standard output.\n"
+         "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080)\n"
+         "  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
+         "  --upload-max BYTES  the largest file accepted (default 10485760)\n"
+         "  --outbox DIR      where notifications go as .eml files (default STORE.console/outbox)\n"
+         "Exit status: 0 stopped by SIGTERM or SIGINT, 2 cannot listen or open the store.\n") },
     { "help",
       N_("usage: regie help [COMMAND]\n"
          "Prints the help of COMMAND (the same as `regie COMMAND --help`), or without one\n"
@@ -1228,7 +1437,11 @@ int rg_cli_main(int argc, char **argv)
             o.waiting = 1;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--by") == 0 || strcmp(a, "--note") == 0 ||
                    strcmp(a, "--workflow") == 0 || strcmp(a, "--status") == 0 ||
-                   strcmp(a, "--today") == 0 || strcmp(a, "--anchor") == 0) {
+                   strcmp(a, "--today") == 0 || strcmp(a, "--anchor") == 0 ||
+                   strcmp(a, "--role") == 0 || strcmp(a, "--listen") == 0 ||
+                   strcmp(a, "--tls-cert") == 0 || strcmp(a, "--tls-key") == 0 ||
+                   strcmp(a, "--upload-max") == 0 || strcmp(a, "--email") == 0 ||
+                   strcmp(a, "--outbox") == 0) {
             if (i + 1 >= argc) {
                 rc = usage_error("%s needs a value", a);
                 goto out;
@@ -1242,6 +1455,27 @@ int rg_cli_main(int argc, char **argv)
                 o.note = v;
             } else if (strcmp(a, "--anchor") == 0) {
                 o.anchor = v;
+            } else if (strcmp(a, "--role") == 0) {
+                if (o.nroles >= 32 || !rg_user_role_valid(v)) {
+                    rc = usage_error("--role: found \"%s\", expected ROLE:WORKFLOW with ROLE "
+                                     "viewer, operator or approver and WORKFLOW a name or * "
+                                     "(at most 32)",
+                                     v);
+                    goto out;
+                }
+                o.roles[o.nroles++] = v;
+            } else if (strcmp(a, "--listen") == 0) {
+                o.listen = v;
+            } else if (strcmp(a, "--tls-cert") == 0) {
+                o.tls_cert = v;
+            } else if (strcmp(a, "--tls-key") == 0) {
+                o.tls_key = v;
+            } else if (strcmp(a, "--upload-max") == 0) {
+                o.upload_max = v;
+            } else if (strcmp(a, "--email") == 0) {
+                o.email = v;
+            } else if (strcmp(a, "--outbox") == 0) {
+                o.outbox = v;
             } else if (strcmp(a, "--workflow") == 0) {
                 o.wf_filter = v;
             } else if (strcmp(a, "--today") == 0) {
@@ -1371,6 +1605,10 @@ int rg_cli_main(int argc, char **argv)
         rc = cmd_store(&o);
     } else if (strcmp(o.cmd, "key") == 0) {
         rc = cmd_key(&o);
+    } else if (strcmp(o.cmd, "user") == 0) {
+        rc = cmd_user(&o);
+    } else if (strcmp(o.cmd, "serve") == 0) {
+        rc = cmd_serve(&o);
     } else {
         rc = usage_error("unknown command %s", o.cmd);
     }

@@ -545,6 +545,30 @@ static const char *const migrations[] = {
     "  time TEXT NOT NULL,\n"
     "  PRIMARY KEY (run_id, step, key)\n"
     ");\n",
+    /* v7: the people who sign in to the web console (users.c): an Argon2id
+     * hash (crypto_pwhash_str) and roles per workflow, "ROLE:WORKFLOW"
+     * separated by blanks; notify 0: no notifications; email for them.
+     * notices: the notifications the console sent (each once).  And indexes for the
+     * console's run list (filters by status, newest first). */
+    "CREATE TABLE IF NOT EXISTS users (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  hash TEXT NOT NULL,\n"
+    "  roles TEXT NOT NULL DEFAULT '',\n"
+    "  notify INTEGER NOT NULL DEFAULT 1,\n"
+    "  email TEXT,\n"
+    "  created TEXT NOT NULL,\n"
+    "  changed TEXT NOT NULL\n"
+    ");\n"
+    "CREATE TABLE IF NOT EXISTS notices (\n"
+    "  kind TEXT NOT NULL,\n"
+    "  run_id TEXT NOT NULL,\n"
+    "  step TEXT NOT NULL,\n"
+    "  sent TEXT NOT NULL,\n"
+    "  PRIMARY KEY (kind, run_id, step)\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS runs_by_started ON runs(started);\n"
+    "CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, started);\n"
+    "CREATE INDEX IF NOT EXISTS runs_by_workflow_status ON runs(workflow, status, started);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -352,4 +352,37 @@ int rg_store_verify_anchor(rg_store *store, const char *run_id, const char *anch
 int rg_bundle_verify_anchor(const char *dir, const char *anchor_file, FILE *out,
                             rg_errors *errs);
 
+/* ---- people of the web console (users.c, doc/console.md) ----------------- */
+/* Roles are "ROLE:WORKFLOW" words separated by blanks: ROLE viewer (sees
+ * the runs), operator (starts runs, gives inputs, resumes) or approver
+ * (approves or rejects), WORKFLOW a workflow's name or * for all.  Every
+ * role may view the runs of its workflow.  Passwords (8 to 1024
+ * characters) are kept only as Argon2id hashes (crypto_pwhash_str). */
+int rg_user_name_valid(const char *name);
+int rg_user_role_valid(const char *role);
+/* May the holder of roles act as role on workflow (NULL: on any)? */
+int rg_user_may(const char *roles, const char *role, const char *workflow);
+int rg_store_user_add(rg_store *store, const char *name, const char *password, const char *roles,
+                      rg_errors *errs);
+int rg_store_user_passwd(rg_store *store, const char *name, const char *password, rg_errors *errs);
+int rg_store_user_set_roles(rg_store *store, const char *name, const char *roles, rg_errors *errs);
+int rg_store_user_set_notify(rg_store *store, const char *name, int on, rg_errors *errs);
+/* The address notifications go to ("" or NULL: none). */
+int rg_store_user_set_email(rg_store *store, const char *name, const char *email, rg_errors *errs);
+int rg_store_user_del(rg_store *store, const char *name, rg_errors *errs);
+/* 1 and *roles, *email (caller frees; NULL: none) and *notify, 0 no such
+ * user, -1 error.  Any pointer may be NULL. */
+int rg_store_user_get(rg_store *store, const char *name, char **roles, int *notify, char **email,
+                      rg_errors *errs);
+/* Record that notification kind was sent for run_id/step: 1 the first
+ * time, 0 when it was already (send nothing again), -1 error. */
+int rg_store_notice_once(rg_store *store, const char *kind, const char *run_id, const char *step,
+                         rg_errors *errs);
+/* 1 the password is right (*roles: the user's, caller frees), 0 wrong name
+ * or password (taking as long either way), -1 error. */
+int rg_store_user_check(rg_store *store, const char *name, const char *password, char **roles,
+                        rg_errors *errs);
+/* USER NOTIFY CHANGED ROLES, one line a user: the number listed or -1. */
+int rg_store_user_list(rg_store *store, FILE *out, rg_errors *errs);
+
 #endif /* REGIE_STORE_H */

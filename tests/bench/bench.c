@@ -14,6 +14,9 @@
  *      second, CPU time a page and peak memory, by the number of rendering
  *      threads; once more with the files on tmpfs (rendering without the
  *      file system's cost of creating the files)
+ *  11  the web console (regie serve): the run list with 10,000 runs in the
+ *      store and the inbox, requests per second and p99 latency at 1, 8
+ *      and 64 concurrent clients, the server's peak memory
  *
  * Options: --quick (smaller sizes, fewer repetitions), --only N. */
 #define _GNU_SOURCE
@@ -32,7 +35,12 @@
 #include "schedule.h"
 #include "store.h"
 
+#include <arpa/inet.h>
 #include <dlfcn.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1749,6 +1757,240 @@ static void section10(void)
     free(bin);
 }
 
+/* ---- 11: the web console ---- */
+static unsigned console_port;
+static char console_cookie[128];
+
+/* One HTTP/1.1 request on a new connection (Connection: close) with the
+ * cookie console_cookie ("NAME=VALUE"): the status code, or -1; the value
+ * of the response's cookie `want` (e.g. "regie_session=") into cookie_out. */
+static int http_once(const char *method, const char *path, const char *body, const char *want,
+                     char *cookie_out)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)console_port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return -1;
+    }
+    char *req = body ? rg_xasprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                    "Cookie: %s\r\n"
+                                    "Content-Type: application/x-www-form-urlencoded\r\n"
+                                    "Content-Length: %zu\r\n\r\n%s",
+                                    method, path, console_cookie, strlen(body), body)
+                     : rg_xasprintf("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                                    "Cookie: %s\r\n\r\n",
+                                    method, path, console_cookie);
+    size_t len = strlen(req);
+    if (write(fd, req, len) != (ssize_t)len) {
+        free(req);
+        close(fd);
+        return -1;
+    }
+    free(req);
+    rg_buf got = { 0 };
+    char buf[65536];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        rg_buf_put(&got, buf, (size_t)n);
+    }
+    close(fd);
+    int code = -1;
+    if (got.data && sscanf(got.data, "HTTP/1.1 %d", &code) != 1) {
+        code = -1;
+    }
+    const char *c = got.data && want ? strstr(got.data, want) : NULL;
+    if (cookie_out && c) {
+        snprintf(cookie_out, 65, "%.64s", c + strlen(want));
+    }
+    rg_buf_free(&got);
+    return code;
+}
+
+typedef struct console_client {
+    const char *path;
+    int n;
+    double *lat;
+    int errors;
+} console_client;
+
+static void *console_worker(void *arg)
+{
+    console_client *c = arg;
+    for (int i = 0; i < c->n; i++) {
+        double t0 = rg_now();
+        int code = http_once("GET", c->path, NULL, NULL, NULL);
+        c->lat[i] = rg_now() - t0;
+        c->errors += code != 200;
+    }
+    return NULL;
+}
+
+static void console_load(const char *what, const char *path, int clients, int per_client)
+{
+    console_client *cl = rg_xcalloc((size_t)clients, sizeof *cl);
+    pthread_t *th = rg_xcalloc((size_t)clients, sizeof *th);
+    double t0 = rg_now();
+    for (int i = 0; i < clients; i++) {
+        cl[i].path = path;
+        cl[i].n = per_client;
+        cl[i].lat = rg_xcalloc((size_t)per_client, sizeof(double));
+        pthread_create(&th[i], NULL, console_worker, &cl[i]);
+    }
+    int total = clients * per_client, errors = 0;
+    double *all = rg_xcalloc((size_t)total, sizeof *all);
+    for (int i = 0; i < clients; i++) {
+        pthread_join(th[i], NULL);
+        memcpy(all + i * per_client, cl[i].lat, (size_t)per_client * sizeof(double));
+        errors += cl[i].errors;
+        free(cl[i].lat);
+    }
+    double secs = rg_now() - t0;
+    qsort(all, (size_t)total, sizeof *all, cmp_double);
+    double p99 = all[(int)(total * 0.99) < total ? (int)(total * 0.99) : total - 1];
+    char size[32], extra[160];
+    snprintf(size, sizeof size, "%d client%s", clients, clients == 1 ? "" : "s");
+    snprintf(extra, sizeof extra, "%.0f requests/s, median %.2f ms, %d requests%s", total / secs,
+             all[total / 2] * 1000, total, errors ? ", SOME FAILED" : "");
+    char label[96];
+    snprintf(label, sizeof label, "%s p99", what);
+    row(label, size, p99 * 1000, "ms", clients == 8 && strstr(what, "run list") ? 20 : 0, extra);
+    free(all);
+    free(cl);
+    free(th);
+}
+
+static void section11(void)
+{
+    printf("11 the web console (regie serve): 10,000 runs in the store\n");
+    char *bin = rg_xasprintf("%s/regie", builddir);
+    char *probe = rg_xasprintf("'%s' serve --help >/dev/null 2>&1 && '%s' help serve | grep -q "
+                               "listen", bin, bin);
+    if (system(probe) != 0) {
+        printf("  (skipped: regie was built without the console)\n");
+        free(probe);
+        free(bin);
+        return;
+    }
+    free(probe);
+    char *db = rg_xasprintf("%s/console.db", tmp);
+    rg_errors errs = { 0 };
+    rg_store *st = rg_store_open(db, &errs);
+    if (!st || rg_store_user_add(st, "bench", "bench-secret-1", "viewer:* operator:* approver:*",
+                                 &errs) != 0) {
+        printf("  (skipped: %s)\n", errs.n ? errs.msg[0] : "store");
+        rg_err_free(&errs);
+        free(db);
+        free(bin);
+        return;
+    }
+    /* 10,000 runs of 5 workflows over a year, a hundred of them waiting */
+    sqlite3 *h = rg_store_handle(st);
+    sqlite3_exec(h, "BEGIN", NULL, NULL, NULL);
+    static const char *const wfs[] = { "tender-evaluation", "stakeholders", "service-levels",
+                                       "regional", "event" };
+    static const char *const sts[] = { "done", "done", "done", "failed", "waiting" };
+    for (int i = 0; i < 10000; i++) {
+        char id[32], started[32];
+        int day = i * 336 / 10000, minute = i % 1440;
+        snprintf(id, sizeof id, "2026%02d%02d-%02d%02d00-%04x", day / 28 + 1, day % 28 + 1,
+                 minute / 60, minute % 60, (unsigned)i);
+        snprintf(started, sizeof started, "2026-%02d-%02dT%02d:%02d:00Z", day / 28 + 1,
+                 day % 28 + 1, minute / 60, minute % 60);
+        const char *status = i % 100 == 0 ? "waiting" : sts[i % 4];
+        char *sql = sqlite3_mprintf(
+            "INSERT INTO runs (id, workflow, status, started, ended, user, outdir, run_case) "
+            "VALUES (%Q, %Q, %Q, %Q, %Q, 'anna', '/nonexistent', 'CASE-%d')",
+            id, wfs[i % 5], status, started, strcmp(status, "waiting") ? started : NULL, i);
+        sqlite3_exec(h, sql, NULL, NULL, NULL);
+        sqlite3_free(sql);
+        if (!strcmp(status, "waiting")) {
+            sql = sqlite3_mprintf("INSERT INTO waits (run_id, step, kind, what, since) VALUES "
+                                  "(%Q, 'await_interviews', 'input', 'input interviews - the "
+                                  "interview results', %Q)",
+                                  id, started);
+            sqlite3_exec(h, sql, NULL, NULL, NULL);
+            sqlite3_free(sql);
+        }
+    }
+    sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+    rg_store_close(st);
+    int p[2];
+    if (pipe(p) != 0) {
+        free(db);
+        free(bin);
+        return;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        int fd = open("/dev/null", O_WRONLY);
+        dup2(fd, 2);
+        execl(bin, bin, "serve", "--listen", "127.0.0.1:0", "--db", db, (char *)NULL);
+        _exit(127);
+    }
+    close(p[1]);
+    FILE *f = fdopen(p[0], "r");
+    char line[512] = "";
+    if (!fgets(line, sizeof line, f) || !strstr(line, "127.0.0.1:") ||
+        sscanf(strstr(line, "127.0.0.1:"), "127.0.0.1:%u", &console_port) != 1) {
+        printf("  (skipped: regie serve did not start: %s)\n", line);
+        fclose(f);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+        free(db);
+        free(bin);
+        return;
+    }
+    fclose(f);
+    /* the sign-in form's token (its cookie and field), then the session */
+    char token[65] = "", session[65] = "";
+    http_once("GET", "/login", NULL, "regie_login=", token);
+    snprintf(console_cookie, sizeof console_cookie, "regie_login=%s", token);
+    char *form = rg_xasprintf("csrf=%s&user=bench&password=bench-secret-1", token);
+    int signed_in = http_once("POST", "/login", form, "regie_session=", session) == 303;
+    free(form);
+    snprintf(console_cookie, sizeof console_cookie, "regie_session=%s", session);
+    if (!signed_in) {
+        printf("  (skipped: cannot sign in)\n");
+    } else {
+        int scale = quick ? 4 : 1;
+        static const int clients[] = { 1, 8, 64 };
+        for (int k = 0; k < 3; k++) {
+            int per = (clients[k] == 64 ? 20 : clients[k] == 8 ? 100 : 400) / scale;
+            console_load("run list, newest 50 (/runs)", "/runs", clients[k], per);
+            console_load("run list, filtered, page 20", "/runs?workflow=stakeholders&status=done&page=20",
+                         clients[k], per);
+            console_load("inbox (100 waiting tasks)", "/inbox", clients[k], per);
+        }
+    }
+    char *status = rg_xasprintf("/proc/%d/status", (int)pid);
+    long hwm = 0;
+    FILE *sf = fopen(status, "r");
+    while (sf && fgets(line, sizeof line, sf)) {
+        if (!strncmp(line, "VmHWM:", 6)) {
+            hwm = atol(line + 6);
+        }
+    }
+    if (sf) {
+        fclose(sf);
+    }
+    row("console peak memory (VmHWM)", "10k runs", hwm / 1024.0, "MB", 0, "the server process");
+    free(status);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    free(db);
+    free(bin);
+}
+
 int main(int argc, char **argv)
 {
     int only = 0;
@@ -1817,6 +2059,9 @@ int main(int argc, char **argv)
     }
     if (!only || only == 10) {
         section10();
+    }
+    if (!only || only == 11) {
+        section11();
     }
     char *cmd = rg_xasprintf("rm -rf '%s'", tmp);
     if (getenv("REGIE_BENCH_KEEP")) {

@@ -1,7 +1,7 @@
 /* The core's layers, checked on the built objects and on the sources.
  *
  * Folders rank the core: base (0) < data (1) < engine = lua (2) < store (3)
- * < cli (4).  From `nm` on the engine library and the CLI's objects, each
+ * < cli = web (4) (web: the console of `regie serve`, in the binary only).  From `nm` on the engine library and the CLI's objects, each
  * object's undefined symbols are matched to the object that defines them:
  * that gives the call graph between core files.  It must have no cycle, and
  * no file may call a file of a higher folder.  No source may include a
@@ -19,8 +19,8 @@
 #define MAX_FILES 256
 #define MAX_SYMS 8192
 
-static const char *const folders[] = {"base", "data", "engine", "lua", "store", "cli"};
-static const int folder_rank[] = {0, 1, 2, 2, 3, 4};
+static const char *const folders[] = {"base", "data", "engine", "lua", "store", "cli", "web"};
+static const int folder_rank[] = {0, 1, 2, 2, 3, 4, 4};
 #define NFOLDERS (sizeof folders / sizeof *folders)
 
 typedef struct {
@@ -197,6 +197,18 @@ static arch_graph *core_graph(void)
     char *lib = t_build("core/.libs/libregie.a");
     char *cli = t_build("core/cli/regie-cli.o");
     char *objects = t_asprintf("'%s' '%s'", lib, cli);
+    /* the console's objects, when it is built */
+    static const char *const web[] = { "core/web/regie-serve.o", "core/web/regie-html.o" };
+    for (size_t i = 0; i < sizeof web / sizeof *web; i++) {
+        char *o = t_build(web[i]);
+        struct stat sb;
+        if (stat(o, &sb) == 0) {
+            char *more = t_asprintf("%s '%s'", objects, o);
+            free(objects);
+            objects = more;
+        }
+        free(o);
+    }
     read_call_graph(g, objects);
     free(objects);
     free(cli);
