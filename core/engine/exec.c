@@ -54,7 +54,7 @@ static int load_input(const rg_workflow *wf, const rg_input *in, const char *tex
     case RG_IN_CSV:
     case RG_IN_INI: {
         /* a workbook, by its content or format =: through a plugin's reader */
-        int wb = in->type == RG_IN_CSV ? rg_readers_load(wf->plugins, in, text, &t, errs) : 1;
+        int wb = in->type == RG_IN_CSV ? rg_readers_load(wf->plugins, &rg_host, in, text, &t, errs) : 1;
         int bad = wb != 1 ? wb != 0
                   : in->type == RG_IN_CSV
                       ? rg_csv_read_enc(text, in->encoding, in->cols, in->ncols, in->unique, &t,

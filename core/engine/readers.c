@@ -49,7 +49,7 @@ typedef struct found {
 
 /* The readers of the loaded plugins, each plugin initialised once it is
  * needed; the one that sniffs the file (or whose format is `format`). */
-static int find_reader(struct rg_plugins *ps, const char *format, const char *path,
+static int find_reader(struct rg_plugins *ps, const regie_host *host, const char *format, const char *path,
                        const unsigned char *head, size_t n, found *f, rg_buf *formats,
                        rg_errors *errs)
 {
@@ -61,7 +61,7 @@ static int find_reader(struct rg_plugins *ps, const char *format, const char *pa
             if (format && strcmp(format, r->format) != 0) {
                 continue;
             }
-            if (rg_plugin_init(p, &rg_host, errs) != 0) {
+            if (rg_plugin_init(p, host, errs) != 0) {
                 return -1;
             }
             if (format || (r->sniff && r->sniff(p->state, path, head, n) == 1)) {
@@ -74,8 +74,8 @@ static int find_reader(struct rg_plugins *ps, const char *format, const char *pa
     return 1;
 }
 
-int rg_readers_load(struct rg_plugins *ps, const rg_input *in, const char *path,
-                    regie_table **out, rg_errors *errs)
+int rg_readers_load(struct rg_plugins *ps, const regie_host *host, const rg_input *in,
+                    const char *path, regie_table **out, rg_errors *errs)
 {
     *out = NULL;
     unsigned char head[4096];
@@ -102,7 +102,7 @@ int rg_readers_load(struct rg_plugins *ps, const rg_input *in, const char *path,
     }
     found f = { 0 };
     rg_buf formats = { 0 };
-    int rc = find_reader(ps, format, path, head, n, &f, &formats, errs);
+    int rc = find_reader(ps, host, format, path, head, n, &f, &formats, errs);
     if (rc < 0) {
         rg_buf_free(&formats);
         return -1;
@@ -137,7 +137,7 @@ int rg_readers_load(struct rg_plugins *ps, const rg_input *in, const char *path,
     memset(&ctx, 0, sizeof ctx);
     ctx.step = (size_t)-1;
     ctx.sheet = &sh;
-    int rrc = f.reader->read(&rg_host, &ctx, f.plugin->state, path, in->sheet);
+    int rrc = f.reader->read(host, &ctx, f.plugin->state, path, in->sheet);
     if (rrc != 0 || ctx.error) {
         rg_err_add(errs, path, 0, "input %s: %s", in->name,
                    ctx.error ? ctx.error : "the workbook could not be read");

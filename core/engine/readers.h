@@ -17,8 +17,8 @@ struct rg_plugins;
  * it as such.  A file that does not begin as a zip archive is never
  * shown to a plugin (format = csv or none): CSV inputs cost one read of
  * four bytes. */
-int rg_readers_load(struct rg_plugins *ps, const rg_input *in, const char *path,
-                    regie_table **out, rg_errors *errs);
+int rg_readers_load(struct rg_plugins *ps, const regie_host *host, const rg_input *in,
+                    const char *path, regie_table **out, rg_errors *errs);
 
 /* The host table's sheet_name and sheet_cell. */
 int rg_reader_sheet_name(regie_ctx *ctx, const char *name);

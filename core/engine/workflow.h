@@ -157,11 +157,10 @@ typedef struct rg_workflow {
     char **data;   /* every data name (inputs first), index = data id */
     size_t ndata;
     rg_config cfg; /* engine config with workflow overrides */
-    /* the plugins loaded when it was bound (their Lua functions), or NULL */
-    struct rg_plugins *plugins;
     struct wf_priv *priv; /* name maps (workflow.c) */
     /* the plugins the workflow was bound to (rg_workflow_bind): their
-     * readers read workbook inputs; NULL before */
+     * readers read workbook inputs, their Lua functions serve the scripts;
+     * NULL before */
     struct rg_plugins *plugins;
 } rg_workflow;
 

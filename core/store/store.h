@@ -29,7 +29,7 @@
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 6
+#define RG_STORE_SCHEMA_VERSION 7
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0

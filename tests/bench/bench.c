@@ -1593,7 +1593,7 @@ static double read_bids(rg_plugins *ps, const char *path)
     in.unique = "bid_id";
     regie_table *t = NULL;
     double t0 = rg_now();
-    int rc = rg_readers_load(ps, &in, path, &t, &errs);
+    int rc = rg_readers_load(ps, &rg_host, &in, path, &t, &errs);
     if (rc == 1) {
         rc = rg_csv_read_enc(path, RG_ENC_UTF8, in.cols, in.ncols, in.unique, &t, &errs);
     }

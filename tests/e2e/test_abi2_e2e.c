@@ -189,8 +189,17 @@ START_TEST(lua_functions_from_a_step)
                     "x,2.5,true\n"
                     "false ");
     T_CONTAINS(got, "regie.plugin.abi2_fix.fail: asked to fail: boom\n");
+    /* (the build's plugins with Lua functions are listed too: workbook) */
     T_CONTAINS(got, "calls.lua:7: regie.plugin.nope: no such plugin is loaded (plugins with Lua "
-                    "functions: abi2_fix)\n");
+                    "functions: ");
+    const char *nope = strstr(got, "regie.plugin.nope: ");
+    ck_assert_ptr_nonnull(nope);
+    const char *eol = strchr(nope, '\n');
+    ck_assert_ptr_nonnull(eol);
+    char line[512];
+    snprintf(line, sizeof line, "%.*s", (int)(eol - nope), nope);
+    const char *ln = line;
+    T_CONTAINS(ln, "abi2_fix");
     T_CONTAINS(got, "calls.lua:8: regie.plugin.abi2_fix.nothing: no such function (its "
                     "functions: join, count, echo, fail)\n"
                     "false\n");

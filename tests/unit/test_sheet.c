@@ -2,6 +2,7 @@
  * rows are, with what cells hold beyond text; and the reader lookup
  * without the workbook plugin (core/engine/readers.c). */
 #define _GNU_SOURCE
+#include "host.h"
 #include "readers.h"
 #include "sheet.h"
 #include "testutil.h"
@@ -194,18 +195,18 @@ START_TEST(no_reader_for_a_workbook)
     char *csv = t_src("tests/fixtures/workbook/really_csv.xlsx");
     rg_errors errs = { 0 };
     regie_table *t = NULL;
-    ck_assert_int_eq(rg_readers_load(NULL, &in, csv, &t, &errs), 1);
-    ck_assert_int_eq(rg_readers_load(NULL, &in, xlsx, &t, &errs), -1);
+    ck_assert_int_eq(rg_readers_load(NULL, &rg_host, &in, csv, &t, &errs), 1);
+    ck_assert_int_eq(rg_readers_load(NULL, &rg_host, &in, xlsx, &t, &errs), -1);
     ck_assert_ptr_null(t);
     T_CONTAINS(errs.msg[0], "bids.xlsx: input bids: a zip archive, not a CSV file, and no loaded "
                             "plugin reads it; workbooks (.xlsx, .ods) are read by the workbook "
                             "plugin: put workbook.so on the plugin path");
     T_CONTAINS(errs.msg[0], "install libzip-dev and libexpat1-dev");
     in.format = "csv";
-    ck_assert_int_eq(rg_readers_load(NULL, &in, xlsx, &t, &errs), -1);
+    ck_assert_int_eq(rg_readers_load(NULL, &rg_host, &in, xlsx, &t, &errs), -1);
     T_CONTAINS(errs.msg[1], "format = csv, but the file is a zip archive");
     in.format = "xlsx";
-    ck_assert_int_eq(rg_readers_load(NULL, &in, xlsx, &t, &errs), -1);
+    ck_assert_int_eq(rg_readers_load(NULL, &rg_host, &in, xlsx, &t, &errs), -1);
     T_CONTAINS(errs.msg[2], "input bids: format = xlsx: no loaded plugin reads it (readers: none)");
     rg_err_free(&errs);
     free(xlsx);
