@@ -357,6 +357,7 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                        sec->name, name);
         }
         int has_required = 0, has_encoding = 0;
+        const rg_kv *type_fmt = NULL; /* type = xlsx or ods */
         for (size_t k = 0; k < sec->n; k++) {
             rg_kv *kv = &sec->kv[k];
             if (strcmp(kv->key, "type") == 0) {
@@ -366,10 +367,14 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
                         found = t;
                     }
                 }
-                if (found < 0) {
+                if (found < 0 && (strcmp(kv->value, "xlsx") == 0 || strcmp(kv->value, "ods") == 0)) {
+                    /* a table from a workbook: a csv input of that format */
+                    in->type = RG_IN_CSV;
+                    type_fmt = kv;
+                } else if (found < 0) {
                     rg_err_add(errs, kv->file, kv->line,
-                               "type: found \"%s\", expected file, csv, ini, text, number, "
-                               "integer, date or boolean",
+                               "type: found \"%s\", expected file, csv, xlsx, ods, ini, text, "
+                               "number, integer, date or boolean",
                                kv->value);
                 } else {
                     in->type = (rg_input_type)found;
@@ -430,10 +435,18 @@ static void load_inputs(rg_workflow *wf, rg_errors *errs)
         if (in->def && !has_required) {
             in->required = 0;
         }
+        if (type_fmt && in->format && strcmp(in->format, type_fmt->value) != 0) {
+            rg_err_add(errs, type_fmt->file, type_fmt->line,
+                       "[%s]: type = %s, and format = %s: one or the other (type = %s is "
+                       "type = csv with format = %s)",
+                       sec->name, type_fmt->value, in->format, type_fmt->value, type_fmt->value);
+        } else if (type_fmt && !in->format) {
+            in->format = rg_xstrdup(type_fmt->value);
+        }
         if (!rg_section_get(sec, "type")) {
             rg_err_add(errs, sec->file, sec->line,
-                       "[%s]: missing key \"type\" (file, csv, ini, text, number, integer, date "
-                       "or boolean)",
+                       "[%s]: missing key \"type\" (file, csv, xlsx, ods, ini, text, number, "
+                       "integer, date or boolean)",
                        sec->name);
         }
         if ((in->cols || in->unique) && in->type != RG_IN_CSV) {

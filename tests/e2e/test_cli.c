@@ -84,7 +84,7 @@ START_TEST(config_errors_all_at_once_with_lines)
     ck_assert_int_eq(rc, 2);
     const char *want[] = {
         ":3: unknown key \"colour\" in [workflow]",
-        ":5: type: found \"spreadsheet\", expected file, csv, ini",
+        ":5: type: found \"spreadsheet\", expected file, csv, xlsx, ods, ini",
         ":7: step a: unknown plugin \"no-such-plugin\"",
         ":10: step b reads \"ghost\", which no input or step provides",
         ":12: step b: decimals: found \"two\", expected an integer",

@@ -277,6 +277,36 @@ START_TEST(sheet_key_and_typed_cells)
     ck_assert_int_eq(rc, 2);
     T_CONTAINS(err, "bids.xlsx: input bids: format = ods, but the file is no ods file");
     free(err);
+    /* type = xlsx: a csv input of format xlsx (with its sheet) */
+    ck_assert(strncmp(at, "type = csv\n", 11) == 0);
+    char *edited4 = t_asprintf("%.*stype = xlsx\nsheet = Inschrijvingen\n%s", (int)(at - text),
+                               text, at + 11);
+    char *wf4 = t_write(dir, "tender-type-xlsx.ini", edited4);
+    char *prev = t_asprintf("%s/sheet/out", t_dir);
+    t_rmtree(prev);
+    free(prev);
+    rc = tender("run", "sheet", wf4, "bids.xlsx", "criteria.csv", "ko.csv", "scores.csv", &err);
+    ck_assert_msg(rc == 3, "exit %d: %s", rc, err);
+    free(err);
+    same_results("csv", "sheet");
+    /* then a CSV file is no xlsx file */
+    rc = tender("check", "sheet", wf4, "bids.csv", "criteria.csv", "ko.csv", "scores.csv", &err);
+    ck_assert_int_eq(rc, 2);
+    T_CONTAINS(err, "bids.csv: input bids: format = xlsx, but the file is no xlsx file");
+    free(err);
+    /* and type = xlsx with format = ods is one or the other */
+    char *edited5 = t_asprintf("%.*stype = xlsx\nformat = ods\n%s", (int)(at - text), text,
+                               at + 11);
+    char *wf5 = t_write(dir, "tender-type-both.ini", edited5);
+    rc = tender("check", "sheet", wf5, "bids.xlsx", "criteria.csv", "ko.csv", "scores.csv", &err);
+    ck_assert_int_eq(rc, 2);
+    T_CONTAINS(err, "[input.bids]: type = xlsx, and format = ods: one or the other (type = xlsx "
+                    "is type = csv with format = xlsx)");
+    free(err);
+    free(wf5);
+    free(edited5);
+    free(wf4);
+    free(edited4);
     free(wf3);
     free(edited3);
     free(wf2);

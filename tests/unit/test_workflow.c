@@ -245,8 +245,8 @@ START_TEST(input_errors_name_file_and_line)
                           "[input.j]\ntype = ini\nkeys.x = a:integer=many\n", /* 24, 25, 26 */
                           NULL),
                      -1);
-    has_error(4, "type: found \"spreadsheet\", expected file, csv, ini, text, number, integer, "
-                 "date or boolean");
+    has_error(4, "type: found \"spreadsheet\", expected file, csv, xlsx, ods, ini, text, "
+                 "number, integer, date or boolean");
     has_error(7, "unknown key \"requird\" in [input.b] (allowed: type, required, default, "
                  "description, columns, unique, keys.SECTION, from_previous_run)");
     has_error(8, "[input.c]: missing key \"type\"");
