@@ -67,7 +67,8 @@ static const char *usage_text = N_(
     "                      are not run again\n"
     "  resume --due [--today DATE]\n"
     "                      resume every run whose timer wait has passed (for cron)\n"
-    "  approve RUN STEP --by NAME [--note TEXT]   approve a step a run waits on\n"
+    "  approve RUN STEP --by NAME [--note TEXT] [--reject]\n"
+    "                      approve (or reject) a step a run waits on\n"
     "  runs [--workflow W] [--status S] [--waiting]   list runs, or open tasks\n"
     "  show RUN            a run: definition, inputs, steps, outputs with hashes\n"
     "  log RUN             its audit trail\n"
@@ -110,6 +111,7 @@ typedef struct opts {
     const char *db;
     int no_store;
     int allow_changed;
+    int reject; /* approve --reject */
     int due;
     int waiting;
     const char *by, *note, *wf_filter, *status_filter;
@@ -890,8 +892,18 @@ static int cmd_approve(const opts *o)
     rg_config cfg;
     rg_store *store = NULL;
     int rc = RG_EXIT_INVALID;
-    if (need_store(o, &cfg, 0, &store, &errs) == 0 &&
-        rg_store_wait_resolve(store, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
+    if (need_store(o, &cfg, 0, &store, &errs) != 0) {
+        print_errors(&errs);
+    } else if (o->reject) {
+        if (rg_store_wait_reject(store, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
+            printf("rejected %s of run %s by %s; the run cannot go past it: regie resume %s%s "
+                   "ends it as failed\n",
+                   o->pos[1], o->pos[0], o->by, o->pos[0], rg_durable_hint_db());
+            rc = RG_EXIT_OK;
+        } else {
+            print_errors(&errs);
+        }
+    } else if (rg_store_wait_resolve(store, o->pos[0], o->pos[1], o->by, o->note, &errs) == 0) {
         printf("approved %s of run %s by %s; continue with: regie resume %s%s\n", o->pos[1],
                o->pos[0], o->by, o->pos[0], rg_durable_hint_db());
         rc = RG_EXIT_OK;
@@ -1259,13 +1271,15 @@ static const struct {
          "  --db FILE         the run store\n"
          "Exit status as for run; 2 when the run is unknown or held by another process.\n") },
     { "approve",
-      N_("usage: regie approve RUN STEP --by NAME [--note TEXT]\n"
+      N_("usage: regie approve RUN STEP --by NAME [--note TEXT] [--reject]\n"
          "Approves a step the run waits on (recorded in the audit trail with NAME, TEXT and\n"
          "the operating-system user); refused when NAME is the person the step's four_eyes\n"
          "names (compared by letters and digits only, without case: `alice.` is alice).\n"
          "Then: regie resume RUN.\n"
          "  --by NAME         who approves (required)\n"
          "  --note TEXT       why, kept in the audit trail\n"
+         "  --reject          reject instead: the step fails when the run is resumed, and\n"
+         "                    the run cannot go past it (anyone may reject)\n"
          "  --db FILE         the run store\n"
          "Exit status: 0 approved, 2 no such run or wait, or refused, 64 wrong usage.\n") },
     { "runs",
@@ -1435,6 +1449,8 @@ int rg_cli_main(int argc, char **argv)
             o.due = 1;
         } else if (strcmp(a, "--waiting") == 0) {
             o.waiting = 1;
+        } else if (strcmp(a, "--reject") == 0) {
+            o.reject = 1;
         } else if (strcmp(a, "--db") == 0 || strcmp(a, "--by") == 0 || strcmp(a, "--note") == 0 ||
                    strcmp(a, "--workflow") == 0 || strcmp(a, "--status") == 0 ||
                    strcmp(a, "--today") == 0 || strcmp(a, "--anchor") == 0 ||
@@ -1598,7 +1614,7 @@ int rg_cli_main(int argc, char **argv)
                                                       : usage_error("%s", N_("resume needs RUN, or --due"));
     } else if (strcmp(o.cmd, "approve") == 0) {
         rc = o.npos == 2 && o.by ? cmd_approve(&o)
-                                 : usage_error("%s", N_("usage: regie approve RUN STEP --by NAME [--note TEXT]"));
+                                 : usage_error("%s", N_("usage: regie approve RUN STEP --by NAME [--note TEXT] [--reject]"));
     } else if (strcmp(o.cmd, "runs") == 0 || strcmp(o.cmd, "show") == 0 ||
                strcmp(o.cmd, "log") == 0 || strcmp(o.cmd, "verify") == 0 ||
                strcmp(o.cmd, "export") == 0 || strcmp(o.cmd, "anchor") == 0) {

@@ -723,10 +723,11 @@ int rg_run_execute(rg_run *run, const rg_observer *obs)
             }
         }
     }
-    /* steps already settled as waiting (a person must confirm them) */
+    /* steps already settled as waiting (a person must confirm them) or
+     * failed (running one again was rejected) */
     for (size_t k = 0; k < wf->nsteps; k++) {
         size_t s = wf->order[k];
-        if (run->state[s].status == RG_ST_WAITING) {
+        if (run->state[s].status == RG_ST_WAITING || run->state[s].status == RG_ST_FAILED) {
             notify_finished(run, s);
             finish_step(&sc, s);
         }

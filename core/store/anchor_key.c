@@ -221,8 +221,8 @@ int rg_anchor_sign(rg_store *store, const char *run_id, int64_t seq, const char 
 int rg_anchor_after(rg_store *store, const char *run_id, const char *what, int64_t seq,
                     const char *hash, const char *time, rg_errors *errs)
 {
-    static const char *const ends[] = { "waiting", "approved", "input_given", "timer_passed",
-                                        "run_finished" };
+    static const char *const ends[] = { "waiting", "approved", "rejected", "input_given",
+                                        "timer_passed", "run_finished" };
     if (!store->sign_key || !what) {
         return 0;
     }

@@ -703,7 +703,8 @@ void rg_replay_build(rg_replay *r, const rg_event *v, size_t n)
                 }
             }
         }
-        if ((!strcmp(w, "approved") || !strcmp(w, "timer_passed") || !strcmp(w, "wait_closed") ||
+        if ((!strcmp(w, "approved") || !strcmp(w, "rejected") || !strcmp(w, "timer_passed") ||
+             !strcmp(w, "wait_closed") ||
              (!strcmp(w, "input_given") && !*nz(e->hashes))) &&
             (step = detail_step(e->detail, ": "))) {
             for (size_t k = r->nwaits; k-- > 0;) {

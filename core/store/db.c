@@ -569,6 +569,9 @@ static const char *const migrations[] = {
     "CREATE INDEX IF NOT EXISTS runs_by_started ON runs(started);\n"
     "CREATE INDEX IF NOT EXISTS runs_by_status ON runs(status, started);\n"
     "CREATE INDEX IF NOT EXISTS runs_by_workflow_status ON runs(workflow, status, started);\n",
+    /* v8: an approval can be rejected (tasks.c rg_store_wait_reject): the
+     * wait is answered, with 1 here; the step then fails */
+    "ALTER TABLE waits ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -650,10 +653,13 @@ static int migrate(rg_store *store, rg_errors *errs)
     int rc = due < 0 ? -1 : 0;
     for (int v = (int)ver; rc == 0 && v < NMIGRATIONS; v++) {
         char *err = NULL;
-        /* v5's column may be there already: a store a test or tool set back
+        /* v5's and v8's columns may be there already: a store a test or tool set back
          * to an older version by hand (SQLite has no ADD COLUMN IF NOT
          * EXISTS) */
         if (v == 4 && has_column(store, "runs", "run_case")) {
+            continue;
+        }
+        if (v == 7 && has_column(store, "waits", "rejected")) {
             continue;
         }
         int r = sqlite3_exec(store->db, migrations[v], NULL, NULL, &err);

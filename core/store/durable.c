@@ -730,7 +730,19 @@ static int hook_wait(rg_run *run, size_t s, char **what)
         }
         char *by = NULL, *note = NULL;
         int state = rg_store_wait_state(store, run->run_id, step->name, &by, &note, &e);
-        waiting = state != 2;
+        waiting = state != 2 && state != 3;
+        if (state == 3) {
+            /* rejected: the run cannot go past this step */
+            char *n1 = note && *note ? rg_one_line(note) : NULL;
+            *what = rg_xasprintf("approval%s%s rejected by %s%s%s", *wt ? " - " : "", wt,
+                                 by ? by : "?", n1 ? ": " : "", n1 ? n1 : "");
+            free(n1);
+            free(by);
+            free(note);
+            free(wt);
+            rg_err_free(&e);
+            return -1;
+        }
         free(by);
         free(note);
         need = rg_xasprintf("approval%s%s: regie approve %s %s --by NAME%s",
@@ -1216,9 +1228,17 @@ int rg_durable_resume(rg_run *run, rg_store *store, const char *run_id, rg_error
                                       step->name, run_id, step->name);
             char *by = NULL, *note = NULL;
             int state = rg_store_wait_state(store, run_id, step->name, &by, &note, errs);
+            if (state == 3) {
+                /* not to run again: the step failed (settled by exec.c) */
+                char *n1 = note && *note ? rg_one_line(note) : NULL;
+                run->state[s].status = RG_ST_FAILED;
+                run->state[s].error = rg_xasprintf("running it again was rejected by %s%s%s",
+                                                   by ? by : "?", n1 ? ": " : "", n1 ? n1 : "");
+                free(n1);
+            }
             free(by);
             free(note);
-            if (state != 2) {
+            if (state != 2 && state != 3) {
                 rg_store_wait_add(store, run_id, step->name, "approval", what, NULL, NULL, errs);
                 run->state[s].status = RG_ST_WAITING;
                 run->state[s].error = rg_xasprintf("waits for %s", what);

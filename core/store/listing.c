@@ -382,7 +382,7 @@ int rg_show_run(rg_store *store, const char *run_id, FILE *out, rg_errors *errs)
           "SELECT step, kind, since, due, what || CASE WHEN four_eyes IS NULL THEN "
           "'' ELSE ' (four eyes: not by ' || four_eyes || ')' END, CASE WHEN "
           "resolved_at IS NOT NULL AND resolved_by IS NULL THEN '(closed)' ELSE "
-          "resolved_by || coalesce(' (os user ' || resolved_os_user || ')', '') END, "
+          "CASE WHEN rejected THEN '(rejected) ' ELSE '' END || resolved_by || coalesce(' (os user ' || resolved_os_user || ')', '') END, "
           "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id",
           (1u << 2) | (1u << 3) | (1u << 6) },
     };
@@ -848,7 +848,8 @@ static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FIL
 {
     sqlite3_stmt *s = rg_db_prep(store, errs,
                                  "SELECT step, kind, what, due, four_eyes, resolved_by, "
-                                 "resolved_at, note FROM waits WHERE run_id = ? ORDER BY id",
+                                 "resolved_at, note, rejected FROM waits WHERE run_id = ? "
+                                 "ORDER BY id",
                                  "s", id);
     if (!s) {
         return -1;
@@ -860,6 +861,7 @@ static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FIL
                    *what = rg_db_col_str(s, 2), *due = rg_db_col_str(s, 3),
                    *fe = rg_db_col_str(s, 4), *by = rg_db_col_str(s, 5),
                    *at = rg_db_col_str(s, 6), *note = rg_db_col_str(s, 7);
+        int rejected = sqlite3_column_int(s, 8);
         char *row = rg_xasprintf("wait %zu (step %s)", k + 1, nz(step));
         char *want = rg_xasprintf("step %s waits for %s: %s%s%s%s%s", nz(step), nz(kind), nz(what),
                                   due ? ", due " : "", nz(due), fe ? ", four eyes: not by " : "",
@@ -886,8 +888,8 @@ static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FIL
             } else if (at) {
                 char *n1 = note && *note ? rg_one_line(note) : NULL;
                 /* "step S: KIND (WHAT) resolved by WHO[...][: NOTE]" (tasks.c) */
-                char *res = by ? rg_xasprintf("step %s: %s (%s) resolved by %s", nz(step),
-                                              nz(kind), nz(what), by)
+                char *res = by ? rg_xasprintf("step %s: %s (%s) %s by %s", nz(step), nz(kind),
+                                              nz(what), rejected ? "rejected" : "resolved", by)
                                : rg_xasprintf("step %s: %s (%s) closed without an answer: %s",
                                               nz(step), nz(kind), nz(what), n1 ? n1 : "");
                 const char *rd = nz(w->res->detail);
@@ -902,6 +904,11 @@ static int check_waits(rg_store *store, const char *id, const rg_replay *rp, FIL
                                          : (dl >= rl + nl + 2 && !strcmp(rd + dl - nl, n1) &&
                                              !strncmp(rd + dl - nl - 2, ": ", 2)))
                               : strcmp(rd, res) == 0;
+                /* a rejection is its own entry, and only a rejection's */
+                if (same && by && !given &&
+                    (!strcmp(nz(w->res->what), "rejected") != !!rejected)) {
+                    same = 0;
+                }
                 if (!same || (by && !same_str(w->res->who, by))) {
                     char *full = n1 && by ? rg_xasprintf("%s: %s", res, n1) : NULL;
                     free(full ? res : NULL);

@@ -26,10 +26,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* A copy of s with newlines and tabs as blanks (caller frees). */
+char *rg_one_line(const char *s);
+
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 7
+#define RG_STORE_SCHEMA_VERSION 8
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -307,6 +310,14 @@ int rg_store_wait_list(rg_store *store, FILE *out, rg_errors *errs);
  * or the step that wrote it, is the record). */
 int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step, const char *who,
                           const char *note, rg_errors *errs);
+/* Reject the open approval of a step: the wait is answered (by who, with
+ * the note and the operating-system user) as rejected, and the step fails
+ * when the run reaches it again (`regie resume`): the run cannot go past it.
+ * Anyone may reject, also the four-eyes person.  Refused when who has no
+ * letter or digit and when no approval of the step is open.  Audit:
+ * rejected. */
+int rg_store_wait_reject(rg_store *store, const char *run_id, const char *step, const char *who,
+                         const char *note, rg_errors *errs);
 /* Close the open wait of a step that ends without it being answered
  * (skipped, not run, the run ended): resolved_by stays NULL, the note says
  * why; `show` lists it as "(closed)".  Audit: wait_closed.  Returns 1 if a
@@ -317,8 +328,8 @@ int rg_store_wait_close(rg_store *store, const char *run_id, const char *step, c
 int rg_store_waits_open(rg_store *store, const char *run_id, char ***steps, size_t *n,
                         rg_errors *errs);
 /* State of a step's latest wait: 0 none (or closed without an answer), 1
- * open, 2 resolved (then *by and *note, if non-NULL, receive copies; caller
- * frees); -1 error. */
+ * open, 2 resolved, 3 rejected (then, for 2 and 3, *by and *note, if
+ * non-NULL, receive copies; caller frees); -1 error. */
 int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, char **by,
                         char **note, rg_errors *errs);
 /* Call fn for every open wait whose due date/time is <= today (ISO text

@@ -56,8 +56,6 @@ void rg_iso_time(time_t t, char buf[32]);
 void rg_now_iso(char buf[32]);
 /* Start time of a process in clock ticks after boot ("" if unknown). */
 void rg_proc_start(long pid, char out[32]);
-/* Replace newlines and tabs by blanks (for table cells). */
-char *rg_one_line(const char *s);
 
 /* ---- SQLite helpers (db.c) ---- */
 void rg_db_error(rg_store *store, rg_errors *errs, int rc, const char *what);

@@ -189,6 +189,71 @@ int rg_store_wait_resolve(rg_store *store, const char *run_id, const char *step,
     return refused ? -1 : rc;
 }
 
+int rg_store_wait_reject(rg_store *store, const char *run_id, const char *step, const char *who,
+                         const char *note, rg_errors *errs)
+{
+    char *w = rg_xstrdup(nz(who));
+    const char *whot = rg_trim(w);
+    char *key = rg_person_key(whot);
+    int named = *key != 0;
+    free(key);
+    if (!named) {
+        rg_err_add(errs, NULL, 0,
+                   "%s: rejecting step %s of run %s needs the name of who does it%s%s%s",
+                   store->path, nz(step), nz(run_id), *whot ? " (\"" : "", whot,
+                   *whot ? "\" has no letter or digit)" : "");
+        free(w);
+        return -1;
+    }
+    char *os_user = rg_os_user();
+    char *ou = rg_one_line(os_user);
+    LOCK(store);
+    char t[32];
+    rg_now_iso(t);
+    int rc = rg_db_begin(store, errs);
+    if (rc == 0) {
+        rc = rg_db_run_exists(store, run_id, errs) == 1 ? 0 : -1;
+        sqlite3_stmt *s = NULL;
+        int r = 0;
+        if (rc == 0) {
+            s = rg_db_prep(store, errs,
+                           "SELECT id, what FROM waits WHERE run_id = ? AND step = ? AND kind = "
+                           "'approval' AND resolved_at IS NULL",
+                           "ss", run_id, nz(step));
+            r = s ? rg_db_step(store, errs, s) : -1;
+            rc = r < 0 ? -1 : 0;
+        }
+        if (rc == 0 && r == 0) {
+            rg_err_add(errs, NULL, 0, "%s: step %s of run %s waits for no approval",
+                       store->path, nz(step), run_id);
+            rc = -1;
+        } else if (rc == 0) {
+            int64_t id = sqlite3_column_int64(s, 0);
+            char *what = rg_db_col_dup(s, 1);
+            rc = rg_db_exec(store, errs,
+                            "UPDATE waits SET resolved_by = ?, resolved_at = ?, note = ?, "
+                            "resolved_os_user = ?, rejected = 1 WHERE id = ?",
+                            "ssssi", whot, t, note && *note ? note : NULL, ou, id);
+            if (rc == 0) {
+                char *n1 = note && *note ? rg_one_line(note) : NULL;
+                char *detail = rg_xasprintf("step %s: approval (%s) rejected by %s (os user %s)%s%s",
+                                            step, what, whot, ou, n1 ? ": " : "", n1 ? n1 : "");
+                rc = rg_audit_append(store, run_id, whot, "rejected", detail, NULL, errs);
+                free(detail);
+                free(n1);
+            }
+            free(what);
+        }
+        rg_db_done(store, s);
+        rc = rg_db_end(store, rc, errs);
+    }
+    UNLOCK(store);
+    free(ou);
+    free(os_user);
+    free(w);
+    return rc;
+}
+
 int rg_wait_input_given(rg_store *store, const char *run_id, const char *name, const char *who,
                         const char *os_user, rg_errors *errs)
 {
@@ -220,7 +285,8 @@ int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, c
     if (rg_db_run_exists(store, run_id, errs) == 1) {
         sqlite3_stmt *s = rg_db_prep(store, errs,
                                      "SELECT CASE WHEN resolved_at IS NULL THEN 1 WHEN resolved_by "
-                                     "IS NULL THEN 0 ELSE 2 END, resolved_by, note FROM waits "
+                                     "IS NULL THEN 0 WHEN rejected THEN 3 ELSE 2 END, "
+                                     "resolved_by, note FROM waits "
                                      "WHERE run_id = ? AND step = ? ORDER BY id DESC LIMIT 1",
                                      "ss", run_id, nz(step));
         if (s) {
@@ -230,10 +296,10 @@ int rg_store_wait_state(rg_store *store, const char *run_id, const char *step, c
             } else if (r == 1) {
                 /* a wait closed without an answer counts as none */
                 rc = sqlite3_column_int(s, 0);
-                if (rc == 2 && by) {
+                if (rc >= 2 && by) {
                     *by = rg_db_col_dup(s, 1);
                 }
-                if (rc == 2 && note) {
+                if (rc >= 2 && note) {
                     *note = rg_db_col_dup(s, 2);
                 }
             }

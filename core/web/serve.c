@@ -1567,10 +1567,7 @@ static enum MHD_Result do_task(req *r, const char *id, const char *step)
         if (!strcmp(action, "approve")) {
             rc = rg_store_wait_resolve(W.store, id, step, r->user, note, &errs);
         } else {
-            char *d = rg_xasprintf("step %s: rejected by %s (web console)%s%s", step, r->user,
-                                   note && *note ? ": " : "", note ? note : "");
-            rc = rg_store_log_event(W.store, id, r->user, "rejected", d, NULL, &errs);
-            free(d);
+            rc = rg_store_wait_reject(W.store, id, step, r->user, note, &errs);
         }
         pthread_mutex_unlock(&W.db_mu);
         if (rc != 0) {
@@ -1580,16 +1577,14 @@ static enum MHD_Result do_task(req *r, const char *id, const char *step)
             }
             ret = error_page(r, 403, "Geweigerd", "Refused", msg.data);
             rg_buf_free(&msg);
-        } else if (!strcmp(action, "approve")) {
+        } else {
+            /* approved: the run goes on; rejected: it ends failed at the
+             * step (resume records that) */
             char *args[] = { (char *)id, "--by", r->user, "-q", NULL };
             spawn_regie(id, "resume", args);
             char *to = rg_xasprintf("/run/%s", id);
             ret = redirect(r, to, NULL);
             free(to);
-        } else {
-            ret = page_run(r, id, TR(r, "Afgewezen; de run blijft wachten.",
-                                     "Rejected; the run keeps waiting."),
-                           NULL);
         }
         rg_err_free(&errs);
     } else {

@@ -798,8 +798,8 @@ START_TEST(uploads_bad_big_then_good)
 }
 END_TEST
 
-/* An approval alice prepared: she may not approve it herself; a rejection
- * is recorded and the run keeps waiting; bob's approval lets it go on. */
+/* An approval alice prepared: she may not approve it herself; bob's
+ * approval lets it go on. */
 START_TEST(four_eyes_with_signed_in_people)
 {
     if (!console_built("four_eyes_with_signed_in_people")) {
@@ -843,15 +843,6 @@ START_TEST(four_eyes_with_signed_in_people)
 
     CURL *bob = login("bob", "bob-secret-12");
     csrf = csrf_of(bob);
-    form = t_asprintf("csrf=%s&action=reject&note=%%3Cb%%3Enot+yet%%3C%%2Fb%%3E", csrf);
-    r = req(bob, task_path, form, NULL, NULL);
-    ck_assert_int_eq(r.code, 200);
-    HAS(r.body, "&lt;b&gt;not yet&lt;/b&gt;"); /* the note, escaped in the trail */
-    resp_free(&r);
-    free(form);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM events WHERE what = 'rejected' AND who = 'bob'"),
-                     1);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE resolved_at IS NULL"), 1);
     form = t_asprintf("csrf=%s&action=approve&note=ok", csrf);
     r = req(bob, task_path, form, NULL, NULL);
     ck_assert_msg(r.code == 303, "%ld %.3000s", r.code, r.body);
@@ -883,6 +874,83 @@ START_TEST(four_eyes_with_signed_in_people)
     curl_easy_cleanup(bob);
     curl_easy_cleanup(carol);
     stop_server();
+    free(task_path);
+    free(id);
+}
+END_TEST
+
+/* A rejection: recorded with the note (escaped on the page), the run
+ * resumed at once ends failed at the step, the step after it never runs,
+ * the trail verifies, and no later resume goes past it. */
+START_TEST(reject_ends_the_run)
+{
+    if (!console_built("reject_ends_the_run")) {
+        return;
+    }
+    free(t_write(t_dir, "send.lua",
+                 "return { run = function() regie.write('sent.txt', 'sent\\n') end }\n"));
+    free(t_write(t_dir, "decision.ini",
+                 "[workflow]\nname = decision\n"
+                 "[step.ok]\nwait = approval\nfour_eyes = alice\n"
+                 "[step.send]\nscript = send.lua\nafter = ok\n"));
+    const char *argv[] = { "run", "decision.ini", "--out", "out", "--db", "t.db", "-q", NULL };
+    ck_assert_msg(t_run(argv) == 3, "%s", t_err);
+    char *id = t_only_run("t.db");
+    add_user("alice", "alice-secret-1", "--role approver:decision");
+    start_server(NULL);
+    char *task_path = t_asprintf("/task/%s/ok", id);
+    /* the four-eyes person may reject (not approve) */
+    CURL *alice = login("alice", "alice-secret-1");
+    char *csrf = csrf_of(alice);
+    char *form = t_asprintf("csrf=%s&action=reject&note=%%3Cb%%3Enot+yet%%3C%%2Fb%%3E", csrf);
+    resp r = req(alice, task_path, form, NULL, NULL);
+    ck_assert_msg(r.code == 303, "%ld %.3000s", r.code, r.body);
+    resp_free(&r);
+    free(form);
+    ck_assert_int_eq(
+        sql_int("SELECT count(*) FROM events WHERE what = 'rejected' AND who = 'alice'"), 1);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE rejected = 1 AND resolved_by = "
+                             "'alice' AND note = '<b>not yet</b>'"),
+                     1);
+    char *status = t_asprintf("/run/%s/status.json", id);
+    int failed = 0;
+    for (int i = 0; i < 600 && !failed; i++) {
+        r = req(alice, status, NULL, NULL, NULL);
+        failed = strstr(r.body, "\"status\":\"failed\"") && strstr(r.body, "\"busy\":false");
+        resp_free(&r);
+        if (!failed) {
+            usleep(100000);
+        }
+    }
+    ck_assert_msg(failed, "the rejected run did not end failed");
+    ck_assert_msg(!t_existsf("%s/out/sent.txt", t_dir), "send ran after a rejection");
+    char *run_path = t_asprintf("/run/%s", id);
+    r = req(alice, run_path, NULL, NULL, NULL);
+    ck_assert_int_eq(r.code, 200);
+    HAS(r.body, "&lt;b&gt;not yet&lt;/b&gt;"); /* the note, escaped */
+    ck_assert_ptr_null(strstr(r.body, "<b>not yet</b>"));
+    resp_free(&r);
+    /* nothing left to approve or reject */
+    form = t_asprintf("csrf=%s&action=reject", csrf);
+    r = req(alice, task_path, form, NULL, NULL);
+    ck_assert_int_eq(r.code, 404);
+    resp_free(&r);
+    free(form);
+    stop_server();
+    /* the CLI: the run stays failed at the step, and the trail verifies */
+    const char *resume[] = { "resume", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(resume), 1);
+    T_CONTAINS(t_err, "rejected by alice: <b>not yet</b>");
+    ck_assert_msg(!t_existsf("%s/out/sent.txt", t_dir), "send ran after a rejection");
+    const char *verify[] = { "verify", id, "--db", "t.db", NULL };
+    ck_assert_msg(t_run(verify) == 0, "%s", t_err);
+    const char *show[] = { "show", id, "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(show), 0);
+    T_CONTAINS(t_out, "(rejected) alice");
+    free(run_path);
+    free(status);
+    free(csrf);
+    curl_easy_cleanup(alice);
     free(task_path);
     free(id);
 }
@@ -1398,6 +1466,7 @@ Suite *suite_web(void)
     tcase_add_test(tc, pages_and_refusals);
     tcase_add_test(tc, uploads_bad_big_then_good);
     tcase_add_test(tc, four_eyes_with_signed_in_people);
+    tcase_add_test(tc, reject_ends_the_run);
     tcase_add_test(tc, user_command);
     tcase_add_test(tc, notices_of_passed_dates_and_failures);
     tcase_add_test(tc, browser_uploads_and_watches);

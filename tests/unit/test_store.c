@@ -1389,6 +1389,43 @@ START_TEST(wait_closed_is_not_answered)
     ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
     free(out);
     ck_assert_uint_eq(errs.n, 0);
+    /* rejected: refused without a name or an open approval; then state 3
+     * with who and why, logged, and verify agrees */
+    ck_assert_int_eq(rg_store_wait_add(st, id, "approve", "approval", "approve the award", NULL,
+                                       NULL, &errs),
+                     0);
+    ck_assert_int_eq(rg_store_wait_reject(st, id, "approve", " . ", "no", &errs), -1);
+    ck_assert_uint_eq(errs.n, 1);
+    ck_contains(errs.msg[0], "rejecting step approve of run");
+    rg_err_free(&errs);
+    ck_assert_int_eq(rg_store_wait_reject(st, id, "other", "carol", "no", &errs), -1);
+    ck_contains(errs.msg[0], "step other of run");
+    ck_contains(errs.msg[0], "waits for no approval");
+    rg_err_free(&errs);
+    ck_assert_int_eq(rg_store_wait_reject(st, id, "approve", "carol", "the price\nis wrong", &errs),
+                     0);
+    by = NULL;
+    note = NULL;
+    ck_assert_int_eq(rg_store_wait_state(st, id, "approve", &by, &note, &errs), 3);
+    ck_assert_str_eq(by, "carol");
+    ck_assert_str_eq(note, "the price\nis wrong");
+    free(by);
+    free(note);
+    ck_assert_int_eq(rg_store_wait_reject(st, id, "approve", "carol", NULL, &errs), -1);
+    rg_err_free(&errs);
+    ck_assert_int_eq(rg_store_print_log(st, id, cap_open(&c), &errs), 0);
+    out = cap_close(&c);
+    ck_contains(out, "step approve: approval (approve the award) rejected by carol (os user ");
+    ck_contains(out, "): the price is wrong");
+    free(out);
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_OK);
+    free(out);
+    /* a rejection the table turned into an approval is caught */
+    raw_ok(path, "UPDATE waits SET rejected = 0 WHERE rejected = 1");
+    ck_assert_int_eq(verify(st, id, &out), RG_VERIFY_BROKEN);
+    ck_contains(out, "rejected");
+    free(out);
+    ck_assert_uint_eq(errs.n, 0);
     rg_store_close(st);
     free(id);
     free(path);
