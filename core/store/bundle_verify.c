@@ -271,6 +271,10 @@ static size_t check_run_txt(const char *dir, const char *run, const rg_event *v,
     const char *o = h ? strstr(h, ", out ") : NULL, *pe = o ? strstr(o, ", params: ") : NULL;
     char *wf = u && !strncmp(d, "workflow ", 9) ? rg_xstrndup(d + 9, (size_t)(u + 1 - d - 9)) : NULL;
     char *user = h ? rg_xstrndup(u + 8, (size_t)(h - u - 8)) : NULL;
+    char *osu = user ? strstr(user, " (os user ") : NULL;
+    if (osu && user[strlen(user) - 1] == ')') {
+        *osu = 0; /* "U (os user O)": the run's user is U */
+    }
     char *outdir = o ? (pe ? rg_xstrndup(o + 6, (size_t)(pe - o - 6)) : rg_xstrdup(o + 6)) : NULL;
     char *logline = n ? rg_xasprintf("%zu entries, head %s", n, nz(v[n - 1].hash))
                       : rg_xstrdup("no entries");

@@ -538,7 +538,8 @@ static int check_runs_row(rg_store *store, const char *id, const rg_replay *rp, 
         disagree(out, id, "runs", "the run", "no run_started entry in the log records it");
         bad++;
     } else {
-        /* "workflow W (PATH), user U, host H, out DIR[, params: P]", field by field */
+        /* "workflow W (PATH), user U[ (os user O)], host H, out DIR[, params: P]",
+         * field by field (runs before the OS user was recorded lack it) */
         static const char *const name[] = { "workflow", "workflow file", "user", "host",
                                             "output directory" };
         static const char *const pre[] = { "workflow ", " (", "), user ", ", host ", ", out " };
@@ -548,9 +549,14 @@ static int check_runs_row(rg_store *store, const char *id, const rg_replay *rp, 
         for (int f = 0; f < 5 && !bad; f++) {
             const char *row = nz(rg_db_col_str(s, col[f]));
             size_t pl = strlen(pre[f]), rl = strlen(row);
-            int ok = strncmp(d, pre[f], pl) == 0 && strncmp(d + pl, row, rl) == 0 &&
-                     (f < 4 ? strncmp(d + pl + rl, post[f], strlen(post[f])) == 0
-                            : (!d[pl + rl] || !strncmp(d + pl + rl, post[f], strlen(post[f]))));
+            int ok = strncmp(d, pre[f], pl) == 0 && strncmp(d + pl, row, rl) == 0;
+            size_t extra = 0; /* " (os user O)" after the user */
+            if (ok && f == 2 && strncmp(d + pl + rl, " (os user ", 10) == 0) {
+                const char *close = strstr(d + pl + rl + 10, "), host ");
+                extra = close ? (size_t)(close + 1 - (d + pl + rl)) : 0;
+            }
+            ok = ok && (f < 4 ? strncmp(d + pl + rl + extra, post[f], strlen(post[f])) == 0
+                              : (!d[pl + rl] || !strncmp(d + pl + rl, post[f], strlen(post[f]))));
             if (!ok) {
                 const char *v = strncmp(d, pre[f], pl) == 0 ? d + pl : d;
                 const char *e = strstr(v, post[f]);
@@ -561,7 +567,7 @@ static int check_runs_row(rg_store *store, const char *id, const rg_replay *rp, 
                 free(said);
                 bad++;
             }
-            d += pl + rl;
+            d += pl + rl + extra;
         }
         /* params given later (resume --set) are appended to the row */
         if (!bad && *d && strncmp(params, d + 10, strlen(d + 10)) != 0) {

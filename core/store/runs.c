@@ -66,10 +66,18 @@ int rg_store_run_begin(rg_store *store, const char *workflow, const char *workfl
             rc = rg_lock_insert(store, id, errs);
         }
         if (rc == 0) {
-            char *detail = rg_xasprintf("workflow %s (%s), user %s, host %s, out %s%s%s", workflow,
-                                        nz(workflow_path), u, store->host, nz(outdir),
-                                        params_text && *params_text ? ", params: " : "",
+            /* the operating-system user beside who the run is for (--by) */
+            char *os_user = rg_os_user();
+            char *ou = rg_one_line(os_user);
+            for (char *p = ou; *p; p++) {
+                *p = *p == ',' || *p == ')' ? '_' : *p; /* (the fields' separators) */
+            }
+            char *detail = rg_xasprintf("workflow %s (%s), user %s (os user %s), host %s, out %s%s%s",
+                                        workflow, nz(workflow_path), u, ou, store->host,
+                                        nz(outdir), params_text && *params_text ? ", params: " : "",
                                         nz(params_text));
+            free(ou);
+            free(os_user);
             char *hashes = definition_hash && *definition_hash
                                ? rg_xasprintf("%s  definition", definition_hash)
                                : NULL;

@@ -171,6 +171,10 @@ START_TEST(os_user_recorded)
         }
         ck_assert_msg(found, "no %s entry by %s in:\n%s", kinds[i][1], kinds[i][0], t_out);
     }
+    /* run_started: the run's user (--by, else the OS user) and the OS user */
+    char *started = t_asprintf("), user %s (os user %s), host ", me, me);
+    T_CONTAINS(t_out, started);
+    free(started);
     /* show: the waits resolved, each with the OS user beside the name */
     const char *show[] = { "show", id, "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(show), 0);
