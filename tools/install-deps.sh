@@ -18,8 +18,10 @@ PKGS="gcc make autoconf automake libtool pkg-config gettext
       libzip-dev libexpat1-dev libxlsxwriter-dev libcurl4-openssl-dev libmicrohttpd-dev"
 # the test suite only: Check, git (fresh-clone tests), SVG, ICS and PDF readers,
 # a headless browser for the reports
-# (python3-openpyxl: an Excel reader no one here wrote, for the workbooks)
-TEST_PKGS="check git librsvg2-bin python3 python3-icalendar python3-openpyxl chromium poppler-utils"
+# (python3-openpyxl: an Excel reader no one here wrote, for the workbooks;
+# libreoffice-calc-nogui: workbooks made by LibreOffice from the example CSVs)
+TEST_PKGS="check git librsvg2-bin python3 python3-icalendar python3-openpyxl chromium poppler-utils
+      libreoffice-calc-nogui"
 if [ "$1" = "--test" ]; then
     PKGS="$PKGS $TEST_PKGS"
 fi

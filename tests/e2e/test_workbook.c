@@ -400,7 +400,8 @@ START_TEST(fresh_conversion_by_libreoffice)
         return;
     }
     if (system("command -v soffice >/dev/null 2>&1") != 0) {
-        fprintf(stderr, "fresh_conversion_by_libreoffice: SKIPPED: no soffice (LibreOffice)\n");
+        t_tool_missing("fresh_conversion_by_libreoffice", "soffice (LibreOffice)",
+                       "the Debian package libreoffice-calc-nogui");
         return;
     }
     csv_run();
