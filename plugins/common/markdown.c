@@ -1,40 +1,10 @@
 /* markdown.c - the Markdown subset of regie's letters (markdown.h). */
 #define _GNU_SOURCE
 #include "markdown.h"
+#include "sbuf.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- a growing byte buffer ---- */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static int sbuf_put(sbuf *b, const void *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            return -1;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-    return 0;
-}
-
-static void sbuf_puts(sbuf *b, const char *s)
-{
-    sbuf_put(b, s, strlen(s));
-}
 
 /* ---- Markdown subset to blocks ---- */
 /* Text with **bold** as pango markup (the rest escaped). */

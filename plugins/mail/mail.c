@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "markdown.h"
+#include "sbuf.h"
 
 static const regie_param params[] = {
     { "recipients", REGIE_PARAM_STRING, 1, NULL,
@@ -81,29 +82,14 @@ static const regie_param params[] = {
     { 0 },
 };
 
-/* ---- a growing byte buffer ---- */
-typedef struct buf {
-    char *p;
-    size_t len, cap;
-} buf;
+/* ---- a growing byte buffer (sbuf.h); out of memory ends the process ---- */
+typedef sbuf buf;
 
 static void put(buf *b, const void *s, size_t n)
 {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 4096;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            abort();
-        }
-        b->p = q;
-        b->cap = cap;
+    if (sbuf_put(b, s, n) != 0) {
+        abort();
     }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
 }
 
 static void puts_(buf *b, const char *s)

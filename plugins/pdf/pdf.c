@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "markdown.h"
+#include "sbuf.h"
 
 #define PAGE_W 595.28 /* A4 in points */
 #define PAGE_H 841.89
@@ -60,37 +61,6 @@ static const regie_param params[] = {
       "writes)", 0 },
     { 0 },
 };
-
-/* ---- a growing byte buffer ---- */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
-
-static int sbuf_put(sbuf *b, const void *s, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 16384;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *q = realloc(b->p, cap);
-        if (!q) {
-            return -1;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-    return 0;
-}
-
-static void sbuf_puts(sbuf *b, const char *s)
-{
-    sbuf_put(b, s, strlen(s));
-}
 
 /* ---- the house style ---- */
 typedef struct style {
