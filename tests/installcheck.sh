@@ -211,6 +211,29 @@ check_event() {
     fi
 }
 
+# The console's notifications (regie serve runs console-notify): a notices
+# table of three kinds; the letters and the .eml files of the outbox
+# (send = no) must be the same, the Date and Message-ID headers aside.
+check_notify() {
+    for side in inst built; do
+        mkdir -p "$work/notify/$side"
+        printf '%s\n' 'kind,run_id,workflow,step,what,due,link,user,email' \
+            'waiting,R1,tender-evaluation,await_interviews,input interviews,,http://localhost:8080/task/R1/await_interviews,alice,alice@example.org' \
+            'overdue,R2,later,until,,2020-06-01,http://localhost:8080/task/R2/until,olga,olga@example.org' \
+            'failed,R3,boom,,,,http://localhost:8080/run/R3,bram,bram@example.org' \
+            >"$work/notify/$side/notices.csv"
+        run $side 0 notify run console-notify --set notices=notices.csv --out out
+        for f in "$work/notify/$side/out/"*.eml; do
+            sed -e '/^Date: /d' -e '/^Message-ID: /d' -e 's/=_regie_\(mixed\|alt\)_[0-9a-f]*/BOUNDARY/g' \
+                "$f" >"$f.x" && mv "$f.x" "$f"
+        done
+    done
+    if [ "$(ls "$work/notify/inst/out/"*.eml 2>/dev/null | wc -l)" -ne 3 ]; then
+        fail "console-notify: the installed regie wrote $(ls "$work/notify/inst/out" | tr '\n' ' '), expected 3 .eml files"
+    fi
+    same notify out console-notify
+}
+
 # Every workflow shipped in etc/workflows/ must have its case here, and be
 # listed by the installed regie.
 listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
@@ -303,6 +326,7 @@ for wf in "$src"/etc/workflows/*.ini; do
     service-levels) check_sla ;;
     regional-monitor) check_regional ;;
     event-organisation) check_event ;;
+    console-notify) check_notify ;;
     *) fail "workflow $name is shipped but has no case in $0" ;;
     esac
 done

@@ -1340,7 +1340,7 @@ static const struct {
          "characters) is read from the terminal without echo, or from the first line of\n"
          "standard input when it is not a terminal, and kept only as an Argon2id hash.\n"
          "notify: whether the console writes them a notification when a run waits for\n"
-         "them, fails or passes a due date (to --email, in the console's outbox).\n"
+         "them, fails or passes a due date (to --email: in the console's outbox, or sent).\n"
          "Exit status: 0 done, 2 refused (unknown or existing user, short password), 64\n"
          "wrong usage.\n") },
     { "serve",
@@ -1353,7 +1353,9 @@ static const struct {
          "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080)\n"
          "  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate and key\n"
          "  --upload-max BYTES  the largest file accepted (default 10485760)\n"
-         "  --outbox DIR      where notifications go as .eml files (default STORE.console/outbox)\n"
+         "  --outbox DIR      the notifications' folder: a run of the workflow console-notify\n"
+         "                    writes them there as .eml files (default STORE.console/outbox),\n"
+         "                    or sends them with REGIE_NOTIFY_SEND=yes (doc/console.md)\n"
          "Exit status: 0 stopped by SIGTERM or SIGINT, 2 cannot listen or open the store.\n") },
     { "help",
       N_("usage: regie help [COMMAND]\n"

@@ -206,11 +206,25 @@ int rg_store_user_set_notify(rg_store *store, const char *name, int on, rg_error
                        on ? "1" : "0", errs);
 }
 
+/* An address the mail-send plugin takes: LOCAL@DOMAIN, one @, the domain
+ * with a dot inside it, no blank, quote, bracket or separator. */
+static int plausible_email(const char *e)
+{
+    const char *at = strchr(e, '@');
+    if (strlen(e) > 254 || !at || at == e || strchr(at + 1, '@') ||
+        strpbrk(e, " \t\r\n<>\"',;()[]\\")) {
+        return 0;
+    }
+    const char *dom = at + 1, *dot = strchr(dom, '.');
+    size_t n = strlen(dom);
+    return dot && dot != dom && dom[n - 1] != '.' && !strstr(dom, "..") && e[0] != '.' &&
+           at[-1] != '.';
+}
+
 int rg_store_user_set_email(rg_store *store, const char *name, const char *email, rg_errors *errs)
 {
-    if (email && *email &&
-        (strlen(email) > 254 || !strchr(email, '@') || strpbrk(email, " \t\r\n<>\"',;"))) {
-        rg_err_add(errs, NULL, 0, "%s: e-mail address \"%s\": expected NAME@DOMAIN", store->path,
+    if (email && *email && !plausible_email(email)) {
+        rg_err_add(errs, NULL, 0, "%s: e-mail address \"%s\": expected NAME@DOMAIN.TLD", store->path,
                    email);
         return -1;
     }

@@ -11,6 +11,7 @@
 #include "serve.h"
 
 #include "durable.h"
+#include "rg_csv.h"
 #include "sha256.h"
 #include "util.h"
 #include "workflow.h"
@@ -1595,6 +1596,16 @@ static enum MHD_Result do_task(req *r, const char *id, const char *step)
 }
 
 /* ---- start a run ---- */
+/* The workflow of the console's notifications: started by the console
+ * alone (a person starting it could mail anyone in the sender's name). */
+#define NOTIFY_WORKFLOW "console-notify"
+
+static int may_start(const req *r, const char *wfname)
+{
+    return rg_user_may(r->roles, "operator", wfname) && !strchr(wfname, '/') &&
+           strcmp(wfname, NOTIFY_WORKFLOW) != 0;
+}
+
 static enum MHD_Result page_start(req *r, const char *wfname, const char *msg)
 {
     rg_buf b = { 0 };
@@ -1610,7 +1621,7 @@ static enum MHD_Result page_start(req *r, const char *wfname, const char *msg)
                 size_t len = strlen(e->d_name);
                 if (len > 4 && !strcmp(e->d_name + len - 4, ".ini")) {
                     char *name = rg_xstrndup(e->d_name, len - 4);
-                    if (rg_user_may(r->roles, "operator", name)) {
+                    if (may_start(r, name)) {
                         rg_html(&b, "<li><a href=\"/start/%u\">%s</a></li>", name, name);
                     }
                     free(name);
@@ -1624,7 +1635,7 @@ static enum MHD_Result page_start(req *r, const char *wfname, const char *msg)
         rg_buf_puts(&b, "</ul>");
         return page_send(r, &b, 200);
     }
-    if (!rg_user_may(r->roles, "operator", wfname) || strchr(wfname, '/')) {
+    if (!may_start(r, wfname)) {
         return error_page(r, 403, "Geen toegang", "Forbidden", NULL);
     }
     char *path = rg_workflow_find(W.opt->cfg, wfname);
@@ -1669,7 +1680,7 @@ static enum MHD_Result page_start(req *r, const char *wfname, const char *msg)
 
 static enum MHD_Result do_start(req *r, const char *wfname)
 {
-    if (!rg_user_may(r->roles, "operator", wfname) || strchr(wfname, '/')) {
+    if (!may_start(r, wfname)) {
         return error_page(r, 403, "Geen toegang", "Forbidden", NULL);
     }
     char stamp[32];
@@ -1747,7 +1758,14 @@ static enum MHD_Result do_start(req *r, const char *wfname)
     return ret;
 }
 
-/* ---- notifications: .eml files in the outbox ---- */
+/* ---- notifications: a run of the console-notify workflow ----
+ * Each round collects the notices not yet given (a run waiting for a
+ * person, a due date passed, a run failed), marks each given in the store
+ * (table notices: once), and hands them, one row per notice and user, to
+ * a run of the shipped workflow console-notify: its Lua step words the
+ * letters, the mail-send plugin writes them to the outbox (the run's
+ * output folder) or sends them (doc/console.md, doc/mail.md). */
+
 typedef struct notice {
     char *kind, *run_id, *step, *workflow, *what, *due, *wait_kind;
 } notice;
@@ -1763,70 +1781,8 @@ static void notice_free(notice *n)
     free(n->wait_kind);
 }
 
-/* A header value on one line. */
-static char *header_safe(const char *s)
-{
-    char *c = rg_xstrdup(s ? s : "");
-    for (char *p = c; *p; p++) {
-        if (*p == '\r' || *p == '\n') {
-            *p = ' ';
-        }
-    }
-    return c;
-}
-
-static void write_eml(const notice *n, const char *user, const char *email)
-{
-    char date[64], stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    char msgid[65];
-    random_hex(msgid);
-    const char *subject_nl, *intro;
-    if (!strcmp(n->kind, "failed")) {
-        subject_nl = "Run mislukt";
-        intro = "Deze run is mislukt / This run failed:";
-    } else if (!strcmp(n->kind, "overdue")) {
-        subject_nl = "Termijn verstreken";
-        intro = "De termijn van deze taak is verstreken / This task is past its due date:";
-    } else {
-        subject_nl = "Taak voor u";
-        intro = "Deze run wacht op u / This run waits for you:";
-    }
-    char *link = *n->step ? rg_xasprintf("%s/task/%s/%s", W.base_url, n->run_id, n->step)
-                          : rg_xasprintf("%s/run/%s", W.base_url, n->run_id);
-    char *to = header_safe(email && *email ? email : user);
-    char *subj = header_safe(n->workflow);
-    rg_buf b = { 0 };
-    rg_buf_printf(&b,
-                  "Date: %s\r\nFrom: regie <regie@localhost>\r\nTo: %s <%s>\r\n"
-                  "Subject: [regie] %s: %s %s%s%s\r\nMessage-ID: <%s@regie>\r\n"
-                  "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                  "Content-Transfer-Encoding: 8bit\r\nX-Regie-Run: %s\r\nX-Regie-User: %s\r\n"
-                  "X-Regie-Notice: %s\r\n\r\n"
-                  "%s\r\n\r\n  run:      %s\r\n  workflow: %s\r\n%s%s%s%s%s%s%s%s%s\r\n%s\r\n\r\n"
-                  "(regie user notify %s off: geen berichten meer / no more messages)\r\n",
-                  date, user, to, subject_nl, subj, n->run_id, *n->step ? " " : "", n->step, msgid,
-                  n->run_id, user, n->kind, intro, n->run_id, n->workflow,
-                  *n->step ? "  step:     " : "", n->step, *n->step ? "\r\n" : "",
-                  *n->what ? "  needed:   " : "", n->what, *n->what ? "\r\n" : "",
-                  *n->due ? "  due:      " : "", n->due, *n->due ? "\r\n" : "", link, user);
-    char *path = rg_xasprintf("%s/%s-%s-%s%s%s-%s.eml", W.outbox, stamp, n->kind, n->run_id,
-                              *n->step ? "-" : "", n->step, user);
-    if (rg_write_file_atomic(path, b.data, b.len) != 0) {
-        fprintf(stderr, "regie serve: cannot write %s: %s\n", path, strerror(errno));
-    }
-    free(path);
-    rg_buf_free(&b);
-    free(to);
-    free(subj);
-    free(link);
-}
-
-/* Under db_mu: the waits, failures and passed due dates not yet noticed. */
+/* Under db_mu: the waits, failures and passed due dates not yet noticed.
+ * The notification runs' own failures are not told by mail. */
 static size_t collect_notices(notice **out)
 {
     size_t n = 0;
@@ -1842,8 +1798,8 @@ static size_t collect_notices(notice **out)
         "NULL AND substr(w.due, 1, 10) < ?1 AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
         "n.kind = 'overdue' AND n.run_id = w.run_id AND n.step = w.step) "
         "UNION ALL SELECT 'failed', r.id, '', r.workflow, '', '', 'input' FROM runs r WHERE "
-        "r.status = 'failed' AND r.ended >= ?2 AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
-        "n.kind = 'failed' AND n.run_id = r.id) LIMIT 200");
+        "r.status = 'failed' AND r.ended >= ?2 AND r.workflow <> '" NOTIFY_WORKFLOW "' AND NOT "
+        "EXISTS (SELECT 1 FROM notices n WHERE n.kind = 'failed' AND n.run_id = r.id) LIMIT 200");
     if (s) {
         sqlite3_bind_text(s, 1, today, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, W.started, -1, SQLITE_STATIC);
@@ -1860,20 +1816,112 @@ static size_t collect_notices(notice **out)
     return n;
 }
 
+/* One row of the notices table of console-notify. */
+static void notice_row(rg_buf *csv, const notice *n, const char *user, const char *email)
+{
+    char *link = *n->step ? rg_xasprintf("%s/task/%s/%s", W.base_url, n->run_id, n->step)
+                          : rg_xasprintf("%s/run/%s", W.base_url, n->run_id);
+    const char *cells[] = { n->kind, n->run_id, n->workflow, n->step, n->what,
+                            n->due,  link,      user,        email };
+    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++) {
+        if (i) {
+            rg_buf_put(csv, ",", 1);
+        }
+        rg_csv_put_text(csv, cells[i], strlen(cells[i]));
+    }
+    rg_buf_puts(csv, "\r\n");
+    free(link);
+}
+
+/* Run console-notify on the notices in csv (rows of them) and wait for it;
+ * a failure is told on stderr with the run's log. */
+static void notify_send(const rg_buf *csv, size_t rows)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s/notices", W.workdir);
+    rg_mkdir_p(dir);
+    char *path = rg_xasprintf("%s/notices-%s-%d.csv", dir, stamp, (int)getpid());
+    for (int i = 2; access(path, F_OK) == 0; i++) {
+        free(path);
+        path = rg_xasprintf("%s/notices-%s-%d-%d.csv", dir, stamp, (int)getpid(), i);
+    }
+    if (rg_write_file_atomic(path, csv->data, csv->len) != 0) {
+        fprintf(stderr, "regie serve: cannot write %s: %s\n", path, strerror(errno));
+        free(path);
+        return;
+    }
+    char *set = rg_xasprintf("notices=%s", path);
+    char *args[] = { (char *)NOTIFY_WORKFLOW, (char *)"--set", set, (char *)"--out", W.outbox,
+                     (char *)"--by", (char *)"regie-serve", (char *)"-q", NULL };
+    job *j = NULL;
+    for (int i = 0; i < 600 && !j && !W.stop; i++) {
+        j = spawn_regie(NULL, "run", args);
+        if (!j && errno == EAGAIN) {
+            usleep(100000); /* every job slot busy */
+        } else if (!j) {
+            break;
+        }
+    }
+    if (!j) {
+        fprintf(stderr, "regie serve: %zu notification%s not given: cannot start %s: %s\n", rows,
+                rows == 1 ? "" : "s", NOTIFY_WORKFLOW, strerror(errno));
+    } else {
+        int running = 1, status = 0;
+        char log[512];
+        while (running) {
+            pthread_mutex_lock(&W.mu);
+            running = j->running;
+            status = j->status;
+            snprintf(log, sizeof log, "%s", j->log);
+            pthread_mutex_unlock(&W.mu);
+            if (running) {
+                usleep(50000);
+            }
+        }
+        if (status != 0) {
+            fprintf(stderr,
+                    "regie serve: %zu notification%s not given: %s ended with status %d (notices "
+                    "%s, log %s)\n",
+                    rows, rows == 1 ? "" : "s", NOTIFY_WORKFLOW, status, path, log);
+        }
+    }
+    free(set);
+    free(path);
+}
+
 static void notify_round(void)
 {
     notice *v;
+    rg_buf csv = { 0 };
+    size_t rows = 0;
+    rg_buf_puts(&csv, "kind,run_id,workflow,step,what,due,link,user,email\r\n");
     pthread_mutex_lock(&W.db_mu);
     size_t n = collect_notices(&v);
     for (size_t i = 0; i < n; i++) {
         rg_errors errs = { 0 };
         if (rg_store_notice_once(W.store, v[i].kind, v[i].run_id, v[i].step, &errs) == 1) {
             const char *role = !strcmp(v[i].wait_kind, "approval") ? "approver" : "operator";
-            sqlite3_stmt *s = q("SELECT name, roles, email FROM users WHERE notify = 1 ORDER BY name");
+            sqlite3_stmt *s = q("SELECT name, roles, coalesce(email, '') FROM users WHERE notify = 1 "
+                                "ORDER BY name");
             while (s && sqlite3_step(s) == SQLITE_ROW) {
-                if (rg_user_may(col(s, 1), role, v[i].workflow)) {
-                    write_eml(&v[i], col(s, 0), col(s, 2));
+                if (!rg_user_may(col(s, 1), role, v[i].workflow)) {
+                    continue;
                 }
+                if (!*col(s, 2)) {
+                    fprintf(stderr,
+                            "regie serve: user %s has no e-mail address: not told of %s %s%s%s "
+                            "(regie user email %s ADDRESS)\n",
+                            col(s, 0), v[i].kind, v[i].run_id, *v[i].step ? " " : "", v[i].step,
+                            col(s, 0));
+                    continue;
+                }
+                notice_row(&csv, &v[i], col(s, 0), col(s, 2));
+                rows++;
             }
             if (s) {
                 sqlite3_finalize(s);
@@ -1884,6 +1932,10 @@ static void notify_round(void)
     }
     pthread_mutex_unlock(&W.db_mu);
     free(v);
+    if (rows) {
+        notify_send(&csv, rows);
+    }
+    rg_buf_free(&csv);
 }
 
 static void *notifier(void *arg)

@@ -7,6 +7,7 @@
  * recorded), the sign-in limit; a good interviews.csv resumes the run to
  * done. */
 #define _GNU_SOURCE
+#include "smtp_sink.h"
 #include "testutil.h"
 
 #include <check.h>
@@ -616,20 +617,31 @@ START_TEST(uploads_bad_big_then_good)
     char *task_path = t_asprintf("/task/%s/await_interviews", id);
     CURL *alice = login("alice", "alice-secret-1");
     char *csrf = csrf_of(alice);
-    long events = sql_int("SELECT count(*) FROM events");
-    long inputs = sql_int("SELECT count(*) FROM inputs");
+    /* the notifications' workflow is the console's own: an operator of
+     * every workflow may not start it */
+    resp st = req(alice, "/start", NULL, NULL, NULL);
+    HAS(st.body, "<a href=\"/start/tender-evaluation\">tender-evaluation</a>");
+    ck_assert_ptr_null(strstr(st.body, "console-notify"));
+    resp_free(&st);
+    ck_assert_int_eq(get_code(alice, "/start/console-notify"), 403);
+    /* the run's own records: console-notify runs add theirs meanwhile */
+    char *q_events = t_asprintf("SELECT count(*) FROM events WHERE run_id = '%s'", id);
+    char *q_inputs = t_asprintf("SELECT count(*) FROM inputs WHERE run_id = '%s'", id);
+    long events = sql_int(q_events);
+    long inputs = sql_int(q_inputs);
 
     /* the waiting task is told to the operators who want it, once */
     char *outbox = t_path("t.db.console/outbox");
     int found = 0;
     char *eml = NULL;
     for (int i = 0; i < 300 && !found; i++) {
-        char *cmd = t_asprintf("ls '%s' 2>/dev/null", outbox);
+        char *cmd = t_asprintf("ls '%s' 2>/dev/null | grep '[.]eml$'", outbox);
         FILE *p = popen(cmd, "r");
         char name[512];
         while (p && fgets(name, sizeof name, p)) {
             name[strcspn(name, "\n")] = '\0';
-            ck_assert_msg(strstr(name, "-alice.eml"), "a notification for another: %s", name);
+            ck_assert_msg(!strncmp(name, "alice@example.org-", 18), "a notification for another: %s",
+                          name);
             free(eml);
             eml = t_readf("%s/%s", outbox, name);
             found++;
@@ -648,7 +660,9 @@ START_TEST(uploads_bad_big_then_good)
     char *link = t_asprintf("%s/task/%s/await_interviews\r\n", base_url, id);
     HAS(eml, link);
     free(link);
-    HAS(eml, "needed:   input interviews - the interview results");
+    HAS(eml, "- nodig / needed: input interviews - the interview results");
+    HAS(eml, "From: regie <noreply@localhost.localdomain>\r\n");
+    HAS(eml, "Content-Type: text/html; charset=UTF-8");
     free(eml);
 
     /* too large: refused before anything is kept */
@@ -707,8 +721,10 @@ START_TEST(uploads_bad_big_then_good)
     resp_free(&r);
     curl_mime_free(m);
     free(bad);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM events"), events);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM inputs"), inputs);
+    ck_assert_int_eq(sql_int(q_events), events);
+    ck_assert_int_eq(sql_int(q_inputs), inputs);
+    free(q_events);
+    free(q_inputs);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM runs WHERE status = 'waiting'"), 1);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM waits WHERE resolved_at IS NULL"), 1);
 
@@ -737,7 +753,9 @@ START_TEST(uploads_bad_big_then_good)
                              "'alice'"),
                      1);
     ck_assert_int_eq(sql_int("SELECT count(*) FROM inputs WHERE name = 'interviews'"), 1);
-    ck_assert_int_eq(sql_int("SELECT count(*) FROM runs WHERE status = 'done'"), 1);
+    ck_assert_int_eq(
+        sql_int("SELECT count(*) FROM runs WHERE status = 'done' AND workflow = 'tender-evaluation'"),
+        1);
     /* the final ranking: F excluded, B awarded */
     char *file = t_asprintf("%s/file/ranking.csv", run_path);
     r = req(alice, file, NULL, NULL, NULL);
@@ -1290,7 +1308,7 @@ static char *await_eml(const char *kind, const char *id)
     char *outbox = t_path("t.db.console/outbox");
     char *found = NULL;
     for (int i = 0; i < 300 && !found; i++) {
-        char *cmd = t_asprintf("ls '%s' 2>/dev/null | grep -- '-%s-%s'", outbox, kind, id);
+        char *cmd = t_asprintf("ls '%s' 2>/dev/null | grep -- '-%s-%s.*[.]eml$'", outbox, kind, id);
         FILE *p = popen(cmd, "r");
         char name[512];
         if (p && fgets(name, sizeof name, p)) {
@@ -1322,14 +1340,15 @@ START_TEST(notices_of_passed_dates_and_failures)
                             "t.db", "-q", NULL };
     ck_assert_msg(t_run(later) == 3, "%s", t_err);
     char *id = t_only_run("t.db");
-    add_user("olga", "olga-secret-12", "--role operator:*");
+    add_user("olga", "olga-secret-12", "--role operator:* --email olga@example.org");
+    add_user("pim", "pim-secret-123", "--role operator:*"); /* no address: not told */
     setenv("REGIE_TODAY", "2021-01-01", 1);
     start_server(NULL);
     char *eml = await_eml("overdue", id);
     ck_assert_msg(eml != NULL, "no notice of the passed date");
     HAS(eml, "Subject: [regie] Termijn verstreken: later ");
-    HAS(eml, "due:      2020-06-01");
-    HAS(eml, "To: olga <olga>");
+    HAS(eml, "- termijn / due: 2020-06-01");
+    HAS(eml, "To: olga <olga@example.org>");
     free(eml);
     const char *boom[] = { "run", "boom.ini", "--out", "o2", "--db", "t.db", "-q", NULL };
     ck_assert_int_eq(t_run(boom), 1);
@@ -1357,6 +1376,101 @@ START_TEST(notices_of_passed_dates_and_failures)
     unsetenv("REGIE_TODAY");
     ck_assert_int_eq(sql_int("SELECT count(*) FROM notices"), 2);
     free(bid);
+    free(id);
+}
+END_TEST
+
+/* Notifications sent by mail: the console's run of console-notify, with
+ * REGIE_NOTIFY_SEND=yes, hands them to the mail-send plugin, which sends
+ * them to an SMTP sink of the test's own; each person told once, also
+ * when the console starts again; a person without an address and one who
+ * turned them off are not told; the notification run is in the store. */
+START_TEST(notices_sent_by_mail)
+{
+    if (!console_built("notices_sent_by_mail")) {
+        return;
+    }
+    char *so = t_build("plugins/.libs/mail_send.so");
+    int have_mail = access(so, R_OK) == 0;
+    free(so);
+    if (!have_mail) {
+        t_tool_missing("notices_sent_by_mail",
+                       "the mail-send plugin (not built: see the end of configure's output)",
+                       "apt-get install libcurl4-openssl-dev, then configure again");
+        return;
+    }
+    char *sd = t_path("sink");
+    sink k;
+    sink_start(&k, sd, (sink_opts){ 0 });
+    char *url = t_asprintf("smtp://127.0.0.1:%d", k.port);
+    setenv("REGIE_NOTIFY_SEND", "yes", 1);
+    setenv("REGIE_NOTIFY_SMTP_URL", url, 1);
+    setenv("REGIE_NOTIFY_TLS", "none", 1);
+    setenv("REGIE_NOTIFY_FROM", "Inkoop <inkoop@gemeente.example.nl>", 1);
+    char *id = waiting_tender();
+    add_user("alice", "alice-secret-1", "--role operator:* --email alice@example.org");
+    add_user("bram", "bram-secret-12", "--role operator:tender-evaluation --email bram@example.org");
+    add_user("dave", "dave-secret-12", "--role operator:* --email dave@example.org");
+    add_user("erin", "erin-secret-12", "--role approver:* --email erin@example.org");
+    add_user("pim", "pim-secret-123", "--role operator:*");
+    const char *off[] = { "user", "notify", "dave", "off", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(off), 0);
+    start_server(NULL);
+    size_t n = 0;
+    char **v = NULL;
+    for (int i = 0; i < 300 && n < 2; i++) {
+        if (v) {
+            sink_messages_free(v, n);
+        }
+        v = sink_messages(&k, &n);
+        if (n < 2) {
+            usleep(100000);
+        }
+    }
+    /* until the notification run has ended */
+    for (int i = 0; i < 300 && sql_int("SELECT count(*) FROM runs WHERE workflow = "
+                                       "'console-notify' AND status = 'done'") < 1;
+         i++) {
+        usleep(100000);
+    }
+    stop_server();
+    ck_assert_msg(n == 2, "%zu messages at the sink, expected 2 (alice, bram)", n);
+    int alice = 0, bram = 0;
+    char *subject = t_asprintf("Subject: [regie] Taak voor u: tender-evaluation %s await_interviews\r\n", id);
+    for (size_t i = 0; i < n; i++) {
+        alice += strstr(v[i], "To: alice <alice@example.org>\r\n") != NULL;
+        bram += strstr(v[i], "To: bram <bram@example.org>\r\n") != NULL;
+        HAS(v[i], "From: Inkoop <inkoop@gemeente.example.nl>\r\n");
+        HAS(v[i], subject);
+        HAS(v[i], "- nodig / needed: input interviews - the interview results");
+    }
+    free(subject);
+    ck_assert_int_eq(alice, 1);
+    ck_assert_int_eq(bram, 1);
+    sink_messages_free(v, n);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM runs WHERE workflow = 'console-notify' AND "
+                             "status = 'done'"),
+                     1);
+    /* sent, so recorded in the notification step's journal */
+    ck_assert_int_ge(sql_int("SELECT count(*) FROM journal j JOIN runs r ON r.id = j.run_id "
+                             "WHERE r.workflow = 'console-notify'"),
+                     2);
+
+    /* started again: nothing told twice */
+    start_server(NULL);
+    usleep(2500000);
+    stop_server();
+    v = sink_messages(&k, &n);
+    ck_assert_int_eq(n, 2);
+    sink_messages_free(v, n);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM runs WHERE workflow = 'console-notify'"), 1);
+    sink_stop(&k);
+    unsetenv("REGIE_NOTIFY_SEND");
+    unsetenv("REGIE_NOTIFY_SMTP_URL");
+    unsetenv("REGIE_NOTIFY_TLS");
+    unsetenv("REGIE_NOTIFY_FROM");
+    free(url);
+    free(sd);
     free(id);
 }
 END_TEST
@@ -1469,6 +1583,7 @@ Suite *suite_web(void)
     tcase_add_test(tc, reject_ends_the_run);
     tcase_add_test(tc, user_command);
     tcase_add_test(tc, notices_of_passed_dates_and_failures);
+    tcase_add_test(tc, notices_sent_by_mail);
     tcase_add_test(tc, browser_uploads_and_watches);
     tcase_add_test(tc, tls_with_a_secure_cookie);
 #endif
