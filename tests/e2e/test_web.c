@@ -1561,6 +1561,23 @@ START_TEST(user_command)
     ck_assert_int_eq(system(cmd), 0);
     free(cmd);
     free(bin);
+    /* e-mail addresses: what the mail plugin takes, or refused */
+    const char *bad_mail[][6] = {
+        { "user", "email", "dora", "dora@localhost", "--db", "t.db" },
+        { "user", "email", "dora", "dora@example..org", "--db", "t.db" },
+        { "user", "email", "dora", "Dora <dora@example.org>", "--db", "t.db" },
+        { "user", "email", "dora", "dora@a@example.org", "--db", "t.db" },
+    };
+    for (size_t i = 0; i < sizeof bad_mail / sizeof *bad_mail; i++) {
+        const char *argv[7];
+        memcpy(argv, bad_mail[i], sizeof bad_mail[i]);
+        argv[6] = NULL;
+        ck_assert_msg(t_run(argv) == 2, "%s accepted", bad_mail[i][3]);
+        HAS(t_err, "expected NAME@DOMAIN.TLD");
+    }
+    const char *good_mail[] = { "user", "email", "dora", "dora.de-vries@gemeente.example.nl",
+                                "--db", "t.db", NULL };
+    ck_assert_msg(t_run(good_mail) == 0, "%s", t_err);
     const char *del[] = { "user", "del", "dora", "--db", "t.db", NULL };
     ck_assert_int_eq(t_run(del), 0);
     ck_assert_int_eq(t_run(del), 2);
