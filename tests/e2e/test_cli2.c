@@ -192,6 +192,9 @@ START_TEST(dutch_by_lang)
     const char *usage[] = { "frobnicate", NULL };
     ck_assert_int_eq(run_argv(usage), 64);
     ck_assert_msg(strstr(t_err, "onbekende opdracht frobnicate"), "%s", t_err);
+    const char *role[] = { "user", "add", "x", "--role", "boss:*", "--db", "t.db", NULL };
+    ck_assert_int_eq(run_argv(role), 64);
+    ck_assert_msg(strstr(t_err, "--role: gevonden \"boss:*\", verwacht ROL:WORKFLOW"), "%s", t_err);
     /* the summary of a run */
     free(t_write(t_dir, "two.lua", "return { run = function() regie.write('y.txt', 'y') end }\n"));
     char *wf = t_write(t_dir, "w2.ini", "[workflow]\nname = small2\n[step.two]\nscript = two.lua\n");
