@@ -333,9 +333,14 @@ typedef struct regie_reader {
  * A plugin may give Lua steps functions, called as
  * regie.plugin.PLUGIN.NAME(...) (PLUGIN with '-' as '_').  Arguments and the
  * result are values (tables are not passed); ctx is the calling step's, so
- * host->fail, log and the journal work.  Return 0 with *result set (a string
- * or list the host copies at once), or non-zero after host->fail: the Lua
- * call raises that error.  Called on several threads at once.
+ * host->fail, log and the journal work.  Return 0 with *result set, or
+ * non-zero after host->fail: the Lua call raises that error.  Called on
+ * several threads at once.
+ * The result's memory stays the plugin's: the host copies the value (a
+ * string, or a list and all it holds) before the call returns, and never
+ * frees it.  So it need stay valid only until then: a thread-local buffer,
+ * or a table of host->table_new that the plugin frees at its next call on
+ * that thread and, for the last ones, in fini (plugins/workbook does so).
  */
 typedef struct regie_lua_fn {
     const char *name; /* [a-z0-9_]+ */

@@ -4,6 +4,7 @@
 #include "workbook.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,6 +315,58 @@ int wb_cell(wb_out *o, uint32_t row, uint32_t col, int kind, const char *text)
 }
 
 /* ---- Lua: regie.plugin.workbook.sheets(path) ---- */
+/* The tables owning the results of Lua calls: one per thread (its last
+ * result), each freed at that thread's next call or at fini. */
+static pthread_mutex_t owners_mu = PTHREAD_MUTEX_INITIALIZER;
+static regie_table **owners;
+static size_t nowners;
+static const regie_host *owners_host;
+static __thread regie_table *my_owner;
+
+/* This thread's owner for a new result (its last one freed), or NULL. */
+static regie_table *owner_renew(const regie_host *host, regie_ctx *ctx)
+{
+    regie_table *t = host->table_new(ctx, 0, NULL);
+    pthread_mutex_lock(&owners_mu);
+    owners_host = host;
+    size_t i = 0;
+    while (i < nowners && owners[i] != my_owner) {
+        i++;
+    }
+    if (my_owner && i < nowners) { /* (not there: freed by a fini since) */
+        host->table_free(my_owner);
+        owners[i] = t;
+    } else if (t) {
+        regie_table **v = realloc(owners, (nowners + 1) * sizeof *v);
+        if (v) {
+            owners = v;
+            owners[nowners++] = t;
+        } else {
+            host->table_free(t);
+            t = NULL;
+        }
+    }
+    if (i < nowners && !t) {
+        owners[i] = owners[--nowners];
+    }
+    my_owner = t;
+    pthread_mutex_unlock(&owners_mu);
+    return t;
+}
+
+static void wb_fini(void *state)
+{
+    (void)state;
+    pthread_mutex_lock(&owners_mu);
+    for (size_t i = 0; i < nowners; i++) {
+        owners_host->table_free(owners[i]);
+    }
+    free(owners);
+    owners = NULL;
+    nowners = 0;
+    pthread_mutex_unlock(&owners_mu);
+}
+
 static int lua_sheets(const regie_host *host, regie_ctx *ctx, void *state, const regie_value *args,
                       size_t nargs, regie_value *result)
 {
@@ -337,12 +390,8 @@ static int lua_sheets(const regie_host *host, regie_ctx *ctx, void *state, const
         return -1;
     }
     /* the host copies the result when the call returns: its owner lives
-     * until this thread's next call */
-    static __thread regie_table *owner;
-    if (owner) {
-        host->table_free(owner);
-    }
-    owner = host->table_new(ctx, 0, NULL);
+     * until this thread's next call, or the plugin's fini */
+    regie_table *owner = owner_renew(host, ctx);
     regie_list *l = owner ? host->list_new(owner) : NULL;
     for (size_t i = 0; l && i < n; i++) {
         regie_value v = { .type = REGIE_STR };
@@ -384,4 +433,4 @@ const regie_plugin regie_plugin_entry =
                     "Excel (.xlsx) and OpenDocument (.ods) workbooks as inputs: a csv input "
                     "given a workbook reads one of its sheets as a CSV file, with the same "
                     "columns, types and errors (FILE:SHEET!CELL)",
-                    NULL, NULL, NULL, readers, lua_fns);
+                    NULL, wb_fini, NULL, readers, lua_fns);

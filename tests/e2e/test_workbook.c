@@ -319,6 +319,64 @@ START_TEST(sheet_key_and_typed_cells)
 }
 END_TEST
 
+/* regie.plugin.workbook.sheets(path) from Lua: the sheets in order, of an
+ * .xlsx and an .ods, called again and again by two steps at once (each
+ * result copied before the plugin reuses its memory), and an error for a
+ * file that is no workbook. */
+START_TEST(lua_sheets_function)
+{
+    if (!have_plugin("lua_sheets_function")) {
+        return;
+    }
+    char *xlsx = t_src("tests/fixtures/workbook/two_sheets.xlsx");
+    char *ods = t_src("tests/fixtures/workbook/repeats.ods");
+    char *csv = t_src("tests/fixtures/workbook/really_csv.xlsx");
+    free(t_write(t_dir, "sheets.lua",
+                 "return { params = { path = { type = 'string' }, file = { type = 'string' } },\n"
+                 "  run = function(step)\n"
+                 "    local seen\n"
+                 "    for i = 1, 200 do\n"
+                 "      local a = regie.plugin.workbook.sheets(step.params.path)\n"
+                 "      local b = regie.plugin.workbook.sheets(step.params.path)\n"
+                 "      local line = table.concat(a, '|')\n"
+                 "      assert(line == table.concat(b, '|'), 'a result changed')\n"
+                 "      assert(seen == nil or seen == line, 'another result')\n"
+                 "      seen = line\n"
+                 "    end\n"
+                 "    regie.write(step.params.file, seen .. '\\n')\n"
+                 "  end }\n"));
+    free(t_write(t_dir, "bad.lua",
+                 "return { params = { path = { type = 'string' } },\n"
+                 "  run = function(step) regie.plugin.workbook.sheets(step.params.path) end }\n"));
+    char *ini = t_asprintf("[workflow]\nname = sheets\n"
+                           "[step.x]\nscript = sheets.lua\npath = %s\nfile = x.txt\n"
+                           "[step.o]\nscript = sheets.lua\npath = %s\nfile = o.txt\n",
+                           xlsx, ods);
+    free(t_write(t_dir, "sheets.ini", ini));
+    const char *run[] = { "run", "sheets.ini", "--jobs", "2", "--out", "out", "--db", "off", "-q",
+                          NULL };
+    ck_assert_msg(t_run(run) == 0, "%s", t_err);
+    char *x = t_readf("%s/out/x.txt", t_dir);
+    char *o = t_readf("%s/out/o.txt", t_dir);
+    ck_assert_str_eq(x, "Toelichting|Inschrijvingen\n");
+    ck_assert_ptr_nonnull(o);
+    ck_assert_msg(strchr(o, '|') != NULL, "the .ods has two tables: %s", o);
+    char *bad = t_asprintf("[workflow]\nname = bad\n[step.b]\nscript = bad.lua\npath = %s\n", csv);
+    free(t_write(t_dir, "bad.ini", bad));
+    const char *runbad[] = { "run", "bad.ini", "--out", "out2", "--db", "off", NULL };
+    ck_assert_int_eq(t_run(runbad), 1);
+    T_CONTAINS(t_err, "regie.plugin.workbook.sheets: workbook.sheets: ");
+    T_CONTAINS(t_err, "not an .xlsx or .ods workbook");
+    free(bad);
+    free(x);
+    free(o);
+    free(ini);
+    free(csv);
+    free(ods);
+    free(xlsx);
+}
+END_TEST
+
 /* An .ods made by hand: rows and cells repeated (and a million empty rows
  * not expanded), spaces (text:s), two paragraphs, a comment left out, a
  * covered cell, a percentage, an error value; the second table by name. */
@@ -441,6 +499,7 @@ Suite *suite_workbook(void)
     tcase_add_test(tc, bad_cell_names_sheet_and_cell);
     tcase_add_test(tc, sheet_key_and_typed_cells);
     tcase_add_test(tc, ods_repeats_and_text);
+    tcase_add_test(tc, lua_sheets_function);
     tcase_add_test(tc, zip_bomb_refused);
     tcase_add_test(tc, fresh_conversion_by_libreoffice);
     suite_add_tcase(s, tc);
