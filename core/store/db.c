@@ -572,6 +572,17 @@ static const char *const migrations[] = {
     /* v8: an approval can be rejected (tasks.c rg_store_wait_reject): the
      * wait is answered, with 1 here; the step then fails */
     "ALTER TABLE waits ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;\n",
+    /* v9: the web console's sessions (users.c): the SHA-256 of the cookie's
+     * token (never the token), its user, CSRF token and end (Unix time); a
+     * restarted console keeps them, and ending a user's (user del, passwd)
+     * takes effect at the next request */
+    "CREATE TABLE IF NOT EXISTS sessions (\n"
+    "  token_sha256 TEXT PRIMARY KEY,\n"
+    "  user TEXT NOT NULL,\n"
+    "  csrf TEXT NOT NULL,\n"
+    "  expires INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user);\n",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -32,7 +32,7 @@ char *rg_one_line(const char *s);
 /* PRAGMA application_id of a regie run store ("RGST"). */
 #define RG_STORE_APPLICATION_ID 0x52475354
 /* The newest schema this build knows (PRAGMA user_version). */
-#define RG_STORE_SCHEMA_VERSION 8
+#define RG_STORE_SCHEMA_VERSION 9
 
 /* Results of rg_store_verify and rg_bundle_verify. */
 #define RG_VERIFY_OK 0
@@ -393,6 +393,16 @@ int rg_store_notice_once(rg_store *store, const char *kind, const char *run_id, 
  * or password (taking as long either way), -1 error. */
 int rg_store_user_check(rg_store *store, const char *name, const char *password, char **roles,
                         rg_errors *errs);
+/* The web console's sessions, by the SHA-256 (hex) of the cookie's token.
+ * put: record one (and drop the ended ones); find: 1 with *user, *csrf
+ * and the user's roles as they are now (caller frees), 0 none (unknown,
+ * ended, or its user deleted), -1 error; end: forget it.  Deleting a user
+ * or setting a password ends the user's sessions. */
+int rg_store_session_put(rg_store *store, const char *token_sha256, const char *user,
+                         const char *csrf, int64_t expires, rg_errors *errs);
+int rg_store_session_find(rg_store *store, const char *token_sha256, int64_t now, char **user,
+                          char **csrf, char **roles, rg_errors *errs);
+int rg_store_session_end(rg_store *store, const char *token_sha256, rg_errors *errs);
 /* USER NOTIFY CHANGED ROLES, one line a user: the number listed or -1. */
 int rg_store_user_list(rg_store *store, FILE *out, rg_errors *errs);
 

@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int sodium_ready(rg_store *store, rg_errors *errs)
 {
@@ -191,6 +192,11 @@ int rg_store_user_passwd(rg_store *store, const char *name, const char *password
     int rc = update_user(store, name, "UPDATE users SET hash = ?, changed = ? WHERE name = ?", hash,
                          errs);
     free(hash);
+    if (rc == 0) { /* signed in with the old password: signed out */
+        LOCK(store);
+        rc = rg_db_exec(store, errs, "DELETE FROM sessions WHERE user = ?", "s", nz(name));
+        UNLOCK(store);
+    }
     return rc;
 }
 
@@ -262,6 +268,9 @@ int rg_store_user_del(rg_store *store, const char *name, rg_errors *errs)
         if (rc == 0 && sqlite3_changes(store->db) == 0) {
             rg_err_add(errs, NULL, 0, "%s: no user \"%s\" (regie user list)", store->path, nz(name));
             rc = -1;
+        }
+        if (rc == 0) {
+            rc = rg_db_exec(store, errs, "DELETE FROM sessions WHERE user = ?", "s", nz(name));
         }
         rc = rg_db_end(store, rc, errs);
     }
@@ -365,4 +374,54 @@ int rg_store_user_list(rg_store *store, FILE *out, rg_errors *errs)
     rg_db_done(store, s);
     UNLOCK(store);
     return n;
+}
+
+/* ---- the web console's sessions ---- */
+int rg_store_session_put(rg_store *store, const char *token_sha256, const char *user,
+                         const char *csrf, int64_t expires, rg_errors *errs)
+{
+    LOCK(store);
+    int rc = rg_db_begin(store, errs);
+    if (rc == 0) {
+        rc = rg_db_exec(store, errs, "DELETE FROM sessions WHERE expires <= ?", "i",
+                        (int64_t)time(NULL));
+    }
+    if (rc == 0) {
+        rc = rg_db_exec(store, errs,
+                        "INSERT OR REPLACE INTO sessions (token_sha256, user, csrf, expires) "
+                        "VALUES (?, ?, ?, ?)",
+                        "sssi", nz(token_sha256), nz(user), nz(csrf), expires);
+    }
+    rc = rg_db_end(store, rc, errs);
+    UNLOCK(store);
+    return rc;
+}
+
+int rg_store_session_find(rg_store *store, const char *token_sha256, int64_t now, char **user,
+                          char **csrf, char **roles, rg_errors *errs)
+{
+    *user = *csrf = *roles = NULL;
+    LOCK(store);
+    sqlite3_stmt *s = rg_db_prep(store, errs,
+                                 "SELECT s.user, s.csrf, u.roles FROM sessions s JOIN users u ON "
+                                 "u.name = s.user WHERE s.token_sha256 = ? AND s.expires > ?",
+                                 "si", nz(token_sha256), now);
+    int r = s ? rg_db_step(store, errs, s) : -1;
+    if (r == 1) {
+        *user = rg_db_col_dup(s, 0);
+        *csrf = rg_db_col_dup(s, 1);
+        *roles = rg_db_col_dup(s, 2);
+    }
+    rg_db_done(store, s);
+    UNLOCK(store);
+    return r;
+}
+
+int rg_store_session_end(rg_store *store, const char *token_sha256, rg_errors *errs)
+{
+    LOCK(store);
+    int rc = rg_db_exec(store, errs, "DELETE FROM sessions WHERE token_sha256 = ?", "s",
+                        nz(token_sha256));
+    UNLOCK(store);
+    return rc;
 }

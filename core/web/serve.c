@@ -40,7 +40,6 @@
 extern char **environ;
 
 #define COOKIE "regie_session"
-#define MAX_SESSIONS 512
 #define SESSION_SECONDS (8 * 3600)
 #define MAX_FAIL_KEYS 256
 #define FAIL_LIMIT 5     /* failures for one name before it is locked */
@@ -51,13 +50,6 @@ extern char **environ;
 #define MAX_FIELDS 32
 
 /* ---- the server's state ---- */
-typedef struct session {
-    char id[65];
-    char csrf[65];
-    char user[65];
-    char *roles;
-    time_t expires;
-} session;
 
 typedef struct fail_rec {
     char key[128]; /* "ip:ADDR" or "user:NAME" */
@@ -86,7 +78,6 @@ static struct {
     char started[32];     /* UTC ISO time the console started */
     char outbox[512];
     volatile int stop;
-    session sessions[MAX_SESSIONS];
     fail_rec fails[MAX_FAIL_KEYS];
     job jobs[MAX_JOBS];
 } W = { .db_mu = PTHREAD_MUTEX_INITIALIZER, .mu = PTHREAD_MUTEX_INITIALIZER };
@@ -107,7 +98,6 @@ typedef struct req {
     field fields[MAX_FIELDS];
     int nfields;
     int en;          /* English, else Dutch */
-    session *sess;   /* a copy's fields are used under W.mu only */
     char user[65];
     char *roles;
     char csrf[65];
@@ -281,67 +271,78 @@ static void random_hex(char out[65])
     sodium_bin2hex(out, 65, raw, sizeof raw);
 }
 
+/* Sessions live in the store (table sessions, by the SHA-256 of the
+ * cookie's token): a restarted console keeps them, and `regie user del`
+ * or `passwd` ends them at the next request.  The roles are read afresh
+ * with every request, so `regie user roles` takes effect at once. */
+static void token_key(const char *id, char key[65])
+{
+    rg_sha256_buf(id, strlen(id), key);
+}
+
 /* The session of the cookie: its user, roles and CSRF token copied into r. */
 static int session_find(req *r)
 {
     const char *id = MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, COOKIE);
-    if (!id || strlen(id) != 64) {
+    if (!id || strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64) {
         return 0;
     }
-    time_t now = time(NULL);
-    int found = 0;
-    pthread_mutex_lock(&W.mu);
-    for (int i = 0; i < MAX_SESSIONS; i++) {
-        session *s = &W.sessions[i];
-        if (s->id[0] && s->expires > now && sodium_memcmp(s->id, id, 64) == 0) {
-            snprintf(r->user, sizeof r->user, "%s", s->user);
-            snprintf(r->csrf, sizeof r->csrf, "%s", s->csrf);
-            r->roles = rg_xstrdup(s->roles ? s->roles : "");
-            found = 1;
-            break;
-        }
+    char key[65];
+    token_key(id, key);
+    char *user = NULL, *csrf = NULL, *roles = NULL;
+    rg_errors errs = { 0 };
+    pthread_mutex_lock(&W.db_mu);
+    int found = rg_store_session_find(W.store, key, (int64_t)time(NULL), &user, &csrf, &roles,
+                                      &errs) == 1;
+    pthread_mutex_unlock(&W.db_mu);
+    if (errs.n) {
+        fprintf(stderr, "regie serve: %s\n", errs.msg[0]);
     }
-    pthread_mutex_unlock(&W.mu);
+    rg_err_free(&errs);
+    if (found) {
+        snprintf(r->user, sizeof r->user, "%s", user);
+        snprintf(r->csrf, sizeof r->csrf, "%s", csrf);
+        r->roles = roles;
+        roles = NULL;
+    }
+    free(user);
+    free(csrf);
+    free(roles);
     return found;
 }
 
-static void session_new(const char *user, const char *roles, char id[65])
+/* A new session of user: its token in id; 0, or -1 (not recorded). */
+static int session_new(const char *user, char id[65])
 {
-    time_t now = time(NULL);
-    pthread_mutex_lock(&W.mu);
-    session *slot = &W.sessions[0];
-    for (int i = 0; i < MAX_SESSIONS; i++) {
-        session *s = &W.sessions[i];
-        if (!s->id[0] || s->expires <= now) {
-            slot = s;
-            break;
-        }
-        if (s->expires < slot->expires) {
-            slot = s; /* full: the oldest goes */
-        }
+    char csrf[65], key[65];
+    random_hex(id);
+    random_hex(csrf);
+    token_key(id, key);
+    rg_errors errs = { 0 };
+    pthread_mutex_lock(&W.db_mu);
+    int rc = rg_store_session_put(W.store, key, user, csrf,
+                                  (int64_t)time(NULL) + SESSION_SECONDS, &errs);
+    pthread_mutex_unlock(&W.db_mu);
+    if (rc != 0 && errs.n) {
+        fprintf(stderr, "regie serve: %s\n", errs.msg[0]);
     }
-    free(slot->roles);
-    random_hex(slot->id);
-    random_hex(slot->csrf);
-    snprintf(slot->user, sizeof slot->user, "%s", user);
-    slot->roles = rg_xstrdup(roles);
-    slot->expires = now + SESSION_SECONDS;
-    memcpy(id, slot->id, 65);
-    pthread_mutex_unlock(&W.mu);
+    rg_err_free(&errs);
+    return rc;
 }
 
 static void session_end(req *r)
 {
     const char *id = MHD_lookup_connection_value(r->c, MHD_COOKIE_KIND, COOKIE);
-    pthread_mutex_lock(&W.mu);
-    for (int i = 0; id && i < MAX_SESSIONS; i++) {
-        session *s = &W.sessions[i];
-        if (s->id[0] && strlen(id) == 64 && sodium_memcmp(s->id, id, 64) == 0) {
-            memset(s->id, 0, sizeof s->id);
-            s->expires = 0;
-        }
+    if (!id || strlen(id) != 64) {
+        return;
     }
-    pthread_mutex_unlock(&W.mu);
+    char key[65];
+    token_key(id, key);
+    rg_errors errs = { 0 };
+    pthread_mutex_lock(&W.db_mu);
+    rg_store_session_end(W.store, key, &errs);
+    pthread_mutex_unlock(&W.db_mu);
+    rg_err_free(&errs);
 }
 
 static int csrf_ok(req *r)
@@ -698,9 +699,12 @@ static enum MHD_Result do_login(req *r)
                           401);
     }
     clear_failures(kuser);
-    char id[65];
-    session_new(user, roles, id);
     free(roles);
+    char id[65];
+    if (session_new(user, id) != 0) {
+        return error_page(r, 500, "De aanmelding kon niet worden vastgelegd",
+                          "The sign-in could not be recorded", NULL);
+    }
     char cookie[200];
     /* Secure over TLS, ours or a reverse proxy's that says so */
     const char *proto = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND, "X-Forwarded-Proto");
@@ -2273,10 +2277,6 @@ int rg_web_serve(rg_store *store, const rg_web_options *opt, rg_errors *errs)
     W.stop = 1;
     pthread_join(nt, NULL);
     MHD_stop_daemon(d);
-    for (int i = 0; i < MAX_SESSIONS; i++) {
-        free(W.sessions[i].roles);
-        W.sessions[i].roles = NULL;
-    }
     free(cert);
     free(key);
     return 0;

@@ -297,7 +297,7 @@ START_TEST(runs_show_the_case)
     run[5] = "out2";
     rc = run_argv(run);
     ck_assert_msg(rc == 0 || rc == 3, "exit %d: %s", rc, t_err);
-    ck_assert_int_eq(sql_int(db, "PRAGMA user_version"), 8); /* the newest schema */
+    ck_assert_int_eq(sql_int(db, "PRAGMA user_version"), 9); /* the newest schema */
     ck_assert_int_eq(sql_int(db, "SELECT count(*) FROM runs WHERE run_case = 'VNG-PSD-2026-004'"),
                      1);
     ck_assert_int_eq(run_argv(runs), 0);

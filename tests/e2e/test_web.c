@@ -1475,6 +1475,88 @@ START_TEST(notices_sent_by_mail)
 }
 END_TEST
 
+/* Sessions in the store: only the SHA-256 of a token is kept; a restarted
+ * console keeps its people signed in; roles changed with `regie user
+ * roles` count at the next request; `user passwd` and `user del` end the
+ * person's sessions; a session ended by sign-out stays ended. */
+START_TEST(sessions_in_the_store)
+{
+    if (!console_built("sessions_in_the_store")) {
+        return;
+    }
+    char *id = waiting_tender();
+    add_user("vera", "vera-secret-12", "--role viewer:*");
+    add_user("otto", "otto-secret-12", "--role operator:*");
+    add_user("gijs", "gijs-secret-12", "--role viewer:*");
+    start_server(NULL);
+    char *run_path = t_asprintf("/run/%s", id);
+    CURL *vera = login("vera", "vera-secret-12");
+    CURL *otto = login("otto", "otto-secret-12");
+    CURL *gijs = login("gijs", "gijs-secret-12");
+    ck_assert_int_eq(get_code(vera, run_path), 200);
+    /* the store has the hash of the token, not the token */
+    char *line = cookie_line(vera, "regie_session");
+    ck_assert_ptr_nonnull(line);
+    const char *token = strrchr(line, '\t') + 1;
+    ck_assert_int_eq(strlen(token), 64);
+    char *q = t_asprintf("SELECT count(*) FROM sessions WHERE token_sha256 = '%s'", token);
+    ck_assert_int_eq(sql_int(q), 0);
+    free(q);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM sessions WHERE user = 'vera'"), 1);
+    free(line);
+
+    /* restarted: still signed in */
+    stop_server();
+    start_server(NULL);
+    ck_assert_int_eq(get_code(vera, run_path), 200);
+    ck_assert_int_eq(get_code(otto, "/start/tender-evaluation"), 200);
+
+    /* roles taken away: at once */
+    const char *roles[] = { "user", "roles", "otto", "--role", "viewer:*", "--db", "t.db", NULL };
+    ck_assert_msg(t_run(roles) == 0, "%s", t_err);
+    ck_assert_int_eq(get_code(otto, "/start/tender-evaluation"), 403);
+    ck_assert_int_eq(get_code(otto, run_path), 200);
+
+    /* a new password ends the sessions of the old one */
+    char *bin = t_build("regie");
+    char *cmd = t_asprintf("cd '%s' && printf 'vera-other-12\\n' | '%s' user passwd vera --db t.db "
+                           ">/dev/null",
+                           t_dir, bin);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(bin);
+    ck_assert_int_eq(get_code(vera, run_path), 401);
+    CURL *vera2 = login("vera", "vera-other-12");
+    ck_assert_int_eq(get_code(vera2, run_path), 200);
+
+    /* deleted: signed out */
+    const char *del[] = { "user", "del", "gijs", "--db", "t.db", NULL };
+    ck_assert_int_eq(t_run(del), 0);
+    ck_assert_int_eq(get_code(gijs, run_path), 401);
+    ck_assert_int_eq(sql_int("SELECT count(*) FROM sessions WHERE user = 'gijs'"), 0);
+
+    /* signed out, then restarted: still out */
+    char *csrf = csrf_of(vera2);
+    char *form = t_asprintf("csrf=%s", csrf);
+    resp r = req(vera2, "/logout", form, NULL, NULL);
+    ck_assert_int_eq(r.code, 303);
+    resp_free(&r);
+    stop_server();
+    start_server(NULL);
+    ck_assert_int_eq(get_code(vera2, run_path), 401);
+    ck_assert_int_eq(get_code(otto, run_path), 200);
+    stop_server();
+    free(form);
+    free(csrf);
+    curl_easy_cleanup(vera);
+    curl_easy_cleanup(vera2);
+    curl_easy_cleanup(otto);
+    curl_easy_cleanup(gijs);
+    free(run_path);
+    free(id);
+}
+END_TEST
+
 /* Native TLS (--tls-cert/--tls-key): HTTPS, and the session cookie is
  * Secure. */
 START_TEST(tls_with_a_secure_cookie)
@@ -1601,6 +1683,7 @@ Suite *suite_web(void)
     tcase_add_test(tc, user_command);
     tcase_add_test(tc, notices_of_passed_dates_and_failures);
     tcase_add_test(tc, notices_sent_by_mail);
+    tcase_add_test(tc, sessions_in_the_store);
     tcase_add_test(tc, browser_uploads_and_watches);
     tcase_add_test(tc, tls_with_a_secure_cookie);
 #endif
