@@ -241,6 +241,22 @@ listed=$(cd "$work" && "$inst" workflows 2>&1 | cut -f1 | tr '\n' ' ')
 case $(cd "$work" && "$inst" workflows 2>&1 | cut -f2) in
 *"$src/etc/workflows/"*) fail "$inst reads the workflows of the source tree $src (it runs as uninstalled)" ;;
 esac
+# Every workflow and Lua script of the source tree is installed (a file
+# left out of Makefile.am's lists is named here, even when no run of the
+# checks below reaches it).
+wfdir=$(cd "$work" && "$inst" workflows 2>/dev/null | cut -f2 | sed -n '1s#/[^/]*$##p')
+if [ -z "$wfdir" ]; then
+    fail "the installed regie lists no workflows"
+else
+    for f in $(cd "$src" && ls etc/workflows/*.ini etc/house-style.ini && find scripts -type f -name '*.lua'); do
+        case $f in
+        etc/workflows/*) want=$wfdir/${f#etc/workflows/} ;;
+        etc/*) want=$wfdir/../${f#etc/} ;;
+        *) want=$wfdir/../$f ;;
+        esac
+        [ -f "$want" ] || fail "$f is not installed (no $want): add it to Makefile.am's lists"
+    done
+fi
 # The plugin test of doc/plugin-testing.md, built as a plugin author
 # builds it, from the installed files alone (PKG_CONFIG_LIBDIR: no other
 # .pc file is found).

@@ -161,8 +161,10 @@ int rg_store_user_add(rg_store *store, const char *name, const char *password, c
 }
 
 /* UPDATE users ... WHERE name = ?: 0, or -1 naming an unknown user. */
+/* sql (value, now, name) on an existing user; end_sessions: that user's
+ * sessions end in the same transaction. */
 static int update_user(rg_store *store, const char *name, const char *sql, const char *value,
-                       rg_errors *errs)
+                       int end_sessions, rg_errors *errs)
 {
     char t[32];
     rg_now_iso(t);
@@ -173,6 +175,9 @@ static int update_user(rg_store *store, const char *name, const char *sql, const
         if (rc == 0 && sqlite3_changes(store->db) == 0) {
             rg_err_add(errs, NULL, 0, "%s: no user \"%s\" (regie user list)", store->path, nz(name));
             rc = -1;
+        }
+        if (rc == 0 && end_sessions) {
+            rc = rg_db_exec(store, errs, "DELETE FROM sessions WHERE user = ?", "s", nz(name));
         }
         rc = rg_db_end(store, rc, errs);
     }
@@ -189,27 +194,23 @@ int rg_store_user_passwd(rg_store *store, const char *name, const char *password
     if (!hash) {
         return -1;
     }
+    /* signed in with the old password: signed out */
     int rc = update_user(store, name, "UPDATE users SET hash = ?, changed = ? WHERE name = ?", hash,
-                         errs);
+                         1, errs);
     free(hash);
-    if (rc == 0) { /* signed in with the old password: signed out */
-        LOCK(store);
-        rc = rg_db_exec(store, errs, "DELETE FROM sessions WHERE user = ?", "s", nz(name));
-        UNLOCK(store);
-    }
     return rc;
 }
 
 int rg_store_user_set_roles(rg_store *store, const char *name, const char *roles, rg_errors *errs)
 {
     return update_user(store, name, "UPDATE users SET roles = ?, changed = ? WHERE name = ?",
-                       nz(roles), errs);
+                       nz(roles), 0, errs);
 }
 
 int rg_store_user_set_notify(rg_store *store, const char *name, int on, rg_errors *errs)
 {
     return update_user(store, name, "UPDATE users SET notify = ?, changed = ? WHERE name = ?",
-                       on ? "1" : "0", errs);
+                       on ? "1" : "0", 0, errs);
 }
 
 /* An address the mail-send plugin takes: LOCAL@DOMAIN, one @, the domain
@@ -236,7 +237,7 @@ int rg_store_user_set_email(rg_store *store, const char *name, const char *email
     }
     return update_user(store, name,
                        "UPDATE users SET email = nullif(?, ''), changed = ? WHERE name = ?",
-                       nz(email), errs);
+                       nz(email), 0, errs);
 }
 
 int rg_store_notice_once(rg_store *store, const char *kind, const char *run_id, const char *step,

@@ -326,32 +326,26 @@ static __thread regie_table *my_owner;
 /* This thread's owner for a new result (its last one freed), or NULL. */
 static regie_table *owner_renew(const regie_host *host, regie_ctx *ctx)
 {
-    regie_table *t = host->table_new(ctx, 0, NULL);
     pthread_mutex_lock(&owners_mu);
     owners_host = host;
-    size_t i = 0;
-    while (i < nowners && owners[i] != my_owner) {
-        i++;
-    }
-    if (my_owner && i < nowners) { /* (not there: freed by a fini since) */
-        host->table_free(my_owner);
-        owners[i] = t;
-    } else if (t) {
-        regie_table **v = realloc(owners, (nowners + 1) * sizeof *v);
-        if (v) {
-            owners = v;
-            owners[nowners++] = t;
-        } else {
-            host->table_free(t);
-            t = NULL;
+    for (size_t i = 0; my_owner && i < nowners; i++) { /* (not there: a fini freed it) */
+        if (owners[i] == my_owner) {
+            host->table_free(my_owner);
+            owners[i] = owners[--nowners];
+            break;
         }
     }
-    if (i < nowners && !t) {
-        owners[i] = owners[--nowners];
+    my_owner = NULL;
+    regie_table **v = realloc(owners, (nowners + 1) * sizeof *v);
+    if (v) {
+        owners = v;
+        my_owner = host->table_new(ctx, 0, NULL);
+        if (my_owner) {
+            owners[nowners++] = my_owner;
+        }
     }
-    my_owner = t;
     pthread_mutex_unlock(&owners_mu);
-    return t;
+    return my_owner;
 }
 
 static void wb_fini(void *state)
